@@ -1,0 +1,78 @@
+"""Errors raised by postmortem.
+
+Every error is a :class:`PostmortemError`; each carries the context that lets
+a person find the problem (file and line, key, source, URL) and renders as
+one line with :func:`str`.
+
+    PostmortemError
+    ├── InputError            bad input from the user: exit code 2
+    │   ├── IncidentFileError an incident.toml that does not validate
+    │   └── SourceFormatError a source file or answer not in its format
+    ├── SourceError           a source could not be read or fetched
+    ├── ReportError           a report that cannot be read back
+    └── WikiError             the wiki refused or failed a request
+"""
+
+from __future__ import annotations
+
+
+class PostmortemError(Exception):
+    """Base error; ``str(err)`` is one line naming where the problem is."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, file=None, line=None, key=None,
+                 source=None, url=None):
+        super().__init__(message)
+        self.message = message
+        self.file = str(file) if file is not None else None
+        self.line = line
+        self.key = key
+        self.source = source
+        self.url = url
+
+    def location(self) -> str:
+        """``file:line``, ``url`` or ``source`` — whichever is known."""
+        parts = []
+        if self.file:
+            parts.append(self.file if self.line is None else f"{self.file}:{self.line}")
+        if self.url:
+            parts.append(self.url)
+        if self.source and not parts:
+            parts.append(f"source {self.source}")
+        return " ".join(parts)
+
+    def __str__(self) -> str:
+        where = self.location()
+        key = f"{self.key}: " if self.key else ""
+        return f"{where}: {key}{self.message}" if where else f"{key}{self.message}"
+
+
+class InputError(PostmortemError):
+    """Input the user gave is wrong; nothing was written."""
+
+    exit_code = 2
+
+
+class IncidentFileError(InputError):
+    """An incident.toml that does not parse or validate."""
+
+
+class SourceFormatError(InputError):
+    """A source file (or a service's answer) that is not in the expected format."""
+
+
+class SourceError(PostmortemError):
+    """A source could not be read or fetched (network, HTTP status, API error)."""
+
+
+class ReportError(PostmortemError):
+    """A report that cannot be read back at all."""
+
+
+class WikiError(PostmortemError):
+    """The wiki refused or failed a request (carries the API error code)."""
+
+    def __init__(self, message: str, *, code=None, **context):
+        super().__init__(message, **context)
+        self.code = code

@@ -1,0 +1,193 @@
+"""The data postmortem works on: frozen dataclasses that validate themselves."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+from .timeutil import PRECISIONS, UTC
+
+# Tags with a meaning for the report (key moments, alerts, pages).
+KEY_MOMENT_TAGS = ("outage-begins", "detection", "mitigation", "outage-ends", "resolved")
+KNOWN_TAGS = KEY_MOMENT_TAGS + ("alert", "page")
+STATUSES = ("draft", "review", "final")
+
+
+def _frozen_mapping(value) -> Mapping[str, str]:
+    return MappingProxyType(dict(value or {}))
+
+
+def _require_utc(name: str, moment) -> None:
+    if not isinstance(moment, dt.datetime) or moment.tzinfo is None:
+        raise ValueError(f"{name} must be an aware datetime, got {moment!r}")
+    if moment.utcoffset() != dt.timedelta(0):
+        raise ValueError(f"{name} must be in UTC, got {moment.isoformat()}")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing that happened, from one source, at one UTC time.
+
+    ``fields`` holds source-specific data (alert labels, SAL id, channel)
+    that rendering and the scorecard may use; it is not part of equality.
+    """
+
+    time: dt.datetime
+    source: str
+    text: str
+    actor: str | None = None
+    url: str | None = None
+    tags: tuple[str, ...] = ()
+    precision: str = "second"
+    fields: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self):
+        _require_utc("Event.time", self.time)
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
+        if not isinstance(self.text, str):
+            raise ValueError(f"Event.text must be a string, got {self.text!r}")
+        object.__setattr__(self, "tags", tuple(self.tags))
+        object.__setattr__(self, "fields", _frozen_mapping(self.fields))
+
+    def to_json(self) -> dict:
+        """The public JSON shape of ``timeline --format json`` (DESIGN.md)."""
+        from .timeutil import format_utc
+        return {"time": format_utc(self.time), "source": self.source, "actor": self.actor,
+                "text": self.text, "url": self.url, "tags": list(self.tags),
+                "precision": self.precision}
+
+
+@dataclass(frozen=True)
+class Window:
+    """A half-open span of UTC time [start, end)."""
+
+    start: dt.datetime
+    end: dt.datetime
+
+    def __post_init__(self):
+        _require_utc("Window.start", self.start)
+        _require_utc("Window.end", self.end)
+        if self.end < self.start:
+            raise ValueError("Window.end is before Window.start")
+
+    def __contains__(self, moment: dt.datetime) -> bool:
+        return self.start <= moment < self.end
+
+    def dates(self, slack: dt.timedelta = dt.timedelta(0)) -> list[dt.date]:
+        """Every calendar date (UTC) the window touches, widened by ``slack``."""
+        first = (self.start - slack).date()
+        last = (self.end + slack).date()
+        return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone on the roster, with working hours for the scorecard."""
+
+    name: str
+    timezone: str = "UTC"
+    hours: tuple[dt.time, dt.time] = (dt.time(9), dt.time(17))
+    workdays: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday..Friday
+    team: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One ``[[source]]`` table: its type, its options, where it was declared."""
+
+    type: str
+    options: Mapping[str, object]
+    index: int
+    base_dir: str = "."
+    file: str | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "options", _frozen_mapping(self.options))
+
+    @property
+    def name(self) -> str:
+        """A name for messages: ``source[2] (irc)``."""
+        return f"source[{self.index}] ({self.type})"
+
+
+@dataclass(frozen=True)
+class Actionable:
+    """A follow-up: text, an optional Phabricator task, done or not."""
+
+    text: str
+    task: str | None = None
+    done: bool = False
+    owner: str | None = None
+    status: str | None = None
+
+    def __post_init__(self):
+        if self.task is not None and not (self.task.startswith("T") and self.task[1:].isdigit()):
+            raise ValueError(f"task must look like T123, got {self.task!r}")
+
+
+@dataclass(frozen=True)
+class ScorecardAnswer:
+    """An answer to one scorecard question, with where it came from."""
+
+    id: str
+    answer: str | None = None  # "yes" | "no" | None
+    notes: str = ""
+    source: str | None = None  # "human" | "computed" | None
+    evidence: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if self.answer not in ("yes", "no", None):
+            raise ValueError(f"answer must be 'yes', 'no' or empty, got {self.answer!r}")
+        if self.source not in ("human", "computed", None):
+            raise ValueError(f"source must be 'human' or 'computed', got {self.source!r}")
+        object.__setattr__(self, "evidence", tuple(self.evidence))
+
+
+@dataclass(frozen=True)
+class Incident:
+    """Everything incident.toml says about one incident."""
+
+    id: str
+    start: dt.datetime
+    end: dt.datetime | None = None
+    status: str = "draft"
+    task: str | None = None
+    paged: int | None = None
+    responders: tuple[str, ...] = ()
+    coordinators: tuple[str, ...] = ()
+    impact: str | None = None
+    summary: str | None = None
+    metrics: str | None = None
+    detection: str | None = None
+    conclusions: Mapping[str, object] = field(default_factory=dict, compare=False)
+    links: tuple[str, ...] = ()
+    people: Mapping[str, Person] = field(default_factory=dict, compare=False)
+    sources: tuple[SourceConfig, ...] = ()
+    events: tuple[Event, ...] = ()
+    actionables: tuple[Actionable, ...] = ()
+    scorecard: Mapping[str, ScorecardAnswer] = field(default_factory=dict, compare=False)
+    path: str | None = None
+
+    def __post_init__(self):
+        _require_utc("Incident.start", self.start)
+        if self.end is not None:
+            _require_utc("Incident.end", self.end)
+            if self.end < self.start:
+                raise ValueError("end is before start")
+        if self.status not in STATUSES:
+            raise ValueError(f"status must be one of {', '.join(STATUSES)}, got {self.status!r}")
+        for name in ("conclusions", "people", "scorecard"):
+            object.__setattr__(self, name, _frozen_mapping(getattr(self, name)))
+
+    @property
+    def page_title(self) -> str:
+        """The default wiki page: ``Incidents/<id>``."""
+        return f"Incidents/{self.id}"
+
+
+def utc(year, month, day, hour=0, minute=0, second=0) -> dt.datetime:
+    """Shorthand for an aware UTC datetime."""
+    return dt.datetime(year, month, day, hour, minute, second, tzinfo=UTC)

@@ -1,0 +1,121 @@
+"""Every timestamp becomes an aware UTC datetime, with its precision kept.
+
+Precision is "second" or "minute": a SAL entry or an irssi line only knows
+the minute, and a report must not pretend otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+UTC = dt.timezone.utc
+PRECISIONS = ("second", "minute")
+
+_ISO_LIKE = re.compile(
+    r"^(?P<date>\d{4}-\d{2}-\d{2})(?:[T ](?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?)?"
+    r"\s*(?P<tz>Z|UTC|[+-]\d{2}:?\d{2})?$"
+)
+
+
+def zone(name: str) -> dt.tzinfo:
+    """A time zone by IANA name; ``ValueError`` names an unknown one."""
+    if name.upper() == "UTC":
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}") from None
+
+
+def parse_time(value, tz: dt.tzinfo = UTC) -> tuple[dt.datetime, str]:
+    """Parse a timestamp from incident.toml or a source into (UTC time, precision).
+
+    Accepts TOML datetimes and strings like ``2023-09-28 14:33``,
+    ``2023-09-28T14:33:00Z`` or ``2023-09-28 16:33+02:00``. A value with no
+    offset is in ``tz`` (UTC unless said otherwise).
+    """
+    if isinstance(value, dt.datetime):
+        precision = "second" if value.second or value.microsecond else "minute"
+        return to_utc(value, tz), precision
+    if isinstance(value, dt.date):
+        return to_utc(dt.datetime.combine(value, dt.time()), tz), "minute"
+    if not isinstance(value, str):
+        raise ValueError(f"expected a time like '2023-09-28 14:33', got {value!r}")
+    match = _ISO_LIKE.match(value.strip())
+    if not match:
+        raise ValueError(f"expected a time like '2023-09-28 14:33', got {value!r}")
+    date = dt.date.fromisoformat(match["date"])
+    hour, minute, second = int(match["h"] or 0), int(match["m"] or 0), int(match["s"] or 0)
+    try:
+        naive = dt.datetime.combine(date, dt.time(hour, minute, second))
+    except ValueError as err:
+        raise ValueError(f"bad time {value!r}: {err}") from None
+    precision = "second" if match["s"] is not None else "minute"
+    offset = match["tz"]
+    if offset and offset not in ("Z", "UTC"):
+        sign = 1 if offset[0] == "+" else -1
+        digits = offset[1:].replace(":", "")
+        delta = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        return naive.replace(tzinfo=dt.timezone(sign * delta)).astimezone(UTC), precision
+    return to_utc(naive, UTC if offset else tz), precision
+
+
+def to_utc(moment: dt.datetime, tz: dt.tzinfo = UTC, *, after: dt.datetime | None = None) -> dt.datetime:
+    """Convert a (possibly naive, local) datetime to aware UTC.
+
+    For a wall-clock time that occurs twice (the hour repeated when DST ends)
+    the first occurrence is taken, unless that would fall before ``after``
+    (the previous line of the same log), in which case it is the second.
+    """
+    if moment.tzinfo is not None:
+        return moment.astimezone(UTC)
+    first = moment.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    if after is not None and first < after:
+        second = moment.replace(tzinfo=tz, fold=1).astimezone(UTC)
+        if second >= after:
+            return second
+    return first
+
+
+def from_epoch(seconds: float | str) -> dt.datetime:
+    """A Unix timestamp (Slack's ``"1695911580.000200"``) as aware UTC."""
+    return dt.datetime.fromtimestamp(float(seconds), UTC)
+
+
+def roll_forward(date: dt.date, clock: dt.time, previous: dt.datetime | None,
+                 tz: dt.tzinfo = UTC) -> dt.datetime:
+    """A time-only line's UTC time: on ``date``, or the day after when the clock
+    went backwards since ``previous`` (a log that crossed midnight)."""
+    moment = to_utc(dt.datetime.combine(date, clock), tz, after=previous)
+    if previous is not None and moment < previous - dt.timedelta(hours=1):
+        moment = to_utc(dt.datetime.combine(date + dt.timedelta(days=1), clock), tz, after=previous)
+    return moment
+
+
+def format_utc(moment: dt.datetime) -> str:
+    """ISO 8601 in UTC with a ``Z``: ``2023-09-28T14:33:00Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def format_clock(moment: dt.datetime, precision: str, *, with_date: bool) -> str:
+    """``2023-09-28 14:33`` / ``14:33:05`` — as precise as the record, no more."""
+    fmt = "%H:%M:%S" if precision == "second" else "%H:%M"
+    if with_date:
+        fmt = "%Y-%m-%d " + fmt
+    return moment.astimezone(UTC).strftime(fmt)
+
+
+def format_duration(delta: dt.timedelta) -> str:
+    """``1 h 05 min``, ``4 d 23 h 41 min``, ``35 min``: for reports, to the minute."""
+    minutes = int(delta.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if days:
+        parts.append(f"{days} d")
+    if hours or days:
+        parts.append(f"{hours} h")
+    parts.append(f"{minutes:02d} min" if parts else f"{minutes} min")
+    return " ".join(parts)
