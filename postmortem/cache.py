@@ -1,0 +1,95 @@
+"""The event cache that `postmortem pull` writes next to the incident file.
+
+One JSON file, ``<incident stem>.events.json``: per source (by its index and
+type, with a digest of its options so an edited source is fetched again), the
+events fetched and when. Written atomically (temp file + rename), so a failed
+pull leaves the previous cache intact. Secrets never enter it: only events are
+stored, and options are stored as a digest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import InputError
+from .model import Event, Incident, SourceConfig
+from .timeutil import format_utc, parse_time
+
+FORMAT_VERSION = 1
+
+
+def cache_path(incident: Incident) -> Path:
+    path = Path(incident.path or "incident.toml")
+    return path.with_name(path.stem + ".events.json")
+
+
+def source_key(config: SourceConfig) -> str:
+    """Identifies a source's configuration: index, type and a digest of the options."""
+    options = json.dumps({k: v for k, v in config.options.items()}, sort_keys=True, default=str)
+    digest = hashlib.sha256(options.encode()).hexdigest()[:16]
+    return f"{config.index}:{config.type}:{digest}"
+
+
+def event_to_json(event: Event) -> dict:
+    data = event.to_json()
+    if event.fields:
+        data["fields"] = dict(event.fields)
+    return data
+
+
+def event_from_json(data: dict, where: str) -> Event:
+    try:
+        time, _ = parse_time(data["time"])
+        return Event(time=time, source=data["source"], text=data["text"], actor=data.get("actor"),
+                     url=data.get("url"), tags=tuple(data.get("tags", ())),
+                     precision=data.get("precision", "second"), fields=data.get("fields") or {})
+    except (KeyError, TypeError, ValueError) as err:
+        raise InputError(f"damaged event cache ({type(err).__name__}: {err}); run `postmortem pull --refresh`",
+                         file=where) from None
+
+
+def read_cache(incident: Incident) -> dict[str, list[Event]]:
+    """Cached events by source key; empty when nothing was pulled yet."""
+    path = cache_path(incident)
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        entries = data["sources"]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise InputError(f"damaged event cache ({type(err).__name__}); run `postmortem pull --refresh`",
+                         file=path) from None
+    return {key: [event_from_json(e, str(path)) for e in entry["events"]]
+            for key, entry in entries.items()}
+
+
+def write_cache(incident: Incident, events_by_key: dict[str, list[Event]]) -> Path:
+    """Replace the cache atomically with these sources' events."""
+    path = cache_path(incident)
+    now = format_utc(dt.datetime.now(dt.timezone.utc))
+    payload = {"version": FORMAT_VERSION, "incident": incident.id,
+               "sources": {key: {"fetched": now, "events": [event_to_json(e) for e in events]}
+                           for key, events in events_by_key.items()}}
+    write_atomically(path, json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
+    return path
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temp file in the same folder and a rename."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise

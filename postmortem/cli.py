@@ -1,0 +1,129 @@
+"""The `postmortem` command: options in, one library call, output out.
+
+No logic lives here. Library errors become one line on stderr and exit code
+2 (bad input) or 1 (failure); `--debug` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import PostmortemError
+
+
+def _write_output(text: str, output: str | None) -> None:
+    """To stdout, or atomically to a file (nothing is left half-written)."""
+    if output and output != "-":
+        from .cache import write_atomically
+        write_atomically(Path(output), text)
+    else:
+        sys.stdout.write(text)
+
+
+def _print_json(data) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+# -- commands -----------------------------------------------------------------
+
+def cmd_init(args) -> int:
+    from .skeleton import write_skeleton
+    path = write_skeleton(Path(args.dir), force=args.force)
+    print(f"wrote {path}")
+    return 0
+
+
+def cmd_timeline(args) -> int:
+    from .incident import load_incident
+    from .timeline import collect_events
+    incident = load_incident(args.incident)
+    events = collect_events(incident)
+    if args.format == "json":
+        _print_json([e.to_json() for e in events])
+    elif args.format == "wikitext":
+        from .render import render_timeline_wikitext
+        sys.stdout.write(render_timeline_wikitext(incident, events))
+    else:
+        from .textview import format_timeline
+        sys.stdout.write(format_timeline(incident, events))
+    return 0
+
+
+def cmd_render(args) -> int:
+    from .incident import load_incident
+    from .render import render_report
+    incident = load_incident(args.incident)
+    text = render_report(incident, template=args.template, fmt=args.format)
+    _write_output(text, args.output)
+    if args.output and args.output != "-":
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+# -- parser -------------------------------------------------------------------
+
+EPILOG = "Exit codes: 0 success, 1 findings or a failed check, 2 usage or input error."
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="postmortem", description="Incident timelines and Wikitech-style postmortem reports.",
+        epilog=EPILOG)
+    parser.add_argument("--version", action="version", version=f"postmortem {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    sub = commands.add_parser("init", help="write DIR/incident.toml skeleton",
+                              description="Write a commented incident.toml skeleton into DIR.",
+                              epilog="Example: postmortem init incidents/2023-09-28-enrich")
+    sub.add_argument("dir", metavar="DIR")
+    sub.add_argument("--force", action="store_true", help="overwrite an existing incident.toml")
+    sub.set_defaults(func=cmd_init)
+
+    sub = commands.add_parser("timeline", help="the merged UTC timeline",
+                              description="Merge every source and manual event into one UTC timeline.",
+                              epilog="Example: postmortem timeline incident.toml --format json")
+    sub.add_argument("incident", metavar="INCIDENT.toml")
+    sub.add_argument("--format", choices=("text", "json", "wikitext"), default="text")
+    sub.set_defaults(func=cmd_timeline)
+
+    sub = commands.add_parser("render", help="the report as wikitext (or Markdown)",
+                              description="Render the report from incident.toml and its sources.",
+                              epilog="Example: postmortem render incident.toml -o report.wiki")
+    sub.add_argument("incident", metavar="INCIDENT.toml")
+    sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    sub.add_argument("--template", metavar="NAME|PATH", default=None,
+                     help="a bundled template name or a path to a .j2 file")
+    sub.add_argument("--format", choices=("wikitext",), default="wikitext")
+    sub.set_defaults(func=cmd_render)
+
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except PostmortemError as err:
+        if args.debug:
+            raise
+        print(f"postmortem: error: {_one_line(str(err))}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("postmortem: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

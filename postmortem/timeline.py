@@ -1,0 +1,189 @@
+"""One timeline from many sources: window, de-duplication, stable order,
+key moments and the durations they give."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+from typing import Iterable
+
+from .errors import InputError
+from .model import KEY_MOMENT_TAGS, Event, Incident, Window
+
+# Sources are read from a little before the start (the lead-up: deploys, the
+# first alert) to a little after the end (the last all-clear messages).
+MARGIN = dt.timedelta(minutes=30)
+# An incident with no end yet is read for one day after its start.
+OPEN_INCIDENT_SPAN = dt.timedelta(days=1)
+# The same `!log` seen in IRC (seconds) and in the SAL (minutes) lies within this.
+SAME_LOG_WITHIN = dt.timedelta(minutes=2)
+# The same alert seen in e-mail, a chat bot and a manual entry lies within this.
+SAME_ALERT_WITHIN = dt.timedelta(minutes=5)
+
+
+def incident_window(incident: Incident) -> Window:
+    """The span sources are read for: [start - MARGIN, end + MARGIN)."""
+    end = incident.end or incident.start + OPEN_INCIDENT_SPAN
+    return Window(incident.start - MARGIN, end + MARGIN)
+
+
+def collect_events(incident: Incident, cached: dict | None = None) -> list[Event]:
+    """Every event of the incident: file sources read now, network sources from
+    the cache `pull` wrote, manual events; merged into one timeline."""
+    from . import cache
+    from .sources import get_source
+    window = incident_window(incident)
+    gathered: list[Event] = []
+    for config in incident.sources:
+        source = get_source(config.type)
+        if source.network:
+            if cached is None:
+                cached = cache.read_cache(incident)
+            events = cached.get(cache.source_key(config))
+            if events is None:
+                raise InputError(f"{config.name} has not been pulled yet: run `postmortem pull`",
+                                 file=incident.path)
+            gathered.extend(events)
+        else:
+            gathered.extend(source.read(config, window))
+    return merge(gathered, window, manual=incident.events)
+
+
+def merge(events: Iterable[Event], window: Window, manual: Iterable[Event] = ()) -> list[Event]:
+    """Events in ``window`` plus every manual event (the author put them there on
+    purpose), without duplicates, in a stable order: time, then source."""
+    kept = [e for e in events if e.time in window] + list(manual)
+    return dedupe(sorted(kept, key=_order))
+
+
+def _order(event: Event):
+    return (event.time, event.source)
+
+
+# -- de-duplication -----------------------------------------------------------
+
+def dedupe(events: list[Event]) -> list[Event]:
+    """Drop events seen twice (an IRC `!log` and its SAL entry; an alert in
+    e-mail and as a manual event), keeping the richer of each pair with the
+    tags of both. ``events`` must be in time order; the order is kept."""
+    result: list[Event] = []
+    for event in events:
+        for index in _recent(result, event.time):
+            if _same_thing(result[index], event):
+                result[index] = _richer(result[index], event)
+                break
+        else:
+            result.append(event)
+    return sorted(result, key=_order)
+
+
+def _recent(result: list[Event], time: dt.datetime):
+    """Indexes of kept events close enough in time to be the same thing."""
+    index = len(result) - 1
+    while index >= 0 and time - result[index].time <= SAME_ALERT_WITHIN:
+        yield index
+        index -= 1
+
+
+def _same_thing(a: Event, b: Event) -> bool:
+    gap = abs(a.time - b.time)
+    if (a.time, a.source, a.actor, a.text) == (b.time, b.source, b.actor, b.text):
+        return True
+    if a.source == b.source:
+        return False
+    if gap <= SAME_LOG_WITHIN and _log_keys(a) & _log_keys(b):
+        return True
+    return _same_alert(a, b)
+
+
+_LOG_PREFIX = re.compile(r"^\s*!log\s+", re.I)
+_SPACES = re.compile(r"\s+")
+
+
+def _log_keys(event: Event) -> set[str]:
+    """The forms a SAL message takes: ``!log msg`` by nick in IRC, ``nick: msg`` in SAL."""
+    text = _SPACES.sub(" ", _LOG_PREFIX.sub("", event.text)).strip().lower()
+    if len(text) < 8:  # "ok", "+1": too short to call two of them the same
+        return set()
+    keys = {text}
+    if event.actor:
+        keys.add(f"{event.actor.lower()} {text}")
+        keys.add(f"{event.actor.lower()}: {text}")
+    if ": " in text:  # "nick@host: msg" relayed as a message of its own
+        keys.add(text.replace(": ", " ", 1))
+    return keys
+
+
+def _same_alert(a: Event, b: Event) -> bool:
+    if "alert" not in a.tags or "alert" not in b.tags or abs(a.time - b.time) > SAME_ALERT_WITHIN:
+        return False
+    if _alert_state(a) != _alert_state(b):
+        return False
+    names_a, names_b = _alert_names(a), _alert_names(b)
+    return bool(names_a & names_b) or any(n in b.text for n in names_a) or any(n in a.text for n in names_b)
+
+
+def _alert_names(event: Event) -> set[str]:
+    name = event.fields.get("alertname")
+    return {name} if name else set()
+
+
+def _alert_state(event: Event) -> str:
+    state = event.fields.get("state")
+    if state:
+        return state
+    return "resolved" if re.search(r"\bresolved?\b", event.text, re.I) else "firing"
+
+
+def _richness(event: Event):
+    return (event.url is not None, event.precision == "second", len(event.fields), len(event.text))
+
+
+def _richer(a: Event, b: Event) -> Event:
+    keep, other = (a, b) if _richness(a) >= _richness(b) else (b, a)
+    tags = tuple(dict.fromkeys(keep.tags + other.tags))
+    return replace(keep, tags=tags, url=keep.url or other.url)
+
+
+# -- key moments --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class KeyMoments:
+    """The first event carrying each key-moment tag (outage-begins, detection,
+    mitigation, outage-ends, resolved); None where no event carries it."""
+
+    moments: dict
+
+    def __getitem__(self, tag: str) -> Event | None:
+        return self.moments.get(tag)
+
+    def durations(self, incident: Incident) -> dict[str, dt.timedelta | None]:
+        """Outage length and time to detect/mitigate/resolve, from the outage's
+        start (the OUTAGE BEGINS event, else the incident start)."""
+        begins = self["outage-begins"]
+        base = begins.time if begins else incident.start
+        ends = self["outage-ends"]
+
+        def since(tag):
+            event = self[tag]
+            return event.time - base if event else None
+
+        resolved = self["resolved"]
+        return {
+            "outage": (ends.time - base) if ends else None,
+            "detect": since("detection"),
+            "mitigate": since("mitigation"),
+            "resolve": (resolved.time - base) if resolved else (
+                incident.end - base if incident.end else None),
+        }
+
+
+def key_moments(events: Iterable[Event]) -> KeyMoments:
+    """Key moments of a timeline in time order."""
+    found: dict = {}
+    for event in events:
+        for tag in event.tags:
+            if tag in KEY_MOMENT_TAGS and tag not in found:
+                found[tag] = event
+    return KeyMoments(found)
