@@ -1,0 +1,159 @@
+"""Render reports with jinja2: autoescape off (the output is wikitext, not
+HTML), StrictUndefined (a typo in a template is an error, not a blank), and
+an explicit ``wiki`` filter for every piece of untrusted text.
+
+Templates: ``templates/<name>.wiki.j2`` (bundled) or any path; macros in
+``templates/components/``. Templates know nothing about sources or HTTP: they
+receive the incident and a prepared view of its timeline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from . import __version__
+from .errors import InputError
+from .model import Event, Incident
+from .scorecard import CATEGORIES, TITLE, TOTAL_LABEL, incident_scorecard
+from .timeline import collect_events, key_moments
+from .timeutil import format_clock, format_duration
+from .wikitext import escape, external_link, link_tasks, phab_link, template_arg
+
+DEFAULT_TEMPLATE = "wikitech"
+SOURCE_LABELS = {
+    "sal": "SAL", "sal-wikitext": "SAL", "irc": "IRC", "slack-export": "Slack", "slack": "Slack",
+    "alert-email": "alert", "alertmanager": "alert", "prometheus": "alert",
+}
+MARKS = {"outage-begins": "OUTAGE BEGINS", "outage-ends": "OUTAGE ENDS"}
+
+
+def templates_dir() -> Path:
+    """Bundled templates: inside the installed package, or templates/ in a checkout."""
+    try:
+        from importlib.resources import files
+        bundled = Path(str(files("postmortem.templates")))
+        if (bundled / f"{DEFAULT_TEMPLATE}.wiki.j2").exists():
+            return bundled
+    except ModuleNotFoundError:
+        pass
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+def _environment(extra_dir: Path | None = None) -> jinja2.Environment:
+    search = [str(extra_dir)] if extra_dir else []
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(search + [str(templates_dir())]),
+        autoescape=False, undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters.update(wiki=escape, tasks=link_tasks, arg=template_arg, phab=phab_link)
+    return env
+
+
+def _load_template(name: str | None, fmt: str) -> jinja2.Template:
+    name = name or DEFAULT_TEMPLATE
+    suffix = {"wikitext": ".wiki.j2", "markdown": ".md.j2"}[fmt]
+    path = Path(name)
+    try:
+        if path.suffix == ".j2" or path.exists():
+            if not path.is_file():
+                raise InputError("no such template file", file=path)
+            return _environment(path.resolve().parent).get_template(path.name)
+        return _environment().get_template(name + suffix)
+    except jinja2.TemplateNotFound:
+        known = sorted(p.name[:-len(suffix)] for p in templates_dir().glob("*" + suffix))
+        raise InputError(f"unknown template {name!r} (bundled: {', '.join(known)})") from None
+    except jinja2.TemplateSyntaxError as err:
+        raise InputError(f"template syntax error: {err.message}", file=err.filename or name,
+                         line=err.lineno) from None
+
+
+# -- the view templates receive ---------------------------------------------
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One timeline line, its parts ready for the template."""
+
+    event: Event
+    clock: str       # "2023-09-28 14:33" or "14:33:05"
+    label: str       # wikitext: "(SAL)" linked, "(Slack #chan)"; "" for manual events
+    actor: str       # escaped, "" when unknown
+    text: str        # escaped, tasks linked
+    marks: tuple     # "OUTAGE BEGINS", …
+
+
+def spans_days(incident: Incident, events: list[Event]) -> bool:
+    """True when the timeline needs full dates on every line."""
+    times = [e.time for e in events] + [incident.start] + ([incident.end] if incident.end else [])
+    return min(times).date() != max(times).date()
+
+
+def timeline_entries(incident: Incident, events: list[Event]) -> list[TimelineEntry]:
+    with_date = spans_days(incident, events)
+    return [TimelineEntry(event=e, clock=format_clock(e.time, e.precision, with_date=with_date),
+                          label=_label(e), actor=escape(e.actor) if e.actor else "",
+                          text=link_tasks(escape(e.text)),
+                          marks=tuple(MARKS[t] for t in e.tags if t in MARKS))
+            for e in events]
+
+
+def _label(event: Event) -> str:
+    name = SOURCE_LABELS.get(event.source)
+    if name is None:
+        return ""
+    channel = event.fields.get("channel")
+    if channel and event.source not in ("sal", "sal-wikitext"):
+        name = f"{name} #{channel.lstrip('#')}"
+    if event.url:
+        return f"({external_link(event.url, name)})"
+    return f"({escape(name)})"
+
+
+def _time_arg(moment: dt.datetime | None) -> str:
+    if moment is None:
+        return ""
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if moment.second else "%Y-%m-%d %H:%M")
+
+
+def _alerts(events: list[Event]) -> list[Event]:
+    """Alert events that fired (not their resolutions), for the Detection section."""
+    return [e for e in events if "alert" in e.tags and e.fields.get("state", "firing") != "resolved"]
+
+
+def report_context(incident: Incident, events: list[Event]) -> dict:
+    """Everything a report template may use."""
+    moments = key_moments(events)
+    durations = {k: (format_duration(v) if v is not None else None)
+                 for k, v in moments.durations(incident).items()}
+    with_date = spans_days(incident, events)
+    return {
+        "incident": incident,
+        "version": __version__,
+        "start": _time_arg(incident.start),
+        "end": _time_arg(incident.end),
+        "responders_num": str(len(incident.responders)) if incident.responders else "",
+        "entries": timeline_entries(incident, events),
+        "alerts": [(format_clock(e.time, e.precision, with_date=with_date), e) for e in _alerts(events)],
+        "durations": durations,
+        "scorecard": incident_scorecard(incident),
+        "categories": CATEGORIES,
+        "scorecard_title": TITLE,
+        "total_label": TOTAL_LABEL,
+    }
+
+
+def render_report(incident: Incident, *, template: str | None = None, fmt: str = "wikitext",
+                  events: list[Event] | None = None) -> str:
+    """The report for ``incident`` as wikitext (the Wikitech layout by default)."""
+    if events is None:
+        events = collect_events(incident)
+    return _load_template(template, fmt).render(**report_context(incident, events))
+
+
+def render_timeline_wikitext(incident: Incident, events: list[Event]) -> str:
+    """Only the timeline bullets, for pasting into an existing page."""
+    macros = _environment().get_template("components/timeline.wiki.j2").module
+    return macros.timeline(timeline_entries(incident, events))

@@ -1,0 +1,92 @@
+"""Escaping and small builders for wikitext; nothing else.
+
+Text from logs, chat and alerts must never act as wikitext. Each character
+that can start markup is written as a numeric character reference: the
+MediaWiki preprocessor and parser see ``&#123;`` where a template would need
+``{``, and the browser shows ``{``. Unlike ``<nowiki>``, this cannot be
+closed early by a ``</nowiki>`` inside the text, and it works the same in
+list items, table cells and template arguments. The constructs covered
+(https://www.mediawiki.org/wiki/Help:Formatting, Help:Magic_words,
+Help:Signatures, Manual:$wgUrlProtocols):
+
+- templates, parser functions, ``subst:``, tables and language variants: ``{`` ``}`` ``|``
+- internal/external links, categories, files: ``[`` ``]``
+- HTML tags, comments, ``<nowiki>``, ``<ref>``, extension tags: ``<`` ``>``
+- entities already in the text (shown literally): ``&``
+- bold/italic: ``''``; signatures: ``~~~``; behaviour switches: ``__TOC__``
+- free external links (``https://…``) and magic links (ISBN/RFC/PMID)
+- headings, lists, ``----``, tables, ``;``/``:`` at a line start: the text is
+  made one line (newlines become ``<br />`` that we write) so no part of it
+  ever stands at the start of a line.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ALWAYS = {
+    "&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "&#91;", "]": "&#93;",
+    "{": "&#123;", "}": "&#125;", "|": "&#124;",
+}
+_ALWAYS_RE = re.compile("[&<>\\[\\]{}|]")
+# Runs that only mean something when doubled (or tripled).
+_REPEATS = re.compile(r"'(?=')|~(?=~)|_(?=_)")
+_REPEAT_ENTITY = {"'": "&#39;", "~": "&#126;", "_": "&#95;"}
+# MediaWiki's default $wgUrlProtocols schemes that free-link without brackets.
+_URL_SCHEME = re.compile(
+    r"\b(bitcoin|ftps?|geo|git|gopher|https?|ircs?|magnet|mailto|matrix|mms|news|nntp|redis|"
+    r"sftp|sips?|sms|ssh|svn|tel|telnet|urn|worldwind|xmpp):", re.I)
+_MAGIC_LINK = re.compile(r"\b(ISBN|RFC|PMID)(\s)")
+_NEWLINES = re.compile(r"\s*(?:\r\n|\r|\n)\s*")
+# C0 controls (but tab and newline) and the Unicode noncharacters MediaWiki strips.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def escape(text: str) -> str:
+    """Make untrusted text literal wikitext, on one line."""
+    text = _CONTROL.sub("", text)
+    text = _ALWAYS_RE.sub(lambda m: _ALWAYS[m.group()], text)
+    text = _REPEATS.sub(lambda m: _REPEAT_ENTITY[m.group()], text)
+    text = _URL_SCHEME.sub(lambda m: m.group(1) + "&#58;", text)
+    text = _MAGIC_LINK.sub(lambda m: m.group(1) + "&#32;", text)
+    text = text.strip()
+    return _NEWLINES.sub("<br />", text)
+
+
+_TASK = re.compile(r"(?<![\w/#])T(\d{1,7})\b")
+
+
+def link_tasks(escaped: str) -> str:
+    """Turn ``T123`` in already-escaped text into ``[[phab:T123|T123]]``."""
+    return _TASK.sub(lambda m: f"[[phab:T{m.group(1)}|T{m.group(1)}]]", escaped)
+
+
+def external_link(url: str, label: str) -> str:
+    """``[url label]`` for a URL we trust the shape of; the label is escaped."""
+    if not re.match(r"^https?://[^\s\[\]<>\"{}|]+$", url):
+        return escape(label)
+    return f"[{url} {escape(label)}]"
+
+
+def phab_link(task: str) -> str:
+    """``[[phab:T123|T123]]`` for a validated task id."""
+    if not re.fullmatch(r"T\d+", task):
+        raise ValueError(f"not a Phabricator task: {task!r}")
+    return f"[[phab:{task}|{task}]]"
+
+
+def template_arg(text: str | None) -> str:
+    """An author-written value placed in a template argument: trusted wikitext,
+    but a bare ``|`` would start the next argument, so it is written ``{{!}}``
+    unless it sits inside a nested template or link."""
+    if not text:
+        return ""
+    out, depth = [], 0
+    for index, char in enumerate(text):
+        pair = text[index:index + 2]
+        if pair in ("{{", "[["):
+            depth += 1
+        elif pair in ("}}", "]]") and depth:
+            depth -= 1
+        out.append("{{!}}" if char == "|" and depth == 0 else char)
+    return "".join(out).strip()
