@@ -1,0 +1,293 @@
+"""The slack-export source: a folder or .zip export, read for the window only."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import json
+import zipfile
+
+import pytest
+
+from postmortem.errors import IncidentFileError, SourceFormatError
+from postmortem.incident import parse_incident
+from postmortem.model import SourceConfig, Window
+from postmortem.sources import get_source
+from postmortem.sources import slack_export
+from postmortem.sources.slack_export import SOURCE
+
+UTC = dt.timezone.utc
+
+USERS = [
+    {"id": "U1", "name": "tchin", "real_name": "Tim Chin",
+     "profile": {"display_name": "tchin", "real_name": "Tim Chin"}},
+    {"id": "U2", "name": "joal", "real_name": "Jo Al", "profile": {"display_name": "", "real_name": "Jo Al"}},
+]
+CHANNELS = [{"id": "C100", "name": "event-platform"}, {"id": "C200", "name": "sre"}]
+
+
+def epoch(*args) -> str:
+    """Slack's ``ts`` for a UTC wall-clock time, computed independently of the source."""
+    return f"{calendar.timegm(dt.datetime(*args).timetuple())}.000100"
+
+
+def message(ts, text, user="U1", **extra):
+    return {"type": "message", "ts": ts, "user": user, "text": text, **extra}
+
+
+def write_export(root, days, users=USERS, channels=CHANNELS):
+    """An export folder: ``days`` maps ``channel/YYYY-MM-DD`` to a message list or raw text."""
+    root.mkdir(parents=True, exist_ok=True)
+    if users is not None:
+        (root / "users.json").write_text(json.dumps(users))
+    (root / "channels.json").write_text(json.dumps(channels))
+    for name, content in days.items():
+        path = root / f"{name}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content if isinstance(content, str) else json.dumps(content, indent=1))
+    return root
+
+
+def zip_export(folder, target, prefix=""):
+    """The same export as a .zip (optionally under a top-level folder)."""
+    with zipfile.ZipFile(target, "w") as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, prefix + path.relative_to(folder).as_posix())
+    return target
+
+
+def config(path, **options):
+    return SourceConfig(type="slack-export", options={"type": "slack-export", "path": str(path), **options},
+                        index=0, base_dir=str(path.parent), file="incident.toml")
+
+
+WINDOW = Window(dt.datetime(2023, 9, 28, 12, tzinfo=UTC), dt.datetime(2023, 9, 28, 16, tzinfo=UTC))
+
+
+def read(path, window=WINDOW, **options):
+    return SOURCE.read(config(path, **options), window)
+
+
+def test_registered_under_its_type():
+    assert get_source("slack-export") is SOURCE
+    assert SOURCE.type == "slack-export" and SOURCE.network is False
+
+
+def test_ts_becomes_exact_utc_time(tmp_path):
+    root = write_export(tmp_path / "export", {
+        "event-platform/2023-09-28": [message("1695911580.000200", "enrich is failing")]})
+    [event] = read(root)
+    assert event.time == dt.datetime(2023, 9, 28, 14, 33, 0, 200, tzinfo=UTC)
+    assert event.time.utcoffset() == dt.timedelta(0)
+    assert (event.source, event.actor, event.text, event.precision) == \
+        ("slack-export", "tchin", "enrich is failing", "second")
+    assert event.fields["channel"] == "event-platform"
+
+
+def test_day_file_named_for_the_previous_local_day_is_still_read(tmp_path):
+    # An export made in a zone west of UTC files 2023-09-28 01:00Z under 09-27.
+    root = write_export(tmp_path / "export", {
+        "event-platform/2023-09-27": [message(epoch(2023, 9, 28, 1, 0), "late night")]})
+    window = Window(dt.datetime(2023, 9, 28, 0, tzinfo=UTC), dt.datetime(2023, 9, 28, 4, tzinfo=UTC))
+    assert [event.text for event in read(root, window)] == ["late night"]
+
+
+def test_thread_replies_are_included_and_marked(tmp_path):
+    parent_ts = epoch(2023, 9, 28, 14, 33)
+    root = write_export(tmp_path / "export", {"event-platform/2023-09-28": [
+        message(parent_ts, "job is failing", thread_ts=parent_ts, reply_count=1),
+        message(epoch(2023, 9, 28, 14, 40), "restarting it", user="U2", thread_ts=parent_ts,
+                parent_user_id="U1"),
+        message(epoch(2023, 9, 28, 14, 41), "unrelated"),
+    ]})
+    parent, reply, other = read(root, workspace="wikimedia")
+    assert parent.text == "job is failing" and "thread_ts" not in parent.fields
+    assert reply.text.startswith("(in thread) ") and reply.text.endswith("restarting it")
+    assert reply.fields["thread_ts"] == parent_ts
+    assert reply.actor == "joal"
+    assert reply.time == dt.datetime(2023, 9, 28, 14, 40, 0, 100, tzinfo=UTC)
+    assert parent.url == f"https://wikimedia.slack.com/archives/C100/p{parent_ts.replace('.', '')}"
+    assert reply.url.startswith(f"https://wikimedia.slack.com/archives/C100/p{reply.fields['ts'].replace('.', '')}")
+    assert other.text == "unrelated"
+
+
+def test_mentions_channels_specials_and_links_are_resolved(tmp_path):
+    text = ("<@U2> and <@U1|oldname> see <#C200|sre> and <#C100>: <!here> <!channel> "
+            "<https://phabricator.wikimedia.org/T347884|the task> "
+            "<https://grafana.wikimedia.org/d/x?a=1&amp;b=2> "
+            "&lt;b&gt; A &amp; B &amp;lt;")
+    root = write_export(tmp_path / "export", {"event-platform/2023-09-28": [
+        message(epoch(2023, 9, 28, 14, 33), text)]})
+    [event] = read(root)
+    assert event.text == ("@joal and @tchin see #sre and #event-platform: @here @channel "
+                          "the task (https://phabricator.wikimedia.org/T347884) "
+                          "https://grafana.wikimedia.org/d/x?a=1&b=2 "
+                          "<b> A & B &lt;")
+
+
+def test_unknown_user_falls_back_to_label_then_profile(tmp_path):
+    root = write_export(tmp_path / "export", {"event-platform/2023-09-28": [
+        message(epoch(2023, 9, 28, 14, 33), "ping <@U9|guest> <@U8>", user="U9",
+                user_profile={"display_name": "", "name": "guestname", "real_name": "Guest"}),
+    ]})
+    [event] = read(root)
+    assert event.actor == "guestname"
+    assert event.text == "ping @guest @U8"
+
+
+def test_noise_subtypes_dropped_and_bot_messages_kept(tmp_path):
+    at = lambda minute: epoch(2023, 9, 28, 14, minute)  # noqa: E731
+    root = write_export(tmp_path / "export", {"event-platform/2023-09-28": [
+        message(at(1), "<@U2> has joined the channel", user="U2", subtype="channel_join"),
+        message(at(2), "<@U2> has left the channel", user="U2", subtype="channel_leave"),
+        message(at(3), "set the channel topic: x", subtype="channel_topic"),
+        message(at(4), "set the channel purpose: y", subtype="channel_purpose"),
+        message(at(5), "renamed the channel", subtype="channel_name"),
+        message(at(6), "archived the channel", subtype="channel_archive"),
+        message(at(7), "pinned a message", subtype="pinned_item"),
+        {"type": "message", "subtype": "bot_message", "ts": at(8), "bot_id": "B1",
+         "username": "alertmanager", "text": "[FIRING:1] KafkaLag"},
+        {"type": "message", "subtype": "bot_message", "ts": at(9), "bot_id": "B1",
+         "username": "alertmanager", "text": "",
+         "attachments": [{"fallback": "[RESOLVED] KafkaLag"}]},
+        message(at(10), "a real message"),
+    ]})
+    events = read(root)
+    assert [(event.actor, event.text) for event in events] == [
+        ("alertmanager", "[FIRING:1] KafkaLag"),
+        ("alertmanager", "[RESOLVED] KafkaLag"),
+        ("tchin", "a real message"),
+    ]
+
+
+def test_events_outside_the_window_are_left_out(tmp_path):
+    root = write_export(tmp_path / "export", {"event-platform/2023-09-28": [
+        message(epoch(2023, 9, 28, 11, 59, 59), "just before"),
+        message(epoch(2023, 9, 28, 12, 0, 0), "at the start"),
+        message(epoch(2023, 9, 28, 15, 59, 59), "just inside"),
+        message(epoch(2023, 9, 28, 16, 0, 1), "after the end"),
+    ]})
+    window = Window(dt.datetime(2023, 9, 28, 12, tzinfo=UTC), dt.datetime(2023, 9, 28, 16, 0, 1, tzinfo=UTC))
+    assert [event.text for event in read(root, window)] == ["at the start", "just inside"]
+
+
+def _two_channel_export(root):
+    return write_export(root, {
+        "event-platform/2023-09-28": [message(epoch(2023, 9, 28, 14, 35), "b"),
+                                      message(epoch(2023, 9, 28, 14, 33), "a")],
+        "sre/2023-09-28": [message(epoch(2023, 9, 28, 14, 34), "from sre", user="U2")],
+    })
+
+
+@pytest.mark.parametrize("prefix", ["", "slack-export-2023/"])
+def test_zip_and_folder_give_the_same_events(tmp_path, prefix):
+    folder = _two_channel_export(tmp_path / "export")
+    archive = zip_export(folder, tmp_path / "export.zip", prefix)
+    from_folder = read(folder, workspace="wikimedia")
+    from_zip = read(archive, workspace="wikimedia")
+    assert [event.text for event in from_folder] == ["a", "from sre", "b"]
+    assert from_zip == from_folder
+    assert [event.fields["channel"] for event in from_zip] == ["event-platform", "sre", "event-platform"]
+
+
+def test_channels_option_restricts_and_names_unknown_channels(tmp_path):
+    folder = _two_channel_export(tmp_path / "export")
+    assert [event.text for event in read(folder, channels=["#sre"])] == ["from sre"]
+    with pytest.raises(SourceFormatError, match="no channel 'nope'"):
+        read(folder, channels=["nope"])
+
+
+def test_only_window_day_files_are_read(tmp_path, monkeypatch):
+    days = {f"event-platform/{dt.date(2023, 1, 1) + dt.timedelta(days=n)}": "[" for n in range(365)}
+    days["event-platform/2023-09-28"] = [message(epoch(2023, 9, 28, 14, 33), "in window")]
+    days["event-platform/2023-09-27"] = []
+    days["event-platform/2023-09-29"] = []
+    folder = write_export(tmp_path / "export", days)
+    archive = zip_export(folder, tmp_path / "export.zip")
+    opened = []
+    for export_class in (slack_export.FolderExport, slack_export.ZipExport):
+        original = export_class.read_bytes
+
+        def recording(self, member, _original=original, _opened=opened):
+            _opened.append(member)
+            return _original(self, member)
+        monkeypatch.setattr(export_class, "read_bytes", recording)
+    # Every other day file is broken JSON: reading any of them would raise.
+    for path in (folder, archive):
+        opened.clear()
+        assert [event.text for event in read(path)] == ["in window"]
+        day_files = [name for name in opened if name.startswith("event-platform/")]
+        assert sorted(day_files) == ["event-platform/2023-09-27.json", "event-platform/2023-09-28.json",
+                                     "event-platform/2023-09-29.json"]
+
+
+def test_bad_json_names_file_and_line(tmp_path):
+    root = write_export(tmp_path / "export", {
+        "event-platform/2023-09-28": '[\n  {"ts": "1695911580.000200",\n   "text": oops}\n]'})
+    with pytest.raises(SourceFormatError) as caught:
+        read(root)
+    assert caught.value.file.endswith("2023-09-28.json")
+    assert caught.value.line == 3
+    assert "2023-09-28.json:3" in str(caught.value)
+
+
+def test_bad_json_inside_a_zip_names_the_member(tmp_path):
+    folder = write_export(tmp_path / "export", {"event-platform/2023-09-28": "{not json"})
+    archive = zip_export(folder, tmp_path / "export.zip")
+    with pytest.raises(SourceFormatError) as caught:
+        read(archive)
+    assert "export.zip" in caught.value.file and "event-platform/2023-09-28.json" in caught.value.file
+    assert caught.value.line == 1
+
+
+def test_missing_users_json_is_a_format_error(tmp_path):
+    root = write_export(tmp_path / "export", {"event-platform/2023-09-28": []}, users=None)
+    with pytest.raises(SourceFormatError, match="users.json") as caught:
+        read(root)
+    assert caught.value.file.endswith("users.json")
+
+
+def test_message_with_bad_ts_is_a_format_error(tmp_path):
+    root = write_export(tmp_path / "export", {"event-platform/2023-09-28": [message("soon", "x")]})
+    with pytest.raises(SourceFormatError, match="ts"):
+        read(root)
+
+
+def test_not_a_zip_is_a_format_error(tmp_path):
+    fake = tmp_path / "export.zip"
+    fake.write_text("not a zip")
+    with pytest.raises(SourceFormatError) as caught:
+        read(fake)
+    assert caught.value.file == str(fake)
+
+
+@pytest.mark.parametrize("options, key", [
+    ({"path": "export", "chanels": ["sre"]}, "chanels"),
+    ({}, "path"),
+    ({"path": "missing-folder"}, "path"),
+    ({"path": "export", "channels": "sre"}, "channels"),
+    ({"path": "export", "workspace": "https://wikimedia.slack.com"}, "workspace"),
+])
+def test_config_checks_raise_incident_file_errors(tmp_path, options, key):
+    write_export(tmp_path / "export", {})
+    bad = SourceConfig(type="slack-export", options={"type": "slack-export", **options}, index=0,
+                       base_dir=str(tmp_path), file="incident.toml")
+    with pytest.raises(IncidentFileError) as caught:
+        SOURCE.check(bad)
+    assert caught.value.key == key
+
+
+def test_good_config_passes_the_check(tmp_path):
+    write_export(tmp_path / "export", {})
+    good = SourceConfig(type="slack-export", options={"type": "slack-export", "path": "export",
+                                                      "channels": ["sre"], "workspace": "wikimedia"},
+                        index=0, base_dir=str(tmp_path), file="incident.toml")
+    assert SOURCE.check(good) is None
+
+
+def test_incident_file_with_a_bad_slack_option_fails_to_load(tmp_path):
+    text = ('[incident]\nid = "x"\nstart = "2023-09-28 14:33"\n\n'
+            '[[source]]\ntype = "slack-export"\npath = "nowhere"\n')
+    with pytest.raises(IncidentFileError, match="nowhere"):
+        parse_incident(text, tmp_path / "incident.toml")
