@@ -22,6 +22,9 @@ Format (written by stashbot, github wikimedia/labs-tools-stashbot,
   ``* {{safesubst:SAL entry|1=HH:MM nick: message}}`` (also ``{{SAL entry|1=…}}``,
   ``subst:``); stashbot escapes ``|`` in the message as ``{{!}}``. Times are UTC,
   to the minute. Nicks look like ``tchin``, ``brennen@deploy2002`` or ``logmsgbot``.
+- Other lines are no entries and are ignored: text, ``*`` bullets without a
+  ``HH:MM``, entries above the first day heading or under a non-day heading
+  (``== Notes ==``; a deeper ``=== sub ===`` inside a day keeps the day).
 
 Only lines starting with ``=`` or ``*`` are looked at — never a full wikitext
 parse (DESIGN.md: a full parse of a 2 MB page takes seconds, a line scan tens
@@ -132,7 +135,7 @@ def scan_sal_lines(lines: Iterable[str], window: Window, *, year: int | None = N
     days = _DayTracker(year if year is not None else _last_day(window).year)
     first, last = window.start.date(), _last_day(window)
     date: dt.date | None = None  # current day, None outside day sections or after the window
-    seen_day = False
+    seen_day, day_level = False, 0
     events: list[Event] = []
     extra = {"file": str(file)} if file is not None else {}
     number = 0
@@ -143,10 +146,12 @@ def scan_sal_lines(lines: Iterable[str], window: Window, *, year: int | None = N
                 if date is not None:
                     _scan_entry(line, date, window, events, extra)
             elif start == "=":
-                day = _heading_day(line, days)
+                level, day = _heading(line, days)
                 if day is None:
+                    if level and level <= day_level:
+                        date = None  # "== Notes ==" ends the day; "=== sub ===" does not
                     continue
-                seen_day = True
+                seen_day, day_level = True, level
                 if day < first:
                     break
                 date = day if day <= last else None
@@ -162,10 +167,13 @@ def scan_sal_lines(lines: Iterable[str], window: Window, *, year: int | None = N
     return events
 
 
-def _heading_day(line: str, days: _DayTracker) -> dt.date | None:
-    """The date of a day-heading line, None for other headings or non-headings."""
+def _heading(line: str, days: _DayTracker) -> tuple[int, dt.date | None]:
+    """(level, date) of a heading line: level 0 for no heading, date None
+    for a heading that names no day."""
     match = _HEADING.match(line.rstrip("\r\n"))
-    return days.date_of(match["title"]) if match else None
+    if not match:
+        return 0, None
+    return len(match[1]), days.date_of(match["title"])
 
 
 def _scan_entry(line: str, date: dt.date, window: Window, events: list, extra: dict) -> None:
