@@ -46,9 +46,9 @@ def parse_time(value, tz: dt.tzinfo = UTC) -> tuple[dt.datetime, str]:
     match = _ISO_LIKE.match(value.strip())
     if not match:
         raise ValueError(f"expected a time like '2023-09-28 14:33', got {value!r}")
-    date = dt.date.fromisoformat(match["date"])
     hour, minute, second = int(match["h"] or 0), int(match["m"] or 0), int(match["s"] or 0)
     try:
+        date = dt.date.fromisoformat(match["date"])
         naive = dt.datetime.combine(date, dt.time(hour, minute, second))
     except ValueError as err:
         raise ValueError(f"bad time {value!r}: {err}") from None

@@ -51,7 +51,9 @@ from ..timeutil import roll_forward, to_utc, zone
 from . import check_options, option, resolve_paths
 
 TYPE = "irc"
-OPTIONS = ("path", "timezone", "format", "channel")
+OPTIONS = ("path", "timezone", "format", "channel", "ignore_nicks")
+# Bots whose lines only acknowledge others ("Logged the message at …"): noise.
+DEFAULT_IGNORED_NICKS = ["stashbot"]
 DAY_SLACK = dt.timedelta(days=1)
 DETECT_LINES = 25
 MODE_PREFIXES = " ~&@%+!"
@@ -198,18 +200,21 @@ class IrcSource:
         timezone_of(config)
         format_of(config)
         option(config, "channel")
+        option(config, "ignore_nicks", list)
 
     def read(self, config: SourceConfig, window: Window, session=None) -> list[Event]:
         """Messages and actions inside ``window`` from every file that can hold it."""
         tz, fmt = timezone_of(config), format_of(config)
         wanted_dates = set(window.dates(DAY_SLACK))
+        ignored = {nick.lower() for nick in option(config, "ignore_nicks", list, DEFAULT_IGNORED_NICKS)}
         events = []
         for path in resolve_paths(config, option(config, "path", required=True)):
             name_date = date_in_name(path)
             if name_date is not None and name_date not in wanted_dates:
                 continue
             channel = option(config, "channel") or channel_from_path(path)
-            events.extend(scan_file(path, fmt, tz, window, channel, name_date))
+            events.extend(event for event in scan_file(path, fmt, tz, window, channel, name_date)
+                          if (event.actor or "").lower() not in ignored)
         events.sort(key=lambda event: event.time)
         return events
 
