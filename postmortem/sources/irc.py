@@ -34,7 +34,9 @@ prefix (``@``, ``+``…); ``text`` the message, actions as ``* nick action``;
 ``fields`` ``{"channel": "#chan"}`` (from ``channel =``, else a ``#chan``
 folder or file name) when known; no url, no tags; precision "second", or
 "minute" for irssi's ``HH:MM``. Joins, parts, quits, nick changes, modes,
-topics and notices are dropped.
+topics and notices are dropped, and so are lines by the nicks in
+``ignore_nicks`` (default ``["stashbot"]``, whose lines only acknowledge
+``!log`` entries that the SAL source already has).
 """
 
 from __future__ import annotations
@@ -210,7 +212,7 @@ class IrcSource:
         events = []
         for path in resolve_paths(config, option(config, "path", required=True)):
             name_date = date_in_name(path)
-            if name_date is not None and name_date not in wanted_dates:
+            if not path.is_file() or (name_date is not None and name_date not in wanted_dates):
                 continue
             channel = option(config, "channel") or channel_from_path(path)
             events.extend(event for event in scan_file(path, fmt, tz, window, channel, name_date)
