@@ -90,11 +90,21 @@ def _same_thing(a: Event, b: Event) -> bool:
     gap = abs(a.time - b.time)
     if (a.time, a.source, a.actor, a.text) == (b.time, b.source, b.actor, b.text):
         return True
-    if a.source == b.source:
-        return False
-    if gap <= SAME_LOG_WITHIN and _log_keys(a) & _log_keys(b):
+    if gap <= SAME_LOG_WITHIN and _is_log_pair(a, b) and _log_keys(a) & _log_keys(b):
         return True
-    return _same_alert(a, b)
+    return a.source != b.source and _same_alert(a, b)
+
+
+SAL_SOURCES = ("sal", "sal-wikitext")
+# Where a `!log` line shows up: stashbot writes it to a SAL (sometimes to two,
+# wikimedia/labs-tools-stashbot) from the IRC line that asked for it.
+LOG_ECHO_SOURCES = SAL_SOURCES + ("irc",)
+
+
+def _is_log_pair(a: Event, b: Event) -> bool:
+    """One SAL entry and its echo: the IRC line, or the same entry in another SAL."""
+    return ((a.source in SAL_SOURCES or b.source in SAL_SOURCES)
+            and a.source in LOG_ECHO_SOURCES and b.source in LOG_ECHO_SOURCES)
 
 
 _LOG_PREFIX = re.compile(r"^\s*!log\s+", re.I)

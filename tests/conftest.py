@@ -1,0 +1,41 @@
+"""Shared fixtures: the bundled sample, and running the CLI in-process."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "samples" / "2023-09-28-mw-page-content-change-enrich"
+REFERENCE = ROOT.parent / "shared" / "reference"
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture
+def sample_incident_path() -> Path:
+    return SAMPLE / "incident.toml"
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """Run `postmortem ARGS…` in-process; returns (exit code, stdout, stderr)."""
+    from postmortem.cli import main
+
+    def run(*args):
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return code, out, err
+    return run
+
+
+def write_incident(directory: Path, body: str, name: str = "incident.toml") -> Path:
+    """Write an incident.toml (with a default [incident] table unless given)."""
+    if "[incident]" not in body:
+        body = '[incident]\nid = "2023-09-28 test"\nstart = "2023-09-28 14:00"\nend = "2023-09-28 18:00"\n' + body
+    path = directory / name
+    path.write_text(body, encoding="utf-8")
+    return path

@@ -1,0 +1,96 @@
+"""incident.toml: loading, validation, and errors that name file, line and key."""
+
+import datetime as dt
+
+import pytest
+
+from postmortem.errors import IncidentFileError
+from postmortem.incident import load_incident, parse_incident
+from postmortem.model import utc
+from tests.conftest import write_incident
+
+
+def test_minimal_incident_needs_only_id_and_start(tmp_path):
+    incident = load_incident(write_incident(tmp_path, '[incident]\nid = "x"\nstart = "2023-09-28 14:33"\n'))
+    assert incident.id == "x"
+    assert incident.start == utc(2023, 9, 28, 14, 33)
+    assert incident.end is None and incident.status == "draft"
+    assert incident.page_title == "Incidents/x"
+
+
+def test_times_without_offset_are_utc_and_offsets_are_converted(tmp_path):
+    incident = load_incident(write_incident(tmp_path, (
+        '[incident]\nid = "x"\nstart = "2023-09-28 16:33+02:00"\nend = 2023-09-28T18:00:00Z\n'
+        '[[event]]\ntime = "2023-09-28 15:00:07"\ntext = "t"\n')))
+    assert incident.start == utc(2023, 9, 28, 14, 33)
+    assert incident.end == utc(2023, 9, 28, 18)
+    assert incident.events[0].time == utc(2023, 9, 28, 15, 0, 7)
+    assert incident.events[0].precision == "second"
+
+
+def test_sample_loads_every_table(sample_incident_path):
+    incident = load_incident(sample_incident_path)
+    assert incident.task == "T347521"
+    assert incident.end == utc(2023, 10, 3, 14, 14, 54)
+    assert [s.type for s in incident.sources] == ["slack-export", "irc", "sal-wikitext", "alert-email"]
+    assert [a.task for a in incident.actionables] == ["T347884", None, None, "T345806"]
+    assert incident.people["tchin"].timezone == "America/New_York"
+    assert incident.people["tchin"].hours == (dt.time(9), dt.time(17))
+    assert incident.scorecard["people-prepared"].answer == "yes"
+    assert incident.scorecard["people-prepared"].source == "human"
+    assert incident.scorecard["task-queue-clear"].notes == "T345806 was open"
+
+
+@pytest.mark.parametrize("body, line, key, words", [
+    ('[incident]\nid = "x"\nstart = "yesterday"\n', 3, "start", "expected a time"),
+    ('[incident]\nid = "x"\nstart = "2023-02-30 10:00"\n', 3, "start", "day is out of range"),
+    ('[incident]\nid = "x"\n', 1, "start", "missing"),
+    ('[incident]\nstart = "2023-09-28 10:00"\n', 1, "[incident]", "missing"),
+    ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\nend = "2023-09-27 10:00"\n', 1, None, "end is before start"),
+    ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\nstatsu = "draft"\n', 4, "statsu", "unknown key"),
+    ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\ntask = "347521"\n', 4, "task", "like T123"),
+    ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\npaged = "two"\n', 4, "paged", "an integer"),
+    ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\n\n[[source]]\ntype = "pagerduty"\n', 6, "type",
+     "unknown source type"),
+    ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\n[[source]]\ntype = "irc"\npath = "missing/*.log"\n',
+     6, "path", "no file matches"),
+    ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\n[people.ana]\ntimezone = "Mars/Olympus"\n', 5,
+     "timezone", "unknown time zone"),
+    ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\n[people.ana]\nhours = "9 to 5"\n', 5, "hours",
+     "working hours"),
+    ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\n[[event]]\ntext = "a"\n[[event]]\ntime = "x"\ntext = "b"\n',
+     4, "time", "missing"),
+    ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\n[[event]]\ntime = "2023-09-28 10:00"\ntext = "a"\n'
+     'tags = ["outage-start"]\n', 7, "tags", "unknown tag"),
+    ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\n[scorecard]\npeople-happy = "yes"\n', 5,
+     "people-happy", "unknown question"),
+    ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\n[scorecard]\nphabricator-task = "maybe"\n', 5,
+     "phabricator-task", "expected"),
+    ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\n[incident2]\n', 4, "[incident2]", "unknown table"),
+    ('[incident]\nid = "x"\nstart = \n', 3, None, "not valid TOML"),
+])
+def test_bad_files_name_line_and_key(tmp_path, body, line, key, words):
+    path = write_incident(tmp_path, body)
+    with pytest.raises(IncidentFileError) as caught:
+        load_incident(path)
+    err = caught.value
+    assert err.file == str(path)
+    assert err.line == line, str(err)
+    if key:
+        assert err.key == key
+    assert words in str(err)
+    assert "\n" not in str(err)
+    assert str(err).startswith(f"{path}:{line}: ")
+
+
+def test_event_without_time_names_the_second_event(tmp_path):
+    body = ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\n'
+            '[[event]]\ntime = "2023-09-28 10:00"\ntext = "a"\n[[event]]\ntext = "b"\n')
+    with pytest.raises(IncidentFileError) as caught:
+        parse_incident(body, tmp_path / "i.toml")
+    assert caught.value.line == 7  # the second [[event]] header: its time is missing
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(IncidentFileError, match="no such file"):
+        load_incident(tmp_path / "nope.toml")
