@@ -150,7 +150,11 @@ def render_report(incident: Incident, *, template: str | None = None, fmt: str =
     """The report for ``incident`` as wikitext (the Wikitech layout by default)."""
     if events is None:
         events = collect_events(incident)
-    return _load_template(template, fmt).render(**report_context(incident, events))
+    loaded = _load_template(template, fmt)
+    try:
+        return loaded.render(**report_context(incident, events))
+    except jinja2.UndefinedError as err:  # a custom template naming something that is not there
+        raise InputError(f"template error: {err.message}", file=loaded.filename) from None
 
 
 def render_timeline_wikitext(incident: Incident, events: list[Event]) -> str:

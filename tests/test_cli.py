@@ -1,0 +1,112 @@
+"""The CLI: help and README examples for every command, exit codes, clean errors."""
+
+import json
+import re
+
+import pytest
+
+from postmortem.cli import build_parser
+from tests.conftest import ROOT, SAMPLE, write_incident
+
+
+def _commands():
+    parser = build_parser()
+    action = next(a for a in parser._actions if a.dest == "command")
+    return sorted(action.choices)
+
+
+@pytest.mark.parametrize("command", _commands())
+def test_every_command_has_help_and_a_readme_example(command, run_cli):
+    with pytest.raises(SystemExit) as done:
+        run_cli(command, "--help")
+    assert done.value.code == 0
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert re.search(rf"^\s*(\$ )?postmortem {command}\b", readme, re.M), f"README has no example of {command}"
+
+
+def test_render_writes_the_report(tmp_path, run_cli):
+    out = tmp_path / "report.wiki"
+    code, stdout, stderr = run_cli("render", SAMPLE / "incident.toml", "-o", out)
+    assert code == 0 and stdout == ""
+    assert out.read_text(encoding="utf-8").startswith("{{irdoc|status=review}}")
+
+
+def test_timeline_json_shape(run_cli):
+    code, stdout, _ = run_cli("timeline", SAMPLE / "incident.toml", "--format", "json")
+    assert code == 0
+    events = json.loads(stdout)
+    assert set(events[0]) == {"time", "source", "actor", "text", "url", "tags", "precision"}
+    assert events[0]["time"] == "2023-09-28T14:33:12Z"
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", e["time"]) for e in events)
+    assert [e["time"] for e in events] == sorted(e["time"] for e in events)
+
+
+def test_timeline_text_and_wikitext(run_cli):
+    code, stdout, _ = run_cli("timeline", SAMPLE / "incident.toml")
+    assert code == 0 and "--- 2023-10-02 (UTC) ---" in stdout
+    code, stdout, _ = run_cli("timeline", SAMPLE / "incident.toml", "--format", "wikitext")
+    assert code == 0 and stdout.startswith("*2023-09-28 14:33:12 ")
+
+
+BAD_INPUTS = {
+    "bad time": ('[incident]\nid = "x"\nstart = "2023-09-28 25:00"\n', r"incident\.toml:3: start: "),
+    "unknown source": ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\n[[source]]\ntype = "fax"\n',
+                       r"incident\.toml:5: type: unknown source type"),
+    "bad zone": ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\n[[source]]\ntype = "irc"\npath = "*.log"\n'
+                 'timezone = "Europe/Nowhere"\n', r"incident\.toml:7: timezone: "),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_bad_incident_exit_2_one_line_nothing_written(tmp_path, run_cli, name):
+    body, pattern = BAD_INPUTS[name]
+    (tmp_path / "x.log").write_text("[10:00:00] <a> hi\n")
+    path = write_incident(tmp_path, body)
+    out = tmp_path / "report.wiki"
+    code, stdout, stderr = run_cli("render", path, "-o", out)
+    assert code == 2
+    assert stdout == ""
+    assert len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr
+    assert re.search(pattern, stderr), stderr
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["incident.toml", "x.log"]
+
+
+def test_broken_source_file_exit_2_names_file_and_keeps_old_output(tmp_path, run_cli):
+    slack = tmp_path / "slack"
+    (slack / "ops").mkdir(parents=True)
+    (slack / "users.json").write_text("[]")
+    (slack / "channels.json").write_text('[{"id": "C1", "name": "ops"}]')
+    (slack / "ops" / "2023-09-28.json").write_text('[{"type": "message", "ts": "1695913200.1", ')
+    path = write_incident(tmp_path, '[[source]]\ntype = "slack-export"\npath = "slack"\n')
+    out = tmp_path / "report.wiki"
+    out.write_text("the previous report\n")
+    code, _, stderr = run_cli("render", path, "-o", out)
+    assert code == 2
+    assert "2023-09-28.json" in stderr and "Traceback" not in stderr
+    assert len(stderr.strip().splitlines()) == 1
+    assert out.read_text() == "the previous report\n"
+
+
+def test_debug_shows_the_traceback(tmp_path, run_cli):
+    path = write_incident(tmp_path, '[incident]\nid = "x"\nstart = "nope"\n')
+    from postmortem.errors import IncidentFileError
+    with pytest.raises(IncidentFileError):
+        run_cli("--debug", "render", path)
+
+
+def test_init_writes_a_skeleton_that_renders_and_refuses_to_overwrite(tmp_path, run_cli):
+    code, stdout, _ = run_cli("init", tmp_path / "inc")
+    assert code == 0 and "incident.toml" in stdout
+    code, stdout, _ = run_cli("render", tmp_path / "inc" / "incident.toml")
+    assert code == 0 and "{{Incident scorecard" in stdout
+    before = (tmp_path / "inc" / "incident.toml").read_text()
+    code, _, stderr = run_cli("init", tmp_path / "inc")
+    assert code == 2 and "already exists" in stderr
+    assert (tmp_path / "inc" / "incident.toml").read_text() == before
+
+
+def test_usage_error_is_exit_2(run_cli):
+    with pytest.raises(SystemExit) as done:
+        run_cli("render")
+    assert done.value.code == 2
