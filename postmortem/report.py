@@ -77,6 +77,8 @@ class TimelineEntry:
     clock: str | None = None
     precision: str | None = None
     tags: tuple[str, ...] = ()
+    label: str | None = None   # "(IRC #chan)" as the renderer writes it, without brackets
+    actor: str | None = None
 
     def to_json(self) -> dict:
         return {"time": format_utc(self.time) if self.time else None, "text": self.text}
@@ -548,7 +550,7 @@ def split_stamp(text: str) -> _Stamp:
     lead = _LEAD_MARKUP.match(text)  # bold or italic stamp: '''15:30''' text
     candidate = text[lead.end():] if lead else text
     match = _STAMP.match(candidate)
-    clock = _clock(match) if match else None
+    clock = _clock(match) if match and not _year_like(match, candidate) else None
     if clock is None:
         return _date_only(text)
     rest = candidate[match.end():]
@@ -557,6 +559,15 @@ def split_stamp(text: str) -> _Stamp:
     precision = "second" if match["s"] else "minute"
     written = match.group(0).strip("[]: ")
     return _Stamp(_iso_date(match["date"]), clock, precision, written, _trim_separator(rest))
+
+
+def _year_like(match: re.Match, text: str) -> bool:
+    """``2024 was …`` is a year; ``2024 - deploy`` and ``2024Z`` are 20:24."""
+    hhmm = match["hhmm"]
+    return bool(hhmm) and hhmm[:2] in ("19", "20") and not _HHMM_SEPARATOR.match(text, match.end("hhmm"))
+
+
+_HHMM_SEPARATOR = re.compile(r"Z|:|\s*[-–—|]\s|\s*UTC\b|\]")
 
 
 def _date_only(text: str) -> _Stamp:
@@ -654,6 +665,14 @@ _UTC_NOTE = re.compile(r"^\W*(?:all\s+)?times?\s+(?:are\s+)?(?:in\s+)?UTC\W*$", 
 _OUTAGE = re.compile(r"\bOUTAGE\s+(BEGINS|BEGAN|STARTS|STARTED|ENDS|ENDED)\b", re.I)
 # The renderer appends the mark as " — '''OUTAGE BEGINS'''" (templates/); strip it back.
 _RENDERED_MARK = re.compile(r"\s+—\s+'''OUTAGE (?:BEGINS|ENDS)'''\s*$")
+# The renderer's source label and actor (templates/components/timeline.wiki.j2):
+# "*2023-09-28 15:05:40 (IRC #chan) tchin: text", "([https://… alert]) text".
+_LABEL_NAMES = r"(?:SAL|IRC|Slack|alert|e-?mail|Phabricator|Alertmanager|Prometheus)(?: #[^\s)\]]+)?"
+_RENDERED_LABEL = re.compile(
+    rf"^\((?:\[(?:https?:)?//[^\s\]]+\s+(?P<linked>{_LABEL_NAMES})\]|(?P<plain>{_LABEL_NAMES}))\)\s+")
+_RENDERED_ACTOR = re.compile(r"^(?P<actor>[^\s:\[\]{}<>|]{1,64}):\s+")
+_PHAB_LINK_SAME = re.compile(r"\[\[phab:(T\d+)\|\1\]\]")  # renders as plain "T123"
+_BR = re.compile(r"[ \t]*<br\s*/?>[ \t]*", re.I)
 _HEADING_LINE = re.compile(r"^(={2,6})(.+?)\1\s*$")
 
 
@@ -726,8 +745,22 @@ def _make_entry(stamp: _Stamp, number: int, state: _Clock) -> TimelineEntry:
     if stamp.clock is not None and state.date is not None:
         time = _place(stamp, state)
         state.previous, state.date = time, time.date()
-    text, tags = _entry_text(stamp.rest)
-    return TimelineEntry(time, text, number, stamp.written, stamp.precision, tags)
+    rest, label, actor = _split_label(stamp.rest)
+    text, tags = _entry_text(rest)
+    return TimelineEntry(time, text, number, stamp.written, stamp.precision, tags, label, actor)
+
+
+def _split_label(rest: str) -> tuple[str, str | None, str | None]:
+    """The renderer's ``(label) actor:`` prefix, split off; other text is left alone."""
+    match = _RENDERED_LABEL.match(rest)
+    if not match:
+        return rest, None, None
+    label = match["linked"] or match["plain"]
+    rest = rest[match.end():]
+    actor = _RENDERED_ACTOR.match(rest)
+    if actor:
+        return rest[actor.end():], label, decode_text(actor["actor"])
+    return rest, label, None
 
 
 def _place(stamp: _Stamp, state: _Clock) -> dt.datetime:
@@ -749,6 +782,10 @@ def _entry_text(rest: str) -> tuple[str, tuple[str, ...]]:
         if tag not in tags:
             tags.append(tag)
     rest = _RENDERED_MARK.sub("", rest)
+    if "[[" in rest:
+        rest = _PHAB_LINK_SAME.sub(r"\1", rest)
+    if "<" in rest:
+        rest = _BR.sub("\n", rest)
     return decode_text(rest).strip(" \t\u00a0"), tuple(tags)
 
 
@@ -756,7 +793,7 @@ def _append_text(entry: TimelineEntry, more: str) -> TimelineEntry:
     text, tags = _entry_text(more)
     merged = tuple(dict.fromkeys(entry.tags + tags))
     return TimelineEntry(entry.time, f"{entry.text}\n{text}" if entry.text else text, entry.line,
-                         entry.clock, entry.precision, merged)
+                         entry.clock, entry.precision, merged, entry.label, entry.actor)
 
 
 # ---------------------------------------------------------------- actionables and tasks
@@ -774,10 +811,13 @@ _TASK_PATTERNS = (
 _TASK_MARKUP = re.compile(
     r"[ \t\u00a0]*\{\{\s*(?:phabT|phabricator|phab|task|bug)\s*\|\s*T?\d+\s*(?:\|[^{}]*)?\}\}"
     r"|[ \t\u00a0]*\[\[\s*:?\s*(?:phab|phabricator)\s*:\s*T\d+\s*(?:\|[^\]]*)?\]\]", re.I)
-_LEADING_TASK = re.compile(r"^T\d+\b")
+_TASK_REF = (r"(?:\{\{\s*(?:phabT|phabricator|phab|task|bug)\s*\|\s*T?\d+\s*(?:\|[^{}]*)?\}\}"
+             r"|\[\[\s*:?\s*(?:phab|phabricator)\s*:\s*T\d+\s*(?:\|[^\]]*)?\]\]|(?<![\w/#&=.-])T\d+\b)")
+_EDGE_TASK = re.compile(
+    rf"^(?:{_TASK_REF}[\s\u00a0]*(?:[-–—:,]+[\s\u00a0]*)?)+"          # "T123 – text", "{{PhabT|1}}: text"
+    rf"|[\s\u00a0]*(?:\([\s\u00a0]*{_TASK_REF}[\s\u00a0]*\)|{_TASK_REF})[\s\u00a0]*$", re.I)  # "text ({{PhabT|1}})"
 _DONE = re.compile(r"[ \t\u00a0]*(?:\{\{\s*(?:done|tick|resolved|fixed|checked)\s*(?:\|[^{}]*)?\}\}|[✓✔✅☑])", re.I)
 _STRUCK = re.compile(r"^<(s|del|strike)>.*</\1>\s*$", re.S | re.I)
-_EMPTY_PARENS = re.compile(r"[ \t\u00a0]*\(\s*[,;]?\s*\)")
 _EDGE_SEPARATORS = re.compile(r"^[\s\u00a0\-–—:,;]+|[\s\u00a0\-–—:,;]+$")
 
 
@@ -817,11 +857,17 @@ def _actionable(body: str, number: int) -> ReportActionable:
 
 
 def _actionable_text(body: str) -> str:
-    text = _TASK_MARKUP.sub("", body)
-    text = _DONE.sub("", text)
-    text = _LEADING_TASK.sub("", text.strip())
-    text = _EMPTY_PARENS.sub("", text)
+    """The item without its done mark and the task reference it starts or ends
+    with (``T123 - text``, ``text ({{PhabT|123}})``); tasks inside the text stay,
+    as the plain ``T123`` a reader sees."""
+    text = _DONE.sub("", body).strip()
+    text = _EDGE_TASK.sub("", text)
+    text = _TASK_MARKUP.sub(_task_as_text, text)
     return _EDGE_SEPARATORS.sub("", decode_text(text))
+
+
+def _task_as_text(match: re.Match) -> str:
+    return match.group(0)[:len(match.group(0)) - len(match.group(0).lstrip())] + find_tasks(match.group(0))[0]
 
 
 def _merge_detail(item: ReportActionable, body: str) -> ReportActionable:
