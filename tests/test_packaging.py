@@ -1,0 +1,38 @@
+"""A plain (non-editable) install renders from any directory: the templates
+travel inside the wheel."""
+
+import shutil
+import subprocess
+import sys
+import venv
+
+from tests.conftest import ROOT, SAMPLE
+
+IGNORE = shutil.ignore_patterns(".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
+                                ".hypothesis", "*.events.json")
+
+
+def test_installed_wheel_renders_from_another_directory(tmp_path):
+    source = tmp_path / "src"
+    shutil.copytree(ROOT, source, ignore=IGNORE)
+    env_dir = tmp_path / "venv"
+    # System site-packages provide the dependencies; the project itself is built and
+    # installed for real (not editable), without reaching the network.
+    venv.EnvBuilder(system_site_packages=True, with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", str(source)],
+                   check=True, cwd=tmp_path)
+    shutil.rmtree(source)  # nothing may be read from the source tree any more
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = elsewhere / "report.wiki"
+    done = subprocess.run([env_dir / "bin" / "postmortem", "render", SAMPLE / "incident.toml", "-o", out],
+                          cwd=elsewhere, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert out.read_text(encoding="utf-8").startswith("{{irdoc|status=review}}")
+    where = subprocess.run([python, "-c", "import postmortem.render as r; print(r.templates_dir())"],
+                           cwd=elsewhere, capture_output=True, text=True, check=True).stdout.strip()
+    assert where.startswith(str(env_dir)), where
+    module = subprocess.run([python, "-m", "postmortem", "--version"], cwd=elsewhere,
+                            capture_output=True, text=True)
+    assert module.returncode == 0 and module.stdout.startswith("postmortem ")
