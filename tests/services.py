@@ -1,0 +1,418 @@
+"""Services for the network-source tests, all on 127.0.0.1.
+
+- Real ones, from Debian packages, each started on a free port with its own
+  temp dirs, waited for, and stopped by its PID: Alertmanager
+  (``prometheus-alertmanager``) and Prometheus (``prometheus``, with history
+  backfilled by ``promtool tsdb create-blocks-from openmetrics``). A missing
+  binary FAILS the test (CI installs them from .ci/apt-packages).
+- Fakes for services that cannot run here, answering in their exact formats:
+  sal.toolforge.org (bd808/SAL ``data/templates/sal.html``, ``inc/log.html``),
+  the Slack Web API (cursors, 429 + Retry-After) and Phabricator Conduit (the
+  ``result``/``error_code``/``error_info`` envelope), plus broken answers.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import json
+import math
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+UTC = dt.timezone.utc
+
+
+# -- real services --------------------------------------------------------------
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def require_binary(name: str) -> str:
+    """The path of a service binary; the test fails (never skips) without it."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is not installed: apt-get install -y --no-install-recommends "
+                    f"prometheus prometheus-alertmanager (listed in .ci/apt-packages)")
+    return path
+
+
+@dataclass
+class Service:
+    """A server process we started: its URL, PID and log file."""
+
+    name: str
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stop(self) -> None:
+        """SIGTERM by PID, then SIGKILL if it does not exit within 10 s."""
+        if self.process.poll() is not None:
+            return
+        os.kill(self.pid, signal.SIGTERM)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.kill(self.pid, signal.SIGKILL)
+            self.process.wait(5)
+
+
+def start_service(name: str, argv: list[str], port: int, workdir: Path, timeout: float = 60) -> Service:
+    """Start ``argv``, wait until ``/-/ready`` answers 200, return the Service."""
+    log = workdir / f"{name}.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=workdir,
+                                   stdin=subprocess.DEVNULL)
+    service = Service(name, f"http://127.0.0.1:{port}", process, log)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"{name} exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(f"{service.url}/-/ready", timeout=1).status_code == 200:
+                return service
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    service.stop()
+    pytest.fail(f"{name} not ready within {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+def start_alertmanager(workdir: Path) -> Service:
+    """A real Alertmanager with a do-nothing route, clustering off."""
+    binary = require_binary("prometheus-alertmanager")
+    workdir.mkdir(parents=True, exist_ok=True)
+    config = workdir / "alertmanager.yml"
+    config.write_text("route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n")
+    port = free_port()
+    argv = [binary, f"--config.file={config}", f"--storage.path={workdir / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="]
+    return start_service("alertmanager", argv, port, workdir)
+
+
+def post_alerts(service: Service, alerts: list[dict]) -> None:
+    """POST /api/v2/alerts (postableAlerts)."""
+    response = requests.post(f"{service.url}/api/v2/alerts", json=alerts, timeout=10)
+    assert response.status_code == 200, response.text
+
+
+def openmetrics_alerts(series: dict[tuple, list[int]]) -> str:
+    """OpenMetrics text of ALERTS samples: ``{labels tuple: [unix seconds]}``."""
+    lines = ["# TYPE ALERTS gauge"]
+    for labels, times in series.items():
+        label_text = ",".join(f'{k}="{v}"' for k, v in labels)
+        lines.extend(f"ALERTS{{{label_text}}} 1 {t}" for t in sorted(times))
+    return "\n".join(lines) + "\n# EOF\n"
+
+
+def start_prometheus(workdir: Path, openmetrics: str) -> Service:
+    """A real Prometheus over a TSDB backfilled from ``openmetrics`` by promtool."""
+    binary = require_binary("prometheus")
+    promtool = require_binary("promtool")
+    workdir.mkdir(parents=True, exist_ok=True)
+    source, tsdb = workdir / "alerts.om", workdir / "tsdb"
+    source.write_text(openmetrics)
+    done = subprocess.run([promtool, "tsdb", "create-blocks-from", "openmetrics", str(source), str(tsdb)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    config = workdir / "prometheus.yml"
+    config.write_text("global:\n  scrape_interval: 1m\n")
+    port = free_port()
+    argv = [binary, f"--config.file={config}", f"--storage.tsdb.path={tsdb}",
+            "--storage.tsdb.retention.time=100y", f"--web.listen-address=127.0.0.1:{port}"]
+    return start_service("prometheus", argv, port, workdir)
+
+
+# -- fake services ----------------------------------------------------------------
+
+@dataclass
+class Request:
+    """What a fake server received."""
+
+    method: str
+    path: str
+    query: dict
+    form: dict
+    headers: dict
+    body: bytes
+
+
+@dataclass
+class Answer:
+    """What a fake server sends back."""
+
+    status: int = 200
+    body: bytes | str = b""
+    headers: dict = field(default_factory=dict)
+    delay: float = 0.0
+
+    @classmethod
+    def json(cls, data, status: int = 200, *, delay: float = 0.0, **headers) -> "Answer":
+        return cls(status, json.dumps(data), {"Content-Type": "application/json", **headers}, delay)
+
+    @classmethod
+    def html(cls, text: str, status: int = 200) -> "Answer":
+        return cls(status, text, {"Content-Type": "text/html; charset=UTF-8"})
+
+
+class FakeServer:
+    """``app(Request) -> Answer`` served by http.server in a thread on 127.0.0.1,
+    with ``latency`` seconds added to every answer. Records every request."""
+
+    def __init__(self, app, *, latency: float = 0.0):
+        self.app, self.latency = app, latency
+        self.requests: list[Request] = []
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def __enter__(self) -> "FakeServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def _handler(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                self._answer()
+
+            def do_POST(self):
+                self._answer()
+
+            def _answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                parts = urlsplit(self.path)
+                form = parse_qs(body.decode("utf-8", "replace")) if self.command == "POST" else {}
+                request = Request(self.command, parts.path, parse_qs(parts.query, keep_blank_values=True),
+                                  form, dict(self.headers), body)
+                server.requests.append(request)
+                answer = server.app(request)
+                time.sleep(server.latency + answer.delay)
+                data = answer.body.encode() if isinstance(answer.body, str) else answer.body
+                try:
+                    self.send_response(answer.status)
+                    for name, value in answer.headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        return Handler
+
+
+def first(query: dict, name: str, default=None):
+    values = query.get(name)
+    return values[0] if values else default
+
+
+# -- sal.toolforge.org ------------------------------------------------------------
+
+@dataclass
+class SalEntry:
+    """One SAL entry as the tool stores it."""
+
+    id: str
+    time: dt.datetime
+    nick: str
+    message: str
+    project: str = "production"
+
+
+def linkify(message: str) -> str:
+    """Like bd808/SAL's LinkifyExtension: escape, then link Phabricator tasks."""
+    import re
+    escaped = html.escape(message, quote=False)
+    return re.sub(r"\b(T\d+)\b", r'<a href="https://phabricator.wikimedia.org/\1" target="_blank">\1</a>',
+                  escaped)
+
+
+def sal_html(project: str, entries: list[SalEntry], p: int, i: int, total: int) -> str:
+    """A page exactly as data/templates/sal.html + inc/log.html render it."""
+    pages = math.ceil(total / i) if total else 0
+    first_n = p * i + 1
+    last_n = min(first_n + i - 1, total)
+    hits = (f"{first_n}-{last_n} of " if pages > 1 else "") + f"{total} results (4ms)"
+    out = [f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>SAL - {project}</title>'
+           "</head><body>",
+           f'<form id="search-form" method="get" action="/{project}"><input type="hidden" name="p" value="0">'
+           "</form>", f'<div class="hits">{hits}</div>']
+    if pages > 1:
+        out.append(f'<div class="pagination"><ul><li><a href="/{project}?p={p + 1}">&raquo;</a></li></ul></div>')
+    out.append('<table class="sal">')
+    last_day = ""
+    for entry in entries:
+        day = entry.time.strftime("%Y-%m-%d")
+        if day != last_day:
+            out.append(f'  <tbody>\n  <tr>\n    <th colspan="4">\n      <a class="day" href="/{project}?d={day}">'
+                       f'\n        {day}\n      </a>\n      <span class="section">§</span>\n    </th>\n  </tr>')
+        out.append(f'<tr>\n  <td class="time"><a href="/log/{entry.id}">{entry.time:%H:%M}</a></td>\n'
+                   f'  <td class="nick">&lt;{html.escape(entry.nick)}&gt;</td>\n'
+                   f'  <td class="message">{linkify(entry.message)}</td>\n</tr>')
+        last_day = day
+    out.append("</table></body></html>")
+    return "\n".join(out)
+
+
+def sal_app(entries: list[SalEntry]):
+    """The SAL tool: /<project>?q=&d=&p=&i= (src/Pages/Sal.php, src/Logs.php)."""
+    def app(request: Request) -> Answer:
+        project = request.path.strip("/") or "production"
+        if project.startswith("log/") or "/" in project:
+            return Answer.html("<html><title>404</title></html>", 404)
+        p, i = int(first(request.query, "p", 0)), int(first(request.query, "i", 50))
+        if not 1 <= i <= 200:
+            i = 50
+        hits = [e for e in entries if e.project == project]
+        if first(request.query, "d"):
+            limit = dt.datetime.fromisoformat(first(request.query, "d")).replace(tzinfo=UTC)
+            hits = [e for e in hits if e.time < limit + dt.timedelta(days=1)]
+        if first(request.query, "q"):
+            hits = [e for e in hits if first(request.query, "q").lower() in e.message.lower()]
+        hits.sort(key=lambda e: e.time, reverse=True)
+        return Answer.html(sal_html(project, hits[p * i:(p + 1) * i], p, i, len(hits)))
+    return app
+
+
+def sal_entries(start: dt.datetime, count: int, every: dt.timedelta, project="production") -> list[SalEntry]:
+    """``count`` entries, one every ``every``, from ``start`` on."""
+    return [SalEntry(f"AW{n:06d}", start + n * every, f"user{n % 5}", f"step {n}: restart T{1000 + n}",
+                     project) for n in range(count)]
+
+
+# -- Slack Web API -----------------------------------------------------------------
+
+def slack_app(messages: list[dict], replies: dict[str, list[dict]], *, token: str, page_size: int = 3,
+              rate_limit: set | None = None, retry_after: str = "1"):
+    """conversations.history/replies with cursors; ``rate_limit``: request numbers
+    (1-based) answered 429 with Retry-After."""
+    calls = {"n": 0}
+    rate_limit = rate_limit or set()
+
+    def page(items: list[dict], query: dict) -> Answer:
+        offset = int(base64.b64decode(first(query, "cursor")).decode()) if first(query, "cursor") else 0
+        limit = min(int(first(query, "limit", 100)), page_size)
+        chunk = items[offset:offset + limit]
+        more = offset + limit < len(items)
+        cursor = base64.b64encode(str(offset + limit).encode()).decode() if more else ""
+        return Answer.json({"ok": True, "messages": chunk, "has_more": more,
+                            "response_metadata": {"next_cursor": cursor}})
+
+    def app(request: Request) -> Answer:
+        calls["n"] += 1
+        if calls["n"] in rate_limit:
+            return Answer.json({"ok": False, "error": "ratelimited"}, 429, **{"Retry-After": retry_after})
+        if request.headers.get("Authorization") != f"Bearer {token}":
+            return Answer.json({"ok": False, "error": "invalid_auth"})
+        oldest = float(first(request.query, "oldest", 0))
+        latest = float(first(request.query, "latest", 1e12))
+        in_span = lambda m: oldest <= float(m["ts"]) <= latest  # noqa: E731  (inclusive=true)
+        if request.path.endswith("/conversations.history"):
+            items = sorted((m for m in messages if in_span(m)), key=lambda m: float(m["ts"]), reverse=True)
+            return page(items, request.query)
+        if request.path.endswith("/conversations.replies"):
+            ts = first(request.query, "ts")
+            parent = [m for m in messages if m["ts"] == ts]
+            items = parent + [m for m in replies.get(ts, []) if in_span(m)]
+            return page(items, request.query)
+        return Answer.json({"ok": False, "error": "unknown_method"}, 404)
+    return app
+
+
+# -- Phabricator Conduit -------------------------------------------------------------
+
+def conduit_app(tasks: dict[int, dict], users: dict[str, str], *, token: str, page_size: int = 100):
+    """maniphest.search and user.search with the Conduit envelope."""
+    def envelope(result=None, code=None, info=None) -> Answer:
+        return Answer.json({"result": result, "error_code": code, "error_info": info})
+
+    def search(items: list[dict], form: dict) -> Answer:
+        after = int(first(form, "after", 0))
+        limit = min(int(first(form, "limit", 100)), page_size)
+        chunk = items[after:after + limit]
+        more = after + limit < len(items)
+        return envelope({"data": chunk, "maps": {}, "query": {"queryKey": None},
+                         "cursor": {"limit": limit, "after": str(after + limit) if more else None,
+                                    "before": None, "order": None}})
+
+    def app(request: Request) -> Answer:
+        if first(request.form, "api.token") != token:
+            return envelope(code="ERR-INVALID-AUTH", info="API token \"%s\" has the wrong format."
+                            % first(request.form, "api.token"))
+        if request.path == "/api/maniphest.search":
+            ids = [int(v[0]) for k, v in sorted(request.form.items()) if k.startswith("constraints[ids]")]
+            found = [{"id": n, "type": "TASK", "phid": f"PHID-TASK-{n}", "fields": tasks[n]}
+                     for n in sorted(ids) if n in tasks]
+            return search(found, request.form)
+        if request.path == "/api/user.search":
+            phids = [v[0] for k, v in sorted(request.form.items()) if k.startswith("constraints[phids]")]
+            found = [{"id": 1, "type": "USER", "phid": p, "fields": {"username": users[p], "realName": users[p]}}
+                     for p in phids if p in users]
+            return search(found, request.form)
+        return envelope(code="ERR-CONDUIT-CALL", info=f"Conduit method '{request.path}' does not exist.")
+    return app
+
+
+def task_fields(name: str, status: str = "open", owner: str | None = None) -> dict:
+    """maniphest.search ``fields`` for a task."""
+    return {"name": name, "status": {"value": status, "name": status.title(), "color": None},
+            "ownerPHID": owner, "priority": {"value": 50, "name": "Normal"}}
+
+
+# -- broken answers ----------------------------------------------------------------
+
+def broken_app(kind: str, good=None):
+    """Answers that go wrong: "500", "timeout" (never in time), "truncated" JSON,
+    "html" (an HTML error page with 200, as some proxies send)."""
+    def app(request: Request) -> Answer:
+        if kind == "500":
+            return Answer(500, "Internal Server Error", {"Content-Type": "text/plain"})
+        if kind == "timeout":
+            return Answer.json({"ok": True}, delay=3.0)
+        if kind == "truncated":
+            whole = good(request) if good else Answer.json({"result": {"data": [1, 2, 3]}})
+            body = whole.body if isinstance(whole.body, str) else whole.body.decode()
+            return Answer(200, body[:len(body) // 2], {"Content-Type": "application/json"})
+        if kind == "html":
+            return Answer.html("<!DOCTYPE html><html><head><title>Wikimedia Error</title></head>"
+                               "<body><p>Our servers are currently under maintenance.</p></body></html>")
+        raise ValueError(kind)
+    return app
