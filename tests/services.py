@@ -186,6 +186,7 @@ class FakeServer:
         self.requests: list[Request] = []
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.httpd.daemon_threads = True
+        self.httpd.block_on_close = False  # do not wait for a handler still sleeping
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property

@@ -1,0 +1,124 @@
+"""The `sal` source against a local server answering exactly like sal.toolforge.org."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pytest
+
+from postmortem.errors import IncidentFileError, SourceError, SourceFormatError
+from postmortem.http import BoundedSession
+from postmortem.model import SourceConfig, Window, utc
+from postmortem.sources.sal import SOURCE, parse_sal_page
+from tests.services import FakeServer, SalEntry, broken_app, sal_app, sal_entries, sal_html
+
+EVERY = dt.timedelta(minutes=7)
+START = utc(2023, 9, 20)
+ENTRIES = sal_entries(START, 3000, EVERY)  # 2023-09-20 .. 2023-10-04
+
+
+def config(url, **options):
+    return SourceConfig("sal", {"type": "sal", "url": url, **options}, index=0)
+
+
+def session():
+    return BoundedSession(timeout=2, retries=1, deadline=5, backoff=0.01)
+
+
+def read(server, window, **options):
+    s = session()
+    events = SOURCE.read(config(server.url, **options), window, session=s)
+    return events, s.requests_made
+
+
+def expected_pages(window):
+    """Pages the tool needs: entries from the window start to the end of its last day, /200."""
+    end_of_day = dt.datetime.combine(window.end.date() + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+    newer = [e for e in ENTRIES if window.start <= e.time < end_of_day]
+    return math.ceil((len(newer) + 1) / 200)
+
+
+def test_reads_the_window_across_pages_with_the_fewest_requests():
+    window = Window(utc(2023, 9, 27, 10, 3), utc(2023, 9, 29, 23, 0))
+    with FakeServer(sal_app(ENTRIES)) as server:
+        events, requests = read(server, window)
+    wanted = [e for e in ENTRIES if e.time in window]
+    assert [e.fields["sal_id"] for e in events] == [e.id for e in wanted]
+    assert requests == expected_pages(window) == 3
+    first = events[0]
+    assert first.source == "sal" and first.precision == "minute"
+    assert first.time == wanted[0].time.replace(second=0)
+    assert first.actor == wanted[0].nick and first.text == wanted[0].message
+    assert first.url == f"{server.url}/log/{wanted[0].id}"
+    queries = [r.query for r in server.requests]
+    assert all(q["d"] == ["2023-09-29"] and q["i"] == ["200"] for q in queries)
+    assert [q["p"] for q in queries] == [["0"], ["1"], ["2"]]
+    assert "q" not in queries[0]
+
+
+def test_a_short_window_costs_one_request():
+    window = Window(utc(2023, 9, 28, 22, 0), utc(2023, 9, 28, 23, 30))
+    with FakeServer(sal_app(ENTRIES)) as server:
+        events, requests = read(server, window)
+    assert requests == 1 and len(events) == len([e for e in ENTRIES if e.time in window])
+
+
+def test_stops_when_the_log_runs_out():
+    window = Window(utc(2023, 9, 1), utc(2023, 9, 20, 3, 0))  # 206 entries on 09-20
+    with FakeServer(sal_app(ENTRIES)) as server:
+        events, requests = read(server, window)
+    assert requests == 2 and len(events) == len([e for e in ENTRIES if e.time in window])
+
+
+def test_project_and_query_are_sent():
+    entries = ENTRIES[:50] + [SalEntry("X1", START + dt.timedelta(minutes=3), "tchin", "deploy foo", "analytics")]
+    window = Window(START, START + dt.timedelta(hours=2))
+    with FakeServer(sal_app(entries)) as server:
+        events, _ = read(server, window, project="analytics", query="deploy")
+    assert [e.fields["sal_id"] for e in events] == ["X1"]
+    assert server.requests[0].path == "/analytics" and server.requests[0].query["q"] == ["deploy"]
+
+
+def test_markup_in_messages_comes_back_as_plain_text():
+    entries = [SalEntry("Z9", utc(2023, 9, 28, 15, 8), "tchin",
+                        "restart <b>job</b> & see T347884 {{template}} [[link]]")]
+    with FakeServer(sal_app(entries)) as server:
+        events, _ = read(server, Window(utc(2023, 9, 28, 15), utc(2023, 9, 28, 16)))
+    assert events[0].text == "restart <b>job</b> & see T347884 {{template}} [[link]]"
+    assert events[0].actor == "tchin"
+
+
+def test_parse_page_reads_the_template_markup():
+    html = sal_html("production", ENTRIES[:3][::-1], p=0, i=200, total=3)
+    page = parse_sal_page(html)
+    assert page.hits == "3 results (4ms)"
+    assert [(r.day, r.clock, r.log_id, r.nick) for r in page.rows] == [
+        ("2023-09-20", "00:14", "AW000002", "user2"), ("2023-09-20", "00:07", "AW000001", "user1"),
+        ("2023-09-20", "00:00", "AW000000", "user0")]
+
+
+@pytest.mark.parametrize("kind, error, needle", [
+    ("500", SourceError, "HTTP 500"),
+    ("html", SourceFormatError, "not a SAL page"),
+    ("timeout", SourceError, "no answer within"),
+])
+def test_broken_answers_name_source_and_url(kind, error, needle):
+    window = Window(utc(2023, 9, 28, 14), utc(2023, 9, 28, 15))
+    with FakeServer(broken_app(kind)) as server:
+        s = BoundedSession(timeout=0.3, retries=5, deadline=1.0, backoff=0.05)
+        with pytest.raises(error) as caught:
+            SOURCE.read(config(server.url), window, session=s)
+    err = caught.value
+    assert needle in str(err) and err.source == "source[0] (sal)"
+    assert err.url == f"{server.url}/production"
+    if kind == "500":
+        assert err.status == 500
+
+
+def test_check_refuses_unknown_options_and_bad_urls():
+    with pytest.raises(IncidentFileError, match="unknown option"):
+        SOURCE.check(config("https://sal.toolforge.org", chanel="x"))
+    with pytest.raises(IncidentFileError, match="http"):
+        SOURCE.check(config("sal.toolforge.org"))
+    SOURCE.check(SourceConfig("sal", {"type": "sal"}, index=0))
