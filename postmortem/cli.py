@@ -64,6 +64,35 @@ def cmd_render(args) -> int:
     return 0
 
 
+def cmd_publish(args) -> int:
+    from .incident import load_incident
+    from .publish import publish
+    incident = load_incident(args.incident)
+    result = publish(incident, args.wiki, args.page, template=args.template)
+    print(f"published {result.title} (revision {result.revid})")
+    return 0
+
+
+def cmd_update(args) -> int:
+    from .incident import load_incident
+    from .publish import update
+    incident = load_incident(args.incident)
+    prefer = "ours" if args.ours else "theirs" if args.theirs else None
+    result = update(incident, args.wiki, args.page, dry_run=args.dry_run, prefer=prefer,
+                    template=args.template)
+    if result.resolved:
+        side = "the page" if prefer == "ours" else "the new render"
+        print(f"conflicts resolved in favour of {side} in: {', '.join(result.resolved)}",
+              file=sys.stderr)
+    if args.dry_run:
+        sys.stdout.write(result.diff or f"{result.title}: no change\n")
+    elif result.new_revid is None:
+        print(f"{result.title}: no change (revision {result.old_revid})")
+    else:
+        print(f"updated {result.title} (revision {result.old_revid} -> {result.new_revid})")
+    return 0
+
+
 # -- parser -------------------------------------------------------------------
 
 EPILOG = "Exit codes: 0 success, 1 findings or a failed check, 2 usage or input error."
@@ -100,6 +129,34 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a bundled template name or a path to a .j2 file")
     sub.add_argument("--format", choices=("wikitext",), default="wikitext")
     sub.set_defaults(func=cmd_render)
+
+    sub = commands.add_parser("publish", help="create the report page on the wiki",
+                              description="Render the report and create it as a new wiki page "
+                                          "(never over an existing page). Credentials: "
+                                          "POSTMORTEM_WIKI_USER / POSTMORTEM_WIKI_PASSWORD (a bot password).",
+                              epilog="Example: postmortem publish incident.toml "
+                                     "--wiki https://wikitech.wikimedia.org/w/api.php")
+    sub.add_argument("incident", metavar="INCIDENT.toml")
+    sub.add_argument("--wiki", required=True, metavar="API_URL", help="the wiki's api.php URL")
+    sub.add_argument("--page", metavar="TITLE", default=None, help="page title (default Incidents/<id>)")
+    sub.add_argument("--template", metavar="NAME|PATH", default=None, help=argparse.SUPPRESS)
+    sub.set_defaults(func=cmd_publish)
+
+    sub = commands.add_parser("update", help="bring new generated content into the page, keep hand edits",
+                              description="Re-render the report and three-way merge what changed since "
+                                          "the last publish/update into the live page, keeping hand "
+                                          "edits. Stops, changing nothing, where both touched the same lines.",
+                              epilog="Example: postmortem update incident.toml "
+                                     "--wiki https://wikitech.wikimedia.org/w/api.php --dry-run")
+    sub.add_argument("incident", metavar="INCIDENT.toml")
+    sub.add_argument("--wiki", required=True, metavar="API_URL", help="the wiki's api.php URL")
+    sub.add_argument("--page", metavar="TITLE", default=None, help="page title (default Incidents/<id>)")
+    sub.add_argument("--dry-run", action="store_true", help="print the diff it would apply; edit nothing")
+    side = sub.add_mutually_exclusive_group()
+    side.add_argument("--ours", action="store_true", help="on conflict keep the page's lines")
+    side.add_argument("--theirs", action="store_true", help="on conflict take the new render's lines")
+    sub.add_argument("--template", metavar="NAME|PATH", default=None, help=argparse.SUPPRESS)
+    sub.set_defaults(func=cmd_update)
 
     return parser
 
