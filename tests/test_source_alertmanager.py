@@ -1,0 +1,85 @@
+"""The `alertmanager` source against a real Alertmanager (Debian prometheus-alertmanager)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from postmortem.errors import IncidentFileError, SourceError
+from postmortem.http import BoundedSession
+from postmortem.model import SourceConfig, Window
+from postmortem.sources.alertmanager import SOURCE
+from postmortem.timeutil import format_utc
+from tests.services import post_alerts, start_alertmanager
+
+NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+def alert(name, minutes_ago, **labels):
+    return {"labels": {"alertname": name, **labels},
+            "annotations": {"summary": f"{name} is bad", "runbook": "https://wikitech.example/r"},
+            "startsAt": format_utc(NOW - dt.timedelta(minutes=minutes_ago)),
+            "endsAt": format_utc(NOW + dt.timedelta(hours=2)),
+            "generatorURL": f"https://prometheus.example/graph?g0.expr={name}"}
+
+
+@pytest.fixture(scope="module")
+def alertmanager(tmp_path_factory):
+    service = start_alertmanager(tmp_path_factory.mktemp("alertmanager"))
+    try:
+        post_alerts(service, [
+            alert("MediaWikiLatency", 50, severity="page", team="sre", cluster="eqiad"),
+            alert("KafkaLag", 40, severity="critical", team="data-eng"),
+            alert("DiskFull", 30, severity="warning", team="sre"),
+            alert("OldAlert", 600, severity="critical", team="sre"),
+        ])
+        yield service
+    finally:
+        service.stop()
+
+
+def config(url, **options):
+    return SourceConfig("alertmanager", {"type": "alertmanager", "url": url, **options}, index=1)
+
+
+def read(url, **options):
+    window = Window(NOW - dt.timedelta(hours=2), NOW + dt.timedelta(minutes=5))
+    return SOURCE.read(config(url, **options), window, session=BoundedSession(timeout=5, deadline=20))
+
+
+def test_alerts_come_back_filtered_by_the_server(alertmanager):
+    events = read(alertmanager.url, filter=['team="sre"'])
+    assert [e.fields["alertname"] for e in events] == ["MediaWikiLatency", "DiskFull"]
+    page = events[0]
+    assert page.time == NOW - dt.timedelta(minutes=50)
+    assert page.source == "alertmanager" and page.precision == "second"
+    assert page.tags == ("alert", "page") and events[1].tags == ("alert",)
+    assert page.text == "MediaWikiLatency fires: MediaWikiLatency is bad"
+    assert page.url.startswith("https://prometheus.example/graph")
+    assert page.fields["severity"] == "page" and page.fields["team"] == "sre"
+    assert page.fields["state"] == "firing" and page.fields["summary"] == "MediaWikiLatency is bad"
+    assert page.fields["label.cluster"] == "eqiad" and page.fields["am_state"] == "active"
+
+
+def test_several_matchers_and_regexes(alertmanager):
+    events = read(alertmanager.url, filter=['severity=~"page|critical"', 'team!="data-eng"'])
+    assert [e.fields["alertname"] for e in events] == ["MediaWikiLatency"]  # OldAlert is before the window
+
+
+def test_no_filter_gives_every_current_alert_in_the_window(alertmanager):
+    names = {e.fields["alertname"] for e in read(alertmanager.url)}
+    assert names == {"MediaWikiLatency", "KafkaLag", "DiskFull"}
+
+
+def test_a_bad_matcher_is_the_servers_clear_error(alertmanager):
+    with pytest.raises(SourceError) as caught:
+        read(alertmanager.url, filter=['team=~"("'])
+    assert caught.value.status == 400 and caught.value.url == alertmanager.url + "/api/v2/alerts"
+    assert caught.value.source == "source[1] (alertmanager)"
+
+
+def test_check_validates_matchers():
+    with pytest.raises(IncidentFileError, match="matcher"):
+        SOURCE.check(config("http://127.0.0.1:9093", filter=["team sre"]))
+    SOURCE.check(config("http://127.0.0.1:9093", filter=['team="sre"', "alertname=~Kafka.*"]))

@@ -1,0 +1,108 @@
+"""The `prometheus` source against a real Prometheus whose ALERTS history was
+backfilled with `promtool tsdb create-blocks-from openmetrics`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from postmortem.errors import SourceError
+from postmortem.http import BoundedSession
+from postmortem.model import SourceConfig, Window, utc
+from postmortem.sources.prometheus import SOURCE, choose_step, firing_intervals
+from tests.services import openmetrics_alerts, start_prometheus
+
+T = utc(2023, 9, 28, 14, 0)
+T0 = int(T.timestamp())
+WINDOW = Window(T - dt.timedelta(minutes=30), T + dt.timedelta(hours=1))
+
+
+def minutes(start, end, every=60):
+    """Unix sample times from T+start to T+end minutes, inclusive."""
+    return list(range(T0 + start * 60, T0 + end * 60 + 1, every))
+
+
+def labels(name, severity, **extra):
+    return (("alertname", name), ("alertstate", "firing"), ("severity", severity),
+            *sorted(extra.items()))
+
+
+SERIES = {
+    labels("MediaWikiLatency", "page", team="sre"): minutes(0, 10) + minutes(20, 25),
+    labels("KafkaLag", "critical", team="data-eng"): minutes(5, 120),       # still firing at the end
+    labels("Blip", "warning"): minutes(40, 40),                             # one sample
+    labels("Flap", "warning"): minutes(30, 33) + minutes(36, 38),           # re-fires within the lookback
+    labels("Before", "warning"): [T0 - 7200 + n * 60 for n in range(10)],    # before the window
+}
+
+
+@pytest.fixture(scope="module")
+def prometheus(tmp_path_factory):
+    service = start_prometheus(tmp_path_factory.mktemp("prometheus"), openmetrics_alerts(SERIES))
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+def read(url, window=WINDOW, **options):
+    config = SourceConfig("prometheus", {"type": "prometheus", "url": url, **options}, index=2)
+    return SOURCE.read(config, window, session=BoundedSession(timeout=10, deadline=30))
+
+
+def pairs(events, name):
+    return [(e.fields["state"], int((e.time - T).total_seconds() // 60))
+            for e in events if e.fields["alertname"] == name]
+
+
+def test_one_fires_and_one_resolved_event_per_firing_interval(prometheus):
+    events = read(prometheus.url)
+    assert pairs(events, "MediaWikiLatency") == [("firing", 0), ("resolved", 10), ("firing", 20), ("resolved", 25)]
+    assert pairs(events, "Blip") == [("firing", 40), ("resolved", 40)]
+    assert pairs(events, "Flap") == [("firing", 30), ("resolved", 33), ("firing", 36), ("resolved", 38)]
+    assert "Before" not in {e.fields["alertname"] for e in events}
+
+
+def test_an_alert_still_firing_at_the_end_has_no_resolved_event(prometheus):
+    assert pairs(read(prometheus.url), "KafkaLag") == [("firing", 5)]
+
+
+def test_the_lookback_does_not_stretch_the_end_of_a_run(prometheus):
+    window = Window(T - dt.timedelta(minutes=30), T + dt.timedelta(minutes=13))
+    assert pairs(read(prometheus.url, window), "MediaWikiLatency") == [("firing", 0), ("resolved", 10)]
+
+
+def test_event_conventions(prometheus):
+    page = next(e for e in read(prometheus.url) if e.fields["alertname"] == "MediaWikiLatency")
+    assert page.source == "prometheus" and page.precision == "second"
+    assert page.tags == ("alert", "page") and page.text == "MediaWikiLatency fires"
+    assert page.fields["severity"] == "page" and page.fields["team"] == "sre"
+    assert page.fields["label.alertstate"] == "firing"
+
+
+def test_a_query_and_a_step_can_be_given(prometheus):
+    events = read(prometheus.url, query='ALERTS{alertstate="firing",severity="page"}', step=60)
+    assert {e.fields["alertname"] for e in events} == {"MediaWikiLatency"}
+    assert len(events) == 4
+
+
+def test_a_bad_query_is_prometheus_clear_error(prometheus):
+    with pytest.raises(SourceError) as caught:
+        read(prometheus.url, query="ALERTS{")
+    err = caught.value
+    assert err.status == 400 and "bad_data" in str(err)
+    assert err.url == prometheus.url + "/api/v1/query_range" and err.source == "source[2] (prometheus)"
+
+
+def test_step_keeps_one_request_under_the_point_limit():
+    assert choose_step(WINDOW) == 15
+    year = Window(utc(2023, 1, 1), utc(2024, 1, 1))
+    assert 365 * 86400 / choose_step(year) <= 11_000
+
+
+def test_intervals_from_timestamp_points():
+    points = [[t, t] for t in range(0, 601, 60)] + [[t, 600] for t in range(660, 901, 60)]
+    points += [[t, t] for t in range(1200, 1501, 60)]
+    intervals, _ = firing_intervals(points, 60)
+    assert intervals == [(0, 600), (1200, 1500)]
