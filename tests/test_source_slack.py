@@ -1,0 +1,135 @@
+"""The `slack` source against a local server speaking the Slack Web API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+
+import pytest
+
+from postmortem.errors import IncidentFileError, InputError, SourceError, SourceFormatError
+from postmortem.http import BoundedSession
+from postmortem.model import SourceConfig, Window, utc
+from postmortem.sources.slack import SOURCE
+from tests.services import FakeServer, broken_app, slack_app
+
+TOKEN = "xoxb-1234-SECRET-slack-token"
+T = utc(2023, 9, 28, 14, 0)
+WINDOW = Window(T, T + dt.timedelta(hours=2))
+
+
+def ts(minutes, micro=200):
+    return f"{(T + dt.timedelta(minutes=minutes)).timestamp():.0f}.{micro:06d}"
+
+
+MESSAGES = [
+    {"type": "message", "ts": ts(-10), "user": "U0", "text": "before the window"},
+    {"type": "message", "ts": ts(5), "user": "U1", "text": "jobs failing <@U2|joal>",
+     "user_profile": {"display_name": "tchin"}},
+    {"type": "message", "ts": ts(6), "subtype": "channel_join", "user": "U3", "text": "<@U3> has joined"},
+    {"type": "message", "ts": ts(8), "user": "U2", "text": "looking", "thread_ts": ts(8), "reply_count": 2,
+     "user_profile": {"display_name": "joal"}},
+    {"type": "message", "ts": ts(9), "bot_id": "B1", "username": "AlertBot",
+     "text": "", "attachments": [{"fallback": "[FIRING:1] KafkaLag"}]},
+] + [{"type": "message", "ts": ts(20 + n), "user": "U1", "text": f"update {n}"} for n in range(5)] + [
+    {"type": "message", "ts": ts(130), "user": "U1", "text": "after the window"},
+]
+REPLIES = {ts(8): [{"type": "message", "ts": ts(10), "user": "U1", "thread_ts": ts(8), "text": "restarting"},
+                   {"type": "message", "ts": ts(12), "user": "U2", "thread_ts": ts(8), "text": "fixed"}]}
+
+
+@pytest.fixture(autouse=True)
+def slack_token(monkeypatch):
+    monkeypatch.setenv("PM_SLACK_TOKEN", TOKEN)
+
+
+def config(url, **options):
+    return SourceConfig("slack", {"type": "slack", "url": url, "channel": "C0123",
+                                  "token_env": "PM_SLACK_TOKEN", **options}, index=3)
+
+
+def session(**options):
+    return BoundedSession(**{"timeout": 2, "retries": 2, "deadline": 5, "backoff": 0.01, **options})
+
+
+def test_history_and_threads_with_cursors():
+    with FakeServer(slack_app(MESSAGES, REPLIES, token=TOKEN, page_size=3)) as server:
+        s = session()
+        events = SOURCE.read(config(server.url, workspace="wikimedia"), WINDOW, session=s)
+    texts = [e.text for e in events]
+    assert texts == ["jobs failing @joal", "looking", "[FIRING:1] KafkaLag", "(in thread) restarting",
+                     "(in thread) fixed"] + [f"update {n}" for n in range(5)]
+    assert events[0].actor == "tchin" and events[2].actor == "AlertBot"
+    assert events[0].time == T + dt.timedelta(minutes=5, microseconds=200)
+    assert events[0].source == "slack" and events[0].precision == "second"
+    assert events[3].fields == {"channel": "C0123", "ts": ts(10), "thread_ts": ts(8)}
+    assert events[0].url == f"https://wikimedia.slack.com/archives/C0123/p{ts(5).replace('.', '')}"
+    history = [r for r in server.requests if r.path.endswith("conversations.history")]
+    assert len(history) == 3 and len(server.requests) == 4 == s.requests_made  # 9 messages / 3, + 1 thread
+    assert history[0].query["oldest"] == [f"{T.timestamp():.6f}"] and history[0].query["limit"] == ["999"]
+    assert "cursor" not in history[0].query and history[1].query["cursor"]
+    assert all(r.headers["Authorization"] == f"Bearer {TOKEN}" for r in server.requests)
+
+
+def test_429_is_retried_after_retry_after():
+    waits = []
+    app = slack_app(MESSAGES, REPLIES, token=TOKEN, page_size=100, rate_limit={1}, retry_after="2")
+    with FakeServer(app) as server:
+        s = session(sleep=waits.append)
+        events = SOURCE.read(config(server.url), WINDOW, session=s)
+    assert waits == [2.0] and len(events) == 10 and s.requests_made == 3
+
+
+def test_429_past_the_deadline_is_a_clear_error():
+    app = slack_app(MESSAGES, REPLIES, token=TOKEN, rate_limit=set(range(1, 100)), retry_after="30")
+    with FakeServer(app) as server:
+        with pytest.raises(SourceError) as caught:
+            SOURCE.read(config(server.url), WINDOW, session=session())
+    assert caught.value.status == 429 and caught.value.url == server.url + "/conversations.history"
+
+
+def test_slack_errors_name_the_code_and_never_the_token():
+    with FakeServer(slack_app(MESSAGES, REPLIES, token="another")) as server:
+        with pytest.raises(SourceError, match="invalid_auth") as caught:
+            SOURCE.read(config(server.url), WINDOW, session=session())
+    assert TOKEN not in str(caught.value) and caught.value.source == "source[3] (slack)"
+
+
+@pytest.mark.parametrize("kind, error, needle", [
+    ("500", SourceError, "HTTP 500"), ("truncated", SourceFormatError, "not valid JSON"),
+    ("html", SourceFormatError, "HTML page ('Wikimedia Error')"), ("timeout", SourceError, "no answer within"),
+])
+def test_broken_answers(kind, error, needle):
+    good = slack_app(MESSAGES, REPLIES, token=TOKEN)
+    with FakeServer(broken_app(kind, good)) as server:
+        started = time.monotonic()
+        with pytest.raises(error) as caught:
+            SOURCE.read(config(server.url), WINDOW, session=session(timeout=0.3, deadline=1.0))
+    assert time.monotonic() - started < 1.6
+    assert needle in str(caught.value) and caught.value.url == server.url + "/conversations.history"
+
+
+def test_the_token_goes_only_over_https_or_to_loopback():
+    with pytest.raises(InputError, match="plain http"):
+        SOURCE.read(config("http://slack.example.org/api"), WINDOW, session=session())
+
+
+def test_no_token_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.delenv("PM_SLACK_TOKEN")
+    monkeypatch.setattr("postmortem.http.CONFIG_FILE", tmp_path / "none.toml")
+    with pytest.raises(InputError, match="PM_SLACK_TOKEN"):
+        SOURCE.read(config("https://slack.com/api"), WINDOW, session=session())
+
+
+def test_the_token_is_never_logged(caplog):
+    caplog.set_level(logging.DEBUG)
+    with FakeServer(slack_app(MESSAGES, REPLIES, token=TOKEN)) as server:
+        SOURCE.read(config(server.url), WINDOW, session=session())
+    assert caplog.records and TOKEN not in caplog.text
+
+
+def test_check_needs_channel_and_token_env():
+    with pytest.raises(IncidentFileError, match="token_env"):
+        SOURCE.check(SourceConfig("slack", {"type": "slack", "channel": "C1"}, index=0))
+    SOURCE.check(config("https://slack.com/api"))
