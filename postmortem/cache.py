@@ -4,7 +4,8 @@ One JSON file, ``<incident stem>.events.json``: per source (by its index and
 type, with a digest of its options so an edited source is fetched again), the
 events fetched and when. Written atomically (temp file + rename), so a failed
 pull leaves the previous cache intact. Secrets never enter it: only events are
-stored, and options are stored as a digest.
+stored, and options are stored as a digest. A ``tasks`` section holds what
+the phabricator source said about the actionables' tasks (title, status, owner).
 """
 
 from __future__ import annotations
@@ -68,13 +69,31 @@ def read_cache(incident: Incident) -> dict[str, list[Event]]:
             for key, entry in entries.items()}
 
 
-def write_cache(incident: Incident, events_by_key: dict[str, list[Event]]) -> Path:
-    """Replace the cache atomically with these sources' events."""
+def read_tasks(incident: Incident) -> dict:
+    """Cached Phabricator tasks, ``{"T123": TaskInfo}``; empty when none were pulled."""
+    from .sources.phabricator import TaskInfo
+    path = cache_path(incident)
+    if not path.exists():
+        return {}
+    try:
+        tasks = json.loads(path.read_text(encoding="utf-8")).get("tasks") or {}
+        return {task: TaskInfo.from_json(info) for task, info in tasks.items()}
+    except (OSError, ValueError, AttributeError) as err:
+        raise InputError(f"damaged event cache ({type(err).__name__}); run `postmortem pull --refresh`",
+                         file=path) from None
+
+
+def write_cache(incident: Incident, events_by_key: dict[str, list[Event]], *,
+                tasks: dict | None = None) -> Path:
+    """Replace the cache atomically with these sources' events (and, when
+    given, the ``tasks`` section: ``{"T123": TaskInfo}``)."""
     path = cache_path(incident)
     now = format_utc(dt.datetime.now(dt.timezone.utc))
     payload = {"version": FORMAT_VERSION, "incident": incident.id,
                "sources": {key: {"fetched": now, "events": [event_to_json(e) for e in events]}
                            for key, events in events_by_key.items()}}
+    if tasks:
+        payload["tasks"] = {task: info.to_json() for task, info in sorted(tasks.items())}
     write_atomically(path, json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
     return path
 

@@ -1,0 +1,82 @@
+"""The `phabricator` source against a local server speaking Conduit."""
+
+from __future__ import annotations
+
+import pytest
+
+from postmortem.errors import SourceError, SourceFormatError
+from postmortem.http import BoundedSession
+from postmortem.model import Actionable, SourceConfig
+from postmortem.sources.phabricator import SOURCE, TaskInfo, enrich_actionables, fetch_tasks
+from tests.services import FakeServer, broken_app, conduit_app, task_fields
+
+TOKEN = "api-abcdefghijklmnopqrstuvwxyz12"
+TASKS = {n: task_fields(f"Task {n}", "resolved" if n % 2 else "open",
+                        f"PHID-USER-{n % 3}" if n % 5 else None) for n in range(347800, 348050)}
+USERS = {"PHID-USER-0": "tchin", "PHID-USER-1": "joal", "PHID-USER-2": "brennen"}
+
+
+@pytest.fixture(autouse=True)
+def phab_token(monkeypatch):
+    monkeypatch.setenv("PM_PHAB_TOKEN", TOKEN)
+
+
+def config(url):
+    return SourceConfig("phabricator", {"type": "phabricator", "url": url, "token_env": "PM_PHAB_TOKEN"},
+                        index=4)
+
+
+def session(**options):
+    return BoundedSession(**{"timeout": 2, "retries": 2, "deadline": 5, "backoff": 0.01, **options})
+
+
+def test_tasks_and_owners_in_batches():
+    wanted = [f"T{n}" for n in range(347800, 348050)] + ["T1"]  # T1: unknown, left out
+    with FakeServer(conduit_app(TASKS, USERS, token=TOKEN)) as server:
+        s = session()
+        tasks = fetch_tasks(config(server.url), wanted, s)
+    assert len(tasks) == 250
+    assert tasks["T347801"] == TaskInfo("Task 347801", "resolved", "brennen")  # 347801 % 3 == 2
+    assert tasks["T347805"] == TaskInfo("Task 347805", "resolved", None)
+    paths = [r.path for r in server.requests]
+    assert paths == ["/api/maniphest.search"] * 3 + ["/api/user.search"] == paths[:s.requests_made]
+    assert all(r.method == "POST" and r.form["api.token"] == [TOKEN] for r in server.requests)
+    assert not any(TOKEN in (r.path + str(r.query)) for r in server.requests)
+
+
+def test_pages_within_a_batch_follow_the_cursor():
+    with FakeServer(conduit_app(TASKS, USERS, token=TOKEN, page_size=40)) as server:
+        tasks = fetch_tasks(config(server.url), [f"T{n}" for n in range(347800, 347900)], session())
+    assert len(tasks) == 100
+    assert [r.form.get("after") for r in server.requests if "maniphest" in r.path] == [None, ["40"], ["80"]]
+
+
+def test_enrich_actionables_keeps_a_given_owner():
+    tasks = {"T1": TaskInfo("One", "open", "joal"), "T2": TaskInfo("Two", "resolved", "tchin")}
+    items = enrich_actionables([Actionable("a", "T1"), Actionable("b", "T2", owner="me"), Actionable("c")], tasks)
+    assert [(a.status, a.owner) for a in items] == [("open", "joal"), ("resolved", "me"), (None, None)]
+
+
+def test_conduit_error_envelope_is_clear_and_redacted():
+    with FakeServer(conduit_app(TASKS, USERS, token="other")) as server:
+        with pytest.raises(SourceError) as caught:
+            fetch_tasks(config(server.url), ["T347800"], session())
+    err = caught.value
+    assert "Conduit error ERR-INVALID-AUTH" in str(err) and TOKEN not in str(err)
+    assert err.url == server.url + "/api/maniphest.search" and err.source == "source[4] (phabricator)"
+
+
+@pytest.mark.parametrize("kind, error, needle", [
+    ("500", SourceError, "HTTP 500"), ("truncated", SourceFormatError, "not valid JSON"),
+    ("html", SourceFormatError, "HTML page"), ("timeout", SourceError, "no answer within"),
+])
+def test_broken_answers(kind, error, needle):
+    good = conduit_app(TASKS, USERS, token=TOKEN)
+    with FakeServer(broken_app(kind, good)) as server:
+        with pytest.raises(error, match=needle) as caught:
+            fetch_tasks(config(server.url), ["T347800"], session(timeout=0.3, deadline=1.0))
+    assert caught.value.url == server.url + "/api/maniphest.search"
+
+
+def test_read_gives_no_events():
+    assert SOURCE.read(config("https://phabricator.wikimedia.org"), None) == []
