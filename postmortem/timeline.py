@@ -32,12 +32,12 @@ def collect_events(incident: Incident, cached: dict | None = None) -> list[Event
     """Every event of the incident: file sources read now, network sources from
     the cache `pull` wrote, manual events; merged into one timeline."""
     from . import cache
-    from .sources import get_source
+    from .sources import get_source, needs_pull
     window = incident_window(incident)
     gathered: list[Event] = []
     for config in incident.sources:
         source = get_source(config.type)
-        if source.network:
+        if needs_pull(config):
             if cached is None:
                 cached = cache.read_cache(incident)
             events = cached.get(cache.source_key(config))

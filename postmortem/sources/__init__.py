@@ -20,6 +20,11 @@ REGISTRY: dict[str, str] = {
     "irc": "irc",
     "sal-wikitext": "sal_wikitext",
     "alert-email": "alert_email",
+    "sal": "sal",
+    "alertmanager": "alertmanager",
+    "prometheus": "prometheus",
+    "slack": "slack",
+    "phabricator": "phabricator",
 }
 
 
@@ -43,6 +48,15 @@ def get_source(type_name: str) -> Source:
         known = ", ".join(sorted(REGISTRY))
         raise IncidentFileError(f"unknown source type {type_name!r} (known: {known})", key="type")
     return importlib.import_module(f"{__name__}.{module_name}").SOURCE
+
+
+def needs_pull(config: SourceConfig) -> bool:
+    """True when `pull` fetches this source into the cache (a service), False when
+    it is read from disk each time; a source may decide per configuration
+    (``is_network(config)``, e.g. sal-wikitext's file and wiki variants)."""
+    source = get_source(config.type)
+    decide = getattr(source, "is_network", None)
+    return bool(decide(config)) if decide is not None else bool(source.network)
 
 
 # Helpers shared by the file sources.

@@ -211,9 +211,16 @@ class SalWikitextSource:
         if path is not None:
             resolve_paths(config, path)
 
+    def is_network(self, config: SourceConfig) -> bool:
+        """``wiki`` + ``page`` is fetched by `pull` into the cache; ``path`` is read from disk."""
+        return option(config, "path") is None
+
     def read(self, config: SourceConfig, window: Window, session=None) -> list[Event]:
         """Events in ``window`` from every file ``path`` names."""
         path = option(config, "path")
+        if path is None and session is not None:  # the wiki variant, fetched by `pull`
+            from .sal_wiki import read_wiki
+            return read_wiki(config, window, session)
         if path is None:
             raise SourceError("not pulled yet: the wiki variant of sal-wikitext is read by `pull`",
                               source=config.name)

@@ -1,0 +1,81 @@
+"""sal-wikitext's wiki variant (wiki + page) against a local MediaWiki Action API."""
+
+from __future__ import annotations
+
+import pytest
+
+from postmortem.errors import SourceFormatError
+from postmortem.http import BoundedSession
+from postmortem.model import SourceConfig, Window, utc
+from postmortem.sources import needs_pull
+from postmortem.sources.sal_wikitext import SOURCE
+from tests.services import Answer, FakeServer, first
+
+PAGES = {
+    "Server Admin Log": "== 2023-10-02 ==\n* 10:00 joal: restart enrich\n== 2023-10-01 ==\n* 09:00 tchin: deploy\n",
+    "Server admin log/Archive 2": "== 2023-09-30 ==\n* 12:00 joal: check {{!}} lag\n"
+                                  "== 2023-09-28 ==\n* 15:08 tchin: restart the job\n* 14:33 brennen: scap\n",
+    "Server admin log/Archive 1": "== 2023-09-27 ==\n* 23:59 logmsgbot: helmfile done\n",
+}
+
+
+def mediawiki_app(pages):
+    """action=query with prop=revisions&rvslots=main, or list=allpages (formatversion=2)."""
+    def app(request):
+        query = request.query
+        if first(query, "list") == "allpages":
+            prefix = first(query, "apprefix")
+            return Answer.json({"query": {"allpages": [{"ns": 0, "title": t} for t in sorted(pages)
+                                                       if t.startswith(prefix)]}})
+        title = first(query, "titles")
+        if title not in pages:
+            return Answer.json({"query": {"pages": [{"ns": 0, "title": title, "missing": True}]}})
+        return Answer.json({"query": {"pages": [{"pageid": 1, "ns": 0, "title": title, "revisions": [
+            {"slots": {"main": {"contentmodel": "wikitext", "contentformat": "text/x-wiki",
+                                "content": pages[title]}}}]}]}})
+    return app
+
+
+def config(url, page="Server Admin Log"):
+    return SourceConfig("sal-wikitext", {"type": "sal-wikitext", "wiki": url + "/api.php", "page": page}, index=5)
+
+
+def read(server, window):
+    return SOURCE.read(config(server.url), window, session=BoundedSession(timeout=2, deadline=5))
+
+
+def test_the_wiki_variant_is_pulled_and_the_file_variant_is_not():
+    assert needs_pull(config("https://wikitech.wikimedia.org/w"))
+    assert not needs_pull(SourceConfig("sal-wikitext", {"type": "sal-wikitext", "path": "x"}, index=0))
+
+
+def test_a_window_on_the_current_page_costs_one_request():
+    with FakeServer(mediawiki_app(PAGES)) as server:
+        events = read(server, Window(utc(2023, 10, 1, 8), utc(2023, 10, 1, 12)))
+    assert [(e.actor, e.text) for e in events] == [("tchin", "deploy")]
+    assert len(server.requests) == 1
+    assert server.requests[0].query["rvslots"] == ["main"] and server.requests[0].query["prop"] == ["revisions"]
+
+
+def test_older_windows_read_the_archives_newest_first_until_covered():
+    with FakeServer(mediawiki_app(PAGES)) as server:
+        events = read(server, Window(utc(2023, 9, 28, 14), utc(2023, 9, 30, 13)))
+    assert [(e.time.day, e.actor, e.text) for e in events] == [
+        (28, "brennen", "scap"), (28, "tchin", "restart the job"), (30, "joal", "check | lag")]
+    assert events[0].source == "sal-wikitext" and events[0].precision == "minute"
+    titles = [first(r.query, "titles") or first(r.query, "list") for r in server.requests]
+    assert titles == ["Server Admin Log", "allpages", "allpages", "Server admin log/Archive 2"]
+
+
+def test_a_window_older_than_an_archive_goes_on_to_the_next():
+    with FakeServer(mediawiki_app(PAGES)) as server:
+        events = read(server, Window(utc(2023, 9, 27, 23), utc(2023, 9, 28, 15)))
+    assert [(e.actor, e.text) for e in events] == [("logmsgbot", "helmfile done"), ("brennen", "scap")]
+    assert first(server.requests[-1].query, "titles") == "Server admin log/Archive 1"
+
+
+def test_a_missing_page_is_a_clear_error():
+    with FakeServer(mediawiki_app({})) as server:
+        with pytest.raises(SourceFormatError, match="no page 'Server Admin Log'") as caught:
+            read(server, Window(utc(2023, 10, 1), utc(2023, 10, 2)))
+    assert caught.value.url == server.url + "/api.php"
