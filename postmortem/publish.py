@@ -66,13 +66,14 @@ class UpdateResult:
 
     title: str
     diff: str                        # unified diff of the visible page text
-    changed: bool                    # the page text would change
+    changed: bool                    # the visible page text would change
     dry_run: bool
     old_revid: int
     new_revid: int | None = None     # None when nothing was saved
     base_revid: int | None = None    # the tool's revision the merge started from
     resolved: list[str] = field(default_factory=list)   # sections where prefer decided
     merged_concurrent_edit: bool = False  # MediaWiki merged an edit made meanwhile
+    saves: bool = False              # an edit is (or would be) saved; False: page already current
 
 
 def digest(text: str) -> str:
@@ -175,7 +176,8 @@ def update(incident, api_url: str, title: str | None = None, *, dry_run: bool = 
     result = UpdateResult(title=current.title, diff=unified_diff(ours, merged.text, title=current.title),
                           changed=merged.text != ours, dry_run=dry_run, old_revid=current.revid,
                           base_revid=base_rev, resolved=[c.section for c in merged.conflicts])
-    if dry_run or new_text == canonical(current.text or ""):
+    result.saves = new_text != canonical(current.text or "")
+    if dry_run or not result.saves:
         return result
     if before_save is not None:
         before_save(current)
