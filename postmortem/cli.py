@@ -84,7 +84,10 @@ def cmd_update(args) -> int:
         side = "the page" if prefer == "ours" else "the new render"
         print(f"conflicts resolved in favour of {side} in: {', '.join(result.resolved)}",
               file=sys.stderr)
-    if args.dry_run:
+    if args.dry_run and not result.diff and result.saves:
+        print(f"{result.title}: no visible change (only the hidden record of the generated text "
+              f"would be refreshed)")
+    elif args.dry_run:
         sys.stdout.write(result.diff or f"{result.title}: no change\n")
     elif result.new_revid is None:
         print(f"{result.title}: no change (revision {result.old_revid})")
