@@ -259,3 +259,26 @@ def test_unified_diff_shows_the_change():
     diff = unified_diff(BASE, edit(BASE, "*15:08 third", "*15:08 third\n*15:10 new"), title="P")
     assert "+*15:10 new" in diff and diff.startswith("--- P (current)")
     assert unified_diff(BASE, BASE + "\n") == ""
+
+
+# -- properties ------------------------------------------------------------------------
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+LINES = st.lists(st.sampled_from(["a", "b", "c", "", "* x", "== H =="]), max_size=12)
+
+
+@given(LINES, LINES)
+def test_one_sided_changes_are_taken_whole(base, other):
+    assert merge_lines(base, base, other) == (other, [])
+    assert merge_lines(base, other, base) == (other, [])
+    assert merge_lines(base, other, other) == (other, [])
+
+
+@given(LINES, LINES, LINES)
+def test_merge_is_symmetric_in_its_conflicts(base, ours, theirs):
+    lines, conflicts = merge_lines(base, ours, theirs)
+    swapped, swapped_conflicts = merge_lines(base, theirs, ours)
+    assert bool(conflicts) == bool(swapped_conflicts)
+    if not conflicts:
+        assert lines == swapped

@@ -213,3 +213,19 @@ def test_not_json_is_a_wiki_error():
     with pytest.raises(WikiError) as err:
         wiki.call({"action": "query"})
     assert err.value.code == "badjson"
+
+
+def test_credentials_from_an_owner_only_config_file(mediawiki, monkeypatch, tmp_path):  # noqa: F811
+    monkeypatch.delenv("POSTMORTEM_WIKI_USER", raising=False)
+    monkeypatch.delenv("POSTMORTEM_WIKI_PASSWORD", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    config = tmp_path / ".config" / "postmortem" / "credentials.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(f'POSTMORTEM_WIKI_USER = "{mediawiki.bot_user}"\n'
+                      f'POSTMORTEM_WIKI_PASSWORD = "{mediawiki.bot_password}"\n')
+    config.chmod(0o644)
+    with pytest.raises(InputError) as err:
+        Wiki(mediawiki.api_url).login()
+    assert "chmod 600" in str(err.value) and mediawiki.bot_password not in str(err.value)
+    config.chmod(0o600)
+    assert Wiki(mediawiki.api_url).login() == mediawiki.admin
