@@ -228,17 +228,19 @@ def _merge_section(key, base: Section | None, ours: Section | None, theirs: Sect
 
 def _merge_presence(title, base, ours, theirs, prefer):
     """A section missing on one side: deleted there, or never existed."""
-    if ours is None and theirs is None:
+    if ours is None and theirs is None:   # gone on both sides
         return None, []
-    if ours is None:       # the person deleted the section
-        if theirs.lines == base.lines or not base.lines:
-            return (None if base.lines else theirs), []
+    if ours is None:
+        if not base.lines:                 # a section the generator added
+            return theirs, []
+        if theirs.lines == base.lines:     # the person deleted it, nothing new in it
+            return None, []
         conflict = Conflict(title, base.lines, (), theirs.lines)
         return (theirs if prefer == "theirs" else None), [conflict]
-    if ours.lines == base.lines:   # the generator dropped it; the page did not touch it
-        return None, []
-    if not base.lines:             # a section people added
+    if not base.lines:                     # a section people added
         return ours, []
+    if ours.lines == base.lines:           # the generator dropped it, nobody touched it
+        return None, []
     conflict = Conflict(title, base.lines, ours.lines, ())
     return (None if prefer == "theirs" else ours), [conflict]
 
