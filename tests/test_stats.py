@@ -1,0 +1,88 @@
+"""Stats over many reports (postmortem.stats)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from postmortem.stats import FIELDS, parse_count, report_stats
+
+REFERENCE = Path("/work/shared/reference")
+_HERE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+if _HERE.exists():
+    REFERENCE = _HERE
+WIKITECH = REFERENCE / "wikitech"
+
+
+def _stats(tmp_path):
+    binary = tmp_path / "binary.wiki"
+    binary.write_bytes(b"\x00\x01garbage\xff")
+    wmcs = (WIKITECH / "wmcs-proxy-nginx.wiki").read_text(encoding="utf-8")
+    items = [WIKITECH / "sessionstore.wiki", WIKITECH / "upload-cache.wiki",
+             WIKITECH / "toolsdb-primary-down.wiki", WIKITECH / "cite-visualeditor-references.wiki",
+             ("Incidents/2024-11-25 WMCS proxy nginx failure", wmcs),
+             binary, tmp_path / "missing.wiki", REFERENCE / "000_58694bb77f3afb6b.txt"]
+    return report_stats(items)
+
+
+def test_rows(tmp_path):
+    rows = {Path(r["file"] or r["title"]).name: r for r in _stats(tmp_path).rows}
+    session = rows["sessionstore.wiki"]
+    # values read by hand from the page: 02:58-03:36, paged "batphone", 2 responders,
+    # 7 actionables of which 2 without task, business-hours answer "No"
+    assert (session["start"], session["end"], session["duration_minutes"]) == (
+        "2025-03-31T02:58:00Z", "2025-03-31T03:36:00Z", 38)
+    assert (session["status"], session["score"], session["answered"]) == ("draft", 10, 15)
+    assert (session["paged"], session["responders"]) == (None, 2)
+    assert (session["actionables"], session["actionables_with_task"], session["actionables_without_task"]) == (7, 5, 2)
+    assert session["paged_after_hours"] is True
+    upload = rows["upload-cache.wiki"]
+    assert (upload["duration_minutes"], upload["paged"], upload["responders"]) == (18 * 60 + 4, 35, 9)
+    cite = rows["cite-visualeditor-references.wiki"]
+    assert cite["paged"] == 0 and cite["paged_after_hours"] is False
+    tools = rows["toolsdb-primary-down.wiki"]
+    assert tools["paged_after_hours"] is False and tools["stated_total"] is None and tools["score"] == 11
+    wmcs = rows["2024-11-25 WMCS proxy nginx failure"]
+    assert (wmcs["duration_minutes"], wmcs["answered"], wmcs["file"]) == (48, 14, None)
+    seed = rows["000_58694bb77f3afb6b.txt"]
+    assert seed["start"] is None and seed["duration_minutes"] is None and seed["answered"] == 0
+
+
+def test_unreadable_reports_are_rows_with_errors(tmp_path):
+    rows = {Path(r["file"] or r["title"]).name: r for r in _stats(tmp_path).rows}
+    assert "not a text file" in rows["binary.wiki"]["error"]
+    assert "cannot read report" in rows["missing.wiki"]["error"]
+    assert rows["missing.wiki"]["score"] is None
+
+
+def test_totals(tmp_path):
+    totals = _stats(tmp_path).totals
+    assert (totals["reports"], totals["read"], totals["errors"]) == (8, 6, 2)
+    assert totals["duration_minutes"] == 38 + 1084 + 19 + 5358 + 48
+    assert totals["paged"] == 35 + 1 + 0 + 1 and totals["paged_unknown"] == 2
+    assert totals["paged_after_hours"] == 3  # sessionstore, upload-cache, wmcs answered "no"
+    assert totals["by_status"] == {"draft": 2, "review": 2, "final": 1, "unknown": 1}
+
+
+def test_json_and_csv(tmp_path):
+    stats = _stats(tmp_path)
+    data = json.loads(json.dumps(stats.to_json()))
+    assert set(data) == {"reports", "totals"} and len(data["reports"]) == 8
+    assert all(set(r) == set(FIELDS) for r in data["reports"])
+    rows = list(csv.DictReader(io.StringIO(stats.to_csv())))
+    assert len(rows) == 8 and list(rows[0]) == list(FIELDS)
+    assert rows[0]["paged_after_hours"] == "true" and rows[0]["paged"] == ""
+
+
+def test_counts():
+    assert parse_count("35 (batphone)") == 35
+    assert parse_count("6 + 3") == 9
+    assert parse_count("batphone") is None
+    assert parse_count(None) is None
+
+
+def test_empty():
+    stats = report_stats([])
+    assert stats.rows == () and stats.totals["reports"] == 0 and stats.totals["mean_score"] is None
