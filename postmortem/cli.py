@@ -37,6 +37,28 @@ def cmd_init(args) -> int:
     return 0
 
 
+def cmd_pull(args) -> int:
+    from .incident import load_incident
+    from .pull import pull
+    incident = load_incident(args.incident)
+    progress = _progress_line if sys.stderr.isatty() else None
+    report = pull(incident, refresh=args.refresh, strict=args.strict, progress=progress)
+    for line in report.lines():
+        print(line)
+    if report.cache_path:
+        print(f"wrote {report.cache_path}", file=sys.stderr)
+    for failed in report.failed:
+        print(f"postmortem: error: {_one_line(failed.line())}", file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+def _progress_line(done: int, total: int, name: str) -> None:
+    """``[2/5] source[1] (sal)`` over itself on a terminal; cleared at the end."""
+    text = "" if done >= total else f"[{done + 1}/{total}] {name}"
+    sys.stderr.write("\r\x1b[K" + text)
+    sys.stderr.flush()
+
+
 def cmd_timeline(args) -> int:
     from .incident import load_incident
     from .timeline import collect_events
@@ -115,6 +137,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("dir", metavar="DIR")
     sub.add_argument("--force", action="store_true", help="overwrite an existing incident.toml")
     sub.set_defaults(func=cmd_init)
+
+    sub = commands.add_parser("pull", help="fetch the network sources into the event cache",
+                              description="Fetch every service [[source]] (SAL, Alertmanager, Prometheus, "
+                                          "Slack, Phabricator, SAL on the wiki) for the incident window "
+                                          "into the event cache next to the incident file.",
+                              epilog="Example: postmortem pull incident.toml --refresh")
+    sub.add_argument("incident", metavar="INCIDENT.toml")
+    sub.add_argument("--refresh", action="store_true", help="fetch again sources already in the cache")
+    sub.add_argument("--strict", action="store_true", help="fail the whole pull (write nothing) if a source fails")
+    sub.set_defaults(func=cmd_pull)
 
     sub = commands.add_parser("timeline", help="the merged UTC timeline",
                               description="Merge every source and manual event into one UTC timeline.",

@@ -1,0 +1,240 @@
+"""`postmortem pull`: every network source into the cache, failures kept apart,
+--strict and --refresh, tokens nowhere; real Alertmanager and Prometheus, then
+`timeline` with both stopped."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+
+import pytest
+
+from postmortem import cache
+from postmortem.cli import main
+from postmortem.errors import SourceFormatError
+from postmortem.http import BoundedSession
+from postmortem.incident import load_incident
+from postmortem.pull import pull
+from postmortem.timeline import collect_events
+from postmortem.timeutil import format_utc
+from tests.services import (FakeServer, broken_app, conduit_app, openmetrics_alerts, post_alerts,
+                            sal_app, sal_entries, slack_app, start_alertmanager, start_prometheus,
+                            task_fields)
+
+SLACK_TOKEN = "xoxb-9999-NEVER-PRINT-ME"
+PHAB_TOKEN = "api-neverprintmeneverprintme1234"
+START = dt.datetime(2023, 9, 28, 14, 0, tzinfo=dt.timezone.utc)
+SAL = sal_entries(START - dt.timedelta(hours=3), 60, dt.timedelta(minutes=10))
+MESSAGES = [{"type": "message", "ts": f"{(START + dt.timedelta(minutes=n)).timestamp():.0f}.000100",
+             "user": "U1", "text": f"status {n} {SLACK_TOKEN[:4]}"} for n in range(0, 60, 15)]
+TASKS = {347884: task_fields("enrich should not retry", "open", "PHID-USER-1"),
+         347521: task_fields("the incident task", "resolved", None)}
+
+
+@pytest.fixture(autouse=True)
+def tokens(monkeypatch):
+    monkeypatch.setenv("PM_SLACK_TOKEN", SLACK_TOKEN)
+    monkeypatch.setenv("PM_PHAB_TOKEN", PHAB_TOKEN)
+
+
+def fast_session():
+    return BoundedSession(timeout=0.5, retries=2, deadline=2.0, backoff=0.05)
+
+
+def incident_file(tmp_path, sal_url, slack_url, phab_url):
+    path = tmp_path / "incident.toml"
+    path.write_text(f'''
+[incident]
+id = "2023-09-28 pull test"
+start = "2023-09-28 14:00"
+end = "2023-09-28 15:00"
+task = "T347521"
+
+[[source]]
+type = "sal"
+url = "{sal_url}"
+
+[[source]]
+type = "slack"
+url = "{slack_url}"
+channel = "C0123"
+token_env = "PM_SLACK_TOKEN"
+
+[[source]]
+type = "phabricator"
+url = "{phab_url}"
+token_env = "PM_PHAB_TOKEN"
+
+[[actionable]]
+task = "T347884"
+text = "mw-page-content-change-enrich should not retry"
+''', encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def servers():
+    with FakeServer(sal_app(SAL)) as sal, \
+            FakeServer(slack_app(MESSAGES, {}, token=SLACK_TOKEN, page_size=2)) as slack, \
+            FakeServer(conduit_app(TASKS, {"PHID-USER-1": "joal"}, token=PHAB_TOKEN)) as phab:
+        yield sal, slack, phab
+
+
+def test_pull_fills_the_cache_and_timeline_reads_it(tmp_path, servers, capsys, caplog):
+    caplog.set_level(logging.DEBUG)
+    path = incident_file(tmp_path, *(s.url for s in servers))
+    assert main(["pull", str(path)]) == 0
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert lines[0].startswith("source[0] (sal): 12 events, 1 request, ")
+    assert lines[1].startswith("source[1] (slack): 4 events, 2 requests, ")
+    assert lines[2].startswith("source[2] (phabricator): 0 events, 2 tasks, 2 requests, ")
+    assert "wrote" in err and "\r" not in err  # no progress bar when stderr is no terminal
+    assert main(["timeline", str(path), "--format", "json"]) == 0
+    timeline, _ = capsys.readouterr()
+    sources = [e["source"] for e in json.loads(timeline)]
+    assert sources.count("sal") == 12 and sources.count("slack") == 4
+    tasks = cache.read_tasks(load_incident(path))
+    assert tasks["T347884"].owner == "joal" and tasks["T347521"].status == "resolved"
+    everything = out + err + timeline + caplog.text + cache.cache_path(load_incident(path)).read_text()
+    assert SLACK_TOKEN not in everything and PHAB_TOKEN not in everything
+
+
+def test_cached_sources_are_not_fetched_again_unless_refresh(tmp_path, servers):
+    incident = load_incident(incident_file(tmp_path, *(s.url for s in servers)))
+    pull(incident)
+    made = [len(s.requests) for s in servers]
+    report = pull(incident)
+    assert [len(s.requests) for s in servers] == made
+    assert [r.status for r in report.results] == ["cached"] * 3 and report.cache_path is None
+    report = pull(incident, refresh=True)
+    assert [r.status for r in report.results] == ["fetched"] * 3
+    assert [len(s.requests) for s in servers] == [2 * n for n in made]
+
+
+@pytest.mark.parametrize("kind, needle", [("500", "HTTP 500"), ("timeout", "no answer within"),
+                                          ("truncated", "not valid JSON"), ("html", "HTML page")])
+def test_one_failing_source_is_reported_and_the_others_kept(tmp_path, servers, kind, needle):
+    sal, slack, phab = servers
+    path = incident_file(tmp_path, sal.url, slack.url, phab.url)
+    incident = load_incident(path)
+    pull(incident)
+    before = json.loads(cache.cache_path(incident).read_text())
+    with FakeServer(broken_app(kind, slack.app)) as broken:
+        incident = load_incident(incident_file(tmp_path, sal.url, broken.url, phab.url))
+        report = pull(incident, refresh=True, session_factory=fast_session)
+    assert [r.status for r in report.results] == ["fetched", "failed", "fetched"]
+    failed = report.failed[0]
+    assert failed.line().startswith(f"source[1] (slack): FAILED after ")
+    assert f"{broken.url}/conversations.history" in failed.line() and needle in failed.line()
+    after = json.loads(cache.cache_path(incident).read_text())
+    slack_key = cache.source_key(incident.sources[1])
+    assert slack_key not in after["sources"] or after["sources"][slack_key] == before["sources"].get(slack_key)
+    assert len(after["sources"][cache.source_key(incident.sources[0])]["events"]) == 12
+    assert after["tasks"] == before["tasks"]
+
+
+def test_a_failure_keeps_the_previous_entry_of_that_source(tmp_path, servers):
+    incident = load_incident(incident_file(tmp_path, *(s.url for s in servers)))
+    pull(incident)
+    before = cache.read_cache(incident)
+    servers[1].app = broken_app("500")
+    report = pull(incident, refresh=True, session_factory=fast_session)
+    assert not report.ok and cache.read_cache(incident) == before
+
+
+def test_strict_fails_the_whole_pull_and_writes_nothing(tmp_path, servers):
+    sal, slack, phab = servers
+    incident = load_incident(incident_file(tmp_path, sal.url, slack.url, phab.url))
+    pull(incident)
+    before = cache.cache_path(incident).read_bytes()
+    slack.app = broken_app("html")
+    with pytest.raises(SourceFormatError) as caught:
+        pull(incident, refresh=True, strict=True, session_factory=fast_session)
+    assert str(caught.value).startswith(f"{slack.url}/conversations.history: source[1] (slack): ")
+    assert cache.cache_path(incident).read_bytes() == before
+
+
+def test_cli_exit_codes_for_a_failing_source(tmp_path, servers, capsys):
+    sal, slack, phab = servers
+    path = incident_file(tmp_path, sal.url, slack.url, phab.url)
+    slack.app = broken_app("html")
+    assert main(["pull", str(path)]) == 1
+    out, err = capsys.readouterr()
+    assert "source[1] (slack): FAILED" in out and "postmortem: error: source[1] (slack)" in err
+    assert "source[0] (sal): 12 events" in out
+    assert main(["pull", str(path), "--strict"]) == 2  # an HTML page is a format error: exit 2
+    out, err = capsys.readouterr()
+    assert err.count("\n") == 1 and "--strict: nothing written" in err and "Traceback" not in err
+    for text in (out, err, cache.cache_path(load_incident(path)).read_text()):
+        assert SLACK_TOKEN not in text and PHAB_TOKEN not in text
+
+
+def test_progress_is_reported_per_source(tmp_path, servers):
+    incident = load_incident(incident_file(tmp_path, *(s.url for s in servers)))
+    seen = []
+    pull(incident, progress=lambda done, total, name: seen.append((done, total, name)))
+    assert seen == [(0, 3, "source[0] (sal)"), (1, 3, "source[1] (slack)"),
+                    (2, 3, "source[2] (phabricator)"), (3, 3, "done")]
+
+
+def test_a_timeline_before_pull_says_so(tmp_path, servers, capsys):
+    path = incident_file(tmp_path, *(s.url for s in servers))
+    assert main(["timeline", str(path)]) == 2
+    assert "not been pulled yet" in capsys.readouterr().err
+
+
+# -- real Alertmanager and Prometheus ---------------------------------------------------
+
+def test_pull_from_real_alertmanager_and_prometheus_then_timeline_offline(tmp_path, capsys):
+    now = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0)
+    t = now - dt.timedelta(hours=2)
+    t0 = int(t.timestamp())
+    history = {(("alertname", "MediaWikiLatency"), ("alertstate", "firing"), ("severity", "page")):
+               list(range(t0, t0 + 601, 60)) + list(range(t0 + 1800, t0 + 2101, 60))}
+    prometheus = start_prometheus(tmp_path / "prometheus", openmetrics_alerts(history))
+    alertmanager = start_alertmanager(tmp_path / "alertmanager")
+    try:
+        post_alerts(alertmanager, [{"labels": {"alertname": "KafkaLag", "team": "data-eng"},
+                                    "annotations": {"summary": "consumer lag"},
+                                    "startsAt": format_utc(now - dt.timedelta(minutes=20)),
+                                    "endsAt": format_utc(now + dt.timedelta(hours=1))},
+                                   {"labels": {"alertname": "Other", "team": "sre"},
+                                    "startsAt": format_utc(now - dt.timedelta(minutes=20))}])
+        path = tmp_path / "incident.toml"
+        path.write_text(f'''[incident]
+id = "live services"
+start = "{format_utc(now - dt.timedelta(hours=3))}"
+end = "{format_utc(now)}"
+
+[[source]]
+type = "alertmanager"
+url = "{alertmanager.url}"
+filter = ['team="data-eng"']
+
+[[source]]
+type = "prometheus"
+url = "{prometheus.url}"
+''')
+        assert main(["pull", str(path)]) == 0
+        out, _ = capsys.readouterr()
+        assert "source[0] (alertmanager): 1 event, 1 request" in out
+        assert "source[1] (prometheus): 4 events, 1 request" in out
+    finally:
+        prometheus.stop()
+        alertmanager.stop()
+    assert prometheus.process.poll() is not None and alertmanager.process.poll() is not None
+    assert main(["timeline", str(path), "--format", "json"]) == 0
+    events = json.loads(capsys.readouterr().out)
+    alerts = [(e["source"], e["text"], e["time"]) for e in events if "alert" in e["tags"]]
+    minute = lambda n: format_utc(t + dt.timedelta(minutes=n))  # noqa: E731
+    assert alerts == [
+        ("prometheus", "MediaWikiLatency fires", minute(0)),
+        ("prometheus", "MediaWikiLatency resolved", minute(10)),
+        ("prometheus", "MediaWikiLatency fires", minute(30)),
+        ("prometheus", "MediaWikiLatency resolved", minute(35)),
+        ("alertmanager", "KafkaLag fires: consumer lag", format_utc(now - dt.timedelta(minutes=20))),
+    ]
+    assert [e["tags"] for e in events if e["source"] == "prometheus"][0] == ["alert", "page"]
+    assert collect_events(load_incident(path))  # the library reads the same cache
