@@ -78,8 +78,15 @@ def cmd_timeline(args) -> int:
 def cmd_render(args) -> int:
     from .incident import load_incident
     from .render import render_report
+    from .timeline import collect_events
     incident = load_incident(args.incident)
-    text = render_report(incident, template=args.template, fmt=args.format)
+    events = collect_events(incident)
+    embed = args.embed_graph or (Path(args.graph).name if args.graph else None)
+    text = render_report(incident, template=args.template, fmt=args.format, events=events, graph=embed)
+    if args.graph:
+        from .graph import write_graph
+        write_graph(incident, Path(args.graph), events)
+        print(f"wrote {args.graph}", file=sys.stderr)
     _write_output(text, args.output)
     if args.output and args.output != "-":
         print(f"wrote {args.output}", file=sys.stderr)
@@ -157,12 +164,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = commands.add_parser("render", help="the report as wikitext (or Markdown)",
                               description="Render the report from incident.toml and its sources.",
-                              epilog="Example: postmortem render incident.toml -o report.wiki")
+                              epilog="Example: postmortem render incident.toml -o report.wiki "
+                                     "--graph timeline.svg")
     sub.add_argument("incident", metavar="INCIDENT.toml")
     sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     sub.add_argument("--template", metavar="NAME|PATH", default=None,
                      help="a bundled template name or a path to a .j2 file")
     sub.add_argument("--format", choices=("wikitext",), default="wikitext")
+    sub.add_argument("--graph", metavar="FILE.svg", default=None,
+                     help="also write the timeline graph (SVG) to FILE.svg and embed it in the report")
+    sub.add_argument("--embed-graph", metavar="NAME", default=None,
+                     help="embed the wiki file NAME ([[File:NAME|thumb]]) in the Timeline section "
+                          "(default with --graph: the name of FILE.svg)")
     sub.set_defaults(func=cmd_render)
 
     sub = commands.add_parser("publish", help="create the report page on the wiki",

@@ -142,17 +142,28 @@ def report_context(incident: Incident, events: list[Event]) -> dict:
         "categories": CATEGORIES,
         "scorecard_title": TITLE,
         "total_label": TOTAL_LABEL,
+        "graph_file": None,   # a file name to embed in the Timeline section (render_report(graph=…))
     }
 
 
 def render_report(incident: Incident, *, template: str | None = None, fmt: str = "wikitext",
-                  events: list[Event] | None = None) -> str:
-    """The report for ``incident`` as wikitext (the Wikitech layout by default)."""
+                  events: list[Event] | None = None, graph: str | None = None) -> str:
+    """The report for ``incident`` as wikitext (the Wikitech layout by default)
+    or Markdown (``fmt="markdown"``). ``graph``: a file name (see
+    :func:`postmortem.graph.wiki_file_name`) the Timeline section embeds, e.g.
+    ``[[File:NAME|thumb|…]]``; None embeds nothing."""
     if events is None:
         events = collect_events(incident)
     loaded = _load_template(template, fmt)
+    context = report_context(incident, events)
+    if graph is not None:
+        from .graph import wiki_file_name
+        try:
+            context["graph_file"] = wiki_file_name(graph)
+        except ValueError as err:
+            raise InputError(str(err)) from None
     try:
-        return loaded.render(**report_context(incident, events))
+        return loaded.render(**context)
     except jinja2.UndefinedError as err:  # a custom template naming something that is not there
         raise InputError(f"template error: {err.message}", file=loaded.filename) from None
 
