@@ -126,7 +126,7 @@ def test_one_failing_source_is_reported_and_the_others_kept(tmp_path, servers, k
         report = pull(incident, refresh=True, session_factory=fast_session)
     assert [r.status for r in report.results] == ["fetched", "failed", "fetched"]
     failed = report.failed[0]
-    assert failed.line().startswith(f"source[1] (slack): FAILED after ")
+    assert failed.line().startswith("source[1] (slack): FAILED after ")
     assert f"{broken.url}/conversations.history" in failed.line() and needle in failed.line()
     after = json.loads(cache.cache_path(incident).read_text())
     slack_key = cache.source_key(incident.sources[1])
@@ -177,6 +177,16 @@ def test_progress_is_reported_per_source(tmp_path, servers):
     pull(incident, progress=lambda done, total, name: seen.append((done, total, name)))
     assert seen == [(0, 3, "source[0] (sal)"), (1, 3, "source[1] (slack)"),
                     (2, 3, "source[2] (phabricator)"), (3, 3, "done")]
+
+
+def test_the_cli_shows_progress_on_a_terminal_only(tmp_path, servers, capsys, monkeypatch):
+    import sys
+    path = incident_file(tmp_path, *(s.url for s in servers))
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["pull", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert "\r\x1b[K[1/3] source[0] (sal)" in err and "[3/3] source[2] (phabricator)" in err
+    assert "\r" not in out and len(out.splitlines()) == 3
 
 
 def test_a_timeline_before_pull_says_so(tmp_path, servers, capsys):
