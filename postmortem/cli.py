@@ -62,16 +62,24 @@ def _progress_line(done: int, total: int, name: str) -> None:
 def cmd_timeline(args) -> int:
     from .incident import load_incident
     from .timeline import collect_events
+    from .timeline import compile_pattern, filter_events, resolve_time
     incident = load_incident(args.incident)
-    events = collect_events(incident)
+    events = filter_events(
+        collect_events(incident),
+        since=resolve_time(args.since, incident, name="--since") if args.since else None,
+        until=resolve_time(args.until, incident, end=True, name="--until") if args.until else None,
+        sources=args.source or (), pattern=compile_pattern(args.grep, "--grep") if args.grep else None)
     if args.format == "json":
         _print_json([e.to_json() for e in events])
     elif args.format == "wikitext":
         from .render import render_timeline_wikitext
         sys.stdout.write(render_timeline_wikitext(incident, events))
     else:
-        from .textview import format_timeline
-        sys.stdout.write(format_timeline(incident, events))
+        import shutil
+        from .textview import format_timeline, use_color
+        tty = sys.stdout.isatty()
+        sys.stdout.write(format_timeline(incident, events, color=use_color(args.color, sys.stdout),
+                                         width=shutil.get_terminal_size().columns if tty else None))
     return 0
 
 
@@ -157,9 +165,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = commands.add_parser("timeline", help="the merged UTC timeline",
                               description="Merge every source and manual event into one UTC timeline.",
-                              epilog="Example: postmortem timeline incident.toml --format json")
+                              epilog="Example: postmortem timeline incident.toml --since 14:30 "
+                                     "--until '2023-09-29 08:00' --source irc --grep restart")
     sub.add_argument("incident", metavar="INCIDENT.toml")
     sub.add_argument("--format", choices=("text", "json", "wikitext"), default="text")
+    sub.add_argument("--since", metavar="TIME", help="from TIME: '2023-09-28 14:33' (UTC) or HH:MM "
+                                                     "on the incident's first day")
+    sub.add_argument("--until", metavar="TIME", help="up to and including TIME (same forms)")
+    sub.add_argument("--source", action="append", metavar="TYPE",
+                     help="only this source type (repeatable; 'slack' also matches slack-export)")
+    sub.add_argument("--grep", metavar="REGEX", help="only events whose text or actor matches "
+                                                     "(case-insensitive)")
+    sub.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                     help="ANSI colour in the text view (auto: on a terminal, unless NO_COLOR is set)")
     sub.set_defaults(func=cmd_timeline)
 
     sub = commands.add_parser("render", help="the report as wikitext (or Markdown)",
