@@ -235,12 +235,15 @@ def _events(reader: _Reader, tables) -> tuple:
 def _actionables(reader: _Reader, tables) -> tuple:
     items = []
     for index, table in enumerate(_array(reader, tables, "actionable")):
-        reader.unknown_keys(table, {"text", "task", "done", "owner"}, "actionable", index)
+        reader.unknown_keys(table, {"text", "task", "done", "owner", "no-task"}, "actionable", index)
         text = reader.value(table, "text", str, "actionable", index, required=True)
         task = reader.value(table, "task", str, "actionable", index)
         if task is not None and not TASK.match(task):
             reader.fail(f"expected a Phabricator task like T123, got {task!r}", "actionable", "task", index)
-        items.append(Actionable(text=text, task=task,
+        no_task = reader.value(table, "no-task", str, "actionable", index)
+        if task and no_task:
+            reader.fail("give a task or a reason for having none, not both", "actionable", "no-task", index)
+        items.append(Actionable(text=text, task=task, no_task=no_task,
                                 done=bool(reader.value(table, "done", bool, "actionable", index)),
                                 owner=reader.value(table, "owner", str, "actionable", index)))
     return tuple(items)

@@ -92,7 +92,8 @@ def _actionables(report: Report):
     if report.section("Actionables") is not None and not report.actionables:
         yield Finding("no-actionables", report.section("Actionables").line, "no actionables listed")
     for item in report.actionables:
-        if not item.tasks:
+        # Done work needs no tracking, and "(no task: reason)" is a decision, not an omission.
+        if not item.tasks and not item.done and not item.no_task:
             yield Finding("no-task", item.line, f"actionable without a Phabricator task: {item.text[:120]}")
 
 

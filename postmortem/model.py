@@ -122,8 +122,11 @@ class Actionable:
     done: bool = False
     owner: str | None = None
     status: str | None = None
+    no_task: str | None = None  # why this one has no task, said on purpose (lint accepts it)
 
     def __post_init__(self):
+        if self.task is not None and self.no_task:
+            raise ValueError("an actionable has a task or a reason for having none, not both")
         if self.task is not None and not (self.task.startswith("T") and self.task[1:].isdigit()):
             raise ValueError(f"task must look like T123, got {self.task!r}")
 

@@ -92,9 +92,10 @@ class ReportActionable:
     tasks: tuple[str, ...]
     done: bool
     line: int
+    no_task: str | None = None  # "''(no task: reason)''": no task, on purpose
 
     def to_json(self) -> dict:
-        return {"text": self.text, "tasks": list(self.tasks), "done": self.done}
+        return {"text": self.text, "tasks": list(self.tasks), "done": self.done, "no_task": self.no_task}
 
 
 @dataclass(frozen=True)
@@ -817,6 +818,8 @@ _EDGE_TASK = re.compile(
     rf"^(?:{_TASK_REF}[\s\u00a0]*(?:[-–—:,]+[\s\u00a0]*)?)+"          # "T123 – text", "{{PhabT|1}}: text"
     rf"|[\s\u00a0]*(?:\([\s\u00a0]*{_TASK_REF}[\s\u00a0]*\)|{_TASK_REF})[\s\u00a0]*$", re.I)  # "text ({{PhabT|1}})"
 _DONE = re.compile(r"[ \t\u00a0]*(?:\{\{\s*(?:done|tick|resolved|fixed|checked)\s*(?:\|[^{}]*)?\}\}|[✓✔✅☑])", re.I)
+# What render writes for an actionable that has no task on purpose.
+_NO_TASK = re.compile(r"[ \t\u00a0]*''\(no task:\s*(.*?)\)''", re.I)
 _STRUCK = re.compile(r"^<(s|del|strike)>.*</\1>\s*$", re.S | re.I)
 _EDGE_SEPARATORS = re.compile(r"^[\s\u00a0\-–—:,;]+|[\s\u00a0\-–—:,;]+$")
 
@@ -853,7 +856,11 @@ def _read_actionables(page: _Page) -> list[ReportActionable]:
 
 def _actionable(body: str, number: int) -> ReportActionable:
     done = bool(_DONE.search(body)) or bool(_STRUCK.match(body.strip()))
-    return ReportActionable(_actionable_text(body), find_tasks(body), done, number)
+    waiver = _NO_TASK.search(body)
+    if waiver:
+        body = body[:waiver.start()] + body[waiver.end():]
+    return ReportActionable(_actionable_text(body), find_tasks(body), done, number,
+                            decode_text(waiver.group(1)).strip() if waiver else None)
 
 
 def _actionable_text(body: str) -> str:
@@ -872,7 +879,7 @@ def _task_as_text(match: re.Match) -> str:
 
 def _merge_detail(item: ReportActionable, body: str) -> ReportActionable:
     tasks = tuple(dict.fromkeys(item.tasks + find_tasks(body)))
-    return ReportActionable(item.text, tasks, item.done, item.line)
+    return ReportActionable(item.text, tasks, item.done, item.line, item.no_task)
 
 
 def _table_actionables(page: _Page, section: Section | None) -> list[ReportActionable]:

@@ -233,7 +233,7 @@ def test_json_shape(name):
     assert set(data["metadata"]) == {"task", "paged-num", "responders-num", "coordinators",
                                      "start", "end", "metrics", "impact"}
     assert all(set(e) == {"time", "text"} for e in data["timeline"])
-    assert all(set(a) == {"text", "tasks", "done"} for a in data["actionables"])
+    assert all(set(a) == {"text", "tasks", "done", "no_task"} for a in data["actionables"])
     assert set(data["scorecard"]) == {"answers", "score", "stated_total"}
     assert all(set(a) == {"category", "question", "answer", "notes"} for a in data["scorecard"]["answers"])
 
