@@ -228,7 +228,27 @@ def test_files_dated_outside_the_window_are_not_opened(tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "open", recording)
     events = read(tmp_path, Window(utc(2023, 9, 28, 12), utc(2023, 9, 28, 16)), path="#ops/*.log")
     assert [event.text for event in events] == ["the one"]
-    assert sorted(opened) == ["2023-09-27.log", "2023-09-28.log", "2023-09-29.log"]
+    # Files are named by local date; the day before may run past midnight into the window.
+    assert sorted(opened) == ["2023-09-27.log", "2023-09-28.log"]
+
+
+def test_files_are_chosen_by_the_log_local_date(tmp_path, monkeypatch):
+    for day in range(1, 31):
+        write(tmp_path, f"#ops/2023-09-{day:02d}.log", ["this is not an IRC log"])
+    write(tmp_path, "#ops/2023-09-28.log", ["[19:30:00] <a> evening in Los Angeles"])
+    write(tmp_path, "#ops/2023-09-27.log", ["[23:00:00] <a> day before"])
+    opened = []
+    original = Path.open
+
+    def recording(self, *args, **kwargs):
+        opened.append(self.name)
+        return original(self, *args, **kwargs)
+    monkeypatch.setattr(Path, "open", recording)
+    # 02:00-04:00 UTC on the 29th is 19:00-21:00 on the 28th in Los Angeles (PDT).
+    events = read(tmp_path, Window(utc(2023, 9, 29, 2), utc(2023, 9, 29, 4)), path="#ops/*.log",
+                  timezone="America/Los_Angeles")
+    assert [(e.text, e.time) for e in events] == [("evening in Los Angeles", utc(2023, 9, 29, 2, 30))]
+    assert sorted(opened) == ["2023-09-27.log", "2023-09-28.log"]
 
 
 def test_garbage_file_in_the_window_names_file_and_line(tmp_path):

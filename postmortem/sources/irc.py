@@ -57,6 +57,7 @@ OPTIONS = ("path", "timezone", "format", "channel", "ignore_nicks")
 # Bots whose lines only acknowledge others ("Logged the message at …"): noise.
 DEFAULT_IGNORED_NICKS = ["stashbot"]
 DAY_SLACK = dt.timedelta(days=1)
+STOP_AFTER = dt.timedelta(hours=2)
 DETECT_LINES = 25
 MODE_PREFIXES = " ~&@%+!"
 MONTHS = {name: number for number, name in enumerate(
@@ -207,7 +208,7 @@ class IrcSource:
     def read(self, config: SourceConfig, window: Window, session=None) -> list[Event]:
         """Messages and actions inside ``window`` from every file that can hold it."""
         tz, fmt = timezone_of(config), format_of(config)
-        wanted_dates = set(window.dates(DAY_SLACK))
+        wanted_dates = local_dates(window, tz)
         ignored = {nick.lower() for nick in option(config, "ignore_nicks", list, DEFAULT_IGNORED_NICKS)}
         events = []
         for path in resolve_paths(config, option(config, "path", required=True)):
@@ -219,6 +220,14 @@ class IrcSource:
                           if (event.actor or "").lower() not in ignored)
         events.sort(key=lambda event: event.time)
         return events
+
+
+def local_dates(window: Window, tz: dt.tzinfo) -> set[dt.date]:
+    """Dates of the files that can hold ``window``: files are named by the log's
+    local date; the day before is kept for a file whose lines run past midnight."""
+    first = window.start.astimezone(tz).date() - DAY_SLACK
+    last = window.end.astimezone(tz).date()
+    return {first + dt.timedelta(days=n) for n in range((last - first).days + 1)}
 
 
 # Options
@@ -301,7 +310,9 @@ def format_name(parse) -> str:
 def scan_lines(numbered, parse, path: Path, tz: dt.tzinfo, window: Window,
                channel: str | None, day: dt.date | None) -> list[Event]:
     """The per-line loop: parse, place in time, keep what falls in ``window``."""
-    stop = window.end + DAY_SLACK
+    # Lines are in time order except for the hour repeated when DST ends, so
+    # nothing after this can fall back into the window.
+    stop = window.end + STOP_AFTER
     previous = None
     events = []
     for number, line in numbered:

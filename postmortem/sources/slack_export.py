@@ -250,15 +250,28 @@ def read_channel(export, name: str, window: Window, resolver, channel_id, worksp
             and name not in export.channel_names():
         raise SourceFormatError(f"no channel {name!r} in this export", file=export.label(name), source=TYPE)
     events = []
+    earliest, latest = window.start.timestamp() - 1, window.end.timestamp() + 1
     for day in window.dates(DAY_SLACK):
         member = f"{name}/{day.isoformat()}.json"
         if not export.has(member):
             continue
+        label = export.label(member)
         for message in load_list(export, member):
-            event = to_event(message, name, resolver, channel_id, workspace, export.label(member))
+            if _clearly_outside(message, earliest, latest):
+                continue
+            event = to_event(message, name, resolver, channel_id, workspace, label)
             if event is not None and event.time in window:
                 events.append(event)
     return events
+
+
+def _clearly_outside(message, earliest: float, latest: float) -> bool:
+    """A cheap look at ``ts`` before building the event (most of a day file is
+    outside a few-hour window); a bad ``ts`` is left for to_event to report."""
+    try:
+        return not earliest <= float(message.get("ts")) <= latest
+    except (TypeError, ValueError, AttributeError):
+        return False
 
 
 def to_event(message: dict, channel: str, resolver, channel_id, workspace, label) -> Event | None:
