@@ -188,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     sub.add_argument("--template", metavar="NAME|PATH", default=None,
                      help="a bundled template name or a path to a .j2 file")
-    sub.add_argument("--format", choices=("wikitext",), default="wikitext")
+    sub.add_argument("--format", choices=("wikitext", "markdown"), default="wikitext")
     sub.add_argument("--graph", metavar="FILE.svg", default=None,
                      help="also write the timeline graph (SVG) to FILE.svg and embed it in the report")
     sub.add_argument("--embed-graph", metavar="NAME", default=None,

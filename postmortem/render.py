@@ -50,6 +50,8 @@ def _environment(extra_dir: Path | None = None) -> jinja2.Environment:
         autoescape=False, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(wiki=escape, tasks=link_tasks, arg=template_arg, phab=phab_link)
+    from .markdown import FILTERS as MARKDOWN_FILTERS  # for *.md.j2 templates
+    env.filters.update(MARKDOWN_FILTERS)
     return env
 
 

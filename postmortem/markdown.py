@@ -1,0 +1,213 @@
+"""Escaping and small builders for GitHub-flavoured Markdown; nothing else.
+
+Text from logs, chat and alerts must never act as Markdown. The rules follow
+the CommonMark spec 0.31.2 (https://spec.commonmark.org/0.31.2/) and the GFM
+spec 0.29-gfm (https://github.github.com/gfm/):
+
+- every character that opens an inline construct is backslash-escaped
+  (CommonMark §2.4 "Backslash escapes": any ASCII punctuation may be):
+  ``\\`` ``*`` ``_`` (unless inside a word, where it cannot open or close
+  emphasis, §6.2 rules 2 and 4) ``[`` ``]`` (links, images, footnotes, §6.3-6.4)
+  `````` ` `````` (code spans, §6.1) ``<`` ``>`` (autolinks §6.5, raw HTML §6.6)
+  ``|`` (GFM tables §4.10) ``~`` (GFM strikethrough §6.5) ``$`` (GitHub math)
+  ``&`` (entity and numeric references, §2.5 — ``&lt;`` stays ``&lt;``);
+- at the start of every line, block markers are escaped: ``#`` (ATX headings
+  §4.2), ``>`` (block quotes §5.1), ``-`` ``+`` (lists §5.2, thematic breaks §4.1,
+  setext underlines §4.3), ``=`` (setext §4.3), and the ``.``/``)`` of an ordered
+  list marker ``1.`` (§5.2); leading spaces go (indented code, §4.4);
+- a multi-line message keeps its breaks only as hard line breaks we write
+  (``\\`` at the end of a line, §6.7), followed by an indented continuation,
+  so no part of it ever starts a block; blank lines collapse (a paragraph
+  break would end the list item);
+- GFM's extended autolinks (§6.9) need a literal ``www.``, ``://`` or
+  ``local@domain``, and GitHub also links those after rendering, on the HTML
+  text, where no escape survives. So a U+2060 WORD JOINER (invisible, no
+  line-break opportunity) is put into each: ``www⁠.``, ``:⁠//``, ``⁠@``.
+  The text reads the same; nothing links.
+
+Author-written fields of incident.toml (summary, impact, detection, …) are
+wikitext: :func:`wikitext_to_markdown` turns the few constructs they use
+(task templates, links, bold/italic, ``<code>``, bullets) into Markdown we
+write, and escapes everything else, so the Markdown report never shows raw
+wikitext and the author's text cannot break the layout either.
+"""
+
+from __future__ import annotations
+
+import re
+
+WORD_JOINER = "\u2060"
+PHABRICATOR = "https://phabricator.wikimedia.org/"
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_NEWLINES = re.compile(r"[ \t]*(?:\r\n|\r|\n)\s*")
+_ALWAYS = set("\\`*[]<>|~$&")
+_LINE_START = set("#>+-=")
+_ORDERED = re.compile(r"^(\d{1,9})([.)])")
+_AUTOLINK_BAITS = [
+    (re.compile(r"www\.", re.I), lambda m: m.group()[:3] + WORD_JOINER + "."),
+    (re.compile(r"://"), lambda m: ":" + WORD_JOINER + "//"),
+    (re.compile(r"(?<=[A-Za-z0-9.+_-])@"), lambda m: WORD_JOINER + "@"),
+]
+
+
+def escape_markdown(text: str, *, newline: str = "\\\n  ") -> str:
+    """Make untrusted text literal Markdown. Line breaks in ``text`` become
+    ``newline`` (a hard break and a 2-space continuation: right inside a
+    ``- `` list item or a paragraph; use ``" "`` in a table cell)."""
+    text = _CONTROL.sub("", text).strip()
+    lines = [_escape_line(line) for line in _NEWLINES.split(text) if line.strip()]
+    return newline.join(lines)
+
+
+def markdown_cell(text: str | None) -> str:
+    """Untrusted text for a GFM table cell: one line."""
+    return escape_markdown(text or "", newline=" ")
+
+
+def _escape_line(line: str) -> str:
+    line = line.strip()
+    out = []
+    for index, char in enumerate(line):
+        if char in _ALWAYS or (char == "_" and not _inside_word(line, index)):
+            out.append("\\" + char)
+        else:
+            out.append(char)
+    escaped = "".join(out)
+    if escaped[:1] in _LINE_START:
+        escaped = "\\" + escaped
+    escaped = _ORDERED.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+    for pattern, replace in _AUTOLINK_BAITS:
+        escaped = pattern.sub(replace, escaped)
+    return escaped
+
+
+def _inside_word(line: str, index: int) -> bool:
+    return 0 < index < len(line) - 1 and line[index - 1].isalnum() and line[index + 1].isalnum()
+
+
+# -- builders -----------------------------------------------------------------
+
+_TASK = re.compile(r"(?<![\w/#\\])T(\d{1,7})\b")
+
+
+def task_link(task: str) -> str:
+    """``[T123](https://phabricator.wikimedia.org/T123)`` for a validated task id."""
+    if not re.fullmatch(r"T\d+", task):
+        raise ValueError(f"not a Phabricator task: {task!r}")
+    return f"[{task}]({PHABRICATOR}{task})"
+
+
+def link_tasks(escaped: str) -> str:
+    """Turn ``T123`` in already-escaped text into a link to the task."""
+    return _TASK.sub(lambda m: task_link("T" + m.group(1)), escaped)
+
+
+_SAFE_URL = re.compile(r"^https?://[^\s<>()\[\]\"'`\\|]+$")
+
+
+def link(url: str | None, label: str) -> str:
+    """``[label](url)`` for a URL of a trusted shape (the label escaped);
+    only the escaped label otherwise."""
+    if url and _SAFE_URL.match(url):
+        return f"[{markdown_cell(label)}]({url})"
+    return markdown_cell(label)
+
+
+def source_label(event) -> str:
+    """``([Slack #chan](permalink))``, ``(IRC #chan)``, or "" for manual events."""
+    from .render import SOURCE_LABELS
+    name = SOURCE_LABELS.get(event.source)
+    if name is None:
+        return ""
+    channel = event.fields.get("channel")
+    if channel and event.source not in ("sal", "sal-wikitext"):
+        name = f"{name} #{channel.lstrip('#')}"
+    return f"({link(event.url, name)})"
+
+
+def timeline_text(event) -> str:
+    """An event's text for a timeline list item: escaped, tasks linked."""
+    return link_tasks(escape_markdown(event.text))
+
+
+# -- author-written wikitext ----------------------------------------------------
+
+_WIKI_TOKEN = re.compile(
+    r"(?P<comment><!--.*?-->)"
+    r"|\{\{\s*(?:phabT|phabricator|phab|task)\s*\|\s*T?(?P<tpl>\d+)\s*\}\}"
+    r"|\[\[\s*:?\s*(?:phab|phabricator)\s*:\s*(?P<plink>T\d+)\s*(?:\|(?P<plabel>[^\]]*))?\]\]"
+    r"|\[\[(?P<target>[^\[\]|]+)(?:\|(?P<label>[^\[\]]*))?\]\]"
+    r"|\[(?P<url>https?://[^\s\[\]]+)(?:\s+(?P<ulabel>[^\]]*))?\]"
+    r"|'''(?P<bold>.+?)'''"
+    r"|''(?P<italic>.+?)''"
+    r"|<code>(?P<code>[^`|\n]*?)</code>"
+    r"|(?P<br><br\s*/?>)"
+    r"|(?P<tag></?[a-zA-Z][^<>]*>)",
+    re.I | re.S)
+
+
+def wikitext_to_markdown(text: str | None, *, newline: str = " ") -> str:
+    """Author-written wikitext as Markdown: paragraphs kept, ``*`` lines as a
+    list, tasks and external links as links, internal links as their label,
+    bold/italic/``<code>`` as such, other tags dropped, the rest escaped."""
+    if not text or not text.strip():
+        return ""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "\n\n".join(_paragraph(p, newline) for p in paragraphs if p.strip())
+
+
+def _paragraph(paragraph: str, newline: str) -> str:
+    lines = [line.strip() for line in paragraph.splitlines() if line.strip()]
+    if all(line.startswith(("*", "#")) for line in lines):
+        return "\n".join("- " + inline_wikitext(line.lstrip("*#").strip()) for line in lines)
+    return inline_wikitext(" ".join(lines), newline=newline)
+
+
+def inline_wikitext(text: str, *, newline: str = " ") -> str:
+    """One piece of author-written wikitext as inline Markdown."""
+    out, pos = [], 0
+    for match in _WIKI_TOKEN.finditer(text):
+        out.append(_segment(text[pos:match.start()], newline))
+        out.append(_convert(match, newline))
+        pos = match.end()
+    out.append(_segment(text[pos:], newline))
+    return re.sub(r"(?<=\S)  +", " ", "".join(out)).strip()
+
+
+def _segment(text: str, newline: str) -> str:
+    """Escaped text between two converted constructs, keeping a space at
+    either end (escape_markdown strips them)."""
+    if not text.strip():
+        return " " if text else ""
+    lead = " " if text[0].isspace() else ""
+    trail = " " if text[-1].isspace() else ""
+    return lead + escape_markdown(text, newline=newline) + trail
+
+
+def _convert(match: re.Match, newline: str) -> str:
+    kind = match.lastgroup if match.lastgroup in ("comment", "br", "tag") else None
+    groups = match.groupdict()
+    if kind in ("comment", "tag"):
+        return ""
+    if kind == "br":
+        return newline
+    if groups["tpl"]:
+        return task_link("T" + groups["tpl"])
+    if groups["plink"]:
+        return task_link(groups["plink"].upper()) if not groups["plabel"] else \
+            f"[{markdown_cell(groups['plabel'])}]({PHABRICATOR}{groups['plink'].upper()})"
+    if groups["target"]:
+        return markdown_cell(groups["label"] or groups["target"].lstrip(":"))
+    if groups["url"]:
+        return link(groups["url"], groups["ulabel"] or groups["url"])
+    if groups["bold"]:
+        return f"**{inline_wikitext(groups['bold'])}**"
+    if groups["italic"]:
+        return f"*{inline_wikitext(groups['italic'])}*"
+    return f"`{groups['code']}`" if groups["code"] else ""
+
+
+FILTERS = {"md": escape_markdown, "md_cell": markdown_cell, "md_tasks": link_tasks,
+           "md_task": task_link, "md_source": source_label, "md_text": timeline_text,
+           "md_prose": wikitext_to_markdown, "md_inline": inline_wikitext}
