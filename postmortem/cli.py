@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import PostmortemError
+from .errors import InputError, PostmortemError
 
 
 def _write_output(text: str, output: str | None) -> None:
@@ -133,6 +133,77 @@ def cmd_update(args) -> int:
     return 0
 
 
+def _read_report(args):
+    """The REPORT argument: a file, ``-`` for stdin, or ``--wiki URL --page TITLE``."""
+    from .report import decode_report, parse_report, read_report_file
+    if args.wiki:
+        from .wiki import read_page_text
+        if not args.page:
+            raise InputError("--wiki needs --page TITLE")
+        return parse_report(read_page_text(args.wiki, args.page), title=args.title or args.page)
+    if not args.report:
+        raise InputError("give a REPORT file, - for stdin, or --wiki URL --page TITLE")
+    if args.report == "-":
+        return parse_report(decode_report(sys.stdin.buffer.read(), "<stdin>"), title=args.title)
+    return read_report_file(args.report, title=args.title)
+
+
+def cmd_parse(args) -> int:
+    _print_json(_read_report(args).to_json())
+    return 0
+
+
+def cmd_lint(args) -> int:
+    from .lint import format_findings, lint_report
+    findings = lint_report(_read_report(args))
+    if args.format == "json":
+        _print_json([f.to_json() for f in findings])
+    elif findings:
+        print(format_findings(findings, args.page or args.report).rstrip("\n"))
+    return 1 if findings else 0
+
+
+def cmd_scorecard(args) -> int:
+    if args.report and args.report.endswith(".toml") and not args.wiki:
+        from .incident import load_incident
+        from .scorecard import incident_scorecard
+        card = incident_scorecard(load_incident(args.report))
+    else:
+        from .report import report_scorecard
+        card = report_scorecard(_read_report(args))
+    if args.format == "json":
+        _print_json(card.to_json())
+    else:
+        text = card.to_text()
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+def cmd_stats(args) -> int:
+    from .stats import report_stats
+    if args.wiki:
+        from .wiki import read_pages_under
+        items = read_pages_under(args.wiki, args.prefix)
+    elif args.reports:
+        items = args.reports
+    else:
+        raise InputError("give REPORT files, or --wiki URL --prefix PREFIX")
+    stats = report_stats(items)
+    if args.format == "csv":
+        sys.stdout.write(stats.to_csv())
+    else:
+        _print_json(stats.to_json())
+    return 0
+
+
+def _report_arguments(sub, *, what: str = "REPORT") -> None:
+    sub.add_argument("report", metavar=what, nargs="?", help="a report file, or - for stdin")
+    sub.add_argument("--wiki", metavar="API_URL", help="read the report from this wiki (api.php URL)")
+    sub.add_argument("--page", metavar="TITLE", help="with --wiki: the page to read")
+    sub.add_argument("--title", metavar="TITLE",
+                     help="the page title, for dates (Incidents/YYYY-MM-DD …) when the report has none")
+
+
 # -- parser -------------------------------------------------------------------
 
 EPILOG = "Exit codes: 0 success, 1 findings or a failed check, 2 usage or input error."
@@ -223,6 +294,41 @@ def build_parser() -> argparse.ArgumentParser:
     side.add_argument("--theirs", action="store_true", help="on conflict take the new render's lines")
     sub.add_argument("--template", metavar="NAME|PATH", default=None, help=argparse.SUPPRESS)
     sub.set_defaults(func=cmd_update)
+
+    sub = commands.add_parser("parse", help="a report as data",
+                              description="Read a report (file, - or wiki page) into data: status, metadata, "
+                                          "sections, timeline in UTC, actionables, scorecard.",
+                              epilog="Example: postmortem parse report.wiki --format json")
+    _report_arguments(sub)
+    sub.add_argument("--format", choices=("json",), default="json")
+    sub.set_defaults(func=cmd_parse)
+
+    sub = commands.add_parser("lint", help="findings on a report; exit 1 if any",
+                              description="List what a report still lacks: placeholders, unanswered or "
+                                          "miscounted scorecard, actionables without a task, timeline "
+                                          "problems, missing sections. Exit 1 if there are findings.",
+                              epilog="Example: postmortem lint report.wiki")
+    _report_arguments(sub)
+    sub.add_argument("--format", choices=("text", "json"), default="text")
+    sub.set_defaults(func=cmd_lint)
+
+    sub = commands.add_parser("scorecard", help="the scorecard of an incident or a report",
+                              description="The Incident Engagement ScoreCard: answers, where they come "
+                                          "from, evidence, and the score.",
+                              epilog="Example: postmortem scorecard incident.toml --format json")
+    _report_arguments(sub, what="INCIDENT.toml|REPORT")
+    sub.add_argument("--format", choices=("text", "json"), default="text")
+    sub.set_defaults(func=cmd_scorecard)
+
+    sub = commands.add_parser("stats", help="one row per report, and totals",
+                              description="Statistics over many reports: durations, scores, people paged, "
+                                          "actionables. A report that cannot be read is a row with its error.",
+                              epilog="Example: postmortem stats reports/*.wiki --format csv")
+    sub.add_argument("reports", metavar="REPORT", nargs="*")
+    sub.add_argument("--wiki", metavar="API_URL", help="read every page under --prefix from this wiki")
+    sub.add_argument("--prefix", metavar="PREFIX", default="Incidents/", help="with --wiki (default Incidents/)")
+    sub.add_argument("--format", choices=("csv", "json"), default="json")
+    sub.set_defaults(func=cmd_stats)
 
     return parser
 

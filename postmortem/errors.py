@@ -7,9 +7,9 @@ one line with :func:`str`.
     PostmortemError
     ├── InputError            bad input from the user: exit code 2
     │   ├── IncidentFileError an incident.toml that does not validate
-    │   └── SourceFormatError a source file or answer not in its format
+    │   ├── SourceFormatError a source file or answer not in its format
+    │   └── ReportError       a report that cannot be read back at all
     ├── SourceError           a source could not be read or fetched
-    ├── ReportError           a report that cannot be read back
     └── WikiError             the wiki refused or failed a request
 """
 
@@ -66,7 +66,7 @@ class SourceError(PostmortemError):
     """A source could not be read or fetched (network, HTTP status, API error)."""
 
 
-class ReportError(PostmortemError):
+class ReportError(InputError):
     """A report that cannot be read back at all."""
 
 

@@ -69,6 +69,17 @@ class Scorecard:
         """(question, answer) pairs in table order."""
         return zip(QUESTIONS, self.answers)
 
+    def to_text(self) -> str:
+        """One line per question (category, answer, where it came from, question,
+        notes and evidence), then the score."""
+        lines = []
+        for question, answer in self.rows():
+            origin = f"[{answer.source}]" if answer.source else ""
+            lines.append(f"{question.category:<8} {answer.answer or '-':<4} {origin:<10} {question.text}")
+            lines.extend(f"{'':24}{line}" for line in ((answer.notes,) if answer.notes else ()) + answer.evidence)
+        lines.append(f"score: {self.score}/{len(QUESTIONS)}")
+        return "\n".join(lines) + "\n"
+
     def to_json(self) -> dict:
         """The public JSON shape of ``scorecard --format json`` (DESIGN.md)."""
         return {

@@ -74,6 +74,8 @@ def _csv_value(value):
 def _row_for(item) -> dict:
     if isinstance(item, tuple):
         title, text = item
+        if text is None:
+            return _error_row(None, title, "the page has no text")
         return _safe_row(lambda: parse_report(text, title=title), file=None, title=title)
     name = os.fspath(item)
     return _safe_row(lambda: read_report_file(name), file=name, title=None)

@@ -256,6 +256,22 @@ class Wiki:
                 return
             params = {**params, **data["continue"]}
 
+    def texts(self, titles, *, batch: int = 50) -> Iterator[tuple[str, str | None]]:
+        """(title, current wikitext or None if missing) for many pages, 50 titles
+        a request (the API:Revisions limit for content of several pages)."""
+        titles = list(titles)
+        for start in range(0, len(titles), batch):
+            chunk = titles[start:start + batch]
+            data = self.call({"action": "query", "prop": "revisions", "titles": "|".join(chunk),
+                              "rvslots": "main", "rvprop": "content"})
+            renamed = {n["to"]: n["from"] for n in data.get("query", {}).get("normalized", [])}
+            found = {}
+            for page in data.get("query", {}).get("pages", []):
+                revisions = page.get("revisions") or [{}]
+                found[renamed.get(page["title"], page["title"])] = revisions[0].get("slots", {}).get("main", {}).get("content")
+            for title in chunk:
+                yield title, found.get(title)
+
     # -- writing (API:Edit) --------------------------------------------------------
 
     def edit(self, title: str, text: str, summary: str, *, create_only: bool = False,
@@ -312,3 +328,17 @@ def _revision(title: str, rev: dict, curtimestamp: str | None = None) -> Revisio
                     comment=rev.get("comment", ""),
                     text=slot.get("content") if "content" in slot else None,
                     curtimestamp=curtimestamp)
+
+
+def read_page_text(api_url: str, title: str, *, session=None) -> str:
+    """The current wikitext of one page (read without logging in); WikiError if missing."""
+    revision = Wiki(api_url, session=session).page(title)
+    if revision is None or revision.text is None:
+        raise WikiError(f"no page {title!r}", code="missingtitle", url=api_url)
+    return revision.text
+
+
+def read_pages_under(api_url: str, prefix: str, *, session=None) -> list[tuple[str, str | None]]:
+    """(title, wikitext) of every page whose title starts with ``prefix``."""
+    wiki = Wiki(api_url, session=session)
+    return list(wiki.texts(wiki.all_pages(prefix)))
