@@ -320,6 +320,58 @@ class Wiki:
                             url=self.api_url)
         return result
 
+    # -- files (API:Upload) ----------------------------------------------------------
+
+    def upload_file(self, filename: str, content: bytes, *, comment: str, text: str = "",
+                    replace: bool = False, mime: str = "image/svg+xml") -> dict:
+        """Upload ``content`` as ``File:<filename>``: a multipart POST of
+        ``action=upload`` with the CSRF token and ``assert=user``
+        (https://www.mediawiki.org/wiki/API:Upload). ``text`` is the new file
+        page's wikitext. Returns the API's ``upload`` result; ``{"result":
+        "Unchanged"}`` when the file is already there with this content.
+
+        A warning (the name exists, the same file exists under another name)
+        uploads nothing and raises WikiError ``uploadwarning`` unless
+        ``replace`` (``ignorewarnings``: a new version of the file). The wiki's
+        own checks raise too: an SVG with script is ``verification-error``
+        (UploadBase::detectScriptInSvg, https://www.mediawiki.org/wiki/Help:SVG)."""
+        params = {"action": "upload", "filename": filename, "comment": comment, "text": text,
+                  "assert": "user", "format": "json", "formatversion": "2"}
+        if replace:
+            params["ignorewarnings"] = "1"
+        for refresh in (False, True):
+            try:
+                data = self._post_file({**params, "token": self.csrf_token(refresh=refresh)},
+                                       filename, content, mime)
+                break
+            except WikiError as err:
+                if err.code == "fileexists-no-change":
+                    return {"result": "Unchanged", "filename": filename}
+                if err.code != "badtoken" or refresh:
+                    raise
+        result = data.get("upload", {})
+        if result.get("result") != "Success":
+            warnings = ", ".join(sorted(result.get("warnings", {}))) or str(result)
+            raise WikiError(f"the wiki did not take the file ({warnings}); nothing was uploaded",
+                            code="uploadwarning", url=self.api_url)
+        return result
+
+    def _post_file(self, params: dict, filename: str, content: bytes, mime: str) -> dict:
+        try:
+            response = self.session.post(self.api_url, data=params,
+                                         files={"file": (filename, content, mime)})
+        except PostmortemError as err:
+            raise WikiError(f"cannot reach the wiki: {err.message}", code="http", url=self.api_url) from None
+        if response.status_code != 200:
+            raise WikiError(f"HTTP {response.status_code} from the wiki", code="http", url=self.api_url)
+        try:
+            data = response.json()
+        except ValueError:
+            raise WikiError("the wiki did not answer with JSON", code="badjson", url=self.api_url) from None
+        if "error" in data:
+            raise self._error(data["error"])
+        return data
+
 
 def _revision(title: str, rev: dict, curtimestamp: str | None = None) -> Revision:
     slot = rev.get("slots", {}).get("main", {})

@@ -32,13 +32,19 @@ BOT_PASSWORD = re.compile(r"password:'([0-9a-w]{32,})'")
 
 # Extra settings for the test wiki: people's accounts count as autoconfirmed at
 # once (MediaWiki's default limits a "newbie" to 8 edits a minute), and nothing
-# is cached between requests so every read sees the last write.
+# is cached between requests so every read sees the last write. Uploads are on,
+# SVG allowed, into the wiki's own folder, thumbnails drawn with rsvg-convert
+# (Manual:$wgEnableUploads, Manual:$wgFileExtensions, Manual:$wgSVGConverter).
 EXTRA_SETTINGS = """
 $wgAutoConfirmAge = 0;
 $wgAutoConfirmCount = 0;
 $wgMainCacheType = CACHE_NONE;
 $wgParserCacheType = CACHE_NONE;
 $wgShowExceptionDetails = true;
+$wgEnableUploads = true;
+$wgFileExtensions[] = "svg";
+$wgUploadDirectory = __DIR__ . "/images";
+$wgSVGConverter = "rsvg";
 """
 
 
@@ -172,7 +178,7 @@ def mediawiki(tmp_path_factory) -> MediaWikiServer:
     port = free_port()
     env, _ = install(root, port)
     out = _run(["php", "maintenance/createBotPassword.php", "--appid", "postmortem",
-                "--grants", "basic,editpage,createeditmovepage", "Admin"], env, "createBotPassword.php")
+                "--grants", "basic,editpage,createeditmovepage,uploadfile,uploadeditmovefile", "Admin"], env, "createBotPassword.php")
     bot_password = BOT_PASSWORD.search(out).group(1)
     human_password = "Human-" + secrets.token_hex(12)
     _run(["php", "maintenance/createAndPromote.php", "Human", human_password], env,
