@@ -25,7 +25,8 @@ from .model import Actionable, Event, Incident, Person, ScorecardAnswer, SourceC
 # public name -> module that defines it, imported when first used
 _LAZY = {
     "collect_events": "timeline", "merge": "timeline", "key_moments": "timeline",
-    "incident_window": "timeline",
+    "incident_window": "timeline", "filter_events": "timeline",
+    "write_graph": "graph", "format_timeline": "textview", "escape_markdown": "markdown",
     "render_report": "render", "render_graph": "graph",
     "incident_scorecard": "scorecard", "QUESTIONS": "scorecard",
     "parse_report": "report", "read_report_file": "report", "report_scorecard": "report",
