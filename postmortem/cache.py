@@ -98,6 +98,17 @@ def write_cache(incident: Incident, events_by_key: dict[str, list[Event]], *,
     return path
 
 
+def _mode_for(path: Path) -> int:
+    """mkstemp makes 0600 files; a report should get what any new file gets
+    (the umask), or keep the mode of the file it replaces."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` via a temp file in the same folder and a rename."""
     path = Path(path)
@@ -105,6 +116,7 @@ def write_atomically(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -110,3 +110,17 @@ def test_usage_error_is_exit_2(run_cli):
     with pytest.raises(SystemExit) as done:
         run_cli("render")
     assert done.value.code == 2
+
+
+def test_outputs_get_the_umask_mode_not_a_temp_file_mode(tmp_path, run_cli):
+    import os
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "report.wiki"
+        assert run_cli("render", SAMPLE / "incident.toml", "-o", out)[0] == 0
+        assert out.stat().st_mode & 0o777 == 0o644
+        out.chmod(0o640)
+        assert run_cli("render", SAMPLE / "incident.toml", "-o", out)[0] == 0
+        assert out.stat().st_mode & 0o777 == 0o640  # an existing file keeps its mode
+    finally:
+        os.umask(old)
