@@ -101,11 +101,22 @@ def cmd_render(args) -> int:
     return 0
 
 
+def _graph_name(args) -> str | None:
+    """--graph NAME for publish/update: a valid wiki file name, checked before any request."""
+    if not args.graph:
+        return None
+    from .graph import wiki_file_name
+    try:
+        return wiki_file_name(args.graph)
+    except ValueError as err:
+        raise InputError(str(err), key="--graph") from None
+
+
 def cmd_publish(args) -> int:
     from .incident import load_incident
     from .publish import publish
     incident = load_incident(args.incident)
-    result = publish(incident, args.wiki, args.page, template=args.template)
+    result = publish(incident, args.wiki, args.page, template=args.template, graph=_graph_name(args))
     print(f"published {result.title} (revision {result.revid})")
     return 0
 
@@ -116,7 +127,7 @@ def cmd_update(args) -> int:
     incident = load_incident(args.incident)
     prefer = "ours" if args.ours else "theirs" if args.theirs else None
     result = update(incident, args.wiki, args.page, dry_run=args.dry_run, prefer=prefer,
-                    template=args.template)
+                    template=args.template, graph=_graph_name(args))
     if result.resolved:
         side = "the page" if prefer == "ours" else "the new render"
         print(f"conflicts resolved in favour of {side} in: {', '.join(result.resolved)}",
@@ -277,6 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--wiki", required=True, metavar="API_URL", help="the wiki's api.php URL")
     sub.add_argument("--page", metavar="TITLE", default=None, help="page title (default Incidents/<id>)")
     sub.add_argument("--template", metavar="NAME|PATH", default=None, help=argparse.SUPPRESS)
+    sub.add_argument("--graph", metavar="FILE.svg", default=None,
+                     help="upload the timeline graph as File:FILE.svg and embed it in the report")
     sub.set_defaults(func=cmd_publish)
 
     sub = commands.add_parser("update", help="bring new generated content into the page, keep hand edits",
@@ -293,6 +306,8 @@ def build_parser() -> argparse.ArgumentParser:
     side.add_argument("--ours", action="store_true", help="on conflict keep the page's lines")
     side.add_argument("--theirs", action="store_true", help="on conflict take the new render's lines")
     sub.add_argument("--template", metavar="NAME|PATH", default=None, help=argparse.SUPPRESS)
+    sub.add_argument("--graph", metavar="FILE.svg", default=None,
+                     help="upload the timeline graph as File:FILE.svg (a new version if it changed) and embed it")
     sub.set_defaults(func=cmd_update)
 
     sub = commands.add_parser("parse", help="a report as data",

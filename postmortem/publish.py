@@ -126,18 +126,23 @@ def generated_text(saved: str) -> str:
 # -- publish ------------------------------------------------------------------------
 
 def publish(incident, api_url: str, title: str | None = None, *, wiki=None,
-            events=None, template=None) -> PublishResult:
+            events=None, template=None, graph: str | None = None) -> PublishResult:
     """Create the report page (default ``Incidents/<id>``).
 
     Refuses, changing nothing, when the page exists (WikiError ``articleexists``;
     the edit also carries ``createonly``, so a page created meanwhile is safe).
+    With ``graph`` (a file name), the timeline SVG is uploaded under that name
+    first and the report embeds it.
     """
     wiki = wiki or _logged_in(api_url)
     title = title or incident.page_title
     if wiki.page(title) is not None:
         raise WikiError(f"page {title!r} already exists; nothing was changed "
                         f"(use `postmortem update`)", code="articleexists", url=api_url)
-    text = _generate(wiki, incident, title, events, template)
+    events = _events(incident, events)
+    text = _generate(wiki, incident, title, events, template, graph)
+    if graph:
+        upload_graph(wiki, incident, events, graph, title)
     summary = edit_summary("publish", text)
     result = wiki.edit(title, text, summary, create_only=True)
     return PublishResult(title=result.get("title", title), revid=int(result["newrevid"]),
@@ -148,7 +153,7 @@ def publish(incident, api_url: str, title: str | None = None, *, wiki=None,
 
 def update(incident, api_url: str, title: str | None = None, *, dry_run: bool = False,
            prefer: str | None = None, wiki=None, events=None, template=None,
-           before_save: Callable | None = None) -> UpdateResult:
+           graph: str | None = None, before_save: Callable | None = None) -> UpdateResult:
     """Bring the generated changes since the last publish/update into the page.
 
     Stops with :class:`~postmortem.merge.MergeConflict` (naming the section,
@@ -165,7 +170,8 @@ def update(incident, api_url: str, title: str | None = None, *, dry_run: bool = 
         raise WikiError(f"page {title!r} does not exist (use `postmortem publish` first)",
                         code="missingtitle", url=api_url)
     base, base_rev = find_base(wiki, current.title)
-    theirs = _generate(wiki, incident, current.title, events, template)
+    events = _events(incident, events)
+    theirs = _generate(wiki, incident, current.title, events, template, graph)
     ours = strip_marker(current.text or "")
     try:
         merged = merge_report(base, ours, theirs, prefer=prefer)
@@ -179,6 +185,8 @@ def update(incident, api_url: str, title: str | None = None, *, dry_run: bool = 
     result.saves = new_text != canonical(current.text or "")
     if dry_run or not result.saves:
         return result
+    if graph:
+        upload_graph(wiki, incident, events, graph, current.title)
     if before_save is not None:
         before_save(current)
     saved = wiki.edit(current.title, new_text, edit_summary("update", theirs),
@@ -218,8 +226,24 @@ def _logged_in(api_url: str):
     return wiki
 
 
-def _generate(wiki, incident, title: str, events, template) -> str:
+def upload_graph(wiki, incident, events, name: str, title: str) -> dict:
+    """Upload the timeline SVG as ``File:<name>`` (a new version if it changed)."""
+    from .graph import render_graph, wiki_file_name
+    svg = render_graph(incident, events).encode("utf-8")
+    return wiki.upload_file(wiki_file_name(name), svg, replace=True,
+                            comment=f"postmortem {__version__}: timeline of [[{title}]]",
+                            text=f"Timeline of [[{title}]], made by postmortem {__version__} from its records.")
+
+
+def _events(incident, events):
+    if events is not None:
+        return events
+    from .timeline import collect_events
+    return collect_events(incident)
+
+
+def _generate(wiki, incident, title: str, events, template, graph: str | None = None) -> str:
     """The new render, as the wiki will store it."""
     from .render import render_report
-    text = render_report(incident, template=template, events=events)
+    text = render_report(incident, template=template, events=events, graph=graph)
     return canonical(wiki.pre_save_transform(canonical(text), title))

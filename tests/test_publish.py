@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -357,3 +358,31 @@ def test_marker_round_trip():
     assert generated_text(saved) == generated
     assert with_marker(generated, generated) == generated
     assert generated_text(generated) == generated
+
+
+def test_publish_and_update_with_graph_upload_it_and_embed_it(cli, bot_env, sample):
+    title, name = "Incidents/Graph via CLI", "Graph via CLI timeline.svg"
+    code, out, err = cli("publish", sample, "--wiki", bot_env.api_url, "--page", title, "--graph", name)
+    assert code == 0, err
+    anonymous = bot_env.session()
+    page = bot_env.api(anonymous, action="query", titles=f"File:{name}", prop="imageinfo",
+                       iiprop="mime|sha1")["query"]["pages"][0]
+    assert page["imageinfo"][0]["mime"] == "image/svg+xml"
+    first_sha1 = page["imageinfo"][0]["sha1"]
+    html = bot_env.api(anonymous, action="parse", page=title)["parse"]["text"]
+    assert "File:" + name.replace(" ", "_") in html and "<img" in html
+
+    with sample.open("a", encoding="utf-8") as handle:
+        handle.write(f'\n[[event]]\ntime = "2023-10-02 15:00"\ntext = "{NEW_EVENT}"\n')
+    time.sleep(1.1)  # MediaWiki names archived file versions by the second
+    code, out, err = cli("update", sample, "--wiki", bot_env.api_url, "--page", title, "--graph", name)
+    assert code == 0, err
+    infos = bot_env.api(anonymous, action="query", titles=f"File:{name}", prop="imageinfo",
+                        iiprop="sha1", iilimit="5")["query"]["pages"][0]["imageinfo"]
+    assert len(infos) == 2 and infos[0]["sha1"] != first_sha1   # a new version: the new event's mark
+
+
+def test_bad_graph_name_is_exit_2_before_any_request(cli, bot_env, sample):
+    code, _, err = cli("publish", sample, "--wiki", bot_env.api_url, "--page", "Incidents/Bad graph",
+                       "--graph", "[[evil]].svg")
+    assert code == 2 and "not a usable wiki file name" in err
