@@ -115,10 +115,10 @@ class Wiki:
             raise self._error(data["error"])
         return data
 
-    def _request(self, params: dict, post: bool) -> tuple[dict, str | None]:
+    def _request(self, params: dict, post: bool, files=None) -> tuple[dict, str | None]:
         try:
             if post:
-                response = self.session.post(self.api_url, data=params)
+                response = self.session.post(self.api_url, data=params, files=files)
             else:
                 response = self.session.get(self.api_url, params=params)
         except PostmortemError as err:   # the session's own connection/timeout error
@@ -357,17 +357,7 @@ class Wiki:
         return result
 
     def _post_file(self, params: dict, filename: str, content: bytes, mime: str) -> dict:
-        try:
-            response = self.session.post(self.api_url, data=params,
-                                         files={"file": (filename, content, mime)})
-        except PostmortemError as err:
-            raise WikiError(f"cannot reach the wiki: {err.message}", code="http", url=self.api_url) from None
-        if response.status_code != 200:
-            raise WikiError(f"HTTP {response.status_code} from the wiki", code="http", url=self.api_url)
-        try:
-            data = response.json()
-        except ValueError:
-            raise WikiError("the wiki did not answer with JSON", code="badjson", url=self.api_url) from None
+        data, _ = self._request(params, post=True, files={"file": (filename, content, mime)})
         if "error" in data:
             raise self._error(data["error"])
         return data
