@@ -116,14 +116,9 @@ def link(url: str | None, label: str) -> str:
 
 def source_label(event) -> str:
     """``([Slack #chan](permalink))``, ``(IRC #chan)``, or "" for manual events."""
-    from .render import SOURCE_LABELS
-    name = SOURCE_LABELS.get(event.source)
-    if name is None:
-        return ""
-    channel = event.fields.get("channel")
-    if channel and event.source not in ("sal", "sal-wikitext"):
-        name = f"{name} #{channel.lstrip('#')}"
-    return f"({link(event.url, name)})"
+    from .render import source_name
+    name = source_name(event)
+    return "" if name is None else f"({link(event.url, name)})"
 
 
 def timeline_text(event) -> str:

@@ -102,13 +102,19 @@ def timeline_entries(incident: Incident, events: list[Event]) -> list[TimelineEn
             for e in events]
 
 
-def _label(event: Event) -> str:
+def source_name(event: Event) -> str | None:
+    """``Slack #chan``, ``IRC #chan``, ``SAL``, ``alert``; None for manual events."""
     name = SOURCE_LABELS.get(event.source)
+    channel = event.fields.get("channel")
+    if name and channel and event.source not in ("sal", "sal-wikitext"):
+        name = f"{name} #{channel.lstrip('#')}"
+    return name
+
+
+def _label(event: Event) -> str:
+    name = source_name(event)
     if name is None:
         return ""
-    channel = event.fields.get("channel")
-    if channel and event.source not in ("sal", "sal-wikitext"):
-        name = f"{name} #{channel.lstrip('#')}"
     if event.url:
         return f"({external_link(event.url, name)})"
     return f"({escape(name)})"
