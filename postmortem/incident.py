@@ -18,7 +18,7 @@ from .scorecard import QUESTION_IDS
 from .timeutil import parse_time, zone
 
 INCIDENT_KEYS = {"id", "status", "task", "start", "end", "paged", "responders", "coordinators",
-                 "impact", "summary", "metrics", "detection", "links"}
+                 "impact", "summary", "metrics", "detection", "links", "previous"}
 TOP_LEVEL = {"incident", "people", "source", "event", "actionable", "scorecard", "conclusions"}
 CONCLUSION_KEYS = {"text", "went-well", "went-poorly", "lucky"}
 TASK = re.compile(r"^T\d+$")
@@ -156,7 +156,7 @@ def _incident_fields(reader: _Reader, table: dict) -> dict:
         reader.fail(f"expected draft, review or final, got {status!r}", "incident", "status")
     fields = {"id": incident_id.strip(), "start": start, "end": end, "task": task, "paged": paged,
               "status": status}
-    for key in ("impact", "summary", "metrics", "detection"):
+    for key in ("impact", "summary", "metrics", "detection", "previous"):
         fields[key] = reader.value(table, key, str, "incident")
     for key in ("responders", "coordinators", "links"):
         fields[key] = tuple(reader.value(table, key, list, "incident") or ())
@@ -187,8 +187,23 @@ def _people(reader: _Reader, table) -> dict:
             reader.fail(str(err), where, "timezone")
         hours = _hours(reader, reader.value(entry, "hours", str, where) or "09:00-17:00", where)
         people[name] = Person(name=name, timezone=tz_name, hours=hours,
+                              workdays=_workdays(reader, reader.value(entry, "workdays", list, where), where),
                               team=reader.value(entry, "team", str, where))
     return people
+
+
+_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAYS = {**{d: n for n, d in enumerate(_DAY_NAMES)}, **{d[:3]: n for n, d in enumerate(_DAY_NAMES)}}
+
+
+def _workdays(reader: _Reader, days, where: str) -> tuple[int, ...]:
+    """``["Mon", "Tue", …]`` (or full names) as weekday numbers; Monday to Friday by default."""
+    if days is None:
+        return (0, 1, 2, 3, 4)
+    for day in days:
+        if day.strip().lower() not in WEEKDAYS:
+            reader.fail(f"expected day names like \"Mon\" or \"Monday\", got {day!r}", where, "workdays")
+    return tuple(sorted({WEEKDAYS[d.strip().lower()] for d in days}))
 
 
 def _hours(reader: _Reader, text: str, where: str) -> tuple[dt.time, dt.time]:
@@ -219,16 +234,18 @@ def _sources(reader: _Reader, tables, path: Path) -> tuple:
 def _events(reader: _Reader, tables) -> tuple:
     events = []
     for index, table in enumerate(_array(reader, tables, "event")):
-        reader.unknown_keys(table, {"time", "text", "actor", "tags", "url"}, "event", index)
+        reader.unknown_keys(table, {"time", "text", "actor", "tags", "url", "paged"}, "event", index)
         time, precision = reader.time(table, "time", "event", index, required=True)
         text = reader.value(table, "text", str, "event", index, required=True)
         tags = reader.value(table, "tags", list, "event", index) or []
         for tag in tags:
             if tag not in KNOWN_TAGS:
                 reader.fail(f"unknown tag {tag!r} (known: {', '.join(KNOWN_TAGS)})", "event", "tags", index)
+        paged = reader.value(table, "paged", list, "event", index)  # who a page reached
         events.append(Event(time=time, source="manual", text=text, tags=tuple(tags),
                             precision=precision, actor=reader.value(table, "actor", str, "event", index),
-                            url=reader.value(table, "url", str, "event", index)))
+                            url=reader.value(table, "url", str, "event", index),
+                            fields={"paged": ", ".join(paged)} if paged else {}))
     return tuple(events)
 
 

@@ -173,6 +173,7 @@ class Incident:
     actionables: tuple[Actionable, ...] = ()
     scorecard: Mapping[str, ScorecardAnswer] = field(default_factory=dict, compare=False)
     path: str | None = None
+    previous: str | None = None  # a folder of earlier reports, for the scorecard
 
     def __post_init__(self):
         _require_utc("Incident.start", self.start)
