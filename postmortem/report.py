@@ -668,7 +668,7 @@ _OUTAGE = re.compile(r"\bOUTAGE\s+(BEGINS|BEGAN|STARTS|STARTED|ENDS|ENDED)\b", r
 _RENDERED_MARK = re.compile(r"\s+—\s+'''OUTAGE (?:BEGINS|ENDS)'''\s*$")
 # The renderer's source label and actor (templates/components/timeline.wiki.j2):
 # "*2023-09-28 15:05:40 (IRC #chan) tchin: text", "([https://… alert]) text".
-_LABEL_NAMES = r"(?:SAL|IRC|Slack|alert|e-?mail|Phabricator|Alertmanager|Prometheus)(?: #[^\s)\]]+)?"
+_LABEL_NAMES = r"(?:SAL|IRC|Slack|alert|e-?mail|Phabricator|Alertmanager|Prometheus|status page)(?: #[^\s)\]]+)?"
 _RENDERED_LABEL = re.compile(
     rf"^\((?:\[(?:https?:)?//[^\s\]]+\s+(?P<linked>{_LABEL_NAMES})\]|(?P<plain>{_LABEL_NAMES}))\)\s+")
 _RENDERED_ACTOR = re.compile(r"^(?P<actor>[^\s:\[\]{}<>|]{1,64}):\s+")

@@ -25,6 +25,7 @@ REGISTRY: dict[str, str] = {
     "prometheus": "prometheus",
     "slack": "slack",
     "phabricator": "phabricator",
+    "statuspage": "statuspage",
 }
 
 
