@@ -29,6 +29,7 @@ _LAZY = {
     "write_graph": "graph", "format_timeline": "textview", "escape_markdown": "markdown",
     "render_report": "render", "render_graph": "graph",
     "incident_scorecard": "scorecard", "QUESTIONS": "scorecard",
+    "computed_scorecard": "scorecard", "incident_metrics": "metrics",
     "parse_report": "report", "read_report_file": "report", "report_scorecard": "report",
     "lint_report": "lint", "report_stats": "stats",
     "pull": "pull", "publish": "publish", "update": "publish",

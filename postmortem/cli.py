@@ -177,8 +177,10 @@ def cmd_lint(args) -> int:
 def cmd_scorecard(args) -> int:
     if args.report and args.report.endswith(".toml") and not args.wiki:
         from .incident import load_incident
-        from .scorecard import incident_scorecard
-        card = incident_scorecard(load_incident(args.report))
+        from .scorecard import computed_scorecard
+        card = computed_scorecard(load_incident(args.report))
+        for disagreement in card.disagreements:  # a human answer the records contradict
+            print(f"postmortem: warning: {_one_line(disagreement.line())}", file=sys.stderr)
     else:
         from .report import report_scorecard
         card = report_scorecard(_read_report(args))

@@ -18,7 +18,7 @@ import jinja2
 from . import __version__
 from .errors import InputError
 from .model import Event, Incident
-from .scorecard import CATEGORIES, TITLE, TOTAL_LABEL, incident_scorecard
+from .scorecard import CATEGORIES, TITLE, TOTAL_LABEL, computed_scorecard
 from .timeline import collect_events, key_moments
 from .timeutil import format_clock, format_duration
 from .wikitext import escape, external_link, link_tasks, phab_link, template_arg
@@ -27,12 +27,17 @@ DEFAULT_TEMPLATE = "wikitech"
 SOURCE_LABELS = {
     "sal": "SAL", "sal-wikitext": "SAL", "irc": "IRC", "slack-export": "Slack", "slack": "Slack",
     "alert-email": "alert", "alertmanager": "alert", "prometheus": "alert",
+    "statuspage": "status page",
 }
 MARKS = {"outage-begins": "OUTAGE BEGINS", "outage-ends": "OUTAGE ENDS"}
 
 
 def templates_dir() -> Path:
-    """Bundled templates: inside the installed package, or templates/ in a checkout."""
+    """Bundled templates: templates/ beside this package in a checkout (even when
+    another checkout is installed in editable mode), else inside the installed package."""
+    checkout = Path(__file__).resolve().parent.parent / "templates"
+    if (checkout / "__init__.py").exists() and (checkout / f"{DEFAULT_TEMPLATE}.wiki.j2").exists():
+        return checkout
     try:
         from importlib.resources import files
         bundled = Path(str(files("postmortem.templates")))
@@ -137,6 +142,7 @@ def report_context(incident: Incident, events: list[Event]) -> dict:
     durations = {k: (format_duration(v) if v is not None else None)
                  for k, v in moments.durations(incident).items()}
     with_date = spans_days(incident, events)
+    scorecard = computed_scorecard(incident, events)
     return {
         "incident": incident,
         "version": __version__,
@@ -146,7 +152,8 @@ def report_context(incident: Incident, events: list[Event]) -> dict:
         "entries": timeline_entries(incident, events),
         "alerts": [(format_clock(e.time, e.precision, with_date=with_date), e) for e in _alerts(events)],
         "durations": durations,
-        "scorecard": incident_scorecard(incident),
+        "scorecard": scorecard,
+        "metrics": scorecard.metrics,   # postmortem.metrics.Metric: outage, detect, respond, mitigate, resolve
         "categories": CATEGORIES,
         "scorecard_title": TITLE,
         "total_label": TOTAL_LABEL,

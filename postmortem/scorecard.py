@@ -7,7 +7,7 @@ contract of DESIGN.md. The total is always the count of "yes".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping
 
 from .model import Incident, ScorecardAnswer
@@ -56,13 +56,36 @@ TITLE = "Incident Engagement  ScoreCard"  # two spaces, as on Wikitech
 
 
 @dataclass(frozen=True)
+class Disagreement:
+    """A human answer the records contradict: both answers, the computed one's reasons."""
+
+    id: str
+    human: ScorecardAnswer
+    computed: ScorecardAnswer
+
+    def line(self) -> str:
+        """``scorecard pages-business-hours: answered "yes" but the records say "no" (…)``."""
+        why = f" ({self.computed.notes})" if self.computed.notes else ""
+        return (f"scorecard {self.id}: answered \"{self.human.answer}\" but the records say "
+                f"\"{self.computed.answer}\"{why}")
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "human": self.human.answer, "computed": self.computed.answer,
+                "notes": self.computed.notes, "evidence": list(self.computed.evidence)}
+
+
+@dataclass(frozen=True)
 class Scorecard:
-    """Answers to all 15 questions, in table order."""
+    """Answers to all 15 questions, in table order; the disagreements between
+    human and computed answers; the incident's metrics where known."""
 
     answers: tuple[ScorecardAnswer, ...]
+    disagreements: tuple[Disagreement, ...] = ()
+    metrics: tuple = ()  # postmortem.metrics.Metric, for incidents
 
     @property
     def score(self) -> int:
+        """The count of "yes" answers — always."""
         return sum(1 for a in self.answers if a.answer == "yes")
 
     def rows(self):
@@ -71,40 +94,91 @@ class Scorecard:
 
     def to_text(self) -> str:
         """One line per question (category, answer, where it came from, question,
-        notes and evidence), then the score."""
+        notes and evidence), the score, the disagreements and the metrics."""
         lines = []
         for question, answer in self.rows():
             origin = f"[{answer.source}]" if answer.source else ""
             lines.append(f"{question.category:<8} {answer.answer or '-':<4} {origin:<10} {question.text}")
             lines.extend(f"{'':24}{line}" for line in ((answer.notes,) if answer.notes else ()) + answer.evidence)
         lines.append(f"score: {self.score}/{len(QUESTIONS)}")
+        lines.extend(f"disagreement: {d.line()}" for d in self.disagreements)
+        if self.metrics:
+            lines.append("metrics:")
+            lines.extend(f"  {m.label}: {m.text()}" for m in self.metrics)
         return "\n".join(lines) + "\n"
 
     def to_json(self) -> dict:
-        """The public JSON shape of ``scorecard --format json`` (DESIGN.md)."""
-        return {
+        """The public JSON shape of ``scorecard --format json`` (DESIGN.md), extended
+        with ``disagreements`` and, for an incident, ``metrics``."""
+        data = {
             "answers": [
                 {"id": q.id, "category": q.category, "question": q.text, "answer": a.answer,
                  "source": a.source, "notes": a.notes, "evidence": list(a.evidence)}
                 for q, a in self.rows()
             ],
             "score": self.score,
+            "disagreements": [d.to_json() for d in self.disagreements],
         }
+        if self.metrics:
+            data["metrics"] = [m.to_json() for m in self.metrics]
+        return data
 
 
 def build_scorecard(human: Mapping[str, ScorecardAnswer],
-                    computed: Mapping[str, ScorecardAnswer] | None = None) -> Scorecard:
-    """Merge answers: a human answer wins over a computed one; the rest stay empty."""
+                    computed: Mapping[str, ScorecardAnswer] | None = None,
+                    metrics: tuple = ()) -> Scorecard:
+    """Merge answers: a human answer wins over a computed one (and carries the
+    computed evidence); a computed answer fills a question people left empty;
+    a human answer the records contradict is kept and listed as a disagreement."""
     computed = computed or {}
-    answers = []
+    answers, disagreements = [], []
     for qid in QUESTION_IDS:
-        answer = human.get(qid)
-        if answer is None or answer.answer is None and qid in computed:
-            answer = computed.get(qid, answer)
+        answer, disagreement = merge_answer(human.get(qid), computed.get(qid))
         answers.append(answer or ScorecardAnswer(qid))
-    return Scorecard(tuple(answers))
+        if disagreement:
+            disagreements.append(disagreement)
+    return Scorecard(tuple(answers), tuple(disagreements), tuple(metrics))
+
+
+def merge_answer(human: ScorecardAnswer | None, computed: ScorecardAnswer | None):
+    """(the answer shown, a Disagreement or None) for one question."""
+    if computed is None:
+        return human, None
+    if human is None or human.answer is None:
+        notes = "; ".join(n for n in ((human.notes if human else ""), computed.notes) if n)
+        return replace(computed, notes=notes), None
+    if computed.answer is None or computed.answer == human.answer:
+        evidence = human.evidence + (computed.evidence if computed.answer else ())
+        return replace(human, notes=human.notes or (computed.notes if computed.answer else ""),
+                       evidence=evidence), None
+    noted = f"the records say {computed.answer}: {computed.notes}" if computed.notes else \
+        f"the records say {computed.answer}"
+    notes = f"{human.notes} [{noted}]" if human.notes else f"[{noted}]"
+    shown = replace(human, notes=notes, evidence=human.evidence + computed.evidence)
+    return shown, Disagreement(human.id, human, computed)
 
 
 def incident_scorecard(incident: Incident) -> Scorecard:
-    """The scorecard of an incident from the answers its file gives."""
+    """The scorecard of an incident from the answers its file gives (no records)."""
     return build_scorecard(incident.scorecard)
+
+
+def computed_scorecard(incident: Incident, events=None, *, tasks=None, previous=None) -> Scorecard:
+    """The scorecard of an incident: its file's answers over answers computed
+    from its records, with the metrics. ``events`` default to
+    :func:`postmortem.timeline.collect_events` (offline: network sources from
+    the cache); ``tasks`` to the cached Phabricator tasks when a phabricator
+    source is configured; ``previous`` to the reports ``[incident] previous`` names."""
+    from .computed import Records, compute_answers
+    from .metrics import incident_metrics
+    if events is None:
+        from .timeline import collect_events
+        events = collect_events(incident)
+    if tasks is None and any(s.type == "phabricator" for s in incident.sources):
+        from .cache import read_tasks
+        tasks = read_tasks(incident)
+    if previous is None and incident.previous:
+        from .previous import read_previous
+        previous = read_previous(incident).reports
+    records = Records(incident, tuple(events), tasks, previous)
+    return build_scorecard(incident.scorecard, compute_answers(records), incident_metrics(incident, events))

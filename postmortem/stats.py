@@ -16,12 +16,14 @@ from dataclasses import dataclass
 
 from .errors import PostmortemError
 from .report import Report, parse_report, read_report_file
+from .metrics import report_metrics
 from .timeutil import format_utc
 
 __all__ = ["ReportStats", "report_stats", "report_row", "stats_to_json", "stats_to_csv", "FIELDS"]
 
 FIELDS = (
-    "file", "title", "status", "start", "end", "duration_minutes", "score", "stated_total",
+    "file", "title", "status", "start", "end", "duration_minutes", "outage_minutes", "resolve_minutes",
+    "score", "stated_total",
     "answered", "paged", "responders", "actionables", "actionables_with_task",
     "actionables_without_task", "paged_after_hours", "timeline_entries", "problems", "error",
 )
@@ -109,6 +111,7 @@ def report_row(report: Report, *, file: str | None = None) -> dict:
         "start": format_utc(report.start) if report.start else None,
         "end": format_utc(report.end) if report.end else None,
         "duration_minutes": duration,
+        **report_metrics(report),  # outage_minutes, resolve_minutes: from the OUTAGE BEGINS/ENDS marks
         "score": report.scorecard.score if report.scorecard.found else None,
         "stated_total": report.scorecard.stated_total,
         "answered": report.scorecard.answered,
@@ -158,6 +161,8 @@ def _totals(rows) -> dict:
         "errors": len(rows) - len(good),
         "duration_minutes": _sum(good, "duration_minutes"),
         "with_duration": sum(1 for r in good if r["duration_minutes"] is not None),
+        "outage_minutes": _sum(good, "outage_minutes"),
+        "with_outage": sum(1 for r in good if r["outage_minutes"] is not None),
         "paged": _sum(good, "paged"),
         "paged_unknown": sum(1 for r in good if r["paged"] is None),
         "paged_after_hours": sum(1 for r in good if r["paged_after_hours"] is True),

@@ -1,0 +1,102 @@
+"""The previous incidents, for "were the people different" and "is this a repeat".
+
+``[incident] previous = "path/to/folder"`` names a folder of report files
+(``*.wiki``, ``*.txt``, ``*.md``: wikitext or the plain-text copy Wikitech
+gives); each is read with :func:`postmortem.report.parse_report`. The five
+newest that began before this incident are kept (a report's start comes from
+its ``{{Incident scorecard}}``, its OUTAGE BEGINS mark, or the date in its file
+name). A report that cannot be read is skipped and named in ``skipped``.
+
+What a previous report gives: its people — the ``coordinators`` of its
+``{{Incident scorecard}}``, the actors of its timeline lines (the renderer's
+``(IRC) nick:`` form) and the nicks of pasted IRC lines (``<nick>``) — and its
+text, searched for alert names and services.
+
+mwparserfromhell is imported only here, and only when ``previous`` is set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import IncidentFileError, PostmortemError
+from .model import Incident
+
+__all__ = ["PreviousReport", "Previous", "read_previous", "report_people", "COUNT"]
+
+COUNT = 5
+SUFFIXES = (".wiki", ".txt", ".md", ".mediawiki")
+_IRC_NICK = re.compile(r"^<([^\s<>]{1,32})>\s")
+
+
+@dataclass(frozen=True)
+class PreviousReport:
+    """One earlier incident: a name to cite, its start, its people, its text."""
+
+    name: str
+    start: dt.datetime | None
+    people: frozenset = field(default_factory=frozenset)
+    text: str = field(default="", repr=False)
+
+    def mentions(self, word: str) -> bool:
+        """``word`` appears in the report as a whole word (case-sensitive, as alert names are)."""
+        return re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", self.text) is not None
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The previous reports kept (newest first) and the files skipped, with why."""
+
+    reports: tuple[PreviousReport, ...]
+    skipped: tuple[str, ...] = ()
+
+
+def read_previous(incident: Incident, folder: str | None = None, count: int = COUNT) -> Previous | None:
+    """The ``count`` newest reports in ``folder`` (default: ``[incident]
+    previous``, relative to incident.toml) that began before the incident;
+    None when no folder is configured."""
+    folder = folder or incident.previous
+    if not folder:
+        return None
+    path = Path(folder).expanduser()
+    if not path.is_absolute():
+        path = Path(incident.path or ".").resolve().parent / path
+    if not path.is_dir():
+        raise IncidentFileError(f"previous: no such folder {str(path)!r}", file=incident.path, key="previous")
+    read, skipped = [], []
+    for file in sorted(p for p in path.iterdir() if p.suffix in SUFFIXES and p.is_file()):
+        try:
+            read.append(_read_one(file))
+        except (PostmortemError, OSError, UnicodeError) as err:
+            skipped.append(f"{file.name}: {err}")
+    earlier = [r for r in read if r.start is not None and r.start < incident.start]
+    earlier.sort(key=lambda r: r.start, reverse=True)
+    return Previous(tuple(earlier[:count]), tuple(skipped))
+
+
+def _read_one(file: Path) -> PreviousReport:
+    from .report import read_report_file
+    report = read_report_file(file)
+    start = report.start or _date_in_name(file.name)
+    return PreviousReport(file.stem, start, frozenset(report_people(report)), report.text)
+
+
+def _date_in_name(name: str) -> dt.datetime | None:
+    match = re.search(r"(\d{4})-?(\d{2})-?(\d{2})", name)
+    if not match:
+        return None
+    try:
+        return dt.datetime(int(match[1]), int(match[2]), int(match[3]), tzinfo=dt.timezone.utc)
+    except ValueError:
+        return None
+
+
+def report_people(report) -> set[str]:
+    """Coordinators, timeline actors and pasted IRC nicks of a parsed report."""
+    people = {n.strip() for n in re.split(r"[,;]| and ", report.metadata.get("coordinators") or "")}
+    people |= {e.actor for e in report.timeline if e.actor}
+    people |= {m.group(1) for e in report.timeline if (m := _IRC_NICK.match(e.text))}
+    return {p for p in people if p and p.lower() not in ("none", "n/a", "tbd")}

@@ -1,0 +1,100 @@
+"""The incident's metrics from its key moments (postmortem.metrics), in the
+report's Summary, in `scorecard` output and in `stats` rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from postmortem.incident import load_incident
+from postmortem.metrics import incident_metrics, report_metrics
+from postmortem.model import Event, Incident, utc
+from postmortem.render import render_report
+from postmortem.report import parse_report
+from tests.conftest import SAMPLE
+
+START = utc(2023, 10, 2, 3, 0)
+
+
+def event(minute, text, source="manual", tags=(), actor=None, **fields):
+    return Event(START + dt.timedelta(minutes=minute), source, text, actor=actor, tags=tuple(tags), fields=fields)
+
+
+def metrics(events, **kw):
+    incident = Incident(**{"id": "t", "start": START, "responders": ("alice",), **kw})
+    return {m.id: m for m in incident_metrics(incident, events)}
+
+
+FULL = [
+    event(0, "deploy breaks things", tags=["outage-begins"]),
+    event(7, "HighLatency fires", "alertmanager", tags=["alert", "page"], state="firing"),
+    event(9, "someone else looks", "irc", actor="bob"),
+    event(12, "on it", "slack-export", actor="alice"),
+    event(40, "rollback", tags=["mitigation"]),
+    event(55, "all good", tags=["outage-ends"]),
+    event(90, "closed", tags=["resolved"]),
+]
+
+
+def test_every_metric_from_the_key_moments():
+    got = metrics(FULL)
+    assert {k: m.minutes for k, m in got.items()} == {
+        "outage": 55, "detect": 7, "respond": 5, "mitigate": 40, "resolve": 90}
+    assert got["detect"].note == "outage start → first alert (alertmanager)"
+    assert got["respond"].note == "first page (alertmanager) → first reply (slack-export alice)"
+    assert got["mitigate"].text() == "40 min (2023-10-02 03:00 → 03:40 UTC; outage start → mitigation (manual))"
+
+
+def test_missing_moments_say_so():
+    got = metrics([event(5, "a user asks in chat", "slack-export", actor="u")])
+    assert got["outage"].minutes is None and got["outage"].text() == "unknown: no event tagged outage-ends"
+    assert got["mitigate"].text() == "unknown: no event tagged mitigation"
+    assert got["respond"].text() == "unknown: no event tagged page"
+    assert got["resolve"].text() == "unknown: no event tagged resolved and no incident end"
+    assert got["detect"].minutes == 5 and "incident start (no event tagged outage-begins)" in got["detect"].note
+    assert "first report" in got["detect"].note
+    assert metrics([], paged=0)["respond"].text() == "not applicable: nobody was paged (paged = 0)"
+    assert metrics([], end=START + dt.timedelta(hours=2))["resolve"].minutes == 120
+
+
+def test_the_sample_summary_shows_the_metrics_block():
+    report = render_report(load_incident(SAMPLE / "incident.toml"))
+    summary = report.split("==Timeline==")[0]
+    assert "Outage duration:" not in summary.replace("* Outage duration:", "")
+    assert ("* Time to mitigate: 3 h 25 min (2023-09-28 14:33 → 17:58 UTC; outage start → mitigation (manual))"
+            in summary)
+    assert "* Time to respond: not applicable: nobody was paged (paged = 0)" in summary
+    assert "* Outage duration: 4 d 23 h 41 min" in summary
+    assert parse_report(report).timeline[0].tags == ("outage-begins",)  # marks still read back
+
+
+def test_scorecard_json_carries_the_metrics(run_cli):
+    code, out, _ = run_cli("scorecard", SAMPLE / "incident.toml", "--format", "json")
+    data = json.loads(out)
+    assert code == 0
+    mitigate = next(m for m in data["metrics"] if m["id"] == "mitigate")
+    assert mitigate == {"id": "mitigate", "label": "Time to mitigate", "seconds": 12301, "minutes": 205,
+                        "from": "2023-09-28T14:33:12Z", "to": "2023-09-28T17:58:13Z",
+                        "note": "outage start → mitigation (manual)"}
+
+
+REPORT = """{{Incident scorecard|start = 2024-03-01 10:00|end = 2024-03-01 12:30}}
+==Timeline==
+*10:05 something breaks '''OUTAGE BEGINS'''
+*10:20 alert
+*11:35 fixed '''OUTAGE ENDS'''
+"""
+
+
+def test_report_metrics_and_stats_rows(run_cli, tmp_path):
+    assert report_metrics(parse_report(REPORT)) == {"outage_minutes": 90, "resolve_minutes": 145}
+    assert report_metrics(parse_report("==Timeline==\n*10:05 x\n")) == {
+        "outage_minutes": None, "resolve_minutes": None}
+    path = tmp_path / "r.wiki"
+    path.write_text(REPORT)
+    code, out, _ = run_cli("stats", path, "--format", "json")
+    data = json.loads(out)
+    assert data["reports"][0]["outage_minutes"] == 90 and data["totals"]["outage_minutes"] == 90
+    code, out, _ = run_cli("stats", path, "--format", "csv")
+    header, row = out.splitlines()
+    assert "outage_minutes,resolve_minutes" in header and ",90,145," in row

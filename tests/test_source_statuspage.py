@@ -1,0 +1,140 @@
+"""The `statuspage` source against a local server answering like Statuspage's
+public API v2 (``GET /api/v2/incidents.json``, as wikimediastatus.net serves it)."""
+
+from __future__ import annotations
+
+import pytest
+
+from postmortem.errors import SourceError, SourceFormatError
+from postmortem.http import BoundedSession
+from postmortem.incident import load_incident
+from postmortem.model import SourceConfig, Window, utc
+from postmortem.pull import pull
+from postmortem.scorecard import QUESTION_IDS, computed_scorecard
+from postmortem.sources import get_source, needs_pull
+from postmortem.timeline import collect_events
+from tests.conftest import write_incident
+from tests.services import Answer, FakeServer, broken_app
+
+WINDOW = Window(utc(2023, 9, 28, 13, 30), utc(2023, 9, 28, 18, 30))
+
+
+def incident_json(n: int, created: str, *, name="Wikis slow or unavailable", updates=()):
+    return {"id": f"inc{n}", "name": name, "status": "resolved", "impact": "major",
+            "created_at": created, "updated_at": created, "monitoring_at": None,
+            "resolved_at": "2023-09-28T16:02:00.000Z", "shortlink": f"https://stspg.io/x{n}",
+            "started_at": created, "page_id": "page1",
+            "incident_updates": [{"id": f"u{n}{i}", "status": status, "body": body, "incident_id": f"inc{n}",
+                                  "created_at": at, "updated_at": at, "display_at": at,
+                                  "affected_components": None, "deliver_notifications": True}
+                                 for i, (status, body, at) in enumerate(updates)],
+            "components": []}
+
+
+ANSWER = {
+    "page": {"id": "page1", "name": "Wikimedia", "url": "https://www.wikimediastatus.net",
+             "time_zone": "Etc/UTC", "updated_at": "2023-09-28T16:02:00.000Z"},
+    "incidents": [
+        incident_json(2, "2023-09-28T14:40:12.345Z", updates=[
+            ("investigating", "We are aware of <b>errors</b> on [[wikis]].", "2023-09-28T14:40:12.345Z"),
+            ("resolved", "Fixed.", "2023-09-28T16:02:00.000-00:00")]),
+        incident_json(1, "2023-09-20T08:00:00.000Z", name="Older one"),
+    ],
+}
+
+
+def app(request):
+    if request.path != "/api/v2/incidents.json":
+        return Answer.html("<html><title>Not found</title></html>", 404)
+    return Answer.json(ANSWER)
+
+
+def config(url):
+    return SourceConfig("statuspage", {"type": "statuspage", "url": url}, index=0)
+
+
+def session(**options):
+    return BoundedSession(**{"timeout": 2, "retries": 1, "deadline": 3, "backoff": 0.01, **options})
+
+
+def test_incidents_and_updates_in_the_window():
+    with FakeServer(app) as server:
+        events = get_source("statuspage").read(config(server.url), WINDOW, session=session())
+    assert [(e.time, e.fields["kind"]) for e in events] == [
+        (utc(2023, 9, 28, 14, 40, 12), "incident"), (utc(2023, 9, 28, 14, 40, 12), "update"),
+        (utc(2023, 9, 28, 16, 2), "update")]
+    assert events[0].text == "Status page incident created: Wikis slow or unavailable (impact major)"
+    assert events[0].url == "https://stspg.io/x2" and events[0].fields["id"] == "inc2"
+    assert events[1].text.startswith("Status page update (investigating): Wikis slow or unavailable: We are")
+    assert [r.path for r in server.requests] == ["/api/v2/incidents.json"]
+
+
+def test_check_and_registry(tmp_path):
+    assert needs_pull(config("https://www.wikimediastatus.net"))
+    bad = write_incident(tmp_path, '[[source]]\ntype = "statuspage"\nurl = "ftp://x"\n')
+    with pytest.raises(Exception, match="http"):
+        load_incident(bad)
+    unknown = write_incident(tmp_path, '[[source]]\ntype = "statuspage"\nurl = "https://x"\npage = 2\n',
+                             name="u.toml")
+    with pytest.raises(Exception, match="unknown option 'page'"):
+        load_incident(unknown)
+
+
+@pytest.mark.parametrize("kind, error, needle", [
+    ("500", SourceError, "HTTP 500"), ("truncated", SourceFormatError, "not valid JSON"),
+    ("html", SourceFormatError, "HTML page"),
+])
+def test_broken_answers(kind, error, needle):
+    with FakeServer(broken_app(kind, app)) as server:
+        with pytest.raises(error, match=needle) as caught:
+            get_source("statuspage").read(config(server.url), WINDOW, session=session())
+    assert caught.value.url == server.url + "/api/v2/incidents.json"
+
+
+@pytest.mark.parametrize("body, needle", [
+    ({"incidents": {"id": 1}}, "expected {\"incidents\""),
+    ({"incidents": [{"id": "x", "name": "n", "created_at": "yesterday"}]}, "not an RFC 3339 time"),
+    ({"incidents": [{"name": "no id"}]}, "not a Statuspage incident"),
+])
+def test_malformed_json_is_a_format_error(body, needle):
+    with FakeServer(lambda request: Answer.json(body)) as server:
+        with pytest.raises(SourceFormatError, match=needle):
+            get_source("statuspage").read(config(server.url), WINDOW, session=session())
+
+
+def test_a_full_list_newer_than_the_window_says_it_cannot_tell():
+    recent = {"incidents": [incident_json(n, f"2024-01-{1 + n % 28:02d}T00:00:00Z") for n in range(50)]}
+    with FakeServer(lambda request: Answer.json(recent)) as server:
+        with pytest.raises(SourceFormatError, match="only its 50 most recent incidents"):
+            get_source("statuspage").read(config(server.url), WINDOW, session=session())
+
+
+def test_pulled_then_offline_and_the_scorecard_answer(tmp_path):
+    with FakeServer(app) as server:
+        path = write_incident(tmp_path, f'[[source]]\ntype = "statuspage"\nurl = "{server.url}"\n')
+        incident = load_incident(path)
+        report = pull(incident)
+    assert report.ok and report.results[0].events == 3
+    events = collect_events(incident)  # the server is gone: from the cache
+    assert sum(e.source == "statuspage" for e in events) == 3
+    got = computed_scorecard(incident, events).answers[QUESTION_IDS.index("status-page-entry")]
+    assert got.answer == "yes" and got.evidence == (
+        "2023-09-28 14:40:12 UTC statuspage: Status page incident created: Wikis slow or unavailable "
+        "(impact major) https://stspg.io/x2",)
+    quiet = [e for e in events if e.source != "statuspage"]
+    assert computed_scorecard(incident, quiet).answers[QUESTION_IDS.index("status-page-entry")].answer == "no"
+
+
+def test_status_page_events_render_labelled_and_read_back(tmp_path):
+    from postmortem.render import render_report
+    from postmortem.report import parse_report
+    with FakeServer(app) as server:
+        path = write_incident(tmp_path, f'[[source]]\ntype = "statuspage"\nurl = "{server.url}"\n')
+        incident = load_incident(path)
+        assert pull(incident).ok
+    report = render_report(incident)
+    assert "([https://stspg.io/x2 status page]) Status page incident created" in report
+    assert "&lt;b&gt;errors&lt;/b&gt;" in report or "<nowiki>" in report  # chat-like text stays inert
+    entries = parse_report(report).timeline
+    assert [e.label for e in entries] == ["status page"] * 3
+    assert entries[0].text == "Status page incident created: Wikis slow or unavailable (impact major)"
