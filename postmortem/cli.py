@@ -209,6 +209,17 @@ def cmd_stats(args) -> int:
     return 0
 
 
+def _page_arguments(sub) -> None:
+    """What publish and update share: the incident, the wiki, the page, the graph."""
+    sub.add_argument("incident", metavar="INCIDENT.toml")
+    sub.add_argument("--wiki", required=True, metavar="API_URL", help="the wiki's api.php URL")
+    sub.add_argument("--page", metavar="TITLE", default=None, help="page title (default Incidents/<id>)")
+    sub.add_argument("--template", metavar="NAME|PATH", default=None, help=argparse.SUPPRESS)
+    sub.add_argument("--graph", metavar="FILE.svg", default=None,
+                     help="upload the timeline graph as File:FILE.svg (a new version if it changed) "
+                          "and embed it in the report")
+
+
 def _report_arguments(sub, *, what: str = "REPORT") -> None:
     sub.add_argument("report", metavar=what, nargs="?", help="a report file, or - for stdin")
     sub.add_argument("--wiki", metavar="API_URL", help="read the report from this wiki (api.php URL)")
@@ -286,12 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
                                           "POSTMORTEM_WIKI_USER / POSTMORTEM_WIKI_PASSWORD (a bot password).",
                               epilog="Example: postmortem publish incident.toml "
                                      "--wiki https://wikitech.wikimedia.org/w/api.php")
-    sub.add_argument("incident", metavar="INCIDENT.toml")
-    sub.add_argument("--wiki", required=True, metavar="API_URL", help="the wiki's api.php URL")
-    sub.add_argument("--page", metavar="TITLE", default=None, help="page title (default Incidents/<id>)")
-    sub.add_argument("--template", metavar="NAME|PATH", default=None, help=argparse.SUPPRESS)
-    sub.add_argument("--graph", metavar="FILE.svg", default=None,
-                     help="upload the timeline graph as File:FILE.svg and embed it in the report")
+    _page_arguments(sub)
     sub.set_defaults(func=cmd_publish)
 
     sub = commands.add_parser("update", help="bring new generated content into the page, keep hand edits",
@@ -300,16 +306,11 @@ def build_parser() -> argparse.ArgumentParser:
                                           "edits. Stops, changing nothing, where both touched the same lines.",
                               epilog="Example: postmortem update incident.toml "
                                      "--wiki https://wikitech.wikimedia.org/w/api.php --dry-run")
-    sub.add_argument("incident", metavar="INCIDENT.toml")
-    sub.add_argument("--wiki", required=True, metavar="API_URL", help="the wiki's api.php URL")
-    sub.add_argument("--page", metavar="TITLE", default=None, help="page title (default Incidents/<id>)")
+    _page_arguments(sub)
     sub.add_argument("--dry-run", action="store_true", help="print the diff it would apply; edit nothing")
     side = sub.add_mutually_exclusive_group()
     side.add_argument("--ours", action="store_true", help="on conflict keep the page's lines")
     side.add_argument("--theirs", action="store_true", help="on conflict take the new render's lines")
-    sub.add_argument("--template", metavar="NAME|PATH", default=None, help=argparse.SUPPRESS)
-    sub.add_argument("--graph", metavar="FILE.svg", default=None,
-                     help="upload the timeline graph as File:FILE.svg (a new version if it changed) and embed it")
     sub.set_defaults(func=cmd_update)
 
     sub = commands.add_parser("parse", help="a report as data",
