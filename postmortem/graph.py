@@ -36,7 +36,7 @@ from pathlib import Path
 
 from .model import Event, Incident
 from .timeline import key_moments
-from .timeutil import UTC, format_clock, format_duration
+from .timeutil import format_clock, format_duration
 
 # Geometry, in SVG user units (= CSS px at 100 %).
 WIDTH = 1200

@@ -19,8 +19,8 @@ from . import __version__
 from .errors import InputError
 from .model import Event, Incident
 from .scorecard import CATEGORIES, TITLE, TOTAL_LABEL, computed_scorecard
-from .timeline import collect_events, key_moments
-from .timeutil import format_clock, format_duration
+from .timeline import collect_events
+from .timeutil import format_clock
 from .wikitext import escape, external_link, link_tasks, phab_link, template_arg
 
 DEFAULT_TEMPLATE = "wikitech"
@@ -138,9 +138,6 @@ def _alerts(events: list[Event]) -> list[Event]:
 
 def report_context(incident: Incident, events: list[Event]) -> dict:
     """Everything a report template may use."""
-    moments = key_moments(events)
-    durations = {k: (format_duration(v) if v is not None else None)
-                 for k, v in moments.durations(incident).items()}
     with_date = spans_days(incident, events)
     scorecard = computed_scorecard(incident, events)
     return {
@@ -151,7 +148,6 @@ def report_context(incident: Incident, events: list[Event]) -> dict:
         "responders_num": str(len(incident.responders)) if incident.responders else "",
         "entries": timeline_entries(incident, events),
         "alerts": [(format_clock(e.time, e.precision, with_date=with_date), e) for e in _alerts(events)],
-        "durations": durations,
         "scorecard": scorecard,
         "metrics": scorecard.metrics,   # postmortem.metrics.Metric: outage, detect, respond, mitigate, resolve
         "categories": CATEGORIES,

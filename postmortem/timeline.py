@@ -168,26 +168,6 @@ class KeyMoments:
     def __getitem__(self, tag: str) -> Event | None:
         return self.moments.get(tag)
 
-    def durations(self, incident: Incident) -> dict[str, dt.timedelta | None]:
-        """Outage length and time to detect/mitigate/resolve, from the outage's
-        start (the OUTAGE BEGINS event, else the incident start)."""
-        begins = self["outage-begins"]
-        base = begins.time if begins else incident.start
-        ends = self["outage-ends"]
-
-        def since(tag):
-            event = self[tag]
-            return event.time - base if event else None
-
-        resolved = self["resolved"]
-        return {
-            "outage": (ends.time - base) if ends else None,
-            "detect": since("detection"),
-            "mitigate": since("mitigation"),
-            "resolve": (resolved.time - base) if resolved else (
-                incident.end - base if incident.end else None),
-        }
-
 
 def key_moments(events: Iterable[Event]) -> KeyMoments:
     """Key moments of a timeline in time order."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 
 from postmortem.lint import Finding, format_finding, format_findings, lint_report
 from postmortem.report import parse_report, read_report_file

@@ -3,7 +3,6 @@ travel inside the wheel."""
 
 import shutil
 import subprocess
-import sys
 import venv
 
 from tests.conftest import ROOT, SAMPLE

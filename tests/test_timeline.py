@@ -96,19 +96,16 @@ def test_exact_repeats_from_overlapping_files_are_dropped():
     assert dedupe([one, ev(utc(2023, 9, 28, 15), "irc", "hi", actor="a")]) == [one]
 
 
-def test_key_moments_and_durations():
-    inc = incident()
+def test_key_moments_are_the_first_event_with_each_tag():
     events = [ev(utc(2023, 9, 28, 14, 10), "manual", "begins", tags=("outage-begins",)),
               ev(utc(2023, 9, 28, 14, 15), "manual", "alert", tags=("detection",)),
-              ev(utc(2023, 9, 28, 15, 0), "manual", "rollback", tags=("mitigation",)),
+              ev(utc(2023, 9, 28, 14, 20), "manual", "second alert", tags=("detection",)),
               ev(utc(2023, 9, 28, 15, 30), "manual", "ok", tags=("outage-ends", "resolved"))]
     moments = key_moments(events)
     assert moments["outage-begins"].text == "begins"
-    durations = moments.durations(inc)
-    assert durations == {"outage": dt.timedelta(minutes=80), "detect": dt.timedelta(minutes=5),
-                         "mitigate": dt.timedelta(minutes=50), "resolve": dt.timedelta(minutes=80)}
-    assert key_moments([]).durations(inc) == {"outage": None, "detect": None, "mitigate": None,
-                                              "resolve": dt.timedelta(hours=4)}
+    assert moments["detection"].text == "alert"
+    assert moments["resolved"] is moments["outage-ends"]
+    assert moments["mitigation"] is None
 
 
 def test_sample_timeline_merges_every_source_in_utc(sample_incident_path):
