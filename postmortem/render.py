@@ -48,12 +48,23 @@ def templates_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "templates"
 
 
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs (compiling them costs about as much
+    as the rest of a render). Jinja keys entries by template path and checksum
+    of the source, in a per-user folder it checks; none when that is unsafe."""
+    try:
+        return jinja2.FileSystemBytecodeCache()
+    except RuntimeError:
+        return None
+
+
 def _environment(extra_dir: Path | None = None) -> jinja2.Environment:
     search = [str(extra_dir)] if extra_dir else []
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(search + [str(templates_dir())]),
         autoescape=False, undefined=jinja2.StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        bytecode_cache=_bytecode_cache())
     env.filters.update(wiki=escape, tasks=link_tasks, arg=template_arg, phab=phab_link)
     from .markdown import FILTERS as MARKDOWN_FILTERS  # for *.md.j2 templates
     env.filters.update(MARKDOWN_FILTERS)
