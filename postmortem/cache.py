@@ -110,8 +110,16 @@ def _mode_for(path: Path) -> int:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temp file in the same folder and a rename."""
+    """Write ``text`` to ``path`` via a temp file in the same folder and a rename;
+    InputError naming the path when it cannot be written (nothing is left behind)."""
     path = Path(path)
+    try:
+        _replace_with(path, text)
+    except OSError as err:
+        raise InputError(f"cannot write: {err.strerror or err}", file=path) from None
+
+
+def _replace_with(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

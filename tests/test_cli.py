@@ -124,3 +124,10 @@ def test_outputs_get_the_umask_mode_not_a_temp_file_mode(tmp_path, run_cli):
         assert out.stat().st_mode & 0o777 == 0o640  # an existing file keeps its mode
     finally:
         os.umask(old)
+
+
+def test_unwritable_output_is_one_line_exit_2(tmp_path, run_cli):
+    code, out, err = run_cli("render", SAMPLE / "incident.toml", "-o", tmp_path / "missing" / "r.wiki")
+    assert code == 2 and out == ""
+    assert err.startswith(f"postmortem: error: {tmp_path / 'missing' / 'r.wiki'}: cannot write: ")
+    assert len(err.splitlines()) == 1 and not (tmp_path / "missing").exists()
