@@ -366,6 +366,12 @@ def main(argv=None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as err:  # a bug: still one line, with the way to see more
+        if args.debug:
+            raise
+        print(f"postmortem: internal error: {type(err).__name__}: {_one_line(str(err))} "
+              f"(run with --debug for the traceback)", file=sys.stderr)
+        return 1
 
 
 def _one_line(text: str) -> str:

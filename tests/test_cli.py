@@ -131,3 +131,13 @@ def test_unwritable_output_is_one_line_exit_2(tmp_path, run_cli):
     assert code == 2 and out == ""
     assert err.startswith(f"postmortem: error: {tmp_path / 'missing' / 'r.wiki'}: cannot write: ")
     assert len(err.splitlines()) == 1 and not (tmp_path / "missing").exists()
+
+
+def test_an_unexpected_failure_is_one_line_and_debug_shows_it(tmp_path, run_cli, monkeypatch):
+    import postmortem.render
+    monkeypatch.setattr(postmortem.render, "render_report", lambda *a, **k: 1 / 0)
+    code, _, err = run_cli("render", SAMPLE / "incident.toml")
+    assert code == 1 and len(err.splitlines()) == 1
+    assert "internal error: ZeroDivisionError" in err and "--debug" in err
+    with pytest.raises(ZeroDivisionError):
+        run_cli("--debug", "render", SAMPLE / "incident.toml")
