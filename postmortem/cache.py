@@ -83,10 +83,25 @@ def read_tasks(incident: Incident) -> dict:
                          file=path) from None
 
 
+def read_previous_pages(incident: Incident) -> list[tuple[str, str]] | None:
+    """Cached earlier reports from the wiki, ``[(title, wikitext)]``; None when
+    they were not pulled."""
+    path = cache_path(incident)
+    if not path.exists():
+        return None
+    try:
+        pages = json.loads(path.read_text(encoding="utf-8")).get("previous")
+        return None if pages is None else [(p["title"], p["text"]) for p in pages]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise InputError(f"damaged event cache ({type(err).__name__}); run `postmortem pull --refresh`",
+                         file=path) from None
+
+
 def write_cache(incident: Incident, events_by_key: dict[str, list[Event]], *,
-                tasks: dict | None = None) -> Path:
+                tasks: dict | None = None, previous: list | None = None) -> Path:
     """Replace the cache atomically with these sources' events (and, when
-    given, the ``tasks`` section: ``{"T123": TaskInfo}``)."""
+    given, the ``tasks`` section: ``{"T123": TaskInfo}``, and the ``previous``
+    section: earlier reports read from the wiki, ``[(title, wikitext)]``)."""
     path = cache_path(incident)
     now = format_utc(dt.datetime.now(dt.timezone.utc))
     payload = {"version": FORMAT_VERSION, "incident": incident.id,
@@ -94,6 +109,8 @@ def write_cache(incident: Incident, events_by_key: dict[str, list[Event]], *,
                            for key, events in events_by_key.items()}}
     if tasks:
         payload["tasks"] = {task: info.to_json() for task, info in sorted(tasks.items())}
+    if previous is not None:
+        payload["previous"] = [{"title": title, "text": text} for title, text in previous]
     write_atomically(path, json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
     return path
 

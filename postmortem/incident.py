@@ -18,7 +18,8 @@ from .scorecard import QUESTION_IDS
 from .timeutil import parse_time, zone
 
 INCIDENT_KEYS = {"id", "status", "task", "start", "end", "paged", "responders", "coordinators",
-                 "impact", "summary", "metrics", "detection", "links", "previous"}
+                 "impact", "summary", "metrics", "detection", "links", "previous", "previous_wiki",
+                 "previous_prefix"}
 TOP_LEVEL = {"incident", "people", "source", "event", "actionable", "scorecard", "conclusions"}
 CONCLUSION_KEYS = {"text", "went-well", "went-poorly", "lucky"}
 TASK = re.compile(r"^T\d+$")
@@ -156,8 +157,13 @@ def _incident_fields(reader: _Reader, table: dict) -> dict:
         reader.fail(f"expected draft, review or final, got {status!r}", "incident", "status")
     fields = {"id": incident_id.strip(), "start": start, "end": end, "task": task, "paged": paged,
               "status": status}
-    for key in ("impact", "summary", "metrics", "detection", "previous"):
+    for key in ("impact", "summary", "metrics", "detection", "previous", "previous_wiki"):
         fields[key] = reader.value(table, key, str, "incident")
+    if fields["previous"] and fields["previous_wiki"]:
+        reader.fail("give previous (a folder) or previous_wiki, not both", "incident", "previous_wiki")
+    if fields["previous_wiki"] and not re.match(r"^https?://", fields["previous_wiki"]):
+        reader.fail("expected the wiki's api.php URL", "incident", "previous_wiki")
+    fields["previous_prefix"] = reader.value(table, "previous_prefix", str, "incident") or "Incidents/"
     for key in ("responders", "coordinators", "links"):
         fields[key] = tuple(reader.value(table, key, list, "incident") or ())
     return fields

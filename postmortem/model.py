@@ -174,6 +174,8 @@ class Incident:
     scorecard: Mapping[str, ScorecardAnswer] = field(default_factory=dict, compare=False)
     path: str | None = None
     previous: str | None = None  # a folder of earlier reports, for the scorecard
+    previous_wiki: str | None = None  # or a wiki's api.php URL (pages under previous_prefix)
+    previous_prefix: str = "Incidents/"
 
     def __post_init__(self):
         _require_utc("Incident.start", self.start)

@@ -2,10 +2,13 @@
 
 ``[incident] previous = "path/to/folder"`` names a folder of report files
 (``*.wiki``, ``*.txt``, ``*.md``: wikitext or the plain-text copy Wikitech
-gives); each is read with :func:`postmortem.report.parse_report`. The five
-newest that began before this incident are kept (a report's start comes from
-its ``{{Incident scorecard}}``, its OUTAGE BEGINS mark, or the date in its file
-name). A report that cannot be read is skipped and named in ``skipped``.
+gives); ``previous_wiki = "https://…/w/api.php"`` (with ``previous_prefix``,
+default ``Incidents/``) names a wiki whose report pages `pull` reads into the
+cache — the newest by the date in their titles (``Incidents/2025-03-31 …``).
+Each is read with :func:`postmortem.report.parse_report`. The five newest
+that began before this incident are kept (a report's start comes from its
+``{{Incident scorecard}}``, its OUTAGE BEGINS mark, or the date in its file
+name or title). A report that cannot be read is skipped and named in ``skipped``.
 
 What a previous report gives: its people — the ``coordinators`` of its
 ``{{Incident scorecard}}``, the actors of its timeline lines (the renderer's
@@ -22,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import IncidentFileError, PostmortemError
+from .errors import IncidentFileError, InputError, PostmortemError
 from .model import Incident
 
 __all__ = ["PreviousReport", "Previous", "read_previous", "report_people", "COUNT"]
@@ -58,6 +61,8 @@ def read_previous(incident: Incident, folder: str | None = None, count: int = CO
     """The ``count`` newest reports in ``folder`` (default: ``[incident]
     previous``, relative to incident.toml) that began before the incident;
     None when no folder is configured."""
+    if incident.previous_wiki and not folder:
+        return _keep_newest(incident, *_read_pulled(incident), count)
     folder = folder or incident.previous
     if not folder:
         return None
@@ -72,6 +77,10 @@ def read_previous(incident: Incident, folder: str | None = None, count: int = CO
             read.append(_read_one(file))
         except (PostmortemError, OSError, UnicodeError) as err:
             skipped.append(f"{file.name}: {err}")
+    return _keep_newest(incident, read, skipped, count)
+
+
+def _keep_newest(incident: Incident, read: list, skipped: list, count: int) -> Previous:
     earlier = [r for r in read if r.start is not None and r.start < incident.start]
     earlier.sort(key=lambda r: r.start, reverse=True)
     return Previous(tuple(earlier[:count]), tuple(skipped))
@@ -79,9 +88,45 @@ def read_previous(incident: Incident, folder: str | None = None, count: int = CO
 
 def _read_one(file: Path) -> PreviousReport:
     from .report import read_report_file
-    report = read_report_file(file)
-    start = report.start or _date_in_name(file.name)
-    return PreviousReport(file.stem, start, frozenset(report_people(report)), report.text)
+    return _previous_report(read_report_file(file), file.stem, file.name)
+
+
+def _previous_report(report, name: str, dated_name: str) -> PreviousReport:
+    start = report.start or _date_in_name(dated_name)
+    return PreviousReport(name, start, frozenset(report_people(report)), report.text)
+
+
+def _read_pulled(incident: Incident) -> tuple[list, list]:
+    """The wiki's report pages that `pull` cached."""
+    from .cache import read_previous_pages
+    from .report import parse_report
+    pages = read_previous_pages(incident)
+    if pages is None:
+        raise InputError("the previous reports on the wiki have not been pulled yet: run `postmortem pull`",
+                         file=incident.path, key="previous_wiki")
+    read, skipped = [], []
+    for title, text in pages:
+        try:
+            read.append(_previous_report(parse_report(text, title=title), title, title))
+        except PostmortemError as err:
+            skipped.append(f"{title}: {err}")
+    return read, skipped
+
+
+def fetch_previous_pages(incident: Incident, session=None, count: int = COUNT) -> list[tuple[str, str]]:
+    """For `pull`: the newest report pages under ``previous_prefix`` dated on or
+    before the incident's start (by their titles), with their wikitext. A few
+    more than ``count`` are kept, since a page may prove to begin later."""
+    from .wiki import Wiki
+    wiki = Wiki(incident.previous_wiki, session=session)
+    dated = []
+    for title in wiki.all_pages(incident.previous_prefix):
+        day = _date_in_name(title)
+        if title != incident.page_title and day is not None and day.date() <= incident.start.date():
+            dated.append((day, title))
+    dated.sort(reverse=True)
+    chosen = [title for _, title in dated[:count * 2]]
+    return [(title, text) for title, text in wiki.texts(chosen) if text is not None]
 
 
 def _date_in_name(name: str) -> dt.datetime | None:

@@ -35,12 +35,13 @@ class SourceResult:
     seconds: float = 0.0
     tasks: int | None = None
     error: PostmortemError | None = None
+    unit: str = "event"
 
     def line(self) -> str:
         """One summary line: ``source[0] (sal): 12 events, 1 request, 0.31 s``."""
         if self.status == "failed":
             return f"{self.name}: FAILED after {_plural(self.requests, 'request')}: {self.error}"
-        counts = f"{_plural(self.events, 'event')}" + (
+        counts = f"{_plural(self.events, self.unit)}" + (
             f", {_plural(self.tasks, 'task')}" if self.tasks is not None else "")
         if self.status == "cached":
             return f"{self.name}: {counts} (cached; --refresh to fetch again)"
@@ -85,21 +86,28 @@ def pull(incident: Incident, *, refresh: bool = False, strict: bool = False,
     first failure when ``strict``; otherwise failures are in the report.
     """
     configs = [c for c in incident.sources if needs_pull(c)]
-    old_events = cache.read_cache(incident) if configs else {}
-    old_tasks = cache.read_tasks(incident) if configs else {}
+    anything = bool(configs or incident.previous_wiki)
+    old_events = cache.read_cache(incident) if anything else {}
+    old_tasks = cache.read_tasks(incident) if anything else {}
     state = _State(dict(old_tasks))
     report = PullReport()
-    for number, config in enumerate(configs):
+    steps = [(c.name, lambda c=c: _pull_one(incident, c, old_events, state, refresh, session_factory))
+             for c in configs]
+    if incident.previous_wiki:
+        state.previous = cache.read_previous_pages(incident)
+        steps.append((PREVIOUS, lambda: _pull_previous(incident, state, refresh, session_factory)))
+    for number, (name, step) in enumerate(steps):
         if progress:
-            progress(number, len(configs), config.name)
-        result = _pull_one(incident, config, old_events, state, refresh, session_factory)
+            progress(number, len(steps), name)
+        result = step()
         report.results.append(result)
         if result.status == "failed" and strict:
             raise _strict_error(result)
     if progress:
-        progress(len(configs), len(configs), "done")
+        progress(len(steps), len(steps), "done")
     if any(r.status == "fetched" for r in report.results):
-        report.cache_path = str(cache.write_cache(incident, state.events, tasks=state.tasks))
+        report.cache_path = str(cache.write_cache(incident, state.events, tasks=state.tasks,
+                                                  previous=state.previous))
     return report
 
 
@@ -109,6 +117,7 @@ class _State:
 
     tasks: dict
     events: dict[str, list[Event]] = field(default_factory=dict)
+    previous: list | None = None  # earlier reports from the wiki: [(title, wikitext)]
 
 
 def _pull_one(incident, config: SourceConfig, old_events: dict, state: _State,
@@ -137,6 +146,27 @@ def _pull_one(incident, config: SourceConfig, old_events: dict, state: _State,
     return SourceResult(config.name, key, "fetched", events=len(events), requests=_requests(session),
                         seconds=time.perf_counter() - started,
                         tasks=len(tasks) if tasks is not None else None)
+
+
+PREVIOUS = "previous reports (wiki)"
+
+
+def _pull_previous(incident: Incident, state: _State, refresh: bool, session_factory) -> SourceResult:
+    """The earlier reports the scorecard compares with ([incident] previous_wiki)."""
+    from .previous import fetch_previous_pages
+    if state.previous is not None and not refresh:
+        return SourceResult(PREVIOUS, "previous", "cached", events=len(state.previous), unit="report")
+    session = _session(session_factory)
+    started = time.perf_counter()
+    try:
+        state.previous = fetch_previous_pages(incident, session)
+    except PostmortemError as err:
+        return SourceResult(PREVIOUS, "previous", "failed", requests=_requests(session),
+                            seconds=time.perf_counter() - started, error=err, unit="report")
+    finally:
+        session.close()
+    return SourceResult(PREVIOUS, "previous", "fetched", events=len(state.previous), unit="report",
+                        requests=_requests(session), seconds=time.perf_counter() - started)
 
 
 def _task_ids(incident: Incident) -> set[str]:

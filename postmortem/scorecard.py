@@ -168,7 +168,8 @@ def computed_scorecard(incident: Incident, events=None, *, tasks=None, previous=
     from its records, with the metrics. ``events`` default to
     :func:`postmortem.timeline.collect_events` (offline: network sources from
     the cache); ``tasks`` to the cached Phabricator tasks when a phabricator
-    source is configured; ``previous`` to the reports ``[incident] previous`` names."""
+    source is configured; ``previous`` to the reports ``[incident] previous`` names
+    (or that `pull` read from ``previous_wiki``)."""
     from .computed import Records, compute_answers
     from .metrics import incident_metrics
     if events is None:
@@ -177,7 +178,7 @@ def computed_scorecard(incident: Incident, events=None, *, tasks=None, previous=
     if tasks is None and any(s.type == "phabricator" for s in incident.sources):
         from .cache import read_tasks
         tasks = read_tasks(incident)
-    if previous is None and incident.previous:
+    if previous is None and (incident.previous or incident.previous_wiki):
         from .previous import read_previous
         previous = read_previous(incident).reports
     records = Records(incident, tuple(events), tasks, previous)
