@@ -130,13 +130,10 @@ def fetch_previous_pages(incident: Incident, session=None, count: int = COUNT) -
 
 
 def _date_in_name(name: str) -> dt.datetime | None:
-    match = re.search(r"(\d{4})-?(\d{2})-?(\d{2})", name)
-    if not match:
-        return None
-    try:
-        return dt.datetime(int(match[1]), int(match[2]), int(match[3]), tzinfo=dt.timezone.utc)
-    except ValueError:
-        return None
+    """Midnight UTC of the date in a file name or title, as the report reader finds it."""
+    from .report import date_in_title
+    day = date_in_title(name)
+    return None if day is None else dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc)
 
 
 def report_people(report) -> set[str]:

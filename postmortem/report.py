@@ -494,7 +494,7 @@ _LEAD_MARKUP = re.compile(r"^(?:'{2,5}|<(?:b|i|strong|em)>)")
 _CLOSE_MARKUP = re.compile(r"^\s*(?:'{2,5}|</(?:b|i|strong|em)>)")
 
 
-def _date_from_name(name: str | None) -> dt.date | None:
+def date_in_title(name: str | None) -> dt.date | None:
     """``Incidents/2025-03-31 …`` or ``Incident documentation/20190612-maps``."""
     if not name:
         return None
@@ -633,7 +633,7 @@ def parse_moment(value: str | None, default_date: dt.date | None) -> dt.datetime
 def _incident_window(metadata: dict, title, file_name, problems: list[Problem]):
     """(start, end, anchor) where anchor is the first date for time-only lines
     (a datetime when the start has a clock, a date otherwise)."""
-    name_date = _date_from_name(title) or _date_from_name(file_name)
+    name_date = date_in_title(title) or date_in_title(file_name)
     start = parse_moment(metadata.get("start"), name_date)
     end = None
     if start is not None:
