@@ -54,47 +54,40 @@ def event_from_json(data: dict, where: str) -> Event:
                          file=where) from None
 
 
-def read_cache(incident: Incident) -> dict[str, list[Event]]:
-    """Cached events by source key; empty when nothing was pulled yet."""
+def _read_section(incident: Incident, name: str, convert, absent):
+    """``convert(data[name])`` from the cache file; ``absent`` when there is no
+    file, or (except for "sources") no such section. One clear error for a
+    damaged file, whichever section was asked for."""
     path = cache_path(incident)
     if not path.exists():
-        return {}
+        return absent
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        entries = data["sources"]
-    except (OSError, ValueError, KeyError, TypeError) as err:
+        section = data[name] if name == "sources" else data.get(name)
+        return absent if section is None else convert(section, str(path))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
         raise InputError(f"damaged event cache ({type(err).__name__}); run `postmortem pull --refresh`",
                          file=path) from None
-    return {key: [event_from_json(e, str(path)) for e in entry["events"]]
-            for key, entry in entries.items()}
+
+
+def read_cache(incident: Incident) -> dict[str, list[Event]]:
+    """Cached events by source key; empty when nothing was pulled yet."""
+    return _read_section(incident, "sources", lambda entries, where: {
+        key: [event_from_json(e, where) for e in entry["events"]] for key, entry in entries.items()}, {})
 
 
 def read_tasks(incident: Incident) -> dict:
     """Cached Phabricator tasks, ``{"T123": TaskInfo}``; empty when none were pulled."""
     from .sources.phabricator import TaskInfo
-    path = cache_path(incident)
-    if not path.exists():
-        return {}
-    try:
-        tasks = json.loads(path.read_text(encoding="utf-8")).get("tasks") or {}
-        return {task: TaskInfo.from_json(info) for task, info in tasks.items()}
-    except (OSError, ValueError, AttributeError) as err:
-        raise InputError(f"damaged event cache ({type(err).__name__}); run `postmortem pull --refresh`",
-                         file=path) from None
+    return _read_section(incident, "tasks", lambda tasks, where: {
+        task: TaskInfo.from_json(info) for task, info in tasks.items()}, {})
 
 
 def read_previous_pages(incident: Incident) -> list[tuple[str, str]] | None:
     """Cached earlier reports from the wiki, ``[(title, wikitext)]``; None when
     they were not pulled."""
-    path = cache_path(incident)
-    if not path.exists():
-        return None
-    try:
-        pages = json.loads(path.read_text(encoding="utf-8")).get("previous")
-        return None if pages is None else [(p["title"], p["text"]) for p in pages]
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        raise InputError(f"damaged event cache ({type(err).__name__}); run `postmortem pull --refresh`",
-                         file=path) from None
+    return _read_section(incident, "previous", lambda pages, where: [
+        (p["title"], p["text"]) for p in pages], None)
 
 
 def write_cache(incident: Incident, events_by_key: dict[str, list[Event]], *,
