@@ -26,9 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from postmortem.incident import load_incident  # noqa: E402
-from postmortem.pull import pull  # noqa: E402
-from postmortem.timeline import incident_window  # noqa: E402
+from postmortem.incident.load import load_incident  # noqa: E402
+from postmortem.collect.pull import pull  # noqa: E402
+from postmortem.timeline.merge import incident_window  # noqa: E402
 from tests.services import FakeServer, conduit_app, sal_app, sal_entries, slack_app, task_fields  # noqa: E402
 
 TOKEN = "xoxb-bench"

@@ -15,24 +15,23 @@ local files never loads the HTTP stack or the wikitext parser.
 
 import importlib
 
-__version__ = "0.1.0"
-
-from .errors import (IncidentFileError, InputError, PostmortemError, ReportError,  # noqa: E402
-                     SourceError, SourceFormatError, WikiError)
-from .incident import load_incident, parse_incident  # noqa: E402
-from .model import Actionable, Event, Incident, Person, ScorecardAnswer, SourceConfig, Window  # noqa: E402
+from ._version import __version__
+from .core.errors import (IncidentFileError, InputError, PostmortemError, ReportError,
+                          SourceError, SourceFormatError, WikiError)
+from .core.model import Actionable, Event, Incident, Person, ScorecardAnswer, SourceConfig, Window
+from .incident.load import load_incident, parse_incident
 
 # public name -> module that defines it, imported when first used
 _LAZY = {
-    "collect_events": "timeline", "merge": "timeline", "key_moments": "timeline",
-    "incident_window": "timeline", "filter_events": "timeline",
-    "write_graph": "graph", "format_timeline": "textview", "escape_markdown": "markdown",
-    "render_report": "render", "render_graph": "graph",
-    "incident_scorecard": "scorecard", "QUESTIONS": "scorecard",
-    "computed_scorecard": "scorecard", "incident_metrics": "metrics",
-    "parse_report": "report", "read_report_file": "report", "report_scorecard": "report",
-    "lint_report": "lint", "report_stats": "stats",
-    "pull": "pull", "publish": "publish", "update": "publish",
+    "collect_events": "timeline.merge", "merge": "timeline.merge", "key_moments": "timeline.merge",
+    "incident_window": "timeline.merge", "filter_events": "timeline.merge",
+    "write_graph": "write.graph", "format_timeline": "write.textview", "escape_markdown": "write.markdown",
+    "render_report": "write.render", "render_graph": "write.graph",
+    "incident_scorecard": "scorecard.answers", "QUESTIONS": "scorecard.answers",
+    "computed_scorecard": "scorecard.answers", "incident_metrics": "timeline.metrics",
+    "parse_report": "read.report", "read_report_file": "read.report", "report_scorecard": "read.report",
+    "lint_report": "read.lint", "report_stats": "read.stats",
+    "pull": "collect.pull", "publish": "wiki.publish", "update": "wiki.publish",
 }
 
 __all__ = [

@@ -90,7 +90,7 @@ def test_broken_source_file_exit_2_names_file_and_keeps_old_output(tmp_path, run
 
 def test_debug_shows_the_traceback(tmp_path, run_cli):
     path = write_incident(tmp_path, '[incident]\nid = "x"\nstart = "nope"\n')
-    from postmortem.errors import IncidentFileError
+    from postmortem.core.errors import IncidentFileError
     with pytest.raises(IncidentFileError):
         run_cli("--debug", "render", path)
 
@@ -134,8 +134,8 @@ def test_unwritable_output_is_one_line_exit_2(tmp_path, run_cli):
 
 
 def test_an_unexpected_failure_is_one_line_and_debug_shows_it(tmp_path, run_cli, monkeypatch):
-    import postmortem.render
-    monkeypatch.setattr(postmortem.render, "render_report", lambda *a, **k: 1 / 0)
+    import postmortem.write.render
+    monkeypatch.setattr(postmortem.write.render, "render_report", lambda *a, **k: 1 / 0)
     code, _, err = run_cli("render", SAMPLE / "incident.toml")
     assert code == 1 and len(err.splitlines()) == 1
     assert "internal error: ZeroDivisionError" in err and "--debug" in err

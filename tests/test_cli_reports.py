@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from postmortem.incident import load_incident
-from postmortem.render import render_report
+from postmortem.incident.load import load_incident
+from postmortem.write.render import render_report
 from tests.conftest import REFERENCE, SAMPLE
 from tests.mediawiki import mediawiki  # noqa: F401  (the session fixture)
 

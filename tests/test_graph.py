@@ -12,11 +12,10 @@ import zlib
 
 import pytest
 
-from postmortem.graph import (DAY, HOUR, MINUTE, firing_intervals, graph_layout, render_graph, tick_step,
-                              wiki_file_name)
-from postmortem.incident import load_incident, parse_incident
-from postmortem.model import Event, utc
-from postmortem.timeline import collect_events
+from postmortem.write.graph import (DAY, HOUR, MINUTE, firing_intervals, graph_layout, render_graph, tick_step, wiki_file_name)
+from postmortem.incident.load import load_incident, parse_incident
+from postmortem.core.model import Event, utc
+from postmortem.timeline.merge import collect_events
 from tests.conftest import SAMPLE
 from tests.test_wikitext import HOSTILE
 

@@ -1,4 +1,4 @@
-"""postmortem.http: timeouts, bounded retry with Retry-After and a deadline,
+"""postmortem.collect.http: timeouts, bounded retry with Retry-After and a deadline,
 User-Agent, where secrets come from and where they may go."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from postmortem.errors import InputError, SourceError
-from postmortem.http import BoundedSession, new_session, require_secure, secret, user_agent
+from postmortem.core.errors import InputError, SourceError
+from postmortem.collect.http import BoundedSession, new_session, require_secure, secret, user_agent
 from tests.services import Answer, FakeServer
 
 

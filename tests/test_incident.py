@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from postmortem.errors import IncidentFileError
-from postmortem.incident import load_incident, parse_incident
-from postmortem.model import utc
+from postmortem.core.errors import IncidentFileError
+from postmortem.incident.load import load_incident, parse_incident
+from postmortem.core.model import utc
 from tests.conftest import write_incident
 
 

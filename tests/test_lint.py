@@ -1,12 +1,12 @@
-"""Lint findings (postmortem.lint) on the real reports and on small cases."""
+"""Lint findings (postmortem.read.lint) on the real reports and on small cases."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 
-from postmortem.lint import Finding, format_finding, format_findings, lint_report
-from postmortem.report import parse_report, read_report_file
+from postmortem.read.lint import Finding, format_finding, format_findings, lint_report
+from postmortem.read.report import parse_report, read_report_file
 
 REFERENCE = Path("/work/shared/reference")
 _HERE = Path(__file__).resolve().parents[2] / "shared" / "reference"
@@ -80,7 +80,8 @@ def test_formatting():
 
 
 def test_rendered_sample_lints_clean():
-    from postmortem import incident as incident_mod, render
+    from postmortem.incident import load as incident_mod
+    from postmortem.write import render
     sample = Path(__file__).resolve().parents[1] / "samples" / "2023-09-28-mw-page-content-change-enrich"
     incident = incident_mod.load_incident(sample / "incident.toml")
     report = parse_report(render.render_report(incident), title=incident.page_title)

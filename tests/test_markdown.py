@@ -9,11 +9,11 @@ import re
 import pytest
 from markdown_it import MarkdownIt
 
-from postmortem.incident import load_incident
-from postmortem.markdown import WORD_JOINER, escape_markdown, inline_wikitext, markdown_cell, wikitext_to_markdown
-from postmortem.render import render_report
-from postmortem.scorecard import QUESTIONS
-from postmortem.timeline import collect_events
+from postmortem.incident.load import load_incident
+from postmortem.write.markdown import (WORD_JOINER, escape_markdown, inline_wikitext, markdown_cell, wikitext_to_markdown)
+from postmortem.write.render import render_report
+from postmortem.scorecard.answers import QUESTIONS
+from postmortem.timeline.merge import collect_events
 from tests.conftest import SAMPLE, write_incident
 from tests.test_wikitext import HOSTILE, _in_irc_log, _irc_log, _slack_export
 

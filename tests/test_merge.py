@@ -2,8 +2,7 @@
 
 import pytest
 
-from postmortem.merge import (MergeConflict, canonical, join_sections, merge_lines,
-                              merge_report, split_sections, unified_diff)
+from postmortem.wiki.merge import (MergeConflict, canonical, join_sections, merge_lines, merge_report, split_sections, unified_diff)
 
 BASE = """{{irdoc|status=draft}}
 == Summary ==

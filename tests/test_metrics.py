@@ -1,4 +1,4 @@
-"""The incident's metrics from its key moments (postmortem.metrics), in the
+"""The incident's metrics from its key moments (postmortem.timeline.metrics), in the
 report's Summary, in `scorecard` output and in `stats` rows."""
 
 from __future__ import annotations
@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from postmortem.incident import load_incident
-from postmortem.metrics import incident_metrics, report_metrics
-from postmortem.model import Event, Incident, utc
-from postmortem.render import render_report
-from postmortem.report import parse_report
+from postmortem.incident.load import load_incident
+from postmortem.timeline.metrics import incident_metrics, report_metrics
+from postmortem.core.model import Event, Incident, utc
+from postmortem.write.render import render_report
+from postmortem.read.report import parse_report
 from tests.conftest import SAMPLE
 
 START = utc(2023, 10, 2, 3, 0)

@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-from postmortem.errors import InputError
-from postmortem.incident import load_incident
-from postmortem.previous import read_previous
-from postmortem.pull import pull
+from postmortem.core.errors import InputError
+from postmortem.incident.load import load_incident
+from postmortem.collect.previous import read_previous
+from postmortem.collect.pull import pull
 from tests.conftest import REFERENCE
 from tests.mediawiki import mediawiki  # noqa: F401  (the session fixture)
 

@@ -17,13 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from postmortem import __version__
-from postmortem.errors import WikiError
-from postmortem.incident import load_incident
-from postmortem.merge import MergeConflict
-from postmortem.publish import (SUMMARY, find_base, generated_text, publish, update,
-                                with_marker)
-from postmortem.wiki import Wiki
+from postmortem._version import __version__
+from postmortem.core.errors import WikiError
+from postmortem.incident.load import load_incident
+from postmortem.wiki.merge import MergeConflict
+from postmortem.wiki.publish import SUMMARY, find_base, generated_text, publish, update, with_marker
+from postmortem.collect.mediawiki import Wiki
 from tests.mediawiki import mediawiki  # noqa: F401  (the session fixture)
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "2023-09-28-mw-page-content-change-enrich"

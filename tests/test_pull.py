@@ -10,14 +10,14 @@ import logging
 
 import pytest
 
-from postmortem import cache
+from postmortem.collect import cache
 from postmortem.cli import main
-from postmortem.errors import SourceFormatError
-from postmortem.http import BoundedSession
-from postmortem.incident import load_incident
-from postmortem.pull import pull
-from postmortem.timeline import collect_events
-from postmortem.timeutil import format_utc
+from postmortem.core.errors import SourceFormatError
+from postmortem.collect.http import BoundedSession
+from postmortem.incident.load import load_incident
+from postmortem.collect.pull import pull
+from postmortem.timeline.merge import collect_events
+from postmortem.core.timeutil import format_utc
 from tests.services import (FakeServer, broken_app, conduit_app, openmetrics_alerts, post_alerts,
                             sal_app, sal_entries, slack_app, start_alertmanager, start_prometheus,
                             task_fields)

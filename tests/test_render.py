@@ -5,10 +5,10 @@ import re
 import mwparserfromhell
 import pytest
 
-from postmortem.errors import InputError
-from postmortem.incident import load_incident, parse_incident
-from postmortem.render import render_report
-from postmortem.scorecard import QUESTIONS
+from postmortem.core.errors import InputError
+from postmortem.incident.load import load_incident, parse_incident
+from postmortem.write.render import render_report
+from postmortem.scorecard.answers import QUESTIONS
 from tests.conftest import REFERENCE, SAMPLE, write_incident
 
 SECTIONS = ["Summary", "Timeline", "Detection", "Conclusions", "Links to relevant documentation",

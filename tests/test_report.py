@@ -1,4 +1,4 @@
-"""Reading reports back (postmortem.report).
+"""Reading reports back (postmortem.read.report).
 
 Expected values for the real reports in shared/reference/ were read by hand
 from the page text (line numbers are the lines of the .wiki/.txt files), not
@@ -13,12 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from postmortem.errors import ReportError
-from postmortem.report import (
-    decode_report, find_tasks, normalize_answer, parse_date_line, parse_report,
-    read_report_file, report_scorecard, split_stamp,
-)
-from postmortem.scorecard import QUESTION_IDS
+from postmortem.core.errors import ReportError
+from postmortem.read.report import (decode_report, find_tasks, normalize_answer, parse_date_line, parse_report, read_report_file, report_scorecard, split_stamp)
+from postmortem.scorecard.answers import QUESTION_IDS
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 if not REFERENCE.exists():  # run from another checkout of the tree
@@ -433,8 +430,8 @@ def test_unknown_status_is_a_problem():
 
 
 def test_round_trip_of_the_sample():
-    render = pytest.importorskip("postmortem.render")
-    incident_mod = pytest.importorskip("postmortem.incident")
+    render = pytest.importorskip("postmortem.write.render")
+    incident_mod = pytest.importorskip("postmortem.incident.load")
     sample = Path(__file__).resolve().parents[1] / "samples" / "2023-09-28-mw-page-content-change-enrich"
     if not (sample / "incident.toml").exists():
         pytest.skip("sample not in the tree")
@@ -448,7 +445,7 @@ def test_round_trip_of_the_sample():
     assert [(a.text, a.tasks, a.done) for a in report.actionables] == [
         (a.text, (a.task,) if a.task else (), a.done) for a in incident.actionables]
     answers = {a.id: a.answer for a in report.scorecard.answers}
-    from postmortem.scorecard import computed_scorecard  # [scorecard] answers over the computed ones
+    from postmortem.scorecard.answers import computed_scorecard  # [scorecard] answers over the computed ones
     assert answers == {a.id: a.answer for a in computed_scorecard(incident, events).answers}
     assert all(answers[qid] == incident.scorecard[qid].answer for qid in incident.scorecard)
     assert report.status == incident.status and report.problems == ()

@@ -8,10 +8,10 @@ import json
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from postmortem.errors import ReportError
-from postmortem.lint import lint_report
-from postmortem.report import parse_report, report_scorecard
-from postmortem.stats import report_row
+from postmortem.core.errors import ReportError
+from postmortem.read.lint import lint_report
+from postmortem.read.report import parse_report, report_scorecard
+from postmortem.read.stats import report_row
 
 TRIED = {"count": 0}
 

@@ -1,5 +1,5 @@
 """Scorecard answers computed from the records, human answers over them, and
-the disagreements between the two (postmortem.computed, postmortem.scorecard)."""
+the disagreements between the two (postmortem.scorecard.rules, postmortem.scorecard.answers)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import json
 
 import pytest
 
-from postmortem.computed import Records, compute_answers, within_hours
-from postmortem.incident import load_incident
-from postmortem.model import Actionable, Event, Incident, Person, ScorecardAnswer, utc
-from postmortem.pull import pull
-from postmortem.render import render_report
-from postmortem.scorecard import QUESTION_IDS, build_scorecard, computed_scorecard
+from postmortem.scorecard.rules import Records, compute_answers, within_hours
+from postmortem.incident.load import load_incident
+from postmortem.core.model import Actionable, Event, Incident, Person, ScorecardAnswer, utc
+from postmortem.collect.pull import pull
+from postmortem.write.render import render_report
+from postmortem.scorecard.answers import QUESTION_IDS, build_scorecard, computed_scorecard
 from tests.conftest import SAMPLE, write_incident
 from tests.services import FakeServer, conduit_app, task_fields
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from postmortem.errors import IncidentFileError, SourceFormatError
-from postmortem.incident import load_incident
-from postmortem.model import SourceConfig, Window, utc
-from postmortem.sources import get_source
-from postmortem.sources.alert_email import SOURCE, file_events, html_to_text, parse_alerts
+from postmortem.core.errors import IncidentFileError, SourceFormatError
+from postmortem.incident.load import load_incident
+from postmortem.core.model import SourceConfig, Window, utc
+from postmortem.collect.sources import get_source
+from postmortem.collect.sources.alert_email import SOURCE, file_events, html_to_text, parse_alerts
 
 FIXTURES = Path(__file__).parent / "fixtures" / "alert-email"
 ALL_TIME = Window(utc(2000, 1, 1), utc(2100, 1, 1))

@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from postmortem.errors import IncidentFileError, SourceError
-from postmortem.http import BoundedSession
-from postmortem.model import SourceConfig, Window
-from postmortem.sources.alertmanager import SOURCE
-from postmortem.timeutil import format_utc
+from postmortem.core.errors import IncidentFileError, SourceError
+from postmortem.collect.http import BoundedSession
+from postmortem.core.model import SourceConfig, Window
+from postmortem.collect.sources.alertmanager import SOURCE
+from postmortem.core.timeutil import format_utc
 from tests.services import post_alerts, start_alertmanager
 
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from postmortem.errors import IncidentFileError, SourceFormatError
-from postmortem.incident import parse_incident
-from postmortem.model import SourceConfig, Window
-from postmortem.sources import get_source
-from postmortem.sources.irc import SOURCE
+from postmortem.core.errors import IncidentFileError, SourceFormatError
+from postmortem.incident.load import parse_incident
+from postmortem.core.model import SourceConfig, Window
+from postmortem.collect.sources import get_source
+from postmortem.collect.sources.irc import SOURCE
 
 UTC = dt.timezone.utc
 

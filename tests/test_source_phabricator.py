@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from postmortem.errors import SourceError, SourceFormatError
-from postmortem.http import BoundedSession
-from postmortem.model import Actionable, SourceConfig
-from postmortem.sources.phabricator import SOURCE, TaskInfo, enrich_actionables, fetch_tasks
+from postmortem.core.errors import SourceError, SourceFormatError
+from postmortem.collect.http import BoundedSession
+from postmortem.core.model import Actionable, SourceConfig
+from postmortem.collect.sources.phabricator import SOURCE, TaskInfo, enrich_actionables, fetch_tasks
 from tests.services import FakeServer, broken_app, conduit_app, task_fields
 
 TOKEN = "api-abcdefghijklmnopqrstuvwxyz12"

@@ -7,10 +7,10 @@ import datetime as dt
 
 import pytest
 
-from postmortem.errors import SourceError
-from postmortem.http import BoundedSession
-from postmortem.model import SourceConfig, Window, utc
-from postmortem.sources.prometheus import SOURCE, choose_step, firing_intervals
+from postmortem.core.errors import SourceError
+from postmortem.collect.http import BoundedSession
+from postmortem.core.model import SourceConfig, Window, utc
+from postmortem.collect.sources.prometheus import SOURCE, choose_step, firing_intervals
 from tests.services import openmetrics_alerts, start_prometheus
 
 T = utc(2023, 9, 28, 14, 0)

@@ -7,10 +7,10 @@ import math
 
 import pytest
 
-from postmortem.errors import IncidentFileError, SourceError, SourceFormatError
-from postmortem.http import BoundedSession
-from postmortem.model import SourceConfig, Window, utc
-from postmortem.sources.sal import SOURCE, parse_sal_page
+from postmortem.core.errors import IncidentFileError, SourceError, SourceFormatError
+from postmortem.collect.http import BoundedSession
+from postmortem.core.model import SourceConfig, Window, utc
+from postmortem.collect.sources.sal import SOURCE, parse_sal_page
 from tests.services import FakeServer, SalEntry, broken_app, sal_app, sal_entries, sal_html
 
 EVERY = dt.timedelta(minutes=7)

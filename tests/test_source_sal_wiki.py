@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from postmortem.errors import SourceFormatError
-from postmortem.http import BoundedSession
-from postmortem.model import SourceConfig, Window, utc
-from postmortem.sources import needs_pull
-from postmortem.sources.sal_wikitext import SOURCE
+from postmortem.core.errors import SourceFormatError
+from postmortem.collect.http import BoundedSession
+from postmortem.core.model import SourceConfig, Window, utc
+from postmortem.collect.sources import needs_pull
+from postmortem.collect.sources.sal_wikitext import SOURCE
 from tests.services import Answer, FakeServer, first
 
 PAGES = {

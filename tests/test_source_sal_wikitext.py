@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from postmortem.errors import IncidentFileError, SourceError, SourceFormatError
-from postmortem.incident import load_incident
-from postmortem.model import SourceConfig, Window, utc
-from postmortem.sources import get_source
-from postmortem.sources.sal_wikitext import SOURCE, scan_sal_lines
+from postmortem.core.errors import IncidentFileError, SourceError, SourceFormatError
+from postmortem.incident.load import load_incident
+from postmortem.core.model import SourceConfig, Window, utc
+from postmortem.collect.sources import get_source
+from postmortem.collect.sources.sal_wikitext import SOURCE, scan_sal_lines
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sal"
 PAGE = FIXTURES / "server-admin-log.wiki"

@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from postmortem.errors import IncidentFileError, InputError, SourceError, SourceFormatError
-from postmortem.http import BoundedSession
-from postmortem.model import SourceConfig, Window, utc
-from postmortem.sources.slack import SOURCE
+from postmortem.core.errors import IncidentFileError, InputError, SourceError, SourceFormatError
+from postmortem.collect.http import BoundedSession
+from postmortem.core.model import SourceConfig, Window, utc
+from postmortem.collect.sources.slack import SOURCE
 from tests.services import FakeServer, broken_app, slack_app
 
 TOKEN = "xoxb-1234-SECRET-slack-token"
@@ -117,7 +117,7 @@ def test_the_token_goes_only_over_https_or_to_loopback():
 
 def test_no_token_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.delenv("PM_SLACK_TOKEN")
-    monkeypatch.setattr("postmortem.http.CONFIG_FILE", tmp_path / "none.toml")
+    monkeypatch.setattr("postmortem.collect.http.CONFIG_FILE", tmp_path / "none.toml")
     with pytest.raises(InputError, match="PM_SLACK_TOKEN"):
         SOURCE.read(config("https://slack.com/api"), WINDOW, session=session())
 

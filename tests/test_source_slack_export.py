@@ -9,12 +9,12 @@ import zipfile
 
 import pytest
 
-from postmortem.errors import IncidentFileError, SourceFormatError
-from postmortem.incident import parse_incident
-from postmortem.model import SourceConfig, Window
-from postmortem.sources import get_source
-from postmortem.sources import slack_export
-from postmortem.sources.slack_export import SOURCE
+from postmortem.core.errors import IncidentFileError, SourceFormatError
+from postmortem.incident.load import parse_incident
+from postmortem.core.model import SourceConfig, Window
+from postmortem.collect.sources import get_source
+from postmortem.collect.sources import slack_export
+from postmortem.collect.sources.slack_export import SOURCE
 
 UTC = dt.timezone.utc
 

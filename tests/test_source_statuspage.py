@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from postmortem.errors import SourceError, SourceFormatError
-from postmortem.http import BoundedSession
-from postmortem.incident import load_incident
-from postmortem.model import SourceConfig, Window, utc
-from postmortem.pull import pull
-from postmortem.scorecard import QUESTION_IDS, computed_scorecard
-from postmortem.sources import get_source, needs_pull
-from postmortem.timeline import collect_events
+from postmortem.core.errors import SourceError, SourceFormatError
+from postmortem.collect.http import BoundedSession
+from postmortem.incident.load import load_incident
+from postmortem.core.model import SourceConfig, Window, utc
+from postmortem.collect.pull import pull
+from postmortem.scorecard.answers import QUESTION_IDS, computed_scorecard
+from postmortem.collect.sources import get_source, needs_pull
+from postmortem.timeline.merge import collect_events
 from tests.conftest import write_incident
 from tests.services import Answer, FakeServer, broken_app
 
@@ -126,8 +126,8 @@ def test_pulled_then_offline_and_the_scorecard_answer(tmp_path):
 
 
 def test_status_page_events_render_labelled_and_read_back(tmp_path):
-    from postmortem.render import render_report
-    from postmortem.report import parse_report
+    from postmortem.write.render import render_report
+    from postmortem.read.report import parse_report
     with FakeServer(app) as server:
         path = write_incident(tmp_path, f'[[source]]\ntype = "statuspage"\nurl = "{server.url}"\n')
         incident = load_incident(path)

@@ -1,4 +1,4 @@
-"""Stats over many reports (postmortem.stats)."""
+"""Stats over many reports (postmortem.read.stats)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import io
 import json
 from pathlib import Path
 
-from postmortem.stats import FIELDS, parse_count, report_stats
+from postmortem.read.stats import FIELDS, parse_count, report_stats
 
 REFERENCE = Path("/work/shared/reference")
 _HERE = Path(__file__).resolve().parents[2] / "shared" / "reference"

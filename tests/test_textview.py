@@ -9,11 +9,11 @@ import re
 
 import pytest
 
-from postmortem.errors import InputError
-from postmortem.incident import load_incident, parse_incident
-from postmortem.model import Event, utc
-from postmortem.textview import clean, display_width, format_timeline, use_color
-from postmortem.timeline import collect_events, filter_events, resolve_time, source_matches
+from postmortem.core.errors import InputError
+from postmortem.incident.load import load_incident, parse_incident
+from postmortem.core.model import Event, utc
+from postmortem.write.textview import clean, display_width, format_timeline, use_color
+from postmortem.timeline.merge import collect_events, filter_events, resolve_time, source_matches
 from tests.conftest import SAMPLE
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

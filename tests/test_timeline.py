@@ -2,10 +2,9 @@
 
 import datetime as dt
 
-from postmortem.model import Event, utc
-from postmortem.incident import parse_incident
-from postmortem.timeline import (MARGIN, collect_events, dedupe, incident_window, key_moments,
-                                 merge)
+from postmortem.core.model import Event, utc
+from postmortem.incident.load import parse_incident
+from postmortem.timeline.merge import MARGIN, collect_events, dedupe, incident_window, key_moments, merge
 
 
 def ev(time, source="irc", text="hello there everyone", **kw):
@@ -109,7 +108,7 @@ def test_key_moments_are_the_first_event_with_each_tag():
 
 
 def test_sample_timeline_merges_every_source_in_utc(sample_incident_path):
-    from postmortem.incident import load_incident
+    from postmortem.incident.load import load_incident
     events = collect_events(load_incident(sample_incident_path))
     times = [e.time for e in events]
     assert times == sorted(times)

@@ -8,12 +8,12 @@ import time
 
 import pytest
 
-from postmortem.errors import WikiError
-from postmortem.graph import render_graph
-from postmortem.incident import load_incident
-from postmortem.render import render_report
-from postmortem.timeline import collect_events
-from postmortem.wiki import Wiki
+from postmortem.core.errors import WikiError
+from postmortem.write.graph import render_graph
+from postmortem.incident.load import load_incident
+from postmortem.write.render import render_report
+from postmortem.timeline.merge import collect_events
+from postmortem.collect.mediawiki import Wiki
 from tests.conftest import SAMPLE
 from tests.mediawiki import mediawiki  # noqa: F401  (the fixture)
 

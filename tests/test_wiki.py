@@ -13,8 +13,8 @@ import logging
 import pytest
 import requests
 
-from postmortem.errors import InputError, WikiError
-from postmortem.wiki import Wiki
+from postmortem.core.errors import InputError, WikiError
+from postmortem.collect.mediawiki import Wiki
 from tests.mediawiki import mediawiki  # noqa: F401  (the session fixture)
 
 

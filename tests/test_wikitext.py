@@ -13,9 +13,9 @@ import mwparserfromhell
 import pytest
 from mwparserfromhell.nodes import Comment, ExternalLink, Heading, HTMLEntity, Tag, Template, Text, Wikilink
 
-from postmortem.incident import load_incident
-from postmortem.render import render_report
-from postmortem.wikitext import escape, link_tasks, template_arg
+from postmortem.incident.load import load_incident
+from postmortem.write.render import render_report
+from postmortem.write.wikitext import escape, link_tasks, template_arg
 from tests.conftest import write_incident
 
 HOSTILE = {

@@ -1,0 +1,181 @@
+"""The one place HTTP sessions are made: timeouts, bounded retry, User-Agent,
+and the rules for secrets (where tokens come from, where they may be sent).
+
+Imported only by commands that use the network.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import os
+import re
+import stat
+import time
+import tomllib
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+
+from .._version import __version__
+from ..core.errors import InputError, SourceError
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Failures worth another attempt: the service may answer next time.
+RETRY_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+CONFIG_FILE = Path("~/.config/postmortem/credentials.toml")
+
+
+def user_agent() -> str:
+    """A descriptive User-Agent with a contact, as Wikimedia's User-Agent policy
+    asks (https://foundation.wikimedia.org/wiki/Policy:User-Agent_policy)."""
+    contact = os.environ.get("POSTMORTEM_CONTACT", "https://pypi.org/project/postmortem/")
+    return f"postmortem/{__version__} ({contact}) python-requests/{requests.__version__}"
+
+
+class BoundedSession(requests.Session):
+    """A requests session whose every request has a timeout and whose retries
+    (connection errors, timeouts, 429, 5xx) back off, honour Retry-After and
+    stop at a total deadline, so one slow service cannot stall a pull for long.
+
+    Every attempt counts in ``requests_made``; no attempt starts after the
+    deadline, and each attempt's timeout is cut to the time left before it.
+    Failures that are not an HTTP answer raise :class:`SourceError` naming the
+    URL (without its query string).
+    """
+
+    def __init__(self, *, timeout: float = 10.0, retries: int = 3, deadline: float = 60.0,
+                 backoff: float = 0.5, sleep=time.sleep, clock=time.monotonic):
+        super().__init__()
+        self.headers["User-Agent"] = user_agent()
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.deadline = deadline
+        self._sleep, self._clock = sleep, clock
+        self.deadline_at = clock() + deadline
+        self.requests_made = 0
+
+    def request(self, method, url, **kwargs):
+        wanted = kwargs.pop("timeout", None) or self.timeout
+        attempt = 0
+        while True:
+            kwargs["timeout"] = self._attempt_timeout(wanted, url, attempt)
+            self.requests_made += 1
+            try:
+                response = super().request(method, url, **kwargs)
+            except RETRY_ERRORS as err:
+                if not self._may_retry(attempt, self._backoff(attempt)):
+                    raise SourceError(_describe(err, kwargs["timeout"], attempt + 1),
+                                      url=_public(url)) from None
+            except requests.RequestException as err:
+                raise SourceError(_describe(err, kwargs["timeout"], attempt + 1),
+                                  url=_public(url)) from None
+            else:
+                if response.status_code not in RETRY_STATUSES:
+                    return response
+                wait = _retry_after(response)
+                if not self._may_retry(attempt, self._backoff(attempt) if wait is None else wait):
+                    return response
+            attempt += 1
+
+    def _attempt_timeout(self, wanted: float, url: str, attempt: int) -> float:
+        """The timeout for the next attempt: ``wanted``, cut to the time left."""
+        left = self.deadline_at - self._clock()
+        if left <= 0:
+            raise SourceError(f"gave up after {attempt} attempts: the {self.deadline:g} s deadline passed",
+                              url=_public(url))
+        return min(wanted, left)
+
+    def _backoff(self, attempt: int) -> float:
+        return self.backoff * (2 ** attempt)
+
+    def _may_retry(self, attempt: int, wait: float) -> bool:
+        if attempt >= self.retries or self._clock() + wait >= self.deadline_at:
+            return False
+        self._sleep(wait)
+        return True
+
+
+def new_session(**options) -> BoundedSession:
+    """A session for one source (its deadline starts now)."""
+    return BoundedSession(**options)
+
+
+def _retry_after(response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value)
+    parsed = email.utils.parsedate_to_datetime(value) if value else None
+    return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+def _describe(err: Exception, timeout: float, attempts: int) -> str:
+    """One line for a request that got no usable answer (no URL query, no headers)."""
+    tries = f" ({attempts} attempts)" if attempts > 1 else ""
+    if isinstance(err, requests.Timeout) and not isinstance(err, requests.ConnectionError):
+        return f"no answer within {timeout:.3g} s{tries}"
+    if isinstance(err, requests.exceptions.ConnectTimeout):
+        return f"could not connect within {timeout:.3g} s{tries}"
+    if isinstance(err, requests.ConnectionError):
+        return f"cannot connect{tries}: {_reason(err)}"
+    return f"{type(err).__name__}{tries}: {_reason(err)}"
+
+
+def _reason(err: Exception) -> str:
+    """The innermost reason of a requests/urllib3 error, without URLs."""
+    text = str(err)
+    for marker in ("Caused by ", "(Caused by "):
+        if marker in text:
+            text = text.split(marker, 1)[1].rstrip(")")
+    return _short(re.sub(r"\S+://\S+|url: \S+", "<url>", text))
+
+
+def _short(err: Exception) -> str:
+    text = str(err)
+    return text if len(text) < 200 else text[:197] + "..."
+
+
+def _public(url: str) -> str:
+    """A URL for messages: no query string (tokens sometimes travel there)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def require_secure(url: str, what: str = "credentials") -> None:
+    """Secrets go only over https, or to this machine."""
+    if urlsplit(url).scheme != "https" and not is_loopback(url):
+        raise InputError(f"refusing to send {what} over plain http (use https)", url=_public(url))
+
+
+def secret(env_name: str, *, config_file: Path = CONFIG_FILE) -> str:
+    """A token or password: from the environment variable, else from the user's
+    config file (``NAME = "value"`` lines), which must be readable only by its owner."""
+    value = os.environ.get(env_name)
+    if value:
+        return value
+    path = config_file.expanduser()
+    if path.exists():
+        mode = path.stat().st_mode
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise InputError("others can read this file; run chmod 600 on it", file=path)
+        try:
+            value = tomllib.loads(path.read_text(encoding="utf-8")).get(env_name)
+        except (tomllib.TOMLDecodeError, OSError) as err:
+            raise InputError(f"cannot read credentials: {type(err).__name__}", file=path) from None
+        if isinstance(value, str) and value:
+            return value
+    raise InputError(f"no secret: set the environment variable {env_name} or add it to {config_file}")

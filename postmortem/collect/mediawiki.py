@@ -1,0 +1,386 @@
+"""A small MediaWiki Action API client on the shared HTTP session.
+
+What it does, with the API pages it follows:
+
+* log in with a bot password — ``meta=tokens&type=login``, then ``action=login``
+  with ``lgname``/``lgpassword``/``lgtoken``
+  (https://www.mediawiki.org/wiki/API:Login, https://www.mediawiki.org/wiki/API:Tokens);
+* a CSRF token (``meta=tokens``), refreshed once on ``badtoken``;
+* ``action=edit`` always with ``assert=user`` (an anonymous edit otherwise
+  "succeeds"), ``basetimestamp``/``baserevid``/``starttimestamp`` so that an edit
+  made since the page was read is an edit conflict, not an overwrite, and
+  ``createonly``/``nocreate`` (https://www.mediawiki.org/wiki/API:Edit);
+* read wikitext and history — ``prop=revisions&rvslots=main``
+  (https://www.mediawiki.org/wiki/API:Revisions);
+* rendered HTML and a pre-save transform — ``action=parse``
+  (https://www.mediawiki.org/wiki/API:Parsing_wikitext);
+* list pages by prefix — ``list=allpages`` (https://www.mediawiki.org/wiki/API:Allpages).
+
+Every API error becomes a :class:`~postmortem.core.errors.WikiError` carrying the
+API error code and the api.php URL. The password is sent only in a POST body,
+only over https (or to this machine), and never appears in a message or a log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from typing import Iterator
+
+from ..core.errors import PostmortemError, WikiError
+from .http import new_session, require_secure, secret
+
+USER_ENV = "POSTMORTEM_WIKI_USER"
+PASSWORD_ENV = "POSTMORTEM_WIKI_PASSWORD"
+RETRY_CODES = frozenset({"ratelimited", "maxlag", "readonly"})
+
+# One clear sentence per API error code (https://www.mediawiki.org/wiki/API:Errors_and_warnings).
+MESSAGES = {
+    "badtoken": "the wiki rejected the edit token twice (session lost?); nothing was saved",
+    "editconflict": "edit conflict: the page was edited after it was read; nothing was saved "
+                    "— run the command again",
+    "protectedpage": "the page is protected; this account may not edit it",
+    "cascadeprotected": "the page is protected (cascading protection); this account may not edit it",
+    "ratelimited": "the wiki's rate limit was hit and retries ran out; try again later",
+    "maxlag": "the wiki's database replicas are lagged and retries ran out; try again later",
+    "readonly": "the wiki is read-only right now; try again later",
+    "articleexists": "the page already exists; nothing was changed (use `postmortem update`)",
+    "missingtitle": "the page does not exist (use `postmortem publish` first)",
+    "assertuserfailed": "not logged in any more (the session was lost); nothing was saved",
+    "assertbotfailed": "this account lacks the bot right",
+    "permissiondenied": "this account may not do that (check the bot password's grants)",
+    "writeapidenied": "this account may not edit through the API (check the bot password's grants)",
+    "spamblacklist": "the wiki's spam blacklist refused a link in the text",
+    "blocked": "this account is blocked on the wiki",
+    "mwoauth-invalid-authorization": "the wiki refused the credentials",
+}
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One revision of a page (``text`` is None when content was not asked for)."""
+
+    title: str
+    revid: int
+    parentid: int
+    timestamp: str
+    user: str
+    comment: str
+    text: str | None = None
+    curtimestamp: str | None = None   # server time when it was read: the edit's starttimestamp
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What ``action=parse`` says about a page: HTML, categories, sections."""
+
+    html: str
+    categories: tuple[str, ...]
+    sections: tuple[str, ...]
+    revid: int | None
+
+
+class Wiki:
+    """A MediaWiki at ``api_url`` (the api.php URL).
+
+    ``sleep`` and ``retries`` bound the waiting on ``ratelimited``/``maxlag``;
+    tests inject a session or a sleep function.
+    """
+
+    def __init__(self, api_url: str, *, session=None, retries: int = 3, backoff: float = 2.0,
+                 sleep=time.sleep):
+        self.api_url = api_url
+        self.session = session if session is not None else new_session(timeout=30.0, deadline=120.0)
+        self.retries, self.backoff, self._sleep = retries, backoff, sleep
+        self.user: str | None = None
+        self._csrf: str | None = None
+
+    # -- low level -------------------------------------------------------------
+
+    def call(self, params: dict, *, post: bool = False) -> dict:
+        """One API request (JSON, formatversion=2); API errors raise WikiError.
+
+        ``ratelimited``/``maxlag``/``readonly`` are retried a few times with
+        back-off (honouring Retry-After) before giving up.
+        """
+        params = {"format": "json", "formatversion": "2", **params}  # the token stays last
+        for attempt in range(self.retries + 1):
+            data, retry_after = self._request(params, post)
+            code = (data.get("error") or {}).get("code")
+            if code not in RETRY_CODES or attempt == self.retries:
+                break
+            self._sleep(self._wait(attempt, retry_after))
+        if "error" in data:
+            raise self._error(data["error"])
+        return data
+
+    def _request(self, params: dict, post: bool, files=None) -> tuple[dict, str | None]:
+        try:
+            if post:
+                response = self.session.post(self.api_url, data=params, files=files)
+            else:
+                response = self.session.get(self.api_url, params=params)
+        except PostmortemError as err:   # the session's own connection/timeout error
+            raise WikiError(f"cannot reach the wiki: {err.message}", code="http", url=self.api_url) from None
+        if response.status_code != 200:
+            raise WikiError(f"HTTP {response.status_code} from the wiki", code="http", url=self.api_url)
+        try:
+            data = response.json()
+        except ValueError:
+            raise WikiError("the wiki did not answer with JSON (is this the api.php URL?)",
+                            code="badjson", url=self.api_url) from None
+        if not isinstance(data, dict):
+            raise WikiError("unexpected answer from the wiki", code="badjson", url=self.api_url)
+        return data, response.headers.get("Retry-After")
+
+    def _wait(self, attempt: int, retry_after: str | None) -> float:
+        if retry_after and str(retry_after).isdigit():
+            return min(float(retry_after), 30.0)
+        return self.backoff * (2 ** attempt)
+
+    def _error(self, error: dict) -> WikiError:
+        code = error.get("code", "unknown")
+        info = " ".join(str(error.get("info", "")).split())
+        message = MESSAGES.get(code, f"the wiki refused the request: {info or code}")
+        return WikiError(f"{message} ({code})", code=code, url=self.api_url)
+
+    # -- login and tokens (API:Login, API:Tokens) --------------------------------
+
+    def login(self, user: str | None = None, password: str | None = None) -> str:
+        """Log in with a bot password (``Name@appid`` and its generated password).
+
+        Without arguments they come from POSTMORTEM_WIKI_USER / POSTMORTEM_WIKI_PASSWORD
+        or the owner-only config file (:func:`postmortem.collect.http.secret`). Returns the
+        wiki user name. A wrong password raises WikiError ``loginfailed``.
+        """
+        require_secure(self.api_url, "the wiki password")
+        user = user or secret(USER_ENV)
+        password = password or secret(PASSWORD_ENV)
+        token = self._token("login")
+        data = self.call({"action": "login", "lgname": user, "lgpassword": password,
+                          "lgtoken": token}, post=True)
+        result = data.get("login", {})
+        if result.get("result") != "Success":
+            reason = " ".join(str(result.get("reason", result.get("result", ""))).split())
+            raise WikiError(f"login as {user!r} failed: {reason or 'no reason given'} "
+                            f"(use a bot password made at Special:BotPasswords)",
+                            code="loginfailed", url=self.api_url)
+        self.user, self._csrf = result.get("lgusername", user.split("@")[0]), None
+        return self.user
+
+    def csrf_token(self, *, refresh: bool = False) -> str:
+        """The edit (CSRF) token of this session, fetched once."""
+        if self._csrf is None or refresh:
+            self._csrf = self._token("csrf")
+        return self._csrf
+
+    def _token(self, kind: str) -> str:
+        data = self.call({"action": "query", "meta": "tokens", "type": kind})
+        token = data.get("query", {}).get("tokens", {}).get(f"{kind}token")
+        if not token:
+            raise WikiError(f"the wiki gave no {kind} token", code="notoken", url=self.api_url)
+        return token
+
+    # -- reading (API:Revisions, API:Parsing_wikitext, API:Allpages) -------------
+
+    def page(self, title: str) -> Revision | None:
+        """The current revision of ``title`` with its wikitext, or None if missing."""
+        data = self.call({"action": "query", "prop": "revisions", "titles": title,
+                          "rvslots": "main", "rvprop": "content|timestamp|ids|user|comment",
+                          "curtimestamp": "1"})
+        page = data.get("query", {}).get("pages", [{}])[0]
+        if page.get("missing") or page.get("invalid") or not page.get("revisions"):
+            if page.get("invalid"):
+                raise WikiError(f"invalid page title {title!r}: {page.get('invalidreason', '')}",
+                                code="invalidtitle", url=self.api_url)
+            return None
+        return _revision(page["title"], page["revisions"][0], data.get("curtimestamp"))
+
+    def revision(self, revid: int) -> Revision:
+        """One revision with its wikitext."""
+        data = self.call({"action": "query", "prop": "revisions", "revids": str(revid),
+                          "rvslots": "main", "rvprop": "content|timestamp|ids|user|comment"})
+        pages = data.get("query", {}).get("pages", [])
+        if not pages or not pages[0].get("revisions"):
+            raise WikiError(f"no revision {revid}", code="nosuchrevid", url=self.api_url)
+        return _revision(pages[0]["title"], pages[0]["revisions"][0])
+
+    def revisions(self, title: str, *, limit: int = 500) -> Iterator[Revision]:
+        """The page's revisions, newest first, without content (at most ``limit``)."""
+        params = {"action": "query", "prop": "revisions", "titles": title,
+                  "rvprop": "timestamp|ids|user|comment", "rvlimit": str(min(limit, 50))}
+        seen = 0
+        while seen < limit:
+            data = self.call(params)
+            page = data.get("query", {}).get("pages", [{}])[0]
+            for rev in page.get("revisions", []):
+                seen += 1
+                yield _revision(page["title"], rev)
+                if seen >= limit:
+                    return
+            if "continue" not in data:
+                return
+            params = {**params, **data["continue"]}
+
+    def parse(self, title: str) -> Parsed:
+        """The page rendered: HTML, categories it joins, section headings."""
+        data = self.call({"action": "parse", "page": title,
+                          "prop": "text|categories|sections|revid", "disablelimitreport": "1"})
+        parse = data.get("parse", {})
+        return Parsed(html=parse.get("text", ""),
+                      categories=tuple(c.get("category", "") for c in parse.get("categories", [])),
+                      sections=tuple(s.get("line", "") for s in parse.get("sections", [])),
+                      revid=parse.get("revid"))
+
+    def pre_save_transform(self, text: str, title: str) -> str:
+        """``text`` as the wiki would store it (signatures, ``subst:``, pipe tricks
+        expanded), so the text the tool saves is exactly the text it generated."""
+        data = self.call({"action": "parse", "title": title, "text": text, "contentmodel": "wikitext",
+                          "pst": "1", "onlypst": "1"}, post=True)
+        return data.get("parse", {}).get("text", text)
+
+    def all_pages(self, prefix: str, *, namespace: int = 0, limit: int = 5000) -> Iterator[str]:
+        """Titles starting with ``prefix`` (e.g. ``Incidents/``), in order."""
+        params = {"action": "query", "list": "allpages", "apprefix": prefix,
+                  "apnamespace": str(namespace), "aplimit": "max"}
+        seen = 0
+        while True:
+            data = self.call(params)
+            for page in data.get("query", {}).get("allpages", []):
+                seen += 1
+                yield page["title"]
+                if seen >= limit:
+                    return
+            if "continue" not in data:
+                return
+            params = {**params, **data["continue"]}
+
+    def texts(self, titles, *, batch: int = 50) -> Iterator[tuple[str, str | None]]:
+        """(title, current wikitext or None if missing) for many pages, 50 titles
+        a request (the API:Revisions limit for content of several pages)."""
+        titles = list(titles)
+        for start in range(0, len(titles), batch):
+            chunk = titles[start:start + batch]
+            data = self.call({"action": "query", "prop": "revisions", "titles": "|".join(chunk),
+                              "rvslots": "main", "rvprop": "content"})
+            renamed = {n["to"]: n["from"] for n in data.get("query", {}).get("normalized", [])}
+            found = {}
+            for page in data.get("query", {}).get("pages", []):
+                revisions = page.get("revisions") or [{}]
+                found[renamed.get(page["title"], page["title"])] = revisions[0].get("slots", {}).get("main", {}).get("content")
+            for title in chunk:
+                yield title, found.get(title)
+
+    # -- writing (API:Edit) --------------------------------------------------------
+
+    def edit(self, title: str, text: str, summary: str, *, create_only: bool = False,
+             no_create: bool = False, base: Revision | None = None) -> dict:
+        """Save ``text`` as ``title``; returns the API's ``edit`` result.
+
+        ``base`` is the revision the text was made from: it sets ``baserevid``
+        and ``starttimestamp`` (and ``basetimestamp`` only for a revision with
+        no id), so that a revision saved since then makes MediaWiki report
+        ``editconflict`` (or merge it, if it touches other lines) instead of
+        overwriting it.
+
+        Why not ``basetimestamp`` too: MediaWiki's EditPage (1.39) drops a
+        conflict "with self" when no other user saved a revision *after*
+        ``basetimestamp`` (RevisionStore::userWasLastToEdit compares
+        ``rev_timestamp > basetimestamp`` at one-second resolution), so a hand
+        edit saved in the same second as the revision read would be silently
+        overwritten. With ``baserevid`` alone that check is skipped and the
+        revision id decides (API:Edit: "baserevid ... used to detect edit
+        conflicts"; ApiEditPage sets wpEdittime only without baserevid).
+        Always ``assert=user``: if the session was lost the wiki refuses rather
+        than saving an anonymous edit. ``badtoken`` refreshes the token once.
+        """
+        params = {"action": "edit", "title": title, "text": text, "summary": summary,
+                  "assert": "user", "md5": hashlib.md5(text.encode("utf-8")).hexdigest()}
+        if create_only:
+            params["createonly"] = "1"
+        if no_create:
+            params["nocreate"] = "1"
+        if base is not None:
+            params["starttimestamp"] = base.curtimestamp or base.timestamp
+            if base.revid:
+                params["baserevid"] = str(base.revid)
+            else:
+                params["basetimestamp"] = base.timestamp
+        for refresh in (False, True):
+            try:
+                data = self.call({**params, "token": self.csrf_token(refresh=refresh)}, post=True)
+                break
+            except WikiError as err:
+                if err.code != "badtoken" or refresh:
+                    raise
+        result = data.get("edit", {})
+        if result.get("result") != "Success":
+            raise WikiError(f"the wiki did not save the edit: {result}", code="editfailed",
+                            url=self.api_url)
+        return result
+
+    # -- files (API:Upload) ----------------------------------------------------------
+
+    def upload_file(self, filename: str, content: bytes, *, comment: str, text: str = "",
+                    replace: bool = False, mime: str = "image/svg+xml") -> dict:
+        """Upload ``content`` as ``File:<filename>``: a multipart POST of
+        ``action=upload`` with the CSRF token and ``assert=user``
+        (https://www.mediawiki.org/wiki/API:Upload). ``text`` is the new file
+        page's wikitext. Returns the API's ``upload`` result; ``{"result":
+        "Unchanged"}`` when the file is already there with this content.
+
+        A warning (the name exists, the same file exists under another name)
+        uploads nothing and raises WikiError ``uploadwarning`` unless
+        ``replace`` (``ignorewarnings``: a new version of the file). The wiki's
+        own checks raise too: an SVG with script is ``verification-error``
+        (UploadBase::detectScriptInSvg, https://www.mediawiki.org/wiki/Help:SVG)."""
+        params = {"action": "upload", "filename": filename, "comment": comment, "text": text,
+                  "assert": "user", "format": "json", "formatversion": "2"}
+        if replace:
+            params["ignorewarnings"] = "1"
+        for refresh in (False, True):
+            try:
+                data = self._post_file({**params, "token": self.csrf_token(refresh=refresh)},
+                                       filename, content, mime)
+                break
+            except WikiError as err:
+                if err.code == "fileexists-no-change":
+                    return {"result": "Unchanged", "filename": filename}
+                if err.code != "badtoken" or refresh:
+                    raise
+        result = data.get("upload", {})
+        if result.get("result") != "Success":
+            warnings = ", ".join(sorted(result.get("warnings", {}))) or str(result)
+            raise WikiError(f"the wiki did not take the file ({warnings}); nothing was uploaded",
+                            code="uploadwarning", url=self.api_url)
+        return result
+
+    def _post_file(self, params: dict, filename: str, content: bytes, mime: str) -> dict:
+        data, _ = self._request(params, post=True, files={"file": (filename, content, mime)})
+        if "error" in data:
+            raise self._error(data["error"])
+        return data
+
+
+def _revision(title: str, rev: dict, curtimestamp: str | None = None) -> Revision:
+    slot = rev.get("slots", {}).get("main", {})
+    return Revision(title=title, revid=int(rev.get("revid", 0)), parentid=int(rev.get("parentid", 0)),
+                    timestamp=rev.get("timestamp", ""), user=rev.get("user", ""),
+                    comment=rev.get("comment", ""),
+                    text=slot.get("content") if "content" in slot else None,
+                    curtimestamp=curtimestamp)
+
+
+def read_page_text(api_url: str, title: str, *, session=None) -> str:
+    """The current wikitext of one page (read without logging in); WikiError if missing."""
+    revision = Wiki(api_url, session=session).page(title)
+    if revision is None or revision.text is None:
+        raise WikiError(f"no page {title!r}", code="missingtitle", url=api_url)
+    return revision.text
+
+
+def read_pages_under(api_url: str, prefix: str, *, session=None) -> list[tuple[str, str | None]]:
+    """(title, wikitext) of every page whose title starts with ``prefix``."""
+    wiki = Wiki(api_url, session=session)
+    return list(wiki.texts(wiki.all_pages(prefix)))

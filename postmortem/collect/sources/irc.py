@@ -1,0 +1,352 @@
+"""IRC channel logs in the default formats of four loggers, in any time zone.
+
+Line formats (each logger's default):
+
+- wm-bot (Wikimedia's channel logger, github benapetr/wikimedia-bot; public
+  logs at https://wm-bot.wmcloud.org/logs/): files ``<#chan>/YYYYMMDD.txt``,
+  lines ``[HH:MM:SS] <nick>\\t message``, ``[HH:MM:SS] * nick action``.
+- ZNC ``log`` module (https://wiki.znc.in/Log): files ``YYYY-MM-DD.log``,
+  lines ``[HH:MM:SS] <nick> msg``, ``[HH:MM:SS] * nick action``,
+  ``[HH:MM:SS] *** Joins: nick (ident@host)`` (also Parts, Quits, nick
+  changes, modes, topics), ``[HH:MM:SS] -nick- notice``.
+- irssi (https://irssi.org/documentation/help/log/ and the default theme):
+  ``--- Log opened Thu Sep 28 00:00:00 2023``, ``--- Day changed Fri Sep 29
+  2023``, ``HH:MM <@nick> msg`` (the nick may carry a mode prefix or a
+  space), ``HH:MM  * nick action``, ``HH:MM -!- nick [~u@h] has joined
+  #chan``; a ``HH:MM:SS`` timestamp format is accepted as well.
+- WeeChat logger plugin (https://weechat.org/files/doc/stable/weechat_user.en.html#logger):
+  ``YYYY-MM-DD HH:MM:SS\\tnick\\tmsg``; the prefix ``-->``/``<--``/``--``
+  marks joins, parts and network lines, `` *`` an action (``nick action``).
+
+The format is detected per file from its first meaningful lines (or forced
+with ``format =``). Time-only lines take their date from the file name
+(``YYYYMMDD`` or ``YYYY-MM-DD`` anywhere in it) or irssi's "Log opened" /
+"Day changed" lines, and roll to the next day when the clock goes backwards.
+Local times (``timezone =``) are converted with zoneinfo; the hour repeated
+when DST ends is told apart by the order of the lines
+(:func:`postmortem.core.timeutil.to_utc` with ``after=``).
+
+Files whose name carries a date outside the window's dates ±1 day are
+skipped without being opened; the rest are scanned line by line.
+
+Event conventions: ``source`` "irc"; ``actor`` the nick without its mode
+prefix (``@``, ``+``…); ``text`` the message, actions as ``* nick action``;
+``fields`` ``{"channel": "#chan"}`` (from ``channel =``, else a ``#chan``
+folder or file name) when known; no url, no tags; precision "second", or
+"minute" for irssi's ``HH:MM``. Joins, parts, quits, nick changes, modes,
+topics and notices are dropped, and so are lines by the nicks in
+``ignore_nicks`` (default ``["stashbot"]``, whose lines only acknowledge
+``!log`` entries that the SAL source already has).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from pathlib import Path
+from typing import Callable, NamedTuple
+
+from ...core.errors import IncidentFileError, SourceFormatError
+from ...core.model import Event, SourceConfig, Window
+from ...core.timeutil import roll_forward, to_utc, zone
+from . import check_options, option, resolve_paths
+
+TYPE = "irc"
+OPTIONS = ("path", "timezone", "format", "channel", "ignore_nicks")
+# Bots whose lines only acknowledge others ("Logged the message at …"): noise.
+DEFAULT_IGNORED_NICKS = ["stashbot"]
+DAY_SLACK = dt.timedelta(days=1)
+STOP_AFTER = dt.timedelta(hours=2)
+DETECT_LINES = 25
+MODE_PREFIXES = " ~&@%+!"
+MONTHS = {name: number for number, name in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+
+MESSAGE, ACTION, NOISE, DAY = "message", "action", "noise", "day"
+
+
+class Line(NamedTuple):
+    """One parsed log line. ``clock`` for time-only lines, ``stamp`` for full
+    local date-times, ``day`` for lines that set the date."""
+
+    kind: str
+    clock: dt.time | None = None
+    stamp: dt.datetime | None = None
+    day: dt.date | None = None
+    nick: str = ""
+    text: str = ""
+    precision: str = "second"
+
+
+# Precompiled patterns, one family per logger.
+
+_BRACKET = r"^\[(\d\d):(\d\d):(\d\d)\] "
+_WMBOT_MESSAGE = re.compile(_BRACKET + r"<([^>\t]+)>\t ?(.*)$")
+_ZNC_MESSAGE = re.compile(_BRACKET + r"<([^>]+)> (.*)$")
+_BRACKET_ACTION = re.compile(_BRACKET + r"\* (\S+) ?(.*)$")
+_BRACKET_NOISE = re.compile(_BRACKET + r"(?:\*\*\* |-\S+- ?)")
+
+_IRSSI_TIME = r"^\s*(\d\d):(\d\d)(?::(\d\d))? "
+_IRSSI_MESSAGE = re.compile(_IRSSI_TIME + r"<([^>]+)> ?(.*)$")
+_IRSSI_ACTION = re.compile(_IRSSI_TIME + r"\s*\* (\S+) ?(.*)$")
+_IRSSI_NOISE = re.compile(_IRSSI_TIME + r"-")
+_IRSSI_OPENED = re.compile(r"^--- Log opened \w{3} (\w{3}) +(\d{1,2}) \d\d:\d\d:\d\d (\d{4})\s*$")
+_IRSSI_DAY = re.compile(r"^--- Day changed \w{3} (\w{3}) +(\d{1,2}) (\d{4})\s*$")
+_IRSSI_CLOSED = re.compile(r"^--- Log closed ")
+
+_WEECHAT = re.compile(r"^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)\t([^\t]*)\t(.*)$")
+_WEECHAT_NOISE_PREFIXES = frozenset({"-->", "<--", "--", "=!=", ""})
+
+_NAME_DATE = re.compile(r"(?<!\d)(\d{4})(-?)(\d\d)\2(\d\d)(?!\d)")
+_CHANNEL_IN_NAME = re.compile(r"#[^\s/\\,.:_#]+")
+
+
+def _clock(match: re.Match, first: int = 1) -> dt.time:
+    seconds = match.group(first + 2)
+    return dt.time(int(match.group(first)), int(match.group(first + 1)), int(seconds or 0))
+
+
+def _nick(raw: str) -> str:
+    return raw.strip().lstrip(MODE_PREFIXES)
+
+
+def _month_day(month: str, day: str, year: str) -> dt.date | None:
+    number = MONTHS.get(month)
+    try:
+        return dt.date(int(year), number, int(day)) if number else None
+    except ValueError:
+        return None
+
+
+# One parser per format: a line -> Line, or None when it is not in that format.
+
+def parse_wmbot(line: str) -> Line | None:
+    """wm-bot: ``[HH:MM:SS] <nick>\\t message``."""
+    if match := _WMBOT_MESSAGE.match(line):
+        return Line(MESSAGE, _clock(match), nick=_nick(match[4]), text=match[5])
+    return _parse_bracket_other(line)
+
+
+def parse_znc(line: str) -> Line | None:
+    """ZNC: ``[HH:MM:SS] <nick> msg``."""
+    if match := _ZNC_MESSAGE.match(line):
+        return Line(MESSAGE, _clock(match), nick=_nick(match[4]), text=match[5])
+    return _parse_bracket_other(line)
+
+
+def _parse_bracket_other(line: str) -> Line | None:
+    """Actions and ``***``/notice lines shared by wm-bot and ZNC."""
+    if match := _BRACKET_ACTION.match(line):
+        return Line(ACTION, _clock(match), nick=_nick(match[4]), text=match[5])
+    if match := _BRACKET_NOISE.match(line):
+        return Line(NOISE, _clock(match))
+    return None
+
+
+def parse_irssi(line: str) -> Line | None:
+    """irssi: ``HH:MM <nick> msg``, ``HH:MM  * nick act``, ``-!-`` lines, ``---`` markers."""
+    if match := _IRSSI_MESSAGE.match(line):
+        return Line(MESSAGE, _clock(match), nick=_nick(match[4]), text=match[5],
+                    precision="second" if match[3] else "minute")
+    if match := _IRSSI_ACTION.match(line):
+        return Line(ACTION, _clock(match), nick=_nick(match[4]), text=match[5],
+                    precision="second" if match[3] else "minute")
+    if match := _IRSSI_NOISE.match(line):
+        return Line(NOISE, _clock(match))
+    if match := (_IRSSI_DAY.match(line) or _IRSSI_OPENED.match(line)):
+        day = _month_day(match[1], match[2], match[3])
+        return Line(DAY, day=day) if day else None
+    if _IRSSI_CLOSED.match(line):
+        return Line(NOISE)
+    return None
+
+
+def parse_weechat(line: str) -> Line | None:
+    """WeeChat: ``YYYY-MM-DD HH:MM:SS\\tprefix\\tmessage``."""
+    match = _WEECHAT.match(line)
+    if not match:
+        return None
+    try:
+        stamp = dt.datetime(*(int(match[n]) for n in range(1, 7)))
+    except ValueError:
+        return None
+    prefix, text = match[7], match[8]
+    if prefix.strip() == "*":
+        nick, _, action = text.partition(" ")
+        return Line(ACTION, stamp=stamp, nick=_nick(nick), text=action)
+    if prefix.strip() in _WEECHAT_NOISE_PREFIXES:
+        return Line(NOISE, stamp=stamp)
+    return Line(MESSAGE, stamp=stamp, nick=_nick(prefix), text=text)
+
+
+# Detection order also breaks ties (wm-bot and ZNC share action/noise lines).
+FORMATS: dict[str, Callable[[str], Line | None]] = {
+    "weechat": parse_weechat,
+    "irssi": parse_irssi,
+    "znc": parse_znc,
+    "wm-bot": parse_wmbot,
+}
+
+
+class IrcSource:
+    """The ``irc`` source (see the module docstring)."""
+
+    type = TYPE
+    network = False
+
+    def check(self, config: SourceConfig) -> None:
+        """Validate options: ``path`` matches files, ``timezone`` is known, ``format``, ``channel``."""
+        check_options(config, OPTIONS)
+        option(config, "path", required=True)
+        resolve_paths(config, option(config, "path"))
+        timezone_of(config)
+        format_of(config)
+        option(config, "channel")
+        option(config, "ignore_nicks", list)
+
+    def read(self, config: SourceConfig, window: Window, session=None) -> list[Event]:
+        """Messages and actions inside ``window`` from every file that can hold it."""
+        tz, fmt = timezone_of(config), format_of(config)
+        wanted_dates = local_dates(window, tz)
+        ignored = {nick.lower() for nick in option(config, "ignore_nicks", list, DEFAULT_IGNORED_NICKS)}
+        events = []
+        for path in resolve_paths(config, option(config, "path", required=True)):
+            name_date = date_in_name(path)
+            if not path.is_file() or (name_date is not None and name_date not in wanted_dates):
+                continue
+            channel = option(config, "channel") or channel_from_path(path)
+            events.extend(event for event in scan_file(path, fmt, tz, window, channel, name_date)
+                          if (event.actor or "").lower() not in ignored)
+        events.sort(key=lambda event: event.time)
+        return events
+
+
+def local_dates(window: Window, tz: dt.tzinfo) -> set[dt.date]:
+    """Dates of the files that can hold ``window``: files are named by the log's
+    local date; the day before is kept for a file whose lines run past midnight."""
+    first = window.start.astimezone(tz).date() - DAY_SLACK
+    last = window.end.astimezone(tz).date()
+    return {first + dt.timedelta(days=n) for n in range((last - first).days + 1)}
+
+
+# Options
+
+def timezone_of(config: SourceConfig) -> dt.tzinfo:
+    """The ``timezone`` option as a tzinfo (UTC by default)."""
+    name = option(config, "timezone", default="UTC")
+    try:
+        return zone(name)
+    except ValueError as err:
+        raise IncidentFileError(f"{config.name}: {err}", file=config.file, key="timezone") from None
+
+
+def format_of(config: SourceConfig) -> str:
+    """The ``format`` option: "auto" or one of FORMATS."""
+    name = option(config, "format", default="auto")
+    if name != "auto" and name not in FORMATS:
+        raise IncidentFileError(f"{config.name}: 'format' must be auto, {', '.join(FORMATS)}; "
+                                f"got {name!r}", file=config.file, key="format")
+    return name
+
+
+# File names
+
+def date_in_name(path: Path) -> dt.date | None:
+    """``YYYYMMDD`` or ``YYYY-MM-DD`` in the file name, if it is a real date."""
+    for match in _NAME_DATE.finditer(path.name):
+        try:
+            return dt.date(int(match[1]), int(match[3]), int(match[4]))
+        except ValueError:
+            continue
+    return None
+
+
+def channel_from_path(path: Path) -> str | None:
+    """``#chan`` from the nearest folder named like one, else from the file name."""
+    for folder in reversed(path.parent.parts):
+        if folder.startswith("#"):
+            return folder
+    match = _CHANNEL_IN_NAME.search(path.name)
+    return match.group(0) if match else None
+
+
+# Scanning
+
+def scan_file(path: Path, fmt: str, tz: dt.tzinfo, window: Window,
+              channel: str | None, name_date: dt.date | None) -> list[Event]:
+    """Events of one file, in one pass over its lines."""
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        lines = (line.rstrip("\r\n") for line in handle)
+        numbered = ((number, line) for number, line in enumerate(lines, 1) if line.strip())
+        head = list(itertools.islice(numbered, DETECT_LINES))
+        if not head:
+            return []
+        parse = FORMATS[fmt] if fmt != "auto" else detect_format(path, head)
+        return scan_lines(itertools.chain(head, numbered), parse, path, tz, window,
+                          channel, name_date)
+
+
+def detect_format(path: Path, head: list[tuple[int, str]]) -> Callable[[str], Line | None]:
+    """The first format every one of ``head``'s lines fits; error at the first line none fits."""
+    candidates = list(FORMATS.values())
+    for number, line in head:
+        fitting = [parse for parse in candidates if parse(line) is not None]
+        if not fitting:
+            raise SourceFormatError(f"not an IRC log in a known format "
+                                    f"({', '.join(FORMATS)}): {line[:80]!r}",
+                                    file=path, line=number, source=TYPE)
+        candidates = fitting
+        if len(candidates) == 1:
+            break
+    return candidates[0]
+
+
+def format_name(parse) -> str:
+    """The ``format =`` name of a parser."""
+    return next(name for name, candidate in FORMATS.items() if candidate is parse)
+
+
+def scan_lines(numbered, parse, path: Path, tz: dt.tzinfo, window: Window,
+               channel: str | None, day: dt.date | None) -> list[Event]:
+    """The per-line loop: parse, place in time, keep what falls in ``window``."""
+    # Lines are in time order except for the hour repeated when DST ends, so
+    # nothing after this can fall back into the window.
+    stop = window.end + STOP_AFTER
+    previous = None
+    events = []
+    for number, line in numbered:
+        parsed = parse(line)
+        if parsed is None:
+            raise SourceFormatError(f"line not in the {format_name(parse)} format: {line[:80]!r}",
+                                    file=path, line=number, source=TYPE)
+        if parsed.kind == DAY:
+            day = parsed.day
+            continue
+        if parsed.clock is None and parsed.stamp is None:
+            continue
+        if parsed.stamp is not None:
+            moment = to_utc(parsed.stamp, tz, after=previous)
+        elif day is None:
+            raise SourceFormatError("no date for this line: the file name has no YYYYMMDD or "
+                                    "YYYY-MM-DD and no 'Log opened' line came before",
+                                    file=path, line=number, source=TYPE)
+        else:
+            moment = roll_forward(day, parsed.clock, previous, tz)
+            day = moment.astimezone(tz).date()
+        previous = moment
+        if moment >= stop:
+            break
+        if parsed.kind != NOISE and moment in window:
+            events.append(to_event(parsed, moment, channel))
+    return events
+
+
+def to_event(parsed: Line, moment: dt.datetime, channel: str | None) -> Event:
+    """A message or action line as an Event."""
+    text = f"* {parsed.nick} {parsed.text}".rstrip() if parsed.kind == ACTION else parsed.text
+    return Event(time=moment, source=TYPE, text=text, actor=parsed.nick or None,
+                 precision=parsed.precision, fields={"channel": channel} if channel else {})
+
+
+SOURCE = IrcSource()

@@ -1,0 +1,143 @@
+"""Source ``slack``: a channel read through the Slack Web API.
+
+Slack API docs (https://api.slack.com/methods/conversations.history,
+https://api.slack.com/methods/conversations.replies, "Pagination",
+"Rate limits")::
+
+    GET <url>/conversations.history?channel=C123&oldest=<unix>&latest=<unix>&inclusive=true
+        &limit=999&cursor=<next_cursor>        Authorization: Bearer <token>
+    {"ok": true, "messages": [{"ts": "1695911580.000200", "user": "U1", "text": "…",
+      "thread_ts": "…", "reply_count": 3, "subtype": …}, …],
+     "has_more": true, "response_metadata": {"next_cursor": "bmV4dF90czox"}}
+    {"ok": false, "error": "channel_not_found"}              (HTTP 200)
+    HTTP 429 with Retry-After: <seconds>                   (rate limited)
+
+``conversations.replies`` (``ts`` = the thread's parent) answers the same way,
+the parent first. Pages are as large as the API allows (``limit`` up to 999),
+so the requests are the history pages plus one per thread (more for a
+thread longer than a page). 429s are retried by the session after
+Retry-After, within its deadline. Replies in a thread whose parent was posted
+before the window are not seen (the parent is not in the window's history).
+
+The token comes from the variable ``token_env`` names (or the user's
+credentials file) and goes only in the Authorization header, over https or
+to this machine.
+
+Messages become events as in ``slack-export`` (whose markup conversion,
+noise filter and permalinks are reused): source ``"slack"``, actor from the
+message's profile (else the user id or bot name), fields ``channel``, ``ts``
+and ``thread_ts`` for replies, text of replies prefixed ``(in thread)``.
+"""
+
+from __future__ import annotations
+
+from ...core.errors import SourceError
+from ...core.model import Event, SourceConfig, Window
+from ...core.timeutil import from_epoch
+from . import check_options, option
+from ._web import check_url, format_error, json_answer, public_url, request, token
+from .slack_export import MarkupResolver, is_noise, is_reply, message_actor, message_text, permalink
+
+TYPE = "slack"
+DEFAULT_URL = "https://slack.com/api"
+PAGE_LIMIT = 999  # the most conversations.history/replies return per page
+MAX_PAGES = 10_000
+
+
+class SlackSource:
+    """``channel`` (an id like C0123), ``token_env``, ``url``, ``workspace`` for links."""
+
+    type = TYPE
+    network = True
+
+    def check(self, config: SourceConfig) -> None:
+        """Options: ``channel`` and ``token_env`` (required), ``url``, ``workspace``."""
+        check_options(config, ("channel", "token_env", "url", "workspace"))
+        option(config, "channel", required=True)
+        option(config, "token_env", required=True)
+        option(config, "workspace")
+        check_url(config, required=False)
+
+    def read(self, config: SourceConfig, window: Window, session=None) -> list[Event]:
+        """The channel's messages and thread replies in ``window``, oldest first."""
+        api = _Api(config, session)
+        channel = option(config, "channel")
+        span = {"channel": channel, "oldest": f"{window.start.timestamp():.6f}",
+                "latest": f"{window.end.timestamp():.6f}", "inclusive": "true"}
+        messages = api.pages("conversations.history", span)
+        for parent in [m for m in messages if int(m.get("reply_count") or 0) > 0]:
+            replies = api.pages("conversations.replies", {**span, "ts": parent["ts"]})
+            messages.extend(r for r in replies if is_reply(r))
+        return _events(messages, config, window, api)
+
+
+class _Api:
+    """Authenticated, paginated calls to one Slack Web API."""
+
+    def __init__(self, config: SourceConfig, session):
+        self.base = (option(config, "url") or DEFAULT_URL).rstrip("/")
+        self.name = config.name
+        self.secret = token(config, self.base, required=True)
+        self.session = session
+
+    def pages(self, method: str, params: dict) -> list[dict]:
+        """Every message of a paginated method, following ``next_cursor``."""
+        url, messages, cursor = f"{self.base}/{method}", [], None
+        for _ in range(MAX_PAGES):
+            answer = self.call(url, {**params, "limit": PAGE_LIMIT, **({"cursor": cursor} if cursor else {})})
+            messages.extend(answer["messages"])
+            cursor = (answer.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return messages
+        raise format_error(f"more than {MAX_PAGES} pages", source=self.name, url=url)
+
+    def call(self, url: str, params: dict) -> dict:
+        """One call; SourceError for ``ok: false`` with Slack's error code."""
+        response = request(self.session, "GET", url, params=params, source=self.name,
+                           headers={"Authorization": f"Bearer {self.secret}"}, secrets=[self.secret])
+        answer = json_answer(response, source=self.name, secrets=[self.secret])
+        if not isinstance(answer, dict) or "ok" not in answer:
+            raise format_error("not a Slack API answer (no 'ok')", source=self.name, url=url)
+        if not answer["ok"]:
+            error = str(answer.get("error", "unknown error")).replace(self.secret, "***")
+            raise _slack_error(error, self.name, url)
+        if not isinstance(answer.get("messages"), list):
+            raise format_error("Slack answer without a 'messages' list", source=self.name, url=url)
+        return answer
+
+
+def _slack_error(code: str, name: str, url: str) -> SourceError:
+    return SourceError(f"Slack API error: {code}", source=name, url=public_url(url))
+
+
+def _events(messages: list[dict], config: SourceConfig, window: Window, api: _Api) -> list[Event]:
+    resolver = MarkupResolver({}, {})
+    channel, workspace = option(config, "channel"), option(config, "workspace")
+    events: dict[str, Event] = {}
+    for message in messages:
+        event = _to_event(message, channel, workspace, resolver, api)
+        if event is not None and event.time in window:
+            events[event.fields["ts"]] = event
+    return sorted(events.values(), key=lambda event: event.time)
+
+
+def _to_event(message, channel, workspace, resolver, api) -> Event | None:
+    if not isinstance(message, dict) or is_noise(message):
+        return None
+    try:
+        time = from_epoch(message.get("ts"))
+    except (TypeError, ValueError, OverflowError):
+        raise format_error(f"message with a bad 'ts' {message.get('ts')!r}",
+                           source=api.name, url=api.base) from None
+    text = message_text(message, resolver)
+    if not text:
+        return None
+    fields = {"channel": channel, "ts": str(message["ts"])}
+    if is_reply(message):
+        fields["thread_ts"] = str(message["thread_ts"])
+        text = f"(in thread) {text}"
+    return Event(time=time, source=TYPE, text=text, actor=message_actor(message, resolver),
+                 url=permalink(workspace, channel, message), precision="second", fields=fields)
+
+
+SOURCE = SlackSource()

@@ -1,0 +1,390 @@
+"""Slack export files: a folder or a .zip, read for the incident window only.
+
+Slack export format (https://slack.com/help/articles/220556107, "How to read
+Slack data exports"): ``channels.json`` (``[{id, name, ...}]``),
+``users.json`` (``[{id, name, real_name, profile: {display_name, real_name}}]``)
+and one folder per channel with a file per day, ``<channel>/YYYY-MM-DD.json``,
+each a JSON array of messages: ``ts`` (``"1695911580.000200"``, epoch
+seconds), ``user``, ``text``, ``subtype``, ``thread_ts``, ``bot_id``,
+``username``, ``user_profile``, ``files``, ``attachments``.
+
+Message text uses Slack's markup (https://api.slack.com/reference/surfaces/formatting):
+``<@U123>``/``<@U123|name>`` mentions, ``<#C123|chan>`` channels,
+``<!here>`` specials, ``<https://url|label>`` links, and only ``&amp;``,
+``&lt;`` and ``&gt;`` escaped.
+
+Only the day files that can hold the window are opened: the window's UTC
+dates widened by one day on each side (the export splits days in a zone we
+do not know). A year of export with a four-hour window opens about three
+files per channel.
+
+Event conventions: ``source`` "slack-export"; ``actor`` the user's display
+name (else user name, else real name) from users.json, the message's
+``user_profile`` or a bot's ``username``; ``text`` with the markup resolved
+to plain text, thread replies prefixed ``(in thread)``; ``url`` the message
+permalink when ``workspace`` is set; ``fields`` ``channel``, ``ts`` and, for
+replies, ``thread_ts``; no tags; precision "second". Membership, topic,
+purpose, rename, archive and pin messages are dropped; bot messages (alerts)
+are kept; messages with no text at all are dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import zipfile
+from pathlib import Path
+
+from ...core.errors import IncidentFileError, SourceFormatError
+from ...core.model import Event, SourceConfig, Window
+from ...core.timeutil import from_epoch
+from . import check_options, option
+
+TYPE = "slack-export"
+OPTIONS = ("path", "channels", "workspace")
+DAY_SLACK = dt.timedelta(days=1)
+
+# Subtypes that record channel housekeeping, not what people said.
+NOISE_SUBTYPES = frozenset({
+    "channel_join", "channel_leave", "channel_topic", "channel_purpose", "channel_name",
+    "channel_archive", "channel_unarchive", "channel_convert_to_private",
+    "channel_convert_to_public", "group_join", "group_leave", "group_topic",
+    "group_purpose", "group_name", "group_archive", "group_unarchive",
+    "pinned_item", "unpinned_item", "bot_add", "bot_remove", "bot_enable", "bot_disable",
+    "reminder_add", "reminder_delete", "tombstone", "joiner_notification",
+    "slackbot_response", "sh_room_created", "huddle_thread",
+})
+
+_MARKUP = re.compile(r"<([^<>]*)>")
+_SPECIALS = ("here", "channel", "everyone")
+_WORKSPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
+
+
+class SlackExportSource:
+    """The ``slack-export`` source (see the module docstring)."""
+
+    type = TYPE
+    network = False
+
+    def check(self, config: SourceConfig) -> None:
+        """Validate options: ``path`` exists (folder or .zip), ``channels``, ``workspace``."""
+        check_options(config, OPTIONS)
+        export_path(config)
+        wanted_channels(config)
+        workspace = option(config, "workspace")
+        if workspace is not None and not _WORKSPACE.fullmatch(workspace):
+            raise IncidentFileError(f"{config.name}: 'workspace' must be a Slack workspace name "
+                                    f"like 'wikimedia', got {workspace!r}",
+                                    file=config.file, key="workspace")
+
+    def read(self, config: SourceConfig, window: Window, session=None) -> list[Event]:
+        """Messages of the chosen channels inside ``window``, in time order."""
+        with open_export(export_path(config)) as export:
+            users = load_users(export)
+            channel_ids = load_channel_ids(export)
+            names = wanted_channels(config) or export.channel_names()
+            resolver = MarkupResolver(users, channel_ids)
+            events = []
+            for name in names:
+                events.extend(read_channel(export, name, window, resolver,
+                                           channel_ids.get(name), option(config, "workspace")))
+        events.sort(key=lambda event: event.time)
+        return events
+
+
+# Options
+
+def export_path(config: SourceConfig) -> Path:
+    """The export folder or .zip; IncidentFileError if it is neither."""
+    raw = option(config, "path", required=True)
+    path = Path(raw).expanduser()
+    if not path.is_absolute():
+        path = Path(config.base_dir) / path
+    if path.is_dir() or (path.is_file() and path.suffix.lower() == ".zip"):
+        return path
+    problem = "does not exist" if not path.exists() else "is neither a folder nor a .zip"
+    raise IncidentFileError(f"{config.name}: path {raw!r} {problem}", file=config.file, key="path")
+
+
+def wanted_channels(config: SourceConfig) -> list[str]:
+    """The ``channels`` option without leading ``#``; empty means all."""
+    channels = option(config, "channels", list) or []
+    if not all(isinstance(name, str) and name.strip("#") for name in channels):
+        raise IncidentFileError(f"{config.name}: 'channels' must be a list of channel names",
+                                file=config.file, key="channels")
+    return [name.lstrip("#") for name in channels]
+
+
+# The export container: a folder or a zip, with the same member names.
+
+class FolderExport:
+    """An export unpacked in a folder."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def label(self, member: str) -> str:
+        """How a member is named in errors."""
+        return str(self.root / member)
+
+    def has(self, member: str) -> bool:
+        return (self.root / member).is_file()
+
+    def read_bytes(self, member: str) -> bytes:
+        return (self.root / member).read_bytes()
+
+    def channel_names(self) -> list[str]:
+        """Every channel folder (not its files)."""
+        return sorted(entry.name for entry in self.root.iterdir() if entry.is_dir())
+
+
+class ZipExport:
+    """An export still in its .zip; members are opened one by one."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            self.archive = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError) as err:
+            raise SourceFormatError(f"not a readable zip file: {err}", file=path, source=TYPE) from None
+        self.names = set(self.archive.namelist())
+        self.prefix = _zip_prefix(self.names)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.archive.close()
+        return False
+
+    def label(self, member: str) -> str:
+        return f"{self.path}:{self.prefix}{member}"
+
+    def has(self, member: str) -> bool:
+        return self.prefix + member in self.names
+
+    def read_bytes(self, member: str) -> bytes:
+        try:
+            return self.archive.read(self.prefix + member)
+        except (zipfile.BadZipFile, OSError, ValueError) as err:
+            raise SourceFormatError(f"cannot read zip member: {err}",
+                                    file=self.label(member), source=TYPE) from None
+
+    def channel_names(self) -> list[str]:
+        folders = {name[len(self.prefix):].split("/", 1)[0] for name in self.names
+                   if name.startswith(self.prefix) and "/" in name[len(self.prefix):]}
+        return sorted(folder for folder in folders if folder)
+
+
+def _zip_prefix(names: set[str]) -> str:
+    """The folder inside the zip that holds users.json ("" at the top)."""
+    candidates = sorted((name for name in names if name.rsplit("/", 1)[-1] == "users.json"), key=len)
+    return candidates[0][: -len("users.json")] if candidates else ""
+
+
+def open_export(path: Path):
+    """A FolderExport or ZipExport for ``path``."""
+    return FolderExport(path) if path.is_dir() else ZipExport(path)
+
+
+def load_json(export, member: str):
+    """One member parsed; SourceFormatError naming the file and line."""
+    data = export.read_bytes(member)
+    try:
+        return json.loads(data)
+    except UnicodeDecodeError as err:
+        raise SourceFormatError(f"not UTF-8 JSON: {err}", file=export.label(member), source=TYPE) from None
+    except json.JSONDecodeError as err:
+        raise SourceFormatError(f"bad JSON: {err.msg} (column {err.colno})",
+                                file=export.label(member), line=err.lineno, source=TYPE) from None
+
+
+def load_list(export, member: str) -> list[dict]:
+    """A member that must be a JSON array of objects."""
+    data = load_json(export, member)
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise SourceFormatError("expected a JSON array of objects", file=export.label(member), source=TYPE)
+    return data
+
+
+# users.json and channels.json
+
+def load_users(export) -> dict[str, str]:
+    """User id -> the name people know them by; users.json is required."""
+    if not export.has("users.json"):
+        raise SourceFormatError("missing users.json (is this a Slack export?)",
+                                file=export.label("users.json"), source=TYPE)
+    return {user["id"]: user_name(user) for user in load_list(export, "users.json") if "id" in user}
+
+
+def user_name(user: dict) -> str:
+    """Display name, else user name, else real name, else the id."""
+    profile = user.get("profile") or {}
+    for candidate in (profile.get("display_name"), user.get("name"),
+                      profile.get("real_name"), user.get("real_name")):
+        if candidate:
+            return candidate
+    return user.get("id", "")
+
+
+def load_channel_ids(export) -> dict[str, str]:
+    """Channel name -> id from channels.json (optional: only for links and `<#C…>`)."""
+    if not export.has("channels.json"):
+        return {}
+    return {channel["name"]: channel["id"] for channel in load_list(export, "channels.json")
+            if "name" in channel and "id" in channel}
+
+
+# Messages
+
+def read_channel(export, name: str, window: Window, resolver, channel_id, workspace) -> list[Event]:
+    """Events of one channel, opening only the day files around ``window``."""
+    if not any(export.has(f"{name}/{day}.json") for day in window.dates(DAY_SLACK)) \
+            and name not in export.channel_names():
+        raise SourceFormatError(f"no channel {name!r} in this export", file=export.label(name), source=TYPE)
+    events = []
+    earliest, latest = window.start.timestamp() - 1, window.end.timestamp() + 1
+    for day in window.dates(DAY_SLACK):
+        member = f"{name}/{day.isoformat()}.json"
+        if not export.has(member):
+            continue
+        label = export.label(member)
+        for message in load_list(export, member):
+            if _clearly_outside(message, earliest, latest):
+                continue
+            event = to_event(message, name, resolver, channel_id, workspace, label)
+            if event is not None and event.time in window:
+                events.append(event)
+    return events
+
+
+def _clearly_outside(message, earliest: float, latest: float) -> bool:
+    """A cheap look at ``ts`` before building the event (most of a day file is
+    outside a few-hour window); a bad ``ts`` is left for to_event to report."""
+    try:
+        return not earliest <= float(message.get("ts")) <= latest
+    except (TypeError, ValueError, AttributeError):
+        return False
+
+
+def to_event(message: dict, channel: str, resolver, channel_id, workspace, label) -> Event | None:
+    """One message as an Event, or None for housekeeping and empty messages."""
+    if is_noise(message):
+        return None
+    ts = message.get("ts")
+    try:
+        time = from_epoch(ts)
+    except (TypeError, ValueError, OverflowError):
+        raise SourceFormatError(f"message with a bad 'ts' {ts!r}", file=label, source=TYPE) from None
+    text = message_text(message, resolver)
+    if not text:
+        return None
+    fields = {"channel": channel, "ts": str(ts)}
+    if is_reply(message):
+        fields["thread_ts"] = str(message["thread_ts"])
+        text = f"(in thread) {text}"
+    return Event(time=time, source=TYPE, text=text, actor=message_actor(message, resolver),
+                 url=permalink(workspace, channel_id, message), precision="second", fields=fields)
+
+
+def is_noise(message: dict) -> bool:
+    """Housekeeping messages (joins, topics, pins...) and hidden ones."""
+    return message.get("subtype") in NOISE_SUBTYPES or bool(message.get("hidden"))
+
+
+def is_reply(message: dict) -> bool:
+    """A reply inside a thread (not the thread's parent)."""
+    thread_ts = message.get("thread_ts")
+    return bool(thread_ts) and thread_ts != message.get("ts")
+
+
+def message_actor(message: dict, resolver) -> str | None:
+    """Who wrote it: users.json, else the message's user_profile, else a bot name."""
+    user = message.get("user")
+    if user and user in resolver.users:
+        return resolver.users[user]
+    profile = message.get("user_profile") or {}
+    for candidate in (profile.get("display_name"), profile.get("name"),
+                      profile.get("real_name"), message.get("username")):
+        if candidate:
+            return candidate
+    bot_profile = message.get("bot_profile") or {}
+    return bot_profile.get("name") or user or message.get("bot_id")
+
+
+def message_text(message: dict, resolver) -> str:
+    """Plain text: the message, else its attachments' fallbacks, else its file names."""
+    text = resolver.resolve(message.get("text") or "")
+    if not text.strip():
+        text = "\n".join(resolver.resolve(part) for part in attachment_texts(message))
+    if not text.strip():
+        names = [item.get("name") or item.get("title") for item in message.get("files") or []
+                 if isinstance(item, dict)]
+        text = ", ".join(f"[file: {name}]" for name in names if name)
+    if message.get("subtype") == "me_message" and text:
+        text = f"* {message_actor(message, resolver) or ''} {text}"
+    return text.strip()
+
+
+def attachment_texts(message: dict) -> list[str]:
+    """What a bot's attachments say (alerts often carry everything there)."""
+    texts = []
+    for attachment in message.get("attachments") or []:
+        if isinstance(attachment, dict):
+            text = attachment.get("fallback") or attachment.get("title") or attachment.get("text")
+            if text:
+                texts.append(text)
+    return texts
+
+
+def permalink(workspace, channel_id, message: dict) -> str | None:
+    """``https://<workspace>.slack.com/archives/<channel id>/p<ts without dot>``."""
+    if not workspace or not channel_id:
+        return None
+    url = f"https://{workspace}.slack.com/archives/{channel_id}/p{str(message['ts']).replace('.', '')}"
+    if is_reply(message):
+        url += f"?thread_ts={message['thread_ts']}&cid={channel_id}"
+    return url
+
+
+class MarkupResolver:
+    """Turns Slack markup into plain text using users.json and channels.json."""
+
+    def __init__(self, users: dict[str, str], channel_ids: dict[str, str]):
+        self.users = users
+        self.channels = {cid: name for name, cid in channel_ids.items()}
+
+    def resolve(self, text: str) -> str:
+        """Resolve ``<…>`` tokens, then decode ``&lt; &gt; &amp;``."""
+        text = _MARKUP.sub(self._token, text)
+        return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+    def _token(self, match: re.Match) -> str:
+        body = match.group(1)
+        target, _, label = body.partition("|")
+        if target.startswith("@"):
+            return "@" + (self.users.get(target[1:]) or label or target[1:])
+        if target.startswith("#"):
+            return "#" + (self.channels.get(target[1:]) or label or target[1:])
+        if target.startswith("!"):
+            word = target[1:].split("^", 1)[0]
+            return "@" + word if word in _SPECIALS or not label else label
+        return link_text(target, label)
+
+
+def link_text(url: str, label: str) -> str:
+    """``label (url)``, or the url alone when there is no distinct label."""
+    bare = url.split(":", 1)[1].lstrip("/") if ":" in url else url
+    if not label or label in (url, bare):
+        return url
+    return f"{label} ({url})"
+
+
+SOURCE = SlackExportSource()

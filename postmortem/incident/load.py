@@ -1,0 +1,294 @@
+"""Load and validate incident.toml (format: DESIGN.md, "incident.toml").
+
+Errors name the file, the line (found again in the text, since tomllib keeps
+no positions) and the key, and say what was expected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from pathlib import Path
+
+from ..core.errors import IncidentFileError, PostmortemError
+from ..core.model import KNOWN_TAGS, Actionable, Event, Incident, Person, ScorecardAnswer, SourceConfig
+from ..scorecard.answers import QUESTION_IDS
+from ..core.timeutil import parse_time, zone
+
+INCIDENT_KEYS = {"id", "status", "task", "start", "end", "paged", "responders", "coordinators",
+                 "impact", "summary", "metrics", "detection", "links", "previous", "previous_wiki",
+                 "previous_prefix"}
+TOP_LEVEL = {"incident", "people", "source", "event", "actionable", "scorecard", "conclusions"}
+CONCLUSION_KEYS = {"text", "went-well", "went-poorly", "lucky"}
+TASK = re.compile(r"^T\d+$")
+
+
+class _Locator:
+    """Finds the line of a key in the TOML text, for error messages."""
+
+    _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
+    _KEY = re.compile(r'^\s*"?([A-Za-z0-9_.-]+)"?\s*=')
+
+    def __init__(self, text: str):
+        self.lines = text.splitlines()
+
+    def line_of(self, table: str, key: str | None = None, index: int = 0) -> int | None:
+        """Line number of ``key`` in the ``index``-th ``[table]``/``[[table]]``."""
+        seen, inside, header_line = -1, False, None
+        for number, line in enumerate(self.lines, 1):
+            header = self._HEADER.match(line)
+            if header:
+                inside = header.group(2) == table and (seen := seen + 1) == index
+                if inside:
+                    header_line = number
+                    if key is None:
+                        return number
+                continue
+            found = self._KEY.match(line)
+            if inside and found and found.group(1) == key:
+                return number
+        return header_line
+
+
+class _Reader:
+    """Validates one parsed document; every error goes through :meth:`fail`."""
+
+    def __init__(self, path: Path, text: str):
+        self.path = path
+        self.locator = _Locator(text)
+
+    def fail(self, message: str, table: str, key: str | None = None, index: int = 0):
+        line = self.locator.line_of(table, key, index)
+        where = f"[{table}]" if key is None else key
+        raise IncidentFileError(message, file=self.path, line=line, key=where)
+
+    def value(self, data: dict, key: str, kind, table: str, index: int = 0, required=False):
+        if key not in data:
+            if required:
+                self.fail(f"missing (required in [{table}])", table, None, index)
+            return None
+        value = data[key]
+        if kind is list:
+            ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+            expected = "a list of strings"
+        else:
+            ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+            expected = {str: "a string", int: "an integer", bool: "true or false", dict: "a table"}[kind]
+        if not ok:
+            self.fail(f"expected {expected}, got {value!r}", table, key, index)
+        return value
+
+    def time(self, data: dict, key: str, table: str, index: int = 0, required=False):
+        raw = data.get(key)
+        if raw is None:
+            if required:
+                self.fail("missing (required)", table, key, index)
+            return None, None
+        try:
+            return parse_time(raw)
+        except ValueError as err:
+            self.fail(str(err), table, key, index)
+
+    def unknown_keys(self, data: dict, allowed: set, table: str, index: int = 0):
+        for key in data:
+            if key not in allowed:
+                self.fail(f"unknown key (expected one of {', '.join(sorted(allowed))})", table, key, index)
+
+
+def load_incident(path) -> Incident:
+    """Read and validate an incident.toml; raises IncidentFileError."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise IncidentFileError("no such file", file=path) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise IncidentFileError(f"cannot read: {err}", file=path) from None
+    return parse_incident(text, path)
+
+
+def parse_incident(text: str, path: Path = Path("incident.toml")) -> Incident:
+    """Validate incident.toml text (``path`` is for messages and relative paths)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        line = re.search(r"line (\d+)", str(err))
+        raise IncidentFileError(f"not valid TOML: {err}", file=path,
+                                line=int(line.group(1)) if line else None) from None
+    reader = _Reader(path, text)
+    for key in data:
+        if key not in TOP_LEVEL:
+            reader.fail(f"unknown table (expected one of {', '.join(sorted(TOP_LEVEL))})", key)
+    if "incident" not in data or not isinstance(data["incident"], dict):
+        raise IncidentFileError("missing [incident] table with id and start", file=path, line=1)
+    head = _incident_fields(reader, data["incident"])
+    try:
+        return Incident(
+            **head,
+            conclusions=_conclusions(reader, data.get("conclusions", {})),
+            people=_people(reader, data.get("people", {})),
+            sources=_sources(reader, data.get("source", []), path),
+            events=_events(reader, data.get("event", [])),
+            actionables=_actionables(reader, data.get("actionable", [])),
+            scorecard=_scorecard(reader, data.get("scorecard", {})),
+            path=str(path),
+        )
+    except ValueError as err:  # a model constructor's own check (e.g. end before start)
+        reader.fail(str(err), "incident")
+
+
+def _incident_fields(reader: _Reader, table: dict) -> dict:
+    reader.unknown_keys(table, INCIDENT_KEYS, "incident")
+    incident_id = reader.value(table, "id", str, "incident", required=True)
+    if not incident_id.strip() or any(ch in incident_id for ch in "#<>[]|{}"):
+        reader.fail("must be a non-empty page name without # < > [ ] | { }", "incident", "id")
+    start, _ = reader.time(table, "start", "incident", required=True)
+    end, _ = reader.time(table, "end", "incident")
+    task = reader.value(table, "task", str, "incident")
+    if task is not None and not TASK.match(task):
+        reader.fail(f"expected a Phabricator task like T123, got {task!r}", "incident", "task")
+    paged = reader.value(table, "paged", int, "incident")
+    if paged is not None and paged < 0:
+        reader.fail("must be 0 or more", "incident", "paged")
+    status = reader.value(table, "status", str, "incident") or "draft"
+    if status not in ("draft", "review", "final"):
+        reader.fail(f"expected draft, review or final, got {status!r}", "incident", "status")
+    fields = {"id": incident_id.strip(), "start": start, "end": end, "task": task, "paged": paged,
+              "status": status}
+    for key in ("impact", "summary", "metrics", "detection", "previous", "previous_wiki"):
+        fields[key] = reader.value(table, key, str, "incident")
+    if fields["previous"] and fields["previous_wiki"]:
+        reader.fail("give previous (a folder) or previous_wiki, not both", "incident", "previous_wiki")
+    if fields["previous_wiki"] and not re.match(r"^https?://", fields["previous_wiki"]):
+        reader.fail("expected the wiki's api.php URL", "incident", "previous_wiki")
+    fields["previous_prefix"] = reader.value(table, "previous_prefix", str, "incident") or "Incidents/"
+    for key in ("responders", "coordinators", "links"):
+        fields[key] = tuple(reader.value(table, key, list, "incident") or ())
+    return fields
+
+
+def _conclusions(reader: _Reader, table) -> dict:
+    if not isinstance(table, dict):
+        reader.fail("expected a table", "conclusions")
+    reader.unknown_keys(table, CONCLUSION_KEYS, "conclusions")
+    out = {"text": reader.value(table, "text", str, "conclusions")}
+    for key in ("went-well", "went-poorly", "lucky"):
+        out[key] = tuple(reader.value(table, key, list, "conclusions") or ())
+    return out
+
+
+def _people(reader: _Reader, table) -> dict:
+    people = {}
+    for name, entry in table.items():
+        where = f"people.{name}"
+        if not isinstance(entry, dict):
+            reader.fail("expected a table", where)
+        reader.unknown_keys(entry, {"timezone", "hours", "team", "workdays"}, where)
+        tz_name = reader.value(entry, "timezone", str, where) or "UTC"
+        try:
+            zone(tz_name)
+        except ValueError as err:
+            reader.fail(str(err), where, "timezone")
+        hours = _hours(reader, reader.value(entry, "hours", str, where) or "09:00-17:00", where)
+        people[name] = Person(name=name, timezone=tz_name, hours=hours,
+                              workdays=_workdays(reader, reader.value(entry, "workdays", list, where), where),
+                              team=reader.value(entry, "team", str, where))
+    return people
+
+
+_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAYS = {**{d: n for n, d in enumerate(_DAY_NAMES)}, **{d[:3]: n for n, d in enumerate(_DAY_NAMES)}}
+
+
+def _workdays(reader: _Reader, days, where: str) -> tuple[int, ...]:
+    """``["Mon", "Tue", …]`` (or full names) as weekday numbers; Monday to Friday by default."""
+    if days is None:
+        return (0, 1, 2, 3, 4)
+    for day in days:
+        if day.strip().lower() not in WEEKDAYS:
+            reader.fail(f"expected day names like \"Mon\" or \"Monday\", got {day!r}", where, "workdays")
+    return tuple(sorted({WEEKDAYS[d.strip().lower()] for d in days}))
+
+
+def _hours(reader: _Reader, text: str, where: str) -> tuple[dt.time, dt.time]:
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", text)
+    try:
+        begin = dt.time(int(match[1]), int(match[2]))
+        finish = dt.time(int(match[3]), int(match[4]))
+    except (TypeError, ValueError):
+        reader.fail(f"expected working hours like '09:00-17:00', got {text!r}", where, "hours")
+    return begin, finish
+
+
+def _sources(reader: _Reader, tables, path: Path) -> tuple:
+    from ..collect.sources import get_source
+    sources = []
+    for index, table in enumerate(_array(reader, tables, "source")):
+        kind = reader.value(table, "type", str, "source", index, required=True)
+        config = SourceConfig(type=kind, options=table, index=index,
+                              base_dir=str(path.parent), file=str(path))
+        try:
+            get_source(kind).check(config)
+        except PostmortemError as err:
+            reader.fail(err.message, "source", err.key or "type", index)
+        sources.append(config)
+    return tuple(sources)
+
+
+def _events(reader: _Reader, tables) -> tuple:
+    events = []
+    for index, table in enumerate(_array(reader, tables, "event")):
+        reader.unknown_keys(table, {"time", "text", "actor", "tags", "url", "paged"}, "event", index)
+        time, precision = reader.time(table, "time", "event", index, required=True)
+        text = reader.value(table, "text", str, "event", index, required=True)
+        tags = reader.value(table, "tags", list, "event", index) or []
+        for tag in tags:
+            if tag not in KNOWN_TAGS:
+                reader.fail(f"unknown tag {tag!r} (known: {', '.join(KNOWN_TAGS)})", "event", "tags", index)
+        paged = reader.value(table, "paged", list, "event", index)  # who a page reached
+        events.append(Event(time=time, source="manual", text=text, tags=tuple(tags),
+                            precision=precision, actor=reader.value(table, "actor", str, "event", index),
+                            url=reader.value(table, "url", str, "event", index),
+                            fields={"paged": ", ".join(paged)} if paged else {}))
+    return tuple(events)
+
+
+def _actionables(reader: _Reader, tables) -> tuple:
+    items = []
+    for index, table in enumerate(_array(reader, tables, "actionable")):
+        reader.unknown_keys(table, {"text", "task", "done", "owner", "no-task"}, "actionable", index)
+        text = reader.value(table, "text", str, "actionable", index, required=True)
+        task = reader.value(table, "task", str, "actionable", index)
+        if task is not None and not TASK.match(task):
+            reader.fail(f"expected a Phabricator task like T123, got {task!r}", "actionable", "task", index)
+        no_task = reader.value(table, "no-task", str, "actionable", index)
+        if task and no_task:
+            reader.fail("give a task or a reason for having none, not both", "actionable", "no-task", index)
+        items.append(Actionable(text=text, task=task, no_task=no_task,
+                                done=bool(reader.value(table, "done", bool, "actionable", index)),
+                                owner=reader.value(table, "owner", str, "actionable", index)))
+    return tuple(items)
+
+
+def _scorecard(reader: _Reader, table) -> dict:
+    answers = {}
+    for qid, raw in table.items():
+        if qid not in QUESTION_IDS:
+            reader.fail(f"unknown question id (known: {', '.join(QUESTION_IDS)})", "scorecard", qid)
+        entry = raw if isinstance(raw, dict) else {"answer": raw}
+        answer = entry.get("answer", "")
+        if not isinstance(answer, str) or answer.lower() not in ("yes", "no", ""):
+            reader.fail(f"expected \"yes\", \"no\" or \"\", got {answer!r}", "scorecard", qid)
+        notes = entry.get("notes", "")
+        if not isinstance(notes, str):
+            reader.fail("notes must be a string", "scorecard", qid)
+        answers[qid] = ScorecardAnswer(qid, answer.lower() or None, notes,
+                                       "human" if answer else None)
+    return answers
+
+
+def _array(reader: _Reader, tables, name: str) -> list:
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        reader.fail(f"expected [[{name}]] tables", name)
+    return tables

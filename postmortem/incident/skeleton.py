@@ -1,0 +1,31 @@
+"""`postmortem init`: a commented incident.toml to start from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from string import Template
+
+from ..collect.cache import write_atomically
+from ..core.errors import InputError
+
+
+def skeleton_text(now: dt.datetime | None = None) -> str:
+    """The skeleton with today's date and the current UTC minute filled in."""
+    from ..write.render import templates_dir
+    now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    raw = (templates_dir() / "incident.toml").read_text(encoding="utf-8")
+    return Template(raw).substitute(date=now.strftime("%Y-%m-%d"), now=now.strftime("%Y-%m-%d %H:%M"))
+
+
+def write_skeleton(directory: Path, *, force: bool = False) -> Path:
+    """Write DIR/incident.toml; refuses to overwrite unless ``force``."""
+    directory = Path(directory)
+    target = directory / "incident.toml"
+    if target.exists() and not force:
+        raise InputError("already exists (use --force to overwrite)", file=target)
+    if directory.exists() and not directory.is_dir():
+        raise InputError("not a directory", file=directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    write_atomically(target, skeleton_text())
+    return target

@@ -1,0 +1,186 @@
+"""Statistics over many reports: one row per report, and totals.
+
+Answers the questions Wikitech's incident review says nobody can answer
+without reading every report ("how many people were paged outside working
+hours this quarter", "total incident time this month"). A report that
+cannot be read is a row with its ``error``; it never stops the others.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from dataclasses import dataclass
+
+from ..core.errors import PostmortemError
+from .report import Report, parse_report, read_report_file
+from ..timeline.metrics import report_metrics
+from ..core.timeutil import format_utc
+
+__all__ = ["ReportStats", "report_stats", "report_row", "stats_to_json", "stats_to_csv", "FIELDS"]
+
+FIELDS = (
+    "file", "title", "status", "start", "end", "duration_minutes", "outage_minutes", "resolve_minutes",
+    "score", "stated_total",
+    "answered", "paged", "responders", "actionables", "actionables_with_task",
+    "actionables_without_task", "paged_after_hours", "timeline_entries", "problems", "error",
+)
+
+
+@dataclass(frozen=True)
+class ReportStats:
+    """Rows (dicts with :data:`FIELDS`) and totals; ``to_json``/``to_csv`` serialise them."""
+
+    rows: tuple[dict, ...]
+    totals: dict
+
+    def to_json(self) -> dict:
+        """``stats --format json``: ``{"reports": [...], "totals": {...}}`` (DESIGN.md)."""
+        return {"reports": [dict(r) for r in self.rows], "totals": dict(self.totals)}
+
+    def to_csv(self) -> str:
+        """``stats --format csv``: a header line, then one line per report."""
+        return stats_to_csv(self.rows)
+
+
+def report_stats(items) -> ReportStats:
+    """Stats over reports given as paths (files) or ``(title, text)`` pairs (e.g. wiki pages)."""
+    rows = tuple(_row_for(item) for item in items)
+    return ReportStats(rows, _totals(rows))
+
+
+def stats_to_json(stats: ReportStats) -> dict:
+    return stats.to_json()
+
+
+def stats_to_csv(rows) -> str:
+    """Rows as CSV (None is an empty cell, booleans ``true``/``false``)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _csv_value(row.get(k)) for k in FIELDS})
+    return out.getvalue()
+
+
+def _csv_value(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def _row_for(item) -> dict:
+    if isinstance(item, tuple):
+        title, text = item
+        if text is None:
+            return _error_row(None, title, "the page has no text")
+        return _safe_row(lambda: parse_report(text, title=title), file=None, title=title)
+    name = os.fspath(item)
+    return _safe_row(lambda: read_report_file(name), file=name, title=None)
+
+
+def _safe_row(read, *, file, title) -> dict:
+    try:
+        report = read()
+    except (PostmortemError, OSError, UnicodeError) as err:
+        return _error_row(file, title, str(err))
+    return report_row(report, file=file)
+
+
+def _error_row(file, title, error: str) -> dict:
+    row = {key: None for key in FIELDS}
+    row.update(file=file, title=title, error=error)
+    return row
+
+
+def report_row(report: Report, *, file: str | None = None) -> dict:
+    """The stats row of one parsed report."""
+    paged = parse_count(report.metadata.get("paged-num"))
+    with_task = sum(1 for a in report.actionables if a.tasks)
+    duration = None
+    if report.start is not None and report.end is not None and report.end >= report.start:
+        duration = int((report.end - report.start).total_seconds() // 60)
+    return {
+        "file": file if file is not None else report.file,
+        "title": report.title,
+        "status": report.status,
+        "start": format_utc(report.start) if report.start else None,
+        "end": format_utc(report.end) if report.end else None,
+        "duration_minutes": duration,
+        **report_metrics(report),  # outage_minutes, resolve_minutes: from the OUTAGE BEGINS/ENDS marks
+        "score": report.scorecard.score if report.scorecard.found else None,
+        "stated_total": report.scorecard.stated_total,
+        "answered": report.scorecard.answered,
+        "paged": paged,
+        "responders": parse_count(report.metadata.get("responders-num")),
+        "actionables": len(report.actionables),
+        "actionables_with_task": with_task,
+        "actionables_without_task": len(report.actionables) - with_task,
+        "paged_after_hours": paged_after_hours(report, paged),
+        "timeline_entries": len(report.timeline),
+        "problems": len(report.problems),
+        "error": None,
+    }
+
+
+_COUNT = re.compile(r"^\s*(\d+(?:\s*\+\s*\d+)*)")
+
+
+def parse_count(value: str | None) -> int | None:
+    """``"35 (batphone)"`` → 35, ``"6 + 3"`` → 9, ``"batphone"`` → None."""
+    if not value:
+        return None
+    match = _COUNT.match(value)
+    if not match:
+        return None
+    return sum(int(part) for part in match.group(1).split("+"))
+
+
+def paged_after_hours(report: Report, paged: int | None) -> bool | None:
+    """From the scorecard's "pages routed to online (business hours) engineers?"
+    ("Answer “no” if engineers were paged after business hours"): "no" → True,
+    "yes" → False; nobody paged → False; unanswered → None."""
+    if paged == 0:
+        return False
+    answer = next((a.answer for a in report.scorecard.answers if a.id == "pages-business-hours"), None)
+    if answer is None:
+        return None
+    return answer == "no"
+
+
+def _totals(rows) -> dict:
+    good = [r for r in rows if r["error"] is None]
+    scores = [r["score"] for r in good if r["score"] is not None]
+    return {
+        "reports": len(rows),
+        "read": len(good),
+        "errors": len(rows) - len(good),
+        "duration_minutes": _sum(good, "duration_minutes"),
+        "with_duration": sum(1 for r in good if r["duration_minutes"] is not None),
+        "outage_minutes": _sum(good, "outage_minutes"),
+        "with_outage": sum(1 for r in good if r["outage_minutes"] is not None),
+        "paged": _sum(good, "paged"),
+        "paged_unknown": sum(1 for r in good if r["paged"] is None),
+        "paged_after_hours": sum(1 for r in good if r["paged_after_hours"] is True),
+        "responders": _sum(good, "responders"),
+        "actionables": _sum(good, "actionables"),
+        "actionables_without_task": _sum(good, "actionables_without_task"),
+        "mean_score": round(sum(scores) / len(scores), 2) if scores else None,
+        "by_status": _by_status(good),
+    }
+
+
+def _sum(rows, key) -> int:
+    return sum(r[key] for r in rows if r[key] is not None)
+
+
+def _by_status(rows) -> dict:
+    counts: dict = {}
+    for row in rows:
+        key = row["status"] or "unknown"
+        counts[key] = counts.get(key, 0) + 1
+    return counts

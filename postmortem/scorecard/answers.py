@@ -1,0 +1,185 @@
+"""The Incident Engagement ScoreCard: its 15 questions as data, and answers.
+
+Question text is exactly as in Wikitech's report template (see the
+Scorecard table of shared/reference/wikitech/*.wiki); ids are the public
+contract of DESIGN.md. The total is always the count of "yes".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Mapping
+
+from ..core.model import Incident, ScorecardAnswer
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    category: str
+    text: str
+    hint: str = ""  # the italic "Answer “no” if …" part, where there is one
+
+
+QUESTIONS: tuple[Question, ...] = (
+    Question("people-different", "People",
+             "Were the people responding to this incident sufficiently different than the previous five incidents?"),
+    Question("people-prepared", "People",
+             "Were the people who responded prepared enough to respond effectively"),
+    Question("people-paged-fewer-than-five", "People", "Were fewer than five people paged?"),
+    Question("pages-right-team", "People", "Were pages routed to the correct sub-team(s)?"),
+    Question("pages-business-hours", "People",
+             "Were pages routed to online (business hours) engineers?",
+             "Answer “no” if engineers were paged after business hours."),
+    Question("status-doc-updated", "Process",
+             'Was the "Incident status" section atop the Google Doc kept up-to-date during the incident?'),
+    Question("status-page-entry", "Process", "Was a public wikimediastatus.net entry created?"),
+    Question("phabricator-task", "Process", "Is there a phabricator task for the incident?"),
+    Question("actionables-assigned", "Process", "Are the documented action items assigned?"),
+    Question("not-a-repeat", "Process",
+             "Is this incident sufficiently different from earlier incidents so as not to be a repeat occurrence?"),
+    Question("task-queue-clear", "Tooling",
+             "To the best of your knowledge was the open task queue free of any tasks that would have prevented this incident?",
+             "Answer “no” if there are open tasks that would prevent this incident or make mitigation easier if implemented."),
+    Question("communication-ok", "Tooling",
+             "Were the people responding able to communicate effectively during the incident with the existing tooling?"),
+    Question("monitoring-notified", "Tooling", "Did existing monitoring notify the initial responders?"),
+    Question("tools-available", "Tooling",
+             "Were the engineering tools that were to be used during the incident, available and in service?"),
+    Question("runbook-used", "Tooling", "Were the steps taken to mitigate guided by an existing runbook?"),
+)
+
+QUESTION_IDS = tuple(q.id for q in QUESTIONS)
+CATEGORIES = ("People", "Process", "Tooling")
+TOTAL_LABEL = "Total score (count of all “yes” answers above)"
+TITLE = "Incident Engagement  ScoreCard"  # two spaces, as on Wikitech
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """A human answer the records contradict: both answers, the computed one's reasons."""
+
+    id: str
+    human: ScorecardAnswer
+    computed: ScorecardAnswer
+
+    def line(self) -> str:
+        """``scorecard pages-business-hours: answered "yes" but the records say "no" (…)``."""
+        why = f" ({self.computed.notes})" if self.computed.notes else ""
+        return (f"scorecard {self.id}: answered \"{self.human.answer}\" but the records say "
+                f"\"{self.computed.answer}\"{why}")
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "human": self.human.answer, "computed": self.computed.answer,
+                "notes": self.computed.notes, "evidence": list(self.computed.evidence)}
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """Answers to all 15 questions, in table order; the disagreements between
+    human and computed answers; the incident's metrics where known."""
+
+    answers: tuple[ScorecardAnswer, ...]
+    disagreements: tuple[Disagreement, ...] = ()
+    metrics: tuple = ()  # postmortem.timeline.metrics.Metric, for incidents
+
+    @property
+    def score(self) -> int:
+        """The count of "yes" answers — always."""
+        return sum(1 for a in self.answers if a.answer == "yes")
+
+    def rows(self):
+        """(question, answer) pairs in table order."""
+        return zip(QUESTIONS, self.answers)
+
+    def to_text(self) -> str:
+        """One line per question (category, answer, where it came from, question,
+        notes and evidence), the score, the disagreements and the metrics."""
+        lines = []
+        for question, answer in self.rows():
+            origin = f"[{answer.source}]" if answer.source else ""
+            lines.append(f"{question.category:<8} {answer.answer or '-':<4} {origin:<10} {question.text}")
+            lines.extend(f"{'':24}{line}" for line in ((answer.notes,) if answer.notes else ()) + answer.evidence)
+        lines.append(f"score: {self.score}/{len(QUESTIONS)}")
+        lines.extend(f"disagreement: {d.line()}" for d in self.disagreements)
+        if self.metrics:
+            lines.append("metrics:")
+            lines.extend(f"  {m.label}: {m.text()}" for m in self.metrics)
+        return "\n".join(lines) + "\n"
+
+    def to_json(self) -> dict:
+        """The public JSON shape of ``scorecard --format json`` (DESIGN.md), extended
+        with ``disagreements`` and, for an incident, ``metrics``."""
+        data = {
+            "answers": [
+                {"id": q.id, "category": q.category, "question": q.text, "answer": a.answer,
+                 "source": a.source, "notes": a.notes, "evidence": list(a.evidence)}
+                for q, a in self.rows()
+            ],
+            "score": self.score,
+            "disagreements": [d.to_json() for d in self.disagreements],
+        }
+        if self.metrics:
+            data["metrics"] = [m.to_json() for m in self.metrics]
+        return data
+
+
+def build_scorecard(human: Mapping[str, ScorecardAnswer],
+                    computed: Mapping[str, ScorecardAnswer] | None = None,
+                    metrics: tuple = ()) -> Scorecard:
+    """Merge answers: a human answer wins over a computed one (and carries the
+    computed evidence); a computed answer fills a question people left empty;
+    a human answer the records contradict is kept and listed as a disagreement."""
+    computed = computed or {}
+    answers, disagreements = [], []
+    for qid in QUESTION_IDS:
+        answer, disagreement = merge_answer(human.get(qid), computed.get(qid))
+        answers.append(answer or ScorecardAnswer(qid))
+        if disagreement:
+            disagreements.append(disagreement)
+    return Scorecard(tuple(answers), tuple(disagreements), tuple(metrics))
+
+
+def merge_answer(human: ScorecardAnswer | None, computed: ScorecardAnswer | None):
+    """(the answer shown, a Disagreement or None) for one question."""
+    if computed is None:
+        return human, None
+    if human is None or human.answer is None:
+        notes = "; ".join(n for n in ((human.notes if human else ""), computed.notes) if n)
+        return replace(computed, notes=notes), None
+    if computed.answer is None or computed.answer == human.answer:
+        evidence = human.evidence + (computed.evidence if computed.answer else ())
+        return replace(human, notes=human.notes or (computed.notes if computed.answer else ""),
+                       evidence=evidence), None
+    noted = f"the records say {computed.answer}: {computed.notes}" if computed.notes else \
+        f"the records say {computed.answer}"
+    notes = f"{human.notes} [{noted}]" if human.notes else f"[{noted}]"
+    shown = replace(human, notes=notes, evidence=human.evidence + computed.evidence)
+    return shown, Disagreement(human.id, human, computed)
+
+
+def incident_scorecard(incident: Incident) -> Scorecard:
+    """The scorecard of an incident from the answers its file gives (no records)."""
+    return build_scorecard(incident.scorecard)
+
+
+def computed_scorecard(incident: Incident, events=None, *, tasks=None, previous=None) -> Scorecard:
+    """The scorecard of an incident: its file's answers over answers computed
+    from its records, with the metrics. ``events`` default to
+    :func:`postmortem.timeline.merge.collect_events` (offline: network sources from
+    the cache); ``tasks`` to the cached Phabricator tasks when a phabricator
+    source is configured; ``previous`` to the reports ``[incident] previous`` names
+    (or that `pull` read from ``previous_wiki``)."""
+    from .rules import Records, compute_answers
+    from ..timeline.metrics import incident_metrics
+    if events is None:
+        from ..timeline.merge import collect_events
+        events = collect_events(incident)
+    if tasks is None and any(s.type == "phabricator" for s in incident.sources):
+        from ..collect.cache import read_tasks
+        tasks = read_tasks(incident)
+    if previous is None and (incident.previous or incident.previous_wiki):
+        from ..collect.previous import read_previous
+        previous = read_previous(incident).reports
+    records = Records(incident, tuple(events), tasks, previous)
+    return build_scorecard(incident.scorecard, compute_answers(records), incident_metrics(incident, events))

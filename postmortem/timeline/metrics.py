@@ -1,0 +1,199 @@
+"""The incident's metrics, from its key moments: outage duration and the times
+to detect, respond, mitigate and resolve.
+
+Every metric runs from one event to another (``start`` → ``end``); where a
+moment is missing the metric has no value and its ``note`` says why
+("unknown: no event tagged mitigation"), so a report never shows a number
+the timeline does not give.
+
+* outage: OUTAGE BEGINS → OUTAGE ENDS (tags ``outage-begins``/``outage-ends``);
+* detect: outage begins → the event tagged ``detection``, else the first alert
+  or page that fired, or the first human report (chat, IRC, SAL, a manual
+  event), at or after the outage began;
+* respond: the first page → the first message after it from a responder
+  (``[incident] responders``; anyone in chat/IRC/SAL when none are listed);
+* mitigate: outage begins → the event tagged ``mitigation``;
+* resolve: outage begins → the event tagged ``resolved``, else the incident's ``end``.
+
+Where the outage begins: the event tagged ``outage-begins``, else the
+incident's ``start`` (said in the note). Wikitech's report template asks for
+the same moments (Timeline: "OUTAGE BEGINS"/"OUTAGE ENDS"; Detection: "how
+long after the start did we notice").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Iterable
+
+from ..core.model import Event, Incident
+from ..core.timeutil import format_duration, format_utc
+
+__all__ = ["Metric", "incident_metrics", "report_metrics", "HUMAN_SOURCES",
+           "is_alert_firing", "is_human_report", "first_page"]
+
+# Where people write: their messages are reports, replies and actions.
+HUMAN_SOURCES = ("slack-export", "slack", "irc", "sal", "sal-wikitext", "manual")
+LABELS = {"outage": "Outage duration", "detect": "Time to detect", "respond": "Time to respond",
+          "mitigate": "Time to mitigate", "resolve": "Time to resolve"}
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric: its id, the moments it runs between, and a note on its basis."""
+
+    id: str
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.id]
+
+    @property
+    def value(self) -> dt.timedelta | None:
+        """``end - start``, or None when a moment is unknown."""
+        if self.start is None or self.end is None:
+            return None
+        return max(self.end - self.start, dt.timedelta(0))
+
+    @property
+    def minutes(self) -> int | None:
+        return None if self.value is None else int(self.value.total_seconds() // 60)
+
+    def text(self) -> str:
+        """``3 h 25 min (2023-09-28 14:33 → 17:58 UTC; outage start → mitigation)``,
+        or the note saying why it is unknown."""
+        if self.value is None:
+            return self.note
+        return f"{format_duration(self.value)} ({_span(self.start, self.end)}; {self.note})"
+
+    def to_json(self) -> dict:
+        """``{"id", "label", "seconds", "minutes", "from", "to", "note"}``."""
+        return {"id": self.id, "label": self.label,
+                "seconds": None if self.value is None else int(self.value.total_seconds()),
+                "minutes": self.minutes,
+                "from": format_utc(self.start) if self.start else None,
+                "to": format_utc(self.end) if self.end else None, "note": self.note}
+
+
+def incident_metrics(incident: Incident, events: Iterable[Event]) -> tuple[Metric, ...]:
+    """Outage, detect, respond, mitigate, resolve — in that order."""
+    events = sorted(events, key=lambda e: e.time)
+    begins, begins_note = _outage_start(incident, events)
+    return (_outage(events, begins, begins_note), _detect(events, begins, begins_note),
+            _respond(incident, events), _tagged("mitigate", "mitigation", events, begins, begins_note),
+            _resolve(incident, events, begins, begins_note))
+
+
+def _first_tagged(events, tag: str) -> Event | None:
+    return next((e for e in events if tag in e.tags), None)
+
+
+def _describe(event: Event) -> str:
+    """``alert-email``, ``irc tchin``: where a moment comes from."""
+    return f"{event.source} {event.actor}" if event.actor else event.source
+
+
+def _span(start: dt.datetime, end: dt.datetime) -> str:
+    """``2023-09-28 14:33 → 17:58 UTC``, the end's date only when it differs."""
+    until = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
+    return f"{start:%Y-%m-%d %H:%M} → {until} UTC"
+
+
+def _outage_start(incident: Incident, events) -> tuple[dt.datetime, str]:
+    begins = _first_tagged(events, "outage-begins")
+    if begins is not None:
+        return begins.time, "outage start"
+    return incident.start, "incident start (no event tagged outage-begins)"
+
+
+def _outage(events, begins, begins_note) -> Metric:
+    ends = _first_tagged(events, "outage-ends")
+    if ends is None:
+        return Metric("outage", begins, None, "unknown: no event tagged outage-ends")
+    return Metric("outage", begins, ends.time, f"{begins_note} → outage end")
+
+
+def _detect(events, begins, begins_note) -> Metric:
+    tagged = _first_tagged(events, "detection")
+    if tagged is not None:
+        return Metric("detect", begins, tagged.time, f"{begins_note} → detection ({_describe(tagged)})")
+    first = next((e for e in events if e.time >= begins
+                  and (is_alert_firing(e) or is_human_report(e))), None)
+    if first is None:
+        return Metric("detect", begins, None, "unknown: no event tagged detection, and no alert or "
+                                              "report after the outage began")
+    kind = "alert" if is_alert_firing(first) else "report"
+    return Metric("detect", begins, first.time, f"{begins_note} → first {kind} ({_describe(first)})")
+
+
+def _respond(incident: Incident, events) -> Metric:
+    page = first_page(events)
+    if page is None:
+        if incident.paged == 0:
+            return Metric("respond", note="not applicable: nobody was paged (paged = 0)")
+        return Metric("respond", note="unknown: no event tagged page")
+    who = set(incident.responders)
+    reply = next((e for e in events if e.time >= page.time and e.source != "manual"
+                  and is_human_report(e) and (not who or e.actor in who)), None)
+    if reply is None:
+        return Metric("respond", page.time, None, "unknown: no message from a responder after the first page")
+    return Metric("respond", page.time, reply.time, f"first page ({_describe(page)}) → first reply "
+                                                    f"({_describe(reply)})")
+
+
+def _tagged(metric: str, tag: str, events, begins, begins_note) -> Metric:
+    event = _first_tagged(events, tag)
+    if event is None:
+        return Metric(metric, begins, None, f"unknown: no event tagged {tag}")
+    return Metric(metric, begins, event.time, f"{begins_note} → {tag} ({_describe(event)})")
+
+
+def _resolve(incident: Incident, events, begins, begins_note) -> Metric:
+    if _first_tagged(events, "resolved") is not None or incident.end is None:
+        metric = _tagged("resolve", "resolved", events, begins, begins_note)
+        if metric.end is None:
+            return Metric("resolve", begins, None, "unknown: no event tagged resolved and no incident end")
+        return metric
+    return Metric("resolve", begins, incident.end,
+                  f"{begins_note} → incident end (no event tagged resolved)")
+
+
+# -- what counts as what ---------------------------------------------------------
+
+def is_alert_firing(event: Event) -> bool:
+    """An alert or page that fired (not its resolution)."""
+    return bool({"alert", "page"} & set(event.tags)) and event.fields.get("state", "firing") != "resolved"
+
+
+def is_human_report(event: Event) -> bool:
+    """A person writing: chat, IRC, SAL, or a manual event that is not an alert,
+    a page or the mark of the outage's start (that one says when, not who noticed)."""
+    if event.source not in HUMAN_SOURCES:
+        return False
+    return not {"alert", "page", "outage-begins"} & set(event.tags)
+
+
+def first_page(events) -> Event | None:
+    """The first page that went out (a firing event tagged ``page``)."""
+    return next((e for e in events if "page" in e.tags and e.fields.get("state", "firing") != "resolved"), None)
+
+
+# -- reports read back --------------------------------------------------------------
+
+def report_metrics(report) -> dict[str, int | None]:
+    """Minutes from a report's OUTAGE BEGINS mark to its OUTAGE ENDS mark
+    (``outage_minutes``) and to the report's end (``resolve_minutes``); None
+    where the report does not give the moments."""
+    begins = next((e.time for e in report.timeline if "outage-begins" in e.tags and e.time), None)
+    ends = next((e.time for e in report.timeline if "outage-ends" in e.tags and e.time), None)
+    return {"outage_minutes": _minutes(begins, ends), "resolve_minutes": _minutes(begins, report.end)}
+
+
+def _minutes(start, end) -> int | None:
+    if start is None or end is None or end < start:
+        return None
+    return int((end - start).total_seconds() // 60)
