@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import mwparserfromhell  # noqa: E402
 
-from postmortem.scorecard.answers import QUESTIONS  # noqa: E402
+from postmortem.core.questions import QUESTIONS  # noqa: E402
 from postmortem.read.stats import report_stats  # noqa: E402
 
 WORDS = ("sessionstore cassandra restart deploy alert page rollback swift varnish kafka flink "

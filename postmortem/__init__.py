@@ -16,8 +16,7 @@ local files never loads the HTTP stack or the wikitext parser.
 import importlib
 
 from ._version import __version__
-from .core.errors import (IncidentFileError, InputError, PostmortemError, ReportError,
-                          SourceError, SourceFormatError, WikiError)
+from .core.errors import (IncidentFileError, InputError, PostmortemError, ReportError, SourceError, SourceFormatError, WikiError)
 from .core.model import Actionable, Event, Incident, Person, ScorecardAnswer, SourceConfig, Window
 from .incident.load import load_incident, parse_incident
 

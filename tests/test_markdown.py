@@ -12,7 +12,7 @@ from markdown_it import MarkdownIt
 from postmortem.incident.load import load_incident
 from postmortem.write.markdown import (WORD_JOINER, escape_markdown, inline_wikitext, markdown_cell, wikitext_to_markdown)
 from postmortem.write.render import render_report
-from postmortem.scorecard.answers import QUESTIONS
+from postmortem.core.questions import QUESTIONS
 from postmortem.timeline.merge import collect_events
 from tests.conftest import SAMPLE, write_incident
 from tests.test_wikitext import HOSTILE, _in_irc_log, _irc_log, _slack_export

@@ -8,7 +8,7 @@ import pytest
 from postmortem.core.errors import InputError
 from postmortem.incident.load import load_incident, parse_incident
 from postmortem.write.render import render_report
-from postmortem.scorecard.answers import QUESTIONS
+from postmortem.core.questions import QUESTIONS
 from tests.conftest import REFERENCE, SAMPLE, write_incident
 
 SECTIONS = ["Summary", "Timeline", "Detection", "Conclusions", "Links to relevant documentation",

@@ -15,7 +15,7 @@ import pytest
 
 from postmortem.core.errors import ReportError
 from postmortem.read.report import (decode_report, find_tasks, normalize_answer, parse_date_line, parse_report, read_report_file, report_scorecard, split_stamp)
-from postmortem.scorecard.answers import QUESTION_IDS
+from postmortem.core.questions import QUESTION_IDS
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 if not REFERENCE.exists():  # run from another checkout of the tree

@@ -12,7 +12,8 @@ from postmortem.incident.load import load_incident
 from postmortem.core.model import Actionable, Event, Incident, Person, ScorecardAnswer, utc
 from postmortem.collect.pull import pull
 from postmortem.write.render import render_report
-from postmortem.scorecard.answers import QUESTION_IDS, build_scorecard, computed_scorecard
+from postmortem.core.questions import QUESTION_IDS
+from postmortem.scorecard.answers import build_scorecard, computed_scorecard
 from tests.conftest import SAMPLE, write_incident
 from tests.services import FakeServer, conduit_app, task_fields
 

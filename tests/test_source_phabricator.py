@@ -7,7 +7,8 @@ import pytest
 from postmortem.core.errors import SourceError, SourceFormatError
 from postmortem.collect.http import BoundedSession
 from postmortem.core.model import Actionable, SourceConfig
-from postmortem.collect.sources.phabricator import SOURCE, TaskInfo, enrich_actionables, fetch_tasks
+from postmortem.collect.sources.phabricator import SOURCE, enrich_actionables, fetch_tasks
+from postmortem.core.model import TaskInfo
 from tests.services import FakeServer, broken_app, conduit_app, task_fields
 
 TOKEN = "api-abcdefghijklmnopqrstuvwxyz12"

@@ -10,7 +10,8 @@ from postmortem.collect.http import BoundedSession
 from postmortem.incident.load import load_incident
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.collect.pull import pull
-from postmortem.scorecard.answers import QUESTION_IDS, computed_scorecard
+from postmortem.core.questions import QUESTION_IDS
+from postmortem.scorecard.answers import computed_scorecard
 from postmortem.collect.sources import get_source, needs_pull
 from postmortem.timeline.merge import collect_events
 from tests.conftest import write_incident

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from ..core.errors import InputError
-from ..core.model import Event, Incident, SourceConfig
+from ..core.model import Event, Incident, SourceConfig, TaskInfo
 from ..core.timeutil import format_utc, parse_time
 
 FORMAT_VERSION = 1
@@ -78,7 +78,6 @@ def read_cache(incident: Incident) -> dict[str, list[Event]]:
 
 def read_tasks(incident: Incident) -> dict:
     """Cached Phabricator tasks, ``{"T123": TaskInfo}``; empty when none were pulled."""
-    from .sources.phabricator import TaskInfo
     return _read_section(incident, "tasks", lambda tasks, where: {
         task: TaskInfo.from_json(info) for task, info in tasks.items()}, {})
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
+from .tasks import is_task_id
 from .timeutil import PRECISIONS, UTC
 
 # Tags with a meaning for the report (key moments, alerts, pages).
@@ -127,7 +128,7 @@ class Actionable:
     def __post_init__(self):
         if self.task is not None and self.no_task:
             raise ValueError("an actionable has a task or a reason for having none, not both")
-        if self.task is not None and not (self.task.startswith("T") and self.task[1:].isdigit()):
+        if self.task is not None and not is_task_id(self.task):
             raise ValueError(f"task must look like T123, got {self.task!r}")
 
 
@@ -197,3 +198,24 @@ class Incident:
 def utc(year, month, day, hour=0, minute=0, second=0) -> dt.datetime:
     """Shorthand for an aware UTC datetime."""
     return dt.datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    """What Phabricator says about a task: its title, status value and owner's username."""
+
+    title: str
+    status: str
+    owner: str | None = None
+
+    def to_json(self) -> dict:
+        """The cache's shape: ``{"title", "status", "owner"}``."""
+        return {"title": self.title, "status": self.status, "owner": self.owner}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "TaskInfo":
+        """Back from :meth:`to_json`; ValueError when a field is missing or not text."""
+        if not isinstance(data, dict) or not isinstance(data.get("title"), str) \
+                or not isinstance(data.get("status"), str):
+            raise ValueError(f"not a task: {data!r}")
+        return cls(data["title"], data["status"], data.get("owner"))

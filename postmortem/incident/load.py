@@ -13,7 +13,8 @@ from pathlib import Path
 
 from ..core.errors import IncidentFileError, PostmortemError
 from ..core.model import KNOWN_TAGS, Actionable, Event, Incident, Person, ScorecardAnswer, SourceConfig
-from ..scorecard.answers import QUESTION_IDS
+from ..core.questions import QUESTION_IDS
+from ..core.tasks import is_task_id
 from ..core.timeutil import parse_time, zone
 
 INCIDENT_KEYS = {"id", "status", "task", "start", "end", "paged", "responders", "coordinators",
@@ -21,7 +22,6 @@ INCIDENT_KEYS = {"id", "status", "task", "start", "end", "paged", "responders", 
                  "previous_prefix"}
 TOP_LEVEL = {"incident", "people", "source", "event", "actionable", "scorecard", "conclusions"}
 CONCLUSION_KEYS = {"text", "went-well", "went-poorly", "lucky"}
-TASK = re.compile(r"^T\d+$")
 
 
 class _Locator:
@@ -146,7 +146,7 @@ def _incident_fields(reader: _Reader, table: dict) -> dict:
     start, _ = reader.time(table, "start", "incident", required=True)
     end, _ = reader.time(table, "end", "incident")
     task = reader.value(table, "task", str, "incident")
-    if task is not None and not TASK.match(task):
+    if task is not None and not is_task_id(task):
         reader.fail(f"expected a Phabricator task like T123, got {task!r}", "incident", "task")
     paged = reader.value(table, "paged", int, "incident")
     if paged is not None and paged < 0:
@@ -260,7 +260,7 @@ def _actionables(reader: _Reader, tables) -> tuple:
         reader.unknown_keys(table, {"text", "task", "done", "owner", "no-task"}, "actionable", index)
         text = reader.value(table, "text", str, "actionable", index, required=True)
         task = reader.value(table, "task", str, "actionable", index)
-        if task is not None and not TASK.match(task):
+        if task is not None and not is_task_id(task):
             reader.fail(f"expected a Phabricator task like T123, got {task!r}", "actionable", "task", index)
         no_task = reader.value(table, "no-task", str, "actionable", index)
         if task and no_task:

@@ -35,7 +35,9 @@ from mwparserfromhell.nodes import Comment, Heading, Tag, Template, Text
 
 from ..core.errors import ReportError
 from ..core.model import ScorecardAnswer
-from ..scorecard.answers import QUESTIONS, Scorecard, build_scorecard
+from ..core.questions import QUESTIONS
+from ..core.tasks import TASK_MARKUP, TASK_REF, find_tasks
+from ..scorecard.answers import Scorecard, build_scorecard
 from ..core.timeutil import UTC, format_utc, roll_forward
 
 __all__ = [
@@ -799,40 +801,14 @@ def _append_text(entry: TimelineEntry, more: str) -> TimelineEntry:
 
 # ---------------------------------------------------------------- actionables and tasks
 
-_TASK_PATTERNS = (
-    # {{PhabT|123}}, {{Phabricator|T123}}, {{Task|123}} (Wikitech templates)
-    re.compile(r"\{\{\s*(?:phabT|phabricator|phab|task|bug)\s*\|\s*T?(\d+)\s*(?:\|[^{}]*)?\}\}", re.I),
-    # [[phab:T123]], [[phab:T123|T123]], [[phabricator:T123]]
-    re.compile(r"\[\[\s*:?\s*(?:phab|phabricator)\s*:\s*T(\d+)", re.I),
-    # https://phabricator.wikimedia.org/T123
-    re.compile(r"phabricator\.[\w.-]+/T(\d+)\b", re.I),
-    # bare T123
-    re.compile(r"(?<![\w/#&=.-])T(\d{3,})\b"),
-)
-_TASK_MARKUP = re.compile(
-    r"[ \t\u00a0]*\{\{\s*(?:phabT|phabricator|phab|task|bug)\s*\|\s*T?\d+\s*(?:\|[^{}]*)?\}\}"
-    r"|[ \t\u00a0]*\[\[\s*:?\s*(?:phab|phabricator)\s*:\s*T\d+\s*(?:\|[^\]]*)?\]\]", re.I)
-_TASK_REF = (r"(?:\{\{\s*(?:phabT|phabricator|phab|task|bug)\s*\|\s*T?\d+\s*(?:\|[^{}]*)?\}\}"
-             r"|\[\[\s*:?\s*(?:phab|phabricator)\s*:\s*T\d+\s*(?:\|[^\]]*)?\]\]|(?<![\w/#&=.-])T\d+\b)")
 _EDGE_TASK = re.compile(
-    rf"^(?:{_TASK_REF}[\s\u00a0]*(?:[-–—:,]+[\s\u00a0]*)?)+"          # "T123 – text", "{{PhabT|1}}: text"
-    rf"|[\s\u00a0]*(?:\([\s\u00a0]*{_TASK_REF}[\s\u00a0]*\)|{_TASK_REF})[\s\u00a0]*$", re.I)  # "text ({{PhabT|1}})"
+    rf"^(?:{TASK_REF}[\s\u00a0]*(?:[-–—:,]+[\s\u00a0]*)?)+"          # "T123 – text", "{{PhabT|1}}: text"
+    rf"|[\s\u00a0]*(?:\([\s\u00a0]*{TASK_REF}[\s\u00a0]*\)|{TASK_REF})[\s\u00a0]*$", re.I)  # "text ({{PhabT|1}})"
 _DONE = re.compile(r"[ \t\u00a0]*(?:\{\{\s*(?:done|tick|resolved|fixed|checked)\s*(?:\|[^{}]*)?\}\}|[✓✔✅☑])", re.I)
 # What render writes for an actionable that has no task on purpose.
 _NO_TASK = re.compile(r"[ \t\u00a0]*''\(no task:\s*(.*?)\)''", re.I)
 _STRUCK = re.compile(r"^<(s|del|strike)>.*</\1>\s*$", re.S | re.I)
 _EDGE_SEPARATORS = re.compile(r"^[\s\u00a0\-–—:,;]+|[\s\u00a0\-–—:,;]+$")
-
-
-def find_tasks(wikitext: str) -> tuple[str, ...]:
-    """Phabricator tasks named in wikitext, in order of appearance, each once."""
-    if "T" not in wikitext and "{{" not in wikitext:
-        return ()
-    found = []
-    for pattern in _TASK_PATTERNS:
-        found.extend((m.start(), "T" + m.group(1)) for m in pattern.finditer(wikitext))
-    found.sort()
-    return tuple(dict.fromkeys(task for _, task in found))
 
 
 def _read_actionables(page: _Page) -> list[ReportActionable]:
@@ -869,7 +845,7 @@ def _actionable_text(body: str) -> str:
     as the plain ``T123`` a reader sees."""
     text = _DONE.sub("", body).strip()
     text = _EDGE_TASK.sub("", text)
-    text = _TASK_MARKUP.sub(_task_as_text, text)
+    text = TASK_MARKUP.sub(_task_as_text, text)
     return _EDGE_SEPARATORS.sub("", decode_text(text))
 
 

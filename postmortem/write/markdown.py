@@ -36,8 +36,9 @@ from __future__ import annotations
 
 import re
 
+from ..core.tasks import BARE_TASK, LINK_PREFIXES, PHABRICATOR, TEMPLATE_NAMES, task_url
+
 WORD_JOINER = "\u2060"
-PHABRICATOR = "https://phabricator.wikimedia.org/"
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _NEWLINES = re.compile(r"[ \t]*(?:\r\n|\r|\n)\s*")
@@ -88,19 +89,14 @@ def _inside_word(line: str, index: int) -> bool:
 
 # -- builders -----------------------------------------------------------------
 
-_TASK = re.compile(r"(?<![\w/#\\])T(\d{1,7})\b")
-
-
 def task_link(task: str) -> str:
     """``[T123](https://phabricator.wikimedia.org/T123)`` for a validated task id."""
-    if not re.fullmatch(r"T\d+", task):
-        raise ValueError(f"not a Phabricator task: {task!r}")
-    return f"[{task}]({PHABRICATOR}{task})"
+    return f"[{task}]({task_url(task)})"
 
 
 def link_tasks(escaped: str) -> str:
     """Turn ``T123`` in already-escaped text into a link to the task."""
-    return _TASK.sub(lambda m: task_link("T" + m.group(1)), escaped)
+    return BARE_TASK.sub(lambda m: task_link("T" + m.group(1)), escaped)
 
 
 _SAFE_URL = re.compile(r"^https?://[^\s<>()\[\]\"'`\\|]+$")
@@ -130,8 +126,8 @@ def timeline_text(event) -> str:
 
 _WIKI_TOKEN = re.compile(
     r"(?P<comment><!--.*?-->)"
-    r"|\{\{\s*(?:phabT|phabricator|phab|task)\s*\|\s*T?(?P<tpl>\d+)\s*\}\}"
-    r"|\[\[\s*:?\s*(?:phab|phabricator)\s*:\s*(?P<plink>T\d+)\s*(?:\|(?P<plabel>[^\]]*))?\]\]"
+    rf"|\{{\{{\s*{TEMPLATE_NAMES}\s*\|\s*T?(?P<tpl>\d+)\s*\}}\}}"
+    rf"|\[\[\s*:?\s*{LINK_PREFIXES}\s*:\s*(?P<plink>T\d+)\s*(?:\|(?P<plabel>[^\]]*))?\]\]"
     r"|\[\[(?P<target>[^\[\]|]+)(?:\|(?P<label>[^\[\]]*))?\]\]"
     r"|\[(?P<url>https?://[^\s\[\]]+)(?:\s+(?P<ulabel>[^\]]*))?\]"
     r"|'''(?P<bold>.+?)'''"

@@ -18,7 +18,8 @@ import jinja2
 from .._version import __version__
 from ..core.errors import InputError
 from ..core.model import Event, Incident
-from ..scorecard.answers import CATEGORIES, TITLE, TOTAL_LABEL, computed_scorecard
+from ..core.questions import CATEGORIES, TITLE, TOTAL_LABEL
+from ..scorecard.answers import computed_scorecard
 from ..timeline.merge import collect_events
 from ..core.timeutil import format_clock
 from .wikitext import escape, external_link, link_tasks, phab_link, template_arg

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import re
 
+from ..core.tasks import BARE_TASK, require_task_id
+
 _ALWAYS = {
     "&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "&#91;", "]": "&#93;",
     "{": "&#123;", "}": "&#125;", "|": "&#124;",
@@ -53,12 +55,9 @@ def escape(text: str) -> str:
     return _NEWLINES.sub("<br />", text)
 
 
-_TASK = re.compile(r"(?<![\w/#])T(\d{1,7})\b")
-
-
 def link_tasks(escaped: str) -> str:
     """Turn ``T123`` in already-escaped text into ``[[phab:T123|T123]]``."""
-    return _TASK.sub(lambda m: f"[[phab:T{m.group(1)}|T{m.group(1)}]]", escaped)
+    return BARE_TASK.sub(lambda m: f"[[phab:T{m.group(1)}|T{m.group(1)}]]", escaped)
 
 
 def external_link(url: str, label: str) -> str:
@@ -70,8 +69,7 @@ def external_link(url: str, label: str) -> str:
 
 def phab_link(task: str) -> str:
     """``[[phab:T123|T123]]`` for a validated task id."""
-    if not re.fullmatch(r"T\d+", task):
-        raise ValueError(f"not a Phabricator task: {task!r}")
+    require_task_id(task)
     return f"[[phab:{task}|{task}]]"
 
 

@@ -26,33 +26,12 @@ from dataclasses import dataclass, replace
 from typing import Iterable
 
 from ...core.errors import SourceError
-from ...core.model import Actionable, Event, SourceConfig, Window
+from ...core.model import Actionable, Event, SourceConfig, TaskInfo, Window
 from . import check_options, option
 from ._web import check_url, format_error, json_answer, public_url, redact, request, token
 
 TYPE = "phabricator"
 BATCH = 100  # Conduit's largest page
-
-
-@dataclass(frozen=True)
-class TaskInfo:
-    """What Phabricator says about a task: its title, status value and owner's username."""
-
-    title: str
-    status: str
-    owner: str | None = None
-
-    def to_json(self) -> dict:
-        """The cache's shape: ``{"title", "status", "owner"}``."""
-        return {"title": self.title, "status": self.status, "owner": self.owner}
-
-    @classmethod
-    def from_json(cls, data: dict) -> "TaskInfo":
-        """Back from :meth:`to_json`; ValueError when a field is missing or not text."""
-        if not isinstance(data, dict) or not isinstance(data.get("title"), str) \
-                or not isinstance(data.get("status"), str):
-            raise ValueError(f"not a task: {data!r}")
-        return cls(data["title"], data["status"], data.get("owner"))
 
 
 class PhabricatorSource:

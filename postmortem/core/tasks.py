@@ -1,0 +1,66 @@
+"""The one place that knows the Phabricator task syntax (``T123``).
+
+How people write a task on Wikitech (Wikitech's report pages; the templates
+are Wikitech's Template:PhabT and Template:Phabricator, and ``phab:`` is its
+interwiki prefix for https://phabricator.wikimedia.org/):
+
+* ``{{PhabT|123}}``, ``{{Phabricator|T123}}``, ``{{Task|123}}``;
+* ``[[phab:T123]]``, ``[[phab:T123|label]]``, ``[[phabricator:T123]]``;
+* ``https://phabricator.wikimedia.org/T123``;
+* a bare ``T123``.
+"""
+
+from __future__ import annotations
+
+import re
+
+PHABRICATOR = "https://phabricator.wikimedia.org/"
+TASK_ID = re.compile(r"T\d+")
+
+TEMPLATE_NAMES = r"(?:phabT|phabricator|phab|task|bug)"
+LINK_PREFIXES = r"(?:phab|phabricator)"
+# Every form, for reading: each pattern's group 1 is the task number.
+_TASK_PATTERNS = (
+    re.compile(rf"\{{\{{\s*{TEMPLATE_NAMES}\s*\|\s*T?(\d+)\s*(?:\|[^{{}}]*)?\}}\}}", re.I),
+    re.compile(rf"\[\[\s*:?\s*{LINK_PREFIXES}\s*:\s*T(\d+)", re.I),
+    re.compile(r"phabricator\.[\w.-]+/T(\d+)\b", re.I),
+    re.compile(r"(?<![\w/#&=.-])T(\d{3,})\b"),
+)
+# A task template or task link as a whole (with the blanks before it).
+TASK_MARKUP = re.compile(
+    rf"[ \t\u00a0]*\{{\{{\s*{TEMPLATE_NAMES}\s*\|\s*T?\d+\s*(?:\|[^{{}}]*)?\}}\}}"
+    rf"|[ \t\u00a0]*\[\[\s*:?\s*{LINK_PREFIXES}\s*:\s*T\d+\s*(?:\|[^\]]*)?\]\]", re.I)
+# One reference of any of the forms above but the URL, as a regex fragment.
+TASK_REF = (rf"(?:\{{\{{\s*{TEMPLATE_NAMES}\s*\|\s*T?\d+\s*(?:\|[^{{}}]*)?\}}\}}"
+            rf"|\[\[\s*:?\s*{LINK_PREFIXES}\s*:\s*T\d+\s*(?:\|[^\]]*)?\]\]|(?<![\w/#&=.-])T\d+\b)")
+# A bare T123 in text we escaped ourselves (so no markup can surround it; a
+# backslash before it is Markdown's escape of what precedes).
+BARE_TASK = re.compile(r"(?<![\w/#\\])T(\d{1,7})\b")
+
+
+def is_task_id(value: str) -> bool:
+    """``T123``: a ``T`` and digits, nothing else."""
+    return isinstance(value, str) and TASK_ID.fullmatch(value) is not None
+
+
+def require_task_id(value: str) -> str:
+    """``value`` when it is a task id; ValueError otherwise."""
+    if not is_task_id(value):
+        raise ValueError(f"not a Phabricator task: {value!r}")
+    return value
+
+
+def task_url(task: str) -> str:
+    """``https://phabricator.wikimedia.org/T123``."""
+    return PHABRICATOR + require_task_id(task)
+
+
+def find_tasks(wikitext: str) -> tuple[str, ...]:
+    """Tasks named in wikitext in any of the forms above, in order of appearance, each once."""
+    if "T" not in wikitext and "{{" not in wikitext:
+        return ()
+    found = []
+    for pattern in _TASK_PATTERNS:
+        found.extend((m.start(), "T" + m.group(1)) for m in pattern.finditer(wikitext))
+    found.sort()
+    return tuple(dict.fromkeys(task for _, task in found))

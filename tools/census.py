@@ -1,0 +1,192 @@
+"""A census of the package: modules and their lines, function lengths, and
+the import graph (module-level and function-level imports alike) with its
+cycles and the layer each module belongs to.
+
+    python tools/census.py            # the report
+    python tools/census.py --check    # exit 1 when a rule is broken
+
+The rules (issue 10): no module over 500 lines, no import cycle, a layer
+never imports a higher one, no CLI command function over 20 lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import statistics
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "postmortem"
+MAX_MODULE_LINES = 500
+MAX_COMMAND_LINES = 20
+# Low to high: a module may import its own layer and the layers before it.
+LAYERS = (
+    ("core", ("postmortem._version", "postmortem.core")),
+    ("timeline", ("postmortem.timeline",)),
+    ("read", ("postmortem.read",)),
+    ("scorecard", ("postmortem.scorecard",)),
+    ("collect", ("postmortem.collect",)),
+    ("incident", ("postmortem.incident",)),
+    ("write", ("postmortem.write",)),
+    ("wiki", ("postmortem.wiki",)),
+    ("cli", ("postmortem.cli", "postmortem.__main__", "postmortem")),
+)
+
+
+def modules() -> dict[str, Path]:
+    """Dotted module name -> file, for every module of the package."""
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        found[".".join(parts)] = path
+    return found
+
+
+def _target(node: ast.ImportFrom, name: str, is_package: bool) -> str | None:
+    if node.level == 0:
+        return node.module
+    base = name.split(".") if is_package else name.split(".")[:-1]
+    base = base[:len(base) - node.level + 1]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module -> the package modules it imports, wherever the import statement is."""
+    known = modules()
+    graph = {}
+    for name, path in known.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        edges = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                target = _target(node, name, path.name == "__init__.py")
+                if not target or not target.startswith("postmortem"):
+                    continue
+                for alias in node.names:  # `from . import cache` imports a module
+                    edges.add(f"{target}.{alias.name}" if f"{target}.{alias.name}" in known else target)
+            elif isinstance(node, ast.Import):
+                edges.update(a.name for a in node.names if a.name in known)
+        edges.discard(name)
+        graph[name] = {e for e in edges if e in known}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(node):
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in graph.get(node, ()):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                item = stack.pop()
+                on_stack.discard(item)
+                component.append(item)
+                if item == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    sys.setrecursionlimit(10000)
+    for node in graph:
+        if node not in index:
+            visit(node)
+    return found
+
+
+def layer_of(module: str) -> int:
+    """The layer number of a module (the longest matching prefix decides)."""
+    best, rank = -1, None
+    for number, (_, prefixes) in enumerate(LAYERS):
+        for prefix in prefixes:
+            if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > best:
+                best, rank = len(prefix), number
+    if rank is None:
+        raise ValueError(f"{module} is in no layer")
+    return rank
+
+
+def upward_imports(graph) -> list[tuple[str, str]]:
+    """(importer, imported) pairs where a lower layer imports a higher one."""
+    return sorted((a, b) for a, targets in graph.items() for b in targets if layer_of(b) > layer_of(a))
+
+
+def function_lengths() -> list[tuple[str, int]]:
+    """(module:function, lines) for every function and method."""
+    out = []
+    for name, path in modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                out.append((f"{name}:{node.name}", node.end_lineno - node.lineno + 1))
+    return out
+
+
+def module_lines() -> dict[str, int]:
+    return {name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in modules().items()}
+
+
+def command_lengths() -> list[tuple[str, int]]:
+    """CLI command functions (``run`` in postmortem/cli/<command>.py, ``cmd_*``)."""
+    return [(n, size) for n, size in function_lengths()
+            if n.startswith("postmortem.cli") and (n.endswith(":run") or ":cmd_" in n)]
+
+
+def problems() -> list[str]:
+    """Every broken rule, one line each."""
+    graph = import_graph()
+    found = [f"module over {MAX_MODULE_LINES} lines: {m} ({n})"
+             for m, n in module_lines().items() if n > MAX_MODULE_LINES]
+    found += [f"import cycle: {' -> '.join(c)}" for c in cycles(graph)]
+    found += [f"layer {LAYERS[layer_of(a)][0]} imports higher layer {LAYERS[layer_of(b)][0]}: {a} -> {b}"
+              for a, b in upward_imports(graph)]
+    found += [f"command over {MAX_COMMAND_LINES} lines: {n} ({size})"
+              for n, size in command_lengths() if size > MAX_COMMAND_LINES]
+    return found
+
+
+def report() -> str:
+    lines_by_module = module_lines()
+    sizes = sorted(size for _, size in function_lengths())
+    graph = import_graph()
+    out = [f"{'module':<48} lines  layer"]
+    out += [f"{m:<48} {n:>5}  {LAYERS[layer_of(m)][0]}" for m, n in sorted(lines_by_module.items())]
+    out.append(f"{len(lines_by_module)} modules, {sum(lines_by_module.values())} lines, "
+               f"largest {max(lines_by_module.values())}")
+    p90 = sizes[int(0.9 * (len(sizes) - 1))]
+    out.append(f"{len(sizes)} functions: median {statistics.median(sizes):g} lines, p90 {p90}, max {sizes[-1]}")
+    out.append("")
+    out.append("import graph (module -> package modules it imports):")
+    out += [f"  {m} -> {', '.join(sorted(t)) or '-'}" for m, t in sorted(graph.items())]
+    found = cycles(graph)
+    out.append(f"{len(found)} import cycles" + "".join(f"\n  {' -> '.join(c)}" for c in found))
+    out.append(f"{len(upward_imports(graph))} imports from a lower layer into a higher one")
+    return "\n".join(out)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 when a rule is broken")
+    args = parser.parse_args(argv)
+    if args.check:
+        found = problems()
+        print("\n".join(found) or "ok")
+        return 1 if found else 0
+    print(report())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
