@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from postmortem.incident.load import load_incident  # noqa: E402
 from postmortem.collect.pull import pull  # noqa: E402
-from postmortem.timeline.merge import incident_window  # noqa: E402
+from postmortem.core.model import incident_window  # noqa: E402
 from tests.services import FakeServer, conduit_app, sal_app, sal_entries, slack_app, task_fields  # noqa: E402
 
 TOKEN = "xoxb-bench"

@@ -4,8 +4,8 @@ Every CLI command is one call into this API::
 
     incident = postmortem.load_incident("incident.toml")
     postmortem.pull(incident)                       # network sources -> cache
-    events = postmortem.collect_events(incident)    # one UTC timeline
-    text = postmortem.render_report(incident)       # Wikitech wikitext
+    records = postmortem.gather(incident)           # one UTC timeline, tasks, previous reports
+    text = postmortem.render_report(records)        # Wikitech wikitext (pure)
     report = postmortem.parse_report(text)          # and back
     findings = postmortem.lint_report(report)
 
@@ -17,25 +17,28 @@ import importlib
 
 from ._version import __version__
 from .core.errors import (IncidentFileError, InputError, PostmortemError, ReportError, SourceError, SourceFormatError, WikiError)
-from .core.model import Actionable, Event, Incident, Person, ScorecardAnswer, SourceConfig, Window
+from .core.model import (Actionable, Event, Incident, Person, Problem, Records, ScorecardAnswer, SourceConfig, Window, incident_window)
+from .core.questions import QUESTIONS
 from .incident.load import load_incident, parse_incident
 
 # public name -> module that defines it, imported when first used
 _LAZY = {
-    "collect_events": "timeline.merge", "merge": "timeline.merge", "key_moments": "timeline.merge",
-    "incident_window": "timeline.merge", "filter_events": "timeline.merge",
-    "write_graph": "write.graph", "format_timeline": "write.textview", "escape_markdown": "write.markdown",
+    "gather": "timeline.gather", "collect_events": "timeline.gather", "merge": "timeline.merge",
+    "key_moments": "timeline.moments", "filter_events": "timeline.filters",
+    "incident_metrics": "timeline.metrics",
     "render_report": "write.render", "render_graph": "write.graph",
-    "incident_scorecard": "scorecard.answers", "QUESTIONS": "scorecard.answers",
-    "computed_scorecard": "scorecard.answers", "incident_metrics": "timeline.metrics",
-    "parse_report": "read.report", "read_report_file": "read.report", "report_scorecard": "read.report",
+    "format_timeline": "write.textview", "escape_markdown": "write.markdown",
+    "incident_scorecard": "scorecard.answers", "computed_scorecard": "scorecard.answers",
+    "report_scorecard": "scorecard.report",
+    "parse_report": "read.report", "read_report_file": "read.report",
     "lint_report": "read.lint", "report_stats": "read.stats",
     "pull": "collect.pull", "publish": "wiki.publish", "update": "wiki.publish",
 }
 
 __all__ = [
     "__version__",
-    "Actionable", "Event", "Incident", "Person", "ScorecardAnswer", "SourceConfig", "Window",
+    "Actionable", "Event", "Incident", "Person", "Problem", "Records", "ScorecardAnswer", "SourceConfig",
+    "Window", "QUESTIONS", "incident_window",
     "PostmortemError", "InputError", "IncidentFileError", "SourceFormatError", "SourceError",
     "ReportError", "WikiError",
     "load_incident", "parse_incident",

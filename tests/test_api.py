@@ -14,7 +14,7 @@ def test_every_public_name_resolves():
 
 def test_api_round_trip_on_the_sample(sample_incident_path):
     incident = postmortem.load_incident(sample_incident_path)
-    report = postmortem.parse_report(postmortem.render_report(incident))
+    report = postmortem.parse_report(postmortem.render_report(postmortem.gather(incident)))
     assert report.to_json()["metadata"]["task"] == "T347521"
     assert postmortem.lint_report(report) == []
 

@@ -7,6 +7,7 @@ import pytest
 
 from postmortem.incident.load import load_incident
 from postmortem.write.render import render_report
+from postmortem.timeline.gather import gather
 from tests.conftest import REFERENCE, SAMPLE
 from tests.mediawiki import mediawiki  # noqa: F401  (the session fixture)
 
@@ -17,7 +18,7 @@ SESSIONSTORE = REFERENCE / "wikitech" / "sessionstore.wiki"
 @pytest.fixture(scope="module")
 def rendered_sample(tmp_path_factory):
     path = tmp_path_factory.mktemp("rendered") / "report.wiki"
-    path.write_text(render_report(load_incident(SAMPLE / "incident.toml")), encoding="utf-8")
+    path.write_text(render_report(gather(load_incident(SAMPLE / "incident.toml"))), encoding="utf-8")
     return path
 
 

@@ -15,7 +15,8 @@ import pytest
 from postmortem.write.graph import (DAY, HOUR, MINUTE, firing_intervals, graph_layout, render_graph, tick_step, wiki_file_name)
 from postmortem.incident.load import load_incident, parse_incident
 from postmortem.core.model import Event, utc
-from postmortem.timeline.merge import collect_events
+from postmortem.timeline.gather import collect_events
+from postmortem.core.model import Records
 from tests.conftest import SAMPLE
 from tests.test_wikitext import HOSTILE
 
@@ -26,7 +27,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 def sample():
     incident = load_incident(SAMPLE / "incident.toml")
     events = collect_events(incident)
-    svg = render_graph(incident, events)
+    svg = render_graph(Records(incident, events))
     return incident, events, svg, ET.fromstring(svg.encode("utf-8"))
 
 
@@ -195,7 +196,7 @@ def test_bars_drawn_where_the_intervals_are():
               Event(time=t + 30 * MINUTE, source="irc", text="looking", actor="eve")]
     incident = _incident()
     layout = graph_layout(incident, events)
-    root = ET.fromstring(render_graph(incident, events))
+    root = ET.fromstring(render_graph(Records(incident, events)))
     bars = _by_class(root, "rect", "bar")
     expected = [(t + 10 * MINUTE, t + 50 * MINUTE), (t + 25 * MINUTE, t + 70 * MINUTE)]
     assert len(bars) == 2
@@ -222,7 +223,7 @@ def test_hostile_text_is_escaped_and_shown_exactly_in_titles():
     texts = list(HOSTILE.values()) + ["quotes \" and ' and & < > ]]> <![CDATA[ x", "\ud800 lone \ufffe"]
     events = [Event(time=t + i * MINUTE, source="slack-export", text=text, actor="mal<lory>")
               for i, text in enumerate(texts)]
-    svg = render_graph(_incident(), events)
+    svg = render_graph(Records(_incident(), events))
     root = ET.fromstring(svg.encode("utf-8", "surrogatepass"))
     titles = [_title(m) for m in _by_class(root, "circle", "mark")]
     assert len(titles) == len(texts)

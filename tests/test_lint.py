@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 
-from postmortem.read.lint import Finding, format_finding, format_findings, lint_report
+from postmortem.core.model import Problem
+from postmortem.read.lint import format_finding, format_findings, lint_report
 from postmortem.read.report import parse_report, read_report_file
 
 REFERENCE = Path("/work/shared/reference")
@@ -72,19 +73,20 @@ def test_problems_are_findings():
 
 
 def test_formatting():
-    finding = Finding("placeholder", 40, "template text left in: x")
+    finding = Problem("placeholder", 40, "template text left in: x")
     assert format_finding(finding, "r.wiki") == "r.wiki:40: placeholder: template text left in: x"
-    assert format_finding(Finding("missing-section", None, "no == Summary == section"), "r.wiki") == \
+    assert format_finding(Problem("missing-section", None, "no == Summary == section"), "r.wiki") == \
         "r.wiki: missing-section: no == Summary == section"
     assert format_findings([finding, finding], "r.wiki").count("\n") == 1
 
 
 def test_rendered_sample_lints_clean():
-    from postmortem.incident import load as incident_mod
-    from postmortem.write import render
+    from postmortem.incident.load import load_incident
+    from postmortem.timeline.gather import gather
+    from postmortem.write.render import render_report
     sample = Path(__file__).resolve().parents[1] / "samples" / "2023-09-28-mw-page-content-change-enrich"
-    incident = incident_mod.load_incident(sample / "incident.toml")
-    report = parse_report(render.render_report(incident), title=incident.page_title)
+    incident = load_incident(sample / "incident.toml")
+    report = parse_report(render_report(gather(incident)), title=incident.page_title)
     # The seed's two actionables without a task are one done and one waived on
     # purpose ("(no task: …)"): neither is an omission.
     assert [a.tasks for a in report.actionables] == [("T347884",), (), (), ("T345806",)]

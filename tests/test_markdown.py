@@ -13,7 +13,8 @@ from postmortem.incident.load import load_incident
 from postmortem.write.markdown import (WORD_JOINER, escape_markdown, inline_wikitext, markdown_cell, wikitext_to_markdown)
 from postmortem.write.render import render_report
 from postmortem.core.questions import QUESTIONS
-from postmortem.timeline.merge import collect_events
+from postmortem.timeline.gather import collect_events
+from postmortem.core.model import Records
 from tests.conftest import SAMPLE, write_incident
 from tests.test_wikitext import HOSTILE, _in_irc_log, _irc_log, _slack_export
 
@@ -163,7 +164,7 @@ def hostile(tmp_path_factory):
                                 '[[source]]\ntype = "irc"\npath = "irc/*.log"\n'))
     incident = load_incident(path)
     events = collect_events(incident)
-    report = render_report(incident, fmt="markdown", events=events)
+    report = render_report(Records(incident, events), fmt="markdown")
     return events, report, _parser().parse(report)
 
 
@@ -218,7 +219,7 @@ def test_hostile_report_has_no_html_links_or_images_of_the_texts_making(hostile)
 def sample():
     incident = load_incident(SAMPLE / "incident.toml")
     events = collect_events(incident)
-    report = render_report(incident, fmt="markdown", events=events)
+    report = render_report(Records(incident, events), fmt="markdown")
     return events, report, _parser().parse(report)
 
 

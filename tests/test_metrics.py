@@ -7,10 +7,12 @@ import datetime as dt
 import json
 
 from postmortem.incident.load import load_incident
-from postmortem.timeline.metrics import incident_metrics, report_metrics
+from postmortem.timeline.metrics import incident_metrics
+from postmortem.read.stats import report_metrics
 from postmortem.core.model import Event, Incident, utc
 from postmortem.write.render import render_report
 from postmortem.read.report import parse_report
+from postmortem.timeline.gather import gather
 from tests.conftest import SAMPLE
 
 START = utc(2023, 10, 2, 3, 0)
@@ -58,7 +60,7 @@ def test_missing_moments_say_so():
 
 
 def test_the_sample_summary_shows_the_metrics_block():
-    report = render_report(load_incident(SAMPLE / "incident.toml"))
+    report = render_report(gather(load_incident(SAMPLE / "incident.toml")))
     summary = report.split("==Timeline==")[0]
     assert "Outage duration:" not in summary.replace("* Outage duration:", "")
     assert ("* Time to mitigate: 3 h 25 min (2023-09-28 14:33 → 17:58 UTC; outage start → mitigation (manual))"

@@ -29,7 +29,7 @@ def test_installed_wheel_renders_from_another_directory(tmp_path):
                           cwd=elsewhere, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert out.read_text(encoding="utf-8").startswith("{{irdoc|status=review}}")
-    where = subprocess.run([python, "-c", "import postmortem.write.render as r; print(r.templates_dir())"],
+    where = subprocess.run([python, "-c", "import postmortem.core.files as f; print(f.templates_dir())"],
                            cwd=elsewhere, capture_output=True, text=True, check=True).stdout.strip()
     assert where.startswith(str(env_dir)), where
     module = subprocess.run([python, "-m", "postmortem", "--version"], cwd=elsewhere,

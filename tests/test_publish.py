@@ -21,8 +21,10 @@ from postmortem._version import __version__
 from postmortem.core.errors import WikiError
 from postmortem.incident.load import load_incident
 from postmortem.wiki.merge import MergeConflict
-from postmortem.wiki.publish import SUMMARY, find_base, generated_text, publish, update, with_marker
+from postmortem.wiki.markers import SUMMARY, find_base, generated_text, with_marker
+from postmortem.wiki.publish import publish, update
 from postmortem.collect.mediawiki import Wiki
+from postmortem.timeline.gather import gather
 from tests.mediawiki import mediawiki  # noqa: F401  (the session fixture)
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "2023-09-28-mw-page-content-change-enrich"
@@ -282,7 +284,7 @@ def test_conflicting_hand_edit_in_a_timeline_line_stops_update(cli, bot_env, sam
 def test_concurrent_edit_between_read_and_save_is_an_edit_conflict(bot_env, bot, sample):
     title = "Incidents/Concurrent"
     incident = load_incident(sample)
-    publish(incident, bot_env.api_url, title, wiki=bot)
+    publish(gather(incident), bot_env.api_url, title, wiki=bot)
     add_event(sample, "2023-10-02 15:00", NEW_EVENT)
     incident = load_incident(sample)
     edited = {}
@@ -297,7 +299,7 @@ def test_concurrent_edit_between_read_and_save_is_an_edit_conflict(bot_env, bot,
         edited["revid"] = bot_env.human_edit(title, change)
 
     with pytest.raises(WikiError) as err:
-        update(incident, bot_env.api_url, title, wiki=bot, before_save=person_edits_the_timeline_meanwhile)
+        update(gather(incident), bot_env.api_url, title, wiki=bot, before_save=person_edits_the_timeline_meanwhile)
     assert err.value.code == "editconflict"
     current = bot_env.current(title)
     assert current["revid"] == edited["revid"] and current["user"] == bot_env.human
@@ -306,15 +308,14 @@ def test_concurrent_edit_between_read_and_save_is_an_edit_conflict(bot_env, bot,
 
 def test_concurrent_edit_elsewhere_is_never_overwritten(bot_env, bot, sample):
     title = "Incidents/Concurrent elsewhere"
-    publish(load_incident(sample), bot_env.api_url, title, wiki=bot)
+    publish(gather(load_incident(sample)), bot_env.api_url, title, wiki=bot)
     add_event(sample, "2023-10-02 15:00", NEW_EVENT)
 
     def person_edits_the_summary(revision):
         bot_env.human_edit(title, hand_edit_summary_and_conclusions)
 
     try:
-        result = update(load_incident(sample), bot_env.api_url, title, wiki=bot,
-                        before_save=person_edits_the_summary)
+        result = update(gather(load_incident(sample)), bot_env.api_url, title, wiki=bot, before_save=person_edits_the_summary)
     except WikiError as err:        # MediaWiki may refuse rather than merge: also fine
         assert err.value.code == "editconflict"
         assert NEW_EVENT not in bot_env.text(title)
@@ -324,7 +325,7 @@ def test_concurrent_edit_elsewhere_is_never_overwritten(bot_env, bot, sample):
     assert "HAND: the root cause was a starved broker." in bot_env.text(title)
     # the next update still finds a base and keeps everything
     add_event(sample, "2023-10-03 13:00", "@joal sees the lag under one hour")
-    update(load_incident(sample), bot_env.api_url, title, wiki=bot)
+    update(gather(load_incident(sample)), bot_env.api_url, title, wiki=bot)
     text = bot_env.text(title)
     assert "@joal sees the lag under one hour" in text and NEW_EVENT in text
     assert "HAND: the root cause" in text and "HAND: people from three teams" in text
@@ -332,17 +333,17 @@ def test_concurrent_edit_elsewhere_is_never_overwritten(bot_env, bot, sample):
 
 def test_library_publish_and_update_results(bot_env, bot, sample):
     title = "Incidents/Library"
-    published = publish(load_incident(sample), bot_env.api_url, title, wiki=bot)
+    published = publish(gather(load_incident(sample)), bot_env.api_url, title, wiki=bot)
     assert published.title == title and published.revid > 0
     with pytest.raises(WikiError) as err:
-        publish(load_incident(sample), bot_env.api_url, title, wiki=bot)
+        publish(gather(load_incident(sample)), bot_env.api_url, title, wiki=bot)
     assert err.value.code == "articleexists"
     bot_env.human_edit(title, lambda t: t.replace(GENERATED_LINE, GENERATED_LINE + " HAND"))
     sample.write_text(sample.read_text().replace(GENERATED_LINE, "@joal deploys."))
     with pytest.raises(MergeConflict) as conflict:
-        update(load_incident(sample), bot_env.api_url, title, wiki=bot)
+        update(gather(load_incident(sample)), bot_env.api_url, title, wiki=bot)
     assert conflict.value.sections == ["Timeline"] and bot_env.api_url in str(conflict.value)
-    dry = update(load_incident(sample), bot_env.api_url, title, wiki=bot, prefer="theirs", dry_run=True)
+    dry = update(gather(load_incident(sample)), bot_env.api_url, title, wiki=bot, prefer="theirs", dry_run=True)
     assert dry.new_revid is None and dry.changed and dry.saves and dry.resolved == ["Timeline"]
     assert "-*2023-10-02 14:06:21 " + GENERATED_LINE + " HAND" in dry.diff
 

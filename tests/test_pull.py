@@ -16,7 +16,7 @@ from postmortem.core.errors import SourceFormatError
 from postmortem.collect.http import BoundedSession
 from postmortem.incident.load import load_incident
 from postmortem.collect.pull import pull
-from postmortem.timeline.merge import collect_events
+from postmortem.timeline.gather import collect_events
 from postmortem.core.timeutil import format_utc
 from tests.services import (FakeServer, broken_app, conduit_app, openmetrics_alerts, post_alerts,
                             sal_app, sal_entries, slack_app, start_alertmanager, start_prometheus,

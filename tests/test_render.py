@@ -9,6 +9,8 @@ from postmortem.core.errors import InputError
 from postmortem.incident.load import load_incident, parse_incident
 from postmortem.write.render import render_report
 from postmortem.core.questions import QUESTIONS
+from postmortem.timeline.gather import gather
+from postmortem.core.model import Records
 from tests.conftest import REFERENCE, SAMPLE, write_incident
 
 SECTIONS = ["Summary", "Timeline", "Detection", "Conclusions", "Links to relevant documentation",
@@ -17,7 +19,7 @@ SECTIONS = ["Summary", "Timeline", "Detection", "Conclusions", "Links to relevan
 
 @pytest.fixture(scope="module")
 def report():
-    return render_report(load_incident(SAMPLE / "incident.toml"))
+    return render_report(gather(load_incident(SAMPLE / "incident.toml")))
 
 
 @pytest.fixture(scope="module")
@@ -135,8 +137,8 @@ def test_no_template_placeholder_is_left(report):
 
 
 def test_minimal_incident_renders_with_gaps_left_for_people(tmp_path):
-    report = render_report(load_incident(write_incident(
-        tmp_path, '[incident]\nid = "x"\nstart = "2023-09-28 14:33"\n')))
+    report = render_report(gather(load_incident(write_incident(
+        tmp_path, '[incident]\nid = "x"\nstart = "2023-09-28 14:33"\n'))))
     code = mwparserfromhell.parse(report)
     assert [str(h.title).strip() for h in code.filter_headings() if h.level == 2] == SECTIONS
     assert "|0\n" in report  # total of an empty scorecard
@@ -145,7 +147,7 @@ def test_minimal_incident_renders_with_gaps_left_for_people(tmp_path):
 
 def test_single_day_incident_shows_clock_only(tmp_path):
     path = write_incident(tmp_path, '[[event]]\ntime = "2023-09-28 14:35"\ntext = "restart"\n')
-    assert "\n*14:35 restart\n" in render_report(load_incident(path))
+    assert "\n*14:35 restart\n" in render_report(gather(load_incident(path)))
 
 
 def test_template_by_path_and_errors(tmp_path):
@@ -153,13 +155,13 @@ def test_template_by_path_and_errors(tmp_path):
     custom = tmp_path / "short.wiki.j2"
     custom.write_text("{% from 'components/timeline.wiki.j2' import timeline %}"
                       "= {{ incident.id | wiki }} =\n{{ timeline(entries) }}")
-    assert render_report(inc, template=str(custom), events=[]).startswith("= x =")
+    assert render_report(Records(inc, []), template=str(custom)).startswith("= x =")
     with pytest.raises(InputError, match="unknown template 'nope'"):
-        render_report(inc, template="nope", events=[])
+        render_report(Records(inc, []), template="nope")
     broken = tmp_path / "broken.wiki.j2"
     broken.write_text("line one\n{% if %}\n")
     with pytest.raises(InputError) as caught:
-        render_report(inc, template=str(broken), events=[])
+        render_report(Records(inc, []), template=str(broken))
     assert caught.value.line == 2 and "broken.wiki.j2" in str(caught.value)
 
 
@@ -168,7 +170,7 @@ def test_strict_undefined_in_a_custom_template_is_a_clear_error(tmp_path):
     bad = tmp_path / "typo.wiki.j2"
     bad.write_text("{{ incident.tsk }}")
     with pytest.raises(InputError, match="tsk"):
-        render_report(inc, template=str(bad), events=[])
+        render_report(Records(inc, []), template=str(bad))
 
 
 def test_sample_matches_its_expected_report(report):

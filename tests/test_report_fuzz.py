@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from postmortem.core.errors import ReportError
 from postmortem.read.lint import lint_report
-from postmortem.read.report import parse_report, report_scorecard
+from postmortem.read.report import parse_report
+from postmortem.scorecard.report import report_scorecard
 from postmortem.read.stats import report_row
 
 TRIED = {"count": 0}

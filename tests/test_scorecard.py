@@ -7,13 +7,16 @@ import json
 
 import pytest
 
-from postmortem.scorecard.rules import Records, compute_answers, within_hours
+from postmortem.core.model import Records
+from postmortem.collect.previous import read_previous
+from postmortem.scorecard.rules import compute_answers, within_hours
 from postmortem.incident.load import load_incident
 from postmortem.core.model import Actionable, Event, Incident, Person, ScorecardAnswer, utc
 from postmortem.collect.pull import pull
 from postmortem.write.render import render_report
 from postmortem.core.questions import QUESTION_IDS
 from postmortem.scorecard.answers import build_scorecard, computed_scorecard
+from postmortem.timeline.gather import gather
 from tests.conftest import SAMPLE, write_incident
 from tests.services import FakeServer, conduit_app, task_fields
 
@@ -167,7 +170,7 @@ def test_actionables_against_the_phabricator_test_server(tmp_path, monkeypatch, 
                                                                       'text = "maybe owned"\n')
         inc = load_incident(path)
         assert pull(inc).ok
-    got = computed_scorecard(inc).answers[QUESTION_IDS.index("actionables-assigned")]
+    got = computed_scorecard(gather(inc)).answers[QUESTION_IDS.index("actionables-assigned")]
     assert got.answer == expected and got.source == "computed"
     assert "T347884 (owner: ottomata, open)" in got.evidence
     if expected == "no":
@@ -180,7 +183,7 @@ def test_a_human_answer_overrides_and_the_disagreement_is_reported():
     inc = incident(people={"alice": NY, "bob": CHICAGO},
                    scorecard={"pages-business-hours": ScorecardAnswer("pages-business-hours", "yes",
                                                                       "all fine", "human")})
-    card = computed_scorecard(inc, [page(3, 4)], tasks={}, previous=None)
+    card = computed_scorecard(Records(inc, [page(3, 4)], {}, None))
     shown = card.answers[QUESTION_IDS.index("pages-business-hours")]
     assert shown.answer == "yes" and shown.source == "human"
     assert shown.notes.startswith("all fine [the records say no: paged outside working hours")
@@ -193,13 +196,13 @@ def test_a_human_answer_overrides_and_the_disagreement_is_reported():
 def test_a_human_answer_that_agrees_keeps_its_notes_and_gains_the_evidence():
     inc = incident(paged=0, scorecard={"people-paged-fewer-than-five": ScorecardAnswer(
         "people-paged-fewer-than-five", "yes", "nobody", "human")})
-    shown = computed_scorecard(inc, []).answers[QUESTION_IDS.index("people-paged-fewer-than-five")]
+    shown = computed_scorecard(Records(inc, [])).answers[QUESTION_IDS.index("people-paged-fewer-than-five")]
     assert (shown.answer, shown.source, shown.notes) == ("yes", "human", "nobody")
     assert shown.evidence == ("incident.toml [incident] paged = 0",)
 
 
 def test_no_evidence_leaves_every_computed_question_null_and_the_total_counts_yes():
-    card = computed_scorecard(incident(), [])
+    card = computed_scorecard(Records(incident(), []))
     assert all(a.answer is None for a in card.answers) and card.score == 0
     computed = {a.id for a in card.answers if a.source == "computed"}
     assert "people-different" in computed and "monitoring-notified" in computed
@@ -229,11 +232,16 @@ def write_previous(folder, n, *, actor="dana", alert="DiskFull"):
             PREVIOUS.format(start=f"2023-09-{day:02d} 10:00", coordinator="erin", actor=actor, alert=alert))
 
 
+def with_previous(incident, events):
+    """Records of these events, with the previous reports the incident names."""
+    return Records(incident, events, None, read_previous(incident).reports)
+
+
 def test_previous_reports_people_in_common_and_repeated_alerts(tmp_path):
     write_previous(tmp_path / "previous", 7, actor="alice", alert="HighLatency")
     path = write_incident(tmp_path, '[incident]\nid = "x"\nstart = "2023-10-02 02:50"\nprevious = "previous"\n'
                                     'responders = ["alice", "bob"]\n')
-    card = computed_scorecard(load_incident(path), [alert(3, 0)])
+    card = computed_scorecard(with_previous(load_incident(path), [alert(3, 0)]))
     different = card.answers[QUESTION_IDS.index("people-different")]
     repeat = card.answers[QUESTION_IDS.index("not-a-repeat")]
     assert different.answer == "no" and different.notes.startswith("1 of 2 responders")
@@ -246,7 +254,7 @@ def test_previous_reports_with_other_people_and_alerts(tmp_path):
     write_previous(tmp_path / "previous", 3)
     path = write_incident(tmp_path, '[incident]\nid = "x"\nstart = "2023-10-02 02:50"\nprevious = "previous"\n'
                                     'responders = ["alice", "bob"]\n')
-    card = computed_scorecard(load_incident(path), [alert(3, 0)])
+    card = computed_scorecard(with_previous(load_incident(path), [alert(3, 0)]))
     assert card.answers[QUESTION_IDS.index("people-different")].answer == "yes"
     assert card.answers[QUESTION_IDS.index("not-a-repeat")].answer == "yes"
 
@@ -299,11 +307,11 @@ people-paged-fewer-than-five = "yes"
 
 def test_the_sample_report_shows_computed_answers_with_evidence(run_cli, tmp_path):
     inc = load_incident(SAMPLE / "incident.toml")
-    report = render_report(inc)
+    report = render_report(gather(inc))
     assert "|Yes\n|the first alert came before the first human report<br />first alert: 2023-09-28 14:33:12 UTC " \
            "alert-email: MediawikiPageContentChangeEnrichJobManagerNotRunning" in report
     assert "|No\n|unassigned: actionable 2 (Figure out why copying Kafka partitions caused this issue.)<br />T347884 (owner: unknown)" in report
-    card = computed_scorecard(inc)
+    card = computed_scorecard(gather(inc))
     sources = {a.id: a.source for a in card.answers}
     assert {q for q, s in sources.items() if s == "computed"} >= {
         "people-paged-fewer-than-five", "pages-business-hours", "phabricator-task", "actionables-assigned",

@@ -13,7 +13,9 @@ from postmortem.collect.pull import pull
 from postmortem.core.questions import QUESTION_IDS
 from postmortem.scorecard.answers import computed_scorecard
 from postmortem.collect.sources import get_source, needs_pull
-from postmortem.timeline.merge import collect_events
+from postmortem.timeline.gather import collect_events
+from postmortem.timeline.gather import gather
+from postmortem.core.model import Records
 from tests.conftest import write_incident
 from tests.services import Answer, FakeServer, broken_app
 
@@ -118,12 +120,12 @@ def test_pulled_then_offline_and_the_scorecard_answer(tmp_path):
     assert report.ok and report.results[0].events == 3
     events = collect_events(incident)  # the server is gone: from the cache
     assert sum(e.source == "statuspage" for e in events) == 3
-    got = computed_scorecard(incident, events).answers[QUESTION_IDS.index("status-page-entry")]
+    got = computed_scorecard(Records(incident, events)).answers[QUESTION_IDS.index("status-page-entry")]
     assert got.answer == "yes" and got.evidence == (
         "2023-09-28 14:40:12 UTC statuspage: Status page incident created: Wikis slow or unavailable "
         "(impact major) https://stspg.io/x2",)
     quiet = [e for e in events if e.source != "statuspage"]
-    assert computed_scorecard(incident, quiet).answers[QUESTION_IDS.index("status-page-entry")].answer == "no"
+    assert computed_scorecard(Records(incident, quiet)).answers[QUESTION_IDS.index("status-page-entry")].answer == "no"
 
 
 def test_status_page_events_render_labelled_and_read_back(tmp_path):
@@ -133,7 +135,7 @@ def test_status_page_events_render_labelled_and_read_back(tmp_path):
         path = write_incident(tmp_path, f'[[source]]\ntype = "statuspage"\nurl = "{server.url}"\n')
         incident = load_incident(path)
         assert pull(incident).ok
-    report = render_report(incident)
+    report = render_report(gather(incident))
     assert "([https://stspg.io/x2 status page]) Status page incident created" in report
     assert "&lt;b&gt;errors&lt;/b&gt;" in report or "<nowiki>" in report  # chat-like text stays inert
     entries = parse_report(report).timeline

@@ -13,7 +13,8 @@ from postmortem.core.errors import InputError
 from postmortem.incident.load import load_incident, parse_incident
 from postmortem.core.model import Event, utc
 from postmortem.write.textview import clean, display_width, format_timeline, use_color
-from postmortem.timeline.merge import collect_events, filter_events, resolve_time, source_matches
+from postmortem.timeline.gather import collect_events
+from postmortem.timeline.filters import filter_events, resolve_time, source_matches
 from tests.conftest import SAMPLE
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -4,7 +4,10 @@ import datetime as dt
 
 from postmortem.core.model import Event, utc
 from postmortem.incident.load import parse_incident
-from postmortem.timeline.merge import MARGIN, collect_events, dedupe, incident_window, key_moments, merge
+from postmortem.core.model import MARGIN, incident_window
+from postmortem.timeline.gather import collect_events
+from postmortem.timeline.merge import dedupe, merge
+from postmortem.timeline.moments import key_moments
 
 
 def ev(time, source="irc", text="hello there everyone", **kw):

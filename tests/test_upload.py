@@ -12,8 +12,9 @@ from postmortem.core.errors import WikiError
 from postmortem.write.graph import render_graph
 from postmortem.incident.load import load_incident
 from postmortem.write.render import render_report
-from postmortem.timeline.merge import collect_events
+from postmortem.timeline.gather import collect_events
 from postmortem.collect.mediawiki import Wiki
+from postmortem.core.model import Records
 from tests.conftest import SAMPLE
 from tests.mediawiki import mediawiki  # noqa: F401  (the fixture)
 
@@ -24,7 +25,7 @@ NAME = "Incident 2023-09-28 mw-page-content-change-enrich timeline.svg"
 def sample():
     incident = load_incident(SAMPLE / "incident.toml")
     events = collect_events(incident)
-    return incident, events, render_graph(incident, events).encode("utf-8")
+    return incident, events, render_graph(Records(incident, events)).encode("utf-8")
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def test_upload_the_graph_and_the_report_shows_it(wiki, mediawiki, sample):  # n
                            iiprop="mime|size")["query"]["pages"][0]["imageinfo"][0]
     assert stored["mime"] == "image/svg+xml"
 
-    report = render_report(incident, events=events, graph=NAME)
+    report = render_report(Records(incident, events), graph=NAME)
     wiki.edit("Incidents/Graph upload test", report, "postmortem: report with graph", create_only=True)
     html = wiki.parse("Incidents/Graph upload test").html
     file_link = "File:" + NAME.replace(" ", "_")

@@ -16,6 +16,7 @@ from mwparserfromhell.nodes import Comment, ExternalLink, Heading, HTMLEntity, T
 from postmortem.incident.load import load_incident
 from postmortem.write.render import render_report
 from postmortem.write.wikitext import escape, link_tasks, template_arg
+from postmortem.timeline.gather import gather
 from tests.conftest import write_incident
 
 HOSTILE = {
@@ -81,7 +82,7 @@ def rendered(tmp_path_factory):
     path = write_incident(tmp, (
         '[[source]]\ntype = "slack-export"\npath = "slack"\n'
         '[[source]]\ntype = "irc"\npath = "irc/*.log"\n'))
-    return render_report(load_incident(path))
+    return render_report(gather(load_incident(path)))
 
 
 def _timeline_lines(report):

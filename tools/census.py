@@ -24,11 +24,11 @@ MAX_COMMAND_LINES = 20
 # Low to high: a module may import its own layer and the layers before it.
 LAYERS = (
     ("core", ("postmortem._version", "postmortem.core")),
-    ("timeline", ("postmortem.timeline",)),
     ("read", ("postmortem.read",)),
-    ("scorecard", ("postmortem.scorecard",)),
     ("collect", ("postmortem.collect",)),
     ("incident", ("postmortem.incident",)),
+    ("timeline", ("postmortem.timeline",)),
+    ("scorecard", ("postmortem.scorecard",)),
     ("write", ("postmortem.write",)),
     ("wiki", ("postmortem.wiki",)),
     ("cli", ("postmortem.cli", "postmortem.__main__", "postmortem")),

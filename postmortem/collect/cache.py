@@ -13,12 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from ..core.errors import InputError
 from ..core.model import Event, Incident, SourceConfig, TaskInfo
+from ..core.files import write_atomically
 from ..core.timeutil import format_utc, parse_time
 
 FORMAT_VERSION = 1
@@ -105,39 +104,3 @@ def write_cache(incident: Incident, events_by_key: dict[str, list[Event]], *,
         payload["previous"] = [{"title": title, "text": text} for title, text in previous]
     write_atomically(path, json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
     return path
-
-
-def _mode_for(path: Path) -> int:
-    """mkstemp makes 0600 files; a report should get what any new file gets
-    (the umask), or keep the mode of the file it replaces."""
-    try:
-        return path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temp file in the same folder and a rename;
-    InputError naming the path when it cannot be written (nothing is left behind)."""
-    path = Path(path)
-    try:
-        _replace_with(path, text)
-    except OSError as err:
-        raise InputError(f"cannot write: {err.strerror or err}", file=path) from None
-
-
-def _replace_with(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, _mode_for(path))
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise

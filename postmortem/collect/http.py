@@ -6,14 +6,17 @@ Imported only by commands that use the network.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import ipaddress
+import math
 import os
 import re
 import stat
 import time
 import tomllib
 from pathlib import Path
+from typing import Callable, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -25,6 +28,7 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Failures worth another attempt: the service may answer next time.
 RETRY_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 CONFIG_FILE = Path("~/.config/postmortem/credentials.toml")
+T = TypeVar("T")
 
 
 def user_agent() -> str:
@@ -34,6 +38,22 @@ def user_agent() -> str:
     return f"postmortem/{__version__} ({contact}) python-requests/{requests.__version__}"
 
 
+def retry(attempt: Callable[[int], T], wait_for: Callable[[int, T], float | None], *,
+          retries: int, deadline_at: float, sleep=time.sleep, clock=time.monotonic) -> T:
+    """The one retry loop: ``attempt(n)`` for n = 0, 1, …; after each outcome
+    ``wait_for(n, outcome)`` says how long to wait before the next attempt
+    (None: the outcome is final). The last outcome is returned once ``retries``
+    retries are spent or the wait would pass ``deadline_at`` (on ``clock``)."""
+    number = 0
+    while True:
+        outcome = attempt(number)
+        wait = wait_for(number, outcome)
+        if wait is None or number >= retries or clock() + wait >= deadline_at:
+            return outcome
+        sleep(wait)
+        number += 1
+
+
 class BoundedSession(requests.Session):
     """A requests session whose every request has a timeout and whose retries
     (connection errors, timeouts, 429, 5xx) back off, honour Retry-After and
@@ -41,61 +61,77 @@ class BoundedSession(requests.Session):
 
     Every attempt counts in ``requests_made``; no attempt starts after the
     deadline, and each attempt's timeout is cut to the time left before it.
+    ``deadline=None`` sets no deadline for the session's whole life; a caller
+    bounds each of its calls with :meth:`deadline` instead (the wiki client).
     Failures that are not an HTTP answer raise :class:`SourceError` naming the
     URL (without its query string).
     """
 
-    def __init__(self, *, timeout: float = 10.0, retries: int = 3, deadline: float = 60.0,
+    def __init__(self, *, timeout: float = 10.0, retries: int = 3, deadline: float | None = 60.0,
                  backoff: float = 0.5, sleep=time.sleep, clock=time.monotonic):
         super().__init__()
         self.headers["User-Agent"] = user_agent()
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
-        self.deadline = deadline
         self._sleep, self._clock = sleep, clock
-        self.deadline_at = clock() + deadline
+        self.deadline_seconds = deadline
+        self.deadline_at = math.inf if deadline is None else clock() + deadline
         self.requests_made = 0
+
+    @contextlib.contextmanager
+    def deadline(self, seconds: float):
+        """Within the block, requests stop at ``seconds`` from now (or at the
+        session's own deadline, if that comes first)."""
+        saved, saved_seconds = self.deadline_at, self.deadline_seconds
+        self.deadline_at = min(saved, self._clock() + seconds)
+        self.deadline_seconds = seconds if self.deadline_at < saved else saved_seconds
+        try:
+            yield self
+        finally:
+            self.deadline_at, self.deadline_seconds = saved, saved_seconds
 
     def request(self, method, url, **kwargs):
         wanted = kwargs.pop("timeout", None) or self.timeout
-        attempt = 0
-        while True:
-            kwargs["timeout"] = self._attempt_timeout(wanted, url, attempt)
+        tries = []
+
+        def attempt(number):
+            kwargs["timeout"] = self._attempt_timeout(wanted, url, number)
             self.requests_made += 1
+            tries.append(number)
             try:
-                response = super().request(method, url, **kwargs)
+                return super(BoundedSession, self).request(method, url, **kwargs)
             except RETRY_ERRORS as err:
-                if not self._may_retry(attempt, self._backoff(attempt)):
-                    raise SourceError(_describe(err, kwargs["timeout"], attempt + 1),
-                                      url=_public(url)) from None
+                return err
             except requests.RequestException as err:
-                raise SourceError(_describe(err, kwargs["timeout"], attempt + 1),
-                                  url=_public(url)) from None
-            else:
-                if response.status_code not in RETRY_STATUSES:
-                    return response
-                wait = _retry_after(response)
-                if not self._may_retry(attempt, self._backoff(attempt) if wait is None else wait):
-                    return response
-            attempt += 1
+                raise SourceError(_describe(err, kwargs["timeout"], number + 1), url=_public(url)) from None
+
+        outcome = retry(attempt, self._wait_for, retries=self.retries, deadline_at=self.deadline_at,
+                        sleep=self._sleep, clock=self._clock)
+        if isinstance(outcome, Exception):
+            raise SourceError(_describe(outcome, kwargs["timeout"], len(tries)), url=_public(url)) from None
+        return outcome
+
+    def _wait_for(self, number: int, outcome) -> float | None:
+        """Back off after a connection error or timeout; after 429/5xx, the
+        answer's Retry-After or the back-off; nothing after any other answer."""
+        if isinstance(outcome, Exception):
+            return self._backoff(number)
+        if outcome.status_code not in RETRY_STATUSES:
+            return None
+        wait = _retry_after(outcome)
+        return self._backoff(number) if wait is None else wait
 
     def _attempt_timeout(self, wanted: float, url: str, attempt: int) -> float:
         """The timeout for the next attempt: ``wanted``, cut to the time left."""
         left = self.deadline_at - self._clock()
         if left <= 0:
-            raise SourceError(f"gave up after {attempt} attempts: the {self.deadline:g} s deadline passed",
+            raise SourceError(f"gave up after {attempt} attempts: the {self.deadline_seconds:g} s deadline passed",
                               url=_public(url))
         return min(wanted, left)
 
     def _backoff(self, attempt: int) -> float:
         return self.backoff * (2 ** attempt)
-
-    def _may_retry(self, attempt: int, wait: float) -> bool:
-        if attempt >= self.retries or self._clock() + wait >= self.deadline_at:
-            return False
-        self._sleep(wait)
-        return True
 
 
 def new_session(**options) -> BoundedSession:

@@ -23,17 +23,19 @@ only over https (or to this machine), and never appears in a message or a log.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from dataclasses import dataclass
 from typing import Iterator
 
 from ..core.errors import PostmortemError, WikiError
-from .http import new_session, require_secure, secret
+from .http import new_session, require_secure, retry, secret
 
 USER_ENV = "POSTMORTEM_WIKI_USER"
 PASSWORD_ENV = "POSTMORTEM_WIKI_PASSWORD"
 RETRY_CODES = frozenset({"ratelimited", "maxlag", "readonly"})
+CALL_DEADLINE = 120.0  # seconds for one API call, its retries included
 
 # One clear sentence per API error code (https://www.mediawiki.org/wiki/API:Errors_and_warnings).
 MESSAGES = {
@@ -89,10 +91,13 @@ class Wiki:
     """
 
     def __init__(self, api_url: str, *, session=None, retries: int = 3, backoff: float = 2.0,
-                 sleep=time.sleep):
+                 sleep=time.sleep, clock=time.monotonic, call_deadline: float = CALL_DEADLINE):
         self.api_url = api_url
-        self.session = session if session is not None else new_session(timeout=30.0, deadline=120.0)
-        self.retries, self.backoff, self._sleep = retries, backoff, sleep
+        # No deadline for the session's life: each call has its own (a long
+        # `stats --wiki` makes many calls, each of them bounded).
+        self.session = session if session is not None else new_session(timeout=30.0, deadline=None)
+        self.retries, self.backoff, self._sleep, self._clock = retries, backoff, sleep, clock
+        self.call_deadline = call_deadline
         self.user: str | None = None
         self._csrf: str | None = None
 
@@ -105,12 +110,10 @@ class Wiki:
         back-off (honouring Retry-After) before giving up.
         """
         params = {"format": "json", "formatversion": "2", **params}  # the token stays last
-        for attempt in range(self.retries + 1):
-            data, retry_after = self._request(params, post)
-            code = (data.get("error") or {}).get("code")
-            if code not in RETRY_CODES or attempt == self.retries:
-                break
-            self._sleep(self._wait(attempt, retry_after))
+        with self._bounded():
+            data, _ = retry(lambda number: self._request(params, post), self._wait_for,
+                            retries=self.retries, deadline_at=self._clock() + self.call_deadline,
+                            sleep=self._sleep, clock=self._clock)
         if "error" in data:
             raise self._error(data["error"])
         return data
@@ -134,7 +137,17 @@ class Wiki:
             raise WikiError("unexpected answer from the wiki", code="badjson", url=self.api_url)
         return data, response.headers.get("Retry-After")
 
-    def _wait(self, attempt: int, retry_after: str | None) -> float:
+    def _bounded(self):
+        """This call's deadline on the session (a plain requests session has none)."""
+        bound = getattr(self.session, "deadline", None)
+        return bound(self.call_deadline) if callable(bound) else contextlib.nullcontext()
+
+    def _wait_for(self, attempt: int, outcome) -> float | None:
+        """After ``ratelimited``/``maxlag``/``readonly``: Retry-After (at most 30 s)
+        or the back-off; any other answer is final."""
+        data, retry_after = outcome
+        if (data.get("error") or {}).get("code") not in RETRY_CODES:
+            return None
         if retry_after and str(retry_after).isdigit():
             return min(float(retry_after), 30.0)
         return self.backoff * (2 ** attempt)

@@ -22,31 +22,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import IncidentFileError, InputError, PostmortemError
-from ..core.model import Incident
+from ..core.model import Incident, PreviousReport
 
-__all__ = ["PreviousReport", "Previous", "read_previous", "report_people", "COUNT"]
+__all__ = ["Previous", "read_previous", "report_people", "COUNT"]
 
 COUNT = 5
 SUFFIXES = (".wiki", ".txt", ".md", ".mediawiki")
 _IRC_NICK = re.compile(r"^<([^\s<>]{1,32})>\s")
-
-
-@dataclass(frozen=True)
-class PreviousReport:
-    """One earlier incident: a name to cite, its start, its people, its text."""
-
-    name: str
-    start: dt.datetime | None
-    people: frozenset = field(default_factory=frozenset)
-    text: str = field(default="", repr=False)
-
-    def mentions(self, word: str) -> bool:
-        """``word`` appears in the report as a whole word (case-sensitive, as alert names are)."""
-        return re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", self.text) is not None
 
 
 @dataclass(frozen=True)
@@ -131,7 +117,7 @@ def fetch_previous_pages(incident: Incident, session=None, count: int = COUNT) -
 
 def _date_in_name(name: str) -> dt.datetime | None:
     """Midnight UTC of the date in a file name or title, as the report reader finds it."""
-    from ..read.report import date_in_title
+    from ..read.dates import date_in_title
     day = date_in_title(name)
     return None if day is None else dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc)
 

@@ -20,7 +20,7 @@ from . import cache
 from ..core.errors import PostmortemError, SourceError
 from ..core.model import Event, Incident, SourceConfig
 from .sources import get_source, needs_pull
-from ..timeline.merge import incident_window
+from ..core.model import incident_window
 
 
 @dataclass
@@ -124,7 +124,7 @@ def _pull_one(incident, config: SourceConfig, old_events: dict, state: _State,
               refresh: bool, session_factory) -> SourceResult:
     key = cache.source_key(config)
     source = get_source(config.type)
-    wanted = _task_ids(incident) if hasattr(source, "fetch_tasks") else set()
+    wanted = _task_ids(incident) if source.gives_tasks else set()
     if not refresh and key in old_events and wanted <= set(state.tasks):
         state.events[key] = old_events[key]
         return SourceResult(config.name, key, "cached", events=len(old_events[key]),

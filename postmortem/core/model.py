@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
@@ -195,6 +196,19 @@ class Incident:
         return f"Incidents/{self.id}"
 
 
+# Sources are read from a little before the start (the lead-up: deploys, the
+# first alert) to a little after the end (the last all-clear messages).
+MARGIN = dt.timedelta(minutes=30)
+# An incident with no end yet is read for one day after its start.
+OPEN_INCIDENT_SPAN = dt.timedelta(days=1)
+
+
+def incident_window(incident: Incident) -> Window:
+    """The span sources are read for: [start - MARGIN, end + MARGIN)."""
+    end = incident.end or incident.start + OPEN_INCIDENT_SPAN
+    return Window(incident.start - MARGIN, end + MARGIN)
+
+
 def utc(year, month, day, hour=0, minute=0, second=0) -> dt.datetime:
     """Shorthand for an aware UTC datetime."""
     return dt.datetime(year, month, day, hour, minute, second, tzinfo=UTC)
@@ -219,3 +233,50 @@ class TaskInfo:
                 or not isinstance(data.get("status"), str):
             raise ValueError(f"not a task: {data!r}")
         return cls(data["title"], data["status"], data.get("owner"))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that could not be read as intended, or a finding to fix:
+    its kind (e.g. ``placeholder``), line (or None) and text."""
+
+    kind: str
+    line: int | None
+    text: str
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "line": self.line, "text": self.text}
+
+
+@dataclass(frozen=True)
+class PreviousReport:
+    """One earlier incident: a name to cite, its start, its people, its text."""
+
+    name: str
+    start: dt.datetime | None
+    people: frozenset = field(default_factory=frozenset)
+    text: str = field(default="", repr=False)
+
+    def mentions(self, word: str) -> bool:
+        """``word`` appears in the report as a whole word (case-sensitive, as alert names are)."""
+        return re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", self.text) is not None
+
+
+@dataclass(frozen=True)
+class Records:
+    """Everything an incident's report needs, gathered once
+    (:func:`postmortem.collect.gather.gather`): the incident, its merged
+    timeline, ``tasks`` (``{"T123": TaskInfo}`` from the phabricator source;
+    None when it is not configured or not pulled) and ``previous`` (the
+    previous reports, newest first; None when not configured). Rendering, the
+    graph, the scorecard and publishing read this value and nothing else."""
+
+    incident: Incident
+    events: tuple[Event, ...] = ()
+    tasks: Mapping[str, "TaskInfo"] | None = None
+    previous: tuple[PreviousReport, ...] | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "events", tuple(self.events))
+        if self.previous is not None:
+            object.__setattr__(self, "previous", tuple(self.previous))

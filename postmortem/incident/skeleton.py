@@ -6,13 +6,13 @@ import datetime as dt
 from pathlib import Path
 from string import Template
 
-from ..collect.cache import write_atomically
+from ..core.files import write_atomically
 from ..core.errors import InputError
 
 
 def skeleton_text(now: dt.datetime | None = None) -> str:
     """The skeleton with today's date and the current UTC minute filled in."""
-    from ..write.render import templates_dir
+    from ..core.files import templates_dir
     now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
     raw = (templates_dir() / "incident.toml").read_text(encoding="utf-8")
     return Template(raw).substitute(date=now.strftime("%Y-%m-%d"), now=now.strftime("%Y-%m-%d %H:%M"))

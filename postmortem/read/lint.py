@@ -10,34 +10,21 @@ marks, missing sections. ``postmortem lint`` exits 1 when there is any.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from ..core.model import Problem
 from .report import REQUIRED_SECTIONS, Report
 
-__all__ = ["Finding", "lint_report", "format_finding", "format_findings"]
+__all__ = ["lint_report", "format_finding", "format_findings"]
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One thing to fix: its kind (e.g. ``placeholder``), line (or None) and text."""
-
-    kind: str
-    line: int | None
-    text: str
-
-    def to_json(self) -> dict:
-        return {"kind": self.kind, "line": self.line, "text": self.text}
-
-
-def lint_report(report: Report) -> list[Finding]:
+def lint_report(report: Report) -> list[Problem]:
     """Every finding on ``report``, in page order (findings without a line last)."""
-    findings: list[Finding] = []
+    findings: list[Problem] = []
     for check in _CHECKS:
         findings.extend(check(report))
     return sorted(findings, key=lambda f: (f.line is None, f.line or 0))
 
 
-def format_finding(finding: Finding, file: str | None = None) -> str:
+def format_finding(finding: Problem, file: str | None = None) -> str:
     """``file:line: kind: text`` (``file: kind: text`` without a line)."""
     where = file or "-"
     if finding.line is not None:
@@ -55,46 +42,45 @@ def format_findings(findings, file: str | None = None) -> str:
 
 def _problems(report: Report):
     """What the reader could not read (unclosed markup, bad metadata times)."""
-    for problem in report.problems:
-        yield Finding(problem.kind, problem.line, problem.text)
+    yield from report.problems
 
 
 def _placeholders(report: Report):
     for placeholder in report.placeholders:
-        yield Finding("placeholder", placeholder.line, f"template text left in: {placeholder.text}")
+        yield Problem("placeholder", placeholder.line, f"template text left in: {placeholder.text}")
 
 
 def _missing_sections(report: Report):
     for name in REQUIRED_SECTIONS:
         if report.section(name) is None:
-            yield Finding("missing-section", None, f"no == {name} == section")
+            yield Problem("missing-section", None, f"no == {name} == section")
 
 
 def _scorecard(report: Report):
     card = report.scorecard
     if not card.found:
         if report.section("Scorecard") is not None:
-            yield Finding("scorecard", report.section("Scorecard").line,
+            yield Problem("scorecard", report.section("Scorecard").line,
                           "no Incident Engagement ScoreCard table in the Scorecard section")
         return
     for answer in card.answers:
         if answer.answer is None:
             shown = f" ({answer.raw})" if answer.raw else ""
-            yield Finding("unanswered", answer.line, f"scorecard question not answered yes/no{shown}: {answer.question}")
+            yield Problem("unanswered", answer.line, f"scorecard question not answered yes/no{shown}: {answer.question}")
     if card.stated_total is not None and card.stated_total != card.score:
-        yield Finding("total-mismatch", card.total_line,
+        yield Problem("total-mismatch", card.total_line,
                       f"stated total {card.stated_total} but {card.score} answers are yes")
     elif card.stated_total is None and card.total_line is not None:
-        yield Finding("total-missing", card.total_line, f"no total stated (count of yes is {card.score})")
+        yield Problem("total-missing", card.total_line, f"no total stated (count of yes is {card.score})")
 
 
 def _actionables(report: Report):
     if report.section("Actionables") is not None and not report.actionables:
-        yield Finding("no-actionables", report.section("Actionables").line, "no actionables listed")
+        yield Problem("no-actionables", report.section("Actionables").line, "no actionables listed")
     for item in report.actionables:
         # Done work needs no tracking, and "(no task: reason)" is a decision, not an omission.
         if not item.tasks and not item.done and not item.no_task:
-            yield Finding("no-task", item.line, f"actionable without a Phabricator task: {item.text[:120]}")
+            yield Problem("no-task", item.line, f"actionable without a Phabricator task: {item.text[:120]}")
 
 
 def _timeline(report: Report):
@@ -103,14 +89,14 @@ def _timeline(report: Report):
     previous = None
     for entry in report.timeline:
         if entry.clock is None:
-            yield Finding("no-time", entry.line, f"timeline entry without a time: {entry.text[:120]}")
+            yield Problem("no-time", entry.line, f"timeline entry without a time: {entry.text[:120]}")
         elif entry.time is not None:
             if previous is not None and entry.time < previous.time:
-                yield Finding("out-of-order", entry.line,
+                yield Problem("out-of-order", entry.line,
                               f"{entry.clock} comes after {previous.clock} (line {previous.line})")
             previous = entry
     if any(e.clock and e.time is None for e in report.timeline):
-        yield Finding("no-date", report.section("Timeline").line,
+        yield Problem("no-date", report.section("Timeline").line,
                       "timeline times have no date: give a start date in {{Incident scorecard}} "
                       "or a dated line, or pass the page title")
     yield from _outage_marks(report)
@@ -120,14 +106,14 @@ def _outage_marks(report: Report):
     tags = {tag for entry in report.timeline for tag in entry.tags}
     line = report.section("Timeline").line
     if "outage-begins" not in tags:
-        yield Finding("no-outage-begins", line, "no '''OUTAGE BEGINS''' mark in the timeline")
+        yield Problem("no-outage-begins", line, "no '''OUTAGE BEGINS''' mark in the timeline")
     if "outage-ends" not in tags:
-        yield Finding("no-outage-ends", line, "no '''OUTAGE ENDS''' mark in the timeline")
+        yield Problem("no-outage-ends", line, "no '''OUTAGE ENDS''' mark in the timeline")
 
 
 def _status(report: Report):
     if report.status is None and not any(p.kind == "unknown-status" for p in report.problems):
-        yield Finding("no-status", 1, "no {{irdoc|status=…}} template")
+        yield Problem("no-status", 1, "no {{irdoc|status=…}} template")
 
 
 _CHECKS = (_problems, _status, _placeholders, _missing_sections, _timeline, _actionables, _scorecard)

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from ..core.errors import PostmortemError
 from .report import Report, parse_report, read_report_file
-from ..timeline.metrics import report_metrics
 from ..core.timeutil import format_utc
 
 __all__ = ["ReportStats", "report_stats", "report_row", "stats_to_json", "stats_to_csv", "FIELDS"]
@@ -184,3 +183,18 @@ def _by_status(rows) -> dict:
         key = row["status"] or "unknown"
         counts[key] = counts.get(key, 0) + 1
     return counts
+
+
+def report_metrics(report) -> dict[str, int | None]:
+    """Minutes from a report's OUTAGE BEGINS mark to its OUTAGE ENDS mark
+    (``outage_minutes``) and to the report's end (``resolve_minutes``); None
+    where the report does not give the moments."""
+    begins = next((e.time for e in report.timeline if "outage-begins" in e.tags and e.time), None)
+    ends = next((e.time for e in report.timeline if "outage-ends" in e.tags and e.time), None)
+    return {"outage_minutes": _minutes(begins, ends), "resolve_minutes": _minutes(begins, report.end)}
+
+
+def _minutes(start, end) -> int | None:
+    if start is None or end is None or end < start:
+        return None
+    return int((end - start).total_seconds() // 60)

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Mapping
 
-from ..core.model import Incident, ScorecardAnswer
+from ..core.model import Incident, Records, ScorecardAnswer
 from ..core.questions import QUESTION_IDS, QUESTIONS
+from ..timeline.metrics import incident_metrics
+from .rules import compute_answers
 
 
 
@@ -123,23 +125,10 @@ def incident_scorecard(incident: Incident) -> Scorecard:
     return build_scorecard(incident.scorecard)
 
 
-def computed_scorecard(incident: Incident, events=None, *, tasks=None, previous=None) -> Scorecard:
-    """The scorecard of an incident: its file's answers over answers computed
-    from its records, with the metrics. ``events`` default to
-    :func:`postmortem.timeline.merge.collect_events` (offline: network sources from
-    the cache); ``tasks`` to the cached Phabricator tasks when a phabricator
-    source is configured; ``previous`` to the reports ``[incident] previous`` names
-    (or that `pull` read from ``previous_wiki``)."""
-    from .rules import Records, compute_answers
-    from ..timeline.metrics import incident_metrics
-    if events is None:
-        from ..timeline.merge import collect_events
-        events = collect_events(incident)
-    if tasks is None and any(s.type == "phabricator" for s in incident.sources):
-        from ..collect.cache import read_tasks
-        tasks = read_tasks(incident)
-    if previous is None and (incident.previous or incident.previous_wiki):
-        from ..collect.previous import read_previous
-        previous = read_previous(incident).reports
-    records = Records(incident, tuple(events), tasks, previous)
-    return build_scorecard(incident.scorecard, compute_answers(records), incident_metrics(incident, events))
+def computed_scorecard(records: Records) -> Scorecard:
+    """The scorecard of an incident: its file's answers over the answers
+    computed from its records (:func:`postmortem.collect.gather.gather`), with
+    the metrics."""
+    incident = records.incident
+    return build_scorecard(incident.scorecard, compute_answers(records),
+                           incident_metrics(incident, records.events))

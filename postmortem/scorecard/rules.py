@@ -34,26 +34,14 @@ The questions are those of Wikitech's Incident Engagement ScoreCard
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from ..timeline.metrics import is_alert_firing, is_human_report
-from ..core.model import Event, Incident, Person, ScorecardAnswer
+from ..collect.sources import describe, get_source
+from ..core.model import Event, Incident, Person, Records, ScorecardAnswer
 
-__all__ = ["Records", "compute_answers", "RULES", "cite_event", "within_hours"]
-
-
-@dataclass(frozen=True)
-class Records:
-    """What the rules look at. ``tasks``: ``{"T123": TaskInfo}`` from the
-    phabricator source (None when it is not configured or not pulled);
-    ``previous``: the previous reports, newest first (None when not configured)."""
-
-    incident: Incident
-    events: Sequence[Event] = ()
-    tasks: dict | None = None
-    previous: Sequence | None = None
+__all__ = ["compute_answers", "RULES", "cite_event", "within_hours"]
 
 
 def compute_answers(records: Records) -> dict[str, ScorecardAnswer]:
@@ -267,9 +255,10 @@ def actionables_assigned(r: Records) -> ScorecardAnswer:
 
 def status_page_entry(r: Records) -> ScorecardAnswer:
     qid = "status-page-entry"
-    if not any(s.type == "statuspage" for s in r.incident.sources):
+    if not any(get_source(s.type).family == "status-page" for s in r.incident.sources):
         return _answer(qid, None, "unknown: no statuspage source")
-    entries = [e for e in r.events if e.source == "statuspage" and e.fields.get("kind") == "incident"]
+    entries = [e for e in r.events if describe(e.source).family == "status-page"
+               and e.fields.get("kind") == "incident"]
     if entries:
         return _answer(qid, "yes", f"{len(entries)} status page incident(s) created during the incident",
                        [cite_event(e) + (f" {e.url}" if e.url else "") for e in entries])

@@ -27,14 +27,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable
 
+from ..collect.sources import describe
 from ..core.model import Event, Incident
 from ..core.timeutil import format_duration, format_utc
 
-__all__ = ["Metric", "incident_metrics", "report_metrics", "HUMAN_SOURCES",
-           "is_alert_firing", "is_human_report", "first_page"]
+__all__ = ["Metric", "incident_metrics", "is_alert_firing", "is_human_report", "first_page"]
 
-# Where people write: their messages are reports, replies and actions.
-HUMAN_SOURCES = ("slack-export", "slack", "irc", "sal", "sal-wikitext", "manual")
 LABELS = {"outage": "Outage duration", "detect": "Time to detect", "respond": "Time to respond",
           "mitigate": "Time to mitigate", "resolve": "Time to resolve"}
 
@@ -172,7 +170,7 @@ def is_alert_firing(event: Event) -> bool:
 def is_human_report(event: Event) -> bool:
     """A person writing: chat, IRC, SAL, or a manual event that is not an alert,
     a page or the mark of the outage's start (that one says when, not who noticed)."""
-    if event.source not in HUMAN_SOURCES:
+    if not describe(event.source).talking:  # chat, IRC, SAL, manual entries
         return False
     return not {"alert", "page", "outage-begins"} & set(event.tags)
 
@@ -180,20 +178,3 @@ def is_human_report(event: Event) -> bool:
 def first_page(events) -> Event | None:
     """The first page that went out (a firing event tagged ``page``)."""
     return next((e for e in events if "page" in e.tags and e.fields.get("state", "firing") != "resolved"), None)
-
-
-# -- reports read back --------------------------------------------------------------
-
-def report_metrics(report) -> dict[str, int | None]:
-    """Minutes from a report's OUTAGE BEGINS mark to its OUTAGE ENDS mark
-    (``outage_minutes``) and to the report's end (``resolve_minutes``); None
-    where the report does not give the moments."""
-    begins = next((e.time for e in report.timeline if "outage-begins" in e.tags and e.time), None)
-    ends = next((e.time for e in report.timeline if "outage-ends" in e.tags and e.time), None)
-    return {"outage_minutes": _minutes(begins, ends), "resolve_minutes": _minutes(begins, report.end)}
-
-
-def _minutes(start, end) -> int | None:
-    if start is None or end is None or end < start:
-        return None
-    return int((end - start).total_seconds() // 60)

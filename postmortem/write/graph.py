@@ -34,8 +34,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core.model import Event, Incident
-from ..timeline.merge import key_moments
+from ..core.files import templates_dir
+from ..core.model import Event, Incident, Records
+from ..timeline.moments import key_moments
 from ..core.timeutil import format_clock, format_duration
 
 # Geometry, in SVG user units (= CSS px at 100 %).
@@ -382,7 +383,6 @@ def _number(value: float) -> str:
 
 def _environment():
     import jinja2
-    from .render import templates_dir
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())), autoescape=True,
         undefined=jinja2.StrictUndefined, finalize=xml_text,
@@ -391,25 +391,10 @@ def _environment():
     return env
 
 
-def render_graph(incident: Incident, events: list[Event] | None = None) -> str:
+def render_graph(records: Records) -> str:
     """The incident's timeline as an SVG 1.1 document (a string)."""
-    if events is None:
-        from ..timeline.merge import collect_events
-        events = collect_events(incident)
-    layout = graph_layout(incident, events)
+    layout = graph_layout(records.incident, list(records.events))
     return _environment().get_template("graph.svg.j2").render(g=layout)
-
-
-def write_graph(incident: Incident, path: Path, events: list[Event] | None = None) -> Path:
-    """Render the graph and write it to ``path`` atomically."""
-    from ..collect.cache import write_atomically
-    from ..core.errors import InputError
-    text = render_graph(incident, events)
-    try:
-        write_atomically(Path(path), text)
-    except OSError as err:
-        raise InputError(f"cannot write the graph: {err.strerror}", file=path) from None
-    return Path(path)
 
 
 # Letters, digits, space and . , ( ) + - _ only: nothing that is wikitext or

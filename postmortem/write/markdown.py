@@ -110,18 +110,6 @@ def link(url: str | None, label: str) -> str:
     return markdown_cell(label)
 
 
-def source_label(event) -> str:
-    """``([Slack #chan](permalink))``, ``(IRC #chan)``, or "" for manual events."""
-    from .render import source_name
-    name = source_name(event)
-    return "" if name is None else f"({link(event.url, name)})"
-
-
-def timeline_text(event) -> str:
-    """An event's text for a timeline list item: escaped, tasks linked."""
-    return link_tasks(escape_markdown(event.text))
-
-
 # -- author-written wikitext ----------------------------------------------------
 
 _WIKI_TOKEN = re.compile(
@@ -197,8 +185,3 @@ def _convert(match: re.Match, newline: str) -> str:
     if groups["italic"]:
         return f"*{inline_wikitext(groups['italic'])}*"
     return f"`{groups['code']}`" if groups["code"] else ""
-
-
-FILTERS = {"md": escape_markdown, "md_cell": markdown_cell, "md_tasks": link_tasks,
-           "md_task": task_link, "md_source": source_label, "md_text": timeline_text,
-           "md_prose": wikitext_to_markdown, "md_inline": inline_wikitext}

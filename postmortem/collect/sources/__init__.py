@@ -1,8 +1,13 @@
 """Sources: where events come from. One module per source type.
 
-Each module exposes ``SOURCE``, an object following :class:`Source`. The
-registry below maps a ``[[source]] type`` to its module; modules are imported
-only when used, so reading local files never imports the HTTP stack.
+Each module exposes ``SOURCE``, an object following :class:`Source` (most
+derive from :class:`BaseSource`): what it is (label, family, whether its
+events are people talking, whether it is fetched over the network, whether it
+gives tasks) and how it checks its options and reads its events. The registry
+below maps a ``[[source]] type`` to its module: adding a source is one module
+and one line here. Modules are imported only when used, so reading local
+files never imports the HTTP stack (after pre-commit's ``lang_base.py`` /
+``all_languages.py``).
 """
 
 from __future__ import annotations
@@ -30,16 +35,60 @@ REGISTRY: dict[str, str] = {
 
 
 class Source(Protocol):
-    """What every source module's ``SOURCE`` provides."""
+    """What every source module's ``SOURCE`` says about itself and does."""
 
-    type: str
-    network: bool  # True: read by `pull` into the cache; False: read from disk every time
+    type: str            # the ``[[source]] type``
+    label: str | None    # how the report names it ("IRC", "SAL", "alert"); None: no events
+    family: str          # what kind of record: "sal", "irc", "slack", "alert", "status-page", "tasks"
+    talking: bool        # its events are people writing (reports, replies, actions)
+    network: bool        # fetched by `pull` into the cache, else read from disk every time
+    gives_tasks: bool    # fetch_tasks() tells the actionables' tasks (title, status, owner)
 
     def check(self, config: SourceConfig) -> None:
         """Validate the options when incident.toml is loaded; raise IncidentFileError."""
 
     def read(self, config: SourceConfig, window: Window, session=None) -> Iterable[Event]:
         """Events in ``window``; raise SourceError/SourceFormatError, never return partial data."""
+
+    def needs_pull(self, config: SourceConfig) -> bool:
+        """Whether `pull` fetches this configuration (a source may have both kinds)."""
+
+    def fetch_tasks(self, config: SourceConfig, task_ids, session) -> dict:
+        """``{"T123": TaskInfo}`` for the tasks it knows (only when ``gives_tasks``)."""
+
+
+class BaseSource:
+    """Defaults for :class:`Source`: a file source with no tasks; subclasses
+    set their class attributes and define ``check`` and ``read``."""
+
+    type = ""
+    label: str | None = None
+    family = ""
+    talking = False
+    network = False
+    gives_tasks = False
+
+    def check(self, config: SourceConfig) -> None:
+        raise NotImplementedError
+
+    def read(self, config: SourceConfig, window: Window, session=None) -> Iterable[Event]:
+        raise NotImplementedError
+
+    def needs_pull(self, config: SourceConfig) -> bool:
+        return self.network
+
+    def fetch_tasks(self, config: SourceConfig, task_ids, session) -> dict:
+        raise NotImplementedError(f"the {self.type} source gives no tasks")
+
+
+class ManualEntries(BaseSource):
+    """The ``[[event]]`` entries of incident.toml: people writing, shown unlabelled."""
+
+    type = family = "manual"
+    talking = True
+
+
+MANUAL = ManualEntries()
 
 
 def get_source(type_name: str) -> Source:
@@ -51,13 +100,22 @@ def get_source(type_name: str) -> Source:
     return importlib.import_module(f"{__name__}.{module_name}").SOURCE
 
 
+def describe(source_type: str) -> Source:
+    """What an event's ``source`` is: a registered source, the manual entries,
+    or (for a type no source has, e.g. in a hand-made event) an unlabelled one."""
+    if source_type == MANUAL.type:
+        return MANUAL
+    if source_type not in REGISTRY:
+        unknown = BaseSource()
+        unknown.type = unknown.family = source_type
+        return unknown
+    return get_source(source_type)
+
+
 def needs_pull(config: SourceConfig) -> bool:
     """True when `pull` fetches this source into the cache (a service), False when
-    it is read from disk each time; a source may decide per configuration
-    (``is_network(config)``, e.g. sal-wikitext's file and wiki variants)."""
-    source = get_source(config.type)
-    decide = getattr(source, "is_network", None)
-    return bool(decide(config)) if decide is not None else bool(source.network)
+    it is read from disk each time."""
+    return get_source(config.type).needs_pull(config)
 
 
 # Helpers shared by the file sources.

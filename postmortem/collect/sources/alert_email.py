@@ -46,7 +46,7 @@ from pathlib import Path
 from ...core.errors import IncidentFileError, SourceError, SourceFormatError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import UTC, parse_time
-from . import check_options, option, resolve_paths
+from . import BaseSource, check_options, option, resolve_paths
 
 TYPE = "alert-email"
 OPTIONS = ("path", "time")
@@ -329,11 +329,12 @@ def _time_option(config: SourceConfig) -> dt.datetime | None:
         raise IncidentFileError(f"{config.name}: 'time': {err}", file=config.file, key="time") from None
 
 
-class AlertEmailSource:
+class AlertEmailSource(BaseSource):
     """Alertmanager e-mails: ``path`` is a glob of .eml or pasted text files."""
 
     type = TYPE
-    network = False
+    label = "alert"
+    family = "alert"
 
     def check(self, config: SourceConfig) -> None:
         """Options: ``path`` (required glob), ``time`` (fallback time for headerless text)."""

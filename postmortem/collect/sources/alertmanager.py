@@ -28,7 +28,7 @@ import re
 from ...core.errors import IncidentFileError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import UTC
-from . import check_options, option
+from . import BaseSource, check_options, option
 from ._web import check_url, format_error, json_answer, parse_rfc3339, request, token
 
 TYPE = "alertmanager"
@@ -57,10 +57,12 @@ def alert_text(fields: dict, state: str) -> str:
     return f"{name} {verb}: {summary}" if summary and state == "firing" else f"{name} {verb}"
 
 
-class AlertmanagerSource:
+class AlertmanagerSource(BaseSource):
     """``url`` of an Alertmanager, ``filter`` matchers, optional ``token_env`` (bearer)."""
 
     type = TYPE
+    label = "alert"
+    family = "alert"
     network = True
 
     def check(self, config: SourceConfig) -> None:

@@ -50,7 +50,7 @@ from typing import Callable, NamedTuple
 from ...core.errors import IncidentFileError, SourceFormatError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import roll_forward, to_utc, zone
-from . import check_options, option, resolve_paths
+from . import BaseSource, check_options, option, resolve_paths
 
 TYPE = "irc"
 OPTIONS = ("path", "timezone", "format", "channel", "ignore_nicks")
@@ -189,11 +189,13 @@ FORMATS: dict[str, Callable[[str], Line | None]] = {
 }
 
 
-class IrcSource:
+class IrcSource(BaseSource):
     """The ``irc`` source (see the module docstring)."""
 
     type = TYPE
-    network = False
+    label = "IRC"
+    family = "irc"
+    talking = True
 
     def check(self, config: SourceConfig) -> None:
         """Validate options: ``path`` matches files, ``timezone`` is known, ``format``, ``channel``."""

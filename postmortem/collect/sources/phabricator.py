@@ -22,23 +22,26 @@ actionables. Tasks Phabricator does not know are left out of the result.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Iterable
 
 from ...core.errors import SourceError
 from ...core.model import Actionable, Event, SourceConfig, TaskInfo, Window
-from . import check_options, option
+from . import BaseSource, check_options, option
 from ._web import check_url, format_error, json_answer, public_url, redact, request, token
 
 TYPE = "phabricator"
 BATCH = 100  # Conduit's largest page
 
 
-class PhabricatorSource:
+class PhabricatorSource(BaseSource):
     """``url`` of a Phabricator and ``token_env`` naming its Conduit API token."""
 
     type = TYPE
+    label = None
+    family = "tasks"
     network = True
+    gives_tasks = True
 
     def check(self, config: SourceConfig) -> None:
         """Options: ``url`` and ``token_env`` (both required)."""

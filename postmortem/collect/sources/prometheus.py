@@ -38,7 +38,7 @@ import statistics
 from ...core.errors import IncidentFileError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import UTC
-from . import check_options, option
+from . import BaseSource, check_options, option
 from ._web import check_url, format_error, json_answer, request, token
 from .alertmanager import alert_fields, alert_tags, alert_text
 
@@ -73,10 +73,12 @@ def firing_intervals(points: list, step: float) -> tuple[list[tuple[float, float
     return [(first, last) for first, last in runs], limit
 
 
-class PrometheusSource:
+class PrometheusSource(BaseSource):
     """``url`` of Prometheus or Thanos, ``query``, optional ``step`` and ``token_env``."""
 
     type = TYPE
+    label = "alert"
+    family = "alert"
     network = True
 
     def check(self, config: SourceConfig) -> None:

@@ -39,7 +39,7 @@ from urllib.parse import quote
 
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import UTC
-from . import check_options, option
+from . import BaseSource, check_options, option
 from ._web import check_url, format_error, html_answer, request
 
 TYPE = "sal"
@@ -172,10 +172,13 @@ def last_day(window: Window) -> dt.date:
     return max(window.start, window.end - dt.timedelta(microseconds=1)).date()
 
 
-class SalSource:
+class SalSource(BaseSource):
     """sal.toolforge.org (or a copy of the tool): ``url``, ``project``, ``query``."""
 
     type = TYPE
+    label = "SAL"
+    family = "sal"
+    talking = True
     network = True
 
     def check(self, config: SourceConfig) -> None:

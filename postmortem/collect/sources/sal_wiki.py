@@ -1,20 +1,13 @@
-"""The ``sal-wikitext`` source's wiki variant (``wiki`` + ``page``), read by `pull`.
+"""The ``sal-wikitext`` source's wiki variant (``wiki`` + ``page``), read by `pull`
+through the one MediaWiki client (:class:`postmortem.collect.mediawiki.Wiki`:
+``prop=revisions&rvslots=main`` for the text, ``list=allpages`` for the
+archives, continuation followed; https://www.mediawiki.org/wiki/API:Revisions,
+https://www.mediawiki.org/wiki/API:Allpages).
 
-MediaWiki Action API (https://www.mediawiki.org/wiki/API:Revisions,
-https://www.mediawiki.org/wiki/API:Allpages)::
-
-    GET <api.php>?action=query&prop=revisions&rvprop=content&rvslots=main
-        &titles=Server Admin Log&format=json&formatversion=2
-    {"query": {"pages": [{"title": "…", "revisions": [{"slots": {"main": {"content": "…"}}}]}]}}
-    {"query": {"pages": [{"title": "…", "missing": true}]}}
-    {"error": {"code": "…", "info": "…"}}
-
-    GET <api.php>?action=query&list=allpages&apprefix=Server admin log/Archive &aplimit=max
-
-The page is scanned with the file variant's line scanner
-(:func:`~postmortem.collect.sources.sal_wikitext.scan_sal_lines`), which stops at the
-first day heading before the window. Only when the page ends before reaching
-that far are the archive pages (``<page>/Archive N``, Wikitech's
+The page is scanned with the shared line scanner
+(:func:`~postmortem.collect.sources._sal_scan.scan_sal_lines`), which stops at
+the first day heading before the window. Only when the page ends before
+reaching that far are the archive pages (``<page>/Archive N``, Wikitech's
 ``Server admin log/Archive N``; the highest number is the newest) fetched,
 newest first, until one reaches back before the window: a window on the
 current page costs one request.
@@ -25,12 +18,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from ...core.errors import SourceError, SourceFormatError
+from ...core.errors import SourceError, SourceFormatError, WikiError
 from ...core.model import Event, SourceConfig, Window
+from ..mediawiki import Wiki
 from . import option
-from ._web import format_error, json_answer, public_url, request
-from .sal_wikitext import scan_sal_lines
-
+from ._sal_scan import scan_sal_lines
+from ._web import format_error, public_url
 
 _ISO_HEADING = re.compile(r"^(=+)\s*(\d{4}-\d{2}-\d{2})\s*\1\s*$")
 _ANY_HEADING = re.compile(r"^(=+)\s*[A-Za-z]+\s+\d{1,2}\s*\1\s*$")
@@ -58,27 +51,31 @@ def read_wiki(config: SourceConfig, window: Window, session) -> list[Event]:
     """Events in ``window`` from the SAL page on the wiki and, when needed, its archives."""
     api, page = option(config, "wiki"), option(config, "page")
     year = option(config, "year", int)
-    events, reached = _scan_page(session, api, page, window, year, config.name)
-    if not reached:
-        for title in archive_titles(session, api, page, config.name):
-            found, reached = _scan_page(session, api, title, window, year, config.name)
-            events.extend(found)
-            if reached:
-                break
+    wiki = Wiki(api, session=session)
+    try:
+        events, reached = _scan_page(wiki, page, window, year, config.name)
+        if not reached:
+            for title in archive_titles(wiki, page):
+                found, reached = _scan_page(wiki, title, window, year, config.name)
+                events.extend(found)
+                if reached:
+                    break
+    except WikiError as err:
+        raise SourceError(err.message, source=config.name, url=public_url(api)) from None
     return sorted(events, key=lambda event: event.time)
 
 
-def _scan_page(session, api: str, title: str, window: Window, year, name: str):
+def _scan_page(wiki: Wiki, title: str, window: Window, year, name: str):
     """(events in the window, whether the page reaches back to the window's start:
     the scan stopped before the page's end, or its last day is the first day of
     the window — archives hold whole days)."""
-    text = page_text(session, api, title, name)
+    text = page_text(wiki, title, name)
     lines = _Lines(text)
     try:
         events = scan_sal_lines(lines, window, year=year)
     except SourceFormatError as err:
         raise format_error(f"{title}: {err.message}" + (f" (line {err.line})" if err.line else ""),
-                           source=name, url=api) from None
+                           source=name, url=wiki.api_url) from None
     oldest = _last_iso_day(text)
     return events, not lines.exhausted or (oldest is not None and oldest <= window.start.date())
 
@@ -100,42 +97,22 @@ def _last_iso_day(text: str) -> dt.date | None:
     return None
 
 
-def page_text(session, api: str, title: str, name: str) -> str:
-    """The wikitext of a page's current revision (``rvslots=main``)."""
-    params = {"action": "query", "prop": "revisions", "rvprop": "content", "rvslots": "main",
-              "titles": title, "format": "json", "formatversion": "2"}
-    answer = _query(session, api, params, name)
-    pages = answer.get("query", {}).get("pages") if isinstance(answer.get("query"), dict) else None
-    if not isinstance(pages, list) or not pages or not isinstance(pages[0], dict):
-        raise format_error("Action API answer without query.pages", source=name, url=api)
-    if pages[0].get("missing") or pages[0].get("invalid"):
-        raise format_error(f"no page {title!r} on this wiki", source=name, url=api)
-    try:
-        return pages[0]["revisions"][0]["slots"]["main"]["content"]
-    except (KeyError, IndexError, TypeError):
-        raise format_error(f"page {title!r} without revision content", source=name, url=api) from None
+def page_text(wiki: Wiki, title: str, name: str) -> str:
+    """The wikitext of a page's current revision."""
+    revision = wiki.page(title)
+    if revision is None:
+        raise format_error(f"no page {title!r} on this wiki", source=name, url=wiki.api_url)
+    if revision.text is None:
+        raise format_error(f"page {title!r} without revision content", source=name, url=wiki.api_url)
+    return revision.text
 
 
-def archive_titles(session, api: str, page: str, name: str) -> list[str]:
+def archive_titles(wiki: Wiki, page: str) -> list[str]:
     """``<page>/Archive N`` titles, newest (highest N) first."""
     titles: list[str] = []
     for base in dict.fromkeys((page, page[:1] + page[1:].lower())):
-        params = {"action": "query", "list": "allpages", "apprefix": f"{base}/Archive ",
-                  "aplimit": "max", "format": "json", "formatversion": "2"}
-        listed = (_query(session, api, params, name).get("query") or {}).get("allpages") or []
-        titles = [item.get("title", "") for item in listed if isinstance(item, dict)]
+        titles = list(wiki.all_pages(f"{base}/Archive "))
         if titles:
             break
     numbered = [(int(m.group(1)), t) for t in titles if (m := re.search(r"/Archive (\d+)$", t))]
     return [title for _, title in sorted(numbered, reverse=True)]
-
-
-def _query(session, api: str, params: dict, name: str) -> dict:
-    answer = json_answer(request(session, "GET", api, params=params, source=name), source=name)
-    if not isinstance(answer, dict):
-        raise format_error("not an Action API answer", source=name, url=api)
-    if isinstance(answer.get("error"), dict):
-        error = answer["error"]
-        raise SourceError(f"API error {error.get('code')}: {error.get('info', '')}"[:200],
-                          source=name, url=public_url(api))
-    return answer

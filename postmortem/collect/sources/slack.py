@@ -34,7 +34,7 @@ from __future__ import annotations
 from ...core.errors import SourceError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import from_epoch
-from . import check_options, option
+from . import BaseSource, check_options, option
 from ._web import check_url, format_error, json_answer, public_url, request, token
 from .slack_export import MarkupResolver, is_noise, is_reply, message_actor, message_text, permalink
 
@@ -44,10 +44,13 @@ PAGE_LIMIT = 999  # the most conversations.history/replies return per page
 MAX_PAGES = 10_000
 
 
-class SlackSource:
+class SlackSource(BaseSource):
     """``channel`` (an id like C0123), ``token_env``, ``url``, ``workspace`` for links."""
 
     type = TYPE
+    label = "Slack"
+    family = "slack"
+    talking = True
     network = True
 
     def check(self, config: SourceConfig) -> None:

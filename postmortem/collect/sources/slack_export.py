@@ -39,7 +39,7 @@ from pathlib import Path
 from ...core.errors import IncidentFileError, SourceFormatError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import from_epoch
-from . import check_options, option
+from . import BaseSource, check_options, option
 
 TYPE = "slack-export"
 OPTIONS = ("path", "channels", "workspace")
@@ -61,11 +61,13 @@ _SPECIALS = ("here", "channel", "everyone")
 _WORKSPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 
 
-class SlackExportSource:
+class SlackExportSource(BaseSource):
     """The ``slack-export`` source (see the module docstring)."""
 
     type = TYPE
-    network = False
+    label = "Slack"
+    family = "slack"
+    talking = True
 
     def check(self, config: SourceConfig) -> None:
         """Validate options: ``path`` exists (folder or .zip), ``channels``, ``workspace``."""

@@ -27,17 +27,19 @@ scorecard's status-page-entry answer reads the ``incident`` ones.
 from __future__ import annotations
 
 from ...core.model import Event, SourceConfig, Window
-from . import check_options, option
+from . import BaseSource, check_options, option
 from ._web import check_url, format_error, json_answer, parse_rfc3339, request
 
 TYPE = "statuspage"
 LISTED = 50  # the API lists this many of the most recent incidents
 
 
-class StatuspageSource:
+class StatuspageSource(BaseSource):
     """``url`` of a Statuspage site (``https://www.wikimediastatus.net``)."""
 
     type = TYPE
+    label = "status page"
+    family = "status-page"
     network = True
 
     def check(self, config: SourceConfig) -> None:

@@ -1,0 +1,90 @@
+"""What the command modules share: opening an incident, reading a report
+argument, writing output, one-line messages."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from ..core.errors import InputError
+from ..core.files import write_atomically
+
+
+def open_records(path: str):
+    """The incident file at ``path``, loaded and its records gathered (once)."""
+    from ..incident.load import load_incident
+    from ..timeline.gather import gather
+    return gather(load_incident(path))
+
+
+def write_output(text: str, output: str | None) -> None:
+    """To stdout, or atomically to a file (nothing is left half-written)."""
+    if output and output != "-":
+        write_atomically(Path(output), text)
+        print(f"wrote {output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
+def print_json(data) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def print_text(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def warn(message: str) -> None:
+    print(f"postmortem: warning: {one_line(message)}", file=sys.stderr)
+
+
+def report_arguments(sub, *, what: str = "REPORT") -> None:
+    """REPORT (a file or -), or --wiki URL --page TITLE; --title for dates."""
+    sub.add_argument("report", metavar=what, nargs="?", help="a report file, or - for stdin")
+    sub.add_argument("--wiki", metavar="API_URL", help="read the report from this wiki (api.php URL)")
+    sub.add_argument("--page", metavar="TITLE", help="with --wiki: the page to read")
+    sub.add_argument("--title", metavar="TITLE",
+                     help="the page title, for dates (Incidents/YYYY-MM-DD …) when the report has none")
+
+
+def read_report(args):
+    """The REPORT argument: a file, ``-`` for stdin, or ``--wiki URL --page TITLE``."""
+    from ..read.report import decode_report, parse_report, read_report_file
+    if args.wiki:
+        from ..collect.mediawiki import read_page_text
+        if not args.page:
+            raise InputError("--wiki needs --page TITLE")
+        return parse_report(read_page_text(args.wiki, args.page), title=args.title or args.page)
+    if not args.report:
+        raise InputError("give a REPORT file, - for stdin, or --wiki URL --page TITLE")
+    if args.report == "-":
+        return parse_report(decode_report(sys.stdin.buffer.read(), "<stdin>"), title=args.title)
+    return read_report_file(args.report, title=args.title)
+
+
+def page_arguments(sub) -> None:
+    """What publish and update share: the incident, the wiki, the page, the graph."""
+    import argparse
+    sub.add_argument("incident", metavar="INCIDENT.toml")
+    sub.add_argument("--wiki", required=True, metavar="API_URL", help="the wiki's api.php URL")
+    sub.add_argument("--page", metavar="TITLE", default=None, help="page title (default Incidents/<id>)")
+    sub.add_argument("--template", metavar="NAME|PATH", default=None, help=argparse.SUPPRESS)
+    sub.add_argument("--graph", metavar="FILE.svg", default=None,
+                     help="upload the timeline graph as File:FILE.svg (a new version if it changed) "
+                          "and embed it in the report")
+
+
+def graph_name(args) -> str | None:
+    """--graph NAME for publish/update: a valid wiki file name, checked before any request."""
+    if not args.graph:
+        return None
+    from ..write.graph import wiki_file_name
+    try:
+        return wiki_file_name(args.graph)
+    except ValueError as err:
+        raise InputError(str(err), key="--graph") from None

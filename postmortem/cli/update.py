@@ -1,0 +1,47 @@
+"""`postmortem update INCIDENT.toml --wiki URL`: bring the generated changes
+into the page, keeping hand edits."""
+
+from __future__ import annotations
+
+import sys
+
+from ._common import graph_name, open_records, page_arguments
+
+
+def add_parser(commands) -> None:
+    sub = commands.add_parser("update", help="bring new generated content into the page, keep hand edits",
+                              description="Re-render the report and three-way merge what changed since "
+                                          "the last publish/update into the live page, keeping hand "
+                                          "edits. Stops, changing nothing, where both touched the same lines.",
+                              epilog="Example: postmortem update incident.toml "
+                                     "--wiki https://wikitech.wikimedia.org/w/api.php --dry-run")
+    page_arguments(sub)
+    sub.add_argument("--dry-run", action="store_true", help="print the diff it would apply; edit nothing")
+    side = sub.add_mutually_exclusive_group()
+    side.add_argument("--ours", action="store_true", help="on conflict keep the page's lines")
+    side.add_argument("--theirs", action="store_true", help="on conflict take the new render's lines")
+    sub.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..wiki.publish import update
+    prefer = "ours" if args.ours else "theirs" if args.theirs else None
+    graph = graph_name(args)
+    result = update(open_records(args.incident), args.wiki, args.page, dry_run=args.dry_run,
+                    prefer=prefer, template=args.template, graph=graph)
+    if result.resolved:
+        side = "the page" if prefer == "ours" else "the new render"
+        print(f"conflicts resolved in favour of {side} in: {', '.join(result.resolved)}", file=sys.stderr)
+    print(_outcome(result, args.dry_run), end="")
+    return 0
+
+
+def _outcome(result, dry_run: bool) -> str:
+    if dry_run and not result.diff and result.saves:
+        return (f"{result.title}: no visible change (only the hidden record of the generated text "
+                f"would be refreshed)\n")
+    if dry_run:
+        return result.diff or f"{result.title}: no change\n"
+    if result.new_revid is None:
+        return f"{result.title}: no change (revision {result.old_revid})\n"
+    return f"updated {result.title} (revision {result.old_revid} -> {result.new_revid})\n"

@@ -1,0 +1,65 @@
+"""Filters of the timeline command: --since/--until/--source/--grep."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Iterable
+
+from ..core.errors import InputError
+from ..core.model import Event, Incident
+from ..core.timeutil import parse_time
+
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+
+
+def resolve_time(value: str, incident: Incident, *, end: bool = False, name: str = "time") -> dt.datetime:
+    """A filter bound from ``2023-09-28 14:33[:05]`` (UTC unless an offset is
+    given) or ``HH:MM[:SS]`` on the incident's first day (UTC). With ``end``,
+    the moment just after the stated minute or second, so that ``--until 15:00``
+    keeps what happened during 15:00. InputError names ``name`` otherwise."""
+    clock = _CLOCK.match(value.strip())
+    try:
+        if clock:
+            hour, minute, second = int(clock[1]), int(clock[2]), int(clock[3] or 0)
+            moment = dt.datetime.combine(incident.start.date(), dt.time(hour, minute, second),
+                                         tzinfo=incident.start.tzinfo)
+            precision = "second" if clock[3] else "minute"
+        else:
+            moment, precision = parse_time(value)
+    except ValueError as err:
+        raise InputError(f"expected a UTC time like '2023-09-28 14:33' or '14:33' ({err})",
+                         key=name) from None
+    if end:
+        moment += dt.timedelta(seconds=1) if precision == "second" else dt.timedelta(minutes=1)
+    return moment
+
+
+def compile_pattern(pattern: str, name: str = "grep") -> re.Pattern:
+    """A case-insensitive regular expression; InputError for a bad one."""
+    try:
+        return re.compile(pattern, re.I)
+    except re.error as err:
+        raise InputError(f"bad regular expression {pattern!r}: {err}", key=name) from None
+
+
+def source_matches(source: str, wanted: Iterable[str]) -> bool:
+    """``irc`` matches ``irc``; ``slack`` matches ``slack`` and ``slack-export``;
+    ``sal`` matches ``sal`` and ``sal-wikitext`` (case-insensitive)."""
+    source = source.lower()
+    return any(source == w.lower() or source.startswith(w.lower() + "-") for w in wanted)
+
+
+def filter_events(events: Iterable[Event], *, since: dt.datetime | None = None,
+                  until: dt.datetime | None = None, sources: Iterable[str] = (),
+                  pattern: str | re.Pattern | None = None) -> list[Event]:
+    """The events with ``since <= time < until``, from one of ``sources`` (all
+    when empty; see :func:`source_matches`), whose text or actor matches
+    ``pattern`` (a regular expression, case-insensitive). Order is kept."""
+    sources = tuple(sources)
+    if isinstance(pattern, str):
+        pattern = compile_pattern(pattern)
+    return [e for e in events
+            if (since is None or e.time >= since) and (until is None or e.time < until)
+            and (not sources or source_matches(e.source, sources))
+            and (pattern is None or pattern.search(e.text) or (e.actor and pattern.search(e.actor)))]

@@ -1,0 +1,257 @@
+"""What report templates receive: a view of the incident whose every field is
+already written for the output format.
+
+Text from logs, chat and alerts (timeline entries, alert labels, actionable
+and event texts, scorecard notes and evidence) arrives escaped, so that it
+shows literally and cannot act as markup; author-written fields of
+incident.toml (summary, impact, metrics, detection, conclusions, links) are
+trusted wikitext, kept as such for wikitext and converted for Markdown. A
+template — a user's own included — gets only this view, never the raw
+records, so it cannot print raw chat text by mistake.
+
+One :class:`Style` per output format says how each kind of field is written;
+:func:`report_view` builds the view with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable
+
+from .._version import __version__
+from ..collect.sources import describe
+from ..core.model import Event, Incident, Records
+from ..core.questions import CATEGORIES, TITLE, TOTAL_LABEL
+from ..core.timeutil import format_clock
+from ..scorecard.answers import Scorecard, computed_scorecard
+from . import markdown, wikitext
+
+MARKS = {"outage-begins": "OUTAGE BEGINS", "outage-ends": "OUTAGE ENDS"}
+
+
+@dataclass(frozen=True)
+class Style:
+    """How one output format writes each kind of field."""
+
+    text: Callable[[str], str]      # untrusted text, one line (or its own line breaks)
+    cell: Callable[[str], str]      # untrusted text in a table cell or a label
+    tasks: Callable[[str], str]     # escaped text with its bare T123 linked
+    task: Callable[[str], str]      # a validated task id as a link
+    link: Callable[[str | None, str], str]  # a link to an untrusted URL of a safe shape, or the label
+    names: Callable[[str], str]     # author-written names in the metadata
+    arg: Callable[[str | None], str]    # an author-written metadata value
+    block: Callable[[str | None], str]  # author-written paragraphs
+    inline: Callable[[str], str]    # an author-written list item
+    constant: Callable[[str], str]  # our own text (question texts)
+
+
+def _wikitext_block(text: str | None) -> str:
+    return (text or "").strip()
+
+
+def _markdown_block(text: str | None) -> str:
+    return markdown.wikitext_to_markdown(text, newline="\\\n")
+
+
+def _wikitext_link(url: str | None, label: str) -> str:
+    return wikitext.external_link(url, label) if url else wikitext.escape(label)
+
+
+WIKITEXT = Style(
+    text=wikitext.escape, cell=wikitext.escape, tasks=wikitext.link_tasks, task=wikitext.phab_link,
+    link=_wikitext_link, names=wikitext.template_arg, arg=wikitext.template_arg,
+    block=_wikitext_block, inline=lambda text: text, constant=lambda text: text)
+MARKDOWN = Style(
+    text=markdown.escape_markdown, cell=markdown.markdown_cell, tasks=markdown.link_tasks,
+    task=markdown.task_link, link=markdown.link, names=markdown.markdown_cell,
+    arg=markdown.wikitext_to_markdown, block=_markdown_block, inline=markdown.inline_wikitext,
+    constant=markdown.markdown_cell)
+STYLES = {"wikitext": WIKITEXT, "markdown": MARKDOWN}
+
+
+# -- the parts of the view ----------------------------------------------------
+
+@dataclass(frozen=True)
+class IncidentView:
+    """The incident's own fields, written for the format."""
+
+    id: str
+    status: str
+    task: str              # the id as written in the metadata ("" when none)
+    task_link: str         # the task as a link ("" when none)
+    paged: str
+    responders_num: str
+    coordinators: str
+    start: str
+    end: str
+    metrics: str
+    impact: str
+    summary: str
+    detection: str
+    conclusions_text: str
+    went_well: tuple[str, ...]
+    went_poorly: tuple[str, ...]
+    lucky: tuple[str, ...]
+    links: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """One timeline line: clock, "(source)" label, actor, text, OUTAGE marks."""
+
+    clock: str
+    label: str
+    actor: str
+    text: str
+    marks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """An alert that fired, for the Detection section."""
+
+    clock: str
+    name: str
+    severity: str
+    team: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class ActionableView:
+    task: str        # the task as a link, "" when none
+    text: str
+    no_task: str     # why it has no task, "" when not said
+    done: bool
+    owner: str
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    question: str
+    hint: str
+    answer: str      # "Yes", "No" or ""
+    notes: str
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MetricView:
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ScorecardView:
+    """The ScoreCard table: answers grouped by category, in table order."""
+
+    title: str
+    total_label: str
+    score: int
+    groups: tuple[tuple[str, tuple[AnswerView, ...]], ...]
+
+
+# -- building the view ----------------------------------------------------------
+
+def report_view(records: Records, fmt: str = "wikitext", graph_file: str | None = None) -> dict:
+    """The template context: ``incident``, ``entries``, ``alerts``,
+    ``actionables``, ``scorecard``, ``metrics``, ``graph_file``, ``version``."""
+    style = STYLES[fmt]
+    incident, events = records.incident, list(records.events)
+    card = computed_scorecard(records)
+    return {
+        "incident": incident_view(incident, style),
+        "entries": timeline_view(incident, events, style),
+        "alerts": alerts_view(incident, events, style),
+        "actionables": [actionable_view(a, style) for a in incident.actionables],
+        "scorecard": scorecard_view(card, style),
+        "metrics": [MetricView(m.label, style.text(m.text())) for m in card.metrics],
+        "graph_file": graph_file,
+        "version": __version__,
+    }
+
+
+def incident_view(incident: Incident, style: Style) -> IncidentView:
+    conclusions = incident.conclusions
+    return IncidentView(
+        id=style.cell(incident.id), status=incident.status, task=incident.task or "",
+        task_link=style.task(incident.task) if incident.task else "",
+        paged="" if incident.paged is None else str(incident.paged),
+        responders_num=str(len(incident.responders)) if incident.responders else "",
+        coordinators=style.names(", ".join(incident.coordinators)),
+        start=_time_arg(incident.start), end=_time_arg(incident.end),
+        metrics=style.arg(incident.metrics), impact=style.arg(incident.impact),
+        summary=style.block(incident.summary), detection=style.block(incident.detection),
+        conclusions_text=style.block(conclusions.get("text")),
+        went_well=tuple(style.inline(i) for i in conclusions.get("went-well", ())),
+        went_poorly=tuple(style.inline(i) for i in conclusions.get("went-poorly", ())),
+        lucky=tuple(style.inline(i) for i in conclusions.get("lucky", ())),
+        links=tuple(style.inline(i) for i in incident.links))
+
+
+def timeline_view(incident: Incident, events: list[Event], style: Style = WIKITEXT) -> list[EntryView]:
+    with_date = spans_days(incident, events)
+    return [EntryView(clock=format_clock(e.time, e.precision, with_date=with_date),
+                      label=source_label(e, style), actor=style.cell(e.actor) if e.actor else "",
+                      text=style.tasks(style.text(e.text)),
+                      marks=tuple(MARKS[t] for t in e.tags if t in MARKS))
+            for e in events]
+
+
+def alerts_view(incident: Incident, events: list[Event], style: Style) -> list[AlertView]:
+    """Alert events that fired (not their resolutions)."""
+    with_date = spans_days(incident, events)
+    fired = [e for e in events if "alert" in e.tags and e.fields.get("state", "firing") != "resolved"]
+    return [AlertView(clock=format_clock(e.time, e.precision, with_date=with_date),
+                      name=style.cell(e.fields.get("alertname") or e.text),
+                      severity=style.cell(e.fields.get("severity") or ""),
+                      team=style.cell(e.fields.get("team") or ""),
+                      summary=style.cell(e.fields.get("summary") or ""))
+            for e in fired]
+
+
+def actionable_view(item, style: Style) -> ActionableView:
+    return ActionableView(task=style.task(item.task) if item.task else "",
+                          text=style.tasks(style.text(item.text)),
+                          no_task=style.text(item.no_task) if item.no_task else "",
+                          done=item.done, owner=style.cell(item.owner) if item.owner else "")
+
+
+def scorecard_view(card: Scorecard, style: Style) -> ScorecardView:
+    rows = [(question.category, AnswerView(
+        question=style.constant(question.text), hint=style.constant(question.hint) if question.hint else "",
+        answer=(answer.answer or "").capitalize(), notes=style.cell(answer.notes) if answer.notes else "",
+        evidence=tuple(style.cell(item) for item in answer.evidence)))
+        for question, answer in card.rows()]
+    groups = tuple((category, tuple(view for c, view in rows if c == category)) for category in CATEGORIES)
+    return ScorecardView(style.constant(TITLE), style.constant(TOTAL_LABEL), card.score, groups)
+
+
+# -- helpers ---------------------------------------------------------------------
+
+def spans_days(incident: Incident, events: list[Event]) -> bool:
+    """True when the timeline needs full dates on every line."""
+    times = [e.time for e in events] + [incident.start] + ([incident.end] if incident.end else [])
+    return min(times).date() != max(times).date()
+
+
+def source_name(event: Event) -> str | None:
+    """``Slack #chan``, ``IRC #chan``, ``SAL``, ``alert``; None for manual events."""
+    source = describe(event.source)
+    name, channel = source.label, event.fields.get("channel")
+    if name and channel and source.family != "sal":  # a SAL entry's channel is where it was logged from
+        name = f"{name} #{channel.lstrip('#')}"
+    return name
+
+
+def source_label(event: Event, style: Style = WIKITEXT) -> str:
+    """``(SAL)``, ``([permalink Slack #chan])``; "" for manual events."""
+    name = source_name(event)
+    return "" if name is None else f"({style.link(event.url, name)})"
+
+
+def _time_arg(moment: dt.datetime | None) -> str:
+    if moment is None:
+        return ""
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if moment.second else "%Y-%m-%d %H:%M")
