@@ -141,3 +141,11 @@ def test_an_unexpected_failure_is_one_line_and_debug_shows_it(tmp_path, run_cli,
     assert "internal error: ZeroDivisionError" in err and "--debug" in err
     with pytest.raises(ZeroDivisionError):
         run_cli("--debug", "render", SAMPLE / "incident.toml")
+
+
+def test_render_leaves_no_graph_when_the_report_cannot_be_written(tmp_path, run_cli):
+    graph = tmp_path / "timeline.svg"
+    code, _, err = run_cli("render", SAMPLE / "incident.toml", "-o", tmp_path / "missing" / "r.wiki",
+                           "--graph", graph)
+    assert code == 2 and "cannot write" in err
+    assert not graph.exists()

@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from postmortem.core.errors import InputError, WikiError
+from postmortem.collect.http import BoundedSession
 from postmortem.collect.mediawiki import Wiki
 from tests.mediawiki import mediawiki  # noqa: F401  (the session fixture)
 
@@ -229,3 +230,44 @@ def test_credentials_from_an_owner_only_config_file(mediawiki, monkeypatch, tmp_
     assert "chmod 600" in str(err.value) and mediawiki.bot_password not in str(err.value)
     config.chmod(0o600)
     assert Wiki(mediawiki.api_url).login() == mediawiki.admin
+
+
+class SlowScripted(Scripted):
+    """Each answer takes ``seconds`` on a fake clock."""
+
+    def __init__(self, answers, clock, seconds):
+        super().__init__(answers)
+        self.clock, self.seconds = clock, seconds
+
+    def send(self, request, **kwargs):
+        self.clock[0] += self.seconds
+        return super().send(request, **kwargs)
+
+
+def test_the_deadline_bounds_each_call_not_the_client_life():
+    """A long `stats --wiki` makes many calls: together they may take longer than
+    one call's deadline, each on its own may not."""
+    now = [0.0]
+    clock = lambda: now[0]  # noqa: E731
+    session = BoundedSession(deadline=None, clock=clock, sleep=lambda s: None)
+    adapter = SlowScripted([{"query": {"pages": []}}] * 6, now, seconds=50)
+    session.mount("https://", adapter)
+    wiki = Wiki("https://wiki.example.org/w/api.php", session=session, clock=clock, call_deadline=120)
+    for _ in range(6):
+        wiki.call({"action": "query"})
+    assert now[0] == 300 and len(adapter.requests) == 6
+    assert Wiki("https://wiki.example.org/w/api.php").session.deadline_at == float("inf")
+
+
+def test_retries_within_one_call_stop_at_its_deadline():
+    now = [0.0]
+    clock = lambda: now[0]  # noqa: E731
+    session = BoundedSession(deadline=None, clock=clock, sleep=lambda s: None)
+    session.mount("https://", SlowScripted([error("ratelimited")] * 10, now, seconds=50))
+    sleeps = []
+    wiki = Wiki("https://wiki.example.org/w/api.php", session=session, clock=clock,
+                sleep=lambda s: (sleeps.append(s), now.__setitem__(0, now[0] + s)), call_deadline=120)
+    with pytest.raises(WikiError) as err:
+        wiki.call({"action": "query"})
+    # 50 s answer, wait 2, 50 s answer, wait 4 (at 106 s); the next wait would end after 120 s
+    assert err.value.code == "ratelimited" and sleeps == [2.0, 4.0]

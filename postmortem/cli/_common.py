@@ -83,7 +83,7 @@ def graph_name(args) -> str | None:
     """--graph NAME for publish/update: a valid wiki file name, checked before any request."""
     if not args.graph:
         return None
-    from ..write.graph import wiki_file_name
+    from ..write.wikitext import wiki_file_name
     try:
         return wiki_file_name(args.graph)
     except ValueError as err:

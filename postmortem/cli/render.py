@@ -26,13 +26,17 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
-    from ..write.graph import render_graph
     from ..write.render import render_report
     records = open_records(args.incident)
     embed = args.embed_graph or (Path(args.graph).name if args.graph else None)
     text = render_report(records, template=args.template, fmt=args.format, graph=embed)
-    svg = render_graph(records) if args.graph else None
+    svg = _graph(records) if args.graph else None
     write_output(text, args.output)  # the report first: if it cannot be written, no graph is left behind
     if svg is not None:
         write_output(svg, args.graph)
     return 0
+
+
+def _graph(records) -> str:
+    from ..write.graph import render_graph
+    return render_graph(records)

@@ -22,7 +22,8 @@ from .._version import __version__
 from ..core.errors import WikiError
 from ..collect.mediawiki import Wiki
 from ..core.model import Records
-from ..write.graph import render_graph, wiki_file_name
+from ..write.graph import render_graph
+from ..write.wikitext import wiki_file_name
 from ..write.render import render_report
 from .markers import edit_summary, find_base, strip_marker, with_marker
 from .merge import MergeConflict, canonical, merge_report, unified_diff

@@ -32,7 +32,6 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ..core.files import templates_dir
 from ..core.model import Event, Incident, Records
@@ -395,18 +394,3 @@ def render_graph(records: Records) -> str:
     """The incident's timeline as an SVG 1.1 document (a string)."""
     layout = graph_layout(records.incident, list(records.events))
     return _environment().get_template("graph.svg.j2").render(g=layout)
-
-
-# Letters, digits, space and . , ( ) + - _ only: nothing that is wikitext or
-# Markdown syntax (https://www.mediawiki.org/wiki/Manual:Page_title).
-_FILE_NAME = re.compile(r"^[^\W_][\w .,()+-]*\.(svg|png)$", re.I)
-
-
-def wiki_file_name(name: str) -> str:
-    """A name usable in ``[[File:…]]`` and ``![…](…)`` (no link, template or
-    emphasis syntax in it); ValueError otherwise."""
-    name = Path(name).name.strip()
-    if not _FILE_NAME.match(name) or "__" in name:
-        raise ValueError(f"not a usable wiki file name: {name!r} (letters, digits, spaces, "
-                         f"-_.,() and a .svg or .png ending)")
-    return name

@@ -18,10 +18,9 @@ import jinja2
 from ..core.errors import InputError
 from ..core.files import DEFAULT_TEMPLATE, templates_dir
 from ..core.model import Event, Incident, Records
-from .graph import wiki_file_name
 from .markdown import escape_markdown, markdown_cell
 from .view import report_view, timeline_view
-from .wikitext import escape
+from .wikitext import escape, wiki_file_name
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
@@ -67,7 +66,7 @@ def render_report(records: Records, *, template: str | None = None, fmt: str = "
                   graph: str | None = None) -> str:
     """The report of the gathered ``records`` as wikitext (the Wikitech layout by
     default) or Markdown (``fmt="markdown"``). ``graph``: a file name (see
-    :func:`postmortem.write.graph.wiki_file_name`) the Timeline section embeds,
+    :func:`postmortem.write.wikitext.wiki_file_name`) the Timeline section embeds,
     e.g. ``[[File:NAME|thumb|…]]``; None embeds nothing. Pure: no I/O but
     reading the template."""
     loaded = _load_template(template, fmt)

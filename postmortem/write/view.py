@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from .._version import __version__
 from ..collect.sources import describe
@@ -72,8 +72,7 @@ STYLES = {"wikitext": WIKITEXT, "markdown": MARKDOWN}
 
 # -- the parts of the view ----------------------------------------------------
 
-@dataclass(frozen=True)
-class IncidentView:
+class IncidentView(NamedTuple):
     """The incident's own fields, written for the format."""
 
     id: str
@@ -96,8 +95,7 @@ class IncidentView:
     links: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class EntryView:
+class EntryView(NamedTuple):
     """One timeline line: clock, "(source)" label, actor, text, OUTAGE marks."""
 
     clock: str
@@ -107,8 +105,7 @@ class EntryView:
     marks: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class AlertView:
+class AlertView(NamedTuple):
     """An alert that fired, for the Detection section."""
 
     clock: str
@@ -118,8 +115,7 @@ class AlertView:
     summary: str
 
 
-@dataclass(frozen=True)
-class ActionableView:
+class ActionableView(NamedTuple):
     task: str        # the task as a link, "" when none
     text: str
     no_task: str     # why it has no task, "" when not said
@@ -127,8 +123,7 @@ class ActionableView:
     owner: str
 
 
-@dataclass(frozen=True)
-class AnswerView:
+class AnswerView(NamedTuple):
     question: str
     hint: str
     answer: str      # "Yes", "No" or ""
@@ -136,14 +131,12 @@ class AnswerView:
     evidence: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class MetricView:
+class MetricView(NamedTuple):
     label: str
     text: str
 
 
-@dataclass(frozen=True)
-class ScorecardView:
+class ScorecardView(NamedTuple):
     """The ScoreCard table: answers grouped by category, in table order."""
 
     title: str

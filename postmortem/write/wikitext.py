@@ -23,6 +23,7 @@ Help:Signatures, Manual:$wgUrlProtocols):
 from __future__ import annotations
 
 import re
+from pathlib import PurePath
 
 from ..core.tasks import BARE_TASK, require_task_id
 
@@ -88,3 +89,18 @@ def template_arg(text: str | None) -> str:
             depth -= 1
         out.append("{{!}}" if char == "|" and depth == 0 else char)
     return "".join(out).strip()
+
+
+# Letters, digits, space and . , ( ) + - _ only: nothing that is wikitext or
+# Markdown syntax (https://www.mediawiki.org/wiki/Manual:Page_title).
+_FILE_NAME = re.compile(r"^[^\W_][\w .,()+-]*\.(svg|png)$", re.I)
+
+
+def wiki_file_name(name: str) -> str:
+    """A name usable in ``[[File:…]]`` and ``![…](…)`` (no link, template or
+    emphasis syntax in it); ValueError otherwise."""
+    name = PurePath(name).name.strip()
+    if not _FILE_NAME.match(name) or "__" in name:
+        raise ValueError(f"not a usable wiki file name: {name!r} (letters, digits, spaces, "
+                         f"-_.,() and a .svg or .png ending)")
+    return name
