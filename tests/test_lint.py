@@ -8,12 +8,7 @@ from pathlib import Path
 from postmortem.read.lint import Finding, format_finding, format_findings, lint_report
 from postmortem.read.report import parse_report, read_report_file
 
-REFERENCE = Path("/work/shared/reference")
-_HERE = Path(__file__).resolve().parents[2] / "shared" / "reference"
-if _HERE.exists():
-    REFERENCE = _HERE
-SEED = REFERENCE / "000_58694bb77f3afb6b.txt"
-WIKITECH = REFERENCE / "wikitech"
+from tests.conftest import SEED, WIKITECH
 
 
 def _kinds(findings):
