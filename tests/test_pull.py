@@ -13,11 +13,11 @@ import pytest
 from postmortem.collect import cache
 from postmortem.cli import main
 from postmortem.core.errors import SourceFormatError
-from postmortem.collect.http import BoundedSession
 from postmortem.incident.load import load_incident
 from postmortem.collect.pull import pull
 from postmortem.timeline.merge import collect_events
 from postmortem.core.timeutil import format_utc
+from tests.clock import clocked_session
 from tests.services import (FakeServer, broken_app, conduit_app, openmetrics_alerts, post_alerts,
                             sal_app, sal_entries, slack_app, start_alertmanager, start_prometheus,
                             task_fields)
@@ -39,7 +39,8 @@ def tokens(monkeypatch):
 
 
 def fast_session():
-    return BoundedSession(timeout=0.5, retries=2, deadline=2.0, backoff=0.05)
+    """Short timeouts on a fake clock (tests/clock.py): retries and back-off are counted, not waited."""
+    return clocked_session(timeout=0.5, retries=2, deadline=2.0, backoff=0.05)
 
 
 def incident_file(tmp_path, sal_url, slack_url, phab_url):

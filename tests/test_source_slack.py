@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 
 import pytest
 
@@ -12,6 +11,7 @@ from postmortem.core.errors import IncidentFileError, InputError, SourceError, S
 from postmortem.collect.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.collect.sources.slack import SOURCE
+from tests.clock import clocked_session
 from tests.services import FakeServer, broken_app, slack_app
 
 TOKEN = "xoxb-1234-SECRET-slack-token"
@@ -73,20 +73,24 @@ def test_history_and_threads_with_cursors():
 
 
 def test_429_is_retried_after_retry_after():
-    waits = []
     app = slack_app(MESSAGES, REPLIES, token=TOKEN, page_size=100, rate_limit={1}, retry_after="2")
     with FakeServer(app) as server:
-        s = session(sleep=waits.append)
+        s = clocked_session(timeout=2, retries=2, deadline=5, backoff=0.01)
         events = SOURCE.read(config(server.url), WINDOW, session=s)
-    assert waits == [2.0] and len(events) == 10 and s.requests_made == 3
+    assert len(events) == 10 and s.requests_made == 3
+    # on the fake clock: one wait of exactly Retry-After, then the history and the thread
+    clock = s.fake_clock
+    assert clock.sleeps == [2.0] and [a.start for a in clock.attempts] == [0.0, 2.0, 2.0]
 
 
 def test_429_past_the_deadline_is_a_clear_error():
     app = slack_app(MESSAGES, REPLIES, token=TOKEN, rate_limit=set(range(1, 100)), retry_after="30")
     with FakeServer(app) as server:
+        s = clocked_session(timeout=2, retries=2, deadline=5, backoff=0.01)
         with pytest.raises(SourceError) as caught:
-            SOURCE.read(config(server.url), WINDOW, session=session())
+            SOURCE.read(config(server.url), WINDOW, session=s)
     assert caught.value.status == 429 and caught.value.url == server.url + "/conversations.history"
+    assert s.fake_clock.sleeps == [] and s.requests_made == 1  # a 30 s wait would pass the 5 s deadline
 
 
 def test_slack_errors_name_the_code_and_never_the_token():
@@ -103,11 +107,11 @@ def test_slack_errors_name_the_code_and_never_the_token():
 def test_broken_answers(kind, error, needle):
     good = slack_app(MESSAGES, REPLIES, token=TOKEN)
     with FakeServer(broken_app(kind, good)) as server:
-        started = time.monotonic()
+        s = clocked_session(timeout=0.3, retries=2, deadline=1.0, backoff=0.01)
         with pytest.raises(error) as caught:
-            SOURCE.read(config(server.url), WINDOW, session=session(timeout=0.3, deadline=1.0))
-    assert time.monotonic() - started < 1.6
+            SOURCE.read(config(server.url), WINDOW, session=s)
     assert needle in str(caught.value) and caught.value.url == server.url + "/conversations.history"
+    assert s.fake_clock.now <= 1.0  # gave up within the deadline, on the fake clock
 
 
 def test_the_token_goes_only_over_https_or_to_loopback():
