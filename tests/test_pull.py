@@ -114,8 +114,10 @@ def test_cached_sources_are_not_fetched_again_unless_refresh(tmp_path, servers):
     assert [len(s.requests) for s in servers] == [2 * n for n in made]
 
 
-@pytest.mark.parametrize("kind, needle", [("500", "HTTP 500"), ("timeout", "no answer within"),
-                                          ("truncated", "not valid JSON"), ("html", "HTML page")])
+@pytest.mark.parametrize("kind, needle", [
+    pytest.param("500", "HTTP 500", id="http-500"), pytest.param("timeout", "no answer within", id="timeout"),
+    pytest.param("truncated", "not valid JSON", id="truncated-json"),
+    pytest.param("html", "HTML page", id="html-error-page")])
 def test_one_failing_source_is_reported_and_the_others_kept(tmp_path, servers, kind, needle):
     sal, slack, phab = servers
     path = incident_file(tmp_path, sal.url, slack.url, phab.url)

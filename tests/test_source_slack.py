@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 
 import pytest
 
@@ -12,7 +13,7 @@ from postmortem.collect.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.collect.sources.slack import SOURCE
 from tests.clock import clocked_session
-from tests.services import FakeServer, broken_app, slack_app
+from tests.services import Answer, FakeServer, broken, read_broken, slack_app
 
 TOKEN = "xoxb-1234-SECRET-slack-token"
 T = utc(2023, 9, 28, 14, 0)
@@ -100,18 +101,38 @@ def test_slack_errors_name_the_code_and_never_the_token():
     assert TOKEN not in str(caught.value) and caught.value.source == "source[3] (slack)"
 
 
-@pytest.mark.parametrize("kind, error, needle", [
-    ("500", SourceError, "HTTP 500"), ("truncated", SourceFormatError, "not valid JSON"),
-    ("html", SourceFormatError, "HTML page ('Wikimedia Error')"), ("timeout", SourceError, "no answer within"),
-])
-def test_broken_answers(kind, error, needle):
+# What the source raises for each broken answer of conversations.history (tests/services.py
+# Broken): the error class, its exact message, err.status, the requests made and the waits.
+BROKEN = [
+    broken("http-500", "500", SourceError, "HTTP 500 Internal Server Error: Internal Server Error",
+           status=500, attempts=3),
+    broken("timeout", "timeout", SourceError, "no answer within 0.3 s (3 attempts)", attempts=3, timeout=0.3),
+    broken("truncated-json", "truncated", SourceFormatError,
+           re.compile(r"answer is not valid JSON \(.+: line 1 column 169 \(char 168\); 168 bytes\)"), status=200),
+    broken("html-error-page", "html", SourceFormatError, "expected JSON, got an HTML page ('Wikimedia Error')",
+           status=200),
+    broken("no-ok", {"messages": []}, SourceFormatError, "not a Slack API answer (no 'ok')"),
+    broken("not-an-object", [{"ok": True}], SourceFormatError, "not a Slack API answer (no 'ok')"),
+    broken("messages-not-a-list", {"ok": True, "messages": {"ts": ts(5)}}, SourceFormatError,
+           "Slack answer without a 'messages' list"),
+    broken("ok-false", {"ok": False, "error": "channel_not_found"}, SourceError,
+           "Slack API error: channel_not_found"),
+    broken("ratelimited-429", Answer.json({"ok": False, "error": "ratelimited"}, 429, **{"Retry-After": "1"}),
+           SourceError, 'HTTP 429 Too Many Requests: {"ok": false, "error": "ratelimited"}', status=429,
+           attempts=3, retry_after=1.0),
+]
+
+
+@pytest.mark.parametrize("case", BROKEN)
+def test_broken_answers(case):
     good = slack_app(MESSAGES, REPLIES, token=TOKEN)
-    with FakeServer(broken_app(kind, good)) as server:
-        s = clocked_session(timeout=0.3, retries=2, deadline=1.0, backoff=0.01)
-        with pytest.raises(error) as caught:
-            SOURCE.read(config(server.url), WINDOW, session=s)
-    assert needle in str(caught.value) and caught.value.url == server.url + "/conversations.history"
-    assert s.fake_clock.now <= 1.0  # gave up within the deadline, on the fake clock
+    err, url, s = read_broken(case, lambda url, s: SOURCE.read(config(url), WINDOW, session=s), good)
+    assert type(err) is case.error
+    assert str(err) == f"{url}/conversations.history: {err.message}"
+    assert case.says(err.message), err.message
+    assert (err.url, err.source) == (url + "/conversations.history", "source[3] (slack)")
+    assert getattr(err, "status", None) == case.status
+    assert s.requests_made == case.attempts and s.fake_clock.sleeps == case.waits
 
 
 def test_the_token_goes_only_over_https_or_to_loopback():
