@@ -1,6 +1,6 @@
 """Benchmark: ``stats`` over 1,000 generated reports vs only ``mwparserfromhell.parse``.
 
-Reports are generated in the shapes of shared/reference/wikitech/*.wiki (irdoc,
+Reports are generated in the shapes of tests/fixtures/reports/wikitech/*.wiki (irdoc,
 Incident scorecard, 20-60 timeline lines in the bullet / plain / pasted-IRC /
 dated forms, actionables with tasks, the 15-question scorecard table), about
 5-9 KB each. Both sides run in the same process, alternating, several rounds;

@@ -9,7 +9,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "2023-09-28-mw-page-content-change-enrich"
-REFERENCE = ROOT.parent / "shared" / "reference"
+# Real Wikitech reports, copied byte for byte (sources and licence: tests/fixtures/reports/README.md).
+REFERENCE = ROOT / "tests" / "fixtures" / "reports"
+SEED = REFERENCE / "seed-2023-09-28-mw-page-content-change-enrich.txt"
+WIKITECH = REFERENCE / "wikitech"
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))

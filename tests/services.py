@@ -9,6 +9,8 @@
   sal.toolforge.org (bd808/SAL ``data/templates/sal.html``, ``inc/log.html``),
   the Slack Web API (cursors, 429 + Retry-After) and Phabricator Conduit (the
   ``result``/``error_code``/``error_info`` envelope), plus broken answers.
+- Broken-answer cases (:class:`Broken`, :func:`broken`): each network source's
+  test module has one table of them, run by :func:`read_broken` on a fake clock.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import html
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import socket
@@ -32,6 +35,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+
+from postmortem.core.errors import PostmortemError
+from tests.clock import clocked_session
 
 UTC = dt.timezone.utc
 
@@ -261,7 +267,6 @@ class SalEntry:
 
 def linkify(message: str) -> str:
     """Like bd808/SAL's LinkifyExtension: escape, then link Phabricator tasks."""
-    import re
     escaped = html.escape(message, quote=False)
     return re.sub(r"\b(T\d+)\b", r'<a href="https://phabricator.wikimedia.org/\1" target="_blank">\1</a>',
                   escaped)
@@ -401,6 +406,9 @@ def task_fields(name: str, status: str = "open", owner: str | None = None) -> di
 
 # -- broken answers ----------------------------------------------------------------
 
+BROKEN_KINDS = ("500", "timeout", "truncated", "html")
+
+
 def broken_app(kind: str, good=None):
     """Answers that go wrong: "500", "timeout" (never in time), "truncated" JSON,
     "html" (an HTML error page with 200, as some proxies send)."""
@@ -418,3 +426,69 @@ def broken_app(kind: str, good=None):
                                "<body><p>Our servers are currently under maintenance.</p></body></html>")
         raise ValueError(kind)
     return app
+
+
+@dataclass(frozen=True)
+class Broken:
+    """One broken answer of a network source, and exactly what the source raises.
+
+    ``answer``: a kind of :func:`broken_app` (``BROKEN_KINDS``, built on the
+    source's good app), an :class:`Answer`, or any other value, answered as JSON
+    with 200 (a wrong shape). ``message``: the error's whole message (``err.message``,
+    what follows ``"<url>: "``), or a pattern it must match in full where part of it is
+    not ours (the json module's reason for broken JSON); ``status``: ``err.status``; ``attempts``: the requests made with
+    :func:`broken_session` (answers worth a retry get two retries, the rest none);
+    ``timeout``: each attempt's timeout in seconds (short only where the server is silent);
+    ``retry_after``: the server's Retry-After, when it sends one, instead of the back-off.
+    """
+
+    answer: object
+    error: type
+    message: str | re.Pattern
+    status: int | None = None
+    attempts: int = 1
+    timeout: float = 5.0
+    retry_after: float | None = None
+
+    @property
+    def waits(self) -> list[float]:
+        """The sleeps of :func:`broken_session` before its retries (on the fake clock)."""
+        if self.retry_after is not None:
+            return [self.retry_after] * (self.attempts - 1)
+        return [BROKEN_SESSION["backoff"] * 2 ** n for n in range(self.attempts - 1)]
+
+    def says(self, message: str) -> bool:
+        """Whether ``message`` is exactly the expected one (or matches its pattern in full)."""
+        if isinstance(self.message, re.Pattern):
+            return self.message.fullmatch(message) is not None
+        return message == self.message
+
+    def app(self, good=None):
+        if isinstance(self.answer, str) and self.answer in BROKEN_KINDS:
+            return broken_app(self.answer, good)
+        answer = self.answer if isinstance(self.answer, Answer) else Answer.json(self.answer)
+        return lambda request: answer
+
+
+def broken(case_id: str, answer, error: type, message: str, **expected):
+    """A ``pytest.param`` of a :class:`Broken` case with its id."""
+    return pytest.param(Broken(answer, error, message, **expected), id=case_id)
+
+
+BROKEN_SESSION = {"retries": 2, "deadline": 5.0, "backoff": 0.01}
+
+
+def broken_session(case: Broken):
+    """The session a broken-answer case runs with: on a fake clock (tests/clock.py),
+    so retries, back-off and timeouts are counted, never timed."""
+    return clocked_session(timeout=case.timeout, **BROKEN_SESSION)
+
+
+def read_broken(case: Broken, read, good=None):
+    """Serve ``case``'s answer, call ``read(url, session)`` and return
+    ``(the PostmortemError it raised, the server's URL, the session)``."""
+    with FakeServer(case.app(good)) as server:
+        session = broken_session(case)
+        with pytest.raises(PostmortemError) as caught:
+            read(server.url, session)
+    return caught.value, server.url, session

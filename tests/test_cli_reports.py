@@ -8,11 +8,10 @@ import pytest
 from postmortem.incident.load import load_incident
 from postmortem.write.render import render_report
 from postmortem.timeline.gather import gather
-from tests.conftest import REFERENCE, SAMPLE
+from tests.conftest import SAMPLE, SEED, WIKITECH
 from tests.mediawiki import mediawiki  # noqa: F401  (the session fixture)
 
-SEED = REFERENCE / "000_58694bb77f3afb6b.txt"
-SESSIONSTORE = REFERENCE / "wikitech" / "sessionstore.wiki"
+SESSIONSTORE = WIKITECH / "sessionstore.wiki"
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,12 @@ User-Agent, where secrets come from and where they may go."""
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 
 from postmortem.core.errors import InputError, SourceError
 from postmortem.collect.http import BoundedSession, new_session, require_secure, secret, user_agent
+from tests.clock import FakeClock, clocked_session
 from tests.services import Answer, FakeServer
 
 
@@ -31,55 +31,61 @@ def test_every_request_has_the_user_agent_with_a_contact(monkeypatch):
     assert user_agent() == agent
 
 
+# Retries, back-off, Retry-After and the deadline run on a fake clock (tests/clock.py):
+# the assertions are on the waits and timeouts the session chose, never on wall time.
+
 def test_retries_5xx_then_returns_the_good_answer():
-    waits = []
     with FakeServer(sequence(Answer(503), Answer(502), Answer.json({"ok": 1}))) as server:
-        session = BoundedSession(retries=3, backoff=0.01, sleep=waits.append)
+        session = clocked_session(retries=3, backoff=0.01)
         response = session.get(server.url + "/x")
     assert response.json() == {"ok": 1}
-    assert session.requests_made == 3 and waits == [0.01, 0.02]
+    assert session.requests_made == 3 and session.fake_clock.sleeps == [0.01, 0.02]
 
 
 def test_retry_after_is_honoured():
-    waits = []
     with FakeServer(sequence(Answer(429, headers={"Retry-After": "7"}), Answer.json({}))) as server:
-        session = BoundedSession(retries=3, deadline=30, sleep=waits.append)
+        session = clocked_session(retries=3, deadline=30)
         assert session.get(server.url + "/x").status_code == 200
-    assert waits == [7.0]
+    clock = session.fake_clock
+    assert clock.sleeps == [7.0] and [a.start for a in clock.attempts] == [0.0, 7.0]
 
 
 def test_retry_after_beyond_the_deadline_gives_up_with_the_429():
-    waits = []
     with FakeServer(sequence(Answer(429, headers={"Retry-After": "120"}))) as server:
-        session = BoundedSession(retries=3, deadline=5, sleep=waits.append)
+        session = clocked_session(retries=3, deadline=5)
         assert session.get(server.url + "/x").status_code == 429
-    assert waits == [] and session.requests_made == 1
+    assert session.fake_clock.sleeps == [] and session.requests_made == 1
 
 
 def test_retries_are_bounded_in_number():
     with FakeServer(sequence(Answer(500))) as server:
-        session = BoundedSession(retries=2, backoff=0.001)
+        session = clocked_session(retries=2, backoff=0.001)
         assert session.get(server.url + "/x").status_code == 500
-    assert session.requests_made == 3
+    assert session.requests_made == 3 and session.fake_clock.sleeps == [0.001, 0.002]
 
 
 def test_a_silent_server_fails_within_the_deadline_naming_the_url_without_query():
     with FakeServer(sequence(Answer.json({}, delay=3))) as server:
-        session = BoundedSession(timeout=0.3, retries=10, deadline=1.0, backoff=0.05)
-        started = time.monotonic()
+        session = clocked_session(timeout=0.3, retries=10, deadline=1.0, backoff=0.05)
         with pytest.raises(SourceError) as caught:
             session.get(server.url + "/slow?token=abc")
-        elapsed = time.monotonic() - started
-    assert elapsed < 1.5, elapsed
-    assert str(caught.value).startswith(server.url + "/slow: ")
-    assert "abc" not in str(caught.value) and "no answer within" in str(caught.value)
-    assert session.requests_made >= 2
+    clock = session.fake_clock
+    # Each attempt times out (0.3 s), backs off (0.05, then 0.1 s); the third is cut to the
+    # 0.25 s left, and no fourth starts: the session gives up exactly at its deadline.
+    assert [a.timed_out for a in clock.attempts] == [True, True, True]
+    assert [a.start for a in clock.attempts] == pytest.approx([0.0, 0.35, 0.75])
+    assert clock.timeouts == pytest.approx([0.3, 0.3, 0.25])
+    assert clock.sleeps == [0.05, 0.1]
+    assert clock.now == pytest.approx(1.0)
+    assert str(caught.value) == f"{server.url}/slow: no answer within 0.25 s (3 attempts)"
+    assert "abc" not in str(caught.value)
+    assert session.requests_made == 3
 
 
 def test_no_attempt_starts_after_the_deadline():
-    clock = [0.0]
-    session = BoundedSession(deadline=1.0, clock=lambda: clock[0])
-    clock[0] = 2.0
+    clock = FakeClock()
+    session = BoundedSession(deadline=1.0, clock=clock, sleep=clock.sleep)
+    clock.now = 2.0
     with pytest.raises(SourceError, match="deadline passed"):
         session.get("http://127.0.0.1:9/x")
     assert session.requests_made == 0
@@ -87,10 +93,10 @@ def test_no_attempt_starts_after_the_deadline():
 
 def test_connection_refused_is_a_source_error():
     from tests.services import free_port
-    session = BoundedSession(retries=1, backoff=0.01, deadline=5)
+    session = clocked_session(retries=1, backoff=0.01, deadline=5)
     with pytest.raises(SourceError, match="cannot connect"):
         session.get(f"http://127.0.0.1:{free_port()}/x")
-    assert session.requests_made == 2
+    assert session.requests_made == 2 and session.fake_clock.sleeps == [0.01]
 
 
 @pytest.mark.parametrize("url", ["https://example.org/api", "http://127.0.0.1:8080/x",

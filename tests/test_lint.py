@@ -9,12 +9,7 @@ from postmortem.core.model import Problem
 from postmortem.read.lint import format_finding, format_findings, lint_report
 from postmortem.read.report import parse_report, read_report_file
 
-REFERENCE = Path("/work/shared/reference")
-_HERE = Path(__file__).resolve().parents[2] / "shared" / "reference"
-if _HERE.exists():
-    REFERENCE = _HERE
-SEED = REFERENCE / "000_58694bb77f3afb6b.txt"
-WIKITECH = REFERENCE / "wikitech"
+from tests.conftest import SEED, WIKITECH
 
 
 def _kinds(findings):

@@ -1,6 +1,7 @@
 """A plain (non-editable) install renders from any directory: the templates
 travel inside the wheel."""
 
+import os
 import shutil
 import subprocess
 import venv
@@ -22,16 +23,18 @@ def test_installed_wheel_renders_from_another_directory(tmp_path):
     subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", str(source)],
                    check=True, cwd=tmp_path)
     shutil.rmtree(source)  # nothing may be read from the source tree any more
+    # nor from the checkout running these tests (PYTHONPATH=<checkout> would import it instead)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     out = elsewhere / "report.wiki"
     done = subprocess.run([env_dir / "bin" / "postmortem", "render", SAMPLE / "incident.toml", "-o", out],
-                          cwd=elsewhere, capture_output=True, text=True)
+                          cwd=elsewhere, capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     assert out.read_text(encoding="utf-8").startswith("{{irdoc|status=review}}")
     where = subprocess.run([python, "-c", "import postmortem.core.files as f; print(f.templates_dir())"],
-                           cwd=elsewhere, capture_output=True, text=True, check=True).stdout.strip()
+                           cwd=elsewhere, capture_output=True, text=True, check=True, env=env).stdout.strip()
     assert where.startswith(str(env_dir)), where
     module = subprocess.run([python, "-m", "postmortem", "--version"], cwd=elsewhere,
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, env=env)
     assert module.returncode == 0 and module.stdout.startswith("postmortem ")

@@ -9,12 +9,12 @@ from postmortem.core.errors import InputError
 from postmortem.incident.load import load_incident
 from postmortem.collect.previous import read_previous
 from postmortem.collect.pull import pull
-from tests.conftest import REFERENCE
+from tests.conftest import REFERENCE, SEED
 from tests.mediawiki import mediawiki  # noqa: F401  (the session fixture)
 
 PREFIX = "Reports test/"
 PAGES = {  # title -> reference report (start dates as the pages state them)
-    "2023-09-28 mw-page-content-change-enrich": "000_58694bb77f3afb6b.txt",
+    "2023-09-28 mw-page-content-change-enrich": SEED.name,
     "2024-11-25 WMCS proxy nginx failure": "wikitech/wmcs-proxy-nginx.wiki",
     "2025-03-29 Upload cache unavailability": "wikitech/upload-cache.wiki",
     "2025-03-31 sessionstore unavailability": "wikitech/sessionstore.wiki",

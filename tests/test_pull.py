@@ -13,11 +13,11 @@ import pytest
 from postmortem.collect import cache
 from postmortem.cli import main
 from postmortem.core.errors import SourceFormatError
-from postmortem.collect.http import BoundedSession
 from postmortem.incident.load import load_incident
 from postmortem.collect.pull import pull
 from postmortem.timeline.gather import collect_events
 from postmortem.core.timeutil import format_utc
+from tests.clock import clocked_session
 from tests.services import (FakeServer, broken_app, conduit_app, openmetrics_alerts, post_alerts,
                             sal_app, sal_entries, slack_app, start_alertmanager, start_prometheus,
                             task_fields)
@@ -39,7 +39,8 @@ def tokens(monkeypatch):
 
 
 def fast_session():
-    return BoundedSession(timeout=0.5, retries=2, deadline=2.0, backoff=0.05)
+    """Short timeouts on a fake clock (tests/clock.py): retries and back-off are counted, not waited."""
+    return clocked_session(timeout=0.5, retries=2, deadline=2.0, backoff=0.05)
 
 
 def incident_file(tmp_path, sal_url, slack_url, phab_url):
@@ -113,8 +114,10 @@ def test_cached_sources_are_not_fetched_again_unless_refresh(tmp_path, servers):
     assert [len(s.requests) for s in servers] == [2 * n for n in made]
 
 
-@pytest.mark.parametrize("kind, needle", [("500", "HTTP 500"), ("timeout", "no answer within"),
-                                          ("truncated", "not valid JSON"), ("html", "HTML page")])
+@pytest.mark.parametrize("kind, needle", [
+    pytest.param("500", "HTTP 500", id="http-500"), pytest.param("timeout", "no answer within", id="timeout"),
+    pytest.param("truncated", "not valid JSON", id="truncated-json"),
+    pytest.param("html", "HTML page", id="html-error-page")])
 def test_one_failing_source_is_reported_and_the_others_kept(tmp_path, servers, kind, needle):
     sal, slack, phab = servers
     path = incident_file(tmp_path, sal.url, slack.url, phab.url)

@@ -11,7 +11,7 @@ from postmortem.write.render import render_report
 from postmortem.core.questions import QUESTIONS
 from postmortem.timeline.gather import gather
 from postmortem.core.model import Records
-from tests.conftest import REFERENCE, SAMPLE, write_incident
+from tests.conftest import SAMPLE, SEED, write_incident
 
 SECTIONS = ["Summary", "Timeline", "Detection", "Conclusions", "Links to relevant documentation",
             "Actionables", "Scorecard"]
@@ -69,7 +69,7 @@ def test_outage_marks_on_the_right_lines(report):
     assert len(ends) == 1 and ends[0].startswith("*2023-10-03 14:14:54")
 
 
-# Every line of the seed's timeline (shared/reference/000_58694bb77f3afb6b.txt),
+# Every line of the seed's timeline (tests/fixtures/reports/seed-2023-09-28-mw-page-content-change-enrich.txt),
 # by the words that identify it, with the time it must appear at.
 SEED_TIMELINE = [
     ("2023-09-28 14:33", "MediawikiPageContentChangeEnrichJobManagerNotRunning"),
@@ -126,7 +126,7 @@ def test_scorecard_table_has_15_questions_answers_and_total(code):
 
 
 def test_no_template_placeholder_is_left(report):
-    seed = (REFERENCE / "000_58694bb77f3afb6b.txt").read_text(encoding="utf-8")
+    seed = SEED.read_text(encoding="utf-8")
     placeholders = [line.strip() for line in seed.splitlines()
                     if line.startswith(("Write a step", "Consider including", "Link to a specific", "TODO",
                                         "OPTIONAL", "Add links", "Add the #"))]

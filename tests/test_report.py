@@ -1,6 +1,6 @@
 """Reading reports back (postmortem.read.report).
 
-Expected values for the real reports in shared/reference/ were read by hand
+Expected values for the real reports in tests/fixtures/reports/ were read by hand
 from the page text (line numbers are the lines of the .wiki/.txt files), not
 taken from this code's output.
 """
@@ -22,11 +22,7 @@ from postmortem.scorecard.report import report_scorecard
 from postmortem.core.questions import QUESTION_IDS
 from postmortem.core.model import Records
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
-if not REFERENCE.exists():  # run from another checkout of the tree
-    REFERENCE = Path("/work/shared/reference")
-WIKITECH = REFERENCE / "wikitech"
-SEED = REFERENCE / "000_58694bb77f3afb6b.txt"
+from tests.conftest import SEED, WIKITECH
 
 SECTIONS = ["Summary", "Timeline", "Detection", "Conclusions", "Links to relevant documentation",
             "Actionables", "Scorecard"]
@@ -109,7 +105,7 @@ EXPECTED = {
         answers=[Y, Y, Y, Y, N, Y, N, Y, N, Y, N, X, Y, Y, N], score=9, stated=9,  # N/A -> null
         actionables=[(["T379927"], False), (["T381107"], False)],
     ),
-    "000_58694bb77f3afb6b.txt": dict(
+    SEED.name: dict(
         title=None, status=None,
         metadata={"task": None, "start": None, "end": None},
         # `*YYYY-MM-DD HH:MM:SS text` bullets; the template's `*00:15 (post-outage
@@ -183,7 +179,7 @@ def test_timeline_texts_keep_what_people_wrote():
     upload = _read("upload-cache.wiki").timeline
     assert upload[2].text == "FIRING: [4x] ATSBackendErrorsHigh: ATS: elevated 5xx errors from swift.discovery.wmnet #page"
     assert upload[8].text == "User impact stopped."
-    seed = _read("000_58694bb77f3afb6b.txt").timeline
+    seed = _read(SEED.name).timeline
     assert seed[10].text.startswith("@tchin proposes theory and suggests increasing parallelism:\nMy current theory")
     session = _read("sessionstore.wiki").timeline
     assert session[0].text == "sessionstore service in both DCs begin emitting 500 errors"
@@ -195,7 +191,7 @@ def test_actionable_texts():
     assert session[2].text == "Sessionstore namespacing"
     cite = _read("cite-visualeditor-references.wiki").actionables
     assert cite[0].text == "Spike: define operational monitoring requirements for Cite error alerting"
-    seed = _read("000_58694bb77f3afb6b.txt").actionables
+    seed = _read(SEED.name).actionables
     assert seed[0].text == "mw-page-content-change-enrich should not retry on badrevids if no replica lag"
     upload = _read("upload-cache.wiki").actionables
     assert upload[0].text == "Revisit https://phabricator.wikimedia.org/T360913"
@@ -207,7 +203,7 @@ def test_scorecard_notes_and_lines():
     assert notes["people-paged-fewer-than-five"] == "batphone"
     assert notes["status-doc-updated"] == "IC started 40 minutes after the first page"
     assert card.answers[0].line == 97 and card.total_line == 159
-    seed = _read("000_58694bb77f3afb6b.txt").scorecard
+    seed = _read(SEED.name).scorecard
     assert [a.line for a in seed.answers][:11] == list(range(111, 122))
     assert seed.answers[11].line == 123  # the question above wrapped onto line 122
 

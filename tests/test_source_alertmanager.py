@@ -1,17 +1,19 @@
-"""The `alertmanager` source against a real Alertmanager (Debian prometheus-alertmanager)."""
+"""The `alertmanager` source against a real Alertmanager (Debian prometheus-alertmanager),
+and against a local server for the answers a real one does not give (broken ones)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
-from postmortem.core.errors import IncidentFileError, SourceError
+from postmortem.core.errors import IncidentFileError, SourceError, SourceFormatError
 from postmortem.collect.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window
 from postmortem.collect.sources.alertmanager import SOURCE
 from postmortem.core.timeutil import format_utc
-from tests.services import post_alerts, start_alertmanager
+from tests.services import Answer, broken, post_alerts, read_broken, start_alertmanager
 
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
@@ -83,3 +85,44 @@ def test_check_validates_matchers():
     with pytest.raises(IncidentFileError, match="matcher"):
         SOURCE.check(config("http://127.0.0.1:9093", filter=["team sre"]))
     SOURCE.check(config("http://127.0.0.1:9093", filter=['team="sre"', "alertname=~Kafka.*"]))
+
+
+# A gettableAlert as GET /api/v2/alerts returns it: the good answer the broken ones start from.
+GETTABLE = {"labels": {"alertname": "KafkaLag", "severity": "critical", "team": "data-eng"},
+            "annotations": {"summary": "KafkaLag is bad"}, "startsAt": "2023-09-28T14:33:12.000Z",
+            "endsAt": "2023-09-28T16:00:00.000Z", "updatedAt": "2023-09-28T14:33:12.000Z",
+            "fingerprint": "0123456789abcdef", "status": {"state": "active", "silencedBy": [], "inhibitedBy": []},
+            "receivers": [{"name": "blackhole"}], "generatorURL": "https://prometheus.example/graph"}
+
+# What the source raises for each broken answer of /api/v2/alerts (tests/services.py Broken):
+# the error class, its exact message, err.status, the requests made and the waits.
+BROKEN = [
+    broken("http-500", "500", SourceError, "HTTP 500 Internal Server Error: Internal Server Error",
+           status=500, attempts=3),
+    broken("timeout", "timeout", SourceError, "no answer within 0.3 s (3 attempts)", attempts=3, timeout=0.3),
+    broken("truncated-json", "truncated", SourceFormatError,
+           re.compile(r"answer is not valid JSON \(.+: line 1 column 222 \(char 221\); 221 bytes\)"),
+           status=200),
+    broken("html-error-page", "html", SourceFormatError, "expected JSON, got an HTML page ('Wikimedia Error')",
+           status=200),
+    broken("object-not-a-list", {"alerts": [GETTABLE]}, SourceFormatError, "expected a list of alerts"),
+    broken("not-an-alert", [1], SourceFormatError, "not an alert: '1'"),
+    broken("alert-without-labels", [{"annotations": {}}], SourceFormatError,
+           "not an alert: \"{'annotations': {}}\""),
+    broken("starts-at-not-rfc3339", [{**GETTABLE, "startsAt": "yesterday"}], SourceFormatError,
+           "not an RFC 3339 time: 'yesterday'"),
+]
+
+
+@pytest.mark.parametrize("case", BROKEN)
+def test_broken_answers(case):
+    window = Window(dt.datetime(2023, 9, 28, 14, tzinfo=dt.timezone.utc),
+                    dt.datetime(2023, 9, 28, 17, tzinfo=dt.timezone.utc))
+    err, url, s = read_broken(case, lambda url, s: SOURCE.read(config(url), window, session=s),
+                              lambda request: Answer.json([GETTABLE]))
+    assert type(err) is case.error
+    assert str(err) == f"{url}/api/v2/alerts: {err.message}"
+    assert case.says(err.message), err.message
+    assert (err.url, err.source) == (url + "/api/v2/alerts", "source[1] (alertmanager)")
+    assert getattr(err, "status", None) == case.status
+    assert s.requests_made == case.attempts and s.fake_clock.sleeps == case.waits

@@ -1,8 +1,11 @@
-"""The irc source: four logger formats, local zones, DST, midnight, window files."""
+"""The irc source: four logger formats, local zones, DST, midnight, window files.
+
+The formats and their line kinds are data: tests/fixtures/irc/cases.toml."""
 
 from __future__ import annotations
 
 import datetime as dt
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,7 @@ from postmortem.collect.sources import get_source
 from postmortem.collect.sources.irc import SOURCE
 
 UTC = dt.timezone.utc
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def utc(*args) -> dt.datetime:
@@ -39,178 +43,36 @@ def read(root, window, path="**/*", **options):
 DAY_WINDOW = Window(utc(2023, 9, 28), utc(2023, 9, 29))
 
 
-def summary(events):
-    return [(event.time, event.actor, event.text) for event in events]
-
-
 def test_registered_under_its_type():
     assert get_source("irc") is SOURCE
     assert SOURCE.type == "irc" and SOURCE.network is False
 
 
-def test_wm_bot_format(tmp_path):
-    write(tmp_path, "#wikimedia-operations/20230928.txt", [
-        "[14:33:05] <tchin>\t enrich is failing on badrevids",
-        "[14:34:00] * joal looks",
-        "[14:35:10] *** Joins: someone (~s@host)",
-        "[14:36:00] <@tchin>\t !log restarting the job",
-    ])
-    events = read(tmp_path, DAY_WINDOW)
-    assert summary(events) == [
-        (utc(2023, 9, 28, 14, 33, 5), "tchin", "enrich is failing on badrevids"),
-        (utc(2023, 9, 28, 14, 34), "joal", "* joal looks"),
-        (utc(2023, 9, 28, 14, 36), "tchin", "!log restarting the job"),
-    ]
-    assert {event.source for event in events} == {"irc"}
-    assert {event.precision for event in events} == {"second"}
-    assert {event.fields["channel"] for event in events} == {"#wikimedia-operations"}
+# The formats and their line kinds as data: tests/fixtures/irc/cases.toml (what each
+# input line becomes: an event with its time, actor, text, precision and channel, or a drop).
+CASES = tomllib.loads((FIXTURES / "irc" / "cases.toml").read_text(encoding="utf-8"))
 
 
-def test_znc_format_drops_joins_parts_quits_nicks_and_modes(tmp_path):
-    write(tmp_path, "libera_#wikimedia-data_2023-09-28.log", [
-        "[14:30:00] *** Joins: tchin (~tchin@user/tchin)",
-        "[14:31:00] <tchin> hello",
-        "[14:31:30] * tchin waves",
-        "[14:32:00] *** Parts: joal (~joal@host) (bye)",
-        "[14:32:10] *** Quits: x (~x@host) (Quit: leaving)",
-        "[14:32:20] *** tchin is now known as tchin_",
-        "[14:32:30] *** ChanServ sets mode: +o tchin_",
-        "[14:32:40] -NickServ- you are now identified",
-        "[14:33:00] <+tchin_> back",
-    ])
-    events = read(tmp_path, DAY_WINDOW)
-    assert summary(events) == [
-        (utc(2023, 9, 28, 14, 31), "tchin", "hello"),
-        (utc(2023, 9, 28, 14, 31, 30), "tchin", "* tchin waves"),
-        (utc(2023, 9, 28, 14, 33), "tchin_", "back"),
-    ]
-    assert events[0].fields["channel"] == "#wikimedia-data"
+def expected_events(case: dict) -> list[tuple]:
+    """(time, actor, text, precision, channel) of every line the case says is kept, in time order."""
+    kept = []
+    for file in case["file"]:
+        for line in file["lines"]:
+            assert ("drop" in line) != ("time" in line), f"{case['id']}: a line is an event or a drop: {line}"
+            if "time" in line:
+                kept.append((line["time"], line["actor"], line["text"], file["precision"], file.get("channel")))
+    return sorted(kept, key=lambda event: event[0])
 
 
-def test_irssi_format_with_log_opened_day_changed_and_mode_prefixes(tmp_path):
-    write(tmp_path, "wikimedia-operations.log", [
-        "--- Log opened Thu Sep 28 00:00:00 2023",
-        "14:33 <@tchin> enrich is failing",
-        "14:34 < joal> looking",
-        "14:35  * tchin restarts it",
-        "14:36 -!- someone [~s@host] has joined #wikimedia-operations",
-        "14:37 -!- mode/#wikimedia-operations [+o tchin] by ChanServ",
-        "--- Day changed Fri Sep 29 2023",
-        "--- Day changed Sat Sep 30 2023",
-        "09:00 <+joal> a quiet day later",
-        "--- Log closed Sat Sep 30 10:00:00 2023",
-    ])
-    window = Window(utc(2023, 9, 28), utc(2023, 10, 1))
-    events = read(tmp_path, window, channel="#wikimedia-operations")
-    assert summary(events) == [
-        (utc(2023, 9, 28, 14, 33), "tchin", "enrich is failing"),
-        (utc(2023, 9, 28, 14, 34), "joal", "looking"),
-        (utc(2023, 9, 28, 14, 35), "tchin", "* tchin restarts it"),
-        (utc(2023, 9, 30, 9, 0), "joal", "a quiet day later"),
-    ]
-    assert {event.precision for event in events} == {"minute"}
-    assert {event.fields["channel"] for event in events} == {"#wikimedia-operations"}
-
-
-def test_weechat_format(tmp_path):
-    write(tmp_path, "irc.libera.#wikimedia-sre.weechatlog", [
-        "2023-09-28 14:30:00\t-->\ttchin (~tchin@host) has joined #wikimedia-sre",
-        "2023-09-28 14:31:00\t@tchin\tenrich is failing",
-        "2023-09-28 14:31:30\t *\tjoal takes a look",
-        "2023-09-28 14:32:00\t--\tjoal is now known as joal_",
-        "2023-09-28 14:32:30\t<--\tx (~x@host) has quit (Ping timeout)",
-        "2023-09-28 14:33:00\tjoal_\tdone",
-    ])
-    events = read(tmp_path, DAY_WINDOW)
-    assert summary(events) == [
-        (utc(2023, 9, 28, 14, 31), "tchin", "enrich is failing"),
-        (utc(2023, 9, 28, 14, 31, 30), "joal", "* joal takes a look"),
-        (utc(2023, 9, 28, 14, 33), "joal_", "done"),
-    ]
-    assert events[0].fields["channel"] == "#wikimedia-sre"
-
-
-def test_ignored_nicks_are_dropped(tmp_path):
-    write(tmp_path, "#ops/2023-09-28.log", ["[14:33:00] <tchin> !log restart job",
-                                            "[14:33:01] <stashbot> Logged the message at https://x",
-                                            "[14:33:02] <wikibugs> T1 opened"])
-    assert [event.actor for event in read(tmp_path, DAY_WINDOW)] == ["tchin", "wikibugs"]
-    assert [event.actor for event in read(tmp_path, DAY_WINDOW, ignore_nicks=["WikiBugs"])] == \
-        ["tchin", "stashbot"]
-
-
-def test_format_is_detected_per_file(tmp_path):
-    write(tmp_path, "a-2023-09-28.log", ["[14:31:00] <znc_user> from znc"])
-    write(tmp_path, "b-2023-09-28.log", ["2023-09-28 14:32:00\tweechat_user\tfrom weechat"])
-    write(tmp_path, "c-2023-09-28.log", ["14:33 <irssi_user> from irssi"])
-    write(tmp_path, "d-20230928.log", ["[14:34:00] <wmbot_user>\t from wm-bot"])
-    assert [event.actor for event in read(tmp_path, DAY_WINDOW, path="*.log")] == \
-        ["znc_user", "weechat_user", "irssi_user", "wmbot_user"]
-
-
-def test_ambiguous_head_then_message_settles_format(tmp_path):
-    # `* nick action` and `***` lines fit ZNC and wm-bot; the message line decides.
-    write(tmp_path, "20230928.txt", ["[14:30:00] *** Joins: a (~a@h)", "[14:31:00] * a waves",
-                                     "[14:32:00] <a>\t hi"])
-    assert [event.text for event in read(tmp_path, DAY_WINDOW)] == ["* a waves", "hi"]
-
-
-def test_berlin_log_across_the_october_dst_change(tmp_path):
-    # 2023-10-29 in Europe/Berlin: 03:00 CEST goes back to 02:00 CET; 02:30 happens twice.
-    write(tmp_path, "#ops/2023-10-29.log", [
-        "[02:30:00] <a> first 02:30 (CEST)",
-        "[02:45:00] <a> still summer time",
-        "[02:10:00] <b> clocks went back",
-        "[02:30:00] <b> second 02:30 (CET)",
-        "[03:00:00] <b> three o'clock CET",
-    ])
-    events = read(tmp_path, Window(utc(2023, 10, 29), utc(2023, 10, 30)), timezone="Europe/Berlin")
-    assert [event.time for event in events] == [
-        utc(2023, 10, 29, 0, 30), utc(2023, 10, 29, 0, 45), utc(2023, 10, 29, 1, 10),
-        utc(2023, 10, 29, 1, 30), utc(2023, 10, 29, 2, 0)]
-    assert events[0].text.startswith("first") and events[3].text.startswith("second")
-
-
-def test_weechat_log_in_berlin_across_dst_keeps_both_0230s(tmp_path):
-    write(tmp_path, "irc.libera.#ops.weechatlog", [
-        "2023-10-29 02:30:00\ta\tfirst",
-        "2023-10-29 02:59:00\ta\tlast summer minute",
-        "2023-10-29 02:30:00\tb\tsecond",
-    ])
-    events = read(tmp_path, Window(utc(2023, 10, 28), utc(2023, 10, 30)), timezone="Europe/Berlin")
-    assert summary(events) == [(utc(2023, 10, 29, 0, 30), "a", "first"),
-                               (utc(2023, 10, 29, 0, 59), "a", "last summer minute"),
-                               (utc(2023, 10, 29, 1, 30), "b", "second")]
-
-
-def test_local_date_differs_from_utc_date(tmp_path):
-    write(tmp_path, "#ops/2023-09-28.log", ["[20:00:00] <tchin> evening in California"])
-    events = read(tmp_path, Window(utc(2023, 9, 29), utc(2023, 9, 29, 6)), timezone="America/Los_Angeles")
-    assert [event.time for event in events] == [utc(2023, 9, 29, 3, 0)]
-    # The same evening is not in a window on 2023-09-28 UTC.
-    assert read(tmp_path, DAY_WINDOW, timezone="America/Los_Angeles") == []
-
-
-def test_time_only_lines_roll_over_midnight(tmp_path):
-    write(tmp_path, "#ops/2023-09-28.log", ["[23:58:00] <a> late", "[00:01:00] <a> after midnight",
-                                            "[00:02:00] <a> still the next day"])
-    write(tmp_path, "irssi/ops.log", ["--- Log opened Thu Sep 28 23:00:00 2023",
-                                      "23:59 <a> irssi late", "00:03 <a> irssi after midnight"])
-    events = read(tmp_path, Window(utc(2023, 9, 28, 23), utc(2023, 9, 29, 1)))
-    assert summary(events) == [
-        (utc(2023, 9, 28, 23, 58), "a", "late"),
-        (utc(2023, 9, 28, 23, 59), "a", "irssi late"),
-        (utc(2023, 9, 29, 0, 1), "a", "after midnight"),
-        (utc(2023, 9, 29, 0, 2), "a", "still the next day"),
-        (utc(2023, 9, 29, 0, 3), "a", "irssi after midnight"),
-    ]
-
-
-def test_events_outside_the_window_are_left_out(tmp_path):
-    write(tmp_path, "#ops/2023-09-28.log", ["[13:59:59] <a> before", "[14:00:00] <a> at start",
-                                            "[17:59:59] <a> inside", "[18:00:00] <a> at end"])
-    events = read(tmp_path, Window(utc(2023, 9, 28, 14), utc(2023, 9, 28, 18)))
-    assert [event.text for event in events] == ["at start", "inside"]
+@pytest.mark.parametrize("case", [pytest.param(case, id=case["id"]) for case in CASES["case"]])
+def test_formats_and_line_kinds(tmp_path, case):
+    for file in case["file"]:
+        write(tmp_path, file["name"], [line["line"] for line in file["lines"]])
+    window = Window(*case.get("window", (DAY_WINDOW.start, DAY_WINDOW.end)))
+    events = read(tmp_path, window, case.get("path", "**/*"), **case.get("options", {}))
+    assert [(e.time, e.actor, e.text, e.precision, e.fields.get("channel")) for e in events] == \
+        expected_events(case)
+    assert all(e.source == "irc" and e.url is None and e.tags == () for e in events)
 
 
 def test_files_dated_outside_the_window_are_not_opened(tmp_path, monkeypatch):
@@ -251,35 +113,14 @@ def test_files_are_chosen_by_the_log_local_date(tmp_path, monkeypatch):
     assert sorted(opened) == ["2023-09-27.log", "2023-09-28.log"]
 
 
-def test_garbage_file_in_the_window_names_file_and_line(tmp_path):
-    path = write(tmp_path, "#ops/2023-09-28.log", ["", "this is not an IRC log", "[14:33:00] <a> x"])
+@pytest.mark.parametrize("case", [pytest.param(case, id=case["id"]) for case in CASES["error"]])
+def test_files_the_source_refuses_name_file_and_line(tmp_path, case):
+    path = write(tmp_path, case["file"], case["lines"])
     with pytest.raises(SourceFormatError) as caught:
-        read(tmp_path, DAY_WINDOW)
-    assert caught.value.file == str(path) and caught.value.line == 2
-    assert f"{path}:2" in str(caught.value)
-
-
-def test_unknown_line_in_a_detected_file_names_file_and_line(tmp_path):
-    path = write(tmp_path, "#ops/2023-09-28.log", ["[14:33:00] <a> fine", "[14:34:00] <a> fine",
-                                                   "garbage in the middle"])
-    with pytest.raises(SourceFormatError, match="znc") as caught:
-        read(tmp_path, DAY_WINDOW)
-    assert (caught.value.file, caught.value.line) == (str(path), 3)
-
-
-def test_forced_format_that_does_not_fit_is_an_error(tmp_path):
-    write(tmp_path, "#ops/2023-09-28.log", ["[14:33:00] <a> a ZNC line"])
-    assert len(read(tmp_path, DAY_WINDOW, format="znc")) == 1
-    with pytest.raises(SourceFormatError, match="irssi") as caught:
-        read(tmp_path, DAY_WINDOW, format="irssi")
-    assert caught.value.line == 1
-
-
-def test_time_only_log_without_any_date_is_an_error(tmp_path):
-    write(tmp_path, "#ops/ops.log", ["14:33 <a> when?"])
-    with pytest.raises(SourceFormatError, match="no date") as caught:
-        read(tmp_path, DAY_WINDOW)
-    assert caught.value.line == 1
+        read(tmp_path, DAY_WINDOW, **case.get("options", {}))
+    err = caught.value
+    assert (err.file, err.line, err.message) == (str(path), case["line"], case["message"])
+    assert str(err) == f"{path}:{case['line']}: {case['message']}"
 
 
 @pytest.mark.parametrize("options, key", [

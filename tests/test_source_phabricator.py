@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from postmortem.core.errors import SourceError, SourceFormatError
@@ -9,7 +11,7 @@ from postmortem.collect.http import BoundedSession
 from postmortem.core.model import Actionable, SourceConfig
 from postmortem.collect.sources.phabricator import SOURCE, enrich_actionables, fetch_tasks
 from postmortem.core.model import TaskInfo
-from tests.services import FakeServer, broken_app, conduit_app, task_fields
+from tests.services import FakeServer, broken, conduit_app, read_broken, task_fields
 
 TOKEN = "api-abcdefghijklmnopqrstuvwxyz12"
 TASKS = {n: task_fields(f"Task {n}", "resolved" if n % 2 else "open",
@@ -67,16 +69,42 @@ def test_conduit_error_envelope_is_clear_and_redacted():
     assert err.url == server.url + "/api/maniphest.search" and err.source == "source[4] (phabricator)"
 
 
-@pytest.mark.parametrize("kind, error, needle", [
-    ("500", SourceError, "HTTP 500"), ("truncated", SourceFormatError, "not valid JSON"),
-    ("html", SourceFormatError, "HTML page"), ("timeout", SourceError, "no answer within"),
-])
-def test_broken_answers(kind, error, needle):
+def envelope(result, code=None, info=None):
+    return {"result": result, "error_code": code, "error_info": info}
+
+
+# What fetch_tasks raises for each broken answer of maniphest.search (tests/services.py
+# Broken): the error class, its exact message, err.status, the requests made and the waits.
+BROKEN = [
+    broken("http-500", "500", SourceError, "HTTP 500 Internal Server Error: Internal Server Error",
+           status=500, attempts=3),
+    broken("timeout", "timeout", SourceError, "no answer within 0.3 s (3 attempts)", attempts=3, timeout=0.3),
+    broken("truncated-json", "truncated", SourceFormatError,
+           re.compile(r"answer is not valid JSON \(.+: line 1 column 194 \(char 193\); 197 bytes\)"),
+           status=200),
+    broken("html-error-page", "html", SourceFormatError, "expected JSON, got an HTML page ('Wikimedia Error')",
+           status=200),
+    broken("no-envelope", {"data": []}, SourceFormatError, "not a Conduit answer (no result/error_code)"),
+    broken("result-without-data", envelope({"items": []}), SourceFormatError,
+           "Conduit result without a 'data' list"),
+    broken("task-without-status", envelope({"data": [{"id": 347800, "fields": {"name": "x"}}], "cursor": {}}),
+           SourceFormatError, "maniphest.search task without id, name or status: "
+           "\"{'id': 347800, 'fields': {'name': 'x'}}\""),
+    broken("error-code", envelope(None, "ERR-CONDUIT-CORE", "Session key is not present."), SourceError,
+           "Conduit error ERR-CONDUIT-CORE: Session key is not present."),
+]
+
+
+@pytest.mark.parametrize("case", BROKEN)
+def test_broken_answers(case):
     good = conduit_app(TASKS, USERS, token=TOKEN)
-    with FakeServer(broken_app(kind, good)) as server:
-        with pytest.raises(error, match=needle) as caught:
-            fetch_tasks(config(server.url), ["T347800"], session(timeout=0.3, deadline=1.0))
-    assert caught.value.url == server.url + "/api/maniphest.search"
+    err, url, s = read_broken(case, lambda url, s: fetch_tasks(config(url), ["T347800"], s), good)
+    assert type(err) is case.error
+    assert str(err) == f"{url}/api/maniphest.search: {err.message}"
+    assert case.says(err.message), err.message
+    assert (err.url, err.source) == (url + "/api/maniphest.search", "source[4] (phabricator)")
+    assert getattr(err, "status", None) == case.status
+    assert s.requests_made == case.attempts and s.fake_clock.sleeps == case.waits
 
 
 def test_read_gives_no_events():

@@ -1,17 +1,19 @@
 """The `prometheus` source against a real Prometheus whose ALERTS history was
-backfilled with `promtool tsdb create-blocks-from openmetrics`."""
+backfilled with `promtool tsdb create-blocks-from openmetrics`, and against a local
+server for the answers a real one does not give (broken ones)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
-from postmortem.core.errors import SourceError
+from postmortem.core.errors import SourceError, SourceFormatError
 from postmortem.collect.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.collect.sources.prometheus import SOURCE, choose_step, firing_intervals
-from tests.services import openmetrics_alerts, start_prometheus
+from tests.services import Answer, broken, openmetrics_alerts, read_broken, start_prometheus
 
 T = utc(2023, 9, 28, 14, 0)
 T0 = int(T.timestamp())
@@ -106,3 +108,47 @@ def test_intervals_from_timestamp_points():
     points += [[t, t] for t in range(1200, 1501, 60)]
     intervals, _ = firing_intervals(points, 60)
     assert intervals == [(0, 600), (1200, 1500)]
+
+
+def matrix(*series, kind="matrix"):
+    """A query_range answer: ``{"status": "success", "data": {"resultType", "result"}}``."""
+    return {"status": "success", "data": {"resultType": kind, "result": list(series)}}
+
+
+FIRING = {"metric": {"alertname": "KafkaLag", "alertstate": "firing"}, "values": [[T0, str(T0)], [T0 + 60, str(T0)]]}
+
+# What the source raises for each broken answer of /api/v1/query_range (tests/services.py
+# Broken): the error class, its exact message, err.status, the requests made and the waits.
+BROKEN = [
+    broken("http-500", "500", SourceError, "HTTP 500 Internal Server Error: Internal Server Error",
+           status=500, attempts=3),
+    broken("timeout", "timeout", SourceError, "no answer within 0.3 s (3 attempts)", attempts=3, timeout=0.3),
+    broken("truncated-json", "truncated", SourceFormatError,
+           re.compile(r"answer is not valid JSON \(.+: line 1 column 92 \(char 91\); 99 bytes\)"),
+           status=200),
+    broken("html-error-page", "html", SourceFormatError, "expected JSON, got an HTML page ('Wikimedia Error')",
+           status=200),
+    broken("status-error", {"status": "error", "errorType": "bad_data", "error": "parse error at char 7"},
+           SourceFormatError, "query failed: parse error at char 7"),
+    broken("no-status", [FIRING], SourceFormatError, "query failed: no status success"),
+    broken("vector-not-matrix", matrix(kind="vector"), SourceFormatError, "expected a matrix, got 'vector'"),
+    broken("series-without-values", matrix({"metric": {"alertname": "X"}}), SourceFormatError,
+           "matrix series without values"),
+    broken("sample-not-a-number", matrix({"metric": {"alertname": "X"}, "values": [["now", "x"]]}),
+           SourceFormatError, "bad sample values in series {'alertname': 'X'}"),
+]
+
+
+@pytest.mark.parametrize("case", BROKEN)
+def test_broken_answers(case):
+    def read(url, session):
+        config = SourceConfig("prometheus", {"type": "prometheus", "url": url}, index=2)
+        return SOURCE.read(config, WINDOW, session=session)
+
+    err, url, s = read_broken(case, read, lambda request: Answer.json(matrix(FIRING)))
+    assert type(err) is case.error
+    assert str(err) == f"{url}/api/v1/query_range: {err.message}"
+    assert case.says(err.message), err.message
+    assert (err.url, err.source) == (url + "/api/v1/query_range", "source[2] (prometheus)")
+    assert getattr(err, "status", None) == case.status
+    assert s.requests_made == case.attempts and s.fake_clock.sleeps == case.waits

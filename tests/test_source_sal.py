@@ -11,7 +11,7 @@ from postmortem.core.errors import IncidentFileError, SourceError, SourceFormatE
 from postmortem.collect.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.collect.sources.sal import SOURCE, parse_sal_page
-from tests.services import FakeServer, SalEntry, broken_app, sal_app, sal_entries, sal_html
+from tests.services import Answer, FakeServer, SalEntry, broken, read_broken, sal_app, sal_entries, sal_html
 
 EVERY = dt.timedelta(minutes=7)
 START = utc(2023, 9, 20)
@@ -98,22 +98,45 @@ def test_parse_page_reads_the_template_markup():
         ("2023-09-20", "00:00", "AW000000", "user0")]
 
 
-@pytest.mark.parametrize("kind, error, needle", [
-    ("500", SourceError, "HTTP 500"),
-    ("html", SourceFormatError, "not a SAL page"),
-    ("timeout", SourceError, "no answer within"),
-])
-def test_broken_answers_name_source_and_url(kind, error, needle):
+def one_row_page(**replace) -> str:
+    """A SAL page of one entry (2023-09-28 14:10), with ``replace``'s markup swapped in."""
+    page = sal_html("production", [SalEntry("AW1", utc(2023, 9, 28, 14, 10), "tchin", "x")], p=0, i=200, total=1)
+    for old, new in replace.items():
+        assert old in page
+        page = page.replace(old, new)
+    return page
+
+
+# What the source raises for each broken answer of the tool (tests/services.py Broken):
+# the error class, its exact message, err.status, the requests made and the waits.
+BROKEN = [
+    broken("http-500", "500", SourceError, "HTTP 500 Internal Server Error: Internal Server Error",
+           status=500, attempts=3),
+    broken("timeout", "timeout", SourceError, "no answer within 0.3 s (3 attempts)", attempts=3, timeout=0.3),
+    broken("html-error-page", "html", SourceFormatError,
+           'not a SAL page (no <div class="hits"> "N results" and <table class="sal">)'),
+    broken("json-instead-of-html", {"hits": 1}, SourceFormatError, "expected an HTML page, got application/json",
+           status=200),
+    broken("page-cut-before-the-table", Answer.html(one_row_page().split('<table class="sal">')[0]),
+           SourceFormatError, 'not a SAL page (no <div class="hits"> "N results" and <table class="sal">)'),
+    broken("row-without-log-link", Answer.html(one_row_page(**{'<a href="/log/AW1">14:10</a>': "14:10"})),
+           SourceFormatError, "SAL row without day, HH:MM time or /log/<id> link: '14:10' 'tchin' "
+           "(day '2023-09-28')"),
+    broken("row-with-a-bad-day", Answer.html(one_row_page(**{"\n        2023-09-28\n": "\n        2023-09-31\n"})),
+           SourceFormatError, "not a SAL day and time: '2023-09-31' '14:10'"),
+]
+
+
+@pytest.mark.parametrize("case", BROKEN)
+def test_broken_answers(case):
     window = Window(utc(2023, 9, 28, 14), utc(2023, 9, 28, 15))
-    with FakeServer(broken_app(kind)) as server:
-        s = BoundedSession(timeout=0.3, retries=5, deadline=1.0, backoff=0.05)
-        with pytest.raises(error) as caught:
-            SOURCE.read(config(server.url), window, session=s)
-    err = caught.value
-    assert needle in str(err) and err.source == "source[0] (sal)"
-    assert err.url == f"{server.url}/production"
-    if kind == "500":
-        assert err.status == 500
+    err, url, s = read_broken(case, lambda url, s: SOURCE.read(config(url), window, session=s))
+    assert type(err) is case.error
+    assert str(err) == f"{url}/production: {err.message}"
+    assert case.says(err.message), err.message
+    assert (err.url, err.source) == (url + "/production", "source[0] (sal)")
+    assert getattr(err, "status", None) == case.status
+    assert s.requests_made == case.attempts and s.fake_clock.sleeps == case.waits
 
 
 def test_check_refuses_unknown_options_and_bad_urls():

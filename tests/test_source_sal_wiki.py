@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from postmortem.core.errors import SourceFormatError
+from postmortem.core.errors import SourceError, SourceFormatError
 from postmortem.collect.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.collect.sources import needs_pull
 from postmortem.collect.sources.sal_wikitext import SOURCE
-from tests.services import Answer, FakeServer, first
+from tests.services import Answer, FakeServer, broken, first, read_broken
 
 PAGES = {
     "Server Admin Log": "== 2023-10-02 ==\n* 10:00 joal: restart enrich\n== 2023-10-01 ==\n* 09:00 tchin: deploy\n",
@@ -79,3 +81,43 @@ def test_a_missing_page_is_a_clear_error():
         with pytest.raises(SourceFormatError, match="no page 'Server Admin Log'") as caught:
             read(server, Window(utc(2023, 10, 1), utc(2023, 10, 2)))
     assert caught.value.url == server.url + "/api.php"
+
+
+def page_answer(title, **page):
+    return {"query": {"pages": [{"ns": 0, "title": title, **page}]}}
+
+
+# What the wiki variant raises for each broken answer of api.php (tests/services.py Broken):
+# the error class, its exact message, err.status, the requests made and the waits.
+BROKEN = [
+    broken("http-500", "500", SourceError, "HTTP 500 Internal Server Error: Internal Server Error",
+           status=500, attempts=3),
+    broken("timeout", "timeout", SourceError, "no answer within 0.3 s (3 attempts)", attempts=3, timeout=0.3),
+    broken("truncated-json", "truncated", SourceFormatError,
+           re.compile(r"answer is not valid JSON \(.+: line 1 column 136 \(char 135\); 138 bytes\)"),
+           status=200),
+    broken("html-error-page", "html", SourceFormatError, "expected JSON, got an HTML page ('Wikimedia Error')",
+           status=200),
+    broken("not-an-object", [1], SourceFormatError, "not an Action API answer"),
+    broken("no-query-pages", {"query": {}}, SourceFormatError, "Action API answer without query.pages"),
+    broken("page-without-content", page_answer("Server Admin Log", pageid=1, revisions=[]), SourceFormatError,
+           "page 'Server Admin Log' without revision content"),
+    broken("page-without-day-headings", page_answer("Server Admin Log", pageid=1, revisions=[
+        {"slots": {"main": {"content": "* 10:00 joal: restart enrich\n"}}}]), SourceFormatError,
+           "Server Admin Log: no Server Admin Log day heading (like '== 2023-09-28 ==') found"),
+    broken("api-error", {"error": {"code": "readapidenied", "info": "You need read permission to use this module."}},
+           SourceError, "the wiki refused the request: You need read permission to use this module. (readapidenied)"),
+]
+
+
+@pytest.mark.parametrize("case", BROKEN)
+def test_broken_answers(case):
+    window = Window(utc(2023, 10, 1, 8), utc(2023, 10, 1, 12))
+    read = lambda url, s: SOURCE.read(config(url), window, session=s)  # noqa: E731
+    err, url, s = read_broken(case, read, mediawiki_app(PAGES))
+    assert type(err) is case.error
+    assert str(err) == f"{url}/api.php: {err.message}"
+    assert case.says(err.message), err.message
+    assert (err.url, err.source) == (url + "/api.php", "source[5] (sal-wikitext)")
+    assert getattr(err, "status", None) == case.status
+    assert s.requests_made == case.attempts and s.fake_clock.sleeps == case.waits

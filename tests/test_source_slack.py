@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
+import re
 
 import pytest
 
@@ -12,7 +12,8 @@ from postmortem.core.errors import IncidentFileError, InputError, SourceError, S
 from postmortem.collect.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.collect.sources.slack import SOURCE
-from tests.services import FakeServer, broken_app, slack_app
+from tests.clock import clocked_session
+from tests.services import Answer, FakeServer, broken, read_broken, slack_app
 
 TOKEN = "xoxb-1234-SECRET-slack-token"
 T = utc(2023, 9, 28, 14, 0)
@@ -73,20 +74,24 @@ def test_history_and_threads_with_cursors():
 
 
 def test_429_is_retried_after_retry_after():
-    waits = []
     app = slack_app(MESSAGES, REPLIES, token=TOKEN, page_size=100, rate_limit={1}, retry_after="2")
     with FakeServer(app) as server:
-        s = session(sleep=waits.append)
+        s = clocked_session(timeout=2, retries=2, deadline=5, backoff=0.01)
         events = SOURCE.read(config(server.url), WINDOW, session=s)
-    assert waits == [2.0] and len(events) == 10 and s.requests_made == 3
+    assert len(events) == 10 and s.requests_made == 3
+    # on the fake clock: one wait of exactly Retry-After, then the history and the thread
+    clock = s.fake_clock
+    assert clock.sleeps == [2.0] and [a.start for a in clock.attempts] == [0.0, 2.0, 2.0]
 
 
 def test_429_past_the_deadline_is_a_clear_error():
     app = slack_app(MESSAGES, REPLIES, token=TOKEN, rate_limit=set(range(1, 100)), retry_after="30")
     with FakeServer(app) as server:
+        s = clocked_session(timeout=2, retries=2, deadline=5, backoff=0.01)
         with pytest.raises(SourceError) as caught:
-            SOURCE.read(config(server.url), WINDOW, session=session())
+            SOURCE.read(config(server.url), WINDOW, session=s)
     assert caught.value.status == 429 and caught.value.url == server.url + "/conversations.history"
+    assert s.fake_clock.sleeps == [] and s.requests_made == 1  # a 30 s wait would pass the 5 s deadline
 
 
 def test_slack_errors_name_the_code_and_never_the_token():
@@ -96,18 +101,38 @@ def test_slack_errors_name_the_code_and_never_the_token():
     assert TOKEN not in str(caught.value) and caught.value.source == "source[3] (slack)"
 
 
-@pytest.mark.parametrize("kind, error, needle", [
-    ("500", SourceError, "HTTP 500"), ("truncated", SourceFormatError, "not valid JSON"),
-    ("html", SourceFormatError, "HTML page ('Wikimedia Error')"), ("timeout", SourceError, "no answer within"),
-])
-def test_broken_answers(kind, error, needle):
+# What the source raises for each broken answer of conversations.history (tests/services.py
+# Broken): the error class, its exact message, err.status, the requests made and the waits.
+BROKEN = [
+    broken("http-500", "500", SourceError, "HTTP 500 Internal Server Error: Internal Server Error",
+           status=500, attempts=3),
+    broken("timeout", "timeout", SourceError, "no answer within 0.3 s (3 attempts)", attempts=3, timeout=0.3),
+    broken("truncated-json", "truncated", SourceFormatError,
+           re.compile(r"answer is not valid JSON \(.+: line 1 column 169 \(char 168\); 168 bytes\)"), status=200),
+    broken("html-error-page", "html", SourceFormatError, "expected JSON, got an HTML page ('Wikimedia Error')",
+           status=200),
+    broken("no-ok", {"messages": []}, SourceFormatError, "not a Slack API answer (no 'ok')"),
+    broken("not-an-object", [{"ok": True}], SourceFormatError, "not a Slack API answer (no 'ok')"),
+    broken("messages-not-a-list", {"ok": True, "messages": {"ts": ts(5)}}, SourceFormatError,
+           "Slack answer without a 'messages' list"),
+    broken("ok-false", {"ok": False, "error": "channel_not_found"}, SourceError,
+           "Slack API error: channel_not_found"),
+    broken("ratelimited-429", Answer.json({"ok": False, "error": "ratelimited"}, 429, **{"Retry-After": "1"}),
+           SourceError, 'HTTP 429 Too Many Requests: {"ok": false, "error": "ratelimited"}', status=429,
+           attempts=3, retry_after=1.0),
+]
+
+
+@pytest.mark.parametrize("case", BROKEN)
+def test_broken_answers(case):
     good = slack_app(MESSAGES, REPLIES, token=TOKEN)
-    with FakeServer(broken_app(kind, good)) as server:
-        started = time.monotonic()
-        with pytest.raises(error) as caught:
-            SOURCE.read(config(server.url), WINDOW, session=session(timeout=0.3, deadline=1.0))
-    assert time.monotonic() - started < 1.6
-    assert needle in str(caught.value) and caught.value.url == server.url + "/conversations.history"
+    err, url, s = read_broken(case, lambda url, s: SOURCE.read(config(url), WINDOW, session=s), good)
+    assert type(err) is case.error
+    assert str(err) == f"{url}/conversations.history: {err.message}"
+    assert case.says(err.message), err.message
+    assert (err.url, err.source) == (url + "/conversations.history", "source[3] (slack)")
+    assert getattr(err, "status", None) == case.status
+    assert s.requests_made == case.attempts and s.fake_clock.sleeps == case.waits
 
 
 def test_the_token_goes_only_over_https_or_to_loopback():

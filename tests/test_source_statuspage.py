@@ -3,6 +3,8 @@ public API v2 (``GET /api/v2/incidents.json``, as wikimediastatus.net serves it)
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from postmortem.core.errors import SourceError, SourceFormatError
@@ -17,7 +19,7 @@ from postmortem.timeline.gather import collect_events
 from postmortem.timeline.gather import gather
 from postmortem.core.model import Records
 from tests.conftest import write_incident
-from tests.services import Answer, FakeServer, broken_app
+from tests.services import Answer, FakeServer, broken, read_broken
 
 WINDOW = Window(utc(2023, 9, 28, 13, 30), utc(2023, 9, 28, 18, 30))
 
@@ -83,26 +85,38 @@ def test_check_and_registry(tmp_path):
         load_incident(unknown)
 
 
-@pytest.mark.parametrize("kind, error, needle", [
-    ("500", SourceError, "HTTP 500"), ("truncated", SourceFormatError, "not valid JSON"),
-    ("html", SourceFormatError, "HTML page"),
-])
-def test_broken_answers(kind, error, needle):
-    with FakeServer(broken_app(kind, app)) as server:
-        with pytest.raises(error, match=needle) as caught:
-            get_source("statuspage").read(config(server.url), WINDOW, session=session())
-    assert caught.value.url == server.url + "/api/v2/incidents.json"
+# What the source raises for each broken answer of incidents.json (tests/services.py Broken):
+# the error class, its exact message, err.status, the requests made and the waits.
+BROKEN = [
+    broken("http-500", "500", SourceError, "HTTP 500 Internal Server Error: Internal Server Error",
+           status=500, attempts=3),
+    broken("timeout", "timeout", SourceError, "no answer within 0.3 s (3 attempts)", attempts=3, timeout=0.3),
+    broken("truncated-json", "truncated", SourceFormatError,
+           re.compile(r"answer is not valid JSON \(.+: line 1 column 749 \(char 748\); 752 bytes\)"),
+           status=200),
+    broken("html-error-page", "html", SourceFormatError, "expected JSON, got an HTML page ('Wikimedia Error')",
+           status=200),
+    broken("incidents-not-a-list", {"incidents": {"id": 1}}, SourceFormatError, 'expected {"incidents": [...]}'),
+    broken("created-at-not-rfc3339", {"incidents": [{"id": "x", "name": "n", "created_at": "yesterday"}]},
+           SourceFormatError, "not an RFC 3339 time: 'yesterday'"),
+    broken("incident-without-id", {"incidents": [{"name": "no id"}]}, SourceFormatError,
+           "not a Statuspage incident: \"{'name': 'no id'}\""),
+    broken("updates-not-a-list", {"incidents": [{**incident_json(3, "2023-09-28T15:00:00Z"),
+                                                 "incident_updates": {"id": "u"}}]},
+           SourceFormatError, "incident_updates is not a list"),
+]
 
 
-@pytest.mark.parametrize("body, needle", [
-    ({"incidents": {"id": 1}}, "expected {\"incidents\""),
-    ({"incidents": [{"id": "x", "name": "n", "created_at": "yesterday"}]}, "not an RFC 3339 time"),
-    ({"incidents": [{"name": "no id"}]}, "not a Statuspage incident"),
-])
-def test_malformed_json_is_a_format_error(body, needle):
-    with FakeServer(lambda request: Answer.json(body)) as server:
-        with pytest.raises(SourceFormatError, match=needle):
-            get_source("statuspage").read(config(server.url), WINDOW, session=session())
+@pytest.mark.parametrize("case", BROKEN)
+def test_broken_answers(case):
+    err, url, s = read_broken(case, lambda url, s: get_source("statuspage").read(config(url), WINDOW, session=s),
+                              app)
+    assert type(err) is case.error
+    assert str(err) == f"{url}/api/v2/incidents.json: {err.message}"
+    assert case.says(err.message), err.message
+    assert (err.url, err.source) == (url + "/api/v2/incidents.json", "source[0] (statuspage)")
+    assert getattr(err, "status", None) == case.status
+    assert s.requests_made == case.attempts and s.fake_clock.sleeps == case.waits
 
 
 def test_a_full_list_newer_than_the_window_says_it_cannot_tell():

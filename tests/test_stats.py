@@ -9,11 +9,7 @@ from pathlib import Path
 
 from postmortem.read.stats import FIELDS, parse_count, report_stats
 
-REFERENCE = Path("/work/shared/reference")
-_HERE = Path(__file__).resolve().parents[2] / "shared" / "reference"
-if _HERE.exists():
-    REFERENCE = _HERE
-WIKITECH = REFERENCE / "wikitech"
+from tests.conftest import SEED, WIKITECH
 
 
 def _stats(tmp_path):
@@ -23,7 +19,7 @@ def _stats(tmp_path):
     items = [WIKITECH / "sessionstore.wiki", WIKITECH / "upload-cache.wiki",
              WIKITECH / "toolsdb-primary-down.wiki", WIKITECH / "cite-visualeditor-references.wiki",
              ("Incidents/2024-11-25 WMCS proxy nginx failure", wmcs),
-             binary, tmp_path / "missing.wiki", REFERENCE / "000_58694bb77f3afb6b.txt"]
+             binary, tmp_path / "missing.wiki", SEED]
     return report_stats(items)
 
 
@@ -46,7 +42,7 @@ def test_rows(tmp_path):
     assert tools["paged_after_hours"] is False and tools["stated_total"] is None and tools["score"] == 11
     wmcs = rows["2024-11-25 WMCS proxy nginx failure"]
     assert (wmcs["duration_minutes"], wmcs["answered"], wmcs["file"]) == (48, 14, None)
-    seed = rows["000_58694bb77f3afb6b.txt"]
+    seed = rows[SEED.name]
     assert seed["start"] is None and seed["duration_minutes"] is None and seed["answered"] == 0
 
 

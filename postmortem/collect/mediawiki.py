@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from ..core.errors import PostmortemError, WikiError
+from .answers import decode_json, status_problem
 from .http import new_session, require_secure, retry, secret
 
 USER_ENV = "POSTMORTEM_WIKI_USER"
@@ -125,22 +126,36 @@ class Wiki:
             else:
                 response = self.session.get(self.api_url, params=params)
         except PostmortemError as err:   # the session's own connection/timeout error
-            raise WikiError(f"cannot reach the wiki: {err.message}", code="http", url=self.api_url) from None
-        if response.status_code != 200:
-            raise WikiError(f"HTTP {response.status_code} from the wiki", code="http", url=self.api_url)
+            raise WikiError(err.message, code="http", url=self.api_url) from None
+        problem = status_problem(response)
+        if problem:
+            raise self._answer_error(problem, "http", response.status_code)
         try:
-            data = response.json()
-        except ValueError:
-            raise WikiError("the wiki did not answer with JSON (is this the api.php URL?)",
-                            code="badjson", url=self.api_url) from None
+            data = decode_json(response)
+        except ValueError as err:
+            raise self._answer_error(str(err), "badjson", response.status_code) from None
         if not isinstance(data, dict):
-            raise WikiError("unexpected answer from the wiki", code="badjson", url=self.api_url)
+            raise self._answer_error("not an Action API answer", "badjson")
         return data, response.headers.get("Retry-After")
+
+    def _answer_error(self, message: str, code: str, status: int | None = None) -> WikiError:
+        err = WikiError(message, code=code, url=self.api_url)
+        err.status = status
+        return err
 
     def _bounded(self):
         """This call's deadline on the session (a plain requests session has none)."""
         bound = getattr(self.session, "deadline", None)
         return bound(self.call_deadline) if callable(bound) else contextlib.nullcontext()
+
+    def _first_page(self, data: dict) -> dict:
+        """``query.pages[0]`` of an answer (formatversion=2); WikiError badjson
+        when the answer has no such list."""
+        query = data.get("query")
+        pages = query.get("pages") if isinstance(query, dict) else None
+        if not isinstance(pages, list) or not pages or not isinstance(pages[0], dict):
+            raise self._answer_error("Action API answer without query.pages", "badjson")
+        return pages[0]
 
     def _wait_for(self, attempt: int, outcome) -> float | None:
         """After ``ratelimited``/``maxlag``/``readonly``: Retry-After (at most 30 s)
@@ -202,20 +217,22 @@ class Wiki:
         data = self.call({"action": "query", "prop": "revisions", "titles": title,
                           "rvslots": "main", "rvprop": "content|timestamp|ids|user|comment",
                           "curtimestamp": "1"})
-        page = data.get("query", {}).get("pages", [{}])[0]
-        if page.get("missing") or page.get("invalid") or not page.get("revisions"):
-            if page.get("invalid"):
-                raise WikiError(f"invalid page title {title!r}: {page.get('invalidreason', '')}",
-                                code="invalidtitle", url=self.api_url)
+        page = self._first_page(data)
+        if page.get("invalid"):
+            raise WikiError(f"invalid page title {title!r}: {page.get('invalidreason', '')}",
+                            code="invalidtitle", url=self.api_url)
+        if page.get("missing"):
             return None
+        if not page.get("revisions"):
+            raise self._answer_error(f"page {title!r} without revision content", "badjson")
         return _revision(page["title"], page["revisions"][0], data.get("curtimestamp"))
 
     def revision(self, revid: int) -> Revision:
         """One revision with its wikitext."""
         data = self.call({"action": "query", "prop": "revisions", "revids": str(revid),
                           "rvslots": "main", "rvprop": "content|timestamp|ids|user|comment"})
-        pages = data.get("query", {}).get("pages", [])
-        if not pages or not pages[0].get("revisions"):
+        pages = [self._first_page(data)]
+        if not pages[0].get("revisions"):
             raise WikiError(f"no revision {revid}", code="nosuchrevid", url=self.api_url)
         return _revision(pages[0]["title"], pages[0]["revisions"][0])
 

@@ -13,32 +13,16 @@ source actually fetches, so loading an incident never imports it.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
-from html import unescape
 from urllib.parse import urlsplit
 
 from ...core.errors import IncidentFileError, PostmortemError, SourceError, SourceFormatError
 from ...core.model import SourceConfig
 from ...core.timeutil import UTC
+from ..answers import decode_json, public_url, status_problem
 from . import option
 
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 _RFC3339 = re.compile(r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}:\d{2})$")
-
-
-def public_url(url: str) -> str:
-    """A URL fit for messages: scheme, host and path only."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"
-
-
-def redact(text: str, secrets=()) -> str:
-    """``text`` with every secret replaced by ``***``."""
-    for value in secrets:
-        if value:
-            text = text.replace(value, "***")
-    return text
 
 
 def check_url(config: SourceConfig, name: str = "url", required: bool = True) -> str | None:
@@ -75,25 +59,18 @@ def request(session, method: str, url: str, *, source: str, secrets=(), **kwargs
         response = session.request(method, url, **kwargs)
     except SourceError as err:
         raise _error(SourceError, err.message, source, url) from None
-    if not 200 <= response.status_code < 300:
-        reason = _body_hint(response, secrets)
-        message = f"HTTP {response.status_code} {response.reason or ''}".rstrip()
-        raise _error(SourceError, f"{message}{': ' + reason if reason else ''}", source, url,
-                     status=response.status_code)
+    problem = status_problem(response, secrets)
+    if problem:
+        raise _error(SourceError, problem, source, url, status=response.status_code)
     return response
 
 
 def json_answer(response, *, source: str, secrets=()):
     """The JSON body of an answer; SourceFormatError for HTML or broken JSON."""
-    url = response.url
-    if _looks_like_html(response):
-        raise _error(SourceFormatError, f"expected JSON, got an HTML page{_title(response.text, secrets)}",
-                     source, url, status=response.status_code)
     try:
-        return json.loads(response.content)
+        return decode_json(response, secrets)
     except ValueError as err:
-        raise _error(SourceFormatError, f"answer is not valid JSON ({err}; {len(response.content)} bytes)",
-                     source, url, status=response.status_code) from None
+        raise _error(SourceFormatError, str(err), source, response.url, status=response.status_code) from None
 
 
 def html_answer(response, *, source: str) -> str:
@@ -129,27 +106,3 @@ def _error(kind, message: str, source: str, url: str, *, status=None):
     err = kind(message, source=source, url=public_url(url))
     err.status = status
     return err
-
-
-def _looks_like_html(response) -> bool:
-    kind = response.headers.get("Content-Type", "")
-    return "html" in kind or response.content.lstrip()[:1] == b"<"
-
-
-def _title(text: str, secrets) -> str:
-    match = _TITLE.search(text)
-    if not match:
-        return ""
-    title = redact(" ".join(unescape(match.group(1)).split()), secrets)[:120]
-    return f" ({title!r})" if title else ""
-
-
-def _body_hint(response, secrets) -> str:
-    """A short reason from an error answer: an HTML title or the first 200 characters."""
-    try:
-        text = response.text
-    except (UnicodeDecodeError, LookupError):
-        return ""
-    if _looks_like_html(response):
-        return _title(text, secrets).strip(" ()")
-    return redact(" ".join(text.split()), secrets)[:200]

@@ -28,7 +28,8 @@ from typing import Iterable
 from ...core.errors import SourceError
 from ...core.model import Actionable, Event, SourceConfig, TaskInfo, Window
 from . import BaseSource, check_options, option
-from ._web import check_url, format_error, json_answer, public_url, redact, request, token
+from ..answers import public_url, redact
+from ._web import check_url, format_error, json_answer, request, token
 
 TYPE = "phabricator"
 BATCH = 100  # Conduit's largest page

@@ -23,7 +23,8 @@ from ...core.model import Event, SourceConfig, Window
 from ..mediawiki import Wiki
 from . import option
 from ._sal_scan import scan_sal_lines
-from ._web import format_error, public_url
+from ..answers import public_url
+from ._web import format_error
 
 _ISO_HEADING = re.compile(r"^(=+)\s*(\d{4}-\d{2}-\d{2})\s*\1\s*$")
 _ANY_HEADING = re.compile(r"^(=+)\s*[A-Za-z]+\s+\d{1,2}\s*\1\s*$")
@@ -61,8 +62,17 @@ def read_wiki(config: SourceConfig, window: Window, session) -> list[Event]:
                 if reached:
                     break
     except WikiError as err:
-        raise SourceError(err.message, source=config.name, url=public_url(api)) from None
+        raise _source_error(err, config.name, api) from None
     return sorted(events, key=lambda event: event.time)
+
+
+def _source_error(err: WikiError, name: str, api: str) -> SourceError:
+    """The wiki client's error as this source's: an answer not in the API's
+    format is a SourceFormatError, the rest SourceError; the status is kept."""
+    kind = SourceFormatError if err.code == "badjson" else SourceError
+    error = kind(err.message, source=name, url=public_url(api))
+    error.status = getattr(err, "status", None)
+    return error
 
 
 def _scan_page(wiki: Wiki, title: str, window: Window, year, name: str):

@@ -35,7 +35,8 @@ from ...core.errors import SourceError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import from_epoch
 from . import BaseSource, check_options, option
-from ._web import check_url, format_error, json_answer, public_url, request, token
+from ..answers import public_url
+from ._web import check_url, format_error, json_answer, request, token
 from .slack_export import MarkupResolver, is_noise, is_reply, message_actor, message_text, permalink
 
 TYPE = "slack"
