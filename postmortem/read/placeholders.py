@@ -12,7 +12,7 @@ from .metadata import METADATA_KEYS, metadata_template
 
 # Sentences of Wikitech's "Incident response/Full report template" (and the older
 # "Incident documentation/Report Template") that authors are meant to replace;
-# shared/reference/000_58694bb77f3afb6b.txt still holds many of them.
+# tests/fixtures/reports/seed-2023-09-28-mw-page-content-change-enrich.txt still holds many of them.
 PLACEHOLDER_SENTENCES = (
     "Write a step by step outline of what happened",
     "Consider including a graphs of the error rate",

@@ -81,7 +81,7 @@ def _empty_scorecard() -> ReportScorecard:
 
 def _rows_from_lines(page: Page, section: Section | None) -> list[list[Cell]]:
     """Rows from the section's lines: wiki-table markup the parser left as text,
-    or a table flattened to tab-separated lines (shared/reference/000_…txt)."""
+    or a table flattened to tab-separated lines (the seed in tests/fixtures/reports/)."""
     lines = section_lines(page, section)
     if any(text.lstrip().startswith("{|") for _, text in lines):
         return rows_from_markup(lines)
