@@ -88,9 +88,9 @@ def test_pull_fills_the_cache_and_timeline_reads_it(tmp_path, servers, capsys, c
     assert main(["pull", str(path)]) == 0
     out, err = capsys.readouterr()
     lines = out.splitlines()
-    assert lines[0].startswith("source[0] (sal): 12 events, 1 request, ")
-    assert lines[1].startswith("source[1] (slack): 4 events, 2 requests, ")
-    assert lines[2].startswith("source[2] (phabricator): 0 events, 2 tasks, 2 requests, ")
+    assert lines[0].startswith("source[0] (sal): 12 events (60 records read), 1 request, ")
+    assert lines[1].startswith("source[1] (slack): 4 events (4 records read), 2 requests, ")
+    assert lines[2].startswith("source[2] (phabricator): 0 events (0 records read), 2 tasks, 2 requests, ")
     assert "wrote" in err and "\r" not in err  # no progress bar when stderr is no terminal
     assert main(["timeline", str(path), "--format", "json"]) == 0
     timeline, _ = capsys.readouterr()
@@ -144,7 +144,10 @@ def test_a_failure_keeps_the_previous_entry_of_that_source(tmp_path, servers):
     before = cache.read_cache(incident)
     servers[1].app = broken_app("500")
     report = pull(incident, refresh=True, session_factory=fast_session)
-    assert not report.ok and cache.read_cache(incident) == before
+    slack = cache.source_key(incident.sources[1])
+    assert not report.ok and cache.read_cache(incident)[slack] == before[slack]
+    failure = cache.read_failures(incident)[slack]
+    assert failure.name == "source[1] (slack)" and failure.error.endswith("HTTP 500 Internal Server Error: Internal Server Error")
 
 
 def test_strict_fails_the_whole_pull_and_writes_nothing(tmp_path, servers):
@@ -232,8 +235,8 @@ url = "{prometheus.url}"
 ''')
         assert main(["pull", str(path)]) == 0
         out, _ = capsys.readouterr()
-        assert "source[0] (alertmanager): 1 event, 1 request" in out
-        assert "source[1] (prometheus): 4 events, 1 request" in out
+        assert "source[0] (alertmanager): 1 event (1 record read), 1 request" in out
+        assert "source[1] (prometheus): 4 events (1 record read), 1 request" in out
     finally:
         prometheus.stop()
         alertmanager.stop()

@@ -2,25 +2,53 @@
 
 One JSON file, ``<incident stem>.events.json``: per source (by its index and
 type, with a digest of its options so an edited source is fetched again), the
-events fetched and when. Written atomically (temp file + rename), so a failed
-pull leaves the previous cache intact. Secrets never enter it: only events are
-stored, and options are stored as a digest. A ``tasks`` section holds what
-the phabricator source said about the actionables' tasks (title, status, owner).
+events fetched, when, for which window, and the source's tally (records read,
+dropped, skipped); per source the last pull could not read, why and when.
+Written atomically (temp file + rename), so a failed pull leaves the previous
+cache intact. Secrets never enter it: only events are stored, and options are
+stored as a digest. A ``tasks`` section holds what the phabricator source said
+about the actionables' tasks (title, status, owner); ``previous`` the earlier
+reports read from the wiki.
+
+A cache entry is used only for the same source settings and a window that
+covers the incident's (:func:`covers`): moving ``start`` earlier after a pull
+means pulling again, never a report from the old window. A cache of an older
+format is read as if nothing had been pulled.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.accounting import Tally
 from ..core.errors import InputError
-from ..core.model import Event, Incident, SourceConfig, TaskInfo
 from ..core.files import write_atomically
+from ..core.model import Event, Incident, SourceConfig, TaskInfo, Window
 from ..core.timeutil import format_utc, parse_time
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+
+
+@dataclass(frozen=True)
+class Cached:
+    """One source's entry: its events, the window they were pulled for, its tally."""
+
+    events: list[Event]
+    window: Window | None
+    tally: Tally
+    fetched: str = ""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A source the last pull could not read: its name, why, and when."""
+
+    name: str
+    error: str
+    at: str = ""
 
 
 def cache_path(incident: Incident) -> Path:
@@ -33,6 +61,62 @@ def source_key(config: SourceConfig) -> str:
     options = json.dumps({k: v for k, v in config.options.items()}, sort_keys=True, default=str)
     digest = hashlib.sha256(options.encode()).hexdigest()[:16]
     return f"{config.index}:{config.type}:{digest}"
+
+
+def covers(cached: Cached, window: Window) -> bool:
+    """Whether a cache entry was pulled for a window holding ``window``."""
+    return cached.window is not None and cached.window.start <= window.start and window.end <= cached.window.end
+
+
+# -- reading --------------------------------------------------------------------
+
+def read_cache(incident: Incident) -> dict[str, Cached]:
+    """Cached sources by source key; empty when nothing was pulled yet."""
+    return _read_section(incident, "sources", lambda entries, where: {
+        key: _cached(entry, where) for key, entry in entries.items()}, {})
+
+
+def read_failures(incident: Incident) -> dict[str, Failure]:
+    """Sources the last pull could not read, by source key."""
+    return _read_section(incident, "failed", lambda entries, where: {
+        key: Failure(f["name"], f["error"], f.get("at", "")) for key, f in entries.items()}, {})
+
+
+def read_tasks(incident: Incident) -> dict:
+    """Cached Phabricator tasks, ``{"T123": TaskInfo}``; empty when none were pulled."""
+    return _read_section(incident, "tasks", lambda tasks, where: {
+        task: TaskInfo.from_json(info) for task, info in tasks.items()}, {})
+
+
+def read_previous_pages(incident: Incident) -> list[tuple[str, str]] | None:
+    """Cached earlier reports from the wiki, ``[(title, wikitext)]``; None when
+    they were not pulled."""
+    return _read_section(incident, "previous", lambda pages, where: [
+        (p["title"], p["text"]) for p in pages], None)
+
+
+def _read_section(incident: Incident, name: str, convert, absent):
+    """``convert(data[name])`` from the cache file; ``absent`` when there is no
+    file, no such section, or a cache of an older format. One clear error for a
+    damaged file, whichever section was asked for."""
+    path = cache_path(incident)
+    if not path.exists():
+        return absent
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("version") != FORMAT_VERSION or data.get(name) is None:
+            return absent
+        return convert(data[name], str(path))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError) as err:
+        raise InputError(f"damaged event cache ({type(err).__name__}); run `postmortem pull --refresh`",
+                         file=path) from None
+
+
+def _cached(entry: dict, where: str) -> Cached:
+    events = [event_from_json(e, where) for e in entry["events"]]
+    window = entry.get("window")
+    window = Window(parse_time(window[0])[0], parse_time(window[1])[0]) if window else None
+    return Cached(events, window, Tally.from_json(entry.get("tally") or {}), entry.get("fetched", ""))
 
 
 def event_to_json(event: Event) -> dict:
@@ -53,54 +137,30 @@ def event_from_json(data: dict, where: str) -> Event:
                          file=where) from None
 
 
-def _read_section(incident: Incident, name: str, convert, absent):
-    """``convert(data[name])`` from the cache file; ``absent`` when there is no
-    file, or (except for "sources") no such section. One clear error for a
-    damaged file, whichever section was asked for."""
-    path = cache_path(incident)
-    if not path.exists():
-        return absent
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        section = data[name] if name == "sources" else data.get(name)
-        return absent if section is None else convert(section, str(path))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
-        raise InputError(f"damaged event cache ({type(err).__name__}); run `postmortem pull --refresh`",
-                         file=path) from None
+# -- writing --------------------------------------------------------------------
 
-
-def read_cache(incident: Incident) -> dict[str, list[Event]]:
-    """Cached events by source key; empty when nothing was pulled yet."""
-    return _read_section(incident, "sources", lambda entries, where: {
-        key: [event_from_json(e, where) for e in entry["events"]] for key, entry in entries.items()}, {})
-
-
-def read_tasks(incident: Incident) -> dict:
-    """Cached Phabricator tasks, ``{"T123": TaskInfo}``; empty when none were pulled."""
-    return _read_section(incident, "tasks", lambda tasks, where: {
-        task: TaskInfo.from_json(info) for task, info in tasks.items()}, {})
-
-
-def read_previous_pages(incident: Incident) -> list[tuple[str, str]] | None:
-    """Cached earlier reports from the wiki, ``[(title, wikitext)]``; None when
-    they were not pulled."""
-    return _read_section(incident, "previous", lambda pages, where: [
-        (p["title"], p["text"]) for p in pages], None)
-
-
-def write_cache(incident: Incident, events_by_key: dict[str, list[Event]], *,
+def write_cache(incident: Incident, entries: dict[str, Cached], *, failures: dict[str, Failure] | None = None,
                 tasks: dict | None = None, previous: list | None = None) -> Path:
-    """Replace the cache atomically with these sources' events (and, when
-    given, the ``tasks`` section: ``{"T123": TaskInfo}``, and the ``previous``
-    section: earlier reports read from the wiki, ``[(title, wikitext)]``)."""
+    """Replace the cache atomically with these sources' entries and the sources
+    that failed (and, when given, the ``tasks`` section: ``{"T123": TaskInfo}``,
+    and the ``previous`` section: earlier reports read from the wiki,
+    ``[(title, wikitext)]``)."""
     path = cache_path(incident)
-    now = format_utc(dt.datetime.now(dt.timezone.utc))
     payload = {"version": FORMAT_VERSION, "incident": incident.id,
-               "sources": {key: {"fetched": now, "events": [event_to_json(e) for e in events]}
-                           for key, events in events_by_key.items()}}
+               "sources": {key: _entry_to_json(entry) for key, entry in entries.items()}}
+    if failures:
+        payload["failed"] = {key: {"name": f.name, "error": f.error, "at": f.at} for key, f in failures.items()}
     if tasks:
         payload["tasks"] = {task: info.to_json() for task, info in sorted(tasks.items())}
     if previous is not None:
         payload["previous"] = [{"title": title, "text": text} for title, text in previous]
     write_atomically(path, json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
     return path
+
+
+def _entry_to_json(entry: Cached) -> dict:
+    data = {"fetched": entry.fetched, "events": [event_to_json(e) for e in entry.events],
+            "tally": entry.tally.to_json()}
+    if entry.window is not None:
+        data["window"] = [format_utc(entry.window.start), format_utc(entry.window.end)]
+    return data

@@ -12,15 +12,18 @@ raises and nothing is written. The cache is written atomically in one go.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass, field
 from typing import Callable
 
 from . import cache
+from ..core.accounting import Tally
 from ..core.errors import PostmortemError, SourceError
-from ..core.model import Event, Incident, SourceConfig
+from ..core.model import Incident, SourceConfig
 from .sources import get_source, needs_pull
 from ..core.model import incident_window
+from ..core.timeutil import format_utc
 
 
 @dataclass
@@ -36,12 +39,13 @@ class SourceResult:
     tasks: int | None = None
     error: PostmortemError | None = None
     unit: str = "event"
+    tally: Tally | None = None
 
     def line(self) -> str:
-        """One summary line: ``source[0] (sal): 12 events, 1 request, 0.31 s``."""
+        """One summary line: ``source[0] (sal): 12 events (60 records read, 2 dropped), 1 request, 0.31 s``."""
         if self.status == "failed":
             return f"{self.name}: FAILED after {_plural(self.requests, 'request')}: {self.error}"
-        counts = f"{_plural(self.events, self.unit)}" + (
+        counts = f"{_plural(self.events, self.unit)}{_records(self.tally)}" + (
             f", {_plural(self.tasks, 'task')}" if self.tasks is not None else "")
         if self.status == "cached":
             return f"{self.name}: {counts} (cached; --refresh to fetch again)"
@@ -77,7 +81,7 @@ class PullReport:
 
 def pull(incident: Incident, *, refresh: bool = False, strict: bool = False,
          progress: Callable[[int, int, str], None] | None = None,
-         session_factory: Callable[[], object] | None = None) -> PullReport:
+         session_factory: Callable[[], object] | None = None, clock=None) -> PullReport:
     """Fetch every network source of ``incident`` into its event cache.
 
     ``progress(done, total, name)`` is called before each source and once at
@@ -87,11 +91,11 @@ def pull(incident: Incident, *, refresh: bool = False, strict: bool = False,
     """
     configs = [c for c in incident.sources if needs_pull(c)]
     anything = bool(configs or incident.previous_wiki)
-    old_events = cache.read_cache(incident) if anything else {}
+    old_entries = cache.read_cache(incident) if anything else {}
     old_tasks = cache.read_tasks(incident) if anything else {}
-    state = _State(dict(old_tasks))
+    state = _State(dict(old_tasks), now=format_utc(clock() if clock else dt.datetime.now(dt.timezone.utc)))
     report = PullReport()
-    steps = [(c.name, lambda c=c: _pull_one(incident, c, old_events, state, refresh, session_factory))
+    steps = [(c.name, lambda c=c: _pull_one(incident, c, old_entries, state, refresh, session_factory))
              for c in configs]
     if incident.previous_wiki:
         state.previous = cache.read_previous_pages(incident)
@@ -105,47 +109,51 @@ def pull(incident: Incident, *, refresh: bool = False, strict: bool = False,
             raise _strict_error(result)
     if progress:
         progress(len(steps), len(steps), "done")
-    if any(r.status == "fetched" for r in report.results):
-        report.cache_path = str(cache.write_cache(incident, state.events, tasks=state.tasks,
-                                                  previous=state.previous))
+    if any(r.status != "cached" for r in report.results):
+        report.cache_path = str(cache.write_cache(incident, state.entries, failures=state.failures,
+                                                  tasks=state.tasks, previous=state.previous))
     return report
 
 
 @dataclass
 class _State:
-    """What will be written: events by source key, and tasks."""
+    """What will be written: cache entries and failures by source key, and tasks."""
 
     tasks: dict
-    events: dict[str, list[Event]] = field(default_factory=dict)
+    now: str = ""
+    entries: dict[str, cache.Cached] = field(default_factory=dict)
+    failures: dict[str, cache.Failure] = field(default_factory=dict)
     previous: list | None = None  # earlier reports from the wiki: [(title, wikitext)]
 
 
-def _pull_one(incident, config: SourceConfig, old_events: dict, state: _State,
+def _pull_one(incident, config: SourceConfig, old_entries: dict, state: _State,
               refresh: bool, session_factory) -> SourceResult:
-    key = cache.source_key(config)
+    key, window = cache.source_key(config), incident_window(incident)
     source = get_source(config.type)
     wanted = _task_ids(incident) if source.gives_tasks else set()
-    if not refresh and key in old_events and wanted <= set(state.tasks):
-        state.events[key] = old_events[key]
-        return SourceResult(config.name, key, "cached", events=len(old_events[key]),
-                            tasks=len(wanted) if wanted else None)
-    session = _session(session_factory)
+    old = old_entries.get(key)
+    if not refresh and old is not None and cache.covers(old, window) and wanted <= set(state.tasks):
+        state.entries[key] = old
+        return SourceResult(config.name, key, "cached", events=len(old.events),
+                            tasks=len(wanted) if wanted else None, tally=old.tally)
+    session, tally = _session(session_factory), Tally()
     started = time.perf_counter()
     try:
-        events = list(source.read(config, incident_window(incident), session=session))
+        events = list(source.read(config, window, session=session, tally=tally))
         tasks = source.fetch_tasks(config, wanted, session) if wanted else None
     except PostmortemError as err:
-        if key in old_events:
-            state.events[key] = old_events[key]
+        if old is not None:
+            state.entries[key] = old
+        state.failures[key] = cache.Failure(config.name, str(err), state.now)
         return SourceResult(config.name, key, "failed", requests=_requests(session),
                             seconds=time.perf_counter() - started, error=err)
     finally:
         session.close()
-    state.events[key] = events
+    state.entries[key] = cache.Cached(events, window, tally, state.now)
     state.tasks.update(tasks or {})
     return SourceResult(config.name, key, "fetched", events=len(events), requests=_requests(session),
                         seconds=time.perf_counter() - started,
-                        tasks=len(tasks) if tasks is not None else None)
+                        tasks=len(tasks) if tasks is not None else None, tally=tally)
 
 
 PREVIOUS = "previous reports (wiki)"
@@ -193,6 +201,16 @@ def _strict_error(result: SourceResult) -> PostmortemError:
                   url=err.url, source=result.name, file=err.file, line=err.line)
     strict.__cause__ = err
     return strict
+
+
+def _records(tally: Tally | None) -> str:
+    """`` (60 records read, 2 dropped, 1 skipped)``; "" without a tally."""
+    if tally is None:
+        return ""
+    parts = [f"{_plural(tally.read, 'record')} read"]
+    parts += [f"{len(tally.dropped)} dropped"] if tally.dropped else []
+    parts += [f"{len(tally.skipped)} skipped"] if tally.skipped else []
+    return f" ({', '.join(parts)})"
 
 
 def _plural(count: int, word: str) -> str:

@@ -263,20 +263,31 @@ class PreviousReport:
 
 
 @dataclass(frozen=True)
+class MissingSource:
+    """A source whose records are not in the timeline, and why (the last pull failed)."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Records:
     """Everything an incident's report needs, gathered once
-    (:func:`postmortem.collect.gather.gather`): the incident, its merged
+    (:func:`postmortem.timeline.gather.gather`): the incident, its merged
     timeline, ``tasks`` (``{"T123": TaskInfo}`` from the phabricator source;
     None when it is not configured or not pulled) and ``previous`` (the
-    previous reports, newest first; None when not configured). Rendering, the
-    graph, the scorecard and publishing read this value and nothing else."""
+    previous reports, newest first; None when not configured), and the sources
+    whose records could not be read. Rendering, the graph, the scorecard and
+    publishing read this value and nothing else."""
 
     incident: Incident
     events: tuple[Event, ...] = ()
     tasks: Mapping[str, "TaskInfo"] | None = None
     previous: tuple[PreviousReport, ...] | None = None
+    missing: tuple["MissingSource", ...] = ()  # sources whose records could not be read
 
     def __post_init__(self):
         object.__setattr__(self, "events", tuple(self.events))
+        object.__setattr__(self, "missing", tuple(self.missing))
         if self.previous is not None:
             object.__setattr__(self, "previous", tuple(self.previous))

@@ -65,6 +65,8 @@ _RENDERED_LABEL = re.compile(
 
 
 _RENDERED_ACTOR = re.compile(r"^(?P<actor>[^\s:\[\]{}<>|]{1,64}):\s+")
+# An action as the renderer writes it after a label: "* nick waves" (the nick stays in the text).
+_RENDERED_ACTION = re.compile(r"^\*\s(?P<actor>[^\s:\[\]{}<>|]{1,64})\s")
 
 
 _PHAB_LINK_SAME = re.compile(r"\[\[phab:(T\d+)\|\1\]\]")  # renders as plain "T123"
@@ -160,7 +162,8 @@ def _split_label(rest: str) -> tuple[str, str | None, str | None]:
     actor = _RENDERED_ACTOR.match(rest)
     if actor:
         return rest[actor.end():], label, decode_text(actor["actor"])
-    return rest, label, None
+    action = _RENDERED_ACTION.match(rest)
+    return rest, label, decode_text(action["actor"]) if action else None
 
 
 def _place(stamp: Stamp, state: _Clock) -> dt.datetime:

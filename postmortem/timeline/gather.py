@@ -2,45 +2,117 @@
 
 File sources are read now, network sources come from the cache `pull`
 wrote, the manual events from incident.toml; they are merged into one
-timeline (:mod:`.merge`). With a phabricator source, the
-cached tasks; with ``[incident] previous``/``previous_wiki``, the previous
-reports. Every step after this one (render, graph, scorecard, publish) is
-pure: it takes the :class:`~postmortem.core.model.Records` and does no I/O.
+timeline (:mod:`.merge`). With a phabricator source, the cached tasks; with
+``[incident] previous``/``previous_wiki``, the previous reports. Every step
+after this one (render, graph, scorecard, publish) is pure: it takes the
+:class:`~postmortem.core.model.Records` and does no I/O.
+
+A network source is used from the cache only as it was pulled: for the same
+settings and a window that covers the incident's; otherwise gathering stops
+and says to pull again. A source the last pull could not read is no reason
+to stop: its records are missing, and the Records say which and why.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
+
 from ..collect import cache
 from ..collect.previous import read_previous
 from ..collect.sources import get_source, needs_pull
+from ..core.accounting import Tally
 from ..core.errors import InputError
-from ..core.model import Event, Incident, Records, incident_window
+from ..core.model import Event, Incident, MissingSource, Records, SourceConfig, Window, incident_window
+from ..core.timeutil import format_utc
 from .merge import merge
+
+
+@dataclass
+class SourceRecords:
+    """What one ``[[source]]`` gave: its events in the window, its tally, or why it gave nothing."""
+
+    config: SourceConfig
+    events: list[Event] = field(default_factory=list)
+    tally: Tally = field(default_factory=Tally)
+    missing: str | None = None
 
 
 def gather(incident: Incident) -> Records:
     """The incident's records: merged events, cached tasks, previous reports."""
+    read = read_sources(incident)
     gives_tasks = any(get_source(s.type).gives_tasks for s in incident.sources)
     tasks = cache.read_tasks(incident) if gives_tasks else None
     previous = read_previous(incident)
-    return Records(incident, tuple(collect_events(incident)), tasks,
-                   previous.reports if previous is not None else None)
+    events = merge([e for source in read for e in source.events], incident_window(incident),
+                   manual=incident.events)
+    return Records(incident, tuple(events), tasks, previous.reports if previous is not None else None,
+                   tuple(MissingSource(s.config.name, s.missing) for s in read if s.missing))
 
 
-def collect_events(incident: Incident, cached: dict | None = None) -> list[Event]:
-    """Every event of the incident: file sources read now, network sources from
-    the cache `pull` wrote, manual events; merged into one timeline."""
+def collect_events(incident: Incident) -> list[Event]:
+    """Every event of the incident, merged into one timeline (see :func:`gather`)."""
+    read = read_sources(incident)
+    return merge([e for source in read for e in source.events], incident_window(incident), manual=incident.events)
+
+
+def read_sources(incident: Incident) -> list[SourceRecords]:
+    """Each source's records in the incident's window: file sources read now,
+    network sources from the cache."""
     window = incident_window(incident)
-    gathered: list[Event] = []
+    pulled = _Pulled(incident)
+    read = []
     for config in incident.sources:
-        if needs_pull(config):
-            if cached is None:
-                cached = cache.read_cache(incident)
-            events = cached.get(cache.source_key(config))
-            if events is None:
-                raise InputError(f"{config.name} has not been pulled yet: run `postmortem pull`",
-                                 file=incident.path)
-            gathered.extend(events)
-        else:
-            gathered.extend(get_source(config.type).read(config, window))
-    return merge(gathered, window, manual=incident.events)
+        records = pulled.records(config, window) if needs_pull(config) else _read_file_source(config, window)
+        records.events = [_with_origin(e, config) for e in records.events]
+        read.append(records)
+    return read
+
+
+def _read_file_source(config: SourceConfig, window: Window) -> SourceRecords:
+    tally = Tally()
+    events = list(get_source(config.type).read(config, window, tally=tally))
+    return SourceRecords(config, events, tally)
+
+
+def _with_origin(event: Event, config: SourceConfig) -> Event:
+    """The event marked with the source it came from (two loggers of one
+    channel are two sources: de-duplication merges their lines, never a line
+    with itself)."""
+    return replace(event, fields={**event.fields, "origin": str(config.index)})
+
+
+class _Pulled:
+    """The cache `pull` wrote, read on first use."""
+
+    def __init__(self, incident: Incident):
+        self.incident = incident
+        self._entries = self._failures = None
+
+    def records(self, config: SourceConfig, window: Window) -> SourceRecords:
+        if self._entries is None:
+            self._entries, self._failures = cache.read_cache(self.incident), cache.read_failures(self.incident)
+        key = cache.source_key(config)
+        entry = self._entries.get(key)
+        if entry is not None and cache.covers(entry, window):
+            return SourceRecords(config, list(entry.events), entry.tally)
+        if entry is not None:
+            raise self._stale(config, entry.window, window)
+        if key in self._failures:
+            return SourceRecords(config, missing=self._failures[key].error)
+        raise self._not_pulled(config)
+
+    def _stale(self, config: SourceConfig, pulled: Window | None, needed: Window) -> InputError:
+        span = "an unknown window" if pulled is None else f"{_span(pulled)}"
+        return InputError(f"{config.name} was pulled for {span}, but the incident now needs {_span(needed)}: "
+                          f"run `postmortem pull`", file=self.incident.path)
+
+    def _not_pulled(self, config: SourceConfig) -> InputError:
+        prefix = f"{config.index}:{config.type}:"
+        if any(key.startswith(prefix) for key in list(self._entries) + list(self._failures)):
+            return InputError(f"the settings of {config.name} changed since the last pull: run `postmortem pull`",
+                              file=self.incident.path)
+        return InputError(f"{config.name} has not been pulled yet: run `postmortem pull`", file=self.incident.path)
+
+
+def _span(window: Window) -> str:
+    return f"{format_utc(window.start)} to {format_utc(window.end)}"

@@ -14,8 +14,10 @@ from ..core.model import Event, Window
 SAME_LOG_WITHIN = dt.timedelta(minutes=2)
 # The same alert seen in e-mail, a chat bot and a manual entry lies within this.
 SAME_ALERT_WITHIN = dt.timedelta(minutes=5)
-
-
+# Two loggers of one channel (ZNC and wm-bot, irssi and ZNC) stamp the same line
+# by their own machines' clocks: this far apart, beyond the coarser precision.
+CLOCK_SKEW = dt.timedelta(seconds=10)
+CHAT_FAMILIES = ("irc", "slack")
 
 def merge(events: Iterable[Event], window: Window, manual: Iterable[Event] = ()) -> list[Event]:
     """Events in ``window`` plus every manual event (the author put them there on
@@ -58,6 +60,8 @@ def _same_thing(a: Event, b: Event) -> bool:
     if (a.time, a.source, a.actor, a.text) == (b.time, b.source, b.actor, b.text):
         return True
     if gap <= SAME_LOG_WITHIN and _is_log_pair(a, b) and _log_keys(a) & _log_keys(b):
+        return True
+    if _same_chat_line(a, b):
         return True
     return a.source != b.source and _same_alert(a, b)
 
@@ -112,6 +116,46 @@ def _alert_state(event: Event) -> str:
     return "resolved" if re.search(r"\bresolved?\b", event.text, re.I) else "firing"
 
 
+def _same_chat_line(a: Event, b: Event) -> bool:
+    """One line of a channel logged twice, by two loggers (two sources or two
+    files): same channel, nick and words, at the same time within the coarser
+    record's precision and the loggers' clock skew. Never a line with itself:
+    a person who says "restart" twice in one minute said it twice."""
+    family = describe(a.source).family
+    if family not in CHAT_FAMILIES or describe(b.source).family != family:
+        return False
+    if _origin(a) == _origin(b):
+        return False
+    if (_channel(a), (a.actor or "").lower(), _words(a.text)) != (_channel(b), (b.actor or "").lower(), _words(b.text)):
+        return False
+    return _close_within_precision(a, b)
+
+
+def _origin(event: Event) -> tuple:
+    return (event.fields.get("origin"), event.fields.get("file"))
+
+
+def _channel(event: Event) -> str:
+    return (event.fields.get("channel") or "").lstrip("#").lower()
+
+
+def _words(text: str) -> str:
+    return _SPACES.sub(" ", text).strip()
+
+
+def _close_within_precision(a: Event, b: Event) -> bool:
+    """A minute-precision record covers its whole minute; both ends may be off by the skew."""
+    start_a, end_a = _span(a)
+    start_b, end_b = _span(b)
+    return start_a - CLOCK_SKEW <= end_b and start_b - CLOCK_SKEW <= end_a
+
+
+def _span(event: Event) -> tuple[dt.datetime, dt.datetime]:
+    if event.precision == "minute":
+        return event.time, event.time + dt.timedelta(seconds=59)
+    return event.time, event.time
+
+
 def _richness(event: Event):
     return (event.url is not None, event.precision == "second", len(event.fields), len(event.text))
 
@@ -119,4 +163,5 @@ def _richness(event: Event):
 def _richer(a: Event, b: Event) -> Event:
     keep, other = (a, b) if _richness(a) >= _richness(b) else (b, a)
     tags = tuple(dict.fromkeys(keep.tags + other.tags))
-    return replace(keep, tags=tags, url=keep.url or other.url)
+    fields = {**other.fields, **keep.fields}  # e.g. a manual page's `paged` on the alert kept
+    return replace(keep, tags=tags, url=keep.url or other.url, fields=fields)

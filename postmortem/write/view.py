@@ -131,6 +131,13 @@ class AnswerView(NamedTuple):
     evidence: tuple[str, ...]
 
 
+class MissingView(NamedTuple):
+    """A source whose records could not be read, and why."""
+
+    name: str
+    reason: str
+
+
 class MetricView(NamedTuple):
     label: str
     text: str
@@ -149,7 +156,8 @@ class ScorecardView(NamedTuple):
 
 def report_view(records: Records, fmt: str = "wikitext", graph_file: str | None = None) -> dict:
     """The template context: ``incident``, ``entries``, ``alerts``,
-    ``actionables``, ``scorecard``, ``metrics``, ``graph_file``, ``version``."""
+    ``actionables``, ``scorecard``, ``metrics``, ``missing`` (sources whose
+    records could not be read), ``graph_file``, ``version``."""
     style = STYLES[fmt]
     incident, events = records.incident, list(records.events)
     card = computed_scorecard(records)
@@ -160,6 +168,7 @@ def report_view(records: Records, fmt: str = "wikitext", graph_file: str | None 
         "actionables": [actionable_view(a, style) for a in incident.actionables],
         "scorecard": scorecard_view(card, style),
         "metrics": [MetricView(m.label, style.text(m.text())) for m in card.metrics],
+        "missing": [MissingView(style.cell(m.name), style.text(m.reason)) for m in records.missing],
         "graph_file": graph_file,
         "version": __version__,
     }
@@ -186,10 +195,17 @@ def incident_view(incident: Incident, style: Style) -> IncidentView:
 def timeline_view(incident: Incident, events: list[Event], style: Style = WIKITEXT) -> list[EntryView]:
     with_date = spans_days(incident, events)
     return [EntryView(clock=format_clock(e.time, e.precision, with_date=with_date),
-                      label=source_label(e, style), actor=style.cell(e.actor) if e.actor else "",
+                      label=source_label(e, style), actor=_actor(e, style),
                       text=style.tasks(style.text(e.text)),
                       marks=tuple(MARKS[t] for t in e.tags if t in MARKS))
             for e in events]
+
+
+def _actor(event: Event, style: Style) -> str:
+    """Who said it, for "actor: text"; "" for an action (``* nick waves``: the nick is in the text)."""
+    if not event.actor or event.fields.get("action"):
+        return ""
+    return style.cell(event.actor)
 
 
 def alerts_view(incident: Incident, events: list[Event], style: Style) -> list[AlertView]:
@@ -230,9 +246,12 @@ def spans_days(incident: Incident, events: list[Event]) -> bool:
 
 
 def source_name(event: Event) -> str | None:
-    """``Slack #chan``, ``IRC #chan``, ``SAL``, ``alert``; None for manual events."""
+    """``Slack #chan``, ``IRC #chan``, ``SAL``, ``alert``; ``link`` for a manual
+    event with a url; None for other manual events."""
     source = describe(event.source)
     name, channel = source.label, event.fields.get("channel")
+    if name is None and event.url:
+        return "link"
     if name and channel and source.family != "sal":  # a SAL entry's channel is where it was logged from
         name = f"{name} #{channel.lstrip('#')}"
     return name

@@ -16,7 +16,7 @@ import importlib
 from pathlib import Path
 from typing import Iterable, Protocol
 
-from ...core.errors import IncidentFileError
+from ...core.errors import IncidentFileError, SourceError, SourceFormatError
 from ...core.model import Event, SourceConfig, Window
 
 # type in incident.toml -> module in this package
@@ -47,8 +47,11 @@ class Source(Protocol):
     def check(self, config: SourceConfig) -> None:
         """Validate the options when incident.toml is loaded; raise IncidentFileError."""
 
-    def read(self, config: SourceConfig, window: Window, session=None) -> Iterable[Event]:
-        """Events in ``window``; raise SourceError/SourceFormatError, never return partial data."""
+    def read(self, config: SourceConfig, window: Window, session=None, tally=None) -> Iterable[Event]:
+        """Events in ``window``; raise SourceError/SourceFormatError, never return
+        partial data. Every record read is counted in ``tally`` (a
+        :class:`~postmortem.core.accounting.Tally`), and each one not turned into
+        an event is dropped or skipped there with its reason."""
 
     def needs_pull(self, config: SourceConfig) -> bool:
         """Whether `pull` fetches this configuration (a source may have both kinds)."""
@@ -71,7 +74,7 @@ class BaseSource:
     def check(self, config: SourceConfig) -> None:
         raise NotImplementedError
 
-    def read(self, config: SourceConfig, window: Window, session=None) -> Iterable[Event]:
+    def read(self, config: SourceConfig, window: Window, session=None, tally=None) -> Iterable[Event]:
         raise NotImplementedError
 
     def needs_pull(self, config: SourceConfig) -> bool:
@@ -143,17 +146,62 @@ def check_options(config: SourceConfig, allowed: Iterable[str]) -> None:
 
 
 def resolve_paths(config: SourceConfig, pattern: str) -> list[Path]:
-    """Files a ``path`` option names (relative to incident.toml; globs allowed)."""
+    """Files a ``path`` option names (relative to incident.toml; globs allowed).
+    A folder is not a file: naming one is an error that says to give a glob, and
+    folders a glob matches are left out (there is nothing in them to read as lines)."""
     base = Path(config.base_dir)
     candidate = Path(pattern).expanduser()
     if not candidate.is_absolute():
         candidate = base / candidate
     if any(ch in pattern for ch in "*?["):
         anchor = Path(candidate.anchor)
-        paths = sorted(anchor.glob(str(candidate.relative_to(anchor))))
+        paths = sorted(p for p in anchor.glob(str(candidate.relative_to(anchor))) if not p.is_dir())
+    elif candidate.is_dir():
+        raise IncidentFileError(f"{config.name}: path {pattern!r} is a folder; give the files, "
+                                f"e.g. {pattern.rstrip('/') + '/*.log'!r}", file=config.file, key="path")
     else:
         paths = [candidate] if candidate.exists() else []
     if not paths:
         raise IncidentFileError(f"{config.name}: no file matches path {pattern!r}",
                                 file=config.file, key="path")
     return paths
+
+
+DEFAULT_ENCODING = "utf-8"
+
+
+def encoding_of(config: SourceConfig) -> str:
+    """The ``encoding`` option (default UTF-8), a codec Python knows."""
+    name = option(config, "encoding", default=DEFAULT_ENCODING)
+    try:
+        ascii_compatible = "a:\n".encode(name) == b"a:\n"
+    except LookupError:
+        raise IncidentFileError(f"{config.name}: unknown encoding {name!r} (e.g. \"utf-8\", \"latin-1\")",
+                                file=config.file, key="encoding") from None
+    if not ascii_compatible:  # logs are read line by line, split at b"\n"
+        raise IncidentFileError(f"{config.name}: encoding {name!r} is not ASCII-compatible; convert "
+                                f"the file to UTF-8 first", file=config.file, key="encoding")
+    return name
+
+
+def text_lines(path: Path, encoding: str = DEFAULT_ENCODING, *, source: str | None = None):
+    """``(number, line)`` for each line of a text file, decoded line by line (so a
+    huge log is streamed), a UTF-8 byte-order mark accepted on the first line.
+    Undecodable bytes are SourceFormatError naming the file, the line and the
+    byte, with the way out (the ``encoding`` option); OSError is SourceError."""
+    try:
+        with Path(path).open("rb") as handle:
+            for number, raw in enumerate(handle, 1):
+                line = _decode_line(raw, encoding, path, number, source)
+                yield number, (line.lstrip("\ufeff") if number == 1 else line)
+    except OSError as err:
+        raise SourceError(f"cannot read: {err.strerror or err}", file=path, source=source) from None
+
+
+def _decode_line(raw: bytes, encoding: str, path: Path, number: int, source) -> str:
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as err:
+        raise SourceFormatError(f"not {encoding} text: byte 0x{raw[err.start]:02x} at column {err.start + 1} "
+                                f"(set encoding = \"latin-1\" or the log's encoding in this [[source]])",
+                                file=path, line=number, source=source) from None

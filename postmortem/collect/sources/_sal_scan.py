@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass, field
 from typing import Iterable
 
+from ...core.accounting import Tally
 from ...core.errors import SourceFormatError
 from ...core.model import Event, Window
 from ...core.timeutil import UTC
@@ -30,18 +32,17 @@ _BODY = re.compile(r"^(?P<h>\d{1,2}):(?P<m>\d{2})\s+(?:(?P<nick>[^\s:{}\[\]]+):(
 _PLAIN_ENTRY = re.compile(r"^\*\s*(?P<body>\d{1,2}:\d{2}\s.*)$")
 
 
-class _Stop(Exception):
-    """Internal: the scan went below the window's first day."""
-
-
 class _DayTracker:
-    """Turns day headings into dates, keeping the year context of old archives."""
+    """Turns day headings into dates, keeping the year context of old archives:
+    a heading without a year has the year of the heading before it, one less
+    when going down a newest-first page the month grows (December below January:
+    New Year crossed going back), one more when it shrinks on an oldest-first page."""
 
     def __init__(self, year: int | None):
         self.year = year
         self.last_month: int | None = None
 
-    def date_of(self, title: str) -> dt.date | None:
+    def date_of(self, title: str, ascending: bool | None) -> dt.date | None:
         """The date a heading names, or None when it is no day heading."""
         match = _ISO_DAY.match(title)
         if match:
@@ -52,8 +53,11 @@ class _DayTracker:
             return None
         if match["y"]:
             return self._remember(int(match["y"]), month, int(match["d"]))
-        if self.last_month is not None and month > self.last_month:
-            self.year -= 1  # December below January: crossed New Year going back
+        if self.last_month is not None:
+            if ascending and month < self.last_month:
+                self.year += 1
+            elif not ascending and month > self.last_month:
+                self.year -= 1
         return self._remember(self.year, month, int(match["d"]))
 
     def _remember(self, year: int, month: int, day: int) -> dt.date:
@@ -84,65 +88,98 @@ def _last_day(window: Window) -> dt.date:
     return max(window.start, window.end - dt.timedelta(microseconds=1)).date()
 
 
-def scan_sal_lines(lines: Iterable[str], window: Window, *, year: int | None = None,
-                   file=None) -> list[Event]:
-    """Events in ``window`` from the lines of a SAL page, oldest first.
+@dataclass
+class SalScan:
+    """What a scan found: the events in the window, and the oldest day heading
+    seen (whether the page reaches back to the window's first day)."""
 
-    ``lines`` may be any iterable (an open file, ``text.splitlines()``); it is
-    consumed only down to the first day heading before the window. ``year``
-    is the year of the newest heading without a year (default: the window's).
-    Raises SourceFormatError (naming ``file`` and the line) for a day heading
-    or entry time that is no real date, and when no day heading is found.
+    events: list[Event] = field(default_factory=list)
+    oldest_day: dt.date | None = None
+
+
+def scan_sal_lines(lines: Iterable[str], window: Window, *, year: int | None = None,
+                   file=None, tally: Tally | None = None) -> list[Event]:
+    """Events in ``window`` from the lines of a SAL page, oldest first (see
+    :func:`scan_sal_page`)."""
+    return scan_sal_page(lines, window, year=year, file=file, tally=tally).events
+
+
+def scan_sal_page(lines: Iterable[str], window: Window, *, year: int | None = None,
+                  file=None, tally: Tally | None = None) -> SalScan:
+    """Scan the lines of a SAL page written newest first (stashbot's order) or
+    oldest first; the order is told from the day headings as they come, so the
+    scan stops as soon as it has passed the window, in either order.
+
+    ``lines`` may be any iterable (an open file, ``text.splitlines()``).
+    ``year`` is the year of the first heading without a year (default: the
+    window's). Entries are counted in ``tally``; a bullet in a day section that
+    is no ``HH:MM`` entry is skipped, said so. Raises SourceFormatError (naming
+    ``file`` and the line) for a day heading or entry time that is no real
+    date, and when no day heading is found.
     """
-    days = _DayTracker(year if year is not None else _last_day(window).year)
-    first, last = window.start.date(), _last_day(window)
-    date: dt.date | None = None  # current day, None outside day sections or after the window
-    seen_day, day_level = False, 0
-    events: list[Event] = []
-    extra = {"file": str(file)} if file is not None else {}
+    scanner = _Scanner(window, _DayTracker(year if year is not None else _last_day(window).year),
+                       file, tally if tally is not None else Tally())
     number = 0
     try:
         for number, line in enumerate(lines, start=1):
-            start = line[:1]
-            if start == "*":
-                if date is not None:
-                    _scan_entry(line, date, window, events, extra)
-            elif start == "=":
-                level, day = _heading(line, days)
-                if day is None:
-                    if level and level <= day_level:
-                        date = None  # "== Notes ==" ends the day; "=== sub ===" does not
-                    continue
-                seen_day, day_level = True, level
-                if day < first:
-                    break
-                date = day if day <= last else None
-    except UnicodeDecodeError:
-        raise  # the caller names the file; not a date problem
+            if not scanner.line(line, number):
+                break
     except ValueError as err:
         raise SourceFormatError(f"not a valid SAL date or time: {err}", file=file, line=number,
                                 source=TYPE) from None
-    if not seen_day:
+    if scanner.oldest is None:
         raise SourceFormatError("no Server Admin Log day heading (like '== 2023-09-28 ==') found",
                                 file=file, source=TYPE)
-    events.sort(key=lambda event: event.time)
-    return events
+    scanner.events.sort(key=lambda event: event.time)
+    return SalScan(scanner.events, scanner.oldest)
 
 
-def _heading(line: str, days: _DayTracker) -> tuple[int, dt.date | None]:
-    """(level, date) of a heading line: level 0 for no heading, date None
-    for a heading that names no day."""
-    match = _HEADING.match(line.rstrip("\r\n"))
-    if not match:
-        return 0, None
-    return len(match[1]), days.date_of(match["title"])
+class _Scanner:
+    """The state of one scan: the current day, the order of the days, the events."""
 
+    def __init__(self, window: Window, days: _DayTracker, file, tally: Tally):
+        self.window, self.days, self.file, self.tally = window, days, file, tally
+        self.first, self.last = window.start.date(), _last_day(window)
+        self.date: dt.date | None = None  # current day; None outside day sections and the window
+        self.previous: dt.date | None = None
+        self.oldest: dt.date | None = None
+        self.ascending: bool | None = None   # known from the second day heading on
+        self.day_level = 0
+        self.events: list[Event] = []
+        self.fields = {"file": str(file)} if file is not None else {}
 
-def _scan_entry(line: str, date: dt.date, window: Window, events: list, extra: dict) -> None:
-    """Append the entry on ``line`` to ``events`` when it is one and in the window."""
-    body = _entry_body(line.rstrip("\r\n"))
-    if body is None:
-        return
-    event = _make_event(date, body, {"date": date.isoformat(), **extra})
-    if event is not None and event.time in window:
-        events.append(event)
+    def line(self, line: str, number: int) -> bool:
+        """Take one line; False when the rest of the page lies beyond the window."""
+        start = line[:1]
+        if start == "*" and self.date is not None:
+            self._entry(line.rstrip("\r\n"), number)
+        elif start == "=":
+            return self._heading(line.rstrip("\r\n"))
+        return True
+
+    def _heading(self, line: str) -> bool:
+        match = _HEADING.match(line)
+        if not match:
+            return True
+        level, day = len(match[1]), self.days.date_of(match["title"], self.ascending)
+        if day is None:
+            if level <= self.day_level:
+                self.date = None  # "== Notes ==" ends the day; "=== sub ===" does not
+            return True
+        if self.previous is not None and day != self.previous:
+            self.ascending = day > self.previous
+        self.previous, self.day_level = day, level
+        self.oldest = day if self.oldest is None else min(self.oldest, day)
+        self.date = day if self.first <= day <= self.last else None
+        past_window = (day < self.first and self.ascending is False) or (day > self.last and self.ascending)
+        return not past_window
+
+    def _entry(self, line: str, number: int) -> None:
+        self.tally.count()
+        body = _entry_body(line)
+        event = _make_event(self.date, body, {"date": self.date.isoformat(), **self.fields}) if body else None
+        if event is None:
+            self.tally.skip("a bullet in a day section that is no 'HH:MM nick: message' entry",
+                            self.file, number)
+        elif event.time in self.window:
+            self.events.append(event)

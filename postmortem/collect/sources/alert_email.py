@@ -46,10 +46,11 @@ from pathlib import Path
 from ...core.errors import IncidentFileError, SourceError, SourceFormatError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import UTC, parse_time
-from . import BaseSource, check_options, option, resolve_paths
+from ...core.accounting import Tally
+from . import DEFAULT_ENCODING, BaseSource, check_options, encoding_of, option, resolve_paths, text_lines
 
 TYPE = "alert-email"
-OPTIONS = ("path", "time")
+OPTIONS = ("path", "time", "encoding")
 
 # Keys that are annotations when pasted text has no Labels/Annotations headings.
 ANNOTATION_KEYS = frozenset({"summary", "description", "message", "runbook", "runbook_url", "dashboard"})
@@ -62,6 +63,10 @@ _PAIR = re.compile(r"^\s*(?:[-*\u2022]\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_]*)\s*=\s
 _GLUED_ALERTNAME = re.compile(r"[\s.:>](?P<key>alertname)\s*=\s*(?P<value>\S.*?)\s*$")
 _SOURCE = re.compile(r"^\s*Source:\s*(?P<url>\S+)\s*$")
 _DATE_LINE = re.compile(r"^\s*Date:\s*(?P<value>\S.*?)\s*$", re.MULTILINE)
+# A person's reply or forward (RFC 5322 §3.6.5 "Re: "; mail programs' Fwd:/Fw:/AW:/WG:/SV:/VS:).
+_REPLY_SUBJECT = re.compile(r"^\s*(?:Subject:\s*)?(?:re|fwd?|aw|wg|sv|vs|tr)\s*(?:\[\d+\])?\s*:", re.IGNORECASE)
+# A line a mail program quoted from an earlier mail (RFC 3676 §4.5 quote marks).
+_QUOTED = re.compile(r"^\s*>")
 
 
 @dataclass
@@ -137,7 +142,7 @@ def parse_alerts(text: str, state: str = "firing") -> list[Alert]:
     starts an alert and ``key = value`` lines outside the blocks are ignored;
     without them (pasted text) a repeated key starts the next alert.
     """
-    lines = text.splitlines()
+    lines = [line for line in text.splitlines() if not _QUOTED.match(line)]  # quotes are never alerts
     if any(_BLOCK.match(line) for line in lines):
         return _parse_blocks(lines, state)
     return _parse_pasted(lines, state)
@@ -282,13 +287,15 @@ def _read_pasted(text: str, file: Path) -> Mail:
     return Mail(subject=subject, time=time, bodies=[text])
 
 
-def read_mail_file(file: Path) -> Mail:
-    """Read an .eml (headers and a body, maybe multipart) or a pasted text file."""
+def read_mail_file(file: Path, encoding: str = DEFAULT_ENCODING) -> Mail:
+    """Read an .eml (headers and a body, maybe multipart: its parts say their
+    charsets) or a pasted text file (in ``encoding``)."""
     raw = file.read_bytes()
     message = email.message_from_bytes(raw, policy=email.policy.default)
     if any(name in message for name in ("Date", "Subject", "From")):
         return _read_mail(message, file)
-    return _read_pasted(raw.decode("utf-8", errors="replace"), file)
+    text = "".join(line for _, line in text_lines(file, encoding, source=TYPE))
+    return _read_pasted(text, file)
 
 
 def _subject_state(subject: str) -> str:
@@ -297,9 +304,17 @@ def _subject_state(subject: str) -> str:
     return "resolved" if match and match["state"].upper() == "RESOLVED" else "firing"
 
 
-def file_events(file: Path, fallback_time: dt.datetime | None = None) -> list[Event]:
-    """One event per alert in ``file``; SourceFormatError when it holds none or has no time."""
-    mail = read_mail_file(file)
+def file_events(file: Path, fallback_time: dt.datetime | None = None, *,
+                encoding: str = DEFAULT_ENCODING, tally: Tally | None = None) -> list[Event]:
+    """One event per alert in ``file``; SourceFormatError when it holds none or
+    has no time. A person's reply or forward (``Re: [FIRING:2] …``) holds no
+    alert of its own: it is dropped, said so in ``tally``."""
+    tally = tally if tally is not None else Tally()
+    mail = read_mail_file(file, encoding)
+    if _REPLY_SUBJECT.match(mail.subject):
+        tally.count()
+        tally.drop(f"a reply or forward by a person ({mail.subject.strip()[:80]!r}), not Alertmanager's mail", file)
+        return []
     time = mail.time or fallback_time
     if time is None:
         raise SourceFormatError("no Date header or 'Date:' line; set the source's 'time' option",
@@ -313,6 +328,7 @@ def file_events(file: Path, fallback_time: dt.datetime | None = None) -> list[Ev
         if "alertname" not in alert.labels:
             raise SourceFormatError(f"an alert without an alertname label: {alert.labels}",
                                     file=file, source=TYPE)
+    tally.count(len(alerts))
     return [alert_event(alert, time) for alert in alerts]
 
 
@@ -342,14 +358,16 @@ class AlertEmailSource(BaseSource):
         path = option(config, "path", required=True)
         _time_option(config)
         resolve_paths(config, path)
+        encoding_of(config)
 
-    def read(self, config: SourceConfig, window: Window, session=None) -> list[Event]:
+    def read(self, config: SourceConfig, window: Window, session=None, tally: Tally | None = None) -> list[Event]:
         """Events in ``window`` from every file, in time order (mail order within a file)."""
-        fallback = _time_option(config)
+        fallback, encoding = _time_option(config), encoding_of(config)
         events: list[Event] = []
         for file in resolve_paths(config, option(config, "path", required=True)):
             try:
-                events.extend(event for event in file_events(file, fallback) if event.time in window)
+                found = file_events(file, fallback, encoding=encoding, tally=tally)
+                events.extend(event for event in found if event.time in window)
             except OSError as err:
                 raise SourceError(f"cannot read: {err.strerror}", file=file, source=TYPE) from None
         events.sort(key=lambda event: event.time)

@@ -28,6 +28,7 @@ import re
 from ...core.errors import IncidentFileError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import UTC
+from ...core.accounting import Tally
 from . import BaseSource, check_options, option
 from ._web import check_url, format_error, json_answer, parse_rfc3339, request, token
 
@@ -75,7 +76,7 @@ class AlertmanagerSource(BaseSource):
                 raise IncidentFileError(f"{config.name}: not an Alertmanager matcher like "
                                         f"'team=\"sre\"': {matcher!r}", file=config.file, key="filter")
 
-    def read(self, config: SourceConfig, window: Window, session=None) -> list[Event]:
+    def read(self, config: SourceConfig, window: Window, session=None, tally: Tally | None = None) -> list[Event]:
         """Current alerts matching ``filter``, as events in ``window``."""
         url = option(config, "url").rstrip("/") + "/api/v2/alerts"
         secret = token(config, url, required=False)
@@ -86,6 +87,7 @@ class AlertmanagerSource(BaseSource):
         alerts = json_answer(response, source=config.name, secrets=[secret])
         if not isinstance(alerts, list):
             raise format_error("expected a list of alerts", source=config.name, url=url)
+        (tally if tally is not None else Tally()).count(len(alerts))
         now = dt.datetime.now(UTC)
         events = [e for alert in alerts for e in alert_events(alert, now, source=config.name, url=url)]
         return sorted((e for e in events if e.time in window), key=lambda e: (e.time, e.text))

@@ -50,10 +50,11 @@ from typing import Callable, NamedTuple
 from ...core.errors import IncidentFileError, SourceFormatError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import roll_forward, to_utc, zone
-from . import BaseSource, check_options, option, resolve_paths
+from ...core.accounting import Tally
+from . import BaseSource, check_options, encoding_of, option, resolve_paths, text_lines
 
 TYPE = "irc"
-OPTIONS = ("path", "timezone", "format", "channel", "ignore_nicks")
+OPTIONS = ("path", "timezone", "format", "channel", "ignore_nicks", "encoding")
 # Bots whose lines only acknowledge others ("Logged the message at …"): noise.
 DEFAULT_IGNORED_NICKS = ["stashbot"]
 DAY_SLACK = dt.timedelta(days=1)
@@ -102,9 +103,17 @@ _NAME_DATE = re.compile(r"(?<!\d)(\d{4})(-?)(\d\d)\2(\d\d)(?!\d)")
 _CHANNEL_IN_NAME = re.compile(r"#[^\s/\\,.:_#]+")
 
 
+class BadClock(ValueError):
+    """A line in a logger's format whose time of day cannot be (``[25:99:00]``)."""
+
+
 def _clock(match: re.Match, first: int = 1) -> dt.time:
-    seconds = match.group(first + 2)
-    return dt.time(int(match.group(first)), int(match.group(first + 1)), int(seconds or 0))
+    hour, minute, second = match.group(first), match.group(first + 1), match.group(first + 2)
+    try:
+        return dt.time(int(hour), int(minute), int(second or 0))
+    except ValueError:
+        written = f"{hour}:{minute}" + (f":{second}" if second else "")
+        raise BadClock(f"{written} is not a time of day") from None
 
 
 def _nick(raw: str) -> str:
@@ -206,22 +215,37 @@ class IrcSource(BaseSource):
         format_of(config)
         option(config, "channel")
         option(config, "ignore_nicks", list)
+        encoding_of(config)
 
-    def read(self, config: SourceConfig, window: Window, session=None) -> list[Event]:
+    def read(self, config: SourceConfig, window: Window, session=None, tally: Tally | None = None) -> list[Event]:
         """Messages and actions inside ``window`` from every file that can hold it."""
-        tz, fmt = timezone_of(config), format_of(config)
+        tally = tally if tally is not None else Tally()
+        tz, fmt, encoding = timezone_of(config), format_of(config), encoding_of(config)
         wanted_dates = local_dates(window, tz)
         ignored = {nick.lower() for nick in option(config, "ignore_nicks", list, DEFAULT_IGNORED_NICKS)}
         events = []
         for path in resolve_paths(config, option(config, "path", required=True)):
             name_date = date_in_name(path)
-            if not path.is_file() or (name_date is not None and name_date not in wanted_dates):
-                continue
+            if name_date is not None and name_date not in wanted_dates:
+                continue  # a day outside the window: not opened
             channel = option(config, "channel") or channel_from_path(path)
-            events.extend(event for event in scan_file(path, fmt, tz, window, channel, name_date)
-                          if (event.actor or "").lower() not in ignored)
+            lines = text_lines(path, encoding, source=TYPE)
+            events.extend(_unignored(scan_file(path, fmt, tz, window, channel, name_date, lines, tally),
+                                     ignored, tally))
         events.sort(key=lambda event: event.time)
         return events
+
+
+def _unignored(events: list[Event], ignored: set[str], tally: Tally) -> list[Event]:
+    """The events whose nick is not in ``ignore_nicks``; the others are dropped, said so."""
+    kept = []
+    for event in events:
+        if (event.actor or "").lower() in ignored:
+            tally.drop(f"a line by {event.actor} (in ignore_nicks)", event.fields.get("file"),
+                       int(event.fields.get("line", 0)) or None)
+        else:
+            kept.append(event)
+    return kept
 
 
 def local_dates(window: Window, tz: dt.tzinfo) -> set[dt.date]:
@@ -275,25 +299,25 @@ def channel_from_path(path: Path) -> str | None:
 
 # Scanning
 
-def scan_file(path: Path, fmt: str, tz: dt.tzinfo, window: Window,
-              channel: str | None, name_date: dt.date | None) -> list[Event]:
-    """Events of one file, in one pass over its lines."""
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        lines = (line.rstrip("\r\n") for line in handle)
-        numbered = ((number, line) for number, line in enumerate(lines, 1) if line.strip())
-        head = list(itertools.islice(numbered, DETECT_LINES))
-        if not head:
-            return []
-        parse = FORMATS[fmt] if fmt != "auto" else detect_format(path, head)
-        return scan_lines(itertools.chain(head, numbered), parse, path, tz, window,
-                          channel, name_date)
+def scan_file(path: Path, fmt: str, tz: dt.tzinfo, window: Window, channel: str | None,
+              name_date: dt.date | None, lines=None, tally: Tally | None = None) -> list[Event]:
+    """Events of one file, in one pass over its lines (``(number, line)`` pairs,
+    by default the file's UTF-8 lines)."""
+    tally = tally if tally is not None else Tally()
+    lines = lines if lines is not None else text_lines(path, source=TYPE)
+    numbered = ((number, line.rstrip("\r\n")) for number, line in lines if line.strip())
+    head = list(itertools.islice(numbered, DETECT_LINES))
+    if not head:
+        return []
+    parse = FORMATS[fmt] if fmt != "auto" else detect_format(path, head)
+    return scan_lines(itertools.chain(head, numbered), parse, path, tz, window, channel, name_date, tally)
 
 
 def detect_format(path: Path, head: list[tuple[int, str]]) -> Callable[[str], Line | None]:
     """The first format every one of ``head``'s lines fits; error at the first line none fits."""
     candidates = list(FORMATS.values())
     for number, line in head:
-        fitting = [parse for parse in candidates if parse(line) is not None]
+        fitting = [parse for parse in candidates if _parses(parse, line, path, number) is not None]
         if not fitting:
             raise SourceFormatError(f"not an IRC log in a known format "
                                     f"({', '.join(FORMATS)}): {line[:80]!r}",
@@ -304,13 +328,21 @@ def detect_format(path: Path, head: list[tuple[int, str]]) -> Callable[[str], Li
     return candidates[0]
 
 
+def _parses(parse, line: str, path: Path, number: int) -> Line | None:
+    """``parse(line)``; a line of the format whose clock is impossible is an error here."""
+    try:
+        return parse(line)
+    except BadClock as err:
+        raise SourceFormatError(f"{err}: {line[:80]!r}", file=path, line=number, source=TYPE) from None
+
+
 def format_name(parse) -> str:
     """The ``format =`` name of a parser."""
     return next(name for name, candidate in FORMATS.items() if candidate is parse)
 
 
 def scan_lines(numbered, parse, path: Path, tz: dt.tzinfo, window: Window,
-               channel: str | None, day: dt.date | None) -> list[Event]:
+               channel: str | None, day: dt.date | None, tally: Tally) -> list[Event]:
     """The per-line loop: parse, place in time, keep what falls in ``window``."""
     # Lines are in time order except for the hour repeated when DST ends, so
     # nothing after this can fall back into the window.
@@ -318,37 +350,52 @@ def scan_lines(numbered, parse, path: Path, tz: dt.tzinfo, window: Window,
     previous = None
     events = []
     for number, line in numbered:
-        parsed = parse(line)
+        parsed = _parses(parse, line, path, number)
         if parsed is None:
             raise SourceFormatError(f"line not in the {format_name(parse)} format: {line[:80]!r}",
                                     file=path, line=number, source=TYPE)
         if parsed.kind == DAY:
             day = parsed.day
             continue
-        if parsed.clock is None and parsed.stamp is None:
+        if parsed.clock is None and parsed.stamp is None:  # "--- Log closed"
             continue
-        if parsed.stamp is not None:
-            moment = to_utc(parsed.stamp, tz, after=previous)
-        elif day is None:
-            raise SourceFormatError("no date for this line: the file name has no YYYYMMDD or "
-                                    "YYYY-MM-DD and no 'Log opened' line came before",
-                                    file=path, line=number, source=TYPE)
-        else:
-            moment = roll_forward(day, parsed.clock, previous, tz)
-            day = moment.astimezone(tz).date()
-        previous = moment
+        moment = _moment(parsed, day, previous, tz, path, number)
+        day, previous = moment.astimezone(tz).date(), moment
         if moment >= stop:
             break
-        if parsed.kind != NOISE and moment in window:
-            events.append(to_event(parsed, moment, channel))
+        tally.count()
+        if parsed.kind == NOISE:
+            tally.drop("IRC status line (join, part, quit, nick change, mode, topic or notice)", path, number)
+        elif moment in window:
+            events.append(to_event(parsed, moment, channel, path, number))
     return events
 
 
-def to_event(parsed: Line, moment: dt.datetime, channel: str | None) -> Event:
-    """A message or action line as an Event."""
-    text = f"* {parsed.nick} {parsed.text}".rstrip() if parsed.kind == ACTION else parsed.text
+def _moment(parsed: Line, day: dt.date | None, previous, tz: dt.tzinfo, path: Path, number: int) -> dt.datetime:
+    """A line's UTC time: its own date-time, or its clock on the running day."""
+    if parsed.stamp is not None:
+        return to_utc(parsed.stamp, tz, after=previous)
+    if day is None:
+        raise SourceFormatError("no date for this line: the file name has no YYYYMMDD or "
+                                "YYYY-MM-DD and no 'Log opened' line came before",
+                                file=path, line=number, source=TYPE)
+    return roll_forward(day, parsed.clock, previous, tz)
+
+
+def to_event(parsed: Line, moment: dt.datetime, channel: str | None, path: Path | None = None,
+             number: int | None = None) -> Event:
+    """A message or action line as an Event (an action's text as IRC shows it,
+    ``* nick action``, with the ``action`` field so that no ``nick:`` goes before it)."""
+    fields = {"channel": channel} if channel else {}
+    if path is not None:
+        fields.update(file=str(path), line=str(number))
+    if parsed.kind == ACTION:
+        fields["action"] = "true"
+        text = f"* {parsed.nick} {parsed.text}".rstrip()
+    else:
+        text = parsed.text
     return Event(time=moment, source=TYPE, text=text, actor=parsed.nick or None,
-                 precision=parsed.precision, fields={"channel": channel} if channel else {})
+                 precision=parsed.precision, fields=fields)
 
 
 SOURCE = IrcSource()

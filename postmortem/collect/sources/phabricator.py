@@ -27,6 +27,7 @@ from typing import Iterable
 
 from ...core.errors import SourceError
 from ...core.model import Actionable, Event, SourceConfig, TaskInfo, Window
+from ...core.accounting import Tally
 from . import BaseSource, check_options, option
 from ..answers import public_url, redact
 from ._web import check_url, format_error, json_answer, request, token
@@ -50,7 +51,7 @@ class PhabricatorSource(BaseSource):
         check_url(config)
         option(config, "token_env", required=True)
 
-    def read(self, config: SourceConfig, window: Window, session=None) -> list[Event]:
+    def read(self, config: SourceConfig, window: Window, session=None, tally: Tally | None = None) -> list[Event]:
         """No timeline events: this source enriches actionables (see :func:`fetch_tasks`)."""
         return []
 

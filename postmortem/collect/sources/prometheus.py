@@ -38,6 +38,7 @@ import statistics
 from ...core.errors import IncidentFileError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import UTC
+from ...core.accounting import Tally
 from . import BaseSource, check_options, option
 from ._web import check_url, format_error, json_answer, request, token
 from .alertmanager import alert_fields, alert_tags, alert_text
@@ -92,11 +93,12 @@ class PrometheusSource(BaseSource):
             raise IncidentFileError(f"{config.name}: 'step' must be a number of seconds > 0",
                                     file=config.file, key="step")
 
-    def read(self, config: SourceConfig, window: Window, session=None) -> list[Event]:
+    def read(self, config: SourceConfig, window: Window, session=None, tally: Tally | None = None) -> list[Event]:
         """One fires/resolved pair per firing interval in ``window``."""
         url = option(config, "url").rstrip("/") + "/api/v1/query_range"
         step = option(config, "step", int) or choose_step(window)
         series = self._query(config, url, window, step, session)
+        (tally if tally is not None else Tally()).count(len(series))
         events = []
         for item in series:
             events.extend(series_events(item, window, step, source=config.name, url=url))

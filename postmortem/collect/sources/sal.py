@@ -39,6 +39,7 @@ from urllib.parse import quote
 
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import UTC
+from ...core.accounting import Tally
 from . import BaseSource, check_options, option
 from ._web import check_url, format_error, html_answer, request
 
@@ -188,7 +189,7 @@ class SalSource(BaseSource):
         option(config, "project")
         option(config, "query")
 
-    def read(self, config: SourceConfig, window: Window, session=None) -> list[Event]:
+    def read(self, config: SourceConfig, window: Window, session=None, tally: Tally | None = None) -> list[Event]:
         """Every entry in ``window``, oldest first; pages walked back from its last day."""
         base = (option(config, "url") or DEFAULT_URL).rstrip("/")
         page_url = f"{base}/{quote(option(config, 'project') or 'production', safe='')}"
@@ -198,6 +199,7 @@ class SalSource(BaseSource):
         found: dict[str, Event] = {}
         for number in range(10_000):  # a bound: 2 million entries
             page = self._page(session, page_url, {**params, "p": number}, config.name)
+            (tally if tally is not None else Tally()).count(len(page.rows))
             oldest = self._collect(page, base, found, window, config.name, page_url)
             if page_exhausted(page) or not page.rows or oldest < window.start:
                 break

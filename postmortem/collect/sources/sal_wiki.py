@@ -15,49 +15,28 @@ current page costs one request.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
+from ...core.accounting import Tally
 from ...core.errors import SourceError, SourceFormatError, WikiError
 from ...core.model import Event, SourceConfig, Window
 from ..mediawiki import Wiki
 from . import option
-from ._sal_scan import scan_sal_lines
+from ._sal_scan import scan_sal_page
 from ..answers import public_url
 from ._web import format_error
 
-_ISO_HEADING = re.compile(r"^(=+)\s*(\d{4}-\d{2}-\d{2})\s*\1\s*$")
-_ANY_HEADING = re.compile(r"^(=+)\s*[A-Za-z]+\s+\d{1,2}\s*\1\s*$")
-
-
-class _Lines:
-    """Lines of a page, remembering whether the scan read them all."""
-
-    def __init__(self, text: str):
-        self._lines = iter(text.splitlines())
-        self.exhausted = False
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> str:
-        try:
-            return next(self._lines)
-        except StopIteration:
-            self.exhausted = True
-            raise
-
-
-def read_wiki(config: SourceConfig, window: Window, session) -> list[Event]:
+def read_wiki(config: SourceConfig, window: Window, session, tally: Tally | None = None) -> list[Event]:
     """Events in ``window`` from the SAL page on the wiki and, when needed, its archives."""
     api, page = option(config, "wiki"), option(config, "page")
     year = option(config, "year", int)
     wiki = Wiki(api, session=session)
+    tally = tally if tally is not None else Tally()
     try:
-        events, reached = _scan_page(wiki, page, window, year, config.name)
+        events, reached = _scan_page(wiki, page, window, year, config.name, tally)
         if not reached:
             for title in archive_titles(wiki, page):
-                found, reached = _scan_page(wiki, title, window, year, config.name)
+                found, reached = _scan_page(wiki, title, window, year, config.name, tally)
                 events.extend(found)
                 if reached:
                     break
@@ -75,36 +54,16 @@ def _source_error(err: WikiError, name: str, api: str) -> SourceError:
     return error
 
 
-def _scan_page(wiki: Wiki, title: str, window: Window, year, name: str):
-    """(events in the window, whether the page reaches back to the window's start:
-    the scan stopped before the page's end, or its last day is the first day of
-    the window — archives hold whole days)."""
+def _scan_page(wiki: Wiki, title: str, window: Window, year, name: str, tally: Tally):
+    """(events in the window, whether the page reaches back to the window's
+    first day: archives hold whole days)."""
     text = page_text(wiki, title, name)
-    lines = _Lines(text)
     try:
-        events = scan_sal_lines(lines, window, year=year)
+        scan = scan_sal_page(text.splitlines(), window, year=year, file=title, tally=tally)
     except SourceFormatError as err:
         raise format_error(f"{title}: {err.message}" + (f" (line {err.line})" if err.line else ""),
                            source=name, url=wiki.api_url) from None
-    oldest = _last_iso_day(text)
-    return events, not lines.exhausted or (oldest is not None and oldest <= window.start.date())
-
-
-def _last_iso_day(text: str) -> dt.date | None:
-    """The date of the page's last ``== YYYY-MM-DD ==`` heading, if it is one."""
-    at = text.rfind("\n=")
-    while at >= 0:
-        line = text[at + 1:text.find("\n", at + 1) if text.find("\n", at + 1) >= 0 else len(text)]
-        match = _ISO_HEADING.match(line)
-        if match:
-            try:
-                return dt.date.fromisoformat(match.group(2))
-            except ValueError:
-                return None
-        if _ANY_HEADING.match(line):
-            return None  # a heading without a year: leave it to the scan
-        at = text.rfind("\n=", 0, at)
-    return None
+    return scan.events, scan.oldest_day is not None and scan.oldest_day <= window.start.date()
 
 
 def page_text(wiki: Wiki, title: str, name: str) -> str:

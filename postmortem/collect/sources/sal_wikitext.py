@@ -39,15 +39,15 @@ gives SAL lines no id), no tags, fields ``{"date": "YYYY-MM-DD"}`` plus
 
 from __future__ import annotations
 
-from pathlib import Path
 
-from ...core.errors import IncidentFileError, SourceError, SourceFormatError
+from ...core.errors import IncidentFileError, SourceError
 from ...core.model import Event, SourceConfig, Window
-from . import BaseSource, check_options, option, resolve_paths
+from ...core.accounting import Tally
+from . import BaseSource, check_options, encoding_of, option, resolve_paths, text_lines
 from ._sal_scan import scan_sal_lines
 
 TYPE = "sal-wikitext"
-OPTIONS = ("path", "year", "wiki", "page")
+OPTIONS = ("path", "year", "wiki", "page", "encoding")
 
 class SalWikitextSource(BaseSource):
     """A Server Admin Log page: a local file (``path``), or ``wiki`` + ``page``."""
@@ -75,37 +75,29 @@ class SalWikitextSource(BaseSource):
                                     file=config.file, key="path")
         if path is not None:
             resolve_paths(config, path)
+        encoding_of(config)
 
     def needs_pull(self, config: SourceConfig) -> bool:
         """``wiki`` + ``page`` is fetched by `pull` into the cache; ``path`` is read from disk."""
         return option(config, "path") is None
 
-    def read(self, config: SourceConfig, window: Window, session=None) -> list[Event]:
+    def read(self, config: SourceConfig, window: Window, session=None, tally: Tally | None = None) -> list[Event]:
         """Events in ``window`` from every file ``path`` names."""
+        tally = tally if tally is not None else Tally()
         path = option(config, "path")
         if path is None and session is not None:  # the wiki variant, fetched by `pull`
             from .sal_wiki import read_wiki  # the HTTP stack, only when fetching
-            return read_wiki(config, window, session)
+            return read_wiki(config, window, session, tally)
         if path is None:
             raise SourceError("not pulled yet: the wiki variant of sal-wikitext is read by `pull`",
                               source=config.name)
-        year = option(config, "year", int)
+        year, encoding = option(config, "year", int), encoding_of(config)
         events: list[Event] = []
         for file in resolve_paths(config, path):
-            events.extend(_scan_file(file, window, year))
+            lines = (line for _, line in text_lines(file, encoding, source=TYPE))
+            events.extend(scan_sal_lines(lines, window, year=year, file=file, tally=tally))
         events.sort(key=lambda event: event.time)
         return events
-
-
-def _scan_file(file: Path, window: Window, year: int | None) -> list[Event]:
-    """Scan one file lazily, so the lines below the window are never read."""
-    try:
-        with open(file, encoding="utf-8") as handle:
-            return scan_sal_lines(handle, window, year=year, file=file)
-    except UnicodeDecodeError as err:
-        raise SourceFormatError(f"not UTF-8 text: {err.reason}", file=file, source=TYPE) from None
-    except OSError as err:
-        raise SourceError(f"cannot read: {err.strerror}", file=file, source=TYPE) from None
 
 
 SOURCE = SalWikitextSource()

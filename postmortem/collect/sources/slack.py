@@ -37,7 +37,9 @@ from ...core.timeutil import from_epoch
 from . import BaseSource, check_options, option
 from ..answers import public_url
 from ._web import check_url, format_error, json_answer, request, token
-from .slack_export import MarkupResolver, is_noise, is_reply, message_actor, message_text, permalink
+from ...core.accounting import Tally
+from ._slack_text import MarkupResolver, message_text
+from .slack_export import is_noise, is_reply, message_actor, permalink
 
 TYPE = "slack"
 DEFAULT_URL = "https://slack.com/api"
@@ -62,7 +64,7 @@ class SlackSource(BaseSource):
         option(config, "workspace")
         check_url(config, required=False)
 
-    def read(self, config: SourceConfig, window: Window, session=None) -> list[Event]:
+    def read(self, config: SourceConfig, window: Window, session=None, tally: Tally | None = None) -> list[Event]:
         """The channel's messages and thread replies in ``window``, oldest first."""
         api = _Api(config, session)
         channel = option(config, "channel")
@@ -72,7 +74,7 @@ class SlackSource(BaseSource):
         for parent in [m for m in messages if int(m.get("reply_count") or 0) > 0]:
             replies = api.pages("conversations.replies", {**span, "ts": parent["ts"]})
             messages.extend(r for r in replies if is_reply(r))
-        return _events(messages, config, window, api)
+        return _events(messages, config, window, api, tally if tally is not None else Tally())
 
 
 class _Api:
@@ -114,33 +116,43 @@ def _slack_error(code: str, name: str, url: str) -> SourceError:
     return SourceError(f"Slack API error: {code}", source=name, url=public_url(url))
 
 
-def _events(messages: list[dict], config: SourceConfig, window: Window, api: _Api) -> list[Event]:
+def _events(messages: list[dict], config: SourceConfig, window: Window, api: _Api, tally: Tally) -> list[Event]:
     resolver = MarkupResolver({}, {})
     channel, workspace = option(config, "channel"), option(config, "workspace")
     events: dict[str, Event] = {}
+    where = f"{api.base}/conversations.history"
     for message in messages:
-        event = _to_event(message, channel, workspace, resolver, api)
+        tally.count()
+        event = _to_event(message, channel, workspace, resolver, api, tally, where)
         if event is not None and event.time in window:
             events[event.fields["ts"]] = event
     return sorted(events.values(), key=lambda event: event.time)
 
 
-def _to_event(message, channel, workspace, resolver, api) -> Event | None:
-    if not isinstance(message, dict) or is_noise(message):
+def _to_event(message, channel, workspace, resolver, api, tally: Tally, where: str) -> Event | None:
+    if not isinstance(message, dict):
+        tally.skip(f"an answer item that is no message object: {str(message)[:60]!r}", where)
+        return None
+    if is_noise(message):
+        tally.drop(f"Slack housekeeping message ({message.get('subtype') or 'hidden'}, ts {message.get('ts')})", where)
         return None
     try:
         time = from_epoch(message.get("ts"))
     except (TypeError, ValueError, OverflowError):
         raise format_error(f"message with a bad 'ts' {message.get('ts')!r}",
                            source=api.name, url=api.base) from None
-    text = message_text(message, resolver)
+    actor = message_actor(message, resolver)
+    text = message_text(message, resolver, actor)
     if not text:
+        tally.skip(f"a message with no text, blocks, attachment or file (ts {message.get('ts')})", where)
         return None
     fields = {"channel": channel, "ts": str(message["ts"])}
+    if message.get("subtype") == "me_message":
+        fields["action"] = "true"
     if is_reply(message):
         fields["thread_ts"] = str(message["thread_ts"])
         text = f"(in thread) {text}"
-    return Event(time=time, source=TYPE, text=text, actor=message_actor(message, resolver),
+    return Event(time=time, source=TYPE, text=text, actor=actor,
                  url=permalink(workspace, channel, message), precision="second", fields=fields)
 
 

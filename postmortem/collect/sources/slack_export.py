@@ -39,10 +39,12 @@ from pathlib import Path
 from ...core.errors import IncidentFileError, SourceFormatError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import from_epoch
-from . import BaseSource, check_options, option
+from ...core.accounting import Tally
+from ._slack_text import MarkupResolver, message_text
+from . import DEFAULT_ENCODING, BaseSource, check_options, encoding_of, option
 
 TYPE = "slack-export"
-OPTIONS = ("path", "channels", "workspace")
+OPTIONS = ("path", "channels", "workspace", "encoding")
 DAY_SLACK = dt.timedelta(days=1)
 
 # Subtypes that record channel housekeeping, not what people said.
@@ -56,8 +58,6 @@ NOISE_SUBTYPES = frozenset({
     "slackbot_response", "sh_room_created", "huddle_thread",
 })
 
-_MARKUP = re.compile(r"<([^<>]*)>")
-_SPECIALS = ("here", "channel", "everyone")
 _WORKSPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 
 
@@ -74,15 +74,18 @@ class SlackExportSource(BaseSource):
         check_options(config, OPTIONS)
         export_path(config)
         wanted_channels(config)
+        encoding_of(config)
         workspace = option(config, "workspace")
         if workspace is not None and not _WORKSPACE.fullmatch(workspace):
             raise IncidentFileError(f"{config.name}: 'workspace' must be a Slack workspace name "
                                     f"like 'wikimedia', got {workspace!r}",
                                     file=config.file, key="workspace")
 
-    def read(self, config: SourceConfig, window: Window, session=None) -> list[Event]:
+    def read(self, config: SourceConfig, window: Window, session=None, tally: Tally | None = None) -> list[Event]:
         """Messages of the chosen channels inside ``window``, in time order."""
+        tally = tally if tally is not None else Tally()
         with open_export(export_path(config)) as export:
+            export.encoding = encoding_of(config)
             users = load_users(export)
             channel_ids = load_channel_ids(export)
             names = wanted_channels(config) or export.channel_names()
@@ -90,7 +93,7 @@ class SlackExportSource(BaseSource):
             events = []
             for name in names:
                 events.extend(read_channel(export, name, window, resolver,
-                                           channel_ids.get(name), option(config, "workspace")))
+                                           channel_ids.get(name), option(config, "workspace"), tally))
         events.sort(key=lambda event: event.time)
         return events
 
@@ -197,12 +200,18 @@ def open_export(path: Path):
 
 
 def load_json(export, member: str):
-    """One member parsed; SourceFormatError naming the file and line."""
+    """One member parsed (UTF-8, a byte-order mark accepted, or the source's
+    ``encoding``); SourceFormatError naming the file and line."""
     data = export.read_bytes(member)
+    encoding = getattr(export, "encoding", DEFAULT_ENCODING)
     try:
-        return json.loads(data)
+        text = data.decode("utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding)
     except UnicodeDecodeError as err:
-        raise SourceFormatError(f"not UTF-8 JSON: {err}", file=export.label(member), source=TYPE) from None
+        raise SourceFormatError(f"not {encoding} text: byte 0x{data[err.start]:02x} (set encoding = \"…\" "
+                                f"in this [[source]])", file=export.label(member),
+                                line=data[:err.start].count(b"\n") + 1, source=TYPE) from None
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as err:
         raise SourceFormatError(f"bad JSON: {err.msg} (column {err.colno})",
                                 file=export.label(member), line=err.lineno, source=TYPE) from None
@@ -246,11 +255,13 @@ def load_channel_ids(export) -> dict[str, str]:
 
 # Messages
 
-def read_channel(export, name: str, window: Window, resolver, channel_id, workspace) -> list[Event]:
+def read_channel(export, name: str, window: Window, resolver, channel_id, workspace,
+                 tally: Tally | None = None) -> list[Event]:
     """Events of one channel, opening only the day files around ``window``."""
     if not any(export.has(f"{name}/{day}.json") for day in window.dates(DAY_SLACK)) \
             and name not in export.channel_names():
         raise SourceFormatError(f"no channel {name!r} in this export", file=export.label(name), source=TYPE)
+    tally = tally if tally is not None else Tally()
     events = []
     earliest, latest = window.start.timestamp() - 1, window.end.timestamp() + 1
     for day in window.dates(DAY_SLACK):
@@ -258,10 +269,12 @@ def read_channel(export, name: str, window: Window, resolver, channel_id, worksp
         if not export.has(member):
             continue
         label = export.label(member)
-        for message in load_list(export, member):
+        messages = load_list(export, member)
+        tally.count(len(messages))
+        for number, message in enumerate(messages, 1):
             if _clearly_outside(message, earliest, latest):
                 continue
-            event = to_event(message, name, resolver, channel_id, workspace, label)
+            event = to_event(message, name, resolver, channel_id, workspace, label, tally, number)
             if event is not None and event.time in window:
                 events.append(event)
     return events
@@ -276,23 +289,31 @@ def _clearly_outside(message, earliest: float, latest: float) -> bool:
         return False
 
 
-def to_event(message: dict, channel: str, resolver, channel_id, workspace, label) -> Event | None:
-    """One message as an Event, or None for housekeeping and empty messages."""
+def to_event(message: dict, channel: str, resolver, channel_id, workspace, label,
+             tally: Tally | None = None, number: int | None = None) -> Event | None:
+    """One message as an Event, or None for housekeeping (dropped) and empty
+    messages (skipped); ``number`` is the message's place in its day file."""
+    tally = tally if tally is not None else Tally()
     if is_noise(message):
+        tally.drop(f"Slack housekeeping message ({message.get('subtype') or 'hidden'}), message {number}", label)
         return None
     ts = message.get("ts")
     try:
         time = from_epoch(ts)
     except (TypeError, ValueError, OverflowError):
         raise SourceFormatError(f"message with a bad 'ts' {ts!r}", file=label, source=TYPE) from None
-    text = message_text(message, resolver)
+    actor = message_actor(message, resolver)
+    text = message_text(message, resolver, actor)
     if not text:
+        tally.skip(f"message {number} has no text, blocks, attachment or file", label)
         return None
     fields = {"channel": channel, "ts": str(ts)}
+    if message.get("subtype") == "me_message":
+        fields["action"] = "true"
     if is_reply(message):
         fields["thread_ts"] = str(message["thread_ts"])
         text = f"(in thread) {text}"
-    return Event(time=time, source=TYPE, text=text, actor=message_actor(message, resolver),
+    return Event(time=time, source=TYPE, text=text, actor=actor,
                  url=permalink(workspace, channel_id, message), precision="second", fields=fields)
 
 
@@ -321,31 +342,6 @@ def message_actor(message: dict, resolver) -> str | None:
     return bot_profile.get("name") or user or message.get("bot_id")
 
 
-def message_text(message: dict, resolver) -> str:
-    """Plain text: the message, else its attachments' fallbacks, else its file names."""
-    text = resolver.resolve(message.get("text") or "")
-    if not text.strip():
-        text = "\n".join(resolver.resolve(part) for part in attachment_texts(message))
-    if not text.strip():
-        names = [item.get("name") or item.get("title") for item in message.get("files") or []
-                 if isinstance(item, dict)]
-        text = ", ".join(f"[file: {name}]" for name in names if name)
-    if message.get("subtype") == "me_message" and text:
-        text = f"* {message_actor(message, resolver) or ''} {text}"
-    return text.strip()
-
-
-def attachment_texts(message: dict) -> list[str]:
-    """What a bot's attachments say (alerts often carry everything there)."""
-    texts = []
-    for attachment in message.get("attachments") or []:
-        if isinstance(attachment, dict):
-            text = attachment.get("fallback") or attachment.get("title") or attachment.get("text")
-            if text:
-                texts.append(text)
-    return texts
-
-
 def permalink(workspace, channel_id, message: dict) -> str | None:
     """``https://<workspace>.slack.com/archives/<channel id>/p<ts without dot>``."""
     if not workspace or not channel_id:
@@ -354,39 +350,6 @@ def permalink(workspace, channel_id, message: dict) -> str | None:
     if is_reply(message):
         url += f"?thread_ts={message['thread_ts']}&cid={channel_id}"
     return url
-
-
-class MarkupResolver:
-    """Turns Slack markup into plain text using users.json and channels.json."""
-
-    def __init__(self, users: dict[str, str], channel_ids: dict[str, str]):
-        self.users = users
-        self.channels = {cid: name for name, cid in channel_ids.items()}
-
-    def resolve(self, text: str) -> str:
-        """Resolve ``<…>`` tokens, then decode ``&lt; &gt; &amp;``."""
-        text = _MARKUP.sub(self._token, text)
-        return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-    def _token(self, match: re.Match) -> str:
-        body = match.group(1)
-        target, _, label = body.partition("|")
-        if target.startswith("@"):
-            return "@" + (self.users.get(target[1:]) or label or target[1:])
-        if target.startswith("#"):
-            return "#" + (self.channels.get(target[1:]) or label or target[1:])
-        if target.startswith("!"):
-            word = target[1:].split("^", 1)[0]
-            return "@" + word if word in _SPECIALS or not label else label
-        return link_text(target, label)
-
-
-def link_text(url: str, label: str) -> str:
-    """``label (url)``, or the url alone when there is no distinct label."""
-    bare = url.split(":", 1)[1].lstrip("/") if ":" in url else url
-    if not label or label in (url, bare):
-        return url
-    return f"{label} ({url})"
 
 
 SOURCE = SlackExportSource()

@@ -27,6 +27,7 @@ scorecard's status-page-entry answer reads the ``incident`` ones.
 from __future__ import annotations
 
 from ...core.model import Event, SourceConfig, Window
+from ...core.accounting import Tally
 from . import BaseSource, check_options, option
 from ._web import check_url, format_error, json_answer, parse_rfc3339, request
 
@@ -47,7 +48,7 @@ class StatuspageSource(BaseSource):
         check_options(config, ("url",))
         check_url(config)
 
-    def read(self, config: SourceConfig, window: Window, session=None) -> list[Event]:
+    def read(self, config: SourceConfig, window: Window, session=None, tally: Tally | None = None) -> list[Event]:
         """Incidents created and updates posted in ``window``."""
         url = option(config, "url").rstrip("/") + "/api/v2/incidents.json"
         response = request(session, "GET", url, source=config.name)
@@ -55,6 +56,7 @@ class StatuspageSource(BaseSource):
         if not isinstance(answer, dict) or not isinstance(answer.get("incidents"), list):
             raise format_error("expected {\"incidents\": [...]}", source=config.name, url=url)
         incidents = [_Incident(item, config.name, url) for item in answer["incidents"]]
+        (tally if tally is not None else Tally()).count(len(incidents))
         _check_reach(incidents, window, config.name, url)
         events = [e for incident in incidents for e in incident.events() if e.time in window]
         return sorted(events, key=lambda e: (e.time, e.text))
