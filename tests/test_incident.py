@@ -44,8 +44,8 @@ def test_sample_loads_every_table(sample_incident_path):
 @pytest.mark.parametrize("body, line, key, words", [
     ('[incident]\nid = "x"\nstart = "yesterday"\n', 3, "start", "expected a time"),
     ('[incident]\nid = "x"\nstart = "2023-02-30 10:00"\n', 3, "start", "day is out of range"),
-    ('[incident]\nid = "x"\n', 1, "start", "missing"),
-    ('[incident]\nstart = "2023-09-28 10:00"\n', 1, "[incident]", "missing"),
+    ('[incident]\nid = "x"\n', 1, "[incident]", 'missing "start"'),
+    ('[incident]\nstart = "2023-09-28 10:00"\n', 1, "[incident]", 'missing "id"'),
     ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\nend = "2023-09-27 10:00"\n', 1, None, "end is before start"),
     ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\nstatsu = "draft"\n', 4, "statsu", "unknown key"),
     ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\ntask = "347521"\n', 4, "task", "like T123"),
@@ -59,7 +59,7 @@ def test_sample_loads_every_table(sample_incident_path):
     ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\n[people.ana]\nhours = "9 to 5"\n', 5, "hours",
      "working hours"),
     ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\n[[event]]\ntext = "a"\n[[event]]\ntime = "x"\ntext = "b"\n',
-     4, "time", "missing"),
+     4, "[event]", 'missing "time"'),
     ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\n[[event]]\ntime = "2023-09-28 10:00"\ntext = "a"\n'
      'tags = ["outage-start"]\n', 7, "tags", "unknown tag"),
     ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\n[scorecard]\npeople-happy = "yes"\n', 5,

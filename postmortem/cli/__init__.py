@@ -14,10 +14,10 @@ import sys
 
 from .._version import __version__
 from ..core.errors import PostmortemError
-from . import init, lint, parse, publish, pull, render, scorecard, stats, timeline, update
+from . import check, init, lint, parse, publish, pull, render, scorecard, stats, timeline, update
 from ._common import one_line
 
-COMMANDS = (init, pull, timeline, render, publish, update, parse, lint, scorecard, stats)
+COMMANDS = (init, pull, check, timeline, render, publish, update, parse, lint, scorecard, stats)
 EPILOG = "Exit codes: 0 success, 1 findings or a failed check, 2 usage or input error."
 
 
@@ -30,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
         command.add_parser(commands)
+    for sub in commands.choices.values():  # `postmortem render x --debug` works too
+        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
     return parser
 
 

@@ -12,10 +12,15 @@ from ..core.files import write_atomically
 
 
 def open_records(path: str):
-    """The incident file at ``path``, loaded and its records gathered (once)."""
+    """The incident file at ``path``, loaded and its records gathered (once);
+    a warning line for each source whose records could not be read."""
     from ..incident.load import load_incident
     from ..timeline.gather import gather
-    return gather(load_incident(path))
+    records = gather(load_incident(path))
+    for missing in records.missing:
+        warn(f"{missing.name} is missing from the timeline: the last pull could not read it ({missing.reason}); "
+             f"run `postmortem pull` again")
+    return records
 
 
 def write_output(text: str, output: str | None) -> None:

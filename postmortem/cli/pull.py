@@ -24,6 +24,8 @@ def run(args) -> int:
     from ..incident.load import load_incident
     progress = _progress_line if sys.stderr.isatty() else None
     report = pull(load_incident(args.incident), refresh=args.refresh, strict=args.strict, progress=progress)
+    if not report.results:
+        print("nothing to pull: every [[source]] of this incident is a file, read by each command as it runs")
     for line in report.lines():
         print(line)
     if report.cache_path:

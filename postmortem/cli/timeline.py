@@ -27,14 +27,14 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
-    from ..timeline.filters import compile_pattern, filter_events, resolve_time
+    from ..timeline.filters import check_sources, check_span, compile_pattern, filter_events, resolve_time
     records = open_records(args.incident)
     incident = records.incident
-    events = filter_events(
-        records.events,
-        since=resolve_time(args.since, incident, name="--since") if args.since else None,
-        until=resolve_time(args.until, incident, end=True, name="--until") if args.until else None,
-        sources=args.source or (), pattern=compile_pattern(args.grep, "--grep") if args.grep else None)
+    since = resolve_time(args.since, incident, name="--since") if args.since else None
+    until = resolve_time(args.until, incident, end=True, name="--until") if args.until else None
+    check_span(since, until)
+    events = filter_events(records.events, since=since, until=until, sources=check_sources(args.source or ()),
+                           pattern=compile_pattern(args.grep, "--grep") if args.grep else None)
     _show(args, incident, events)
     return 0
 

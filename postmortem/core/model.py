@@ -178,6 +178,8 @@ class Incident:
     previous: str | None = None  # a folder of earlier reports, for the scorecard
     previous_wiki: str | None = None  # or a wiki's api.php URL (pages under previous_prefix)
     previous_prefix: str = "Incidents/"
+    lead: dt.timedelta = dt.timedelta(minutes=30)   # sources are read from this long before start
+    trail: dt.timedelta = dt.timedelta(minutes=30)  # … to this long after end
 
     def __post_init__(self):
         _require_utc("Incident.start", self.start)
@@ -197,16 +199,18 @@ class Incident:
 
 
 # Sources are read from a little before the start (the lead-up: deploys, the
-# first alert) to a little after the end (the last all-clear messages).
+# first alert) to a little after the end (the last all-clear messages); an
+# incident sets its own margins with [incident] lead and trail.
 MARGIN = dt.timedelta(minutes=30)
 # An incident with no end yet is read for one day after its start.
 OPEN_INCIDENT_SPAN = dt.timedelta(days=1)
 
 
 def incident_window(incident: Incident) -> Window:
-    """The span sources are read for: [start - MARGIN, end + MARGIN)."""
+    """The span sources are read for: [start - lead, end + trail) (both 30
+    minutes unless the incident says otherwise)."""
     end = incident.end or incident.start + OPEN_INCIDENT_SPAN
-    return Window(incident.start - MARGIN, end + MARGIN)
+    return Window(incident.start - incident.lead, end + incident.trail)
 
 
 def utc(year, month, day, hour=0, minute=0, second=0) -> dt.datetime:

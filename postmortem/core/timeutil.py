@@ -119,3 +119,18 @@ def format_duration(delta: dt.timedelta) -> str:
         parts.append(f"{hours} h")
     parts.append(f"{minutes:02d} min" if parts else f"{minutes} min")
     return " ".join(parts)
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(d|days?|h|hours?|m|min|mins|minutes?|s|sec|secs|seconds?)", re.I)
+_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def parse_duration(value: str) -> dt.timedelta:
+    """``"6h"``, ``"90m"``, ``"1d"``, ``"2h30m"``, ``"45 min"`` as a timedelta;
+    ValueError for anything else (a bare number has no unit: refused)."""
+    text = value.strip() if isinstance(value, str) else ""
+    parts = list(_DURATION_PART.finditer(text))
+    if not parts or _DURATION_PART.sub("", text).strip():
+        raise ValueError(f"expected a duration like '6h', '90m' or '1d', got {value!r}")
+    seconds = sum(float(m[1]) * _UNIT_SECONDS[m[2][0].lower()] for m in parts)
+    return dt.timedelta(seconds=seconds)

@@ -15,11 +15,11 @@ from ..core.errors import IncidentFileError, PostmortemError
 from ..core.model import KNOWN_TAGS, Actionable, Event, Incident, Person, ScorecardAnswer, SourceConfig
 from ..core.questions import QUESTION_IDS
 from ..core.tasks import is_task_id
-from ..core.timeutil import parse_time, zone
+from ..core.timeutil import parse_duration, parse_time, zone
 
 INCIDENT_KEYS = {"id", "status", "task", "start", "end", "paged", "responders", "coordinators",
                  "impact", "summary", "metrics", "detection", "links", "previous", "previous_wiki",
-                 "previous_prefix"}
+                 "previous_prefix", "lead", "trail"}
 TOP_LEVEL = {"incident", "people", "source", "event", "actionable", "scorecard", "conclusions"}
 CONCLUSION_KEYS = {"text", "went-well", "went-poorly", "lucky"}
 
@@ -66,7 +66,7 @@ class _Reader:
     def value(self, data: dict, key: str, kind, table: str, index: int = 0, required=False):
         if key not in data:
             if required:
-                self.fail(f"missing (required in [{table}])", table, None, index)
+                self.missing(key, table, index)
             return None
         value = data[key]
         if kind is list:
@@ -83,12 +83,26 @@ class _Reader:
         raw = data.get(key)
         if raw is None:
             if required:
-                self.fail("missing (required)", table, key, index)
+                self.missing(key, table, index)
             return None, None
         try:
             return parse_time(raw)
         except ValueError as err:
             self.fail(str(err), table, key, index)
+
+    def missing(self, key: str, table: str, index: int = 0):
+        """``[incident]: missing "start"``, at the table's line."""
+        raise IncidentFileError(f"missing {key!r} (required)".replace("'", '"'), file=self.path,
+                                line=self.locator.line_of(table, None, index), key=f"[{table}]")
+
+    def duration(self, data: dict, key: str, table: str) -> dt.timedelta | None:
+        raw = self.value(data, key, str, table)
+        if raw is None:
+            return None
+        try:
+            return parse_duration(raw)
+        except ValueError as err:
+            self.fail(str(err), table, key)
 
     def unknown_keys(self, data: dict, allowed: set, table: str, index: int = 0):
         for key in data:
@@ -100,7 +114,7 @@ def load_incident(path) -> Incident:
     """Read and validate an incident.toml; raises IncidentFileError."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is no error
     except FileNotFoundError:
         raise IncidentFileError("no such file", file=path) from None
     except (OSError, UnicodeDecodeError) as err:
@@ -165,6 +179,12 @@ def _incident_fields(reader: _Reader, table: dict) -> dict:
     fields["previous_prefix"] = reader.value(table, "previous_prefix", str, "incident") or "Incidents/"
     for key in ("responders", "coordinators", "links"):
         fields[key] = tuple(reader.value(table, key, list, "incident") or ())
+    for key in ("responders", "coordinators"):  # a name listed twice is one person
+        fields[key] = tuple(dict.fromkeys(fields[key]))
+    for key in ("lead", "trail"):
+        margin = reader.duration(table, key, "incident")
+        if margin is not None:
+            fields[key] = margin
     return fields
 
 
@@ -277,6 +297,9 @@ def _scorecard(reader: _Reader, table) -> dict:
         if qid not in QUESTION_IDS:
             reader.fail(f"unknown question id (known: {', '.join(QUESTION_IDS)})", "scorecard", qid)
         entry = raw if isinstance(raw, dict) else {"answer": raw}
+        for key in entry:
+            if key not in ("answer", "notes"):
+                reader.fail(f"unknown key {key!r} in {{ … }} (expected answer, notes)", "scorecard", qid)
         answer = entry.get("answer", "")
         if not isinstance(answer, str) or answer.lower() not in ("yes", "no", ""):
             reader.fail(f"expected \"yes\", \"no\" or \"\", got {answer!r}", "scorecard", qid)

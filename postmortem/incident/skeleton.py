@@ -26,6 +26,9 @@ def write_skeleton(directory: Path, *, force: bool = False) -> Path:
         raise InputError("already exists (use --force to overwrite)", file=target)
     if directory.exists() and not directory.is_dir():
         raise InputError("not a directory", file=directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputError(f"cannot create the folder: {err.strerror or err}", file=directory) from None
     write_atomically(target, skeleton_text())
     return target

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from typing import Iterable
 
+from ..collect.sources import REGISTRY, describe
 from ..core.errors import InputError
 from ..core.model import Event, Incident
 from ..core.timeutil import parse_time
@@ -44,10 +45,11 @@ def compile_pattern(pattern: str, name: str = "grep") -> re.Pattern:
 
 
 def source_matches(source: str, wanted: Iterable[str]) -> bool:
-    """``irc`` matches ``irc``; ``slack`` matches ``slack`` and ``slack-export``;
-    ``sal`` matches ``sal`` and ``sal-wikitext`` (case-insensitive)."""
-    source = source.lower()
-    return any(source == w.lower() or source.startswith(w.lower() + "-") for w in wanted)
+    """A source type matches itself and its family: ``slack`` matches ``slack``
+    and ``slack-export``, ``sal`` both SAL sources, ``alert`` every alert source
+    (case-insensitive)."""
+    family = describe(source).family.lower()
+    return any(w.lower() in (source.lower(), family) for w in wanted)
 
 
 def filter_events(events: Iterable[Event], *, since: dt.datetime | None = None,
@@ -63,3 +65,23 @@ def filter_events(events: Iterable[Event], *, since: dt.datetime | None = None,
             if (since is None or e.time >= since) and (until is None or e.time < until)
             and (not sources or source_matches(e.source, sources))
             and (pattern is None or pattern.search(e.text) or (e.actor and pattern.search(e.actor)))]
+
+
+def check_sources(wanted: Iterable[str]) -> tuple[str, ...]:
+    """``--source`` values, each a source type, a family (``slack`` for both Slack
+    sources) or ``manual``; InputError naming the first unknown one (a typo would
+    print an empty timeline)."""
+    known = set(REGISTRY) | {describe(t).family for t in REGISTRY} | {"manual"}
+    for value in wanted:
+        if value.lower() not in known:
+            raise InputError(f"unknown source type {value!r} (known: {', '.join(sorted(known))})", key="--source")
+    return tuple(wanted)
+
+
+def check_span(since: dt.datetime | None, until: dt.datetime | None) -> None:
+    """``--until`` must come after ``--since`` (``--since 23:00 --until 01:00`` is
+    an empty span on one day, not the night between two)."""
+    if since is not None and until is not None and until <= since:
+        raise InputError(f"--until {until:%Y-%m-%d %H:%M:%S} is not after --since {since:%Y-%m-%d %H:%M:%S} "
+                         f"(give the date for a span across midnight: --until '2023-09-29 01:00')",
+                         key="--until")

@@ -16,12 +16,13 @@ to stop: its records are missing, and the Records say which and why.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Iterator
 
 from ..collect import cache
 from ..collect.previous import read_previous
 from ..collect.sources import get_source, needs_pull
 from ..core.accounting import Tally
-from ..core.errors import InputError
+from ..core.errors import InputError, PostmortemError
 from ..core.model import Event, Incident, MissingSource, Records, SourceConfig, Window, incident_window
 from ..core.timeutil import format_utc
 from .merge import merge
@@ -57,15 +58,28 @@ def collect_events(incident: Incident) -> list[Event]:
 
 def read_sources(incident: Incident) -> list[SourceRecords]:
     """Each source's records in the incident's window: file sources read now,
-    network sources from the cache."""
+    network sources from the cache. The first source that cannot be read raises."""
+    read = []
+    for _, outcome in read_sources_one_by_one(incident):
+        if isinstance(outcome, PostmortemError):
+            raise outcome
+        read.append(outcome)
+    return read
+
+
+def read_sources_one_by_one(incident: Incident) -> Iterator[tuple[SourceConfig, SourceRecords | PostmortemError]]:
+    """``(config, its records or the error that stopped it)`` for each source
+    (`check` goes on after a source that fails)."""
     window = incident_window(incident)
     pulled = _Pulled(incident)
-    read = []
     for config in incident.sources:
-        records = pulled.records(config, window) if needs_pull(config) else _read_file_source(config, window)
+        try:
+            records = pulled.records(config, window) if needs_pull(config) else _read_file_source(config, window)
+        except PostmortemError as err:
+            yield config, err
+            continue
         records.events = [_with_origin(e, config) for e in records.events]
-        read.append(records)
-    return read
+        yield config, records
 
 
 def _read_file_source(config: SourceConfig, window: Window) -> SourceRecords:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from ..collect.sources import describe
+from ..core.errors import InputError
 from ..core.model import Event, Incident
 from ..core.timeutil import format_duration, format_utc
 
@@ -81,13 +82,18 @@ def incident_metrics(incident: Incident, events: Iterable[Event]) -> tuple[Metri
     """Outage, detect, respond, mitigate, resolve — in that order."""
     events = sorted(events, key=lambda e: e.time)
     begins, begins_note = _outage_start(incident, events)
-    return (_outage(events, begins, begins_note), _detect(events, begins, begins_note),
+    return (_outage(events, begins, begins_note, incident.path), _detect(events, begins, begins_note),
             _respond(incident, events), _tagged("mitigate", "mitigation", events, begins, begins_note),
             _resolve(incident, events, begins, begins_note))
 
 
 def _first_tagged(events, tag: str) -> Event | None:
     return next((e for e in events if tag in e.tags), None)
+
+
+def _cite(event: Event) -> str:
+    text = " ".join(event.text.split())
+    return f"{event.time:%Y-%m-%d %H:%M:%S} ({event.source}) {text[:60]!r}"
 
 
 def _describe(event: Event) -> str:
@@ -108,10 +114,14 @@ def _outage_start(incident: Incident, events) -> tuple[dt.datetime, str]:
     return incident.start, "incident start (no event tagged outage-begins)"
 
 
-def _outage(events, begins, begins_note) -> Metric:
+def _outage(events, begins, begins_note, file=None) -> Metric:
     ends = _first_tagged(events, "outage-ends")
     if ends is None:
         return Metric("outage", begins, None, "unknown: no event tagged outage-ends")
+    started = _first_tagged(events, "outage-begins")
+    if started is not None and ends.time < started.time:
+        raise InputError(f"the outage ends before it begins: outage-ends on {_cite(ends)} comes before "
+                         f"outage-begins on {_cite(started)}; fix the tags", file=file, key="tags")
     return Metric("outage", begins, ends.time, f"{begins_note} → outage end")
 
 

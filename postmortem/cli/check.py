@@ -1,0 +1,31 @@
+"""`postmortem check INCIDENT.toml`: validate the incident and every source,
+accounting for every record read."""
+
+from __future__ import annotations
+
+import sys
+
+from ._common import print_json
+
+
+def add_parser(commands) -> None:
+    sub = commands.add_parser("check", help="validate the incident and its sources; account for every record",
+                              description="Validate incident.toml and read every source without rendering: per "
+                                          "source, the records read, those in the window, and every record "
+                                          "dropped or skipped with file:line and the reason. Exit 0 when all "
+                                          "is readable, 1 when something was skipped or is missing, 2 on an "
+                                          "input error.",
+                              epilog="Example: postmortem check incident.toml --format json")
+    sub.add_argument("incident", metavar="INCIDENT.toml")
+    sub.add_argument("--format", choices=("text", "json"), default="text")
+    sub.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..timeline.check import check_incident
+    report = check_incident(args.incident)
+    if args.format == "json":
+        print_json(report.to_json())
+    else:
+        sys.stdout.write(report.to_text())
+    return report.exit_code
