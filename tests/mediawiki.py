@@ -5,14 +5,25 @@ directory with ``maintenance/install.php``, makes a bot password for Admin with
 ``createBotPassword.php`` and a second account, Human, with
 ``createAndPromote.php`` (for edits made "by hand" through the API, as a person
 would), serves it on 127.0.0.1 with PHP's built-in server and stops that server
-by its PID. If MediaWiki or PHP is missing the fixture fails: these tests are
-the proof that publishing works, so they must not silently skip.
+by its PID. If MediaWiki, PHP or rsvg-convert is missing the fixture fails:
+these tests are the proof that publishing works, so they must not silently skip.
 
-Import the fixture into a test module with ``from tests.mediawiki import mediawiki``.
+The wiki looks like Wikitech to a report (tests/fixtures/wiki/README.md): the
+settings in ``tests/fixtures/wiki/LocalSettings.wikitech.php`` (the ``phab:``
+interwiki, SVG uploads with rsvg-convert thumbnails, subpages) and stand-ins for
+Wikitech's templates (``{{irdoc}}``, ``{{Incident scorecard}}``, ``{{PhabT}}``,
+``{{Done}}``…) and the ``Incident Scorecard`` page, imported before the server
+starts with ``importTextFiles.php`` (no HTTP, about half a second).
+
+Import the fixtures into a test module with ``from tests.mediawiki import
+mediawiki`` (and ``bot_env``, ``cli``, ``bot`` for the publishing tests: the bot
+password in the environment, the CLI run in-process with a check that no
+password is printed, a logged-in client).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import secrets
@@ -28,24 +39,32 @@ import pytest
 import requests
 
 MEDIAWIKI = Path("/usr/share/mediawiki")
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "wiki"
+WIKITECH_SETTINGS = FIXTURE / "LocalSettings.wikitech.php"
+# Page text of Template:<file name> and of <file name> (main namespace).
+TEMPLATES = FIXTURE / "templates"
+PAGES = FIXTURE / "pages"
 BOT_PASSWORD = re.compile(r"password:'([0-9a-w]{32,})'")
 
 # Extra settings for the test wiki: people's accounts count as autoconfirmed at
 # once (MediaWiki's default limits a "newbie" to 8 edits a minute), and nothing
-# is cached between requests so every read sees the last write. Uploads are on,
-# SVG allowed, into the wiki's own folder, thumbnails drawn with rsvg-convert
-# (Manual:$wgEnableUploads, Manual:$wgFileExtensions, Manual:$wgSVGConverter).
+# is cached between requests so every read sees the last write. Then what makes
+# it look like Wikitech (uploads, SVG, rsvg-convert, phab: interwiki, subpages:
+# Manual:$wgEnableUploads, Manual:$wgFileExtensions, Manual:$wgSVGConverter).
 EXTRA_SETTINGS = """
 $wgAutoConfirmAge = 0;
 $wgAutoConfirmCount = 0;
 $wgMainCacheType = CACHE_NONE;
 $wgParserCacheType = CACHE_NONE;
 $wgShowExceptionDetails = true;
-$wgEnableUploads = true;
-$wgFileExtensions[] = "svg";
-$wgUploadDirectory = __DIR__ . "/images";
-$wgSVGConverter = "rsvg";
+require {settings};
+$wgSVGConverterPath = {rsvg_dir};
 """
+
+
+def php_string(text: str) -> str:
+    """A single-quoted PHP string literal."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 @dataclass
@@ -80,9 +99,10 @@ class MediaWikiServer:
 
     def human_edit(self, title: str, change) -> int:
         """Human logs in with the normal login form flow and edits ``title``:
-        ``change(text) -> text``. Returns the new revision id."""
+        ``change(text) -> text`` ("" for a page not there yet). Returns the
+        new revision id."""
         s = self.session(self.human, self.human_password)
-        text = self.text(title, s)
+        text = self.current(title, s).get("text", "")
         token = self.api(s, action="query", meta="tokens")["query"]["tokens"]["csrftoken"]
         data = self.api(s, post=True, action="edit", title=title, text=change(text),
                         summary="hand edit", token=token, **{"assert": "user"})
@@ -127,9 +147,23 @@ def install(root: Path, port: int) -> tuple[dict, str]:
           "--confpath", str(root), "--server", f"http://127.0.0.1:{port}", "--scriptpath", "",
           "--pass", admin_password, "--skins", "", "--quiet", "Wiki", "Admin"],
          {k: v for k, v in env.items() if k != "MW_CONFIG_FILE"}, "install.php")
+    rsvg = Path(shutil.which("rsvg-convert")).resolve()
     with open(root / "LocalSettings.php", "a", encoding="utf-8") as settings:
-        settings.write(EXTRA_SETTINGS)
+        settings.write(EXTRA_SETTINGS.format(settings=php_string(str(WIKITECH_SETTINGS)),
+                                             rsvg_dir=php_string(str(rsvg.parent))))
+    (root / "images").mkdir(exist_ok=True)
     return env, admin_password
+
+
+def import_pages(env: dict) -> None:
+    """The stand-in templates and pages, straight into the database (no server
+    needed): one ``importTextFiles.php`` run per namespace, each file's name
+    without ``.wiki`` the title."""
+    common = ["--overwrite", "--bot", "--user", "Admin", "--summary", "postmortem test wiki stand-in"]
+    for prefix, folder in (("Template:", TEMPLATES), ("", PAGES)):
+        files = sorted(str(p) for p in folder.glob("*.wiki"))
+        _run(["php", "maintenance/importTextFiles.php", *common, *(["--prefix", prefix] if prefix else []),
+              *files], env, f"importTextFiles.php ({folder.name})")
 
 
 def serve(root: Path, port: int, env: dict) -> subprocess.Popen:
@@ -173,10 +207,14 @@ def mediawiki(tmp_path_factory) -> MediaWikiServer:
     if not (MEDIAWIKI / "maintenance" / "install.php").exists() or shutil.which("php") is None:
         pytest.fail("MediaWiki is not installed: apt-get install -y --no-install-recommends "
                     "mediawiki php-sqlite3 php-cli (listed in .ci/apt-packages)")
+    if shutil.which("rsvg-convert") is None:
+        pytest.fail("rsvg-convert (SVG thumbnails) is not installed: apt-get install -y "
+                    "--no-install-recommends librsvg2-bin (listed in .ci/apt-packages)")
     started = time.monotonic()
     root = tmp_path_factory.mktemp("mediawiki")
     port = free_port()
     env, _ = install(root, port)
+    import_pages(env)
     out = _run(["php", "maintenance/createBotPassword.php", "--appid", "postmortem",
                 "--grants", "basic,editpage,createeditmovepage,uploadfile,uploadeditmovefile", "Admin"], env, "createBotPassword.php")
     bot_password = BOT_PASSWORD.search(out).group(1)
@@ -193,3 +231,39 @@ def mediawiki(tmp_path_factory) -> MediaWikiServer:
                               startup_seconds=time.monotonic() - started)
     finally:
         stop(process)
+
+
+# -- what the publishing tests share -----------------------------------------------------------
+
+@pytest.fixture
+def bot_env(mediawiki, monkeypatch):  # noqa: F811
+    """The test wiki, with its bot password in the environment, as in real use."""
+    monkeypatch.setenv("POSTMORTEM_WIKI_USER", mediawiki.bot_user)
+    monkeypatch.setenv("POSTMORTEM_WIKI_PASSWORD", mediawiki.bot_password)
+    return mediawiki
+
+
+@pytest.fixture
+def cli(bot_env, capsys, caplog):  # noqa: F811
+    """Run the CLI in-process; (exit code, stdout, stderr). Fails if the
+    password shows up anywhere: stdout, stderr or the log."""
+    from postmortem.cli import main
+    caplog.set_level(logging.DEBUG)
+
+    def run(*args):
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        for text in (out, err, caplog.text):
+            assert bot_env.bot_password not in text
+            assert bot_env.human_password not in text
+        return code, out, err
+    return run
+
+
+@pytest.fixture
+def bot(mediawiki):  # noqa: F811
+    """A :class:`postmortem.collect.mediawiki.Wiki` logged in with the bot password."""
+    from postmortem.collect.mediawiki import Wiki
+    wiki = Wiki(mediawiki.api_url)
+    wiki.login(mediawiki.bot_user, mediawiki.bot_password)
+    return wiki

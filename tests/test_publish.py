@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import json
-import logging
 import re
 import shutil
 import time
@@ -23,9 +22,8 @@ from postmortem.incident.load import load_incident
 from postmortem.wiki.merge import MergeConflict
 from postmortem.wiki.markers import SUMMARY, find_base, generated_text, with_marker
 from postmortem.wiki.publish import publish, update
-from postmortem.collect.mediawiki import Wiki
 from postmortem.timeline.gather import gather
-from tests.mediawiki import mediawiki  # noqa: F401  (the session fixture)
+from tests.mediawiki import bot, bot_env, cli, mediawiki  # noqa: F401  (the fixtures)
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "2023-09-28-mw-page-content-change-enrich"
 SECTIONS = ["Summary", "Timeline", "Detection", "Conclusions", "What went well?", "What went poorly?",
@@ -34,41 +32,10 @@ NEW_EVENT = "@tchin confirms the backlog is shrinking steadily"
 
 
 @pytest.fixture
-def bot_env(mediawiki, monkeypatch):  # noqa: F811
-    monkeypatch.setenv("POSTMORTEM_WIKI_USER", mediawiki.bot_user)
-    monkeypatch.setenv("POSTMORTEM_WIKI_PASSWORD", mediawiki.bot_password)
-    return mediawiki
-
-
-@pytest.fixture
-def cli(bot_env, capsys, caplog):
-    """Run the CLI in-process; (exit code, stdout, stderr). Fails if the
-    password shows up anywhere: stdout, stderr or the log."""
-    from postmortem.cli import main
-    caplog.set_level(logging.DEBUG)
-
-    def run(*args):
-        code = main([str(a) for a in args])
-        out, err = capsys.readouterr()
-        for text in (out, err, caplog.text):
-            assert bot_env.bot_password not in text
-            assert bot_env.human_password not in text
-        return code, out, err
-    return run
-
-
-@pytest.fixture
 def sample(tmp_path) -> Path:
     """A writable copy of the sample incident; returns its incident.toml."""
     shutil.copytree(SAMPLE, tmp_path / "sample")
     return tmp_path / "sample" / "incident.toml"
-
-
-@pytest.fixture
-def bot(mediawiki):  # noqa: F811
-    wiki = Wiki(mediawiki.api_url)
-    wiki.login(mediawiki.bot_user, mediawiki.bot_password)
-    return wiki
 
 
 def add_event(incident_toml: Path, time: str, text: str) -> None:
@@ -193,7 +160,8 @@ def test_hostile_chat_text_shows_literally(cli, bot_env, bot, tmp_path):
     assert not any("Hostile" in t["title"] or "PAGENAME" in t["title"] for t in page.get("templates", []))
     assert all(link["title"] != "Main Page" for link in page.get("links", []))
     assert "Injected heading" not in parsed.sections
-    assert parsed.html.count("<table") == 1                     # only the scorecard
+    # only the metadata box ({{Incident scorecard}}) and the scorecard
+    assert parsed.html.count("<table") == 2 and parsed.html.count('<table class="wikitable incident-scorecard"') == 1
     assert "<script" not in parsed.html and "<b>not bold" not in parsed.html
     assert "<div style" not in parsed.html
     assert 'href="https://evil.example/' not in parsed.html
@@ -380,9 +348,3 @@ def test_publish_and_update_with_graph_upload_it_and_embed_it(cli, bot_env, samp
     infos = bot_env.api(anonymous, action="query", titles=f"File:{name}", prop="imageinfo",
                         iiprop="sha1", iilimit="5")["query"]["pages"][0]["imageinfo"]
     assert len(infos) == 2 and infos[0]["sha1"] != first_sha1   # a new version: the new event's mark
-
-
-def test_bad_graph_name_is_exit_2_before_any_request(cli, bot_env, sample):
-    code, _, err = cli("publish", sample, "--wiki", bot_env.api_url, "--page", "Incidents/Bad graph",
-                       "--graph", "[[evil]].svg")
-    assert code == 2 and "not a usable wiki file name" in err

@@ -18,7 +18,9 @@ from postmortem.core.model import Records
 from tests.conftest import SAMPLE
 from tests.mediawiki import mediawiki  # noqa: F401  (the fixture)
 
-NAME = "Incident 2023-09-28 mw-page-content-change-enrich timeline.svg"
+# Not the sample's default graph name ("Incident <id> timeline.svg"): tests that
+# publish the sample with --graph upload that one through the tool.
+NAME = "Upload test 2023-09-28 mw-page-content-change-enrich timeline.svg"
 
 
 @pytest.fixture(scope="module")

@@ -58,18 +58,33 @@ def report_arguments(sub, *, what: str = "REPORT") -> None:
 
 
 def read_report(args):
-    """The REPORT argument: a file, ``-`` for stdin, or ``--wiki URL --page TITLE``."""
+    """The REPORT argument: a file, ``-`` for stdin, or ``--wiki URL --page TITLE``
+    (a page that is not there is an input error, exit 2)."""
     from ..read.report import decode_report, parse_report, read_report_file
     if args.wiki:
-        from ..collect.mediawiki import read_page_text
         if not args.page:
             raise InputError("--wiki needs --page TITLE")
-        return parse_report(read_page_text(args.wiki, args.page), title=args.title or args.page)
+        return parse_report(_wiki_page_text(args.wiki, args.page), title=args.title or args.page)
     if not args.report:
         raise InputError("give a REPORT file, - for stdin, or --wiki URL --page TITLE")
     if args.report == "-":
         return parse_report(decode_report(sys.stdin.buffer.read(), "<stdin>"), title=args.title)
     return read_report_file(args.report, title=args.title)
+
+
+def _wiki_page_text(api_url: str, title: str) -> str:
+    from ..collect.mediawiki import read_page_text
+    from ..core.errors import WikiError
+    try:
+        return read_page_text(api_url, title)
+    except WikiError as err:
+        if err.code not in ("missingtitle", "invalidtitle"):
+            raise
+        what = "no page" if err.code == "missingtitle" else "not a valid page title:"
+        raise InputError(f"{what} {title!r} on the wiki {api_url}", key="--page") from None
+
+
+DEFAULT_GRAPH = object()   # --graph without a name
 
 
 def page_arguments(sub) -> None:
@@ -79,17 +94,31 @@ def page_arguments(sub) -> None:
     sub.add_argument("--wiki", required=True, metavar="API_URL", help="the wiki's api.php URL")
     sub.add_argument("--page", metavar="TITLE", default=None, help="page title (default Incidents/<id>)")
     sub.add_argument("--template", metavar="NAME|PATH", default=None, help=argparse.SUPPRESS)
-    sub.add_argument("--graph", metavar="FILE.svg", default=None,
-                     help="upload the timeline graph as File:FILE.svg (a new version if it changed) "
-                          "and embed it in the report")
+    sub.add_argument("--graph", metavar="NAME.svg", nargs="?", const=DEFAULT_GRAPH, default=None,
+                     help="upload the timeline graph as File:NAME.svg (default name: "
+                          "'Incident <id> timeline.svg') and embed it in the report; a file of that "
+                          "name that postmortem did not upload for this page is refused")
+    sub.add_argument("--replace-graph", action="store_true",
+                     help="with --graph: upload over a file of that name whoever uploaded it")
 
 
-def graph_name(args) -> str | None:
-    """--graph NAME for publish/update: a valid wiki file name, checked before any request."""
-    if not args.graph:
+def check_graph_arguments(args) -> None:
+    """--graph NAME / --replace-graph for publish/update: InputError (exit 2)
+    before anything is read or requested."""
+    from ..wiki.graph import graph_file_name
+    if args.graph is None and args.replace_graph:
+        raise InputError("--replace-graph needs --graph", key="--replace-graph")
+    if args.graph is not None and args.graph is not DEFAULT_GRAPH:
+        graph_file_name(args.graph)
+
+
+def graph_name(args, records) -> str | None:
+    """The graph's wiki file name: --graph NAME (a usable file name ending in
+    .svg), the incident's default name for --graph alone, or None."""
+    from ..wiki.graph import default_graph_name, graph_file_name
+    check_graph_arguments(args)
+    if args.graph is None:
         return None
-    from ..write.wikitext import wiki_file_name
-    try:
-        return wiki_file_name(args.graph)
-    except ValueError as err:
-        raise InputError(str(err), key="--graph") from None
+    if args.graph is DEFAULT_GRAPH:
+        return default_graph_name(records.incident.id)
+    return graph_file_name(args.graph)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._common import graph_name, open_records, page_arguments
+from ._common import check_graph_arguments, graph_name, open_records, page_arguments
 
 
 def add_parser(commands) -> None:
@@ -18,7 +18,10 @@ def add_parser(commands) -> None:
 
 def run(args) -> int:
     from ..wiki.publish import publish
-    graph = graph_name(args)
-    result = publish(open_records(args.incident), args.wiki, args.page, template=args.template, graph=graph)
-    print(f"published {result.title} (revision {result.revid})")
+    check_graph_arguments(args)      # a bad --graph NAME: exit 2 before reading anything
+    records = open_records(args.incident)
+    result = publish(records, args.wiki, args.page, template=args.template,
+                     graph=graph_name(args, records), replace_graph=args.replace_graph)
+    graph = f" with the graph File:{result.graph}" if result.graph else ""
+    print(f"published {result.title} (revision {result.revid}){graph}")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from ._common import graph_name, open_records, page_arguments
+from ._common import check_graph_arguments, graph_name, open_records, page_arguments
 
 
 def add_parser(commands) -> None:
@@ -26,12 +26,17 @@ def add_parser(commands) -> None:
 def run(args) -> int:
     from ..wiki.publish import update
     prefer = "ours" if args.ours else "theirs" if args.theirs else None
-    graph = graph_name(args)
-    result = update(open_records(args.incident), args.wiki, args.page, dry_run=args.dry_run,
-                    prefer=prefer, template=args.template, graph=graph)
+    check_graph_arguments(args)      # a bad --graph NAME: exit 2 before reading anything
+    records = open_records(args.incident)
+    result = update(records, args.wiki, args.page, dry_run=args.dry_run, prefer=prefer,
+                    template=args.template, graph=graph_name(args, records),
+                    replace_graph=args.replace_graph)
     if result.resolved:
         side = "the page" if prefer == "ours" else "the new render"
         print(f"conflicts resolved in favour of {side} in: {', '.join(result.resolved)}", file=sys.stderr)
+    if result.graph_kept:
+        print(f"kept the graph File:{result.graph} embedded earlier (not uploaded again; "
+              f"--graph '{result.graph}' refreshes it)", file=sys.stderr)
     print(_outcome(result, args.dry_run), end="")
     return 0
 

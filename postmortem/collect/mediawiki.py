@@ -14,7 +14,10 @@ What it does, with the API pages it follows:
   (https://www.mediawiki.org/wiki/API:Revisions);
 * rendered HTML and a pre-save transform — ``action=parse``
   (https://www.mediawiki.org/wiki/API:Parsing_wikitext);
-* list pages by prefix — ``list=allpages`` (https://www.mediawiki.org/wiki/API:Allpages).
+* list pages by prefix — ``list=allpages`` (https://www.mediawiki.org/wiki/API:Allpages);
+* who uploaded a file, when and why — ``prop=imageinfo&iiprop=user|comment|timestamp|sha1``
+  (https://www.mediawiki.org/wiki/API:Imageinfo), and upload one — ``action=upload``
+  (https://www.mediawiki.org/wiki/API:Upload).
 
 Every API error becomes a :class:`~postmortem.core.errors.WikiError` carrying the
 API error code and the api.php URL. The password is sent only in a POST body,
@@ -72,6 +75,22 @@ class Revision:
     comment: str
     text: str | None = None
     curtimestamp: str | None = None   # server time when it was read: the edit's starttimestamp
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """What the wiki says about ``File:<name>``: whether a file is there (and who
+    uploaded its current version, when, with which comment), and whether its
+    description page exists (it can without a file, e.g. after a deletion)."""
+
+    title: str
+    exists: bool                 # a current file version is there
+    page_exists: bool            # the File: description page exists
+    user: str = ""
+    comment: str = ""
+    timestamp: str = ""
+    sha1: str = ""
+    repository: str = ""         # "local", or a shared repository's name
 
 
 @dataclass(frozen=True)
@@ -270,6 +289,22 @@ class Wiki:
                           "pst": "1", "onlypst": "1"}, post=True)
         return data.get("parse", {}).get("text", text)
 
+    def file_info(self, filename: str) -> FileInfo:
+        """Who uploaded the current version of ``File:<filename>`` and with which
+        comment (``prop=imageinfo``, the newest version only)."""
+        data = self.call({"action": "query", "prop": "imageinfo", "titles": f"File:{filename}",
+                          "iiprop": "user|comment|timestamp|sha1", "iilimit": "1"})
+        page = self._first_page(data)
+        if page.get("invalid") or page.get("ns", 6) != 6:
+            raise WikiError(f"invalid file name {filename!r}: {page.get('invalidreason', '')}",
+                            code="invalidtitle", url=self.api_url)
+        info = (page.get("imageinfo") or [{}])[0]
+        return FileInfo(title=page.get("title", f"File:{filename}"), exists=bool(page.get("imageinfo")),
+                        page_exists=not page.get("missing") and "pageid" in page,
+                        user=info.get("user", ""), comment=info.get("comment", ""),
+                        timestamp=info.get("timestamp", ""), sha1=info.get("sha1", ""),
+                        repository=page.get("imagerepository", ""))
+
     def all_pages(self, prefix: str, *, namespace: int = 0, limit: int = 5000) -> Iterator[str]:
         """Titles starting with ``prefix`` (e.g. ``Incidents/``), in order."""
         params = {"action": "query", "list": "allpages", "apprefix": prefix,
@@ -361,8 +396,10 @@ class Wiki:
         "Unchanged"}`` when the file is already there with this content.
 
         A warning (the name exists, the same file exists under another name)
-        uploads nothing and raises WikiError ``uploadwarning`` unless
-        ``replace`` (``ignorewarnings``: a new version of the file). The wiki's
+        uploads nothing and raises WikiError ``uploadwarning``, whose
+        ``warnings`` lists the warning codes, unless ``replace``
+        (``ignorewarnings``: a new version of the file, whoever uploaded the
+        one there; callers check :meth:`file_info` first). The wiki's
         own checks raise too: an SVG with script is ``verification-error``
         (UploadBase::detectScriptInSvg, https://www.mediawiki.org/wiki/Help:SVG)."""
         params = {"action": "upload", "filename": filename, "comment": comment, "text": text,
@@ -381,9 +418,12 @@ class Wiki:
                     raise
         result = data.get("upload", {})
         if result.get("result") != "Success":
-            warnings = ", ".join(sorted(result.get("warnings", {}))) or str(result)
-            raise WikiError(f"the wiki did not take the file ({warnings}); nothing was uploaded",
+            codes = sorted(result.get("warnings", {}))
+            err = WikiError(f"the wiki did not take the file File:{filename} "
+                            f"({', '.join(codes) or result}); nothing was uploaded",
                             code="uploadwarning", url=self.api_url)
+            err.warnings = tuple(codes)
+            raise err
         return result
 
     def _post_file(self, params: dict, filename: str, content: bytes, mime: str) -> dict:

@@ -11,6 +11,13 @@
 Before saving, the generated text goes through the wiki's pre-save transform
 (``action=parse&onlypst=1``), so what is stored is exactly what was generated.
 Both take the gathered records (:func:`postmortem.timeline.gather.gather`).
+
+The timeline graph (:mod:`.graph`): with ``graph`` (a file name ending in
+``.svg``; :func:`.graph.default_graph_name` gives the incident's own) the SVG is
+uploaded as ``File:<graph>`` and embedded, refused when a file of that name is
+there that the tool did not upload for the same page (unless
+``replace_graph``). ``update`` without ``graph`` keeps the graph it embedded
+earlier, without uploading it again.
 """
 
 from __future__ import annotations
@@ -18,13 +25,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .._version import __version__
 from ..core.errors import WikiError
 from ..collect.mediawiki import Wiki
 from ..core.model import Records
-from ..write.graph import render_graph
-from ..write.wikitext import wiki_file_name
 from ..write.render import render_report
+from .graph import check_graph, embedded_graph, graph_file_name, upload_graph
 from .markers import edit_summary, find_base, strip_marker, with_marker
 from .merge import MergeConflict, canonical, merge_report, unified_diff
 
@@ -36,6 +41,7 @@ class PublishResult:
     title: str
     revid: int
     summary: str
+    graph: str | None = None         # the file uploaded and embedded
 
 
 @dataclass
@@ -52,19 +58,24 @@ class UpdateResult:
     resolved: list[str] = field(default_factory=list)   # sections where prefer decided
     merged_concurrent_edit: bool = False  # MediaWiki merged an edit made meanwhile
     saves: bool = False              # an edit is (or would be) saved; False: page already current
+    graph: str | None = None         # the file embedded (uploaded unless graph_kept)
+    graph_kept: bool = False         # no graph given: the one embedded earlier, not uploaded again
 
 
 # -- publish ------------------------------------------------------------------------
 
 def publish(records: Records, api_url: str, title: str | None = None, *, wiki=None,
-            template=None, graph: str | None = None) -> PublishResult:
+            template=None, graph: str | None = None, replace_graph: bool = False) -> PublishResult:
     """Create the report page (default ``Incidents/<id>``).
 
     Refuses, changing nothing, when the page exists (WikiError ``articleexists``;
     the edit also carries ``createonly``, so a page created meanwhile is safe).
-    With ``graph`` (a file name), the timeline SVG is uploaded under that name
-    first and the report embeds it.
+    With ``graph`` (a file name ending in ``.svg``, checked before any request),
+    the timeline SVG is uploaded under that name first and the report embeds
+    it; a file of that name that the tool did not upload for this page is
+    refused (WikiError ``fileexists``, nothing changed) unless ``replace_graph``.
     """
+    graph = graph_file_name(graph) if graph is not None else None
     wiki = wiki or _logged_in(api_url)
     title = title or records.incident.page_title
     if wiki.page(title) is not None:
@@ -72,18 +83,18 @@ def publish(records: Records, api_url: str, title: str | None = None, *, wiki=No
                         f"(use `postmortem update`)", code="articleexists", url=api_url)
     text = _generate(wiki, records, title, template, graph)
     if graph:
-        upload_graph(wiki, records, graph, title)
+        upload_graph(wiki, records, graph, title, replace=replace_graph)
     summary = edit_summary("publish", text)
     result = wiki.edit(title, text, summary, create_only=True)
     return PublishResult(title=result.get("title", title), revid=int(result["newrevid"]),
-                         summary=summary)
+                         summary=summary, graph=graph)
 
 
 # -- update -------------------------------------------------------------------------
 
 def update(records: Records, api_url: str, title: str | None = None, *, dry_run: bool = False,
-           prefer: str | None = None, wiki=None, template=None,
-           graph: str | None = None, before_save: Callable | None = None) -> UpdateResult:
+           prefer: str | None = None, wiki=None, template=None, graph: str | None = None,
+           replace_graph: bool = False, before_save: Callable | None = None) -> UpdateResult:
     """Bring the generated changes since the last publish/update into the page.
 
     Stops with :class:`~postmortem.wiki.merge.MergeConflict` (naming the section,
@@ -91,8 +102,11 @@ def update(records: Records, api_url: str, title: str | None = None, *, dry_run:
     lines, unless ``prefer`` is "ours" or "theirs". With ``dry_run`` nothing is
     saved; the result's ``diff`` is what would change. The save names the
     revision it was made from, so an edit made meanwhile is an edit conflict.
-    ``before_save(revision)`` is called just before saving (a hook for tests).
+    ``graph`` as for :func:`publish` (checked before the merge, also in a dry
+    run); without it the graph embedded earlier stays. ``before_save(revision)``
+    is called just before saving (a hook for tests).
     """
+    graph = graph_file_name(graph) if graph is not None else None
     wiki = wiki or _logged_in(api_url)
     title = title or records.incident.page_title
     current = wiki.page(title)
@@ -100,8 +114,10 @@ def update(records: Records, api_url: str, title: str | None = None, *, dry_run:
         raise WikiError(f"page {title!r} does not exist (use `postmortem publish` first)",
                         code="missingtitle", url=api_url)
     base, base_rev = find_base(wiki, current.title)
-    theirs = _generate(wiki, records, current.title, template, graph)
     ours = strip_marker(current.text or "")
+    kept = graph is None and (embedded_graph(base) or embedded_graph(ours))
+    checked = check_graph(wiki, graph, current.title, replace=replace_graph) if graph else None
+    theirs = _generate(wiki, records, current.title, template, graph or kept or None)
     try:
         merged = merge_report(base, ours, theirs, prefer=prefer)
     except MergeConflict as conflict:
@@ -110,12 +126,13 @@ def update(records: Records, api_url: str, title: str | None = None, *, dry_run:
     new_text = with_marker(merged.text, theirs)
     result = UpdateResult(title=current.title, diff=unified_diff(ours, merged.text, title=current.title),
                           changed=merged.text != ours, dry_run=dry_run, old_revid=current.revid,
-                          base_revid=base_rev, resolved=[c.section for c in merged.conflicts])
+                          base_revid=base_rev, resolved=[c.section for c in merged.conflicts],
+                          graph=graph or kept or None, graph_kept=bool(kept))
     result.saves = new_text != canonical(current.text or "")
     if dry_run or not result.saves:
         return result
     if graph:
-        upload_graph(wiki, records, graph, current.title)
+        upload_graph(wiki, records, graph, current.title, replace=replace_graph, checked=checked)
     if before_save is not None:
         before_save(current)
     saved = wiki.edit(current.title, new_text, edit_summary("update", theirs),
@@ -131,14 +148,6 @@ def _logged_in(api_url: str) -> Wiki:
     wiki = Wiki(api_url)
     wiki.login()
     return wiki
-
-
-def upload_graph(wiki: Wiki, records: Records, name: str, title: str) -> dict:
-    """Upload the timeline SVG as ``File:<name>`` (a new version if it changed)."""
-    svg = render_graph(records).encode("utf-8")
-    return wiki.upload_file(wiki_file_name(name), svg, replace=True,
-                            comment=f"postmortem {__version__}: timeline of [[{title}]]",
-                            text=f"Timeline of [[{title}]], made by postmortem {__version__} from its records.")
 
 
 def _generate(wiki: Wiki, records: Records, title: str, template, graph: str | None = None) -> str:
