@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from postmortem.core.accounting import Tally
 from postmortem.core.errors import IncidentFileError, SourceFormatError
 from postmortem.incident.load import load_incident
 from postmortem.core.model import SourceConfig, Window, utc
@@ -235,3 +236,31 @@ def test_incident_file_with_bad_alert_email_option_fails_to_load(tmp_path):
     [source] = load_incident(incident).sources
     [event] = SOURCE.read(source, ALL_TIME)
     assert event.text == "X firing"
+
+
+def test_a_persons_reply_is_no_alert_and_is_dropped_with_the_reason():
+    """``Re: [FIRING:2] …`` from a person, quoting ``> alertname = …``, was a phantom alert."""
+    tally = Tally()
+    cfg = config(path="reply-by-a-person.eml")
+    assert SOURCE.read(cfg, ALL_TIME, tally=tally) == []
+    assert tally.read == 1 and len(tally.dropped) == 1 and tally.skipped == []
+    assert tally.dropped[0].file.endswith("reply-by-a-person.eml")
+    assert "reply or forward by a person" in tally.dropped[0].reason
+    assert "Re: [FIRING:2] PHPFPMTooBusy" in tally.dropped[0].reason
+
+
+@pytest.mark.parametrize("subject", ["Re: [FIRING:2] X", "RE: [FIRING:1] X", "Fwd: [FIRING:1] X",
+                                     "FW: [RESOLVED] X", "AW: [FIRING:1] X"])
+def test_reply_and_forward_subjects(tmp_path, subject):
+    (tmp_path / "mail.eml").write_text(f"From: a@b.org\nSubject: {subject}\nDate: Thu, 28 Sep 2023 14:40:00 +0000\n\n"
+                                       "Labels\nalertname = X\n", encoding="utf-8")
+    assert SOURCE.read(config(tmp_path, path="mail.eml"), ALL_TIME) == []
+
+
+def test_quoted_lines_in_pasted_text_are_never_alerts(tmp_path):
+    (tmp_path / "pasted.txt").write_text(
+        "The alert fired, and a reply quoted another one.\nDate: 2023-09-28 14:33:00\n"
+        "alertname = RealAlert\nseverity = critical\n"
+        "On Thu someone wrote:\n> alertname = QuotedAlert\n> severity = page\n", encoding="utf-8")
+    events = SOURCE.read(config(tmp_path, path="pasted.txt"), ALL_TIME)
+    assert [e.fields["alertname"] for e in events] == ["RealAlert"]

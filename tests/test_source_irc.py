@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from postmortem.core.accounting import Tally
 from postmortem.core.errors import IncidentFileError, SourceFormatError
 from postmortem.incident.load import parse_incident
 from postmortem.core.model import SourceConfig, Window
@@ -36,8 +37,8 @@ def config(root: Path, path="*", **options) -> SourceConfig:
                         base_dir=str(root), file="incident.toml")
 
 
-def read(root, window, path="**/*", **options):
-    return SOURCE.read(config(root, path, **options), window)
+def read(root, window, path="**/*", tally=None, **options):
+    return SOURCE.read(config(root, path, **options), window, tally=tally)
 
 
 DAY_WINDOW = Window(utc(2023, 9, 28), utc(2023, 9, 29))
@@ -64,15 +65,29 @@ def expected_events(case: dict) -> list[tuple]:
     return sorted(kept, key=lambda event: event[0])
 
 
+# Drops a source accounts for, line by line (`check` shows them); the other drops
+# of the cases are no records (log markers) or records outside the window.
+ACCOUNTED_DROPS = {"join", "part", "quit", "nick change", "mode", "notice",
+                   "ignored nick (ignore_nicks)", "ignored nick (the default list)"}
+
+
+def expected_drops(case: dict) -> set[tuple[str, int]]:
+    return {(Path(file["name"]).name, number) for file in case["file"]
+            for number, line in enumerate(file["lines"], 1) if line.get("drop") in ACCOUNTED_DROPS}
+
+
 @pytest.mark.parametrize("case", [pytest.param(case, id=case["id"]) for case in CASES["case"]])
 def test_formats_and_line_kinds(tmp_path, case):
     for file in case["file"]:
         write(tmp_path, file["name"], [line["line"] for line in file["lines"]])
     window = Window(*case.get("window", (DAY_WINDOW.start, DAY_WINDOW.end)))
-    events = read(tmp_path, window, case.get("path", "**/*"), **case.get("options", {}))
+    tally = Tally()
+    events = read(tmp_path, window, case.get("path", "**/*"), tally=tally, **case.get("options", {}))
     assert [(e.time, e.actor, e.text, e.precision, e.fields.get("channel")) for e in events] == \
         expected_events(case)
     assert all(e.source == "irc" and e.url is None and e.tags == () for e in events)
+    assert {(Path(s.file).name, s.line) for s in tally.dropped} == expected_drops(case)
+    assert tally.skipped == []
 
 
 def test_files_dated_outside_the_window_are_not_opened(tmp_path, monkeypatch):
@@ -151,3 +166,39 @@ def test_incident_file_with_a_bad_timezone_fails_to_load(tmp_path):
             '[[source]]\ntype = "irc"\npath = "*.log"\ntimezone = "Mars/Olympus"\n')
     with pytest.raises(IncidentFileError, match="Mars/Olympus"):
         parse_incident(text, tmp_path / "incident.toml")
+
+
+@pytest.mark.parametrize("data, encoding, outcome", [
+    pytest.param("[14:33:00] <a> caf\u00e9 au lait\n".encode("latin-1"), None,
+                 "not utf-8 text: byte 0xe9 at column 19", id="latin-1-bytes-refused"),
+    pytest.param("[14:33:00] <a> caf\u00e9 au lait\n".encode("latin-1"), "latin-1", "caf\u00e9 au lait",
+                 id="latin-1-with-encoding"),
+    pytest.param("[14:33:00] <a> with a BOM\n".encode("utf-8"), None, "with a BOM", id="utf-8-bom"),
+])
+def test_encodings(tmp_path, data, encoding, outcome):
+    """One rule for file sources: UTF-8 (a BOM accepted), an encoding option, an
+    undecodable byte an error naming file and line (it silently became U+FFFD)."""
+    (tmp_path / "#ops").mkdir()
+    first = "\ufeff" if encoding is None else ""  # a UTF-8 file may start with a byte-order mark
+    (tmp_path / "#ops" / "2023-09-28.log").write_bytes(f"{first}[14:30:00] <a> first\n".encode() + data)
+    options = {"encoding": encoding} if encoding else {}
+    if outcome.startswith("not "):
+        with pytest.raises(SourceFormatError) as caught:
+            read(tmp_path, DAY_WINDOW, **options)
+        assert caught.value.line == 2 and outcome in str(caught.value) and "encoding" in str(caught.value)
+    else:
+        assert [e.text for e in read(tmp_path, DAY_WINDOW, **options)] == ["first", outcome]
+
+
+def test_a_folder_as_path_is_an_error_not_zero_events(tmp_path):
+    (tmp_path / "logs").mkdir()
+    write(tmp_path, "logs/2023-09-28.log", ["[14:30:00] <a> first"])
+    with pytest.raises(IncidentFileError, match="is a folder; give the files, e.g. 'logs/\\*.log'"):
+        SOURCE.check(config(tmp_path, "logs"))
+    assert [e.text for e in read(tmp_path, DAY_WINDOW, path="logs/*")] == ["first"]
+
+
+def test_an_unknown_encoding_is_refused_when_the_incident_is_loaded(tmp_path):
+    write(tmp_path, "#ops/2023-09-28.log", ["[14:30:00] <a> first"])
+    with pytest.raises(IncidentFileError, match="unknown encoding 'klingon'"):
+        SOURCE.check(config(tmp_path, "#ops/*.log", encoding="klingon"))

@@ -121,3 +121,13 @@ def test_broken_answers(case):
     assert (err.url, err.source) == (url + "/api.php", "source[5] (sal-wikitext)")
     assert getattr(err, "status", None) == case.status
     assert s.requests_made == case.attempts and s.fake_clock.sleeps == case.waits
+
+
+def test_a_page_written_oldest_first_is_read_too():
+    pages = {"Server Admin Log": "== 2023-09-30 ==\n* 12:00 joal: check lag\n"
+                                 "== 2023-10-01 ==\n* 09:00 tchin: deploy\n"
+                                 "== 2023-10-02 ==\n* 10:00 joal: restart enrich\n"}
+    with FakeServer(mediawiki_app(pages)) as server:
+        events = read(server, Window(utc(2023, 10, 1, 8), utc(2023, 10, 1, 12)))
+    assert [(e.actor, e.text) for e in events] == [("tchin", "deploy")]
+    assert len(server.requests) == 1  # the page reaches back to the window: no archive is listed

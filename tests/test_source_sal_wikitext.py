@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from postmortem.core.accounting import Tally
 from postmortem.core.errors import IncidentFileError, SourceError, SourceFormatError
 from postmortem.incident.load import load_incident
 from postmortem.core.model import SourceConfig, Window, utc
@@ -315,3 +316,58 @@ def test_incident_file_with_bad_sal_option_fails_to_load(tmp_path):
     incident.write_text(incident.read_text(encoding="utf-8").replace('year = "2012"', "year = 2012"),
                         encoding="utf-8")
     assert load_incident(incident).sources[0].options["year"] == 2012
+
+
+# --- either order: newest first (stashbot) or oldest first ----------------
+
+def oldest_first(text: str) -> list[str]:
+    """The page's day sections in the other order, each day's entries oldest first."""
+    head, *days = text.split("\n== ")
+    sections = []
+    for day in days:
+        heading, *lines = day.rstrip("\n").split("\n")
+        entries = [line for line in lines if line.strip()]
+        sections.append([f"== {heading}"] + entries[::-1] + [""])
+    return head.split("\n") + [line for section in reversed(sections) for line in section]
+
+
+@pytest.mark.parametrize("window", [
+    pytest.param(day_window(2023, 9, 28), id="one-day"),
+    pytest.param(day_window(2023, 9, 27, days=3), id="three-days"),
+    pytest.param(Window(utc(2023, 9, 28, 15), utc(2023, 9, 28, 17)), id="within-a-day"),
+    pytest.param(day_window(2023, 10, 2), id="newest-day"),
+    pytest.param(day_window(2023, 9, 26), id="oldest-day"),
+])
+def test_a_page_written_oldest_first_reads_the_same(window):
+    """It yielded 0 events, silently: the scan stopped at the first (oldest) day."""
+    newest_first = scan_file(PAGE, window)
+    assert newest_first, "a window the fixture covers"
+    assert summary(scan_sal_lines(oldest_first(PAGE.read_text(encoding="utf-8")), window)) == summary(newest_first)
+
+
+def test_an_oldest_first_page_is_read_no_further_than_the_window():
+    lines = oldest_first(PAGE.read_text(encoding="utf-8"))
+    events = scan_sal_lines(guarded(lines, "== 2023-09-29 =="), day_window(2023, 9, 28))
+    assert [e.time.day for e in events] == [28] * 5
+
+
+def test_bullets_of_a_day_that_are_no_entry_are_skipped_and_said_so():
+    tally = Tally()
+    with open(PAGE, encoding="utf-8") as handle:
+        events = scan_sal_lines(handle, day_window(2023, 9, 28), file=PAGE, tally=tally)
+    number = PAGE.read_text(encoding="utf-8").splitlines().index("* this bullet has no time and is not an entry") + 1
+    assert len(events) == 5 and tally.read == 6
+    assert [(s.file, s.line) for s in tally.skipped] == [(str(PAGE), number)]
+    assert "no 'HH:MM nick: message' entry" in tally.skipped[0].reason
+
+
+def test_a_sal_file_that_is_not_utf8_names_the_line_and_the_way_out(tmp_path):
+    page = tmp_path / "sal.wiki"
+    page.write_bytes(b"== 2023-09-28 ==\n* 10:00 jdoe: ok\n* 11:00 jdoe: caf\xe9\n")
+    cfg = SourceConfig(type="sal-wikitext", options={"path": "sal.wiki"}, index=0, base_dir=str(tmp_path))
+    with pytest.raises(SourceFormatError) as caught:
+        SOURCE.read(cfg, day_window(2023, 9, 28))
+    assert caught.value.line == 3 and "encoding" in str(caught.value)
+    latin = SourceConfig(type="sal-wikitext", options={"path": "sal.wiki", "encoding": "latin-1"}, index=0,
+                         base_dir=str(tmp_path))
+    assert [e.text for e in SOURCE.read(latin, day_window(2023, 9, 28))] == ["ok", "caf\u00e9"]

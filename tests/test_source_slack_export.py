@@ -9,6 +9,7 @@ import zipfile
 
 import pytest
 
+from postmortem.core.accounting import Tally
 from postmortem.core.errors import IncidentFileError, SourceFormatError
 from postmortem.incident.load import parse_incident
 from postmortem.core.model import SourceConfig, Window
@@ -291,3 +292,66 @@ def test_incident_file_with_a_bad_slack_option_fails_to_load(tmp_path):
             '[[source]]\ntype = "slack-export"\npath = "nowhere"\n')
     with pytest.raises(IncidentFileError, match="nowhere"):
         parse_incident(text, tmp_path / "incident.toml")
+
+
+# What a message says beyond its text (shapes: slackapi/node-slack-sdk
+# packages/types/src/block-kit/block-elements.ts; api.slack.com/reference/messaging/attachments).
+RICH_BLOCKS = [{"type": "rich_text", "block_id": "b1", "elements": [
+    {"type": "rich_text_section", "elements": [
+        {"type": "text", "text": "rolled back "}, {"type": "user", "user_id": "U2"},
+        {"type": "text", "text": "'s change, see "},
+        {"type": "link", "url": "https://gerrit.wikimedia.org/r/c/961234", "text": "the patch"},
+        {"type": "text", "text": " "}, {"type": "emoji", "name": "white_check_mark"}]},
+    {"type": "rich_text_list", "style": "bullet", "elements": [
+        {"type": "rich_text_section", "elements": [{"type": "text", "text": "eqiad done"}]},
+        {"type": "rich_text_section", "elements": [{"type": "text", "text": "codfw next"}]}]}]}]
+
+
+@pytest.mark.parametrize("extra, text", [
+    pytest.param({"text": "", "blocks": RICH_BLOCKS},
+                 "rolled back @joal's change, see the patch (https://gerrit.wikimedia.org/r/c/961234) "
+                 ":white_check_mark:\n• eqiad done\n• codfw next", id="blocks-only"),
+    pytest.param({"text": "see the graph", "files": [{"id": "F1", "name": "latency.png", "title": "p99 latency"}]},
+                 "see the graph\n[file: latency.png]", id="text-and-file"),
+    pytest.param({"text": "", "files": [{"id": "F1", "name": "heap.hprof"}]}, "[file: heap.hprof]", id="file-only"),
+    pytest.param({"text": "the alert:", "attachments": [
+        {"fallback": "[FIRING:1] KafkaLag", "pretext": "Alertmanager", "title": "[FIRING:1] KafkaLag",
+         "text": "consumer lag above 10k", "fields": [{"title": "severity", "value": "critical"}]}]},
+                 "the alert:\nAlertmanager\n[FIRING:1] KafkaLag\nconsumer lag above 10k\nseverity: critical",
+                 id="attachment-text-after-the-message"),
+    pytest.param({"text": "[FIRING:1] KafkaLag", "attachments": [{"fallback": "[FIRING:1] KafkaLag"}]},
+                 "[FIRING:1] KafkaLag", id="attachment-saying-the-same-is-not-repeated"),
+])
+def test_files_attachments_and_blocks_are_kept(tmp_path, extra, text):
+    """Slack messages lost their files, attachment text and blocks-only content."""
+    root = write_export(tmp_path / "export", {"event-platform/2023-09-28": [
+        {"type": "message", "ts": epoch(2023, 9, 28, 14, 5), "user": "U1", **extra}]})
+    assert [event.text for event in read(root)] == [text]
+
+
+def test_me_messages_are_actions_and_empty_messages_are_skipped_said_so(tmp_path):
+    root = write_export(tmp_path / "export", {"event-platform/2023-09-28": [
+        message(epoch(2023, 9, 28, 14, 1), "<@U2> has joined the channel", user="U2", subtype="channel_join"),
+        message(epoch(2023, 9, 28, 14, 2), "looks at the dashboard", subtype="me_message"),
+        message(epoch(2023, 9, 28, 14, 3), ""),
+    ]})
+    tally = Tally()
+    events = SOURCE.read(config(root), WINDOW, tally=tally)
+    assert [(e.actor, e.text, e.fields.get("action")) for e in events] == [
+        ("tchin", "* tchin looks at the dashboard", "true")]
+    assert tally.read == 3
+    assert [(s.file.endswith("2023-09-28.json"), s.reason) for s in tally.dropped] == [
+        (True, "Slack housekeeping message (channel_join), message 1")]
+    assert [s.reason for s in tally.skipped] == ["message 3 has no text, blocks, attachment or file"]
+
+
+def test_a_day_file_with_a_byte_order_mark_is_read_and_bad_bytes_name_the_line(tmp_path):
+    root = write_export(tmp_path / "export", {})
+    day = root / "event-platform" / "2023-09-28.json"
+    day.parent.mkdir(parents=True)
+    day.write_bytes("\ufeff".encode() + json.dumps([message(epoch(2023, 9, 28, 14, 5), "ok")]).encode())
+    assert [e.text for e in read(root)] == ["ok"]
+    day.write_bytes(b'[\n{"type": "message", "ts": "1695909900.0", "text": "caf\xe9"}\n]')
+    with pytest.raises(SourceFormatError) as caught:
+        read(root)
+    assert caught.value.line == 2 and "encoding" in str(caught.value)

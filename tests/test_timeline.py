@@ -126,3 +126,61 @@ def test_sample_timeline_merges_every_source_in_utc(sample_incident_path):
     assert first.time == utc(2023, 9, 28, 14, 33, 12)
     # Slack messages outside the window (2023-09-27, 2023-10-04) are left out.
     assert not [e for e in events if e.time.date() in (dt.date(2023, 9, 27), dt.date(2023, 10, 4))]
+
+
+# -- the same channel logged by two loggers (real formats, through the sources) ------
+
+def two_loggers(tmp_path, first: tuple[str, list[str]], second: tuple[str, list[str]], window_end="16:00"):
+    """An incident with one [[source]] per logger of #ops, each file in its own format."""
+    body = (f'[incident]\nid = "x"\nstart = "2023-09-28 14:00"\nend = "2023-09-28 {window_end}"\n')
+    for index, (name, lines) in enumerate((first, second)):
+        folder = tmp_path / f"logger{index}" / "#ops"
+        folder.mkdir(parents=True)
+        (folder / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        body += f'[[source]]\ntype = "irc"\npath = "logger{index}/#ops/*"\n'
+    path = tmp_path / "incident.toml"
+    path.write_text(body, encoding="utf-8")
+    from postmortem.incident.load import load_incident
+    return [(e.time.strftime("%H:%M:%S"), e.actor, e.text, e.precision) for e in collect_events(load_incident(path))]
+
+
+IRSSI = ["--- Log opened Thu Sep 28 14:00:00 2023", "14:05 <tchin> the job is down",
+         "14:06 <joal> restarting", "14:06 <joal> restarting", "14:09 * joal watches"]
+ZNC = ["[14:05:40] <tchin> the job is down", "[14:06:02] <joal> restarting",
+       "[14:06:30] <joal> restarting", "[14:09:15] * joal watches"]
+WMBOT = ["[14:05:43] <tchin>\t the job is down", "[14:06:05] <joal>\t restarting",
+         "[14:06:33] <joal>\t restarting", "[14:09:18] * joal watches"]
+
+
+def test_irssi_and_znc_of_one_channel_give_each_line_once_at_the_finer_time(tmp_path):
+    """It showed every line twice. Within the coarser (minute) precision the
+    second-precision line is kept; joal said "restarting" twice, so it stays twice."""
+    assert two_loggers(tmp_path, ("2023-09-28.log", IRSSI), ("2023-09-28.log", ZNC)) == [
+        ("14:05:40", "tchin", "the job is down", "second"),
+        ("14:06:02", "joal", "restarting", "second"),
+        ("14:06:30", "joal", "restarting", "second"),
+        ("14:09:15", "joal", "* joal watches", "second"),
+    ]
+
+
+def test_znc_and_wm_bot_seconds_apart_give_each_line_once(tmp_path):
+    merged = two_loggers(tmp_path, ("2023-09-28.log", ZNC), ("20230928.txt", WMBOT))
+    assert [(actor, text) for _, actor, text, _ in merged] == [
+        ("tchin", "the job is down"), ("joal", "restarting"), ("joal", "restarting"), ("joal", "* joal watches")]
+
+
+def test_one_logger_repeating_a_line_is_never_merged_with_itself(tmp_path):
+    lines = ["[14:06:02] <joal> restarting", "[14:06:04] <joal> restarting"]
+    assert len(two_loggers(tmp_path, ("2023-09-28.log", lines), ("2023-09-28.log", ["[15:00:00] <a> other"]))) == 3
+
+
+def test_a_page_keeps_whom_it_reached_when_it_merges_with_its_alert():
+    """The manual "page" entry names the people paged; merged with the alert
+    e-mail of the same alert, that list was lost."""
+    alert = ev(utc(2023, 9, 28, 14, 33, 12), source="alert-email", text="DiskFull firing (page)",
+               tags=("alert", "page"), fields={"alertname": "DiskFull", "state": "firing"},
+               url="https://alerts.example/a")
+    manual = ev(utc(2023, 9, 28, 14, 34), source="manual", text="DiskFull paged the SRE on-call",
+                tags=("alert", "page"), precision="minute", fields={"paged": "ana, bo"})
+    merged = merge([alert], incident_window(incident()), manual=[manual])
+    assert len(merged) == 1 and merged[0].fields["paged"] == "ana, bo" and merged[0].url == alert.url

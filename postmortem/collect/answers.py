@@ -27,6 +27,16 @@ def redact(text: str, secrets=()) -> str:
     return text
 
 
+def shorten(text: str, limit: int = 200) -> str:
+    """``text`` on one line, at most about ``limit`` characters: cut at a word
+    boundary and marked with " …" (never mid-word, never a dangling quote or URL)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[:cut if cut > limit // 2 else limit].rstrip(" ,;:") + " …"
+
+
 def status_problem(response, secrets=()) -> str | None:
     """``HTTP 500 Internal Server Error: <reason>`` for a non-2xx answer (the
     reason an HTML title or the body's first 200 characters, redacted); None
@@ -58,7 +68,7 @@ def _title(text: str, secrets) -> str:
     match = _TITLE.search(text)
     if not match:
         return ""
-    title = redact(" ".join(unescape(match.group(1)).split()), secrets)[:120]
+    title = shorten(redact(unescape(match.group(1)), secrets), 120)
     return f" ({title!r})" if title else ""
 
 
@@ -69,4 +79,4 @@ def _body_hint(response, secrets) -> str:
         return ""
     if looks_like_html(response):
         return _title(text, secrets).strip(" ()")
-    return redact(" ".join(text.split()), secrets)[:200]
+    return shorten(redact(text, secrets))

@@ -23,6 +23,7 @@ import requests
 
 from .._version import __version__
 from ..core.errors import InputError, SourceError
+from .answers import public_url, shorten
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Failures worth another attempt: the service may answer next time.
@@ -104,12 +105,12 @@ class BoundedSession(requests.Session):
             except RETRY_ERRORS as err:
                 return err
             except requests.RequestException as err:
-                raise SourceError(_describe(err, kwargs["timeout"], number + 1), url=_public(url)) from None
+                raise SourceError(_describe(err, kwargs["timeout"], number + 1), url=public_url(url)) from None
 
         outcome = retry(attempt, self._wait_for, retries=self.retries, deadline_at=self.deadline_at,
                         sleep=self._sleep, clock=self._clock)
         if isinstance(outcome, Exception):
-            raise SourceError(_describe(outcome, kwargs["timeout"], len(tries)), url=_public(url)) from None
+            raise SourceError(_describe(outcome, kwargs["timeout"], len(tries)), url=public_url(url)) from None
         return outcome
 
     def _wait_for(self, number: int, outcome) -> float | None:
@@ -127,7 +128,7 @@ class BoundedSession(requests.Session):
         left = self.deadline_at - self._clock()
         if left <= 0:
             raise SourceError(f"gave up after {attempt} attempts: the {self.deadline_seconds:g} s deadline passed",
-                              url=_public(url))
+                              url=public_url(url))
         return min(wanted, left)
 
     def _backoff(self, attempt: int) -> float:
@@ -167,18 +168,7 @@ def _reason(err: Exception) -> str:
     for marker in ("Caused by ", "(Caused by "):
         if marker in text:
             text = text.split(marker, 1)[1].rstrip(")")
-    return _short(re.sub(r"\S+://\S+|url: \S+", "<url>", text))
-
-
-def _short(err: Exception) -> str:
-    text = str(err)
-    return text if len(text) < 200 else text[:197] + "..."
-
-
-def _public(url: str) -> str:
-    """A URL for messages: no query string (tokens sometimes travel there)."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+    return shorten(re.sub(r"\S+://\S+|url: \S+", "<url>", text))
 
 
 def is_loopback(url: str) -> bool:
@@ -194,7 +184,7 @@ def is_loopback(url: str) -> bool:
 def require_secure(url: str, what: str = "credentials") -> None:
     """Secrets go only over https, or to this machine."""
     if urlsplit(url).scheme != "https" and not is_loopback(url):
-        raise InputError(f"refusing to send {what} over plain http (use https)", url=_public(url))
+        raise InputError(f"refusing to send {what} over plain http (use https)", url=public_url(url))
 
 
 def secret(env_name: str, *, config_file: Path = CONFIG_FILE) -> str:

@@ -29,7 +29,7 @@ from ...core.errors import SourceError
 from ...core.model import Actionable, Event, SourceConfig, TaskInfo, Window
 from ...core.accounting import Tally
 from . import BaseSource, check_options, option
-from ..answers import public_url, redact
+from ..answers import public_url, redact, shorten
 from ._web import check_url, format_error, json_answer, request, token
 
 TYPE = "phabricator"
@@ -134,7 +134,7 @@ class _Conduit:
 
 
 def _conduit_error(answer: dict, secret: str, name: str, url: str) -> SourceError:
-    info = redact(str(answer.get("error_info") or ""), [secret])[:200]
+    info = shorten(redact(str(answer.get("error_info") or ""), [secret]))
     return SourceError(f"Conduit error {answer['error_code']}: {info}", source=name, url=public_url(url))
 
 

@@ -1,0 +1,151 @@
+"""Every record accounted for (issue 11): `check` on real formats, a stale cache,
+a source whose pull failed, the window's margins."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from postmortem.core.model import utc
+from tests.conftest import SAMPLE
+from tests.services import FakeServer, broken_app, sal_app, sal_entries
+
+IRC_ZNC = [
+    "[13:50:00] <tchin> before the window",          # read, outside the window
+    "[14:30:00] *** Joins: joal (~joal@host)",        # dropped: a status line
+    "[14:31:00] <tchin> the job is down",             # an event
+    "[14:32:00] <stashbot> Logged the message",       # dropped: an ignored nick
+    "[14:33:00] * joal looks",                        # an event (an action)
+]
+SAL_PAGE = "\n".join(["== 2023-09-28 ==", "* 14:40 joal: restart the job",
+                      "* joal forgot the time here", "* 14:35 tchin: depool db1"]) + "\n"
+
+
+def hand_written(tmp_path, *, extra_sources="", bad_irc=False) -> str:
+    (tmp_path / "irc").mkdir()
+    (tmp_path / "irc" / "2023-09-28.log").write_text("\n".join(IRC_ZNC) + "\n", encoding="utf-8")
+    (tmp_path / "sal.wiki").write_text(SAL_PAGE, encoding="utf-8")
+    if bad_irc:
+        (tmp_path / "bad").mkdir()
+        (tmp_path / "bad" / "2023-09-28.log").write_text("[14:40:00] <a> ok\n[25:99:00] <a> no\n", encoding="utf-8")
+        extra_sources += '[[source]]\ntype = "irc"\npath = "bad/*.log"\n'
+    path = tmp_path / "incident.toml"
+    path.write_text('[incident]\nid = "x"\nstart = "2023-09-28 14:30"\nend = "2023-09-28 15:00"\nlead = "10m"\n'
+                    '[[source]]\ntype = "irc"\npath = "irc/*.log"\n'
+                    '[[source]]\ntype = "sal-wikitext"\npath = "sal.wiki"\n' + extra_sources, encoding="utf-8")
+    return str(path)
+
+
+def test_check_accounts_for_every_line_of_hand_written_records(tmp_path, run_cli):
+    code, out, err = run_cli("check", hand_written(tmp_path), "--format", "json")
+    report = json.loads(out)
+    irc, sal = report["sources"]
+    assert (irc["index"], irc["type"], irc["read"], irc["in_window"]) == (0, "irc", 5, 2)
+    assert [(d["line"], d["reason"].split(" (")[0]) for d in irc["dropped"]] == [
+        (2, "IRC status line"), (4, "a line by stashbot")]
+    assert irc["skipped"] == [] and irc["dropped"][0]["file"].endswith("irc/2023-09-28.log")
+    assert (sal["read"], sal["in_window"]) == (3, 2)
+    assert [(s["line"], s["file"].endswith("sal.wiki")) for s in sal["skipped"]] == [(3, True)]
+    assert report["problems"] == [] and code == 1  # something was skipped
+
+
+def test_check_text_output_and_exit_0_when_everything_is_read(tmp_path, run_cli):
+    code, out, _ = run_cli("check", SAMPLE / "incident.toml")
+    assert code == 0
+    assert out.splitlines()[:2] == ["source[0] (slack-export): 19 records read, 16 in the window",
+                                    "source[1] (irc): 14 records read, 7 in the window"]
+    assert "dropped 7: a line by stashbot (in ignore_nicks) (5); IRC status line" in out
+
+
+def test_check_goes_on_after_a_source_it_cannot_read_and_exits_2(tmp_path, run_cli):
+    code, out, _ = run_cli("check", hand_written(tmp_path, bad_irc=True), "--format", "json")
+    report = json.loads(out)
+    assert code == 2 and len(report["sources"]) == 3 and report["sources"][1]["read"] == 3
+    problem, = report["problems"]
+    assert problem["file"].endswith("bad/2023-09-28.log") and problem["line"] == 2
+    assert problem["message"].startswith("25:99:00 is not a time of day")
+
+
+def test_check_of_an_incident_file_that_does_not_load(tmp_path, run_cli):
+    path = tmp_path / "incident.toml"
+    path.write_text('[incident]\nid = "x"\n', encoding="utf-8")
+    code, out, _ = run_cli("check", path, "--format", "json")
+    assert code == 2 and json.loads(out) == {"sources": [], "problems": [
+        {"file": str(path), "line": 1, "message": '[incident]: missing "start" (required)'}]}
+
+
+def test_lead_and_trail_set_the_window(tmp_path, run_cli):
+    path = hand_written(tmp_path)
+    _, out, _ = run_cli("timeline", path, "--format", "json")
+    assert "before the window" not in out  # 13:50 is 40 minutes before the start
+    text = open(path, encoding="utf-8").read().replace('lead = "10m"', 'lead = "1h"\ntrail = "0m"')
+    open(path, "w", encoding="utf-8").write(text)
+    _, out, _ = run_cli("timeline", path, "--format", "json")
+    assert [e["text"] for e in json.loads(out)][:1] == ["before the window"]
+
+
+# -- network sources: the cache and its window, a failed pull -------------------
+
+def sal_incident(tmp_path, url: str, start="2023-09-28 14:00", extra="") -> str:
+    path = tmp_path / "incident.toml"
+    path.write_text(f'[incident]\nid = "x"\nstart = "{start}"\nend = "2023-09-28 15:00"\n'
+                    f'[[source]]\ntype = "sal"\nurl = "{url}"\n{extra}', encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture
+def sal_server():
+    entries = sal_entries(utc(2023, 9, 26), count=80, every=dt.timedelta(hours=1))
+    with FakeServer(sal_app(entries)) as server:
+        yield server
+
+
+def test_moving_start_earlier_after_a_pull_stops_until_pulled_again(tmp_path, run_cli, sal_server):
+    """The old cache was used silently for the old window."""
+    path = sal_incident(tmp_path, sal_server.url)
+    assert run_cli("pull", path)[0] == 0
+    assert run_cli("render", path)[0] == 0
+    sal_incident(tmp_path, sal_server.url, start="2023-09-26 14:00")
+    code, out, err = run_cli("render", path)
+    assert code == 2 and out == ""
+    assert "source[0] (sal) was pulled for 2023-09-28T13:30:00Z to 2023-09-28T15:30:00Z, but the incident " \
+           "now needs 2023-09-26T13:30:00Z to 2023-09-28T15:30:00Z: run `postmortem pull`" in err
+    assert run_cli("pull", path)[0] == 0
+    code, out, _ = run_cli("timeline", path, "--format", "json")
+    assert code == 0 and json.loads(out)[0]["time"] == "2023-09-26T14:00:00Z"
+
+
+def test_changed_source_settings_are_named(tmp_path, run_cli, sal_server):
+    path = sal_incident(tmp_path, sal_server.url)
+    run_cli("pull", path)
+    sal_incident(tmp_path, sal_server.url, extra='project = "tools"\n')
+    code, _, err = run_cli("timeline", path)
+    assert code == 2 and "the settings of source[0] (sal) changed since the last pull" in err
+
+
+def test_a_source_whose_pull_failed_is_missing_not_blocking(tmp_path, run_cli, sal_server):
+    with FakeServer(broken_app("500")) as down:
+        path = sal_incident(tmp_path, sal_server.url,
+                            extra=f'[[source]]\ntype = "statuspage"\nurl = "{down.url}"\n')
+        code, out, err = run_cli("pull", path)
+    assert code == 1
+    failed = [line for line in err.splitlines() if "FAILED" in line]
+    assert len(failed) == 1 and failed[0].endswith("HTTP 500 Internal Server Error: Internal Server Error")
+    code, out, err = run_cli("timeline", path, "--format", "json")
+    assert code == 0 and len(json.loads(out)) > 0
+    warning, = err.splitlines()
+    assert warning.startswith("postmortem: warning: source[1] (statuspage) is missing from the timeline: "
+                              "the last pull could not read it (")
+    _, report, _ = run_cli("render", path)
+    timeline = report.split("==Timeline==")[1].split("==Detection==")[0]
+    assert "''Records that could not be read, so missing from this timeline: source&#91;1&#93; (statuspage) (" \
+        in timeline
+    code, out, _ = run_cli("check", path)
+    assert code == 1 and "source[1] (statuspage): 0 records read, 0 in the window; NOT READ: " in out
+
+
+def test_pull_with_only_file_sources_says_so(run_cli):
+    code, out, _ = run_cli("pull", SAMPLE / "incident.toml")
+    assert code == 0 and out.startswith("nothing to pull: every [[source]] of this incident is a file")
