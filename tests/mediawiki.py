@@ -97,15 +97,15 @@ class MediaWikiServer:
         r.raise_for_status()
         return r.json()
 
-    def human_edit(self, title: str, change) -> int:
+    def human_edit(self, title: str, change, summary: str = "hand edit") -> int:
         """Human logs in with the normal login form flow and edits ``title``:
-        ``change(text) -> text`` ("" for a page not there yet). Returns the
-        new revision id."""
+        ``change(text) -> text`` ("" for a page not there yet), with ``summary``.
+        Returns the new revision id."""
         s = self.session(self.human, self.human_password)
         text = self.current(title, s).get("text", "")
         token = self.api(s, action="query", meta="tokens")["query"]["tokens"]["csrftoken"]
         data = self.api(s, post=True, action="edit", title=title, text=change(text),
-                        summary="hand edit", token=token, **{"assert": "user"})
+                        summary=summary, token=token, **{"assert": "user"})
         assert data.get("edit", {}).get("result") == "Success", data
         return data["edit"]["newrevid"]
 

@@ -208,8 +208,8 @@ def test_update_keeps_hand_edits_and_brings_the_new_event(cli, bot_env, bot, sam
     assert "postmortem-base" not in shown                     # the base marker is hidden
 
     # the base is found again from history: the new render, not the merged page
-    base, base_rev = find_base(bot, title)
-    assert base_rev == after["revid"] and NEW_EVENT in base and "HAND:" not in base
+    found = find_base(bot, title)
+    assert found.revid == after["revid"] and NEW_EVENT in found.text and "HAND:" not in found.text
 
     # a second update with nothing new changes nothing
     code, out, err = cli("update", sample, "--wiki", bot_env.api_url, "--page", title)

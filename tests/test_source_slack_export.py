@@ -51,7 +51,7 @@ def write_export(root, days, users=USERS, channels=CHANNELS):
 
 def zip_export(folder, target, prefix=""):
     """The same export as a .zip (optionally under a top-level folder)."""
-    with zipfile.ZipFile(target, "w") as archive:
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(folder.rglob("*")):
             if path.is_file():
                 archive.write(path, prefix + path.relative_to(folder).as_posix())
@@ -355,3 +355,29 @@ def test_a_day_file_with_a_byte_order_mark_is_read_and_bad_bytes_name_the_line(t
     with pytest.raises(SourceFormatError) as caught:
         read(root)
     assert caught.value.line == 2 and "encoding" in str(caught.value)
+
+
+def test_a_zip_member_is_read_to_its_bound_never_further(tmp_path, monkeypatch):
+    """A zip bomb: a day file that inflates far beyond any real day of chat."""
+    monkeypatch.setattr(slack_export, "MAX_MEMBER_BYTES", 1 << 20)
+    folder = write_export(tmp_path / "export", {"event-platform/2023-09-28": [message(epoch(2023, 9, 28, 14, 5), "ok")]})
+    (folder / "event-platform" / "2023-09-28.json").write_text("[" + " " * (8 << 20) + "]")
+    target = zip_export(folder, tmp_path / "bomb.zip")
+    assert target.stat().st_size < 100_000  # 8 MB of spaces compress to a few KB
+    with pytest.raises(SourceFormatError, match="more than 1 MB in one file") as caught:
+        read(target)
+    assert caught.value.file.endswith("bomb.zip:event-platform/2023-09-28.json")
+
+
+def test_a_zip_of_too_many_members_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(slack_export, "MAX_MEMBERS", 3)
+    folder = write_export(tmp_path / "export", {f"event-platform/2023-09-{day}": [] for day in (26, 27, 28)})
+    with pytest.raises(SourceFormatError, match="a zip of 5 members is no Slack export"):
+        read(zip_export(folder, tmp_path / "many.zip"))
+
+
+@pytest.mark.parametrize("name", ["../secrets", "event-platform/../../x", "..", "a\\\\b"])
+def test_a_channel_name_cannot_lead_out_of_the_export(tmp_path, name):
+    folder = write_export(tmp_path / "export", {"event-platform/2023-09-28": []})
+    with pytest.raises(IncidentFileError, match="is no channel name"):
+        SOURCE.check(config(folder, channels=[name]))

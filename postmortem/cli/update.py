@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from ._common import check_graph_arguments, graph_name, open_records, page_arguments
+from ._common import check_graph_arguments, graph_name, open_records, page_arguments, warn
 
 
 def add_parser(commands) -> None:
@@ -31,6 +31,8 @@ def run(args) -> int:
     result = update(records, args.wiki, args.page, dry_run=args.dry_run, prefer=prefer,
                     template=args.template, graph=graph_name(args, records),
                     replace_graph=args.replace_graph)
+    for passed in result.passed_over:
+        warn(passed)
     if result.resolved:
         side = "the page" if prefer == "ours" else "the new render"
         print(f"conflicts resolved in favour of {side} in: {', '.join(result.resolved)}", file=sys.stderr)

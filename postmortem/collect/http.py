@@ -17,7 +17,7 @@ import time
 import tomllib
 from pathlib import Path
 from typing import Callable, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -26,6 +26,12 @@ from ..core.errors import InputError, SourceError
 from .answers import public_url, shorten
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 5
+# The largest answer read (a 500 MB body is refused, not buffered): a page of
+# chat or a batch of 50 wiki pages is a few MB.
+MAX_BODY = 128 << 20
+CHUNK = 64 << 10
 # Failures worth another attempt: the service may answer next time.
 RETRY_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 CONFIG_FILE = Path("~/.config/postmortem/credentials.toml")
@@ -69,8 +75,9 @@ class BoundedSession(requests.Session):
     """
 
     def __init__(self, *, timeout: float = 10.0, retries: int = 3, deadline: float | None = 60.0,
-                 backoff: float = 0.5, sleep=time.sleep, clock=time.monotonic):
+                 backoff: float = 0.5, sleep=time.sleep, clock=time.monotonic, max_body: int = MAX_BODY):
         super().__init__()
+        self.max_body = max_body
         self.headers["User-Agent"] = user_agent()
         self.timeout = timeout
         self.retries = retries
@@ -93,6 +100,25 @@ class BoundedSession(requests.Session):
             self.deadline_at, self.deadline_seconds = saved, saved_seconds
 
     def request(self, method, url, **kwargs):
+        """One request, retried as the class says; the answer's body is read here,
+        bounded in size and by the deadline. Redirects are followed only within
+        the same origin (scheme, host and port), so that no token, cookie or form
+        body ever reaches another host; another one is an error naming it."""
+        hops = kwargs.pop("_hops", 0)
+        kwargs.pop("allow_redirects", None)  # redirects are ours to follow (see above)
+        kwargs.pop("stream", None)           # the body is always read here, bounded
+        response = self._with_retries(method, url, kwargs)
+        target = _redirect_target(response, url)
+        if target is None:
+            return response
+        if method.upper() not in ("GET", "HEAD") or _origin(target) != _origin(url) or hops >= MAX_REDIRECTS:
+            response.close()
+            raise SourceError(f"HTTP {response.status_code}: redirected to {public_url(target)}, not followed "
+                              f"(another origin, another method or too many hops: no token or cookie is sent "
+                              f"there); give that URL instead", url=public_url(url))
+        return self.request(method, target, _hops=hops + 1, **kwargs)
+
+    def _with_retries(self, method, url, kwargs):
         wanted = kwargs.pop("timeout", None) or self.timeout
         tries = []
 
@@ -101,8 +127,11 @@ class BoundedSession(requests.Session):
             self.requests_made += 1
             tries.append(number)
             try:
-                return super(BoundedSession, self).request(method, url, **kwargs)
-            except RETRY_ERRORS as err:
+                response = super(BoundedSession, self).request(method, url, stream=True, allow_redirects=False,
+                                                               **kwargs)
+                self._read_body(response, url)
+                return response
+            except RETRY_ERRORS as err:  # a reset mid-body too: worth another attempt
                 return err
             except requests.RequestException as err:
                 raise SourceError(_describe(err, kwargs["timeout"], number + 1), url=public_url(url)) from None
@@ -112,6 +141,35 @@ class BoundedSession(requests.Session):
         if isinstance(outcome, Exception):
             raise SourceError(_describe(outcome, kwargs["timeout"], len(tries)), url=public_url(url)) from None
         return outcome
+
+    def _read_body(self, response, url: str) -> None:
+        """The whole body into ``response.content``, at most ``max_body`` bytes
+        (after decompression) and no later than the deadline (a server that
+        drips a byte a second is cut off there); SourceError beyond either."""
+        if response._content is not False:  # read already (a transport that gives whole answers)
+            if len(response._content or b"") > self.max_body:
+                raise SourceError(self._too_big(len(response._content)), url=public_url(url))
+            return
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_body:
+            response.close()
+            raise SourceError(self._too_big(int(declared)), url=public_url(url))
+        chunks, size = [], 0
+        for chunk in response.iter_content(CHUNK):
+            size += len(chunk)
+            if size > self.max_body:
+                response.close()
+                raise SourceError(self._too_big(size), url=public_url(url))
+            if self._clock() > self.deadline_at:
+                response.close()
+                raise SourceError(f"the answer was still arriving ({size} bytes) when the "
+                                  f"{self.deadline_seconds:g} s deadline passed", url=public_url(url))
+            chunks.append(chunk)
+        response._content = b"".join(chunks)
+        response._content_consumed = True
+
+    def _too_big(self, size: int) -> str:
+        return f"the answer is {size} bytes or more, larger than the {self.max_body >> 20} MB this tool reads: refused"
 
     def _wait_for(self, number: int, outcome) -> float | None:
         """Back off after a connection error or timeout; after 429/5xx, the
@@ -133,6 +191,18 @@ class BoundedSession(requests.Session):
 
     def _backoff(self, attempt: int) -> float:
         return self.backoff * (2 ** attempt)
+
+
+def _redirect_target(response, url: str) -> str | None:
+    """The absolute URL a 3xx answer points to, or None for any other answer."""
+    if response.status_code not in REDIRECTS or not response.headers.get("Location"):
+        return None
+    return urljoin(url, response.headers["Location"])
+
+
+def _origin(url: str) -> tuple:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
 
 
 def new_session(**options) -> BoundedSession:

@@ -178,6 +178,7 @@ class Incident:
     previous: str | None = None  # a folder of earlier reports, for the scorecard
     previous_wiki: str | None = None  # or a wiki's api.php URL (pages under previous_prefix)
     previous_prefix: str = "Incidents/"
+    wiki_accounts: tuple[str, ...] = ()  # [wiki] accounts: whose saves count as the tool's, besides its own
     lead: dt.timedelta = dt.timedelta(minutes=30)   # sources are read from this long before start
     trail: dt.timedelta = dt.timedelta(minutes=30)  # … to this long after end
 

@@ -20,7 +20,7 @@ from ..core.timeutil import parse_duration, parse_time, zone
 INCIDENT_KEYS = {"id", "status", "task", "start", "end", "paged", "responders", "coordinators",
                  "impact", "summary", "metrics", "detection", "links", "previous", "previous_wiki",
                  "previous_prefix", "lead", "trail"}
-TOP_LEVEL = {"incident", "people", "source", "event", "actionable", "scorecard", "conclusions"}
+TOP_LEVEL = {"incident", "people", "source", "event", "actionable", "scorecard", "conclusions", "wiki"}
 CONCLUSION_KEYS = {"text", "went-well", "went-poorly", "lucky"}
 
 
@@ -146,6 +146,7 @@ def parse_incident(text: str, path: Path = Path("incident.toml")) -> Incident:
             events=_events(reader, data.get("event", [])),
             actionables=_actionables(reader, data.get("actionable", [])),
             scorecard=_scorecard(reader, data.get("scorecard", {})),
+            wiki_accounts=_wiki_accounts(reader, data.get("wiki", {})),
             path=str(path),
         )
     except ValueError as err:  # a model constructor's own check (e.g. end before start)
@@ -309,6 +310,15 @@ def _scorecard(reader: _Reader, table) -> dict:
         answers[qid] = ScorecardAnswer(qid, answer.lower() or None, notes,
                                        "human" if answer else None)
     return answers
+
+
+def _wiki_accounts(reader: _Reader, table) -> tuple[str, ...]:
+    """``[wiki] accounts``: the wiki accounts whose saves `update` may take as the
+    tool's own (a bot shared by a team), besides the account it logs in as."""
+    if not isinstance(table, dict):
+        reader.fail("expected a table", "wiki")
+    reader.unknown_keys(table, {"accounts"}, "wiki")
+    return tuple(reader.value(table, "accounts", list, "wiki") or ())
 
 
 def _array(reader: _Reader, tables, name: str) -> list:

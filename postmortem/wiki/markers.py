@@ -27,6 +27,7 @@ import hashlib
 import json
 import re
 import zlib
+from dataclasses import dataclass
 
 from .._version import __version__
 from ..core.errors import WikiError
@@ -66,12 +67,14 @@ def with_marker(page_text: str, generated: str) -> str:
 
 
 def generated_text(saved: str) -> str:
-    """The generated text a tool revision was made from (inverse of :func:`with_marker`)."""
+    """The generated text a tool revision was made from (inverse of :func:`with_marker`).
+    ValueError when the marker is not one the tool could have written: broken,
+    or inflating to more than :func:`inflate_limit` of the page (a zip bomb)."""
     found = MARKER.search(saved)
     body = strip_marker(saved)
     if not found:
         return body
-    patch = json.loads(zlib.decompress(base64.b64decode(found.group("data"))).decode("utf-8"))
+    patch = _patch(_inflate(base64.b64decode(found.group("data")), inflate_limit(saved)))
     lines, out, cursor = body.split("\n"), [], 0
     for start, stop, new in patch:
         if not (cursor <= start <= stop <= len(lines)):
@@ -83,22 +86,71 @@ def generated_text(saved: str) -> str:
     return "\n".join(out)
 
 
-def find_base(wiki, title: str) -> tuple[str, int]:
-    """The text the tool generated at its last save, and that revision's id.
+def inflate_limit(saved: str) -> int:
+    """How far a base marker may inflate: the patch holds lines of the page, so a
+    few times the page's size (and never more than a few MB)."""
+    return min(4 * len(saved.encode("utf-8")) + 65_536, 8 * 1024 * 1024)
+
+
+def _inflate(data: bytes, limit: int) -> bytes:
+    """zlib data decompressed to at most ``limit`` bytes; ValueError beyond (never
+    more is held in memory: ``decompressobj().decompress(data, max_length)``)."""
+    inflater = zlib.decompressobj()
+    out = inflater.decompress(data, limit)
+    if inflater.unconsumed_tail or len(out) >= limit and not inflater.eof:
+        raise ValueError(f"the base marker inflates to more than {limit} bytes: not the tool's")
+    return out
+
+
+def _patch(data: bytes) -> list:
+    """The marker's JSON line patch, checked: ``[[start, stop, [lines…]], …]``."""
+    patch = json.loads(data.decode("utf-8"))
+    if not isinstance(patch, list) or not all(
+            isinstance(p, list) and len(p) == 3 and all(isinstance(n, int) for n in p[:2])
+            and isinstance(p[2], list) and all(isinstance(line, str) for line in p[2]) for p in patch):
+        raise ValueError("the base marker is not a line patch")
+    return patch
+
+
+@dataclass(frozen=True)
+class Base:
+    """The text the tool generated at its last save, that revision, and the
+    revisions passed over on the way (each with why)."""
+
+    text: str
+    revid: int
+    passed_over: tuple[str, ...] = ()
+
+
+def find_base(wiki, title: str, *, accounts=()) -> Base:
+    """The text the tool generated at its last save, and that revision.
 
     Walks the history newest first; the first revision whose summary carries the
-    marker and whose reconstructed text has the digest it names is the base.
+    marker, that the tool's own account saved (the account logged in, or one of
+    ``accounts``: a shared bot), and whose reconstructed text has the digest the
+    summary names, is the base. A revision with the tool's summary by any other
+    account is passed over (anyone may type that summary), and so is one whose
+    marker does not decode within bounds; ``passed_over`` says which and why.
     """
+    own = {name for name in (getattr(wiki, "user", None), *accounts) if name}
+    passed = []
     for rev in wiki.revisions(title, limit=HISTORY_LIMIT):
         found = SUMMARY.match(rev.comment or "")
         if not found:
             continue
+        if own and rev.user not in own:
+            passed.append(f"revision {rev.revid} by {rev.user!r} has the tool's edit summary, but that account "
+                          f"is not the tool's ({', '.join(sorted(own))}): not used as the base")
+            continue
         try:
             text = generated_text(wiki.revision(rev.revid).text or "")
-        except (ValueError, zlib.error, json.JSONDecodeError, TypeError):
+        except (ValueError, zlib.error, json.JSONDecodeError, TypeError, UnicodeDecodeError) as err:
+            passed.append(f"revision {rev.revid}: its base marker is not the tool's ({err}): not used as the base")
             continue
         if digest(text) == found.group("digest"):
-            return text, rev.revid
+            return Base(text, rev.revid, tuple(passed))
+        passed.append(f"revision {rev.revid}: its text does not match the digest of its summary: not used")
     raise WikiError(f"no revision of {title!r} saved by postmortem was found in its last "
                     f"{HISTORY_LIMIT} revisions, so hand edits cannot be told from generated "
-                    f"text; nothing was changed", code="nobase", url=wiki.api_url)
+                    f"text; nothing was changed" + (f" ({'; '.join(passed)})" if passed else ""),
+                    code="nobase", url=wiki.api_url)

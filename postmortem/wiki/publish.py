@@ -60,6 +60,7 @@ class UpdateResult:
     saves: bool = False              # an edit is (or would be) saved; False: page already current
     graph: str | None = None         # the file embedded (uploaded unless graph_kept)
     graph_kept: bool = False         # no graph given: the one embedded earlier, not uploaded again
+    passed_over: list[str] = field(default_factory=list)  # revisions not taken as the base, and why
 
 
 # -- publish ------------------------------------------------------------------------
@@ -113,7 +114,8 @@ def update(records: Records, api_url: str, title: str | None = None, *, dry_run:
     if current is None:
         raise WikiError(f"page {title!r} does not exist (use `postmortem publish` first)",
                         code="missingtitle", url=api_url)
-    base, base_rev = find_base(wiki, current.title)
+    found = find_base(wiki, current.title, accounts=records.incident.wiki_accounts)
+    base, base_rev = found.text, found.revid
     ours = strip_marker(current.text or "")
     kept = graph is None and (embedded_graph(base) or embedded_graph(ours))
     checked = check_graph(wiki, graph, current.title, replace=replace_graph) if graph else None
@@ -127,7 +129,7 @@ def update(records: Records, api_url: str, title: str | None = None, *, dry_run:
     result = UpdateResult(title=current.title, diff=unified_diff(ours, merged.text, title=current.title),
                           changed=merged.text != ours, dry_run=dry_run, old_revid=current.revid,
                           base_revid=base_rev, resolved=[c.section for c in merged.conflicts],
-                          graph=graph or kept or None, graph_kept=bool(kept))
+                          graph=graph or kept or None, graph_kept=bool(kept), passed_over=list(found.passed_over))
     result.saves = new_text != canonical(current.text or "")
     if dry_run or not result.saves:
         return result

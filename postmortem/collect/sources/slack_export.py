@@ -34,9 +34,10 @@ import datetime as dt
 import json
 import re
 import zipfile
+import zlib
 from pathlib import Path
 
-from ...core.errors import IncidentFileError, SourceFormatError
+from ...core.errors import IncidentFileError, SourceError, SourceFormatError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import from_epoch
 from ...core.accounting import Tally
@@ -46,6 +47,9 @@ from . import DEFAULT_ENCODING, BaseSource, check_options, encoding_of, option
 TYPE = "slack-export"
 OPTIONS = ("path", "channels", "workspace", "encoding")
 DAY_SLACK = dt.timedelta(days=1)
+# Bounds for what an export may hold (a day file of a busy channel is a few MB).
+MAX_MEMBER_BYTES = 256 << 20
+MAX_MEMBERS = 500_000
 
 # Subtypes that record channel housekeeping, not what people said.
 NOISE_SUBTYPES = frozenset({
@@ -118,7 +122,12 @@ def wanted_channels(config: SourceConfig) -> list[str]:
     if not all(isinstance(name, str) and name.strip("#") for name in channels):
         raise IncidentFileError(f"{config.name}: 'channels' must be a list of channel names",
                                 file=config.file, key="channels")
-    return [name.lstrip("#") for name in channels]
+    names = [name.lstrip("#") for name in channels]
+    for name in names:
+        if "/" in name or "\\" in name or name in (".", ".."):
+            raise IncidentFileError(f"{config.name}: {name!r} is no channel name (a name, not a path)",
+                                    file=config.file, key="channels")
+    return names
 
 
 # The export container: a folder or a zip, with the same member names.
@@ -143,7 +152,13 @@ class FolderExport:
         return (self.root / member).is_file()
 
     def read_bytes(self, member: str) -> bytes:
-        return (self.root / member).read_bytes()
+        path = self.root / member
+        try:
+            if path.stat().st_size > MAX_MEMBER_BYTES:
+                raise _too_big(self.label(member))
+            return path.read_bytes()
+        except OSError as err:
+            raise SourceError(f"cannot read: {err.strerror or err}", file=self.label(member), source=TYPE) from None
 
     def channel_names(self) -> list[str]:
         """Every channel folder (not its files)."""
@@ -159,6 +174,9 @@ class ZipExport:
             self.archive = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError) as err:
             raise SourceFormatError(f"not a readable zip file: {err}", file=path, source=TYPE) from None
+        if len(self.archive.infolist()) > MAX_MEMBERS:
+            raise SourceFormatError(f"a zip of {len(self.archive.infolist())} members is no Slack export "
+                                    f"(at most {MAX_MEMBERS})", file=path, source=TYPE)
         self.names = set(self.archive.namelist())
         self.prefix = _zip_prefix(self.names)
 
@@ -176,16 +194,27 @@ class ZipExport:
         return self.prefix + member in self.names
 
     def read_bytes(self, member: str) -> bytes:
+        """A member's bytes, read to at most MAX_MEMBER_BYTES whatever its header
+        claims (a zip bomb is refused, not inflated)."""
         try:
-            return self.archive.read(self.prefix + member)
-        except (zipfile.BadZipFile, OSError, ValueError) as err:
+            with self.archive.open(self.prefix + member) as handle:
+                data = handle.read(MAX_MEMBER_BYTES + 1)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as err:
             raise SourceFormatError(f"cannot read zip member: {err}",
                                     file=self.label(member), source=TYPE) from None
+        if len(data) > MAX_MEMBER_BYTES:
+            raise _too_big(self.label(member))
+        return data
 
     def channel_names(self) -> list[str]:
         folders = {name[len(self.prefix):].split("/", 1)[0] for name in self.names
                    if name.startswith(self.prefix) and "/" in name[len(self.prefix):]}
         return sorted(folder for folder in folders if folder)
+
+
+def _too_big(label: str) -> SourceFormatError:
+    return SourceFormatError(f"more than {MAX_MEMBER_BYTES >> 20} MB in one file: no Slack export day file "
+                             f"is that big", file=label, source=TYPE)
 
 
 def _zip_prefix(names: set[str]) -> str:
