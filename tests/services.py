@@ -25,6 +25,7 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -173,6 +174,14 @@ class Answer:
     body: bytes | str = b""
     headers: dict = field(default_factory=dict)
     delay: float = 0.0
+    # A body sent piece by piece (a large or dripping answer): ``chunks`` with
+    # ``pause`` seconds between them, announced as ``length`` bytes (None: no
+    # Content-Length, the connection closes at the end); ``reset``: the connection
+    # is dropped after the chunks, mid-body.
+    chunks: object = None
+    pause: float = 0.0
+    length: int | None = None
+    reset: bool = False
 
     @classmethod
     def json(cls, data, status: int = 200, *, delay: float = 0.0, **headers) -> "Answer":
@@ -233,6 +242,8 @@ class FakeServer:
                 server.requests.append(request)
                 answer = server.app(request)
                 time.sleep(server.latency + answer.delay)
+                if answer.chunks is not None:
+                    return self._stream(answer)
                 data = answer.body.encode() if isinstance(answer.body, str) else answer.body
                 try:
                     self.send_response(answer.status)
@@ -243,6 +254,27 @@ class FakeServer:
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
+
+            def _stream(self, answer):
+                try:
+                    self.send_response(answer.status)
+                    for name, value in answer.headers.items():
+                        self.send_header(name, value)
+                    if answer.length is not None:
+                        self.send_header("Content-Length", str(answer.length))
+                    else:
+                        self.send_header("Connection", "close")
+                        self.close_connection = True
+                    self.end_headers()
+                    for chunk in answer.chunks:
+                        self.wfile.write(chunk)
+                        self.wfile.flush()
+                        time.sleep(answer.pause)
+                    if answer.reset:
+                        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                        self.close_connection = True
+                except (BrokenPipeError, ConnectionResetError, OSError):
+                    self.close_connection = True
 
         return Handler
 

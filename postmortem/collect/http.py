@@ -20,6 +20,7 @@ from typing import Callable, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 
 from .._version import __version__
 from ..core.errors import InputError, SourceError
@@ -153,9 +154,10 @@ class BoundedSession(requests.Session):
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self.max_body:
             response.close()
-            raise SourceError(self._too_big(int(declared)), url=public_url(url))
+            raise SourceError(f"the answer announces {declared} bytes, more than the {self.max_body >> 20} MB "
+                              f"this tool reads: refused, not read", url=public_url(url))
         chunks, size = [], 0
-        for chunk in response.iter_content(CHUNK):
+        for chunk in _pieces(response):
             size += len(chunk)
             if size > self.max_body:
                 response.close()
@@ -169,7 +171,7 @@ class BoundedSession(requests.Session):
         response._content_consumed = True
 
     def _too_big(self, size: int) -> str:
-        return f"the answer is {size} bytes or more, larger than the {self.max_body >> 20} MB this tool reads: refused"
+        return f"the answer is larger than the {self.max_body >> 20} MB this tool reads: refused, not buffered"
 
     def _wait_for(self, number: int, outcome) -> float | None:
         """Back off after a connection error or timeout; after 429/5xx, the
@@ -191,6 +193,27 @@ class BoundedSession(requests.Session):
 
     def _backoff(self, attempt: int) -> float:
         return self.backoff * (2 ** attempt)
+
+
+def _pieces(response):
+    """The body as it arrives: each piece is what one read of the socket gave
+    (urllib3's ``read1``), so a server that drips is seen dripping, not waited
+    for until a whole chunk came; urllib3's errors as requests' (a reset
+    mid-body is a ChunkedEncodingError, worth another attempt)."""
+    raw = response.raw
+    read = raw.read1 if hasattr(raw, "read1") else raw.read  # read1: urllib3 >= 2
+    while True:
+        try:
+            piece = read(CHUNK, decode_content=True)
+        except urllib3.exceptions.ProtocolError as err:
+            raise requests.exceptions.ChunkedEncodingError(err) from None
+        except urllib3.exceptions.ReadTimeoutError as err:
+            raise requests.ConnectionError(err) from None
+        except urllib3.exceptions.DecodeError as err:
+            raise requests.exceptions.ContentDecodingError(err) from None
+        if not piece:  # read1 gives b"" only at the end (it waits for a decoder's output)
+            return
+        yield piece
 
 
 def _redirect_target(response, url: str) -> str | None:
