@@ -1,6 +1,9 @@
 """The Markdown report: the same report as the wikitext one, and text from chat
 and logs that can never act as Markdown — checked through a CommonMark parser
-(markdown-it-py, with GFM tables and strikethrough, raw HTML recognised)."""
+(markdown-it-py, with GFM tables and strikethrough, raw HTML recognised). The
+one link a timeline text may make is an autolink to an http(s) address in it,
+showing that address (CommonMark 0.31.2 §6.5); tests/test_links.py checks task
+references and URLs."""
 
 from __future__ import annotations
 
@@ -10,7 +13,8 @@ import pytest
 from markdown_it import MarkdownIt
 
 from postmortem.incident.load import load_incident
-from postmortem.write.markdown import (WORD_JOINER, escape_markdown, inline_wikitext, markdown_cell, wikitext_to_markdown)
+from postmortem.write.markdown import (escape_linked, escape_markdown, inline_wikitext, markdown_cell,
+                                      wikitext_to_markdown)
 from postmortem.write.render import render_report
 from postmortem.core.questions import QUESTIONS
 from postmortem.timeline.gather import collect_events
@@ -63,20 +67,34 @@ def _expected(text):
     return "\n".join(part.strip() for part in cleaned.strip().splitlines() if part.strip())
 
 
-def _visible(children):
+def _visible(children, urls_in=None):
     """What a reader sees of an inline token's children, or a list of the
-    token types that are not plain text (a link, an image, HTML, code…)."""
+    token types that are not plain text (a link, an image, HTML, code…).
+    With ``urls_in`` (the texts), an autolink to an http(s) address written in
+    them, showing just that address, counts as text."""
     out, foreign = [], []
-    for child in children:
+    for index, child in enumerate(children):
         if child.type == "text":
             out.append(child.content)
         elif child.type in ("hardbreak", "softbreak"):
             out.append("\n")
         elif child.type in ("strong_open", "strong_close"):
             continue
+        elif urls_in is not None and _is_plain_autolink(children, index, urls_in):
+            continue
         else:
             foreign.append(child.type)
-    return "".join(out).replace(WORD_JOINER, ""), foreign
+    return "".join(out), foreign
+
+
+def _is_plain_autolink(children, index, texts):
+    child = children[index]
+    if child.markup != "autolink" or child.type not in ("link_open", "link_close"):
+        return False
+    opening = child if child.type == "link_open" else children[index - 2]
+    shown = children[children.index(opening) + 1].content
+    href = opening.attrs["href"]
+    return href.startswith(("http://", "https://")) and href == shown and shown in texts
 
 
 def _blocks(tokens):
@@ -116,12 +134,19 @@ def test_escaped_text_in_a_table_cell_stays_in_its_cell(name):
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_nothing_left_for_gfm_autolinks(name):
-    """GFM §6.9 extended autolinks (and GitHub's later pass on the HTML text)
-    need a literal www., :// or local@domain."""
-    out = escape_markdown(CASES[name])
-    assert "www." not in out.lower() and "://" not in out
-    assert not re.search(r"[A-Za-z0-9.+_-]@", out)
+def test_escaping_puts_in_no_character_the_text_did_not_have(name):
+    """Only backslashes before ASCII punctuation (CommonMark §2.4) are added:
+    no invisible character inside a URL or user@host (GFM §6.9 extended
+    autolinks may link those; such a link shows its own address)."""
+    for out in (escape_markdown(CASES[name]), markdown_cell(CASES[name]), escape_linked(CASES[name])):
+        assert set(out) - set(CASES[name]) <= set("\\\n <>"), name   # "<>": an autolink's brackets
+        assert "\u2060" not in out
+
+
+def test_user_at_host_and_www_stay_as_written():
+    assert escape_markdown("otto@deploy1002: helmfile apply") == "otto@deploy1002: helmfile apply"
+    assert escape_markdown("mail a@b.org or see www.example.org") == "mail a@b.org or see www.example.org"
+    assert escape_linked("otto@deploy1002 a@b.org") == "otto@deploy1002 a@b.org"
 
 
 def test_plain_text_stays_readable():
@@ -192,8 +217,9 @@ def test_hostile_timeline_is_one_plain_item_per_event(hostile):
                                            "bullet_list_close", "list_item_open", "list_item_close"}
     inlines = [t for t in timeline if t.type == "inline"][1:]   # after "All times in UTC."
     seen = {}
+    texts = "\n".join(CASES.values())
     for inline in inlines:
-        visible, foreign = _visible(inline.children)
+        visible, foreign = _visible(inline.children, urls_in=texts)
         assert foreign == [], (visible, foreign)
         seen.setdefault(visible.split(": ", 1)[0].split(" ", 1)[1], []).append(visible.split(": ", 1)[1])
     for prefix in ("(Slack #ops) mallory", "(IRC) eve"):
@@ -206,7 +232,13 @@ def test_hostile_timeline_is_one_plain_item_per_event(hostile):
 def test_hostile_report_has_no_html_links_or_images_of_the_texts_making(hostile):
     _, report, tokens = hostile
     html = _parser().render(report)
-    assert "<a " not in html and "<img" not in html and "<script" not in html and "<code>" not in html
+    texts = "\n".join(CASES.values())
+    hrefs = re.findall(r'<a href="([^"]*)">([^<]*)</a>', html)
+    assert all(href == shown and href.startswith(("http://", "https://")) and shown in texts
+               for href, shown in hrefs), hrefs
+    # the 8 http(s) addresses of the texts, from Slack, and 7 from IRC (a log line holds no newline)
+    assert html.count("<a ") == len(hrefs) == 8 + 7, hrefs
+    assert "<img" not in html and "<script" not in html and "<code>" not in html
     assert "<blockquote>" not in html and "<pre>" not in html and "<del>" not in html and "<hr" not in html
     raw = [t.content for t in tokens if t.type.startswith("html")]
     raw += [c.content for t in tokens if t.type == "inline" for c in t.children if c.type.startswith("html")]

@@ -310,7 +310,7 @@ def test_the_sample_report_shows_computed_answers_with_evidence(run_cli, tmp_pat
     report = render_report(gather(inc))
     assert "|Yes\n|the first alert came before the first human report<br />first alert: 2023-09-28 14:33:12 UTC " \
            "alert-email: MediawikiPageContentChangeEnrichJobManagerNotRunning" in report
-    assert "|No\n|unassigned: actionable 2 (Figure out why copying Kafka partitions caused this issue.)<br />T347884 (owner: unknown)" in report
+    assert "|No\n|unassigned: actionable 2 (Figure out why copying Kafka partitions caused this issue.)<br />[[phab:T347884|T347884]] (owner: unknown)" in report
     card = computed_scorecard(gather(inc))
     sources = {a.id: a.source for a in card.answers}
     assert {q for q, s in sources.items() if s == "computed"} >= {

@@ -194,9 +194,6 @@ def test_every_task_outside_the_scorecard_links_to_phabricator(published):
     assert [(task, href) for task, href in found if href != PHABRICATOR + task] == []
 
 
-@pytest.mark.xfail(strict=True, reason="the scorecard's evidence cells write tasks as bare T… "
-                                       "(write/view.py scorecard_view, the links part of issue 11); "
-                                       "drop this mark when they are links")
 def test_every_task_in_the_scorecard_links_to_phabricator(published):
     found = tasks_in(published["text"][len(before_scorecard(published["text"])):])
     assert found and [(task, href) for task, href in found if href != PHABRICATOR + task] == []

@@ -3,7 +3,10 @@
 Each construct goes through a real source (a Slack export and an IRC log),
 the renderer, and then mwparserfromhell: the rendered line must hold no
 template, link, heading, tag, comment or table of the text's making, and
-decoding its entities must give back the text exactly.
+decoding its entities must give back the text exactly. The one link a text
+may make is a plain one to an http(s) address in it, showing that address
+(https://www.mediawiki.org/wiki/Help:Links#External_links: a free link,
+never ``[url label]``); tests/test_links.py checks task references and URLs.
 """
 
 import html
@@ -15,7 +18,7 @@ from mwparserfromhell.nodes import Comment, ExternalLink, Heading, HTMLEntity, T
 
 from postmortem.incident.load import load_incident
 from postmortem.write.render import render_report
-from postmortem.write.wikitext import escape, link_tasks, template_arg
+from postmortem.write.wikitext import escape, escape_linked, template_arg
 from postmortem.timeline.gather import gather
 from tests.conftest import write_incident
 
@@ -105,26 +108,40 @@ def test_hostile_text_is_literal_and_inert(rendered, name):
         matching = [line for line in lines if prefix in line
                     and html.unescape(line.split(prefix, 1)[1]) == expected]
         assert len(matching) == 1, f"{name}: {prefix!r} line not found literally"
-        _assert_inert(matching[0].split(prefix, 1)[1], name)
+        _assert_inert(matching[0].split(prefix, 1)[1], name, text)
 
 
-def _assert_inert(wikitext, name):
+def is_plain_url_link(node, text):
+    """A free external link (no brackets, no label) to an http(s) address
+    written in ``text``: the address is all it shows."""
+    url = str(node.url)
+    return (isinstance(node, ExternalLink) and not node.brackets and node.title is None
+            and url.startswith(("http://", "https://")) and url in text)
+
+
+def _assert_inert(wikitext, name, text):
+    outside = wikitext
     for node in mwparserfromhell.parse(wikitext).nodes:
         if isinstance(node, (Text, HTMLEntity)):
             continue
-        if isinstance(node, Tag) and str(node.tag) == "br" and node.self_closing:
+        if isinstance(node, Tag) and str(node.tag) in ("br", "nowiki") and node.self_closing:
+            continue   # our line breaks, and the <nowiki/> that ends a link
+        if is_plain_url_link(node, text):
+            outside = outside.replace(str(node), "", 1)
             continue
         pytest.fail(f"{name}: {type(node).__name__} node {str(node)!r} in rendered text")
     assert "~~~" not in wikitext and "__" not in wikitext and "''" not in wikitext
-    assert "://" not in wikitext and "\n" not in wikitext
+    assert "://" not in outside and "\n" not in wikitext
 
 
 def test_every_timeline_line_parses_to_known_nodes_only(rendered):
     """The whole timeline: list items, our <br />, our bold marks, nothing else."""
     section = rendered.split("==Timeline==", 1)[1].split("==Detection==", 1)[0]
     code = mwparserfromhell.parse(section)
+    texts = "\n".join(HOSTILE.values())
     for node in code.filter(recursive=True):
-        assert not isinstance(node, (Template, Wikilink, ExternalLink, Heading, Comment)), str(node)
+        assert not isinstance(node, (Template, Wikilink, Heading, Comment)), str(node)
+        assert not isinstance(node, ExternalLink) or is_plain_url_link(node, texts), str(node)
         if isinstance(node, Tag):
             assert str(node.tag) in ALLOWED_TAGS, str(node)
 
@@ -145,11 +162,12 @@ def test_escape_keeps_plain_text_readable():
     assert escape("a_b c~d it's") == "a_b c~d it's"
 
 
-def test_tasks_are_linked_after_escaping_only():
-    assert link_tasks(escape("fixed in T347884.")) == "fixed in [[phab:T347884|T347884]]."
-    assert link_tasks(escape("[[T1]]")) == "&#91;&#91;[[phab:T1|T1]]&#93;&#93;"
-    assert link_tasks(escape("https://phabricator.wikimedia.org/T12")) == "https&#58;//phabricator.wikimedia.org/T12"
-    assert link_tasks("ET123 T12a") == "ET123 T12a"
+def test_tasks_and_urls_are_linked_in_the_text_not_in_its_escapes():
+    assert escape_linked("fixed in T347884.") == "fixed in [[phab:T347884|T347884]]."
+    assert escape_linked("[[T1]]") == "&#91;&#91;[[phab:T1|T1]]&#93;&#93;"
+    assert escape_linked("https://phabricator.wikimedia.org/T12") == "https://phabricator.wikimedia.org/T12"
+    assert escape_linked("ET123 T12a") == "ET123 T12a"
+    assert escape("https://phabricator.wikimedia.org/T12 T1") == "https&#58;//phabricator.wikimedia.org/T12 T1"
 
 
 def test_template_arg_protects_pipes_outside_nested_markup():

@@ -33,9 +33,20 @@ TASK_MARKUP = re.compile(
 # One reference of any of the forms above but the URL, as a regex fragment.
 TASK_REF = (rf"(?:\{{\{{\s*{TEMPLATE_NAMES}\s*\|\s*T?\d+\s*(?:\|[^{{}}]*)?\}}\}}"
             rf"|\[\[\s*:?\s*{LINK_PREFIXES}\s*:\s*T\d+\s*(?:\|[^\]]*)?\]\]|(?<![\w/#&=.-])T\d+\b)")
-# A bare T123 in text we escaped ourselves (so no markup can surround it; a
-# backslash before it is Markdown's escape of what precedes).
-BARE_TASK = re.compile(r"(?<![\w/#\\])T(\d{1,7})\b")
+# One task reference in untrusted text (chat, logs, event and actionable
+# texts), for writing it as a link (postmortem/write/links.py splits the text
+# before anything is escaped). Named groups, each holding the task number:
+# "tpl" ``{{PhabT|123}}`` ``{{Phabricator|T123}}`` (no further arguments),
+# "link" ``[[phab:T123]]`` ``[[phab:T123|label]]`` (the label, up to the first
+# ``]]`` as MediaWiki reads it, in "label"), "bare" ``T123`` (also the one in
+# ``phab:T123``, whose ``phab:`` stays text; not after a letter, digit, ``/``,
+# ``#`` or backslash, so not inside a path or a word). A Phabricator URL is a
+# URL, not matched here. ASCII digits only.
+TASK_REFERENCE = re.compile(
+    rf"\{{\{{[ \t]*{TEMPLATE_NAMES}[ \t]*\|[ \t]*T?(?P<tpl>[0-9]{{1,9}})[ \t]*\}}\}}"
+    rf"|\[\[[ \t]*:?[ \t]*{LINK_PREFIXES}[ \t]*:[ \t]*T(?P<link>[0-9]{{1,9}})[ \t]*"
+    r"(?:\|(?P<label>(?:[^\]\n]|\](?!\]))*))?\]\]"
+    r"|(?-i:(?<![\w/#\\])T(?P<bare>[0-9]{1,7})(?![\w]))", re.I)
 
 
 def is_task_id(value: str) -> bool:

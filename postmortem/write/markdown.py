@@ -19,11 +19,20 @@ spec 0.29-gfm (https://github.github.com/gfm/):
   (``\\`` at the end of a line, §6.7), followed by an indented continuation,
   so no part of it ever starts a block; blank lines collapse (a paragraph
   break would end the list item);
-- GFM's extended autolinks (§6.9) need a literal ``www.``, ``://`` or
-  ``local@domain``, and GitHub also links those after rendering, on the HTML
-  text, where no escape survives. So a U+2060 WORD JOINER (invisible, no
-  line-break opportunity) is put into each: ``www⁠.``, ``:⁠//``, ``⁠@``.
-  The text reads the same; nothing links.
+- nothing is put into the text that the person did not write: a ``www.``,
+  ``https://`` or ``user@host.org`` in it stays as written, so a GFM renderer
+  may link it by its extended autolinks (GFM §6.9,
+  https://github.github.com/gfm/#autolinks-extension-), and such a link shows
+  exactly its own address (``www.x.org``, ``a@b.org``; ``otto@deploy1002``
+  has no dot in its domain and is no link at all). A link with a label of the
+  text's choosing cannot come of it: ``[``, ``]``, ``<`` and ``>`` are escaped.
+
+:func:`escape_linked` (timeline, event and actionable texts) also makes the
+text's task references and ``http(s)://`` addresses links (the pieces of
+:mod:`.links`, cut before anything is escaped): a task reference becomes
+``[T123](https://phabricator.wikimedia.org/T123)`` (or the person's label of
+``[[phab:T123|label]]``, escaped), an address a CommonMark autolink
+``<https://…>`` (§6.5), whose text is the address itself.
 
 Author-written fields of incident.toml (summary, impact, detection, …) are
 wikitext: :func:`wikitext_to_markdown` turns the few constructs they use
@@ -36,20 +45,14 @@ from __future__ import annotations
 
 import re
 
-from ..core.tasks import BARE_TASK, LINK_PREFIXES, PHABRICATOR, TEMPLATE_NAMES, task_url
-
-WORD_JOINER = "\u2060"
+from ..core.tasks import LINK_PREFIXES, TEMPLATE_NAMES, task_url
+from .links import split_links
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _NEWLINES = re.compile(r"[ \t]*(?:\r\n|\r|\n)\s*")
 _ALWAYS = set("\\`*[]<>|~$&")
 _LINE_START = set("#>+-=")
 _ORDERED = re.compile(r"^(\d{1,9})([.)])")
-_AUTOLINK_BAITS = [
-    (re.compile(r"www\.", re.I), lambda m: m.group()[:3] + WORD_JOINER + "."),
-    (re.compile(r"://"), lambda m: ":" + WORD_JOINER + "//"),
-    (re.compile(r"(?<=[A-Za-z0-9.+_-])@"), lambda m: WORD_JOINER + "@"),
-]
 
 
 def escape_markdown(text: str, *, newline: str = "\\\n  ") -> str:
@@ -61,26 +64,54 @@ def escape_markdown(text: str, *, newline: str = "\\\n  ") -> str:
     return newline.join(lines)
 
 
+def escape_linked(text: str, *, newline: str = "\\\n  ") -> str:
+    """Untrusted text as literal Markdown (as :func:`escape_markdown`), but
+    each task reference in it one link to the task and each ``http(s)://``
+    address an autolink showing itself (see :mod:`.links`)."""
+    text = _CONTROL.sub("", text).strip()
+    lines = [_linked_line(line.strip()) for line in _NEWLINES.split(text) if line.strip()]
+    return newline.join(lines)
+
+
 def markdown_cell(text: str | None) -> str:
     """Untrusted text for a GFM table cell: one line."""
     return escape_markdown(text or "", newline=" ")
 
 
 def _escape_line(line: str) -> str:
-    line = line.strip()
+    return _line_start(_escape_run(line.strip()))
+
+
+def _escape_run(text: str) -> str:
     out = []
-    for index, char in enumerate(line):
-        if char in _ALWAYS or (char == "_" and not _inside_word(line, index)):
+    for index, char in enumerate(text):
+        if char in _ALWAYS or (char == "_" and not _inside_word(text, index)):
             out.append("\\" + char)
         else:
             out.append(char)
-    escaped = "".join(out)
+    return "".join(out)
+
+
+def _line_start(escaped: str) -> str:
+    """Block markers at the start of a line escaped (see the module's notes)."""
     if escaped[:1] in _LINE_START:
         escaped = "\\" + escaped
-    escaped = _ORDERED.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
-    for pattern, replace in _AUTOLINK_BAITS:
-        escaped = pattern.sub(replace, escaped)
-    return escaped
+    return _ORDERED.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+
+
+def _linked_line(line: str) -> str:
+    out: list[str] = []
+    for index, piece in enumerate(split_links(line)):
+        if piece.url:
+            out.append(f"<{piece.url}>")         # CommonMark 0.31.2 §6.5 autolink
+        elif piece.task:
+            if out and out[-1].endswith("!"):    # "![…](…)" would be an image (§6.4)
+                out[-1] = out[-1][:-1] + "\\!"
+            out.append(task_link(piece.task, piece.label))
+        else:
+            escaped = _escape_run(piece.text)
+            out.append(_line_start(escaped) if index == 0 else escaped)
+    return "".join(out)
 
 
 def _inside_word(line: str, index: int) -> bool:
@@ -89,14 +120,10 @@ def _inside_word(line: str, index: int) -> bool:
 
 # -- builders -----------------------------------------------------------------
 
-def task_link(task: str) -> str:
-    """``[T123](https://phabricator.wikimedia.org/T123)`` for a validated task id."""
-    return f"[{task}]({task_url(task)})"
-
-
-def link_tasks(escaped: str) -> str:
-    """Turn ``T123`` in already-escaped text into a link to the task."""
-    return BARE_TASK.sub(lambda m: task_link("T" + m.group(1)), escaped)
+def task_link(task: str, label: str = "") -> str:
+    """``[T123](https://phabricator.wikimedia.org/T123)`` for a validated task
+    id; ``label`` (untrusted text, escaped) instead of the id when given."""
+    return f"[{markdown_cell(label) if label else task}]({task_url(task)})"
 
 
 _SAFE_URL = re.compile(r"^https?://[^\s<>()\[\]\"'`\\|]+$")
@@ -174,8 +201,7 @@ def _convert(match: re.Match, newline: str) -> str:
     if groups["tpl"]:
         return task_link("T" + groups["tpl"])
     if groups["plink"]:
-        return task_link(groups["plink"].upper()) if not groups["plabel"] else \
-            f"[{markdown_cell(groups['plabel'])}]({PHABRICATOR}{groups['plink'].upper()})"
+        return task_link(groups["plink"].upper(), groups["plabel"] or "")
     if groups["target"]:
         return markdown_cell(groups["label"] or groups["target"].lstrip(":"))
     if groups["url"]:

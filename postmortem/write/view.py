@@ -3,7 +3,9 @@ already written for the output format.
 
 Text from logs, chat and alerts (timeline entries, alert labels, actionable
 and event texts, scorecard notes and evidence) arrives escaped, so that it
-shows literally and cannot act as markup; author-written fields of
+shows literally and cannot act as markup (timeline, event and actionable
+texts keep their task references and http(s) addresses as links we write,
+:mod:`.links`); author-written fields of
 incident.toml (summary, impact, metrics, detection, conclusions, links) are
 trusted wikitext, kept as such for wikitext and converted for Markdown. A
 template — a user's own included — gets only this view, never the raw
@@ -36,7 +38,8 @@ class Style:
 
     text: Callable[[str], str]      # untrusted text, one line (or its own line breaks)
     cell: Callable[[str], str]      # untrusted text in a table cell or a label
-    tasks: Callable[[str], str]     # escaped text with its bare T123 linked
+    linked: Callable[[str], str]    # untrusted text, its task references and http(s) URLs as links
+    cell_linked: Callable[[str], str]  # the same, in a table cell (one line)
     task: Callable[[str], str]      # a validated task id as a link
     link: Callable[[str | None, str], str]  # a link to an untrusted URL of a safe shape, or the label
     names: Callable[[str], str]     # author-written names in the metadata
@@ -59,11 +62,13 @@ def _wikitext_link(url: str | None, label: str) -> str:
 
 
 WIKITEXT = Style(
-    text=wikitext.escape, cell=wikitext.escape, tasks=wikitext.link_tasks, task=wikitext.phab_link,
+    text=wikitext.escape, cell=wikitext.escape, linked=wikitext.escape_linked,
+    cell_linked=wikitext.escape_linked, task=wikitext.phab_link,
     link=_wikitext_link, names=wikitext.template_arg, arg=wikitext.template_arg,
     block=_wikitext_block, inline=lambda text: text, constant=lambda text: text)
 MARKDOWN = Style(
-    text=markdown.escape_markdown, cell=markdown.markdown_cell, tasks=markdown.link_tasks,
+    text=markdown.escape_markdown, cell=markdown.markdown_cell, linked=markdown.escape_linked,
+    cell_linked=lambda text: markdown.escape_linked(text, newline=" "),
     task=markdown.task_link, link=markdown.link, names=markdown.markdown_cell,
     arg=markdown.wikitext_to_markdown, block=_markdown_block, inline=markdown.inline_wikitext,
     constant=markdown.markdown_cell)
@@ -196,7 +201,7 @@ def timeline_view(incident: Incident, events: list[Event], style: Style = WIKITE
     with_date = spans_days(incident, events)
     return [EntryView(clock=format_clock(e.time, e.precision, with_date=with_date),
                       label=source_label(e, style), actor=_actor(e, style),
-                      text=style.tasks(style.text(e.text)),
+                      text=style.linked(e.text),
                       marks=tuple(MARKS[t] for t in e.tags if t in MARKS))
             for e in events]
 
@@ -222,7 +227,7 @@ def alerts_view(incident: Incident, events: list[Event], style: Style) -> list[A
 
 def actionable_view(item, style: Style) -> ActionableView:
     return ActionableView(task=style.task(item.task) if item.task else "",
-                          text=style.tasks(style.text(item.text)),
+                          text=style.linked(item.text),
                           no_task=style.text(item.no_task) if item.no_task else "",
                           done=item.done, owner=style.cell(item.owner) if item.owner else "")
 
@@ -230,8 +235,8 @@ def actionable_view(item, style: Style) -> ActionableView:
 def scorecard_view(card: Scorecard, style: Style) -> ScorecardView:
     rows = [(question.category, AnswerView(
         question=style.constant(question.text), hint=style.constant(question.hint) if question.hint else "",
-        answer=(answer.answer or "").capitalize(), notes=style.cell(answer.notes) if answer.notes else "",
-        evidence=tuple(style.cell(item) for item in answer.evidence)))
+        answer=(answer.answer or "").capitalize(), notes=style.cell_linked(answer.notes) if answer.notes else "",
+        evidence=tuple(style.cell_linked(item) for item in answer.evidence)))
         for question, answer in card.rows()]
     groups = tuple((category, tuple(view for c, view in rows if c == category)) for category in CATEGORIES)
     return ScorecardView(style.constant(TITLE), style.constant(TOTAL_LABEL), card.score, groups)

@@ -18,6 +18,14 @@ Help:Signatures, Manual:$wgUrlProtocols):
 - headings, lists, ``----``, tables, ``;``/``:`` at a line start: the text is
   made one line (newlines become ``<br />`` that we write) so no part of it
   ever stands at the start of a line.
+
+:func:`escape_linked` does the same for text whose task references and web
+addresses should be links (timeline, event and actionable texts): the text is
+first cut into pieces (:mod:`.links`), only the literal runs are escaped, each
+task reference becomes one ``[[phab:T123|T123]]`` (or the person's own label,
+escaped) and each ``http(s)://`` address a free external link, whose visible
+text is the address itself (https://www.mediawiki.org/wiki/Help:Links#External_links).
+Chat text never makes a ``[url label]`` link.
 """
 
 from __future__ import annotations
@@ -25,7 +33,8 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
-from ..core.tasks import BARE_TASK, require_task_id
+from ..core.tasks import require_task_id
+from .links import ends_free_link, split_links
 
 _ALWAYS = {
     "&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "&#91;", "]": "&#93;",
@@ -47,18 +56,68 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 def escape(text: str) -> str:
     """Make untrusted text literal wikitext, on one line."""
-    text = _CONTROL.sub("", text)
+    return "<br />".join(_escape_run(line) for line in _lines(text))
+
+
+def escape_linked(text: str) -> str:
+    """Untrusted text as literal wikitext on one line, but each task reference
+    in it one link to the task and each ``http(s)://`` address a free link
+    showing itself (see :mod:`.links`)."""
+    return "<br />".join(_linked_line(line) for line in _lines(text))
+
+
+def _lines(text: str) -> list[str]:
+    text = _CONTROL.sub("", text).strip()
+    return _NEWLINES.split(text) if text else []
+
+
+def _escape_run(text: str) -> str:
     text = _ALWAYS_RE.sub(lambda m: _ALWAYS[m.group()], text)
     text = _REPEATS.sub(lambda m: _REPEAT_ENTITY[m.group()], text)
     text = _URL_SCHEME.sub(lambda m: m.group(1) + "&#58;", text)
-    text = _MAGIC_LINK.sub(lambda m: m.group(1) + "&#32;", text)
-    text = text.strip()
-    return _NEWLINES.sub("<br />", text)
+    return _MAGIC_LINK.sub(lambda m: m.group(1) + "&#32;", text)
 
 
-def link_tasks(escaped: str) -> str:
-    """Turn ``T123`` in already-escaped text into ``[[phab:T123|T123]]``."""
-    return BARE_TASK.sub(lambda m: f"[[phab:T{m.group(1)}|T{m.group(1)}]]", escaped)
+# What ends a link and starts text the link must not take in: MediaWiki
+# extends a free link over every character of Parser::EXT_LINK_URL_CLASS (an
+# escaped ``&#124;`` included), and a wikilink over the letters after ``]]``
+# (the link trail, ``[a-z]+`` for English, MessagesEn.php $linkTrail). An
+# empty ``<nowiki/>`` stops both (its strip marker holds \x7f) and shows
+# nothing; it is written only where needed.
+_STOP = "<nowiki/>"
+_LINK_TRAIL = re.compile(r"[a-z]")
+
+
+def _linked_line(line: str) -> str:
+    parts: list[tuple[str, str]] = []  # (kind, wikitext)
+    for piece in split_links(line):
+        if piece.url:
+            parts.append(("url", piece.url))
+        elif piece.task:
+            label = escape(piece.label) if piece.label else piece.task
+            parts.append(("task", f"[[phab:{piece.task}|{label}]]"))
+        else:
+            parts.append(("text", _escape_run(piece.text)))
+    out = []
+    for index, (kind, written) in enumerate(parts):
+        out.append(written)
+        if kind == "text":
+            continue
+        following = _following(parts, index)
+        if kind == "url" and not ends_free_link(written, following) or \
+                kind == "task" and _LINK_TRAIL.match(following):
+            out.append(_STOP)
+    return "".join(out)
+
+
+def _following(parts: list[tuple[str, str]], index: int) -> str:
+    """The wikitext after part ``index``, as far as it takes to get past trailing punctuation."""
+    following = ""
+    for _, written in parts[index + 1:]:
+        following += written
+        if following.strip(",;.:!?)"):
+            break
+    return following
 
 
 def external_link(url: str, label: str) -> str:

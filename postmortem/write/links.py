@@ -1,0 +1,112 @@
+"""Untrusted text split into task references, web addresses and literal runs,
+before anything is escaped; both formats write the pieces (wikitext.py,
+markdown.py).
+
+Escaping first and linking afterwards cannot work: a regex run over escaped
+text finds the ``T123`` inside ``&#91;&#91;phab:T123&#124;T123&#93;&#93;`` and
+links it a second time. So one line of text is cut into pieces here, and each
+writer escapes only the literal runs and writes every other piece as exactly
+one link it builds itself:
+
+- a task reference in any of the forms people write (``{{PhabT|123}}``,
+  ``[[phab:T123|label]]``, ``phab:T123``, bare ``T123``; the patterns are
+  :data:`postmortem.core.tasks.TASK_REFERENCE`): a link to the task, with the
+  person's own label of ``[[phab:T123|label]]`` (escaped) as its text;
+- an ``http(s)://`` address: a link whose visible text is exactly the address,
+  never a label (``[https://evil.example login]`` in chat stays literal text
+  around a link to https://evil.example that shows just that). A Phabricator
+  URL stays such a link too.
+
+What counts as the address. The characters are those of RFC 3986 (and
+letters and digits of any script, for IRIs) that cannot start or end markup
+in either format, so a link cannot reach past them (all of them may stand in
+a CommonMark autolink, CommonMark 0.31.2 §6.5, https://spec.commonmark.org/0.31.2/#autolinks:
+no space, control, ``<`` or ``>``):
+
+- never ``'`` ``"`` (bold/italic ``''``, attribute quotes), ``[`` ``]`` (links),
+  ``{`` ``}`` (templates), ``|`` (template arguments, table cells), ``<`` ``>``
+  (tags, autolinks), backslash and backtick (Markdown escapes, code spans),
+  ``$`` (GitHub math), ``^``, whitespace and controls;
+- ``~`` and ``_`` only when not doubled (``~~~`` signatures, ``__TOC__``
+  switches, ``~~`` strikethrough); ``&`` only when it does not start a
+  character reference (``&lt;`` would end a MediaWiki free link and show
+  differently in Markdown).
+
+The address ends at the first other character, and then, as MediaWiki ends a
+free link (Parser::makeFreeExternalLink; https://www.mediawiki.org/wiki/Help:Links#External_links),
+trailing ``, ; . : ! ?`` are text, and ``)`` too unless the address holds a
+``(``. So ``(see https://x.org/a).`` links ``https://x.org/a``. The address
+must follow a character that is not a letter, digit or ``_`` (MediaWiki's
+``\\b`` before a protocol of Manual:$wgUrlProtocols) and have a letter or digit
+after ``//``. Only http and https are linked: the other protocols of
+$wgUrlProtocols (``mailto:``, ``irc:``, ``ftp:``…) stay escaped text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from ..core.tasks import TASK_REFERENCE
+
+_URL_CHAR = (r"(?:[A-Za-z0-9\-.:/?#@!()*+,;=%]"      # RFC 3986 but ' $ [ ] (and & ~ _ below)
+             r"|[^\W_\x00-\x7f]"                    # letters and digits of other scripts
+             r"|~(?!~)|_(?!_)|&(?![A-Za-z0-9#]+;))")
+_URL = rf"(?<!\w)(?P<url>(?i:https?)://(?=[^\W_]){_URL_CHAR}+)"
+_PIECES = re.compile(rf"{_URL}|{TASK_REFERENCE.pattern}", TASK_REFERENCE.flags)
+# MediaWiki's trailing punctuation (Parser::makeFreeExternalLink: $sep).
+_TRAILING = ",;.:!?"
+
+
+class Piece(NamedTuple):
+    """One piece of a line: literal text, a task reference or a URL."""
+
+    text: str          # the characters as written
+    task: str = ""     # "T123" for a task reference
+    label: str = ""    # the person's label of [[phab:T123|label]]; "" when none (or the task itself)
+    url: str = ""      # the address, for a URL
+
+
+def split_links(line: str) -> list[Piece]:
+    """The pieces of one line of untrusted text, in order; their ``text``
+    joined gives back ``line``."""
+    pieces: list[Piece] = []
+    pos = 0
+    for match in _PIECES.finditer(line):
+        piece, end = _piece(match)
+        if match.start() > pos:
+            pieces.append(Piece(line[pos:match.start()]))
+        pieces.append(piece)
+        pos = end
+    if pos < len(line):
+        pieces.append(Piece(line[pos:]))
+    return pieces
+
+
+def _piece(match: re.Match) -> tuple[Piece, int]:
+    if match["url"]:
+        url = trim_url(match["url"])   # still a letter or digit after "//"
+        return Piece(url, url=url), match.start() + len(url)
+    number = match["tpl"] or match["link"] or match["bare"]
+    task = "T" + number
+    label = (match["label"] or "").strip()
+    return Piece(match.group(), task=task, label="" if label in ("", task) else label), match.end()
+
+
+def trim_url(url: str) -> str:
+    """``url`` without the trailing punctuation MediaWiki leaves out of a free link."""
+    trailing = _TRAILING if "(" in url else _TRAILING + ")"
+    return url.rstrip(trailing)
+
+
+def ends_free_link(url: str, following: str) -> bool:
+    """Whether a free link to ``url`` ends there when ``following`` (wikitext)
+    comes right after it: ``following`` starts, after nothing but the
+    punctuation MediaWiki leaves out (see :func:`trim_url`), with the end, a
+    space or one of ``[ ] < > "``. MediaWiki also ends a free link at other
+    blanks and controls (Parser::EXT_LINK_URL_CLASS:
+    ``[^][<>"\\x00-\\x20\\x7F\\p{Zs}\\x{FFFD}]``); mwparserfromhell, which the
+    report reader uses, does not at a tab or U+00A0, so those count as not ending it."""
+    trailing = _TRAILING if "(" in url else _TRAILING + ")"
+    rest = following.lstrip(trailing)
+    return not rest or rest[0] in " []<>\""
