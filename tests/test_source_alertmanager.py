@@ -106,9 +106,10 @@ BROKEN = [
     broken("html-error-page", "html", SourceFormatError, "expected JSON, got an HTML page ('Wikimedia Error')",
            status=200),
     broken("object-not-a-list", {"alerts": [GETTABLE]}, SourceFormatError, "expected a list of alerts"),
-    broken("not-an-alert", [1], SourceFormatError, "not an alert: '1'"),
+    broken("not-an-alert", [1], SourceFormatError,
+           "not an alert (labels and annotations of strings, a status object): '1'"),
     broken("alert-without-labels", [{"annotations": {}}], SourceFormatError,
-           "not an alert: \"{'annotations': {}}\""),
+           "not an alert (labels and annotations of strings, a status object): \"{'annotations': {}}\""),
     broken("starts-at-not-rfc3339", [{**GETTABLE, "startsAt": "yesterday"}], SourceFormatError,
            "not an RFC 3339 time: 'yesterday'"),
 ]

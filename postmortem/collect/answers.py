@@ -5,6 +5,8 @@ such). Works on any requests-like response; imports no HTTP stack."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import re
 from html import unescape
@@ -80,3 +82,33 @@ def _body_hint(response, secrets) -> str:
     if looks_like_html(response):
         return _title(text, secrets).strip(" ()")
     return shorten(redact(text, secrets))
+
+
+SHAPE_ERRORS = (KeyError, TypeError, AttributeError, IndexError, ValueError)
+
+
+def answer_shaped(method):
+    """For a client's methods that read answers: an answer not in the API's
+    shape (a field missing, of another type) is the client's own error
+    (``self._answer_error(message, "badjson")``, naming the URL), never an
+    internal error; generators are guarded as they yield."""
+    def failure(self, err):
+        return self._answer_error(f"the answer to {method.__name__} is not in the API's shape "
+                                  f"({type(err).__name__}: {str(err)[:80]})", "badjson")
+
+    if inspect.isgeneratorfunction(method):
+        @functools.wraps(method)
+        def generator(self, *args, **kwargs):
+            try:
+                yield from method(self, *args, **kwargs)
+            except SHAPE_ERRORS as err:
+                raise failure(self, err) from None
+        return generator
+
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except SHAPE_ERRORS as err:
+            raise failure(self, err) from None
+    return guarded

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from ..core.errors import PostmortemError, WikiError
-from .answers import decode_json, status_problem
+from .answers import answer_shaped, decode_json, status_problem
 from .http import new_session, require_secure, retry, secret
 
 USER_ENV = "POSTMORTEM_WIKI_USER"
@@ -231,6 +231,7 @@ class Wiki:
 
     # -- reading (API:Revisions, API:Parsing_wikitext, API:Allpages) -------------
 
+    @answer_shaped
     def page(self, title: str) -> Revision | None:
         """The current revision of ``title`` with its wikitext, or None if missing."""
         data = self.call({"action": "query", "prop": "revisions", "titles": title,
@@ -246,6 +247,7 @@ class Wiki:
             raise self._answer_error(f"page {title!r} without revision content", "badjson")
         return _revision(page["title"], page["revisions"][0], data.get("curtimestamp"))
 
+    @answer_shaped
     def revision(self, revid: int) -> Revision:
         """One revision with its wikitext."""
         data = self.call({"action": "query", "prop": "revisions", "revids": str(revid),
@@ -255,6 +257,7 @@ class Wiki:
             raise WikiError(f"no revision {revid}", code="nosuchrevid", url=self.api_url)
         return _revision(pages[0]["title"], pages[0]["revisions"][0])
 
+    @answer_shaped
     def revisions(self, title: str, *, limit: int = 500) -> Iterator[Revision]:
         """The page's revisions, newest first, without content (at most ``limit``)."""
         params = {"action": "query", "prop": "revisions", "titles": title,
@@ -272,6 +275,7 @@ class Wiki:
                 return
             params = {**params, **data["continue"]}
 
+    @answer_shaped
     def parse(self, title: str) -> Parsed:
         """The page rendered: HTML, categories it joins, section headings."""
         data = self.call({"action": "parse", "page": title,
@@ -282,6 +286,7 @@ class Wiki:
                       sections=tuple(s.get("line", "") for s in parse.get("sections", [])),
                       revid=parse.get("revid"))
 
+    @answer_shaped
     def pre_save_transform(self, text: str, title: str) -> str:
         """``text`` as the wiki would store it (signatures, ``subst:``, pipe tricks
         expanded), so the text the tool saves is exactly the text it generated."""
@@ -289,6 +294,7 @@ class Wiki:
                           "pst": "1", "onlypst": "1"}, post=True)
         return data.get("parse", {}).get("text", text)
 
+    @answer_shaped
     def file_info(self, filename: str) -> FileInfo:
         """Who uploaded the current version of ``File:<filename>`` and with which
         comment (``prop=imageinfo``, the newest version only)."""
@@ -305,6 +311,7 @@ class Wiki:
                         timestamp=info.get("timestamp", ""), sha1=info.get("sha1", ""),
                         repository=page.get("imagerepository", ""))
 
+    @answer_shaped
     def all_pages(self, prefix: str, *, namespace: int = 0, limit: int = 5000) -> Iterator[str]:
         """Titles starting with ``prefix`` (e.g. ``Incidents/``), in order."""
         params = {"action": "query", "list": "allpages", "apprefix": prefix,
@@ -321,6 +328,7 @@ class Wiki:
                 return
             params = {**params, **data["continue"]}
 
+    @answer_shaped
     def texts(self, titles, *, batch: int = 50) -> Iterator[tuple[str, str | None]]:
         """(title, current wikitext or None if missing) for many pages, 50 titles
         a request (the API:Revisions limit for content of several pages)."""
@@ -433,13 +441,24 @@ class Wiki:
         return data
 
 
-def _revision(title: str, rev: dict, curtimestamp: str | None = None) -> Revision:
-    slot = rev.get("slots", {}).get("main", {})
-    return Revision(title=title, revid=int(rev.get("revid", 0)), parentid=int(rev.get("parentid", 0)),
+def _revision(title: str, rev, curtimestamp: str | None = None) -> Revision:
+    """A revision from its API answer (formatversion=2); ValueError for one not in that shape."""
+    slots = rev.get("slots", {}) if isinstance(rev, dict) else None
+    slot = slots.get("main", {}) if isinstance(slots, dict) else None
+    if not isinstance(slot, dict) or not all(isinstance(rev.get(key, ""), str) for key in ("timestamp", "user", "comment")):
+        raise ValueError(f"a revision not in the API's shape: {str(rev)[:80]!r}")
+    content = slot.get("content")
+    if content is not None and not isinstance(content, str):
+        raise ValueError("revision content that is no text")
+    return Revision(title=str(title), revid=_number(rev.get("revid", 0)), parentid=_number(rev.get("parentid", 0)),
                     timestamp=rev.get("timestamp", ""), user=rev.get("user", ""),
-                    comment=rev.get("comment", ""),
-                    text=slot.get("content") if "content" in slot else None,
-                    curtimestamp=curtimestamp)
+                    comment=rev.get("comment", ""), text=content, curtimestamp=curtimestamp)
+
+
+def _number(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"a revision id that is no number: {value!r}")
+    return value
 
 
 def read_page_text(api_url: str, title: str, *, session=None) -> str:

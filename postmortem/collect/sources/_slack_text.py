@@ -18,6 +18,11 @@ from __future__ import annotations
 import re
 
 _MARKUP = re.compile(r"<([^<>]*)>")
+# The message fields the sources read, and the JSON types the formats give them.
+MESSAGE_FIELDS = {"type": str, "user": str, "text": str, "subtype": str, "ts": (str, int, float),
+                  "thread_ts": str, "username": str, "bot_id": str, "user_profile": dict,
+                  "bot_profile": dict, "attachments": list, "files": list, "blocks": list,
+                  "reactions": list, "pinned_to": list, "reply_count": int, "hidden": bool}
 _SPECIALS = ("here", "channel", "everyone")
 
 
@@ -58,6 +63,17 @@ def link_text(url: str, label: str) -> str:
     if not label or label in (url, bare):
         return url
     return f"{label} ({url})"
+
+
+def message_problem(message) -> str | None:
+    """Why a message is not in Slack's shape (a field of another type), or None."""
+    if not isinstance(message, dict):
+        return f"a message that is no object: {str(message)[:60]!r}"
+    for name, kind in MESSAGE_FIELDS.items():
+        value = message.get(name)
+        if value is not None and (not isinstance(value, kind) or (kind is int and isinstance(value, bool))):
+            return f"a message whose {name!r} is {type(value).__name__}, not {getattr(kind, '__name__', 'a string')}"
+    return None
 
 
 def message_text(message: dict, resolver: MarkupResolver, actor: str | None = None) -> str:

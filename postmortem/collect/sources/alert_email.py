@@ -47,6 +47,7 @@ from ...core.errors import IncidentFileError, SourceError, SourceFormatError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import UTC, parse_time
 from ...core.accounting import Tally
+from ..answers import shorten
 from . import DEFAULT_ENCODING, BaseSource, check_options, encoding_of, option, resolve_paths, text_lines
 
 TYPE = "alert-email"
@@ -253,13 +254,18 @@ def _parse_date(value: str) -> dt.datetime:
         return parse_time(value)[0]
 
 
-def _mail_bodies(message) -> list[str]:
-    """Texts to look for alerts in: the text/plain part, then the stripped text/html part."""
+def _mail_bodies(message, file: Path) -> list[str]:
+    """Texts to look for alerts in: the text/plain part, then the stripped text/html part;
+    a part whose charset or transfer encoding cannot be decoded is a SourceFormatError."""
     bodies = []
     for subtype in ("plain", "html"):
         part = message.get_body(preferencelist=(subtype,))
         if part is not None:
-            content = part.get_content()
+            try:
+                content = part.get_content()
+            except (LookupError, ValueError, UnicodeError, AssertionError, KeyError) as err:
+                raise SourceFormatError(f"the text/{subtype} part cannot be decoded ({type(err).__name__}: "
+                                        f"{shorten(str(err), 80)})", file=file, source=TYPE) from None
             bodies.append(html_to_text(content) if subtype == "html" else content)
     return bodies
 
@@ -271,7 +277,7 @@ def _read_mail(message, file: Path) -> Mail:
     if header is not None and time is None:
         raise SourceFormatError(f"unreadable Date header {str(header)!r}", file=file, source=TYPE)
     return Mail(subject=str(message["Subject"] or ""), time=_aware_utc(time) if time else None,
-                bodies=_mail_bodies(message))
+                bodies=_mail_bodies(message, file))
 
 
 def _read_pasted(text: str, file: Path) -> Mail:

@@ -93,10 +93,17 @@ class AlertmanagerSource(BaseSource):
         return sorted((e for e in events if e.time in window), key=lambda e: (e.time, e.text))
 
 
+def _strings(value) -> bool:
+    """A label or annotation set: an object of string values (API v2 ``LabelSet``)."""
+    return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+
+
 def alert_events(alert, now: dt.datetime, *, source: str, url: str) -> list[Event]:
     """The events of one gettableAlert: fires, and resolved when ``endsAt`` is past."""
-    if not isinstance(alert, dict) or not isinstance(alert.get("labels"), dict):
-        raise format_error(f"not an alert: {str(alert)[:80]!r}", source=source, url=url)
+    if not isinstance(alert, dict) or not _strings(alert.get("labels")) or not _strings(alert.get("annotations") or {}) \
+            or not isinstance(alert.get("status") or {}, dict):
+        raise format_error(f"not an alert (labels and annotations of strings, a status object): "
+                           f"{str(alert)[:80]!r}", source=source, url=url)
     labels, annotations = alert["labels"], alert.get("annotations") or {}
     starts = parse_rfc3339(alert.get("startsAt"), source=source, url=url).replace(microsecond=0)
     extra = {"am_state": str((alert.get("status") or {}).get("state", "")),

@@ -101,8 +101,12 @@ class _Conduit:
         found, after = [], None
         for _ in range(len(values) // BATCH + 2):
             result = self.call(method, {**form, "limit": str(BATCH), **({"after": after} if after else {})})
+            if not all(isinstance(item, dict) for item in result["data"]):
+                raise format_error(f"{method} data holding something other than objects",
+                                   source=self.name, url=self.base + method)
             found.extend(result["data"])
-            after = (result.get("cursor") or {}).get("after")
+            cursor = result.get("cursor") or {}
+            after = cursor.get("after") if isinstance(cursor, dict) else None
             if not after:
                 return found
         raise format_error(f"{method} kept returning pages", source=self.name, url=self.base + method)

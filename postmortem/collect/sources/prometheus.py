@@ -121,28 +121,30 @@ def matrix(answer, *, source: str, url: str) -> list:
     if not isinstance(answer, dict) or answer.get("status") != "success":
         detail = answer.get("error") if isinstance(answer, dict) else None
         raise format_error(f"query failed: {detail or 'no status success'}", source=source, url=url)
-    data = answer.get("data") or {}
-    if data.get("resultType") != "matrix" or not isinstance(data.get("result"), list):
+    data = answer.get("data")
+    if not isinstance(data, dict) or data.get("resultType") != "matrix" or not isinstance(data.get("result"), list):
+        data = data if isinstance(data, dict) else {}
         raise format_error(f"expected a matrix, got {data.get('resultType')!r}", source=source, url=url)
     for item in data["result"]:
-        if not isinstance(item, dict) or not isinstance(item.get("values"), list):
+        if not isinstance(item, dict) or not isinstance(item.get("values"), list) \
+                or not isinstance(item.get("metric") or {}, dict):
             raise format_error("matrix series without values", source=source, url=url)
     return data["result"]
 
 
 def series_events(item: dict, window: Window, step: int, *, source: str, url: str) -> list[Event]:
     """The fires/resolved events of one series of ``timestamp(query)``."""
-    labels = {k: v for k, v in (item.get("metric") or {}).items() if k != "__name__"}
+    labels = {k: str(v) for k, v in (item.get("metric") or {}).items() if k != "__name__"}
     try:
         intervals, limit = firing_intervals(item["values"], step)
-    except (TypeError, ValueError):
+        end = window.end.timestamp()
+        events = []
+        for first, last in intervals:
+            events.append(_event(first, labels, "firing"))
+            if last + limit / 2 <= end:  # the next sample would have been inside the range
+                events.append(_event(last, labels, "resolved"))
+    except (TypeError, ValueError, OverflowError, OSError):  # a value no time (year 5376380)
         raise format_error(f"bad sample values in series {labels}", source=source, url=url) from None
-    end = window.end.timestamp()
-    events = []
-    for first, last in intervals:
-        events.append(_event(first, labels, "firing"))
-        if last + limit / 2 <= end:  # the next sample would have been inside the range
-            events.append(_event(last, labels, "resolved"))
     return events
 
 

@@ -71,7 +71,7 @@ def page_text(wiki: Wiki, title: str, name: str) -> str:
     revision = wiki.page(title)
     if revision is None:
         raise format_error(f"no page {title!r} on this wiki", source=name, url=wiki.api_url)
-    if revision.text is None:
+    if not isinstance(revision.text, str):
         raise format_error(f"page {title!r} without revision content", source=name, url=wiki.api_url)
     return revision.text
 

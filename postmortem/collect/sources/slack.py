@@ -38,7 +38,7 @@ from . import BaseSource, check_options, option
 from ..answers import public_url
 from ._web import check_url, format_error, json_answer, request, token
 from ...core.accounting import Tally
-from ._slack_text import MarkupResolver, message_text
+from ._slack_text import MarkupResolver, message_problem, message_text
 from .slack_export import is_noise, is_reply, message_actor, permalink
 
 TYPE = "slack"
@@ -88,13 +88,16 @@ class _Api:
 
     def pages(self, method: str, params: dict) -> list[dict]:
         """Every message of a paginated method, following ``next_cursor``."""
-        url, messages, cursor = f"{self.base}/{method}", [], None
+        url, messages, cursor, seen = f"{self.base}/{method}", [], None, set()
         for _ in range(MAX_PAGES):
             answer = self.call(url, {**params, "limit": PAGE_LIMIT, **({"cursor": cursor} if cursor else {})})
             messages.extend(answer["messages"])
-            cursor = (answer.get("response_metadata") or {}).get("next_cursor")
+            cursor = _next_cursor(answer, self.name, url)
             if not cursor:
                 return messages
+            if cursor in seen:  # a server repeating a cursor would be asked forever
+                raise format_error(f"{method} gave the cursor {cursor!r} twice", source=self.name, url=url)
+            seen.add(cursor)
         raise format_error(f"more than {MAX_PAGES} pages", source=self.name, url=url)
 
     def call(self, url: str, params: dict) -> dict:
@@ -109,7 +112,19 @@ class _Api:
             raise _slack_error(error, self.name, url)
         if not isinstance(answer.get("messages"), list):
             raise format_error("Slack answer without a 'messages' list", source=self.name, url=url)
+        for message in answer["messages"]:
+            if problem := message_problem(message):
+                raise format_error(problem, source=self.name, url=url)
         return answer
+
+
+def _next_cursor(answer: dict, name: str, url: str) -> str | None:
+    """``response_metadata.next_cursor`` ("" or absent on the last page)."""
+    metadata = answer.get("response_metadata") or {}
+    cursor = metadata.get("next_cursor") if isinstance(metadata, dict) else None
+    if cursor is not None and not isinstance(cursor, str):
+        raise format_error(f"a next_cursor that is no string: {cursor!r}", source=name, url=url)
+    return cursor or None
 
 
 def _slack_error(code: str, name: str, url: str) -> SourceError:
@@ -130,9 +145,9 @@ def _events(messages: list[dict], config: SourceConfig, window: Window, api: _Ap
 
 
 def _to_event(message, channel, workspace, resolver, api, tally: Tally, where: str) -> Event | None:
-    if not isinstance(message, dict):
-        tally.skip(f"an answer item that is no message object: {str(message)[:60]!r}", where)
-        return None
+    problem = message_problem(message)
+    if problem:
+        raise format_error(problem, source=api.name, url=api.base)
     if is_noise(message):
         tally.drop(f"Slack housekeeping message ({message.get('subtype') or 'hidden'}, ts {message.get('ts')})", where)
         return None

@@ -41,7 +41,7 @@ from ...core.errors import IncidentFileError, SourceError, SourceFormatError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import from_epoch
 from ...core.accounting import Tally
-from ._slack_text import MarkupResolver, message_text
+from ._slack_text import MarkupResolver, message_problem, message_text
 from . import DEFAULT_ENCODING, BaseSource, check_options, encoding_of, option
 
 TYPE = "slack-export"
@@ -323,6 +323,9 @@ def to_event(message: dict, channel: str, resolver, channel_id, workspace, label
     """One message as an Event, or None for housekeeping (dropped) and empty
     messages (skipped); ``number`` is the message's place in its day file."""
     tally = tally if tally is not None else Tally()
+    problem = message_problem(message)
+    if problem:
+        raise SourceFormatError(f"message {number}: {problem}", file=label, source=TYPE)
     if is_noise(message):
         tally.drop(f"Slack housekeeping message ({message.get('subtype') or 'hidden'}), message {number}", label)
         return None
