@@ -1,8 +1,9 @@
 """Benchmark: ``stats`` over 1,000 generated reports vs only ``mwparserfromhell.parse``.
 
-Reports are generated in the shapes of tests/fixtures/reports/wikitech/*.wiki (irdoc,
-Incident scorecard, 20-60 timeline lines in the bullet / plain / pasted-IRC /
-dated forms, actionables with tasks, the 15-question scorecard table), about
+Reports are generated in the shapes of tests/fixtures/reports/wikitech/*.wiki and
+corpus/*.wiki (irdoc, Incident scorecard, 20-60 timeline lines in the bullet /
+plain / pasted-IRC / dated / bold-under-a-dated-sub-heading forms, actionables with
+tasks, bold task labels and checkboxes, the 15-question scorecard table), about
 5-9 KB each. Both sides run in the same process, alternating, several rounds;
 the medians and their ratio are printed (goal: at most 1.3x).
 
@@ -35,8 +36,10 @@ def _sentence(rng: random.Random, n: int = 12) -> str:
 
 
 def _timeline(rng: random.Random, day: str) -> list[str]:
-    style = rng.choice(("bullet", "dated", "plain", "irc"))
+    style = rng.choice(("bullet", "dated", "plain", "irc", "bold"))
     lines, minute = ["''All times in UTC.''", ""], rng.randint(0, 600)
+    if style == "bold":  # as in tests/fixtures/reports/corpus/externalstorage-overload.wiki
+        lines += [f"=== {day} occurrence ===", ""]
     for i in range(rng.randint(20, 60)):
         minute += rng.randint(1, 25)
         clock = f"{minute // 60 % 24:02d}:{minute % 60:02d}"
@@ -44,7 +47,9 @@ def _timeline(rng: random.Random, day: str) -> list[str]:
         if rng.random() < 0.2:
             text += f" ({{{{PhabT|{rng.randint(100000, 400000)}}}}})"
         mark = " — '''OUTAGE BEGINS'''" if i == 1 else ""
-        if style == "bullet":
+        if style == "bold":
+            lines.append(f"* '''{clock}''' {{{{Ircnick|{rng.choice(WORDS)}}}}} {text}{mark}")
+        elif style == "bullet":
             lines.append(f"*{clock} {text}{mark}")
         elif style == "dated":
             lines.append(f"*{day} {clock}:{rng.randint(0, 59):02d} {text}{mark}")
@@ -92,6 +97,8 @@ def generate_report(rng: random.Random) -> tuple[str, str]:
         task = rng.randint(100000, 400000)
         lines.append(rng.choice((f"* {_sentence(rng)} ({{{{PhabT|{task}}}}})",
                                  f"* [[phab:T{task}|T{task}]] {_sentence(rng)}",
+                                 f"* [[phab:T{task}|'''{_sentence(rng)}''']]",
+                                 f"[] {_sentence(rng)}",
                                  f"* {_sentence(rng)}")))
     lines += ["", "==Scorecard==", "", *_scorecard(rng)]
     return f"Incidents/{day} generated", "\n".join(lines) + "\n"

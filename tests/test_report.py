@@ -17,7 +17,8 @@ from postmortem.core.errors import ReportError
 from postmortem.read.report import decode_report, parse_report, read_report_file
 from postmortem.core.tasks import find_tasks
 from postmortem.read.scorecard_table import normalize_answer
-from postmortem.read.dates import parse_date_line, split_stamp
+from postmortem.read.dates import parse_date_line
+from postmortem.read.stamps import split_stamp
 from postmortem.scorecard.report import report_scorecard
 from postmortem.core.questions import QUESTION_IDS
 from postmortem.core.model import Records
@@ -226,14 +227,16 @@ def test_window_from_metadata_and_title():
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_json_shape(name):
     data = json.loads(json.dumps(_read(name).to_json()))
+    # DESIGN.md's keys, and the extensions noted in README.md's Development section
     assert set(data) == {"title", "status", "metadata", "sections", "timeline", "actionables",
-                         "scorecard", "problems"}
+                         "scorecard", "problems"} | {"start", "end", "windows"}
     assert set(data["metadata"]) == {"task", "paged-num", "responders-num", "coordinators",
                                      "start", "end", "metrics", "impact"}
-    assert all(set(e) == {"time", "text"} for e in data["timeline"])
-    assert all(set(a) == {"text", "tasks", "done", "no_task"} for a in data["actionables"])
-    assert set(data["scorecard"]) == {"answers", "score", "stated_total"}
+    assert all(set(e) == {"time", "text"} | {"actor", "source", "tags", "url"} for e in data["timeline"])
+    assert all(set(a) == {"text", "tasks", "done", "no_task"} | {"owner"} for a in data["actionables"])
+    assert set(data["scorecard"]) == {"answers", "score", "stated_total"} | {"kind"}
     assert all(set(a) == {"category", "question", "answer", "notes"} for a in data["scorecard"]["answers"])
+    assert all(set(w) == {"start", "end"} for w in data["windows"])
 
 
 # ---------------------------------------------------------------- formats, one by one
@@ -257,6 +260,17 @@ def _timeline(body: str, **kwargs):
     ("2023-09-28T15:55Z x", "15:55", "x"),
     ("15:30 UTC — x", "15:30", "x"),
     ("[https://sal.toolforge.org/log/abc 14:33] restart", "14:33", "restart"),
+    # issue 12's forms, as real pages write them (tests/fixtures/reports/corpus/)
+    ("'''10:58''' UTC: alerts", "10:58", "alerts"),
+    ("'''11.44''' {{Ircnick|Amir1}}disables", "11:44", "{{Ircnick|Amir1}}disables"),
+    ("[[toolforge:sal/log/AWIZPsfZkkJ8OkTwiOnZ|08:06]] Restart", "08:06", "Restart"),
+    ("2025-05-07 0220 The daily job", "02:20", "The daily job"),
+    ("2021-09-04T02:40 - OUTAGE BEGINS", "02:40", "OUTAGE BEGINS"),
+    ("13:50 UTC: switch", "13:50", "switch"),
+    ("15:34:00~: User-visible", "15:34:00", "User-visible"),
+    ("15:17:24 : conf2005", "15:17:24", "conf2005"),
+    ("20: 30 '''[DOWNTIME ENDS]'''", "20:30", "'''[DOWNTIME ENDS]'''"),
+    ("10:00 Amir restarts", "10:00", "Amir restarts"),  # "Am" of a name is not AM
 ])
 def test_stamp_forms(line, clock, rest):
     stamp = split_stamp(line)
@@ -265,7 +279,8 @@ def test_stamp_forms(line, clock, rest):
 
 
 @pytest.mark.parametrize("line", ["2024 was a year", "25:00 nope", "99:99 x", "no time here",
-                                  "2024-07-21", "13:5 x"])
+                                  "2024-07-21", "13:5 x", "1.25 TB of data", "??? : unknown",
+                                  "[https://sal.toolforge.org/production?d=2024-07-21 SAL log]"])
 def test_not_stamps(line):
     assert split_stamp(line).clock is None
 
@@ -277,9 +292,32 @@ def test_not_stamps(line):
     (";Monday, March 31, 2025", dt.date(2025, 3, 31)),
     ("''30 March 2025''", dt.date(2025, 3, 30)),
     ("2025-03-30 (UTC):", dt.date(2025, 3, 30)),
+    ("<u>12th March 2025</u>", dt.date(2025, 3, 12)),
+    ("13th March 2025", dt.date(2025, 3, 13)),
+    ("'''Monday, 12 March 2018'''", dt.date(2018, 3, 12)),
+    ("Sept. 3rd, 2024", dt.date(2024, 9, 3)),
 ])
 def test_date_lines(line, date):
     assert parse_date_line(line) == date
+
+
+@pytest.mark.parametrize("line", ["2024-07-21 deploy", "March 2025", "12 Marching 2025", "15:15 UTC",
+                                  "On 12 March 2025 we deployed", "* 10:00 x"])
+def test_not_date_lines(line):
+    assert parse_date_line(line) is None
+
+
+@pytest.mark.parametrize("value, moment", [
+    ("2025-05-08 2:30 AM", "2025-05-08 02:30"), ("2025-05-08 8:25 PM", "2025-05-08 20:25"),
+    ("2025-03-30 9:34", "2025-03-30 09:34"), ("03:09", "2024-11-25 03:09"),
+    ("2025-03-29T15:30:00Z", "2025-03-29 15:30"), ("12 March 2018 05:08 UTC", "2018-03-12 05:08"),
+    ("2025-05-07 0220", "2025-05-07 02:20"),
+    ("2025", None), ("YYYY-MM-DD hh:mm:ss", None), ("2018-03-12 05:08 PST", None), ("soon", None),
+])
+def test_metadata_moments(value, moment):
+    from postmortem.read.dates import parse_moment
+    want = dt.datetime.fromisoformat(moment).replace(tzinfo=dt.timezone.utc) if moment else None
+    assert parse_moment(value, dt.date(2024, 11, 25)) == want
 
 
 def test_midnight_rolls_forward_and_date_lines_reset():
@@ -456,3 +494,24 @@ def _one_line(text: str) -> str:
     # the renderer writes a multi-line message as one line with <br /> (wikitext.escape)
     import re
     return re.sub(r"\s*\n\s*", "\n", text.strip())
+
+
+def test_actionable_owners_are_rendered_and_read_back(tmp_path):
+    from tests.conftest import write_incident
+    from postmortem.incident.load import load_incident
+    from postmortem.timeline.gather import gather
+    from postmortem.write.render import render_report
+    path = write_incident(tmp_path, '[[actionable]]\ntask = "T347884"\ntext = "Stop retrying"\nowner = "joal"\n'
+                                    '[[actionable]]\ntext = "Partition the topic"\nowner = "Data Platform (SRE)"\n'
+                                    'done = true\n[[actionable]]\ntext = "Nobody owns this yet"\n')
+    records = gather(load_incident(path))
+    wikitext = render_report(records)
+    assert "* [[phab:T347884|T347884]] – Stop retrying ''(owner: joal)''\n" in wikitext
+    assert "* Partition the topic ''(owner: Data Platform (SRE))'' {{Done}}\n" in wikitext
+    items = parse_report(wikitext).actionables
+    assert [(a.text, a.tasks, a.done, a.owner) for a in items] == [
+        ("Stop retrying", ("T347884",), False, "joal"), ("Partition the topic", (), True, "Data Platform (SRE)"),
+        ("Nobody owns this yet", (), False, None)]
+    assert parse_report(wikitext).to_json()["actionables"][0]["owner"] == "joal"
+    markdown = render_report(records, fmt="markdown")
+    assert "Stop retrying *(owner: joal)*" in markdown

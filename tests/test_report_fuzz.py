@@ -26,6 +26,16 @@ FRAGMENTS = [
     "2023-09-28 14:33:00 ", "— '''OUTAGE BEGINS'''", "{{PhabT|123}}", "[[phab:T1|T1]]", "{{Done}}",
     "<nowiki>", "</nowiki>", "<!--", "-->", "&#123;", "&#xZZ;", "&#99999999;", "[[", "]]",
     "<syntaxhighlight>", "TODO: ", "…", "\x00", "\ud800", "\r\n", "<br />",
+    # the forms of every template era and of plain-text copies (tests/fixtures/reports/corpus/)
+    "<u>12th March 2025</u>\n", "=== 2024-12-07 occurrence ===\n", "'''11.44''' ", "'''10:58''' UTC: ",
+    "[[toolforge:sal/log/AWIZ|08:06]] ", "[x] ", "[] ", "[ ] ", "2:30 AM ", "20: 30 ", "??? : ", "15:34:00~: ",
+    "| start = 2025-03-12 10:44:00, 2025-03-13 11:15:00\n", "| end = 2025-05-08 8:25 AM\n",
+    "From 05:08 to 08:32 UTC on Monday, 12 March 2018", "(0/5pt)", "(0/1pt)?", "Rubric Question Score\n",
+    "document status: in-review\n", "## Timeline\n", "Actionables\n", "Incident ID x Start 2025-01-01 10:00\n",
+    "Task T1 End 2025-01-01 11:00\n", "| Start | 2025-06-25 09:46:00 |\n", "All times in UTC.\n", "\n\n\n",
+    "• ", "- ", "(owner: x)", "* Follow up on:\n** ", "<volans> ", "{{Ircnick|effie}} ",
+    "[https://phabricator.wikimedia.org/T371251 Switchover]", "[[phab:T390529|'''Reduce''']]",
+    "Incident Engagement™ ScoreCard\n", "People Were fewer than five people paged? yes Not paging\n",
 ]
 
 pages = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=20)), max_size=40).map("".join)

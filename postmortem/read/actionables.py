@@ -1,15 +1,22 @@
-"""The Actionables section: one item per top-level bullet (or table row),
-its tasks (any form of :mod:`postmortem.core.tasks`), ``{{Done}}`` marks
-(sessionstore.wiki), and the renderer's ``''(no task: …)''`` waiver."""
+"""The Actionables section: one item per top-level bullet (or table row, or a
+paragraph line that starts with a task link or a checkbox, as in
+s4-x1-write-overload.wiki and cloud-vps-security-groups.wiki in
+tests/fixtures/reports/corpus/), its tasks (any form of
+:mod:`postmortem.core.tasks`), done marks (``{{Done}}`` as in
+sessionstore.wiki, ``[x]``, "(done in …)"; ``[]`` and ``[ ]`` are open), its
+owner ("(owner: NAME)", as the renderer writes it), and the renderer's
+``''(no task: …)''`` waiver. A bullet that only introduces sub-bullets
+("Follow up on:") is not an item: its sub-bullets are. Tasks named elsewhere
+on the page (Timeline, Summary) are not actionables."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 from ..core.tasks import TASK_MARKUP, TASK_REF, find_tasks
-from .layout import BULLET, Page, Section, find_section, section_lines, tables_in
+from .layout import BULLET, Page, Section, bullet_level, find_section, section_lines, tables_in
 from .placeholders import is_placeholder
 from .tables import tree_rows
 from .text import decode_text
@@ -24,9 +31,11 @@ class ReportActionable:
     done: bool
     line: int
     no_task: str | None = None  # "''(no task: reason)''": no task, on purpose
+    owner: str | None = None    # "(owner: NAME)"
 
     def to_json(self) -> dict:
-        return {"text": self.text, "tasks": list(self.tasks), "done": self.done, "no_task": self.no_task}
+        return {"text": self.text, "tasks": list(self.tasks), "done": self.done, "no_task": self.no_task,
+                "owner": self.owner}
 
 
 _EDGE_TASK = re.compile(
@@ -37,8 +46,19 @@ _EDGE_TASK = re.compile(
 _DONE = re.compile(r"[ \t\u00a0]*(?:\{\{\s*(?:done|tick|resolved|fixed|checked)\s*(?:\|[^{}]*)?\}\}|[✓✔✅☑])", re.I)
 
 
-# What render writes for an actionable that has no task on purpose.
+# "(done in [[gerrit:419090]])" (cache-text-2018.wiki): done, and the note stays in the text.
+_DONE_NOTE = re.compile(r"\(\s*(?:done|fixed|completed|resolved)\b[^()]*\)", re.I)
+
+
+# A checkbox before the item: "[x]" done, "[]" or "[ ]" open.
+_CHECKBOX = re.compile(r"^\[(?P<mark>[ \u00a0xX✓✔]?)\][\s\u00a0]*")
+
+
+# What render writes for an actionable that has no task on purpose, and for its owner.
 _NO_TASK = re.compile(r"[ \t\u00a0]*''\(no task:\s*(.*?)\)''", re.I)
+_OWNER = re.compile(r"[ \t\u00a0]*(?:''[ \t]*)?\([ \t]*(?:owner|owners|assignee|assigned to)[ \t]*:?[ \t]*"
+                    r"(?P<owner>(?:[^()]|\([^()]*\))*?)[ \t]*\)(?:[ \t]*'')?", re.I)
+_USER_LINK = re.compile(r"\[\[\s*User:(?P<name>[^|\]]+)(?:\|(?P<label>[^\]]+))?\]\]", re.I)
 
 
 _STRUCK = re.compile(r"^<(s|del|strike)>.*</\1>\s*$", re.S | re.I)
@@ -47,42 +67,118 @@ _STRUCK = re.compile(r"^<(s|del|strike)>.*</\1>\s*$", re.S | re.I)
 _EDGE_SEPARATORS = re.compile(r"^[\s\u00a0\-–—:,;]+|[\s\u00a0\-–—:,;]+$")
 
 
+# A task link whose label is words, not the task: the label is what a reader sees.
+_LABELLED_TASK = re.compile(
+    r"\[\[\s*:?\s*(?:phab|phabricator)\s*:\s*(?P<task>T\d+)\s*\|(?P<label>[^\]]+)\]\]"
+    r"|\[(?:https?:)?//phabricator\.[\w.-]+/(?P<url_task>T\d+)[^\s\]]*\s+(?P<url_label>[^\]]+)\]", re.I)
+
+
+_BOLD = re.compile(r"^('{2,5})(.*)\1$", re.S)
+
+
+# A paragraph line (not a bullet) that is an item: a checkbox, or a task link first.
+_PARAGRAPH_ITEM = re.compile(
+    rf"^(?:\[[ \u00a0xX✓✔]?\]|\[(?:https?:)?//phabricator\.[\w.-]+/T\d+|{TASK_REF}(?![#\w]))", re.I)
+
+
+_PASTED_CHAT = re.compile(r"^[+@]?<[^\s<>]{1,40}>")
+
+
 def read_actionables(page: Page) -> list[ReportActionable]:
     """Top-level bullets are actionables; deeper bullets add their tasks to the one above."""
     section = find_section(page.sections, "Actionables", "Action items", "Follow-up", "Followup")
-    items: list[ReportActionable] = []
+    lines = []
     for number, raw in section_lines(page, section):
-        bullet = BULLET.match(raw.strip())
-        if not bullet or is_placeholder(raw):
+        line = raw.strip(" \t\u00a0")
+        if not line or is_placeholder(raw):
             continue
-        body = raw.strip()[bullet.end():]
-        if not body.strip(" .…\u00a0"):
-            continue
-        if len(bullet.group(1)) > 1 and items:
-            items[-1] = _merge_detail(items[-1], body)
-        else:
-            items.append(_actionable(body, number))
+        bullet = BULLET.match(line)
+        if bullet:
+            lines.append((bullet_level(bullet), line[bullet.end():], number))
+        elif _PARAGRAPH_ITEM.match(line):
+            lines.append((1, line, number))
+    items = _items([(level, body, n) for level, body, n in lines if body.strip(" .…\u00a0")])
     items.extend(_table_actionables(page, section))
     return items
 
 
+def _items(lines) -> list[ReportActionable]:
+    """Items from (level, text, line): sub-bullets are details of the item above,
+    or the items themselves under a bullet that only introduces them."""
+    items: list[ReportActionable] = []
+    group = None  # [level, body, line, used]: "Follow up on:" with sub-bullets
+    for level, body, number in lines:
+        if group is not None and level > group[0]:
+            if level == group[0] + 1:
+                items.append(_actionable(body, number))
+                group[3] = True
+            elif items:
+                items[-1] = _merge_detail(items[-1], body)
+            continue
+        if group is not None and not group[3]:
+            items.append(_actionable(group[1], group[2]))
+        group = None
+        if _introduces(body):
+            group = [level, body, number, False]
+        elif level > 1 and items:
+            items[-1] = _merge_detail(items[-1], body)
+        else:
+            items.append(_actionable(body, number))
+    if group is not None and not group[3]:
+        items.append(_actionable(group[1], group[2]))
+    return items
+
+
+def _introduces(body: str) -> bool:
+    """"Follow up on:": a short line with no task, ending with a colon."""
+    text = body.strip(" \t\u00a0'")
+    return text.endswith(":") and len(text) < 100 and not find_tasks(text)
+
+
 def _actionable(body: str, number: int) -> ReportActionable:
-    done = bool(_DONE.search(body)) or bool(_STRUCK.match(body.strip()))
+    box = _CHECKBOX.match(body)
+    if box:
+        body = body[box.end():]
+    done = (bool(box and box["mark"].strip()) or bool(_DONE.search(body)) or bool(_STRUCK.match(body.strip()))
+            or bool(_DONE_NOTE.search(body)))
     waiver = _NO_TASK.search(body)
     if waiver:
         body = body[:waiver.start()] + body[waiver.end():]
+    owner = _OWNER.search(body)
+    if owner:
+        body = body[:owner.start()] + body[owner.end():]
     return ReportActionable(_actionable_text(body), find_tasks(body), done, number,
-                            decode_text(waiver.group(1)).strip() if waiver else None)
+                            decode_text(waiver.group(1)).strip() if waiver else None,
+                            _owner_name(owner["owner"]) if owner else None)
+
+
+def _owner_name(raw: str) -> str | None:
+    link = _USER_LINK.search(raw)
+    if link:
+        raw = link["label"] or link["name"]
+    return decode_text(raw).strip() or None
 
 
 def _actionable_text(body: str) -> str:
     """The item without its done mark and the task reference it starts or ends
     with (``T123 - text``, ``text ({{PhabT|123}})``); tasks inside the text stay,
-    as the plain ``T123`` a reader sees."""
+    as the plain ``T123`` a reader sees, and a task link labelled with words is
+    its label (``[[phab:T390529|'''Reduce …''']]``)."""
     text = _DONE.sub("", body).strip()
+    if "[" in text:
+        text = _LABELLED_TASK.sub(_label_of, text)
     text = _EDGE_TASK.sub("", text)
     text = TASK_MARKUP.sub(_task_as_text, text)
     return _EDGE_SEPARATORS.sub("", decode_text(text))
+
+
+def _label_of(match: re.Match) -> str:
+    task = match["task"] or match["url_task"]
+    label = (match["label"] or match["url_label"]).strip()
+    if label == task:
+        return match.group(0)
+    bold = _BOLD.match(label)
+    return bold.group(2).strip() if bold else label
 
 
 def _task_as_text(match: re.Match) -> str:
@@ -90,8 +186,11 @@ def _task_as_text(match: re.Match) -> str:
 
 
 def _merge_detail(item: ReportActionable, body: str) -> ReportActionable:
-    tasks = tuple(dict.fromkeys(item.tasks + find_tasks(body)))
-    return ReportActionable(item.text, tasks, item.done, item.line, item.no_task)
+    """A sub-bullet's tasks belong to the item; a quoted chat line's do not
+    (toolsdb-out-of-space.wiki: "<dhinus> … removed in T313030" is context)."""
+    if _PASTED_CHAT.match(body.strip()):
+        return item
+    return replace(item, tasks=tuple(dict.fromkeys(item.tasks + find_tasks(body))))
 
 
 def _table_actionables(page: Page, section: Section | None) -> list[ReportActionable]:

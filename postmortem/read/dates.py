@@ -1,63 +1,61 @@
-"""Dates and times as people write them in reports: date lines
-(``2024-07-21``, ``'''Sunday 2025-03-30'''``, ``March 30, 2025``), leading time
-stamps (``HH:MM``, ``HH:MM:SS``, ``HHMM``, ``H:MM AM``, ``15:42:``,
-``YYYY-MM-DD HH:MM[:SS]``, ``[https://sal… 14:33]``), metadata start/end
-values, and the date in a page title (``Incidents/2025-03-31 …``,
-``Incident documentation/20190612-maps``)."""
+"""Dates as people write them in reports, read with python-dateutil: date
+lines (``2024-07-21``, ``'''Sunday 2025-03-30'''``, ``<u>12th March 2025</u>``,
+``March 30, 2025``), dates inside text (``=== 2024-12-07 occurrence ===``,
+"on Monday, 12 March 2018"), the date in a page title (``Incidents/2025-03-31 …``,
+``Incident documentation/20190612-maps``), and metadata start/end values with
+their windows (``2025-05-08 2:30 AM``, ``2025-03-12 10:44:00, 2025-03-13 11:15:00``).
+
+Month and weekday names are dateutil's (:class:`dateutil.parser.parserinfo`);
+dateutil parses a date only once a regex has found something shaped like one,
+since on its own it reads any number as a day of the current month. Leading
+time stamps of timeline lines are :mod:`.stamps`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 
+from dateutil import parser as _dateutil
 
 from ..core.model import Problem
 from ..core.timeutil import UTC
 from .text import decode_text
 
-
-_WEEKDAY = r"(?:Mon|Tue|Tues|Wed|Wednes|Thu|Thur|Thurs|Fri|Sat|Satur|Sun)(?:day)?\.?"
-
-
-_MONTHS = {m: i for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_NAMES = _dateutil.parserinfo()
+_DEFAULT = dt.datetime(2000, 1, 1)
 
 
-_MONTH = r"(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+def is_month(word: str) -> bool:
+    """``March``, ``Mar``, ``Sept`` (dateutil's names)."""
+    return _NAMES.month(word) is not None
 
 
-_DATE_LINE = re.compile(
-    rf"^(?:{_WEEKDAY},?\s+)?(?:(?P<iso>\d{{4}}-\d{{2}}-\d{{2}})"
-    rf"|{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})"
-    rf"|(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH.replace('mon', 'mon2')}\s+(?P<year2>\d{{4}}))"
-    rf"(?:,?\s+\(?{_WEEKDAY}\)?)?\s*(?:\(?UTC\)?)?\s*:?$", re.I)
+def is_weekday(word: str) -> bool:
+    """``Sunday``, ``Sun``, and the ``Tues`` / ``Thurs`` dateutil does not list."""
+    return _NAMES.weekday(word) is not None or word.lower() in ("tues", "wednes", "thur", "thurs", "satur")
 
 
-_STAMP = re.compile(
-    r"^\[?(?:(?P<date>\d{4}-\d{2}-\d{2})(?:T|\s+))?"
-    r"(?:(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?(?:\.\d+)?(?:\s*(?P<ampm>[AaPp])\.?[Mm]\.?)?"
-    r"|(?P<hhmm>(?:[01]\d|2[0-3])[0-5]\d)(?=Z?(?:\s|:\s|:?$|\])))"
-    r"(?:\s*(?:Z|UTC|GMT)\b)?\]?:?")
+_ISO = re.compile(r"(?<![\d-])(?P<y>(?:19|20)\d{2})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d-])")
 
 
-_DATE_ONLY = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})\b:?")
-
-
-_LINKED_STAMP = re.compile(r"^\[(?:https?:)?//\S+\s+([^\]]{3,40})\]")
+# "12th March 2025", "12 March, 2025", "March 12, 2025", "Mar. 12th 2025": checked with is_month.
+_NAMED = re.compile(
+    r"(?<![\w])(?:(?P<d1>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m1>[A-Za-z]{3,9})\.?,?"
+    r"|(?P<m2>[A-Za-z]{3,9})\.?\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?)\s+(?P<y>(?:19|20)\d{2})(?!\d)")
 
 
 _TITLE_DATE = re.compile(
     r"(?<!\d)(?P<y>(?:19|20)\d{2})-?(?P<m>0[1-9]|1[0-2])-?(?P<d>0[1-9]|[12]\d|3[01])(?!\d)")
 
 
-_MARKUP_EDGE = re.compile(r"^(?:'{2,5}|<[bi]>|<strong>|<em>)+|(?:'{2,5}|</[bi]>|</strong>|</em>)+$")
+_LINE_MARKUP = re.compile(r"'{2,5}|</?(?:u|b|i|strong|em|big|small|span[^>]*)>", re.I)
 
 
-_LEAD_MARKUP = re.compile(r"^(?:'{2,5}|<(?:b|i|strong|em)>)")
+_DATE_LINE_WORDS = re.compile(r"[^\W\d_]+")
 
 
-_CLOSE_MARKUP = re.compile(r"^\s*(?:'{2,5}|</(?:b|i|strong|em)>)")
+_ALLOWED_WORDS = {"st", "nd", "rd", "th", "of", "utc", "on"}
 
 
 def date_in_title(name: str | None) -> dt.date | None:
@@ -67,152 +65,231 @@ def date_in_title(name: str | None) -> dt.date | None:
     match = _TITLE_DATE.search(name.replace("_", " "))
     if not match:
         return None
+    return _safe_date(match["y"], match["m"], match["d"])
+
+
+def _safe_date(year, month, day) -> dt.date | None:
     try:
-        return dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+        return dt.date(int(year), int(month), int(day))
     except ValueError:
         return None
 
 
 def parse_date_line(text: str) -> dt.date | None:
     """A line that only names a day: ``2024-07-21``, ``'''Sunday 2025-03-30'''``,
-    ``March 30, 2025``, ``=== 30 March 2025 ===``."""
-    core = _MARKUP_EDGE.sub("", text.strip().strip("=;:*# \t\u00a0").strip()).strip()
-    if len(core) > 40 or not any(ch.isdigit() for ch in core):
+    ``<u>12th March 2025</u>``, ``March 30, 2025``, ``=== 30 March 2025 ===``."""
+    core = _LINE_MARKUP.sub("", text.strip().strip("=;:*#• \t\u00a0")).strip(" \t\u00a0:")
+    if len(core) > 40 or not any(ch.isdigit() for ch in core) or ":" in core.replace("(UTC):", ""):
         return None
-    match = _DATE_LINE.match(core)
-    if not match:
+    found = _find_date(core)
+    if found is None:
         return None
-    return _date_from_match(match)
+    date, span = found
+    rest = (core[:span[0]] + " " + core[span[1]:]).replace("(", " ").replace(")", " ")
+    if rest.strip(" ,.-") and not _only_date_words(rest):
+        return None
+    return date
 
 
-def _date_from_match(match: re.Match) -> dt.date | None:
+def _only_date_words(rest: str) -> bool:
+    """What is left of a date line besides its date: weekdays, "UTC", commas."""
+    if re.search(r"\d", rest):
+        return False
+    return all(w.lower() in _ALLOWED_WORDS or is_weekday(w) for w in _DATE_LINE_WORDS.findall(rest))
+
+
+def find_date(text: str) -> dt.date | None:
+    """The first date written in ``text`` (ISO or with a month name), or None."""
+    found = _find_date(text)
+    return found[0] if found else None
+
+
+def _find_date(text: str):
+    """(date, span) of the first date in ``text``."""
+    iso = _ISO.search(text) if "-" in text else None
+    named = None
+    for match in _NAMED.finditer(text):
+        if is_month(match["m1"] or match["m2"]):
+            named = match
+            break
+    if iso and (named is None or iso.start() < named.start()):
+        date = _safe_date(iso["y"], iso["m"], iso["d"])
+        return (date, iso.span()) if date else None
+    if named is None:
+        return None
     try:
-        if match["iso"]:
-            return dt.date.fromisoformat(match["iso"])
-        mon = (match["mon"] or match["mon2"])[:3].lower()
-        day, year = (match["day"], match["year"]) if match["day"] else (match["day2"], match["year2"])
-        return dt.date(int(year), _MONTHS[mon], int(day))
-    except ValueError:
+        parsed = _dateutil.parse(named.group(0), default=_DEFAULT)
+    except (ValueError, OverflowError):
         return None
+    return parsed.date(), named.span()
 
 
-@dataclass(frozen=True)
-class Stamp:
-    date: dt.date | None
-    clock: dt.time | None
-    precision: str | None
-    written: str | None
-    rest: str
+# ---------------------------------------------------------------- metadata moments
 
 
-def split_stamp(text: str) -> Stamp:
-    """Split a leading time stamp (``15:42:``, ``2023-09-28 14:33``, ``1:05 PM``,
-    ``1302``, ``[13:30:12]``) off a line."""
-    link = _LINKED_STAMP.match(text)  # [https://sal.toolforge.org/log/ID 14:33] text
-    if link:
-        inner = split_stamp(link.group(1))
-        if inner.clock is not None and not inner.rest.strip():
-            return Stamp(inner.date, inner.clock, inner.precision, inner.written,
-                          _trim_separator(text[link.end():]))
-    lead = _LEAD_MARKUP.match(text)  # bold or italic stamp: '''15:30''' text
-    candidate = text[lead.end():] if lead else text
-    match = _STAMP.match(candidate)
-    clock = _clock(match) if match and not _year_like(match, candidate) else None
-    if clock is None:
-        return _date_only(text)
-    rest = candidate[match.end():]
-    if lead:
-        rest = _CLOSE_MARKUP.sub("", rest, count=1)
-    precision = "second" if match["s"] else "minute"
-    written = match.group(0).strip("[]: ")
-    return Stamp(_iso_date(match["date"]), clock, precision, written, _trim_separator(rest))
+# "9:34", "02:58:00", "2:30 AM"; "0220" only after a date ("2025-05-07 0220").
+_MOMENT = re.compile(
+    r"^(?:(?P<date>\d{4}-\d{1,2}-\d{1,2})(?:[T\s]+|$))?"
+    r"(?:(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?(?:\.\d+)?(?:\s*(?P<ampm>[AaPp])\.?\s*[Mm]\.?)?"
+    r"|(?<=[T\s])(?P<hhmm>(?:[01]\d|2[0-3])[0-5]\d))?"
+    r"\s*(?:Z|UTC|GMT|\(UTC\))?$")
 
 
-def _year_like(match: re.Match, text: str) -> bool:
-    """``2024 was …`` is a year; ``2024 - deploy`` and ``2024Z`` are 20:24."""
-    hhmm = match["hhmm"]
-    return bool(hhmm) and hhmm[:2] in ("19", "20") and not _HHMM_SEPARATOR.match(text, match.end("hhmm"))
+_WINDOW_SPLIT = re.compile(r"\s*(?:[;,]|<br\s*/?>|\band\b)\s*(?=\d{4}-\d{1,2}-\d{1,2}|\d{1,2}:\d{2})", re.I)
 
 
-_HHMM_SEPARATOR = re.compile(r"Z|:|\s*[-–—|]\s|\s*UTC\b|\]")
+_ZONE_WORDS = {"utc", "gmt", "z", "am", "pm", "a", "p", "m", "t", "st", "nd", "rd", "th", "of", "at", "on"}
 
 
-def _date_only(text: str) -> Stamp:
-    match = _DATE_ONLY.match(text)
-    if match:
-        return Stamp(_iso_date(match["date"]), None, None, None, _trim_separator(text[match.end():]))
-    return Stamp(None, None, None, None, text)
-
-
-def _iso_date(value: str | None) -> dt.date | None:
+def parse_moment(value: str | None, default_date: dt.date | None) -> dt.datetime | None:
+    """A metadata start/end (``2025-03-30 9:34``, ``03:09``, ``2025-03-29T15:30:00Z``,
+    ``2025-05-08 2:30 AM``, ``12 March 2018 05:08``) in UTC; None if it is not one."""
     if not value:
         return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
+    text = " ".join(decode_text(value).replace("\u00a0", " ").split())
+    match = _MOMENT.match(text)
+    if match and (match["date"] or match["h"] or match["hhmm"]):
+        return _moment_from_match(match, default_date)
+    return _free_moment(text, default_date)
+
+
+def _moment_from_match(match: re.Match, default_date: dt.date | None) -> dt.datetime | None:
+    date = _iso_date(match["date"]) if match["date"] else default_date
+    if date is None:
         return None
+    clock = clock_of(match["h"], match["m"], match["s"], match["hhmm"], match["ampm"]) \
+        if (match["h"] or match["hhmm"]) else dt.time()
+    return None if clock is None else dt.datetime.combine(date, clock, UTC)
 
 
-def _clock(match: re.Match) -> dt.time | None:
-    if match["hhmm"]:
-        hour, minute, second = int(match["hhmm"][:2]), int(match["hhmm"][2:]), 0
+def _free_moment(text: str, default_date: dt.date | None) -> dt.datetime | None:
+    """``12 March 2018 05:08 UTC``, ``March 12, 2018, 5:08 AM``: dateutil, once the
+    words are only month and weekday names (another zone name is not read as UTC)."""
+    found = _find_date(text)
+    if found is None or not re.search(r"\d:\d\d", text):
+        return None
+    words = _DATE_LINE_WORDS.findall(text)
+    if not all(w.lower() in _ZONE_WORDS or is_month(w) or is_weekday(w) for w in words):
+        return None
+    try:
+        parsed = _dateutil.parse(text, default=_DEFAULT)
+    except (ValueError, OverflowError):
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed.replace(tzinfo=UTC)
+
+
+def clock_of(h, m, s, hhmm=None, ampm=None) -> dt.time | None:
+    """A wall clock from the parts of a stamp; None when they are out of range."""
+    if hhmm:
+        hour, minute, second = int(hhmm[:2]), int(hhmm[2:]), 0
     else:
-        hour, minute, second = int(match["h"]), int(match["m"]), int(match["s"] or 0)
-    if match["ampm"]:
+        hour, minute, second = int(h), int(m or 0), int(s or 0)
+    if ampm:
         if not 1 <= hour <= 12:
             return None
-        hour = hour % 12 + (12 if match["ampm"] in "Pp" else 0)
+        hour = hour % 12 + (12 if ampm in "Pp" else 0)
     if hour > 23 or minute > 59 or second > 59:
         return None
     return dt.time(hour, minute, second)
 
 
-_SEPARATOR = re.compile(r"^[\s\u00a0]*(?:[-–—:|]+(?=[\s\u00a0]|$))?[\s\u00a0]*")
-
-
-def _trim_separator(rest: str) -> str:
-    return _SEPARATOR.sub("", rest, count=1)
-
-
-_MOMENT = re.compile(
-    r"^(?:(?P<date>\d{4}-\d{1,2}-\d{1,2})(?:[T\s]+|$))?"
-    r"(?:(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?(?:\.\d+)?)?\s*(?:Z|UTC|\(UTC\))?$")
-
-
-def parse_moment(value: str | None, default_date: dt.date | None) -> dt.datetime | None:
-    """A metadata start/end (``2025-03-30 9:34``, ``03:09``, ``2025-03-29T15:30:00Z``) in UTC."""
+def _iso_date(value: str | None) -> dt.date | None:
     if not value:
         return None
-    match = _MOMENT.match(decode_text(value).strip().replace("\u00a0", " "))
-    if not match or not (match["date"] or match["h"]):
-        return None
-    try:
-        date = (dt.date(*map(int, match["date"].split("-"))) if match["date"] else default_date)
-        if date is None:
-            return None
-        clock = dt.time(int(match["h"] or 0), int(match["m"] or 0), int(match["s"] or 0))
-    except ValueError:
-        return None
-    return dt.datetime.combine(date, clock, UTC)
+    return _safe_date(*value.split("-"))
 
 
-def metadata_window(metadata: dict, title, file_name, problems: list[Problem]):
-    """(start, end, anchor) where anchor is the first date for time-only lines
-    (a datetime when the start has a clock, a date otherwise)."""
-    name_date = date_in_title(title) or date_in_title(file_name)
-    start = parse_moment(metadata.get("start"), name_date)
+def split_moments(value: str | None) -> list[str]:
+    """``2025-03-12 10:44:00, 2025-03-13 11:15:00`` → the two moments (one window each)."""
+    if not value:
+        return []
+    return [part for part in _WINDOW_SPLIT.split(value.strip()) if part.strip()]
+
+
+def metadata_windows(metadata: dict, name_date: dt.date | None, problems: list[Problem]):
+    """The incident's windows [(start, end)] from the metadata's start and end: one
+    window per value when they list several (``start = A, B`` / ``end = C, D``).
+    A value that is not a time is a problem, and its moment is None."""
+    starts, ends = split_moments(metadata.get("start")), split_moments(metadata.get("end"))
+    if len(starts) > 1 or len(ends) > 1:
+        if len(starts) != len(ends):
+            problems.append(Problem("bad-metadata-time", None,
+                                    f"Incident scorecard gives {len(starts)} start(s) but {len(ends)} end(s)"))
+    windows = []
+    for index in range(max(len(starts), len(ends))):
+        start_raw = starts[index] if index < len(starts) else None
+        end_raw = ends[index] if index < len(ends) else None
+        windows.append(_window(start_raw, end_raw, windows[-1][1] if windows else None, name_date, problems))
+    return [w for w in windows if w != (None, None)]
+
+
+def _window(start_raw, end_raw, previous_end, name_date, problems):
+    base = previous_end.date() if previous_end else name_date
+    start = parse_moment(start_raw, base)
     end = None
     if start is not None:
-        end = parse_moment(metadata.get("end"), start.date())
-        if end is not None and end < start and not _has_date(metadata.get("end")):
+        end = parse_moment(end_raw, start.date())
+        if end is not None and end < start and not has_date(end_raw):
             end += dt.timedelta(days=1)  # "start = 23:50 / end = 00:30"
-    for key, value in (("start", start), ("end", end)):
-        if value is None and _has_date(metadata.get(key)):
+    for key, raw, value in (("start", start_raw, start), ("end", end_raw, end)):
+        if value is None and has_date(raw):
             problems.append(Problem("bad-metadata-time", None,
-                                    f"Incident scorecard {key} = {metadata[key]!r} is not a time"))
-    anchor = start if start is not None else name_date
-    return start, end, anchor
+                                    f"Incident scorecard {key} = {raw!r} is not a time"))
+    return start, end
 
 
-def _has_date(value: str | None) -> bool:
+def has_date(value: str | None) -> bool:
     return bool(value) and bool(re.search(r"\d{4}|YYYY", value))
+
+
+# ---------------------------------------------------------------- windows in prose
+
+
+_PROSE_CLOCK = r"\d{1,2}(?::\d{2}|\d{2})(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?"
+
+
+_PROSE_WINDOW = re.compile(
+    rf"\b(?:from|between)\s+(?P<a>{_PROSE_CLOCK})\s*(?:UTC\s*)?(?:to|and|until|till|-|–)\s+"
+    rf"(?P<b>{_PROSE_CLOCK})\s*\(?UTC\)?(?P<tail>[^.;]{{0,60}})", re.I)
+
+
+_PROSE_STAMP = re.compile(r"^(?P<h>\d{1,2})(?::?(?P<m>\d{2}))(?::(?P<s>\d{2}))?\s*(?:(?P<ampm>[AaPp])\.?[Mm]\.?)?$")
+
+
+def prose_window(lines, date: dt.date | None):
+    """(start, end) from Summary prose that states a UTC window: "From 05:08 to
+    08:32 UTC on Monday, 12 March 2018", "between 7:32 and 7:35 UTC" (the date is
+    the one the sentence names, else ``date``); (None, None) when it states none."""
+    for text in lines:
+        if "UTC" not in text.upper():
+            continue
+        match = _PROSE_WINDOW.search(text)
+        if not match:
+            continue
+        day = find_date(match["tail"]) or date
+        start, end = _prose_clock(match["a"]), _prose_clock(match["b"])
+        if day is None or start is None or end is None:
+            continue
+        first = dt.datetime.combine(day, start, UTC)
+        last = dt.datetime.combine(day, end, UTC)
+        return first, last + dt.timedelta(days=1) if last < first else last
+    return None, None
+
+
+def _prose_clock(text: str) -> dt.time | None:
+    match = _PROSE_STAMP.match(text.strip())
+    if not match:
+        return None
+    return clock_of(match["h"], match["m"], match["s"], ampm=match["ampm"])
+
+
+def prose_date(lines) -> dt.date | None:
+    """The first date the Summary prose names ("… on Monday, 12 March 2018")."""
+    for text in lines:
+        if any(ch.isdigit() for ch in text):
+            date = find_date(text)
+            if date is not None:
+                return date
+    return None

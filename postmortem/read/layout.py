@@ -73,7 +73,8 @@ def layout_page(text: str, file_name: str | None, problems: list[Problem]) -> Pa
         pieces.append("\n" * raw.count("\n") if kind in ("table", "comment") else raw)
         line += raw.count("\n")
     lines = "".join(pieces).split("\n")
-    return Page(lines, _sections(headings, len(lines)), tables, templates, code)
+    sections = _sections(headings, len(lines)) or plain_sections(lines)
+    return Page(lines, sections, tables, templates, code)
 
 
 def _node_kind(node) -> str:
@@ -87,6 +88,8 @@ def _node_kind(node) -> str:
         return "template"
     if isinstance(node, Tag) and node.wiki_markup == "{|":
         return "table"
+    if isinstance(node, Tag) and str(node.tag).lower() == "gallery":
+        return "comment"  # a gallery's lines are file names and captions: blanked like a comment
     return "other"
 
 
@@ -113,6 +116,29 @@ def _sections(headings: list[tuple[int, str]], last_line: int) -> list[Section]:
         end = headings[index + 1][0] - 1 if index + 1 < len(headings) else last_line
         sections.append(Section(title, line, end))
     return sections
+
+
+# The level-2 sections of Wikitech's report templates since 2014, as a plain-text
+# copy of a page shows their headings: bare lines ("Timeline") when the copy lost
+# the markup (tests/fixtures/reports/corpus/mediawiki-20160407.txt).
+PLAIN_HEADINGS = frozenset((
+    "summary", "summary and metadata", "impact", "timeline", "detection", "conclusions",
+    "links to relevant documentation", "actionables", "action items", "follow up", "followup",
+    "scorecard", "contributing factors", "root cause"))
+
+
+_MARKDOWN_HEADING = re.compile(r"^##[ \t]+(?P<title>[^#\n]+?)[ \t#]*$")
+
+
+def plain_sections(lines: list[str]) -> list[Section]:
+    """Sections of a plain-text copy: ``## Title`` lines (a Markdown-like copy),
+    else bare lines naming a template section; [] when the copy has neither."""
+    headings = [(n, m["title"].strip()) for n, text in enumerate(lines, 1)
+                if text.startswith("##") and (m := _MARKDOWN_HEADING.match(text))]
+    if not headings:
+        headings = [(n, text.strip()) for n, text in enumerate(lines, 1)
+                    if text and len(text) < 40 and _norm_title(text) in PLAIN_HEADINGS]
+    return _sections(headings, len(lines))
 
 
 def _norm_title(title: str) -> str:
@@ -148,7 +174,13 @@ def template_param(node: Template, name: str) -> str | None:
     return value or None
 
 
-BULLET = re.compile(r"^([*#:;]+)[\s\u00a0]*")
+# Wikitext list marks, and those of plain-text copies of a page ("- item", "  • item").
+BULLET = re.compile(r"^(?:([*#:;]+)|(?:[-•](?=[\s\u00a0])))[\s\u00a0]*")
+
+
+def bullet_level(match: re.Match) -> int:
+    """1 for a top-level item, 2 for ``**``; plain-text ``-`` / ``•`` bullets are level 1."""
+    return len(match.group(1)) if match.group(1) else 1
 
 
 def tables_in(page: Page, section: Section | None):

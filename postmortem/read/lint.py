@@ -63,6 +63,9 @@ def _scorecard(report: Report):
             yield Problem("scorecard", report.section("Scorecard").line,
                           "no Incident Engagement ScoreCard table in the Scorecard section")
         return
+    if card.kind == "rubric":
+        yield from _rubric(card)
+        return
     for answer in card.answers:
         if answer.answer is None:
             shown = f" ({answer.raw})" if answer.raw else ""
@@ -72,6 +75,19 @@ def _scorecard(report: Report):
                       f"stated total {card.stated_total} but {card.score} answers are yes")
     elif card.stated_total is None and card.total_line is not None:
         yield Problem("total-missing", card.total_line, f"no total stated (count of yes is {card.score})")
+
+
+def _rubric(card):
+    """The older rubric: each question on the page scores points; the total is their sum."""
+    for answer in card.answers:
+        if answer.line is not None and answer.points is None:
+            shown = f" ({answer.raw})" if answer.raw else ""
+            yield Problem("unscored", answer.line, f"rubric question given no points{shown}: {answer.question}")
+    if card.stated_total is not None and card.stated_total != card.score:
+        yield Problem("total-mismatch", card.total_line,
+                      f"stated total {card.stated_total} but the points add up to {card.score}")
+    elif card.stated_total is None and card.total_line is not None:
+        yield Problem("total-missing", card.total_line, f"no total stated (the points add up to {card.score})")
 
 
 def _actionables(report: Report):
@@ -84,6 +100,8 @@ def _actionables(report: Report):
 
 
 def _timeline(report: Report):
+    """Lines without a time and out of order; the OUTAGE marks. (Times without a
+    date are the reader's ``no-date`` problem.)"""
     if report.section("Timeline") is None:
         return
     previous = None
@@ -95,10 +113,6 @@ def _timeline(report: Report):
                 yield Problem("out-of-order", entry.line,
                               f"{entry.clock} comes after {previous.clock} (line {previous.line})")
             previous = entry
-    if any(e.clock and e.time is None for e in report.timeline):
-        yield Problem("no-date", report.section("Timeline").line,
-                      "timeline times have no date: give a start date in {{Incident scorecard}} "
-                      "or a dated line, or pass the page title")
     yield from _outage_marks(report)
 
 

@@ -1,25 +1,32 @@
 """Read incident reports back: status, metadata, sections, timeline, actionables, scorecard.
 
-The formats are those people really write on Wikitech (see DESIGN.md, "The
-formats we read and write", and the real pages in tests/fixtures/reports/):
+The formats are those people really write on Wikitech, in every era of its
+report template (see DESIGN.md, "The formats we read and write", and the real
+pages in tests/fixtures/reports/ and tests/fixtures/reports/corpus/):
 
 * ``{{irdoc|status=draft}}`` or the older ``{{irdoc-draft}}`` / ``{{irdoc-review}}``;
+  2014-2019 pages with no template at all;
 * ``{{Incident scorecard | task | paged-num | responders-num | coordinators |
   start | end | metrics | impact }}`` (Wikitech's "Incident response/Full report
-  template");
+  template"), whose start/end may take AM/PM and list several windows;
 * ``== Summary ==`` … ``==Scorecard==`` level-2 sections;
-* timeline lines as bullets or plain paragraphs, with ``HH:MM``, ``HH:MM:SS``,
-  ``HHMM``, ``H:MM AM``, ``15:42:``, ``YYYY-MM-DD HH:MM[:SS]`` stamps, date
-  lines such as ``'''Sunday 2025-03-30'''`` (upload-cache.wiki) and pasted IRC
-  lines ``13:30 <nick> msg`` (toolsdb-primary-down.wiki);
+* timeline lines as bullets or plain paragraphs, dated by date lines
+  (``'''Sunday 2025-03-30'''``, ``<u>12th March 2025</u>``) and sub-headings
+  (``=== 2024-12-07 occurrence ===``), with the stamps of :mod:`.stamps`; pasted
+  IRC lines ``13:30 <nick> msg`` (toolsdb-primary-down.wiki); a timeline table;
 * actionables with ``{{PhabT|123}}``, ``{{Phabricator|123}}``, ``[[phab:T123]]``,
-  Phabricator URLs or bare ``T123`` and ``{{Done}}`` marks (sessionstore.wiki);
-* the "Incident Engagement ScoreCard" table, as wikitext or flattened to
-  tab-separated plain text (the seed in tests/fixtures/reports/).
+  Phabricator URLs or bare ``T123``, ``{{Done}}`` marks (sessionstore.wiki) and
+  ``[x]`` checkboxes, as bullets or paragraph lines;
+* the "Incident Engagement ScoreCard" table (or the 2021 rubric), as wikitext or
+  flattened to plain text (the seed in tests/fixtures/reports/);
+* plain-text copies of a rendered page (:mod:`.plaincopy`), with or without
+  their headings.
 
-The page is parsed once (:mod:`.layout`); each part has its reader:
-:mod:`.metadata`, :mod:`.dates`, :mod:`.timeline`, :mod:`.actionables`,
-:mod:`.scorecard_table`, :mod:`.placeholders`.
+Without metadata, the date of time-only lines is the page title's, else the
+Summary's ("From 05:08 to 08:32 UTC on Monday, 12 March 2018", which also gives
+the window). The page is parsed once (:mod:`.layout`); each part has its reader:
+:mod:`.metadata`, :mod:`.dates`, :mod:`.stamps`, :mod:`.timeline`,
+:mod:`.actionables`, :mod:`.scorecard_table`, :mod:`.placeholders`.
 """
 
 from __future__ import annotations
@@ -30,14 +37,16 @@ from dataclasses import dataclass, field
 
 from ..core.errors import ReportError
 from ..core.model import Problem
+from ..core.timeutil import format_utc
 from .actionables import ReportActionable, read_actionables
-from .dates import metadata_window
-from .layout import Section, find_section, layout_page
+from .dates import date_in_title, metadata_windows, prose_date, prose_window
+from .layout import Page, Section, find_section, layout_page, section_lines
 from .metadata import read_metadata, read_status
 from .placeholders import find_placeholders
+from .plaincopy import copy_title
 from .scorecard_table import ReportScorecard, read_scorecard
 from .text import clean_input
-from .timeline import TimelineEntry, read_timeline, window_from_marks
+from .timeline import TimelineEntry, read_timeline, windows_from_marks
 
 
 # The level-2 sections of Wikitech's report template, in order.
@@ -62,6 +71,7 @@ class Report:
     start: dt.datetime | None = None
     end: dt.datetime | None = None
     date_known: bool = False
+    windows: tuple[tuple[dt.datetime, dt.datetime | None], ...] = ()
     text: str = field(default="", repr=False, compare=False)
 
     @property
@@ -72,12 +82,23 @@ class Report:
         """The first section whose title starts like ``name`` (case and spacing ignored)."""
         return find_section(self.sections, name)
 
+    @property
+    def outage_minutes(self) -> int | None:
+        """Minutes of outage summed over the windows (None when a window has no end)."""
+        if not self.windows or any(end is None or end < start for start, end in self.windows):
+            return None
+        return sum(int((end - start).total_seconds() // 60) for start, end in self.windows)
+
     def to_json(self) -> dict:
-        """The public JSON shape of ``postmortem parse --format json`` (DESIGN.md)."""
+        """The public JSON shape of ``postmortem parse --format json`` (DESIGN.md),
+        extended with the window read: ``start``, ``end`` and every ``windows`` item."""
         return {
             "title": self.title,
             "status": self.status,
             "metadata": dict(self.metadata),
+            "start": _iso(self.start),
+            "end": _iso(self.end),
+            "windows": [{"start": _iso(a), "end": _iso(b)} for a, b in self.windows],
             "sections": self.section_titles,
             "timeline": [e.to_json() for e in self.timeline],
             "actionables": [a.to_json() for a in self.actionables],
@@ -86,34 +107,67 @@ class Report:
         }
 
 
+def _iso(moment: dt.datetime | None) -> str | None:
+    return format_utc(moment) if moment is not None else None
+
+
 def parse_report(text: str, *, title: str | None = None, file_name: str | None = None) -> Report:
     """Read a report's wikitext (or its plain-text copy) into a :class:`Report`.
 
-    Time-only timeline lines get their date from a dated line above them, else
-    the metadata start, else ``title`` (``Incidents/2025-03-31 …``), else
-    ``file_name``; a clock that goes backwards by more than an hour rolls over
-    to the next day. Whatever cannot be read is listed in ``problems``; only a
-    text the wikitext parser itself rejects raises :class:`ReportError`.
+    Time-only timeline lines get their date from a dated line or sub-heading
+    above them, else the metadata start, else ``title`` (``Incidents/2025-03-31
+    …``), else ``file_name``, else the title line a plain-text copy starts with,
+    else the Summary's prose; a clock that goes backwards by more than an hour
+    rolls over to the next day. What cannot be read or decided is None, with an
+    entry in ``problems`` saying why; only a text the wikitext parser itself
+    rejects raises :class:`ReportError`.
     """
     if not isinstance(text, str):
         raise ReportError(f"expected text, got {type(text).__name__}", file=file_name)
     text, problems = clean_input(text)
     page = layout_page(text, file_name, problems)
-    status = read_status(page.templates, problems)
+    status = read_status(page, problems)
     metadata = read_metadata(page)
-    start, end, anchor = metadata_window(metadata, title, file_name, problems)
-    timeline = read_timeline(page, anchor)
+    windows, anchor = _windows_and_anchor(page, metadata, title, file_name, problems)
+    timeline = read_timeline(page, anchor, problems)
     actionables = read_actionables(page)
     scorecard = read_scorecard(page)
-    if start is None:
-        start, end = window_from_marks(timeline)
+    if not windows:
+        windows = windows_from_marks(timeline)
     return Report(
         title=title, file=file_name, status=status, metadata=metadata,
         sections=tuple(page.sections), timeline=tuple(timeline),
         actionables=tuple(actionables), scorecard=scorecard,
         problems=tuple(problems), placeholders=tuple(find_placeholders(page)),
-        start=start, end=end, date_known=anchor is not None, text=text,
+        start=windows[0][0] if windows else None, end=windows[-1][1] if windows else None,
+        date_known=anchor is not None, windows=tuple(windows), text=text,
     )
+
+
+def _windows_and_anchor(page: Page, metadata: dict, title, file_name, problems):
+    """The incident's windows from the metadata, else from a window the Summary
+    states; and the date for time-only timeline lines: the metadata start, the
+    page title (given, else the file name's, else the one a copy starts with),
+    else the Summary's window or the first date the Summary names."""
+    name_date = date_in_title(title) or date_in_title(file_name) or date_in_title(copy_title(page))
+    windows = metadata_windows(metadata, name_date, problems)
+    summary = None
+    if not windows or name_date is None:
+        summary = _summary_text(page)
+    if windows:
+        return windows, windows[0][0]
+    start, end = prose_window(summary, name_date or prose_date(summary))
+    windows = [(start, end)] if start is not None else []
+    return windows, name_date or start or prose_date(summary)
+
+
+def _summary_text(page: Page) -> list[str]:
+    """The Summary's lines; without one, the lines before the first section (or the page's first lines)."""
+    section = find_section(page.sections, "Summary")
+    if section is not None:
+        return [text for _, text in section_lines(page, section)]
+    first = page.sections[0].line - 1 if page.sections else 40
+    return page.lines[:first]
 
 
 def read_report_file(path, *, title: str | None = None) -> Report:

@@ -1,6 +1,16 @@
 """The Incident Engagement ScoreCard table of a report: as wikitext, as a
-table the parser could not close, or flattened to tab-separated plain text
-(the seed in tests/fixtures/reports/); answers normalised to yes/no/None."""
+table the parser could not close, or flattened to plain text — tab-separated
+(the seed in tests/fixtures/reports/), or "question answer notes" lines
+(asw-a4-codfw-2022-06-30.txt in tests/fixtures/reports/corpus/); answers
+normalised to yes/no/None.
+
+Two kinds of table: the 15 yes/no questions (2022 on, ``kind`` "15-question"),
+and the older rubric (2021, "Incident Engagement™ ScoreCard", ``kind``
+"rubric") whose questions carry their points, ``(0/5pt)`` / ``(0/1pt)``, and
+whose Score column holds the points given: there the points are read, and
+the score is their sum. Questions are matched to the 15 ids by their words,
+including the wordings of 2021 and 2022 (:data:`ALIASES`).
+"""
 
 from __future__ import annotations
 
@@ -9,14 +19,15 @@ from dataclasses import dataclass
 
 
 from ..core.questions import QUESTIONS
-from .layout import Page, Section, find_section, section_lines, tables_in
+from .layout import Page, find_section, section_lines, tables_in
 from .tables import Cell, cell_text, rows_from_markup, rows_of_table
 from .text import decode_text, strip_comments
 
 
 @dataclass(frozen=True)
 class ReportAnswer:
-    """One scorecard row as written: normalised answer, the raw cell, notes, line."""
+    """One scorecard row as written: normalised answer, the raw cell, notes, line;
+    for the rubric, the points given and the question's maximum."""
 
     id: str
     category: str
@@ -25,10 +36,15 @@ class ReportAnswer:
     raw: str = ""
     notes: str = ""
     line: int | None = None
+    points: int | None = None
+    max_points: int | None = None
 
-    def to_json(self) -> dict:
-        return {"category": self.category, "question": self.question,
+    def to_json(self, kind: str | None = None) -> dict:
+        data = {"category": self.category, "question": self.question,
                 "answer": self.answer, "notes": self.notes}
+        if kind == "rubric":
+            data.update(points=self.points, max_points=self.max_points)
+        return data
 
 
 @dataclass(frozen=True)
@@ -40,29 +56,38 @@ class ReportScorecard:
     found: bool = False
     line: int | None = None
     total_line: int | None = None
+    kind: str | None = None   # "15-question", "rubric"; None when the page has no scorecard
 
     @property
     def score(self) -> int:
-        """The computed score: the count of "yes" answers."""
+        """The computed score: the count of "yes" answers (the rubric: the sum of its points)."""
+        if self.kind == "rubric":
+            return sum(a.points for a in self.answers if a.points is not None)
         return sum(1 for a in self.answers if a.answer == "yes")
 
     @property
     def answered(self) -> int:
+        if self.kind == "rubric":
+            return sum(1 for a in self.answers if a.points is not None)
         return sum(1 for a in self.answers if a.answer is not None)
 
     def to_json(self) -> dict:
-        return {"answers": [a.to_json() for a in self.answers], "score": self.score,
-                "stated_total": self.stated_total}
+        """``{"answers", "score", "stated_total"}`` (DESIGN.md) and ``kind``; rubric
+        answers also carry ``points`` and ``max_points``."""
+        return {"kind": self.kind, "answers": [a.to_json(self.kind) for a in self.answers],
+                "score": self.score, "stated_total": self.stated_total}
 
 
 def read_scorecard(page: Page) -> ReportScorecard:
     """The Incident Engagement ScoreCard from the Scorecard section: a wiki table,
-    a table the parser could not close, or tab-separated plain text (the seed)."""
+    a table the parser could not close, or plain text (tab-separated, or one
+    question per line); on a copy without headings, the lines after its title."""
     section = find_section(page.sections, "Scorecard", "Incident Engagement")
     candidates = [rows_of_table(t) for t in tables_in(page, section)]
-    candidates.append(_rows_from_lines(page, section))
+    candidates.append(_rows_from_lines(section_lines(page, section)))
     if section is None:
         candidates = [rows_of_table(t) for t in page.tables]
+        candidates.append(_rows_from_lines(_titled_lines(page)))
     best = None
     for rows in candidates:
         card = _interpret_rows(rows)
@@ -79,13 +104,25 @@ def _empty_scorecard() -> ReportScorecard:
     return ReportScorecard(tuple(ReportAnswer(q.id, q.category, q.text) for q in QUESTIONS))
 
 
-def _rows_from_lines(page: Page, section: Section | None) -> list[list[Cell]]:
-    """Rows from the section's lines: wiki-table markup the parser left as text,
-    or a table flattened to tab-separated lines (the seed in tests/fixtures/reports/)."""
-    lines = section_lines(page, section)
+_TITLE = re.compile(r"Incident Engagement\W*Score\s*Card", re.I)
+
+
+def _titled_lines(page: Page):
+    """The lines after the ScoreCard's title, on a page whose headings are lost."""
+    start = next((n for n, text in enumerate(page.lines, 1) if "ngagement" in text and _TITLE.search(text)), None)
+    if start is None:
+        return []
+    return [(n, page.lines[n - 1]) for n in range(start + 1, len(page.lines) + 1)]
+
+
+def _rows_from_lines(lines) -> list[list[Cell]]:
+    """Rows from lines: wiki-table markup the parser left as text, a table
+    flattened to tab-separated lines (the seed), or one question per line."""
     if any(text.lstrip().startswith("{|") for _, text in lines):
         return rows_from_markup(lines)
-    return _rows_from_tabs(lines)
+    if any("\t" in text for _, text in lines):
+        return _rows_from_tabs(lines)
+    return _rows_from_plain(lines)
 
 
 _ROW_START = re.compile(r"^\s*(?:People|Process|Tooling|Total score)\b|^\t", re.I)
@@ -106,10 +143,94 @@ def _rows_from_tabs(lines) -> list[list[Cell]]:
     return rows
 
 
+_CATEGORY = re.compile(r"^(?:People|Process|Tooling|Rubric)\s+(?=\S)")
+
+
+_POINTS_MARK = re.compile(r"\(\s*0\s*/\s*(\d{1,2})\s*pts?\s*\)", re.I)
+
+
+_HINT = re.compile(r"^(?:Answer\s+[“\"']?no[”\"']?\s+if\b[^.]*(?:\.|$)|\((?:score|answer)\b[^)]*\))\s*", re.I)
+
+
+_TOTAL = re.compile(r"^Total score\b(?:\s*\([^)]*\))?\s*", re.I)
+
+
+def _rows_from_plain(lines) -> list[list[Cell]]:
+    """"People Were fewer than five people paged? yes Not paging": a question,
+    its answer (or points) and notes on one line of a plain-text copy."""
+    rows = []
+    for number, text in lines:
+        text = " ".join(text.split())
+        if not text or text.startswith(("Retrieved from", "Categories")):
+            continue
+        total = _TOTAL.match(text)
+        if total:
+            rows.append([Cell("Total score", "Total score", number), _cell(text[total.end():], number)])
+            continue
+        text = _CATEGORY.sub("", text)
+        split = _split_question(text)
+        if split is not None:
+            question, answer, notes = split
+            rows.append([Cell(question, question, number), _cell(answer, number), _cell(notes, number)])
+    return rows
+
+
+def _cell(text: str, number: int) -> Cell:
+    return Cell(text, cell_text(text), number)
+
+
+def _split_question(text: str):
+    """(question text, answer word, notes) of a line that asks a question; None otherwise."""
+    points = _POINTS_MARK.search(text)  # the rubric: the question runs to its "(0/5pt)"
+    if points:
+        end = points.end() + (text[points.end():points.end() + 1] == "?")
+        head, rest = text[:end], text[end:]
+        question = _match_question(head)
+    else:
+        mark = text.find("?")
+        head = text[:mark + 1] if mark >= 0 else text
+        question = _match_question(head)
+        rest = text[mark + 1:] if mark >= 0 else (_after_words(text, question) if question else "")
+    if question is None:
+        return None
+    rest = _HINT.sub("", rest.strip(), count=1).strip()
+    answer, _, notes = rest.partition(" ")
+    return head, answer, notes
+
+
+def _after_words(text: str, question) -> str:
+    """What follows the question's own words in ``text`` (a question without "?")."""
+    qwords = _WORDS.findall(question.text.lower())
+    position = 0
+    for word in qwords:
+        match = re.compile(rf"\b{re.escape(word)}\b", re.I).search(text, position)
+        if match is None:
+            break
+        position = match.end()
+    return text[position:]
+
+
 _WORDS = re.compile(r"[a-z0-9]+")
 
 
-_QUESTION_WORDS = [(q, _WORDS.findall(q.text.lower())) for q in QUESTIONS]
+# Wordings of the questions on older pages (2021's rubric, 2022's table), as
+# real pages show them (tests/fixtures/reports/corpus/ulsfo-network-2022-03-01.txt,
+# beta-cluster-502-2022-08-16.txt); matched like the current wording.
+ALIASES = {
+    "people-different": ("Were the people responding to this incident sufficiently different than the previous N incidents?",),
+    "people-paged-fewer-than-five": ("Did fewer than 5 people get paged?",),
+    "pages-business-hours": ("Were pages routed to online (working hours) engineers?",),
+    "status-doc-updated": ("Was the incident status section actively updated during the incident?",),
+    "status-page-entry": ("Was the public status page updated?",),
+    "task-queue-clear": ("Was the open task queue free of any tasks that would have prevented this incident?",),
+    "tools-available": ("Were all engineering tools required available and in service?",),
+    "runbook-used": ("Was there a runbook for all known issues present?",),
+}
+
+
+_BY_ID = {q.id: q for q in QUESTIONS}
+_QUESTION_WORDS = [(q, _WORDS.findall(q.text.lower())) for q in QUESTIONS] + [
+    (_BY_ID[qid], _WORDS.findall(text.lower())) for qid, texts in ALIASES.items() for text in texts]
 
 
 def _match_question(cell_text: str):
@@ -132,7 +253,7 @@ def _match_question(cell_text: str):
 
 def _interpret_rows(rows) -> ReportScorecard:
     answers = {}
-    stated, total_line, first_line = None, None, None
+    stated, total_line, first_line, rubric = None, None, None, False
     for row in rows:
         for index, cell in enumerate(row):
             if cell.text.lower().startswith("total score"):
@@ -141,18 +262,33 @@ def _interpret_rows(rows) -> ReportScorecard:
             question = _match_question(cell.text)
             if question is not None and not cell.header:
                 if question.id not in answers:
-                    answers[question.id] = _answer(question, row[index + 1:], cell.line)
+                    answers[question.id] = _answer(question, cell, row[index + 1:])
+                    rubric = rubric or answers[question.id].max_points is not None
                 first_line = first_line or cell.line
                 break
     ordered = tuple(answers.get(q.id) or ReportAnswer(q.id, q.category, q.text) for q in QUESTIONS)
-    return ReportScorecard(ordered, stated, bool(answers), first_line, total_line)
+    kind = ("rubric" if rubric else "15-question") if answers else None
+    return ReportScorecard(ordered, stated, bool(answers), first_line, total_line, kind)
 
 
-def _answer(question, rest: list[Cell], line: int) -> ReportAnswer:
+def _answer(question, cell: Cell, rest: list[Cell]) -> ReportAnswer:
     raw = rest[0].text if rest else ""
     notes = rest[1].text if len(rest) > 1 else ""
+    mark = _POINTS_MARK.search(cell.text)
+    if mark is not None:
+        most = int(mark.group(1))
+        return ReportAnswer(question.id, question.category, question.text, None, raw, notes, cell.line,
+                            _points(raw, most), most)
     return ReportAnswer(question.id, question.category, question.text,
-                        normalize_answer(rest[0].raw if rest else ""), raw, notes, line)
+                        normalize_answer(rest[0].raw if rest else ""), raw, notes, cell.line)
+
+
+def _points(raw: str, most: int) -> int | None:
+    """``3``, ``3/5``, ``3pt``: the points given, when within the question's range."""
+    match = re.match(r"^\s*(\d{1,2})\s*(?:/\s*\d{1,2})?\s*(?:pts?)?\s*$", raw)
+    if not match or int(match.group(1)) > most:
+        return None
+    return int(match.group(1))
 
 
 def _stated_total(rest: list[Cell]) -> int | None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from ..core.errors import PostmortemError
 from .report import Report, parse_report, read_report_file
+from .timeline import windows_from_marks
 from ..core.timeutil import format_utc
 
 __all__ = ["ReportStats", "report_stats", "report_row", "stats_to_json", "stats_to_csv", "FIELDS"]
@@ -25,6 +26,7 @@ FIELDS = (
     "score", "stated_total",
     "answered", "paged", "responders", "actionables", "actionables_with_task",
     "actionables_without_task", "paged_after_hours", "timeline_entries", "problems", "error",
+    "scorecard_kind", "windows",
 )
 
 
@@ -110,8 +112,9 @@ def report_row(report: Report, *, file: str | None = None) -> dict:
         "start": format_utc(report.start) if report.start else None,
         "end": format_utc(report.end) if report.end else None,
         "duration_minutes": duration,
-        **report_metrics(report),  # outage_minutes, resolve_minutes: from the OUTAGE BEGINS/ENDS marks
-        "score": report.scorecard.score if report.scorecard.found else None,
+        **report_metrics(report),  # outage_minutes, resolve_minutes: the OUTAGE marks, else the windows
+        # no scorecard, or one nobody filled in, has no score (not 0)
+        "score": report.scorecard.score if report.scorecard.found and report.scorecard.answered else None,
         "stated_total": report.scorecard.stated_total,
         "answered": report.scorecard.answered,
         "paged": paged,
@@ -123,6 +126,8 @@ def report_row(report: Report, *, file: str | None = None) -> dict:
         "timeline_entries": len(report.timeline),
         "problems": len(report.problems),
         "error": None,
+        "scorecard_kind": report.scorecard.kind,
+        "windows": len(report.windows),
     }
 
 
@@ -153,7 +158,8 @@ def paged_after_hours(report: Report, paged: int | None) -> bool | None:
 
 def _totals(rows) -> dict:
     good = [r for r in rows if r["error"] is None]
-    scores = [r["score"] for r in good if r["score"] is not None]
+    # the mean of the 15-question scores (a rubric's points are another scale)
+    scores = [r["score"] for r in good if r["score"] is not None and r["scorecard_kind"] == "15-question"]
     return {
         "reports": len(rows),
         "read": len(good),
@@ -186,12 +192,18 @@ def _by_status(rows) -> dict:
 
 
 def report_metrics(report) -> dict[str, int | None]:
-    """Minutes from a report's OUTAGE BEGINS mark to its OUTAGE ENDS mark
-    (``outage_minutes``) and to the report's end (``resolve_minutes``); None
-    where the report does not give the moments."""
+    """``outage_minutes``: the minutes of outage summed over every OUTAGE
+    BEGINS/ENDS pair of the timeline, or, where the timeline marks none, over the
+    report's windows (the metadata's, as many as it lists); ``resolve_minutes``:
+    from the first OUTAGE BEGINS to the report's end. None where the report
+    does not give the moments."""
     begins = next((e.time for e in report.timeline if "outage-begins" in e.tags and e.time), None)
-    ends = next((e.time for e in report.timeline if "outage-ends" in e.tags and e.time), None)
-    return {"outage_minutes": _minutes(begins, ends), "resolve_minutes": _minutes(begins, report.end)}
+    marked = windows_from_marks(report.timeline)
+    if marked:
+        outage = None if any(end is None for _, end in marked) else sum(_minutes(a, b) or 0 for a, b in marked)
+    else:
+        outage = report.outage_minutes
+    return {"outage_minutes": outage, "resolve_minutes": _minutes(begins, report.end)}
 
 
 def _minutes(start, end) -> int | None:

@@ -1,19 +1,28 @@
 """The Timeline section: one entry per timed line (bullets or plain
 paragraphs; pasted IRC lines ``13:30 <nick> msg`` as in toolsdb-primary-down.wiki),
-dated by the lines above it, ``'''OUTAGE BEGINS'''``/``ENDS`` marks as tags,
-and the renderer's own ``(label) actor:`` prefix split off again."""
+dated by the lines above it — date lines (``'''Sunday 2025-03-30'''``,
+``<u>12th March 2025</u>``) and sub-headings naming a day (``=== 2024-12-07
+occurrence ===``) — or the metadata; rows of a timeline written as a wiki
+table; and, in a plain-text copy, a table that became alternating time and text
+lines (tests/fixtures/reports/corpus/papal-traffic-surge.txt).
+``'''OUTAGE BEGINS'''``/``ENDS`` marks become tags, and the renderer's own
+``(label) actor:`` prefix is split off again. The actor is also read from a
+pasted ``<nick>`` or ``{{Ircnick|nick}}``; a stamp that is a link gives the url.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
-
+from ..core.model import Problem
 from ..core.timeutil import UTC, format_utc, roll_forward
-from .dates import Stamp, parse_date_line, split_stamp
-from .layout import BULLET, Page, find_section, section_lines
+from .dates import find_date, parse_date_line
+from .layout import BULLET, Page, bullet_level, find_section, section_lines, tables_in
 from .placeholders import is_placeholder
+from .stamps import Stamp, split_stamp
+from .tables import rows_of_table
 from .text import decode_text
 
 
@@ -22,7 +31,9 @@ class TimelineEntry:
     """One timeline line; ``time`` is UTC when the report gives a date, else None.
 
     ``clock`` is the stamp as written (``"15:42"``), None for a line with no
-    time at all; ``tags`` holds ``outage-begins`` / ``outage-ends`` marks.
+    time at all; ``tags`` holds ``outage-begins`` / ``outage-ends`` marks;
+    ``source`` the kind of record the line shows (``sal``, ``irc``, ``slack``,
+    ``alert`` …: the renderer's label, a SAL link, a pasted IRC nick).
     """
 
     time: dt.datetime | None
@@ -33,22 +44,35 @@ class TimelineEntry:
     tags: tuple[str, ...] = ()
     label: str | None = None   # "(IRC #chan)" as the renderer writes it, without brackets
     actor: str | None = None
+    source: str | None = None
+    url: str | None = None
 
     def to_json(self) -> dict:
-        return {"time": format_utc(self.time) if self.time else None, "text": self.text}
+        """``{"time", "text"}`` (DESIGN.md) and ``actor``, ``source``, ``tags``, ``url``."""
+        return {"time": format_utc(self.time) if self.time else None, "text": self.text,
+                "actor": self.actor, "source": self.source, "tags": list(self.tags), "url": self.url}
 
 
-def window_from_marks(timeline) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """Without metadata, the OUTAGE BEGINS/ENDS marks give the window."""
-    begins = [e.time for e in timeline if "outage-begins" in e.tags and e.time]
-    ends = [e.time for e in timeline if "outage-ends" in e.tags and e.time]
-    return (begins[0] if begins else None), (ends[-1] if ends else None)
+def windows_from_marks(timeline) -> list[tuple[dt.datetime, dt.datetime | None]]:
+    """Without metadata, the windows are the OUTAGE marks': each OUTAGE BEGINS
+    mark with the OUTAGE ENDS mark after it (two outages,
+    two windows: tests/fixtures/reports/corpus/varnish-20190503.txt); an ENDS
+    without a BEGINS closes nothing."""
+    windows: list = []
+    for entry in timeline:
+        if entry.time is None:
+            continue
+        if "outage-begins" in entry.tags and (not windows or windows[-1][1] is not None):
+            windows.append([entry.time, None])
+        if "outage-ends" in entry.tags and windows and windows[-1][1] is None and entry.time >= windows[-1][0]:
+            windows[-1][1] = entry.time
+    return [tuple(w) for w in windows]
 
 
 _UTC_NOTE = re.compile(r"^\W*(?:all\s+)?times?\s+(?:are\s+)?(?:in\s+)?UTC\W*$", re.I)
 
 
-_OUTAGE = re.compile(r"\bOUTAGE\s+(BEGINS|BEGAN|STARTS|STARTED|ENDS|ENDED)\b", re.I)
+_OUTAGE = re.compile(r"\bOUTAGE\s+(BEGINS|BEGAN|STARTS|STARTED|ENDS|ENDED|RESOLVED)\b", re.I)
 
 
 # The renderer appends the mark as " — '''OUTAGE BEGINS'''" (templates/); strip it back.
@@ -61,12 +85,26 @@ _LABEL_NAMES = r"(?:SAL|IRC|Slack|alert|e-?mail|Phabricator|Alertmanager|Prometh
 
 
 _RENDERED_LABEL = re.compile(
-    rf"^\((?:\[(?:https?:)?//[^\s\]]+\s+(?P<linked>{_LABEL_NAMES})\]|(?P<plain>{_LABEL_NAMES}))\)\s+")
+    rf"^\((?:\[(?P<url>(?:https?:)?//[^\s\]]+)\s+(?P<linked>{_LABEL_NAMES})\]|(?P<plain>{_LABEL_NAMES}))\)\s+")
 
 
 _RENDERED_ACTOR = re.compile(r"^(?P<actor>[^\s:\[\]{}<>|]{1,64}):\s+")
 # An action as the renderer writes it after a label: "* nick waves" (the nick stays in the text).
 _RENDERED_ACTION = re.compile(r"^\*\s(?P<actor>[^\s:\[\]{}<>|]{1,64})\s")
+
+
+# A label's first word -> the kind of record (the source types' families).
+_LABEL_SOURCES = {"sal": "sal", "irc": "irc", "slack": "slack", "alert": "alert", "email": "alert",
+                  "e-mail": "alert", "alertmanager": "alert", "prometheus": "alert",
+                  "phabricator": "phabricator", "status": "statuspage"}
+
+
+# A pasted chat line "<nick> text" (not an HTML tag), or Wikitech's {{Ircnick|nick}}.
+_PASTED_NICK = re.compile(r"^[+@]?<(?P<nick>[^\s<>/=\"']{1,40})>")
+_IRCNICK = re.compile(r"^\{\{\s*ircnick\s*\|\s*(?P<nick>[^|{}]+?)\s*(?:\|[^{}]*)?\}\}", re.I)
+_TAGS = frozenset("""a abbr b big blockquote br center cite code dd del div dl dt em font gallery hr i ins
+    kbd li mark math nowiki ol p poem pre q ref references s samp small source span strike strong sub sup
+    syntaxhighlight table td th tr tt u ul var""".split())
 
 
 _PHAB_LINK_SAME = re.compile(r"\[\[phab:(T\d+)\|\1\]\]")  # renders as plain "T123"
@@ -78,6 +116,12 @@ _BR = re.compile(r"[ \t]*<br\s*/?>[ \t]*", re.I)
 _HEADING_LINE = re.compile(r"^(={2,6})(.+?)\1\s*$")
 
 
+_CUT_TIME = re.compile(r"^\d{1,2}:?$|^\d{1,2}:\D")  # "2025-06-30 11:": a time cut short
+
+
+_BAD_TIME = re.compile(r"^\[?(?:'{2,3})?\d{1,2}:\d{2}\b")  # "25:00 x", "99:99": shaped like a time, not one
+
+
 @dataclass
 class _Clock:
     """The running date context while walking a timeline."""
@@ -87,28 +131,140 @@ class _Clock:
     anchor_time: dt.datetime | None  # metadata start with its clock, for the lead-up rule
 
 
-def read_timeline(page: Page, anchor) -> list[TimelineEntry]:
-    section = find_section(page.sections, "Timeline")
-    state = _initial_clock(anchor)
-    entries: list[TimelineEntry] = []
-    joinable = False
-    for number, raw in section_lines(page, section):
+@dataclass
+class _Reader:
+    """Walks a timeline's lines in order, keeping the date and the open entry."""
+
+    clock: _Clock
+    problems: list
+    entries: list = field(default_factory=list)
+    joinable: bool = False    # the next plain line continues the last entry
+    style: str | None = None  # "bullet" or "plain": what the first entry was
+    cells: bool = False       # a copy's table: time lines, then text lines
+
+    def blank(self) -> None:
+        self.joinable = False
+
+    def set_date(self, date: dt.date) -> None:
+        """A date line or sub-heading: the lines below it are on that day."""
+        self.clock.date, self.clock.previous, self.clock.anchor_time = date, None, None
+        self.joinable = False
+
+    def line(self, number: int, raw: str) -> None:
         line = raw.strip(" \t\u00a0")
         if not line:
-            joinable = False
-            continue
+            return self.blank()
         heading = _HEADING_LINE.match(line)
-        date = parse_date_line(heading.group(2) if heading else line)
+        date = find_date(heading.group(2)) if heading else parse_date_line(line)
         if date is not None:
-            state.date, joinable = date, False
-            continue
+            return self.set_date(date)
         if heading or _skip_timeline_line(line):
-            joinable = False
-            continue
-        entry, joinable = _timeline_line(line, number, state, entries, joinable)
-        if entry is not None:
-            entries.append(entry)
-    return entries
+            self.joinable = False
+            return None
+        return self.timed_or_text(line, number)
+
+    def timed_or_text(self, line: str, number: int) -> None:
+        bullet = BULLET.match(line) if not (self.cells and line[:1] == ":") else None  # ": text" of a cell
+        body = line[bullet.end():] if bullet else line
+        stamp = split_stamp(body)
+        if stamp.clock is None and stamp.date is None and not stamp.unknown:
+            if self._continues(bullet, body):
+                return None
+        self.add(stamp, number, bullet is not None)
+        return None
+
+    def _continues(self, bullet, body: str) -> bool:
+        """An untimed line that belongs to the entry above (or to no entry)."""
+        entries = self.entries
+        if not bullet and entries and (self.cells or (entries[-1].clock and not entries[-1].text)):
+            self.cells = True  # the cell after a time-only line: the copy of a table row
+            if not entries[-1].text and entries[-1].actor is None and _pasted_actor(body):
+                entries[-1] = replace(entries[-1], actor=_pasted_actor(body), source=entries[-1].source or "irc")
+            entries[-1] = _append_text(entries[-1], body, " ")
+            return True
+        if not bullet and self.joinable and entries:  # a wrapped line under its entry
+            entries[-1] = _append_text(entries[-1], body)
+            return True
+        if not bullet and (not entries or self.style == "bullet"):
+            return True  # prose before the first entry, or a paragraph among bullets
+        if bullet and bullet_level(bullet) > 1 and entries:  # nested bullet: a detail
+            entries[-1] = _append_text(entries[-1], body)
+            self.joinable = True
+            return True
+        return False
+
+    def add(self, stamp: Stamp, number: int, bullet: bool) -> None:
+        self.entries.append(self.make_entry(stamp, number))
+        self.style = self.style or ("bullet" if bullet else "plain")
+        self.joinable = True
+
+    def make_entry(self, stamp: Stamp, number: int) -> TimelineEntry:
+        state, time = self.clock, None
+        if stamp.date is not None:
+            state.date = stamp.date
+        if stamp.clock is not None and state.date is not None:
+            time = _place(stamp, state)
+            state.previous, state.date = time, time.date()
+        if stamp.note:
+            self.problems.append(Problem("odd-time", number, stamp.note))
+        elif stamp.clock is None and not stamp.unknown and (
+                (stamp.date is not None and _CUT_TIME.match(stamp.rest)) or _BAD_TIME.match(stamp.rest)):
+            self.problems.append(Problem("bad-time", number, f"not a time: {stamp.rest[:20]!r}"))
+        rest, label, actor, url = _split_label(stamp.rest)
+        text, tags = _entry_text(rest)
+        actor = actor or _pasted_actor(rest)
+        source = _label_source(label) or ("sal" if _is_sal(stamp.url) else None) \
+            or ("irc" if actor and not label else None)
+        return TimelineEntry(time, text, number, stamp.written, stamp.precision, tags, label, actor,
+                             source, url or stamp.url)
+
+    def table(self, table) -> None:
+        """A timeline kept as a wiki table: a row is (date,) time, text cells. A
+        table with no time in it (images, as in sessionstore.wiki) is not one."""
+        rows = [[c for c in row if not c.header and c.text] for row in rows_of_table(table)]
+        timed = [next((i for i, c in enumerate(cells) if _time_cell(c.raw)), None) for cells in rows]
+        if all(at is None for at in timed):
+            return
+        first = next(i for i, at in enumerate(timed) if at is not None)
+        for index, (cells, at) in enumerate(zip(rows, timed)):
+            if not cells or (at is None and index < first):  # a header written with | cells
+                continue
+            if at is None:
+                self.add(split_stamp(" ".join(c.raw.strip() for c in cells)), cells[0].line, False)
+                continue
+            for cell in cells[:at]:
+                date = parse_date_line(cell.raw)
+                if date is not None:
+                    self.set_date(date)
+            text = " ".join(c.raw.strip() for c in cells[at + 1:])
+            stamp = split_stamp(cells[at].raw.strip())
+            self.add(replace(stamp, rest=text), cells[at].line, False)
+            self.joinable = False
+
+
+def read_timeline(page: Page, anchor, problems: list[Problem] | None = None) -> list[TimelineEntry]:
+    """The timeline's entries in page order; ``anchor`` is the date for time-only
+    lines (a datetime when the metadata start has a clock)."""
+    problems = problems if problems is not None else []
+    section = find_section(page.sections, "Timeline")
+    if section is not None:
+        lines, tables = section_lines(page, section), tables_in(page, section)
+    elif not page.sections:
+        lines, tables = _headless_lines(page, problems), []
+    else:
+        lines, tables = [], []
+    reader = _Reader(_initial_clock(anchor), problems)
+    table_at = {t[0]: t for t in tables}
+    for number, raw in lines:
+        if number in table_at:
+            reader.table(table_at[number])
+        reader.line(number, raw)
+    undated = [e for e in reader.entries if e.clock and e.time is None]
+    if undated:
+        problems.append(Problem("no-date", section.line if section else undated[0].line,
+                                "timeline times have no date: give a start date in {{Incident scorecard}} "
+                                "or a dated line, or pass the page title"))
+    return reader.entries
 
 
 def _initial_clock(anchor) -> _Clock:
@@ -117,53 +273,86 @@ def _initial_clock(anchor) -> _Clock:
     return _Clock(anchor, None, None)
 
 
+def _time_cell(raw: str) -> bool:
+    stamp = split_stamp(raw.strip())
+    return stamp.clock is not None and not stamp.rest.strip()
+
+
+def _headless_lines(page: Page, problems: list[Problem]):
+    """A copy that lost its headings: the timeline is the block (blocks are
+    apart by two or more blank lines, where the headings were) that starts with
+    "All times in UTC", else the one with the most timed lines."""
+    blocks, block, blanks = [], [], 0
+    for number, text in enumerate(page.lines, 1):
+        blanks = blanks + 1 if not text.strip() else 0
+        if blanks >= 2 and block:
+            blocks.append(block)
+            block = []
+        if text.strip():
+            block.append((number, text))
+    blocks.append(block)
+    noted = [b for b in blocks if any(_UTC_NOTE.match(t.strip()) for _, t in b)]
+    timed = max(blocks, key=_timed_lines)
+    chosen = noted[0] if noted else (timed if _timed_lines(timed) >= 2 else None)
+    if not chosen or not _timed_lines(chosen):
+        return []
+    problems.append(Problem("no-sections", chosen[0][0],
+                            "no section headings (a copy of the page?): the timeline is read from "
+                            f"lines {chosen[0][0]}-{chosen[-1][0]}, the block of timed lines"))
+    return chosen
+
+
+def _timed_lines(block) -> int:
+    count = 0
+    for _, text in block:
+        text = text.strip()
+        if text[:1].isdigit() or text[:1] in "*#-•[":
+            body = BULLET.sub("", text)
+            count += split_stamp(body).clock is not None
+    return count
+
+
 def _skip_timeline_line(line: str) -> bool:
     body = BULLET.sub("", line)
     return (not body or _UTC_NOTE.match(body) is not None or is_placeholder(line)
             or body.startswith(("{|", "|}", "[[File:", "[[Image:")))
 
 
-def _timeline_line(line, number, state: _Clock, entries, joinable):
-    """One non-empty line: a new entry, or a continuation of the previous one."""
-    bullet = BULLET.match(line)
-    body = line[bullet.end():] if bullet else line
-    stamp = split_stamp(body)
-    if stamp.clock is None and stamp.date is None:
-        if not bullet and joinable and entries:  # a wrapped line under its entry
-            entries[-1] = _append_text(entries[-1], body)
-            return None, True
-        if not bullet and not entries:           # prose before the first entry
-            return None, False
-        if bullet and len(bullet.group(1)) > 1 and entries:  # nested bullet: a detail
-            entries[-1] = _append_text(entries[-1], body)
-            return None, True
-    return _make_entry(stamp, number, state), True
-
-
-def _make_entry(stamp: Stamp, number: int, state: _Clock) -> TimelineEntry:
-    time = None
-    if stamp.date is not None:
-        state.date = stamp.date
-    if stamp.clock is not None and state.date is not None:
-        time = _place(stamp, state)
-        state.previous, state.date = time, time.date()
-    rest, label, actor = _split_label(stamp.rest)
-    text, tags = _entry_text(rest)
-    return TimelineEntry(time, text, number, stamp.written, stamp.precision, tags, label, actor)
-
-
-def _split_label(rest: str) -> tuple[str, str | None, str | None]:
+def _split_label(rest: str):
     """The renderer's ``(label) actor:`` prefix, split off; other text is left alone."""
-    match = _RENDERED_LABEL.match(rest)
+    match = _RENDERED_LABEL.match(rest) if rest[:1] == "(" else None
     if not match:
-        return rest, None, None
+        return rest, None, None, None
     label = match["linked"] or match["plain"]
     rest = rest[match.end():]
     actor = _RENDERED_ACTOR.match(rest)
     if actor:
-        return rest[actor.end():], label, decode_text(actor["actor"])
+        return rest[actor.end():], label, decode_text(actor["actor"]), match["url"]
     action = _RENDERED_ACTION.match(rest)
-    return rest, label, decode_text(action["actor"]) if action else None
+    return rest, label, decode_text(action["actor"]) if action else None, match["url"]
+
+
+def _pasted_actor(raw: str) -> str | None:
+    """``<nick> text`` as pasted from IRC (the raw line: the renderer escapes ``<``), ``{{Ircnick|nick}}``."""
+    if raw[:1] in "<+@":
+        match = _PASTED_NICK.match(raw)
+        if match and match["nick"].lower() not in _TAGS:
+            return match["nick"]
+    elif raw[:2] == "{{":
+        match = _IRCNICK.match(raw)
+        if match:
+            return match["nick"]
+    return None
+
+
+def _label_source(label: str | None) -> str | None:
+    if not label:
+        return None
+    return _LABEL_SOURCES.get(label.split()[0].lower())
+
+
+def _is_sal(url: str | None) -> bool:
+    return bool(url) and "sal.toolforge.org/" in url
 
 
 def _place(stamp: Stamp, state: _Clock) -> dt.datetime:
@@ -180,11 +369,12 @@ def _place(stamp: Stamp, state: _Clock) -> dt.datetime:
 
 def _entry_text(rest: str) -> tuple[str, tuple[str, ...]]:
     tags = []
-    for match in _OUTAGE.finditer(rest):
-        tag = "outage-begins" if match.group(1).upper().startswith(("BEG", "STA")) else "outage-ends"
-        if tag not in tags:
-            tags.append(tag)
-    rest = _RENDERED_MARK.sub("", rest)
+    if "utage" in rest or "UTAGE" in rest:
+        for match in _OUTAGE.finditer(rest):
+            tag = "outage-begins" if match.group(1).upper().startswith(("BEG", "STA")) else "outage-ends"
+            if tag not in tags:
+                tags.append(tag)
+        rest = _RENDERED_MARK.sub("", rest)
     if "[[" in rest:
         rest = _PHAB_LINK_SAME.sub(r"\1", rest)
     if "<" in rest:
@@ -192,8 +382,11 @@ def _entry_text(rest: str) -> tuple[str, tuple[str, ...]]:
     return decode_text(rest).strip(" \t\u00a0"), tuple(tags)
 
 
-def _append_text(entry: TimelineEntry, more: str) -> TimelineEntry:
+def _append_text(entry: TimelineEntry, more: str, joiner: str = "\n") -> TimelineEntry:
     text, tags = _entry_text(more)
     merged = tuple(dict.fromkeys(entry.tags + tags))
-    return TimelineEntry(entry.time, f"{entry.text}\n{text}" if entry.text else text, entry.line,
-                         entry.clock, entry.precision, merged, entry.label, entry.actor)
+    if joiner == " ":
+        text = " ".join(f"{entry.text} {text}".split())
+    elif entry.text:
+        text = f"{entry.text}{joiner}{text}"
+    return replace(entry, text=text, tags=merged)

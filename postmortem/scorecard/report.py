@@ -1,5 +1,7 @@
 """The scorecard of an existing report: its answers as a scorecard, the
-stated total and whether it matches the count of "yes"."""
+stated total and whether it matches the count of "yes" — or, for the older
+rubric (``(0/5pt)`` questions), the points given and whether the total is
+their sum."""
 
 from __future__ import annotations
 
@@ -18,9 +20,15 @@ class StatedScorecard:
     scorecard: Scorecard
     stated_total: int | None
     lines: tuple[int | None, ...] = ()
+    kind: str | None = None                   # "15-question", "rubric", None (no table)
+    points: tuple[int | None, ...] = ()       # the rubric's points, by question
+    max_points: tuple[int | None, ...] = ()
 
     @property
     def score(self) -> int:
+        """The count of "yes"; for the rubric, the sum of its points."""
+        if self.kind == "rubric":
+            return sum(p for p in self.points if p is not None)
         return self.scorecard.score
 
     @property
@@ -31,6 +39,11 @@ class StatedScorecard:
     def to_json(self) -> dict:
         """``scorecard --format json`` (DESIGN.md) plus ``stated_total`` and ``mismatch``."""
         data = self.scorecard.to_json()
+        data["kind"] = self.kind
+        if self.kind == "rubric":
+            for answer, points, most in zip(data["answers"], self.points, self.max_points):
+                answer.update(points=points, max_points=most)
+            data["score"] = self.score
         data["stated_total"] = self.stated_total
         data["mismatch"] = self.mismatch
         return data
@@ -38,14 +51,21 @@ class StatedScorecard:
     def to_text(self) -> str:
         """One line per question, then the score (and the stated total when it differs)."""
         out = []
-        for question, answer in self.scorecard.rows():
-            mark = answer.answer or "-"
+        rubric = self.kind == "rubric"
+        for index, (question, answer) in enumerate(self.scorecard.rows()):
+            mark = _points_mark(self.points[index], self.max_points[index]) if rubric else answer.answer or "-"
             notes = f"  ({answer.notes})" if answer.notes else ""
             out.append(f"{question.category:<8} {mark:<4} {question.text}{notes}")
-        total = f"score: {self.score}/{len(QUESTIONS)}"
+        most = sum(m for m in self.max_points if m) if rubric else len(QUESTIONS)
+        total = f"{'points' if rubric else 'score'}: {self.score}/{most}"
         if self.stated_total is not None:
             total += f" (stated total: {self.stated_total}{', MISMATCH' if self.mismatch else ''})"
         return "\n".join(out + [total])
+
+
+def _points_mark(points: int | None, most: int | None) -> str:
+    """``3/5`` (points of the most), ``-/5`` when not scored."""
+    return f"{'-' if points is None else points}/{most if most is not None else '?'}"
 
 
 def report_scorecard(report: Report) -> StatedScorecard:
@@ -56,5 +76,7 @@ def report_scorecard(report: Report) -> StatedScorecard:
         human[answer.id] = ScorecardAnswer(
             answer.id, answer.answer, answer.notes,
             "human" if answer.answer is not None else None, evidence)
-    lines = tuple(a.line for a in report.scorecard.answers)
-    return StatedScorecard(build_scorecard(human), report.scorecard.stated_total, lines)
+    card = report.scorecard
+    lines = tuple(a.line for a in card.answers)
+    return StatedScorecard(build_scorecard(human), card.stated_total, lines, card.kind,
+                           tuple(a.points for a in card.answers), tuple(a.max_points for a in card.answers))
