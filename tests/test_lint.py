@@ -95,3 +95,24 @@ def test_no_task_waiver_and_done_items_are_not_findings_but_bare_ones_are():
             "* Waived item ''(no task: covered by the review)''\n")
     findings = [f for f in lint_report(parse_report(text)) if f.kind == "no-task"]
     assert [(f.line, f.text) for f in findings] == [(2, "actionable without a Phabricator task: Plain item with no task")]
+
+
+def test_a_fresh_init_render_is_flagged_where_it_is_empty(tmp_path, run_cli):
+    """The empty task, impact and Summary, and the template's "To fill in" comments."""
+    assert run_cli("init", tmp_path / "new")[0] == 0
+    assert run_cli("render", tmp_path / "new" / "incident.toml", "-o", tmp_path / "r.wiki")[0] == 0
+    code, out, _ = run_cli("lint", tmp_path / "r.wiki")
+    kinds = [line.split(": ")[1] for line in out.splitlines()]
+    assert code == 1
+    assert {"empty-summary", "empty-task", "empty-impact"} <= set(kinds)
+    assert kinds.count("placeholder") == 7 and "<!-- To fill in: what happened" in out
+
+
+def test_a_time_only_line_out_of_order_is_named_not_moved_silently():
+    """15:30 then 14:00 is read as 14:00 the next day (a log crossing midnight
+    looks the same): far from the line before it, it is a finding at its line."""
+    text = ("{{irdoc|status=draft}}\n== Summary ==\n{{Incident scorecard\n| start = 2025-03-12 10:00\n}}\n"
+            "==Timeline==\n*15:30 errors climb\n*14:00 rollback\n*23:50 late\n*00:10 after midnight\n")
+    findings = [f for f in lint_report(parse_report(text)) if f.kind == "out-of-order"]
+    assert [(f.line, f.text) for f in findings] == [
+        (8, "14:00 comes after 15:30 and is read as the next day, 2025-03-13: out of order, or give its date")]

@@ -142,7 +142,7 @@ def test_minimal_incident_renders_with_gaps_left_for_people(tmp_path):
     code = mwparserfromhell.parse(report)
     assert [str(h.title).strip() for h in code.filter_headings() if h.level == 2] == SECTIONS
     assert "|0\n" in report  # total of an empty scorecard
-    assert "<!-- What happened" in report
+    assert "<!-- To fill in: what happened" in report
 
 
 def test_single_day_incident_shows_clock_only(tmp_path):

@@ -82,3 +82,18 @@ def test_counts():
 def test_empty():
     stats = report_stats([])
     assert stats.rows == () and stats.totals["reports"] == 0 and stats.totals["mean_score"] is None
+
+
+def test_resolve_minutes_are_the_reports_own_time_to_resolve(tmp_path, run_cli):
+    """A `resolved` moment before the incident's end: the report says 1 h 35 min,
+    and stats said 235 (from OUTAGE BEGINS to the end)."""
+    path = tmp_path / "incident.toml"
+    path.write_text('[incident]\nid = "2023-09-28 resolve"\nstart = "2023-09-28 14:00"\nend = "2023-09-28 18:00"\n'
+                    '[[event]]\ntime = "2023-09-28 14:05"\ntext = "errors start"\ntags = ["outage-begins"]\n'
+                    '[[event]]\ntime = "2023-09-28 15:00"\ntext = "rollback"\ntags = ["outage-ends"]\n'
+                    '[[event]]\ntime = "2023-09-28 15:40"\ntext = "all clear"\ntags = ["resolved"]\n',
+                    encoding="utf-8")
+    run_cli("render", path, "-o", tmp_path / "r.wiki")
+    assert "* Time to resolve: 1 h 35 min (" in (tmp_path / "r.wiki").read_text(encoding="utf-8")
+    row = report_stats([tmp_path / "r.wiki"]).rows[0]
+    assert (row["resolve_minutes"], row["outage_minutes"]) == (95, 55)

@@ -7,7 +7,7 @@ Markup the parser could not close is a problem, with its line."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import mwparserfromhell
 from mwparserfromhell.nodes import Comment, Heading, Tag, Template, Text
@@ -35,6 +35,7 @@ class Page:
     tables: list[tuple[int, Tag, str]]     # (line, node, its wikitext)
     templates: list[tuple[int, Template]]  # top-level templates
     code: object
+    comments: list[tuple[int, str]] = field(default_factory=list)  # (line, text) of top-level comments
 
 
 _UNCLOSED = (
@@ -58,6 +59,7 @@ def layout_page(text: str, file_name: str | None, problems: list[Problem]) -> Pa
     headings: list[tuple[int, str]] = []
     tables: list[tuple[int, Tag, str]] = []
     templates: list[tuple[int, Template]] = []
+    comments: list[tuple[int, str]] = []
     line = 1
     for node in code.nodes:
         raw = node.value if isinstance(node, Text) else str(node)
@@ -70,11 +72,13 @@ def layout_page(text: str, file_name: str | None, problems: list[Problem]) -> Pa
             headings.append((line, _plain_title(node)))
         elif kind == "template":
             templates.append((line, node))
+        elif isinstance(node, Comment):
+            comments.append((line, str(node.contents).strip()))
         pieces.append("\n" * raw.count("\n") if kind in ("table", "comment") else raw)
         line += raw.count("\n")
     lines = "".join(pieces).split("\n")
     sections = _sections(headings, len(lines)) or plain_sections(lines)
-    return Page(lines, sections, tables, templates, code)
+    return Page(lines, sections, tables, templates, code, comments)
 
 
 def _node_kind(node) -> str:

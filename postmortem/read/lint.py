@@ -5,10 +5,13 @@ report template ("Incident response/Full report template") and its Incident
 Engagement ScoreCard: placeholder text left in, a stated total that is not
 the count of "yes", unanswered questions, actionables without a Phabricator
 task, timeline lines without a time or out of order, no OUTAGE BEGINS/ENDS
-marks, missing sections. ``postmortem lint`` exits 1 when there is any.
+marks, missing sections, and what a fresh `postmortem init` leaves empty (the
+task, the impact, the Summary, the template's "To fill in" comments). ``postmortem lint`` exits 1 when there is any.
 """
 
 from __future__ import annotations
+
+import re
 
 from ..core.model import Problem
 from .report import REQUIRED_SECTIONS, Report
@@ -48,6 +51,33 @@ def _problems(report: Report):
 def _placeholders(report: Report):
     for placeholder in report.placeholders:
         yield Problem("placeholder", placeholder.line, f"template text left in: {placeholder.text}")
+
+
+_METADATA = re.compile(r"\{\{\s*Incident[ _]scorecard\b", re.I)
+# What the renderer writes into the Summary itself (templates/wikitech.wiki.j2): no prose of the author's.
+_GENERATED_SUMMARY = re.compile(r"^(?:Metrics, from the timeline:|\*\s*(?:Outage duration|Time to \w+):)")
+
+
+def _empty_fields(report: Report):
+    """A {{Incident scorecard}} without its task or impact, and a Summary with no
+    prose (as a fresh `postmortem init` renders them)."""
+    found = _METADATA.search(report.text)
+    if found:
+        line = report.text.count("\n", 0, found.start()) + 1
+        for key, what in (("task", "the incident's Phabricator task"), ("impact", "who was affected and how")):
+            if not report.metadata.get(key):
+                yield Problem(f"empty-{key}", line, f"{{{{Incident scorecard}}}} has no {key} ({what})")
+    summary = report.section("Summary")
+    if summary is not None and found and not _summary_prose(report, summary):
+        yield Problem("empty-summary", summary.line, "the Summary says nothing yet: what happened, in a few sentences")
+
+
+def _summary_prose(report: Report, summary) -> list[str]:
+    """The Summary's own lines: not the metadata template, comments or the generated metrics."""
+    lines = report.text.split("\n")[summary.line:summary.end_line]
+    text = re.sub(r"<!--.*?-->", "", "\n".join(lines), flags=re.S)
+    text = re.sub(r"\{\{\s*Incident[ _]scorecard.*?\n\}\}", "", text, flags=re.S | re.I)
+    return [line for line in text.split("\n") if line.strip() and not _GENERATED_SUMMARY.match(line.strip())]
 
 
 def _missing_sections(report: Report):
@@ -130,4 +160,4 @@ def _status(report: Report):
         yield Problem("no-status", 1, "no {{irdoc|status=…}} template")
 
 
-_CHECKS = (_problems, _status, _placeholders, _missing_sections, _timeline, _actionables, _scorecard)
+_CHECKS = (_problems, _status, _placeholders, _empty_fields, _missing_sections, _timeline, _actionables, _scorecard)

@@ -51,13 +51,20 @@ def is_placeholder(line: str) -> bool:
     return any(sentence in line for sentence in PLACEHOLDER_SENTENCES)
 
 
+# postmortem's own report templates (templates/*.j2) mark the comments that ask
+# the author to fill a part in with this start.
+FILL_IN = "To fill in:"
+
+
 def find_placeholders(page: Page) -> list[Problem]:
     found = []
     for number, line in enumerate(page.lines, 1):
         if line.strip() and is_placeholder(line):
             found.append(Problem("placeholder", number, line.strip()[:200]))
+    found.extend(Problem("placeholder", number, f"<!-- {text[:200]} -->")
+                 for number, text in page.comments if text.startswith(FILL_IN))
     found.extend(_placeholder_metadata(page))
-    return found
+    return sorted(found, key=lambda p: (p.line is None, p.line or 0))
 
 
 def _placeholder_metadata(page: Page) -> list[Problem]:

@@ -203,7 +203,23 @@ def report_metrics(report) -> dict[str, int | None]:
         outage = None if any(end is None for _, end in marked) else sum(_minutes(a, b) or 0 for a, b in marked)
     else:
         outage = report.outage_minutes
-    return {"outage_minutes": outage, "resolve_minutes": _minutes(begins, report.end)}
+    resolve = stated_minutes(report.text, "Time to resolve")
+    return {"outage_minutes": outage,
+            "resolve_minutes": resolve if resolve is not None else _minutes(begins, report.end)}
+
+
+# The metrics a rendered report states in its Summary (templates/wikitech.wiki.j2:
+# "* Time to resolve: 4 d 23 h 41 min (…)", timeutil.format_duration): the report's own
+# figure wins, so stats says what the report says.
+_STATED = r"^[*\-]\s*{label}:\s*(?:(?P<d>\d+) d )?(?:(?P<h>\d+) h )?(?P<m>\d+) min\b"
+
+
+def stated_minutes(text: str, label: str) -> int | None:
+    """Minutes of a metric the report states (``* Time to resolve: 1 h 05 min (…)``), or None."""
+    match = re.search(_STATED.format(label=re.escape(label)), text, re.M)
+    if not match:
+        return None
+    return int(match["d"] or 0) * 1440 + int(match["h"] or 0) * 60 + int(match["m"])
 
 
 def _minutes(start, end) -> int | None:

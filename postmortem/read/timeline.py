@@ -203,7 +203,12 @@ class _Reader:
         if stamp.date is not None:
             state.date = stamp.date
         if stamp.clock is not None and state.date is not None:
+            before = state.previous
             time = _place(stamp, state)
+            if _rolled_far(before, time, stamp):
+                self.problems.append(Problem("out-of-order", number, (
+                    f"{stamp.written} comes after {before:%H:%M} and is read as the next day, "
+                    f"{time:%Y-%m-%d}: out of order, or give its date")))
             state.previous, state.date = time, time.date()
         if stamp.note:
             self.problems.append(Problem("odd-time", number, stamp.note))
@@ -353,6 +358,17 @@ def _label_source(label: str | None) -> str | None:
 
 def _is_sal(url: str | None) -> bool:
     return bool(url) and "sal.toolforge.org/" in url
+
+
+# A time-only line that goes back rolls over to the next day. Over midnight that is
+# a short step (23:50, then 00:10); a step of more than this is a line out of order.
+ROLLED_FAR = dt.timedelta(hours=12)
+
+
+def _rolled_far(before: dt.datetime | None, time: dt.datetime, stamp: Stamp) -> bool:
+    """A time-only line placed on a later day than the line before it, far after it."""
+    return (before is not None and stamp.date is None and time.date() > before.date()
+            and time - before > ROLLED_FAR)
 
 
 def _place(stamp: Stamp, state: _Clock) -> dt.datetime:
