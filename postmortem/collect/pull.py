@@ -24,7 +24,7 @@ from typing import Callable, Iterator
 from . import cache
 from ..core.accounting import Tally
 from ..core.errors import PostmortemError, SourceError
-from ..core.model import Incident, SourceConfig
+from ..core.model import Event, Incident, SourceConfig, Window
 from .sources import get_source, needs_pull
 from ..core.model import incident_window
 from ..core.timeutil import format_utc
@@ -199,6 +199,36 @@ def _pull_one(incident, config: SourceConfig, old: cache.Cached | None, known_ta
                                  seconds=time.perf_counter() - started,
                                  tasks=len(tasks) if tasks is not None else None, tally=tally),
                     entry=cache.Cached(events, window, tally, now), tasks=tasks)
+
+
+@dataclass
+class Fetched:
+    """What one source gave for a window, outside any incident (`postmortem pages`)."""
+
+    config: SourceConfig
+    events: list[Event]
+    tally: Tally
+    requests: int = 0
+    seconds: float = 0.0
+
+
+def fetch(configs, window: Window, *, session_factory: Callable[[], object] | None = None) -> list[Fetched]:
+    """Read network sources for ``window``, all at once as `pull` does, each in
+    its own session; in their order. The first failure (in that order) raises:
+    what is asked across a period must not silently miss a source."""
+    steps = [(c.name, partial(_fetch_one, c, window, session_factory)) for c in configs]
+    return list(_run_at_once(steps, None))
+
+
+def _fetch_one(config: SourceConfig, window: Window, session_factory) -> Fetched:
+    source = get_source(config.type)
+    session, tally = _session(session_factory, source.session_options(config)), Tally()
+    started = time.perf_counter()
+    try:
+        events = list(source.read(config, window, session=session, tally=tally))
+    finally:
+        session.close()
+    return Fetched(config, events, tally, _requests(session), time.perf_counter() - started)
 
 
 PREVIOUS = "previous reports (wiki)"

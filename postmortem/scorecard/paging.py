@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Mapping
 from zoneinfo import ZoneInfo
 
+from ..collect.sources import describe
 from ..collect.sources._paging import paged_names, person_key, split_list
 from ..core.model import Event, Incident, Person, Records, ScorecardAnswer
 from ..core.timeutil import parse_time
@@ -78,12 +79,12 @@ class PagedPerson:
         return f"{self.name} ({zone}): {local:%a %H:%M} local, {'inside' if self.inside else 'outside'} working hours"
 
 
-def paged_people(page: Event, people: Mapping[str, Person], service: str = "PagerDuty") -> list[PagedPerson]:
+def paged_people(page: Event, people: Mapping[str, Person]) -> list[PagedPerson]:
     """Everyone ``page`` names, each with the moment they were notified and their working hours."""
-    return [_paged_person(page, name, people, service) for name in named(page)]
+    return [_paged_person(page, name, people) for name in named(page)]
 
 
-def _paged_person(page: Event, name: str, people: Mapping[str, Person], service: str) -> PagedPerson:
+def _paged_person(page: Event, name: str, people: Mapping[str, Person]) -> PagedPerson:
     at = page.fields.get(person_key(name, "at"))
     moment = parse_time(at)[0] if at else page.time
     aka = split_list(page.fields.get(person_key(name, "aka")))
@@ -93,12 +94,13 @@ def _paged_person(page: Event, name: str, people: Mapping[str, Person], service:
     zone = page.fields.get(person_key(name, "tz"))
     if zone:
         return PagedPerson(name, moment, Person(name, zone),
-                           f"time zone from {service_of(page, service)}, default hours Mon-Fri")
+                           f"time zone from {service_name(page.source)}, default hours Mon-Fri")
     return PagedPerson(name, moment)
 
 
-def service_of(page: Event, default: str) -> str:
-    return {"pagerduty": "PagerDuty", "splunk-oncall": "Splunk On-Call"}.get(page.source, default)
+def service_name(source_type: str) -> str:
+    """``PagerDuty``, ``Splunk On-Call``: how a paging source is named (its label)."""
+    return describe(source_type).label or source_type
 
 
 def paged_count(records: Records) -> int | None:
