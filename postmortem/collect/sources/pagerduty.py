@@ -89,6 +89,8 @@ class PagerDutySource(BaseSource):
         incidents = api.listing("/incidents", "incidents", params)
         tally.count(len(incidents))
         pages = [_Incident(item, api, tally) for item in incidents]
+        for page in pages:
+            page.read_log(api.listing(page.log_path, "log_entries", {"is_overview": "false", "time_zone": "UTC"}))
         users = api.users({uid for p in pages for uid in p.user_ids}, tally)
         events = [e for page in pages for e in page.events(users)]
         return sorted((e for e in events if e.time in window), key=lambda e: (e.time, e.text))
@@ -177,11 +179,16 @@ class _Incident:
         teams = [text_of(_reference(t).get("summary")) for t in item.get("teams") or []]
         self.page.teams = [t for t in teams if t] or [
             t for t in [text_of(_reference(item.get("escalation_policy")).get("summary"))] if t]
-        self.entries = api.listing(f"/incidents/{quote(self.id, safe='')}/log_entries", "log_entries",
-                                   {"is_overview": "false", "time_zone": "UTC"})
-        tally.count(len(self.entries))
-        self.notified = [e for e in self.entries if isinstance(e, dict) and e.get("type") == "notify_log_entry"]
-        self.user_ids = {_reference(e.get("user")).get("id") for e in self.notified} - {None, ""}
+        self.log_path = f"/incidents/{quote(self.id, safe='')}/log_entries"
+        self.entries: list = []
+        self.user_ids: set[str] = set()
+
+    def read_log(self, entries: list) -> None:
+        """Its log entries (``GET /incidents/{id}/log_entries``), counted; who was notified."""
+        self.entries = entries
+        self.tally.count(len(entries))
+        notified = [e for e in entries if isinstance(e, dict) and e.get("type") == "notify_log_entry"]
+        self.user_ids = {_reference(e.get("user")).get("id") for e in notified} - {None, ""}
 
     def events(self, users: dict) -> list[Event]:
         follow = []
