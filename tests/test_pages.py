@@ -15,7 +15,7 @@ from postmortem.core.errors import InputError
 from postmortem.core.model import Event, Person, Window, utc
 from postmortem.scorecard.pages import page_rows, period
 from tests.services import FakeServer, pagerduty_app, splunk_app
-from tests.test_source_pagerduty import ANA, INCIDENTS as PD_INCIDENTS, TIMELINE, log_entries
+from tests.test_source_pagerduty import ANA, INCIDENTS as PD_INCIDENTS, log_entries
 from tests.test_source_splunk_oncall import API_ID, API_KEY, INCIDENTS as VO_INCIDENTS, ONCALL
 
 PD_TOKEN = "pd-pages-NEVER-PRINT-ME"
