@@ -436,6 +436,103 @@ def task_fields(name: str, status: str = "open", owner: str | None = None) -> di
             "ownerPHID": owner, "priority": {"value": 50, "name": "Normal"}}
 
 
+# -- Splunk On-Call (VictorOps) reporting API ------------------------------------------
+
+def _iso(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value).astimezone(UTC)
+
+
+def splunk_app(incidents: list[dict], oncall: dict[str, list[dict]], *, api_id: str, api_key: str,
+               page_size: int = 100, rate_limit: set | None = None, retry_after: str | None = "60"):
+    """``/api-reporting/v2/incidents`` and ``/api-reporting/v1/team/{team}/oncall/log``
+    as the Swagger file describes them (APIs-guru/openapi-directory
+    ``APIs/victorops.com/0.0.3/swagger.yaml``): only resolved incidents unless
+    ``currentPhase`` says otherwise, ``offset``/``limit`` (100 at most; ``page_size``
+    here) with ``total``; 401 without the two headers, 403 with wrong ones;
+    ``rate_limit``: incident-call numbers (1-based) answered 429 with ``retry_after``."""
+    calls = {"n": 0}
+    rate_limit = rate_limit or set()
+
+    def history(request: Request) -> Answer:
+        calls["n"] += 1
+        if calls["n"] in rate_limit:
+            headers = {"Retry-After": retry_after} if retry_after else {}
+            return Answer.json({"message": "rate limit exceeded"}, 429, **headers)
+        phases = (first(request.query, "currentPhase") or "resolved").lower().split(",")
+        after, before = first(request.query, "startedAfter"), first(request.query, "startedBefore")
+        hits = [i for i in incidents if i.get("currentPhase", "resolved").lower() in phases
+                and (not after or _iso(i["startTime"]) > _iso(after))
+                and (not before or _iso(i["startTime"]) < _iso(before))
+                and (not first(request.query, "routingKey") or i.get("routingKey") == first(request.query, "routingKey"))]
+        offset = int(first(request.query, "offset", 0))
+        limit = min(int(first(request.query, "limit", 20)), 100, page_size)
+        return Answer.json({"offset": offset, "limit": limit, "total": len(hits),
+                            "incidents": hits[offset:offset + limit]})
+
+    def app(request: Request) -> Answer:
+        given = (request.headers.get("X-VO-Api-Id"), request.headers.get("X-VO-Api-Key"))
+        if None in given:
+            return Answer.json({"message": "Authentication parameters missing"}, 401)
+        if given != (api_id, api_key):
+            return Answer.json({"message": "Authentication failed"}, 403)
+        if request.path == "/api-reporting/v2/incidents":
+            return history(request)
+        match = re.fullmatch(r"/api-reporting/v1/team/([^/]+)/oncall/log", request.path)
+        if match and match.group(1) in oncall:
+            return Answer.json({"teamSlug": match.group(1), "start": first(request.query, "start"),
+                                "end": first(request.query, "end"), "userLogs": oncall[match.group(1)]})
+        return Answer.json({"message": "Team or user(s) not found"}, 404)
+    return app
+
+
+# -- PagerDuty REST API v2 ----------------------------------------------------------------
+
+PD_ACCEPT = "application/vnd.pagerduty+json;version=2"
+
+
+def pd_error(message: str, code: int, status: int, **headers) -> Answer:
+    """PagerDuty's error envelope (PagerDuty/developer-docs docs/REST-API/14-Errors.md)."""
+    return Answer.json({"error": {"message": message, "code": code}}, status, **headers)
+
+
+def pagerduty_app(incidents: list[dict], log_entries: dict[str, list[dict]], users: dict[str, dict], *,
+                  token: str, page_size: int = 100, rate_limit: set | None = None):
+    """``/incidents`` (``since``/``until`` on ``created_at``), ``/incidents/{id}/log_entries``
+    and ``/users/{id}``, classic pagination (``limit`` at most 100, ``offset``, ``more``);
+    401 without ``Authorization: Token token=…``; ``rate_limit``: request numbers
+    answered 429 with ``ratelimit-reset`` (docs/REST-API/04-Rate-Limits.md)."""
+    calls = {"n": 0}
+    rate_limit = rate_limit or set()
+
+    def listing(key: str, items: list[dict], query: dict) -> Answer:
+        offset = int(first(query, "offset", 0))
+        limit = min(int(first(query, "limit", 25)), 100, page_size)
+        return Answer.json({key: items[offset:offset + limit], "limit": limit, "offset": offset,
+                            "more": offset + limit < len(items), "total": None})
+
+    def app(request: Request) -> Answer:
+        calls["n"] += 1
+        if calls["n"] in rate_limit:
+            return pd_error("Rate Limit Exceeded", 2020, 429, **{"ratelimit-limit": "960",
+                                                                  "ratelimit-remaining": "0", "ratelimit-reset": "7"})
+        if request.headers.get("Authorization") != f"Token token={token}":
+            return pd_error("Authentication failed", 2006, 401)
+        if request.headers.get("Accept") != PD_ACCEPT:
+            return pd_error("Invalid Input Provided", 2001, 400)
+        if request.path == "/incidents":
+            since, until = _iso(first(request.query, "since")), _iso(first(request.query, "until"))
+            hits = [i for i in incidents if since <= _iso(i["created_at"]) < until]
+            return listing("incidents", hits, request.query)
+        match = re.fullmatch(r"/incidents/([^/]+)/log_entries", request.path)
+        if match and match.group(1) in log_entries:
+            return listing("log_entries", log_entries[match.group(1)], request.query)
+        match = re.fullmatch(r"/users/([^/]+)", request.path)
+        if match and match.group(1) in users:
+            return Answer.json({"user": users[match.group(1)]})
+        return pd_error("Not Found", 2100, 404)
+    return app
+
+
 # -- broken answers ----------------------------------------------------------------
 
 BROKEN_KINDS = ("500", "timeout", "truncated", "html")

@@ -57,6 +57,24 @@ def test_retry_after_beyond_the_deadline_gives_up_with_the_429():
     assert session.fake_clock.sleeps == [] and session.requests_made == 1
 
 
+def test_ratelimit_reset_stands_in_for_retry_after():
+    # PagerDuty's 429 carries ratelimit-reset (seconds), not Retry-After (docs/REST-API/04-Rate-Limits.md)
+    with FakeServer(sequence(Answer(429, headers={"ratelimit-reset": "4"}), Answer.json({}))) as server:
+        session = clocked_session(retries=3, deadline=30)
+        assert session.get(server.url + "/x").status_code == 200
+    assert session.fake_clock.sleeps == [4.0]
+
+
+def test_a_pause_waits_on_the_sessions_clock_within_its_deadline():
+    session = clocked_session(deadline=90)
+    session.pause(60, "https://api.example.org/x?key=secret")
+    assert session.fake_clock.sleeps == [60]
+    with pytest.raises(SourceError) as caught:
+        session.pause(60, "https://api.example.org/x?key=secret")
+    assert str(caught.value) == "https://api.example.org/x: rate limited: waiting 60 s would pass the 90 s deadline"
+    assert session.fake_clock.sleeps == [60]
+
+
 def test_retries_are_bounded_in_number():
     with FakeServer(sequence(Answer(500))) as server:
         session = clocked_session(retries=2, backoff=0.001)

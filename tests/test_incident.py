@@ -50,7 +50,7 @@ def test_sample_loads_every_table(sample_incident_path):
     ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\nstatsu = "draft"\n', 4, "statsu", "unknown key"),
     ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\ntask = "347521"\n', 4, "task", "like T123"),
     ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\npaged = "two"\n', 4, "paged", "an integer"),
-    ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\n\n[[source]]\ntype = "pagerduty"\n', 6, "type",
+    ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\n\n[[source]]\ntype = "opsgenie"\n', 6, "type",
      "unknown source type"),
     ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\n[[source]]\ntype = "irc"\npath = "missing/*.log"\n',
      6, "path", "no file matches"),

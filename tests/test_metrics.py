@@ -41,7 +41,8 @@ FULL = [
 def test_every_metric_from_the_key_moments():
     got = metrics(FULL)
     assert {k: m.minutes for k, m in got.items()} == {
-        "outage": 55, "detect": 7, "respond": 5, "mitigate": 40, "resolve": 90}
+        "outage": 55, "detect": 7, "acknowledge": None, "respond": 5, "engage": None, "mitigate": 40,
+        "resolve": 90}
     assert got["detect"].note == "outage start → first alert (alertmanager)"
     assert got["respond"].note == "first page (alertmanager) → first reply (slack-export alice)"
     assert got["mitigate"].text() == "40 min (2023-10-02 03:00 → 03:40 UTC; outage start → mitigation (manual))"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import threading
 
 import pytest
 
@@ -19,8 +20,8 @@ from postmortem.timeline.gather import collect_events
 from postmortem.core.timeutil import format_utc
 from tests.clock import clocked_session
 from tests.services import (FakeServer, broken_app, conduit_app, openmetrics_alerts, post_alerts,
-                            sal_app, sal_entries, slack_app, start_alertmanager, start_prometheus,
-                            task_fields)
+                            sal_app, sal_entries, slack_app, splunk_app, start_alertmanager,
+                            start_prometheus, task_fields)
 
 SLACK_TOKEN = "xoxb-9999-NEVER-PRINT-ME"
 PHAB_TOKEN = "api-neverprintmeneverprintme1234"
@@ -199,6 +200,74 @@ def test_a_timeline_before_pull_says_so(tmp_path, servers, capsys):
     path = incident_file(tmp_path, *(s.url for s in servers))
     assert main(["timeline", str(path)]) == 2
     assert "not been pulled yet" in capsys.readouterr().err
+
+
+# -- all sources at once -----------------------------------------------------------------
+
+def gated(app, gate: threading.Barrier):
+    """``app``, whose first answer waits until every gated server has a request:
+    a pull that fetched one source after the other would break the barrier."""
+    def answer(request):
+        if not getattr(gate, "passed", False):
+            gate.wait()
+            gate.passed = True
+        return app(request)
+    return answer
+
+
+def test_the_sources_are_fetched_at_once_and_reported_in_their_order(tmp_path, servers):
+    gate = threading.Barrier(3, timeout=10)  # broken (HTTP 500 after retries) unless all three wait at once
+    for server in servers:
+        server.app = gated(server.app, gate)
+    incident = load_incident(incident_file(tmp_path, *(s.url for s in servers)))
+    seen = []
+    report = pull(incident, progress=lambda done, total, name: seen.append((done, name)))
+    assert report.ok, report.lines()
+    assert [r.name for r in report.results] == ["source[0] (sal)", "source[1] (slack)", "source[2] (phabricator)"]
+    assert seen == [(0, "source[0] (sal)"), (1, "source[1] (slack)"), (2, "source[2] (phabricator)"), (3, "done")]
+    # each source's own requests in their order: Slack's history pages one after the other
+    cursors = [r.query.get("cursor", [""])[0] for r in servers[1].requests]
+    assert cursors[0] == "" and all(cursors[1:]) and len(cursors) == 2
+
+
+def test_a_source_that_finishes_last_still_comes_first(tmp_path, servers):
+    sal, slack, phab = servers
+    done = threading.Event()
+    slow_sal, fast_phab = sal.app, phab.app
+    sal.app = lambda request: (done.wait(10), slow_sal(request))[1]       # answers once Phabricator is done
+    phab.app = lambda request: (fast_phab(request), done.set() if request.path.endswith("user.search") else None)[0]
+    report = pull(load_incident(incident_file(tmp_path, sal.url, slack.url, phab.url)))
+    assert [r.status for r in report.results] == ["fetched"] * 3
+    assert report.results[0].name == "source[0] (sal)" and report.results[0].events == 12
+
+
+def test_each_source_gets_the_session_it_asks_for(tmp_path, monkeypatch):
+    import postmortem.collect.http as http
+    made = []
+    real = http.new_session
+    monkeypatch.setattr(http, "new_session", lambda **options: (made.append(options), real(**options))[1])
+    monkeypatch.setenv("PM_VO_ID", "id")
+    monkeypatch.setenv("PM_VO_KEY", "key")
+    with FakeServer(splunk_app([], {}, api_id="id", api_key="key")) as vo, FakeServer(sal_app(SAL)) as sal:
+        path = tmp_path / "incident.toml"
+        path.write_text(f'''[incident]
+id = "x"
+start = "2023-09-28 14:00"
+end = "2023-09-28 15:00"
+
+[[source]]
+type = "sal"
+url = "{sal.url}"
+
+[[source]]
+type = "splunk-oncall"
+url = "{vo.url}"
+org = "wikimedia"
+api_id_env = "PM_VO_ID"
+api_key_env = "PM_VO_KEY"
+''')
+        assert pull(load_incident(path)).ok
+    assert made == [{}, {"deadline": 600.0, "retries": 3}]  # one call a minute: room for Retry-After waits
 
 
 # -- real Alertmanager and Prometheus ---------------------------------------------------

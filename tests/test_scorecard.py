@@ -300,7 +300,8 @@ people-paged-fewer-than-five = "yes"
                            "records say \"no\" (6 people paged: a, b, c, d, e, f)")
     first = data["answers"][2]
     assert (first["answer"], first["source"]) == ("yes", "human")
-    assert [m["id"] for m in data["metrics"]] == ["outage", "detect", "respond", "mitigate", "resolve"]
+    assert [m["id"] for m in data["metrics"]] == ["outage", "detect", "acknowledge", "respond", "engage",
+                                                 "mitigate", "resolve"]
     code, out, err = run_cli("scorecard", path)
     assert "disagreement: scorecard people-paged-fewer-than-five" in out and "metrics:" in out
 

@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+import pytest
+
 from postmortem.core.model import Event, utc
 from postmortem.incident.load import parse_incident
 from postmortem.core.model import MARGIN, incident_window
@@ -184,3 +186,51 @@ def test_a_page_keeps_whom_it_reached_when_it_merges_with_its_alert():
                 tags=("alert", "page"), precision="minute", fields={"paged": "ana, bo"})
     merged = merge([alert], incident_window(incident()), manual=[manual])
     assert len(merged) == 1 and merged[0].fields["paged"] == "ana, bo" and merged[0].url == alert.url
+
+
+# -- a paging service's page and the alert that caused it ------------------------------
+
+def page_ev(minute, second=0, what="ProbeDown swift https eqiad", phase="triggered", incident="4830", **fields):
+    state = {"triggered": "firing", "resolved": "resolved"}.get(phase)
+    return ev(utc(2024, 3, 6, 2, minute, second), "splunk-oncall", f"{what}: paged jdoe (Splunk On-Call incident {incident})",
+              tags=("page",) if phase == "triggered" else (), url=f"https://portal.victorops.com/ui/wikimedia/incident/{incident}",
+              fields={"phase": phase, "incident": incident, "what": what, "paged": "jdoe",
+                      "page_summary": f"paged jdoe (SRE) (Splunk On-Call incident {incident})",
+                      **({"state": state} if state else {}), **fields})
+
+
+def alert_ev(minute, second=0, name="ProbeDown", state="firing", source="alert-email", summary="swift https down",
+             tags=("alert", "page")):
+    return ev(utc(2024, 3, 6, 2, minute, second), source, f"{name} {state}: {summary}", tags=tags,
+              url="https://prometheus.example/graph", fields={"alertname": name, "state": state, "summary": summary,
+                                                              "team": "sre"})
+
+
+@pytest.mark.parametrize("events, merged", [
+    pytest.param([alert_ev(40, 50), page_ev(41, 19)], 1, id="alertname-in-what-paged"),
+    pytest.param([page_ev(41, 19), alert_ev(44, 0)], 1, id="alert-after-the-page"),
+    pytest.param([alert_ev(40, 50, name="KubeAPIErrors", summary="ProbeDown swift https eqiad"), page_ev(41)], 1,
+                 id="what-paged-in-the-alert-summary"),
+    pytest.param([alert_ev(40, 50, source="alertmanager", tags=("alert",)), page_ev(41)], 1, id="alertmanager"),
+    pytest.param([alert_ev(30), page_ev(41)], 2, id="more-than-five-minutes-apart"),
+    pytest.param([alert_ev(40, name="ProbeDownLong"), page_ev(41)], 2, id="another-alert-name"),
+    pytest.param([alert_ev(40, state="resolved"), page_ev(41)], 2, id="resolved-alert-with-a-page"),
+    pytest.param([alert_ev(40, state="resolved", tags=("alert",)), page_ev(41, phase="resolved")], 1,
+                 id="resolution-with-resolution"),
+    pytest.param([alert_ev(40, tags=()), page_ev(41)], 2, id="not-an-alert"),
+    pytest.param([alert_ev(40), page_ev(41), page_ev(42, incident="4831")], 2, id="two-pages-stay-two"),
+    pytest.param([page_ev(41), page_ev(41, incident="4831")], 2, id="pages-from-one-service-never-merge"),
+])
+def test_a_page_merges_with_the_alert_that_caused_it(events, merged):
+    assert len(dedupe(sorted(events, key=lambda e: e.time))) == merged
+
+
+def test_the_merged_event_is_the_alert_with_the_pages_time_link_and_people():
+    alert, page = alert_ev(40, 50), page_ev(41, 19)
+    (one,) = dedupe([alert, page])
+    assert (one.source, one.time, one.url) == ("alert-email", page.time, page.url)
+    assert one.text == "ProbeDown firing: swift https down; paged jdoe (SRE) (Splunk On-Call incident 4830)"
+    assert one.tags == ("alert", "page") and one.fields["paged"] == "jdoe" and one.fields["team"] == "sre"
+    assert one.fields["phase"] == "triggered" and one.fields["alertname"] == "ProbeDown"
+    second = alert_ev(42, summary="another instance down")  # the same alert name, another alert of that source
+    assert len(dedupe([alert, page, second])) == 2

@@ -100,6 +100,15 @@ class BoundedSession(requests.Session):
         finally:
             self.deadline_at, self.deadline_seconds = saved, saved_seconds
 
+    def pause(self, seconds: float, url: str) -> None:
+        """Wait ``seconds`` before the next request (a rate limit a service
+        signals in its own way), on the session's clock; SourceError naming
+        ``url`` when the wait would pass the deadline."""
+        if self._clock() + seconds >= self.deadline_at:
+            raise SourceError(f"rate limited: waiting {seconds:g} s would pass the "
+                              f"{self.deadline_seconds:g} s deadline", url=public_url(url))
+        self._sleep(seconds)
+
     def request(self, method, url, **kwargs):
         """One request, retried as the class says; the answer's body is read here,
         bounded in size and by the deadline. Redirects are followed only within
@@ -234,9 +243,13 @@ def new_session(**options) -> BoundedSession:
 
 
 def _retry_after(response) -> float | None:
+    """Retry-After (seconds or an HTTP date), else RateLimit-Reset (seconds until
+    the limit resets: PagerDuty sends it with its 429s, PagerDuty/developer-docs
+    ``docs/REST-API/04-Rate-Limits.md``)."""
     value = response.headers.get("Retry-After")
     if not value:
-        return None
+        reset = response.headers.get("RateLimit-Reset", "").strip()
+        return float(reset) if reset.isdigit() else None
     if value.strip().isdigit():
         return float(value)
     parsed = email.utils.parsedate_to_datetime(value) if value else None

@@ -1,9 +1,11 @@
 """`postmortem pull`: fetch every network source of an incident into its event cache.
 
 File sources need no pull (they are read from disk each time). Each network
-source gets its own bounded HTTP session (timeout, few retries, a deadline),
-so a slow service cannot stall the others. A source already in the cache
-with the same key (same options) is not fetched again unless ``refresh``.
+source gets its own bounded HTTP session (timeout, few retries, a deadline)
+and its own thread: the sources are fetched at once, so a pull costs about as
+long as its slowest source, and a slow service cannot stall the others. A
+source already in the cache with the same key (same options) is not fetched
+again unless ``refresh``.
 
 One failing source is reported with its reason while the others are kept;
 its previous cache entry, if any, stays. With ``strict`` the first failure
@@ -14,13 +16,15 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable
+from functools import partial
+from typing import Callable, Iterator
 
 from . import cache
 from ..core.accounting import Tally
 from ..core.errors import PostmortemError, SourceError
-from ..core.model import Incident, SourceConfig
+from ..core.model import Event, Incident, SourceConfig, Window
 from .sources import get_source, needs_pull
 from ..core.model import incident_window
 from ..core.timeutil import format_utc
@@ -84,35 +88,70 @@ def pull(incident: Incident, *, refresh: bool = False, strict: bool = False,
          session_factory: Callable[[], object] | None = None, clock=None) -> PullReport:
     """Fetch every network source of ``incident`` into its event cache.
 
-    ``progress(done, total, name)`` is called before each source and once at
-    the end; ``session_factory`` makes each source's HTTP session (default
-    :func:`postmortem.collect.http.new_session`). Raises (writing nothing) on the
-    first failure when ``strict``; otherwise failures are in the report.
+    The sources are fetched at once, each in its own thread with its own
+    session (its requests in order, within its own rate limit), so a pull takes
+    about as long as its slowest source; results come in the order of the
+    sources. ``progress(done, total, name)`` is called before waiting for each
+    source and once at the end; ``session_factory`` makes each source's HTTP
+    session (default :func:`postmortem.collect.http.new_session` with what the
+    source asks for). Raises (writing nothing) on the first failure, in source
+    order, when ``strict``; otherwise failures are in the report.
     """
     configs = [c for c in incident.sources if needs_pull(c)]
     anything = bool(configs or incident.previous_wiki)
     old_entries = cache.read_cache(incident) if anything else {}
-    old_tasks = cache.read_tasks(incident) if anything else {}
-    state = _State(dict(old_tasks), now=format_utc(clock() if clock else dt.datetime.now(dt.timezone.utc)))
-    report = PullReport()
-    steps = [(c.name, lambda c=c: _pull_one(incident, c, old_entries, state, refresh, session_factory))
-             for c in configs]
+    state = _State(dict(cache.read_tasks(incident) if anything else {}),
+                   now=format_utc(clock() if clock else dt.datetime.now(dt.timezone.utc)))
+    known_tasks = set(state.tasks)
+    steps = [(c.name, partial(_pull_one, incident, c, old_entries.get(cache.source_key(c)), known_tasks, state.now,
+                              refresh, session_factory)) for c in configs]
     if incident.previous_wiki:
         state.previous = cache.read_previous_pages(incident)
-        steps.append((PREVIOUS, lambda: _pull_previous(incident, state, refresh, session_factory)))
-    for number, (name, step) in enumerate(steps):
-        if progress:
-            progress(number, len(steps), name)
-        result = step()
-        report.results.append(result)
-        if result.status == "failed" and strict:
-            raise _strict_error(result)
-    if progress:
-        progress(len(steps), len(steps), "done")
+        steps.append((PREVIOUS, partial(_pull_previous, incident, state.previous, refresh, session_factory)))
+    report = PullReport()
+    for outcome in _run_at_once(steps, progress):
+        report.results.append(outcome.result)
+        if outcome.result.status == "failed" and strict:
+            raise _strict_error(outcome.result)
+        state.apply(outcome)
     if any(r.status != "cached" for r in report.results):
         report.cache_path = str(cache.write_cache(incident, state.entries, failures=state.failures,
                                                   tasks=state.tasks, previous=state.previous))
     return report
+
+
+MAX_AT_ONCE = 8  # sources fetched at the same time (each has its own session)
+
+
+def _run_at_once(steps: list, progress) -> Iterator["_Outcome"]:
+    """Every step's outcome, in the order of the steps; all started at once."""
+    if not steps:
+        if progress:
+            progress(0, 0, "done")
+        return
+    with ThreadPoolExecutor(max_workers=min(MAX_AT_ONCE, len(steps)), thread_name_prefix="pull") as pool:
+        futures = [pool.submit(step) for _, step in steps]
+        try:
+            for number, ((name, _), future) in enumerate(zip(steps, futures)):
+                if progress:
+                    progress(number, len(steps), name)
+                yield future.result()
+        finally:
+            for future in futures:  # a strict failure: nothing not yet started is started
+                future.cancel()
+    if progress:
+        progress(len(steps), len(steps), "done")
+
+
+@dataclass
+class _Outcome:
+    """What one step gives, applied to the state in the order of the sources."""
+
+    result: SourceResult
+    entry: cache.Cached | None = None
+    failure: cache.Failure | None = None
+    tasks: dict | None = None
+    previous: list | None = None
 
 
 @dataclass
@@ -125,56 +164,93 @@ class _State:
     failures: dict[str, cache.Failure] = field(default_factory=dict)
     previous: list | None = None  # earlier reports from the wiki: [(title, wikitext)]
 
+    def apply(self, outcome: _Outcome) -> None:
+        key = outcome.result.key
+        if outcome.entry is not None:
+            self.entries[key] = outcome.entry
+        if outcome.failure is not None:
+            self.failures[key] = outcome.failure
+        self.tasks.update(outcome.tasks or {})
+        if outcome.previous is not None:
+            self.previous = outcome.previous
 
-def _pull_one(incident, config: SourceConfig, old_entries: dict, state: _State,
-              refresh: bool, session_factory) -> SourceResult:
+
+def _pull_one(incident, config: SourceConfig, old: cache.Cached | None, known_tasks: set, now: str,
+              refresh: bool, session_factory) -> _Outcome:
+    """One source: from the cache when it covers the window (and its tasks), else fetched."""
     key, window = cache.source_key(config), incident_window(incident)
     source = get_source(config.type)
     wanted = _task_ids(incident) if source.gives_tasks else set()
-    old = old_entries.get(key)
-    if not refresh and old is not None and cache.covers(old, window) and wanted <= set(state.tasks):
-        state.entries[key] = old
-        return SourceResult(config.name, key, "cached", events=len(old.events),
-                            tasks=len(wanted) if wanted else None, tally=old.tally)
-    session, tally = _session(session_factory), Tally()
+    if not refresh and old is not None and cache.covers(old, window) and wanted <= known_tasks:
+        return _Outcome(SourceResult(config.name, key, "cached", events=len(old.events),
+                                     tasks=len(wanted) if wanted else None, tally=old.tally), entry=old)
+    session, tally = _session(session_factory, source.session_options(config)), Tally()
     started = time.perf_counter()
     try:
         events = list(source.read(config, window, session=session, tally=tally))
         tasks = source.fetch_tasks(config, wanted, session) if wanted else None
     except PostmortemError as err:
-        if old is not None:
-            state.entries[key] = old
-        state.failures[key] = cache.Failure(config.name, str(err), state.now)
-        return SourceResult(config.name, key, "failed", requests=_requests(session),
-                            seconds=time.perf_counter() - started, error=err)
+        return _Outcome(SourceResult(config.name, key, "failed", requests=_requests(session),
+                                     seconds=time.perf_counter() - started, error=err),
+                        entry=old, failure=cache.Failure(config.name, str(err), now))
     finally:
         session.close()
-    state.entries[key] = cache.Cached(events, window, tally, state.now)
-    state.tasks.update(tasks or {})
-    return SourceResult(config.name, key, "fetched", events=len(events), requests=_requests(session),
-                        seconds=time.perf_counter() - started,
-                        tasks=len(tasks) if tasks is not None else None, tally=tally)
+    return _Outcome(SourceResult(config.name, key, "fetched", events=len(events), requests=_requests(session),
+                                 seconds=time.perf_counter() - started,
+                                 tasks=len(tasks) if tasks is not None else None, tally=tally),
+                    entry=cache.Cached(events, window, tally, now), tasks=tasks)
+
+
+@dataclass
+class Fetched:
+    """What one source gave for a window, outside any incident (`postmortem pages`)."""
+
+    config: SourceConfig
+    events: list[Event]
+    tally: Tally
+    requests: int = 0
+    seconds: float = 0.0
+
+
+def fetch(configs, window: Window, *, session_factory: Callable[[], object] | None = None) -> list[Fetched]:
+    """Read network sources for ``window``, all at once as `pull` does, each in
+    its own session; in their order. The first failure (in that order) raises:
+    what is asked across a period must not silently miss a source."""
+    steps = [(c.name, partial(_fetch_one, c, window, session_factory)) for c in configs]
+    return list(_run_at_once(steps, None))
+
+
+def _fetch_one(config: SourceConfig, window: Window, session_factory) -> Fetched:
+    source = get_source(config.type)
+    session, tally = _session(session_factory, source.session_options(config)), Tally()
+    started = time.perf_counter()
+    try:
+        events = list(source.read(config, window, session=session, tally=tally))
+    finally:
+        session.close()
+    return Fetched(config, events, tally, _requests(session), time.perf_counter() - started)
 
 
 PREVIOUS = "previous reports (wiki)"
 
 
-def _pull_previous(incident: Incident, state: _State, refresh: bool, session_factory) -> SourceResult:
+def _pull_previous(incident: Incident, cached: list | None, refresh: bool, session_factory) -> _Outcome:
     """The earlier reports the scorecard compares with ([incident] previous_wiki)."""
     from .previous import fetch_previous_pages
-    if state.previous is not None and not refresh:
-        return SourceResult(PREVIOUS, "previous", "cached", events=len(state.previous), unit="report")
+    if cached is not None and not refresh:
+        return _Outcome(SourceResult(PREVIOUS, "previous", "cached", events=len(cached), unit="report"))
     session = _session(session_factory)
     started = time.perf_counter()
     try:
-        state.previous = fetch_previous_pages(incident, session)
+        previous = fetch_previous_pages(incident, session)
     except PostmortemError as err:
-        return SourceResult(PREVIOUS, "previous", "failed", requests=_requests(session),
-                            seconds=time.perf_counter() - started, error=err, unit="report")
+        return _Outcome(SourceResult(PREVIOUS, "previous", "failed", requests=_requests(session),
+                                     seconds=time.perf_counter() - started, error=err, unit="report"))
     finally:
         session.close()
-    return SourceResult(PREVIOUS, "previous", "fetched", events=len(state.previous), unit="report",
-                        requests=_requests(session), seconds=time.perf_counter() - started)
+    return _Outcome(SourceResult(PREVIOUS, "previous", "fetched", events=len(previous), unit="report",
+                                 requests=_requests(session), seconds=time.perf_counter() - started),
+                    previous=previous)
 
 
 def _task_ids(incident: Incident) -> set[str]:
@@ -183,11 +259,11 @@ def _task_ids(incident: Incident) -> set[str]:
     return ids | ({incident.task} if incident.task else set())
 
 
-def _session(factory):
+def _session(factory, options: dict | None = None):
     if factory is not None:
         return factory()
     from .http import new_session
-    return new_session()
+    return new_session(**(options or {}))
 
 
 def _requests(session) -> int:

@@ -11,7 +11,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from ..core.errors import IncidentFileError, PostmortemError
+from ..core.errors import IncidentFileError, InputError, PostmortemError
 from ..core.model import KNOWN_TAGS, Actionable, Event, Incident, Person, ScorecardAnswer, SourceConfig
 from ..core.questions import QUESTION_IDS
 from ..core.tasks import is_task_id
@@ -113,23 +113,30 @@ class _Reader:
 def load_incident(path) -> Incident:
     """Read and validate an incident.toml; raises IncidentFileError."""
     path = Path(path)
+    return parse_incident(_read_text(path), path)
+
+
+def _read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is no error
+        return path.read_text(encoding="utf-8-sig")  # a byte-order mark is no error
     except FileNotFoundError:
         raise IncidentFileError("no such file", file=path) from None
     except (OSError, UnicodeDecodeError) as err:
         raise IncidentFileError(f"cannot read: {err}", file=path) from None
-    return parse_incident(text, path)
 
 
-def parse_incident(text: str, path: Path = Path("incident.toml")) -> Incident:
-    """Validate incident.toml text (``path`` is for messages and relative paths)."""
+def _parse_toml(text: str, path: Path) -> dict:
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         line = re.search(r"line (\d+)", str(err))
         raise IncidentFileError(f"not valid TOML: {err}", file=path,
                                 line=int(line.group(1)) if line else None) from None
+
+
+def parse_incident(text: str, path: Path = Path("incident.toml")) -> Incident:
+    """Validate incident.toml text (``path`` is for messages and relative paths)."""
+    data = _parse_toml(text, path)
     reader = _Reader(path, text)
     for key in data:
         if key not in TOP_LEVEL:
@@ -151,6 +158,39 @@ def parse_incident(text: str, path: Path = Path("incident.toml")) -> Incident:
         )
     except ValueError as err:  # a model constructor's own check (e.g. end before start)
         reader.fail(str(err), "incident")
+
+
+SOURCES_FILE_TABLES = {"source", "people"}
+
+
+def load_sources(path) -> tuple[tuple[SourceConfig, ...], dict[str, Person]]:
+    """A file of ``[[source]]`` tables and an optional ``[people.*]`` roster, as
+    in incident.toml but without an incident (``postmortem pages --sources``);
+    its sources and people. Raises IncidentFileError naming the line."""
+    path = Path(path)
+    text = _read_text(path)
+    data, reader = _parse_toml(text, path), _Reader(path, text)
+    for key in data:
+        if key not in SOURCES_FILE_TABLES:
+            reader.fail(f"unknown table (expected one of {', '.join(sorted(SOURCES_FILE_TABLES))})", key)
+    return _sources(reader, data.get("source", []), path), _people(reader, data.get("people", {}))
+
+
+def source_configs(tables: list[dict], base_dir: str = ".", start: int = 0) -> tuple[SourceConfig, ...]:
+    """Sources given on the command line as tables of options, each checked as a
+    ``[[source]]`` would be (numbered from ``start``); InputError naming the
+    option as a flag (``--api-id-env``)."""
+    from ..collect.sources import get_source
+    configs = []
+    for index, table in enumerate(tables, start):
+        config = SourceConfig(type=table["type"], options=table, index=index, base_dir=base_dir)
+        try:
+            get_source(config.type).check(config)
+        except IncidentFileError as err:
+            flag = "--" + (err.key or "type").replace("_", "-")
+            raise InputError(err.message.replace(repr(err.key), flag), key=flag) from None
+        configs.append(config)
+    return tuple(configs)
 
 
 def _incident_fields(reader: _Reader, table: dict) -> dict:

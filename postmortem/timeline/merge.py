@@ -35,7 +35,9 @@ def _order(event: Event):
 def dedupe(events: list[Event]) -> list[Event]:
     """Drop events seen twice (an IRC `!log` and its SAL entry; an alert in
     e-mail and as a manual event), keeping the richer of each pair with the
-    tags of both. ``events`` must be in time order; the order is kept."""
+    tags of both; a page from a paging service and the alert that caused it
+    become the alert with the page's time, link and who it reached.
+    ``events`` must be in time order; the order is kept."""
     result: list[Event] = []
     for event in events:
         for index in _recent(result, event.time):
@@ -62,6 +64,8 @@ def _same_thing(a: Event, b: Event) -> bool:
     if gap <= SAME_LOG_WITHIN and _is_log_pair(a, b) and _log_keys(a) & _log_keys(b):
         return True
     if _same_chat_line(a, b):
+        return True
+    if _page_and_alert(a, b) is not None:
         return True
     return a.source != b.source and _same_alert(a, b)
 
@@ -116,6 +120,45 @@ def _alert_state(event: Event) -> str:
     return "resolved" if re.search(r"\bresolved?\b", event.text, re.I) else "firing"
 
 
+def _page_and_alert(a: Event, b: Event) -> tuple[Event, Event] | None:
+    """``(page, alert)`` when one is a paging service's page (or its resolution)
+    and the other the alert that caused it, seen elsewhere (an e-mail,
+    Alertmanager, Prometheus, a manual event): an alert or page in the same
+    state, within five minutes, that names the same alert (its alertname a word
+    of what paged, or what paged in its text or summary)."""
+    from_pager = [e for e in (a, b) if describe(e.source).family == "page"]
+    if len(from_pager) != 1 or abs(a.time - b.time) > SAME_ALERT_WITHIN:
+        return None
+    page = from_pager[0]
+    alert = b if page is a else a
+    phase = page.fields.get("phase")
+    if phase not in ("triggered", "resolved") or not {"alert", "page"} & set(alert.tags):
+        return None
+    if alert.fields.get("incident", page.fields.get("incident")) != page.fields.get("incident"):
+        return None  # already merged with another page: two pages are two pages
+    if _alert_state(alert) != ("resolved" if phase == "resolved" else "firing"):
+        return None
+    return (page, alert) if _names_same_alert(page, alert) else None
+
+
+def _names_same_alert(page: Event, alert: Event) -> bool:
+    what = " ".join(v for v in (page.fields.get("what"), page.fields.get("entity")) if v)
+    name = alert.fields.get("alertname")
+    if name and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", what):
+        return True
+    said = f"{alert.text} {alert.fields.get('summary', '')}".lower()
+    return bool(page.fields.get("what")) and page.fields["what"].lower() in said
+
+
+def _with_page(alert: Event, page: Event) -> Event:
+    """The alert, as the page it caused: the page's time, link and fields (who it
+    reached), the tags of both, and the page's summary after the alert's text."""
+    said = page.fields.get("page_summary") if page.fields.get("phase") == "triggered" else page.text
+    return replace(alert, time=page.time, precision=page.precision, url=page.url or alert.url,
+                   tags=tuple(dict.fromkeys(alert.tags + page.tags)), fields={**alert.fields, **page.fields},
+                   text=f"{alert.text}; {said}" if said else alert.text)
+
+
 def _same_chat_line(a: Event, b: Event) -> bool:
     """One line of a channel logged twice, by two loggers (two sources or two
     files): same channel, nick and words, at the same time within the coarser
@@ -161,6 +204,9 @@ def _richness(event: Event):
 
 
 def _richer(a: Event, b: Event) -> Event:
+    pair = _page_and_alert(a, b)
+    if pair is not None:  # the alert stays (its source: another alert of that source is another alert)
+        return _with_page(pair[1], pair[0])
     keep, other = (a, b) if _richness(a) >= _richness(b) else (b, a)
     tags = tuple(dict.fromkeys(keep.tags + other.tags))
     fields = {**other.fields, **keep.fields}  # e.g. a manual page's `paged` on the alert kept

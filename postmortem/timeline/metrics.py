@@ -1,5 +1,5 @@
 """The incident's metrics, from its key moments: outage duration and the times
-to detect, respond, mitigate and resolve.
+to detect, acknowledge, respond, engage, mitigate and resolve.
 
 Every metric runs from one event to another (``start`` → ``end``); where a
 moment is missing the metric has no value and its ``note`` says why
@@ -10,8 +10,12 @@ the timeline does not give.
 * detect: outage begins → the event tagged ``detection``, else the first alert
   or page that fired, or the first human report (chat, IRC, SAL, a manual
   event), at or after the outage began;
+* acknowledge: the first page → the first acknowledgement of a page (from a
+  paging source: ``splunk-oncall``, ``pagerduty``);
 * respond: the first page → the first message after it from a responder
   (``[incident] responders``; anyone in chat/IRC/SAL when none are listed);
+* engage: the first page → the first message after it from someone a page
+  reached (its ``paged`` people, by name or another name the service knows);
 * mitigate: outage begins → the event tagged ``mitigation``;
 * resolve: outage begins → the event tagged ``resolved``, else the incident's ``end``.
 
@@ -28,14 +32,16 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from ..collect.sources import describe
+from ..collect.sources._paging import is_acknowledgement, is_manual_page, paged_names, person_key, split_list
 from ..core.errors import InputError
 from ..core.model import Event, Incident
 from ..core.timeutil import format_duration, format_utc
 
 __all__ = ["Metric", "incident_metrics", "is_alert_firing", "is_human_report", "first_page"]
 
-LABELS = {"outage": "Outage duration", "detect": "Time to detect", "respond": "Time to respond",
-          "mitigate": "Time to mitigate", "resolve": "Time to resolve"}
+LABELS = {"outage": "Outage duration", "detect": "Time to detect", "acknowledge": "Time to acknowledge",
+          "respond": "Time to respond", "engage": "Time to engage", "mitigate": "Time to mitigate",
+          "resolve": "Time to resolve"}
 
 
 @dataclass(frozen=True)
@@ -79,11 +85,12 @@ class Metric:
 
 
 def incident_metrics(incident: Incident, events: Iterable[Event]) -> tuple[Metric, ...]:
-    """Outage, detect, respond, mitigate, resolve — in that order."""
+    """Outage, detect, acknowledge, respond, engage, mitigate, resolve — in that order."""
     events = sorted(events, key=lambda e: e.time)
     begins, begins_note = _outage_start(incident, events)
     return (_outage(events, begins, begins_note, incident.path), _detect(events, begins, begins_note),
-            _respond(incident, events), _tagged("mitigate", "mitigation", events, begins, begins_note),
+            _acknowledge(incident, events), _respond(incident, events), _engage(incident, events),
+            _tagged("mitigate", "mitigation", events, begins, begins_note),
             _resolve(incident, events, begins, begins_note))
 
 
@@ -130,7 +137,7 @@ def _detect(events, begins, begins_note) -> Metric:
     if tagged is not None:
         return Metric("detect", begins, tagged.time, f"{begins_note} → detection ({_describe(tagged)})")
     first = next((e for e in events if e.time >= begins
-                  and (is_alert_firing(e) or is_human_report(e))), None)
+                  and (is_alert_firing(e) or is_human_report(e) or is_manual_page(e))), None)
     if first is None:
         return Metric("detect", begins, None, "unknown: no event tagged detection, and no alert or "
                                               "report after the outage began")
@@ -138,12 +145,55 @@ def _detect(events, begins, begins_note) -> Metric:
     return Metric("detect", begins, first.time, f"{begins_note} → first {kind} ({_describe(first)})")
 
 
+def _no_page(metric: str, incident: Incident) -> Metric:
+    if incident.paged == 0:
+        return Metric(metric, note="not applicable: nobody was paged (paged = 0)")
+    return Metric(metric, note="unknown: no event tagged page")
+
+
+def _acknowledge(incident: Incident, events) -> Metric:
+    page = first_page(events)
+    if page is None:
+        return _no_page("acknowledge", incident)
+    ack = next((e for e in events if e.time >= page.time and is_acknowledgement(e)), None)
+    if ack is None:
+        return Metric("acknowledge", page.time, None, "unknown: no acknowledgement of a page recorded after the "
+                                                      "first page (a splunk-oncall or pagerduty source has them)")
+    return Metric("acknowledge", page.time, ack.time, f"first page ({_describe(page)}) → first acknowledgement "
+                                                      f"({_describe(ack)})")
+
+
+def _engage(incident: Incident, events) -> Metric:
+    """The first page → the first message from someone a page reached (by the
+    name the paging service gives, or another name it knows them by)."""
+    page = first_page(events)
+    if page is None:
+        return _no_page("engage", incident)
+    reached = _reached_names(events)
+    if not reached:
+        return Metric("engage", page.time, None, "unknown: the pages do not say whom they reached")
+    reply = next((e for e in events if e.time >= page.time and e.source != "manual" and is_human_report(e)
+                  and (e.actor or "").lower() in reached), None)
+    if reply is None:
+        return Metric("engage", page.time, None, "unknown: no message after the first page from someone it paged")
+    return Metric("engage", page.time, reply.time, f"first page ({_describe(page)}) → first message from someone "
+                                                   f"paged ({_describe(reply)})")
+
+
+def _reached_names(events) -> set[str]:
+    """Every name of everyone the pages reached, lower-case."""
+    names = set()
+    for event in events:
+        if "page" in event.tags:
+            for name in paged_names(event):
+                names |= {name.lower()} | {a.lower() for a in split_list(event.fields.get(person_key(name, "aka")))}
+    return names
+
+
 def _respond(incident: Incident, events) -> Metric:
     page = first_page(events)
     if page is None:
-        if incident.paged == 0:
-            return Metric("respond", note="not applicable: nobody was paged (paged = 0)")
-        return Metric("respond", note="unknown: no event tagged page")
+        return _no_page("respond", incident)
     who = set(incident.responders)
     reply = next((e for e in events if e.time >= page.time and e.source != "manual"
                   and is_human_report(e) and (not who or e.actor in who)), None)
@@ -173,8 +223,10 @@ def _resolve(incident: Incident, events, begins, begins_note) -> Metric:
 # -- what counts as what ---------------------------------------------------------
 
 def is_alert_firing(event: Event) -> bool:
-    """An alert or page that fired (not its resolution)."""
-    return bool({"alert", "page"} & set(event.tags)) and event.fields.get("state", "firing") != "resolved"
+    """An alert or page from monitoring that fired (not its resolution, nor a page
+    a person started by hand: that is a person reporting)."""
+    return bool({"alert", "page"} & set(event.tags)) and event.fields.get("state", "firing") != "resolved" \
+        and not is_manual_page(event)
 
 
 def is_human_report(event: Event) -> bool:

@@ -27,6 +27,7 @@ from ..core.model import Event, Incident, Records
 from ..core.questions import CATEGORIES, TITLE, TOTAL_LABEL
 from ..core.timeutil import format_clock
 from ..scorecard.answers import Scorecard, computed_scorecard
+from ..scorecard.paging import paged_count
 from . import markdown, wikitext
 
 MARKS = {"outage-begins": "OUTAGE BEGINS", "outage-ends": "OUTAGE ENDS"}
@@ -167,7 +168,7 @@ def report_view(records: Records, fmt: str = "wikitext", graph_file: str | None 
     incident, events = records.incident, list(records.events)
     card = computed_scorecard(records)
     return {
-        "incident": incident_view(incident, style),
+        "incident": incident_view(incident, style, paged_count(records)),
         "entries": timeline_view(incident, events, style),
         "alerts": alerts_view(incident, events, style),
         "actionables": [actionable_view(a, style) for a in incident.actionables],
@@ -179,12 +180,15 @@ def report_view(records: Records, fmt: str = "wikitext", graph_file: str | None 
     }
 
 
-def incident_view(incident: Incident, style: Style) -> IncidentView:
+def incident_view(incident: Incident, style: Style, paged: int | None = None) -> IncidentView:
+    """The incident's fields; ``paged`` is ``[incident] paged``, else ``paged``
+    (the people the pages reached, when the records say), else empty."""
     conclusions = incident.conclusions
+    paged = incident.paged if incident.paged is not None else paged
     return IncidentView(
         id=style.cell(incident.id), status=incident.status, task=incident.task or "",
         task_link=style.task(incident.task) if incident.task else "",
-        paged="" if incident.paged is None else str(incident.paged),
+        paged="" if paged is None else str(paged),
         responders_num=str(len(incident.responders)) if incident.responders else "",
         coordinators=style.names(", ".join(incident.coordinators)),
         start=_time_arg(incident.start), end=_time_arg(incident.end),

@@ -31,6 +31,8 @@ REGISTRY: dict[str, str] = {
     "slack": "slack",
     "phabricator": "phabricator",
     "statuspage": "statuspage",
+    "splunk-oncall": "splunk_oncall",
+    "pagerduty": "pagerduty",
 }
 
 
@@ -39,7 +41,7 @@ class Source(Protocol):
 
     type: str            # the ``[[source]] type``
     label: str | None    # how the report names it ("IRC", "SAL", "alert"); None: no events
-    family: str          # what kind of record: "sal", "irc", "slack", "alert", "status-page", "tasks"
+    family: str          # what kind of record: "sal", "irc", "slack", "alert", "page", "status-page", "tasks"
     talking: bool        # its events are people writing (reports, replies, actions)
     network: bool        # fetched by `pull` into the cache, else read from disk every time
     gives_tasks: bool    # fetch_tasks() tells the actionables' tasks (title, status, owner)
@@ -58,6 +60,10 @@ class Source(Protocol):
 
     def fetch_tasks(self, config: SourceConfig, task_ids, session) -> dict:
         """``{"T123": TaskInfo}`` for the tasks it knows (only when ``gives_tasks``)."""
+
+    def session_options(self, config: SourceConfig) -> dict:
+        """What its HTTP session needs beyond the defaults (e.g. a longer deadline
+        for an API that allows one call a minute): options of BoundedSession."""
 
 
 class BaseSource:
@@ -82,6 +88,9 @@ class BaseSource:
 
     def fetch_tasks(self, config: SourceConfig, task_ids, session) -> dict:
         raise NotImplementedError(f"the {self.type} source gives no tasks")
+
+    def session_options(self, config: SourceConfig) -> dict:
+        return {}
 
 
 class ManualEntries(BaseSource):

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from ...core.errors import IncidentFileError, PostmortemError, SourceError, SourceFormatError
 from ...core.model import SourceConfig
 from ...core.timeutil import UTC
-from ..answers import decode_json, public_url, status_problem
+from ..answers import decode_json, public_url, redact, shorten, status_problem
 from . import option
 
 _RFC3339 = re.compile(r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}:\d{2})$")
@@ -37,14 +37,15 @@ def check_url(config: SourceConfig, name: str = "url", required: bool = True) ->
     return value
 
 
-def token(config: SourceConfig, url: str, *, required: bool) -> str | None:
-    """The secret named by ``token_env`` (environment or the user's 0600 config
-    file), only for an https or loopback ``url``; None when not configured."""
+def token(config: SourceConfig, url: str, *, required: bool, name: str = "token_env") -> str | None:
+    """The secret named by the ``token_env`` option (or another ``*_env``
+    option: ``name``) from the environment or the user's 0600 config file, only
+    for an https or loopback ``url``; None when not configured."""
     from ..http import require_secure, secret
-    env_name = option(config, "token_env", required=required)
+    env_name = option(config, name, required=required)
     if env_name is None:
         return None
-    require_secure(url, f"the {env_name} token")
+    require_secure(url, f"the {env_name} secret" if name != "token_env" else f"the {env_name} token")
     try:
         return secret(env_name)
     except PostmortemError as err:
@@ -52,14 +53,18 @@ def token(config: SourceConfig, url: str, *, required: bool) -> str | None:
         raise
 
 
-def request(session, method: str, url: str, *, source: str, secrets=(), **kwargs):
+def request(session, method: str, url: str, *, source: str, secrets=(), explain=None, **kwargs):
     """One request through the bounded session; a non-2xx answer raises
-    SourceError with the status and a short, redacted reason."""
+    SourceError with the status and a short, redacted reason (``explain(response)``
+    gives it from a service's own error body, where it has one)."""
     try:
         response = session.request(method, url, **kwargs)
     except SourceError as err:
         raise _error(SourceError, err.message, source, url) from None
     problem = status_problem(response, secrets)
+    reason = explain(response) if problem and explain else None
+    if reason:
+        problem = f"{problem.split(':', 1)[0]}: {shorten(redact(reason, secrets))}"
     if problem:
         raise _error(SourceError, problem, source, url, status=response.status_code)
     return response

@@ -1,0 +1,267 @@
+"""Source ``pagerduty``: the pages PagerDuty sent, from its REST API v2.
+
+Formats: PagerDuty's OpenAPI file (PagerDuty/api-schema ``reference/REST/openapiv3.json``:
+paths ``/incidents``, ``/incidents/{id}/log_entries``, ``/users/{id}``; schemas
+``Incident``, ``LogEntry``, ``NotifyLogEntry``, ``EscalateLogEntry``, ``Channel``), its
+guides (PagerDuty/developer-docs ``docs/REST-API/02-Authentication.md``,
+``09-Pagination.md``, ``04-Rate-Limits.md``, ``14-Errors.md``) and the official Go
+client (PagerDuty/go-pagerduty ``incident.go``, ``log_entry.go``, ``user.go``)::
+
+    Authorization: Token token=<token>     Accept: application/vnd.pagerduty+json;version=2
+    GET {url}/incidents?since=ISO&until=ISO&time_zone=UTC&limit=100&offset=N
+    {"incidents": [{"id": "Q1A2…", "incident_number": 1402, "title": "…", "created_at": "…",
+      "html_url": "https://<sub>.pagerduty.com/incidents/Q1A2…", "incident_key": "…",
+      "service": {"summary": "…"}, "escalation_policy": {"summary": "…"},
+      "teams": [{"summary": "Payments"}], …}], "limit": 100, "offset": 0, "more": false}
+    GET {url}/incidents/{id}/log_entries?is_overview=false&time_zone=UTC&limit=100&offset=N
+    {"log_entries": [{"type": "trigger_log_entry|notify_log_entry|acknowledge_log_entry|…",
+      "created_at": "…", "agent": {"type": "user_reference|service_reference|…", "id", "summary"},
+      "channel": {"type": "…", …}, "user": {…}, "assigned_user": {…}, "note": "…"}], "more": false}
+    GET {url}/users/{id}   {"user": {"id", "name", "email", "time_zone": "Europe/Warsaw", …}}
+    errors: {"error": {"message": "…", "code": 2006, "errors": ["…"]}}
+
+- Lists page by ``offset``/``limit`` (100 at most) while ``more``; ``offset +
+  limit`` may not pass 10,000 (the API answers 400): a window with more
+  incidents is refused with the way out (a shorter window).
+- ``since``/``until`` may span at most six months (error 2005 otherwise).
+- 429 "Rate Limit Exceeded" comes with ``ratelimit-reset`` (seconds), which the
+  session honours like Retry-After (whether Retry-After is sent: unconfirmed).
+- Who a page reached: each ``notify_log_entry``'s ``user`` (the OpenAPI's
+  ``NotifyLogEntry``), when (``created_at``) and how. How is not defined by the
+  OpenAPI beyond ``channel.type``: a ``channel.notification.type`` (sms, push…) is
+  read where present (an unconfirmed shape), else ``channel.type``.
+- A page a person started: its ``trigger_log_entry``'s ``agent`` is a
+  ``user_reference`` ("Will be one of email, sms, website, web_trigger, or note
+  if agent[type] is user", OpenAPI ``Channel``).
+- Each paged person's ``time_zone``, e-mail and id come from ``GET /users/{id}``
+  (one request per person; a 404 for a user deleted since leaves the zone unknown).
+
+Events (:mod:`._paging`): the page at the trigger (``url`` = ``html_url``,
+``paged`` the people notified, ``paged_teams`` the incident's teams or else its
+escalation policy), each acknowledgement, escalation and note, and the
+resolution. Assignments and other log entries are dropped, each with its reason.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+from ...core.accounting import Tally
+from ...core.errors import SourceError
+from ...core.model import Event, SourceConfig, Window
+from ...core.timeutil import format_utc, zone
+from . import BaseSource, check_options, option
+from ._paging import ACKNOWLEDGED, ESCALATED, NOTE, RESOLVED, Page, Person, parse_iso, text_of
+from ._web import check_url, format_error, json_answer, request, token
+
+TYPE = "pagerduty"
+DEFAULT_URL = "https://api.pagerduty.com"
+ACCEPT = "application/vnd.pagerduty+json;version=2"
+PAGE_LIMIT = 100
+OFFSET_CEILING = 10_000  # "offset + limit" beyond this is a 400 (09-Pagination.md)
+DROPPED = {"assign_log_entry": "assignment (who was paged comes from the notify entries)",
+           "snooze_log_entry": "snooze", "unacknowledge_log_entry": "unacknowledgement",
+           "exhaust_escalation_path_log_entry": "escalation path exhausted",
+           "repeat_escalation_path_log_entry": "escalation path repeated",
+           "reach_trigger_limit_log_entry": "trigger limit reached", "urgency_change_log_entry": "urgency change"}
+
+
+class PagerDutySource(BaseSource):
+    """``token_env`` (a REST API key) and ``url``."""
+
+    type = TYPE
+    label = "PagerDuty"
+    family = "page"
+    network = True
+
+    def check(self, config: SourceConfig) -> None:
+        """Options: ``token_env`` (required), ``url``."""
+        check_options(config, ("url", "token_env"))
+        option(config, "token_env", required=True)
+        check_url(config, required=False)
+
+    def read(self, config: SourceConfig, window: Window, session=None, tally: Tally | None = None) -> list[Event]:
+        """Every incident created in ``window``: its page and what followed."""
+        tally = tally if tally is not None else Tally()
+        api = _Api(config, session)
+        params = {"since": format_utc(window.start), "until": format_utc(window.end), "time_zone": "UTC"}
+        incidents = api.listing("/incidents", "incidents", params)
+        tally.count(len(incidents))
+        pages = [_Incident(item, api, tally) for item in incidents]
+        for page in pages:
+            page.read_log(api.listing(page.log_path, "log_entries", {"is_overview": "false", "time_zone": "UTC"}))
+        users = api.users({uid for p in pages for uid in p.user_ids}, tally)
+        events = [e for page in pages for e in page.events(users)]
+        return sorted((e for e in events if e.time in window), key=lambda e: (e.time, e.text))
+
+
+class _Api:
+    """Authenticated calls to one PagerDuty REST API."""
+
+    def __init__(self, config: SourceConfig, session):
+        self.base = (option(config, "url") or DEFAULT_URL).rstrip("/")
+        self.name, self.session = config.name, session
+        self.secret = token(config, self.base, required=True)
+        self.headers = {"Authorization": f"Token token={self.secret}", "Accept": ACCEPT}
+
+    def listing(self, path: str, key: str, params: dict) -> list:
+        """Every item of a classic-pagination list, following ``more``."""
+        url, items = self.base + path, []
+        while True:
+            if len(items) + PAGE_LIMIT > OFFSET_CEILING:
+                raise format_error(f"more than {OFFSET_CEILING} {key} (PagerDuty lists no more): "
+                                   f"use a shorter window", source=self.name, url=url)
+            answer = self.get(url, {**params, "limit": PAGE_LIMIT, "offset": len(items)})
+            if not isinstance(answer, dict) or not isinstance(answer.get(key), list) \
+                    or not isinstance(answer.get("more"), bool):
+                raise format_error(f"expected {{\"{key}\": [...], \"more\": …}}", source=self.name, url=url)
+            items.extend(answer[key])
+            if not answer["more"] or not answer[key]:
+                return items
+
+    def users(self, ids: set[str], tally: Tally) -> dict[str, dict]:
+        """``{id: user}`` for the people paged; a user PagerDuty no longer knows is left out."""
+        found = {}
+        for uid in sorted(ids):
+            url = f"{self.base}/users/{quote(uid, safe='')}"
+            try:
+                answer = self.get(url, {})
+            except SourceError as err:
+                if getattr(err, "status", None) != 404:
+                    raise
+                tally.skip(f"user {uid}: PagerDuty no longer knows them (404): their time zone is unknown", url)
+                continue
+            user = answer.get("user") if isinstance(answer, dict) else None
+            if not isinstance(user, dict):
+                raise format_error("expected {\"user\": {...}}", source=self.name, url=url)
+            found[uid] = user
+        return found
+
+    def get(self, url: str, params: dict):
+        response = request(self.session, "GET", url, params=params, headers=self.headers, source=self.name,
+                           secrets=[self.secret], explain=_error_message)
+        return json_answer(response, source=self.name, secrets=[self.secret])
+
+
+def _error_message(response) -> str | None:
+    """``Authentication failed (code 2006)`` from PagerDuty's error envelope (14-Errors.md)."""
+    try:
+        error = json.loads(response.content).get("error")
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(error, dict) or not isinstance(error.get("message"), str):
+        return None
+    details = [d for d in error.get("errors") or [] if isinstance(d, str)]
+    code = f" (code {error['code']})" if error.get("code") is not None else ""
+    return error["message"] + code + (f": {'; '.join(details)}" if details else "")
+
+
+def _reference(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+class _Incident:
+    """One PagerDuty incident and its log entries."""
+
+    def __init__(self, item, api: _Api, tally: Tally):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
+            raise format_error(f"not an incident (no id): {str(item)[:80]!r}", source=api.name,
+                               url=api.base + "/incidents")
+        self.api, self.tally, self.id = api, tally, item["id"]
+        self.where = f"{api.base}/incidents/{quote(self.id, safe='')}/log_entries"
+        number = str(item.get("incident_number") or self.id)
+        created = parse_iso(item.get("created_at"), source=api.name, url=api.base + "/incidents")
+        link = item.get("html_url") if str(item.get("html_url") or "").startswith("https://") else None
+        what = text_of(item.get("title")) or text_of(item.get("summary")) or f"incident {number}"
+        self.page = Page(TYPE, "PagerDuty", f"#{number}" if item.get("incident_number") else number,
+                         created, link, what, text_of(item.get("incident_key")))
+        teams = [text_of(_reference(t).get("summary")) for t in item.get("teams") or []]
+        self.page.teams = [t for t in teams if t] or [
+            t for t in [text_of(_reference(item.get("escalation_policy")).get("summary"))] if t]
+        self.log_path = f"/incidents/{quote(self.id, safe='')}/log_entries"
+        self.entries: list = []
+        self.user_ids: set[str] = set()
+
+    def read_log(self, entries: list) -> None:
+        """Its log entries (``GET /incidents/{id}/log_entries``), counted; who was notified."""
+        self.entries = entries
+        self.tally.count(len(entries))
+        notified = [e for e in entries if isinstance(e, dict) and e.get("type") == "notify_log_entry"]
+        self.user_ids = {_reference(e.get("user")).get("id") for e in notified} - {None, ""}
+
+    def events(self, users: dict) -> list[Event]:
+        follow = []
+        for entry in self.entries:
+            event = self._entry(entry, users)
+            if event is not None:
+                follow.append(event)
+        return [self.page.event()] + follow
+
+    def _entry(self, entry, users: dict) -> Event | None:
+        if not isinstance(entry, dict) or not isinstance(entry.get("type"), str):
+            raise format_error(f"not a log entry: {str(entry)[:80]!r}", source=self.api.name, url=self.where)
+        kind = entry["type"]
+        at = parse_iso(entry.get("created_at"), source=self.api.name, url=self.where)
+        agent = _reference(entry.get("agent"))
+        who = text_of(agent.get("summary")) if agent.get("type") == "user_reference" else None
+        if kind == "trigger_log_entry":
+            self.page.time = min(self.page.time, at)
+            self.page.manual, self.page.by = who is not None, who
+        elif kind == "notify_log_entry":
+            self._notified(entry, at, users)
+        elif kind == "acknowledge_log_entry":
+            return self.page.follow_up(ACKNOWLEDGED, at, f"acknowledged {self.page.label}{_via(entry)}", who)
+        elif kind == "escalate_log_entry":
+            to = text_of(_reference(entry.get("assigned_user")).get("summary")) or "the next level"
+            return self.page.follow_up(ESCALATED, at, f"{self.page.label} escalated to {to}", who)
+        elif kind == "annotate_log_entry":
+            note = text_of(entry.get("note")) or text_of(entry.get("summary"))
+            return self.page.follow_up(NOTE, at, f"note on {self.page.label}: {note}", who)
+        elif kind == "resolve_log_entry":
+            return self.page.follow_up(RESOLVED, at, f"{self.page.label} resolved" + (f" by {who}" if who else ""),
+                                       who)
+        elif kind in DROPPED:
+            self.tally.drop(f"{DROPPED[kind]} ({kind})", self.where)
+        else:
+            self.tally.skip(f"log entry type not understood: {kind!r}", self.where)
+        return None
+
+    def _notified(self, entry: dict, at, users: dict) -> None:
+        """A notification: someone the page reached, when and how."""
+        user = _reference(entry.get("user"))
+        if not user.get("id") and not text_of(user.get("summary")):
+            self.tally.skip("notify entry without a user", self.where)
+            return
+        known = users.get(user.get("id"), {})
+        name = text_of(known.get("name")) or text_of(user.get("summary")) or str(user["id"])
+        self.page.reached(name, Person(at=at, tz=self._zone(known), via=[_channel(entry)],
+                                       aka=[a for a in (user.get("id"), known.get("email")) if a]))
+        self.tally.drop("notify entry: its person is in the page's paged list", self.where)
+
+    def _zone(self, user: dict) -> str | None:
+        name = user.get("time_zone")
+        if not isinstance(name, str) or not name:
+            return None
+        try:
+            zone(name)
+        except ValueError:
+            self.tally.skip(f"user {user.get('id')}: unknown time zone {name!r}", self.where)
+            return None
+        return name
+
+
+def _channel(entry: dict) -> str:
+    """How a person was notified: ``channel.notification.type`` where the answer
+    has it (unconfirmed shape), else ``channel.type`` (the OpenAPI's own)."""
+    channel = _reference(entry.get("channel"))
+    notification = _reference(channel.get("notification"))
+    return text_of(notification.get("type")) or text_of(channel.get("type")) or "unknown"
+
+
+def _via(entry: dict) -> str:
+    kind = text_of(_reference(entry.get("channel")).get("type"))
+    return f" (via {kind})" if kind else ""
+
+
+SOURCE = PagerDutySource()

@@ -1,0 +1,282 @@
+"""Who the pages reached, when, and whether in their working hours: the three
+scorecard questions about pages, and what `postmortem pages` and the report's
+``paged-num`` count. Pure on the events.
+
+A page is an event tagged ``page`` that fired (from a paging source —
+:mod:`postmortem.collect.sources._paging` — an alert e-mail, Alertmanager or a
+manual ``[[event]]``). The people it reached are its ``paged`` field
+(comma-separated), else a ``paged`` alert label. Each person is looked up in
+the ``[people.*]`` roster by name, or by the other names the paging service
+knows them by (PagerDuty's user id or e-mail); without a roster entry, the
+time zone the paging service has for them (PagerDuty's ``time_zone``) with
+the default hours, 09:00-17:00 Monday to Friday. Each person is checked at the
+moment they were notified (PagerDuty's notify entry), else at the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Mapping
+from zoneinfo import ZoneInfo
+
+from ..collect.sources import describe
+from ..collect.sources._paging import paged_names, person_key, split_list
+from ..core.model import Event, Incident, Person, Records, ScorecardAnswer
+from ..core.timeutil import parse_time
+from ..timeline.metrics import is_alert_firing
+
+__all__ = ["within_hours", "pages", "paged_people", "paged_count", "PagedPerson",
+           "people_paged_fewer_than_five", "pages_business_hours", "pages_right_team"]
+
+
+def pages(events) -> list[Event]:
+    """The pages that went out (events tagged ``page`` that are not a resolution)."""
+    return [e for e in events if "page" in e.tags and e.fields.get("state", "firing") != "resolved"]
+
+
+def named(event: Event) -> list[str]:
+    """The people a page event names (``paged``, comma-separated; or a ``paged`` label)."""
+    if event.fields.get("paged"):
+        return paged_names(event)
+    return [n for n in (event.fields.get("label.paged") or "").replace(",", " ").split() if n]
+
+
+def within_hours(moment: dt.datetime, person: Person) -> bool:
+    """Whether ``moment`` falls in ``person``'s working hours on one of their
+    workdays, in their time zone (zoneinfo: DST-safe). Hours that cross
+    midnight (``22:00-06:00``) belong to the day the shift starts."""
+    local = moment.astimezone(ZoneInfo(person.timezone))
+    begin, end, clock = person.hours[0], person.hours[1], local.time().replace(tzinfo=None)
+    if begin <= end:
+        return local.weekday() in person.workdays and begin <= clock < end
+    if clock >= begin:
+        return local.weekday() in person.workdays
+    return clock < end and (local.weekday() - 1) % 7 in person.workdays
+
+
+@dataclass(frozen=True)
+class PagedPerson:
+    """Someone a page reached: when, their working hours (None: unknown) and where those come from."""
+
+    name: str
+    at: dt.datetime
+    person: Person | None = None
+    basis: str = ""   # "" (the roster), or "time zone from PagerDuty, default hours"
+
+    @property
+    def inside(self) -> bool | None:
+        return None if self.person is None else within_hours(self.at, self.person)
+
+    def describe(self) -> str:
+        """``alice (America/New_York, 09:00-17:00): Sun 23:04 local, outside working hours``."""
+        if self.person is None:
+            return f"{self.name}: no working hours known ([people.{self.name}] or a paging service's time zone)"
+        p = self.person
+        local = self.at.astimezone(ZoneInfo(p.timezone))
+        zone = f"{p.timezone}, {p.hours[0]:%H:%M}-{p.hours[1]:%H:%M}" + (f"; {self.basis}" if self.basis else "")
+        return f"{self.name} ({zone}): {local:%a %H:%M} local, {'inside' if self.inside else 'outside'} working hours"
+
+
+def paged_people(page: Event, people: Mapping[str, Person]) -> list[PagedPerson]:
+    """Everyone ``page`` names, each with the moment they were notified and their working hours."""
+    return [_paged_person(page, name, people) for name in named(page)]
+
+
+def _paged_person(page: Event, name: str, people: Mapping[str, Person]) -> PagedPerson:
+    at = page.fields.get(person_key(name, "at"))
+    moment = parse_time(at)[0] if at else page.time
+    aka = split_list(page.fields.get(person_key(name, "aka")))
+    entry = people.get(name) or next((people[a] for a in aka if a in people), None)
+    if entry is not None:
+        return PagedPerson(name, moment, entry)
+    zone = page.fields.get(person_key(name, "tz"))
+    if zone:
+        return PagedPerson(name, moment, Person(name, zone),
+                           f"time zone from {service_name(page.source)}, default hours Mon-Fri")
+    return PagedPerson(name, moment)
+
+
+def service_name(source_type: str) -> str:
+    """``PagerDuty``, ``Splunk On-Call``: how a paging source is named (its label)."""
+    return describe(source_type).label or source_type
+
+
+def paged_count(records: Records) -> int | None:
+    """How many distinct people the pages reached; None when a page does not say."""
+    found = pages(records.events)
+    if not found or any(not named(p) or p.fields.get("unresolved_teams") for p in found):
+        return None
+    return len({n for p in found for n in named(p)})
+
+
+# -- the scorecard's questions about pages ----------------------------------------------
+
+def _answer(qid: str, answer: str | None, notes: str, evidence=()) -> ScorecardAnswer:
+    return ScorecardAnswer(qid, answer, notes, "computed", tuple(evidence))
+
+
+def cite_event(event: Event, limit: int = 120) -> str:
+    """``2023-09-28 14:33:12 UTC alert-email: text`` (the text cut to ``limit``)."""
+    text = " ".join(event.text.split())
+    text = text if len(text) <= limit else text[:limit - 3] + "..."
+    who = f"{event.actor}: " if event.actor else ""
+    return f"{event.time:%Y-%m-%d %H:%M:%S} UTC {event.source}: {who}{text}"
+
+
+def _cite_page(page: Event) -> list[str]:
+    """The page, with whom it reached (and a link to it, where there is one)."""
+    lines = [cite_event(page) + (f" {page.url}" if page.url else "")]
+    names = named(page)
+    lines.append(f"paged ({len(names)}): {', '.join(names)}" if names else "paged: not recorded")
+    if page.fields.get("unresolved_teams"):
+        lines.append(f"whom it reached in {page.fields['unresolved_teams']}: unknown (no one on call in the log)")
+    return lines
+
+
+def people_paged_fewer_than_five(r: Records) -> ScorecardAnswer:
+    qid = "people-paged-fewer-than-five"
+    found = pages(r.events)
+    evidence = [line for p in found for line in _cite_page(p)]
+    if r.incident.paged is not None:
+        answer = "yes" if r.incident.paged < 5 else "no"
+        return _answer(qid, answer, f"{r.incident.paged} paged ([incident] paged)",
+                       [f"incident.toml [incident] paged = {r.incident.paged}"] + evidence)
+    if not found:
+        return _answer(qid, None, "unknown: no [incident] paged and no page event")
+    people = sorted({n for p in found for n in named(p)})
+    open_ = [p for p in found if not named(p) or p.fields.get("unresolved_teams")]
+    if len(people) >= 5:
+        at_least = "at least " if open_ else ""
+        return _answer(qid, "no", f"{at_least}{len(people)} people paged: {', '.join(people)}", evidence)
+    if open_:
+        return _answer(qid, None, "unknown: a page event does not say whom it reached"
+                       + (f" ({len(people)} named: {', '.join(people)})" if people else ""), evidence)
+    return _answer(qid, "yes", f"{len(people)} people paged: {', '.join(people)}", evidence)
+
+
+def _reached(page: Event, incident: Incident) -> tuple[list[PagedPerson], str]:
+    """Who a page reached, and how we know: named on the event, else the
+    responders who have a roster entry."""
+    found = paged_people(page, incident.people)
+    if found:
+        return found, "the people the page names"
+    stand_ins = [PagedPerson(r, page.time, incident.people[r]) for r in incident.responders if r in incident.people]
+    return stand_ins, "who was paged is not recorded: the responders with a [people] entry"
+
+
+def pages_business_hours(r: Records) -> ScorecardAnswer:
+    qid = "pages-business-hours"
+    found = pages(r.events)
+    if not found:
+        if r.incident.paged == 0:
+            return _answer(qid, "yes", "nobody was paged", ["incident.toml [incident] paged = 0"])
+        return _answer(qid, None, "unknown: no page event to check against working hours")
+    outside, unknown, evidence, basis = [], set(), [], set()
+    for page in found:
+        reached, how = _reached(page, r.incident)
+        basis.add(how)
+        evidence.append(cite_event(page) + (f" {page.url}" if page.url else ""))
+        if not reached:
+            unknown.add("(nobody known)")
+        for one in reached:
+            evidence.append(one.describe())
+            if one.inside is None:
+                unknown.add(one.name)
+            elif not one.inside:
+                outside.append(one.name)
+    how = "; ".join(sorted(basis))
+    if outside:
+        return _answer(qid, "no", f"paged outside working hours: {', '.join(dict.fromkeys(outside))} ({how})",
+                       evidence)
+    if unknown:
+        return _answer(qid, None, f"unknown: no working hours for {', '.join(sorted(unknown))} ({how})", evidence)
+    return _answer(qid, "yes", f"every page reached people in their working hours ({how})", evidence)
+
+
+def _team(event: Event) -> str | None:
+    return event.fields.get("team") or event.fields.get("label.team") or None
+
+
+def _alert_team(page: Event, events) -> str | None:
+    """The team label of the page's alert: on the page itself, else on an alert
+    that fired within five minutes of it (the same alert, seen elsewhere)."""
+    if _team(page):
+        return _team(page)
+    near = [e for e in events if is_alert_firing(e) and abs(e.time - page.time) <= dt.timedelta(minutes=5)
+            and _team(e)]
+    teams = {_team(e) for e in near}
+    return teams.pop() if len(teams) == 1 else None
+
+
+def same_team(paged_team: str, team: str) -> bool:
+    """``SRE Core`` is the team ``sre-core`` and the team ``sre`` (a word of its
+    name): case, spaces and punctuation aside."""
+    words = [w for w in re.split(r"[^a-z0-9]+", paged_team.lower()) if w]
+    wanted = re.sub(r"[^a-z0-9]", "", team.lower())
+    return wanted == "".join(words) or wanted in words
+
+
+def _responder_teams(incident: Incident) -> dict[str, str]:
+    return {r: incident.people[r].team for r in incident.responders
+            if r in incident.people and incident.people[r].team}
+
+
+def _team_verdict(page: Event, r: Records) -> tuple[str | None, str, list[str]]:
+    """("yes"/"no"/None, why, evidence) for one page."""
+    teams, alert_team = split_list(page.fields.get("paged_teams")), _alert_team(page, r.events)
+    if teams and alert_team:
+        right = any(same_team(t, alert_team) for t in teams)
+        return ("yes" if right else "no", f"{', '.join(teams)} for a {alert_team} alert",
+                [f"paged team: {', '.join(teams)}; the alert's team: {alert_team}"])
+    responders = _responder_teams(r.incident)
+    if teams and responders:
+        right = any(same_team(t, team) for t in teams for team in responders.values())
+        cited = ", ".join(f"{n} ({t})" for n, t in responders.items())
+        return ("yes" if right else "no", f"{', '.join(teams)} while the responders were {cited}",
+                [f"paged team: {', '.join(teams)}; responders' teams: {cited}"])
+    return _people_verdict(page, alert_team, r.incident)
+
+
+def _people_verdict(page: Event, team: str | None, incident: Incident) -> tuple[str | None, str, list[str]]:
+    """Without a paged team: the roster team of each person paged against the alert's team."""
+    names = named(page)
+    if team is None or not names:
+        return None, "the alert's team" if team is None else "whom the page reached", []
+    wrong, unknown, evidence = [], [], []
+    for name in names:
+        person = incident.people.get(name)
+        if person is None or person.team is None:
+            unknown.append(f"{name}'s team")
+            continue
+        evidence.append(f"{name}: team {person.team}")
+        if person.team != team:
+            wrong.append(f"{name} ({person.team}) for a {team} alert")
+    if wrong:
+        return "no", "; ".join(wrong), evidence
+    return (None, ", ".join(unknown), evidence) if unknown else ("yes", f"a {team} alert", evidence)
+
+
+def pages_right_team(r: Records) -> ScorecardAnswer:
+    """The team a page went to (``paged_teams``) against the alert's team, else
+    against the responders' teams; without a paged team, the roster team of each
+    person paged against the alert's team."""
+    qid = "pages-right-team"
+    found = pages(r.events)
+    if not found:
+        return _answer(qid, None, "unknown: no page event")
+    wrong, unknown, evidence = [], [], []
+    for page in found:
+        verdict, why, cited = _team_verdict(page, r)
+        team = _alert_team(page, r.events)
+        evidence += [cite_event(page) + (f" (team {team})" if team else "")] + cited
+        if verdict == "no":
+            wrong.append(why)
+        elif verdict is None:
+            unknown.append(why)
+    if wrong:
+        return _answer(qid, "no", f"paged outside the alert's team: {'; '.join(wrong)}", evidence)
+    if unknown:
+        return _answer(qid, None, f"unknown: {', '.join(dict.fromkeys(unknown))}", evidence)
+    return _answer(qid, "yes", "every page reached the alert's team", evidence)

@@ -1,0 +1,325 @@
+"""Pages in the report: the incident of issue 13 end to end (pull from local
+Splunk On-Call and PagerDuty servers, render, scorecard), and the rules and
+metrics on page events (postmortem/scorecard/paging.py, timeline/metrics.py)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+
+import pytest
+
+from postmortem.collect import cache
+from postmortem.collect.pull import pull
+from postmortem.core.model import Event, Incident, Person, Records, utc
+from postmortem.incident.load import load_incident
+from postmortem.scorecard.answers import computed_scorecard
+from postmortem.scorecard.rules import compute_answers
+from postmortem.timeline.gather import gather
+from postmortem.timeline.metrics import incident_metrics
+from postmortem.write.render import render_report
+from tests.conftest import write_incident
+from tests.services import FakeServer, pagerduty_app, splunk_app
+from tests.test_source_pagerduty import ANA, INCIDENTS as PD_INCIDENTS, TIMELINE, notify
+
+API_ID, API_KEY, PD_TOKEN = "vo-id-e2e", "vo-key-E2E-NEVER-PRINT", "pd-E2E-NEVER-PRINT"
+PAGE = utc(2024, 4, 2, 1, 0)  # a Tuesday; Berlin and Amsterdam are on summer time (CEST) since 31 March
+# who the page reached, and where they work (09:00-17:00): two at 03:00 their time, four in their day
+ROSTER = {"ana": "Europe/Berlin", "ben": "Europe/Amsterdam", "chen": "Asia/Tokyo", "dev": "Asia/Singapore",
+          "eli": "Australia/Sydney", "fay": "Asia/Shanghai"}
+ALERT_MAIL = """From: alertmanager@example.org
+To: sre@example.org
+Subject: [FIRING:1] ProbeDown (probes/service page eqiad)
+Date: Tue, 02 Apr 2024 00:59:48 +0000
+Content-Type: text/plain; charset=UTF-8
+
+Alerts Firing:
+Labels:
+ - alertname = ProbeDown
+ - instance = api-https:443
+ - severity = page
+ - site = eqiad
+ - team = sre
+Annotations:
+ - summary = Service api-https:443 has failed probes
+Source: https://prometheus-eqiad.example.org/ops/graph?g0.expr=probe_success
+"""
+
+
+def splunk_incident():
+    """Splunk On-Call's record of the page (the reporting API's v2 shape)."""
+    return {"incidentNumber": "5505", "startTime": "2024-04-02T01:00:00Z", "currentPhase": "resolved",
+            "alertCount": 1, "entityId": "probes/service api-https:443 eqiad",
+            "entityDisplayName": "ProbeDown (probes/service page eqiad)", "routingKey": "sre", "service": "probes",
+            "pagedUsers": list(ROSTER), "pagedTeams": ["team-sre"],
+            "pagedPolicies": [{"policy": {"name": "SRE batphone", "slug": "pol-sre"},
+                               "team": {"name": "SRE", "slug": "team-sre"}}],
+            "transitions": [{"name": "triggered", "at": "2024-04-02T01:00:00Z", "alertId": "a1",
+                             "alertUrl": "https://api.victorops.com/api-public/v1/alerts/a1"},
+                            {"name": "acknowledged", "at": "2024-04-02T01:04:00Z", "by": "chen", "manually": True,
+                             "message": "looking"},
+                            {"name": "resolved", "at": "2024-04-02T01:40:00Z", "by": "chen", "manually": True}]}
+
+
+@pytest.fixture
+def keys(monkeypatch):
+    monkeypatch.setenv("PM_VO_ID", API_ID)
+    monkeypatch.setenv("PM_VO_KEY", API_KEY)
+    monkeypatch.setenv("PM_PD_TOKEN", PD_TOKEN)
+
+
+def people_toml(roster: dict) -> str:
+    return "".join(f'\n[people."{name}"]\ntimezone = "{zone}"\nteam = "sre"\n' for name, zone in roster.items())
+
+
+def splunk_incident_file(tmp_path, url):
+    (tmp_path / "alerts").mkdir()
+    (tmp_path / "alerts" / "probedown.eml").write_text(ALERT_MAIL, encoding="utf-8")
+    (tmp_path / "irc").mkdir()  # ZNC's log of #wikimedia-operations
+    (tmp_path / "irc" / "2024-04-02.log").write_text(
+        "[01:03:40] <carol> is the api down?\n[01:06:10] <chen> ProbeDown is real, api-https fails in eqiad\n",
+        encoding="utf-8")
+    return write_incident(tmp_path, f'''[incident]
+id = "2024-04-02 api-https probes"
+start = "2024-04-02 00:55"
+end = "2024-04-02 02:00"
+responders = ["chen"]
+
+[[source]]
+type = "splunk-oncall"
+url = "{url}"
+org = "wikimedia"
+api_id_env = "PM_VO_ID"
+api_key_env = "PM_VO_KEY"
+
+[[source]]
+type = "alert-email"
+path = "alerts/*.eml"
+
+[[source]]
+type = "irc"
+path = "irc/*.log"
+''' + people_toml(ROSTER))
+
+
+def by_id(card):
+    return {a.id: a for a in card.answers}
+
+
+def test_a_page_that_reached_six_people_two_at_three_in_the_morning(tmp_path, keys, capsys):
+    app = splunk_app([splunk_incident()], {}, api_id=API_ID, api_key=API_KEY)
+    with FakeServer(app) as server:
+        path = splunk_incident_file(tmp_path, server.url)
+        report = pull(load_incident(path))
+    assert report.ok, report.lines()
+    records = gather(load_incident(path))
+    answers = by_id(computed_scorecard(records))
+
+    fewer = answers["people-paged-fewer-than-five"]
+    assert (fewer.answer, fewer.notes) == ("no", "6 people paged: ana, ben, chen, dev, eli, fay")
+    assert fewer.evidence[0].startswith("2024-04-02 01:00:00 UTC alert-email: ProbeDown firing (page): ")
+    assert fewer.evidence[0].endswith("https://portal.victorops.com/ui/wikimedia/incident/5505")
+    assert fewer.evidence[1] == "paged (6): ana, ben, chen, dev, eli, fay"
+
+    hours = answers["pages-business-hours"]
+    assert hours.answer == "no" and hours.notes == "paged outside working hours: ana, ben (the people the page names)"
+    assert hours.evidence[0] == fewer.evidence[0]
+    assert hours.evidence[1:] == (
+        "ana (Europe/Berlin, 09:00-17:00): Tue 03:00 local, outside working hours",
+        "ben (Europe/Amsterdam, 09:00-17:00): Tue 03:00 local, outside working hours",
+        "chen (Asia/Tokyo, 09:00-17:00): Tue 10:00 local, inside working hours",
+        "dev (Asia/Singapore, 09:00-17:00): Tue 09:00 local, inside working hours",
+        "eli (Australia/Sydney, 09:00-17:00): Tue 12:00 local, inside working hours",
+        "fay (Asia/Shanghai, 09:00-17:00): Tue 09:00 local, inside working hours")
+    assert answers["monitoring-notified"].answer == "yes"
+    assert answers["pages-right-team"].answer == "yes"  # paged SRE for a team=sre alert
+
+    text = render_report(records)
+    summary = text.split("==Timeline==")[0]
+    assert "| paged-num = 6\n" in summary
+    assert re.search(r"^\* Time to acknowledge: 4 min \(2024-04-02 01:00 → 01:04 UTC; first page \(alert-email\) "
+                     r"→ first acknowledgement \(splunk-oncall chen\)\)$", summary, re.M), summary
+    assert "* Time to engage: 6 min (2024-04-02 01:00 → 01:06 UTC; first page (alert-email) → first message " \
+           "from someone paged (irc chen))" in summary  # carol wrote first, but the page did not reach her
+    timeline = text.split("==Timeline==")[1].split("==Detection==")[0]
+    probe_lines = [line for line in timeline.splitlines() if "ProbeDown" in line]
+    assert len(probe_lines) == 2, probe_lines  # the page and its e-mail are one event; chen's message the other
+    assert probe_lines[0] == (
+        "*01:00:00 ([https://portal.victorops.com/ui/wikimedia/incident/5505 alert]) ProbeDown firing (page): "
+        "Service api-https&#58;443 has failed probes; paged ana, ben, chen, dev, eli, fay (SRE) (Splunk On-Call "
+        "incident 5505)")
+    assert ("*01:04:00 ([https://portal.victorops.com/ui/wikimedia/incident/5505 Splunk On-Call]) chen: "
+            "acknowledged Splunk On-Call incident 5505: looking") in timeline
+    everything = text + cache.cache_path(load_incident(path)).read_text() + capsys.readouterr().out
+    assert API_KEY not in everything and API_ID not in everything
+
+
+def pd_roster():
+    """Four of the six have a roster entry, by name, e-mail or PagerDuty id; two only a PagerDuty time zone."""
+    return {"Chen Wu": "Asia/Tokyo", "dev@example.org": "Asia/Singapore", "PELI01": "Australia/Sydney",
+            "Fay Liu": "Asia/Shanghai"}
+
+
+PD_PEOPLE = [  # (id, name, e-mail, PagerDuty time zone)
+    ("PANA01", "Ana Nowak", "ana@example.org", "Europe/Warsaw"), ("PBEN01", "Ben Okafor", "ben@example.org",
+                                                                   "Africa/Lagos"),
+    ("PCHEN1", "Chen Wu", "chen@example.org", "UTC"), ("PDEV01", "Dev Rao", "dev@example.org", "UTC"),
+    ("PELI01", "Eli Moss", "eli@example.org", "UTC"), ("PFAY01", "Fay Liu", "fay@example.org", "UTC")]
+
+
+def pd_answers():
+    incident = copy.deepcopy(PD_INCIDENTS[0])
+    incident["created_at"] = "2024-03-05T02:00:00Z"
+    users = {uid: {**ANA, "id": uid, "name": name, "summary": name, "email": email, "time_zone": zone}
+             for uid, name, email, zone in PD_PEOPLE}
+    trigger = {**TIMELINE[0], "created_at": "2024-03-05T02:00:00Z"}
+    ack = {**next(e for e in TIMELINE if e["type"] == "acknowledge_log_entry"), "created_at": "2024-03-05T02:04:00Z"}
+    entries = [trigger] + [notify(f"N{n}", "2024-03-05T02:00:05Z", users[uid], {"type": "sms"})
+                           for n, (uid, *_rest) in enumerate(PD_PEOPLE)] + [ack]
+    return [incident], {incident["id"]: entries}, users
+
+
+def test_pagerduty_users_without_a_roster_entry_are_checked_in_their_pagerduty_time_zone(tmp_path, keys):
+    incidents, entries, users = pd_answers()
+    with FakeServer(pagerduty_app(incidents, entries, users, token=PD_TOKEN)) as server:
+        path = write_incident(tmp_path, f'''[incident]
+id = "2024-03-05 checkout"
+start = "2024-03-05 01:55"
+end = "2024-03-05 03:00"
+
+[[source]]
+type = "pagerduty"
+url = "{server.url}"
+token_env = "PM_PD_TOKEN"
+''' + people_toml(pd_roster()))
+        assert pull(load_incident(path)).ok
+    records = gather(load_incident(path))
+    answers = by_id(computed_scorecard(records))
+    assert answers["people-paged-fewer-than-five"].answer == "no"
+    hours = answers["pages-business-hours"]
+    assert hours.answer == "no" and hours.notes.startswith("paged outside working hours: Ana Nowak, Ben Okafor")
+    assert hours.evidence[1:3] == (
+        "Ana Nowak (Europe/Warsaw, 09:00-17:00; time zone from PagerDuty, default hours Mon-Fri): Tue 03:00 local, "
+        "outside working hours",
+        "Ben Okafor (Africa/Lagos, 09:00-17:00; time zone from PagerDuty, default hours Mon-Fri): Tue 03:00 local, "
+        "outside working hours")
+    assert hours.evidence[3:] == (  # the roster wins over PagerDuty's zone (UTC for these four)
+        "Chen Wu (Asia/Tokyo, 09:00-17:00): Tue 11:00 local, inside working hours",
+        "Dev Rao (Asia/Singapore, 09:00-17:00): Tue 10:00 local, inside working hours",
+        "Eli Moss (Australia/Sydney, 09:00-17:00): Tue 13:00 local, inside working hours",
+        "Fay Liu (Asia/Shanghai, 09:00-17:00): Tue 10:00 local, inside working hours")
+    metrics = {m.id: m for m in incident_metrics(records.incident, records.events)}
+    assert metrics["acknowledge"].minutes == 4
+    assert "| paged-num = 6\n" in render_report(records)
+
+
+# -- the rules on page events -----------------------------------------------------------
+
+START = utc(2024, 4, 2, 0, 55)
+
+
+def page(minute=5, paged="ana, ben", source="splunk-oncall", **fields):
+    return Event(START + dt.timedelta(minutes=minute), source, "ProbeDown: paged",
+                 tags=("page",), fields={"phase": "triggered", "state": "firing", "incident": "1", "paged": paged,
+                                         **fields})
+
+
+def follow(minute, phase="acknowledged", actor="ben", source="splunk-oncall"):
+    return Event(START + dt.timedelta(minutes=minute), source, f"{phase} incident 1",
+                 actor=actor, fields={"phase": phase, "incident": "1"})
+
+
+def chat(minute, actor, text="looking into it now"):
+    return Event(START + dt.timedelta(minutes=minute), "irc", text, actor=actor,
+                 fields={"channel": "#ops"})
+
+
+def records(events, **kw):
+    people = {"ana": Person("ana", "Asia/Tokyo", team="sre"), "ben": Person("ben", "Asia/Tokyo", team="sre")}
+    return Records(Incident(**{"id": "t", "start": START, "people": people, **kw}), tuple(events))
+
+
+def answer(qid, events, **kw):
+    return compute_answers(records(events, **kw))[qid]
+
+
+@pytest.mark.parametrize("events, expected, notes", [
+    pytest.param([page(paged="a, b, c, d")], "yes", "4 people paged: a, b, c, d", id="four"),
+    pytest.param([page(paged="a, b, c"), page(9, paged="c, d, e")], "no", "5 people paged: a, b, c, d, e",
+                 id="five-distinct-over-two-pages"),
+    pytest.param([page(paged="", paged_teams="SRE", unresolved_teams="SRE")], None,
+                 "unknown: a page event does not say whom it reached", id="a-team-nobody-knows"),
+    pytest.param([page(paged="a, b"), page(9, paged="", unresolved_teams="SRE")], None,
+                 "unknown: a page event does not say whom it reached (2 named: a, b)", id="some-known"),
+    pytest.param([page(paged="a, b, c, d, e", unresolved_teams="SRE")], "no",
+                 "at least 5 people paged: a, b, c, d, e", id="at-least-five-is-enough"),
+    pytest.param([page(paged="Ana Nowak, Ben Okafor")], "yes", "2 people paged: Ana Nowak, Ben Okafor",
+                 id="names-with-spaces"),
+])
+def test_people_paged(events, expected, notes):
+    got = answer("people-paged-fewer-than-five", events)
+    assert (got.answer, got.notes) == (expected, notes)
+
+
+@pytest.mark.parametrize("paged_teams, alert_team, responders, expected", [
+    pytest.param("SRE", "sre", (), "yes", id="same-name"),
+    pytest.param("SRE Core", "sre-core", (), "yes", id="spaces-and-dashes"),
+    pytest.param("SRE batphone", "sre", (), "yes", id="a-word-of-its-name"),
+    pytest.param("Data Persistence", "sre", (), "no", id="another-team"),
+    pytest.param("Data Persistence", None, ("ana",), "no", id="responders-of-another-team"),
+    pytest.param("SRE", None, ("ana",), "yes", id="responders-of-that-team"),
+    pytest.param("SRE", None, (), None, id="nothing-to-compare-with"),
+])
+def test_the_paged_team_against_the_alerts_or_the_responders(paged_teams, alert_team, responders, expected):
+    fields = {"paged_teams": paged_teams, **({"team": alert_team} if alert_team else {})}
+    got = answer("pages-right-team", [page(**fields)], responders=responders)
+    assert got.answer == expected, got
+    if expected == "no" and alert_team:
+        assert got.notes == f"paged outside the alert's team: {paged_teams} for a {alert_team} alert"
+        assert f"paged team: {paged_teams}; the alert's team: {alert_team}" in got.evidence
+
+
+def test_a_manual_page_is_a_person_reporting_not_monitoring():
+    manual = page(5, manual="true", by="tchin")
+    got = answer("monitoring-notified", [manual, page(9)])
+    assert got.answer == "no" and got.notes == "a page started by a person came before any alert fired"
+    assert got.evidence[1].startswith("a page started by a person: 2024-04-02 01:00:00 UTC splunk-oncall")
+    assert answer("monitoring-notified", [manual]).notes == "no alert fired; a person paged by hand"
+    assert answer("monitoring-notified", [page(5), manual]).answer == "yes"
+
+
+def test_acknowledge_and_engage_metrics():
+    events = [page(5), follow(9), chat(7, "carol"), chat(12, "ben")]
+    got = {m.id: m for m in incident_metrics(records(events).incident, events)}
+    assert got["acknowledge"].minutes == 4
+    assert got["acknowledge"].note == "first page (splunk-oncall) → first acknowledgement (splunk-oncall ben)"
+    assert got["engage"].minutes == 7 and got["engage"].note.endswith("first message from someone paged (irc ben)")
+    assert got["respond"].minutes == 2  # anyone: no responders listed
+    none = {m.id: m.text() for m in incident_metrics(records([page(5)]).incident, [page(5)])}
+    assert none["acknowledge"].startswith("unknown: no acknowledgement of a page recorded after the first page")
+    assert none["engage"] == "unknown: no message after the first page from someone it paged"
+    nobody = {m.id: m.text() for m in incident_metrics(Incident("t", START, paged=0), [])}
+    assert nobody["acknowledge"] == nobody["engage"] == "not applicable: nobody was paged (paged = 0)"
+
+
+def test_engage_knows_a_person_by_the_other_names_the_service_gives():
+    events = [page(5, paged="Ana Nowak", **{"person.Ana Nowak.aka": "PANA01, anowak"}), chat(8, "anowak")]
+    got = {m.id: m for m in incident_metrics(records(events).incident, events)}
+    assert got["engage"].minutes == 3
+
+
+def test_each_person_is_checked_when_they_were_notified():
+    # ben was notified by an escalation at 08:10 Tokyo time (23:10 UTC): outside; ana at the page: inside
+    ev = page(5, **{"person.ben.at": "2024-04-01T23:10:00Z"})
+    ev = Event(utc(2024, 4, 2, 1, 0), ev.source, ev.text, tags=ev.tags, fields=ev.fields)
+    got = answer("pages-business-hours", [ev])
+    assert got.answer == "no" and "ben (Asia/Tokyo, 09:00-17:00): Tue 08:10 local, outside working hours" in got.evidence
+    assert "ana (Asia/Tokyo, 09:00-17:00): Tue 10:00 local, inside working hours" in got.evidence
+
+
+def test_paged_num_comes_from_the_pages_unless_the_incident_says():
+    from postmortem.write.view import report_view
+    assert report_view(records([page(paged="a, b, c")]))["incident"].paged == "3"
+    assert report_view(records([page(paged="a, b, c")], paged=2))["incident"].paged == "2"
+    assert report_view(records([page(paged="", unresolved_teams="SRE")]))["incident"].paged == ""

@@ -1,0 +1,204 @@
+"""The `pagerduty` source against a local server answering like PagerDuty's REST
+API v2 (tests/services.py pagerduty_app; answers from tests/fixtures/paging/pagerduty)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import re
+from pathlib import Path
+
+import pytest
+
+from postmortem.collect.sources import get_source
+from postmortem.core.accounting import Tally
+from postmortem.core.errors import IncidentFileError, SourceError, SourceFormatError
+from postmortem.core.model import SourceConfig, Window, utc
+from tests.clock import clocked_session
+from tests.services import Answer, FakeServer, broken, pd_error, read_broken, pagerduty_app
+
+FIXTURES = Path(__file__).parent / "fixtures" / "paging" / "pagerduty"
+TOKEN = "u+NEVER-PRINT-ME-pd-token"
+WINDOW = Window(utc(2024, 3, 5), utc(2024, 3, 6))
+SOURCE = get_source("pagerduty")
+
+
+def load(name):
+    return json.loads((FIXTURES / name).read_text())
+
+
+INCIDENTS = load("incidents-list-page1.json")["incidents"] + load("incidents-list-last-page.json")["incidents"]
+TIMELINE = load("log_entries-full-timeline.json")["log_entries"]
+ANA = load("users-get.json")["user"]
+JON = {**ANA, "id": "PQR34ST", "name": "Jon Doe", "summary": "Jon Doe", "email": "jon.doe@example.org",
+       "time_zone": "America/Chicago"}
+
+
+def log_entries(timeline=TIMELINE):
+    return {INCIDENTS[0]["id"]: timeline, **{i["id"]: [] for i in INCIDENTS[1:]}}
+
+
+def notify(entry_id, at, user, channel):
+    entry = copy.deepcopy(next(e for e in TIMELINE if e["type"] == "notify_log_entry"))
+    entry.update(id=entry_id, created_at=at, user={**entry["user"], "id": user["id"], "summary": user["name"]},
+                 channel=channel)
+    return entry
+
+
+@pytest.fixture(autouse=True)
+def pd_token(monkeypatch):
+    monkeypatch.setenv("PM_PD_TOKEN", TOKEN)
+
+
+def config(url):
+    return SourceConfig("pagerduty", {"type": "pagerduty", "url": url, "token_env": "PM_PD_TOKEN"}, index=4)
+
+
+def app(timeline=TIMELINE, users=None, **kw):
+    users = {ANA["id"]: ANA, JON["id"]: JON} if users is None else users
+    return pagerduty_app(INCIDENTS, log_entries(timeline), users, token=TOKEN, **kw)
+
+
+def read(url, session=None, tally=None):
+    return SOURCE.read(config(url), WINDOW, session=session or clocked_session(timeout=2, retries=3, deadline=60),
+                       tally=tally)
+
+
+def test_incidents_log_entries_and_users_across_pages():
+    with FakeServer(app(page_size=2)) as server:
+        tally = Tally()
+        events = read(server.url, tally=tally)
+    page = events[0]
+    assert (page.time, page.fields["incident"], page.fields["paged"]) == (utc(2024, 3, 5, 6, 58, 12), "#1402",
+                                                                          "Ana Kowalski")
+    assert page.url == "https://acme-sre.pagerduty.com/incidents/Q1A2B3C4D5E6F7" and page.tags == ("page",)
+    assert page.text == "Checkout API 5xx rate above 5%: paged Ana Kowalski (Payments) (PagerDuty incident #1402)"
+    assert page.fields["person.Ana Kowalski.tz"] == "Europe/Warsaw"
+    assert page.fields["person.Ana Kowalski.aka"] == "PAB12CD, ana.kowalski@example.org"
+    assert page.fields["person.Ana Kowalski.via"] == "sms, push"  # channel.notification.type of two notify entries
+    assert page.fields["person.Ana Kowalski.at"] == "2024-03-05T06:58:14Z"
+    assert "manual" not in page.fields  # triggered through the API by a service
+    assert [(e.time, e.fields["phase"], e.actor, e.text) for e in events[1:] if e.fields["incident"] == "#1402"] == [
+        (utc(2024, 3, 5, 7, 3, 14), "escalated", None, "PagerDuty incident #1402 escalated to Jon Doe"),
+        (utc(2024, 3, 5, 7, 4, 55), "acknowledged", "Ana Kowalski", "acknowledged PagerDuty incident #1402 (via website)"),
+        (utc(2024, 3, 5, 7, 20, 31), "note", "Ana Kowalski",
+         "note on PagerDuty incident #1402: Rolled back checkout to 2024.03.04-2; error rate dropping."),
+        (utc(2024, 3, 5, 7, 41, 9), "resolved", "Ana Kowalski", "PagerDuty incident #1402 resolved by Ana Kowalski")]
+    others = [e for e in events if e.fields["incident"] != "#1402"]
+    assert [e.text for e in others] == [
+        "Checkout latency p99 above 2s: paged Payments, whom not recorded (PagerDuty incident #1403)",
+        "Payment webhook queue backlog: paged Payments, whom not recorded (PagerDuty incident #1404)"]
+    # 3 incidents + 8 log entries read; the assignment and both notify entries accounted for
+    assert tally.read == 11 and not tally.skipped
+    assert tally.dropped_by_reason() == {"notify entry: its person is in the page's paged list": 2,
+                                         "assignment (who was paged comes from the notify entries) (assign_log_entry)": 1}
+    paths = [(r.path, r.query.get("offset")) for r in server.requests]
+    assert paths == [("/incidents", ["0"]), ("/incidents", ["2"]),
+                     ("/incidents/Q1A2B3C4D5E6F7/log_entries", ["0"]), ("/incidents/Q1A2B3C4D5E6F7/log_entries", ["2"]),
+                     ("/incidents/Q1A2B3C4D5E6F7/log_entries", ["4"]), ("/incidents/Q1A2B3C4D5E6F7/log_entries", ["6"]),
+                     ("/incidents/Q9Z8Y7X6W5V4U3/log_entries", ["0"]), ("/incidents/QK1L2M3N4O5P6Q/log_entries", ["0"]),
+                     ("/users/PAB12CD", None)]
+    first = server.requests[0]
+    assert first.query["since"] == ["2024-03-05T00:00:00Z"] and first.query["until"] == ["2024-03-06T00:00:00Z"]
+    assert server.requests[2].query["is_overview"] == ["false"]
+    assert all(r.headers["Authorization"] == f"Token token={TOKEN}" for r in server.requests)
+    assert all(r.headers["Accept"] == "application/vnd.pagerduty+json;version=2" for r in server.requests)
+
+
+def test_both_shapes_of_a_notify_entrys_channel_and_each_persons_own_time():
+    timeline = TIMELINE[:2] + [
+        notify("N1", "2024-03-05T06:58:14Z", ANA, {"type": "auto", "notification": {"type": "phone"}}),
+        notify("N2", "2024-03-05T07:03:20Z", JON, {"type": "sms"})]  # the OpenAPI's own: only channel.type
+    with FakeServer(app(timeline)) as server:
+        page = read(server.url)[0]
+    assert page.fields["paged"] == "Ana Kowalski, Jon Doe"
+    assert (page.fields["person.Ana Kowalski.via"], page.fields["person.Jon Doe.via"]) == ("phone", "sms")
+    assert page.fields["person.Jon Doe.at"] == "2024-03-05T07:03:20Z"
+    assert page.fields["person.Jon Doe.tz"] == "America/Chicago"
+
+
+def test_a_page_a_person_triggered_is_manual():
+    trigger = copy.deepcopy(TIMELINE[0])
+    trigger.update(agent={"id": "PAB12CD", "type": "user_reference", "summary": "Ana Kowalski"},
+                   channel={"type": "web_trigger"})
+    with FakeServer(app([trigger] + TIMELINE[1:])) as server:
+        page = read(server.url)[0]
+    assert page.fields["manual"] == "true" and page.actor == "Ana Kowalski"
+    assert page.text.endswith(", started by Ana Kowalski")
+
+
+def test_a_user_pagerduty_no_longer_knows_leaves_their_zone_unknown():
+    with FakeServer(app(users={})) as server:
+        tally = Tally()
+        page = read(server.url, tally=tally)[0]
+    assert page.fields["paged"] == "Ana Kowalski" and "person.Ana Kowalski.tz" not in page.fields
+    assert page.fields["person.Ana Kowalski.aka"] == "PAB12CD"
+    assert [s.reason for s in tally.skipped] == [
+        "user PAB12CD: PagerDuty no longer knows them (404): their time zone is unknown"]
+
+
+def test_a_429_waits_ratelimit_reset_on_the_fake_clock():
+    with FakeServer(app(rate_limit={1, 4})) as server:
+        session = clocked_session(timeout=2, retries=3, deadline=60)
+        events = read(server.url, session)
+    assert len(events) == 7 and session.fake_clock.sleeps == [7.0, 7.0]
+
+
+def test_the_token_is_never_logged_or_in_events(caplog):
+    caplog.set_level(logging.DEBUG)
+    with FakeServer(app()) as server:
+        events = read(server.url)
+    assert caplog.records and TOKEN not in caplog.text
+    assert TOKEN not in json.dumps([(e.to_json(), dict(e.fields)) for e in events])
+
+
+def test_check_needs_token_env():
+    with pytest.raises(IncidentFileError, match="token_env"):
+        SOURCE.check(SourceConfig("pagerduty", {"type": "pagerduty"}, index=0))
+    SOURCE.check(config("https://api.pagerduty.com"))
+
+
+INCIDENTS_URL = "/incidents"
+BROKEN = [
+    broken("401", load("error-401.json") and pd_error("Authentication failed", 2006, 401), SourceError,
+           "HTTP 401 Unauthorized: Authentication failed (code 2006)", status=401),
+    broken("400-with-details", Answer.json(load("error-400-statuses.json"), 400), SourceError,
+           "HTTP 400 Bad Request: Invalid Input Provided (code 2001): Status must be a list of triggered, "
+           "acknowledged, or resolved.", status=400),
+    broken("429-past-the-deadline", Answer.json(load("error-429.json"), 429, **{"ratelimit-reset": "60"}),
+           SourceError, "HTTP 429 Too Many Requests: Rate Limit Exceeded (code 2020)", status=429),
+    broken("http-500", "500", SourceError, "HTTP 500 Internal Server Error: Internal Server Error",
+           status=500, attempts=3),
+    broken("timeout", "timeout", SourceError, "no answer within 0.3 s (3 attempts)", attempts=3, timeout=0.3),
+    broken("truncated-json", "truncated", SourceFormatError,
+           re.compile(r"answer is not valid JSON \(.+; \d+ bytes\)"), status=200),
+    broken("html-error-page", "html", SourceFormatError, "expected JSON, got an HTML page ('Wikimedia Error')",
+           status=200),
+    broken("no-more", {"incidents": []}, SourceFormatError, 'expected {"incidents": [...], "more": …}'),
+    broken("not-an-incident", {"incidents": [{"title": "x"}], "more": False}, SourceFormatError,
+           "not an incident (no id): \"{'title': 'x'}\""),
+]
+
+
+def test_more_than_pagerduty_lists_asks_for_a_shorter_window():
+    full = Answer.json({"incidents": [{"id": f"P{n}"} for n in range(100)], "more": True})
+    with FakeServer(lambda request: full) as server:
+        with pytest.raises(SourceFormatError) as caught:
+            read(server.url)
+    assert caught.value.message == "more than 10000 incidents (PagerDuty lists no more): use a shorter window"
+    assert len(server.requests) == 100 and server.requests[-1].query["offset"] == ["9900"]
+
+
+@pytest.mark.parametrize("case", BROKEN)
+def test_broken_answers(case):
+    def read_it(url, session):
+        return SOURCE.read(config(url), WINDOW, session=session)
+    err, url, session = read_broken(case, read_it, app())
+    assert type(err) is case.error
+    assert str(err) == f"{url}{INCIDENTS_URL}: {err.message}"
+    assert case.says(err.message), err.message
+    assert (err.url, err.source) == (url + INCIDENTS_URL, "source[4] (pagerduty)")
+    assert getattr(err, "status", None) == case.status
+    assert session.requests_made == case.attempts and session.fake_clock.sleeps == case.waits
+    assert TOKEN not in str(err)
