@@ -15,6 +15,7 @@ current page costs one request.
 
 from __future__ import annotations
 
+import io
 import re
 
 from ...core.accounting import Tally
@@ -59,7 +60,7 @@ def _scan_page(wiki: Wiki, title: str, window: Window, year, name: str, tally: T
     first day: archives hold whole days)."""
     text = page_text(wiki, title, name)
     try:
-        scan = scan_sal_page(text.splitlines(), window, year=year, file=title, tally=tally)
+        scan = scan_sal_page(io.StringIO(text), window, year=year, file=title, tally=tally)  # lazily: a long page
     except SourceFormatError as err:
         raise format_error(f"{title}: {err.message}" + (f" (line {err.line})" if err.line else ""),
                            source=name, url=wiki.api_url) from None
