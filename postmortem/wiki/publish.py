@@ -139,6 +139,10 @@ def update(records: Records, api_url: str, title: str | None = None, *, dry_run:
         before_save(current)
     saved = wiki.edit(current.title, new_text, edit_summary("update", theirs),
                       no_create=True, base=current)
+    if "nochange" in saved:  # someone saved this very text since we read the page
+        raise WikiError(f"edit conflict: {current.title!r} was saved by someone else while this update ran, "
+                        f"and it already holds what this update would save; nothing was saved",
+                        code="editconflict", url=api_url)
     result.new_revid = saved.get("newrevid")
     result.merged_concurrent_edit = int(saved.get("oldrevid", current.revid)) != current.revid
     return result
