@@ -218,3 +218,73 @@ def test_sal_tool_pages():
     outcomes = fuzz([seed], mutate_bytes, network(source("sal"), "text/html; charset=utf-8"), count=COUNT, seed=7)
     assert outcomes.internal == [], outcomes.report()
     assert outcomes.events > 0 and outcomes.errors > 0
+
+
+# -- paging services: several endpoints, one answer mutated per input ------------------------
+
+class Routes(requests.adapters.BaseAdapter):
+    """A transport answering each path with its own JSON (the first route whose
+    prefix the path starts with)."""
+
+    def __init__(self, routes: dict):
+        super().__init__()
+        self.routes, self.count = routes, 0
+
+    def send(self, request, **kwargs):
+        self.count += 1
+        if self.count > 300:
+            raise AssertionError(f"the source kept asking: {self.count} requests for one input")
+        path = requests.utils.urlparse(request.url).path
+        body = next((value for prefix, value in self.routes.items() if path.startswith(prefix)), b"{}")
+        response = requests.Response()
+        response.status_code, response.url, response.request = 200, request.url, request
+        response.headers["Content-Type"] = "application/json"
+        response._content = body
+        return response
+
+    def close(self):
+        pass
+
+
+def routed(read, good: dict):
+    """``attempt(routes)``: ``read(session)`` with each path answering its (maybe mutated) JSON."""
+    def attempt(routes: dict):
+        session = BoundedSession(retries=0, deadline=30, sleep=lambda seconds: None)
+        session.mount("https://", Routes(routes))
+        return read(session)
+    return attempt
+
+
+def one_route_mutated(good: dict):
+    def mutate(_, rng):
+        routes = {prefix: json_bytes(value) for prefix, value in good.items()}
+        prefix = rng.choice(list(good))
+        routes[prefix] = json_mutations(good[prefix], rng)
+        return routes
+    return mutate
+
+
+PAGING = FIXTURES / "paging"
+
+
+def paging(name: str):
+    return json.loads((PAGING / name).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("type_name, options, good", [
+    ("pagerduty", {"token_env": "PM_FUZZ_TOKEN"}, {
+        "/incidents/": paging("pagerduty/log_entries-full-timeline.json"),
+        "/incidents": paging("pagerduty/incidents-list-last-page.json"),
+        "/users/": paging("pagerduty/users-get.json")}),
+    ("splunk-oncall", {"org": "wikimedia", "api_id_env": "PM_FUZZ_TOKEN", "api_key_env": "PM_FUZZ_TOKEN"}, {
+        "/api-reporting/v2/incidents": paging("splunk-oncall/incidents-all-phases.json"),
+        "/api-reporting/v1/team/": paging("splunk-oncall/oncall-log-team.json")}),
+])
+def test_paging_answers(monkeypatch, type_name, options, good):
+    monkeypatch.setenv("PM_FUZZ_TOKEN", "fuzz-token-value")
+    window = Window(utc(2024, 3, 4), utc(2024, 3, 7))
+    config = SourceConfig(type_name, {"type": type_name, "url": "https://service.test", **options}, index=4)
+    read = lambda session: get_source(type_name).read(config, window, session=session, tally=Tally())  # noqa: E731
+    outcomes = fuzz([None], one_route_mutated(good), routed(read, good), count=COUNT, seed=len(type_name))
+    assert outcomes.internal == [], outcomes.report()
+    assert outcomes.events > 0 and outcomes.errors > 0

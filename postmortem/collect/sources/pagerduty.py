@@ -107,7 +107,7 @@ class _Api:
 
     def listing(self, path: str, key: str, params: dict) -> list:
         """Every item of a classic-pagination list, following ``more``."""
-        url, items = self.base + path, []
+        url, items, seen = self.base + path, [], set()
         while True:
             if len(items) + PAGE_LIMIT > OFFSET_CEILING:
                 raise format_error(f"more than {OFFSET_CEILING} {key} (PagerDuty lists no more): "
@@ -116,6 +116,12 @@ class _Api:
             if not isinstance(answer, dict) or not isinstance(answer.get(key), list) \
                     or not isinstance(answer.get("more"), bool):
                 raise format_error(f"expected {{\"{key}\": [...], \"more\": …}}", source=self.name, url=url)
+            if not all(isinstance(item, dict) for item in answer[key]):
+                raise format_error(f"{key} holding something other than objects", source=self.name, url=url)
+            ids = {str(item.get("id")) for item in answer[key]}
+            if answer[key] and ids <= seen:  # the same page again: a server that would be asked forever
+                raise format_error(f"the same {key} came on two pages (offset {len(items)})", source=self.name, url=url)
+            seen |= ids
             items.extend(answer[key])
             if not answer["more"] or not answer[key]:
                 return items
@@ -188,7 +194,7 @@ class _Incident:
         self.entries = entries
         self.tally.count(len(entries))
         notified = [e for e in entries if isinstance(e, dict) and e.get("type") == "notify_log_entry"]
-        self.user_ids = {_reference(e.get("user")).get("id") for e in notified} - {None, ""}
+        self.user_ids = {uid for e in notified if (uid := text_of(_reference(e.get("user")).get("id")))}
 
     def events(self, users: dict) -> list[Event]:
         follow = []
@@ -230,13 +236,14 @@ class _Incident:
     def _notified(self, entry: dict, at, users: dict) -> None:
         """A notification: someone the page reached, when and how."""
         user = _reference(entry.get("user"))
-        if not user.get("id") and not text_of(user.get("summary")):
+        uid = text_of(user.get("id"))
+        if not uid and not text_of(user.get("summary")):
             self.tally.skip("notify entry without a user", self.where)
             return
-        known = users.get(user.get("id"), {})
-        name = text_of(known.get("name")) or text_of(user.get("summary")) or str(user["id"])
+        known = users.get(uid, {}) if uid else {}
+        name = text_of(known.get("name")) or text_of(user.get("summary")) or uid
         self.page.reached(name, Person(at=at, tz=self._zone(known), via=[_channel(entry)],
-                                       aka=[a for a in (user.get("id"), known.get("email")) if a]))
+                                       aka=[a for a in (uid, text_of(known.get("email"))) if a]))
         self.tally.drop("notify entry: its person is in the page's paged list", self.where)
 
     def _zone(self, user: dict) -> str | None:

@@ -132,8 +132,17 @@ class _Api:
         if option(self.config, "routing_key"):
             params["routingKey"] = option(self.config, "routing_key")
         found: list[dict] = []
+        seen: set = set()
         for number in range(MAX_PAGES):
             answer = self._page({**params, "offset": len(found)}, later=number > 0)
+            if not all(isinstance(i, dict) for i in answer["incidents"]):
+                raise format_error("incidents holding something other than objects", source=self.name,
+                                   url=self.incidents_url)
+            numbers = {str(i.get("incidentNumber")) for i in answer["incidents"]}
+            if answer["incidents"] and numbers <= seen:  # the same page again: asked forever otherwise
+                raise format_error(f"the same incidents came on two pages (offset {len(found)})",
+                                   source=self.name, url=self.incidents_url)
+            seen |= numbers
             found.extend(answer["incidents"])
             if not answer["incidents"] or len(found) >= answer["total"]:
                 return found
@@ -232,12 +241,19 @@ def _team_names(incident: dict) -> dict[str, str]:
     return names
 
 
+# The list fields of an incident (the reporting API's IncidentResponse).
+LIST_FIELDS = ("pagedUsers", "pagedTeams", "pagedPolicies", "transitions")
+
+
 def _kept(incident, config: SourceConfig, tally: Tally, url: str) -> bool:
     """Count the incident; with ``team``, keep only those that paged that team."""
     tally.count()
     if not isinstance(incident, dict) or not str(incident.get("incidentNumber") or "").strip():
         raise format_error(f"not an incident (no incidentNumber): {str(incident)[:80]!r}",
                            source=config.name, url=url)
+    for name in LIST_FIELDS:
+        if not isinstance(incident.get(name) or [], list):
+            raise format_error(f"incident {incident['incidentNumber']}: {name!r} is no list", source=config.name, url=url)
     team = option(config, "team")
     if team is None:
         return True
