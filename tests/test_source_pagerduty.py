@@ -182,8 +182,10 @@ BROKEN = [
 
 
 def test_more_than_pagerduty_lists_asks_for_a_shorter_window():
-    full = Answer.json({"incidents": [{"id": f"P{n}"} for n in range(100)], "more": True})
-    with FakeServer(lambda request: full) as server:
+    def full(request):  # every page 100 other incidents, and more
+        offset = int(request.query["offset"][0])
+        return Answer.json({"incidents": [{"id": f"P{offset + n}"} for n in range(100)], "more": True})
+    with FakeServer(full) as server:
         with pytest.raises(SourceFormatError) as caught:
             read(server.url)
     assert caught.value.message == "more than 10000 incidents (PagerDuty lists no more): use a shorter window"
@@ -202,3 +204,12 @@ def test_broken_answers(case):
     assert getattr(err, "status", None) == case.status
     assert session.requests_made == case.attempts and session.fake_clock.sleeps == case.waits
     assert TOKEN not in str(err)
+
+
+def test_a_server_repeating_a_page_is_refused_not_asked_forever():
+    same = Answer.json({"incidents": [{"id": f"P{n}"} for n in range(100)], "more": True})
+    with FakeServer(lambda request: same) as server:
+        with pytest.raises(SourceFormatError) as caught:
+            read(server.url)
+    assert caught.value.message == "the same incidents came on two pages (offset 100)"
+    assert len(server.requests) == 2
