@@ -263,17 +263,13 @@ class Wiki:
         params = {"action": "query", "prop": "revisions", "titles": title,
                   "rvprop": "timestamp|ids|user|comment", "rvlimit": str(min(limit, 50))}
         seen = 0
-        while seen < limit:
-            data = self.call(params)
-            page = data.get("query", {}).get("pages", [{}])[0]
+        for data in self._continued(params):
+            page = self._first_page(data)
             for rev in page.get("revisions", []):
                 seen += 1
                 yield _revision(page["title"], rev)
                 if seen >= limit:
                     return
-            if "continue" not in data:
-                return
-            params = {**params, **data["continue"]}
 
     @answer_shaped
     def parse(self, title: str) -> Parsed:
@@ -317,13 +313,18 @@ class Wiki:
         params = {"action": "query", "list": "allpages", "apprefix": prefix,
                   "apnamespace": str(namespace), "aplimit": "max"}
         seen = 0
-        while True:
-            data = self.call(params)
+        for data in self._continued(params):
             for page in data.get("query", {}).get("allpages", []):
                 seen += 1
                 yield page["title"]
                 if seen >= limit:
                     return
+
+    def _continued(self, params: dict) -> Iterator[dict]:
+        """Each answer of a query, following ``continue`` (https://www.mediawiki.org/wiki/API:Continue)."""
+        while True:
+            data = self.call(params)
+            yield data
             if "continue" not in data:
                 return
             params = {**params, **data["continue"]}
