@@ -10,13 +10,22 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dateutil.parser import parserinfo
+
 UTC = dt.timezone.utc
 PRECISIONS = ("second", "minute")
+_NAMES = parserinfo()
 
 _ISO_LIKE = re.compile(
     r"^(?P<date>\d{4}-\d{2}-\d{2})(?:[T ](?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?)?"
     r"\s*(?P<tz>Z|UTC|[+-]\d{2}:?\d{2})?$"
 )
+
+
+def month_number(name: str) -> int | None:
+    """1-12 for a month name or abbreviation in any case (``Jan``, ``september``,
+    ``Sept``: python-dateutil's names), None for anything else."""
+    return _NAMES.month(name)
 
 
 def zone(name: str) -> dt.tzinfo:

@@ -19,7 +19,7 @@ import re
 from dateutil import parser as _dateutil
 
 from ..core.model import Problem
-from ..core.timeutil import UTC
+from ..core.timeutil import UTC, month_number
 from .text import decode_text
 
 _NAMES = _dateutil.parserinfo()
@@ -28,7 +28,7 @@ _DEFAULT = dt.datetime(2000, 1, 1)
 
 def is_month(word: str) -> bool:
     """``March``, ``Mar``, ``Sept`` (dateutil's names)."""
-    return _NAMES.month(word) is not None
+    return month_number(word) is not None
 
 
 def is_weekday(word: str) -> bool:

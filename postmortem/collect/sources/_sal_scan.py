@@ -12,13 +12,9 @@ from typing import Iterable
 from ...core.accounting import Tally
 from ...core.errors import SourceFormatError
 from ...core.model import Event, Window
-from ...core.timeutil import UTC
+from ...core.timeutil import UTC, month_number
 
 TYPE = "sal-wikitext"
-
-MONTHS = {name: number for number, name in enumerate(
-    ("january", "february", "march", "april", "may", "june", "july",
-     "august", "september", "october", "november", "december"), start=1)}
 
 # "== 2023-09-28 ==" / "=== September 28 ===" / "== September 28, 2012 =="
 _HEADING = re.compile(r"^(=+)\s*(?P<title>.*?)\s*\1\s*$")
@@ -48,7 +44,7 @@ class _DayTracker:
         if match:
             return self._remember(int(match["y"]), int(match["m"]), int(match["d"]))
         match = _MONTH_DAY.match(title)
-        month = MONTHS.get(match["month"].lower()) if match else None
+        month = month_number(match["month"]) if match else None
         if month is None:
             return None
         if match["y"]:

@@ -49,7 +49,7 @@ from typing import Callable, NamedTuple
 
 from ...core.errors import IncidentFileError, SourceFormatError
 from ...core.model import Event, SourceConfig, Window
-from ...core.timeutil import roll_forward, to_utc, zone
+from ...core.timeutil import month_number, roll_forward, to_utc, zone
 from ...core.accounting import Tally
 from . import BaseSource, check_options, encoding_of, option, resolve_paths, text_lines
 
@@ -61,8 +61,6 @@ DAY_SLACK = dt.timedelta(days=1)
 STOP_AFTER = dt.timedelta(hours=2)
 DETECT_LINES = 25
 MODE_PREFIXES = " ~&@%+!"
-MONTHS = {name: number for number, name in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
 
 MESSAGE, ACTION, NOISE, DAY = "message", "action", "noise", "day"
 
@@ -121,7 +119,7 @@ def _nick(raw: str) -> str:
 
 
 def _month_day(month: str, day: str, year: str) -> dt.date | None:
-    number = MONTHS.get(month)
+    number = month_number(month)
     try:
         return dt.date(int(year), number, int(day)) if number else None
     except ValueError:
