@@ -1,4 +1,5 @@
-"""`postmortem pull`: fetch every network source of an incident into its event cache.
+"""`postmortem pull`: fetch every network source of an incident into its event cache,
+and the series of every ``[[graph]]`` with a ``url`` (:mod:`.graphs`).
 
 File sources need no pull (they are read from disk each time). Each network
 source gets its own bounded HTTP session (timeout, few retries, a deadline),
@@ -20,7 +21,7 @@ from typing import Callable
 from . import cache
 from ..core.accounting import Tally
 from ..core.errors import PostmortemError, SourceError
-from ..core.model import Incident, SourceConfig
+from ..core.model import GraphConfig, Incident, SourceConfig
 from .sources import get_source, needs_pull
 from ..core.model import incident_window
 from ..core.timeutil import format_utc
@@ -90,13 +91,17 @@ def pull(incident: Incident, *, refresh: bool = False, strict: bool = False,
     first failure when ``strict``; otherwise failures are in the report.
     """
     configs = [c for c in incident.sources if needs_pull(c)]
-    anything = bool(configs or incident.previous_wiki)
+    graphs = [g for g in incident.graphs if g.url]
+    anything = bool(configs or graphs or incident.previous_wiki)
     old_entries = cache.read_cache(incident) if anything else {}
     old_tasks = cache.read_tasks(incident) if anything else {}
     state = _State(dict(old_tasks), now=format_utc(clock() if clock else dt.datetime.now(dt.timezone.utc)))
+    old_graphs = cache.read_graphs(incident) if graphs else {}
     report = PullReport()
     steps = [(c.name, lambda c=c: _pull_one(incident, c, old_entries, state, refresh, session_factory))
              for c in configs]
+    steps += [(g.name, lambda g=g: _pull_graph(incident, g, old_graphs, state, refresh, session_factory))
+              for g in graphs]
     if incident.previous_wiki:
         state.previous = cache.read_previous_pages(incident)
         steps.append((PREVIOUS, lambda: _pull_previous(incident, state, refresh, session_factory)))
@@ -111,7 +116,8 @@ def pull(incident: Incident, *, refresh: bool = False, strict: bool = False,
         progress(len(steps), len(steps), "done")
     if any(r.status != "cached" for r in report.results):
         report.cache_path = str(cache.write_cache(incident, state.entries, failures=state.failures,
-                                                  tasks=state.tasks, previous=state.previous))
+                                                  tasks=state.tasks, previous=state.previous,
+                                                  graphs=state.graphs, graph_failures=state.graph_failures))
     return report
 
 
@@ -124,6 +130,8 @@ class _State:
     entries: dict[str, cache.Cached] = field(default_factory=dict)
     failures: dict[str, cache.Failure] = field(default_factory=dict)
     previous: list | None = None  # earlier reports from the wiki: [(title, wikitext)]
+    graphs: dict[str, cache.CachedGraph] = field(default_factory=dict)
+    graph_failures: dict[str, cache.Failure] = field(default_factory=dict)
 
 
 def _pull_one(incident, config: SourceConfig, old_entries: dict, state: _State,
@@ -177,6 +185,31 @@ def _pull_previous(incident: Incident, state: _State, refresh: bool, session_fac
                         requests=_requests(session), seconds=time.perf_counter() - started)
 
 
+def _pull_graph(incident: Incident, config: GraphConfig, old_graphs: dict, state: _State,
+                refresh: bool, session_factory) -> SourceResult:
+    """One ``[[graph]]``'s range query; a failure keeps the series pulled before."""
+    from .graphs import fetch_graph, planned
+    key, old = cache.graph_key(config), old_graphs.get(cache.graph_key(config))
+    if not refresh and old is not None and (old.window, old.step) == planned(config, incident):
+        state.graphs[key] = old
+        return SourceResult(config.name, key, "cached", events=len(old.series), unit="series")
+    session = _session(session_factory)
+    started = time.perf_counter()
+    try:
+        fetched = fetch_graph(config, incident, session)
+    except PostmortemError as err:
+        if old is not None:
+            state.graphs[key] = old
+        state.graph_failures[key] = cache.Failure(config.name, str(err), state.now)
+        return SourceResult(config.name, key, "failed", requests=_requests(session),
+                            seconds=time.perf_counter() - started, error=err, unit="series")
+    finally:
+        session.close()
+    state.graphs[key] = cache.CachedGraph(fetched.window, fetched.step, fetched.series, state.now)
+    return SourceResult(config.name, key, "fetched", events=len(fetched.series), unit="series",
+                        requests=_requests(session), seconds=time.perf_counter() - started)
+
+
 def _task_ids(incident: Incident) -> set[str]:
     """The tasks worth knowing: every actionable's, and the incident's own."""
     ids = {a.task for a in incident.actionables if a.task}
@@ -214,4 +247,4 @@ def _records(tally: Tally | None) -> str:
 
 
 def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+    return f"{count} {word}" if count == 1 or word == "series" else f"{count} {word}s"
