@@ -13,12 +13,15 @@ from ..core.files import write_atomically
 
 def open_records(path: str):
     """The incident file at ``path``, loaded and its records gathered (once);
-    a warning line for each source whose records could not be read."""
+    a warning line for each source (and ``[[graph]]``) whose records could not be read."""
     from ..incident.load import load_incident
     from ..timeline.gather import gather
     records = gather(load_incident(path))
     for missing in records.missing:
         warn(f"{missing.name} is missing from the timeline: the last pull could not read it ({missing.reason}); "
+             f"run `postmortem pull` again")
+    for graph in (g for g in records.graphs if g.missing is not None):
+        warn(f"{graph.config.name} is not drawn: the last pull could not read it ({graph.missing}); "
              f"run `postmortem pull` again")
     return records
 
