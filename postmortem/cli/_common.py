@@ -102,24 +102,27 @@ def page_arguments(sub) -> None:
                           "'Incident <id> timeline.svg') and embed it in the report; a file of that "
                           "name that postmortem did not upload for this page is refused")
     sub.add_argument("--replace-graph", action="store_true",
-                     help="with --graph: upload over a file of that name whoever uploaded it")
+                     help="upload the timeline graph (--graph) and the [[graph]] pictures over files of "
+                          "their names whoever uploaded them")
 
 
 def check_graph_arguments(args) -> None:
-    """--graph NAME / --replace-graph for publish/update: InputError (exit 2)
-    before anything is read or requested."""
+    """--graph NAME for publish/update: InputError (exit 2) before anything is
+    read or requested."""
     from ..wiki.graph import graph_file_name
-    if args.graph is None and args.replace_graph:
-        raise InputError("--replace-graph needs --graph", key="--replace-graph")
     if args.graph is not None and args.graph is not DEFAULT_GRAPH:
         graph_file_name(args.graph)
 
 
 def graph_name(args, records) -> str | None:
     """The graph's wiki file name: --graph NAME (a usable file name ending in
-    .svg), the incident's default name for --graph alone, or None."""
+    .svg), the incident's default name for --graph alone, or None.
+    --replace-graph without --graph is an InputError unless the incident has
+    a [[graph]] (whose pictures it then concerns), before any request."""
     from ..wiki.graph import default_graph_name, graph_file_name
     check_graph_arguments(args)
+    if args.graph is None and args.replace_graph and not records.incident.graphs:
+        raise InputError("--replace-graph needs --graph (or a [[graph]] in the incident)", key="--replace-graph")
     if args.graph is None:
         return None
     if args.graph is DEFAULT_GRAPH:
