@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -14,8 +16,11 @@ import pytest
 from postmortem.collect.graphs import gather_graphs
 from postmortem.core.model import Event, GraphConfig, GraphData, Records, Series, Window, utc
 from postmortem.incident.load import load_incident, parse_incident
+from postmortem.timeline.gather import gather
 from postmortem.write.chart import (MAX_LEGEND, chart_layout, drawable, nice_step, not_drawn, render_chart,
                                     render_charts, runs, series_labels, tick_label, value_text)
+from tests.conftest import SAMPLE
+from tests.test_graph import _png_pixels
 from tests.test_wikitext import HOSTILE
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -74,6 +79,58 @@ def polyline_points(el):
 
 
 # -- the document ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sample():
+    records = gather(load_incident(SAMPLE / "incident.toml"))
+    (data,) = records.graphs
+    svg = render_chart(records, data)
+    return records, data, svg, ET.fromstring(svg.encode("utf-8"))
+
+
+def test_svg_11_with_explicit_size_and_nothing_mediawiki_refuses(sample):
+    svg, root = sample[2], sample[3]
+    assert svg.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<svg ')
+    assert root.tag == SVG + "svg" and root.get("version") == "1.1"
+    width, height = int(root.get("width")), int(root.get("height"))
+    assert root.get("viewBox") == f"0 0 {width} {height}" and width == 1200 and 300 < height < 500
+    assert "<!DOCTYPE" not in svg and "<!ENTITY" not in svg and "<?xml-stylesheet" not in svg
+    for el in root.iter():
+        assert el.tag.startswith(SVG) and el.tag[len(SVG):] not in FORBIDDEN, el.tag
+        for name, value in el.attrib.items():
+            assert not name.lower().startswith("on") and "href" not in name, name
+            assert "url(" not in value and "javascript" not in value.lower()
+
+
+def test_committed_sample_chart_is_current(sample):
+    """samples/…/report-kafka-consumer-lag.svg (and its .png for the README) come from
+    `postmortem render incident.toml -o report.wiki`; regenerate both on a deliberate change."""
+    assert (SAMPLE / "report-kafka-consumer-lag.svg").read_text(encoding="utf-8") == sample[2]
+
+
+def test_sample_has_two_series_with_a_legend_and_the_exporter_gap(sample):
+    _, data, _, root = sample
+    assert [dict(s.labels) for s in data.series] == [{"topic": "codfw.mediawiki.page_change.v1"},
+                                                     {"topic": "eqiad.mediawiki.page_change.v1"}]
+    assert data.step == 1800 and data.window.start == utc(2023, 9, 28, 14)   # the recorded step, aligned
+    assert [el.text for el in by_class(root, "text", "legend-label")] == \
+        ["topic=codfw.mediawiki.page_change.v1", "topic=eqiad.mediawiki.page_change.v1"]
+    groups = by_class(root, "g", "line-of-series")
+    assert [len(by_class(g, "polyline", "line")) for g in groups] == [2, 2]   # 2023-09-30 03:00–05:30 missing
+    assert [len(by_class(g, "circle", "point")) for g in groups] == [len(s.points) for s in data.series]
+
+
+def test_renders_to_png_with_rsvg(sample, tmp_path):
+    if shutil.which("rsvg-convert") is None:
+        pytest.fail("rsvg-convert is missing: apt-get install librsvg2-bin (listed in .ci/apt-packages)")
+    path = tmp_path / "chart.svg"
+    path.write_text(sample[2], encoding="utf-8")
+    done = subprocess.run(["rsvg-convert", "--format", "png", str(path)], capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    width, height, pixels = _png_pixels(done.stdout)
+    assert (width, height) == (int(sample[3].get("width")), int(sample[3].get("height")))
+    assert len(set(pixels[i:i + 4] for i in range(0, len(pixels), 4097))) > 10   # not a blank image
+
 
 # -- points, lines and gaps -------------------------------------------------------------
 

@@ -115,6 +115,11 @@ def test_graphs_load_with_their_options(tmp_path):
     assert recorded.name == "graph[1] (kafka-lag-eqiad-main)"
 
 
+def test_the_sample_graph_is_a_recorded_answer(sample_incident_path):
+    (graph,) = load_incident(sample_incident_path).graphs
+    assert (graph.slug, graph.path, graph.url, graph.step) == ("kafka-consumer-lag", "metrics/backlog.json", None, None)
+
+
 # (body after [incident], line, key, words)
 GRAPH_ERRORS = [
     ('[[graph]]\nurl = "http://p:9090"\nquery = "up"\n', 4, "[graph]", 'missing "title"'),
