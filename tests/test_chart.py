@@ -173,7 +173,8 @@ def test_runs_break_at_missing_steps_and_non_numbers(values, step, expected):
 def test_sparse_points_are_visible_dense_ones_only_hover_targets():
     _, _, few = draw(graph(series([1, 2, 3]), window=Window(T, T + 2 * MINUTE)))
     assert {p.get("fill-opacity") for p in by_class(few, "circle", "point")} == {None}
-    _, _, many = draw(graph(series(list(range(500))), step=15, window=Window(T, T + 499 * 15 * dt.timedelta(seconds=1))))
+    window = Window(T, T + 499 * dt.timedelta(seconds=15))
+    _, _, many = draw(graph(series(list(range(500)), step=15), step=15, window=window))
     assert {p.get("fill-opacity") for p in by_class(many, "circle", "point")} == {"0"}
     assert len(by_class(many, "circle", "point")) == 500
 
@@ -351,3 +352,34 @@ def test_nan_values_survive_the_recorded_answer(tmp_path):
                                                                                   [t0 + 120, "1"]]})))
     values = [v for _, v in data.series[0].points]
     assert math.isnan(values[0]) and values[1] == math.inf and values[2] == 1.0
+
+
+# -- labels of the key moments ------------------------------------------------------------
+
+def crossings(layout) -> list[tuple[str, str]]:
+    """(line, label) pairs where a moment's line runs through another moment's label."""
+    from postmortem.write.axes import CHAR_WIDTH
+    found = []
+    for line in layout.moments:
+        for label in layout.moments:
+            width = len(label.label) * CHAR_WIDTH + 8
+            left = label.x - width if label.anchor == "end" else label.x
+            if line is not label and left <= line.x <= left + width and line.label_y + 3 < label.label_y:
+                found.append((line.label, label.label))
+    return found
+
+
+@pytest.mark.parametrize("minutes", [(35, 40, 42, 55, 70), (1, 2, 3, 4, 5), (0, 119), (60, 61, 118, 119),
+                                     (10, 30, 50, 70, 90, 110)])
+def test_no_moment_line_runs_through_another_label(minutes):
+    events = [manual(m, f"moment {m}", tag) for m, tag in
+              zip(minutes, ["outage-begins", "detection", "mitigation", "outage-ends", "resolved", "page"])]
+    layout, _, _ = draw(graph(series([1] * 121)), events=events)
+    assert len(layout.moments) == len(minutes) and crossings(layout) == []
+    rows = {}
+    for moment in layout.moments:
+        rows.setdefault(moment.label_y, []).append(moment)
+    for same_row in rows.values():                     # and no two labels on a row overlap
+        widths = [len(m.label) * 6.3 + 8 for m in same_row]
+        spans = sorted((m.x - w, m.x) if m.anchor == "end" else (m.x, m.x + w) for m, w in zip(same_row, widths))
+        assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))

@@ -227,7 +227,8 @@ def test_pulled_graph_is_cached_not_fetched_again(tmp_path):
 
 
 @pytest.mark.parametrize("change, words", [
-    ({"query": "sum(http_error_ratio)"}, "the url, query or step of graph[0] (error-ratio) changed since the last pull"),
+    ({"query": "sum(http_error_ratio)"},
+     "the url, query or step of graph[0] (error-ratio) changed since the last pull"),
     ({"step": '\nstep = "5m"'}, "changed since the last pull"),
     ({"start": "2023-09-28 13:00"}, "graph[0] (error-ratio) was pulled for 2023-09-28T13:30:00Z to "
                                     "2023-09-28T15:30:00Z every 60 s, but the incident now needs "

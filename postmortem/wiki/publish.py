@@ -96,8 +96,7 @@ def publish(records: Records, api_url: str, title: str | None = None, *, wiki=No
                         f"(use `postmortem update`)", code="articleexists", url=api_url)
     pictures = _checked(wiki, records, title, graph, replace_graph)
     text = _generate(wiki, records, title, template, graph)
-    for picture in (p for p in pictures if p.changed):
-        upload_picture(wiki, picture, replace=replace_graph)
+    _upload_changed(wiki, pictures, replace_graph)
     summary = edit_summary("publish", text)
     result = wiki.edit(title, text, summary, create_only=True)
     return PublishResult(title=result.get("title", title), revid=int(result["newrevid"]),
@@ -132,8 +131,8 @@ def update(records: Records, api_url: str, title: str | None = None, *, dry_run:
     base, base_rev = found.text, found.revid
     ours = strip_marker(current.text or "")
     kept = graph is None and (embedded_graph(base) or embedded_graph(ours))
-    pictures = _checked(wiki, records, current.title, graph, replace_graph)
     kept_charts = _kept_charts(records, base, ours)
+    pictures = _checked(wiki, records, current.title, graph, replace_graph)
     theirs = _generate(wiki, records, current.title, template, graph or kept or None,
                        {**chart_files(records), **kept_charts})
     try:
@@ -148,11 +147,9 @@ def update(records: Records, api_url: str, title: str | None = None, *, dry_run:
                           graph=graph or kept or None, graph_kept=bool(kept), passed_over=list(found.passed_over),
                           uploaded=[p.name for p in pictures if p.changed], charts_kept=list(kept_charts.values()))
     result.saves = new_text != canonical(current.text or "")
-    if dry_run:
-        return result
-    for picture in (p for p in pictures if p.changed):
-        upload_picture(wiki, picture, replace=replace_graph)
-    if not result.saves:
+    if not dry_run:
+        _upload_changed(wiki, pictures, replace_graph)
+    if dry_run or not result.saves:
         return result
     if before_save is not None:
         before_save(current)
@@ -180,6 +177,12 @@ def _checked(wiki: Wiki, records: Records, title: str, graph: str | None, replac
                          f"another name", key="--graph")
     pictures = ([timeline_picture(records, graph, title)] if graph else []) + charts
     return [check_picture(wiki, picture, title, replace=replace) for picture in pictures]
+
+
+def _upload_changed(wiki: Wiki, pictures: list[Picture], replace: bool) -> None:
+    """Upload the checked pictures the wiki does not have as they are."""
+    for picture in (p for p in pictures if p.changed):
+        upload_picture(wiki, picture, replace=replace)
 
 
 def _kept_charts(records: Records, *texts: str | None) -> dict[str, str]:

@@ -158,20 +158,44 @@ def moment_text(moment: dt.datetime, names: list[str]) -> str:
 
 
 def label_rows(groups: dict, scale: Scale, width: float) -> dict:
-    """Stack labels that would overlap onto separate rows (greedy, left to
-    right); ``width`` is the picture's, where a label must turn back."""
-    ends: list[float] = []
-    rows = {}
+    """A row for each label (0 is just above the plot), so that no two labels
+    overlap and no moment's line, which rises to its own label, runs through
+    another label; ``width`` is the picture's, where a label must turn back.
+    A label over other moments' lines must sit above them: labels are placed
+    fewest lines covered first (then right to left), each on the lowest row
+    that fits; one that no row fits gets the lowest row free of other labels."""
+    spans = {}
     for moment, names in groups.items():
         x = scale.x(moment)
         text_width = len(moment_text(moment, names)) * CHAR_WIDTH + 8
         left = x - text_width if x + text_width > width else x
-        row = next((i for i, end in enumerate(ends) if end < left), len(ends))
-        if row == len(ends):
-            ends.append(0.0)
-        ends[row] = left + text_width
+        spans[moment] = (x, left, left + text_width)
+
+    def covered(moment) -> int:
+        _, left, right = spans[moment]
+        return sum(1 for other, (x, _, _) in spans.items() if other != moment and left <= x <= right)
+    placed: list[tuple[float, float, float, int]] = []     # x, left, right, row
+    rows = {}
+    for moment in sorted(spans, key=lambda m: (covered(m), -spans[m][0])):
+        candidates = range(len(placed) + 1)
+        row = next((r for r in candidates if _fits(r, spans[moment], placed, lines=True)), None)
+        if row is None:
+            row = next(r for r in candidates if _fits(r, spans[moment], placed, lines=False))
+        placed.append((*spans[moment], row))
         rows[moment] = row
     return rows
+
+
+def _fits(row: int, span: tuple[float, float, float], placed: list, *, lines: bool) -> bool:
+    x, left, right = span
+    for other_x, other_left, other_right, other_row in placed:
+        if other_row == row and other_left < right and left < other_right:
+            return False                                   # the labels overlap
+        if lines and other_row < row and other_left <= x <= other_right:
+            return False                                   # this line would cross that label
+        if lines and other_row > row and left <= other_x <= right:
+            return False                                   # that line would cross this label
+    return True
 
 
 def moments(groups: dict, scale: Scale, top: float, width: float) -> tuple[list[Moment], float]:
