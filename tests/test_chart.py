@@ -383,3 +383,22 @@ def test_no_moment_line_runs_through_another_label(minutes):
         widths = [len(m.label) * 6.3 + 8 for m in same_row]
         spans = sorted((m.x - w, m.x) if m.anchor == "end" else (m.x, m.x + w) for m, w in zip(same_row, widths))
         assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+
+
+def test_a_hostile_title_stays_text_in_the_report(tmp_path):
+    import mwparserfromhell
+    from postmortem.write.render import render_report
+    t0 = int(T.timestamp()) + 1800
+    title = "Lag ]] [[Category:Hacked]] | {{Delete}} ''x''"
+    (tmp_path / "answer.json").write_text(__import__("json").dumps(matrix({"metric": {}, "values": [[t0, "1"]]})))
+    path = _incident_file(tmp_path, f'[[graph]]\ntitle = "{title}"\npath = "answer.json"\n'
+                                    'grafana = "https://grafana.example/d/x?a=1&b=2"\n')
+    records = gather(load_incident(path))
+    wikitext, markdown = (render_report(records, fmt=fmt) for fmt in ("wikitext", "markdown"))
+    assert "[[Category:" not in wikitext and "{{Delete}}" not in wikitext
+    assert "![Lag \\]\\] \\[\\[Category:Hacked\\]\\] \\| " in markdown   # literal in Markdown too
+    code = mwparserfromhell.parse(render_report(records))
+    links = [str(link.title) for link in code.filter_wikilinks()]
+    assert [link for link in links if link.startswith(("File:", "Category:"))] == \
+        ["File:Incident rec lag-category-hacked-delete-x.svg"]
+    assert not code.filter_templates(matches=lambda t: str(t.name).strip() == "Delete")
