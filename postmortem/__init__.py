@@ -26,7 +26,7 @@ _LAZY = {
     "gather": "timeline.gather", "collect_events": "timeline.gather", "merge": "timeline.merge",
     "key_moments": "timeline.moments", "filter_events": "timeline.filters",
     "incident_metrics": "timeline.metrics",
-    "render_report": "write.render", "render_graph": "write.graph",
+    "render_report": "write.render", "render_graph": "write.graph", "render_charts": "write.chart",
     "format_timeline": "write.textview", "escape_markdown": "write.markdown",
     "incident_scorecard": "scorecard.answers", "computed_scorecard": "scorecard.answers",
     "report_scorecard": "scorecard.report",

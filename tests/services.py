@@ -134,6 +134,17 @@ def openmetrics_alerts(series: dict[tuple, list[int]]) -> str:
     return "\n".join(lines) + "\n# EOF\n"
 
 
+def openmetrics_gauge(name: str, series: dict[tuple, list[tuple[int, float]]]) -> str:
+    """OpenMetrics text of one gauge ``name``: ``{labels tuple: [(unix seconds, value)]}``
+    (https://github.com/OpenObservability/OpenMetrics/blob/main/specification/OpenMetrics.md,
+    "Text format": ``name{labels} value timestamp``, then ``# EOF``)."""
+    lines = [f"# TYPE {name} gauge"]
+    for labels, samples in series.items():
+        label_text = ",".join(f'{k}="{v}"' for k, v in labels)
+        lines.extend(f"{name}{{{label_text}}} {value!r} {t}" for t, value in sorted(samples))
+    return "\n".join(lines) + "\n# EOF\n"
+
+
 def start_prometheus(workdir: Path, openmetrics: str) -> Service:
     """A real Prometheus over a TSDB backfilled from ``openmetrics`` by promtool."""
     binary = require_binary("prometheus")

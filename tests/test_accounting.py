@@ -9,7 +9,7 @@ import json
 import pytest
 
 from postmortem.core.model import utc
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, write_incident
 from tests.services import FakeServer, broken_app, sal_app, sal_entries
 
 IRC_ZNC = [
@@ -146,6 +146,10 @@ def test_a_source_whose_pull_failed_is_missing_not_blocking(tmp_path, run_cli, s
     assert code == 1 and "source[1] (statuspage): 0 records read, 0 in the window; NOT READ: " in out
 
 
-def test_pull_with_only_file_sources_says_so(run_cli):
-    code, out, _ = run_cli("pull", SAMPLE / "incident.toml")
+def test_pull_with_only_file_sources_says_so(run_cli, tmp_path):
+    code, out, _ = run_cli("pull", SAMPLE / "incident.toml")   # its [[graph]] is a recorded answer
+    assert code == 0 and out.startswith("nothing to pull: every [[source]] and [[graph]] of this incident is a file")
+    (tmp_path / "ops.log").write_text("[14:05:00] <eve> looking\n", encoding="utf-8")
+    path = write_incident(tmp_path, '[[source]]\ntype = "irc"\npath = "*.log"\n')
+    code, out, _ = run_cli("pull", path)
     assert code == 0 and out.startswith("nothing to pull: every [[source]] of this incident is a file")

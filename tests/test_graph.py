@@ -278,7 +278,7 @@ def test_render_graph_option_writes_svg_and_embeds_it(tmp_path, run_cli):
     assert "\n[[File:Enrich timeline.svg|thumb|upright=2|Timeline of the incident (UTC)" in timeline
     without = (SAMPLE / "report.wiki").read_text(encoding="utf-8")
     assert [line for line in report.splitlines() if line not in without.splitlines()] == \
-        [line for line in report.splitlines() if line.startswith("[[File:")]
+        [line for line in report.splitlines() if line.startswith("[[File:Enrich timeline.svg|")]
 
 
 def test_embed_graph_names_the_wiki_file(run_cli):

@@ -94,3 +94,57 @@ def test_event_without_time_names_the_second_event(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(IncidentFileError, match="no such file"):
         load_incident(tmp_path / "nope.toml")
+
+
+# -- [[graph]] ------------------------------------------------------------------------
+
+HEAD = '[incident]\nid = "x"\nstart = "2023-09-28 10:00"\n'
+PULLED = '[[graph]]\ntitle = "Error rate"\nurl = "http://127.0.0.1:9090"\nquery = "sum(rate(errors[5m]))"\n'
+
+
+def test_graphs_load_with_their_options(tmp_path):
+    body = HEAD + PULLED + 'unit = "errors/s"\nstep = "1m"\ngrafana = "https://grafana.example/d/x"\n' \
+        '[[graph]]\ntitle = "Kafka lag (eqiad_main)"\npath = "lag.json"\nstep = 300\n'
+    pulled, recorded = load_incident(write_incident(tmp_path, body)).graphs
+    assert (pulled.title, pulled.slug, pulled.index, pulled.step, pulled.unit) == \
+        ("Error rate", "error-rate", 0, 60, "errors/s")
+    assert (pulled.url, pulled.query, pulled.path, pulled.grafana) == \
+        ("http://127.0.0.1:9090", "sum(rate(errors[5m]))", None, "https://grafana.example/d/x")
+    assert (recorded.slug, recorded.path, recorded.url, recorded.step, recorded.base_dir) == \
+        ("kafka-lag-eqiad-main", "lag.json", None, 300, str(tmp_path))
+    assert recorded.name == "graph[1] (kafka-lag-eqiad-main)"
+
+
+def test_the_sample_graph_is_a_recorded_answer(sample_incident_path):
+    (graph,) = load_incident(sample_incident_path).graphs
+    assert (graph.slug, graph.path, graph.url, graph.step) == ("kafka-consumer-lag", "metrics/backlog.json", None, None)
+
+
+# (body after [incident], line, key, words)
+GRAPH_ERRORS = [
+    ('[[graph]]\nurl = "http://p:9090"\nquery = "up"\n', 4, "[graph]", 'missing "title"'),
+    ('[[graph]]\ntitle = "E"\nquery = "up"\n', 4, "[graph]", "give url"),
+    ('[[graph]]\ntitle = "E"\nurl = "http://p:9090"\npath = "a.json"\nquery = "up"\n', 7, "path", "give url"),
+    ('[[graph]]\ntitle = "E"\nurl = "http://p:9090"\n', 6, "url", 'missing "query"'),
+    ('[[graph]]\ntitle = "E"\nurl = "p:9090"\nquery = "up"\n', 6, "url", "an http(s) URL"),
+    ('[[graph]]\ntitle = "E"\npath = "a.json"\ngrafana = "javascript:alert(1)"\n', 7, "grafana", "an http(s) URL"),
+    ('[[graph]]\ntitle = "E"\npath = "a.json"\nstep = "fast"\n', 7, "step", "expected a duration"),
+    ('[[graph]]\ntitle = "E"\npath = "a.json"\nstep = 0\n', 7, "step", "a whole number of seconds > 0"),
+    ('[[graph]]\ntitle = "E"\npath = "a.json"\nstep = "1.5s"\n', 7, "step", "a whole number of seconds > 0"),
+    ('[[graph]]\ntitle = "E"\npath = "a.json"\ncolour = "red"\n', 7, "colour", "unknown key"),
+    ('[[graph]]\ntitle = "???"\npath = "a.json"\n', 5, "title", "names the graph's files"),
+    ('[[graph]]\ntitle = "Timeline"\npath = "a.json"\n', 5, "title", "like the timeline graph's"),
+    ('[[graph]]\ntitle = "Error rate"\npath = "a.json"\n[[graph]]\ntitle = "error  RATE"\npath = "b.json"\n', 8,
+     "title", "graph[0] has a title of the same name ('error-rate')"),
+    ('[[graph]]\ntitle = 5\npath = "a.json"\n', 5, "title", "expected a string"),
+]
+
+
+@pytest.mark.parametrize("body, line, key, words", GRAPH_ERRORS)
+def test_bad_graphs_name_line_and_key(tmp_path, body, line, key, words):
+    path = write_incident(tmp_path, HEAD + body)
+    with pytest.raises(IncidentFileError) as caught:
+        load_incident(path)
+    err = caught.value
+    assert (err.line, err.key) == (line, key), str(err)
+    assert words in str(err) and str(err).startswith(f"{path}:{line}: ") and "\n" not in str(err)

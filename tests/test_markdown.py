@@ -301,4 +301,5 @@ def test_cli_markdown_with_the_graph_embedded(tmp_path, run_cli):
     assert code == 0 and (tmp_path / "Enrich timeline.svg").exists()
     tokens = _parser().parse(out.read_text(encoding="utf-8"))
     images = [c for t in tokens if t.type == "inline" for c in t.children if c.type == "image"]
-    assert [i.attrs["src"] for i in images] == ["Enrich%20timeline.svg"]
+    assert [i.attrs["src"] for i in images] == ["Enrich%20timeline.svg", "report-kafka-consumer-lag.svg"]
+    assert (tmp_path / "report-kafka-consumer-lag.svg").exists()    # the sample's [[graph]], beside the report

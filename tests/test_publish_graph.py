@@ -239,7 +239,6 @@ def no_requests(monkeypatch):
     (("--graph", "x]]{{evil}}.svg"), "not a usable wiki file name"),
     (("--graph", "[[evil]].svg"), "not a usable wiki file name"),
     (("--graph", "Timeline"), "not a usable wiki file name"),
-    (("--replace-graph",), "--replace-graph needs --graph"),
 ])
 @pytest.mark.parametrize("command", ["publish", "update"])
 def test_unusable_graph_name_is_exit_2_before_any_request(cli, bot_env, tmp_path, no_requests, command,
@@ -248,6 +247,18 @@ def test_unusable_graph_name_is_exit_2_before_any_request(cli, bot_env, tmp_path
     code, out, err = cli(command, toml, "--wiki", bot_env.api_url, "--page", "Incidents/Bad graph", *args)
     assert code == 2 and message in err and len(err.splitlines()) == 1
     assert no_requests == []
+
+
+@pytest.mark.parametrize("command", ["publish", "update"])
+def test_replace_graph_with_no_picture_to_replace_is_exit_2_before_any_request(cli, bot_env, tmp_path,
+                                                                               no_requests, command):
+    toml = incident_copy(tmp_path, "graph-nothing-to-replace")
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text[:text.index("[[graph]]")] + text[text.index("[[event]]"):], encoding="utf-8")
+    assert load_incident(toml).graphs == ()
+    code, out, err = cli(command, toml, "--wiki", bot_env.api_url, "--page", "Incidents/Bad graph", "--replace-graph")
+    assert code == 2 and "--replace-graph needs --graph (or a [[graph]] in the incident)" in err
+    assert len(err.splitlines()) == 1 and no_requests == []
 
 
 def test_library_refuses_an_unusable_name_before_any_request(no_requests):

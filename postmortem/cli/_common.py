@@ -13,12 +13,15 @@ from ..core.files import write_atomically
 
 def open_records(path: str):
     """The incident file at ``path``, loaded and its records gathered (once);
-    a warning line for each source whose records could not be read."""
+    a warning line for each source (and ``[[graph]]``) whose records could not be read."""
     from ..incident.load import load_incident
     from ..timeline.gather import gather
     records = gather(load_incident(path))
     for missing in records.missing:
         warn(f"{missing.name} is missing from the timeline: the last pull could not read it ({missing.reason}); "
+             f"run `postmortem pull` again")
+    for graph in (g for g in records.graphs if g.missing is not None):
+        warn(f"{graph.config.name} is not drawn: the last pull could not read it ({graph.missing}); "
              f"run `postmortem pull` again")
     return records
 
@@ -99,24 +102,27 @@ def page_arguments(sub) -> None:
                           "'Incident <id> timeline.svg') and embed it in the report; a file of that "
                           "name that postmortem did not upload for this page is refused")
     sub.add_argument("--replace-graph", action="store_true",
-                     help="with --graph: upload over a file of that name whoever uploaded it")
+                     help="upload the timeline graph (--graph) and the [[graph]] pictures over files of "
+                          "their names whoever uploaded them")
 
 
 def check_graph_arguments(args) -> None:
-    """--graph NAME / --replace-graph for publish/update: InputError (exit 2)
-    before anything is read or requested."""
+    """--graph NAME for publish/update: InputError (exit 2) before anything is
+    read or requested."""
     from ..wiki.graph import graph_file_name
-    if args.graph is None and args.replace_graph:
-        raise InputError("--replace-graph needs --graph", key="--replace-graph")
     if args.graph is not None and args.graph is not DEFAULT_GRAPH:
         graph_file_name(args.graph)
 
 
 def graph_name(args, records) -> str | None:
     """The graph's wiki file name: --graph NAME (a usable file name ending in
-    .svg), the incident's default name for --graph alone, or None."""
+    .svg), the incident's default name for --graph alone, or None.
+    --replace-graph without --graph is an InputError unless the incident has
+    a [[graph]] (whose pictures it then concerns), before any request."""
     from ..wiki.graph import default_graph_name, graph_file_name
     check_graph_arguments(args)
+    if args.graph is None and args.replace_graph and not records.incident.graphs:
+        raise InputError("--replace-graph needs --graph (or a [[graph]] in the incident)", key="--replace-graph")
     if args.graph is None:
         return None
     if args.graph is DEFAULT_GRAPH:

@@ -24,4 +24,7 @@ def run(args) -> int:
                      graph=graph_name(args, records), replace_graph=args.replace_graph)
     graph = f" with the graph File:{result.graph}" if result.graph else ""
     print(f"published {result.title} (revision {result.revid}){graph}")
+    for name in result.charts:
+        print(f"uploaded File:{name}" if name in result.uploaded else
+              f"embedded File:{name} (the same picture is there already)")
     return 0

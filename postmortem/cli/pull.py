@@ -23,9 +23,11 @@ def run(args) -> int:
     from ..collect.pull import pull
     from ..incident.load import load_incident
     progress = _progress_line if sys.stderr.isatty() else None
-    report = pull(load_incident(args.incident), refresh=args.refresh, strict=args.strict, progress=progress)
+    incident = load_incident(args.incident)
+    report = pull(incident, refresh=args.refresh, strict=args.strict, progress=progress)
     if not report.results:
-        print("nothing to pull: every [[source]] of this incident is a file, read by each command as it runs")
+        tables = "[[source]] and [[graph]]" if incident.graphs else "[[source]]"
+        print(f"nothing to pull: every {tables} of this incident is a file, read by each command as it runs")
     for line in report.lines():
         print(line)
     if report.cache_path:

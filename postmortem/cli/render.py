@@ -1,7 +1,8 @@
-"""`postmortem render INCIDENT.toml`: the report (and its graph)."""
+"""`postmortem render INCIDENT.toml`: the report (and its graphs)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from ._common import open_records, write_output
@@ -9,7 +10,8 @@ from ._common import open_records, write_output
 
 def add_parser(commands) -> None:
     sub = commands.add_parser("render", help="the report as wikitext (or Markdown)",
-                              description="Render the report from incident.toml and its sources.",
+                              description="Render the report from incident.toml and its sources. With -o FILE, "
+                                          "each [[graph]] is also written next to FILE as <stem>-<slug>.svg.",
                               epilog="Example: postmortem render incident.toml -o report.wiki "
                                      "--graph timeline.svg")
     sub.add_argument("incident", metavar="INCIDENT.toml")
@@ -26,15 +28,39 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
+    from ..write.chart import render_charts
     from ..write.render import render_report
     records = open_records(args.incident)
     embed = args.embed_graph or (Path(args.graph).name if args.graph else None)
-    text = render_report(records, template=args.template, fmt=args.format, graph=embed)
+    charts = _beside(args.output, render_charts(records))
+    local = args.format == "markdown" and charts     # Markdown shows the pictures beside it
+    names = {slug: path.name for slug, (path, _) in charts.items()} if local else None
+    text = render_report(records, template=args.template, fmt=args.format, graph=embed, graph_files=names)
     svg = _graph(records) if args.graph else None
     write_output(text, args.output)  # the report first: if it cannot be written, no graph is left behind
     if svg is not None:
         write_output(svg, args.graph)
+    for path, chart in charts.values():
+        write_output(chart, str(path))
+    _not_written(args.output, records)
     return 0
+
+
+def _beside(output: str | None, charts: dict[str, str]) -> dict:
+    """``{slug: (FILE's folder/<stem>-<slug>.svg, SVG)}``; nothing without a FILE."""
+    if not output or output == "-":
+        return {}
+    out = Path(output)
+    return {slug: (out.with_name(f"{out.stem}-{slug}.svg"), svg) for slug, svg in charts.items()}
+
+
+def _not_written(output: str | None, records) -> None:
+    """Without a FILE, a line on stderr says which pictures were not written."""
+    from ..write.chart import drawable
+    count = sum(1 for graph in records.graphs if drawable(graph))
+    if count and (not output or output == "-"):
+        print(f"postmortem: {count} [[graph]] picture{'s' if count > 1 else ''} not written: "
+              f"-o FILE writes each next to the report as <stem>-<slug>.svg", file=sys.stderr)
 
 
 def _graph(records) -> str:

@@ -31,6 +31,13 @@ def run(args) -> int:
     result = update(records, args.wiki, args.page, dry_run=args.dry_run, prefer=prefer,
                     template=args.template, graph=graph_name(args, records),
                     replace_graph=args.replace_graph)
+    _notes(result, prefer, args.dry_run)
+    print(_outcome(result, args.dry_run), end="")
+    return 0
+
+
+def _notes(result, prefer: str | None, dry_run: bool) -> None:
+    """What happened besides the page text, on stderr."""
     for passed in result.passed_over:
         warn(passed)
     if result.resolved:
@@ -39,8 +46,10 @@ def run(args) -> int:
     if result.graph_kept:
         print(f"kept the graph File:{result.graph} embedded earlier (not uploaded again; "
               f"--graph '{result.graph}' refreshes it)", file=sys.stderr)
-    print(_outcome(result, args.dry_run), end="")
-    return 0
+    for name in result.charts_kept:
+        print(f"kept File:{name} embedded earlier: the last pull could not read its series", file=sys.stderr)
+    for name in result.uploaded:
+        print(f"{'would upload' if dry_run else 'uploaded'} File:{name}", file=sys.stderr)
 
 
 def _outcome(result, dry_run: bool) -> str:

@@ -8,7 +8,10 @@ Written atomically (temp file + rename), so a failed pull leaves the previous
 cache intact. Secrets never enter it: only events are stored, and options are
 stored as a digest. A ``tasks`` section holds what the phabricator source said
 about the actionables' tasks (title, status, owner); ``previous`` the earlier
-reports read from the wiki.
+reports read from the wiki; ``graphs`` the series of each ``[[graph]]`` with a
+``url`` (by its index and a digest of its url, query and step; the range and
+step they were asked for; values as Prometheus writes them, ``"NaN"`` and
+``"+Inf"`` included) and ``graphs_failed`` those the last pull could not read.
 
 A cache entry is used only for the same source settings and a window that
 covers the incident's (:func:`covers`): moving ``start`` earlier after a pull
@@ -18,16 +21,18 @@ format is read as if nothing had been pulled.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.accounting import Tally
 from ..core.errors import InputError
 from ..core.files import write_atomically
-from ..core.model import Event, Incident, SourceConfig, TaskInfo, Window
-from ..core.timeutil import format_utc, parse_time
+from ..core.model import Event, GraphConfig, Incident, Series, SourceConfig, TaskInfo, Window
+from ..core.timeutil import UTC, format_utc, parse_time
 
 FORMAT_VERSION = 2
 
@@ -63,6 +68,23 @@ def source_key(config: SourceConfig) -> str:
     return f"{config.index}:{config.type}:{digest}"
 
 
+@dataclass(frozen=True)
+class CachedGraph:
+    """One graph's entry: the range (``window``) and ``step`` asked, the series answered."""
+
+    window: Window
+    step: int
+    series: tuple[Series, ...]
+    fetched: str = ""
+
+
+def graph_key(config: GraphConfig) -> str:
+    """Identifies what a graph's series depend on: its index and a digest of
+    its url, query and step (a new title or unit needs no new pull)."""
+    options = json.dumps([config.url, config.query, config.step], default=str)
+    return f"graph:{config.index}:{hashlib.sha256(options.encode()).hexdigest()[:16]}"
+
+
 def covers(cached: Cached, window: Window) -> bool:
     """Whether a cache entry was pulled for a window holding ``window``."""
     return cached.window is not None and cached.window.start <= window.start and window.end <= cached.window.end
@@ -95,6 +117,18 @@ def read_previous_pages(incident: Incident) -> list[tuple[str, str]] | None:
         (p["title"], p["text"]) for p in pages], None)
 
 
+def read_graphs(incident: Incident) -> dict[str, CachedGraph]:
+    """Cached graph series by graph key; empty when none were pulled."""
+    return _read_section(incident, "graphs", lambda entries, where: {
+        key: _cached_graph(entry) for key, entry in entries.items()}, {})
+
+
+def read_graph_failures(incident: Incident) -> dict[str, Failure]:
+    """Graphs the last pull could not read, by graph key."""
+    return _read_section(incident, "graphs_failed", lambda entries, where: {
+        key: Failure(f["name"], f["error"], f.get("at", "")) for key, f in entries.items()}, {})
+
+
 def _read_section(incident: Incident, name: str, convert, absent):
     """``convert(data[name])`` from the cache file; ``absent`` when there is no
     file, no such section, or a cache of an older format. One clear error for a
@@ -119,6 +153,40 @@ def _cached(entry: dict, where: str) -> Cached:
     return Cached(events, window, Tally.from_json(entry.get("tally") or {}), entry.get("fetched", ""))
 
 
+def _cached_graph(entry: dict) -> CachedGraph:
+    start, end = (parse_time(t)[0] for t in entry["window"])
+    series = tuple(series_from_json(item) for item in entry["series"])
+    return CachedGraph(Window(start, end), int(entry["step"]), series, entry.get("fetched", ""))
+
+
+def series_from_json(item: dict) -> Series:
+    """A series from Prometheus's matrix shape ``{"metric": {…}, "values": [[unix, "1.5"], …]}``;
+    ValueError (or TypeError) when it is not one."""
+    labels = item.get("metric") or {}
+    if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
+        raise ValueError(f"series labels are not text: {labels!r}")
+    points = sorted((dt.datetime.fromtimestamp(float(t), UTC), float(v)) for t, v in item["values"])
+    return Series(labels, points)
+
+
+def series_to_json(series: Series) -> dict:
+    """The matrix shape again, values written as Prometheus does (``"NaN"``, ``"+Inf"``)."""
+    return {"metric": dict(series.labels), "values": [[_unix(t), _value_text(v)] for t, v in series.points]}
+
+
+def _unix(moment: dt.datetime) -> float | int:
+    seconds = moment.timestamp()
+    return int(seconds) if seconds == int(seconds) else seconds
+
+
+def _value_text(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    return repr(value)
+
+
 def event_to_json(event: Event) -> dict:
     data = event.to_json()
     if event.fields:
@@ -140,11 +208,13 @@ def event_from_json(data: dict, where: str) -> Event:
 # -- writing --------------------------------------------------------------------
 
 def write_cache(incident: Incident, entries: dict[str, Cached], *, failures: dict[str, Failure] | None = None,
-                tasks: dict | None = None, previous: list | None = None) -> Path:
+                tasks: dict | None = None, previous: list | None = None,
+                graphs: dict[str, CachedGraph] | None = None,
+                graph_failures: dict[str, Failure] | None = None) -> Path:
     """Replace the cache atomically with these sources' entries and the sources
     that failed (and, when given, the ``tasks`` section: ``{"T123": TaskInfo}``,
-    and the ``previous`` section: earlier reports read from the wiki,
-    ``[(title, wikitext)]``)."""
+    the ``previous`` section: earlier reports read from the wiki,
+    ``[(title, wikitext)]``, and the graphs' series and failures by graph key)."""
     path = cache_path(incident)
     payload = {"version": FORMAT_VERSION, "incident": incident.id,
                "sources": {key: _entry_to_json(entry) for key, entry in entries.items()}}
@@ -154,6 +224,11 @@ def write_cache(incident: Incident, entries: dict[str, Cached], *, failures: dic
         payload["tasks"] = {task: info.to_json() for task, info in sorted(tasks.items())}
     if previous is not None:
         payload["previous"] = [{"title": title, "text": text} for title, text in previous]
+    if graphs:
+        payload["graphs"] = {key: _graph_to_json(entry) for key, entry in graphs.items()}
+    if graph_failures:
+        payload["graphs_failed"] = {key: {"name": f.name, "error": f.error, "at": f.at}
+                                    for key, f in graph_failures.items()}
     write_atomically(path, json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
     return path
 
@@ -164,3 +239,8 @@ def _entry_to_json(entry: Cached) -> dict:
     if entry.window is not None:
         data["window"] = [format_utc(entry.window.start), format_utc(entry.window.end)]
     return data
+
+
+def _graph_to_json(entry: CachedGraph) -> dict:
+    return {"fetched": entry.fetched, "window": [format_utc(entry.window.start), format_utc(entry.window.end)],
+            "step": entry.step, "series": [series_to_json(s) for s in entry.series]}

@@ -1,4 +1,5 @@
-"""`postmortem pull`: fetch every network source of an incident into its event cache.
+"""`postmortem pull`: fetch every network source of an incident into its event cache,
+and the series of every ``[[graph]]`` with a ``url`` (:mod:`.graphs`).
 
 File sources need no pull (they are read from disk each time). Each network
 source gets its own bounded HTTP session (timeout, few retries, a deadline)
@@ -24,7 +25,7 @@ from typing import Callable, Iterator
 from . import cache
 from ..core.accounting import Tally
 from ..core.errors import PostmortemError, SourceError
-from ..core.model import Event, Incident, SourceConfig, Window
+from ..core.model import Event, GraphConfig, Incident, SourceConfig, Window
 from .sources import get_source, needs_pull
 from ..core.model import incident_window
 from ..core.timeutil import format_utc
@@ -98,13 +99,17 @@ def pull(incident: Incident, *, refresh: bool = False, strict: bool = False,
     order, when ``strict``; otherwise failures are in the report.
     """
     configs = [c for c in incident.sources if needs_pull(c)]
-    anything = bool(configs or incident.previous_wiki)
+    graphs = [g for g in incident.graphs if g.url]
+    anything = bool(configs or graphs or incident.previous_wiki)
     old_entries = cache.read_cache(incident) if anything else {}
     state = _State(dict(cache.read_tasks(incident) if anything else {}),
                    now=format_utc(clock() if clock else dt.datetime.now(dt.timezone.utc)))
     known_tasks = set(state.tasks)
     steps = [(c.name, partial(_pull_one, incident, c, old_entries.get(cache.source_key(c)), known_tasks, state.now,
                               refresh, session_factory)) for c in configs]
+    old_graphs = cache.read_graphs(incident) if graphs else {}
+    steps += [(g.name, partial(_pull_graph, incident, g, old_graphs.get(cache.graph_key(g)), state.now,
+                               refresh, session_factory)) for g in graphs]
     if incident.previous_wiki:
         state.previous = cache.read_previous_pages(incident)
         steps.append((PREVIOUS, partial(_pull_previous, incident, state.previous, refresh, session_factory)))
@@ -116,7 +121,8 @@ def pull(incident: Incident, *, refresh: bool = False, strict: bool = False,
         state.apply(outcome)
     if any(r.status != "cached" for r in report.results):
         report.cache_path = str(cache.write_cache(incident, state.entries, failures=state.failures,
-                                                  tasks=state.tasks, previous=state.previous))
+                                                  tasks=state.tasks, previous=state.previous,
+                                                  graphs=state.graphs, graph_failures=state.graph_failures))
     return report
 
 
@@ -152,6 +158,8 @@ class _Outcome:
     failure: cache.Failure | None = None
     tasks: dict | None = None
     previous: list | None = None
+    graph: cache.CachedGraph | None = None
+    graph_failure: cache.Failure | None = None
 
 
 @dataclass
@@ -163,6 +171,8 @@ class _State:
     entries: dict[str, cache.Cached] = field(default_factory=dict)
     failures: dict[str, cache.Failure] = field(default_factory=dict)
     previous: list | None = None  # earlier reports from the wiki: [(title, wikitext)]
+    graphs: dict[str, cache.CachedGraph] = field(default_factory=dict)
+    graph_failures: dict[str, cache.Failure] = field(default_factory=dict)
 
     def apply(self, outcome: _Outcome) -> None:
         key = outcome.result.key
@@ -173,6 +183,10 @@ class _State:
         self.tasks.update(outcome.tasks or {})
         if outcome.previous is not None:
             self.previous = outcome.previous
+        if outcome.graph is not None:
+            self.graphs[key] = outcome.graph
+        if outcome.graph_failure is not None:
+            self.graph_failures[key] = outcome.graph_failure
 
 
 def _pull_one(incident, config: SourceConfig, old: cache.Cached | None, known_tasks: set, now: str,
@@ -253,6 +267,28 @@ def _pull_previous(incident: Incident, cached: list | None, refresh: bool, sessi
                     previous=previous)
 
 
+def _pull_graph(incident: Incident, config: GraphConfig, old: cache.CachedGraph | None, now: str,
+                refresh: bool, session_factory) -> _Outcome:
+    """One ``[[graph]]``'s range query; a failure keeps the series pulled before."""
+    from .graphs import fetch_graph, planned
+    key = cache.graph_key(config)
+    if not refresh and old is not None and (old.window, old.step) == planned(config, incident):
+        return _Outcome(SourceResult(config.name, key, "cached", events=len(old.series), unit="series"), graph=old)
+    session = _session(session_factory)
+    started = time.perf_counter()
+    try:
+        fetched = fetch_graph(config, incident, session)
+    except PostmortemError as err:
+        return _Outcome(SourceResult(config.name, key, "failed", requests=_requests(session),
+                                     seconds=time.perf_counter() - started, error=err, unit="series"),
+                        graph=old, graph_failure=cache.Failure(config.name, str(err), now))
+    finally:
+        session.close()
+    return _Outcome(SourceResult(config.name, key, "fetched", events=len(fetched.series), unit="series",
+                                 requests=_requests(session), seconds=time.perf_counter() - started),
+                    graph=cache.CachedGraph(fetched.window, fetched.step, fetched.series, now))
+
+
 def _task_ids(incident: Incident) -> set[str]:
     """The tasks worth knowing: every actionable's, and the incident's own."""
     ids = {a.task for a in incident.actionables if a.task}
@@ -290,4 +326,4 @@ def _records(tally: Tally | None) -> str:
 
 
 def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+    return f"{count} {word}" if count == 1 or word == "series" else f"{count} {word}s"

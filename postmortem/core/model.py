@@ -116,6 +116,73 @@ class SourceConfig:
 
 
 @dataclass(frozen=True)
+class GraphConfig:
+    """One ``[[graph]]`` table: a metric the report shows as a line chart.
+
+    Its series come from a Prometheus/Thanos range query (``url`` + ``query``,
+    fetched by `pull` into the cache) or from a recorded answer of one
+    (``path``, read each time, like a file source). ``slug`` names its files
+    (made from the title); ``step`` is in seconds (None: the window in at
+    most about 500 points)."""
+
+    title: str
+    slug: str
+    index: int
+    query: str | None = None
+    url: str | None = None
+    path: str | None = None
+    unit: str | None = None
+    step: int | None = None
+    grafana: str | None = None
+    token_env: str | None = None
+    base_dir: str = "."
+    file: str | None = None          # the incident file it was declared in, for messages
+
+    @property
+    def name(self) -> str:
+        """A name for messages: ``graph[0] (error-rate)``."""
+        return f"graph[{self.index}] ({self.slug})"
+
+
+def graph_slug(title: str) -> str:
+    """What names a graph's files: its title in lower case, every run of other
+    characters than letters and digits one ``-`` ("Error rate (5xx)" ->
+    ``error-rate-5xx``); "" when nothing is left."""
+    return re.sub(r"[\W_]+", "-", title.lower()).strip("-")
+
+
+@dataclass(frozen=True)
+class Series:
+    """One series of a range query: its labels and its ``(time, value)``
+    points in time order (NaN and ±Inf kept as the service wrote them)."""
+
+    labels: Mapping[str, str]
+    points: tuple[tuple[dt.datetime, float], ...]
+
+    def __post_init__(self):
+        object.__setattr__(self, "labels", _frozen_mapping(self.labels))
+        object.__setattr__(self, "points", tuple(self.points))
+
+
+@dataclass(frozen=True)
+class GraphData:
+    """What one ``[[graph]]`` is drawn from: the range asked (``window``, one
+    point every ``step`` seconds) and the series it gave, or why they could not
+    be read (``missing``: the last pull failed)."""
+
+    config: GraphConfig
+    window: Window
+    step: int
+    series: tuple[Series, ...] = ()
+    missing: str | None = None
+
+    def __post_init__(self):
+        if self.step <= 0:
+            raise ValueError(f"step must be a number of seconds > 0, got {self.step!r}")
+        object.__setattr__(self, "series", tuple(self.series))
+
+
+@dataclass(frozen=True)
 class Actionable:
     """A follow-up: text, an optional Phabricator task, done or not."""
 
@@ -171,6 +238,7 @@ class Incident:
     links: tuple[str, ...] = ()
     people: Mapping[str, Person] = field(default_factory=dict, compare=False)
     sources: tuple[SourceConfig, ...] = ()
+    graphs: tuple[GraphConfig, ...] = ()
     events: tuple[Event, ...] = ()
     actionables: tuple[Actionable, ...] = ()
     scorecard: Mapping[str, ScorecardAnswer] = field(default_factory=dict, compare=False)
@@ -282,17 +350,20 @@ class Records:
     timeline, ``tasks`` (``{"T123": TaskInfo}`` from the phabricator source;
     None when it is not configured or not pulled) and ``previous`` (the
     previous reports, newest first; None when not configured), and the sources
-    whose records could not be read. Rendering, the graph, the scorecard and
-    publishing read this value and nothing else."""
+    whose records could not be read; ``graphs``, the series of each
+    ``[[graph]]``. Rendering, the graphs, the scorecard and publishing read this
+    value and nothing else."""
 
     incident: Incident
     events: tuple[Event, ...] = ()
     tasks: Mapping[str, "TaskInfo"] | None = None
     previous: tuple[PreviousReport, ...] | None = None
     missing: tuple["MissingSource", ...] = ()  # sources whose records could not be read
+    graphs: tuple[GraphData, ...] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "events", tuple(self.events))
+        object.__setattr__(self, "graphs", tuple(self.graphs))
         object.__setattr__(self, "missing", tuple(self.missing))
         if self.previous is not None:
             object.__setattr__(self, "previous", tuple(self.previous))

@@ -12,7 +12,8 @@ import tomllib
 from pathlib import Path
 
 from ..core.errors import IncidentFileError, InputError, PostmortemError
-from ..core.model import KNOWN_TAGS, Actionable, Event, Incident, Person, ScorecardAnswer, SourceConfig
+from ..core.model import (KNOWN_TAGS, Actionable, Event, GraphConfig, Incident, Person, ScorecardAnswer, SourceConfig,
+                          graph_slug)
 from ..core.questions import QUESTION_IDS
 from ..core.tasks import is_task_id
 from ..core.timeutil import parse_duration, parse_time, zone
@@ -20,7 +21,10 @@ from ..core.timeutil import parse_duration, parse_time, zone
 INCIDENT_KEYS = {"id", "status", "task", "start", "end", "paged", "responders", "coordinators",
                  "impact", "summary", "metrics", "detection", "links", "previous", "previous_wiki",
                  "previous_prefix", "lead", "trail"}
-TOP_LEVEL = {"incident", "people", "source", "event", "actionable", "scorecard", "conclusions", "wiki"}
+TOP_LEVEL = {"incident", "people", "source", "graph", "event", "actionable", "scorecard", "conclusions", "wiki"}
+GRAPH_KEYS = {"title", "url", "path", "query", "unit", "step", "grafana", "token_env"}
+# The timeline graph's files end in "timeline" (wiki/graph.py default_graph_name).
+RESERVED_SLUGS = {"timeline"}
 CONCLUSION_KEYS = {"text", "went-well", "went-poorly", "lucky"}
 
 
@@ -150,6 +154,7 @@ def parse_incident(text: str, path: Path = Path("incident.toml")) -> Incident:
             conclusions=_conclusions(reader, data.get("conclusions", {})),
             people=_people(reader, data.get("people", {})),
             sources=_sources(reader, data.get("source", []), path),
+            graphs=_graphs(reader, data.get("graph", []), path),
             events=_events(reader, data.get("event", [])),
             actionables=_actionables(reader, data.get("actionable", [])),
             scorecard=_scorecard(reader, data.get("scorecard", {})),
@@ -295,6 +300,54 @@ def _sources(reader: _Reader, tables, path: Path) -> tuple:
             reader.fail(err.message, "source", err.key or "type", index)
         sources.append(config)
     return tuple(sources)
+
+
+def _graphs(reader: _Reader, tables, path: Path) -> tuple:
+    """``[[graph]]`` tables: a title, and ``url`` + ``query`` (pulled) or ``path`` (a recorded answer)."""
+    graphs, slugs = [], {}
+    for index, table in enumerate(_array(reader, tables, "graph")):
+        reader.unknown_keys(table, GRAPH_KEYS, "graph", index)
+        title = reader.value(table, "title", str, "graph", index, required=True).strip()
+        slug = graph_slug(title)
+        if not slug or slug in RESERVED_SLUGS:
+            reader.fail(f"a title that names the graph's files, not {title!r}" if not slug else
+                        f"{title!r} would name the graph's files like the timeline graph's: choose another title",
+                        "graph", "title", index)
+        if slug in slugs:
+            reader.fail(f"graph[{slugs[slug]}] has a title of the same name ({slug!r}): titles must differ",
+                        "graph", "title", index)
+        slugs[slug] = index
+        graphs.append(GraphConfig(title=title, slug=slug, index=index, **_graph_options(reader, table, index),
+                                  base_dir=str(path.parent), file=str(path)))
+    return tuple(graphs)
+
+
+def _graph_options(reader: _Reader, table: dict, index: int) -> dict:
+    url, recorded = (reader.value(table, key, str, "graph", index) for key in ("url", "path"))
+    if (url is None) == (recorded is None):
+        reader.fail("give url (a Prometheus or Thanos API base) or path (a recorded query_range answer), "
+                    "one of them", "graph", None if url is None else "path", index)
+    options = {key: reader.value(table, key, str, "graph", index) for key in ("query", "unit", "token_env")}
+    if url is not None and not options["query"]:
+        reader.fail('missing "query" (required with url)', "graph", "url", index)
+    for key, value in (("url", url), ("grafana", reader.value(table, "grafana", str, "graph", index))):
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            reader.fail(f"expected an http(s) URL, got {value!r}", "graph", key, index)
+        options[key] = value
+    return {**options, "path": recorded, "step": _graph_step(reader, table.get("step"), index)}
+
+
+def _graph_step(reader: _Reader, raw, index: int) -> int | None:
+    """``step``: seconds (an integer) or a duration ("30s", "5m"); None when not given."""
+    if raw is None:
+        return None
+    try:
+        seconds = raw if isinstance(raw, int) and not isinstance(raw, bool) else parse_duration(raw).total_seconds()
+    except ValueError as err:
+        reader.fail(str(err), "graph", "step", index)
+    if seconds < 1 or seconds != int(seconds):
+        reader.fail(f"expected a whole number of seconds > 0, got {raw!r}", "graph", "step", index)
+    return int(seconds)
 
 
 def _events(reader: _Reader, tables) -> tuple:

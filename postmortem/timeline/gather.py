@@ -3,7 +3,8 @@
 File sources are read now, network sources come from the cache `pull`
 wrote, the manual events from incident.toml; they are merged into one
 timeline (:mod:`.merge`). With a phabricator source, the cached tasks; with
-``[incident] previous``/``previous_wiki``, the previous reports. Every step
+``[incident] previous``/``previous_wiki``, the previous reports; the series of
+each ``[[graph]]`` (:mod:`postmortem.collect.graphs`). Every step
 after this one (render, graph, scorecard, publish) is pure: it takes the
 :class:`~postmortem.core.model.Records` and does no I/O.
 
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterator
 
 from ..collect import cache
+from ..collect.graphs import gather_graphs
 from ..collect.previous import read_previous
 from ..collect.sources import get_source, needs_pull
 from ..core.accounting import Tally
@@ -47,7 +49,8 @@ def gather(incident: Incident) -> Records:
     events = merge([e for source in read for e in source.events], incident_window(incident),
                    manual=incident.events)
     return Records(incident, tuple(events), tasks, previous.reports if previous is not None else None,
-                   tuple(MissingSource(s.config.name, s.missing) for s in read if s.missing))
+                   tuple(MissingSource(s.config.name, s.missing) for s in read if s.missing),
+                   graphs=gather_graphs(incident))
 
 
 def collect_events(incident: Incident) -> list[Event]:

@@ -1,5 +1,6 @@
-"""The timeline graph on the wiki: its file name, whose file is already there,
-the upload, and the embed an update keeps.
+"""The pictures on the wiki — the timeline graph and the ``[[graph]]`` charts:
+their file names, whose file is already there, the upload, and the embeds an
+update keeps.
 
 * The name. ``--graph NAME`` must be a usable wiki file name
   (:func:`postmortem.write.wikitext.wiki_file_name`) ending in ``.svg``:
@@ -16,28 +17,37 @@ the upload, and the embed an update keeps.
 * The embed. ``update`` without a graph keeps the one the tool embedded earlier
   (:func:`embedded_graph` finds ``[[File:NAME|thumb|…Timeline of the incident…]]``),
   so the merge does not drop it.
+* The charts (:func:`chart_pictures`). Each ``[[graph]]`` that has a picture is
+  ``File:Incident <id> <slug>.svg`` (no other name: one per incident and
+  graph), uploaded with the comment ``postmortem <version>: graph <slug> of
+  [[<title>]]`` under the same rules: checked before anything is uploaded or
+  saved, refused over a file that is not the tool's for the same page unless
+  ``replace``. A picture is uploaded only when it changed (its SHA-1 differs
+  from the wiki's); the very same picture already there is embedded as it is,
+  whoever uploaded it for whichever page.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass, replace as copy
 
 from .._version import __version__
 from ..collect.mediawiki import FileInfo, Wiki
 from ..core.errors import InputError, WikiError
-from ..core.model import Records
+from ..core.model import GraphData, Records
+from ..write.chart import drawable, render_chart
 from ..write.graph import render_graph
-from ..write.wikitext import wiki_file_name
+from ..write.wikitext import escape, incident_file_name, wiki_file_name
 
-# What the tool's own upload comment looks like (any version), and the page it names.
-_OWN_COMMENT = re.compile(r"^postmortem \S+: timeline of \[\[(?P<title>[^\[\]|]+)\]\]")
+# What the tool's own upload comments look like (any version), and the page they name.
+_OWN_COMMENT = re.compile(r"^postmortem \S+: (?:timeline|graph [\w-]+) of \[\[(?P<title>[^\[\]|]+)\]\]")
 # The embed the report templates write (templates/wikitech.wiki.j2).
 _EMBED = re.compile(r"\[\[File:(?P<name>[^|\[\]\n]+)\|thumb\|[^\[\]\n]*Timeline of the incident")
 # The wiki's warnings that are no reason to refuse a new file: the same picture
 # is already there under another name (another page of the same incident).
 _HARMLESS = frozenset({"duplicate", "duplicate-archive"})
-_MAX_NAME_BYTES = 200   # MediaWiki allows 240 bytes; room for the wiki's own additions
 
 
 def graph_file_name(name: str) -> str:
@@ -54,15 +64,9 @@ def graph_file_name(name: str) -> str:
 
 
 def default_graph_name(incident_id: str) -> str:
-    """``Incident <id> timeline.svg``, with every character a wiki file name may
-    not hold (here) turned into ``-`` and ``_`` into a space; a long id is cut and given a short hash
-    of the whole id, so that the name stays unique to the incident."""
-    stem = re.sub(r"[^\w .,()+-]+", "-", incident_id).replace("_", " ")  # the wiki's _ is a space
-    stem = " ".join(stem.split()).strip(" -") or "-"
-    if len(stem.encode("utf-8")) > _MAX_NAME_BYTES:
-        digest = hashlib.sha1(incident_id.encode("utf-8")).hexdigest()[:8]
-        stem = stem.encode("utf-8")[:_MAX_NAME_BYTES].decode("utf-8", "ignore").rstrip() + " " + digest
-    return graph_file_name(f"Incident {stem} timeline.svg")
+    """``Incident <id> timeline.svg``, one per incident
+    (:func:`postmortem.write.wikitext.incident_file_name`)."""
+    return graph_file_name(incident_file_name(incident_id, "timeline"))
 
 
 def upload_comment(title: str) -> str:
@@ -81,48 +85,91 @@ def embedded_graph(text: str | None) -> str | None:
         return None
 
 
-def check_graph(wiki: Wiki, name: str, title: str, *, replace: bool = False) -> FileInfo:
-    """What is at ``File:<name>`` now; WikiError ``fileexists`` (nothing changed)
-    when a file is there that this tool did not upload for ``title``, unless
-    ``replace``."""
-    info = wiki.file_info(name)
-    if info.exists and not replace and not _ours(info, title):
+@dataclass(frozen=True)
+class Picture:
+    """One SVG file to upload: its name, content, upload comment, file page
+    text, what to say when a file of that name is not ours, and (once
+    :func:`check_picture` asked) what the wiki has there now."""
+
+    name: str
+    svg: bytes
+    comment: str
+    description: str
+    instead: str = "choose another --graph name"
+    info: FileInfo | None = None
+
+    @property
+    def changed(self) -> bool:
+        """The wiki has no file of this name, or one with other content."""
+        return self.info is None or not self.info.exists or self.info.sha1 != hashlib.sha1(self.svg).hexdigest()
+
+
+def timeline_picture(records: Records, name: str, title: str) -> Picture:
+    """The timeline graph of ``records`` as ``File:<name>`` for page ``title``."""
+    return Picture(name, render_graph(records).encode("utf-8"), upload_comment(title),
+                   f"Timeline of [[{title}]], made by postmortem {__version__} from its records.")
+
+
+def chart_name(incident_id: str, slug: str) -> str:
+    """``Incident <id> <slug>.svg``: a ``[[graph]]`` picture's wiki file name."""
+    return graph_file_name(incident_file_name(incident_id, slug))
+
+
+def chart_pictures(records: Records, title: str) -> list[Picture]:
+    """A picture for each ``[[graph]]`` that has something to draw."""
+    return [_chart_picture(records, graph, title) for graph in records.graphs if drawable(graph)]
+
+
+def _chart_picture(records: Records, graph: GraphData, title: str) -> Picture:
+    config = graph.config
+    asked = f"the Prometheus query <code>{escape(config.query)}</code>" if config.query else "a recorded series"
+    return Picture(chart_name(records.incident.id, config.slug), render_chart(records, graph).encode("utf-8"),
+                   f"postmortem {__version__}: graph {config.slug} of [[{title}]]",
+                   f"Graph \"{escape(config.title)}\" of [[{title}]]: {asked}, from "
+                   f"{graph.window.start:%Y-%m-%d %H:%M} to {graph.window.end:%Y-%m-%d %H:%M} UTC. "
+                   f"Made by postmortem {__version__}.",
+                   instead="change the graph's title")
+
+
+def check_picture(wiki: Wiki, picture: Picture, title: str, *, replace: bool = False) -> Picture:
+    """``picture`` with what is at ``File:<name>`` now; WikiError ``fileexists``
+    (nothing changed) when a file is there that this tool did not upload for
+    ``title``, unless ``replace`` — or unless it is this very picture (the same
+    incident on a second page): then nothing needs uploading."""
+    info = wiki.file_info(picture.name)
+    same = info.exists and info.sha1 == hashlib.sha1(picture.svg).hexdigest()   # nothing to upload
+    if info.exists and not replace and not same and not _ours(info, title):
         found = _OWN_COMMENT.match(info.comment)
         why = (f"postmortem uploaded it for [[{found.group('title')}]], not [[{title}]]" if found
                else f"not by postmortem (comment {info.comment[:80]!r})")
         raise WikiError(f"{info.title} already exists, uploaded by {info.user or 'someone'} at "
                         f"{info.timestamp or 'an unknown time'}, {why}; nothing was changed "
-                        f"(choose another --graph name, or --replace-graph to upload over it)",
+                        f"({picture.instead}, or --replace-graph to upload over it)",
                         code="fileexists", url=wiki.api_url)
-    return info
+    return copy(picture, info=info)
 
 
-def upload_graph(wiki: Wiki, records: Records, name: str, title: str, *,
-                 replace: bool = False, checked: FileInfo | None = None) -> dict:
-    """Upload the timeline SVG as ``File:<name>`` for page ``title``: a new
-    version of our own file if it changed, a new file if none is there; see
-    :func:`check_graph` for a file that is not ours (``checked``: its answer,
-    if already asked)."""
-    info = checked or check_graph(wiki, name, title, replace=replace)
-    svg = render_graph(records).encode("utf-8")
-
+def upload_picture(wiki: Wiki, picture: Picture, *, replace: bool = False) -> dict:
+    """Upload a checked ``picture``: a new version of our own file, or a new file
+    if none is there (a file that appeared meanwhile, a deleted one: refused
+    unless ``replace``, but for the wiki's warning that the same picture is
+    there under another name)."""
     def send(ignore_warnings: bool) -> dict:
-        return wiki.upload_file(name, svg, replace=ignore_warnings, comment=upload_comment(title),
-                                text=f"Timeline of [[{title}]], made by postmortem {__version__} "
-                                     f"from its records.")
-    if info.exists or replace:
+        return wiki.upload_file(picture.name, picture.svg, replace=ignore_warnings, comment=picture.comment,
+                                text=picture.description)
+    if picture.info.exists or replace:
         return send(True)
     try:
-        return send(False)   # a file that appeared meanwhile, a deleted one: the wiki warns
+        return send(False)
     except WikiError as err:
         warnings = set(getattr(err, "warnings", ()))
         if err.code != "uploadwarning" or not warnings:
             raise
         if warnings <= _HARMLESS:
             return send(True)
-        refused = WikiError(f"the wiki warns about File:{name} ({', '.join(sorted(warnings))}); "
-                            f"nothing was changed (choose another --graph name, or --replace-graph "
-                            f"to upload anyway)", code="uploadwarning", url=wiki.api_url)
+        refused = WikiError(f"the wiki warns about File:{picture.name} ({', '.join(sorted(warnings))}); "
+                            f"nothing was changed ({picture.instead}, or --replace-graph to upload anyway)",
+                            code="uploadwarning", url=wiki.api_url)
         refused.warnings = err.warnings
         raise refused from None
 

@@ -18,6 +18,12 @@ uploaded as ``File:<graph>`` and embedded, refused when a file of that name is
 there that the tool did not upload for the same page (unless
 ``replace_graph``). ``update`` without ``graph`` keeps the graph it embedded
 earlier, without uploading it again.
+
+The ``[[graph]]`` charts (:func:`.graph.chart_pictures`): each one that has a
+picture is uploaded as ``File:Incident <id> <slug>.svg`` and embedded, under
+the same rules — every file is checked before anything is uploaded or saved,
+and only a changed picture is uploaded again. A chart whose series the last
+pull could not read keeps the embed the tool made earlier, not uploaded again.
 """
 
 from __future__ import annotations
@@ -25,11 +31,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ..core.errors import WikiError
+from ..core.errors import InputError, WikiError
 from ..collect.mediawiki import Wiki
 from ..core.model import Records
 from ..write.render import render_report
-from .graph import check_graph, embedded_graph, graph_file_name, upload_graph
+from ..write.view import chart_files
+from .graph import (Picture, chart_name, chart_pictures, check_picture, embedded_graph, graph_file_name,
+                    timeline_picture, upload_picture)
 from .markers import edit_summary, find_base, strip_marker, with_marker
 from .merge import MergeConflict, canonical, merge_report, unified_diff
 
@@ -42,6 +50,8 @@ class PublishResult:
     revid: int
     summary: str
     graph: str | None = None         # the file uploaded and embedded
+    charts: list[str] = field(default_factory=list)    # the [[graph]] files embedded
+    uploaded: list[str] = field(default_factory=list)  # the files uploaded (the same picture already there: not)
 
 
 @dataclass
@@ -61,6 +71,8 @@ class UpdateResult:
     graph: str | None = None         # the file embedded (uploaded unless graph_kept)
     graph_kept: bool = False         # no graph given: the one embedded earlier, not uploaded again
     passed_over: list[str] = field(default_factory=list)  # revisions not taken as the base, and why
+    uploaded: list[str] = field(default_factory=list)     # files uploaded (a dry run: that would be)
+    charts_kept: list[str] = field(default_factory=list)  # [[graph]] files embedded earlier, kept as they are
 
 
 # -- publish ------------------------------------------------------------------------
@@ -82,13 +94,14 @@ def publish(records: Records, api_url: str, title: str | None = None, *, wiki=No
     if wiki.page(title) is not None:
         raise WikiError(f"page {title!r} already exists; nothing was changed "
                         f"(use `postmortem update`)", code="articleexists", url=api_url)
+    pictures = _checked(wiki, records, title, graph, replace_graph)
     text = _generate(wiki, records, title, template, graph)
-    if graph:
-        upload_graph(wiki, records, graph, title, replace=replace_graph)
+    _upload_changed(wiki, pictures, replace_graph)
     summary = edit_summary("publish", text)
     result = wiki.edit(title, text, summary, create_only=True)
     return PublishResult(title=result.get("title", title), revid=int(result["newrevid"]),
-                         summary=summary, graph=graph)
+                         summary=summary, graph=graph, charts=[p.name for p in pictures if p.name != graph],
+                         uploaded=[p.name for p in pictures if p.changed])
 
 
 # -- update -------------------------------------------------------------------------
@@ -118,8 +131,10 @@ def update(records: Records, api_url: str, title: str | None = None, *, dry_run:
     base, base_rev = found.text, found.revid
     ours = strip_marker(current.text or "")
     kept = graph is None and (embedded_graph(base) or embedded_graph(ours))
-    checked = check_graph(wiki, graph, current.title, replace=replace_graph) if graph else None
-    theirs = _generate(wiki, records, current.title, template, graph or kept or None)
+    kept_charts = _kept_charts(records, base, ours)
+    pictures = _checked(wiki, records, current.title, graph, replace_graph)
+    theirs = _generate(wiki, records, current.title, template, graph or kept or None,
+                       {**chart_files(records), **kept_charts})
     try:
         merged = merge_report(base, ours, theirs, prefer=prefer)
     except MergeConflict as conflict:
@@ -129,12 +144,13 @@ def update(records: Records, api_url: str, title: str | None = None, *, dry_run:
     result = UpdateResult(title=current.title, diff=unified_diff(ours, merged.text, title=current.title),
                           changed=merged.text != ours, dry_run=dry_run, old_revid=current.revid,
                           base_revid=base_rev, resolved=[c.section for c in merged.conflicts],
-                          graph=graph or kept or None, graph_kept=bool(kept), passed_over=list(found.passed_over))
+                          graph=graph or kept or None, graph_kept=bool(kept), passed_over=list(found.passed_over),
+                          uploaded=[p.name for p in pictures if p.changed], charts_kept=list(kept_charts.values()))
     result.saves = new_text != canonical(current.text or "")
+    if not dry_run:
+        _upload_changed(wiki, pictures, replace_graph)
     if dry_run or not result.saves:
         return result
-    if graph:
-        upload_graph(wiki, records, graph, current.title, replace=replace_graph, checked=checked)
     if before_save is not None:
         before_save(current)
     saved = wiki.edit(current.title, new_text, edit_summary("update", theirs),
@@ -156,7 +172,36 @@ def _logged_in(api_url: str) -> Wiki:
     return wiki
 
 
-def _generate(wiki: Wiki, records: Records, title: str, template, graph: str | None = None) -> str:
+def _checked(wiki: Wiki, records: Records, title: str, graph: str | None, replace: bool) -> list[Picture]:
+    """The timeline graph (with ``graph``) and the charts to upload, each checked
+    against what the wiki has — all before anything is changed."""
+    charts = chart_pictures(records, title)
+    if graph in {chart.name for chart in charts}:
+        raise InputError(f"{graph!r} is the file of a [[graph]] of this incident: give the timeline graph "
+                         f"another name", key="--graph")
+    pictures = ([timeline_picture(records, graph, title)] if graph else []) + charts
+    return [check_picture(wiki, picture, title, replace=replace) for picture in pictures]
+
+
+def _upload_changed(wiki: Wiki, pictures: list[Picture], replace: bool) -> None:
+    """Upload the checked pictures the wiki does not have as they are."""
+    for picture in (p for p in pictures if p.changed):
+        upload_picture(wiki, picture, replace=replace)
+
+
+def _kept_charts(records: Records, *texts: str | None) -> dict[str, str]:
+    """``{slug: file}`` of the charts whose series could not be read this time
+    (the last pull failed) but that the tool embedded earlier in ``texts``."""
+    kept = {}
+    for graph in (g for g in records.graphs if g.missing is not None):
+        name = chart_name(records.incident.id, graph.config.slug)
+        if any(f"[[File:{form}|" in (text or "") for text in texts for form in (name, name.replace(" ", "_"))):
+            kept[graph.config.slug] = name
+    return kept
+
+
+def _generate(wiki: Wiki, records: Records, title: str, template, graph: str | None = None,
+              graph_files: dict | None = None) -> str:
     """The new render, as the wiki will store it."""
-    text = render_report(records, template=template, graph=graph)
+    text = render_report(records, template=template, graph=graph, graph_files=graph_files)
     return canonical(wiki.pre_save_transform(canonical(text), title))

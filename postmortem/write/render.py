@@ -12,6 +12,7 @@ template writes itself.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Mapping
 
 import jinja2
 
@@ -63,14 +64,18 @@ def _load_template(name: str | None, fmt: str) -> jinja2.Template:
 
 
 def render_report(records: Records, *, template: str | None = None, fmt: str = "wikitext",
-                  graph: str | None = None) -> str:
+                  graph: str | None = None, graph_files: Mapping[str, str] | None = None) -> str:
     """The report of the gathered ``records`` as wikitext (the Wikitech layout by
     default) or Markdown (``fmt="markdown"``). ``graph``: a file name (see
     :func:`postmortem.write.wikitext.wiki_file_name`) the Timeline section embeds,
-    e.g. ``[[File:NAME|thumb|…]]``; None embeds nothing. Pure: no I/O but
+    e.g. ``[[File:NAME|thumb|…]]``; None embeds nothing. ``graph_files``: the
+    file names of the ``[[graph]]`` pictures to embed, by slug (default: each
+    graph that has a picture under its wiki name, ``Incident <id> <slug>.svg``);
+    the others get a line saying why they are not drawn. Pure: no I/O but
     reading the template."""
     loaded = _load_template(template, fmt)
-    context = report_view(records, fmt, _graph_file(graph))
+    files = None if graph_files is None else {slug: _graph_file(name) for slug, name in graph_files.items()}
+    context = report_view(records, fmt, _graph_file(graph), files)
     try:
         return loaded.render(**context)
     except jinja2.UndefinedError as err:  # a custom template naming something that is not there

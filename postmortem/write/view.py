@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Callable, NamedTuple
+from typing import Callable, Mapping, NamedTuple
 
 from .._version import __version__
 from ..collect.sources import describe
@@ -29,6 +29,7 @@ from ..core.timeutil import format_clock
 from ..scorecard.answers import Scorecard, computed_scorecard
 from ..scorecard.paging import paged_count
 from . import markdown, wikitext
+from .chart import drawable, not_drawn
 
 MARKS = {"outage-begins": "OUTAGE BEGINS", "outage-ends": "OUTAGE ENDS"}
 
@@ -144,6 +145,16 @@ class MissingView(NamedTuple):
     reason: str
 
 
+class GraphView(NamedTuple):
+    """A ``[[graph]]`` in the Timeline section: the file of its picture, or one
+    line saying why it has none."""
+
+    title: str       # the graph's title, written for the format
+    file: str        # the picture's file name to embed; "" when there is none
+    link: str        # its Grafana dashboard as a link; "" when none
+    note: str        # why it is not drawn, one line; "" when it is
+
+
 class MetricView(NamedTuple):
     label: str
     text: str
@@ -160,10 +171,13 @@ class ScorecardView(NamedTuple):
 
 # -- building the view ----------------------------------------------------------
 
-def report_view(records: Records, fmt: str = "wikitext", graph_file: str | None = None) -> dict:
+def report_view(records: Records, fmt: str = "wikitext", graph_file: str | None = None,
+                graph_files: Mapping[str, str] | None = None) -> dict:
     """The template context: ``incident``, ``entries``, ``alerts``,
     ``actionables``, ``scorecard``, ``metrics``, ``missing`` (sources whose
-    records could not be read), ``graph_file``, ``version``."""
+    records could not be read), ``graph_file``, ``graphs`` (one per
+    ``[[graph]]``: ``graph_files`` maps slugs to the file names embedded,
+    default :func:`chart_files`), ``version``."""
     style = STYLES[fmt]
     incident, events = records.incident, list(records.events)
     card = computed_scorecard(records)
@@ -176,6 +190,7 @@ def report_view(records: Records, fmt: str = "wikitext", graph_file: str | None 
         "metrics": [MetricView(m.label, style.text(m.text())) for m in card.metrics],
         "missing": [MissingView(style.cell(m.name), style.text(m.reason)) for m in records.missing],
         "graph_file": graph_file,
+        "graphs": graphs_view(records, style, chart_files(records) if graph_files is None else graph_files),
         "version": __version__,
     }
 
@@ -234,6 +249,25 @@ def actionable_view(item, style: Style) -> ActionableView:
                           text=style.linked(item.text),
                           no_task=style.text(item.no_task) if item.no_task else "",
                           done=item.done, owner=style.cell(item.owner) if item.owner else "")
+
+
+def chart_files(records: Records) -> dict[str, str]:
+    """The wiki file names of the graphs that have a picture, by slug:
+    ``Incident <id> <slug>.svg``, unique to the incident."""
+    return {g.config.slug: wikitext.incident_file_name(records.incident.id, g.config.slug)
+            for g in records.graphs if drawable(g)}
+
+
+def graphs_view(records: Records, style: Style, files: Mapping[str, str]) -> list[GraphView]:
+    """A :class:`GraphView` per ``[[graph]]``: embedded when ``files`` names its
+    file, else the line saying why not."""
+    views = []
+    for graph in records.graphs:
+        config, name = graph.config, files.get(graph.config.slug)
+        link = style.link(config.grafana, "Grafana dashboard") if config.grafana else ""
+        note = "" if name else (not_drawn(graph) or f"Graph \"{config.title}\": its picture is not embedded.")
+        views.append(GraphView(style.cell(config.title), name or "", link, style.text(note) if note else ""))
+    return views
 
 
 def scorecard_view(card: Scorecard, style: Style) -> ScorecardView:

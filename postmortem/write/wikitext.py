@@ -30,6 +30,7 @@ Chat text never makes a ``[url label]`` link.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import PurePath
 
@@ -163,3 +164,31 @@ def wiki_file_name(name: str) -> str:
         raise ValueError(f"not a usable wiki file name: {name!r} (letters, digits, spaces, "
                          f"-_.,() and a .svg or .png ending)")
     return name
+
+
+_MAX_NAME_BYTES = 200   # MediaWiki allows 240 bytes; room for the wiki's own additions
+_MAX_WHAT_BYTES = 60
+
+
+def incident_file_name(incident_id: str, what: str = "timeline") -> str:
+    """``Incident <id> <what>.svg``: a picture's wiki file name, unique to the
+    incident (the timeline graph is ``… timeline.svg``, a ``[[graph]]`` ``…
+    <slug>.svg``). Every character a file name may not hold here becomes
+    ``-``, ``_`` a space (the wiki's ``_`` is a space); a long id or ``what`` is
+    cut and given a short hash of the whole, so that the name stays unique."""
+    what = _cut(_file_name_text(what), _MAX_WHAT_BYTES, what)
+    budget = _MAX_NAME_BYTES - max(0, len(what.encode("utf-8")) - len("timeline"))
+    return wiki_file_name(f"Incident {_cut(_file_name_text(incident_id), budget, incident_id)} {what}.svg")
+
+
+def _file_name_text(text: str) -> str:
+    text = re.sub(r"[^\w .,()+-]+", "-", text).replace("_", " ")
+    return " ".join(text.split()).strip(" -") or "-"
+
+
+def _cut(text: str, most: int, whole: str) -> str:
+    """``text`` within ``most`` bytes, with a hash of ``whole`` when cut."""
+    if len(text.encode("utf-8")) <= most:
+        return text
+    digest = hashlib.sha1(whole.encode("utf-8")).hexdigest()[:8]
+    return text.encode("utf-8")[:most].decode("utf-8", "ignore").rstrip() + " " + digest

@@ -105,15 +105,21 @@ class PrometheusSource(BaseSource):
         return sorted((e for e in events if e.time in window), key=lambda e: (e.time, e.text))
 
     def _query(self, config, url, window, step, session) -> list:
-        secret = token(config, url, required=False)
-        headers = {"Authorization": f"Bearer {secret}"} if secret else {}
         query = option(config, "query") or DEFAULT_QUERY
-        params = {"query": f"timestamp({query})", "start": _unix(window.start),
-                  "end": _unix(window.end), "step": step, "partial_response": "false"}
-        response = request(session, "GET", url, params=params, headers=headers,
-                           source=config.name, secrets=[secret])
-        return matrix(json_answer(response, source=config.name, secrets=[secret]),
-                      source=config.name, url=url)
+        return query_range(session, url, f"timestamp({query})", window, step, source=config.name,
+                           secret=token(config, url, required=False))
+
+
+def query_range(session, url: str, query: str, window: Window, step: int, *, source: str,
+                secret: str | None = None) -> list:
+    """The series of one range query (``url`` ends in ``/api/v1/query_range``)
+    from ``window.start`` to ``window.end`` (both included) every ``step``
+    seconds; errors name ``source`` and the URL, never the ``secret``."""
+    headers = {"Authorization": f"Bearer {secret}"} if secret else {}
+    params = {"query": query, "start": _unix(window.start), "end": _unix(window.end), "step": step,
+              "partial_response": "false"}
+    response = request(session, "GET", url, params=params, headers=headers, source=source, secrets=[secret])
+    return matrix(json_answer(response, source=source, secrets=[secret]), source=source, url=url)
 
 
 def matrix(answer, *, source: str, url: str) -> list:
