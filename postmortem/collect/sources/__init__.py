@@ -31,6 +31,7 @@ REGISTRY: dict[str, str] = {
     "slack": "slack",
     "phabricator": "phabricator",
     "statuspage": "statuspage",
+    "gerrit": "gerrit",
 }
 
 
@@ -39,7 +40,7 @@ class Source(Protocol):
 
     type: str            # the ``[[source]] type``
     label: str | None    # how the report names it ("IRC", "SAL", "alert"); None: no events
-    family: str          # what kind of record: "sal", "irc", "slack", "alert", "status-page", "tasks"
+    family: str          # what kind of record: "sal", "irc", "slack", "alert", "status-page", "tasks", "change"
     talking: bool        # its events are people writing (reports, replies, actions)
     network: bool        # fetched by `pull` into the cache, else read from disk every time
     gives_tasks: bool    # fetch_tasks() tells the actionables' tasks (title, status, owner)
