@@ -30,7 +30,8 @@ def code(report):
 def test_seven_sections_in_order(code):
     assert [str(h.title).strip() for h in code.filter_headings() if h.level == 2] == SECTIONS
     subs = [str(h.title).strip() for h in code.filter_headings() if h.level == 3]
-    assert subs == ["What went well?", "What went poorly?", "Where did we get lucky?"]
+    # the Timeline in two parts ([incident] lead = "24h"), then the Conclusions' three
+    assert subs == ["Lead-up", "Incident", "What went well?", "What went poorly?", "Where did we get lucky?"]
 
 
 def test_irdoc_and_incident_scorecard(code):
@@ -47,8 +48,29 @@ def test_irdoc_and_incident_scorecard(code):
 
 
 def _timeline_bullets(report):
+    """The Timeline's entries (not the lines saying what was left out)."""
     section = report.split("==Timeline==", 1)[1].split("==Detection==", 1)[0]
-    return [line for line in section.splitlines() if line.startswith("*")]
+    return [line for line in section.splitlines() if line.startswith("*") and not line.startswith("*''(")]
+
+
+def _left_out_lines(report):
+    section = report.split("==Timeline==", 1)[1].split("==Detection==", 1)[0]
+    return [line for line in section.splitlines() if line.startswith("*''(")]
+
+
+def test_curated_timeline_close_to_the_seeds(report):
+    """The seed's timeline has 16 bullets (15 and the template's example "00:15");
+    the sample's report shows 24 entries (2 of them the lead-up) where every
+    event would be 35, and 8 lines saying what it left out, every message counted."""
+    seed = SEED.read_text(encoding="utf-8").split("==Timeline==", 1)[1].split("==Detection==", 1)[0]
+    assert len([line for line in seed.splitlines() if line.startswith("*")]) == 16
+    events = gather(load_incident(SAMPLE / "incident.toml")).events
+    notes = _left_out_lines(report)
+    counted = sum(int(re.match(r"\*''\((\d+) more", line)[1]) + sum(map(int, re.findall(r" and (\d+) ", line)))
+                  for line in notes)
+    assert (len(_timeline_bullets(report)), len(notes), len(events)) == (24, 8, 35)
+    assert len(_timeline_bullets(report)) + counted == len(events)
+    assert notes[1] == "*''(3 more messages in Slack #event-platform, 2023-09-28 15:55–16:01)''"
 
 
 def test_timeline_has_full_dates_in_ascending_order(report):

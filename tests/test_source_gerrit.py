@@ -1,6 +1,6 @@
 """The `gerrit` source against a local server answering like Gerrit's REST API
 (tests/services.py ``gerrit_app``), and the answers of tests/fixtures/gerrit/
-served byte for byte."""
+served byte for byte; then the lead-up it gives a report."""
 
 from __future__ import annotations
 
@@ -11,11 +11,14 @@ from pathlib import Path
 import pytest
 
 from postmortem.collect.http import BoundedSession
+from postmortem.collect.pull import pull
 from postmortem.collect.sources import describe, get_source, needs_pull
 from postmortem.core.accounting import Tally
 from postmortem.core.errors import IncidentFileError, SourceError, SourceFormatError
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.incident.load import load_incident
+from postmortem.timeline.gather import gather
+from postmortem.write.render import render_report
 from tests.conftest import write_incident
 from tests.services import Answer, FakeServer, broken, gerrit_app, gerrit_change, read_broken
 
@@ -181,3 +184,55 @@ def test_changes_that_are_no_merged_changes_are_skipped_said_why():
     assert [s.reason for s in tally.skipped] == [
         "change 7 is 'NEW' with submitted None: no merge time",
         "not a change (no project, subject or _number): \"{'subject': 'no project'}\""]
+
+
+# -- the lead-up -------------------------------------------------------------------------
+
+SAL = """== 2024-03-05 ==
+* 09:58 jdoe: restart php-fpm on mw2301
+* 07:31 logmsgbot: akowalski@deploy2002 Synchronized wmf-config/InitialiseSettings.php: Disable ParserCacheUseJson on group1 (duration: 00m 41s)
+* 07:10 logmsgbot: jdoe@deploy2002 Finished scap: Backport for [[gerrit:1008830|Revert "ParserCache: use new serialization format"]] (duration: 08m 12s)
+* 07:02 jdoe@deploy2002: helmfile [codfw] START helmfile.d/services/mw-web: apply
+* 06:40 ana: depool mw2301 for maintenance
+"""
+
+
+def test_the_lead_up_shows_the_changes_and_the_deploy_before_the_start(tmp_path):
+    """A Gerrit stand-in in its exact format and a SAL page with a scap deploy
+    three hours before the start: the report's Timeline begins with both, under
+    Lead-up, each with its link; what was not a deploy is counted, not shown."""
+    changes = [gerrit_change(1008811, "operations/puppet", "appserver: lower php-fpm max_children on mw23xx",
+                             "2024-03-05 06:50:03", updated="2024-03-05 06:52:40", owner="akowalski"),
+               gerrit_change(1008830, "mediawiki/core", 'Revert "ParserCache: use new serialization format"',
+                             "2024-03-05 07:13:58", owner="jdoe"),
+               gerrit_change(1000001, "operations/puppet", "last week's change", "2024-02-27 10:00:00",
+                             updated="2024-03-05 08:00:00")]
+    (tmp_path / "sal.wiki").write_text(SAL, encoding="utf-8")
+    with FakeServer(gerrit_app(changes, page_limit=1)) as server:
+        path = write_incident(tmp_path, (
+            '[incident]\nid = "2024-03-05 appserver latency"\nstart = "2024-03-05 10:10"\n'
+            'end = "2024-03-05 11:00"\nlead = "24h"\n'
+            f'[[source]]\ntype = "gerrit"\nurl = "{server.url}/r"\n'
+            '[[source]]\ntype = "sal-wikitext"\npath = "sal.wiki"\n'
+            '[[event]]\ntime = "2024-03-05 10:10"\ntext = "p75 latency alert fires"\ntags = ["outage-begins"]\n'))
+        incident = load_incident(path)
+        assert pull(incident).ok
+    assert len(server.requests) == 3   # a change a page: S=0, 1, 2
+    report = render_report(gather(incident))
+    timeline = report.split("==Timeline==", 1)[1].split("==Detection==", 1)[0]
+    lead_up = timeline.split("=== Lead-up ===\n", 1)[1].split("=== Incident ===", 1)[0]
+    assert lead_up.splitlines() == [
+        "*''(1 more SAL entry, 06:40)''",
+        f"*06:50:03 ([{server.url}/r/c/operations/puppet/+/1008811 Gerrit]) akowalski: "
+        "operations/puppet: appserver: lower php-fpm max_children on mw23xx",
+        "*''(1 more SAL entry, 07:02)''",
+        "*07:10 (SAL) logmsgbot: jdoe@deploy2002 Finished scap: Backport for &#91;&#91;gerrit:1008830"
+        "&#124;Revert \"ParserCache: use new serialization format\"&#93;&#93; (duration: 08m 12s)",
+        f"*07:13:58 ([{server.url}/r/c/mediawiki/core/+/1008830 Gerrit]) jdoe: "
+        "mediawiki/core: Revert \"ParserCache: use new serialization format\"",
+        "*07:31 (SAL) logmsgbot: akowalski@deploy2002 Synchronized "
+        "wmf-config/InitialiseSettings.php: Disable ParserCacheUseJson on group1 (duration: 00m 41s)",
+        "*''(1 more SAL entry, 09:58)''",
+        ""]
+    assert "START helmfile" not in report  # the START of a helmfile apply is no deploy (its DONE is)
+    assert "\n=== Incident ===\n*10:10 p75 latency alert fires — '''OUTAGE BEGINS'''\n" in report

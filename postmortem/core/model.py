@@ -151,6 +151,31 @@ class ScorecardAnswer:
         object.__setattr__(self, "evidence", tuple(self.evidence))
 
 
+# The reactions that mark a Slack message for the report (``[report] reactions``)
+# and the IRC line prefixes that do (``[report] markers``; MeetBot's ``#info``).
+DEFAULT_REACTIONS = ("pushpin", "memo", "point_up")
+DEFAULT_MARKERS = ("#info",)
+CHAT_MODES = ("marked", "all", "none")
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """``[report]``: which chat lines the report's Timeline shows. ``chat``:
+    "marked" (pinned, a reaction in ``reactions``, a line starting with one of
+    ``markers``, or matching one of the ``include`` regexes), "all" or "none"."""
+
+    chat: str = "marked"
+    reactions: tuple[str, ...] = DEFAULT_REACTIONS
+    markers: tuple[str, ...] = DEFAULT_MARKERS
+    include: tuple[str, ...] = ()   # regexes (checked when incident.toml is loaded)
+
+    def __post_init__(self):
+        if self.chat not in CHAT_MODES:
+            raise ValueError(f"chat must be one of {', '.join(CHAT_MODES)}, got {self.chat!r}")
+        for name in ("reactions", "markers", "include"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+
+
 @dataclass(frozen=True)
 class Incident:
     """Everything incident.toml says about one incident."""
@@ -181,6 +206,7 @@ class Incident:
     wiki_accounts: tuple[str, ...] = ()  # [wiki] accounts: whose saves count as the tool's, besides its own
     lead: dt.timedelta = dt.timedelta(minutes=30)   # sources are read from this long before start
     trail: dt.timedelta = dt.timedelta(minutes=30)  # … to this long after end
+    report: ReportSettings = field(default_factory=ReportSettings, compare=False)
 
     def __post_init__(self):
         _require_utc("Incident.start", self.start)

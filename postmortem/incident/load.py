@@ -12,7 +12,8 @@ import tomllib
 from pathlib import Path
 
 from ..core.errors import IncidentFileError, PostmortemError
-from ..core.model import KNOWN_TAGS, Actionable, Event, Incident, Person, ScorecardAnswer, SourceConfig
+from ..core.model import (CHAT_MODES, DEFAULT_MARKERS, DEFAULT_REACTIONS, KNOWN_TAGS, Actionable, Event, Incident,
+                          Person, ReportSettings, ScorecardAnswer, SourceConfig)
 from ..core.questions import QUESTION_IDS
 from ..core.tasks import is_task_id
 from ..core.timeutil import parse_duration, parse_time, zone
@@ -20,7 +21,9 @@ from ..core.timeutil import parse_duration, parse_time, zone
 INCIDENT_KEYS = {"id", "status", "task", "start", "end", "paged", "responders", "coordinators",
                  "impact", "summary", "metrics", "detection", "links", "previous", "previous_wiki",
                  "previous_prefix", "lead", "trail"}
-TOP_LEVEL = {"incident", "people", "source", "event", "actionable", "scorecard", "conclusions", "wiki"}
+TOP_LEVEL = {"incident", "people", "source", "event", "actionable", "scorecard", "conclusions", "wiki",
+             "report"}
+REPORT_KEYS = {"chat", "reactions", "markers", "include"}
 CONCLUSION_KEYS = {"text", "went-well", "went-poorly", "lucky"}
 
 
@@ -147,6 +150,7 @@ def parse_incident(text: str, path: Path = Path("incident.toml")) -> Incident:
             actionables=_actionables(reader, data.get("actionable", [])),
             scorecard=_scorecard(reader, data.get("scorecard", {})),
             wiki_accounts=_wiki_accounts(reader, data.get("wiki", {})),
+            report=_report(reader, data.get("report", {})),
             path=str(path),
         )
     except ValueError as err:  # a model constructor's own check (e.g. end before start)
@@ -319,6 +323,33 @@ def _wiki_accounts(reader: _Reader, table) -> tuple[str, ...]:
         reader.fail("expected a table", "wiki")
     reader.unknown_keys(table, {"accounts"}, "wiki")
     return tuple(reader.value(table, "accounts", list, "wiki") or ())
+
+
+def _report(reader: _Reader, table) -> ReportSettings:
+    """``[report]``: which chat lines the report shows (see ReportSettings)."""
+    if not isinstance(table, dict):
+        reader.fail("expected a table", "report")
+    reader.unknown_keys(table, REPORT_KEYS, "report")
+    chat = reader.value(table, "chat", str, "report") or "marked"
+    if chat not in CHAT_MODES:
+        reader.fail(f"expected {', '.join(repr(m) for m in CHAT_MODES)}, got {chat!r}", "report", "chat")
+    reactions = reader.value(table, "reactions", list, "report")
+    markers = reader.value(table, "markers", list, "report")
+    include = reader.value(table, "include", list, "report") or []
+    for pattern in include:
+        _regex(reader, pattern, "report", "include")
+    return ReportSettings(chat=chat, reactions=tuple(r.strip(":") for r in reactions)
+                          if reactions is not None else DEFAULT_REACTIONS,
+                          markers=tuple(markers) if markers is not None else DEFAULT_MARKERS,
+                          include=tuple(include))
+
+
+def _regex(reader: _Reader, pattern: str, table: str, key: str) -> None:
+    try:
+        if re.compile(pattern).search(""):
+            reader.fail(f"the regex {pattern!r} matches empty text, so it would match everything", table, key)
+    except re.error as err:
+        reader.fail(f"not a valid regex {pattern!r}: {err}", table, key)
 
 
 def _array(reader: _Reader, tables, name: str) -> list:

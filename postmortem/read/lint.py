@@ -5,10 +5,13 @@ report template ("Incident response/Full report template") and its Incident
 Engagement ScoreCard: placeholder text left in, a stated total that is not
 the count of "yes", unanswered questions, actionables without a Phabricator
 task, timeline lines without a time or out of order, no OUTAGE BEGINS/ENDS
-marks, missing sections. ``postmortem lint`` exits 1 when there is any.
+marks, no lead-up ("Include the lead-up to the incident"), missing sections.
+``postmortem lint`` exits 1 when there is any.
 """
 
 from __future__ import annotations
+
+import re
 
 from ..core.model import Problem
 from .report import REQUIRED_SECTIONS, Report
@@ -116,4 +119,24 @@ def _status(report: Report):
         yield Problem("no-status", 1, "no {{irdoc|status=…}} template")
 
 
-_CHECKS = (_problems, _status, _placeholders, _missing_sections, _timeline, _actionables, _scorecard)
+# Where a timeline says its first part is the lead-up: "=== Lead-up ===",
+# "'''Lead-up'''", ";Lead up".
+_LEAD_UP_HEADING = re.compile(r"^\s*(?:=+\s*|'{3}\s*|;\s*)?lead[- ]?up\b", re.I | re.M)
+
+
+def _lead_up(report: Report):
+    """A timeline that starts at the start: nothing of what led to it (the
+    template: "Include the lead-up to the incident"). Said only when the start
+    is known and there is neither a "Lead-up" heading nor an entry before the start."""
+    section = report.section("Timeline")
+    if section is None or report.start is None or not report.timeline:
+        return
+    if any(entry.time is not None and entry.time < report.start for entry in report.timeline):
+        return
+    lines = report.text.split("\n")[section.line - 1:section.end_line]
+    if not _LEAD_UP_HEADING.search("\n".join(lines)):
+        yield Problem("no-lead-up", section.line, "the timeline has no lead-up: nothing before the start "
+                      "(the deploy or change that led to it; postmortem shows one with [incident] lead = \"24h\")")
+
+
+_CHECKS = (_problems, _status, _placeholders, _missing_sections, _timeline, _lead_up, _actionables, _scorecard)
