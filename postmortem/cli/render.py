@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._common import open_records, write_output
+from ._common import open_records, warn_findings, write_output
 
 
 def add_parser(commands) -> None:
@@ -28,6 +28,7 @@ def add_parser(commands) -> None:
 def run(args) -> int:
     from ..write.render import render_report
     records = open_records(args.incident)
+    warn_findings(records)
     embed = args.embed_graph or (Path(args.graph).name if args.graph else None)
     text = render_report(records, template=args.template, fmt=args.format, graph=embed)
     svg = _graph(records) if args.graph else None

@@ -9,7 +9,7 @@ from types import MappingProxyType
 from typing import Mapping
 
 from .tasks import is_task_id
-from .timeutil import PRECISIONS, UTC
+from .timeutil import PRECISIONS, UTC, format_utc
 
 # Tags with a meaning for the report (key moments, alerts, pages).
 KEY_MOMENT_TAGS = ("outage-begins", "detection", "mitigation", "outage-ends", "resolved")
@@ -177,6 +177,33 @@ class ReportSettings:
 
 
 @dataclass(frozen=True)
+class Replacement:
+    """One ``[redact] replace`` rule: a regex and what its matches become."""
+
+    pattern: str
+    with_: str = "[redacted]"
+
+
+@dataclass(frozen=True)
+class RedactSettings:
+    """``[redact]``: what may not be published and how it is resolved. ``allow``:
+    IP addresses or networks that are no finding; ``private_channels``: channels
+    whose messages are findings; ``strict``: personal data and private-channel
+    messages block publishing like secrets do; ``replace``/``drop``: rules that
+    rewrite matching text or leave matching records out of every output."""
+
+    allow: tuple[str, ...] = ()
+    private_channels: tuple[str, ...] = ()
+    strict: bool = False
+    replace: tuple[Replacement, ...] = ()
+    drop: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        for name in ("allow", "private_channels", "replace", "drop"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+
+
+@dataclass(frozen=True)
 class Incident:
     """Everything incident.toml says about one incident."""
 
@@ -207,6 +234,7 @@ class Incident:
     lead: dt.timedelta = dt.timedelta(minutes=30)   # sources are read from this long before start
     trail: dt.timedelta = dt.timedelta(minutes=30)  # … to this long after end
     report: ReportSettings = field(default_factory=ReportSettings, compare=False)
+    redact: RedactSettings = field(default_factory=RedactSettings, compare=False)
 
     def __post_init__(self):
         _require_utc("Incident.start", self.start)
@@ -279,6 +307,51 @@ class Problem:
         return {"kind": self.kind, "line": self.line, "text": self.text}
 
 
+# What a finding is about: a secret blocks publishing; personal data and a
+# private channel's message warn (and block with ``[redact] strict = true``).
+FINDING_CATEGORIES = ("secret", "personal data", "private channel")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something in a record that must not be published: its ``kind``
+    (``slack-token``, ``password``, ``email``, ``private-channel``…), its
+    category, where the record came from (``file``/``line``, else ``url``, else
+    the source), and how it was resolved (``"[redact] replace 1"``; None while
+    unresolved). Never the value itself."""
+
+    kind: str
+    category: str
+    source: str
+    time: dt.datetime
+    file: str | None = None
+    line: int | None = None
+    url: str | None = None
+    resolved: str | None = None
+
+    def __post_init__(self):
+        if self.category not in FINDING_CATEGORIES:
+            raise ValueError(f"category must be one of {FINDING_CATEGORIES}, got {self.category!r}")
+
+    def where(self) -> str:
+        """``file:line``, else the record's URL, else the source and the time."""
+        if self.file:
+            return self.file if self.line is None else f"{self.file}:{self.line}"
+        if self.url:
+            return self.url
+        return f"{self.source} at {format_utc(self.time)}"
+
+    def blocks(self, strict: bool = False) -> bool:
+        """Whether it keeps `publish`/`update` from writing: an unresolved secret
+        (any unresolved finding when ``strict``)."""
+        return self.resolved is None and (strict or self.category == "secret")
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "category": self.category, "where": self.where(), "file": self.file,
+                "line": self.line, "url": self.url, "source": self.source, "time": format_utc(self.time),
+                "resolved": self.resolved}
+
+
 @dataclass(frozen=True)
 class PreviousReport:
     """One earlier incident: a name to cite, its start, its people, its text."""
@@ -309,16 +382,23 @@ class Records:
     None when it is not configured or not pulled) and ``previous`` (the
     previous reports, newest first; None when not configured), and the sources
     whose records could not be read. Rendering, the graph, the scorecard and
-    publishing read this value and nothing else."""
+    publishing read this value and nothing else. ``findings``: what the text
+    held that must not be published (:mod:`postmortem.core.redact`), resolved or
+    not; the events already carry the text after ``[redact]``'s rules."""
 
     incident: Incident
     events: tuple[Event, ...] = ()
     tasks: Mapping[str, "TaskInfo"] | None = None
     previous: tuple[PreviousReport, ...] | None = None
     missing: tuple["MissingSource", ...] = ()  # sources whose records could not be read
+    # what must not be published, found when the records were gathered (the events
+    # hold the text after ``[redact]``); None: not scanned (records made by hand)
+    findings: tuple[Finding, ...] | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "events", tuple(self.events))
         object.__setattr__(self, "missing", tuple(self.missing))
+        if self.findings is not None:
+            object.__setattr__(self, "findings", tuple(self.findings))
         if self.previous is not None:
             object.__setattr__(self, "previous", tuple(self.previous))

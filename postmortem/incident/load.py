@@ -13,7 +13,8 @@ from pathlib import Path
 
 from ..core.errors import IncidentFileError, PostmortemError
 from ..core.model import (CHAT_MODES, DEFAULT_MARKERS, DEFAULT_REACTIONS, KNOWN_TAGS, Actionable, Event, Incident,
-                          Person, ReportSettings, ScorecardAnswer, SourceConfig)
+                          Person, RedactSettings, Replacement, ReportSettings, ScorecardAnswer, SourceConfig)
+from ..core.redact import allowed_networks
 from ..core.questions import QUESTION_IDS
 from ..core.tasks import is_task_id
 from ..core.timeutil import parse_duration, parse_time, zone
@@ -22,8 +23,9 @@ INCIDENT_KEYS = {"id", "status", "task", "start", "end", "paged", "responders", 
                  "impact", "summary", "metrics", "detection", "links", "previous", "previous_wiki",
                  "previous_prefix", "lead", "trail"}
 TOP_LEVEL = {"incident", "people", "source", "event", "actionable", "scorecard", "conclusions", "wiki",
-             "report"}
+             "report", "redact"}
 REPORT_KEYS = {"chat", "reactions", "markers", "include"}
+REDACT_KEYS = {"allow", "private_channels", "strict", "replace", "drop"}
 CONCLUSION_KEYS = {"text", "went-well", "went-poorly", "lucky"}
 
 
@@ -151,6 +153,7 @@ def parse_incident(text: str, path: Path = Path("incident.toml")) -> Incident:
             scorecard=_scorecard(reader, data.get("scorecard", {})),
             wiki_accounts=_wiki_accounts(reader, data.get("wiki", {})),
             report=_report(reader, data.get("report", {})),
+            redact=_redact(reader, data.get("redact", {})),
             path=str(path),
         )
     except ValueError as err:  # a model constructor's own check (e.g. end before start)
@@ -272,10 +275,13 @@ def _events(reader: _Reader, tables) -> tuple:
             if tag not in KNOWN_TAGS:
                 reader.fail(f"unknown tag {tag!r} (known: {', '.join(KNOWN_TAGS)})", "event", "tags", index)
         paged = reader.value(table, "paged", list, "event", index)  # who a page reached
+        # where it is written, for findings (postmortem.timeline.redact)
+        fields = {"file": str(reader.path), "line": str(reader.locator.line_of("event", "text", index))}
+        if paged:
+            fields["paged"] = ", ".join(paged)
         events.append(Event(time=time, source="manual", text=text, tags=tuple(tags),
                             precision=precision, actor=reader.value(table, "actor", str, "event", index),
-                            url=reader.value(table, "url", str, "event", index),
-                            fields={"paged": ", ".join(paged)} if paged else {}))
+                            url=reader.value(table, "url", str, "event", index), fields=fields))
     return tuple(events)
 
 
@@ -342,6 +348,43 @@ def _report(reader: _Reader, table) -> ReportSettings:
                           if reactions is not None else DEFAULT_REACTIONS,
                           markers=tuple(markers) if markers is not None else DEFAULT_MARKERS,
                           include=tuple(include))
+
+
+def _redact(reader: _Reader, table) -> RedactSettings:
+    """``[redact]``: allowed addresses, private channels, strictness, and the
+    replace/drop rules that resolve findings (see RedactSettings)."""
+    if not isinstance(table, dict):
+        reader.fail("expected a table", "redact")
+    reader.unknown_keys(table, REDACT_KEYS, "redact")
+    allow = tuple(reader.value(table, "allow", list, "redact") or ())
+    try:
+        allowed_networks(allow)
+    except ValueError as err:
+        reader.fail(f"{err} (give addresses like \"10.64.0.1\" or networks like \"10.0.0.0/8\")",
+                    "redact", "allow")
+    drop = reader.value(table, "drop", list, "redact") or []
+    for pattern in drop:
+        _regex(reader, pattern, "redact", "drop")
+    return RedactSettings(allow=allow, strict=bool(reader.value(table, "strict", bool, "redact")),
+                          private_channels=tuple(reader.value(table, "private_channels", list, "redact") or ()),
+                          replace=_replacements(reader, table.get("replace", [])), drop=tuple(drop))
+
+
+def _replacements(reader: _Reader, rules) -> tuple[Replacement, ...]:
+    """``replace = [{ pattern = "…", with = "…" }]``; ``with`` defaults to "[redacted]"."""
+    if not isinstance(rules, list) or not all(isinstance(rule, dict) for rule in rules):
+        reader.fail('expected a list of { pattern = "…", with = "…" }', "redact", "replace")
+    out = []
+    for rule in rules:
+        unknown = sorted(set(rule) - {"pattern", "with"})
+        if unknown:
+            reader.fail(f"unknown key {unknown[0]!r} in {{ … }} (expected pattern, with)", "redact", "replace")
+        pattern, replacement = rule.get("pattern"), rule.get("with", "[redacted]")
+        if not isinstance(pattern, str) or not pattern or not isinstance(replacement, str):
+            reader.fail('each rule needs pattern = "a regex" (and with = "text")', "redact", "replace")
+        _regex(reader, pattern, "redact", "replace")
+        out.append(Replacement(pattern, replacement))
+    return tuple(out)
 
 
 def _regex(reader: _Reader, pattern: str, table: str, key: str) -> None:

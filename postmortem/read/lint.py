@@ -5,8 +5,9 @@ report template ("Incident response/Full report template") and its Incident
 Engagement ScoreCard: placeholder text left in, a stated total that is not
 the count of "yes", unanswered questions, actionables without a Phabricator
 task, timeline lines without a time or out of order, no OUTAGE BEGINS/ENDS
-marks, no lead-up ("Include the lead-up to the incident"), missing sections.
-``postmortem lint`` exits 1 when there is any.
+marks, no lead-up ("Include the lead-up to the incident"), missing sections,
+and secrets or personal data in the page (:mod:`postmortem.core.redact`: the
+kind and the line, never the value). ``postmortem lint`` exits 1 when there is any.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import re
 
 from ..core.model import Problem
+from ..core.redact import scan_text
 from .report import REQUIRED_SECTIONS, Report
 
 __all__ = ["lint_report", "format_finding", "format_findings"]
@@ -139,4 +141,13 @@ def _lead_up(report: Report):
                       "(the deploy or change that led to it; postmortem shows one with [incident] lead = \"24h\")")
 
 
-_CHECKS = (_problems, _status, _placeholders, _missing_sections, _timeline, _lead_up, _actionables, _scorecard)
+def _secrets(report: Report):
+    """Secrets and personal data in the page text, by kind and line."""
+    text = report.text
+    for hit in scan_text(text):
+        kind = "secret" if hit.category == "secret" else "personal-data"
+        yield Problem(kind, text.count("\n", 0, hit.start) + 1, f"{hit.kind} in the page (the value is not shown)")
+
+
+_CHECKS = (_problems, _status, _placeholders, _missing_sections, _timeline, _lead_up, _actionables, _scorecard,
+           _secrets)
