@@ -155,6 +155,17 @@ def test_no_lead_up_no_headings_and_lint_says_so():
     assert len(findings) == 1 and findings[0].line == report.split("\n").index("==Timeline==") + 1
 
 
+@pytest.mark.parametrize("note", [
+    "*''(1 more SAL entry, 2023-09-27 16:00)''",
+    "*''(3 more SAL entries, 09:00–13:02)''",
+    "*''(1 more message in IRC #ops, 14:00)''",
+    "*''(14 more messages in Slack #event-platform and 2 messages in IRC #ops, 15:58–16:24)''",
+])
+def test_the_reader_takes_no_note_for_an_entry(note):
+    text = f"==Timeline==\n*2023-09-28 14:00 alert fires\n{note}\n*2023-09-28 16:30 fixed\n"
+    assert [e.text for e in parse_report(text).timeline] == ["alert fires", "fixed"]
+
+
 @pytest.mark.parametrize("timeline", [
     "=== Lead-up ===\n*14:00 alert fires\n",
     "'''Lead-up'''\n*14:00 alert fires\n",

@@ -199,3 +199,23 @@ def test_sample_matches_its_expected_report(report):
     """samples/…/report.wiki is the reviewed output; regenerate it (see the
     sample's README) only for a deliberate change."""
     assert report == (SAMPLE / "report.wiki").read_text(encoding="utf-8")
+
+
+def test_chat_all_gives_the_report_as_it_was_before_curation(tmp_path):
+    """With [report] chat = "all" (and the default 30-minute lead) the Timeline is
+    every event, as the `timeline` command shows them, with no Lead-up heading:
+    the report as it was before [report] existed (checked by hand against the
+    sample's report.wiki of that time, byte for byte)."""
+    import shutil
+    from postmortem.write.render import render_timeline_wikitext
+    shutil.copytree(SAMPLE, tmp_path / "sample")
+    path = tmp_path / "sample" / "incident.toml"
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r'^lead = "24h".*\n', "", text, flags=re.M)
+    path.write_text(text.replace('include = ["partition reassignment to the new brokers"]', 'chat = "all"'),
+                    encoding="utf-8")
+    records = gather(load_incident(path))
+    report = render_report(records)
+    timeline = report.split("''All times in UTC.''\n\n", 1)[1].split("\n==Detection==", 1)[0]
+    assert timeline == render_timeline_wikitext(records.incident, list(records.events))
+    assert len(timeline.splitlines()) == len(records.events) == 33 and "more message" not in report

@@ -125,7 +125,7 @@ def _skip_timeline_line(line: str) -> bool:
 
 # The renderer's line for a stretch it left out (templates/components/timeline.wiki.j2,
 # postmortem/timeline/curate.py): "''(14 more messages in Slack #chan, 15:58–16:24)''".
-_OMITTED_NOTE = re.compile(r"^''\(\d+ more (?:messages?|SAL entr(?:y|ies)) .*\)''\s*$")
+_OMITTED_NOTE = re.compile(r"^''\(\d+ more (?:messages?|SAL entr(?:y|ies))\b.*\)''\s*$")
 
 
 def is_omitted_note(body: str) -> bool:
