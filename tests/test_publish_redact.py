@@ -33,7 +33,7 @@ def test_with_replace_rules_the_page_holds_neither_value(cli, bot_env, tmp_path)
     path = slack_incident(tmp_path, REPLACE)
     code, out, err = cli("publish", path, "--wiki", bot_env.api_url, "--page", title, "--graph", "Secret replaced.svg")
     assert code == 0, err
-    assert "email (personal data) is in the output" in err        # personal data: a warning, not a refusal
+    assert "email (personal data) in the records" in err        # personal data: a warning, not a refusal
     text = bot_env.text(title)
     html = bot_env.api(bot_env.session(), action="parse", page=title, prop="text")["parse"]["text"]
     info = bot_env.api(bot_env.session(), action="query", titles="File:Secret replaced.svg", prop="imageinfo",

@@ -203,6 +203,12 @@ def test_strict_makes_personal_data_block_too(tmp_path, run_cli):
     path = slack_incident(tmp_path, REPLACE + "strict = true\n")
     code, out, _ = run_cli("check", path)
     assert code == 1 and "email (personal data): NOT RESOLVED" in out
+    private = slack_incident(tmp_path / "private", REPLACE + 'strict = true\nprivate_channels = ["ops"]\n')
+    code, out, _ = run_cli("check", private)
+    said = [line for line in out.splitlines() if "private-channel" in line]
+    assert code == 1 and len(said) == 4 and said[0].endswith(
+        "private-channel (private channel): NOT RESOLVED: publish and update refuse "
+        "(add a [redact] drop rule, or take the channel off private_channels)")
     records = gather(load_incident(path))
     assert [f.kind for f in blocking(records)] == ["email"]
 
@@ -228,9 +234,12 @@ def test_render_warns_by_place_and_kind_and_still_writes(tmp_path, run_cli):
     assert code == 0 and out.exists()
     warnings = [line for line in err.splitlines() if line.startswith("postmortem: warning:")]
     assert len(warnings) == 3 and SLACK_TOKEN not in err and PASSWORD not in err
-    assert warnings[0].endswith("slack-token (secret) is in the output, not resolved by [redact] "
-                                "(publish and update refuse it; the value is not shown)")
-    assert "email (personal data)" in warnings[2] and "publish warns" in warnings[2]
+    assert warnings[0].endswith("slack-token (secret) in the records, not resolved by [redact]: "
+                                "publish and update refuse it (the value is not shown)")
+    assert "email (personal data)" in warnings[2] and "publish only warns" in warnings[2]
+    # the timeline command says so too (its output may be pasted somewhere)
+    code, _, err = run_cli("timeline", path)
+    assert code == 0 and err.count("postmortem: warning:") == 3 and SLACK_TOKEN not in err
 
 
 def test_lint_finds_secrets_in_a_report_by_line(tmp_path, run_cli):

@@ -34,9 +34,9 @@ def warn_findings(records, *, blocking: bool = True) -> None:
     strict = records.incident.redact.strict
     found = [f for f in unresolved(records) if blocking or not f.blocks(strict)]
     for finding in found[:SHOWN_FINDINGS]:
-        effect = "publish and update refuse it" if finding.blocks(strict) else "publish warns"
-        warn(f"{finding.where()}: {finding.kind} ({finding.category}) is in the output, not resolved by "
-             f"[redact] ({effect}; the value is not shown)")
+        effect = "publish and update refuse it" if finding.blocks(strict) else "publish only warns"
+        warn(f"{finding.where()}: {finding.kind} ({finding.category}) in the records, not resolved by "
+             f"[redact]: {effect} (the value is not shown)")
     if len(found) > SHOWN_FINDINGS:
         warn(f"and {len(found) - SHOWN_FINDINGS} more findings: `postmortem check` lists them all")
 

@@ -114,7 +114,9 @@ def finding_state(finding: Finding, strict: bool = False) -> str:
     if finding.resolved:
         return f"resolved by {finding.resolved}"
     if finding.blocks(strict):
-        return "NOT RESOLVED: publish and update refuse (add a [redact] replace or drop rule)"
+        way = ("a [redact] drop rule, or take the channel off private_channels" if finding.kind == "private-channel"
+               else "a [redact] replace or drop rule")
+        return f"NOT RESOLVED: publish and update refuse (add {way})"
     return "not resolved: a warning (refused with [redact] strict = true)"
 
 
