@@ -7,8 +7,9 @@
   binary FAILS the test (CI installs them from .ci/apt-packages).
 - Fakes for services that cannot run here, answering in their exact formats:
   sal.toolforge.org (bd808/SAL ``data/templates/sal.html``, ``inc/log.html``),
-  the Slack Web API (cursors, 429 + Retry-After) and Phabricator Conduit (the
-  ``result``/``error_code``/``error_info`` envelope), plus broken answers.
+  the Slack Web API (cursors, 429 + Retry-After), Phabricator Conduit (the
+  ``result``/``error_code``/``error_info`` envelope) and Gerrit's REST API (the
+  ``)]}'`` first line, ``n``/``S`` pages, ``_more_changes``), plus broken answers.
 - Broken-answer cases (:class:`Broken`, :func:`broken`): each network source's
   test module has one table of them, run by :func:`read_broken` on a fake clock.
 """
@@ -542,6 +543,56 @@ def pagerduty_app(incidents: list[dict], log_entries: dict[str, list[dict]], use
             return Answer.json({"user": users[match.group(1)]})
         return pd_error("Not Found", 2100, 404)
     return app
+# -- Gerrit REST API ---------------------------------------------------------------------
+
+GERRIT_PREFIX = ")]}'\n"
+_GERRIT_TERM = re.compile(r'(after|before):"([^"]+)"')
+
+
+def gerrit_time(value: str) -> dt.datetime:
+    return dt.datetime.strptime(value.split(".")[0], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+
+
+def gerrit_app(changes: list[dict], *, page_limit: int = 500):
+    """``GET /changes/?q=…&n=&S=&o=`` as Gerrit answers it (rest-api-changes.html
+    "Query Changes"): ``status:merged`` with ``after:``/``before:`` on the last
+    update (``updated``, inclusive), newest update first, at most ``n`` (and the
+    server's own ``page_limit``) changes from ``S``, ``_more_changes`` on the last
+    one when more follow, accounts reduced to ``_account_id`` without
+    ``o=DETAILED_ACCOUNTS``; every JSON body after the ``)]}'`` line. A query
+    it cannot read is a 400 with a plain-text body."""
+    def app(request: Request) -> Answer:
+        if request.path != "/r/changes/":
+            return Answer(404, "Not Found", {"Content-Type": "text/plain"})
+        query = first(request.query, "q", "")
+        bounds = dict(_GERRIT_TERM.findall(query))
+        if "status:merged" not in query or set(bounds) != {"after", "before"}:
+            return Answer(400, f"Invalid query: {query}", {"Content-Type": "text/plain; charset=UTF-8"})
+        after, before = gerrit_time(bounds["after"]), gerrit_time(bounds["before"])
+        hits = sorted((c for c in changes if after <= gerrit_time(c["updated"]) <= before),
+                      key=lambda c: c["updated"], reverse=True)
+        skip, limit = int(first(request.query, "S", 0)), min(int(first(request.query, "n", 500)), page_limit)
+        page = [dict(c) for c in hits[skip:skip + limit]]
+        if "DETAILED_ACCOUNTS" not in request.query.get("o", []):
+            page = [{**c, **{k: {"_account_id": c[k]["_account_id"]} for k in ("owner", "submitter") if k in c}}
+                    for c in page]
+        if page and skip + limit < len(hits):
+            page[-1]["_more_changes"] = True
+        return Answer(200, GERRIT_PREFIX + json.dumps(page), {"Content-Type": "application/json; charset=UTF-8"})
+    return app
+
+
+def gerrit_change(number: int, project: str, subject: str, submitted: str, *, updated: str | None = None,
+                  owner: str = "akowalski", submitter: str | None = None, branch: str = "production") -> dict:
+    """A merged ChangeInfo with DETAILED_ACCOUNTS accounts."""
+    def account(name, number):
+        return {"_account_id": number, "name": name.title(), "email": f"{name}@example.org", "username": name}
+    stamp = lambda text: f"{text}.000000000"  # noqa: E731
+    return {"id": f"{project.replace('/', '%2F')}~{branch}~I{number:040x}", "project": project, "branch": branch,
+            "change_id": f"I{number:040x}", "subject": subject, "status": "MERGED",
+            "created": stamp(submitted), "updated": stamp(updated or submitted), "submitted": stamp(submitted),
+            "_number": number, "owner": account(owner, 4821), "submitter": account(submitter or owner, 5107),
+            "insertions": 1, "deletions": 1}
 
 
 # -- broken answers ----------------------------------------------------------------

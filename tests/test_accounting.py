@@ -54,8 +54,10 @@ def test_check_accounts_for_every_line_of_hand_written_records(tmp_path, run_cli
 def test_check_text_output_and_exit_0_when_everything_is_read(tmp_path, run_cli):
     code, out, _ = run_cli("check", SAMPLE / "incident.toml")
     assert code == 0
-    assert out.splitlines()[:2] == ["source[0] (slack-export): 19 records read, 16 in the window",
-                                    "source[1] (irc): 14 records read, 7 in the window"]
+    # 21 messages: 19 and the two "pinned a message" lines (dropped); 16 in the window
+    assert out.splitlines()[0] == "source[0] (slack-export): 21 records read, 16 in the window"
+    assert "source[1] (irc): 14 records read, 7 in the window" in out.splitlines()
+    assert "findings" not in out  # nothing secret or personal in the sample
     assert "dropped 7: a line by stashbot (in ignore_nicks) (5); IRC status line" in out
 
 
@@ -72,7 +74,7 @@ def test_check_of_an_incident_file_that_does_not_load(tmp_path, run_cli):
     path = tmp_path / "incident.toml"
     path.write_text('[incident]\nid = "x"\n', encoding="utf-8")
     code, out, _ = run_cli("check", path, "--format", "json")
-    assert code == 2 and json.loads(out) == {"sources": [], "problems": [
+    assert code == 2 and json.loads(out) == {"sources": [], "findings": [], "problems": [
         {"file": str(path), "line": 1, "message": '[incident]: missing "start" (required)'}]}
 
 

@@ -112,7 +112,8 @@ def test_sample_has_two_series_with_a_legend_and_the_exporter_gap(sample):
     _, data, _, root = sample
     assert [dict(s.labels) for s in data.series] == [{"topic": "codfw.mediawiki.page_change.v1"},
                                                      {"topic": "eqiad.mediawiki.page_change.v1"}]
-    assert data.step == 1800 and data.window.start == utc(2023, 9, 28, 14)   # the recorded step, aligned
+    # the recorded step; the window starts a day before the start (lead = "24h"), aligned to the step
+    assert data.step == 1800 and data.window.start == utc(2023, 9, 27, 14, 30)
     assert [el.text for el in by_class(root, "text", "legend-label")] == \
         ["topic=codfw.mediawiki.page_change.v1", "topic=eqiad.mediawiki.page_change.v1"]
     groups = by_class(root, "g", "line-of-series")

@@ -36,7 +36,8 @@ def test_timeline_json_shape(run_cli):
     assert code == 0
     events = json.loads(stdout)
     assert set(events[0]) == {"time", "source", "actor", "text", "url", "tags", "precision"}
-    assert events[0]["time"] == "2023-09-28T14:33:12Z"
+    assert events[0]["time"] == "2023-09-27T16:40:00Z"   # the lead-up ([incident] lead = "24h")
+    assert events[2]["time"] == "2023-09-28T14:33:12Z"
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", e["time"]) for e in events)
     assert [e["time"] for e in events] == sorted(e["time"] for e in events)
 
@@ -45,7 +46,9 @@ def test_timeline_text_and_wikitext(run_cli):
     code, stdout, _ = run_cli("timeline", SAMPLE / "incident.toml")
     assert code == 0 and "--- 2023-10-02 (UTC) ---" in stdout
     code, stdout, _ = run_cli("timeline", SAMPLE / "incident.toml", "--format", "wikitext")
-    assert code == 0 and stdout.startswith("*2023-09-28 14:33:12 ")
+    assert code == 0 and stdout.startswith("*2023-09-27 16:40 (SAL) otto: ")
+    # every event, chat nobody marked included (the report shows only the marked messages)
+    assert stdout.count("\n") == 35 and "joal: +1, let's do that\n" in stdout and "more message" not in stdout
 
 
 BAD_INPUTS = {

@@ -3,6 +3,7 @@ the times say, readable axes from 30 minutes to 7 days, and it draws."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 import struct
@@ -107,7 +108,7 @@ def test_one_mark_per_event_at_its_time(sample):
     scale = graph_layout(incident, events).scale
     others = [e for e in events if "alert" not in e.tags]
     marks = _by_class(root, "circle", "mark")
-    assert len(marks) == len(others) == 32
+    assert len(marks) == len(others) == 34
     for mark, event in zip(marks, others):
         assert _f(mark, "cx") == pytest.approx(scale.x(event.time), abs=0.01)
         assert event.text in _title(mark)
@@ -134,11 +135,19 @@ def test_key_moments_are_labelled(sample):
 def test_a_lane_per_source(sample):
     root = sample[3]
     assert [el.text for el in _by_class(root, "text", "lane-label")] == \
-        ["alert-email", "irc", "slack-export", "manual", "sal-wikitext"]
+        ["alert-email", "sal-wikitext", "irc", "slack-export", "manual"]   # the SAL's lead-up comes first
 
 
-def test_five_day_sample_has_twelve_hour_ticks_with_dates(sample):
-    root = sample[3]
+def test_six_day_sample_has_daily_ticks(sample):
+    root = sample[3]   # five days of incident and a day of lead-up
+    assert [el.text for el in _by_class(root, "text", "tick")] == [
+        "2023-09-28", "2023-09-29", "2023-09-30", "2023-10-01", "2023-10-02", "2023-10-03"]
+    assert _by_class(root, "text", "tick-date") == []
+
+
+def test_five_day_sample_without_its_lead_up_has_twelve_hour_ticks_with_dates():
+    incident = dataclasses.replace(load_incident(SAMPLE / "incident.toml"), lead=dt.timedelta(minutes=30))
+    root = ET.fromstring(render_graph(Records(incident, collect_events(incident))).encode("utf-8"))
     ticks = [el.text for el in _by_class(root, "text", "tick")]
     dates = [el.text for el in _by_class(root, "text", "tick-date")]
     assert set(ticks) == {"00:00", "12:00"} and 9 <= len(ticks) <= 12

@@ -71,7 +71,8 @@ def _write_sources(folder: Path) -> Path:
     sal = [f"* 16:{i:02d} {SAL_NICK}: {text.replace('|', '{{!}}')}"       # stashbot writes | as {{!}}
            for i, text in enumerate(texts) if one_line(text)]
     (folder / "sal.wiki").write_text("== 2023-09-28 ==\n" + "\n".join(reversed(sal)) + "\n", encoding="utf-8")
-    body = ('[[source]]\ntype = "slack-export"\npath = "slack"\n'
+    body = ('[report]\nchat = "all"\n'          # every chat line in the report, to check each one
+            '[[source]]\ntype = "slack-export"\npath = "slack"\n'
             '[[source]]\ntype = "irc"\npath = "irc/*.log"\n'
             '[[source]]\ntype = "sal-wikitext"\npath = "sal.wiki"\n')
     body += "".join(f'\n[[event]]\ntime = "2023-09-28 17:{i:02d}"\ntext = {json.dumps(text)}\n'

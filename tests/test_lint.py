@@ -48,7 +48,7 @@ def test_real_reports_findings():
                                           title="Incidents/2024-11-25 WMCS proxy nginx failure"))
     assert "no-date" not in [f.kind for f in titled]
     session = lint_report(read_report_file(WIKITECH / "sessionstore.wiki"))
-    assert _kinds(session) == [("placeholder", 60), ("no-task", 89), ("no-task", 90)]
+    assert _kinds(session) == [("no-lead-up", 19), ("placeholder", 60), ("no-task", 89), ("no-task", 90)]
 
 
 def test_total_mismatch_and_missing_sections():

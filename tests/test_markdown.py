@@ -16,6 +16,7 @@ from postmortem.incident.load import load_incident
 from postmortem.write.markdown import (escape_linked, escape_markdown, inline_wikitext, markdown_cell,
                                       wikitext_to_markdown)
 from postmortem.write.render import render_report
+from postmortem.write.view import MARKDOWN, report_timeline_view
 from postmortem.core.questions import QUESTIONS
 from postmortem.timeline.gather import collect_events
 from postmortem.core.model import Records
@@ -185,7 +186,8 @@ def hostile(tmp_path_factory):
     _slack_export(tmp / "slack", texts)
     (tmp / "irc").mkdir()
     _irc_log(tmp / "irc" / "2023-09-28.log", texts)
-    path = write_incident(tmp, ('[[source]]\ntype = "slack-export"\npath = "slack"\n'
+    path = write_incident(tmp, ('[report]\nchat = "all"\n'     # every chat line, to check each one
+                                '[[source]]\ntype = "slack-export"\npath = "slack"\n'
                                 '[[source]]\ntype = "irc"\npath = "irc/*.log"\n'))
     incident = load_incident(path)
     events = collect_events(incident)
@@ -267,13 +269,16 @@ def test_sample_sections_and_metadata_table(sample):
     assert table["Impact"].startswith("For about five days")
 
 
-def test_sample_timeline_is_a_list_with_every_event(sample):
+def test_sample_timeline_is_the_curated_list_in_two_parts(sample):
     events, report, tokens = sample
-    items = [t for t in _section(tokens, "Timeline") if t.type == "list_item_open"]
-    assert len(items) == len(events)
+    incident = load_incident(SAMPLE / "incident.toml")
+    lead_up, entries = report_timeline_view(incident, events, MARKDOWN)
+    items = {part: [t for t in _section(tokens, part) if t.type == "list_item_open"] for part in ("Lead-up", "Incident")}
+    assert (len(items["Lead-up"]), len(items["Incident"])) == (len(lead_up), len(entries)) == (2, 30)
     assert "- **2023-09-28 17:58:13** @joal suspects it's related to Kafka ingestion" in report
     assert "Job caught up, incident ends — **OUTAGE ENDS**" in report
-    assert "we had [T347521](https://phabricator.wikimedia.org/T347521) resolved" in report
+    assert "filed [T347884](https://phabricator.wikimedia.org/T347884): mw-page-content-change-enrich" in report
+    assert "\n- *(3 more messages in Slack #event-platform, 2023-09-28 15:55–16:01)*\n" in report
 
 
 def test_sample_scorecard_table(sample):

@@ -130,8 +130,8 @@ def write_hostile_incident(folder: Path) -> Path:
     (folder / "slack" / "users.json").write_text(json.dumps([{"id": "U1", "name": "mallory"}]))
     slack_escape = lambda text: text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # noqa: E731
     texts = HOSTILE_LINES + [MULTILINE]
-    messages = [{"type": "message", "user": "U1", "text": slack_escape(t), "ts": f"{1695911600 + 60 * i}.000100"}
-                for i, t in enumerate(texts)]
+    messages = [{"type": "message", "user": "U1", "text": slack_escape(t), "ts": f"{1695911600 + 60 * i}.000100",
+                 "pinned_to": ["C1"]} for i, t in enumerate(texts)]   # pinned: the report shows them
     (channel / "2023-09-28.json").write_text(json.dumps(messages))
     events = "".join(f"\n[[event]]\ntime = \"2023-09-28 15:{30 + i:02d}\"\ntext = {json.dumps(t)}\n"
                      for i, t in enumerate(HOSTILE_LINES + [MULTILINE, HTML_HOSTILE]))
@@ -239,11 +239,12 @@ def test_conflicting_hand_edit_in_a_timeline_line_stops_update(cli, bot_env, sam
 
     code, out, err = cli("update", sample, "--wiki", bot_env.api_url, "--page", title)
     assert code == 1
-    assert "'Timeline'" in err and "nothing was changed" in err and "--ours" in err
+    # the line is in the Timeline's part from the start on, under "=== Incident ==="
+    assert "'Incident'" in err and "nothing was changed" in err and "--ours" in err
     assert bot_env.current(title) == before
 
     code, out, err = cli("update", sample, "--wiki", bot_env.api_url, "--page", title, "--dry-run", "--ours")
-    assert code == 0 and "Timeline" in err and "no visible change" in out
+    assert code == 0 and "in: Incident" in err and "no visible change" in out
     assert bot_env.current(title) == before
 
     code, out, err = cli("update", sample, "--wiki", bot_env.api_url, "--page", title, "--theirs")
@@ -264,8 +265,8 @@ def test_concurrent_edit_between_read_and_save_is_an_edit_conflict(bot_env, bot,
         # rewrites the lines around the place where the new event goes
         def change(text):
             lines = text.split("\n")
-            at = next(i for i, line in enumerate(lines) if line.startswith("*2023-10-02 14:07:12"))
-            lines[at:at + 2] = ["*2023-10-02 14:07 HAND: watched backpressure, then filed T347884"]
+            at = next(i for i, line in enumerate(lines) if line.startswith("*2023-10-02 14:06:40"))
+            lines[at + 1:at + 3] = ["*2023-10-02 14:07 HAND: watched backpressure, then filed T347884"]
             return "\n".join(lines)
         edited["revid"] = bot_env.human_edit(title, change)
 
@@ -313,9 +314,9 @@ def test_library_publish_and_update_results(bot_env, bot, sample):
     sample.write_text(sample.read_text().replace(GENERATED_LINE, "@joal deploys."))
     with pytest.raises(MergeConflict) as conflict:
         update(gather(load_incident(sample)), bot_env.api_url, title, wiki=bot)
-    assert conflict.value.sections == ["Timeline"] and bot_env.api_url in str(conflict.value)
+    assert conflict.value.sections == ["Incident"] and bot_env.api_url in str(conflict.value)
     dry = update(gather(load_incident(sample)), bot_env.api_url, title, wiki=bot, prefer="theirs", dry_run=True)
-    assert dry.new_revid is None and dry.changed and dry.saves and dry.resolved == ["Timeline"]
+    assert dry.new_revid is None and dry.changed and dry.saves and dry.resolved == ["Incident"]
     assert "-*2023-10-02 14:06:21 " + GENERATED_LINE + " HAND" in dry.diff
 
 

@@ -30,7 +30,8 @@ def code(report):
 def test_seven_sections_in_order(code):
     assert [str(h.title).strip() for h in code.filter_headings() if h.level == 2] == SECTIONS
     subs = [str(h.title).strip() for h in code.filter_headings() if h.level == 3]
-    assert subs == ["What went well?", "What went poorly?", "Where did we get lucky?"]
+    # the Timeline in two parts ([incident] lead = "24h"), then the Conclusions' three
+    assert subs == ["Lead-up", "Incident", "What went well?", "What went poorly?", "Where did we get lucky?"]
 
 
 def test_irdoc_and_incident_scorecard(code):
@@ -47,8 +48,29 @@ def test_irdoc_and_incident_scorecard(code):
 
 
 def _timeline_bullets(report):
+    """The Timeline's entries (not the lines saying what was left out)."""
     section = report.split("==Timeline==", 1)[1].split("==Detection==", 1)[0]
-    return [line for line in section.splitlines() if line.startswith("*")]
+    return [line for line in section.splitlines() if line.startswith("*") and not line.startswith("*''(")]
+
+
+def _left_out_lines(report):
+    section = report.split("==Timeline==", 1)[1].split("==Detection==", 1)[0]
+    return [line for line in section.splitlines() if line.startswith("*''(")]
+
+
+def test_curated_timeline_close_to_the_seeds(report):
+    """The seed's timeline has 16 bullets (15 and the template's example "00:15");
+    the sample's report shows 24 entries (2 of them the lead-up) where every
+    event would be 35, and 8 lines saying what it left out, every message counted."""
+    seed = SEED.read_text(encoding="utf-8").split("==Timeline==", 1)[1].split("==Detection==", 1)[0]
+    assert len([line for line in seed.splitlines() if line.startswith("*")]) == 16
+    events = gather(load_incident(SAMPLE / "incident.toml")).events
+    notes = _left_out_lines(report)
+    counted = sum(int(re.match(r"\*''\((\d+) more", line)[1]) + sum(map(int, re.findall(r" and (\d+) ", line)))
+                  for line in notes)
+    assert (len(_timeline_bullets(report)), len(notes), len(events)) == (24, 8, 35)
+    assert len(_timeline_bullets(report)) + counted == len(events)
+    assert notes[1] == "*''(3 more messages in Slack #event-platform, 2023-09-28 15:55–16:01)''"
 
 
 def test_timeline_has_full_dates_in_ascending_order(report):
@@ -177,3 +199,24 @@ def test_sample_matches_its_expected_report(report):
     """samples/…/report.wiki is the reviewed output; regenerate it (see the
     sample's README) only for a deliberate change."""
     assert report == (SAMPLE / "report.wiki").read_text(encoding="utf-8")
+
+
+def test_chat_all_gives_the_report_as_it_was_before_curation(tmp_path):
+    """With [report] chat = "all" (and the default 30-minute lead) the Timeline is
+    every event, as the `timeline` command shows them, with no Lead-up heading:
+    the report as it was before [report] existed (checked by hand against the
+    sample's report.wiki of that time, byte for byte)."""
+    import shutil
+    from postmortem.write.render import render_timeline_wikitext
+    shutil.copytree(SAMPLE, tmp_path / "sample")
+    path = tmp_path / "sample" / "incident.toml"
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r'^lead = "24h".*\n', "", text, flags=re.M)
+    path.write_text(text.replace('include = ["partition reassignment to the new brokers"]', 'chat = "all"'),
+                    encoding="utf-8")
+    records = gather(load_incident(path))
+    report = render_report(records)
+    timeline = report.split("''All times in UTC.''\n\n", 1)[1].split("\n==Detection==", 1)[0]
+    timeline = re.sub(r"^\[\[File:[^\n]*\n\n", "", timeline)  # the [[graph]] picture (not a record)
+    assert timeline == render_timeline_wikitext(records.incident, list(records.events))
+    assert len(timeline.splitlines()) == len(records.events) == 33 and "more message" not in report

@@ -73,7 +73,7 @@ def test_event_conventions():
     assert event.url is None
     assert event.tags == ()
     assert event.time.tzinfo is not None and event.time.utcoffset() == dt.timedelta(0)
-    assert dict(event.fields) == {"date": "2023-09-29", "file": str(PAGE)}
+    assert dict(event.fields) == {"date": "2023-09-29", "file": str(PAGE), "line": "11"}  # where it is written
 
 
 def test_wikitext_is_kept_as_written_except_pipe_escape():

@@ -158,3 +158,21 @@ def test_check_needs_channel_and_token_env():
     with pytest.raises(IncidentFileError, match="token_env"):
         SOURCE.check(SourceConfig("slack", {"type": "slack", "channel": "C1"}, index=0))
     SOURCE.check(config("https://slack.com/api"))
+
+
+def test_pins_and_reactions_come_with_the_history_and_the_replies():
+    """tests/fixtures/slack/conversations.history-page.json and
+    conversations.replies-thread.json, served through the fake Web API: the
+    messages carry their ``pinned_to`` and ``reactions``, no extra call is made."""
+    import json
+    from pathlib import Path
+    fixtures = Path(__file__).resolve().parent / "fixtures" / "slack"
+    history = json.loads((fixtures / "conversations.history-page.json").read_text())["messages"]
+    thread = json.loads((fixtures / "conversations.replies-thread.json").read_text())["messages"]
+    start = utc(2024, 3, 5, 6, 0)
+    with FakeServer(slack_app(history, {thread[0]["ts"]: thread[1:]}, token=TOKEN, page_size=100)) as server:
+        events = SOURCE.read(config(server.url), Window(start, start + dt.timedelta(hours=2)), session=session())
+    assert [(e.fields.get("pinned"), e.fields.get("reactions")) for e in events] == [
+        (None, None), ("true", None), ("true", None), (None, "+1,eyes"), (None, "chart_with_upwards_trend"),
+        (None, None), (None, None)]
+    assert {r.path.rsplit("/", 1)[1] for r in server.requests} == {"conversations.history", "conversations.replies"}

@@ -6,6 +6,7 @@ import calendar
 import datetime as dt
 import json
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -381,3 +382,45 @@ def test_a_channel_name_cannot_lead_out_of_the_export(tmp_path, name):
     folder = write_export(tmp_path / "export", {"event-platform/2023-09-28": []})
     with pytest.raises(IncidentFileError, match="is no channel name"):
         SOURCE.check(config(folder, channels=[name]))
+
+
+# -- marks and places: what people pinned or reacted to, and where each message is written
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "slack"
+
+
+def test_pins_and_reactions_of_the_export_day_file_become_fields(tmp_path):
+    """tests/fixtures/slack/export-day-2024-03-05.json: a bot alert, a pinned bot
+    message, a pinned message, one with reactions and a thread, a file share with
+    a reaction, two replies."""
+    day = (FIXTURES / "export-day-2024-03-05.json").read_text(encoding="utf-8")
+    root = write_export(tmp_path / "export", {"incident/2024-03-05": day}, channels=[{"id": "C05INC1DNT",
+                                                                                       "name": "incident"}])
+    config = SourceConfig("slack-export", {"type": "slack-export", "path": str(root)}, index=0)
+    events = SOURCE.read(config, Window(dt.datetime(2024, 3, 5, 6, tzinfo=UTC), dt.datetime(2024, 3, 5, 8, tzinfo=UTC)))
+    marks = [(e.fields.get("pinned"), e.fields.get("reactions")) for e in events]
+    assert marks == [(None, None), ("true", None), ("true", None), (None, "+1,eyes"),
+                     (None, "chart_with_upwards_trend"), (None, None), (None, None)]
+    # each message names the line of its "ts" in the day file, for findings (`check`)
+    lines = day.splitlines()
+    for event in events:
+        assert event.fields["file"] == str(root / "incident" / "2024-03-05.json")
+        assert f'"ts": "{event.fields["ts"]}"' in lines[int(event.fields["line"]) - 1]
+
+
+MARKS = [  # a message's pinned_to / reactions as the export or the API has them -> the event's marks
+    ({"pinned_to": ["C100"]}, {"pinned": "true"}),
+    ({"pinned_to": []}, {}),
+    ({"reactions": [{"name": "memo", "users": ["U1"], "count": 1}]}, {"reactions": "memo"}),
+    ({"reactions": [{"name": "+1::skin-tone-2", "users": ["U1"], "count": 3},
+                    {"name": "memo", "users": ["U2"], "count": 1}]}, {"reactions": "+1::skin-tone-2,memo"}),
+    ({"reactions": [{"name": "", "count": 1}, "pushpin", {"count": 2}]}, {}),   # nothing usable: no mark
+    ({"reactions": "pushpin"}, {}),
+    ({"pinned_to": ["C100"], "reactions": [{"name": "pushpin", "users": [], "count": 1}]},
+     {"pinned": "true", "reactions": "pushpin"}),
+]
+
+
+@pytest.mark.parametrize("extra, expected", MARKS)
+def test_message_marks(extra, expected):
+    assert slack_export.message_marks({"ts": "1.0", "text": "x", **extra}) == expected

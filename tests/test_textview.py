@@ -41,14 +41,15 @@ def test_columns_are_aligned(sample):
     for line, event in zip(lines, events):
         starts.add(line.index(clean(event.text)[:20]))
     assert len(starts) == 1, starts
-    assert lines[0].startswith("14:33:12  alert-email   -")
+    assert lines[0].startswith("16:40     sal-wikitext  otto")   # the lead-up, a day before
+    assert lines[2].startswith("14:33:12  alert-email   -")
     assert "15:55     manual" in "\n".join(lines)   # minute precision shown as such, padded
 
 
 def test_a_line_per_day_of_a_multi_day_incident(sample):
     incident, events = sample
     days = [line for line in format_timeline(incident, events).splitlines() if line.startswith("---")]
-    assert days == [f"--- 2023-{d} (UTC) ---" for d in ("09-28", "09-29", "10-02", "10-03")]
+    assert days == [f"--- 2023-{d} (UTC) ---" for d in ("09-27", "09-28", "09-29", "10-02", "10-03")]
 
 
 def test_key_moments_are_marked(sample):

@@ -122,12 +122,17 @@ def test_sample_timeline_merges_every_source_in_utc(sample_incident_path):
     # !log line absorbed its SAL entry of 15:08.
     restart = [e for e in events if "restart mw-page-content-change-enrich flink job in codfw" in e.text]
     assert [(e.source, e.time) for e in restart] == [("irc", utc(2023, 9, 28, 15, 8, 24))]
+    # lead = "24h": the window opens a day before the start, on two SAL entries of the lead-up
+    lead_up = [e for e in events if e.time < utc(2023, 9, 28, 14, 33)]
+    assert [(e.source, e.time) for e in lead_up] == [("sal-wikitext", utc(2023, 9, 27, 16, 40)),
+                                                     ("sal-wikitext", utc(2023, 9, 28, 13, 2))]
     # The alert e-mail and the manual "alert fires" event are one, carrying the OUTAGE BEGINS tag.
-    first = events[0]
+    first = events[len(lead_up)]
     assert first.source == "alert-email" and "outage-begins" in first.tags
     assert first.time == utc(2023, 9, 28, 14, 33, 12)
-    # Slack messages outside the window (2023-09-27, 2023-10-04) are left out.
-    assert not [e for e in events if e.time.date() in (dt.date(2023, 9, 27), dt.date(2023, 10, 4))]
+    # Slack messages outside the window (2023-09-27 10:02, before it opens; 2023-10-04) are left out.
+    assert not [e for e in events if e.source == "slack-export"
+                and e.time.date() in (dt.date(2023, 9, 27), dt.date(2023, 10, 4))]
 
 
 # -- the same channel logged by two loggers (real formats, through the sources) ------

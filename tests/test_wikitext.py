@@ -83,6 +83,7 @@ def rendered(tmp_path_factory):
     (tmp / "irc").mkdir()
     _irc_log(tmp / "irc" / "2023-09-28.log", list(HOSTILE.values()))
     path = write_incident(tmp, (
+        '[report]\nchat = "all"\n'            # every line in the report, to check each one
         '[[source]]\ntype = "slack-export"\npath = "slack"\n'
         '[[source]]\ntype = "irc"\npath = "irc/*.log"\n'))
     return render_report(gather(load_incident(path)))

@@ -26,6 +26,24 @@ def open_records(path: str):
     return records
 
 
+SHOWN_FINDINGS = 10
+
+
+def warn_findings(records, *, blocking: bool = True) -> None:
+    """A warning for each finding no ``[redact]`` rule resolved (kind and place,
+    never the value), the first ten of them, then how many more; ``blocking=False``:
+    only those that do not stop publishing (publish and update say the others)."""
+    from ..timeline.redact import unresolved
+    strict = records.incident.redact.strict
+    found = [f for f in unresolved(records) if blocking or not f.blocks(strict)]
+    for finding in found[:SHOWN_FINDINGS]:
+        effect = "publish and update refuse it" if finding.blocks(strict) else "publish only warns"
+        warn(f"{finding.where()}: {finding.kind} ({finding.category}) in the records, not resolved by "
+             f"[redact]: {effect} (the value is not shown)")
+    if len(found) > SHOWN_FINDINGS:
+        warn(f"and {len(found) - SHOWN_FINDINGS} more findings: `postmortem check` lists them all")
+
+
 def write_output(text: str, output: str | None) -> None:
     """To stdout, or atomically to a file (nothing is left half-written)."""
     if output and output != "-":

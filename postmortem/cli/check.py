@@ -12,9 +12,11 @@ def add_parser(commands) -> None:
     sub = commands.add_parser("check", help="validate the incident and its sources; account for every record",
                               description="Validate incident.toml and read every source without rendering: per "
                                           "source, the records read, those in the window, and every record "
-                                          "dropped or skipped with file:line and the reason. Exit 0 when all "
-                                          "is readable, 1 when something was skipped or is missing, 2 on an "
-                                          "input error.",
+                                          "dropped or skipped with file:line and the reason; then every "
+                                          "secret and piece of personal data found ([redact]), by file:line "
+                                          "and kind, never the value. Exit 0 when all is readable, 1 when "
+                                          "something was skipped or is missing or a finding would stop "
+                                          "publish, 2 on an input error.",
                               epilog="Example: postmortem check incident.toml --format json")
     sub.add_argument("incident", metavar="INCIDENT.toml")
     sub.add_argument("--format", choices=("text", "json"), default="text")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._common import check_graph_arguments, graph_name, open_records, page_arguments
+from ._common import check_graph_arguments, graph_name, open_records, page_arguments, warn_findings
 
 
 def add_parser(commands) -> None:
@@ -20,6 +20,7 @@ def run(args) -> int:
     from ..wiki.publish import publish
     check_graph_arguments(args)      # a bad --graph NAME: exit 2 before reading anything
     records = open_records(args.incident)
+    warn_findings(records, blocking=False)
     result = publish(records, args.wiki, args.page, template=args.template,
                      graph=graph_name(args, records), replace_graph=args.replace_graph)
     graph = f" with the graph File:{result.graph}" if result.graph else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ._common import open_records, write_output
+from ._common import open_records, warn_findings, write_output
 
 
 def add_parser(commands) -> None:
@@ -31,6 +31,7 @@ def run(args) -> int:
     from ..write.chart import render_charts
     from ..write.render import render_report
     records = open_records(args.incident)
+    warn_findings(records)
     embed = args.embed_graph or (Path(args.graph).name if args.graph else None)
     charts = _beside(args.output, render_charts(records))
     local = args.format == "markdown" and charts     # Markdown shows the pictures beside it

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ._common import open_records, print_json
+from ._common import open_records, print_json, warn_findings
 
 
 def add_parser(commands) -> None:
@@ -29,6 +29,7 @@ def add_parser(commands) -> None:
 def run(args) -> int:
     from ..timeline.filters import check_sources, check_span, compile_pattern, filter_events, resolve_time
     records = open_records(args.incident)
+    warn_findings(records)           # the output may be pasted somewhere: say what it holds
     incident = records.incident
     since = resolve_time(args.since, incident, name="--since") if args.since else None
     until = resolve_time(args.until, incident, end=True, name="--until") if args.until else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from ._common import check_graph_arguments, graph_name, open_records, page_arguments, warn
+from ._common import check_graph_arguments, graph_name, open_records, page_arguments, warn, warn_findings
 
 
 def add_parser(commands) -> None:
@@ -28,6 +28,7 @@ def run(args) -> int:
     prefer = "ours" if args.ours else "theirs" if args.theirs else None
     check_graph_arguments(args)      # a bad --graph NAME: exit 2 before reading anything
     records = open_records(args.incident)
+    warn_findings(records, blocking=False)
     result = update(records, args.wiki, args.page, dry_run=args.dry_run, prefer=prefer,
                     template=args.template, graph=graph_name(args, records),
                     replace_graph=args.replace_graph)

@@ -10,6 +10,7 @@ one line with :func:`str`.
     │   ├── SourceFormatError a source file or answer not in its format
     │   └── ReportError       a report that cannot be read back at all
     ├── SourceError           a source could not be read or fetched
+    ├── UnresolvedFindings    a secret (or, strict, any finding) not resolved: nothing published
     └── WikiError             the wiki refused or failed a request
 """
 
@@ -68,6 +69,15 @@ class SourceError(PostmortemError):
 
 class ReportError(InputError):
     """A report that cannot be read back at all."""
+
+
+class UnresolvedFindings(PostmortemError):
+    """Text that must not be published is still in the records (``[redact]``):
+    nothing was written. Carries the findings (kinds and places, no values)."""
+
+    def __init__(self, message: str, *, findings=(), **context):
+        super().__init__(message, **context)
+        self.findings = tuple(findings)
 
 
 class WikiError(PostmortemError):

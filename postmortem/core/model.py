@@ -9,7 +9,7 @@ from types import MappingProxyType
 from typing import Mapping
 
 from .tasks import is_task_id
-from .timeutil import PRECISIONS, UTC
+from .timeutil import PRECISIONS, UTC, format_utc
 
 # Tags with a meaning for the report (key moments, alerts, pages).
 KEY_MOMENT_TAGS = ("outage-begins", "detection", "mitigation", "outage-ends", "resolved")
@@ -218,6 +218,58 @@ class ScorecardAnswer:
         object.__setattr__(self, "evidence", tuple(self.evidence))
 
 
+# The reactions that mark a Slack message for the report (``[report] reactions``)
+# and the IRC line prefixes that do (``[report] markers``; MeetBot's ``#info``).
+DEFAULT_REACTIONS = ("pushpin", "memo", "point_up")
+DEFAULT_MARKERS = ("#info",)
+CHAT_MODES = ("marked", "all", "none")
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """``[report]``: which chat lines the report's Timeline shows. ``chat``:
+    "marked" (pinned, a reaction in ``reactions``, a line starting with one of
+    ``markers``, or matching one of the ``include`` regexes), "all" or "none"."""
+
+    chat: str = "marked"
+    reactions: tuple[str, ...] = DEFAULT_REACTIONS
+    markers: tuple[str, ...] = DEFAULT_MARKERS
+    include: tuple[str, ...] = ()   # regexes (checked when incident.toml is loaded)
+
+    def __post_init__(self):
+        if self.chat not in CHAT_MODES:
+            raise ValueError(f"chat must be one of {', '.join(CHAT_MODES)}, got {self.chat!r}")
+        for name in ("reactions", "markers", "include"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """One ``[redact] replace`` rule: a regex and what its matches become."""
+
+    pattern: str
+    with_: str = "[redacted]"
+
+
+@dataclass(frozen=True)
+class RedactSettings:
+    """``[redact]``: what may not be published and how it is resolved. ``allow``:
+    IP addresses or networks that are no finding; ``private_channels``: channels
+    whose messages are findings; ``strict``: personal data and private-channel
+    messages block publishing like secrets do; ``replace``/``drop``: rules that
+    rewrite matching text or leave matching records out of every output."""
+
+    allow: tuple[str, ...] = ()
+    private_channels: tuple[str, ...] = ()
+    strict: bool = False
+    replace: tuple[Replacement, ...] = ()
+    drop: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        for name in ("allow", "private_channels", "replace", "drop"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+
+
 @dataclass(frozen=True)
 class Incident:
     """Everything incident.toml says about one incident."""
@@ -249,6 +301,8 @@ class Incident:
     wiki_accounts: tuple[str, ...] = ()  # [wiki] accounts: whose saves count as the tool's, besides its own
     lead: dt.timedelta = dt.timedelta(minutes=30)   # sources are read from this long before start
     trail: dt.timedelta = dt.timedelta(minutes=30)  # … to this long after end
+    report: ReportSettings = field(default_factory=ReportSettings, compare=False)
+    redact: RedactSettings = field(default_factory=RedactSettings, compare=False)
 
     def __post_init__(self):
         _require_utc("Incident.start", self.start)
@@ -321,6 +375,51 @@ class Problem:
         return {"kind": self.kind, "line": self.line, "text": self.text}
 
 
+# What a finding is about: a secret blocks publishing; personal data and a
+# private channel's message warn (and block with ``[redact] strict = true``).
+FINDING_CATEGORIES = ("secret", "personal data", "private channel")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something in a record that must not be published: its ``kind``
+    (``slack-token``, ``password``, ``email``, ``private-channel``…), its
+    category, where the record came from (``file``/``line``, else ``url``, else
+    the source), and how it was resolved (``"[redact] replace 1"``; None while
+    unresolved). Never the value itself."""
+
+    kind: str
+    category: str
+    source: str
+    time: dt.datetime
+    file: str | None = None
+    line: int | None = None
+    url: str | None = None
+    resolved: str | None = None
+
+    def __post_init__(self):
+        if self.category not in FINDING_CATEGORIES:
+            raise ValueError(f"category must be one of {FINDING_CATEGORIES}, got {self.category!r}")
+
+    def where(self) -> str:
+        """``file:line``, else the record's URL, else the source and the time."""
+        if self.file:
+            return self.file if self.line is None else f"{self.file}:{self.line}"
+        if self.url:
+            return self.url
+        return f"{self.source} at {format_utc(self.time)}"
+
+    def blocks(self, strict: bool = False) -> bool:
+        """Whether it keeps `publish`/`update` from writing: an unresolved secret
+        (any unresolved finding when ``strict``)."""
+        return self.resolved is None and (strict or self.category == "secret")
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "category": self.category, "where": self.where(), "file": self.file,
+                "line": self.line, "url": self.url, "source": self.source, "time": format_utc(self.time),
+                "resolved": self.resolved}
+
+
 @dataclass(frozen=True)
 class PreviousReport:
     """One earlier incident: a name to cite, its start, its people, its text."""
@@ -352,7 +451,9 @@ class Records:
     previous reports, newest first; None when not configured), and the sources
     whose records could not be read; ``graphs``, the series of each
     ``[[graph]]``. Rendering, the graphs, the scorecard and publishing read this
-    value and nothing else."""
+    value and nothing else. ``findings``: what the text held that must not be
+    published (:mod:`postmortem.core.redact`), resolved or not; the events
+    already carry the text after ``[redact]``'s rules."""
 
     incident: Incident
     events: tuple[Event, ...] = ()
@@ -360,10 +461,15 @@ class Records:
     previous: tuple[PreviousReport, ...] | None = None
     missing: tuple["MissingSource", ...] = ()  # sources whose records could not be read
     graphs: tuple[GraphData, ...] = ()
+    # what must not be published, found when the records were gathered (the events
+    # hold the text after ``[redact]``); None: not scanned (records made by hand)
+    findings: tuple[Finding, ...] | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "events", tuple(self.events))
         object.__setattr__(self, "graphs", tuple(self.graphs))
         object.__setattr__(self, "missing", tuple(self.missing))
+        if self.findings is not None:
+            object.__setattr__(self, "findings", tuple(self.findings))
         if self.previous is not None:
             object.__setattr__(self, "previous", tuple(self.previous))

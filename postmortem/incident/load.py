@@ -12,8 +12,10 @@ import tomllib
 from pathlib import Path
 
 from ..core.errors import IncidentFileError, InputError, PostmortemError
-from ..core.model import (KNOWN_TAGS, Actionable, Event, GraphConfig, Incident, Person, ScorecardAnswer, SourceConfig,
+from ..core.model import (CHAT_MODES, DEFAULT_MARKERS, DEFAULT_REACTIONS, KNOWN_TAGS, Actionable, Event, GraphConfig,
+                          Incident, Person, RedactSettings, Replacement, ReportSettings, ScorecardAnswer, SourceConfig,
                           graph_slug)
+from ..core.redact import allowed_networks
 from ..core.questions import QUESTION_IDS
 from ..core.tasks import is_task_id
 from ..core.timeutil import parse_duration, parse_time, zone
@@ -21,10 +23,13 @@ from ..core.timeutil import parse_duration, parse_time, zone
 INCIDENT_KEYS = {"id", "status", "task", "start", "end", "paged", "responders", "coordinators",
                  "impact", "summary", "metrics", "detection", "links", "previous", "previous_wiki",
                  "previous_prefix", "lead", "trail"}
-TOP_LEVEL = {"incident", "people", "source", "graph", "event", "actionable", "scorecard", "conclusions", "wiki"}
+TOP_LEVEL = {"incident", "people", "source", "graph", "event", "actionable", "scorecard", "conclusions", "wiki",
+             "report", "redact"}
 GRAPH_KEYS = {"title", "url", "path", "query", "unit", "step", "grafana", "token_env"}
 # The timeline graph's files end in "timeline" (wiki/graph.py default_graph_name).
 RESERVED_SLUGS = {"timeline"}
+REPORT_KEYS = {"chat", "reactions", "markers", "include"}
+REDACT_KEYS = {"allow", "private_channels", "strict", "replace", "drop"}
 CONCLUSION_KEYS = {"text", "went-well", "went-poorly", "lucky"}
 
 
@@ -159,6 +164,8 @@ def parse_incident(text: str, path: Path = Path("incident.toml")) -> Incident:
             actionables=_actionables(reader, data.get("actionable", [])),
             scorecard=_scorecard(reader, data.get("scorecard", {})),
             wiki_accounts=_wiki_accounts(reader, data.get("wiki", {})),
+            report=_report(reader, data.get("report", {})),
+            redact=_redact(reader, data.get("redact", {})),
             path=str(path),
         )
     except ValueError as err:  # a model constructor's own check (e.g. end before start)
@@ -361,10 +368,13 @@ def _events(reader: _Reader, tables) -> tuple:
             if tag not in KNOWN_TAGS:
                 reader.fail(f"unknown tag {tag!r} (known: {', '.join(KNOWN_TAGS)})", "event", "tags", index)
         paged = reader.value(table, "paged", list, "event", index)  # who a page reached
+        # where it is written, for findings (postmortem.timeline.redact)
+        fields = {"file": str(reader.path), "line": str(reader.locator.line_of("event", "text", index))}
+        if paged:
+            fields["paged"] = ", ".join(paged)
         events.append(Event(time=time, source="manual", text=text, tags=tuple(tags),
                             precision=precision, actor=reader.value(table, "actor", str, "event", index),
-                            url=reader.value(table, "url", str, "event", index),
-                            fields={"paged": ", ".join(paged)} if paged else {}))
+                            url=reader.value(table, "url", str, "event", index), fields=fields))
     return tuple(events)
 
 
@@ -412,6 +422,70 @@ def _wiki_accounts(reader: _Reader, table) -> tuple[str, ...]:
         reader.fail("expected a table", "wiki")
     reader.unknown_keys(table, {"accounts"}, "wiki")
     return tuple(reader.value(table, "accounts", list, "wiki") or ())
+
+
+def _report(reader: _Reader, table) -> ReportSettings:
+    """``[report]``: which chat lines the report shows (see ReportSettings)."""
+    if not isinstance(table, dict):
+        reader.fail("expected a table", "report")
+    reader.unknown_keys(table, REPORT_KEYS, "report")
+    chat = reader.value(table, "chat", str, "report") or "marked"
+    if chat not in CHAT_MODES:
+        reader.fail(f"expected {', '.join(repr(m) for m in CHAT_MODES)}, got {chat!r}", "report", "chat")
+    reactions = reader.value(table, "reactions", list, "report")
+    markers = reader.value(table, "markers", list, "report")
+    include = reader.value(table, "include", list, "report") or []
+    for pattern in include:
+        _regex(reader, pattern, "report", "include")
+    return ReportSettings(chat=chat, reactions=tuple(r.strip(":") for r in reactions)
+                          if reactions is not None else DEFAULT_REACTIONS,
+                          markers=tuple(markers) if markers is not None else DEFAULT_MARKERS,
+                          include=tuple(include))
+
+
+def _redact(reader: _Reader, table) -> RedactSettings:
+    """``[redact]``: allowed addresses, private channels, strictness, and the
+    replace/drop rules that resolve findings (see RedactSettings)."""
+    if not isinstance(table, dict):
+        reader.fail("expected a table", "redact")
+    reader.unknown_keys(table, REDACT_KEYS, "redact")
+    allow = tuple(reader.value(table, "allow", list, "redact") or ())
+    try:
+        allowed_networks(allow)
+    except ValueError as err:
+        reader.fail(f"{err} (give addresses like \"10.64.0.1\" or networks like \"10.0.0.0/8\")",
+                    "redact", "allow")
+    drop = reader.value(table, "drop", list, "redact") or []
+    for pattern in drop:
+        _regex(reader, pattern, "redact", "drop")
+    return RedactSettings(allow=allow, strict=bool(reader.value(table, "strict", bool, "redact")),
+                          private_channels=tuple(reader.value(table, "private_channels", list, "redact") or ()),
+                          replace=_replacements(reader, table.get("replace", [])), drop=tuple(drop))
+
+
+def _replacements(reader: _Reader, rules) -> tuple[Replacement, ...]:
+    """``replace = [{ pattern = "…", with = "…" }]``; ``with`` defaults to "[redacted]"."""
+    if not isinstance(rules, list) or not all(isinstance(rule, dict) for rule in rules):
+        reader.fail('expected a list of { pattern = "…", with = "…" }', "redact", "replace")
+    out = []
+    for rule in rules:
+        unknown = sorted(set(rule) - {"pattern", "with"})
+        if unknown:
+            reader.fail(f"unknown key {unknown[0]!r} in {{ … }} (expected pattern, with)", "redact", "replace")
+        pattern, replacement = rule.get("pattern"), rule.get("with", "[redacted]")
+        if not isinstance(pattern, str) or not pattern or not isinstance(replacement, str):
+            reader.fail('each rule needs pattern = "a regex" (and with = "text")', "redact", "replace")
+        _regex(reader, pattern, "redact", "replace")
+        out.append(Replacement(pattern, replacement))
+    return tuple(out)
+
+
+def _regex(reader: _Reader, pattern: str, table: str, key: str) -> None:
+    try:
+        if re.compile(pattern).search(""):
+            reader.fail(f"the regex {pattern!r} matches empty text, so it would match everything", table, key)
+    except re.error as err:
+        reader.fail(f"not a valid regex {pattern!r}: {err}", table, key)
 
 
 def _array(reader: _Reader, tables, name: str) -> list:

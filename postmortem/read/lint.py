@@ -5,8 +5,11 @@ report template ("Incident response/Full report template") and its Incident
 Engagement ScoreCard: placeholder text left in, a stated total that is not
 the count of "yes", unanswered questions, actionables without a Phabricator
 task, timeline lines without a time or out of order, no OUTAGE BEGINS/ENDS
-marks, missing sections, and what a fresh `postmortem init` leaves empty (the
-task, the impact, the Summary, the template's "To fill in" comments). ``postmortem lint`` exits 1 when there is any.
+marks, no lead-up ("Include the lead-up to the incident"), missing sections,
+what a fresh `postmortem init` leaves empty (the task, the impact, the Summary,
+the template's "To fill in" comments), and secrets or personal data in the page
+(:mod:`postmortem.core.redact`: the kind and the line, never the value).
+``postmortem lint`` exits 1 when there is any.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import re
 
 from ..core.model import Problem
+from ..core.redact import scan_text
 from .report import REQUIRED_SECTIONS, Report
 
 __all__ = ["lint_report", "format_finding", "format_findings"]
@@ -160,4 +164,33 @@ def _status(report: Report):
         yield Problem("no-status", 1, "no {{irdoc|status=…}} template")
 
 
-_CHECKS = (_problems, _status, _placeholders, _empty_fields, _missing_sections, _timeline, _actionables, _scorecard)
+# Where a timeline says its first part is the lead-up: "=== Lead-up ===",
+# "'''Lead-up'''", ";Lead up".
+_LEAD_UP_HEADING = re.compile(r"^\s*(?:=+\s*|'{3}\s*|;\s*)?lead[- ]?up\b", re.I | re.M)
+
+
+def _lead_up(report: Report):
+    """A timeline that starts at the start: nothing of what led to it (the
+    template: "Include the lead-up to the incident"). Said only when the start
+    is known and there is neither a "Lead-up" heading nor an entry before the start."""
+    section = report.section("Timeline")
+    if section is None or report.start is None or not report.timeline:
+        return
+    if any(entry.time is not None and entry.time < report.start for entry in report.timeline):
+        return
+    lines = report.text.split("\n")[section.line - 1:section.end_line]
+    if not _LEAD_UP_HEADING.search("\n".join(lines)):
+        yield Problem("no-lead-up", section.line, "the timeline has no lead-up: nothing before the start "
+                      "(the deploy or change that led to it; postmortem shows one with [incident] lead = \"24h\")")
+
+
+def _secrets(report: Report):
+    """Secrets and personal data in the page text, by kind and line."""
+    text = report.text
+    for hit in scan_text(text):
+        kind = "secret" if hit.category == "secret" else "personal-data"
+        yield Problem(kind, text.count("\n", 0, hit.start) + 1, f"{hit.kind} in the page (the value is not shown)")
+
+
+_CHECKS = (_problems, _status, _placeholders, _empty_fields, _missing_sections, _timeline, _lead_up, _actionables,
+           _scorecard, _secrets)

@@ -320,7 +320,17 @@ def _timed_lines(block) -> int:
 def _skip_timeline_line(line: str) -> bool:
     body = BULLET.sub("", line)
     return (not body or _UTC_NOTE.match(body) is not None or is_placeholder(line)
-            or body.startswith(("{|", "|}", "[[File:", "[[Image:")))
+            or body.startswith(("{|", "|}", "[[File:", "[[Image:")) or is_omitted_note(body))
+
+
+# The renderer's line for a stretch it left out (templates/components/timeline.wiki.j2,
+# postmortem/timeline/curate.py): "''(14 more messages in Slack #chan, 15:58–16:24)''".
+_OMITTED_NOTE = re.compile(r"^''\(\d+ more (?:messages?|SAL entr(?:y|ies))\b.*\)''\s*$")
+
+
+def is_omitted_note(body: str) -> bool:
+    """A line saying how many records the report left out: no timeline entry."""
+    return _OMITTED_NOTE.match(body) is not None
 
 
 def _split_label(rest: str):

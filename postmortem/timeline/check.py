@@ -2,8 +2,11 @@
 account for every record read.
 
 Per source: how many records were read, how many fall in the incident's
-window, every record dropped on purpose (with the reason) and every record
-skipped as not understood, each with its file and line (or URL). File
+window, every record dropped on purpose (with the reason, ``[redact] drop``
+rules included) and every record skipped as not understood, each with its file
+and line (or URL). Then every finding (:mod:`.redact`: secrets, personal data,
+private channels' messages) with its file and line and its kind, never its
+value, and how it was resolved. File
 sources are read now; network sources are reported from what `pull` cached
 (or why their pull failed). A source that cannot be read at all is a problem
 naming file and line; the other sources are still checked.
@@ -15,9 +18,10 @@ from dataclasses import dataclass, field
 
 from ..core.accounting import Skip, Tally
 from ..core.errors import PostmortemError
-from ..core.model import SourceConfig
+from ..core.model import Finding, SourceConfig, incident_window
 from ..incident.load import load_incident
 from .gather import SourceRecords, read_sources_one_by_one
+from .redact import redact_events
 
 
 @dataclass
@@ -66,28 +70,54 @@ class Problem:
 
 @dataclass
 class CheckReport:
-    """Every source's account, and the problems found; ``exit_code`` 0 when
-    everything was read, 1 when some record was skipped or a source's records
-    are missing, 2 on a problem."""
+    """Every source's account, the findings and the problems; ``exit_code`` 0
+    when everything was read, 1 when some record was skipped, a source's records
+    are missing or a finding would stop `publish`, 2 on a problem."""
 
     sources: list[SourceCheck] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    strict: bool = False
 
     @property
     def exit_code(self) -> int:
         if self.problems:
             return 2
-        return 1 if any(s.tally.skipped or s.missing for s in self.sources) else 0
+        blocked = any(f.blocks(self.strict) for f in self.findings)
+        return 1 if blocked or any(s.tally.skipped or s.missing for s in self.sources) else 0
 
     def to_json(self) -> dict:
-        return {"sources": [s.to_json() for s in self.sources], "problems": [p.to_json() for p in self.problems]}
+        return {"sources": [s.to_json() for s in self.sources], "problems": [p.to_json() for p in self.problems],
+                "findings": [{**f.to_json(), "blocks": f.blocks(self.strict)} for f in self.findings]}
 
     def to_text(self) -> str:
         lines = [line for source in self.sources for line in source.lines()]
+        lines += finding_lines(self.findings, self.strict)
         lines += [f"problem: {p.line_text()}" for p in self.problems]
         if not self.sources and not self.problems:
             lines.append("no [[source]]: only the [[event]]s of incident.toml")
         return "\n".join(lines) + "\n"
+
+
+def finding_lines(findings: list[Finding], strict: bool = False) -> list[str]:
+    """``findings: N (values not shown)`` and one line per finding:
+    ``  file:line: slack-token (secret): not resolved, publish refuses``."""
+    if not findings:
+        return []
+    out = [f"findings: {len(findings)} (secrets and personal data; the values are not shown)"]
+    for finding in findings:
+        out.append(f"  {finding.where()}: {finding.kind} ({finding.category}): {finding_state(finding, strict)}")
+    return out
+
+
+def finding_state(finding: Finding, strict: bool = False) -> str:
+    if finding.resolved:
+        return f"resolved by {finding.resolved}"
+    if finding.blocks(strict):
+        way = ("a [redact] drop rule, or take the channel off private_channels" if finding.kind == "private-channel"
+               else "a [redact] replace or drop rule")
+        return f"NOT RESOLVED: publish and update refuse (add {way})"
+    return "not resolved: a warning (refused with [redact] strict = true)"
 
 
 def check_incident(path) -> CheckReport:
@@ -98,16 +128,27 @@ def check_incident(path) -> CheckReport:
     except PostmortemError as err:
         report.problems.append(_problem(err))
         return report
+    report.strict = incident.redact.strict
+    report.findings += redact_events(incident.events, incident.redact).findings
     for config, outcome in read_sources_one_by_one(incident):
         if isinstance(outcome, PostmortemError):
             report.problems.append(_problem(outcome))
             report.sources.append(SourceCheck(config))
         else:
-            report.sources.append(_source_check(outcome))
+            report.sources.append(_source_check(outcome, incident, report.findings))
     return report
 
 
-def _source_check(records: SourceRecords) -> SourceCheck:
+def _source_check(records: SourceRecords, incident, findings: list[Finding]) -> SourceCheck:
+    """The source's account, its ``[redact] drop``s counted as dropped records."""
+    window = incident_window(incident)
+    redacted = redact_events([e for e in records.events if e.time in window], incident.redact,
+                             lambda event: records.config.name)
+    findings += redacted.findings
+    for event, rule in redacted.dropped:
+        line = event.fields.get("line")
+        records.tally.drop(f"[redact] drop {rule}", event.fields.get("file") or event.url,
+                           int(line) if line and line.isdigit() else None)
     return SourceCheck(records.config, len(records.events), records.tally, records.missing)
 
 

@@ -28,6 +28,7 @@ from ..core.errors import InputError, PostmortemError
 from ..core.model import Event, Incident, MissingSource, Records, SourceConfig, Window, incident_window
 from ..core.timeutil import format_utc
 from .merge import merge
+from .redact import redact_events
 
 
 @dataclass
@@ -41,22 +42,30 @@ class SourceRecords:
 
 
 def gather(incident: Incident) -> Records:
-    """The incident's records: merged events, cached tasks, previous reports."""
+    """The incident's records: merged events (after ``[redact]``, with what it
+    found), cached tasks, previous reports."""
     read = read_sources(incident)
     gives_tasks = any(get_source(s.type).gives_tasks for s in incident.sources)
     tasks = cache.read_tasks(incident) if gives_tasks else None
     previous = read_previous(incident)
-    events = merge([e for source in read for e in source.events], incident_window(incident),
-                   manual=incident.events)
+    events, findings = _timeline(incident, read)
     return Records(incident, tuple(events), tasks, previous.reports if previous is not None else None,
-                   tuple(MissingSource(s.config.name, s.missing) for s in read if s.missing),
+                   tuple(MissingSource(s.config.name, s.missing) for s in read if s.missing), findings=tuple(findings),
                    graphs=gather_graphs(incident))
 
 
 def collect_events(incident: Incident) -> list[Event]:
     """Every event of the incident, merged into one timeline (see :func:`gather`)."""
-    read = read_sources(incident)
-    return merge([e for source in read for e in source.events], incident_window(incident), manual=incident.events)
+    return _timeline(incident, read_sources(incident))[0]
+
+
+def _timeline(incident: Incident, read: list[SourceRecords]):
+    """The sources' events in the window and the manual ones, after ``[redact]``
+    (:mod:`.redact`), merged; and the findings."""
+    window = incident_window(incident)
+    sources = redact_events([e for source in read for e in source.events if e.time in window], incident.redact)
+    manual = redact_events(incident.events, incident.redact)
+    return merge(sources.events, window, manual=manual.events), manual.findings + sources.findings
 
 
 def read_sources(incident: Incident) -> list[SourceRecords]:

@@ -28,7 +28,7 @@ long after the start did we notice").
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable
 
 from ..collect.sources import describe
@@ -52,6 +52,8 @@ class Metric:
     start: dt.datetime | None = None
     end: dt.datetime | None = None
     note: str = ""
+    # the records its moments come from, which the report's Timeline must show
+    cited: tuple[Event, ...] = field(default=(), compare=False)
 
     @property
     def label(self) -> str:
@@ -129,20 +131,21 @@ def _outage(events, begins, begins_note, file=None) -> Metric:
     if started is not None and ends.time < started.time:
         raise InputError(f"the outage ends before it begins: outage-ends on {_cite(ends)} comes before "
                          f"outage-begins on {_cite(started)}; fix the tags", file=file, key="tags")
-    return Metric("outage", begins, ends.time, f"{begins_note} → outage end")
+    return Metric("outage", begins, ends.time, f"{begins_note} → outage end",
+                  tuple(e for e in (started, ends) if e is not None))
 
 
 def _detect(events, begins, begins_note) -> Metric:
     tagged = _first_tagged(events, "detection")
     if tagged is not None:
-        return Metric("detect", begins, tagged.time, f"{begins_note} → detection ({_describe(tagged)})")
+        return Metric("detect", begins, tagged.time, f"{begins_note} → detection ({_describe(tagged)})", (tagged,))
     first = next((e for e in events if e.time >= begins
                   and (is_alert_firing(e) or is_human_report(e) or is_manual_page(e))), None)
     if first is None:
         return Metric("detect", begins, None, "unknown: no event tagged detection, and no alert or "
                                               "report after the outage began")
     kind = "alert" if is_alert_firing(first) else "report"
-    return Metric("detect", begins, first.time, f"{begins_note} → first {kind} ({_describe(first)})")
+    return Metric("detect", begins, first.time, f"{begins_note} → first {kind} ({_describe(first)})", (first,))
 
 
 def _no_page(metric: str, incident: Incident) -> Metric:
@@ -160,7 +163,7 @@ def _acknowledge(incident: Incident, events) -> Metric:
         return Metric("acknowledge", page.time, None, "unknown: no acknowledgement of a page recorded after the "
                                                       "first page (a splunk-oncall or pagerduty source has them)")
     return Metric("acknowledge", page.time, ack.time, f"first page ({_describe(page)}) → first acknowledgement "
-                                                      f"({_describe(ack)})")
+                                                      f"({_describe(ack)})", (page, ack))
 
 
 def _engage(incident: Incident, events) -> Metric:
@@ -177,7 +180,7 @@ def _engage(incident: Incident, events) -> Metric:
     if reply is None:
         return Metric("engage", page.time, None, "unknown: no message after the first page from someone it paged")
     return Metric("engage", page.time, reply.time, f"first page ({_describe(page)}) → first message from someone "
-                                                   f"paged ({_describe(reply)})")
+                                                   f"paged ({_describe(reply)})", (page, reply))
 
 
 def _reached_names(events) -> set[str]:
@@ -200,14 +203,14 @@ def _respond(incident: Incident, events) -> Metric:
     if reply is None:
         return Metric("respond", page.time, None, "unknown: no message from a responder after the first page")
     return Metric("respond", page.time, reply.time, f"first page ({_describe(page)}) → first reply "
-                                                    f"({_describe(reply)})")
+                                                    f"({_describe(reply)})", (page, reply))
 
 
 def _tagged(metric: str, tag: str, events, begins, begins_note) -> Metric:
     event = _first_tagged(events, tag)
     if event is None:
         return Metric(metric, begins, None, f"unknown: no event tagged {tag}")
-    return Metric(metric, begins, event.time, f"{begins_note} → {tag} ({_describe(event)})")
+    return Metric(metric, begins, event.time, f"{begins_note} → {tag} ({_describe(event)})", (event,))
 
 
 def _resolve(incident: Incident, events, begins, begins_note) -> Metric:

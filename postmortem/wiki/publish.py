@@ -10,7 +10,10 @@
 
 Before saving, the generated text goes through the wiki's pre-save transform
 (``action=parse&onlypst=1``), so what is stored is exactly what was generated.
-Both take the gathered records (:func:`postmortem.timeline.gather.gather`).
+Both take the gathered records (:func:`postmortem.timeline.gather.gather`),
+and both refuse before any request, writing nothing, while the records hold a
+secret no ``[redact]`` rule resolved (with ``[redact] strict``, any finding):
+:class:`~postmortem.core.errors.UnresolvedFindings`.
 
 The timeline graph (:mod:`.graph`): with ``graph`` (a file name ending in
 ``.svg``; :func:`.graph.default_graph_name` gives the incident's own) the SVG is
@@ -31,9 +34,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ..core.errors import InputError, WikiError
+from ..core.errors import InputError, UnresolvedFindings, WikiError
 from ..collect.mediawiki import Wiki
 from ..core.model import Records
+from ..timeline.redact import blocking
 from ..write.render import render_report
 from ..write.view import chart_files
 from .graph import (Picture, chart_name, chart_pictures, check_picture, embedded_graph, graph_file_name,
@@ -89,6 +93,7 @@ def publish(records: Records, api_url: str, title: str | None = None, *, wiki=No
     refused (WikiError ``fileexists``, nothing changed) unless ``replace_graph``.
     """
     graph = graph_file_name(graph) if graph is not None else None
+    refuse_unresolved(records, "publish")
     wiki = wiki or _logged_in(api_url)
     title = title or records.incident.page_title
     if wiki.page(title) is not None:
@@ -121,6 +126,7 @@ def update(records: Records, api_url: str, title: str | None = None, *, dry_run:
     is called just before saving (a hook for tests).
     """
     graph = graph_file_name(graph) if graph is not None else None
+    refuse_unresolved(records, "update")
     wiki = wiki or _logged_in(api_url)
     title = title or records.incident.page_title
     current = wiki.page(title)
@@ -165,6 +171,21 @@ def update(records: Records, api_url: str, title: str | None = None, *, dry_run:
 
 
 # -- helpers --------------------------------------------------------------------------
+
+def refuse_unresolved(records: Records, action: str) -> None:
+    """UnresolvedFindings (before anything is requested) while a finding blocks
+    writing (:func:`postmortem.timeline.redact.blocking`); it names each by kind
+    and place, never by value."""
+    findings = blocking(records)
+    if not findings:
+        return
+    shown = "; ".join(f"{f.where()}: {f.kind}" for f in findings[:5])
+    more = f"; and {len(findings) - 5} more" if len(findings) > 5 else ""
+    what = "finding" if len(findings) == 1 else "findings"
+    raise UnresolvedFindings(f"refusing to {action}: {len(findings)} {what} not resolved ({shown}{more}); "
+                             f"nothing was written. Add [redact] replace or drop rules to incident.toml "
+                             f"(`postmortem check` lists them all; the values are never shown)",
+                             findings=findings, file=records.incident.path)
 
 def _logged_in(api_url: str) -> Wiki:
     wiki = Wiki(api_url)

@@ -28,6 +28,7 @@ from ..core.questions import CATEGORIES, TITLE, TOTAL_LABEL
 from ..core.timeutil import format_clock
 from ..scorecard.answers import Scorecard, computed_scorecard
 from ..scorecard.paging import paged_count
+from ..timeline.curate import Omitted, curate
 from . import markdown, wikitext
 from .chart import drawable, not_drawn
 
@@ -103,13 +104,15 @@ class IncidentView(NamedTuple):
 
 
 class EntryView(NamedTuple):
-    """One timeline line: clock, "(source)" label, actor, text, OUTAGE marks."""
+    """One timeline line: clock, "(source)" label, actor, text, OUTAGE marks;
+    ``note``: a line saying what was left out (only ``text``, the rest empty)."""
 
     clock: str
     label: str
     actor: str
     text: str
     marks: tuple[str, ...]
+    note: bool = False
 
 
 class AlertView(NamedTuple):
@@ -173,17 +176,20 @@ class ScorecardView(NamedTuple):
 
 def report_view(records: Records, fmt: str = "wikitext", graph_file: str | None = None,
                 graph_files: Mapping[str, str] | None = None) -> dict:
-    """The template context: ``incident``, ``entries``, ``alerts``,
-    ``actionables``, ``scorecard``, ``metrics``, ``missing`` (sources whose
-    records could not be read), ``graph_file``, ``graphs`` (one per
+    """The template context: ``incident``, ``lead_up`` and ``entries`` (the
+    Timeline before and from the start, curated: :mod:`postmortem.timeline.curate`),
+    ``alerts``, ``actionables``, ``scorecard``, ``metrics``, ``missing`` (sources
+    whose records could not be read), ``graph_file``, ``graphs`` (one per
     ``[[graph]]``: ``graph_files`` maps slugs to the file names embedded,
     default :func:`chart_files`), ``version``."""
     style = STYLES[fmt]
     incident, events = records.incident, list(records.events)
     card = computed_scorecard(records)
+    lead_up, entries = report_timeline_view(incident, events, style, cited=[e for m in card.metrics for e in m.cited])
     return {
         "incident": incident_view(incident, style, paged_count(records)),
-        "entries": timeline_view(incident, events, style),
+        "lead_up": lead_up,
+        "entries": entries,
         "alerts": alerts_view(incident, events, style),
         "actionables": [actionable_view(a, style) for a in incident.actionables],
         "scorecard": scorecard_view(card, style),
@@ -217,12 +223,32 @@ def incident_view(incident: Incident, style: Style, paged: int | None = None) ->
 
 
 def timeline_view(incident: Incident, events: list[Event], style: Style = WIKITEXT) -> list[EntryView]:
+    """Every event as a line (the `timeline` command's wikitext)."""
     with_date = spans_days(incident, events)
-    return [EntryView(clock=format_clock(e.time, e.precision, with_date=with_date),
-                      label=source_label(e, style), actor=_actor(e, style),
-                      text=style.linked(e.text),
-                      marks=tuple(MARKS[t] for t in e.tags if t in MARKS))
-            for e in events]
+    return [_entry(e, style, with_date) for e in events]
+
+
+def report_timeline_view(incident: Incident, events: list[Event], style: Style = WIKITEXT,
+                         cited=()) -> tuple[list[EntryView], list[EntryView]]:
+    """The report's Timeline as lines, curated (``cited``: the records the
+    metrics name, always shown): the lead-up, then the incident."""
+    with_date = spans_days(incident, events)
+    curated = curate(incident, events, cited)
+    return ([_line(item, style, with_date) for item in curated.lead_up],
+            [_line(item, style, with_date) for item in curated.incident])
+
+
+def _line(item: Event | Omitted, style: Style, with_date: bool) -> EntryView:
+    if isinstance(item, Omitted):
+        return EntryView(clock="", label="", actor="", text=style.text(item.text(with_date)), marks=(), note=True)
+    return _entry(item, style, with_date)
+
+
+def _entry(event: Event, style: Style, with_date: bool) -> EntryView:
+    return EntryView(clock=format_clock(event.time, event.precision, with_date=with_date),
+                     label=source_label(event, style), actor=_actor(event, style),
+                     text=style.linked(event.text),
+                     marks=tuple(MARKS[t] for t in event.tags if t in MARKS))
 
 
 def _actor(event: Event, style: Style) -> str:

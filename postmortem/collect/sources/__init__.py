@@ -33,6 +33,7 @@ REGISTRY: dict[str, str] = {
     "statuspage": "statuspage",
     "splunk-oncall": "splunk_oncall",
     "pagerduty": "pagerduty",
+    "gerrit": "gerrit",
 }
 
 
@@ -41,7 +42,7 @@ class Source(Protocol):
 
     type: str            # the ``[[source]] type``
     label: str | None    # how the report names it ("IRC", "SAL", "alert"); None: no events
-    family: str          # what kind of record: "sal", "irc", "slack", "alert", "page", "status-page", "tasks"
+    family: str          # what kind of record: "sal", "irc", "slack", "alert", "page", "status-page", "tasks", "change"
     talking: bool        # its events are people writing (reports, replies, actions)
     network: bool        # fetched by `pull` into the cache, else read from disk every time
     gives_tasks: bool    # fetch_tasks() tells the actionables' tasks (title, status, owner)

@@ -173,7 +173,8 @@ class _Scanner:
     def _entry(self, line: str, number: int) -> None:
         self.tally.count()
         body = _entry_body(line)
-        event = _make_event(self.date, body, {"date": self.date.isoformat(), **self.fields}) if body else None
+        where = {**self.fields, "line": str(number)} if self.fields else {}
+        event = _make_event(self.date, body, {"date": self.date.isoformat(), **where}) if body else None
         if event is None:
             self.tally.skip("a bullet in a day section that is no 'HH:MM nick: message' entry",
                             self.file, number)

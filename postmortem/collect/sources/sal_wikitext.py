@@ -34,7 +34,8 @@ entries, and the scan stops at the first day heading before the window.
 Events: source ``"sal-wikitext"``, actor = the nick, text = the message as
 written except ``{{!}}`` → ``|``, precision ``"minute"``, url None (the wiki
 gives SAL lines no id), no tags, fields ``{"date": "YYYY-MM-DD"}`` plus
-``{"file": …}`` when read from a file.
+``{"file": …, "line": …}`` when read from a file (the page title and its line
+for a page read from the wiki).
 """
 
 from __future__ import annotations

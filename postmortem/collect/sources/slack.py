@@ -26,7 +26,11 @@ to this machine.
 Messages become events as in ``slack-export`` (whose markup conversion,
 noise filter and permalinks are reused): source ``"slack"``, actor from the
 message's profile (else the user id or bot name), fields ``channel``, ``ts``
-and ``thread_ts`` for replies, text of replies prefixed ``(in thread)``.
+and ``thread_ts`` for replies, ``pinned``/``reactions`` from the message's own
+``pinned_to``/``reactions`` (conversations.history and conversations.replies
+carry them, in the shape of https://api.slack.com/methods/reactions.get, so no
+``pins.list`` or ``reactions.get`` call per message is needed), text of replies
+prefixed ``(in thread)``.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from ..answers import public_url
 from ._web import check_url, format_error, json_answer, request, token
 from ...core.accounting import Tally
 from ._slack_text import MarkupResolver, message_problem, message_text
-from .slack_export import is_noise, is_reply, message_actor, permalink
+from .slack_export import is_noise, is_reply, message_actor, message_marks, permalink
 
 TYPE = "slack"
 DEFAULT_URL = "https://slack.com/api"
@@ -161,7 +165,7 @@ def _to_event(message, channel, workspace, resolver, api, tally: Tally, where: s
     if not text:
         tally.skip(f"a message with no text, blocks, attachment or file (ts {message.get('ts')})", where)
         return None
-    fields = {"channel": channel, "ts": str(message["ts"])}
+    fields = {"channel": channel, "ts": str(message["ts"]), **message_marks(message)}
     if message.get("subtype") == "me_message":
         fields["action"] = "true"
     if is_reply(message):

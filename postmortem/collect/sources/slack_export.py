@@ -18,12 +18,20 @@ dates widened by one day on each side (the export splits days in a zone we
 do not know). A year of export with a four-hour window opens about three
 files per channel.
 
+Marks people put on a message (the same fields as in the Web API's
+conversations.history, https://api.slack.com/methods/pins.list and
+https://api.slack.com/methods/reactions.get): ``pinned_to`` (the channel ids
+it is pinned in) and ``reactions`` (``[{name, users, count}]``, ``name``
+without colons, a skin tone as ``+1::skin-tone-2``).
+
 Event conventions: ``source`` "slack-export"; ``actor`` the user's display
 name (else user name, else real name) from users.json, the message's
 ``user_profile`` or a bot's ``username``; ``text`` with the markup resolved
 to plain text, thread replies prefixed ``(in thread)``; ``url`` the message
-permalink when ``workspace`` is set; ``fields`` ``channel``, ``ts`` and, for
-replies, ``thread_ts``; no tags; precision "second". Membership, topic,
+permalink when ``workspace`` is set; ``fields`` ``channel``, ``ts``, ``file``
+(the day file) and ``line`` (where the message's ``ts`` is in it), for replies
+``thread_ts``, for a pinned message ``pinned = "true"``, for one with reactions
+``reactions`` (their names, comma-separated); no tags; precision "second". Membership, topic,
 purpose, rename, archive and pin messages are dropped; bot messages (alerts)
 are kept; messages with no text at all are dropped.
 """
@@ -228,30 +236,48 @@ def open_export(path: Path):
     return FolderExport(path) if path.is_dir() else ZipExport(path)
 
 
-def load_json(export, member: str):
-    """One member parsed (UTF-8, a byte-order mark accepted, or the source's
+def member_text(export, member: str) -> str:
+    """One member's text (UTF-8, a byte-order mark accepted, or the source's
     ``encoding``); SourceFormatError naming the file and line."""
     data = export.read_bytes(member)
     encoding = getattr(export, "encoding", DEFAULT_ENCODING)
     try:
-        text = data.decode("utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding)
+        return data.decode("utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding)
     except UnicodeDecodeError as err:
         raise SourceFormatError(f"not {encoding} text: byte 0x{data[err.start]:02x} (set encoding = \"…\" "
                                 f"in this [[source]])", file=export.label(member),
                                 line=data[:err.start].count(b"\n") + 1, source=TYPE) from None
+
+
+def load_json(export, member: str, text: str | None = None):
+    """One member parsed; SourceFormatError naming the file and line."""
     try:
-        return json.loads(text)
+        return json.loads(member_text(export, member) if text is None else text)
     except json.JSONDecodeError as err:
         raise SourceFormatError(f"bad JSON: {err.msg} (column {err.colno})",
                                 file=export.label(member), line=err.lineno, source=TYPE) from None
 
 
-def load_list(export, member: str) -> list[dict]:
+def load_list(export, member: str, text: str | None = None) -> list[dict]:
     """A member that must be a JSON array of objects."""
-    data = load_json(export, member)
+    data = load_json(export, member, text)
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise SourceFormatError("expected a JSON array of objects", file=export.label(member), source=TYPE)
     return data
+
+
+_TS_KEY = re.compile(r'"ts"\s*:\s*"([0-9.]+)"')
+
+
+def ts_lines(text: str) -> dict[str, int]:
+    """Message ``ts`` -> the line of the day file where it is written (the first
+    time), so that a finding names the line; one pass over the text."""
+    lines, line, counted = {}, 1, 0
+    for match in _TS_KEY.finditer(text):
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        lines.setdefault(match.group(1), line)
+    return lines
 
 
 # users.json and channels.json
@@ -298,12 +324,16 @@ def read_channel(export, name: str, window: Window, resolver, channel_id, worksp
         if not export.has(member):
             continue
         label = export.label(member)
-        messages = load_list(export, member)
+        text = member_text(export, member)
+        messages = load_list(export, member, text)
         tally.count(len(messages))
+        lines = None
         for number, message in enumerate(messages, 1):
             if _clearly_outside(message, earliest, latest):
                 continue
-            event = to_event(message, name, resolver, channel_id, workspace, label, tally, number)
+            lines = ts_lines(text) if lines is None else lines
+            event = to_event(message, name, resolver, channel_id, workspace, label, tally, number,
+                             lines.get(str(message.get("ts"))))
             if event is not None and event.time in window:
                 events.append(event)
     return events
@@ -319,9 +349,10 @@ def _clearly_outside(message, earliest: float, latest: float) -> bool:
 
 
 def to_event(message: dict, channel: str, resolver, channel_id, workspace, label,
-             tally: Tally | None = None, number: int | None = None) -> Event | None:
+             tally: Tally | None = None, number: int | None = None, line: int | None = None) -> Event | None:
     """One message as an Event, or None for housekeeping (dropped) and empty
-    messages (skipped); ``number`` is the message's place in its day file."""
+    messages (skipped); ``number`` is the message's place in its day file,
+    ``line`` the line its ``ts`` is on."""
     tally = tally if tally is not None else Tally()
     problem = message_problem(message)
     if problem:
@@ -339,7 +370,9 @@ def to_event(message: dict, channel: str, resolver, channel_id, workspace, label
     if not text:
         tally.skip(f"message {number} has no text, blocks, attachment or file", label)
         return None
-    fields = {"channel": channel, "ts": str(ts)}
+    fields = {"channel": channel, "ts": str(ts), "file": str(label), **message_marks(message)}
+    if line is not None:
+        fields["line"] = str(line)
     if message.get("subtype") == "me_message":
         fields["action"] = "true"
     if is_reply(message):
@@ -347,6 +380,20 @@ def to_event(message: dict, channel: str, resolver, channel_id, workspace, label
         text = f"(in thread) {text}"
     return Event(time=time, source=TYPE, text=text, actor=actor,
                  url=permalink(workspace, channel_id, message), precision="second", fields=fields)
+
+
+def message_marks(message: dict) -> dict[str, str]:
+    """``pinned`` ("true" when ``pinned_to`` names a channel) and ``reactions``
+    (the reaction names, comma-separated) for a message people marked."""
+    marks = {}
+    if isinstance(message.get("pinned_to"), list) and message["pinned_to"]:
+        marks["pinned"] = "true"
+    reactions = message.get("reactions")
+    names = [r["name"] for r in reactions if isinstance(r, dict) and isinstance(r.get("name"), str)
+             and r["name"]] if isinstance(reactions, list) else []
+    if names:
+        marks["reactions"] = ",".join(dict.fromkeys(names))
+    return marks
 
 
 def is_noise(message: dict) -> bool:

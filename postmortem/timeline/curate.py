@@ -1,0 +1,172 @@
+"""What a report's Timeline shows of the merged timeline — the lines a person
+would write — and what it leaves out, said in one line per stretch (the
+`timeline` command still shows everything).
+
+From the start on, every record stays (manual events, alerts, pages, SAL and
+``!log`` entries, status page updates, changes) except chat: only the
+messages people marked for it stay — pinned, or with one of ``[report]
+reactions`` (Slack), starting with one of ``[report] markers`` (``#info`` on
+IRC, as MeetBot takes it), or matching one of ``[report] include`` — as
+Dispatch builds a timeline from reactions and incident.io from pins. ``chat =
+"all"`` keeps every message, ``"none"`` none.
+
+Before the start comes the lead-up: the deploys and changes that may have led
+to the incident — Gerrit changes, SAL (or ``!log``) entries of a deploy
+(``Synchronized …``, ``Finished scap``, ``helmfile … apply``,
+``puppet-merge``, the word deploy; not the START of one that logs its end too) — besides manual events, alerts,
+pages, status page updates, chat by the same rule, and whatever ``include``
+matches. Other SAL entries of the lead-up are left out (``chat = "all"`` keeps
+everything there too).
+
+Each stretch of records left out between two lines shown becomes one line:
+``14 more messages in Slack #event-platform, 15:58–16:24``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from ..collect.sources import describe
+from ..core.model import Event, Incident, ReportSettings
+from ..core.timeutil import format_clock
+from .merge import CHAT_FAMILIES
+
+# What deploys write to the SAL (scap's "Synchronized …" and "Finished scap: …",
+# scap3's "Finished deploy [repo@sha]", helmfile's "helmfile [dc] DONE … apply", as
+# stashbot logs them: tests/fixtures/sal/server-admin-log.wiki), and people's "deploy …".
+_DEPLOY = re.compile(r"\bSynchronized\b|\bFinished scap\b|\bscap (?:sync|deploy|backport)\b"
+                     r"|\bhelmfile\b.*\bapply\b|\bpuppet[- ]merge\b|\bdeploy(?:ed|ing|s)?\b", re.I)
+# The first line of a deploy that logs its end too ("Started scap", "helmfile … START … apply").
+_STARTED = re.compile(r"\b(?:START|Started)\b")
+_LOG_LINE = re.compile(r"^\s*!log\b", re.I)
+_SKIN_TONE = re.compile(r"::skin-tone-\d$")
+
+
+@dataclass(frozen=True)
+class Omitted:
+    """A stretch of records the report leaves out, in time order."""
+
+    events: tuple[Event, ...]
+
+    def text(self, with_date: bool = False) -> str:
+        """``14 more messages in Slack #event-platform, 15:58–16:24`` (several
+        places: ``… and 2 messages in IRC #chan, …``)."""
+        counts: dict[str, list] = {}
+        for event in self.events:
+            counts.setdefault(_place(event), [0, _is_log_family(event)])[0] += 1
+        parts = [_counted(number, place, log) for place, (number, log) in counts.items()]
+        parts[0] = parts[0].replace(" ", " more ", 1)
+        return f"{' and '.join(parts)}, {self._span(with_date)}"
+
+    def _span(self, with_date: bool) -> str:
+        """``15:58–16:24``; the date first when the timeline shows dates, and on
+        the end only when it is another day; one time for a single minute."""
+        first, last = self.events[0].time, self.events[-1].time
+        start = format_clock(first, "minute", with_date=with_date)
+        if format_clock(first, "minute", with_date=True) == format_clock(last, "minute", with_date=True):
+            return start
+        return f"{start}–{format_clock(last, 'minute', with_date=with_date and last.date() != first.date())}"
+
+
+@dataclass(frozen=True)
+class Curated:
+    """The report's Timeline: the lead-up (before the start), then the incident."""
+
+    lead_up: tuple[Event | Omitted, ...]
+    incident: tuple[Event | Omitted, ...]
+
+
+def curate(incident: Incident, events, cited: Iterable[Event] = ()) -> Curated:
+    """Split ``events`` (in time order) at the incident's start and keep what the
+    report shows, each stretch left out as one :class:`Omitted`. ``cited``: the
+    records a metric runs from or to (the first reply…), always shown so the
+    reader can check the number."""
+    settings, cited = incident.report, set(cited)
+    before = [e for e in events if e.time < incident.start]
+    after = [e for e in events if e.time >= incident.start]
+    return Curated(_stretches(before, lambda e: e in cited or shown_in_lead_up(e, settings)),
+                   _stretches(after, lambda e: e in cited or shown(e, settings)))
+
+
+def _stretches(events: list[Event], keep) -> tuple[Event | Omitted, ...]:
+    out: list[Event | Omitted] = []
+    pending: list[Event] = []
+    for event in events:
+        if keep(event):
+            if pending:
+                out.append(Omitted(tuple(pending)))
+                pending = []
+            out.append(event)
+        else:
+            pending.append(event)
+    if pending:
+        out.append(Omitted(tuple(pending)))
+    return tuple(out)
+
+
+# -- the rule ----------------------------------------------------------------------
+
+def shown(event: Event, settings: ReportSettings) -> bool:
+    """From the start on: everything but chat nobody marked."""
+    if not is_chat(event) or settings.chat == "all":
+        return True
+    return settings.chat == "marked" and is_marked(event, settings)
+
+
+def shown_in_lead_up(event: Event, settings: ReportSettings) -> bool:
+    """Before the start: changes and deploys, and what is shown anyway."""
+    if settings.chat == "all":
+        return True
+    if _is_log_family(event):
+        return is_change(event) or _included(event, settings)
+    return shown(event, settings)
+
+
+def is_chat(event: Event) -> bool:
+    """People talking in a channel (IRC, Slack); a ``!log`` line is a SAL entry."""
+    return describe(event.source).family in CHAT_FAMILIES and not _LOG_LINE.match(event.text)
+
+
+def is_marked(event: Event, settings: ReportSettings) -> bool:
+    """Pinned, with one of the reactions, starting with a marker, or included."""
+    if event.fields.get("pinned") == "true":
+        return True
+    reactions = {_SKIN_TONE.sub("", name) for name in (event.fields.get("reactions") or "").split(",") if name}
+    if reactions & set(settings.reactions):
+        return True
+    text = event.text.lstrip().lower()
+    return any(text.startswith(marker.lower()) for marker in settings.markers) or _included(event, settings)
+
+
+def is_change(event: Event) -> bool:
+    """A change (Gerrit) or a deploy logged in the SAL."""
+    family = describe(event.source).family
+    if family == "change":
+        return True
+    return _is_log_family(event) and _DEPLOY.search(event.text) is not None and not _STARTED.search(event.text)
+
+
+def _included(event: Event, settings: ReportSettings) -> bool:
+    return any(re.search(pattern, event.text) for pattern in settings.include)  # re caches them
+
+
+def _is_log_family(event: Event) -> bool:
+    """A SAL entry, or its ``!log`` line in a channel."""
+    family = describe(event.source).family
+    return family == "sal" or (family in CHAT_FAMILIES and _LOG_LINE.match(event.text) is not None)
+
+
+def _place(event: Event) -> str:
+    source = describe(event.source)
+    name, channel = source.label or event.source, event.fields.get("channel")
+    if channel and source.family in CHAT_FAMILIES:
+        name = f"{name} #{channel.lstrip('#')}"
+    return name
+
+
+def _counted(number: int, place: str, log: bool) -> str:
+    if log and place == "SAL":
+        return f"{number} SAL {'entry' if number == 1 else 'entries'}"
+    return f"{number} {'message' if number == 1 else 'messages'} in {place}"
