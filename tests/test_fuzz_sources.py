@@ -288,3 +288,25 @@ def test_paging_answers(monkeypatch, type_name, options, good):
     outcomes = fuzz([None], one_route_mutated(good), routed(read, good), count=COUNT, seed=len(type_name))
     assert outcomes.internal == [], outcomes.report()
     assert outcomes.events > 0 and outcomes.errors > 0
+
+
+GERRIT_WINDOW = Window(utc(2024, 3, 5, 0), utc(2024, 3, 6, 0))
+GERRIT_PAGE = json.loads((FIXTURES / "gerrit" / "changes-merged-detailed-page1.txt").read_bytes()[len(b")]}'"):])
+
+
+def gerrit_mutations(seed, rng):
+    """Gerrit's answers: the ``)]}'`` line, then JSON (mutated whole, or the bytes after it)."""
+    if rng.random() < 0.75:
+        return b")]}'\n" + json_bytes(mutate_json(seed, rng))
+    return mutate_bytes(b")]}'\n" + json_bytes(seed), rng)
+
+
+def test_gerrit_answers():
+    """Every answer the same mutated page: a page saying _more_changes forever
+    must end in the source's error, not in endless asking."""
+    config = SourceConfig("gerrit", {"type": "gerrit", "url": "https://service.test"}, index=1)
+    read = lambda session: get_source("gerrit").read(config, GERRIT_WINDOW, session=session,  # noqa: E731
+                                                     tally=Tally())
+    outcomes = fuzz([GERRIT_PAGE], gerrit_mutations, network(read), count=COUNT, seed=7)
+    assert outcomes.internal == [], outcomes.report()
+    assert outcomes.events > 0 and outcomes.errors > 0

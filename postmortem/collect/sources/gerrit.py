@@ -117,25 +117,29 @@ def _search(config: SourceConfig, window: Window) -> str:
 
 
 def _query(session, base: str, search: str, name: str, tally: Tally) -> list[dict]:
-    """Every change of the search, page by page, each once (by number)."""
-    url, seen, changes = f"{base}/changes/", set(), []
+    """Every change of the search, page by page (``S``: the results had so far),
+    each once by number; what is no change is kept for :func:`_event` to skip."""
+    url, seen, changes, received = f"{base}/changes/", set(), [], 0
     for _ in range(MAX_PAGES):
-        params = {"q": search, "o": "DETAILED_ACCOUNTS", "n": PAGE_SIZE, "S": len(seen)}
+        params = {"q": search, "o": "DETAILED_ACCOUNTS", "n": PAGE_SIZE, "S": received}
         page = gerrit_json(request(session, "GET", url, params=params, source=name), source=name, url=url)
         if not isinstance(page, list):
             raise format_error("expected a JSON list of changes", source=name, url=url)
         tally.count(len(page))
-        before = len(changes)
+        received += len(page)
+        new = 0
         for change in page:
-            key = change.get("_number") if isinstance(change, dict) else None
-            if key is not None and key in seen:
-                tally.drop(f"change {key} was on two pages (updated while paging)", url)
+            number = change.get("_number") if isinstance(change, dict) else None
+            if isinstance(number, int) and number in seen:
+                tally.drop(f"change {number} was on two pages (updated while paging)", url)
                 continue
-            seen.add(key if key is not None else f"#{len(seen)}")
+            if isinstance(number, int):
+                seen.add(number)
+                new += 1
             changes.append(change)
         if not page or not (isinstance(page[-1], dict) and page[-1].get("_more_changes") is True):
             return changes
-        if len(changes) == before:  # "more", yet nothing new: the same page again, never an end
+        if not new:  # "more", yet no new change: the same page again, never an end
             raise format_error(f"the page from S={params['S']} says _more_changes but holds no new change",
                                source=name, url=url)
     raise format_error(f"more than {MAX_PAGES} pages of changes: narrow the query", source=name, url=url)
