@@ -37,13 +37,12 @@ from __future__ import annotations
 
 from ...core.errors import SourceError
 from ...core.model import Event, SourceConfig, Window
-from ...core.timeutil import from_epoch
 from . import BaseSource, check_options, option
 from ..answers import public_url
 from ._web import check_url, format_error, json_answer, request, token
 from ...core.accounting import Tally
-from ._slack_text import MarkupResolver, message_problem, message_text
-from .slack_export import is_noise, is_reply, message_actor, message_marks, permalink
+from ._slack_text import MarkupResolver, message_problem
+from .slack_export import is_reply, message_event
 
 TYPE = "slack"
 DEFAULT_URL = "https://slack.com/api"
@@ -149,30 +148,10 @@ def _events(messages: list[dict], config: SourceConfig, window: Window, api: _Ap
 
 
 def _to_event(message, channel, workspace, resolver, api, tally: Tally, where: str) -> Event | None:
-    problem = message_problem(message)
-    if problem:
-        raise format_error(problem, source=api.name, url=api.base)
-    if is_noise(message):
-        tally.drop(f"Slack housekeeping message ({message.get('subtype') or 'hidden'}, ts {message.get('ts')})", where)
-        return None
-    try:
-        time = from_epoch(message.get("ts"))
-    except (TypeError, ValueError, OverflowError):
-        raise format_error(f"message with a bad 'ts' {message.get('ts')!r}",
-                           source=api.name, url=api.base) from None
-    actor = message_actor(message, resolver)
-    text = message_text(message, resolver, actor)
-    if not text:
-        tally.skip(f"a message with no text, blocks, attachment or file (ts {message.get('ts')})", where)
-        return None
-    fields = {"channel": channel, "ts": str(message["ts"]), **message_marks(message)}
-    if message.get("subtype") == "me_message":
-        fields["action"] = "true"
-    if is_reply(message):
-        fields["thread_ts"] = str(message["thread_ts"])
-        text = f"(in thread) {text}"
-    return Event(time=time, source=TYPE, text=text, actor=actor,
-                 url=permalink(workspace, channel, message), precision="second", fields=fields)
+    return message_event(message, resolver, source=TYPE, channel=channel, channel_id=channel, workspace=workspace,
+                         which=f"the message of ts {message.get('ts') if isinstance(message, dict) else None}",
+                         where=where, fields={}, tally=tally,
+                         fail=lambda why: format_error(f"message: {why}", source=api.name, url=api.base))
 
 
 SOURCE = SlackSource()

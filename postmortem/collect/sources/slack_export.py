@@ -44,6 +44,7 @@ import re
 import zipfile
 import zlib
 from pathlib import Path
+from typing import Callable
 
 from ...core.errors import IncidentFileError, SourceError, SourceFormatError
 from ...core.model import Event, SourceConfig, Window
@@ -350,35 +351,44 @@ def _clearly_outside(message, earliest: float, latest: float) -> bool:
 
 def to_event(message: dict, channel: str, resolver, channel_id, workspace, label,
              tally: Tally | None = None, number: int | None = None, line: int | None = None) -> Event | None:
-    """One message as an Event, or None for housekeeping (dropped) and empty
-    messages (skipped); ``number`` is the message's place in its day file,
-    ``line`` the line its ``ts`` is on."""
-    tally = tally if tally is not None else Tally()
+    """One message of a day file as an Event (see :func:`message_event`);
+    ``number`` is the message's place in its day file, ``line`` the line its ``ts`` is on."""
+    place = {"file": str(label), **({"line": str(line)} if line is not None else {})}
+    return message_event(message, resolver, source=TYPE, channel=channel, channel_id=channel_id,
+                         workspace=workspace, which=f"message {number}", where=label, fields=place,
+                         fail=lambda why: SourceFormatError(f"message {number}: {why}", file=label, source=TYPE),
+                         tally=tally if tally is not None else Tally())
+
+
+def message_event(message: dict, resolver, *, source: str, channel: str, channel_id, workspace, which: str,
+                  where, fields: dict, fail: Callable[[str], Exception], tally: Tally) -> Event | None:
+    """One Slack message (an export's or the Web API's: the same message
+    object) as an Event; None for housekeeping (dropped) and empty messages
+    (skipped), said for ``which`` at ``where``; ``fail(why)`` is the error a
+    message that is no message raises."""
     problem = message_problem(message)
     if problem:
-        raise SourceFormatError(f"message {number}: {problem}", file=label, source=TYPE)
+        raise fail(problem)
     if is_noise(message):
-        tally.drop(f"Slack housekeeping message ({message.get('subtype') or 'hidden'}), message {number}", label)
+        tally.drop(f"Slack housekeeping message ({message.get('subtype') or 'hidden'}), {which}", where)
         return None
     ts = message.get("ts")
     try:
         time = from_epoch(ts)
     except (TypeError, ValueError, OverflowError):
-        raise SourceFormatError(f"message with a bad 'ts' {ts!r}", file=label, source=TYPE) from None
+        raise fail(f"a bad 'ts' {ts!r}") from None
     actor = message_actor(message, resolver)
     text = message_text(message, resolver, actor)
     if not text:
-        tally.skip(f"message {number} has no text, blocks, attachment or file", label)
+        tally.skip(f"{which} has no text, blocks, attachment or file", where)
         return None
-    fields = {"channel": channel, "ts": str(ts), "file": str(label), **message_marks(message)}
-    if line is not None:
-        fields["line"] = str(line)
+    fields = {"channel": channel, "ts": str(ts), **fields, **message_marks(message)}
     if message.get("subtype") == "me_message":
         fields["action"] = "true"
     if is_reply(message):
         fields["thread_ts"] = str(message["thread_ts"])
         text = f"(in thread) {text}"
-    return Event(time=time, source=TYPE, text=text, actor=actor,
+    return Event(time=time, source=source, text=text, actor=actor,
                  url=permalink(workspace, channel_id, message), precision="second", fields=fields)
 
 
