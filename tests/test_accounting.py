@@ -54,8 +54,9 @@ def test_check_accounts_for_every_line_of_hand_written_records(tmp_path, run_cli
 def test_check_text_output_and_exit_0_when_everything_is_read(tmp_path, run_cli):
     code, out, _ = run_cli("check", SAMPLE / "incident.toml")
     assert code == 0
-    # 21 messages: 19 and the two "pinned a message" lines (dropped); 16 in the window
-    assert out.splitlines()[0] == "source[0] (slack-export): 21 records read, 16 in the window"
+    # 21 messages: a join and two "pinned a message" lines dropped, 16 in the window, one the
+    # day before the lead-up and one the day after the trail outside it
+    assert out.splitlines()[0] == "source[0] (slack-export): 21 records read, 16 in the window, 2 outside it"
     assert "source[1] (irc): 14 records read, 7 in the window" in out.splitlines()
     assert "findings" not in out  # nothing secret or personal in the sample
     assert "dropped 7: a line by stashbot (in ignore_nicks) (5); IRC status line" in out

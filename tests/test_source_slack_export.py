@@ -341,9 +341,13 @@ def test_me_messages_are_actions_and_empty_messages_are_skipped_said_so(tmp_path
     assert [(e.actor, e.text, e.fields.get("action")) for e in events] == [
         ("tchin", "* tchin looks at the dashboard", "true")]
     assert tally.read == 3
-    assert [(s.file.endswith("2023-09-28.json"), s.reason) for s in tally.dropped] == [
-        (True, "Slack housekeeping message (channel_join), message 1")]
-    assert [s.reason for s in tally.skipped] == ["message 3 has no text, blocks, attachment or file"]
+    lines = (root / "event-platform" / "2023-09-28.json").read_text().splitlines()
+    ts_line = {minute: next(n for n, text in enumerate(lines, 1) if str(epoch(2023, 9, 28, 14, minute)) in text)
+               for minute in (1, 3)}   # each is said at the line of its ts, so `check` counts reasons together
+    assert [(s.file.endswith("2023-09-28.json"), s.line, s.reason) for s in tally.dropped] == [
+        (True, ts_line[1], "Slack housekeeping message (channel_join)")]
+    assert [(s.line, s.reason) for s in tally.skipped] == [
+        (ts_line[3], "a message with no text, blocks, attachment or file")]
 
 
 def test_a_day_file_with_a_byte_order_mark_is_read_and_bad_bytes_name_the_line(tmp_path):

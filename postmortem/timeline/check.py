@@ -45,6 +45,11 @@ class SourceCheck:
     def lines(self) -> list[str]:
         records = "1 record" if self.tally.read == 1 else f"{self.tally.read} records"
         head = f"{self.config.name}: {records} read, {self.in_window} in the window"
+        # what is neither in the window nor dropped nor skipped lies outside it (a
+        # record that gives several events, like a mail of three alerts, makes this < 0)
+        outside = self.tally.read - self.in_window - len(self.tally.dropped) - len(self.tally.skipped)
+        if outside > 0:
+            head += f", {outside} outside it"
         out = [head + (f"; NOT READ: {self.missing}" if self.missing else "")]
         if self.tally.dropped:
             reasons = "; ".join(f"{reason} ({count})" for reason, count in self.tally.dropped_by_reason().items())

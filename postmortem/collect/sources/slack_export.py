@@ -355,22 +355,23 @@ def to_event(message: dict, channel: str, resolver, channel_id, workspace, label
     ``number`` is the message's place in its day file, ``line`` the line its ``ts`` is on."""
     place = {"file": str(label), **({"line": str(line)} if line is not None else {})}
     return message_event(message, resolver, source=TYPE, channel=channel, channel_id=channel_id,
-                         workspace=workspace, which=f"message {number}", where=label, fields=place,
+                         workspace=workspace, where=(label, line), fields=place,
                          fail=lambda why: SourceFormatError(f"message {number}: {why}", file=label, source=TYPE),
                          tally=tally if tally is not None else Tally())
 
 
-def message_event(message: dict, resolver, *, source: str, channel: str, channel_id, workspace, which: str,
-                  where, fields: dict, fail: Callable[[str], Exception], tally: Tally) -> Event | None:
+def message_event(message: dict, resolver, *, source: str, channel: str, channel_id, workspace,
+                  where: tuple, fields: dict, fail: Callable[[str], Exception], tally: Tally) -> Event | None:
     """One Slack message (an export's or the Web API's: the same message
     object) as an Event; None for housekeeping (dropped) and empty messages
-    (skipped), said for ``which`` at ``where``; ``fail(why)`` is the error a
-    message that is no message raises."""
+    (skipped), said at ``where`` (file or URL, line); ``fail(why)`` is the
+    error a message that is no message raises. The reasons name no message, so
+    `check` counts them together; the place says which."""
     problem = message_problem(message)
     if problem:
         raise fail(problem)
     if is_noise(message):
-        tally.drop(f"Slack housekeeping message ({message.get('subtype') or 'hidden'}), {which}", where)
+        tally.drop(f"Slack housekeeping message ({message.get('subtype') or 'hidden'})", *where)
         return None
     ts = message.get("ts")
     try:
@@ -380,7 +381,7 @@ def message_event(message: dict, resolver, *, source: str, channel: str, channel
     actor = message_actor(message, resolver)
     text = message_text(message, resolver, actor)
     if not text:
-        tally.skip(f"{which} has no text, blocks, attachment or file", where)
+        tally.skip("a message with no text, blocks, attachment or file", *where)
         return None
     fields = {"channel": channel, "ts": str(ts), **fields, **message_marks(message)}
     if message.get("subtype") == "me_message":
