@@ -12,7 +12,8 @@ import tomllib
 from pathlib import Path
 
 from ..core.errors import IncidentFileError, InputError, PostmortemError
-from ..core.model import KNOWN_TAGS, Actionable, Event, Incident, Person, ScorecardAnswer, SourceConfig
+from ..core.model import (KNOWN_TAGS, Actionable, Event, FollowupSettings, Incident, Person, ScorecardAnswer,
+                          SourceConfig)
 from ..core.questions import QUESTION_IDS
 from ..core.tasks import is_task_id
 from ..core.timeutil import parse_duration, parse_time, zone
@@ -20,7 +21,8 @@ from ..core.timeutil import parse_duration, parse_time, zone
 INCIDENT_KEYS = {"id", "status", "task", "start", "end", "paged", "responders", "coordinators",
                  "impact", "summary", "metrics", "detection", "links", "previous", "previous_wiki",
                  "previous_prefix", "lead", "trail"}
-TOP_LEVEL = {"incident", "people", "source", "event", "actionable", "scorecard", "conclusions", "wiki"}
+TOP_LEVEL = {"incident", "people", "source", "event", "actionable", "scorecard", "conclusions", "wiki",
+             "followups"}
 CONCLUSION_KEYS = {"text", "went-well", "went-poorly", "lucky"}
 
 
@@ -154,6 +156,7 @@ def parse_incident(text: str, path: Path = Path("incident.toml")) -> Incident:
             actionables=_actionables(reader, data.get("actionable", [])),
             scorecard=_scorecard(reader, data.get("scorecard", {})),
             wiki_accounts=_wiki_accounts(reader, data.get("wiki", {})),
+            followups=_followups(reader, data.get("followups", {})),
             path=str(path),
         )
     except ValueError as err:  # a model constructor's own check (e.g. end before start)
@@ -359,6 +362,23 @@ def _wiki_accounts(reader: _Reader, table) -> tuple[str, ...]:
         reader.fail("expected a table", "wiki")
     reader.unknown_keys(table, {"accounts"}, "wiki")
     return tuple(reader.value(table, "accounts", list, "wiki") or ())
+
+
+def _followups(reader: _Reader, table) -> FollowupSettings:
+    """``[followups]``: ``tags`` (Phabricator project names, or ``#slug``; Wikitech's
+    two by default, ``[]`` for none) and ``page_url`` (``https://wiki/wiki/$1``)."""
+    if not isinstance(table, dict):
+        reader.fail("expected a table", "followups")
+    reader.unknown_keys(table, {"tags", "page_url"}, "followups")
+    tags = reader.value(table, "tags", list, "followups")
+    if tags is not None and any(not tag.strip() or tag.strip() == "#" for tag in tags):
+        reader.fail("a tag is a project name or #slug, not empty", "followups", "tags")
+    page_url = reader.value(table, "page_url", str, "followups")
+    if page_url is not None and ("$1" not in page_url or not re.match(r"^https?://[^/\s]+", page_url)):
+        reader.fail("expected the address of a wiki page with $1 for its title, "
+                    "e.g. \"https://wikitech.wikimedia.org/wiki/$1\"", "followups", "page_url")
+    settings = {"tags": tuple(t.strip() for t in tags)} if tags is not None else {}
+    return FollowupSettings(**settings, **({"page_url": page_url} if page_url else {}))
 
 
 def _array(reader: _Reader, tables, name: str) -> list:

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field, replace
 from typing import Iterator
 
 from ..collect import cache
+from ..collect.followups import with_created_tasks
 from ..collect.previous import read_previous
+from ..collect.sources.phabricator import enrich_actionables
 from ..collect.sources import get_source, needs_pull
 from ..core.accounting import Tally
 from ..core.errors import InputError, PostmortemError
@@ -39,10 +41,16 @@ class SourceRecords:
 
 
 def gather(incident: Incident) -> Records:
-    """The incident's records: merged events, cached tasks, previous reports."""
+    """The incident's records: merged events, cached tasks, previous reports.
+    The Records' incident has on its actionables the follow-up tasks
+    `postmortem followups --create` made, and each task's status, owner and
+    last change from the last pull."""
     read = read_sources(incident)
     gives_tasks = any(get_source(s.type).gives_tasks for s in incident.sources)
     tasks = cache.read_tasks(incident) if gives_tasks else None
+    incident = with_created_tasks(incident, cache.read_followups(incident))
+    if tasks:
+        incident = replace(incident, actionables=enrich_actionables(incident.actionables, tasks))
     previous = read_previous(incident)
     events = merge([e for source in read for e in source.events], incident_window(incident),
                    manual=incident.events)
