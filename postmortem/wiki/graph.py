@@ -10,7 +10,7 @@ the upload, and the embed an update keeps.
   up (``prop=imageinfo&iiprop=user|comment|timestamp``,
   https://www.mediawiki.org/wiki/API:Imageinfo). The tool's upload comment
   names the page, ``postmortem <version>: timeline of [[<title>]]``
-  (:func:`upload_comment`). A file there that this tool did not upload for
+  (:func:`upload_comment`; ``incidents per month of`` for the statistics chart). A file there that this tool did not upload for
   the same page is refused (WikiError ``fileexists``, nothing uploaded) unless
   ``replace``; a new version of our own file for the same page is fine.
 * The embed. ``update`` without a graph keeps the one the tool embedded earlier
@@ -31,7 +31,7 @@ from ..write.graph import render_graph
 from ..write.wikitext import wiki_file_name
 
 # What the tool's own upload comment looks like (any version), and the page it names.
-_OWN_COMMENT = re.compile(r"^postmortem \S+: timeline of \[\[(?P<title>[^\[\]|]+)\]\]")
+_OWN_COMMENT = re.compile(r"^postmortem \S+: (?:timeline|incidents per month) of \[\[(?P<title>[^\[\]|]+)\]\]")
 # The embed the report templates write (templates/wikitech.wiki.j2).
 _EMBED = re.compile(r"\[\[File:(?P<name>[^|\[\]\n]+)\|thumb\|[^\[\]\n]*Timeline of the incident")
 # The wiki's warnings that are no reason to refuse a new file: the same picture
@@ -65,9 +65,10 @@ def default_graph_name(incident_id: str) -> str:
     return graph_file_name(f"Incident {stem} timeline.svg")
 
 
-def upload_comment(title: str) -> str:
-    """The upload comment that marks a file as this tool's graph of ``title``."""
-    return f"postmortem {__version__}: timeline of [[{title}]]"
+def upload_comment(title: str, what: str = "timeline") -> str:
+    """The upload comment that marks a file as this tool's graph of ``title``
+    (``what``: "timeline", or "incidents per month" for the statistics chart)."""
+    return f"postmortem {__version__}: {what} of [[{title}]]"
 
 
 def embedded_graph(text: str | None) -> str | None:
@@ -103,13 +104,20 @@ def upload_graph(wiki: Wiki, records: Records, name: str, title: str, *,
     version of our own file if it changed, a new file if none is there; see
     :func:`check_graph` for a file that is not ours (``checked``: its answer,
     if already asked)."""
+    return upload_svg(wiki, render_graph(records), name, title, replace=replace, checked=checked)
+
+
+def upload_svg(wiki: Wiki, svg: str, name: str, title: str, *, what: str = "timeline", replace: bool = False,
+               checked: FileInfo | None = None) -> dict:
+    """Upload ``svg`` as ``File:<name>``, the ``what`` of page ``title``, by the
+    rules of :func:`upload_graph`."""
     info = checked or check_graph(wiki, name, title, replace=replace)
-    svg = render_graph(records).encode("utf-8")
+    svg = svg.encode("utf-8")
 
     def send(ignore_warnings: bool) -> dict:
-        return wiki.upload_file(name, svg, replace=ignore_warnings, comment=upload_comment(title),
-                                text=f"Timeline of [[{title}]], made by postmortem {__version__} "
-                                     f"from its records.")
+        return wiki.upload_file(name, svg, replace=ignore_warnings, comment=upload_comment(title, what),
+                                text=f"{what[:1].upper()}{what[1:]} of [[{title}]], made by postmortem "
+                                     f"{__version__} from its records.")
     if info.exists or replace:
         return send(True)
     try:

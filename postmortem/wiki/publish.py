@@ -77,7 +77,7 @@ def publish(records: Records, api_url: str, title: str | None = None, *, wiki=No
     refused (WikiError ``fileexists``, nothing changed) unless ``replace_graph``.
     """
     graph = graph_file_name(graph) if graph is not None else None
-    wiki = wiki or _logged_in(api_url)
+    wiki = wiki or logged_in(api_url)
     title = title or records.incident.page_title
     if wiki.page(title) is not None:
         raise WikiError(f"page {title!r} already exists; nothing was changed "
@@ -108,37 +108,55 @@ def update(records: Records, api_url: str, title: str | None = None, *, dry_run:
     is called just before saving (a hook for tests).
     """
     graph = graph_file_name(graph) if graph is not None else None
-    wiki = wiki or _logged_in(api_url)
+    wiki = wiki or logged_in(api_url)
     title = title or records.incident.page_title
     current = wiki.page(title)
     if current is None:
         raise WikiError(f"page {title!r} does not exist (use `postmortem publish` first)",
                         code="missingtitle", url=api_url)
     found = find_base(wiki, current.title, accounts=records.incident.wiki_accounts)
-    base, base_rev = found.text, found.revid
     ours = strip_marker(current.text or "")
-    kept = graph is None and (embedded_graph(base) or embedded_graph(ours))
+    kept = graph is None and (embedded_graph(found.text) or embedded_graph(ours))
     checked = check_graph(wiki, graph, current.title, replace=replace_graph) if graph else None
     theirs = _generate(wiki, records, current.title, template, graph or kept or None)
+
+    def upload():
+        upload_graph(wiki, records, graph, current.title, replace=replace_graph, checked=checked)
+    result = merge_and_save(wiki, current, found, theirs, prefer=prefer, dry_run=dry_run,
+                            before_edit=upload if graph else None, before_save=before_save)
+    result.graph, result.graph_kept = graph or kept or None, bool(kept)
+    return result
+
+
+def merge_and_save(wiki, current, found, theirs: str, *, what: str = "report", prefer: str | None = None,
+                   dry_run: bool = False, before_edit: Callable | None = None,
+                   before_save: Callable | None = None) -> UpdateResult:
+    """The conflict-safe edit of `update`, for any page the tool generates:
+    three-way merge the page as it is (``current``) with ``theirs`` on the base
+    ``found`` (:func:`.markers.find_base`), then — unless ``dry_run`` or nothing
+    would change — ``before_edit()`` (an upload), ``before_save(current)`` (a
+    test hook) and the save, naming the revision read so that an edit made
+    meanwhile is an edit conflict. MergeConflict where both touched the same
+    lines, unless ``prefer``."""
+    ours = strip_marker(current.text or "")
     try:
-        merged = merge_report(base, ours, theirs, prefer=prefer)
+        merged = merge_report(found.text, ours, theirs, prefer=prefer)
     except MergeConflict as conflict:
-        conflict.url = api_url
+        conflict.url = wiki.api_url
         raise
     new_text = with_marker(merged.text, theirs)
     result = UpdateResult(title=current.title, diff=unified_diff(ours, merged.text, title=current.title),
                           changed=merged.text != ours, dry_run=dry_run, old_revid=current.revid,
-                          base_revid=base_rev, resolved=[c.section for c in merged.conflicts],
-                          graph=graph or kept or None, graph_kept=bool(kept), passed_over=list(found.passed_over))
+                          base_revid=found.revid, resolved=[c.section for c in merged.conflicts],
+                          passed_over=list(found.passed_over))
     result.saves = new_text != canonical(current.text or "")
     if dry_run or not result.saves:
         return result
-    if graph:
-        upload_graph(wiki, records, graph, current.title, replace=replace_graph, checked=checked)
+    if before_edit is not None:
+        before_edit()
     if before_save is not None:
         before_save(current)
-    saved = wiki.edit(current.title, new_text, edit_summary("update", theirs),
-                      no_create=True, base=current)
+    saved = wiki.edit(current.title, new_text, edit_summary("update", theirs, what), no_create=True, base=current)
     result.new_revid = saved.get("newrevid")
     result.merged_concurrent_edit = int(saved.get("oldrevid", current.revid)) != current.revid
     return result
@@ -146,7 +164,7 @@ def update(records: Records, api_url: str, title: str | None = None, *, dry_run:
 
 # -- helpers --------------------------------------------------------------------------
 
-def _logged_in(api_url: str) -> Wiki:
+def logged_in(api_url: str) -> Wiki:
     wiki = Wiki(api_url)
     wiki.login()
     return wiki
