@@ -287,3 +287,16 @@ def test_create_needs_a_phabricator_source(tmp_path, capsys):
     path.write_text('[incident]\nid = "x"\nstart = "2024-03-05 09:10"\n[[actionable]]\ntext = "do it"\n')
     code, _, err = run(capsys, "followups", path, "--create")
     assert code == 2 and re.search(r'needs a \[\[source\]\] of type "phabricator"', err)
+
+
+def test_two_actionables_of_the_same_text_get_a_task_each(tmp_path, capsys):
+    app = conduit()
+    twice = [{"text": "Check the backups"}, {"text": "Check  the backups"}]
+    with FakeServer(app) as server:
+        path = write_incident(tmp_path, server.url, twice, followups="[followups]\ntags = []\n")
+        assert run(capsys, "followups", path, "--create")[0] == 0
+        assert run(capsys, "followups", path, "--create")[0] == 0
+    incident = load_incident(path)
+    assert [(f.state, f.task) for f in plan_followups(incident, cache.read_followups(incident))] == [
+        ("created", "T359201"), ("created", "T359202")]
+    assert len(edits(app)) == 2

@@ -209,3 +209,15 @@ def test_pages_outside_working_hours_where_the_page_records_say(services, tmp_pa
             "someone outside their working hours, 1 in working hours, 4 unknown.") in page.text
     assert table_rows(page.text, "Pages outside working hours") == [
         ["2024-01", "2", "0 of 0"], ["2024-02", "1", "0 of 0"], ["2024-03", "0", "2 of 7"]]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--graph", "x.svg"], "--graph goes with --format wikitext or --publish PAGE"),
+    (["--format", "csv", "--sources", "s.toml"], "--sources goes with --format wikitext or --publish PAGE"),
+    (["--format", "wikitext", "--replace-graph"], "--replace-graph, --ours and --theirs go with --publish PAGE"),
+])
+def test_page_options_without_the_page_are_errors(run_cli, tmp_path, args, message):
+    report = tmp_path / "r.wiki"
+    report.write_text(REPORTS[0][1])
+    code, out, err = run_cli("stats", report, *args)
+    assert (code, out) == (2, "") and message in err

@@ -40,6 +40,7 @@ def add_parser(commands) -> None:
 def run(args) -> int:
     if args.publish or args.format == "wikitext":
         return _publish(args) if args.publish else _page(args)
+    _no_page_options(args)
     from ..read.stats import report_stats
     stats = report_stats(_items(args))
     if args.format == "csv":
@@ -51,6 +52,8 @@ def run(args) -> int:
 
 def _page(args) -> int:
     from ..wiki.statspage import statistics_page
+    if args.replace_graph or args.ours or args.theirs:
+        raise InputError("--replace-graph, --ours and --theirs go with --publish PAGE", key="--publish")
     page = statistics_page(_items(args), graph_file=Path(args.graph).name if args.graph else None,
                            **_page_options(args))
     write_output(page.text, None)
@@ -71,6 +74,14 @@ def _publish(args) -> int:
     action = "created" if done.created else "updated" if done.revid else "no change to"
     print(f"{action} {done.title}" + (f" (revision {done.revid})" if done.revid else "") + chart)
     return 0
+
+
+def _no_page_options(args) -> None:
+    """The page's options are errors without the page (they would do nothing)."""
+    given = [flag for flag, value in (("--graph", args.graph), ("--sources", args.sources), ("--ours", args.ours),
+                                      ("--theirs", args.theirs), ("--replace-graph", args.replace_graph)) if value]
+    if given:
+        raise InputError(f"{given[0]} goes with --format wikitext or --publish PAGE", key=given[0])
 
 
 def _page_options(args) -> dict:

@@ -115,10 +115,16 @@ class CreatedTask:
         return {"text": self.text, "title": self.title, "task": self.task, "at": self.at}
 
 
-def actionable_key(text: str) -> str:
-    """What ties a created task to its actionable: a digest of the text, spacing aside
-    (an index would tie it to another actionable once one is inserted above)."""
-    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()[:16]
+def actionable_key(text: str, seen: list | None = None) -> str:
+    """What ties a created task to its actionable: a digest of the text, spacing
+    aside (an index would tie it to another actionable once one is inserted
+    above); the second actionable of the same text gets ``-2``, and so on
+    (``seen``: a one-item counter shared by the actionables of that text)."""
+    digest = hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()[:16]
+    if seen is None:
+        return digest
+    seen[0] += 1
+    return digest if seen[0] == 1 else f"{digest}-{seen[0]}"
 
 
 def read_followups(incident: Incident) -> dict[str, CreatedTask]:

@@ -56,28 +56,27 @@ class Followup:
     title: str
     task: str | None = None
     at: str = ""         # when it was created or tried
-
-    @property
-    def key(self) -> str:
-        return cache.actionable_key(self.actionable.text)
+    key: str = ""        # what ties its created task to it in the cache (cache.actionable_key)
 
 
 def plan_followups(incident: Incident, created: dict[str, cache.CreatedTask]) -> list[Followup]:
     """What each actionable has, or would get (pure)."""
-    plan = []
+    plan, seen = [], {}
     for number, item in enumerate(incident.actionables, 1):
         title = task_title(item.text)
-        known = created.get(cache.actionable_key(item.text))
+        key = cache.actionable_key(item.text, seen.setdefault(" ".join(item.text.split()), [0]))
+        known = created.get(key)
         if item.task:
-            plan.append(Followup(number, item, "task", title, item.task))
+            plan.append(Followup(number, item, "task", title, item.task, key=key))
         elif item.no_task:
-            plan.append(Followup(number, item, "no-task", title))
+            plan.append(Followup(number, item, "no-task", title, key=key))
         elif known is not None:
-            plan.append(Followup(number, item, "created" if known.task else "unconfirmed", title, known.task, known.at))
+            plan.append(Followup(number, item, "created" if known.task else "unconfirmed", title, known.task,
+                                 known.at, key=key))
         elif item.done:
-            plan.append(Followup(number, item, "done", title))
+            plan.append(Followup(number, item, "done", title, key=key))
         else:
-            plan.append(Followup(number, item, "to-create", title))
+            plan.append(Followup(number, item, "to-create", title, key=key))
     return plan
 
 
