@@ -114,7 +114,8 @@ def test_the_third_edit_fails_and_a_rerun_completes_without_duplicates(tmp_path,
                 f"{server.url}/api/maniphest.edit: Conduit error ERR-CONDUIT-CORE: "
                 "Database connection lost; try again.") in out
         assert "the tasks that exist: T347884, T359201, T359202" in out
-        assert "not tried: actionable 7 (run the command again to create them)" in out
+        assert ("still to create: actionable 6 (failed), actionable 7 (not tried): run the command again to "
+                "create them") in out
         assert '  actionable 4 (\'Alert on php-fpm worker saturation\'): task = "T359201"' in out
         assert created_titles(app) == ["Alert on php-fpm worker saturation", "Document the appserver rollback procedure"]
         saved = cache.read_followups(load_incident(path))
@@ -168,7 +169,8 @@ def test_a_lost_answer_is_looked_for_before_creating_again(tmp_path):
         assert not report.ok and report.failed.number == 5 and report.failed.state == "unconfirmed"
         assert "actionable 5: UNKNOWN whether created: the request got no usable answer" in out
         assert "HTTP 502" in out and "the tasks that exist: T347884, T359201" in out
-        assert "not tried: actionable 6, actionable 7" in out
+        assert ("still to create: actionable 5 (failed), actionable 6 (not tried), actionable 7 (not tried): "
+                "run the command again") in out
         saved = cache.read_followups(incident)
         assert sorted((c.text, c.task) for c in saved.values()) == [
             ("Alert on php-fpm worker saturation", "T359201"), ("Document the appserver rollback procedure", None)]
@@ -300,3 +302,14 @@ def test_two_actionables_of_the_same_text_get_a_task_each(tmp_path, capsys):
     assert [(f.state, f.task) for f in plan_followups(incident, cache.read_followups(incident))] == [
         ("created", "T359201"), ("created", "T359202")]
     assert len(edits(app)) == 2
+
+
+def test_a_conduit_error_while_looking_up_creates_nothing(tmp_path, capsys, monkeypatch):
+    app = conduit()
+    with FakeServer(app) as server:
+        path = write_incident(tmp_path, server.url)
+        monkeypatch.setenv("PM_PHAB_TOKEN", "api-notthetokennotthetokennotthe1")
+        code, out, err = run(capsys, "followups", path, "--create")
+    assert (code, out) == (1, "") and edits(app) == []
+    assert err == (f"postmortem: error: {server.url}/api/project.search: Conduit error ERR-INVALID-AUTH: API token "
+                   "\"***\" has the wrong format; no task was created\n")

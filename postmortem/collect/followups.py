@@ -165,9 +165,9 @@ class FollowupReport:
         if self.error is not None:
             existing = [f.task for f in self.plan if f.state in ("task", "created")]
             lines.append("the tasks that exist: " + (", ".join(existing) if existing else "none"))
-            if self.not_tried:
-                lines.append("not tried: " + ", ".join(f"actionable {f.number}" for f in self.not_tried)
-                             + " (run the command again to create them)")
+            left = [f"actionable {f.number} (failed)" for f in (self.failed,) if f is not None] + \
+                [f"actionable {f.number} (not tried)" for f in self.not_tried]
+            lines.append(f"still to create: {', '.join(left)}: run the command again to create them")
         made = [f for f in self.plan if f.state == "created"]
         if made:
             lines.append("the tasks made for actionables are kept in the event cache, so render and update "
@@ -181,14 +181,14 @@ class FollowupReport:
         if item is self.failed:
             return head + _failure(self.error)
         if item.state in ("task", "created"):
-            origin = "given in incident.toml" if item.state == "task" else f"created by postmortem {item.at}"
+            origin = "given in incident.toml" if item.state == "task" else f"created by postmortem {_when(item.at)}"
             return head + f"{item.task} ({origin}){_task_state(self.tasks.get(item.task))}"
         if item.state == "no-task":
             return head + f"no task ({item.actionable.no_task})"
         if item.state == "done":
             return head + "done, without a task: none is created (give it task or no-task to settle it)"
         if item.state == "unconfirmed" and not self.transactions:
-            return head + (f"unconfirmed: asked at {item.at}, no answer came; the next --create run looks "
+            return head + (f"unconfirmed: asked at {_when(item.at)}, no answer came; the next --create run looks "
                            f"for it in Phabricator before creating it")
         steps = self.transactions.get(item.number)
         if self.dry_run and steps is not None:
@@ -205,6 +205,11 @@ def _failure(err) -> str:
         return f"NOT created (Conduit refused it; nothing was changed for it): {err}"
     return ("UNKNOWN whether created: the request got no usable answer; the next --create run looks "
             f"for it before creating it: {err}")
+
+
+def _when(at: str) -> str:
+    """``2024-03-05T12:00:00Z`` as ``2024-03-05 12:00 UTC``."""
+    return f"{at[:10]} {at[11:16]} UTC" if len(at) >= 16 else at
 
 
 def _task_state(info) -> str:
@@ -261,10 +266,14 @@ def create_followups(incident: Incident, conduit, *, page: str | None = None, dr
     pending = [f for f in report.plan if f.state in ("to-create", "unconfirmed")]
     if not pending:
         return report
-    if any(f.state == "unconfirmed" for f in pending):
-        pending = _settle_unconfirmed(incident, conduit, report, created, pending, dry_run)
-    tags = project_phids(conduit, incident.followups.tags)
-    owners = _owner_phids(conduit, pending)
+    try:
+        if any(f.state == "unconfirmed" for f in pending):
+            pending = _settle_unconfirmed(incident, conduit, report, created, pending, dry_run)
+        tags = project_phids(conduit, incident.followups.tags)
+        owners = _owner_phids(conduit, pending)
+    except SourceError as err:  # a lookup failed: say that nothing was created
+        err.message = f"{err.message.rstrip('.')}; no task was created"
+        raise
     for item in pending:
         report.transactions[item.number] = _transactions(incident, item, page, tags, owners)
     if dry_run:

@@ -72,7 +72,7 @@ class OpenFollowups:
         lines = []
         for item in self.open:
             info = item.info
-            age = f"created {info.created:%Y-%m-%d} ({(self.now - info.created).days} days ago)" \
+            age = f"created {info.created:%Y-%m-%d} ({_plural((self.now - info.created).days, 'day')} ago)" \
                 if info.created else "created: not said"
             owner = f"owner {info.owner}" if info.owner else "no owner"
             lines += [f"{item.task}  {info.status}  {age}  {owner}  {info.title}",
@@ -86,8 +86,8 @@ class OpenFollowups:
             parts.append(f"{len(self.unknown)} unknown to Phabricator: {', '.join(self.unknown)}")
         if self.unreadable:
             parts.append(f"{len(self.unreadable)} pages not read")
-        return (f"{len(self.open)} open follow-up tasks{span}, of {self.tasks} tasks in the actionables "
-                f"of {self.reports} reports ({'; '.join(parts)})")
+        return (f"{_plural(len(self.open), 'open follow-up task')}{span}, of {_plural(self.tasks, 'task')} in the "
+                f"actionables of {_plural(self.reports, 'report')} ({'; '.join(parts)})")
 
 
 def open_followups(api_url: str, prefix: str, conduit, *, older_than: dt.timedelta | None = None,
@@ -127,3 +127,7 @@ def _tasks_by_report(pages, result: OpenFollowups) -> dict[str, list[str]]:
         for task in dict.fromkeys(t for item in report.actionables for t in item.tasks):
             sources.setdefault(task, []).append(title)
     return sources
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
