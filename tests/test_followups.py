@@ -257,6 +257,8 @@ def test_render_shows_created_tasks_and_pull_their_state(tmp_path, capsys):
             "''(status: resolved, changed 2024-03-05 13:00 UTC)''") in text
     assert ("* [[phab:T359201|T359201]] – Alert on php-fpm worker saturation ''(owner: akowalski)'' "
             "''(status: open, changed 2024-03-05 12:00 UTC)''") in text
+    markdown = render_report(gather(load_incident(path)), fmt="markdown")
+    assert "Document the appserver rollback procedure *(status: resolved, changed 2024-03-05 13:00 UTC)*" in markdown
     items = parse_report(text).actionables
     assert [(a.tasks, a.status) for a in items if a.tasks] == [
         (("T347884",), "open"), (("T359201",), "open"), (("T359202",), "resolved"),
@@ -289,6 +291,9 @@ def test_create_needs_a_phabricator_source(tmp_path, capsys):
     path.write_text('[incident]\nid = "x"\nstart = "2024-03-05 09:10"\n[[actionable]]\ntext = "do it"\n')
     code, _, err = run(capsys, "followups", path, "--create")
     assert code == 2 and re.search(r'needs a \[\[source\]\] of type "phabricator"', err)
+    path.write_text('[incident]\nid = "x"\nstart = "2024-03-05 09:10"\n')
+    assert run(capsys, "followups", path, "--create") == (
+        0, "no [[actionable]] in the incident: no follow-up task to create\n", "")
 
 
 def test_two_actionables_of_the_same_text_get_a_task_each(tmp_path, capsys):

@@ -156,6 +156,8 @@ class FollowupReport:
 
     def lines(self) -> list[str]:
         """A line per actionable, then what this run did, then the lines to paste."""
+        if not self.plan:
+            return ["no [[actionable]] in the incident: no follow-up task to create"]
         lines = [self._line(f) for f in self.plan]
         lines += [f"found {f.task} for actionable {f.number}: the request that got no answer had created it"
                   for f in self.found]
@@ -232,11 +234,12 @@ def _plural(count: int, word: str) -> str:
 
 def followups(incident: Incident, *, create: bool = False, dry_run: bool = False, page: str | None = None,
               session=None, clock=None) -> FollowupReport:
-    """`postmortem followups INCIDENT.toml`: without ``create``, what each
-    actionable has or would get (no network); with it, :func:`create_followups`
-    over the Conduit of the incident's ``phabricator`` source."""
-    if not create:
-        return _report(incident, plan_followups(incident, cache.read_followups(incident)), page)
+    """`postmortem followups INCIDENT.toml`: without ``create`` (or with nothing
+    to create), what each actionable has or would get (no network); with it,
+    :func:`create_followups` over the Conduit of the incident's ``phabricator`` source."""
+    plan = plan_followups(incident, cache.read_followups(incident))
+    if not create or not any(f.state in ("to-create", "unconfirmed") for f in plan):
+        return _report(incident, plan, page)   # nothing to ask Phabricator
     from .sources.phabricator import conduit_for
     config = next((s for s in incident.sources if s.type == "phabricator"), None)
     if config is None:
