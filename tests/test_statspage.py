@@ -140,7 +140,13 @@ def test_publish_then_update_keeps_a_hand_edit(cli, bot_env, bot):
     assert code == 0, err
     assert out == f"created {PAGE} (revision {bot_env.current(PAGE)['revid']}) with the chart File:{chart}\n"
     text = bot_env.text(PAGE)
+    # the page's numbers are those of the twelve reports, as read back from the wiki
+    local = stats_page(report_stats(REPORTS)).text
+    for heading in ("Incidents per month", "Incidents per year", "Reports per status",
+                    'ScoreCard questions answered "no" most often', "Pages outside working hours"):
+        assert table_rows(text, heading) == table_rows(local, heading), heading
     assert table_rows(text, "Incidents per month")[0] == ["2024-01", "5", "5 h 00 min", "45 min"]
+    assert "* Total duration: '''13 h 10 min''', over the 12 reports" in text
     assert f"[[File:{chart}|thumb|none|" in text
     assert "the pages under [[Special:PrefixIndex/StatsTest/|StatsTest/]]" in text
     info = bot.file_info(chart)
