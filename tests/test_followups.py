@@ -11,6 +11,7 @@ import re
 import pytest
 
 from postmortem.cli import main
+from postmortem.core.errors import InputError
 from postmortem.collect import cache
 from postmortem.collect.followups import followups, page_url, plan_followups
 from postmortem.collect.pull import pull
@@ -318,3 +319,24 @@ def test_a_conduit_error_while_looking_up_creates_nothing(tmp_path, capsys, monk
     assert (code, out) == (1, "") and edits(app) == []
     assert err == (f"postmortem: error: {server.url}/api/project.search: Conduit error ERR-INVALID-AUTH: API token "
                    "\"***\" has the wrong format; no task was created\n")
+
+
+def test_a_task_created_but_not_kept_is_named_with_what_to_do(tmp_path, capsys, monkeypatch):
+    app = conduit()
+    with FakeServer(app) as server:
+        path = write_incident(tmp_path, server.url, ACTIONABLES[3:6])
+        calls = {"n": 0}
+        real = cache.write_followups
+
+        def full_disk_on_the_second(incident, created):
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise InputError("cannot write: No space left on device", file=cache.cache_path(incident))
+            return real(incident, created)
+        monkeypatch.setattr(cache, "write_followups", full_disk_on_the_second)
+        code, out, _ = run(capsys, "followups", path, "--create")
+    assert code == 1 and created_titles(app) == [a["text"] for a in ACTIONABLES[3:5]]
+    assert ('T359202 was created for actionable 2 but could not be kept in the event cache '
+            f'({tmp_path}/incident.events.json: cannot write: No space left on device): add task = "T359202" '
+            'to that [[actionable]] before running the command again') in out
+    assert "the tasks that exist: T359201, T359202" in out and "actionable 3 (not tried)" in out

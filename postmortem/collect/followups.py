@@ -132,6 +132,7 @@ class FollowupReport:
     dry_run: bool = False
     transactions: dict[int, list] = field(default_factory=dict)
     found: list[Followup] = field(default_factory=list)   # unconfirmed ones found in Phabricator
+    unrecorded: Followup | None = None   # created, but the cache could not be written
 
     @property
     def ok(self) -> bool:
@@ -164,6 +165,11 @@ class FollowupReport:
         if self.created:
             lines.append(f"created {_plural(len(self.created), 'task')}: "
                          + ", ".join(f"{f.task} (actionable {f.number})" for f in self.created))
+        if self.unrecorded is not None:
+            item = self.unrecorded
+            lines.append(f"{item.task} was created for actionable {item.number} but could not be kept in the "
+                         f"event cache ({self.error}): add task = \"{item.task}\" to that [[actionable]] before "
+                         f"running the command again, or it creates the task a second time")
         if self.error is not None:
             existing = [f.task for f in self.plan if f.state in ("task", "created")]
             lines.append("the tasks that exist: " + (", ".join(existing) if existing else "none"))
@@ -300,10 +306,14 @@ def _create_one(incident, conduit, report: FollowupReport, created: dict, item: 
         report.failed, report.error = item, err
         return False
     done = replace(item, state="created", task=f"T{task_id}", at=tried)
-    created[item.key] = cache.CreatedTask(item.key, item.actionable.text, item.title, done.task, tried)
-    cache.write_followups(incident, created)
     report.created.append(done)
     report.plan[item.number - 1] = done
+    created[item.key] = cache.CreatedTask(item.key, item.actionable.text, item.title, done.task, tried)
+    try:
+        cache.write_followups(incident, created)
+    except PostmortemError as err:  # the task exists; only the user can keep it now
+        report.unrecorded, report.error = done, err
+        return False
     return True
 
 
