@@ -5,7 +5,9 @@ corpus/*.wiki (irdoc, Incident scorecard, 20-60 timeline lines in the bullet /
 plain / pasted-IRC / dated / bold-under-a-dated-sub-heading forms, actionables with
 tasks, bold task labels and checkboxes, the 15-question scorecard table), about
 5-9 KB each. Both sides run in the same process, alternating, several rounds;
-the medians and their ratio are printed (goal: at most 1.3x).
+the medians and their ratio are printed (goal: at most 1.3x). The statistics
+page (``stats --format wikitext``: the same, then its tables and chart) is timed
+too, against ``report_stats`` alone.
 
     python bench/bench_stats.py [--reports 1000] [--rounds 7]
 """
@@ -25,6 +27,7 @@ import mwparserfromhell  # noqa: E402
 
 from postmortem.core.questions import QUESTIONS  # noqa: E402
 from postmortem.read.stats import report_stats  # noqa: E402
+from postmortem.wiki.statspage import statistics_page  # noqa: E402
 
 WORDS = ("sessionstore cassandra restart deploy alert page rollback swift varnish kafka flink "
          "backlog throttle eqiad codfw puppet nginx proxy replica failover latency errors users "
@@ -119,10 +122,11 @@ def main(argv=None) -> None:
     reports = [generate_report(rng) for _ in range(opts.reports)]
     texts = [text for _, text in reports]
     size = sum(len(t.encode()) for t in texts) / len(texts)
-    parse_only, stats = [], []
+    parse_only, stats, page = [], [], []
     for _ in range(opts.rounds):
         parse_only.append(_time(lambda: [mwparserfromhell.parse(t) for t in texts]))
         stats.append(_time(lambda: report_stats(reports)))
+        page.append(_time(lambda: statistics_page(reports, graph_file="chart.svg")))
     result = report_stats(reports)
     assert result.totals["read"] == len(reports), result.totals
     p, s = statistics.median(parse_only), statistics.median(stats)
@@ -130,6 +134,8 @@ def main(argv=None) -> None:
     print(f"mwparserfromhell.parse only: median {p:.3f} s")
     print(f"report_stats:                median {s:.3f} s")
     print(f"ratio: {s / p:.2f}x (goal <= 1.3x)")
+    w = statistics.median(page)
+    print(f"statistics page:             median {w:.3f} s ({w / s:.2f}x report_stats)")
 
 
 if __name__ == "__main__":

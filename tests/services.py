@@ -410,42 +410,141 @@ def slack_app(messages: list[dict], replies: dict[str, list[dict]], *, token: st
 
 # -- Phabricator Conduit -------------------------------------------------------------
 
-def conduit_app(tasks: dict[int, dict], users: dict[str, str], *, token: str, page_size: int = 100):
-    """maniphest.search and user.search with the Conduit envelope."""
+def conduit_app(tasks: dict[int, dict], users: dict[str, str], *, token: str, page_size: int = 100,
+                **writes) -> "ConduitApp":
+    """The local Conduit: ``tasks`` (id -> maniphest.search ``fields``) and ``users``
+    (PHID -> username); see :class:`ConduitApp` for ``writes``."""
+    return ConduitApp(tasks, users, token=token, page_size=page_size, **writes)
+
+
+class ConduitApp:
+    """Phabricator's Conduit as ``POST /api/<method>`` answers it
+    (PhabricatorConduitAPIController.php: HTTP 200 and the envelope
+    ``{"result", "error_code", "error_info"}`` for errors too; the search
+    envelope of PhabricatorApplicationSearchEngine, ``data``/``maps``/``query``/
+    ``cursor``): ``maniphest.search`` (``ids``; ``authorPHIDs`` + ``createdStart``),
+    ``user.search`` (``phids``, ``usernames``), ``project.search`` (``query``: every
+    word of it in the name, case aside; ``slugs``), ``user.whoami`` and
+    ``maniphest.edit`` creating a task from ``transactions[i][type]``/``[value]``
+    (a ``title`` is required, an ``owner`` must be a user PHID, ``projects.add``
+    project PHIDs) → ``{"object": {"id", "phid"}, "transactions": [{"phid"}]}``.
+
+    Every call is recorded in ``calls`` as ``(method, form without the token)``.
+    ``fail_edit``: numbers of maniphest.edit calls (1-based) answered with an
+    ``ERR-CONDUIT-CORE`` error, once each; ``lose_edit``: numbers whose task is
+    created but whose answer is lost (a proxy's 502 page). ``projects``: PHID ->
+    ``{"name", "slug"}``; ``me``: the token's user; ``now``: the clock of ``dateCreated``."""
+
+    def __init__(self, tasks, users, *, token, page_size=100, projects=None, fail_edit=(), lose_edit=(),
+                 me="PHID-USER-1", now=1709640000, next_id=359201):
+        self.tasks, self.users, self.token, self.page_size = tasks, users, token, page_size
+        self.projects = projects or {}
+        self.fail_edit, self.lose_edit = set(fail_edit), set(lose_edit)
+        self.me, self.now, self.next_id = me, now, next_id
+        self.calls: list[tuple[str, dict]] = []
+        self.edits = 0
+
+    @staticmethod
     def envelope(result=None, code=None, info=None) -> Answer:
         return Answer.json({"result": result, "error_code": code, "error_info": info})
 
-    def search(items: list[dict], form: dict) -> Answer:
+    def search(self, items: list[dict], form: dict) -> Answer:
         after = int(first(form, "after", 0))
-        limit = min(int(first(form, "limit", 100)), page_size)
+        limit = min(int(first(form, "limit", 100)), self.page_size)
         chunk = items[after:after + limit]
         more = after + limit < len(items)
-        return envelope({"data": chunk, "maps": {}, "query": {"queryKey": None},
-                         "cursor": {"limit": limit, "after": str(after + limit) if more else None,
-                                    "before": None, "order": None}})
+        return self.envelope({"data": chunk, "maps": {}, "query": {"queryKey": None},
+                              "cursor": {"limit": limit, "after": str(after + limit) if more else None,
+                                         "before": None, "order": None}})
 
-    def app(request: Request) -> Answer:
-        if first(request.form, "api.token") != token:
-            return envelope(code="ERR-INVALID-AUTH", info="API token \"%s\" has the wrong format."
-                            % first(request.form, "api.token"))
-        if request.path == "/api/maniphest.search":
-            ids = [int(v[0]) for k, v in sorted(request.form.items()) if k.startswith("constraints[ids]")]
-            found = [{"id": n, "type": "TASK", "phid": f"PHID-TASK-{n}", "fields": tasks[n]}
-                     for n in sorted(ids) if n in tasks]
-            return search(found, request.form)
-        if request.path == "/api/user.search":
-            phids = [v[0] for k, v in sorted(request.form.items()) if k.startswith("constraints[phids]")]
-            found = [{"id": 1, "type": "USER", "phid": p, "fields": {"username": users[p], "realName": users[p]}}
-                     for p in phids if p in users]
-            return search(found, request.form)
-        return envelope(code="ERR-CONDUIT-CALL", info=f"Conduit method '{request.path}' does not exist.")
-    return app
+    def __call__(self, request: Request) -> Answer:
+        method = request.path.removeprefix("/api/")
+        self.calls.append((method, {k: v[0] for k, v in request.form.items() if k != "api.token"}))
+        if first(request.form, "api.token") != self.token:
+            return self.envelope(code="ERR-INVALID-AUTH", info="API token \"%s\" has the wrong format."
+                                 % first(request.form, "api.token"))
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        if handler is None:
+            return self.envelope(code="ERR-CONDUIT-CALL", info=f"Conduit method '{method}' does not exist.")
+        return handler(request.form)
+
+    def _maniphest_search(self, form) -> Answer:
+        ids = _listed(form, "constraints[ids]")
+        authors, since = _listed(form, "constraints[authorPHIDs]"), first(form, "constraints[createdStart]")
+        hits = sorted(n for n in self.tasks if (not ids or str(n) in ids)
+                      and (not authors or self.tasks[n].get("authorPHID") in authors)
+                      and (since is None or self.tasks[n].get("dateCreated", 0) >= int(since)))
+        return self.search([{"id": n, "type": "TASK", "phid": f"PHID-TASK-{n}", "fields": self.tasks[n],
+                             "attachments": {}} for n in hits], form)
+
+    def _user_search(self, form) -> Answer:
+        phids, names = _listed(form, "constraints[phids]"), _listed(form, "constraints[usernames]")
+        hits = [p for p in self.users if p in phids or self.users[p].lower() in {n.lower() for n in names}]
+        return self.search([{"id": n, "type": "USER", "phid": p, "fields": {"username": self.users[p],
+                                                                          "realName": self.users[p]}}
+                            for n, p in enumerate(hits, 1)], form)
+
+    def _project_search(self, form) -> Answer:
+        query, slugs = first(form, "constraints[query]"), _listed(form, "constraints[slugs]")
+        words = (query or "").lower().split()
+        hits = [p for p, project in self.projects.items()
+                if (query is not None and all(w in project["name"].lower() for w in words))
+                or project["slug"] in slugs]
+        return self.search([{"id": n, "type": "PROJ", "phid": p, "fields": dict(self.projects[p]),
+                             "attachments": {}} for n, p in enumerate(hits, 1)], form)
+
+    def _user_whoami(self, form) -> Answer:
+        return self.envelope({"phid": self.me, "userName": self.users.get(self.me, "bot"), "realName": "Bot"})
+
+    def _maniphest_edit(self, form) -> Answer:
+        self.edits += 1
+        if self.edits in self.fail_edit:
+            self.fail_edit.discard(self.edits)
+            return self.envelope(code="ERR-CONDUIT-CORE", info="Database connection lost; try again.")
+        changes = _transactions(form)
+        if not changes.get("title"):
+            return self.envelope(code="ERR-CONDUIT-CORE", info="Validation errors:\n  - Tasks must have a title.")
+        if changes.get("owner") and changes["owner"] not in self.users:
+            return self.envelope(code="ERR-CONDUIT-CORE", info=f"No such object with PHID \"{changes['owner']}\".")
+        if any(p not in self.projects for p in changes.get("projects.add", [])):
+            return self.envelope(code="ERR-CONDUIT-CORE", info="Validation errors: unknown project.")
+        number, self.next_id = self.next_id, self.next_id + 1
+        self.tasks[number] = {"name": changes["title"], "description": {"raw": changes.get("description", "")},
+                              "authorPHID": self.me, "ownerPHID": changes.get("owner"),
+                              "status": {"value": "open", "name": "Open", "color": None},
+                              "dateCreated": self.now, "dateModified": self.now, "dateClosed": None,
+                              "projectPHIDs": changes.get("projects.add", [])}
+        if self.edits in self.lose_edit:
+            self.lose_edit.discard(self.edits)
+            return Answer(502, "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
+                          {"Content-Type": "text/html"})
+        return self.envelope({"object": {"id": number, "phid": f"PHID-TASK-{number}"},
+                              "transactions": [{"phid": f"PHID-XACT-TASK-{number}{n}"} for n in range(len(changes))]})
 
 
-def task_fields(name: str, status: str = "open", owner: str | None = None) -> dict:
-    """maniphest.search ``fields`` for a task."""
+def _listed(form: dict, key: str) -> list[str]:
+    """``key[0]``, ``key[1]``… of a PHP-style form, in order."""
+    found = [(int(k[len(key) + 1:-1]), v[0]) for k, v in form.items()
+             if k.startswith(key + "[") and k[len(key) + 1:-1].isdigit()]
+    return [v for _, v in sorted(found)]
+
+
+def _transactions(form: dict) -> dict:
+    """``{type: value}`` from ``transactions[i][type]`` / ``transactions[i][value]`` (or ``[value][j]``)."""
+    changes = {}
+    for n in range(len(form)):
+        kind = first(form, f"transactions[{n}][type]")
+        if kind is None:
+            break
+        value = first(form, f"transactions[{n}][value]")
+        changes[kind] = value if value is not None else _listed(form, f"transactions[{n}][value]")
+    return changes
+
+
+def task_fields(name: str, status: str = "open", owner: str | None = None, **dates) -> dict:
+    """maniphest.search ``fields`` for a task (``dateCreated=…`` and the like as epoch seconds)."""
     return {"name": name, "status": {"value": status, "name": status.title(), "color": None},
-            "ownerPHID": owner, "priority": {"value": 50, "name": "Normal"}}
+            "ownerPHID": owner, "priority": {"value": 50, "name": "Normal"}, **dates}
 
 
 # -- Splunk On-Call (VictorOps) reporting API ------------------------------------------

@@ -108,11 +108,23 @@ def test_cached_sources_are_not_fetched_again_unless_refresh(tmp_path, servers):
     pull(incident)
     made = [len(s.requests) for s in servers]
     report = pull(incident)
-    assert [len(s.requests) for s in servers] == made
-    assert [r.status for r in report.results] == ["cached"] * 3 and report.cache_path is None
+    # the tasks are asked again on every pull (their status moves on); the events are not
+    assert [len(s.requests) for s in servers] == [made[0], made[1], 2 * made[2]]
+    assert [r.status for r in report.results] == ["cached", "cached", "fetched"] and report.cache_path
     report = pull(incident, refresh=True)
     assert [r.status for r in report.results] == ["fetched"] * 3
-    assert [len(s.requests) for s in servers] == [2 * n for n in made]
+    assert [len(s.requests) for s in servers] == [2 * made[0], 2 * made[1], 3 * made[2]]
+
+
+def test_every_pull_refreshes_the_tasks_state(tmp_path, servers, monkeypatch):
+    incident = load_incident(incident_file(tmp_path, *(s.url for s in servers)))
+    pull(incident)
+    assert cache.read_tasks(incident)["T347884"].status == "open"
+    monkeypatch.setitem(TASKS, 347884, {**TASKS[347884], "status": {"value": "resolved", "name": "Resolved"},
+                                        "dateModified": 1700000000})
+    pull(incident)
+    task = cache.read_tasks(incident)["T347884"]
+    assert (task.status, task.modified) == ("resolved", dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.timezone.utc))
 
 
 @pytest.mark.parametrize("kind, needle", [

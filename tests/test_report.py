@@ -233,7 +233,7 @@ def test_json_shape(name):
     assert set(data["metadata"]) == {"task", "paged-num", "responders-num", "coordinators",
                                      "start", "end", "metrics", "impact"}
     assert all(set(e) == {"time", "text"} | {"actor", "source", "tags", "url"} for e in data["timeline"])
-    assert all(set(a) == {"text", "tasks", "done", "no_task"} | {"owner"} for a in data["actionables"])
+    assert all(set(a) == {"text", "tasks", "done", "no_task"} | {"owner", "status"} for a in data["actionables"])
     assert set(data["scorecard"]) == {"answers", "score", "stated_total"} | {"kind"}
     assert all(set(a) == {"category", "question", "answer", "notes"} for a in data["scorecard"]["answers"])
     assert all(set(w) == {"start", "end"} for w in data["windows"])

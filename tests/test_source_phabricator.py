@@ -80,7 +80,7 @@ BROKEN = [
            status=500, attempts=3),
     broken("timeout", "timeout", SourceError, "no answer within 0.3 s (3 attempts)", attempts=3, timeout=0.3),
     broken("truncated-json", "truncated", SourceFormatError,
-           re.compile(r"answer is not valid JSON \(.+: line 1 column 194 \(char 193\); 197 bytes\)"),
+           re.compile(r"answer is not valid JSON \(.+: line 1 column 207 \(char 206\); 206 bytes\)"),
            status=200),
     broken("html-error-page", "html", SourceFormatError, "expected JSON, got an HTML page ('Wikimedia Error')",
            status=200),

@@ -7,11 +7,15 @@ dropped, skipped); per source the last pull could not read, why and when.
 Written atomically (temp file + rename), so a failed pull leaves the previous
 cache intact. Secrets never enter it: only events are stored, and options are
 stored as a digest. A ``tasks`` section holds what the phabricator source said
-about the actionables' tasks (title, status, owner); ``previous`` the earlier
-reports read from the wiki; ``graphs`` the series of each ``[[graph]]`` with a
-``url`` (by its index and a digest of its url, query and step; the range and
-step they were asked for; values as Prometheus writes them, ``"NaN"`` and
-``"+Inf"`` included) and ``graphs_failed`` those the last pull could not read.
+about the actionables' tasks (title, status, owner, last change); ``previous``
+the earlier reports read from the wiki; ``graphs`` the series of each
+``[[graph]]`` with a ``url`` (by its index and a digest of its url, query and
+step; the range and step they were asked for; values as Prometheus writes them,
+``"NaN"`` and ``"+Inf"`` included) and ``graphs_failed`` those the last pull
+could not read; ``followups`` the tasks `postmortem followups --create` made for
+actionables (by a digest of the actionable's text, so that a second run creates
+nothing and render shows them — the user's incident.toml is never rewritten),
+kept by every later write of the cache.
 
 A cache entry is used only for the same source settings and a window that
 covers the incident's (:func:`covers`): moving ``start`` earlier after a pull
@@ -127,6 +131,74 @@ def read_graph_failures(incident: Incident) -> dict[str, Failure]:
     """Graphs the last pull could not read, by graph key."""
     return _read_section(incident, "graphs_failed", lambda entries, where: {
         key: Failure(f["name"], f["error"], f.get("at", "")) for key, f in entries.items()}, {})
+@dataclass(frozen=True)
+class CreatedTask:
+    """A follow-up task made for an actionable: the actionable's ``key``
+    (:func:`actionable_key`) and text, the task's title, its id (None while
+    *unconfirmed*: the request got no answer, so it may or may not exist), and
+    when it was created or tried (ISO 8601 UTC)."""
+
+    key: str
+    text: str
+    title: str
+    task: str | None
+    at: str
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "title": self.title, "task": self.task, "at": self.at}
+
+
+def actionable_key(text: str, seen: list | None = None) -> str:
+    """What ties a created task to its actionable: a digest of the text, spacing
+    aside (an index would tie it to another actionable once one is inserted
+    above); the second actionable of the same text gets ``-2``, and so on
+    (``seen``: a one-item counter shared by the actionables of that text)."""
+    digest = hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()[:16]
+    if seen is None:
+        return digest
+    seen[0] += 1
+    return digest if seen[0] == 1 else f"{digest}-{seen[0]}"
+
+
+def read_followups(incident: Incident) -> dict[str, CreatedTask]:
+    """The follow-up tasks made for the incident's actionables, by actionable key."""
+    return _read_section(incident, "followups", lambda entries, where: {
+        key: CreatedTask(key, e["text"], e["title"], _task_or_none(e.get("task")), e["at"])
+        for key, e in entries.items()}, {})
+
+
+def _task_or_none(value) -> str | None:
+    if value is not None and not (isinstance(value, str) and value[:1] == "T" and value[1:].isdigit()):
+        raise ValueError(f"not a task id: {value!r}")
+    return value
+
+
+def write_followups(incident: Incident, created: dict[str, CreatedTask]) -> Path:
+    """Replace the cache's ``followups`` section, atomically, keeping the rest
+    (a cache not yet there, or of an older format, starts with no sources)."""
+    path = cache_path(incident)
+    payload = _payload(path) or {"version": FORMAT_VERSION, "incident": incident.id, "sources": {}}
+    payload["followups"] = {key: c.to_json() for key, c in sorted(created.items())}
+    write_atomically(path, json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
+    return path
+
+
+_RAISE = object()
+
+
+def _payload(path: Path, damaged=_RAISE) -> dict | None:
+    """The cache file's JSON when it is there and of this format, else None; a
+    damaged file raises InputError, or gives ``damaged`` when that is given."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as err:
+        if damaged is not _RAISE:
+            return damaged
+        raise InputError(f"damaged event cache ({type(err).__name__}); run `postmortem pull --refresh`",
+                         file=path) from None
+    return data if isinstance(data, dict) and data.get("version") == FORMAT_VERSION else None
 
 
 def _read_section(incident: Incident, name: str, convert, absent):
@@ -229,6 +301,9 @@ def write_cache(incident: Incident, entries: dict[str, Cached], *, failures: dic
     if graph_failures:
         payload["graphs_failed"] = {key: {"name": f.name, "error": f.error, "at": f.at}
                                     for key, f in graph_failures.items()}
+    kept = (_payload(path, damaged=None) or {}).get("followups")
+    if kept:  # what `followups --create` made outlives every pull (a damaged cache is replaced)
+        payload["followups"] = kept
     write_atomically(path, json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
     return path
 

@@ -104,8 +104,8 @@ def pull(incident: Incident, *, refresh: bool = False, strict: bool = False,
     old_entries = cache.read_cache(incident) if anything else {}
     state = _State(dict(cache.read_tasks(incident) if anything else {}),
                    now=format_utc(clock() if clock else dt.datetime.now(dt.timezone.utc)))
-    known_tasks = set(state.tasks)
-    steps = [(c.name, partial(_pull_one, incident, c, old_entries.get(cache.source_key(c)), known_tasks, state.now,
+    wanted = _task_ids(incident, cache.read_followups(incident) if anything else {})
+    steps = [(c.name, partial(_pull_one, incident, c, old_entries.get(cache.source_key(c)), wanted, state.now,
                               refresh, session_factory)) for c in configs]
     old_graphs = cache.read_graphs(incident) if graphs else {}
     steps += [(g.name, partial(_pull_graph, incident, g, old_graphs.get(cache.graph_key(g)), state.now,
@@ -189,13 +189,15 @@ class _State:
             self.graph_failures[key] = outcome.graph_failure
 
 
-def _pull_one(incident, config: SourceConfig, old: cache.Cached | None, known_tasks: set, now: str,
+def _pull_one(incident, config: SourceConfig, old: cache.Cached | None, task_ids: set, now: str,
               refresh: bool, session_factory) -> _Outcome:
-    """One source: from the cache when it covers the window (and its tasks), else fetched."""
+    """One source: from the cache when it covers the window, else fetched; a
+    source that tells the actionables' tasks is asked every time (a task's
+    status, owner and last change move on long after the incident)."""
     key, window = cache.source_key(config), incident_window(incident)
     source = get_source(config.type)
-    wanted = _task_ids(incident) if source.gives_tasks else set()
-    if not refresh and old is not None and cache.covers(old, window) and wanted <= known_tasks:
+    wanted = task_ids if source.gives_tasks else set()
+    if not refresh and old is not None and cache.covers(old, window) and not wanted:
         return _Outcome(SourceResult(config.name, key, "cached", events=len(old.events),
                                      tasks=len(wanted) if wanted else None, tally=old.tally), entry=old)
     session, tally = _session(session_factory, source.session_options(config)), Tally()
@@ -289,9 +291,10 @@ def _pull_graph(incident: Incident, config: GraphConfig, old: cache.CachedGraph 
                     graph=cache.CachedGraph(fetched.window, fetched.step, fetched.series, now))
 
 
-def _task_ids(incident: Incident) -> set[str]:
-    """The tasks worth knowing: every actionable's, and the incident's own."""
-    ids = {a.task for a in incident.actionables if a.task}
+def _task_ids(incident: Incident, created: dict) -> set[str]:
+    """The tasks worth knowing: every actionable's, the follow-up tasks
+    `postmortem followups --create` made (``created``), and the incident's own."""
+    ids = {a.task for a in incident.actionables if a.task} | {c.task for c in created.values() if c.task}
     return ids | ({incident.task} if incident.task else set())
 
 

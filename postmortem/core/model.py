@@ -190,8 +190,9 @@ class Actionable:
     task: str | None = None
     done: bool = False
     owner: str | None = None
-    status: str | None = None
+    status: str | None = None   # its task's status in Phabricator (pulled), e.g. "open", "resolved"
     no_task: str | None = None  # why this one has no task, said on purpose (lint accepts it)
+    changed: dt.datetime | None = None  # when its task last changed (Phabricator's dateModified)
 
     def __post_init__(self):
         if self.task is not None and self.no_task:
@@ -268,6 +269,26 @@ class RedactSettings:
     def __post_init__(self):
         for name in ("allow", "private_channels", "replace", "drop"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
+# Wikitech's incident template: "add the #Sustainability (Incident Followup) and the
+# #SRE-OnFIRE (Pending Review & Scorecard) Phabricator tag to these tasks".
+WIKITECH_FOLLOWUP_TAGS = ("Sustainability (Incident Followup)", "SRE-OnFIRE (Pending Review & Scorecard)")
+# Where the report pages are read, MediaWiki's $wgArticlePath form ($1: the title).
+WIKITECH_PAGE_URL = "https://wikitech.wikimedia.org/wiki/$1"
+
+
+@dataclass(frozen=True)
+class FollowupSettings:
+    """``[followups]``: the Phabricator tags (project names, or ``#slug``) every
+    follow-up task gets, and the address of a wiki page (``$1``: its title), for
+    the link from the task to the report."""
+
+    tags: tuple[str, ...] = WIKITECH_FOLLOWUP_TAGS
+    page_url: str = WIKITECH_PAGE_URL
+
+    def __post_init__(self):
+        object.__setattr__(self, "tags", tuple(self.tags))
+        if "$1" not in self.page_url:
+            raise ValueError(f"page_url must hold $1 where the page title goes, got {self.page_url!r}")
 
 
 @dataclass(frozen=True)
@@ -299,6 +320,7 @@ class Incident:
     previous_wiki: str | None = None  # or a wiki's api.php URL (pages under previous_prefix)
     previous_prefix: str = "Incidents/"
     wiki_accounts: tuple[str, ...] = ()  # [wiki] accounts: whose saves count as the tool's, besides its own
+    followups: FollowupSettings = field(default_factory=FollowupSettings, compare=False)
     lead: dt.timedelta = dt.timedelta(minutes=30)   # sources are read from this long before start
     trail: dt.timedelta = dt.timedelta(minutes=30)  # … to this long after end
     report: ReportSettings = field(default_factory=ReportSettings, compare=False)
@@ -341,25 +363,53 @@ def utc(year, month, day, hour=0, minute=0, second=0) -> dt.datetime:
     return dt.datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
+# Phabricator's closed statuses where an answer does not say (no ``dateClosed``):
+# upstream's defaults (resolved, wontfix, invalid, duplicate, spite) and Wikimedia's declined.
+CLOSED_STATUSES = frozenset({"resolved", "wontfix", "invalid", "duplicate", "spite", "declined"})
+
+
 @dataclass(frozen=True)
 class TaskInfo:
-    """What Phabricator says about a task: its title, status value and owner's username."""
+    """What Phabricator says about a task: its title, status value, owner's
+    username, when it was created and last changed (``dateCreated``,
+    ``dateModified``), and whether it is closed (``dateClosed`` set; None when
+    the answer did not say)."""
 
     title: str
     status: str
     owner: str | None = None
+    created: dt.datetime | None = None
+    modified: dt.datetime | None = None
+    closed: bool | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Open unless closed: by ``dateClosed`` where Phabricator gave it, else by the status."""
+        return not self.closed if self.closed is not None else self.status not in CLOSED_STATUSES
 
     def to_json(self) -> dict:
-        """The cache's shape: ``{"title", "status", "owner"}``."""
-        return {"title": self.title, "status": self.status, "owner": self.owner}
+        """The cache's shape: ``{"title", "status", "owner", "created", "modified", "closed"}``."""
+        from .timeutil import format_utc
+        return {"title": self.title, "status": self.status, "owner": self.owner,
+                "created": format_utc(self.created) if self.created else None,
+                "modified": format_utc(self.modified) if self.modified else None, "closed": self.closed}
 
     @classmethod
     def from_json(cls, data: dict) -> "TaskInfo":
         """Back from :meth:`to_json`; ValueError when a field is missing or not text."""
         if not isinstance(data, dict) or not isinstance(data.get("title"), str) \
-                or not isinstance(data.get("status"), str):
+                or not isinstance(data.get("status"), str) or data.get("closed") not in (True, False, None):
             raise ValueError(f"not a task: {data!r}")
-        return cls(data["title"], data["status"], data.get("owner"))
+        return cls(data["title"], data["status"], data.get("owner"), _utc_or_none(data.get("created")),
+                   _utc_or_none(data.get("modified")), data.get("closed"))
+
+
+def _utc_or_none(value) -> dt.datetime | None:
+    if value is None:
+        return None
+    moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    _require_utc("TaskInfo time", moment)
+    return moment
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ import tomllib
 from pathlib import Path
 
 from ..core.errors import IncidentFileError, InputError, PostmortemError
-from ..core.model import (CHAT_MODES, DEFAULT_MARKERS, DEFAULT_REACTIONS, KNOWN_TAGS, Actionable, Event, GraphConfig,
-                          Incident, Person, RedactSettings, Replacement, ReportSettings, ScorecardAnswer, SourceConfig,
-                          graph_slug)
+from ..core.model import (CHAT_MODES, DEFAULT_MARKERS, DEFAULT_REACTIONS, KNOWN_TAGS, Actionable, Event,
+                          FollowupSettings, GraphConfig, Incident, Person, RedactSettings, Replacement,
+                          ReportSettings, ScorecardAnswer, SourceConfig, graph_slug)
 from ..core.redact import allowed_networks
 from ..core.questions import QUESTION_IDS
 from ..core.tasks import is_task_id
@@ -24,7 +24,7 @@ INCIDENT_KEYS = {"id", "status", "task", "start", "end", "paged", "responders", 
                  "impact", "summary", "metrics", "detection", "links", "previous", "previous_wiki",
                  "previous_prefix", "lead", "trail"}
 TOP_LEVEL = {"incident", "people", "source", "graph", "event", "actionable", "scorecard", "conclusions", "wiki",
-             "report", "redact"}
+             "report", "redact", "followups"}
 GRAPH_KEYS = {"title", "url", "path", "query", "unit", "step", "grafana", "token_env"}
 # The timeline graph's files end in "timeline" (wiki/graph.py default_graph_name).
 RESERVED_SLUGS = {"timeline"}
@@ -166,6 +166,7 @@ def parse_incident(text: str, path: Path = Path("incident.toml")) -> Incident:
             wiki_accounts=_wiki_accounts(reader, data.get("wiki", {})),
             report=_report(reader, data.get("report", {})),
             redact=_redact(reader, data.get("redact", {})),
+            followups=_followups(reader, data.get("followups", {})),
             path=str(path),
         )
     except ValueError as err:  # a model constructor's own check (e.g. end before start)
@@ -486,6 +487,21 @@ def _regex(reader: _Reader, pattern: str, table: str, key: str) -> None:
             reader.fail(f"the regex {pattern!r} matches empty text, so it would match everything", table, key)
     except re.error as err:
         reader.fail(f"not a valid regex {pattern!r}: {err}", table, key)
+def _followups(reader: _Reader, table) -> FollowupSettings:
+    """``[followups]``: ``tags`` (Phabricator project names, or ``#slug``; Wikitech's
+    two by default, ``[]`` for none) and ``page_url`` (``https://wiki/wiki/$1``)."""
+    if not isinstance(table, dict):
+        reader.fail("expected a table", "followups")
+    reader.unknown_keys(table, {"tags", "page_url"}, "followups")
+    tags = reader.value(table, "tags", list, "followups")
+    if tags is not None and any(not tag.strip() or tag.strip() == "#" for tag in tags):
+        reader.fail("a tag is a project name or #slug, not empty", "followups", "tags")
+    page_url = reader.value(table, "page_url", str, "followups")
+    if page_url is not None and ("$1" not in page_url or not re.match(r"^https?://[^/\s]+", page_url)):
+        reader.fail("expected the address of a wiki page with $1 for its title, "
+                    "e.g. \"https://wikitech.wikimedia.org/wiki/$1\"", "followups", "page_url")
+    settings = {"tags": tuple(t.strip() for t in tags)} if tags is not None else {}
+    return FollowupSettings(**settings, **({"page_url": page_url} if page_url else {}))
 
 
 def _array(reader: _Reader, tables, name: str) -> list:

@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from string import Template
 
 from ..core.files import write_atomically
 from ..core.errors import InputError
+from ..core.timeutil import parse_time
 
 
-def skeleton_text(now: dt.datetime | None = None) -> str:
-    """The skeleton with today's date and the current UTC minute filled in."""
+def skeleton_text(now: dt.datetime | None = None, *, incident_id: str | None = None) -> str:
+    """The skeleton with ``now`` (default: the current UTC minute) as the start and
+    ``incident_id`` (default ``<date> new-incident``) filled in."""
     from ..core.files import templates_dir
     now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
     raw = (templates_dir() / "incident.toml").read_text(encoding="utf-8")
-    return Template(raw).substitute(date=now.strftime("%Y-%m-%d"), now=now.strftime("%Y-%m-%d %H:%M"))
+    incident_id = incident_id or f"{now:%Y-%m-%d} new-incident"
+    return Template(raw).substitute(date=now.strftime("%Y-%m-%d"), now=now.strftime("%Y-%m-%d %H:%M"),
+                                    id=json.dumps(incident_id, ensure_ascii=False)[1:-1])  # a TOML basic string
 
 
-def write_skeleton(directory: Path, *, force: bool = False) -> Path:
-    """Write DIR/incident.toml; refuses to overwrite unless ``force``."""
+def write_skeleton(directory: Path, *, force: bool = False, incident_id: str | None = None,
+                   start: str | None = None) -> Path:
+    """Write DIR/incident.toml; refuses to overwrite unless ``force``. ``start``
+    (``2024-03-05 06:58``, UTC unless it says otherwise) and ``incident_id`` fill
+    the skeleton (`postmortem missing` prints the line that does it)."""
     directory = Path(directory)
     target = directory / "incident.toml"
     if target.exists() and not force:
@@ -30,5 +38,20 @@ def write_skeleton(directory: Path, *, force: bool = False) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise InputError(f"cannot create the folder: {err.strerror or err}", file=directory) from None
-    write_atomically(target, skeleton_text())
+    write_atomically(target, skeleton_text(_start(start), incident_id=_incident_id(incident_id)))
     return target
+
+
+def _start(text: str | None) -> dt.datetime | None:
+    if text is None:
+        return None
+    try:
+        return parse_time(text)[0]
+    except ValueError as err:
+        raise InputError(str(err), key="--start") from None
+
+
+def _incident_id(text: str | None) -> str | None:
+    if text is not None and (not text.strip() or any(ch in text for ch in "#<>[]|{}")):
+        raise InputError("an incident id is a page name: not empty, without # < > [ ] | { }", key="--id")
+    return text.strip() if text else None

@@ -32,10 +32,11 @@ class ReportActionable:
     line: int
     no_task: str | None = None  # "''(no task: reason)''": no task, on purpose
     owner: str | None = None    # "(owner: NAME)"
+    status: str | None = None   # "''(status: open, changed …)''": its task's status when the page was made
 
     def to_json(self) -> dict:
         return {"text": self.text, "tasks": list(self.tasks), "done": self.done, "no_task": self.no_task,
-                "owner": self.owner}
+                "owner": self.owner, "status": self.status}
 
 
 _EDGE_TASK = re.compile(
@@ -58,6 +59,9 @@ _CHECKBOX = re.compile(r"^\[(?P<mark>[ \u00a0xX✓✔]?)\][\s\u00a0]*")
 _NO_TASK = re.compile(r"[ \t\u00a0]*''\(no task:\s*(.*?)\)''", re.I)
 _OWNER = re.compile(r"[ \t\u00a0]*(?:''[ \t]*)?\([ \t]*(?:owner|owners|assignee|assigned to)[ \t]*:?[ \t]*"
                     r"(?P<owner>(?:[^()]|\([^()]*\))*?)[ \t]*\)(?:[ \t]*'')?", re.I)
+# What render writes for a task's state (templates/components/actionables.wiki.j2).
+_STATUS = re.compile(r"[ \t\u00a0]*''\(status:[ \t]*(?P<status>[\w-]+)(?:,[ \t]*changed[ \t]+[\d: -]+(?:UTC)?)?[ \t]*\)''",
+                     re.I)
 _USER_LINK = re.compile(r"\[\[\s*User:(?P<name>[^|\]]+)(?:\|(?P<label>[^\]]+))?\]\]", re.I)
 
 
@@ -144,12 +148,16 @@ def _actionable(body: str, number: int) -> ReportActionable:
     waiver = _NO_TASK.search(body)
     if waiver:
         body = body[:waiver.start()] + body[waiver.end():]
+    state = _STATUS.search(body)
+    if state:
+        body = body[:state.start()] + body[state.end():]
     owner = _OWNER.search(body)
     if owner:
         body = body[:owner.start()] + body[owner.end():]
     return ReportActionable(_actionable_text(body), find_tasks(body), done, number,
                             decode_text(waiver.group(1)).strip() if waiver else None,
-                            _owner_name(owner["owner"]) if owner else None)
+                            _owner_name(owner["owner"]) if owner else None,
+                            state["status"].lower() if state else None)
 
 
 def _owner_name(raw: str) -> str | None:

@@ -12,9 +12,10 @@ import csv
 import io
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..core.errors import PostmortemError
+from ..core.questions import QUESTION_IDS
 from .report import Report, parse_report, read_report_file
 from .timeline import windows_from_marks
 from ..core.timeutil import format_utc
@@ -32,10 +33,13 @@ FIELDS = (
 
 @dataclass(frozen=True)
 class ReportStats:
-    """Rows (dicts with :data:`FIELDS`) and totals; ``to_json``/``to_csv`` serialise them."""
+    """Rows (dicts with :data:`FIELDS`) and totals; ``to_json``/``to_csv`` serialise
+    them. ``answers``: per question id, how many 15-question ScoreCards answered
+    it "no" and how many answered it at all (the totals' ``answered_no``)."""
 
     rows: tuple[dict, ...]
     totals: dict
+    answers: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         """``stats --format json``: ``{"reports": [...], "totals": {...}}`` (DESIGN.md)."""
@@ -48,8 +52,24 @@ class ReportStats:
 
 def report_stats(items) -> ReportStats:
     """Stats over reports given as paths (files) or ``(title, text)`` pairs (e.g. wiki pages)."""
-    rows = tuple(_row_for(item) for item in items)
-    return ReportStats(rows, _totals(rows))
+    read = [_row_for(item) for item in items]
+    rows = tuple(row for row, _ in read)
+    answers = answer_counts(card for _, card in read if card is not None)
+    totals = {**_totals(rows), "answered_no": {qid: no for qid, (no, _) in answers.items() if no}}
+    return ReportStats(rows, totals, answers)
+
+
+def answer_counts(scorecards) -> dict[str, tuple[int, int]]:
+    """``{question id: (answered "no", answered)}`` over the 15-question ScoreCards."""
+    counts = {qid: [0, 0] for qid in QUESTION_IDS}
+    for card in scorecards:
+        if card.kind != "15-question":
+            continue
+        for answer in card.answers:
+            if answer.id in counts and answer.answer is not None:
+                counts[answer.id][1] += 1
+                counts[answer.id][0] += answer.answer == "no"
+    return {qid: (no, answered) for qid, (no, answered) in counts.items()}
 
 
 def stats_to_json(stats: ReportStats) -> dict:
@@ -74,22 +94,23 @@ def _csv_value(value):
     return value
 
 
-def _row_for(item) -> dict:
+def _row_for(item) -> tuple[dict, object]:
+    """A report's row and its ScoreCard (None when it could not be read)."""
     if isinstance(item, tuple):
         title, text = item
         if text is None:
-            return _error_row(None, title, "the page has no text")
+            return _error_row(None, title, "the page has no text"), None
         return _safe_row(lambda: parse_report(text, title=title), file=None, title=title)
     name = os.fspath(item)
     return _safe_row(lambda: read_report_file(name), file=name, title=None)
 
 
-def _safe_row(read, *, file, title) -> dict:
+def _safe_row(read, *, file, title) -> tuple[dict, object]:
     try:
         report = read()
     except (PostmortemError, OSError, UnicodeError) as err:
-        return _error_row(file, title, str(err))
-    return report_row(report, file=file)
+        return _error_row(file, title, str(err)), None
+    return report_row(report, file=file), report.scorecard
 
 
 def _error_row(file, title, error: str) -> dict:

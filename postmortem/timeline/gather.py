@@ -21,7 +21,9 @@ from typing import Iterator
 
 from ..collect import cache
 from ..collect.graphs import gather_graphs
+from ..collect.followups import with_created_tasks
 from ..collect.previous import read_previous
+from ..collect.sources.phabricator import enrich_actionables
 from ..collect.sources import get_source, needs_pull
 from ..core.accounting import Tally
 from ..core.errors import InputError, PostmortemError
@@ -43,10 +45,15 @@ class SourceRecords:
 
 def gather(incident: Incident) -> Records:
     """The incident's records: merged events (after ``[redact]``, with what it
-    found), cached tasks, previous reports."""
+    found), cached tasks, previous reports. The Records' incident has on its
+    actionables the follow-up tasks `postmortem followups --create` made, and
+    each task's status, owner and last change from the last pull."""
     read = read_sources(incident)
     gives_tasks = any(get_source(s.type).gives_tasks for s in incident.sources)
     tasks = cache.read_tasks(incident) if gives_tasks else None
+    incident = with_created_tasks(incident, cache.read_followups(incident))
+    if tasks:
+        incident = replace(incident, actionables=enrich_actionables(incident.actionables, tasks))
     previous = read_previous(incident)
     events, findings = _timeline(incident, read)
     return Records(incident, tuple(events), tasks, previous.reports if previous is not None else None,

@@ -25,6 +25,9 @@ update keeps.
   ``replace``. A picture is uploaded only when it changed (its SHA-1 differs
   from the wiki's); the very same picture already there is embedded as it is,
   whoever uploaded it for whichever page.
+* The statistics page's chart (:func:`stats_chart_picture`, incidents per
+  month): the name ``--graph`` gives, the comment ``postmortem <version>:
+  incidents per month of [[<title>]]``, the same rules.
 """
 
 from __future__ import annotations
@@ -42,7 +45,8 @@ from ..write.graph import render_graph
 from ..write.wikitext import escape, incident_file_name, wiki_file_name
 
 # What the tool's own upload comments look like (any version), and the page they name.
-_OWN_COMMENT = re.compile(r"^postmortem \S+: (?:timeline|graph [\w-]+) of \[\[(?P<title>[^\[\]|]+)\]\]")
+_OWN_COMMENT = re.compile(r"^postmortem \S+: (?:timeline|graph [\w-]+|incidents per month) of "
+                          r"\[\[(?P<title>[^\[\]|]+)\]\]")
 # The embed the report templates write (templates/wikitech.wiki.j2).
 _EMBED = re.compile(r"\[\[File:(?P<name>[^|\[\]\n]+)\|thumb\|[^\[\]\n]*Timeline of the incident")
 # The wiki's warnings that are no reason to refuse a new file: the same picture
@@ -108,6 +112,12 @@ def timeline_picture(records: Records, name: str, title: str) -> Picture:
     """The timeline graph of ``records`` as ``File:<name>`` for page ``title``."""
     return Picture(name, render_graph(records).encode("utf-8"), upload_comment(title),
                    f"Timeline of [[{title}]], made by postmortem {__version__} from its records.")
+
+
+def stats_chart_picture(svg: str, name: str, title: str) -> Picture:
+    """The statistics page's chart (incidents per month) as ``File:<name>`` for page ``title``."""
+    return Picture(name, svg.encode("utf-8"), f"postmortem {__version__}: incidents per month of [[{title}]]",
+                   f"Incidents per month on [[{title}]], made by postmortem {__version__} from the reports.")
 
 
 def chart_name(incident_id: str, slug: str) -> str:

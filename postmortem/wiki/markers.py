@@ -2,7 +2,8 @@
 generated when it last saved the page (the base of the three-way merge).
 
 Every save by the tool carries the edit summary
-``postmortem <version>: publish|update report (generated <digest>)``, where
+``postmortem <version>: publish|update report (generated <digest>)`` (``statistics``
+instead of ``report`` on the statistics page), where
 ``<digest>`` is the first 12 hex digits of the SHA-1 of the generated text.
 For ``publish`` the saved text *is* the generated text. For ``update`` the saved
 text is the merge (generated text plus hand edits); the way back from it to the
@@ -33,7 +34,7 @@ from .._version import __version__
 from ..core.errors import WikiError
 from .merge import canonical
 
-SUMMARY = re.compile(r"^postmortem (?P<version>\S+): (?P<action>publish|update) report "
+SUMMARY = re.compile(r"^postmortem (?P<version>\S+): (?P<action>publish|update) (?P<what>report|statistics) "
                      r"\(generated (?P<digest>[0-9a-f]{12})\)")
 MARKER = re.compile(r"\n?<!-- postmortem-base:1:(?P<data>[A-Za-z0-9+/=]*) -->[ \t]*(?=\n|$)")
 HISTORY_LIMIT = 500
@@ -44,9 +45,10 @@ def digest(text: str) -> str:
     return hashlib.sha1(canonical(text).encode("utf-8")).hexdigest()[:12]
 
 
-def edit_summary(action: str, generated: str) -> str:
-    """``postmortem 0.1.0: publish report (generated 1a2b3c4d5e6f)``."""
-    return f"postmortem {__version__}: {action} report (generated {digest(generated)})"
+def edit_summary(action: str, generated: str, what: str = "report") -> str:
+    """``postmortem 0.1.0: publish report (generated 1a2b3c4d5e6f)``; ``what`` is
+    ``report`` or ``statistics`` (the statistics page)."""
+    return f"postmortem {__version__}: {action} {what} (generated {digest(generated)})"
 
 
 def strip_marker(text: str) -> str:

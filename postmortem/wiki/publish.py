@@ -94,7 +94,7 @@ def publish(records: Records, api_url: str, title: str | None = None, *, wiki=No
     """
     graph = graph_file_name(graph) if graph is not None else None
     refuse_unresolved(records, "publish")
-    wiki = wiki or _logged_in(api_url)
+    wiki = wiki or logged_in(api_url)
     title = title or records.incident.page_title
     if wiki.page(title) is not None:
         raise WikiError(f"page {title!r} already exists; nothing was changed "
@@ -127,44 +127,60 @@ def update(records: Records, api_url: str, title: str | None = None, *, dry_run:
     """
     graph = graph_file_name(graph) if graph is not None else None
     refuse_unresolved(records, "update")
-    wiki = wiki or _logged_in(api_url)
+    wiki = wiki or logged_in(api_url)
     title = title or records.incident.page_title
     current = wiki.page(title)
     if current is None:
         raise WikiError(f"page {title!r} does not exist (use `postmortem publish` first)",
                         code="missingtitle", url=api_url)
     found = find_base(wiki, current.title, accounts=records.incident.wiki_accounts)
-    base, base_rev = found.text, found.revid
     ours = strip_marker(current.text or "")
-    kept = graph is None and (embedded_graph(base) or embedded_graph(ours))
-    kept_charts = _kept_charts(records, base, ours)
+    kept = graph is None and (embedded_graph(found.text) or embedded_graph(ours))
+    kept_charts = _kept_charts(records, found.text, ours)
     pictures = _checked(wiki, records, current.title, graph, replace_graph)
     theirs = _generate(wiki, records, current.title, template, graph or kept or None,
                        {**chart_files(records), **kept_charts})
+    result = merge_and_save(wiki, current, found, theirs, prefer=prefer, dry_run=dry_run, pictures=pictures,
+                            replace=replace_graph, before_save=before_save)
+    result.graph, result.graph_kept = graph or kept or None, bool(kept)
+    result.charts_kept = list(kept_charts.values())
+    return result
+
+
+def merge_and_save(wiki: Wiki, current, found, theirs: str, *, what: str = "report", prefer: str | None = None,
+                   dry_run: bool = False, pictures: list[Picture] = (), replace: bool = False,
+                   before_save: Callable | None = None) -> UpdateResult:
+    """The conflict-safe edit of `update`, for any page the tool generates
+    (the report, the statistics page): three-way merge the page as it is
+    (``current``) with ``theirs`` on the base ``found``
+    (:func:`.markers.find_base`) — MergeConflict where both touched the same
+    lines, unless ``prefer`` — then, unless ``dry_run``, upload the checked
+    ``pictures`` that changed (even when the text did not), call
+    ``before_save(current)`` (a test hook) and save, naming the revision read
+    so that an edit made meanwhile is an edit conflict."""
+    ours = strip_marker(current.text or "")
     try:
-        merged = merge_report(base, ours, theirs, prefer=prefer)
+        merged = merge_report(found.text, ours, theirs, prefer=prefer)
     except MergeConflict as conflict:
-        conflict.url = api_url
+        conflict.url = wiki.api_url
         raise
     new_text = with_marker(merged.text, theirs)
     result = UpdateResult(title=current.title, diff=unified_diff(ours, merged.text, title=current.title),
                           changed=merged.text != ours, dry_run=dry_run, old_revid=current.revid,
-                          base_revid=base_rev, resolved=[c.section for c in merged.conflicts],
-                          graph=graph or kept or None, graph_kept=bool(kept), passed_over=list(found.passed_over),
-                          uploaded=[p.name for p in pictures if p.changed], charts_kept=list(kept_charts.values()))
+                          base_revid=found.revid, resolved=[c.section for c in merged.conflicts],
+                          passed_over=list(found.passed_over), uploaded=[p.name for p in pictures if p.changed])
     result.saves = new_text != canonical(current.text or "")
     if not dry_run:
-        _upload_changed(wiki, pictures, replace_graph)
+        _upload_changed(wiki, pictures, replace)
     if dry_run or not result.saves:
         return result
     if before_save is not None:
         before_save(current)
-    saved = wiki.edit(current.title, new_text, edit_summary("update", theirs),
-                      no_create=True, base=current)
+    saved = wiki.edit(current.title, new_text, edit_summary("update", theirs, what), no_create=True, base=current)
     if "nochange" in saved:  # someone saved this very text since we read the page
         raise WikiError(f"edit conflict: {current.title!r} was saved by someone else while this update ran, "
                         f"and it already holds what this update would save; nothing was saved",
-                        code="editconflict", url=api_url)
+                        code="editconflict", url=wiki.api_url)
     result.new_revid = saved.get("newrevid")
     result.merged_concurrent_edit = int(saved.get("oldrevid", current.revid)) != current.revid
     return result
@@ -187,7 +203,8 @@ def refuse_unresolved(records: Records, action: str) -> None:
                              f"(`postmortem check` lists them all; the values are never shown)",
                              findings=findings, file=records.incident.path)
 
-def _logged_in(api_url: str) -> Wiki:
+
+def logged_in(api_url: str) -> Wiki:
     wiki = Wiki(api_url)
     wiki.login()
     return wiki

@@ -131,6 +131,8 @@ class ActionableView(NamedTuple):
     no_task: str     # why it has no task, "" when not said
     done: bool
     owner: str
+    status: str = ""   # its task's status in Phabricator ("open", "resolved"…), "" when not pulled
+    changed: str = ""  # when its task last changed, "2024-03-05 14:00 UTC", "" when not known
 
 
 class AnswerView(NamedTuple):
@@ -271,10 +273,14 @@ def alerts_view(incident: Incident, events: list[Event], style: Style) -> list[A
 
 
 def actionable_view(item, style: Style) -> ActionableView:
+    """An actionable; its task's state where the last pull read it (gather puts
+    it, and the tasks `followups --create` made, on the actionables)."""
     return ActionableView(task=style.task(item.task) if item.task else "",
                           text=style.linked(item.text),
                           no_task=style.text(item.no_task) if item.no_task else "",
-                          done=item.done, owner=style.cell(item.owner) if item.owner else "")
+                          done=item.done, owner=style.cell(item.owner) if item.owner else "",
+                          status=style.cell(item.status) if item.status else "",
+                          changed=item.changed.strftime("%Y-%m-%d %H:%M UTC") if item.changed else "")
 
 
 def chart_files(records: Records) -> dict[str, str]:
