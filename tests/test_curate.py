@@ -9,7 +9,8 @@ import datetime as dt
 import pytest
 
 from postmortem.core.errors import IncidentFileError
-from postmortem.core.model import Event, ReportSettings, utc
+from postmortem.core.model import Event, utc
+from postmortem.core.settings import ReportSettings
 from postmortem.incident.load import parse_incident
 from postmortem.read.lint import lint_report
 from postmortem.read.report import parse_report

@@ -10,7 +10,8 @@ import json
 import pytest
 
 from postmortem.core.errors import IncidentFileError, UnresolvedFindings
-from postmortem.core.model import Event, Records, RedactSettings, Replacement, utc
+from postmortem.core.model import Event, Records, utc
+from postmortem.core.settings import RedactSettings, Replacement
 from postmortem.core.redact import scan_text
 from postmortem.incident.load import load_incident, parse_incident
 from postmortem.read.lint import lint_report

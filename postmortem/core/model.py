@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
+from .settings import FollowupSettings, RedactSettings, ReportSettings
 from .tasks import is_task_id
 from .timeutil import PRECISIONS, UTC, format_utc
 
@@ -217,78 +218,6 @@ class ScorecardAnswer:
         if self.source not in ("human", "computed", None):
             raise ValueError(f"source must be 'human' or 'computed', got {self.source!r}")
         object.__setattr__(self, "evidence", tuple(self.evidence))
-
-
-# The reactions that mark a Slack message for the report (``[report] reactions``)
-# and the IRC line prefixes that do (``[report] markers``; MeetBot's ``#info``).
-DEFAULT_REACTIONS = ("pushpin", "memo", "point_up")
-DEFAULT_MARKERS = ("#info",)
-CHAT_MODES = ("marked", "all", "none")
-
-
-@dataclass(frozen=True)
-class ReportSettings:
-    """``[report]``: which chat lines the report's Timeline shows. ``chat``:
-    "marked" (pinned, a reaction in ``reactions``, a line starting with one of
-    ``markers``, or matching one of the ``include`` regexes), "all" or "none"."""
-
-    chat: str = "marked"
-    reactions: tuple[str, ...] = DEFAULT_REACTIONS
-    markers: tuple[str, ...] = DEFAULT_MARKERS
-    include: tuple[str, ...] = ()   # regexes (checked when incident.toml is loaded)
-
-    def __post_init__(self):
-        if self.chat not in CHAT_MODES:
-            raise ValueError(f"chat must be one of {', '.join(CHAT_MODES)}, got {self.chat!r}")
-        for name in ("reactions", "markers", "include"):
-            object.__setattr__(self, name, tuple(getattr(self, name)))
-
-
-@dataclass(frozen=True)
-class Replacement:
-    """One ``[redact] replace`` rule: a regex and what its matches become."""
-
-    pattern: str
-    with_: str = "[redacted]"
-
-
-@dataclass(frozen=True)
-class RedactSettings:
-    """``[redact]``: what may not be published and how it is resolved. ``allow``:
-    IP addresses or networks that are no finding; ``private_channels``: channels
-    whose messages are findings; ``strict``: personal data and private-channel
-    messages block publishing like secrets do; ``replace``/``drop``: rules that
-    rewrite matching text or leave matching records out of every output."""
-
-    allow: tuple[str, ...] = ()
-    private_channels: tuple[str, ...] = ()
-    strict: bool = False
-    replace: tuple[Replacement, ...] = ()
-    drop: tuple[str, ...] = ()
-
-    def __post_init__(self):
-        for name in ("allow", "private_channels", "replace", "drop"):
-            object.__setattr__(self, name, tuple(getattr(self, name)))
-# Wikitech's incident template: "add the #Sustainability (Incident Followup) and the
-# #SRE-OnFIRE (Pending Review & Scorecard) Phabricator tag to these tasks".
-WIKITECH_FOLLOWUP_TAGS = ("Sustainability (Incident Followup)", "SRE-OnFIRE (Pending Review & Scorecard)")
-# Where the report pages are read, MediaWiki's $wgArticlePath form ($1: the title).
-WIKITECH_PAGE_URL = "https://wikitech.wikimedia.org/wiki/$1"
-
-
-@dataclass(frozen=True)
-class FollowupSettings:
-    """``[followups]``: the Phabricator tags (project names, or ``#slug``) every
-    follow-up task gets, and the address of a wiki page (``$1``: its title), for
-    the link from the task to the report."""
-
-    tags: tuple[str, ...] = WIKITECH_FOLLOWUP_TAGS
-    page_url: str = WIKITECH_PAGE_URL
-
-    def __post_init__(self):
-        object.__setattr__(self, "tags", tuple(self.tags))
-        if "$1" not in self.page_url:
-            raise ValueError(f"page_url must hold $1 where the page title goes, got {self.page_url!r}")
 
 
 @dataclass(frozen=True)

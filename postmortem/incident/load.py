@@ -12,13 +12,13 @@ import tomllib
 from pathlib import Path
 
 from ..core.errors import IncidentFileError, InputError, PostmortemError
-from ..core.model import (CHAT_MODES, DEFAULT_MARKERS, DEFAULT_REACTIONS, KNOWN_TAGS, Actionable, Event,
-                          FollowupSettings, GraphConfig, Incident, Person, RedactSettings, Replacement,
-                          ReportSettings, ScorecardAnswer, SourceConfig, graph_slug)
-from ..core.redact import allowed_networks
+from ..core.model import (KNOWN_TAGS, Actionable, Event, GraphConfig, Incident, Person, ScorecardAnswer, SourceConfig,
+                          graph_slug)
 from ..core.questions import QUESTION_IDS
 from ..core.tasks import is_task_id
-from ..core.timeutil import parse_duration, parse_time, zone
+from ..core.timeutil import parse_duration, zone
+from .reader import Reader
+from .settings import followups_settings, redact_settings, report_settings
 
 INCIDENT_KEYS = {"id", "status", "task", "start", "end", "paged", "responders", "coordinators",
                  "impact", "summary", "metrics", "detection", "links", "previous", "previous_wiki",
@@ -28,95 +28,7 @@ TOP_LEVEL = {"incident", "people", "source", "graph", "event", "actionable", "sc
 GRAPH_KEYS = {"title", "url", "path", "query", "unit", "step", "grafana", "token_env"}
 # The timeline graph's files end in "timeline" (wiki/graph.py default_graph_name).
 RESERVED_SLUGS = {"timeline"}
-REPORT_KEYS = {"chat", "reactions", "markers", "include"}
-REDACT_KEYS = {"allow", "private_channels", "strict", "replace", "drop"}
 CONCLUSION_KEYS = {"text", "went-well", "went-poorly", "lucky"}
-
-
-class _Locator:
-    """Finds the line of a key in the TOML text, for error messages."""
-
-    _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
-    _KEY = re.compile(r'^\s*"?([A-Za-z0-9_.-]+)"?\s*=')
-
-    def __init__(self, text: str):
-        self.lines = text.splitlines()
-
-    def line_of(self, table: str, key: str | None = None, index: int = 0) -> int | None:
-        """Line number of ``key`` in the ``index``-th ``[table]``/``[[table]]``."""
-        seen, inside, header_line = -1, False, None
-        for number, line in enumerate(self.lines, 1):
-            header = self._HEADER.match(line)
-            if header:
-                inside = header.group(2) == table and (seen := seen + 1) == index
-                if inside:
-                    header_line = number
-                    if key is None:
-                        return number
-                continue
-            found = self._KEY.match(line)
-            if inside and found and found.group(1) == key:
-                return number
-        return header_line
-
-
-class _Reader:
-    """Validates one parsed document; every error goes through :meth:`fail`."""
-
-    def __init__(self, path: Path, text: str):
-        self.path = path
-        self.locator = _Locator(text)
-
-    def fail(self, message: str, table: str, key: str | None = None, index: int = 0):
-        line = self.locator.line_of(table, key, index)
-        where = f"[{table}]" if key is None else key
-        raise IncidentFileError(message, file=self.path, line=line, key=where)
-
-    def value(self, data: dict, key: str, kind, table: str, index: int = 0, required=False):
-        if key not in data:
-            if required:
-                self.missing(key, table, index)
-            return None
-        value = data[key]
-        if kind is list:
-            ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
-            expected = "a list of strings"
-        else:
-            ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
-            expected = {str: "a string", int: "an integer", bool: "true or false", dict: "a table"}[kind]
-        if not ok:
-            self.fail(f"expected {expected}, got {value!r}", table, key, index)
-        return value
-
-    def time(self, data: dict, key: str, table: str, index: int = 0, required=False):
-        raw = data.get(key)
-        if raw is None:
-            if required:
-                self.missing(key, table, index)
-            return None, None
-        try:
-            return parse_time(raw)
-        except ValueError as err:
-            self.fail(str(err), table, key, index)
-
-    def missing(self, key: str, table: str, index: int = 0):
-        """``[incident]: missing "start"``, at the table's line."""
-        raise IncidentFileError(f"missing {key!r} (required)".replace("'", '"'), file=self.path,
-                                line=self.locator.line_of(table, None, index), key=f"[{table}]")
-
-    def duration(self, data: dict, key: str, table: str) -> dt.timedelta | None:
-        raw = self.value(data, key, str, table)
-        if raw is None:
-            return None
-        try:
-            return parse_duration(raw)
-        except ValueError as err:
-            self.fail(str(err), table, key)
-
-    def unknown_keys(self, data: dict, allowed: set, table: str, index: int = 0):
-        for key in data:
-            if key not in allowed:
-                self.fail(f"unknown key (expected one of {', '.join(sorted(allowed))})", table, key, index)
 
 
 def load_incident(path) -> Incident:
@@ -146,7 +58,7 @@ def _parse_toml(text: str, path: Path) -> dict:
 def parse_incident(text: str, path: Path = Path("incident.toml")) -> Incident:
     """Validate incident.toml text (``path`` is for messages and relative paths)."""
     data = _parse_toml(text, path)
-    reader = _Reader(path, text)
+    reader = Reader(path, text)
     for key in data:
         if key not in TOP_LEVEL:
             reader.fail(f"unknown table (expected one of {', '.join(sorted(TOP_LEVEL))})", key)
@@ -164,9 +76,9 @@ def parse_incident(text: str, path: Path = Path("incident.toml")) -> Incident:
             actionables=_actionables(reader, data.get("actionable", [])),
             scorecard=_scorecard(reader, data.get("scorecard", {})),
             wiki_accounts=_wiki_accounts(reader, data.get("wiki", {})),
-            report=_report(reader, data.get("report", {})),
-            redact=_redact(reader, data.get("redact", {})),
-            followups=_followups(reader, data.get("followups", {})),
+            report=report_settings(reader, data.get("report", {})),
+            redact=redact_settings(reader, data.get("redact", {})),
+            followups=followups_settings(reader, data.get("followups", {})),
             path=str(path),
         )
     except ValueError as err:  # a model constructor's own check (e.g. end before start)
@@ -182,7 +94,7 @@ def load_sources(path) -> tuple[tuple[SourceConfig, ...], dict[str, Person]]:
     its sources and people. Raises IncidentFileError naming the line."""
     path = Path(path)
     text = _read_text(path)
-    data, reader = _parse_toml(text, path), _Reader(path, text)
+    data, reader = _parse_toml(text, path), Reader(path, text)
     for key in data:
         if key not in SOURCES_FILE_TABLES:
             reader.fail(f"unknown table (expected one of {', '.join(sorted(SOURCES_FILE_TABLES))})", key)
@@ -206,7 +118,7 @@ def source_configs(tables: list[dict], base_dir: str = ".", start: int = 0) -> t
     return tuple(configs)
 
 
-def _incident_fields(reader: _Reader, table: dict) -> dict:
+def _incident_fields(reader: Reader, table: dict) -> dict:
     reader.unknown_keys(table, INCIDENT_KEYS, "incident")
     incident_id = reader.value(table, "id", str, "incident", required=True)
     if not incident_id.strip() or any(ch in incident_id for ch in "#<>[]|{}"):
@@ -242,7 +154,7 @@ def _incident_fields(reader: _Reader, table: dict) -> dict:
     return fields
 
 
-def _conclusions(reader: _Reader, table) -> dict:
+def _conclusions(reader: Reader, table) -> dict:
     if not isinstance(table, dict):
         reader.fail("expected a table", "conclusions")
     reader.unknown_keys(table, CONCLUSION_KEYS, "conclusions")
@@ -252,7 +164,7 @@ def _conclusions(reader: _Reader, table) -> dict:
     return out
 
 
-def _people(reader: _Reader, table) -> dict:
+def _people(reader: Reader, table) -> dict:
     people = {}
     for name, entry in table.items():
         where = f"people.{name}"
@@ -275,7 +187,7 @@ _DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday"
 WEEKDAYS = {**{d: n for n, d in enumerate(_DAY_NAMES)}, **{d[:3]: n for n, d in enumerate(_DAY_NAMES)}}
 
 
-def _workdays(reader: _Reader, days, where: str) -> tuple[int, ...]:
+def _workdays(reader: Reader, days, where: str) -> tuple[int, ...]:
     """``["Mon", "Tue", …]`` (or full names) as weekday numbers; Monday to Friday by default."""
     if days is None:
         return (0, 1, 2, 3, 4)
@@ -285,7 +197,7 @@ def _workdays(reader: _Reader, days, where: str) -> tuple[int, ...]:
     return tuple(sorted({WEEKDAYS[d.strip().lower()] for d in days}))
 
 
-def _hours(reader: _Reader, text: str, where: str) -> tuple[dt.time, dt.time]:
+def _hours(reader: Reader, text: str, where: str) -> tuple[dt.time, dt.time]:
     match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", text)
     try:
         begin = dt.time(int(match[1]), int(match[2]))
@@ -295,7 +207,7 @@ def _hours(reader: _Reader, text: str, where: str) -> tuple[dt.time, dt.time]:
     return begin, finish
 
 
-def _sources(reader: _Reader, tables, path: Path) -> tuple:
+def _sources(reader: Reader, tables, path: Path) -> tuple:
     from ..collect.sources import get_source
     sources = []
     for index, table in enumerate(_array(reader, tables, "source")):
@@ -310,7 +222,7 @@ def _sources(reader: _Reader, tables, path: Path) -> tuple:
     return tuple(sources)
 
 
-def _graphs(reader: _Reader, tables, path: Path) -> tuple:
+def _graphs(reader: Reader, tables, path: Path) -> tuple:
     """``[[graph]]`` tables: a title, and ``url`` + ``query`` (pulled) or ``path`` (a recorded answer)."""
     graphs, slugs = [], {}
     for index, table in enumerate(_array(reader, tables, "graph")):
@@ -330,7 +242,7 @@ def _graphs(reader: _Reader, tables, path: Path) -> tuple:
     return tuple(graphs)
 
 
-def _graph_options(reader: _Reader, table: dict, index: int) -> dict:
+def _graph_options(reader: Reader, table: dict, index: int) -> dict:
     url, recorded = (reader.value(table, key, str, "graph", index) for key in ("url", "path"))
     if (url is None) == (recorded is None):
         reader.fail("give url (a Prometheus or Thanos API base) or path (a recorded query_range answer), "
@@ -345,7 +257,7 @@ def _graph_options(reader: _Reader, table: dict, index: int) -> dict:
     return {**options, "path": recorded, "step": _graph_step(reader, table.get("step"), index)}
 
 
-def _graph_step(reader: _Reader, raw, index: int) -> int | None:
+def _graph_step(reader: Reader, raw, index: int) -> int | None:
     """``step``: seconds (an integer) or a duration ("30s", "5m"); None when not given."""
     if raw is None:
         return None
@@ -358,7 +270,7 @@ def _graph_step(reader: _Reader, raw, index: int) -> int | None:
     return int(seconds)
 
 
-def _events(reader: _Reader, tables) -> tuple:
+def _events(reader: Reader, tables) -> tuple:
     events = []
     for index, table in enumerate(_array(reader, tables, "event")):
         reader.unknown_keys(table, {"time", "text", "actor", "tags", "url", "paged"}, "event", index)
@@ -379,7 +291,7 @@ def _events(reader: _Reader, tables) -> tuple:
     return tuple(events)
 
 
-def _actionables(reader: _Reader, tables) -> tuple:
+def _actionables(reader: Reader, tables) -> tuple:
     items = []
     for index, table in enumerate(_array(reader, tables, "actionable")):
         reader.unknown_keys(table, {"text", "task", "done", "owner", "no-task"}, "actionable", index)
@@ -396,7 +308,7 @@ def _actionables(reader: _Reader, tables) -> tuple:
     return tuple(items)
 
 
-def _scorecard(reader: _Reader, table) -> dict:
+def _scorecard(reader: Reader, table) -> dict:
     answers = {}
     for qid, raw in table.items():
         if qid not in QUESTION_IDS:
@@ -416,7 +328,7 @@ def _scorecard(reader: _Reader, table) -> dict:
     return answers
 
 
-def _wiki_accounts(reader: _Reader, table) -> tuple[str, ...]:
+def _wiki_accounts(reader: Reader, table) -> tuple[str, ...]:
     """``[wiki] accounts``: the wiki accounts whose saves `update` may take as the
     tool's own (a bot shared by a team), besides the account it logs in as."""
     if not isinstance(table, dict):
@@ -425,86 +337,7 @@ def _wiki_accounts(reader: _Reader, table) -> tuple[str, ...]:
     return tuple(reader.value(table, "accounts", list, "wiki") or ())
 
 
-def _report(reader: _Reader, table) -> ReportSettings:
-    """``[report]``: which chat lines the report shows (see ReportSettings)."""
-    if not isinstance(table, dict):
-        reader.fail("expected a table", "report")
-    reader.unknown_keys(table, REPORT_KEYS, "report")
-    chat = reader.value(table, "chat", str, "report") or "marked"
-    if chat not in CHAT_MODES:
-        reader.fail(f"expected {', '.join(repr(m) for m in CHAT_MODES)}, got {chat!r}", "report", "chat")
-    reactions = reader.value(table, "reactions", list, "report")
-    markers = reader.value(table, "markers", list, "report")
-    include = reader.value(table, "include", list, "report") or []
-    for pattern in include:
-        _regex(reader, pattern, "report", "include")
-    return ReportSettings(chat=chat, reactions=tuple(r.strip(":") for r in reactions)
-                          if reactions is not None else DEFAULT_REACTIONS,
-                          markers=tuple(markers) if markers is not None else DEFAULT_MARKERS,
-                          include=tuple(include))
-
-
-def _redact(reader: _Reader, table) -> RedactSettings:
-    """``[redact]``: allowed addresses, private channels, strictness, and the
-    replace/drop rules that resolve findings (see RedactSettings)."""
-    if not isinstance(table, dict):
-        reader.fail("expected a table", "redact")
-    reader.unknown_keys(table, REDACT_KEYS, "redact")
-    allow = tuple(reader.value(table, "allow", list, "redact") or ())
-    try:
-        allowed_networks(allow)
-    except ValueError as err:
-        reader.fail(f"{err} (give addresses like \"10.64.0.1\" or networks like \"10.0.0.0/8\")",
-                    "redact", "allow")
-    drop = reader.value(table, "drop", list, "redact") or []
-    for pattern in drop:
-        _regex(reader, pattern, "redact", "drop")
-    return RedactSettings(allow=allow, strict=bool(reader.value(table, "strict", bool, "redact")),
-                          private_channels=tuple(reader.value(table, "private_channels", list, "redact") or ()),
-                          replace=_replacements(reader, table.get("replace", [])), drop=tuple(drop))
-
-
-def _replacements(reader: _Reader, rules) -> tuple[Replacement, ...]:
-    """``replace = [{ pattern = "…", with = "…" }]``; ``with`` defaults to "[redacted]"."""
-    if not isinstance(rules, list) or not all(isinstance(rule, dict) for rule in rules):
-        reader.fail('expected a list of { pattern = "…", with = "…" }', "redact", "replace")
-    out = []
-    for rule in rules:
-        unknown = sorted(set(rule) - {"pattern", "with"})
-        if unknown:
-            reader.fail(f"unknown key {unknown[0]!r} in {{ … }} (expected pattern, with)", "redact", "replace")
-        pattern, replacement = rule.get("pattern"), rule.get("with", "[redacted]")
-        if not isinstance(pattern, str) or not pattern or not isinstance(replacement, str):
-            reader.fail('each rule needs pattern = "a regex" (and with = "text")', "redact", "replace")
-        _regex(reader, pattern, "redact", "replace")
-        out.append(Replacement(pattern, replacement))
-    return tuple(out)
-
-
-def _regex(reader: _Reader, pattern: str, table: str, key: str) -> None:
-    try:
-        if re.compile(pattern).search(""):
-            reader.fail(f"the regex {pattern!r} matches empty text, so it would match everything", table, key)
-    except re.error as err:
-        reader.fail(f"not a valid regex {pattern!r}: {err}", table, key)
-def _followups(reader: _Reader, table) -> FollowupSettings:
-    """``[followups]``: ``tags`` (Phabricator project names, or ``#slug``; Wikitech's
-    two by default, ``[]`` for none) and ``page_url`` (``https://wiki/wiki/$1``)."""
-    if not isinstance(table, dict):
-        reader.fail("expected a table", "followups")
-    reader.unknown_keys(table, {"tags", "page_url"}, "followups")
-    tags = reader.value(table, "tags", list, "followups")
-    if tags is not None and any(not tag.strip() or tag.strip() == "#" for tag in tags):
-        reader.fail("a tag is a project name or #slug, not empty", "followups", "tags")
-    page_url = reader.value(table, "page_url", str, "followups")
-    if page_url is not None and ("$1" not in page_url or not re.match(r"^https?://[^/\s]+", page_url)):
-        reader.fail("expected the address of a wiki page with $1 for its title, "
-                    "e.g. \"https://wikitech.wikimedia.org/wiki/$1\"", "followups", "page_url")
-    settings = {"tags": tuple(t.strip() for t in tags)} if tags is not None else {}
-    return FollowupSettings(**settings, **({"page_url": page_url} if page_url else {}))
-
-
-def _array(reader: _Reader, tables, name: str) -> list:
+def _array(reader: Reader, tables, name: str) -> list:
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
         reader.fail(f"expected [[{name}]] tables", name)
     return tables

@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from ..collect.sources import describe
-from ..core.model import Event, Incident, ReportSettings
+from ..core.model import Event, Incident
+from ..core.settings import ReportSettings
 from ..core.timeutil import format_clock
 from .merge import CHAT_FAMILIES
 

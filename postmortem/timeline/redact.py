@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from ..collect.sources import describe
-from ..core.model import Event, Finding, RedactSettings, Records
+from ..core.model import Event, Finding, Records
+from ..core.settings import RedactSettings
 from ..core.redact import apply_replacements, first_match, scan_text
 from .merge import CHAT_FAMILIES
 

@@ -73,9 +73,10 @@ def default_graph_name(incident_id: str) -> str:
     return graph_file_name(incident_file_name(incident_id, "timeline"))
 
 
-def upload_comment(title: str) -> str:
-    """The upload comment that marks a file as this tool's graph of ``title``."""
-    return f"postmortem {__version__}: timeline of [[{title}]]"
+def upload_comment(title: str, what: str = "timeline") -> str:
+    """The upload comment that marks a file as this tool's ``what`` of page
+    ``title``: "timeline", "graph <slug>", "incidents per month"."""
+    return f"postmortem {__version__}: {what} of [[{title}]]"
 
 
 def embedded_graph(text: str | None) -> str | None:
@@ -116,7 +117,7 @@ def timeline_picture(records: Records, name: str, title: str) -> Picture:
 
 def stats_chart_picture(svg: str, name: str, title: str) -> Picture:
     """The statistics page's chart (incidents per month) as ``File:<name>`` for page ``title``."""
-    return Picture(name, svg.encode("utf-8"), f"postmortem {__version__}: incidents per month of [[{title}]]",
+    return Picture(name, svg.encode("utf-8"), upload_comment(title, "incidents per month"),
                    f"Incidents per month on [[{title}]], made by postmortem {__version__} from the reports.")
 
 
@@ -134,7 +135,7 @@ def _chart_picture(records: Records, graph: GraphData, title: str) -> Picture:
     config = graph.config
     asked = f"the Prometheus query <code>{escape(config.query)}</code>" if config.query else "a recorded series"
     return Picture(chart_name(records.incident.id, config.slug), render_chart(records, graph).encode("utf-8"),
-                   f"postmortem {__version__}: graph {config.slug} of [[{title}]]",
+                   upload_comment(title, f"graph {config.slug}"),
                    f"Graph \"{escape(config.title)}\" of [[{title}]]: {asked}, from "
                    f"{graph.window.start:%Y-%m-%d %H:%M} to {graph.window.end:%Y-%m-%d %H:%M} UTC. "
                    f"Made by postmortem {__version__}.",
