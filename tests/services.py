@@ -782,3 +782,17 @@ def read_broken(case: Broken, read, good=None):
         with pytest.raises(PostmortemError) as caught:
             read(server.url, session)
     return caught.value, server.url, session
+
+
+def assert_broken_answer(case: Broken, read, good=None, *, path: str, source: str, secret: str | None = None):
+    """``case``'s answer ends in its own error: the expected type and message,
+    naming the URL (server + ``path``) and the ``source``, after the expected
+    attempts and waits; ``secret`` (a token) appears nowhere in it."""
+    err, url, session = read_broken(case, read, good)
+    assert type(err) is case.error
+    assert str(err) == f"{url}{path}: {err.message}"
+    assert case.says(err.message), err.message
+    assert (err.url, err.source) == (url + path, source)
+    assert getattr(err, "status", None) == case.status
+    assert session.requests_made == case.attempts and session.fake_clock.sleeps == case.waits
+    assert secret is None or secret not in str(err)

@@ -13,7 +13,7 @@ from postmortem.collect.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window
 from postmortem.collect.sources.alertmanager import SOURCE
 from postmortem.core.timeutil import format_utc
-from tests.services import Answer, broken, post_alerts, read_broken, start_alertmanager
+from tests.services import Answer, broken, post_alerts, assert_broken_answer, start_alertmanager
 
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
@@ -119,11 +119,6 @@ BROKEN = [
 def test_broken_answers(case):
     window = Window(dt.datetime(2023, 9, 28, 14, tzinfo=dt.timezone.utc),
                     dt.datetime(2023, 9, 28, 17, tzinfo=dt.timezone.utc))
-    err, url, s = read_broken(case, lambda url, s: SOURCE.read(config(url), window, session=s),
-                              lambda request: Answer.json([GETTABLE]))
-    assert type(err) is case.error
-    assert str(err) == f"{url}/api/v2/alerts: {err.message}"
-    assert case.says(err.message), err.message
-    assert (err.url, err.source) == (url + "/api/v2/alerts", "source[1] (alertmanager)")
-    assert getattr(err, "status", None) == case.status
-    assert s.requests_made == case.attempts and s.fake_clock.sleeps == case.waits
+    assert_broken_answer(case,
+                         lambda url, s: SOURCE.read(config(url), window, session=s), lambda request: Answer.json([GETTABLE]),
+                         path="/api/v2/alerts", source="source[1] (alertmanager)")

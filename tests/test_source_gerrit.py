@@ -20,7 +20,7 @@ from postmortem.incident.load import load_incident
 from postmortem.timeline.gather import gather
 from postmortem.write.render import render_report
 from tests.conftest import write_incident
-from tests.services import Answer, FakeServer, broken, gerrit_app, gerrit_change, read_broken
+from tests.services import Answer, FakeServer, broken, gerrit_app, gerrit_change, assert_broken_answer
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "gerrit"
 SOURCE = get_source("gerrit")
@@ -156,13 +156,8 @@ BROKEN = [
 
 @pytest.mark.parametrize("case", BROKEN)
 def test_broken_answers(case):
-    err, url, s = read_broken(case, lambda url, s: SOURCE.read(config(url + "/r"), WINDOW, session=s), good_app)
-    assert type(err) is case.error
-    assert str(err) == f"{url}/r/changes/: {err.message}"
-    assert case.says(err.message), err.message
-    assert (err.url, err.source) == (url + "/r/changes/", "source[2] (gerrit)")
-    assert getattr(err, "status", None) == case.status
-    assert s.requests_made == case.attempts and s.fake_clock.sleeps == case.waits
+    assert_broken_answer(case, lambda url, s: SOURCE.read(config(url + "/r"), WINDOW, session=s), good_app,
+                         path="/r/changes/", source="source[2] (gerrit)")
 
 
 def test_a_server_that_always_says_more_is_stopped_on_the_page_that_brings_nothing_new():

@@ -16,7 +16,7 @@ from postmortem.core.accounting import Tally
 from postmortem.core.errors import IncidentFileError, SourceError, SourceFormatError
 from postmortem.core.model import SourceConfig, Window, utc
 from tests.clock import clocked_session
-from tests.services import Answer, FakeServer, broken, pd_error, read_broken, pagerduty_app
+from tests.services import Answer, FakeServer, broken, pd_error, assert_broken_answer, pagerduty_app
 
 FIXTURES = Path(__file__).parent / "fixtures" / "paging" / "pagerduty"
 TOKEN = "u+NEVER-PRINT-ME-pd-token"
@@ -196,14 +196,7 @@ def test_more_than_pagerduty_lists_asks_for_a_shorter_window():
 def test_broken_answers(case):
     def read_it(url, session):
         return SOURCE.read(config(url), WINDOW, session=session)
-    err, url, session = read_broken(case, read_it, app())
-    assert type(err) is case.error
-    assert str(err) == f"{url}{INCIDENTS_URL}: {err.message}"
-    assert case.says(err.message), err.message
-    assert (err.url, err.source) == (url + INCIDENTS_URL, "source[4] (pagerduty)")
-    assert getattr(err, "status", None) == case.status
-    assert session.requests_made == case.attempts and session.fake_clock.sleeps == case.waits
-    assert TOKEN not in str(err)
+    assert_broken_answer(case, read_it, app(), path=INCIDENTS_URL, source="source[4] (pagerduty)", secret=TOKEN)
 
 
 def test_a_server_repeating_a_page_is_refused_not_asked_forever():

@@ -13,7 +13,7 @@ from postmortem.core.errors import SourceError, SourceFormatError
 from postmortem.collect.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.collect.sources.prometheus import SOURCE, choose_step, firing_intervals
-from tests.services import Answer, broken, openmetrics_alerts, read_broken, start_prometheus
+from tests.services import Answer, broken, openmetrics_alerts, assert_broken_answer, start_prometheus
 
 T = utc(2023, 9, 28, 14, 0)
 T0 = int(T.timestamp())
@@ -145,10 +145,5 @@ def test_broken_answers(case):
         config = SourceConfig("prometheus", {"type": "prometheus", "url": url}, index=2)
         return SOURCE.read(config, WINDOW, session=session)
 
-    err, url, s = read_broken(case, read, lambda request: Answer.json(matrix(FIRING)))
-    assert type(err) is case.error
-    assert str(err) == f"{url}/api/v1/query_range: {err.message}"
-    assert case.says(err.message), err.message
-    assert (err.url, err.source) == (url + "/api/v1/query_range", "source[2] (prometheus)")
-    assert getattr(err, "status", None) == case.status
-    assert s.requests_made == case.attempts and s.fake_clock.sleeps == case.waits
+    assert_broken_answer(case, read, lambda request: Answer.json(matrix(FIRING)),
+                         path="/api/v1/query_range", source="source[2] (prometheus)")

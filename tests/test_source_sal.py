@@ -11,7 +11,7 @@ from postmortem.core.errors import IncidentFileError, SourceError, SourceFormatE
 from postmortem.collect.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.collect.sources.sal import SOURCE, parse_sal_page
-from tests.services import Answer, FakeServer, SalEntry, broken, read_broken, sal_app, sal_entries, sal_html
+from tests.services import Answer, FakeServer, SalEntry, broken, assert_broken_answer, sal_app, sal_entries, sal_html
 
 EVERY = dt.timedelta(minutes=7)
 START = utc(2023, 9, 20)
@@ -130,13 +130,8 @@ BROKEN = [
 @pytest.mark.parametrize("case", BROKEN)
 def test_broken_answers(case):
     window = Window(utc(2023, 9, 28, 14), utc(2023, 9, 28, 15))
-    err, url, s = read_broken(case, lambda url, s: SOURCE.read(config(url), window, session=s))
-    assert type(err) is case.error
-    assert str(err) == f"{url}/production: {err.message}"
-    assert case.says(err.message), err.message
-    assert (err.url, err.source) == (url + "/production", "source[0] (sal)")
-    assert getattr(err, "status", None) == case.status
-    assert s.requests_made == case.attempts and s.fake_clock.sleeps == case.waits
+    assert_broken_answer(case, lambda url, s: SOURCE.read(config(url), window, session=s),
+                         path="/production", source="source[0] (sal)")
 
 
 def test_check_refuses_unknown_options_and_bad_urls():

@@ -11,7 +11,7 @@ from postmortem.collect.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.collect.sources import needs_pull
 from postmortem.collect.sources.sal_wikitext import SOURCE
-from tests.services import Answer, FakeServer, broken, first, read_broken
+from tests.services import Answer, FakeServer, broken, first, assert_broken_answer
 
 PAGES = {
     "Server Admin Log": "== 2023-10-02 ==\n* 10:00 joal: restart enrich\n== 2023-10-01 ==\n* 09:00 tchin: deploy\n",
@@ -114,13 +114,7 @@ BROKEN = [
 def test_broken_answers(case):
     window = Window(utc(2023, 10, 1, 8), utc(2023, 10, 1, 12))
     read = lambda url, s: SOURCE.read(config(url), window, session=s)  # noqa: E731
-    err, url, s = read_broken(case, read, mediawiki_app(PAGES))
-    assert type(err) is case.error
-    assert str(err) == f"{url}/api.php: {err.message}"
-    assert case.says(err.message), err.message
-    assert (err.url, err.source) == (url + "/api.php", "source[5] (sal-wikitext)")
-    assert getattr(err, "status", None) == case.status
-    assert s.requests_made == case.attempts and s.fake_clock.sleeps == case.waits
+    assert_broken_answer(case, read, mediawiki_app(PAGES), path="/api.php", source="source[5] (sal-wikitext)")
 
 
 def test_a_page_written_oldest_first_is_read_too():

@@ -13,7 +13,7 @@ from postmortem.collect.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.collect.sources.slack import SOURCE
 from tests.clock import clocked_session
-from tests.services import Answer, FakeServer, broken, read_broken, slack_app
+from tests.services import Answer, FakeServer, broken, assert_broken_answer, slack_app
 
 TOKEN = "xoxb-1234-SECRET-slack-token"
 T = utc(2023, 9, 28, 14, 0)
@@ -126,13 +126,8 @@ BROKEN = [
 @pytest.mark.parametrize("case", BROKEN)
 def test_broken_answers(case):
     good = slack_app(MESSAGES, REPLIES, token=TOKEN)
-    err, url, s = read_broken(case, lambda url, s: SOURCE.read(config(url), WINDOW, session=s), good)
-    assert type(err) is case.error
-    assert str(err) == f"{url}/conversations.history: {err.message}"
-    assert case.says(err.message), err.message
-    assert (err.url, err.source) == (url + "/conversations.history", "source[3] (slack)")
-    assert getattr(err, "status", None) == case.status
-    assert s.requests_made == case.attempts and s.fake_clock.sleeps == case.waits
+    assert_broken_answer(case, lambda url, s: SOURCE.read(config(url), WINDOW, session=s), good,
+                         path="/conversations.history", source="source[3] (slack)")
 
 
 def test_the_token_goes_only_over_https_or_to_loopback():

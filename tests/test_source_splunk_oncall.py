@@ -17,7 +17,7 @@ from postmortem.core.accounting import Tally
 from postmortem.core.errors import IncidentFileError, InputError, SourceError, SourceFormatError
 from postmortem.core.model import SourceConfig, Window, utc
 from tests.clock import clocked_session
-from tests.services import Answer, FakeServer, broken, read_broken, splunk_app
+from tests.services import Answer, FakeServer, broken, assert_broken_answer, splunk_app
 
 FIXTURES = Path(__file__).parent / "fixtures" / "paging" / "splunk-oncall"
 API_ID, API_KEY = "vo-id-1234", "vo-key-NEVER-PRINT-ME-5678"
@@ -246,11 +246,4 @@ BROKEN = [
 def test_broken_answers(case):
     def read_it(url, session):
         return SOURCE.read(config(url), WINDOW, session=session)
-    err, url, session = read_broken(case, read_it, app())
-    assert type(err) is case.error
-    assert str(err) == f"{url}{HISTORY}: {err.message}"
-    assert case.says(err.message), err.message
-    assert (err.url, err.source) == (url + HISTORY, "source[2] (splunk-oncall)")
-    assert getattr(err, "status", None) == case.status
-    assert session.requests_made == case.attempts and session.fake_clock.sleeps == case.waits
-    assert API_KEY not in str(err)
+    assert_broken_answer(case, read_it, app(), path=HISTORY, source="source[2] (splunk-oncall)", secret=API_KEY)

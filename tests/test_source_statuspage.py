@@ -19,7 +19,7 @@ from postmortem.timeline.gather import collect_events
 from postmortem.timeline.gather import gather
 from postmortem.core.model import Records
 from tests.conftest import write_incident
-from tests.services import Answer, FakeServer, broken, read_broken
+from tests.services import Answer, FakeServer, broken, assert_broken_answer
 
 WINDOW = Window(utc(2023, 9, 28, 13, 30), utc(2023, 9, 28, 18, 30))
 
@@ -109,14 +109,8 @@ BROKEN = [
 
 @pytest.mark.parametrize("case", BROKEN)
 def test_broken_answers(case):
-    err, url, s = read_broken(case, lambda url, s: get_source("statuspage").read(config(url), WINDOW, session=s),
-                              app)
-    assert type(err) is case.error
-    assert str(err) == f"{url}/api/v2/incidents.json: {err.message}"
-    assert case.says(err.message), err.message
-    assert (err.url, err.source) == (url + "/api/v2/incidents.json", "source[0] (statuspage)")
-    assert getattr(err, "status", None) == case.status
-    assert s.requests_made == case.attempts and s.fake_clock.sleeps == case.waits
+    assert_broken_answer(case, lambda url, s: get_source("statuspage").read(config(url), WINDOW, session=s), app,
+                         path="/api/v2/incidents.json", source="source[0] (statuspage)")
 
 
 def test_a_full_list_newer_than_the_window_says_it_cannot_tell():
