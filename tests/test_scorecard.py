@@ -131,6 +131,20 @@ def test_an_alert_first_is_yes():
     assert answer(incident(), "monitoring-notified").answer is None
 
 
+def test_an_alert_relayed_on_irc_before_the_first_message_is_yes(tmp_path):
+    """icinga-wm's PROBLEM line is monitoring notifying the channel, not a person reporting."""
+    from postmortem.collect.sources.irc import SOURCE as IRC
+    from postmortem.core.model import SourceConfig, Window
+    (tmp_path / "2023-10-02.log").write_text(
+        "[03:00:10] <icinga-wm> PROBLEM - etcd request latencies on conf1008 is CRITICAL: 2.5s\n"
+        "[03:01:40] <jayme> looking at the etcd latency alert\n", encoding="utf-8")
+    config = SourceConfig("irc", {"type": "irc", "path": "*.log", "format": "znc"}, index=0, base_dir=str(tmp_path))
+    events = IRC.read(config, Window(utc(*MONDAY, 2), utc(*MONDAY, 4)))
+    got = answer(incident(), "monitoring-notified", events)
+    assert got.answer == "yes", got.notes
+    assert got.evidence[0].startswith("first alert: 2023-10-02 03:00:10 UTC irc: icinga-wm: PROBLEM - etcd")
+
+
 # -- tasks and actionables ----------------------------------------------------------------
 
 def test_phabricator_task():

@@ -202,3 +202,39 @@ def test_an_unknown_encoding_is_refused_when_the_incident_is_loaded(tmp_path):
     write(tmp_path, "#ops/2023-09-28.log", ["[14:30:00] <a> first"])
     with pytest.raises(IncidentFileError, match="unknown encoding 'klingon'"):
         SOURCE.check(config(tmp_path, "#ops/*.log", encoding="klingon"))
+
+
+# (line, alertname, state) for the relays' alert lines; None: a line that is no alert
+ALERT_LINES = [
+    ("[12:46:28] <icinga-wm> PROBLEM - MediaWiki exceptions and fatals per minute on graphite1001 is CRITICAL: "
+     "CRITICAL: 20.00% of data above the critical threshold [50.0]",
+     "MediaWiki exceptions and fatals per minute on graphite1001", "firing"),
+    ("[12:50:18] <icinga-wm> RECOVERY - MediaWiki exceptions and fatals per minute on graphite1001 is OK: "
+     "OK: Less than 1.00% above the threshold [25.0]",
+     "MediaWiki exceptions and fatals per minute on graphite1001", "resolved"),
+    ("[13:01:02] <icinga-wm> PROBLEM - Host mw2291 is DOWN: PING CRITICAL - Packet loss = 100%",
+     "Host mw2291", "firing"),
+    ("[13:04:02] <icinga-wm> RECOVERY - Host mw2291 is UP: PING OK - Packet loss = 0%", "Host mw2291", "resolved"),
+    ("[13:02:00] <jinxer-wm> FIRING: [2x] ProbeDown: Service api-https:443 has failed probes - "
+     "https://wikitech.wikimedia.org/wiki/Runbook#ProbeDown", "ProbeDown", "firing"),
+    ("[13:09:00] <jinxer-wm> RESOLVED: ProbeDown: Service api-https:443 has failed probes", "ProbeDown", "resolved"),
+    ("[13:10:00] <jinxer-wm> good morning", None, None),
+    ("[13:11:00] <tchin> FIRING: ProbeDown is what I see", None, None),          # a person quoting one
+    ("[13:12:00] <icinga-wm> ACKNOWLEDGEMENT - etcd request latencies on conf1008 is CRITICAL: ack by cdanis",
+     None, None),
+]
+
+
+@pytest.mark.parametrize("line, alertname, state", ALERT_LINES)
+def test_lines_of_the_alert_relays_are_alerts(tmp_path, line, alertname, state):
+    write(tmp_path, "2016-07-28.log", [line])
+    [event] = read(tmp_path, Window(utc(2016, 7, 28), utc(2016, 7, 29)), format="znc")
+    assert (event.fields.get("alertname"), event.fields.get("state")) == (alertname, state)
+    assert ("alert" in event.tags) == (alertname is not None)
+
+
+def test_alert_nicks_replaces_the_relays(tmp_path):
+    write(tmp_path, "2016-07-28.log", ["[12:46:28] <icinga-wm> PROBLEM - etcd on conf1008 is CRITICAL: slow",
+                                       "[12:47:00] <alert-bot> FIRING: EtcdLatency: slow"])
+    events = read(tmp_path, Window(utc(2016, 7, 28), utc(2016, 7, 29)), format="znc", alert_nicks=["alert-bot"])
+    assert [e.tags for e in events] == [(), ("alert",)]

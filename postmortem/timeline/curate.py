@@ -126,8 +126,10 @@ def shown_in_lead_up(event: Event, settings: ReportSettings) -> bool:
 
 
 def is_chat(event: Event) -> bool:
-    """People talking in a channel (IRC, Slack); a ``!log`` line is a SAL entry."""
-    return describe(event.source).family in CHAT_FAMILIES and not _LOG_LINE.match(event.text)
+    """People talking in a channel (IRC, Slack); a ``!log`` line is a SAL entry,
+    an alert relayed by a bot an alert."""
+    return describe(event.source).family in CHAT_FAMILIES and not _LOG_LINE.match(event.text) \
+        and "alert" not in event.tags
 
 
 def is_marked(event: Event, settings: ReportSettings) -> bool:
