@@ -271,6 +271,12 @@ def _timeline(body: str, **kwargs):
     ("15:17:24 : conf2005", "15:17:24", "conf2005"),
     ("20: 30 '''[DOWNTIME ENDS]'''", "20:30", "'''[DOWNTIME ENDS]'''"),
     ("10:00 Amir restarts", "10:00", "Amir restarts"),  # "Am" of a name is not AM
+    # forms found writing pages by hand, as a new user would
+    ("~10:50 errors climb", "10:50", "errors climb"),
+    ("10h52 rollback", "10:52", "rollback"),
+    ("10:51-10:55 several restarts", "10:51", "(until 10:55) several restarts"),
+    ("10:51 – 10:55: restarts", "10:51", "(until 10:55) restarts"),
+    ("10:51 - restart", "10:51", "restart"),
 ])
 def test_stamp_forms(line, clock, rest):
     stamp = split_stamp(line)
@@ -280,7 +286,8 @@ def test_stamp_forms(line, clock, rest):
 
 @pytest.mark.parametrize("line", ["2024 was a year", "25:00 nope", "99:99 x", "no time here",
                                   "2024-07-21", "13:5 x", "1.25 TB of data", "??? : unknown",
-                                  "[https://sal.toolforge.org/production?d=2024-07-21 SAL log]"])
+                                  "[https://sal.toolforge.org/production?d=2024-07-21 SAL log]",
+                                  "10.57 restarts done", "10h99 x", "1h30 later"])
 def test_not_stamps(line):
     assert split_stamp(line).clock is None
 
@@ -299,6 +306,23 @@ def test_not_stamps(line):
 ])
 def test_date_lines(line, date):
     assert parse_date_line(line) == date
+
+
+# A day without its year takes the year that puts it nearest the date the page is at.
+@pytest.mark.parametrize("line, near, date", [
+    ("'''Thursday 25 November'''", dt.date(2021, 11, 24), dt.date(2021, 11, 25)),
+    ("=== Nov 25th ===", dt.date(2021, 11, 24), dt.date(2021, 11, 25)),
+    ("25th of November (UTC):", dt.date(2021, 11, 24), dt.date(2021, 11, 25)),
+    ("'''1 January'''", dt.date(2024, 12, 31), dt.date(2025, 1, 1)),
+    ("December 31", dt.date(2025, 1, 1), dt.date(2024, 12, 31)),
+    ("25 November", None, None),                       # no date to take the year from
+    ("Friday 10 things", dt.date(2021, 11, 24), None),
+    ("31 February", dt.date(2021, 11, 24), None),
+    ("Deploy 25 November", dt.date(2021, 11, 24), None),
+])
+def test_yearless_date_lines(line, near, date):
+    from postmortem.read.dates import yearless_date_line
+    assert yearless_date_line(line, near) == date
 
 
 @pytest.mark.parametrize("line", ["2024-07-21 deploy", "March 2025", "12 Marching 2025", "15:15 UTC",

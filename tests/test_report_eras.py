@@ -389,3 +389,146 @@ def test_what_the_reader_cannot_decide_is_null_with_a_problem():
 def test_copies_that_lost_their_headings_still_give_the_timeline(name):
     report = read(name)
     assert report.timeline and all(e.clock for e in report.timeline) and report.sections == ()
+
+
+# ---------------------------------------------------------------- forms found trying unseen pages
+# Pages written by hand in the shapes of real ones, as a new user of the reader would.
+
+
+# Not from a real page: eventgate-main-2021-11-25.txt is the plain-text copy of a page that kept
+# its metadata in this late-2021 table; this is the table as its wikitext wrote it.
+METADATA_TABLE = """{{irdoc|status=review}}
+==Summary and Metadata==
+{| class="wikitable"
+|'''Incident ID'''
+|2021-11-25 eventgate-main outage
+|'''UTC Start Timestamp:'''
+|2021-11-25 07:32
+|-
+|'''Incident Task'''
+|https://phabricator.wikimedia.org/T299970
+|'''UTC End Timestamp'''
+|2021-11-25 07:35
+|-
+|'''People Paged'''
+|0
+|'''Responder Count'''
+|1
+|-
+|'''Coordinator(s)'''
+|No Coordinator needed
+|'''Relevant Metrics / SLO(s) affected'''
+|
+|-
+|'''Summary:'''
+| colspan="3" |For about 3 minutes eventgate-main was unavailable.
+|}
+==Timeline==
+*07:32 eventgate-main removed from eqiad
+"""
+
+
+def test_the_late_2021_metadata_table_gives_the_metadata_and_the_window():
+    report = parse_report(METADATA_TABLE)
+    assert report.metadata == {
+        "task": "https://phabricator.wikimedia.org/T299970", "paged-num": "0", "responders-num": "1",
+        "coordinators": "No Coordinator needed", "start": "2021-11-25 07:32", "end": "2021-11-25 07:35",
+        "metrics": None, "impact": None}
+    assert report.windows == ((at("2021-11-25 07:32"), at("2021-11-25 07:35")),)
+    assert report.timeline[0].time == at("2021-11-25 07:32") and report.outage_minutes == 3
+
+
+def test_a_table_without_an_incident_id_is_not_metadata():
+    text = '==Summary==\n{| class="wikitable"\n|Start\n|2021-11-25 07:32\n|}\n'
+    assert parse_report(text).metadata["start"] is None
+
+
+def test_yearless_day_lines_across_the_new_year():
+    text = ("{{irdoc|status=draft}}\n{{Incident scorecard\n| start = 2024-12-31 23:10\n| end = 2025-01-01 01:20\n}}\n"
+            "==Timeline==\n'''Tuesday 31 December'''\n* 23:10 alerts fire\n=== 1 January ===\n* 00:30 rollback done\n"
+            "'''Jan 2nd'''\n* 09:00 review meeting\n")
+    report = parse_report(text)
+    assert [e.time for e in report.timeline] == [at("2024-12-31 23:10"), at("2025-01-01 00:30"), at("2025-01-02 09:00")]
+    assert report.problems == ()
+
+
+@pytest.mark.parametrize("mark, given, points, most", [
+    ("(0/5p)", "3", 3, 5),
+    ("(0/5 points)", "4", 4, 5),
+    ("(0/1 point)", "1", 1, 1),
+    ("(0/-5pt)", "-5", -5, -5),   # a penalty: 0 or -5
+    ("(0/-5pt)", "5", None, -5),  # out of the question's range: not read
+    ("(0/5pt)", "6", None, 5),
+])
+def test_rubric_point_marks(mark, given, points, most):
+    question = f"Were the people who responded prepared enough to respond effectively {mark}"
+    text = "==Scorecard==\n{| class=\"wikitable\"\n!Rubric\n!Question\n!Score\n|-\n!People\n" \
+           f"|{question}\n| {given}\n|}}\n"  # "| -5": a cell, where "|-5" would start a row
+    card = parse_report(text).scorecard
+    (answer,) = [a for a in card.answers if a.line]
+    assert (card.kind, answer.id, answer.points, answer.max_points) == ("rubric", "people-prepared", points, most)
+    assert answer.question == question  # as the page asks it, not in the 15-question wording
+
+
+def test_the_rubric_scorecard_shows_the_questions_the_page_asks():
+    stated = report_scorecard(parse_report(RUBRIC))
+    lines = stated.to_text().splitlines()
+    assert len(lines) == 8 and lines[0].endswith("than the previous N incidents? (0/5pt)")
+    assert lines[-1] == "points: 14/27 (stated total: 15, MISMATCH)"
+    assert stated.to_json()["answers"][0]["question"].endswith("(0/5pt)")
+
+
+def test_an_end_before_the_start_is_a_problem_and_no_length():
+    text = "{{Incident scorecard\n| start = 2025-03-12 10:44\n| end = 2025-03-11 11:15\n}}\n==Summary==\nx\n"
+    report = parse_report(text)
+    assert [p.kind for p in report.problems] == ["end-before-start"]
+    assert "'2025-03-11 11:15' is before start = '2025-03-12 10:44'" in report.problems[0].text
+    assert report.outage_minutes is None
+    assert "end-before-start" in [f.kind for f in lint_report(report)]
+
+
+def test_a_report_without_a_scorecard_has_no_score_not_zero():
+    stated = report_scorecard(parse_report("{{irdoc|status=final}}\n==Summary==\nx\n==Scorecard==\nTo do.\n"))
+    assert stated.score is None and stated.to_json()["score"] is None
+    assert stated.to_text().splitlines()[-1] == "score: none, the page has no scorecard table"
+
+
+@pytest.mark.parametrize("text", ["", "\n\n  \n"])
+def test_an_empty_page_is_one_finding(text):
+    assert [(f.kind, f.text) for f in lint_report(parse_report(text))] == [("empty-page", "the page is empty")]
+
+
+def test_approximate_french_and_range_times_and_a_dot_time_that_is_not_read():
+    text = ("{{Incident scorecard\n| start = 2025-03-12 10:44\n| end = 2025-03-12 11:15\n}}\n==Timeline==\n"
+            "* ~10:50 errors climb\n* 10h52 rollback\n* 10:51-10:55 several restarts\n* 10.57 restarts done\n")
+    report = parse_report(text)
+    assert [(e.time, e.text) for e in report.timeline] == [
+        (at("2025-03-12 10:50"), "errors climb"), (at("2025-03-12 10:52"), "rollback"),
+        (at("2025-03-12 10:51"), "(until 10:55) several restarts"), (None, "10.57 restarts done")]
+    assert [(p.kind, p.line) for p in report.problems] == [("bad-time", 9)]
+
+
+def test_sal_links_give_who_logged_and_alert_lines_are_alerts():
+    text = ("{{Incident scorecard\n| start = 2025-03-12 10:44\n| end = 2025-03-12 11:15\n}}\n==Timeline==\n"
+            "* [https://sal.toolforge.org/log/AWIZPsfZkkJ8OkTwiOnZ 10:44] marostegui@cumin1001: depool db1136\n"
+            "* [https://tools.wmflabs.org/sal/log/AV1234567890abcdefgh 10:46] jynus: restart mariadb\n"
+            "* 10:48 <icinga-wm> PROBLEM - MariaDB Replica Lag: s4 on db1136 is CRITICAL: lag 600\n"
+            "* 10:49 FIRING: [2x] ProbeDown: Service text-https:443 has failed probes\n"
+            "* 10:50 <Amir1> PROBLEM - this is a person quoting it\n"
+            "* 10:51 Note: nothing logged\n")
+    entries = parse_report(text).timeline
+    assert [(e.actor, e.source) for e in entries] == [
+        ("marostegui", "sal"), ("jynus", "sal"), ("icinga-wm", "alert"), (None, "alert"), ("Amir1", "irc"), (None, None)]
+
+
+def test_actionable_text_is_the_words_a_reader_sees():
+    text = ("==Actionables==\n"
+            "* {{PhabT|299971}} Add a [[Kubernetes/Deployments|pool check]] to the helm3 migration\n"
+            "* [https://phabricator.wikimedia.org/T299972 T299972] Alert on '''eventgate''' drops, "
+            "see [https://grafana.wikimedia.org/d/ZB39Izmnz dashboard]\n"
+            "* {{Done}} [[phab:T299973|T299973]] Document the <code>depool</code> step, {{Gerrit|123}}\n")
+    items = parse_report(text).actionables
+    assert [(a.text, a.tasks, a.done) for a in items] == [
+        ("Add a pool check to the helm3 migration", ("T299971",), False),
+        ("Alert on eventgate drops, see dashboard", ("T299972",), False),
+        ("Document the depool step, {{Gerrit|123}}", ("T299973",), True)]

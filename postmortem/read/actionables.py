@@ -19,7 +19,7 @@ from ..core.tasks import TASK_MARKUP, TASK_REF, find_tasks
 from .layout import BULLET, Page, Section, bullet_level, find_section, section_lines, tables_in
 from .placeholders import is_placeholder
 from .tables import tree_rows
-from .text import decode_text
+from .text import decode_text, link_labels
 
 
 @dataclass(frozen=True)
@@ -170,21 +170,22 @@ def _owner_name(raw: str) -> str | None:
 def _actionable_text(body: str) -> str:
     """The item without its done mark and the task reference it starts or ends
     with (``T123 - text``, ``text ({{PhabT|123}})``); tasks inside the text stay,
-    as the plain ``T123`` a reader sees, and a task link labelled with words is
-    its label (``[[phab:T390529|'''Reduce …''']]``)."""
+    as the plain ``T123`` a reader sees, a task link labelled with words is
+    its label (``[[phab:T390529|'''Reduce …''']]``), and other links and emphasis
+    are their words: the text a reader sees, which a task's title takes."""
     text = _DONE.sub("", body).strip()
     if "[" in text:
         text = _LABELLED_TASK.sub(_label_of, text)
     text = _EDGE_TASK.sub("", text)
     text = TASK_MARKUP.sub(_task_as_text, text)
-    return _EDGE_SEPARATORS.sub("", decode_text(text))
+    return _EDGE_SEPARATORS.sub("", decode_text(link_labels(text)))
 
 
 def _label_of(match: re.Match) -> str:
     task = match["task"] or match["url_task"]
     label = (match["label"] or match["url_label"]).strip()
     if label == task:
-        return match.group(0)
+        return match.group(0) if match["task"] else task  # the URL form: as the bare task
     bold = _BOLD.match(label)
     return bold.group(2).strip() if bold else label
 

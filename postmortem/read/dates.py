@@ -78,7 +78,7 @@ def _safe_date(year, month, day) -> dt.date | None:
 def parse_date_line(text: str) -> dt.date | None:
     """A line that only names a day: ``2024-07-21``, ``'''Sunday 2025-03-30'''``,
     ``<u>12th March 2025</u>``, ``March 30, 2025``, ``=== 30 March 2025 ===``."""
-    core = _LINE_MARKUP.sub("", text.strip().strip("=;:*#• \t\u00a0")).strip(" \t\u00a0:")
+    core = _date_line_core(text)
     if len(core) > 40 or not any(ch.isdigit() for ch in core) or ":" in core.replace("(UTC):", ""):
         return None
     found = _find_date(core)
@@ -89,6 +89,32 @@ def parse_date_line(text: str) -> dt.date | None:
     if rest.strip(" ,.-") and not _only_date_words(rest):
         return None
     return date
+
+
+def _date_line_core(text: str) -> str:
+    """A date line without its heading, bullet or bold marks."""
+    return _LINE_MARKUP.sub("", text.strip().strip("=;:*#• \t\u00a0")).strip(" \t\u00a0:")
+
+
+# "Thursday 25 November", "Nov 25th", "25th of November (UTC)": a day with no year.
+_YEARLESS = re.compile(
+    r"^(?:(?P<weekday>[A-Za-z]+),?\s+)?(?:(?P<d1>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m1>[A-Za-z]{3,9})\.?"
+    r"|(?P<m2>[A-Za-z]{3,9})\.?\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?)(?:\s+\(?UTC\)?)?$")
+
+
+def yearless_date_line(text: str, near: dt.date | None) -> dt.date | None:
+    """A line that names a day without its year (``'''Thursday 25 November'''``):
+    that day in the year that puts it nearest ``near``, the date the page is at
+    (so ``1 January`` after 31 December is the next year); None without ``near``."""
+    match = _YEARLESS.match(_date_line_core(text)) if near is not None else None
+    if not match or (match["weekday"] and not is_weekday(match["weekday"])):
+        return None
+    month = month_number(match["m1"] or match["m2"])
+    if month is None:
+        return None
+    day = int(match["d1"] or match["d2"])
+    candidates = [d for year in (near.year - 1, near.year, near.year + 1) if (d := _safe_date(year, month, day))]
+    return min(candidates, key=lambda d: abs(d - near)) if candidates else None
 
 
 def _only_date_words(rest: str) -> bool:
@@ -237,6 +263,10 @@ def _window(start_raw, end_raw, previous_end, name_date, problems):
         if value is None and has_date(raw):
             problems.append(Problem("bad-metadata-time", None,
                                     f"Incident scorecard {key} = {raw!r} is not a time"))
+    if end is not None and end < start:
+        problems.append(Problem("end-before-start", None,
+                                f"Incident scorecard end = {end_raw!r} is before start = {start_raw!r}: "
+                                "the outage's length is unknown"))
     return start, end
 
 

@@ -24,7 +24,10 @@ __all__ = ["lint_report", "format_finding", "format_findings"]
 
 
 def lint_report(report: Report) -> list[Problem]:
-    """Every finding on ``report``, in page order (findings without a line last)."""
+    """Every finding on ``report``, in page order (findings without a line last);
+    an empty page is that one finding."""
+    if not report.text.strip():
+        return [Problem("empty-page", None, "the page is empty")]
     findings: list[Problem] = []
     for check in _CHECKS:
         findings.extend(check(report))

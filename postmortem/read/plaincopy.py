@@ -21,7 +21,7 @@ import re
 from .layout import Page
 
 # The rendered template's labels (Wikitech's Template:Incident scorecard) -> metadata keys.
-_LABELS = {
+METADATA_LABELS = {
     "incident id": None, "start": "start", "utc start timestamp": "start", "task": "task",
     "incident task": "task", "end": "end", "utc end timestamp": "end", "people paged": "paged-num",
     "responder count": "responders-num", "coordinators": "coordinators", "coordinator(s)": "coordinators",
@@ -104,17 +104,17 @@ def _from_pipes(region, found: dict) -> None:
             continue
         cells = [c.strip() for c in text.strip().strip("|").split("|")]
         for index, cell in enumerate(cells[:-1]):
-            key = _LABELS.get(cell.lower())
+            key = METADATA_LABELS.get(cell.lower())
             if key and key not in found:
                 value = cells[index + 1]
-                found[key] = None if value.lower() in _LABELS or not value else value
+                found[key] = None if value.lower() in METADATA_LABELS or not value else value
 
 
 def _from_label_lines(region, found: dict) -> bool:
     lines = [text.strip() for text in region if text.strip()]
     for index, text in enumerate(lines):
-        key = _LABELS.get(text.lower())
+        key = METADATA_LABELS.get(text.lower())
         if key and key not in found:
             value = lines[index + 1] if index + 1 < len(lines) else ""
-            found[key] = None if value.lower() in _LABELS or not value else value
+            found[key] = None if value.lower() in METADATA_LABELS or not value else value
     return bool(found)

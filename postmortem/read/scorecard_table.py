@@ -8,8 +8,9 @@ Two kinds of table: the 15 yes/no questions (2022 on, ``kind`` "15-question"),
 and the older rubric (2021, "Incident Engagement™ ScoreCard", ``kind``
 "rubric") whose questions carry their points, ``(0/5pt)`` / ``(0/1pt)``, and
 whose Score column holds the points given: there the points are read, and
-the score is their sum. Questions are matched to the 15 ids by their words,
-including the wordings of 2021 and 2022 (:data:`ALIASES`).
+the score is their sum, and each row keeps the question as the page words it.
+Questions are matched to the 15 ids by their words, including the wordings of
+2021 and 2022 (:data:`ALIASES`).
 """
 
 from __future__ import annotations
@@ -146,7 +147,8 @@ def _rows_from_tabs(lines) -> list[list[Cell]]:
 _CATEGORY = re.compile(r"^(?:People|Process|Tooling|Rubric)\s+(?=\S)")
 
 
-_POINTS_MARK = re.compile(r"\(\s*0\s*/\s*(\d{1,2})\s*pts?\s*\)", re.I)
+# "(0/5pt)", "(0/5p)", "(0/1 point)"; "(0/-5pt)" is a penalty, 0 or -5 points.
+_POINTS_MARK = re.compile(r"\(\s*0\s*/\s*(-?\d{1,2})\s*(?:pts?|points?|p)\.?\s*\)", re.I)
 
 
 _HINT = re.compile(r"^(?:Answer\s+[“\"']?no[”\"']?\s+if\b[^.]*(?:\.|$)|\((?:score|answer)\b[^)]*\))\s*", re.I)
@@ -277,18 +279,20 @@ def _answer(question, cell: Cell, rest: list[Cell]) -> ReportAnswer:
     mark = _POINTS_MARK.search(cell.text)
     if mark is not None:
         most = int(mark.group(1))
-        return ReportAnswer(question.id, question.category, question.text, None, raw, notes, cell.line,
+        return ReportAnswer(question.id, question.category, cell.text, None, raw, notes, cell.line,
                             _points(raw, most), most)
     return ReportAnswer(question.id, question.category, question.text,
                         normalize_answer(rest[0].raw if rest else ""), raw, notes, cell.line)
 
 
 def _points(raw: str, most: int) -> int | None:
-    """``3``, ``3/5``, ``3pt``: the points given, when within the question's range."""
-    match = re.match(r"^\s*(\d{1,2})\s*(?:/\s*\d{1,2})?\s*(?:pts?)?\s*$", raw)
-    if not match or int(match.group(1)) > most:
+    """``3``, ``3/5``, ``3pt``, ``-5`` (a penalty): the points given, when within
+    the question's range (0 to ``most``, which is negative for a penalty)."""
+    match = re.match(r"^\s*([-−]?\d{1,2})\s*(?:/\s*-?\d{1,2})?\s*(?:pts?|points?|p)?\s*$", raw)
+    if not match:
         return None
-    return int(match.group(1))
+    given = int(match.group(1).replace("−", "-"))
+    return given if min(0, most) <= given <= max(0, most) else None
 
 
 def _stated_total(rest: list[Cell]) -> int | None:

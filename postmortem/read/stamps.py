@@ -1,7 +1,8 @@
 """The time stamp a timeline line starts with, in every form seen on real
 pages: ``15:42``, ``15:42:07``, ``15:42:``, ``1302`` / ``0220``, ``1:05 PM``,
 ``2023-09-28 14:33[:SS]``, ``2021-09-04T02:40 -``, ``13:50 UTC:``, ``[15:14]``,
-``15:34:00~:`` (about), bold ``'''10:44'''`` and ``'''10:58''' UTC:``, the dot
+``15:34:00~:`` and ``~10:50`` (about), ``10h52``, the range ``10:51-10:55``
+(at its start, "(until 10:55)" kept in the text), bold ``'''10:44'''`` and ``'''10:58''' UTC:``, the dot
 form ``'''11.44'''`` (in bold only: elsewhere it could be a number), a time as a
 link's label (``[https://sal.toolforge.org/log/ID 14:33]``,
 ``[[toolforge:sal/log/AWIZPsfZkkJ8OkTwiOnZ|08:06]]``: the link is the entry's
@@ -38,9 +39,10 @@ class Stamp:
 
 
 _STAMP = re.compile(
-    r"^\[?(?:(?P<date>\d{4}-\d{2}-\d{2})(?:T|\s+))?"
+    r"^\[?(?:~|≈|ca\.\s?|approx\.?\s)?(?:(?P<date>\d{4}-\d{2}-\d{2})(?:T|\s+))?"   # "~10:50": about 10:50
     r"(?:(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?(?:\.\d+)?(?:\s*(?P<ampm>[AaPp])\.?[Mm]\.?(?![A-Za-z]))?"
     r"|(?P<hhmm>(?:[01]\d|2[0-3])[0-5]\d)(?=Z?(?:\s|:\s|:?$|\]))"
+    r"|(?P<fh>[01]\d|2[0-3])h(?P<fm>[0-5]\d)(?=[\s:]|$)"   # "10h52", the French way ("1h30" is a duration)
     r"|(?P<sh>\d{2}): (?P<sm>[0-5]\d)(?=\s))"            # "20: 30": a mistyped 20:30
     r"~?(?:\s*(?:Z|UTC|GMT)\b)?\]?~?:?")
 
@@ -98,7 +100,16 @@ def split_stamp(text: str) -> Stamp:
     precision = "second" if match["s"] else "minute"
     written = match.group(0).strip("[]:~ ")
     note = f"read {written!r} as {clock:%H:%M}" if match["sh"] else None
-    return Stamp(_iso_date(match["date"]), clock, precision, written, _trim_separator(rest), note=note)
+    return Stamp(_iso_date(match["date"]), clock, precision, written, _trim_separator(_range_end(rest)), note=note)
+
+
+# "10:51-10:55 restarts": the entry is at the range's start; its end stays in the text.
+_RANGE_END = re.compile(r"^\s*[-–]\s*(?P<end>\d{1,2}:\d{2}(?::\d{2})?)(?!\d)(?:\s*UTC\b)?\s*:?\s*")
+
+
+def _range_end(rest: str) -> str:
+    match = _RANGE_END.match(rest)
+    return f"(until {match['end']}) {rest[match.end():]}" if match else rest
 
 
 def _linked_stamp(text: str) -> Stamp | None:
@@ -169,6 +180,8 @@ def _iso_date(value: str | None) -> dt.date | None:
 def _clock(match: re.Match) -> dt.time | None:
     if match["sh"]:
         return clock_of(match["sh"], match["sm"], None)
+    if match["fh"]:
+        return clock_of(match["fh"], match["fm"], None)
     return clock_of(match["h"], match["m"], match["s"], match["hhmm"], match["ampm"])
 
 

@@ -1,10 +1,14 @@
 """Wikitext as the reader sees its characters: input cleaned, comments
-stripped, entities decoded, ``<nowiki>`` unwrapped."""
+stripped, entities decoded, ``<nowiki>`` unwrapped; links and emphasis as the
+words a reader sees (:func:`link_labels`)."""
 
 from __future__ import annotations
 
 import html.entities
 import re
+
+import mwparserfromhell
+from mwparserfromhell.nodes import ExternalLink, Tag, Wikilink
 
 
 from ..core.model import Problem
@@ -64,3 +68,27 @@ def decode_text(wikitext: str) -> str:
     if "&" in wikitext:
         wikitext = _ENTITY.sub(_entity, wikitext)
     return wikitext
+
+
+# Inline markup whose words are the text: emphasis and code.
+_INLINE_TAGS = frozenset("b i u s strong em code tt kbd var samp del ins small big".split())
+
+
+def link_labels(wikitext: str) -> str:
+    """``[[Page|pool check]]`` as "pool check", ``[https://x dashboard]`` as
+    "dashboard" (a bare ``[https://x]`` as its URL), bold, italics and
+    ``<code>x</code>`` as their words; templates and other markup stay."""
+    if "[" not in wikitext and "'" not in wikitext and "<" not in wikitext:
+        return wikitext
+    code = mwparserfromhell.parse(wikitext)
+    for node in code.filter(recursive=False, forcetype=(Wikilink, ExternalLink, Tag)):
+        if isinstance(node, Wikilink):
+            words = node.text if node.text is not None else node.title
+        elif isinstance(node, ExternalLink):
+            words = node.title if node.title is not None else node.url
+        elif str(node.tag).lower() in _INLINE_TAGS and node.contents is not None:
+            words = node.contents
+        else:
+            continue
+        code.replace(node, link_labels(str(words)))
+    return str(code)

@@ -16,9 +16,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
 
+from ..core.alerts import ALERT_RELAYS, announced_alert
 from ..core.model import Problem
 from ..core.timeutil import UTC, format_utc, roll_forward
-from .dates import find_date, parse_date_line
+from .dates import find_date, parse_date_line, yearless_date_line
 from .layout import BULLET, Page, bullet_level, find_section, section_lines, tables_in
 from .placeholders import is_placeholder
 from .stamps import Stamp, split_stamp
@@ -33,7 +34,8 @@ class TimelineEntry:
     ``clock`` is the stamp as written (``"15:42"``), None for a line with no
     time at all; ``tags`` holds ``outage-begins`` / ``outage-ends`` marks;
     ``source`` the kind of record the line shows (``sal``, ``irc``, ``slack``,
-    ``alert`` …: the renderer's label, a SAL link, a pasted IRC nick).
+    ``alert`` …: the renderer's label, a SAL link (its actor the nick that logged it),
+    a pasted IRC nick, an alert as its relay announced it).
     """
 
     time: dt.datetime | None
@@ -119,7 +121,9 @@ _HEADING_LINE = re.compile(r"^(={2,6})(.+?)\1\s*$")
 _CUT_TIME = re.compile(r"^\d{1,2}:?$|^\d{1,2}:\D")  # "2025-06-30 11:": a time cut short
 
 
-_BAD_TIME = re.compile(r"^\[?(?:'{2,3})?\d{1,2}:\d{2}\b")  # "25:00 x", "99:99": shaped like a time, not one
+# "25:00 x", "99:99", "10.57 x" (the dot form is read in bold only), "9h05" (one-digit hour,
+# like the duration "1h30"): shaped like a time, not read as one.
+_BAD_TIME = re.compile(r"^\[?(?:'{2,3})?\d{1,2}[:.h]\d{2}(?![\d.])")
 
 
 @dataclass
@@ -155,7 +159,8 @@ class _Reader:
         if not line:
             return self.blank()
         heading = _HEADING_LINE.match(line)
-        date = find_date(heading.group(2)) if heading else parse_date_line(line)
+        date = (find_date(heading.group(2)) if heading else parse_date_line(line)) \
+            or yearless_date_line(heading.group(2) if heading else line, self.clock.date)
         if date is not None:
             return self.set_date(date)
         if heading or _skip_timeline_line(line):
@@ -218,7 +223,10 @@ class _Reader:
         rest, label, actor, url = _split_label(stamp.rest)
         text, tags = _entry_text(rest)
         actor = actor or _pasted_actor(rest)
-        source = _label_source(label) or ("sal" if _is_sal(stamp.url) else None) \
+        sal = _is_sal(stamp.url)
+        if sal and actor is None:
+            actor = _sal_actor(text)
+        source = _label_source(label) or ("sal" if sal else None) or ("alert" if _is_alert(text, actor, label) else None) \
             or ("irc" if actor and not label else None)
         return TimelineEntry(time, text, number, stamp.written, stamp.precision, tags, label, actor,
                              source, url or stamp.url)
@@ -367,7 +375,27 @@ def _label_source(label: str | None) -> str | None:
 
 
 def _is_sal(url: str | None) -> bool:
-    return bool(url) and "sal.toolforge.org/" in url
+    """A link to an entry of the SAL tool, on Toolforge or at its old tools.wmflabs.org address."""
+    return bool(url) and ("sal.toolforge.org/" in url or "tools.wmflabs.org/sal/" in url)
+
+
+# A SAL entry's text starts with who logged it: "marostegui@cumin1001: depool db1136" (cookbooks
+# and scap log as user@host), "jynus: restart mariadb".
+_SAL_ACTOR = re.compile(r"^(?P<nick>[\w.\-\[\]`|^]{1,40})(?:@[\w.-]+)?:\s")
+
+
+def _sal_actor(text: str) -> str | None:
+    match = _SAL_ACTOR.match(text)
+    return match["nick"] if match else None
+
+
+def _is_alert(text: str, actor: str | None, label: str | None) -> bool:
+    """A line that shows an alert as its relay announced it (:mod:`postmortem.core.alerts`),
+    pasted with the relay's nick or on its own."""
+    if label is not None or (actor is not None and actor.lower() not in ALERT_RELAYS):
+        return False
+    pasted = _PASTED_NICK.match(text) if actor else None
+    return announced_alert(text[pasted.end():].lstrip() if pasted else text) is not None
 
 
 # A time-only line that goes back rolls over to the next day. Over midnight that is

@@ -23,10 +23,14 @@ class StatedScorecard:
     kind: str | None = None                   # "15-question", "rubric", None (no table)
     points: tuple[int | None, ...] = ()       # the rubric's points, by question
     max_points: tuple[int | None, ...] = ()
+    wordings: tuple[str, ...] = ()            # each question as the page words it
 
     @property
-    def score(self) -> int:
-        """The count of "yes"; for the rubric, the sum of its points."""
+    def score(self) -> int | None:
+        """The count of "yes"; for the rubric, the sum of its points; None when
+        the page has no scorecard table (no score, rather than a score of 0)."""
+        if self.kind is None:
+            return None
         if self.kind == "rubric":
             return sum(p for p in self.points if p is not None)
         return self.scorecard.score
@@ -40,23 +44,28 @@ class StatedScorecard:
         """``scorecard --format json`` (DESIGN.md) plus ``stated_total`` and ``mismatch``."""
         data = self.scorecard.to_json()
         data["kind"] = self.kind
+        data["score"] = self.score
         if self.kind == "rubric":
-            for answer, points, most in zip(data["answers"], self.points, self.max_points):
-                answer.update(points=points, max_points=most)
-            data["score"] = self.score
+            for answer, points, most, wording in zip(data["answers"], self.points, self.max_points, self.wordings):
+                answer.update(question=wording, points=points, max_points=most)
         data["stated_total"] = self.stated_total
         data["mismatch"] = self.mismatch
         return data
 
     def to_text(self) -> str:
-        """One line per question, then the score (and the stated total when it differs)."""
+        """One line per question, then the score (and the stated total when it differs);
+        the rubric shows the questions the page asks, in its words, with their points."""
         out = []
         rubric = self.kind == "rubric"
         for index, (question, answer) in enumerate(self.scorecard.rows()):
+            if rubric and self.lines[index] is None:
+                continue  # a question the rubric did not ask
             mark = _points_mark(self.points[index], self.max_points[index]) if rubric else answer.answer or "-"
             notes = f"  ({answer.notes})" if answer.notes else ""
-            out.append(f"{question.category:<8} {mark:<4} {question.text}{notes}")
-        most = sum(m for m in self.max_points if m) if rubric else len(QUESTIONS)
+            out.append(f"{question.category:<8} {mark:<4} {self.wordings[index] if rubric else question.text}{notes}")
+        most = sum(max(m, 0) for m in self.max_points if m) if rubric else len(QUESTIONS)
+        if self.kind is None:
+            return "\n".join(out + ["score: none, the page has no scorecard table"])
         total = f"{'points' if rubric else 'score'}: {self.score}/{most}"
         if self.stated_total is not None:
             total += f" (stated total: {self.stated_total}{', MISMATCH' if self.mismatch else ''})"
@@ -79,4 +88,5 @@ def report_scorecard(report: Report) -> StatedScorecard:
     card = report.scorecard
     lines = tuple(a.line for a in card.answers)
     return StatedScorecard(build_scorecard(human), card.stated_total, lines, card.kind,
-                           tuple(a.points for a in card.answers), tuple(a.max_points for a in card.answers))
+                           tuple(a.points for a in card.answers), tuple(a.max_points for a in card.answers),
+                           tuple(a.question for a in card.answers))

@@ -32,21 +32,17 @@ skipped without being opened; the rest are scanned line by line.
 Event conventions: ``source`` "irc"; ``actor`` the nick without its mode
 prefix (``@``, ``+``…); ``text`` the message, actions as ``* nick action``;
 ``fields`` ``{"channel": "#chan"}`` (from ``channel =``, else a ``#chan``
-folder or file name) when known; no url; no tags but an alert's (below); precision "second", or
-"minute" for irssi's ``HH:MM``. Joins, parts, quits, nick changes, modes,
+folder or file name) when known; no url; no tags but an alert's (below);
+precision "second", or "minute" for irssi's ``HH:MM``. Joins, parts, quits, nick changes, modes,
 topics and notices are dropped, and so are lines by the nicks in
 ``ignore_nicks`` (default ``["stashbot"]``, whose lines only acknowledge
 ``!log`` entries that the SAL source already has).
 
 Lines by the alert relays in ``alert_nicks`` (default ``["icinga-wm",
-"jinxer-wm"]``) that announce an alert are alerts: tag ``alert``, fields
-``alertname`` and ``state`` (firing/resolved), so that monitoring is seen to
-have notified, the report shows them and the same alert mailed or in
-Alertmanager is one event. Icinga's bot writes ``PROBLEM - <service> on
-<host> is CRITICAL: …`` and ``RECOVERY - … is OK: …`` (as in the wm-bot log
-of #wikimedia-operations quoted in phabricator T141520);
-alertmanager-irc-relay, Alertmanager's bot (wikitech "Alertmanager",
-Notifications), ``FIRING: [2x] <alertname>: …`` and ``RESOLVED: …``.
+"jinxer-wm"]``) that announce an alert (:mod:`postmortem.core.alerts`) are
+alerts: tag ``alert``, fields ``alertname`` and ``state`` (firing/resolved), so
+that monitoring is seen to have notified, the report shows them and the same
+alert mailed or in Alertmanager is one event.
 """
 
 from __future__ import annotations
@@ -62,20 +58,13 @@ from ...core.errors import IncidentFileError, SourceFormatError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import month_number, roll_forward, to_utc, zone
 from ...core.accounting import Tally
+from ...core.alerts import ALERT_RELAYS, announced_alert
 from . import BaseSource, check_options, encoding_of, option, resolve_paths, text_lines
 
 TYPE = "irc"
 OPTIONS = ("path", "timezone", "format", "channel", "ignore_nicks", "alert_nicks", "encoding")
 # Bots whose lines only acknowledge others ("Logged the message at …"): noise.
 DEFAULT_IGNORED_NICKS = ["stashbot"]
-# Bots that relay alerts (see the module docstring), and what their alert lines look like.
-DEFAULT_ALERT_NICKS = ["icinga-wm", "jinxer-wm"]
-_ALERT_LINES = (
-    re.compile(r"^(?P<state>PROBLEM|RECOVERY) - (?P<name>.+?) is "
-               r"(?:CRITICAL|WARNING|UNKNOWN|OK|DOWN|UP|UNREACHABLE)\b"),
-    re.compile(r"^(?P<state>FIRING|RESOLVED): (?:\[\d+x\] )?(?P<name>[^\s:]+)"),
-)
-_RESOLVED_STATES = {"RECOVERY", "RESOLVED"}
 DAY_SLACK = dt.timedelta(days=1)
 STOP_AFTER = dt.timedelta(hours=2)
 DETECT_LINES = 25
@@ -241,7 +230,7 @@ class IrcSource(BaseSource):
         tz, fmt, encoding = timezone_of(config), format_of(config), encoding_of(config)
         wanted_dates = local_dates(window, tz)
         ignored = {nick.lower() for nick in option(config, "ignore_nicks", list, DEFAULT_IGNORED_NICKS)}
-        relays = {nick.lower() for nick in option(config, "alert_nicks", list, DEFAULT_ALERT_NICKS)}
+        relays = {nick.lower() for nick in option(config, "alert_nicks", list, list(ALERT_RELAYS))}
         events = []
         for path in resolve_paths(config, option(config, "path", required=True)):
             name_date = date_in_name(path)
@@ -271,12 +260,11 @@ def as_alert(event: Event, relays: set[str]) -> Event:
     """``event`` as an alert when an alert relay announces one; else unchanged."""
     if (event.actor or "").lower() not in relays or event.fields.get("action"):
         return event
-    for pattern in _ALERT_LINES:
-        if found := pattern.match(event.text):
-            state = "resolved" if found["state"] in _RESOLVED_STATES else "firing"
-            return replace(event, tags=event.tags + ("alert",),
-                           fields={**event.fields, "alertname": found["name"], "state": state})
-    return event
+    alert = announced_alert(event.text)
+    if alert is None:
+        return event
+    return replace(event, tags=event.tags + ("alert",),
+                   fields={**event.fields, "alertname": alert.alertname, "state": alert.state})
 
 
 def local_dates(window: Window, tz: dt.tzinfo) -> set[dt.date]:
