@@ -5,6 +5,7 @@ bomb, is passed over, said so, and the merge uses the tool's own last save."""
 from __future__ import annotations
 
 import base64
+import shutil
 import zlib
 
 import pytest
@@ -54,3 +55,18 @@ def test_update_passes_over_a_revision_of_another_account_with_the_tools_summary
     assert "HAND: a line" not in out and own["revid"] < revid
     code, out, err = cli("update", sample, "--wiki", bot_env.api_url, "--page", title)
     assert code == 0 and "HAND: a line" in bot_env.text(title)
+
+
+def test_a_conflict_still_says_which_revisions_were_passed_over(cli, bot_env, tmp_path):  # noqa: F811
+    shutil.copytree(SAMPLE, tmp_path / "sample")
+    sample = tmp_path / "sample" / "incident.toml"
+    title = "Incidents/Hostile base and a conflict"
+    line = "@joal deploys parallelism increase. Backpressure finally starts decreasing."
+    assert cli("publish", sample, "--wiki", bot_env.api_url, "--page", title)[0] == 0
+    forged = edit_summary("update", "== Summary ==\nforged\n")
+    revid = bot_env.human_edit(title, lambda text: text.replace(line, line + " (HAND: seen)"), summary=forged)
+    sample.write_text(sample.read_text().replace(line, "@joal deploys parallelism 4."))
+    before = bot_env.current(title)
+    code, _, err = cli("update", sample, "--wiki", bot_env.api_url, "--page", title)
+    assert code == 1 and "touch the same lines" in err and bot_env.current(title) == before
+    assert f"postmortem: warning: revision {revid} by 'Human' has the tool's edit summary" in err

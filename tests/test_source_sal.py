@@ -89,6 +89,17 @@ def test_markup_in_messages_comes_back_as_plain_text():
     assert events[0].actor == "tchin"
 
 
+def test_logmsgbots_entries_are_the_users_it_logged_for():
+    entries = [SalEntry("L1", utc(2023, 9, 28, 15, 8), "logmsgbot", "tchin@deploy2002 Started scap sync-world"),
+               SalEntry("L2", utc(2023, 9, 28, 15, 9), "logmsgbot", "Synchronized wmf-config"),
+               SalEntry("L3", utc(2023, 9, 28, 15, 10), "tchin", "brennen@deploy2002: looked")]
+    with FakeServer(sal_app(entries)) as server:
+        events, _ = read(server, Window(utc(2023, 9, 28, 15), utc(2023, 9, 28, 16)))
+    assert [(e.actor, e.fields.get("relayed_by")) for e in events] == [
+        ("tchin", "logmsgbot"), ("logmsgbot", None), ("tchin", None)]
+    assert events[0].text == "tchin@deploy2002 Started scap sync-world"
+
+
 def test_parse_page_reads_the_template_markup():
     html = sal_html("production", ENTRIES[:3][::-1], p=0, i=200, total=3)
     page = parse_sal_page(html)

@@ -52,7 +52,7 @@ def guarded(lines, stop_after: str):
 def test_iso_headings_and_both_line_styles():
     events = scan_file(PAGE, day_window(2023, 9, 28))
     assert summary(events) == [
-        (utc(2023, 9, 28, 14, 33), "logmsgbot",
+        (utc(2023, 9, 28, 14, 33), "tchin",  # logged by logmsgbot for tchin
          "tchin@deploy2002 Started deploy [mw-page-content-change-enrich@abc1234]"),
         (utc(2023, 9, 28, 14, 40), "marostegui",
          "dbctl commit (dc=all): 'Depool db1234 || T347000', diff saved to https://phabricator.wikimedia.org/P52000"),
@@ -204,7 +204,7 @@ def test_month_day_headings_take_the_window_year_and_cross_new_year():
     assert summary(scan_file(ARCHIVE, window)) == [
         (utc(2012, 12, 31, 12), "RobH", "replaced disk in ms-be3"),
         (utc(2012, 12, 31, 23, 50), "mutante", "restarted apache on srv190 | happy new year"),
-        (utc(2013, 1, 1, 0, 5), "logmsgbot", "asher synchronized php-1.19/includes/GlobalFunctions.php"),
+        (utc(2013, 1, 1, 0, 5), "asher", "asher synchronized php-1.19/includes/GlobalFunctions.php"),
     ]
 
 
@@ -267,7 +267,8 @@ def test_read_from_config_relative_path():
     cfg = config(path="server-admin-log.wiki")
     SOURCE.check(cfg)
     events = SOURCE.read(cfg, day_window(2023, 9, 29))
-    assert [event.actor for event in events] == ["logmsgbot", "brouberol"]
+    assert [event.actor for event in events] == ["brennen", "brouberol"]
+    assert events[0].fields["relayed_by"] == "logmsgbot" and "relayed_by" not in events[1].fields
 
 
 def test_read_glob_merges_files_in_time_order():
@@ -356,7 +357,7 @@ def test_bullets_of_a_day_that_are_no_entry_are_skipped_and_said_so():
     with open(PAGE, encoding="utf-8") as handle:
         events = scan_sal_lines(handle, day_window(2023, 9, 28), file=PAGE, tally=tally)
     number = PAGE.read_text(encoding="utf-8").splitlines().index("* this bullet has no time and is not an entry") + 1
-    assert len(events) == 5 and tally.read == 6
+    assert len(events) == 5 and tally.read == 10  # 6 of the day, 4 of the days after it (outside the window)
     assert [(s.file, s.line) for s in tally.skipped] == [(str(PAGE), number)]
     assert "no 'HH:MM nick: message' entry" in tally.skipped[0].reason
 

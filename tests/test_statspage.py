@@ -5,6 +5,7 @@ test MediaWiki (tests/mediawiki.py) the page created, then updated keeping a han
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -103,9 +104,14 @@ def test_pages_outside_working_hours_where_the_reports_say(page):
 
 def test_reports_not_counted_are_named(tmp_path):
     undated = "== Summary ==\nSomething broke, nobody wrote when.\n"
-    page = stats_page(report_stats(REPORTS[:2] + [("StatsTest/undated", undated), ("StatsTest/empty", None)]))
+    index = "A list of the incidents:\n* [[StatsTest/2024-01-03 incident 1]]\n"
+    stats = report_stats(REPORTS[:2] + [("StatsTest/undated", undated), ("StatsTest/empty", None),
+                                        ("StatsTest/Index", index)])
+    page = stats_page(stats)
     assert "* [[:StatsTest/empty]]: could not be read (the page has no text)" in page.text
     assert "* [[:StatsTest/undated]]: no start date (it counts in no month)" in page.text
+    assert "* [[:StatsTest/Index]]: not a report: no report section (Summary, Timeline, ...)," in page.text
+    assert (stats.totals["reports"], stats.totals["read"], stats.totals["errors"]) == (5, 3, 2)
 
 
 def test_the_chart_has_a_bar_per_month_months_without_incidents_included():
@@ -186,6 +192,14 @@ def test_the_page_under_its_own_prefix_is_not_a_report(cli, bot_env, bot):
         assert cli("stats", "--wiki", bot_env.api_url, "--prefix", "StatsSelf/", "--publish", "StatsSelf/Statistics")[0] == 0
     text = bot_env.text("StatsSelf/Statistics")
     assert "Statistics of the 1 incident report read from" in text and "Reports not counted" not in text
+
+
+def test_a_redirect_left_by_a_moved_report_is_not_the_incident_again(cli, bot_env, bot):
+    bot.edit("StatsMoved/2024-01-03 incident", REPORTS[0][1], "a test report")
+    bot.edit("StatsMoved/2024-01-03 old name", "#REDIRECT [[StatsMoved/2024-01-03 incident]]\n", "moved")
+    code, out, err = cli("stats", "--wiki", bot_env.api_url, "--prefix", "StatsMoved/")
+    assert code == 0, err
+    assert [row["title"] for row in json.loads(out)["reports"]] == ["StatsMoved/2024-01-03 incident"]
 
 
 def test_publish_needs_the_wiki(cli, tmp_path):

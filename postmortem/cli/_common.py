@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..core.errors import InputError
@@ -67,6 +68,19 @@ def one_line(text: str) -> str:
 
 def warn(message: str) -> None:
     print(f"postmortem: warning: {one_line(message)}", file=sys.stderr)
+
+
+@contextmanager
+def passed_over_said():
+    """The revisions an update did not take as its base, said also when a
+    conflict stops it (they may be why it conflicts)."""
+    from ..wiki.merge import MergeConflict
+    try:
+        yield
+    except MergeConflict as conflict:
+        for passed in conflict.passed_over:
+            warn(passed)
+        raise
 
 
 def report_arguments(sub, *, what: str = "REPORT") -> None:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..core.errors import InputError
-from ._common import print_json, write_output
+from ._common import passed_over_said, print_json, warn, write_output
 
 
 def add_parser(commands) -> None:
@@ -68,8 +68,11 @@ def _publish(args) -> int:
         raise InputError(f"--publish {args.publish!r} needs --wiki API_URL: the reports are read from that wiki",
                          key="--publish")
     prefer = "ours" if args.ours else "theirs" if args.theirs else None
-    done = publish_stats(_items(args), args.wiki, args.publish, graph=args.graph, replace_graph=args.replace_graph,
-                         prefer=prefer, **_page_options(args))
+    with passed_over_said():
+        done = publish_stats(_items(args), args.wiki, args.publish, graph=args.graph,
+                             replace_graph=args.replace_graph, prefer=prefer, **_page_options(args))
+    for passed in done.update.passed_over if done.update else ():
+        warn(passed)
     chart = f" with the chart File:{done.graph}" if done.graph else " (no chart: no report gives a start)"
     action = "created" if done.created else "updated" if done.revid else "no change to"
     print(f"{action} {done.title}" + (f" (revision {done.revid})" if done.revid else "") + chart)

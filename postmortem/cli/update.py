@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import sys
 
-from ._common import check_graph_arguments, graph_name, open_records, page_arguments, warn, warn_findings
+from ._common import (check_graph_arguments, graph_name, open_records, page_arguments, passed_over_said, warn,
+                      warn_findings)
 
 
 def add_parser(commands) -> None:
@@ -29,9 +30,10 @@ def run(args) -> int:
     check_graph_arguments(args)      # a bad --graph NAME: exit 2 before reading anything
     records = open_records(args.incident)
     warn_findings(records, blocking=False)
-    result = update(records, args.wiki, args.page, dry_run=args.dry_run, prefer=prefer,
-                    template=args.template, graph=graph_name(args, records),
-                    replace_graph=args.replace_graph)
+    with passed_over_said():
+        result = update(records, args.wiki, args.page, dry_run=args.dry_run, prefer=prefer,
+                        template=args.template, graph=graph_name(args, records),
+                        replace_graph=args.replace_graph)
     _notes(result, prefer, args.dry_run)
     print(_outcome(result, args.dry_run), end="")
     return 0

@@ -36,6 +36,7 @@ from .._version import __version__
 from ..core.errors import InputError, PostmortemError, SourceError
 from ..core.model import Actionable, Incident
 from ..core.timeutil import UTC, format_utc
+from ..core.words import counted
 from . import cache
 from .answers import shorten
 
@@ -163,7 +164,7 @@ class FollowupReport:
         lines += [f"found {f.task} for actionable {f.number}: the request that got no answer had created it"
                   for f in self.found]
         if self.created:
-            lines.append(f"created {_plural(len(self.created), 'task')}: "
+            lines.append(f"created {counted(len(self.created), 'task')}: "
                          + ", ".join(f"{f.task} (actionable {f.number})" for f in self.created))
         if self.unrecorded is not None:
             item = self.unrecorded
@@ -232,10 +233,6 @@ def _shown(value) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(value) + "]"
     return repr(shorten(value, 80))
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def followups(incident: Incident, *, create: bool = False, dry_run: bool = False, page: str | None = None,

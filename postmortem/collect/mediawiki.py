@@ -309,9 +309,10 @@ class Wiki:
 
     @answer_shaped
     def all_pages(self, prefix: str, *, namespace: int = 0, limit: int = 5000) -> Iterator[str]:
-        """Titles starting with ``prefix`` (e.g. ``Incidents/``), in order."""
+        """Titles starting with ``prefix`` (e.g. ``Incidents/``), in order; not
+        redirects (a moved report leaves one: the same incident twice)."""
         params = {"action": "query", "list": "allpages", "apprefix": prefix,
-                  "apnamespace": str(namespace), "aplimit": "max"}
+                  "apnamespace": str(namespace), "apfilterredir": "nonredirects", "aplimit": "max"}
         seen = 0
         for data in self._continued(params):
             for page in data.get("query", {}).get("allpages", []):

@@ -29,6 +29,7 @@ from ..core.model import Event, GraphConfig, Incident, SourceConfig, Window
 from .sources import get_source, needs_pull
 from ..core.model import incident_window
 from ..core.timeutil import format_utc
+from ..core.words import counted
 
 
 @dataclass
@@ -49,12 +50,13 @@ class SourceResult:
     def line(self) -> str:
         """One summary line: ``source[0] (sal): 12 events (60 records read, 2 dropped), 1 request, 0.31 s``."""
         if self.status == "failed":
-            return f"{self.name}: FAILED after {_plural(self.requests, 'request')}: {self.error}"
-        counts = f"{_plural(self.events, self.unit)}{_records(self.tally)}" + (
-            f", {_plural(self.tasks, 'task')}" if self.tasks is not None else "")
+            return f"{self.name}: FAILED after {counted(self.requests, 'request')}: {self.error}"
+        events = counted(self.events, self.unit, "series" if self.unit == "series" else None)
+        counts = f"{events}{_records(self.tally)}" + (
+            f", {counted(self.tasks, 'task')}" if self.tasks is not None else "")
         if self.status == "cached":
             return f"{self.name}: {counts} (cached; --refresh to fetch again)"
-        return f"{self.name}: {counts}, {_plural(self.requests, 'request')}, {self.seconds:.2f} s"
+        return f"{self.name}: {counts}, {counted(self.requests, 'request')}, {self.seconds:.2f} s"
 
 
 @dataclass
@@ -322,11 +324,7 @@ def _records(tally: Tally | None) -> str:
     """`` (60 records read, 2 dropped, 1 skipped)``; "" without a tally."""
     if tally is None:
         return ""
-    parts = [f"{_plural(tally.read, 'record')} read"]
+    parts = [f"{counted(tally.read, 'record')} read"]
     parts += [f"{len(tally.dropped)} dropped"] if tally.dropped else []
     parts += [f"{len(tally.skipped)} skipped"] if tally.skipped else []
     return f" ({', '.join(parts)})"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 or word == "series" else f"{count} {word}s"

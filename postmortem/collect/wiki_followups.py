@@ -24,6 +24,7 @@ from ..core.errors import PostmortemError
 from ..core.model import TaskInfo
 from ..core.timeutil import UTC, format_utc
 from ..read.report import parse_report
+from ..core.words import counted
 from .mediawiki import read_pages_under
 from .sources.phabricator import task_infos
 
@@ -72,7 +73,7 @@ class OpenFollowups:
         lines = []
         for item in self.open:
             info = item.info
-            age = f"created {info.created:%Y-%m-%d} ({_plural((self.now - info.created).days, 'day')} ago)" \
+            age = f"created {info.created:%Y-%m-%d} ({counted((self.now - info.created).days, 'day')} ago)" \
                 if info.created else "created: not said"
             owner = f"owner {info.owner}" if info.owner else "no owner"
             lines += [f"{item.task}  {info.status}  {age}  {owner}  {info.title}",
@@ -86,8 +87,8 @@ class OpenFollowups:
             parts.append(f"{len(self.unknown)} unknown to Phabricator: {', '.join(self.unknown)}")
         if self.unreadable:
             parts.append(f"{len(self.unreadable)} pages not read")
-        return (f"{_plural(len(self.open), 'open follow-up task')}{span}, of {_plural(self.tasks, 'task')} in the "
-                f"actionables of {_plural(self.reports, 'report')} ({'; '.join(parts)})")
+        return (f"{counted(len(self.open), 'open follow-up task')}{span}, of {counted(self.tasks, 'task')} in the "
+                f"actionables of {counted(self.reports, 'report')} ({'; '.join(parts)})")
 
 
 def open_followups(api_url: str, prefix: str, conduit, *, older_than: dt.timedelta | None = None,
@@ -127,7 +128,3 @@ def _tasks_by_report(pages, result: OpenFollowups) -> dict[str, list[str]]:
         for task in dict.fromkeys(t for item in report.actionables for t in item.tasks):
             sources.setdefault(task, []).append(title)
     return sources
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ..core.errors import PostmortemError
 from ..core.questions import QUESTION_IDS
-from .report import Report, parse_report, read_report_file
+from .report import REQUIRED_SECTIONS, Report, parse_report, read_report_file
 from .timeline import windows_from_marks
 from ..core.timeutil import format_utc
 
@@ -110,7 +110,19 @@ def _safe_row(read, *, file, title) -> tuple[dict, object]:
         report = read()
     except (PostmortemError, OSError, UnicodeError) as err:
         return _error_row(file, title, str(err)), None
+    if not is_a_report(report):
+        return _error_row(file, title, NOT_A_REPORT), None
     return report_row(report, file=file), report.scorecard
+
+
+# A page under the prefix that is none (an index, the statistics page itself): not counted.
+NOT_A_REPORT = "not a report: no report section (Summary, Timeline, ...), {{irdoc}} or {{Incident scorecard}}"
+
+
+def is_a_report(report: Report) -> bool:
+    """A page with a section of the report template, a status, metadata or a timeline."""
+    return bool(report.status or any(report.metadata.values()) or report.timeline
+                or any(report.section(name) for name in REQUIRED_SECTIONS))
 
 
 def _error_row(file, title, error: str) -> dict:
@@ -123,16 +135,13 @@ def report_row(report: Report, *, file: str | None = None) -> dict:
     """The stats row of one parsed report."""
     paged = parse_count(report.metadata.get("paged-num"))
     with_task = sum(1 for a in report.actionables if a.tasks)
-    duration = None
-    if report.start is not None and report.end is not None and report.end >= report.start:
-        duration = int((report.end - report.start).total_seconds() // 60)
     return {
         "file": file if file is not None else report.file,
         "title": report.title,
         "status": report.status,
         "start": format_utc(report.start) if report.start else None,
         "end": format_utc(report.end) if report.end else None,
-        "duration_minutes": duration,
+        "duration_minutes": report.outage_minutes,  # start to end; several windows: their sum, not the gaps
         **report_metrics(report),  # outage_minutes, resolve_minutes: the OUTAGE marks, else the windows
         # no scorecard, or one nobody filled in, has no score (not 0)
         "score": report.scorecard.score if report.scorecard.found and report.scorecard.answered else None,

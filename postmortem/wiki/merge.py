@@ -48,6 +48,7 @@ class MergeConflict(PostmortemError):
             f"({detail}); nothing was changed — edit the page by hand, or rerun with "
             f"--ours (keep the page) or --theirs (take the new render)", url=url)
         self.conflicts = conflicts
+        self.passed_over: list[str] = []  # revisions not taken as the base (they may explain the conflict)
 
     @property
     def sections(self) -> list[str]:

@@ -162,7 +162,7 @@ def merge_and_save(wiki: Wiki, current, found, theirs: str, *, what: str = "repo
     try:
         merged = merge_report(found.text, ours, theirs, prefer=prefer)
     except MergeConflict as conflict:
-        conflict.url = wiki.api_url
+        conflict.url, conflict.passed_over = wiki.api_url, list(found.passed_over)
         raise
     new_text = with_marker(merged.text, theirs)
     result = UpdateResult(title=current.title, diff=unified_diff(ours, merged.text, title=current.title),

@@ -8,7 +8,8 @@ What it says, each figure with what it was counted over:
 * incidents per month and per year (a report counts in the month of its start,
   UTC), the median per month (months without an incident count as 0, from the
   first month to the last), and per month and year the total and median
-  duration (start to end of the report);
+  duration (start to end of the report; for a report of several windows, their
+  sum, without the time between them);
 * the total and median duration over the reports that give both;
 * reports per status (draft, review, final; "not said");
 * the ScoreCard questions answered "no" most often (15-question ScoreCards);
@@ -31,6 +32,8 @@ from dataclasses import dataclass
 from .._version import __version__
 from ..core.questions import QUESTIONS
 from ..core.timeutil import format_duration, parse_time
+from ..core.words import counted
+from ..read.stats import NOT_A_REPORT
 from .monthchart import months_between, render_month_chart
 from .wikitext import escape
 
@@ -75,7 +78,7 @@ def _lead(stats, dated, source: str) -> str:
     read = sum(1 for r in stats.rows if r["error"] is None)
     span = f", the first on {min(s for _, s in dated):%Y-%m-%d} and the last on {max(s for _, s in dated):%Y-%m-%d}" \
         if dated else ""
-    return (f"Statistics of the {_count(read, 'incident report')} read from {source}{span}, made by "
+    return (f"Statistics of the {counted(read, 'incident report')} read from {source}{span}, made by "
             f"postmortem {__version__} from the reports themselves. Times are in UTC; an incident counts in "
             f"the month it started.")
 
@@ -89,7 +92,7 @@ def _per_month(dated, months, median, graph_file) -> str:
     lines += _table(["Month", "Incidents", "Total duration", "Median duration"],
                     [[f"{month:%Y-%m}", str(count), *_duration_cells(_in(dated, month, "%Y-%m"))]
                      for month, count in months])
-    lines.append(f"Median per month: '''{median:g}''' (over the {_count(len(months), 'month')} from "
+    lines.append(f"Median per month: '''{median:g}''' (over the {counted(len(months), 'month')} from "
                  f"{months[0][0]:%Y-%m} to {months[-1][0]:%Y-%m}, months without an incident counted as 0).")
     return "\n".join(lines)
 
@@ -100,7 +103,7 @@ def _per_year(dated, months) -> str:
     rows = []
     for year in sorted({m.year for m, _ in months}):
         counts = [n for m, n in months if m.year == year]
-        rows.append([str(year), str(sum(counts)), f"{statistics.median(counts):g} (over {_count(len(counts), 'month')})",
+        rows.append([str(year), str(sum(counts)), f"{statistics.median(counts):g} (over {counted(len(counts), 'month')})",
                      *_duration_cells(_in(dated, dt.date(year, 1, 1), "%Y"))])
     return "\n".join(["== Incidents per year =="] + _table(
         ["Year", "Incidents", "Median per month", "Total duration", "Median duration"], rows))
@@ -112,7 +115,7 @@ def _durations(rows) -> str:
     lines = ["== Duration =="]
     if known:
         lines += [f"* Total duration: '''{_minutes(sum(known))}''', over the "
-                  f"{_count(len(known), 'report')} that give a start and an end.",
+                  f"{counted(len(known), 'report')} that give a start and an end.",
                   f"* Median duration: '''{_minutes(statistics.median(known))}'''."]
     missing = [r for r in good if r["duration_minutes"] is None]
     if missing:
@@ -148,13 +151,14 @@ def _no_answers(answers: dict) -> str:
 def _pages_outside_hours(rows, dated, months, pages) -> str:
     said = [r["paged_after_hours"] for r in rows if r["error"] is None]
     lines = ["== Pages outside working hours ==",
-             f"* The reports: {_count(said.count(True), 'report')} say engineers were paged outside business "
-             f"hours (the ScoreCard's \"{ASKED_ABOUT_PAGES}\" answered \"no\"), {said.count(False)} say they were "
-             f"not (or nobody was paged), {said.count(None)} do not say."]
+             f"* The reports: {counted(said.count(True), 'report')} {_say(said.count(True))} engineers were paged "
+             f"outside business hours (the ScoreCard's \"{ASKED_ABOUT_PAGES}\" answered \"no\"), "
+             f"{said.count(False)} {_say(said.count(False))} they were not (or nobody was paged), "
+             f"{said.count(None)} {'does' if said.count(None) == 1 else 'do'} not say."]
     if pages is not None:
         t = pages.totals
         lines.append(f"* The page records (Splunk On-Call, PagerDuty), {pages.period.start:%Y-%m-%d} to "
-                     f"{pages.period.end:%Y-%m-%d}: {_count(t['pages'], 'page')}, {t['outside_hours']} of them "
+                     f"{pages.period.end:%Y-%m-%d}: {counted(t['pages'], 'page')}, {t['outside_hours']} of them "
                      f"reaching someone outside their working hours, {t['in_hours']} in working hours, "
                      f"{t['hours_unknown']} unknown.")
     if not months:
@@ -170,8 +174,13 @@ def _pages_outside_hours(rows, dated, months, pages) -> str:
     return "\n".join(lines + _table(header, table))
 
 
+def _say(number: int) -> str:
+    return "says" if number == 1 else "say"
+
+
 def _not_counted(rows) -> str:
-    left = [f"* {_name(r)}: could not be read ({escape(r['error'])})" for r in rows if r["error"] is not None]
+    left = [f"* {_name(r)}: " + (escape(r["error"]) if r["error"] == NOT_A_REPORT else
+                                 f"could not be read ({escape(r['error'])})") for r in rows if r["error"] is not None]
     left += [f"* {_name(r)}: no start date (it counts in no month)" for r in rows
              if r["error"] is None and not _start(r)]
     return "\n".join(["== Reports not counted =="] + left) if left else ""
@@ -217,7 +226,3 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     for cells in rows:
         lines += ["|-", "| " + " || ".join(cells)]
     return lines + ["|}"]
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

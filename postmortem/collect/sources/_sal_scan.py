@@ -27,6 +27,20 @@ _TEMPLATE_ENTRY = re.compile(
 _BODY = re.compile(r"^(?P<h>\d{1,2}):(?P<m>\d{2})\s+(?:(?P<nick>[^\s:{}\[\]]+):(?:\s+|$))?(?P<msg>.*)$")
 _PLAIN_ENTRY = re.compile(r"^\*\s*(?P<body>\d{1,2}:\d{2}\s.*)$")
 
+# logmsgbot logs for deploy tools (scap, helmfile, cookbooks): "logmsgbot: tchin@deploy2002 Started
+# deploy …" is tchin's action (wikitech "Logmsgbot"; the SAL tool shows the bot's nick).
+RELAY_NICKS = frozenset({"logmsgbot"})
+# "tchin@deploy2002 Started deploy", and before the user@host form "asher synchronized …" (2012).
+_RELAYED_USER = re.compile(r"^(?P<user>[\w.-]+)(?:@[\w.-]+[:\s]|\s+(?=(?:synchronized|rebuilt|started|finished)\b))",
+                           re.I)
+
+
+def logged_by(nick: str | None, message: str) -> tuple[str | None, dict]:
+    """The entry's actor and extra fields: the user a relay bot logged for
+    (``{"relayed_by": "logmsgbot"}``), else the nick."""
+    relayed = _RELAYED_USER.match(message) if nick and nick.lower() in RELAY_NICKS else None
+    return (relayed["user"], {"relayed_by": nick}) if relayed else (nick, {})
+
 
 class _DayTracker:
     """Turns day headings into dates, keeping the year context of old archives:
@@ -75,8 +89,9 @@ def _make_event(date: dt.date, body: str, fields: dict) -> Event | None:
         return None
     clock = dt.time(int(match["h"]), int(match["m"]))  # ValueError for 25:70
     text = match["msg"].replace("{{!}}", "|").strip()
+    actor, relayed = logged_by(match["nick"], text)
     return Event(time=dt.datetime.combine(date, clock, tzinfo=UTC), source=TYPE,
-                 text=text, actor=match["nick"], precision="minute", fields=fields)
+                 text=text, actor=actor, precision="minute", fields={**fields, **relayed})
 
 
 def _last_day(window: Window) -> dt.date:
@@ -137,6 +152,7 @@ class _Scanner:
         self.window, self.days, self.file, self.tally = window, days, file, tally
         self.first, self.last = window.start.date(), _last_day(window)
         self.date: dt.date | None = None  # current day; None outside day sections and the window
+        self.in_day = False               # in a day section, inside the window or not
         self.previous: dt.date | None = None
         self.oldest: dt.date | None = None
         self.ascending: bool | None = None   # known from the second day heading on
@@ -149,6 +165,8 @@ class _Scanner:
         start = line[:1]
         if start == "*" and self.date is not None:
             self._entry(line.rstrip("\r\n"), number)
+        elif start == "*" and self.in_day:
+            self.tally.count()  # an entry of a day outside the window: read, and outside it
         elif start == "=":
             return self._heading(line.rstrip("\r\n"))
         return True
@@ -160,13 +178,14 @@ class _Scanner:
         level, day = len(match[1]), self.days.date_of(match["title"], self.ascending)
         if day is None:
             if level <= self.day_level:
-                self.date = None  # "== Notes ==" ends the day; "=== sub ===" does not
+                self.date, self.in_day = None, False  # "== Notes ==" ends the day; "=== sub ===" does not
             return True
         if self.previous is not None and day != self.previous:
             self.ascending = day > self.previous
         self.previous, self.day_level = day, level
         self.oldest = day if self.oldest is None else min(self.oldest, day)
         self.date = day if self.first <= day <= self.last else None
+        self.in_day = True
         past_window = (day < self.first and self.ascending is False) or (day > self.last and self.ascending)
         return not past_window
 

@@ -25,8 +25,10 @@ walked back until an entry older than the window's start is seen or the
 hits say there are no more — ``ceil(entries since the window start / 200)``
 pages, the least the tool allows.
 
-Events: source ``"sal"``, actor = the nick, text = the message's text,
-url ``<base>/log/<id>``, precision ``"minute"``, fields ``{"sal_id"}``.
+Events: source ``"sal"``, actor = the nick (for logmsgbot's entries, the user it
+logged for, :func:`._sal_scan.logged_by`), text = the message's text, url
+``<base>/log/<id>``, precision ``"minute"``, fields ``{"sal_id"}`` (and
+``relayed_by``).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import UTC
 from ...core.accounting import Tally
 from . import BaseSource, check_options, option
+from ._sal_scan import logged_by
 from ._web import check_url, format_error, html_answer, request
 
 TYPE = "sal"
@@ -163,9 +166,10 @@ def row_event(row: SalRow, base: str, *, source: str, url: str) -> Event:
     except ValueError:
         raise format_error(f"not a SAL day and time: {row.day!r} {row.clock!r}",
                            source=source, url=url) from None
-    return Event(time=moment, source=TYPE, text=row.message, actor=row.nick or None,
+    actor, relayed = logged_by(row.nick or None, row.message)
+    return Event(time=moment, source=TYPE, text=row.message, actor=actor,
                  url=f"{base}/log/{quote(row.log_id)}", precision="minute",
-                 fields={"sal_id": row.log_id})
+                 fields={"sal_id": row.log_id, **relayed})
 
 
 def last_day(window: Window) -> dt.date:

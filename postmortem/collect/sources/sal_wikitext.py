@@ -28,10 +28,12 @@ Format (written by stashbot, github wikimedia/labs-tools-stashbot,
 
 Only lines starting with ``=`` or ``*`` are looked at — never a full wikitext
 parse (DESIGN.md: a full parse of a 2 MB page takes seconds, a line scan tens
-of milliseconds). Days after the window are skipped without matching their
-entries, and the scan stops at the first day heading before the window.
+of milliseconds). The entries of days after the window are counted (read,
+outside the window) without matching them, and the scan stops at the first
+day heading before the window.
 
-Events: source ``"sal-wikitext"``, actor = the nick, text = the message as
+Events: source ``"sal-wikitext"``, actor = the nick (for logmsgbot's entries,
+the user it logged for, with ``fields["relayed_by"]``), text = the message as
 written except ``{{!}}`` → ``|``, precision ``"minute"``, url None (the wiki
 gives SAL lines no id), no tags, fields ``{"date": "YYYY-MM-DD"}`` plus
 ``{"file": …, "line": …}`` when read from a file (the page title and its line
