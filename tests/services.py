@@ -38,7 +38,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from postmortem.core.errors import PostmortemError
+from postmortem.core.errors import PostmortemError, SourceError, SourceFormatError
 from tests.clock import clocked_session
 
 UTC = dt.timezone.utc
@@ -763,6 +763,21 @@ class Broken:
 def broken(case_id: str, answer, error: type, message: str, **expected):
     """A ``pytest.param`` of a :class:`Broken` case with its id."""
     return pytest.param(Broken(answer, error, message, **expected), id=case_id)
+
+
+def transport_failures() -> list:
+    """The cases every network source meets alike: HTTP 500 on each of its 3
+    attempts, and no answer within the timeout."""
+    return [broken("http-500", "500", SourceError, "HTTP 500 Internal Server Error: Internal Server Error",
+                   status=500, attempts=3),
+            broken("timeout", "timeout", SourceError, "no answer within 0.3 s (3 attempts)", attempts=3,
+                   timeout=0.3)]
+
+
+def html_instead_of_json():
+    """The case of a JSON API answered by an HTML error page (with 200, as some proxies send)."""
+    return broken("html-error-page", "html", SourceFormatError, "expected JSON, got an HTML page ('Wikimedia Error')",
+                  status=200)
 
 
 BROKEN_SESSION = {"retries": 2, "deadline": 5.0, "backoff": 0.01}

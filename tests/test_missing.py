@@ -11,7 +11,7 @@ from postmortem.cli import main
 from postmortem.incident.load import load_incident
 from tests.mediawiki import bot, bot_env, cli, mediawiki  # noqa: F401  (the fixtures)
 from tests.services import Answer, FakeServer
-from tests.test_pages import services  # noqa: F401  (local Splunk On-Call and PagerDuty)
+from tests.test_pages import paging_sources, services  # noqa: F401  (local Splunk On-Call and PagerDuty)
 from tests.test_source_statuspage import incident_json
 
 # The pages of tests/test_pages.py: 2024-03-05 06:58 (two), 07:12, 09:01, 09:12; 2024-03-06 01:05, 02:41.
@@ -34,22 +34,8 @@ def status_app(request):
 
 def sources_file(tmp_path, vo, pd, status_url) -> str:
     path = tmp_path / "records.toml"
-    path.write_text(f'''[[source]]
-type = "splunk-oncall"
-url = "{vo.url}"
-org = "wikimedia"
-api_id_env = "VO_ID"
-api_key_env = "VO_KEY"
-
-[[source]]
-type = "pagerduty"
-url = "{pd.url}"
-token_env = "PD_TOKEN"
-
-[[source]]
-type = "statuspage"
-url = "{status_url}"
-''', encoding="utf-8")
+    path.write_text(paging_sources(vo, pd) + f'\n[[source]]\ntype = "statuspage"\nurl = "{status_url}"\n',
+                    encoding="utf-8")
     return str(path)
 
 

@@ -49,20 +49,16 @@ hours = "07:00-15:00"
 '''
 
 
+def paging_sources(vo, pd) -> str:
+    """The [[source]] tables of the local Splunk On-Call and PagerDuty."""
+    return (f'[[source]]\ntype = "splunk-oncall"\nurl = "{vo.url}"\norg = "wikimedia"\n'
+            f'api_id_env = "VO_ID"\napi_key_env = "VO_KEY"\n\n'
+            f'[[source]]\ntype = "pagerduty"\nurl = "{pd.url}"\ntoken_env = "PD_TOKEN"\n')
+
+
 def sources_file(tmp_path, vo, pd, roster=ROSTER):
     path = tmp_path / "paging.toml"
-    path.write_text(f'''[[source]]
-type = "splunk-oncall"
-url = "{vo.url}"
-org = "wikimedia"
-api_id_env = "VO_ID"
-api_key_env = "VO_KEY"
-
-[[source]]
-type = "pagerduty"
-url = "{pd.url}"
-token_env = "PD_TOKEN"
-''' + roster, encoding="utf-8")
+    path.write_text(paging_sources(vo, pd) + roster, encoding="utf-8")
     return path
 
 

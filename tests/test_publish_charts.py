@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 import time
 
-import pytest
-
 from postmortem._version import __version__
 from postmortem.collect.pull import pull
 from postmortem.incident.load import load_incident

@@ -13,7 +13,9 @@ from postmortem.collect.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window
 from postmortem.collect.sources.alertmanager import SOURCE
 from postmortem.core.timeutil import format_utc
-from tests.services import Answer, broken, post_alerts, assert_broken_answer, start_alertmanager
+from tests.services import (
+    Answer, assert_broken_answer, broken, html_instead_of_json, post_alerts, start_alertmanager,
+    transport_failures)
 
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
@@ -97,14 +99,11 @@ GETTABLE = {"labels": {"alertname": "KafkaLag", "severity": "critical", "team": 
 # What the source raises for each broken answer of /api/v2/alerts (tests/services.py Broken):
 # the error class, its exact message, err.status, the requests made and the waits.
 BROKEN = [
-    broken("http-500", "500", SourceError, "HTTP 500 Internal Server Error: Internal Server Error",
-           status=500, attempts=3),
-    broken("timeout", "timeout", SourceError, "no answer within 0.3 s (3 attempts)", attempts=3, timeout=0.3),
+    *transport_failures(),
     broken("truncated-json", "truncated", SourceFormatError,
            re.compile(r"answer is not valid JSON \(.+: line 1 column 222 \(char 221\); 221 bytes\)"),
            status=200),
-    broken("html-error-page", "html", SourceFormatError, "expected JSON, got an HTML page ('Wikimedia Error')",
-           status=200),
+    html_instead_of_json(),
     broken("object-not-a-list", {"alerts": [GETTABLE]}, SourceFormatError, "expected a list of alerts"),
     broken("not-an-alert", [1], SourceFormatError,
            "not an alert (labels and annotations of strings, a status object): '1'"),

@@ -20,7 +20,9 @@ from postmortem.incident.load import load_incident
 from postmortem.timeline.gather import gather
 from postmortem.write.render import render_report
 from tests.conftest import write_incident
-from tests.services import Answer, FakeServer, broken, gerrit_app, gerrit_change, assert_broken_answer
+from tests.services import (
+    Answer, FakeServer, assert_broken_answer, broken, gerrit_app, gerrit_change, html_instead_of_json,
+    transport_failures)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "gerrit"
 SOURCE = get_source("gerrit")
@@ -136,14 +138,11 @@ def good_app(request):
 # What the source raises for each broken answer of /changes/ (tests/services.py Broken):
 # the error class, its exact message, err.status, the requests made and the waits.
 BROKEN = [
-    broken("http-500", "500", SourceError, "HTTP 500 Internal Server Error: Internal Server Error",
-           status=500, attempts=3),
-    broken("timeout", "timeout", SourceError, "no answer within 0.3 s (3 attempts)", attempts=3, timeout=0.3),
+    *transport_failures(),
     broken("bad-query-400", Answer(400, fixture("error-400-bad-query.txt"), {"Content-Type": "text/plain"}),
            SourceError, "HTTP 400 Bad Request: Invalid query: line 1:27 mismatched input 'before' expecting <EOF>",
            status=400),
-    broken("html-error-page", "html", SourceFormatError, "expected JSON, got an HTML page ('Wikimedia Error')",
-           status=200),
+    html_instead_of_json(),
     broken("no-xssi-line", Answer(200, '[{"_number": 1}]', {"Content-Type": "application/json"}),
            SourceFormatError, "not a Gerrit REST answer: it does not start with the line )]}' (b'[{\"_number\": 1}]')"),
     broken("truncated-json", Answer(200, ")]}'\n[{\"_number\": 1, \"proj", {"Content-Type": "application/json"}),

@@ -16,7 +16,9 @@ from postmortem.core.accounting import Tally
 from postmortem.core.errors import IncidentFileError, SourceError, SourceFormatError
 from postmortem.core.model import SourceConfig, Window, utc
 from tests.clock import clocked_session
-from tests.services import Answer, FakeServer, broken, pd_error, assert_broken_answer, pagerduty_app
+from tests.services import (
+    Answer, FakeServer, assert_broken_answer, broken, html_instead_of_json, pagerduty_app, pd_error,
+    transport_failures)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "paging" / "pagerduty"
 TOKEN = "u+NEVER-PRINT-ME-pd-token"
@@ -168,13 +170,10 @@ BROKEN = [
            "acknowledged, or resolved.", status=400),
     broken("429-past-the-deadline", Answer.json(load("error-429.json"), 429, **{"ratelimit-reset": "60"}),
            SourceError, "HTTP 429 Too Many Requests: Rate Limit Exceeded (code 2020)", status=429),
-    broken("http-500", "500", SourceError, "HTTP 500 Internal Server Error: Internal Server Error",
-           status=500, attempts=3),
-    broken("timeout", "timeout", SourceError, "no answer within 0.3 s (3 attempts)", attempts=3, timeout=0.3),
+    *transport_failures(),
     broken("truncated-json", "truncated", SourceFormatError,
            re.compile(r"answer is not valid JSON \(.+; \d+ bytes\)"), status=200),
-    broken("html-error-page", "html", SourceFormatError, "expected JSON, got an HTML page ('Wikimedia Error')",
-           status=200),
+    html_instead_of_json(),
     broken("no-more", {"incidents": []}, SourceFormatError, 'expected {"incidents": [...], "more": …}'),
     broken("not-an-incident", {"incidents": [{"title": "x"}], "more": False}, SourceFormatError,
            "not an incident (no id): \"{'title': 'x'}\""),

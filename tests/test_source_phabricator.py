@@ -11,7 +11,9 @@ from postmortem.collect.http import BoundedSession
 from postmortem.core.model import Actionable, SourceConfig
 from postmortem.collect.sources.phabricator import SOURCE, enrich_actionables, fetch_tasks
 from postmortem.core.model import TaskInfo
-from tests.services import FakeServer, broken, conduit_app, assert_broken_answer, task_fields
+from tests.services import (
+    FakeServer, assert_broken_answer, broken, conduit_app, html_instead_of_json, task_fields,
+    transport_failures)
 
 TOKEN = "api-abcdefghijklmnopqrstuvwxyz12"
 TASKS = {n: task_fields(f"Task {n}", "resolved" if n % 2 else "open",
@@ -76,14 +78,11 @@ def envelope(result, code=None, info=None):
 # What fetch_tasks raises for each broken answer of maniphest.search (tests/services.py
 # Broken): the error class, its exact message, err.status, the requests made and the waits.
 BROKEN = [
-    broken("http-500", "500", SourceError, "HTTP 500 Internal Server Error: Internal Server Error",
-           status=500, attempts=3),
-    broken("timeout", "timeout", SourceError, "no answer within 0.3 s (3 attempts)", attempts=3, timeout=0.3),
+    *transport_failures(),
     broken("truncated-json", "truncated", SourceFormatError,
            re.compile(r"answer is not valid JSON \(.+: line 1 column 207 \(char 206\); 206 bytes\)"),
            status=200),
-    broken("html-error-page", "html", SourceFormatError, "expected JSON, got an HTML page ('Wikimedia Error')",
-           status=200),
+    html_instead_of_json(),
     broken("no-envelope", {"data": []}, SourceFormatError, "not a Conduit answer (no result/error_code)"),
     broken("result-without-data", envelope({"items": []}), SourceFormatError,
            "Conduit result without a 'data' list"),

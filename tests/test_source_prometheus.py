@@ -13,7 +13,9 @@ from postmortem.core.errors import SourceError, SourceFormatError
 from postmortem.collect.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.collect.sources.prometheus import SOURCE, choose_step, firing_intervals
-from tests.services import Answer, broken, openmetrics_alerts, assert_broken_answer, start_prometheus
+from tests.services import (
+    Answer, assert_broken_answer, broken, html_instead_of_json, openmetrics_alerts, start_prometheus,
+    transport_failures)
 
 T = utc(2023, 9, 28, 14, 0)
 T0 = int(T.timestamp())
@@ -120,14 +122,11 @@ FIRING = {"metric": {"alertname": "KafkaLag", "alertstate": "firing"}, "values":
 # What the source raises for each broken answer of /api/v1/query_range (tests/services.py
 # Broken): the error class, its exact message, err.status, the requests made and the waits.
 BROKEN = [
-    broken("http-500", "500", SourceError, "HTTP 500 Internal Server Error: Internal Server Error",
-           status=500, attempts=3),
-    broken("timeout", "timeout", SourceError, "no answer within 0.3 s (3 attempts)", attempts=3, timeout=0.3),
+    *transport_failures(),
     broken("truncated-json", "truncated", SourceFormatError,
            re.compile(r"answer is not valid JSON \(.+: line 1 column 92 \(char 91\); 99 bytes\)"),
            status=200),
-    broken("html-error-page", "html", SourceFormatError, "expected JSON, got an HTML page ('Wikimedia Error')",
-           status=200),
+    html_instead_of_json(),
     broken("status-error", {"status": "error", "errorType": "bad_data", "error": "parse error at char 7"},
            SourceFormatError, "query failed: parse error at char 7"),
     broken("no-status", [FIRING], SourceFormatError, "query failed: no status success"),

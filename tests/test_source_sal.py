@@ -7,11 +7,13 @@ import math
 
 import pytest
 
-from postmortem.core.errors import IncidentFileError, SourceError, SourceFormatError
+from postmortem.core.errors import IncidentFileError, SourceFormatError
 from postmortem.collect.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.collect.sources.sal import SOURCE, parse_sal_page
-from tests.services import Answer, FakeServer, SalEntry, broken, assert_broken_answer, sal_app, sal_entries, sal_html
+from tests.services import (
+    Answer, FakeServer, SalEntry, assert_broken_answer, broken, sal_app, sal_entries, sal_html,
+    transport_failures)
 
 EVERY = dt.timedelta(minutes=7)
 START = utc(2023, 9, 20)
@@ -121,9 +123,7 @@ def one_row_page(**replace) -> str:
 # What the source raises for each broken answer of the tool (tests/services.py Broken):
 # the error class, its exact message, err.status, the requests made and the waits.
 BROKEN = [
-    broken("http-500", "500", SourceError, "HTTP 500 Internal Server Error: Internal Server Error",
-           status=500, attempts=3),
-    broken("timeout", "timeout", SourceError, "no answer within 0.3 s (3 attempts)", attempts=3, timeout=0.3),
+    *transport_failures(),
     broken("html-error-page", "html", SourceFormatError,
            'not a SAL page (no <div class="hits"> "N results" and <table class="sal">)'),
     broken("json-instead-of-html", {"hits": 1}, SourceFormatError, "expected an HTML page, got application/json",

@@ -11,7 +11,8 @@ from postmortem.collect.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.collect.sources import needs_pull
 from postmortem.collect.sources.sal_wikitext import SOURCE
-from tests.services import Answer, FakeServer, broken, first, assert_broken_answer
+from tests.services import (
+    Answer, FakeServer, assert_broken_answer, broken, first, html_instead_of_json, transport_failures)
 
 PAGES = {
     "Server Admin Log": "== 2023-10-02 ==\n* 10:00 joal: restart enrich\n== 2023-10-01 ==\n* 09:00 tchin: deploy\n",
@@ -90,14 +91,11 @@ def page_answer(title, **page):
 # What the wiki variant raises for each broken answer of api.php (tests/services.py Broken):
 # the error class, its exact message, err.status, the requests made and the waits.
 BROKEN = [
-    broken("http-500", "500", SourceError, "HTTP 500 Internal Server Error: Internal Server Error",
-           status=500, attempts=3),
-    broken("timeout", "timeout", SourceError, "no answer within 0.3 s (3 attempts)", attempts=3, timeout=0.3),
+    *transport_failures(),
     broken("truncated-json", "truncated", SourceFormatError,
            re.compile(r"answer is not valid JSON \(.+: line 1 column 136 \(char 135\); 138 bytes\)"),
            status=200),
-    broken("html-error-page", "html", SourceFormatError, "expected JSON, got an HTML page ('Wikimedia Error')",
-           status=200),
+    html_instead_of_json(),
     broken("not-an-object", [1], SourceFormatError, "not an Action API answer"),
     broken("no-query-pages", {"query": {}}, SourceFormatError, "Action API answer without query.pages"),
     broken("page-without-content", page_answer("Server Admin Log", pageid=1, revisions=[]), SourceFormatError,

@@ -13,7 +13,8 @@ from postmortem.collect.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.collect.sources.slack import SOURCE
 from tests.clock import clocked_session
-from tests.services import Answer, FakeServer, broken, assert_broken_answer, slack_app
+from tests.services import (
+    Answer, FakeServer, assert_broken_answer, broken, html_instead_of_json, slack_app, transport_failures)
 
 TOKEN = "xoxb-1234-SECRET-slack-token"
 T = utc(2023, 9, 28, 14, 0)
@@ -104,13 +105,10 @@ def test_slack_errors_name_the_code_and_never_the_token():
 # What the source raises for each broken answer of conversations.history (tests/services.py
 # Broken): the error class, its exact message, err.status, the requests made and the waits.
 BROKEN = [
-    broken("http-500", "500", SourceError, "HTTP 500 Internal Server Error: Internal Server Error",
-           status=500, attempts=3),
-    broken("timeout", "timeout", SourceError, "no answer within 0.3 s (3 attempts)", attempts=3, timeout=0.3),
+    *transport_failures(),
     broken("truncated-json", "truncated", SourceFormatError,
            re.compile(r"answer is not valid JSON \(.+: line 1 column 169 \(char 168\); 168 bytes\)"), status=200),
-    broken("html-error-page", "html", SourceFormatError, "expected JSON, got an HTML page ('Wikimedia Error')",
-           status=200),
+    html_instead_of_json(),
     broken("no-ok", {"messages": []}, SourceFormatError, "not a Slack API answer (no 'ok')"),
     broken("not-an-object", [{"ok": True}], SourceFormatError, "not a Slack API answer (no 'ok')"),
     broken("messages-not-a-list", {"ok": True, "messages": {"ts": ts(5)}}, SourceFormatError,

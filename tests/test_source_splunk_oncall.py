@@ -17,7 +17,8 @@ from postmortem.core.accounting import Tally
 from postmortem.core.errors import IncidentFileError, InputError, SourceError, SourceFormatError
 from postmortem.core.model import SourceConfig, Window, utc
 from tests.clock import clocked_session
-from tests.services import Answer, FakeServer, broken, assert_broken_answer, splunk_app
+from tests.services import (
+    Answer, FakeServer, assert_broken_answer, broken, html_instead_of_json, splunk_app, transport_failures)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "paging" / "splunk-oncall"
 API_ID, API_KEY = "vo-id-1234", "vo-key-NEVER-PRINT-ME-5678"
@@ -219,13 +220,10 @@ def test_check_needs_org_and_both_keys():
 HISTORY = "/api-reporting/v2/incidents"
 # What the source raises for each broken answer of the incidents call (tests/services.py Broken).
 BROKEN = [
-    broken("http-500", "500", SourceError, "HTTP 500 Internal Server Error: Internal Server Error",
-           status=500, attempts=3),
-    broken("timeout", "timeout", SourceError, "no answer within 0.3 s (3 attempts)", attempts=3, timeout=0.3),
+    *transport_failures(),
     broken("truncated-json", "truncated", SourceFormatError,
            re.compile(r"answer is not valid JSON \(.+; \d+ bytes\)"), status=200),
-    broken("html-error-page", "html", SourceFormatError, "expected JSON, got an HTML page ('Wikimedia Error')",
-           status=200),
+    html_instead_of_json(),
     broken("401-no-keys", Answer.json({"message": "Authentication parameters missing"}, 401), SourceError,
            'HTTP 401 Unauthorized: {"message": "Authentication parameters missing"}', status=401),
     broken("429-past-the-deadline", Answer.json({"message": "slow down"}, 429, **{"Retry-After": "60"}),

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from postmortem.core.errors import SourceError, SourceFormatError
+from postmortem.core.errors import SourceFormatError
 from postmortem.collect.http import BoundedSession
 from postmortem.incident.load import load_incident
 from postmortem.core.model import SourceConfig, Window, utc
@@ -19,7 +19,7 @@ from postmortem.timeline.gather import collect_events
 from postmortem.timeline.gather import gather
 from postmortem.core.model import Records
 from tests.conftest import write_incident
-from tests.services import Answer, FakeServer, broken, assert_broken_answer
+from tests.services import Answer, FakeServer, assert_broken_answer, broken, html_instead_of_json, transport_failures
 
 WINDOW = Window(utc(2023, 9, 28, 13, 30), utc(2023, 9, 28, 18, 30))
 
@@ -88,14 +88,11 @@ def test_check_and_registry(tmp_path):
 # What the source raises for each broken answer of incidents.json (tests/services.py Broken):
 # the error class, its exact message, err.status, the requests made and the waits.
 BROKEN = [
-    broken("http-500", "500", SourceError, "HTTP 500 Internal Server Error: Internal Server Error",
-           status=500, attempts=3),
-    broken("timeout", "timeout", SourceError, "no answer within 0.3 s (3 attempts)", attempts=3, timeout=0.3),
+    *transport_failures(),
     broken("truncated-json", "truncated", SourceFormatError,
            re.compile(r"answer is not valid JSON \(.+: line 1 column 749 \(char 748\); 752 bytes\)"),
            status=200),
-    broken("html-error-page", "html", SourceFormatError, "expected JSON, got an HTML page ('Wikimedia Error')",
-           status=200),
+    html_instead_of_json(),
     broken("incidents-not-a-list", {"incidents": {"id": 1}}, SourceFormatError, 'expected {"incidents": [...]}'),
     broken("created-at-not-rfc3339", {"incidents": [{"id": "x", "name": "n", "created_at": "yesterday"}]},
            SourceFormatError, "not an RFC 3339 time: 'yesterday'"),

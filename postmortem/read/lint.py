@@ -107,11 +107,7 @@ def _scorecard(report: Report):
         if answer.answer is None:
             shown = f" ({answer.raw})" if answer.raw else ""
             yield Problem("unanswered", answer.line, f"scorecard question not answered yes/no{shown}: {answer.question}")
-    if card.stated_total is not None and card.stated_total != card.score:
-        yield Problem("total-mismatch", card.total_line,
-                      f"stated total {card.stated_total} but {card.score} answers are yes")
-    elif card.stated_total is None and card.total_line is not None:
-        yield Problem("total-missing", card.total_line, f"no total stated (count of yes is {card.score})")
+    yield from _total(card, f"{card.score} answers are yes", f"count of yes is {card.score}")
 
 
 def _rubric(card):
@@ -120,11 +116,15 @@ def _rubric(card):
         if answer.line is not None and answer.points is None:
             shown = f" ({answer.raw})" if answer.raw else ""
             yield Problem("unscored", answer.line, f"rubric question given no points{shown}: {answer.question}")
+    yield from _total(card, f"the points add up to {card.score}", f"the points add up to {card.score}")
+
+
+def _total(card, computed: str, missing: str):
+    """A stated total that is not the computed score, or a Total row that states none."""
     if card.stated_total is not None and card.stated_total != card.score:
-        yield Problem("total-mismatch", card.total_line,
-                      f"stated total {card.stated_total} but the points add up to {card.score}")
+        yield Problem("total-mismatch", card.total_line, f"stated total {card.stated_total} but {computed}")
     elif card.stated_total is None and card.total_line is not None:
-        yield Problem("total-missing", card.total_line, f"no total stated (the points add up to {card.score})")
+        yield Problem("total-missing", card.total_line, f"no total stated ({missing})")
 
 
 def _actionables(report: Report):
