@@ -2,8 +2,9 @@
 pages: ``15:42``, ``15:42:07``, ``15:42:``, ``1302`` / ``0220``, ``1:05 PM``,
 ``2023-09-28 14:33[:SS]``, ``2021-09-04T02:40 -``, ``13:50 UTC:``, ``[15:14]``,
 ``15:34:00~:`` and ``~10:50`` (about), ``10h52``, the range ``10:51-10:55``
-(at its start, "(until 10:55)" kept in the text), bold ``'''10:44'''`` and ``'''10:58''' UTC:``, the dot
-form ``'''11.44'''`` (in bold only: elsewhere it could be a number), a time as a
+(at its start, "(until 10:55)" kept in the text), bold ``'''10:44'''`` and
+``'''10:58''' UTC:``, the dot form ``'''11.44'''`` (in bold only: elsewhere it
+could be a number), a time as a
 link's label (``[https://sal.toolforge.org/log/ID 14:33]``,
 ``[[toolforge:sal/log/AWIZPsfZkkJ8OkTwiOnZ|08:06]]``: the link is the entry's
 url), the mistyped ``20: 30`` (read, with a note), and ``??? :`` (a time

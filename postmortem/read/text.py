@@ -10,7 +10,6 @@ import re
 import mwparserfromhell
 from mwparserfromhell.nodes import ExternalLink, Tag, Wikilink
 
-
 from ..core.model import Problem
 
 

@@ -226,8 +226,8 @@ class _Reader:
         sal = _is_sal(stamp.url)
         if sal and actor is None:
             actor = _sal_actor(text)
-        source = _label_source(label) or ("sal" if sal else None) or ("alert" if _is_alert(text, actor, label) else None) \
-            or ("irc" if actor and not label else None)
+        source = _label_source(label) or ("sal" if sal else None) \
+            or ("alert" if _is_alert(text, actor, label) else None) or ("irc" if actor and not label else None)
         return TimelineEntry(time, text, number, stamp.written, stamp.precision, tags, label, actor,
                              source, url or stamp.url)
 

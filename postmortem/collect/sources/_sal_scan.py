@@ -31,8 +31,8 @@ _PLAIN_ENTRY = re.compile(r"^\*\s*(?P<body>\d{1,2}:\d{2}\s.*)$")
 # deploy …" is tchin's action (wikitech "Logmsgbot"; the SAL tool shows the bot's nick).
 RELAY_NICKS = frozenset({"logmsgbot"})
 # "tchin@deploy2002 Started deploy", and before the user@host form "asher synchronized …" (2012).
-_RELAYED_USER = re.compile(r"^(?P<user>[\w.-]+)(?:@[\w.-]+[:\s]|\s+(?=(?:synchronized|rebuilt|started|finished)\b))",
-                           re.I)
+_RELAYED_USER = re.compile(
+    r"^(?P<user>[\w.-]+)(?:@[\w.-]+[:\s]|\s+(?=(?:synchronized|rebuilt|started|finished)\b))", re.I)
 
 
 def logged_by(nick: str | None, message: str) -> tuple[str | None, dict]:

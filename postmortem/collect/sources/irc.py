@@ -33,10 +33,10 @@ Event conventions: ``source`` "irc"; ``actor`` the nick without its mode
 prefix (``@``, ``+``…); ``text`` the message, actions as ``* nick action``;
 ``fields`` ``{"channel": "#chan"}`` (from ``channel =``, else a ``#chan``
 folder or file name) when known; no url; no tags but an alert's (below);
-precision "second", or "minute" for irssi's ``HH:MM``. Joins, parts, quits, nick changes, modes,
-topics and notices are dropped, and so are lines by the nicks in
-``ignore_nicks`` (default ``["stashbot"]``, whose lines only acknowledge
-``!log`` entries that the SAL source already has).
+precision "second", or "minute" for irssi's ``HH:MM``. Joins, parts, quits,
+nick changes, modes, topics and notices are dropped, and so are lines by the
+nicks in ``ignore_nicks`` (default ``["stashbot"]``, whose lines only
+acknowledge ``!log`` entries that the SAL source already has).
 
 Lines by the alert relays in ``alert_nicks`` (default ``["icinga-wm",
 "jinxer-wm"]``) that announce an alert (:mod:`postmortem.core.alerts`) are
