@@ -489,8 +489,10 @@ def test_an_end_before_the_start_is_a_problem_and_no_length():
 
 
 def test_a_report_without_a_scorecard_has_no_score_not_zero():
-    stated = report_scorecard(parse_report("{{irdoc|status=final}}\n==Summary==\nx\n==Scorecard==\nTo do.\n"))
+    report = parse_report("{{irdoc|status=final}}\n==Summary==\nx\n==Scorecard==\nTo do.\n")
+    stated = report_scorecard(report)
     assert stated.score is None and stated.to_json()["score"] is None
+    assert report.to_json()["scorecard"]["score"] is None  # parse --format json too
     assert stated.to_text().splitlines()[-1] == "score: none, the page has no scorecard table"
 
 
@@ -516,10 +518,12 @@ def test_sal_links_give_who_logged_and_alert_lines_are_alerts():
             "* 10:48 <icinga-wm> PROBLEM - MariaDB Replica Lag: s4 on db1136 is CRITICAL: lag 600\n"
             "* 10:49 FIRING: [2x] ProbeDown: Service text-https:443 has failed probes\n"
             "* 10:50 <Amir1> PROBLEM - this is a person quoting it\n"
-            "* 10:51 Note: nothing logged\n")
+            "* 10:51 Note: nothing logged\n"
+            "* 10:52 (IRC #wikimedia-operations) jinxer-wm: RESOLVED: ProbeDown: text-https:443\n")  # as rendered
     entries = parse_report(text).timeline
     assert [(e.actor, e.source) for e in entries] == [
-        ("marostegui", "sal"), ("jynus", "sal"), ("icinga-wm", "alert"), (None, "alert"), ("Amir1", "irc"), (None, None)]
+        ("marostegui", "sal"), ("jynus", "sal"), ("icinga-wm", "alert"), (None, "alert"), ("Amir1", "irc"), (None, None),
+        ("jinxer-wm", "alert")]
 
 
 def test_actionable_text_is_the_words_a_reader_sees():

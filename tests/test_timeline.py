@@ -99,6 +99,40 @@ def test_exact_repeats_from_overlapping_files_are_dropped():
     one = ev(utc(2023, 9, 28, 15), "irc", "hi", actor="a")
     assert dedupe([one, ev(utc(2023, 9, 28, 15), "irc", "hi", actor="a")]) == [one]
 
+# Found by a new user's trial: a merged fact kept the later record's time and the logging bot as its doer.
+
+def test_an_alert_seen_twice_happened_when_it_was_first_seen():
+    relay = ev(utc(2026, 3, 4, 22, 42, 18), "irc", "FIRING: [2x] ProbeDown: text-https:443 probes failing",
+               actor="jinxer-wm", tags=("alert",), fields={"alertname": "ProbeDown", "state": "firing",
+                                                            "channel": "#wikimedia-operations"})
+    mail = ev(utc(2026, 3, 4, 22, 46, 20), "alert-email", "ProbeDown firing (page): text-https:443",
+              tags=("alert", "page"), url="https://alerts.example/1",
+              fields={"alertname": "ProbeDown", "state": "firing", "severity": "page", "summary": "probes"})
+    (merged,) = dedupe([relay, mail])
+    assert (merged.source, merged.time, merged.url) == ("alert-email", relay.time, mail.url)
+    assert "channel" not in merged.fields  # the mail was not said in the channel
+    assert merged.fields["also_in"] == "irc"
+
+
+def test_logmsgbots_log_line_and_its_sal_entry_are_the_deployers():
+    irc = ev(utc(2026, 3, 4, 22, 35, 40), "irc", "!log jdoe@deploy1002 Synchronized wmf-config/db.php",
+             actor="logmsgbot", fields={"channel": "#wikimedia-operations"})
+    sal = ev(utc(2026, 3, 4, 22, 35), "sal-wikitext", "jdoe@deploy1002 Synchronized wmf-config/db.php",
+             actor="jdoe", precision="minute", fields={"relayed_by": "logmsgbot"})
+    (merged,) = dedupe([sal, irc])
+    assert (merged.actor, merged.time) == ("jdoe", irc.time)  # to the second, from the IRC line
+
+
+def test_the_source_filter_finds_a_record_merged_into_another():
+    from postmortem.timeline.filters import filter_events
+    irc = ev(utc(2023, 9, 28, 15, 8, 24), "irc", "!log restart the enrich job in codfw", actor="tchin")
+    sal = ev(utc(2023, 9, 28, 15, 8), "sal", "restart the enrich job in codfw", actor="tchin",
+             precision="minute", url="https://sal.toolforge.org/log/AbC")
+    merged = dedupe([sal, irc])
+    assert filter_events(merged, sources=["irc"]) == filter_events(merged, sources=["sal"]) == merged
+    assert filter_events(merged, sources=["slack"]) == []
+
+
 
 def test_key_moments_are_the_first_event_with_each_tag():
     events = [ev(utc(2023, 9, 28, 14, 10), "manual", "begins", tags=("outage-begins",)),

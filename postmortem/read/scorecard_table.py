@@ -76,7 +76,8 @@ class ReportScorecard:
         """``{"answers", "score", "stated_total"}`` (DESIGN.md) and ``kind``; rubric
         answers also carry ``points`` and ``max_points``."""
         return {"kind": self.kind, "answers": [a.to_json(self.kind) for a in self.answers],
-                "score": self.score, "stated_total": self.stated_total}
+                "score": self.score if self.kind else None,  # no table: no score, not 0
+                "stated_total": self.stated_total}
 
 
 def read_scorecard(page: Page) -> ReportScorecard:

@@ -226,8 +226,11 @@ class _Reader:
         sal = _is_sal(stamp.url)
         if sal and actor is None:
             actor = _sal_actor(text)
-        source = _label_source(label) or ("sal" if sal else None) \
-            or ("alert" if _is_alert(text, actor, label) else None) or ("irc" if actor and not label else None)
+        labelled = _label_source(label)
+        if labelled in (None, "irc") and _is_alert(text, actor):  # pasted, or as the renderer wrote it
+            source = "alert"
+        else:
+            source = labelled or ("sal" if sal else None) or ("irc" if actor and not label else None)
         return TimelineEntry(time, text, number, stamp.written, stamp.precision, tags, label, actor,
                              source, url or stamp.url)
 
@@ -389,10 +392,10 @@ def _sal_actor(text: str) -> str | None:
     return match["nick"] if match else None
 
 
-def _is_alert(text: str, actor: str | None, label: str | None) -> bool:
+def _is_alert(text: str, actor: str | None) -> bool:
     """A line that shows an alert as its relay announced it (:mod:`postmortem.core.alerts`),
-    pasted with the relay's nick or on its own."""
-    if label is not None or (actor is not None and actor.lower() not in ALERT_RELAYS):
+    by the relay's nick or on its own."""
+    if actor is not None and actor.lower() not in ALERT_RELAYS:
         return False
     pasted = _PASTED_NICK.match(text) if actor else None
     return announced_alert(text[pasted.end():].lstrip() if pasted else text) is not None

@@ -163,7 +163,11 @@ def _reached(page: Event, incident: Incident) -> tuple[list[PagedPerson], str]:
     if found:
         return found, "the people the page names"
     stand_ins = [PagedPerson(r, page.time, incident.people[r]) for r in incident.responders if r in incident.people]
-    return stand_ins, "who was paged is not recorded: the responders with a [people] entry"
+    return stand_ins, STAND_INS
+
+
+# Who a page reached is a fact; the responders who have a roster entry are only a hint of it.
+STAND_INS = "who was paged is not recorded: the responders with a [people] entry"
 
 
 def pages_business_hours(r: Records) -> ScorecardAnswer:
@@ -187,6 +191,10 @@ def pages_business_hours(r: Records) -> ScorecardAnswer:
             elif not one.inside:
                 outside.append(one.name)
     how = "; ".join(sorted(basis))
+    if STAND_INS in basis:  # a hint, not an answer: it would count in the score
+        hint = f"{', '.join(dict.fromkeys(outside))} outside working hours" if outside else "none outside working hours"
+        return _answer(qid, None, f"unknown: a page does not say whom it reached (of the responders with a "
+                                  f"[people] entry, {hint})", evidence)
     if outside:
         return _answer(qid, "no", f"paged outside working hours: {', '.join(dict.fromkeys(outside))} ({how})",
                        evidence)

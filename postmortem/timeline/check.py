@@ -6,7 +6,9 @@ window, every record dropped on purpose (with the reason, ``[redact] drop``
 rules included) and every record skipped as not understood, each with its file
 and line (or URL). Then every finding (:mod:`.redact`: secrets, personal data,
 private channels' messages) with its file and line and its kind, never its
-value, and how it was resolved. File
+value, and how it was resolved; and how the records in the window become the
+timeline: how many are the same fact seen twice (a `!log` and its SAL entry, an
+alert on IRC and in a mail), merged into one event, by pair of sources. File
 sources are read now; network sources are reported from what `pull` cached
 (or why their pull failed). A source that cannot be read at all is a problem
 naming file and line; the other sources are still checked.
@@ -21,6 +23,7 @@ from ..core.errors import PostmortemError
 from ..core.model import Finding, SourceConfig, incident_window
 from ..incident.load import load_incident
 from .gather import SourceRecords, read_sources_one_by_one
+from .merge import merge
 from .redact import redact_events
 
 
@@ -83,6 +86,7 @@ class CheckReport:
     problems: list[Problem] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     strict: bool = False
+    merged: "MergeCount | None" = None
 
     @property
     def exit_code(self) -> int:
@@ -92,16 +96,54 @@ class CheckReport:
         return 1 if blocked or any(s.tally.skipped or s.missing for s in self.sources) else 0
 
     def to_json(self) -> dict:
-        return {"sources": [s.to_json() for s in self.sources], "problems": [p.to_json() for p in self.problems],
+        data = {"sources": [s.to_json() for s in self.sources], "problems": [p.to_json() for p in self.problems],
                 "findings": [{**f.to_json(), "blocks": f.blocks(self.strict)} for f in self.findings]}
+        if self.merged is not None:
+            data["timeline"] = self.merged.to_json()
+        return data
 
     def to_text(self) -> str:
         lines = [line for source in self.sources for line in source.lines()]
+        lines += [self.merged.line()] if self.merged is not None and self.sources else []
         lines += finding_lines(self.findings, self.strict)
         lines += [f"problem: {p.line_text()}" for p in self.problems]
         if not self.sources and not self.problems:
             lines.append("no [[source]]: only the [[event]]s of incident.toml")
         return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class MergeCount:
+    """How the records in the window and the [[event]]s became the timeline."""
+
+    records: int
+    manual: int
+    events: int
+    pairs: dict   # "irc + sal-wikitext" -> how many records were merged into another
+
+    def to_json(self) -> dict:
+        return {"records_in_window": self.records, "manual_events": self.manual, "events": self.events,
+                "merged": dict(self.pairs)}
+
+    def line(self) -> str:
+        merged = sum(self.pairs.values())
+        head = (f"timeline: {self.events} events from {self.records} records in the window and "
+                f"{self.manual} [[event]]s")
+        if not merged:
+            return head + "; none was the same fact seen twice"
+        pairs = ", ".join(f"{pair} {count}" for pair, count in self.pairs.items())
+        return head + f"; {merged} merged into another, the same fact seen twice ({pairs})"
+
+
+def merge_count(kept: list, incident) -> MergeCount:
+    """Merge the sources' kept records as the timeline does, and count the pairs."""
+    timeline = merge(kept, incident_window(incident), manual=incident.events)
+    pairs: dict = {}
+    for event in timeline:
+        for other in filter(None, event.fields.get("also_in", "").split(",")):
+            pair = " + ".join(sorted({event.source, other}))
+            pairs[pair] = pairs.get(pair, 0) + 1
+    return MergeCount(len(kept), len(incident.events), len(timeline), pairs)
 
 
 def finding_lines(findings: list[Finding], strict: bool = False) -> list[str]:
@@ -135,21 +177,25 @@ def check_incident(path) -> CheckReport:
         return report
     report.strict = incident.redact.strict
     report.findings += redact_events(incident.events, incident.redact).findings
+    kept: list = []
     for config, outcome in read_sources_one_by_one(incident):
         if isinstance(outcome, PostmortemError):
             report.problems.append(_problem(outcome))
             report.sources.append(SourceCheck(config))
         else:
-            report.sources.append(_source_check(outcome, incident, report.findings))
+            report.sources.append(_source_check(outcome, incident, report.findings, kept))
+    report.merged = merge_count(kept, incident)
     return report
 
 
-def _source_check(records: SourceRecords, incident, findings: list[Finding]) -> SourceCheck:
-    """The source's account, its ``[redact] drop``s counted as dropped records."""
+def _source_check(records: SourceRecords, incident, findings: list[Finding], kept: list) -> SourceCheck:
+    """The source's account, its ``[redact] drop``s counted as dropped records;
+    the records it keeps in the window are added to ``kept``."""
     window = incident_window(incident)
     redacted = redact_events([e for e in records.events if e.time in window], incident.redact,
                              lambda event: records.config.name)
     findings += redacted.findings
+    kept += redacted.events
     for event, rule in redacted.dropped:
         line = event.fields.get("line")
         records.tally.drop(f"[redact] drop {rule}", event.fields.get("file") or event.url,

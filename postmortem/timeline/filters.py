@@ -63,8 +63,13 @@ def filter_events(events: Iterable[Event], *, since: dt.datetime | None = None,
         pattern = compile_pattern(pattern)
     return [e for e in events
             if (since is None or e.time >= since) and (until is None or e.time < until)
-            and (not sources or source_matches(e.source, sources))
+            and (not sources or any(source_matches(source, sources) for source in _sources_of(e)))
             and (pattern is None or pattern.search(e.text) or (e.actor and pattern.search(e.actor)))]
+
+
+def _sources_of(event: Event) -> list[str]:
+    """The event's source and those of the records merged into it (one fact seen twice)."""
+    return [event.source, *filter(None, event.fields.get("also_in", "").split(","))]
 
 
 def check_sources(wanted: Iterable[str]) -> tuple[str, ...]:

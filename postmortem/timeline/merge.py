@@ -209,5 +209,34 @@ def _richer(a: Event, b: Event) -> Event:
         return _with_page(pair[1], pair[0])
     keep, other = (a, b) if _richness(a) >= _richness(b) else (b, a)
     tags = tuple(dict.fromkeys(keep.tags + other.tags))
-    fields = {**other.fields, **keep.fields}  # e.g. a manual page's `paged` on the alert kept
-    return replace(keep, tags=tags, url=keep.url or other.url, fields=fields)
+    # e.g. a manual page's `paged` on the alert kept; a channel only where the kept record was said
+    fields = {**{k: v for k, v in other.fields.items() if k != "channel" or _is_chat_source(keep)}, **keep.fields}
+    fields["also_in"] = ",".join(dict.fromkeys([*_also_in(keep), other.source, *_also_in(other)]))
+    return replace(keep, time=_first_time(keep, other), tags=tags, url=keep.url or other.url,
+                   actor=_doer(keep, other), fields=fields)
+
+
+def _also_in(event: Event) -> list[str]:
+    """The sources of the records merged into ``event`` before (``fields["also_in"]``)."""
+    return [source for source in event.fields.get("also_in", "").split(",") if source]
+
+
+def _is_chat_source(event: Event) -> bool:
+    return describe(event.source).family in CHAT_FAMILIES
+
+
+def _first_time(keep: Event, other: Event) -> dt.datetime:
+    """When it happened: the earlier of the two records, unless the other is only
+    to the minute (a SAL entry's 14:33 is not before an IRC line's 14:33:40)."""
+    if other.precision == "minute" and keep.precision != "minute":
+        return keep.time
+    return min(keep.time, other.time)
+
+
+def _doer(keep: Event, other: Event) -> str | None:
+    """Who did it: not the bot that logged it for them (logmsgbot's `!log` on IRC
+    is the SAL entry of the user it names, :func:`..collect.sources._sal_scan.logged_by`)."""
+    relay = other.fields.get("relayed_by")
+    if relay and (keep.actor or "").lower() == relay.lower():
+        return other.actor
+    return keep.actor or other.actor
