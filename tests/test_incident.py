@@ -46,7 +46,7 @@ def test_sample_loads_every_table(sample_incident_path):
     ('[incident]\nid = "x"\nstart = "2023-02-30 10:00"\n', 3, "start", "day is out of range"),
     ('[incident]\nid = "x"\n', 1, "[incident]", 'missing "start"'),
     ('[incident]\nstart = "2023-09-28 10:00"\n', 1, "[incident]", 'missing "id"'),
-    ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\nend = "2023-09-27 10:00"\n', 1, None, "end is before start"),
+    ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\nend = "2023-09-27 10:00"\n', 4, "end", "end is before start"),
     ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\nstatsu = "draft"\n', 4, "statsu", "unknown key"),
     ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\ntask = "347521"\n', 4, "task", "like T123"),
     ('[incident]\nid = "x"\nstart = "2023-09-28 10:00"\npaged = "two"\n', 4, "paged", "an integer"),

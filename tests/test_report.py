@@ -477,6 +477,13 @@ def test_bytes_that_are_not_text_are_a_report_error(tmp_path):
         parse_report(b"bytes")  # type: ignore[arg-type]
 
 
+def test_a_report_saved_as_utf16_is_read():
+    text = "{{irdoc|status=final}}\n== Summary ==\nDéjà vu\n"
+    assert decode_report(text.encode("utf-16")) == text   # with its byte order mark
+    with pytest.raises(ReportError, match="not UTF-16 text"):
+        decode_report(b"\xff\xfe\x00\xd8")  # a lone surrogate
+
+
 def test_crlf_and_bom():
     report = parse_report("\ufeff{{irdoc|status=final}}\r\n==Timeline==\r\n*2024-01-01 10:00 x\r\n")
     assert report.status == "final" and report.timeline[0].text == "x" and report.timeline[0].line == 3

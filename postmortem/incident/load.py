@@ -81,8 +81,8 @@ def parse_incident(text: str, path: Path = Path("incident.toml")) -> Incident:
             followups=followups_settings(reader, data.get("followups", {})),
             path=str(path),
         )
-    except ValueError as err:  # a model constructor's own check (e.g. end before start)
-        reader.fail(str(err), "incident")
+    except ValueError as err:  # a model constructor's own check (e.g. end before start: the end's line)
+        reader.fail(str(err), "incident", "end" if "end is before start" in str(err) else None)
 
 
 SOURCES_FILE_TABLES = {"source", "people"}

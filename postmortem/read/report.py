@@ -182,7 +182,14 @@ def read_report_file(path, *, title: str | None = None) -> Report:
 
 
 def decode_report(data: bytes, name: str | None = None) -> str:
-    """Bytes of a report file as text; binary or non-UTF-8 data is a ReportError."""
+    """Bytes of a report file as text (UTF-8, or UTF-16 with its byte order mark, as
+    some Windows editors save); binary or other data is a ReportError."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ReportError("not UTF-16 text, though it starts with a UTF-16 byte order mark",
+                              file=name) from None
     if b"\x00" in data[:8192]:
         raise ReportError("not a text file (NUL bytes)", file=name)
     try:
