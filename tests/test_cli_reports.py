@@ -62,6 +62,8 @@ def test_stats_rows_and_an_unreadable_report_is_a_row(run_cli, tmp_path):
     rows = json.loads(out)["reports"]
     assert rows[0]["duration_minutes"] == 38 and rows[0]["error"] is None
     assert rows[1]["file"] == str(broken) and rows[1]["error"]
+    code, out, err = run_cli("stats", broken, "--format", "json")   # nothing counted: a failure
+    assert code == 1 and json.loads(out)["reports"][0]["error"] and "no report could be read from the 1 file given" in err
 
 
 def test_missing_report_file_is_exit_2(run_cli, tmp_path):

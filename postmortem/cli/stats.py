@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ..core.errors import InputError
+from ..core.words import counted
 from ._common import passed_over_said, print_json, warn, write_output
 
 
@@ -47,6 +48,10 @@ def run(args) -> int:
         sys.stdout.write(stats.to_csv())
     else:
         print_json(stats.to_json())
+    if stats.rows and not stats.totals["read"]:  # every row an error: nothing was counted
+        print(f"postmortem: error: no report could be read from the {counted(len(stats.rows), 'file')} given "
+              f"(each row's error says why)", file=sys.stderr)
+        return 1
     return 0
 
 
