@@ -531,9 +531,11 @@ def test_actionable_text_is_the_words_a_reader_sees():
             "* {{PhabT|299971}} Add a [[Kubernetes/Deployments|pool check]] to the helm3 migration\n"
             "* [https://phabricator.wikimedia.org/T299972 T299972] Alert on '''eventgate''' drops, "
             "see [https://grafana.wikimedia.org/d/ZB39Izmnz dashboard]\n"
-            "* {{Done}} [[phab:T299973|T299973]] Document the <code>depool</code> step, {{Gerrit|123}}\n")
+            "* {{Done}} [[phab:T299973|T299973]] Document the <code>depool</code> step, {{Gerrit|123}}\n"
+            "* https://phabricator.wikimedia.org/T218184 - Alert on JVM heap\n")
     items = parse_report(text).actionables
     assert [(a.text, a.tasks, a.done) for a in items] == [
         ("Add a pool check to the helm3 migration", ("T299971",), False),
         ("Alert on eventgate drops, see dashboard", ("T299972",), False),
-        ("Document the depool step, {{Gerrit|123}}", ("T299973",), True)]
+        ("Document the depool step, {{Gerrit|123}}", ("T299973",), True),
+        ("Alert on JVM heap", ("T218184",), False)]
