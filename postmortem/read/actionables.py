@@ -77,7 +77,8 @@ _LABELLED_TASK = re.compile(
     r"|\[(?:https?:)?//phabricator\.[\w.-]+/(?P<url_task>T\d+)[^\s\]]*\s+(?P<url_label>[^\]]+)\]", re.I)
 
 
-_BARE_TASK_URL = re.compile(r"(?<![\[\w])(?:https?:)?//phabricator\.[\w.-]+/(?P<task>T\d+)\b(?![/?#])")
+# A task URL the item starts with (the text after it is the item; one inside the text stays).
+_BARE_TASK_URL = re.compile(r"^(?:https?:)?//phabricator\.[\w.-]+/(?P<task>T\d+)\b(?![/?#])")
 
 
 _BOLD = re.compile(r"^('{2,5})(.*)\1$", re.S)
@@ -179,7 +180,7 @@ def _actionable_text(body: str) -> str:
     text = _DONE.sub("", body).strip()
     if "[" in text:
         text = _LABELLED_TASK.sub(_label_of, text)
-    text = _BARE_TASK_URL.sub(r"\g<task>", text)  # "https://phabricator…/T1 - text": as "T1 - text"
+    text = _BARE_TASK_URL.sub(r"\g<task>", text)  # "https://phabricator…/T1 - text" as "T1 - text"
     text = _EDGE_TASK.sub("", text)
     text = TASK_MARKUP.sub(_task_as_text, text)
     return _EDGE_SEPARATORS.sub("", decode_text(link_labels(text)))
