@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import shutil
-import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -20,7 +18,7 @@ from postmortem.timeline.gather import gather
 from postmortem.write.chart import (MAX_LEGEND, chart_layout, drawable, nice_step, not_drawn, render_chart,
                                     render_charts, runs, series_labels, tick_label, value_text)
 from tests.conftest import SAMPLE
-from tests.test_graph import _png_pixels
+from tests.test_graph import rsvg_pixels
 from tests.test_wikitext import HOSTILE
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -122,13 +120,7 @@ def test_sample_has_two_series_with_a_legend_and_the_exporter_gap(sample):
 
 
 def test_renders_to_png_with_rsvg(sample, tmp_path):
-    if shutil.which("rsvg-convert") is None:
-        pytest.fail("rsvg-convert is missing: apt-get install librsvg2-bin (listed in .ci/apt-packages)")
-    path = tmp_path / "chart.svg"
-    path.write_text(sample[2], encoding="utf-8")
-    done = subprocess.run(["rsvg-convert", "--format", "png", str(path)], capture_output=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    width, height, pixels = _png_pixels(done.stdout)
+    width, height, pixels = rsvg_pixels(sample[2], tmp_path / "chart.svg")
     assert (width, height) == (int(sample[3].get("width")), int(sample[3].get("height")))
     assert len(set(pixels[i:i + 4] for i in range(0, len(pixels), 4097))) > 10   # not a blank image
 

@@ -261,14 +261,19 @@ def _png_pixels(data: bytes) -> tuple[int, int, bytes]:
     return width, height, zlib.decompress(idat)
 
 
-def test_renders_to_png_with_rsvg(sample, tmp_path):
+def rsvg_pixels(svg: str, path) -> tuple[int, int, bytes]:
+    """``svg`` written to ``path`` and drawn by rsvg-convert (librsvg, as MediaWiki
+    renders SVG): the PNG's width, height and scanlines."""
     if shutil.which("rsvg-convert") is None:
         pytest.fail("rsvg-convert is missing: apt-get install librsvg2-bin (listed in .ci/apt-packages)")
-    svg = tmp_path / "timeline.svg"
-    svg.write_text(sample[2], encoding="utf-8")
-    done = subprocess.run(["rsvg-convert", "--format", "png", str(svg)], capture_output=True, timeout=60)
+    path.write_text(svg, encoding="utf-8")
+    done = subprocess.run(["rsvg-convert", "--format", "png", str(path)], capture_output=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    width, height, pixels = _png_pixels(done.stdout)
+    return _png_pixels(done.stdout)
+
+
+def test_renders_to_png_with_rsvg(sample, tmp_path):
+    width, height, pixels = rsvg_pixels(sample[2], tmp_path / "timeline.svg")
     root = sample[3]
     assert (width, height) == (int(root.get("width")), int(root.get("height")))
     assert len(pixels) >= height * (1 + width * 3)          # every scanline is there
