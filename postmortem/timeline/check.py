@@ -23,7 +23,7 @@ from ..core.errors import PostmortemError
 from ..core.model import Finding, SourceConfig, incident_window
 from ..incident.load import load_incident
 from .gather import SourceRecords, read_sources_one_by_one
-from .merge import merge
+from .merge import also_in, merge
 from .redact import redact_events
 
 
@@ -140,7 +140,7 @@ def merge_count(kept: list, incident) -> MergeCount:
     timeline = merge(kept, incident_window(incident), manual=incident.events)
     pairs: dict = {}
     for event in timeline:
-        for other in filter(None, event.fields.get("also_in", "").split(",")):
+        for other in also_in(event):
             pair = " + ".join(sorted({event.source, other}))
             pairs[pair] = pairs.get(pair, 0) + 1
     return MergeCount(len(kept), len(incident.events), len(timeline), pairs)

@@ -10,6 +10,7 @@ from ..collect.sources import REGISTRY, describe
 from ..core.errors import InputError
 from ..core.model import Event, Incident
 from ..core.timeutil import parse_time
+from .merge import also_in
 
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
@@ -69,7 +70,7 @@ def filter_events(events: Iterable[Event], *, since: dt.datetime | None = None,
 
 def _sources_of(event: Event) -> list[str]:
     """The event's source and those of the records merged into it (one fact seen twice)."""
-    return [event.source, *filter(None, event.fields.get("also_in", "").split(","))]
+    return [event.source, *also_in(event)]
 
 
 def check_sources(wanted: Iterable[str]) -> tuple[str, ...]:

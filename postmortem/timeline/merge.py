@@ -211,13 +211,13 @@ def _richer(a: Event, b: Event) -> Event:
     tags = tuple(dict.fromkeys(keep.tags + other.tags))
     # e.g. a manual page's `paged` on the alert kept; a channel only where the kept record was said
     fields = {**{k: v for k, v in other.fields.items() if k != "channel" or _is_chat_source(keep)}, **keep.fields}
-    fields["also_in"] = ",".join(dict.fromkeys([*_also_in(keep), other.source, *_also_in(other)]))
+    fields["also_in"] = ",".join(dict.fromkeys([*also_in(keep), other.source, *also_in(other)]))
     return replace(keep, time=_first_time(keep, other), tags=tags, url=keep.url or other.url,
                    actor=_doer(keep, other), fields=fields)
 
 
-def _also_in(event: Event) -> list[str]:
-    """The sources of the records merged into ``event`` before (``fields["also_in"]``)."""
+def also_in(event: Event) -> list[str]:
+    """The sources of the records merged into ``event`` (``fields["also_in"]``)."""
     return [source for source in event.fields.get("also_in", "").split(",") if source]
 
 
