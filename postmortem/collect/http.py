@@ -158,7 +158,7 @@ class BoundedSession(requests.Session):
         drips a byte a second is cut off there); SourceError beyond either."""
         if response._content is not False:  # read already (a transport that gives whole answers)
             if len(response._content or b"") > self.max_body:
-                raise SourceError(self._too_big(len(response._content)), url=public_url(url))
+                raise SourceError(self._too_big(), url=public_url(url))
             return
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self.max_body:
@@ -170,7 +170,7 @@ class BoundedSession(requests.Session):
             size += len(chunk)
             if size > self.max_body:
                 response.close()
-                raise SourceError(self._too_big(size), url=public_url(url))
+                raise SourceError(self._too_big(), url=public_url(url))
             if self._clock() > self.deadline_at:
                 response.close()
                 raise SourceError(f"the answer was still arriving ({size} bytes) when the "
@@ -179,7 +179,7 @@ class BoundedSession(requests.Session):
         response._content = b"".join(chunks)
         response._content_consumed = True
 
-    def _too_big(self, size: int) -> str:
+    def _too_big(self) -> str:
         return f"the answer is larger than the {self.max_body >> 20} MB this tool reads: refused, not buffered"
 
     def _wait_for(self, number: int, outcome) -> float | None:

@@ -200,8 +200,8 @@ def _pull_one(incident, config: SourceConfig, old: cache.Cached | None, task_ids
     source = get_source(config.type)
     wanted = task_ids if source.gives_tasks else set()
     if not refresh and old is not None and cache.covers(old, window) and not wanted:
-        return _Outcome(SourceResult(config.name, key, "cached", events=len(old.events),
-                                     tasks=len(wanted) if wanted else None, tally=old.tally), entry=old)
+        return _Outcome(SourceResult(config.name, key, "cached", events=len(old.events), tally=old.tally),
+                        entry=old)
     session, tally = _session(session_factory, source.session_options(config)), Tally()
     started = time.perf_counter()
     try:

@@ -57,7 +57,6 @@ class Event:
 
     def to_json(self) -> dict:
         """The public JSON shape of ``timeline --format json`` (DESIGN.md)."""
-        from .timeutil import format_utc
         return {"time": format_utc(self.time), "source": self.source, "actor": self.actor,
                 "text": self.text, "url": self.url, "tags": list(self.tags),
                 "precision": self.precision}
@@ -318,7 +317,6 @@ class TaskInfo:
 
     def to_json(self) -> dict:
         """The cache's shape: ``{"title", "status", "owner", "created", "modified", "closed"}``."""
-        from .timeutil import format_utc
         return {"title": self.title, "status": self.status, "owner": self.owner,
                 "created": format_utc(self.created) if self.created else None,
                 "modified": format_utc(self.modified) if self.modified else None, "closed": self.closed}

@@ -52,8 +52,6 @@ _IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25
 # A candidate (validated by the ipaddress module): hex groups and at least two colons.
 _IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
 
-CATEGORIES = {**{kind: "secret" for kind in SECRETS}, "email": "personal data", "ip-address": "personal data"}
-
 
 @dataclass(frozen=True)
 class Hit:

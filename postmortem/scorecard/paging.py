@@ -113,7 +113,8 @@ def paged_count(records: Records) -> int | None:
 
 # -- the scorecard's questions about pages ----------------------------------------------
 
-def _answer(qid: str, answer: str | None, notes: str, evidence=()) -> ScorecardAnswer:
+def computed(qid: str, answer: str | None, notes: str, evidence=()) -> ScorecardAnswer:
+    """A computed answer with its notes and evidence (the rules of rules.py and of this module)."""
     return ScorecardAnswer(qid, answer, notes, "computed", tuple(evidence))
 
 
@@ -141,19 +142,19 @@ def people_paged_fewer_than_five(r: Records) -> ScorecardAnswer:
     evidence = [line for p in found for line in _cite_page(p)]
     if r.incident.paged is not None:
         answer = "yes" if r.incident.paged < 5 else "no"
-        return _answer(qid, answer, f"{r.incident.paged} paged ([incident] paged)",
+        return computed(qid, answer, f"{r.incident.paged} paged ([incident] paged)",
                        [f"incident.toml [incident] paged = {r.incident.paged}"] + evidence)
     if not found:
-        return _answer(qid, None, "unknown: no [incident] paged and no page event")
+        return computed(qid, None, "unknown: no [incident] paged and no page event")
     people = sorted({n for p in found for n in named(p)})
     open_ = [p for p in found if not named(p) or p.fields.get("unresolved_teams")]
     if len(people) >= 5:
         at_least = "at least " if open_ else ""
-        return _answer(qid, "no", f"{at_least}{len(people)} people paged: {', '.join(people)}", evidence)
+        return computed(qid, "no", f"{at_least}{len(people)} people paged: {', '.join(people)}", evidence)
     if open_:
-        return _answer(qid, None, "unknown: a page event does not say whom it reached"
+        return computed(qid, None, "unknown: a page event does not say whom it reached"
                        + (f" ({len(people)} named: {', '.join(people)})" if people else ""), evidence)
-    return _answer(qid, "yes", f"{len(people)} people paged: {', '.join(people)}", evidence)
+    return computed(qid, "yes", f"{len(people)} people paged: {', '.join(people)}", evidence)
 
 
 def _reached(page: Event, incident: Incident) -> tuple[list[PagedPerson], str]:
@@ -175,8 +176,8 @@ def pages_business_hours(r: Records) -> ScorecardAnswer:
     found = pages(r.events)
     if not found:
         if r.incident.paged == 0:
-            return _answer(qid, "yes", "nobody was paged", ["incident.toml [incident] paged = 0"])
-        return _answer(qid, None, "unknown: no page event to check against working hours")
+            return computed(qid, "yes", "nobody was paged", ["incident.toml [incident] paged = 0"])
+        return computed(qid, None, "unknown: no page event to check against working hours")
     outside, unknown, evidence, basis = [], set(), [], set()
     for page in found:
         reached, how = _reached(page, r.incident)
@@ -193,14 +194,14 @@ def pages_business_hours(r: Records) -> ScorecardAnswer:
     how = "; ".join(sorted(basis))
     if STAND_INS in basis:  # a hint, not an answer: it would count in the score
         hint = f"{', '.join(dict.fromkeys(outside))} outside working hours" if outside else "none outside working hours"
-        return _answer(qid, None, f"unknown: a page does not say whom it reached (of the responders with a "
+        return computed(qid, None, f"unknown: a page does not say whom it reached (of the responders with a "
                                   f"[people] entry, {hint})", evidence)
     if outside:
-        return _answer(qid, "no", f"paged outside working hours: {', '.join(dict.fromkeys(outside))} ({how})",
+        return computed(qid, "no", f"paged outside working hours: {', '.join(dict.fromkeys(outside))} ({how})",
                        evidence)
     if unknown:
-        return _answer(qid, None, f"unknown: no working hours for {', '.join(sorted(unknown))} ({how})", evidence)
-    return _answer(qid, "yes", f"every page reached people in their working hours ({how})", evidence)
+        return computed(qid, None, f"unknown: no working hours for {', '.join(sorted(unknown))} ({how})", evidence)
+    return computed(qid, "yes", f"every page reached people in their working hours ({how})", evidence)
 
 
 def _team(event: Event) -> str | None:
@@ -273,7 +274,7 @@ def pages_right_team(r: Records) -> ScorecardAnswer:
     qid = "pages-right-team"
     found = pages(r.events)
     if not found:
-        return _answer(qid, None, "unknown: no page event")
+        return computed(qid, None, "unknown: no page event")
     wrong, unknown, evidence = [], [], []
     for page in found:
         verdict, why, cited = _team_verdict(page, r)
@@ -284,7 +285,7 @@ def pages_right_team(r: Records) -> ScorecardAnswer:
         elif verdict is None:
             unknown.append(why)
     if wrong:
-        return _answer(qid, "no", f"paged outside the alert's team: {'; '.join(wrong)}", evidence)
+        return computed(qid, "no", f"paged outside the alert's team: {'; '.join(wrong)}", evidence)
     if unknown:
-        return _answer(qid, None, f"unknown: {', '.join(dict.fromkeys(unknown))}", evidence)
-    return _answer(qid, "yes", "every page reached the alert's team", evidence)
+        return computed(qid, None, f"unknown: {', '.join(dict.fromkeys(unknown))}", evidence)
+    return computed(qid, "yes", "every page reached the alert's team", evidence)

@@ -40,7 +40,7 @@ from ..timeline.metrics import is_alert_firing, is_human_report
 from ..collect.sources import describe, get_source
 from ..collect.sources._paging import is_manual_page
 from ..core.model import Incident, Records, ScorecardAnswer
-from .paging import (cite_event, pages_business_hours, pages_right_team, people_paged_fewer_than_five,
+from .paging import (cite_event, computed, pages_business_hours, pages_right_team, people_paged_fewer_than_five,
                      within_hours)
 
 __all__ = ["compute_answers", "RULES", "cite_event", "within_hours"]
@@ -49,10 +49,6 @@ __all__ = ["compute_answers", "RULES", "cite_event", "within_hours"]
 def compute_answers(records: Records) -> dict[str, ScorecardAnswer]:
     """Every rule's answer, by question id."""
     return {qid: rule(records) for qid, rule in RULES.items()}
-
-
-def _answer(qid: str, answer: str | None, notes: str, evidence=()) -> ScorecardAnswer:
-    return ScorecardAnswer(qid, answer, notes, "computed", tuple(evidence))
 
 
 def _shorten(text: str, limit: int = 60) -> str:
@@ -66,10 +62,10 @@ def phabricator_task(r: Records) -> ScorecardAnswer:
     qid = "phabricator-task"
     task = r.incident.task
     if not task:
-        return _answer(qid, None, "unknown: no [incident] task")
+        return computed(qid, None, "unknown: no [incident] task")
     info = (r.tasks or {}).get(task)
     cited = f"{task}: {info.title} ({info.status})" if info else task
-    return _answer(qid, "yes", "the incident's task ([incident] task)", [cited])
+    return computed(qid, "yes", "the incident's task ([incident] task)", [cited])
 
 
 def _cite_task(task: str, owner: str | None, info, looked_up: bool) -> str:
@@ -84,7 +80,7 @@ def actionables_assigned(r: Records) -> ScorecardAnswer:
     qid = "actionables-assigned"
     items = r.incident.actionables
     if not items:
-        return _answer(qid, None, "unknown: no actionables listed")
+        return computed(qid, None, "unknown: no actionables listed")
     unassigned, unknown, evidence = [], [], []
     for number, item in enumerate(items, 1):
         label = item.task or f"actionable {number} ({_shorten(item.text)})"
@@ -106,23 +102,23 @@ def actionables_assigned(r: Records) -> ScorecardAnswer:
         else:
             unassigned.append(item.task)
     if unassigned:
-        return _answer(qid, "no", f"unassigned: {', '.join(unassigned)}", evidence)
+        return computed(qid, "no", f"unassigned: {', '.join(unassigned)}", evidence)
     if unknown:
         why = "no phabricator source pulled" if r.tasks is None else "Phabricator does not know them"
-        return _answer(qid, None, f"unknown: owners of {', '.join(unknown)} ({why})", evidence)
-    return _answer(qid, "yes", "every open actionable has a task and an owner", evidence)
+        return computed(qid, None, f"unknown: owners of {', '.join(unknown)} ({why})", evidence)
+    return computed(qid, "yes", "every open actionable has a task and an owner", evidence)
 
 
 def status_page_entry(r: Records) -> ScorecardAnswer:
     qid = "status-page-entry"
     if not any(get_source(s.type).family == "status-page" for s in r.incident.sources):
-        return _answer(qid, None, "unknown: no statuspage source")
+        return computed(qid, None, "unknown: no statuspage source")
     entries = [e for e in r.events if describe(e.source).family == "status-page"
                and e.fields.get("kind") == "incident"]
     if entries:
-        return _answer(qid, "yes", f"{len(entries)} status page incident(s) created during the incident",
+        return computed(qid, "yes", f"{len(entries)} status page incident(s) created during the incident",
                        [cite_event(e) + (f" {e.url}" if e.url else "") for e in entries])
-    return _answer(qid, "no", "the status page lists no incident created during the incident")
+    return computed(qid, "no", "the status page lists no incident created during the incident")
 
 
 def monitoring_notified(r: Records) -> ScorecardAnswer:
@@ -133,20 +129,20 @@ def monitoring_notified(r: Records) -> ScorecardAnswer:
     alert = next((e for e in r.events if is_alert_firing(e)), None)
     report = next((e for e in r.events if e.time >= begins and (is_human_report(e) or is_manual_page(e))), None)
     if alert is None and report is None:
-        return _answer(qid, None, "unknown: no alert and no human report in the timeline")
+        return computed(qid, None, "unknown: no alert and no human report in the timeline")
     said = "a page started by a person" if report is not None and is_manual_page(report) else "first human report"
     if alert is None:
         why = "no alert fired; a person paged by hand" if is_manual_page(report) else \
             "no alert or page fired; people reported it"
-        return _answer(qid, "no", why, [f"{said}: {cite_event(report)}" if is_manual_page(report)
+        return computed(qid, "no", why, [f"{said}: {cite_event(report)}" if is_manual_page(report)
                                         else cite_event(report)])
     evidence = [f"first alert: {cite_event(alert)}"]
     if report is None:
-        return _answer(qid, "yes", "an alert fired; no human report before it", evidence)
+        return computed(qid, "yes", "an alert fired; no human report before it", evidence)
     evidence.append(f"{said}: {cite_event(report)}")
     if alert.time <= report.time:
-        return _answer(qid, "yes", f"the first alert came before the {said}", evidence)
-    return _answer(qid, "no", f"{said} came before any alert fired" if is_manual_page(report)
+        return computed(qid, "yes", f"the first alert came before the {said}", evidence)
+    return computed(qid, "no", f"{said} came before any alert fired" if is_manual_page(report)
                    else "a person reported it before any alert fired", evidence)
 
 
@@ -161,17 +157,17 @@ def people_different(r: Records) -> ScorecardAnswer:
     one of the previous five incidents."""
     qid = "people-different"
     if r.previous is None:
-        return _answer(qid, None, "unknown: no [incident] previous reports")
+        return computed(qid, None, "unknown: no [incident] previous reports")
     people = _incident_people(r.incident, r.events)
     known = [p for p in r.previous if p.people]
     if not people or not known:
-        return _answer(qid, None, "unknown: " + ("no responders listed" if not people
+        return computed(qid, None, "unknown: " + ("no responders listed" if not people
                                                  else "the previous reports name nobody"))
     common = {name: [p.name for p in known if name in p.people] for name in sorted(people)}
     common = {k: v for k, v in common.items() if v}
     evidence = [f"{name} also in: " + ", ".join(f"report {n}" for n in names) for name, names in common.items()]
     share = f"{len(common)} of {len(people)} responders were in the previous {len(known)} reports"
-    return _answer(qid, "no" if 2 * len(common) >= len(people) else "yes", share,
+    return computed(qid, "no" if 2 * len(common) >= len(people) else "yes", share,
                    evidence or [f"report {p.name}" for p in known])
 
 
@@ -180,14 +176,14 @@ def not_a_repeat(r: Records) -> ScorecardAnswer:
     the previous five reports."""
     qid = "not-a-repeat"
     if r.previous is None:
-        return _answer(qid, None, "unknown: no [incident] previous reports")
+        return computed(qid, None, "unknown: no [incident] previous reports")
     names = _alert_names(r.events)
     if not names:
-        return _answer(qid, None, "unknown: no alert names or services in the timeline")
+        return computed(qid, None, "unknown: no alert names or services in the timeline")
     hits = [f"report {p.name} mentions {name}" for p in r.previous for name in sorted(names) if p.mentions(name)]
     if hits:
-        return _answer(qid, "no", "the same alert or service as a previous incident", hits)
-    return _answer(qid, "yes", f"none of {', '.join(sorted(names))} in the previous {len(r.previous)} reports",
+        return computed(qid, "no", "the same alert or service as a previous incident", hits)
+    return computed(qid, "yes", f"none of {', '.join(sorted(names))} in the previous {len(r.previous)} reports",
                    [f"report {p.name}" for p in r.previous])
 
 

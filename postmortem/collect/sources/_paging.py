@@ -154,7 +154,7 @@ def is_manual_page(event: Event) -> bool:
 
 def paged_names(event: Event) -> list[str]:
     """The people a page event names in ``paged`` (comma-separated)."""
-    return [n.strip() for n in (event.fields.get("paged") or "").split(",") if n.strip()]
+    return split_list(event.fields.get("paged"))
 
 
 def split_list(value: str | None) -> list[str]:
