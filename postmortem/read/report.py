@@ -85,9 +85,7 @@ class Report:
     @property
     def outage_minutes(self) -> int | None:
         """Minutes of outage summed over the windows (None when a window has no end)."""
-        if not self.windows or any(end is None or end < start for start, end in self.windows):
-            return None
-        return sum(int((end - start).total_seconds() // 60) for start, end in self.windows)
+        return windows_minutes(self.windows)
 
     def to_json(self) -> dict:
         """The public JSON shape of ``postmortem parse --format json`` (DESIGN.md),
@@ -105,6 +103,14 @@ class Report:
             "scorecard": self.scorecard.to_json(),
             "problems": [p.to_json() for p in self.problems],
         }
+
+
+def windows_minutes(windows) -> int | None:
+    """Minutes summed over ``(start, end)`` windows; None without windows or when
+    one has no end or ends before it starts."""
+    if not windows or any(end is None or end < start for start, end in windows):
+        return None
+    return sum(int((end - start).total_seconds() // 60) for start, end in windows)
 
 
 def _iso(moment: dt.datetime | None) -> str | None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ..core.errors import PostmortemError
 from ..core.questions import QUESTION_IDS
-from .report import REQUIRED_SECTIONS, Report, parse_report, read_report_file
+from .report import REQUIRED_SECTIONS, Report, parse_report, read_report_file, windows_minutes
 from .timeline import windows_from_marks
 from ..core.timeutil import format_utc
 
@@ -229,10 +229,7 @@ def report_metrics(report) -> dict[str, int | None]:
     does not give the moments."""
     begins = next((e.time for e in report.timeline if "outage-begins" in e.tags and e.time), None)
     marked = windows_from_marks(report.timeline)
-    if marked:
-        outage = None if any(end is None for _, end in marked) else sum(_minutes(a, b) or 0 for a, b in marked)
-    else:
-        outage = report.outage_minutes
+    outage = windows_minutes(marked) if marked else report.outage_minutes
     resolve = stated_minutes(report.text, "Time to resolve")
     return {"outage_minutes": outage,
             "resolve_minutes": resolve if resolve is not None else _minutes(begins, report.end)}
