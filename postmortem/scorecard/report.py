@@ -10,30 +10,32 @@ from dataclasses import dataclass
 from ..core.model import ScorecardAnswer
 from ..core.questions import QUESTIONS
 from ..read.report import Report
+from ..read.scorecard_table import ReportScorecard
 from .answers import Scorecard, build_scorecard
 
 
 @dataclass(frozen=True)
 class StatedScorecard:
-    """A report's scorecard: the answers as a :class:`Scorecard`, the stated total."""
+    """A report's scorecard: the answers as a :class:`Scorecard`, and the table
+    as read (its kind, stated total, lines, and the rubric's points and wording)."""
 
     scorecard: Scorecard
-    stated_total: int | None
-    lines: tuple[int | None, ...] = ()
-    kind: str | None = None                   # "15-question", "rubric", None (no table)
-    points: tuple[int | None, ...] = ()       # the rubric's points, by question
-    max_points: tuple[int | None, ...] = ()
-    wordings: tuple[str, ...] = ()            # each question as the page words it
+    table: ReportScorecard
+
+    @property
+    def kind(self) -> str | None:
+        """"15-question", "rubric", None (no table)."""
+        return self.table.kind
+
+    @property
+    def stated_total(self) -> int | None:
+        return self.table.stated_total
 
     @property
     def score(self) -> int | None:
         """The count of "yes"; for the rubric, the sum of its points; None when
         the page has no scorecard table (no score, rather than a score of 0)."""
-        if self.kind is None:
-            return None
-        if self.kind == "rubric":
-            return sum(p for p in self.points if p is not None)
-        return self.scorecard.score
+        return self.table.score if self.kind is not None else None
 
     @property
     def mismatch(self) -> bool:
@@ -46,8 +48,8 @@ class StatedScorecard:
         data["kind"] = self.kind
         data["score"] = self.score
         if self.kind == "rubric":
-            for answer, points, most, wording in zip(data["answers"], self.points, self.max_points, self.wordings):
-                answer.update(question=wording, points=points, max_points=most)
+            for answer, read in zip(data["answers"], self.table.answers):
+                answer.update(question=read.question, points=read.points, max_points=read.max_points)
         data["stated_total"] = self.stated_total
         data["mismatch"] = self.mismatch
         return data
@@ -57,13 +59,13 @@ class StatedScorecard:
         the rubric shows the questions the page asks, in its words, with their points."""
         out = []
         rubric = self.kind == "rubric"
-        for index, (question, answer) in enumerate(self.scorecard.rows()):
-            if rubric and self.lines[index] is None:
+        for (question, answer), read in zip(self.scorecard.rows(), self.table.answers):
+            if rubric and read.line is None:
                 continue  # a question the rubric did not ask
-            mark = _points_mark(self.points[index], self.max_points[index]) if rubric else answer.answer or "-"
+            mark = _points_mark(read.points, read.max_points) if rubric else answer.answer or "-"
             notes = f"  ({answer.notes})" if answer.notes else ""
-            out.append(f"{question.category:<8} {mark:<4} {self.wordings[index] if rubric else question.text}{notes}")
-        most = sum(max(m, 0) for m in self.max_points if m) if rubric else len(QUESTIONS)
+            out.append(f"{question.category:<8} {mark:<4} {read.question if rubric else question.text}{notes}")
+        most = sum(max(a.max_points, 0) for a in self.table.answers if a.max_points) if rubric else len(QUESTIONS)
         if self.kind is None:
             return "\n".join(out + ["score: none, the page has no scorecard table"])
         total = f"{'points' if rubric else 'score'}: {self.score}/{most}"
@@ -85,8 +87,4 @@ def report_scorecard(report: Report) -> StatedScorecard:
         human[answer.id] = ScorecardAnswer(
             answer.id, answer.answer, answer.notes,
             "human" if answer.answer is not None else None, evidence)
-    card = report.scorecard
-    lines = tuple(a.line for a in card.answers)
-    return StatedScorecard(build_scorecard(human), card.stated_total, lines, card.kind,
-                           tuple(a.points for a in card.answers), tuple(a.max_points for a in card.answers),
-                           tuple(a.question for a in card.answers))
+    return StatedScorecard(build_scorecard(human), report.scorecard)
