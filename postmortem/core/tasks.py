@@ -19,6 +19,8 @@ TASK_ID = re.compile(r"T\d+")
 
 TEMPLATE_NAMES = r"(?:phabT|phabricator|phab|task|bug)"
 LINK_PREFIXES = r"(?:phab|phabricator)"
+# A task's web address up to the task: ``https://phabricator.wikimedia.org/`` (or ``//…``), a regex fragment.
+TASK_URL_BASE = r"(?:https?:)?//phabricator\.[\w.-]+/"
 # Every form, for reading: each pattern's group 1 is the task number.
 _TASK_PATTERNS = (
     re.compile(rf"\{{\{{\s*{TEMPLATE_NAMES}\s*\|\s*T?(\d+)\s*(?:\|[^{{}}]*)?\}}\}}", re.I),

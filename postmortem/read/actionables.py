@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, replace
 
 
-from ..core.tasks import TASK_MARKUP, TASK_REF, find_tasks
+from ..core.tasks import LINK_PREFIXES, TASK_MARKUP, TASK_REF, TASK_URL_BASE, find_tasks
 from .layout import BULLET, Page, Section, bullet_level, find_section, section_lines, tables_in
 from .placeholders import is_placeholder
 from .tables import tree_rows
@@ -73,12 +73,12 @@ _EDGE_SEPARATORS = re.compile(r"^[\s\u00a0\-–—:,;]+|[\s\u00a0\-–—:,;]+$"
 
 # A task link whose label is words, not the task: the label is what a reader sees.
 _LABELLED_TASK = re.compile(
-    r"\[\[\s*:?\s*(?:phab|phabricator)\s*:\s*(?P<task>T\d+)\s*\|(?P<label>[^\]]+)\]\]"
-    r"|\[(?:https?:)?//phabricator\.[\w.-]+/(?P<url_task>T\d+)[^\s\]]*\s+(?P<url_label>[^\]]+)\]", re.I)
+    rf"\[\[\s*:?\s*{LINK_PREFIXES}\s*:\s*(?P<task>T\d+)\s*\|(?P<label>[^\]]+)\]\]"
+    rf"|\[{TASK_URL_BASE}(?P<url_task>T\d+)[^\s\]]*\s+(?P<url_label>[^\]]+)\]", re.I)
 
 
 # A task URL the item starts with (the text after it is the item; one inside the text stays).
-_BARE_TASK_URL = re.compile(r"^(?:https?:)?//phabricator\.[\w.-]+/(?P<task>T\d+)\b(?![/?#])")
+_BARE_TASK_URL = re.compile(rf"^{TASK_URL_BASE}(?P<task>T\d+)\b(?![/?#])")
 
 
 _BOLD = re.compile(r"^('{2,5})(.*)\1$", re.S)
@@ -86,7 +86,7 @@ _BOLD = re.compile(r"^('{2,5})(.*)\1$", re.S)
 
 # A paragraph line (not a bullet) that is an item: a checkbox, or a task link first.
 _PARAGRAPH_ITEM = re.compile(
-    rf"^(?:\[[ \u00a0xX✓✔]?\]|\[(?:https?:)?//phabricator\.[\w.-]+/T\d+|{TASK_REF}(?![#\w]))", re.I)
+    rf"^(?:\[[ \u00a0xX✓✔]?\]|\[{TASK_URL_BASE}T\d+|{TASK_REF}(?![#\w]))", re.I)
 
 
 _PASTED_CHAT = re.compile(r"^[+@]?<[^\s<>]{1,40}>")
