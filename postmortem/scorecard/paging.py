@@ -232,9 +232,9 @@ def _responder_teams(incident: Incident) -> dict[str, str]:
             if r in incident.people and incident.people[r].team}
 
 
-def _team_verdict(page: Event, r: Records) -> tuple[str | None, str, list[str]]:
-    """("yes"/"no"/None, why, evidence) for one page."""
-    teams, alert_team = split_list(page.fields.get("paged_teams")), _alert_team(page, r.events)
+def _team_verdict(page: Event, alert_team: str | None, r: Records) -> tuple[str | None, str, list[str]]:
+    """("yes"/"no"/None, why, evidence) for one page and the team of its alert."""
+    teams = split_list(page.fields.get("paged_teams"))
     if teams and alert_team:
         right = any(same_team(t, alert_team) for t in teams)
         return ("yes" if right else "no", f"{', '.join(teams)} for a {alert_team} alert",
@@ -277,8 +277,8 @@ def pages_right_team(r: Records) -> ScorecardAnswer:
         return computed(qid, None, "unknown: no page event")
     wrong, unknown, evidence = [], [], []
     for page in found:
-        verdict, why, cited = _team_verdict(page, r)
         team = _alert_team(page, r.events)
+        verdict, why, cited = _team_verdict(page, team, r)
         evidence += [cite_event(page) + (f" (team {team})" if team else "")] + cited
         if verdict == "no":
             wrong.append(why)
