@@ -157,14 +157,12 @@ def _windows_and_anchor(page: Page, metadata: dict, title, file_name, problems):
     else the Summary's window or the first date the Summary names."""
     name_date = date_in_title(title) or date_in_title(file_name) or date_in_title(copy_title(page))
     windows = metadata_windows(metadata, name_date, problems)
-    summary = None
-    if not windows or name_date is None:
-        summary = _summary_text(page)
     if windows:
         return windows, windows[0][0]
-    start, end = prose_window(summary, name_date or prose_date(summary))
-    windows = [(start, end)] if start is not None else []
-    return windows, name_date or start or prose_date(summary)
+    summary = _summary_text(page)
+    date = name_date or prose_date(summary)
+    start, end = prose_window(summary, date)
+    return ([(start, end)] if start is not None else []), name_date or start or date
 
 
 def _summary_text(page: Page) -> list[str]:
