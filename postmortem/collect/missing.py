@@ -23,11 +23,11 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
-from ..core.errors import InputError, PostmortemError
+from ..core.errors import InputError
 from ..core.model import Event, SourceConfig, Window
 from ..core.timeutil import UTC, format_utc
 from ..read.dates import date_in_title
-from ..read.report import parse_report
+from ..read.report import parse_pages
 from .mediawiki import read_pages_under
 from .pull import fetch
 from .sources import describe, get_source
@@ -150,14 +150,9 @@ def _incidents(events) -> list[Seen]:
 
 def _report_windows(pages, result: MissingReports) -> list[tuple[str, dt.datetime, dt.datetime]]:
     """``(title, start, end)`` of each report; a report dated only by its title spans that day."""
-    windows = []
-    for title, text in pages:
-        result.reports += 1
-        try:
-            report = parse_report(text, title=title) if text is not None else None
-        except PostmortemError as err:
-            result.unreadable.append((title, str(err)))
-            continue
+    windows, pages = [], list(pages)
+    result.reports += len(pages)
+    for title, report in parse_pages(pages, result.unreadable):
         if report is not None and report.start is not None:
             windows.append((title, report.start, report.end or report.start))
         elif (day := date_in_title(title)) is not None:

@@ -20,10 +20,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from ..core.errors import PostmortemError
 from ..core.model import TaskInfo
 from ..core.timeutil import UTC, format_utc
-from ..read.report import parse_report
+from ..read.report import parse_pages
 from ..core.words import counted
 from .mediawiki import read_pages_under
 from .sources.phabricator import task_infos
@@ -115,15 +114,11 @@ def open_followups(api_url: str, prefix: str, conduit, *, older_than: dt.timedel
 def _tasks_by_report(pages, result: OpenFollowups) -> dict[str, list[str]]:
     """``{"T123": [report titles]}`` from the pages' actionables; pages that cannot be read are noted."""
     sources: dict[str, list[str]] = {}
-    for title, text in pages:
-        result.reports += 1
-        if text is None:
+    pages = list(pages)
+    result.reports += len(pages)
+    for title, report in parse_pages(pages, result.unreadable):
+        if report is None:
             result.unreadable.append((title, "the page has no text"))
-            continue
-        try:
-            report = parse_report(text, title=title)
-        except PostmortemError as err:
-            result.unreadable.append((title, str(err)))
             continue
         for task in dict.fromkeys(t for item in report.actionables for t in item.tasks):
             sources.setdefault(task, []).append(title)

@@ -34,8 +34,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, field
+from typing import Iterator
 
-from ..core.errors import ReportError
+from ..core.errors import PostmortemError, ReportError
 from ..core.model import Problem
 from ..core.timeutil import format_utc
 from .actionables import ReportActionable, read_actionables
@@ -172,6 +173,22 @@ def _summary_text(page: Page) -> list[str]:
         return [text for _, text in section_lines(page, section)]
     first = page.sections[0].line - 1 if page.sections else 40
     return page.lines[:first]
+
+
+def parse_pages(pages, unreadable: list) -> Iterator[tuple[str, Report | None]]:
+    """``(title, Report)`` for each ``(title, wikitext)`` page (a wiki's reports),
+    None for a page with no text; a page the parser rejects is added to
+    ``unreadable`` as ``(title, why)`` and not given."""
+    for title, text in pages:
+        if text is None:
+            yield title, None
+            continue
+        try:
+            report = parse_report(text, title=title)
+        except PostmortemError as err:
+            unreadable.append((title, str(err)))
+            continue
+        yield title, report
 
 
 def read_report_file(path, *, title: str | None = None) -> Report:
