@@ -161,3 +161,15 @@ def test_pull_with_only_file_sources_says_so(run_cli, tmp_path):
     path = write_incident(tmp_path, '[[source]]\ntype = "irc"\npath = "*.log"\n')
     code, out, _ = run_cli("pull", path)
     assert code == 0 and out.startswith("nothing to pull: every [[source]] of this incident is a file")
+
+
+def test_checks_timeline_line_counts_what_redact_leaves_as_the_timeline_does(tmp_path, run_cli):
+    path = hand_written(tmp_path)
+    with open(path, "a", encoding="utf-8") as f:
+        f.write('[[event]]\ntime = "2023-09-28 14:45"\ntext = "private: call the vendor"\n'
+                '[[event]]\ntime = "2023-09-28 14:50"\ntext = "rollback done"\n'
+                '[redact]\ndrop = ["^private:"]\n')
+    code, out, _ = run_cli("check", path, "--format", "json")
+    timeline = json.loads(out)["timeline"]
+    code, out, _ = run_cli("timeline", path, "--format", "json")
+    assert timeline["manual_events"] == 1 and timeline["events"] == len(json.loads(out))

@@ -22,8 +22,8 @@ from ..core.accounting import Skip, Tally
 from ..core.errors import PostmortemError
 from ..core.model import Finding, SourceConfig, incident_window
 from ..incident.load import load_incident
-from .gather import SourceRecords, read_sources_one_by_one
-from .merge import also_in, merge
+from .gather import SourceRecords, merge_sources, read_sources_one_by_one
+from .merge import also_in
 from .redact import redact_events
 
 
@@ -135,15 +135,15 @@ class MergeCount:
         return head + f"; {merged} merged into another, the same fact seen twice ({pairs})"
 
 
-def merge_count(kept: list, incident) -> MergeCount:
-    """Merge the sources' kept records as the timeline does, and count the pairs."""
-    timeline = merge(kept, incident_window(incident), manual=incident.events)
+def merge_count(read: list[SourceRecords], incident) -> MergeCount:
+    """Merge the sources' records as the timeline does (:func:`.gather.merge_sources`), and count the pairs."""
+    merged = merge_sources(incident, read)
     pairs: dict = {}
-    for event in timeline:
+    for event in merged.events:
         for other in also_in(event):
             pair = " + ".join(sorted({event.source, other}))
             pairs[pair] = pairs.get(pair, 0) + 1
-    return MergeCount(len(kept), len(incident.events), len(timeline), pairs)
+    return MergeCount(merged.records, merged.manual, len(merged.events), pairs)
 
 
 def finding_lines(findings: list[Finding], strict: bool = False) -> list[str]:
@@ -177,25 +177,24 @@ def check_incident(path) -> CheckReport:
         return report
     report.strict = incident.redact.strict
     report.findings += redact_events(incident.events, incident.redact).findings
-    kept: list = []
+    read: list[SourceRecords] = []
     for config, outcome in read_sources_one_by_one(incident):
         if isinstance(outcome, PostmortemError):
             report.problems.append(_problem(outcome))
             report.sources.append(SourceCheck(config))
         else:
-            report.sources.append(_source_check(outcome, incident, report.findings, kept))
-    report.merged = merge_count(kept, incident)
+            report.sources.append(_source_check(outcome, incident, report.findings))
+            read.append(outcome)
+    report.merged = merge_count(read, incident)
     return report
 
 
-def _source_check(records: SourceRecords, incident, findings: list[Finding], kept: list) -> SourceCheck:
-    """The source's account, its ``[redact] drop``s counted as dropped records;
-    the records it keeps in the window are added to ``kept``."""
+def _source_check(records: SourceRecords, incident, findings: list[Finding]) -> SourceCheck:
+    """The source's account, its ``[redact] drop``s counted as dropped records."""
     window = incident_window(incident)
     redacted = redact_events([e for e in records.events if e.time in window], incident.redact,
                              lambda event: records.config.name)
     findings += redacted.findings
-    kept += redacted.events
     for event, rule in redacted.dropped:
         line = event.fields.get("line")
         records.tally.drop(f"[redact] drop {rule}", event.fields.get("file") or event.url,

@@ -55,7 +55,8 @@ def gather(incident: Incident) -> Records:
     if tasks:
         incident = replace(incident, actionables=enrich_actionables(incident.actionables, tasks))
     previous = read_previous(incident)
-    events, findings = _timeline(incident, read)
+    merged = merge_sources(incident, read)
+    events, findings = merged.events, merged.findings
     return Records(incident, tuple(events), tasks, previous.reports if previous is not None else None,
                    tuple(MissingSource(s.config.name, s.missing) for s in read if s.missing), findings=tuple(findings),
                    graphs=gather_graphs(incident))
@@ -63,16 +64,28 @@ def gather(incident: Incident) -> Records:
 
 def collect_events(incident: Incident) -> list[Event]:
     """Every event of the incident, merged into one timeline (see :func:`gather`)."""
-    return _timeline(incident, read_sources(incident))[0]
+    return merge_sources(incident, read_sources(incident)).events
 
 
-def _timeline(incident: Incident, read: list[SourceRecords]):
+@dataclass(frozen=True)
+class Merged:
+    """The timeline: its events and findings, and how many records of the sources
+    (in the window) and manual events went into it after ``[redact]``."""
+
+    events: list[Event]
+    findings: list
+    records: int
+    manual: int
+
+
+def merge_sources(incident: Incident, read: list[SourceRecords]) -> Merged:
     """The sources' events in the window and the manual ones, after ``[redact]``
     (:mod:`.redact`), merged; and the findings."""
     window = incident_window(incident)
     sources = redact_events([e for source in read for e in source.events if e.time in window], incident.redact)
     manual = redact_events(incident.events, incident.redact)
-    return merge(sources.events, window, manual=manual.events), manual.findings + sources.findings
+    return Merged(merge(sources.events, window, manual=manual.events), manual.findings + sources.findings,
+                  len(sources.events), len(manual.events))
 
 
 def read_sources(incident: Incident) -> list[SourceRecords]:
