@@ -148,8 +148,8 @@ def check_picture(wiki: Wiki, picture: Picture, title: str, *, replace: bool = F
     ``title``, unless ``replace`` — or unless it is this very picture (the same
     incident on a second page): then nothing needs uploading."""
     info = wiki.file_info(picture.name)
-    same = info.exists and info.sha1 == hashlib.sha1(picture.svg).hexdigest()   # nothing to upload
-    if info.exists and not replace and not same and not _ours(info, title):
+    checked = copy(picture, info=info)
+    if info.exists and not replace and checked.changed and not _ours(info, title):
         found = _OWN_COMMENT.match(info.comment)
         why = (f"postmortem uploaded it for [[{found.group('title')}]], not [[{title}]]" if found
                else f"not by postmortem (comment {info.comment[:80]!r})")
@@ -157,7 +157,7 @@ def check_picture(wiki: Wiki, picture: Picture, title: str, *, replace: bool = F
                         f"{info.timestamp or 'an unknown time'}, {why}; nothing was changed "
                         f"({picture.instead}, or --replace-graph to upload over it)",
                         code="fileexists", url=wiki.api_url)
-    return copy(picture, info=info)
+    return checked
 
 
 def upload_picture(wiki: Wiki, picture: Picture, *, replace: bool = False) -> dict:

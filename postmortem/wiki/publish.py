@@ -101,7 +101,7 @@ def publish(records: Records, api_url: str, title: str | None = None, *, wiki=No
                         f"(use `postmortem update`)", code="articleexists", url=api_url)
     pictures = _checked(wiki, records, title, graph, replace_graph)
     text = _generate(wiki, records, title, template, graph)
-    _upload_changed(wiki, pictures, replace_graph)
+    upload_changed(wiki, pictures, replace_graph)
     summary = edit_summary("publish", text)
     result = wiki.edit(title, text, summary, create_only=True)
     return PublishResult(title=result.get("title", title), revid=int(result["newrevid"]),
@@ -171,7 +171,7 @@ def merge_and_save(wiki: Wiki, current, found, theirs: str, *, what: str = "repo
                           passed_over=list(found.passed_over), uploaded=[p.name for p in pictures if p.changed])
     result.saves = new_text != canonical(current.text or "")
     if not dry_run:
-        _upload_changed(wiki, pictures, replace)
+        upload_changed(wiki, pictures, replace)
     if dry_run or not result.saves:
         return result
     if before_save is not None:
@@ -221,7 +221,7 @@ def _checked(wiki: Wiki, records: Records, title: str, graph: str | None, replac
     return [check_picture(wiki, picture, title, replace=replace) for picture in pictures]
 
 
-def _upload_changed(wiki: Wiki, pictures: list[Picture], replace: bool) -> None:
+def upload_changed(wiki: Wiki, pictures: list[Picture], replace: bool) -> None:
     """Upload the checked pictures the wiki does not have as they are."""
     for picture in (p for p in pictures if p.changed):
         upload_picture(wiki, picture, replace=replace)

@@ -24,16 +24,16 @@ import re
 from dataclasses import dataclass
 
 from ..core.model import Window
-from ..core.timeutil import UTC, parse_time
+from ..core.timeutil import UTC
 from ..read.stats import report_stats
 from ..scorecard.pages import pages_in_period
 from ..write.monthchart import next_month
-from ..write.statspage import StatsPage, stats_page
+from ..write.statspage import StatsPage, report_start, stats_page
 from ..write.wikitext import escape
-from .graph import Picture, _same_title, check_picture, graph_file_name, stats_chart_picture, upload_picture
+from .graph import Picture, _same_title, check_picture, graph_file_name, stats_chart_picture
 from .markers import edit_summary, find_base
 from .merge import canonical
-from .publish import UpdateResult, logged_in, merge_and_save
+from .publish import UpdateResult, logged_in, merge_and_save, upload_changed
 
 CHART = "incidents per month"
 
@@ -77,7 +77,7 @@ def statistics_page(items, *, sources=(), people=None, graph_file: str | None = 
 
 def _page_records(stats, sources, people, session_factory):
     """The page records over the months the reports start in (None without a dated report)."""
-    starts = [parse_time(r["start"])[0] for r in stats.rows if r["error"] is None and r.get("start")]
+    starts = [start for r in stats.rows if r["error"] is None and (start := report_start(r))]
     if not starts:
         return None
     first, last = min(starts).date().replace(day=1), next_month(max(starts).date())
@@ -107,8 +107,7 @@ def publish_stats(items, api_url: str, title: str, *, graph: str | None = None, 
 
 
 def _create(wiki, title: str, text: str, pictures: list[Picture], replace: bool) -> StatsPublished:
-    for picture in (p for p in pictures if p.changed):
-        upload_picture(wiki, picture, replace=replace)
+    upload_changed(wiki, pictures, replace)
     saved = wiki.edit(title, text, edit_summary("publish", text, "statistics"), create_only=True)
     return StatsPublished(saved.get("title", title), True, int(saved["newrevid"]),
                           pictures[0].name if pictures else None)

@@ -59,18 +59,19 @@ def escape_markdown(text: str, *, newline: str = "\\\n  ") -> str:
     """Make untrusted text literal Markdown. Line breaks in ``text`` become
     ``newline`` (a hard break and a 2-space continuation: right inside a
     ``- `` list item or a paragraph; use ``" "`` in a table cell)."""
-    text = _CONTROL.sub("", text).strip()
-    lines = [_escape_line(line) for line in _NEWLINES.split(text) if line.strip()]
-    return newline.join(lines)
+    return newline.join(_escape_line(line) for line in _lines(text))
 
 
 def escape_linked(text: str, *, newline: str = "\\\n  ") -> str:
     """Untrusted text as literal Markdown (as :func:`escape_markdown`), but
     each task reference in it one link to the task and each ``http(s)://``
     address an autolink showing itself (see :mod:`.links`)."""
-    text = _CONTROL.sub("", text).strip()
-    lines = [_linked_line(line.strip()) for line in _NEWLINES.split(text) if line.strip()]
-    return newline.join(lines)
+    return newline.join(_linked_line(line.strip()) for line in _lines(text))
+
+
+def _lines(text: str) -> list[str]:
+    """The text's lines without control characters and blank lines."""
+    return [line for line in _NEWLINES.split(_CONTROL.sub("", text).strip()) if line.strip()]
 
 
 def markdown_cell(text: str | None) -> str:

@@ -57,7 +57,7 @@ def stats_page(stats, *, pages=None, graph_file: str | None = None, source: str 
     ``graph_file`` the wiki file the chart is embedded as (None, or no report
     with a start: not embedded);
     ``source`` says where the reports came from (wikitext, e.g. a prefix link)."""
-    dated = [(row, _start(row)) for row in stats.rows if row["error"] is None and _start(row)]
+    dated = [(row, start) for row in stats.rows if row["error"] is None and (start := report_start(row))]
     months = _month_counts([start for _, start in dated])
     median = statistics.median(n for _, n in months) if months else None
     parts = [_lead(stats, dated, source)]
@@ -182,13 +182,14 @@ def _not_counted(rows) -> str:
     left = [f"* {_name(r)}: " + (escape(r["error"]) if r["error"] == NOT_A_REPORT else
                                  f"could not be read ({escape(r['error'])})") for r in rows if r["error"] is not None]
     left += [f"* {_name(r)}: no start date (it counts in no month)" for r in rows
-             if r["error"] is None and not _start(r)]
+             if r["error"] is None and not report_start(r)]
     return "\n".join(["== Reports not counted =="] + left) if left else ""
 
 
 # -- helpers --------------------------------------------------------------------------
 
-def _start(row) -> dt.datetime | None:
+def report_start(row) -> dt.datetime | None:
+    """A stats row's start as a datetime (None without one)."""
     return parse_time(row["start"])[0] if row.get("start") else None
 
 
