@@ -35,7 +35,13 @@ def test_timeline_json_shape(run_cli):
     code, stdout, _ = run_cli("timeline", SAMPLE / "incident.toml", "--format", "json")
     assert code == 0
     events = json.loads(stdout)
-    assert set(events[0]) == {"time", "source", "actor", "text", "url", "tags", "precision"}
+    always = {"time", "source", "actor", "text", "url", "tags", "precision", "kind"}
+    facts = {"alert", "page", "log", "place", "channel", "also_in"}   # where an event has them
+    assert all(always <= set(e) <= always | facts for e in events)
+    assert {e["kind"] for e in events} == {"log", "deploy", "chat", "alert", "manual"}
+    [alert] = [e for e in events if e["kind"] == "alert"]
+    assert alert["alert"]["name"] == "MediawikiPageContentChangeEnrichJobManagerNotRunning"
+    assert alert["also_in"] == ["manual"]
     assert events[0]["time"] == "2023-09-27T16:40:00Z"   # the lead-up ([incident] lead = "24h")
     assert events[2]["time"] == "2023-09-28T14:33:12Z"
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", e["time"]) for e in events)

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from postmortem.core.errors import IncidentFileError
-from postmortem.core.model import Event, utc
+from postmortem.core.model import utc
 from postmortem.core.settings import ReportSettings
 from postmortem.incident.load import parse_incident
 from postmortem.read.lint import lint_report
@@ -17,14 +17,14 @@ from postmortem.read.report import parse_report
 from postmortem.timeline.curate import Omitted, curate, shown, shown_in_lead_up
 from postmortem.core.model import Records
 from postmortem.write.render import render_report
+from tests.events import record
 
 START = utc(2023, 9, 28, 14, 0)
 
 
-def event(source, text, minute=0, **fields):
-    return Event(time=START + dt.timedelta(minutes=minute), source=source, text=text,
-                 actor=None if source == "manual" else "nick",
-                 fields=fields, tags=tuple(fields.pop("tags", ())) if "tags" in fields else ())
+def event(source, text, minute=0, channel=None, tags=(), **fields):
+    return record(START + dt.timedelta(minutes=minute), source, text, actor=None if source == "manual" else "nick",
+                  fields=fields, tags=tags, channel=channel)
 
 
 def incident(report="", lead="30m", start="2023-09-28 14:00"):

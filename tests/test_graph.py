@@ -17,6 +17,7 @@ from postmortem.write.graph import DAY, HOUR, MINUTE, firing_intervals, graph_la
 from postmortem.write.wikitext import wiki_file_name
 from postmortem.incident.load import load_incident, parse_incident
 from postmortem.core.model import Event, utc
+from postmortem.core.vocabulary import Alert
 from postmortem.timeline.gather import collect_events
 from postmortem.core.model import Records
 from tests.conftest import SAMPLE
@@ -50,9 +51,9 @@ def _incident(start="2023-09-28 14:00", end="2023-09-28 16:00"):
     return parse_incident(f'[incident]\nid = "t"\nstart = "{start}"\nend = "{end}"\n', "incident.toml")
 
 
-def _alert(time, name, state, **fields):
+def _alert(time, name, state, fingerprint=None, **labels):
     return Event(time=time, source="alertmanager", text=f"{name} {state}", tags=("alert",),
-                 fields={"alertname": name, "state": state, **fields})
+                 alert=Alert(name, state, {"alertname": name, **labels}, fingerprint))
 
 
 # -- the document ------------------------------------------------------------------
@@ -93,7 +94,7 @@ def test_one_bar_per_firing_interval_at_its_times(sample):
     incident, events, _, root = sample
     layout = graph_layout(incident, events)
     alerts = [e for e in events if "alert" in e.tags]
-    assert len(alerts) == 1 and alerts[0].fields["state"] == "firing"  # never resolved in the sample
+    assert len(alerts) == 1 and alerts[0].alert.state == "firing"  # never resolved in the sample
     bars = _by_class(root, "rect", "bar")
     assert len(bars) == 1
     start, end = alerts[0].time, layout.scale.end   # an unresolved alert runs to the end of the graph

@@ -11,8 +11,10 @@ import json
 
 import pytest
 
+from tests.events import page_event
+
 from postmortem.core.errors import InputError
-from postmortem.core.model import Event, Person, Window, utc
+from postmortem.core.model import Person, Window, utc
 from postmortem.scorecard.pages import page_rows, period
 from tests.services import FakeServer, pagerduty_app, splunk_app
 from tests.test_source_pagerduty import ANA, INCIDENTS as PD_INCIDENTS, log_entries
@@ -170,14 +172,13 @@ def test_a_period_that_ends_before_it_starts_is_refused():
         period("2024-03-02", "2024-03-01 12:00")
 
 
-def ev(minute, phase, incident="1", source="splunk-oncall", actor=None, **fields):
-    return Event(utc(2024, 3, 5, 3) + dt.timedelta(minutes=minute), source, f"{phase} {incident}", actor=actor,
-                 tags=("page",) if phase == "triggered" else (),
-                 fields={"phase": phase, "incident": incident, "what": "x", **fields})
+def ev(minute, phase, incident="1", source="splunk-oncall", actor=None, paged=(), manual=False):
+    return page_event(utc(2024, 3, 5, 3) + dt.timedelta(minutes=minute), phase, incident, source=source,
+                      actor=actor, paged=(paged,) if paged else (), manual=manual)
 
 
 def test_rows_match_each_page_with_its_own_first_acknowledgement():
-    events = [ev(0, "triggered", paged="ana"), ev(1, "triggered", "2", paged="ana", manual="true"),
+    events = [ev(0, "triggered", paged="ana"), ev(1, "triggered", "2", paged="ana", manual=True),
               ev(3, "acknowledged", "2", actor="ana"), ev(4, "acknowledged", actor="ana"),
               ev(5, "acknowledged", actor="bo"), ev(6, "acknowledged", source="pagerduty", actor="cy")]
     rows = page_rows(events, {"ana": Person("ana", "Asia/Tokyo")})

@@ -7,12 +7,14 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+from dataclasses import replace
 
 import pytest
 
 from postmortem.collect import cache
 from postmortem.collect.pull import pull
 from postmortem.core.model import Event, Incident, Person, Records, utc
+from postmortem.core.vocabulary import Alert, Notified
 from postmortem.incident.load import load_incident
 from postmortem.scorecard.answers import computed_scorecard
 from postmortem.scorecard.rules import compute_answers
@@ -20,6 +22,7 @@ from postmortem.timeline.gather import gather
 from postmortem.timeline.metrics import incident_metrics
 from postmortem.write.render import render_report
 from tests.conftest import write_incident
+from tests.events import page_event
 from tests.services import FakeServer, pagerduty_app, splunk_app
 from tests.test_source_pagerduty import ANA, INCIDENTS as PD_INCIDENTS, TIMELINE, notify
 
@@ -70,7 +73,11 @@ def keys(monkeypatch):
 
 
 def people_toml(roster: dict) -> str:
-    return "".join(f'\n[people."{name}"]\ntimezone = "{zone}"\nteam = "sre"\n' for name, zone in roster.items())
+    """``[people.<name>]`` tables: ``{name: zone}`` or ``{name: (zone, [aliases])}``."""
+    def table(name, entry):
+        zone, aliases = entry if isinstance(entry, tuple) else (entry, [])
+        return f'\n[people."{name}"]\ntimezone = "{zone}"\nteam = "sre"\naliases = {aliases!r}\n'.replace("'", '"')
+    return "".join(table(name, entry) for name, entry in roster.items())
 
 
 def splunk_incident_file(tmp_path, url):
@@ -118,7 +125,8 @@ def test_a_page_that_reached_six_people_two_at_three_in_the_morning(tmp_path, ke
 
     fewer = answers["people-paged-fewer-than-five"]
     assert (fewer.answer, fewer.notes) == ("no", "6 people paged: ana, ben, chen, dev, eli, fay")
-    assert fewer.evidence[0].startswith("2024-04-02 01:00:00 UTC alert-email: ProbeDown firing (page): ")
+    # the alert at its own time (the mail's, 12 s before the page); the page at its own (01:00:00)
+    assert fewer.evidence[0].startswith("2024-04-02 00:59:48 UTC alert-email: ProbeDown firing (page): ")
     assert fewer.evidence[0].endswith("https://portal.victorops.com/ui/wikimedia/incident/5505")
     assert fewer.evidence[1] == "paged (6): ana, ben, chen, dev, eli, fay"
 
@@ -146,7 +154,7 @@ def test_a_page_that_reached_six_people_two_at_three_in_the_morning(tmp_path, ke
     probe_lines = [line for line in timeline.splitlines() if "ProbeDown" in line]
     assert len(probe_lines) == 2, probe_lines  # the page and its e-mail are one event; chen's message the other
     assert probe_lines[0] == (
-        "*01:00:00 ([https://portal.victorops.com/ui/wikimedia/incident/5505 alert]) ProbeDown firing (page): "
+        "*00:59:48 ([https://portal.victorops.com/ui/wikimedia/incident/5505 alert]) ProbeDown firing (page): "
         "Service api-https&#58;443 has failed probes; paged ana, ben, chen, dev, eli, fay (SRE) (Splunk On-Call "
         "incident 5505)")
     assert ("*01:04:00 ([https://portal.victorops.com/ui/wikimedia/incident/5505 Splunk On-Call]) chen: "
@@ -156,9 +164,10 @@ def test_a_page_that_reached_six_people_two_at_three_in_the_morning(tmp_path, ke
 
 
 def pd_roster():
-    """Four of the six have a roster entry, by name, e-mail or PagerDuty id; two only a PagerDuty time zone."""
-    return {"Chen Wu": "Asia/Tokyo", "dev@example.org": "Asia/Singapore", "PELI01": "Australia/Sydney",
-            "Fay Liu": "Asia/Shanghai"}
+    """Four of the six have a roster entry, found by an alias that is their PagerDuty name, e-mail or
+    id (or by its own name); two only a PagerDuty time zone."""
+    return {"chen": ("Asia/Tokyo", ["Chen Wu"]), "dev": ("Asia/Singapore", ["dev@example.org"]),
+            "eli": ("Australia/Sydney", ["PELI01"]), "Fay Liu": "Asia/Shanghai"}
 
 
 PD_PEOPLE = [  # (id, name, e-mail, PagerDuty time zone)
@@ -204,10 +213,10 @@ token_env = "PM_PD_TOKEN"
         "outside working hours",
         "Ben Okafor (Africa/Lagos, 09:00-17:00; time zone from PagerDuty, default hours Mon-Fri): Tue 03:00 local, "
         "outside working hours")
-    assert hours.evidence[3:] == (  # the roster wins over PagerDuty's zone (UTC for these four)
-        "Chen Wu (Asia/Tokyo, 09:00-17:00): Tue 11:00 local, inside working hours",
-        "Dev Rao (Asia/Singapore, 09:00-17:00): Tue 10:00 local, inside working hours",
-        "Eli Moss (Australia/Sydney, 09:00-17:00): Tue 13:00 local, inside working hours",
+    assert hours.evidence[3:] == (  # the roster wins over PagerDuty's zone (UTC for these four), under its name
+        "chen (Asia/Tokyo, 09:00-17:00): Tue 11:00 local, inside working hours",
+        "dev (Asia/Singapore, 09:00-17:00): Tue 10:00 local, inside working hours",
+        "eli (Australia/Sydney, 09:00-17:00): Tue 13:00 local, inside working hours",
         "Fay Liu (Asia/Shanghai, 09:00-17:00): Tue 10:00 local, inside working hours")
     metrics = {m.id: m for m in incident_metrics(records.incident, records.events)}
     assert metrics["acknowledge"].minutes == 4
@@ -219,20 +228,29 @@ token_env = "PM_PD_TOKEN"
 START = utc(2024, 4, 2, 0, 55)
 
 
-def page(minute=5, paged="ana, ben", source="splunk-oncall", **fields):
-    return Event(START + dt.timedelta(minutes=minute), source, "ProbeDown: paged",
-                 tags=("page",), fields={"phase": "triggered", "state": "firing", "incident": "1", "paged": paged,
-                                         **fields})
+def page(minute=5, paged="ana, ben", source="splunk-oncall", paged_teams="", unresolved_teams="", team=None,
+         manual=False, by=None, aka=None, at=None):
+    """A page that reached ``paged`` (comma-separated); ``team``: merged with its
+    alert of that team; ``aka``/``at``: a person's other names, when they were reached."""
+    aka, at = aka or {}, at or {}
+    names = [n.strip() for n in paged.split(",") if n.strip()]
+    event = page_event(START + dt.timedelta(minutes=minute), "triggered", source=source, what="ProbeDown",
+                       text="ProbeDown: paged", actor=by, manual=manual,
+                       paged=[Notified(n, at.get(n), aka=aka.get(n, ())) for n in names],
+                       teams=[t.strip() for t in paged_teams.split(",") if t.strip()],
+                       unresolved_teams=[t for t in [unresolved_teams] if t])
+    if team is None:
+        return event
+    return replace(event, alert=Alert("ProbeDown", labels={"team": team}), kind=None)
 
 
 def follow(minute, phase="acknowledged", actor="ben", source="splunk-oncall"):
-    return Event(START + dt.timedelta(minutes=minute), source, f"{phase} incident 1",
-                 actor=actor, fields={"phase": phase, "incident": "1"})
+    return page_event(START + dt.timedelta(minutes=minute), phase, source=source, actor=actor,
+                      text=f"{phase} incident 1")
 
 
 def chat(minute, actor, text="looking into it now"):
-    return Event(START + dt.timedelta(minutes=minute), "irc", text, actor=actor,
-                 fields={"channel": "#ops"})
+    return Event(START + dt.timedelta(minutes=minute), "irc", text, actor=actor, channel="#ops")
 
 
 def records(events, **kw):
@@ -272,8 +290,7 @@ def test_people_paged(events, expected, notes):
     pytest.param("SRE", None, (), None, id="nothing-to-compare-with"),
 ])
 def test_the_paged_team_against_the_alerts_or_the_responders(paged_teams, alert_team, responders, expected):
-    fields = {"paged_teams": paged_teams, **({"team": alert_team} if alert_team else {})}
-    got = answer("pages-right-team", [page(**fields)], responders=responders)
+    got = answer("pages-right-team", [page(paged_teams=paged_teams, team=alert_team)], responders=responders)
     assert got.answer == expected, got
     if expected == "no" and alert_team:
         assert got.notes == f"paged outside the alert's team: {paged_teams} for a {alert_team} alert"
@@ -281,7 +298,7 @@ def test_the_paged_team_against_the_alerts_or_the_responders(paged_teams, alert_
 
 
 def test_a_manual_page_is_a_person_reporting_not_monitoring():
-    manual = page(5, manual="true", by="tchin")
+    manual = page(5, manual=True, by="tchin")
     got = answer("monitoring-notified", [manual, page(9)])
     assert got.answer == "no" and got.notes == "a page started by a person came before any alert fired"
     assert got.evidence[1].startswith("a page started by a person: 2024-04-02 01:00:00 UTC splunk-oncall")
@@ -304,15 +321,15 @@ def test_acknowledge_and_engage_metrics():
 
 
 def test_engage_knows_a_person_by_the_other_names_the_service_gives():
-    events = [page(5, paged="Ana Nowak", **{"person.Ana Nowak.aka": "PANA01, anowak"}), chat(8, "anowak")]
+    events = [page(5, paged="Ana Nowak", aka={"Ana Nowak": ("PANA01", "anowak")}), chat(8, "anowak")]
     got = {m.id: m for m in incident_metrics(records(events).incident, events)}
     assert got["engage"].minutes == 3
 
 
 def test_each_person_is_checked_when_they_were_notified():
     # ben was notified by an escalation at 08:10 Tokyo time (23:10 UTC): outside; ana at the page: inside
-    ev = page(5, **{"person.ben.at": "2024-04-01T23:10:00Z"})
-    ev = Event(utc(2024, 4, 2, 1, 0), ev.source, ev.text, tags=ev.tags, fields=ev.fields)
+    ev = replace(page(5, at={"ben": utc(2024, 4, 1, 23, 10)}), time=utc(2024, 4, 2, 1, 0))
+    ev = replace(ev, page=replace(ev.page, at=ev.time))
     got = answer("pages-business-hours", [ev])
     assert got.answer == "no" and "ben (Asia/Tokyo, 09:00-17:00): Tue 08:10 local, outside working hours" in got.evidence
     assert "ana (Asia/Tokyo, 09:00-17:00): Tue 10:00 local, inside working hours" in got.evidence

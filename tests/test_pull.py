@@ -327,11 +327,11 @@ url = "{prometheus.url}"
     alerts = [(e["source"], e["text"], e["time"]) for e in events if "alert" in e["tags"]]
     minute = lambda n: format_utc(t + dt.timedelta(minutes=n))  # noqa: E731
     assert alerts == [
-        ("prometheus", "MediaWikiLatency fires", minute(0)),
+        ("prometheus", "MediaWikiLatency firing (page)", minute(0)),
         ("prometheus", "MediaWikiLatency resolved", minute(10)),
-        ("prometheus", "MediaWikiLatency fires", minute(30)),
+        ("prometheus", "MediaWikiLatency firing (page)", minute(30)),
         ("prometheus", "MediaWikiLatency resolved", minute(35)),
-        ("alertmanager", "KafkaLag fires: consumer lag", format_utc(now - dt.timedelta(minutes=20))),
+        ("alertmanager", "KafkaLag firing: consumer lag", format_utc(now - dt.timedelta(minutes=20))),
     ]
     assert [e["tags"] for e in events if e["source"] == "prometheus"][0] == ["alert", "page"]
     assert collect_events(load_incident(path))  # the library reads the same cache

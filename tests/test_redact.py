@@ -11,6 +11,7 @@ import pytest
 
 from postmortem.core.errors import IncidentFileError, UnresolvedFindings
 from postmortem.core.model import Event, Records, utc
+from postmortem.core.vocabulary import Alert, Place
 from postmortem.core.settings import RedactSettings, Replacement
 from postmortem.core.redact import scan_text
 from postmortem.incident.load import load_incident, parse_incident
@@ -74,9 +75,9 @@ def test_the_hit_spans_only_the_secret():
     assert text[hit.start:hit.end] == PASSWORD and hit.category == "secret"
 
 
-def _message(text, **fields):
-    return Event(time=utc(2023, 9, 28, 15), source="slack-export", text=text, actor="mallory",
-                 fields={"channel": "ops", "file": "slack/ops/2023-09-28.json", "line": "12", **fields})
+def _message(text, channel="ops"):
+    return Event(time=utc(2023, 9, 28, 15), source="slack-export", text=text, actor="mallory", channel=channel,
+                 place=Place("slack/ops/2023-09-28.json", 12))
 
 
 def test_replace_resolves_what_it_removes_and_drop_what_it_drops():
@@ -101,10 +102,10 @@ def test_a_value_left_anywhere_in_the_text_is_not_resolved():
 
 def test_the_alert_fields_a_report_shows_are_scanned_and_rewritten_too():
     alert = Event(time=utc(2023, 9, 28, 15), source="alertmanager", text="NodeDown firing", tags=("alert",),
-                  fields={"alertname": "NodeDown", "summary": "10.64.0.12 is down", "label.instance": "10.64.0.12"})
+                  alert=Alert("NodeDown", labels={"instance": "10.64.0.12"}, summary="10.64.0.12 is down"))
     settings = RedactSettings(replace=(Replacement(r"10\.64\.\d+\.\d+", "an appserver"),))
     event, findings, _ = redact_event(alert, settings, "s")
-    assert event.fields["summary"] == "an appserver is down" and [f.resolved for f in findings] == [
+    assert event.alert.summary == "an appserver is down" and [f.resolved for f in findings] == [
         "[redact] replace 1"]
 
 

@@ -15,6 +15,7 @@ from postmortem.core.model import Actionable, Event, Incident, Person, Scorecard
 from postmortem.collect.pull import pull
 from postmortem.write.render import render_report
 from postmortem.core.questions import QUESTION_IDS
+from postmortem.core.vocabulary import TRIGGERED, Alert, Notified, Page
 from postmortem.scorecard.answers import build_scorecard, computed_scorecard
 from postmortem.timeline.gather import gather
 from tests.conftest import SAMPLE, write_incident
@@ -30,9 +31,12 @@ def incident(**kw) -> Incident:
     return Incident(**{**base, **kw})
 
 
-def page(hour, minute=0, paged="alice, bob", day=MONDAY, **fields) -> Event:
-    return Event(utc(*day, hour, minute), "alertmanager", "HighLatency fires", tags=("alert", "page"),
-                 fields={"alertname": "HighLatency", "state": "firing", "paged": paged, **fields})
+def page(hour, minute=0, paged="alice, bob", day=MONDAY, team=None) -> Event:
+    """An alert that paged (severity page), with whom it reached where that is known."""
+    names = [n.strip() for n in paged.split(",") if n.strip()]
+    written = Page("incident.toml", "", TRIGGERED, notified=tuple(Notified(n) for n in names)) if names else None
+    return Event(utc(*day, hour, minute), "alertmanager", "HighLatency firing", tags=("alert", "page"),
+                 alert=Alert("HighLatency", labels={"team": team} if team else {}), page=written)
 
 
 def answer(inc: Incident, qid: str, events=(), **records) -> ScorecardAnswer:
@@ -46,7 +50,7 @@ def test_page_at_night_in_new_york_and_chicago_is_no_with_the_page_and_people_as
     got = answer(inc, "pages-business-hours", [page(3, 4)])
     assert got.answer == "no" and got.source == "computed"
     assert "alice" in got.notes and "bob" in got.notes and "the people the page names" in got.notes
-    assert got.evidence[0] == "2023-10-02 03:04:00 UTC alertmanager: HighLatency fires"
+    assert got.evidence[0] == "2023-10-02 03:04:00 UTC alertmanager: HighLatency firing"
     assert "alice (America/New_York, 09:00-17:00): Sun 23:04 local, outside working hours" in got.evidence
     assert "bob (America/Chicago, 09:00-17:00): Sun 22:04 local, outside working hours" in got.evidence
 
@@ -111,12 +115,12 @@ def test_pages_right_team():
 # -- monitoring-notified ----------------------------------------------------------------
 
 def chat(hour, minute, text="is the site down for anyone else?"):
-    return Event(utc(*MONDAY, hour, minute), "slack-export", text, actor="user1", fields={"channel": "ops"})
+    return Event(utc(*MONDAY, hour, minute), "slack-export", text, actor="user1", channel="ops")
 
 
 def alert(hour, minute):
     return Event(utc(*MONDAY, hour, minute), "alert-email", "HighLatency firing", tags=("alert",),
-                 fields={"alertname": "HighLatency", "state": "firing"})
+                 alert=Alert("HighLatency"))
 
 
 def test_a_users_chat_report_before_any_alert_is_no():
@@ -296,7 +300,7 @@ tags = ["page"]
 paged = ["alice"]
 """)
     inc = load_incident(path)
-    assert inc.people["alice"].workdays == (0, 6) and inc.events[0].fields["paged"] == "alice"
+    assert inc.people["alice"].workdays == (0, 6) and inc.events[0].page.names() == ["alice"]
     bad = write_incident(tmp_path, '[people.alice]\nworkdays = ["Funday"]\n', name="bad.toml")
     with pytest.raises(Exception, match="day names"):
         load_incident(bad)

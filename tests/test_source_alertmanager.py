@@ -54,25 +54,25 @@ def read(url, **options):
 
 def test_alerts_come_back_filtered_by_the_server(alertmanager):
     events = read(alertmanager.url, filter=['team="sre"'])
-    assert [e.fields["alertname"] for e in events] == ["MediaWikiLatency", "DiskFull"]
+    assert [e.alert.name for e in events] == ["MediaWikiLatency", "DiskFull"]
     page = events[0]
     assert page.time == NOW - dt.timedelta(minutes=50)
     assert page.source == "alertmanager" and page.precision == "second"
     assert page.tags == ("alert", "page") and events[1].tags == ("alert",)
-    assert page.text == "MediaWikiLatency fires: MediaWikiLatency is bad"
+    assert page.text == "MediaWikiLatency firing (page): MediaWikiLatency is bad"
     assert page.url.startswith("https://prometheus.example/graph")
-    assert page.fields["severity"] == "page" and page.fields["team"] == "sre"
-    assert page.fields["state"] == "firing" and page.fields["summary"] == "MediaWikiLatency is bad"
-    assert page.fields["label.cluster"] == "eqiad" and page.fields["am_state"] == "active"
+    assert page.alert.labels["severity"] == "page" and (page.alert.team or "") == "sre"
+    assert page.alert.state == "firing" and page.alert.summary == "MediaWikiLatency is bad"
+    assert page.alert.labels["cluster"] == "eqiad" and page.fields["am_state"] == "active"
 
 
 def test_several_matchers_and_regexes(alertmanager):
     events = read(alertmanager.url, filter=['severity=~"page|critical"', 'team!="data-eng"'])
-    assert [e.fields["alertname"] for e in events] == ["MediaWikiLatency"]  # OldAlert is before the window
+    assert [e.alert.name for e in events] == ["MediaWikiLatency"]  # OldAlert is before the window
 
 
 def test_no_filter_gives_every_current_alert_in_the_window(alertmanager):
-    names = {e.fields["alertname"] for e in read(alertmanager.url)}
+    names = {e.alert.name for e in read(alertmanager.url)}
     assert names == {"MediaWikiLatency", "KafkaLag", "DiskFull"}
 
 

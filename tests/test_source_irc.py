@@ -83,7 +83,7 @@ def test_formats_and_line_kinds(tmp_path, case):
     window = Window(*case.get("window", (DAY_WINDOW.start, DAY_WINDOW.end)))
     tally = Tally()
     events = read(tmp_path, window, case.get("path", "**/*"), tally=tally, **case.get("options", {}))
-    assert [(e.time, e.actor, e.text, e.precision, e.fields.get("channel")) for e in events] == \
+    assert [(e.time, e.actor, e.text, e.precision, e.channel) for e in events] == \
         expected_events(case)
     assert all(e.source == "irc" and e.url is None and e.tags == () for e in events)
     assert {(Path(s.file).name, s.line) for s in tally.dropped} == expected_drops(case)
@@ -229,8 +229,9 @@ ALERT_LINES = [
 def test_lines_of_the_alert_relays_are_alerts(tmp_path, line, alertname, state):
     write(tmp_path, "2016-07-28.log", [line])
     [event] = read(tmp_path, Window(utc(2016, 7, 28), utc(2016, 7, 29)), format="znc")
-    assert (event.fields.get("alertname"), event.fields.get("state")) == (alertname, state)
-    assert ("alert" in event.tags) == (alertname is not None)
+    said = (event.alert.name, event.alert.state) if event.alert is not None else (None, None)
+    assert said == (alertname, state)
+    assert ("alert" in event.tags) == (alertname is not None) == (event.kind.value == "alert")
 
 
 def test_alert_nicks_replaces_the_relays(tmp_path):

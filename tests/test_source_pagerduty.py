@@ -15,6 +15,8 @@ from postmortem.collect.sources import get_source
 from postmortem.core.accounting import Tally
 from postmortem.core.errors import IncidentFileError, SourceError, SourceFormatError
 from postmortem.core.model import SourceConfig, Window, utc
+from postmortem.core.timeutil import format_utc
+from postmortem.collect.cache import event_to_json
 from tests.clock import clocked_session
 from tests.services import (
     Answer, FakeServer, assert_broken_answer, broken, html_instead_of_json, pagerduty_app, pd_error,
@@ -24,6 +26,11 @@ FIXTURES = Path(__file__).parent / "fixtures" / "paging" / "pagerduty"
 TOKEN = "u+NEVER-PRINT-ME-pd-token"
 WINDOW = Window(utc(2024, 3, 5), utc(2024, 3, 6))
 SOURCE = get_source("pagerduty")
+
+
+def notified(page, name):
+    """Whom the page reached under ``name``: when, how, their zone and other names."""
+    return next(n for n in page.page.notified if n.name == name)
 
 
 def load(name):
@@ -72,22 +79,22 @@ def test_incidents_log_entries_and_users_across_pages():
         tally = Tally()
         events = read(server.url, tally=tally)
     page = events[0]
-    assert (page.time, page.fields["incident"], page.fields["paged"]) == (utc(2024, 3, 5, 6, 58, 12), "#1402",
+    assert (page.time, page.page.incident, ", ".join(page.page.names())) == (utc(2024, 3, 5, 6, 58, 12), "#1402",
                                                                           "Ana Kowalski")
     assert page.url == "https://acme-sre.pagerduty.com/incidents/Q1A2B3C4D5E6F7" and page.tags == ("page",)
     assert page.text == "Checkout API 5xx rate above 5%: paged Ana Kowalski (Payments) (PagerDuty incident #1402)"
-    assert page.fields["person.Ana Kowalski.tz"] == "Europe/Warsaw"
-    assert page.fields["person.Ana Kowalski.aka"] == "PAB12CD, ana.kowalski@example.org"
-    assert page.fields["person.Ana Kowalski.via"] == "sms, push"  # channel.notification.type of two notify entries
-    assert page.fields["person.Ana Kowalski.at"] == "2024-03-05T06:58:14Z"
-    assert "manual" not in page.fields  # triggered through the API by a service
-    assert [(e.time, e.fields["phase"], e.actor, e.text) for e in events[1:] if e.fields["incident"] == "#1402"] == [
+    assert notified(page, "Ana Kowalski").timezone == "Europe/Warsaw"
+    assert ", ".join(notified(page, "Ana Kowalski").aka) == "PAB12CD, ana.kowalski@example.org"
+    assert ", ".join(notified(page, "Ana Kowalski").via) == "sms, push"  # channel.notification.type of two notify entries
+    assert format_utc(notified(page, "Ana Kowalski").at) == "2024-03-05T06:58:14Z"
+    assert not page.page.manual  # triggered through the API by a service
+    assert [(e.time, e.page.phase, e.actor, e.text) for e in events[1:] if e.page.incident == "#1402"] == [
         (utc(2024, 3, 5, 7, 3, 14), "escalated", None, "PagerDuty incident #1402 escalated to Jon Doe"),
         (utc(2024, 3, 5, 7, 4, 55), "acknowledged", "Ana Kowalski", "acknowledged PagerDuty incident #1402 (via website)"),
         (utc(2024, 3, 5, 7, 20, 31), "note", "Ana Kowalski",
          "note on PagerDuty incident #1402: Rolled back checkout to 2024.03.04-2; error rate dropping."),
         (utc(2024, 3, 5, 7, 41, 9), "resolved", "Ana Kowalski", "PagerDuty incident #1402 resolved by Ana Kowalski")]
-    others = [e for e in events if e.fields["incident"] != "#1402"]
+    others = [e for e in events if e.page.incident != "#1402"]
     assert [e.text for e in others] == [
         "Checkout latency p99 above 2s: paged Payments, whom not recorded (PagerDuty incident #1403)",
         "Payment webhook queue backlog: paged Payments, whom not recorded (PagerDuty incident #1404)"]
@@ -114,10 +121,10 @@ def test_both_shapes_of_a_notify_entrys_channel_and_each_persons_own_time():
         notify("N2", "2024-03-05T07:03:20Z", JON, {"type": "sms"})]  # the OpenAPI's own: only channel.type
     with FakeServer(app(timeline)) as server:
         page = read(server.url)[0]
-    assert page.fields["paged"] == "Ana Kowalski, Jon Doe"
-    assert (page.fields["person.Ana Kowalski.via"], page.fields["person.Jon Doe.via"]) == ("phone", "sms")
-    assert page.fields["person.Jon Doe.at"] == "2024-03-05T07:03:20Z"
-    assert page.fields["person.Jon Doe.tz"] == "America/Chicago"
+    assert ", ".join(page.page.names()) == "Ana Kowalski, Jon Doe"
+    assert (", ".join(notified(page, "Ana Kowalski").via), ", ".join(notified(page, "Jon Doe").via)) == ("phone", "sms")
+    assert format_utc(notified(page, "Jon Doe").at) == "2024-03-05T07:03:20Z"
+    assert notified(page, "Jon Doe").timezone == "America/Chicago"
 
 
 def test_a_page_a_person_triggered_is_manual():
@@ -126,7 +133,7 @@ def test_a_page_a_person_triggered_is_manual():
                    channel={"type": "web_trigger"})
     with FakeServer(app([trigger] + TIMELINE[1:])) as server:
         page = read(server.url)[0]
-    assert page.fields["manual"] == "true" and page.actor == "Ana Kowalski"
+    assert page.page.manual and page.actor == "Ana Kowalski"
     assert page.text.endswith(", started by Ana Kowalski")
 
 
@@ -134,8 +141,8 @@ def test_a_user_pagerduty_no_longer_knows_leaves_their_zone_unknown():
     with FakeServer(app(users={})) as server:
         tally = Tally()
         page = read(server.url, tally=tally)[0]
-    assert page.fields["paged"] == "Ana Kowalski" and "person.Ana Kowalski.tz" not in page.fields
-    assert page.fields["person.Ana Kowalski.aka"] == "PAB12CD"
+    assert ", ".join(page.page.names()) == "Ana Kowalski" and notified(page, "Ana Kowalski").timezone is None
+    assert ", ".join(notified(page, "Ana Kowalski").aka) == "PAB12CD"
     assert [s.reason for s in tally.skipped] == [
         "user PAB12CD: PagerDuty no longer knows them (404): their time zone is unknown"]
 
@@ -152,7 +159,7 @@ def test_the_token_is_never_logged_or_in_events(caplog):
     with FakeServer(app()) as server:
         events = read(server.url)
     assert caplog.records and TOKEN not in caplog.text
-    assert TOKEN not in json.dumps([(e.to_json(), dict(e.fields)) for e in events])
+    assert TOKEN not in json.dumps([(event_to_json(e)) for e in events])
 
 
 def test_check_needs_token_env():

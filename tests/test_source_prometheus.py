@@ -56,8 +56,8 @@ def read(url, window=WINDOW, **options):
 
 
 def pairs(events, name):
-    return [(e.fields["state"], int((e.time - T).total_seconds() // 60))
-            for e in events if e.fields["alertname"] == name]
+    return [(e.alert.state, int((e.time - T).total_seconds() // 60))
+            for e in events if e.alert.name == name]
 
 
 def test_one_fires_and_one_resolved_event_per_firing_interval(prometheus):
@@ -65,7 +65,7 @@ def test_one_fires_and_one_resolved_event_per_firing_interval(prometheus):
     assert pairs(events, "MediaWikiLatency") == [("firing", 0), ("resolved", 10), ("firing", 20), ("resolved", 25)]
     assert pairs(events, "Blip") == [("firing", 40), ("resolved", 40)]
     assert pairs(events, "Flap") == [("firing", 30), ("resolved", 33), ("firing", 36), ("resolved", 38)]
-    assert "Before" not in {e.fields["alertname"] for e in events}
+    assert "Before" not in {e.alert.name for e in events}
 
 
 def test_an_alert_still_firing_at_the_end_has_no_resolved_event(prometheus):
@@ -78,16 +78,16 @@ def test_the_lookback_does_not_stretch_the_end_of_a_run(prometheus):
 
 
 def test_event_conventions(prometheus):
-    page = next(e for e in read(prometheus.url) if e.fields["alertname"] == "MediaWikiLatency")
+    page = next(e for e in read(prometheus.url) if e.alert.name == "MediaWikiLatency")
     assert page.source == "prometheus" and page.precision == "second"
-    assert page.tags == ("alert", "page") and page.text == "MediaWikiLatency fires"
-    assert page.fields["severity"] == "page" and page.fields["team"] == "sre"
-    assert page.fields["label.alertstate"] == "firing"
+    assert page.tags == ("alert", "page") and page.text == "MediaWikiLatency firing (page)"
+    assert page.alert.labels["severity"] == "page" and (page.alert.team or "") == "sre"
+    assert page.alert.labels["alertstate"] == "firing"
 
 
 def test_a_query_and_a_step_can_be_given(prometheus):
     events = read(prometheus.url, query='ALERTS{alertstate="firing",severity="page"}', step=60)
-    assert {e.fields["alertname"] for e in events} == {"MediaWikiLatency"}
+    assert {e.alert.name for e in events} == {"MediaWikiLatency"}
     assert len(events) == 4
 
 

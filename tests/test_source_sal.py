@@ -97,7 +97,7 @@ def test_logmsgbots_entries_are_the_users_it_logged_for():
                SalEntry("L3", utc(2023, 9, 28, 15, 10), "tchin", "brennen@deploy2002: looked")]
     with FakeServer(sal_app(entries)) as server:
         events, _ = read(server, Window(utc(2023, 9, 28, 15), utc(2023, 9, 28, 16)))
-    assert [(e.actor, e.fields.get("relayed_by")) for e in events] == [
+    assert [(e.actor, (e.log.relayed_by if e.log else None)) for e in events] == [
         ("tchin", "logmsgbot"), ("logmsgbot", None), ("tchin", None)]
     assert events[0].text == "tchin@deploy2002 Started scap sync-world"
 

@@ -73,7 +73,8 @@ def test_event_conventions():
     assert event.url is None
     assert event.tags == ()
     assert event.time.tzinfo is not None and event.time.utcoffset() == dt.timedelta(0)
-    assert dict(event.fields) == {"date": "2023-09-29", "file": str(PAGE), "line": "11"}  # where it is written
+    assert dict(event.fields) == {"date": "2023-09-29"}
+    assert str(event.place) == f"{PAGE}:11"  # where it is written
 
 
 def test_wikitext_is_kept_as_written_except_pipe_escape():
@@ -268,7 +269,7 @@ def test_read_from_config_relative_path():
     SOURCE.check(cfg)
     events = SOURCE.read(cfg, day_window(2023, 9, 29))
     assert [event.actor for event in events] == ["brennen", "brouberol"]
-    assert events[0].fields["relayed_by"] == "logmsgbot" and "relayed_by" not in events[1].fields
+    assert events[0].log.relayed_by == "logmsgbot" and "relayed_by" not in events[1].fields
 
 
 def test_read_glob_merges_files_in_time_order():

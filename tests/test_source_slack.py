@@ -65,7 +65,7 @@ def test_history_and_threads_with_cursors():
     assert events[0].actor == "tchin" and events[2].actor == "AlertBot"
     assert events[0].time == T + dt.timedelta(minutes=5, microseconds=200)
     assert events[0].source == "slack" and events[0].precision == "second"
-    assert events[3].fields == {"channel": "C0123", "ts": ts(10), "thread_ts": ts(8)}
+    assert events[3].fields == {"ts": ts(10), "thread_ts": ts(8)} and events[3].channel == "C0123"
     assert events[0].url == f"https://wikimedia.slack.com/archives/C0123/p{ts(5).replace('.', '')}"
     history = [r for r in server.requests if r.path.endswith("conversations.history")]
     assert len(history) == 3 and len(server.requests) == 4 == s.requests_made  # 9 messages / 3, + 1 thread

@@ -84,7 +84,7 @@ def test_ts_becomes_exact_utc_time(tmp_path):
     assert event.time.utcoffset() == dt.timedelta(0)
     assert (event.source, event.actor, event.text, event.precision) == \
         ("slack-export", "tchin", "enrich is failing", "second")
-    assert event.fields["channel"] == "event-platform"
+    assert event.channel == "event-platform"
 
 
 def test_day_file_named_for_the_previous_local_day_is_still_read(tmp_path):
@@ -190,7 +190,7 @@ def test_zip_and_folder_give_the_same_events(tmp_path, prefix):
     from_zip = read(archive, workspace="wikimedia")
     assert [event.text for event in from_folder] == ["a", "from sre", "b"]
     assert from_zip == from_folder
-    assert [event.fields["channel"] for event in from_zip] == ["event-platform", "sre", "event-platform"]
+    assert [event.channel for event in from_zip] == ["event-platform", "sre", "event-platform"]
 
 
 def test_channels_option_restricts_and_names_unknown_channels(tmp_path):
@@ -408,8 +408,8 @@ def test_pins_and_reactions_of_the_export_day_file_become_fields(tmp_path):
     # each message names the line of its "ts" in the day file, for findings (`check`)
     lines = day.splitlines()
     for event in events:
-        assert event.fields["file"] == str(root / "incident" / "2024-03-05.json")
-        assert f'"ts": "{event.fields["ts"]}"' in lines[int(event.fields["line"]) - 1]
+        assert event.place.file == str(root / "incident" / "2024-03-05.json")
+        assert f'"ts": "{event.fields["ts"]}"' in lines[event.place.line - 1]
 
 
 MARKS = [  # a message's pinned_to / reactions as the export or the API has them -> the event's marks

@@ -15,6 +15,7 @@ import pytest
 from postmortem.collect.sources import get_source, needs_pull
 from postmortem.core.accounting import Tally
 from postmortem.core.errors import IncidentFileError, InputError, SourceError, SourceFormatError
+from postmortem.collect.cache import event_to_json
 from postmortem.core.model import SourceConfig, Window, utc
 from tests.clock import clocked_session
 from tests.services import (
@@ -59,8 +60,8 @@ def test_pages_of_every_phase_with_acknowledgements_and_resolutions():
     with FakeServer(app(page_size=2)) as server:
         tally = Tally()
         events = read(server.url, tally=tally)
-    pages = [e for e in events if e.fields["phase"] == "triggered"]
-    assert [(e.time, e.fields["incident"], e.fields["paged"]) for e in pages] == [
+    pages = [e for e in events if e.page.phase == "triggered"]
+    assert [(e.time, e.page.incident, ", ".join(e.page.names())) for e in pages] == [
         (utc(2024, 3, 5, 6, 58, 12), "4821", "akowalski, jdoe"), (utc(2024, 3, 5, 9, 12), "4823", "mbauer"),
         (utc(2024, 3, 6, 1, 5, 33), "4829", "tnguyen, rsilva"), (utc(2024, 3, 6, 2, 41, 19), "4830", "jdoe")]
     first = pages[0]
@@ -68,13 +69,13 @@ def test_pages_of_every_phase_with_acknowledgements_and_resolutions():
                           "(Splunk On-Call incident 4821)")
     assert first.url == "https://portal.victorops.com/ui/wikimedia/incident/4821"
     assert first.tags == ("page",) and first.source == "splunk-oncall" and first.actor is None
-    assert first.fields["paged_teams"] == "SRE Core" and first.fields["entity"] == "mediawiki/appserver-latency"
-    assert "manual" not in first.fields
-    acks = [(e.time, e.actor, e.text) for e in events if e.fields["phase"] == "acknowledged"]
+    assert ", ".join(first.page.teams) == "SRE Core" and first.page.entity == "mediawiki/appserver-latency"
+    assert not first.page.manual
+    acks = [(e.time, e.actor, e.text) for e in events if e.page.phase == "acknowledged"]
     assert acks == [(utc(2024, 3, 5, 7, 4, 55), "akowalski",
                      "acknowledged Splunk On-Call incident 4821: looking, probably the 06:50 deploy"),
                     (utc(2024, 3, 6, 1, 9, 2), "tnguyen", "acknowledged Splunk On-Call incident 4829")]
-    resolved = [(e.time, e.actor, e.fields["state"]) for e in events if e.fields["phase"] == "resolved"]
+    resolved = [(e.time, e.actor, e.page.state) for e in events if e.page.phase == "resolved"]
     assert resolved == [(utc(2024, 3, 5, 7, 33, 2), "akowalski", "resolved"), (utc(2024, 3, 5, 9, 19, 41), None,
                                                                                "resolved")]
     assert tally.read == 4 and not tally.skipped and not tally.dropped
@@ -110,13 +111,13 @@ def test_a_page_that_names_only_a_team_reaches_who_was_on_call_then():
                  team_page("5507", start="2024-03-05T12:00:00Z", policy="another-policy")]
     with FakeServer(app(incidents)) as server:
         events = read(server.url)
-    paged = {e.fields["incident"]: (e.fields.get("paged"), e.fields.get("unresolved_teams")) for e in events}
+    paged = {e.page.incident: ((", ".join(e.page.names()) or None), (", ".join(e.page.unresolved_teams) or None)) for e in events}
     # 12:00: akowalski's shift (until 16:00); 20:00: jdoe's (16:00-24:00); a policy nobody is on call for
     assert paged == {"5505": ("akowalski", None), "5506": ("jdoe", None), "5507": (None, "SRE Core")}
     logs = [r for r in server.requests if "oncall" in r.path]
     assert [r.path for r in logs] == ["/api-reporting/v1/team/team-8Hk2Lm0Qp4Rs6Tu/oncall/log"]
     assert logs[0].query == {"start": ["2024-03-05T00:00:00Z"], "end": ["2024-03-07T00:00:00Z"]}
-    unknown = next(e for e in events if e.fields["incident"] == "5507")
+    unknown = next(e for e in events if e.page.incident == "5507")
     assert unknown.text == ("MediaWiki appserver p75 latency high: paged SRE Core, whom not recorded "
                                "(Splunk On-Call incident 5507)")
 
@@ -126,7 +127,7 @@ def test_a_team_without_an_on_call_log_is_unresolved_and_said_so():
     with FakeServer(app([item])) as server:
         tally = Tally()
         events = read(server.url, tally=tally)
-    assert events[0].fields["unresolved_teams"] == "SRE Core" and "paged" not in events[0].fields
+    assert ", ".join(events[0].page.unresolved_teams) == "SRE Core" and not events[0].page.notified
     assert [s.reason for s in tally.skipped] == ["team team-gone: no on-call log (404): who its pages reached is unknown"]
 
 
@@ -135,7 +136,7 @@ def test_a_manual_page_says_who_started_it():
     item["transitions"][0].update(by="tchin", manually=True)
     with FakeServer(app([item])) as server:
         (event,) = read(server.url)
-    assert event.fields["manual"] == "true" and event.actor == "tchin" and event.fields["by"] == "tchin"
+    assert event.page.manual and event.actor == "tchin" and event.page.by == "tchin"
     assert event.text.endswith("(Splunk On-Call incident 5510), started by tchin")
 
 
@@ -143,10 +144,10 @@ def test_team_and_routing_key_filter():
     with FakeServer(app()) as server:
         tally = Tally()
         events = read(server.url, tally=tally, team="ServiceOps")
-        assert {e.fields["incident"] for e in events} == {"4829"}
+        assert {e.page.incident for e in events} == {"4829"}
         assert tally.read == 4 and [d.reason for d in tally.dropped] == ["paged other teams than 'ServiceOps'"] * 3
         events = read(server.url, routing_key="data-persistence")
-        assert {e.fields["incident"] for e in events} == {"4823"}
+        assert {e.page.incident for e in events} == {"4823"}
         assert server.requests[-1].query["routingKey"] == ["data-persistence"]
 
 
@@ -157,7 +158,7 @@ def test_transitions_it_does_not_know_are_skipped_and_old_spellings_read():
     with FakeServer(app([item])) as server:
         tally = Tally()
         events = read(server.url, tally=tally)
-    assert [e.fields["phase"] for e in events] == ["triggered", "acknowledged"]
+    assert [e.page.phase for e in events] == ["triggered", "acknowledged"]
     assert len(tally.skipped) == 1 and "transition not understood" in tally.skipped[0].reason
 
 
@@ -165,7 +166,7 @@ def test_pages_through_total_waiting_out_a_429_on_the_fake_clock():
     with FakeServer(app(page_size=2, rate_limit={2}, retry_after="60")) as server:
         session = clocked_session(timeout=2, retries=3, deadline=600)
         events = read(server.url, session)
-    assert len([e for e in events if e.fields["phase"] == "triggered"]) == 4
+    assert len([e for e in events if e.page.phase == "triggered"]) == 4
     assert session.fake_clock.sleeps == [60.0] and session.requests_made == 3
 
 
@@ -196,7 +197,7 @@ def test_the_keys_are_never_logged_cached_or_in_events(caplog):
     caplog.set_level(logging.DEBUG)
     with FakeServer(app()) as server:
         events = read(server.url)
-    dumped = json.dumps([(e.to_json(), dict(e.fields)) for e in events])
+    dumped = json.dumps([event_to_json(e) for e in events])
     assert caplog.records and API_KEY not in caplog.text and API_ID not in caplog.text
     assert API_KEY not in dumped and API_ID not in dumped
 

@@ -10,6 +10,8 @@ from postmortem.core.model import MARGIN, incident_window
 from postmortem.timeline.gather import collect_events
 from postmortem.timeline.merge import dedupe, merge
 from postmortem.timeline.moments import key_moments
+from postmortem.core.vocabulary import TRIGGERED, Alert, Kind, LogEntry, Notified, Page
+from tests.events import page_event
 
 
 def ev(time, source="irc", text="hello there everyone", **kw):
@@ -79,7 +81,7 @@ def test_log_lines_far_apart_or_different_are_kept():
 
 def test_alert_email_and_manual_alert_event_become_one_with_both_tags():
     mail = ev(utc(2023, 9, 28, 14, 33, 12), "alert-email", "JobDown firing (critical): job is down",
-              tags=("alert",), fields={"alertname": "JobDown", "state": "firing"})
+              tags=("alert",), alert=Alert("JobDown"))
     manual = ev(utc(2023, 9, 28, 14, 33), "manual", "JobDown alert fires", tags=("alert", "outage-begins"),
                 precision="minute")
     merged = dedupe(sorted([manual, mail], key=lambda e: e.time))
@@ -89,8 +91,7 @@ def test_alert_email_and_manual_alert_event_become_one_with_both_tags():
 
 
 def test_firing_and_resolved_of_one_alert_are_not_merged():
-    fire = ev(utc(2023, 9, 28, 14, 33), "alert-email", "JobDown firing", tags=("alert",),
-              fields={"alertname": "JobDown", "state": "firing"})
+    fire = ev(utc(2023, 9, 28, 14, 33), "alert-email", "JobDown firing", tags=("alert",), alert=Alert("JobDown"))
     resolved = ev(utc(2023, 9, 28, 14, 36), "manual", "JobDown resolved", tags=("alert",))
     assert len(dedupe([fire, resolved])) == 2
 
@@ -103,22 +104,21 @@ def test_exact_repeats_from_overlapping_files_are_dropped():
 
 def test_an_alert_seen_twice_happened_when_it_was_first_seen():
     relay = ev(utc(2026, 3, 4, 22, 42, 18), "irc", "FIRING: [2x] ProbeDown: text-https:443 probes failing",
-               actor="jinxer-wm", tags=("alert",), fields={"alertname": "ProbeDown", "state": "firing",
-                                                            "channel": "#wikimedia-operations"})
+               actor="jinxer-wm", tags=("alert",), alert=Alert("ProbeDown"), channel="#wikimedia-operations")
     mail = ev(utc(2026, 3, 4, 22, 46, 20), "alert-email", "ProbeDown firing (page): text-https:443",
               tags=("alert", "page"), url="https://alerts.example/1",
-              fields={"alertname": "ProbeDown", "state": "firing", "severity": "page", "summary": "probes"})
+              alert=Alert("ProbeDown", labels={"severity": "page"}, summary="probes"))
     (merged,) = dedupe([relay, mail])
     assert (merged.source, merged.time, merged.url) == ("alert-email", relay.time, mail.url)
-    assert "channel" not in merged.fields  # the mail was not said in the channel
-    assert merged.fields["also_in"] == "irc"
+    assert merged.channel is None  # the mail was not said in the channel
+    assert merged.also_in == ("irc",)
 
 
 def test_logmsgbots_log_line_and_its_sal_entry_are_the_deployers():
     irc = ev(utc(2026, 3, 4, 22, 35, 40), "irc", "!log jdoe@deploy1002 Synchronized wmf-config/db.php",
-             actor="logmsgbot", fields={"channel": "#wikimedia-operations"})
+             actor="logmsgbot", channel="#wikimedia-operations")
     sal = ev(utc(2026, 3, 4, 22, 35), "sal-wikitext", "jdoe@deploy1002 Synchronized wmf-config/db.php",
-             actor="jdoe", precision="minute", fields={"relayed_by": "logmsgbot"})
+             actor="jdoe", precision="minute", log=LogEntry("logmsgbot"))
     (merged,) = dedupe([sal, irc])
     assert (merged.actor, merged.time) == ("jdoe", irc.time)  # to the second, from the IRC line
 
@@ -219,30 +219,28 @@ def test_a_page_keeps_whom_it_reached_when_it_merges_with_its_alert():
     """The manual "page" entry names the people paged; merged with the alert
     e-mail of the same alert, that list was lost."""
     alert = ev(utc(2023, 9, 28, 14, 33, 12), source="alert-email", text="DiskFull firing (page)",
-               tags=("alert", "page"), fields={"alertname": "DiskFull", "state": "firing"},
-               url="https://alerts.example/a")
+               tags=("alert", "page"), alert=Alert("DiskFull"), url="https://alerts.example/a")
     manual = ev(utc(2023, 9, 28, 14, 34), source="manual", text="DiskFull paged the SRE on-call",
-                tags=("alert", "page"), precision="minute", fields={"paged": "ana, bo"})
+                tags=("alert", "page"), precision="minute", kind=Kind.MANUAL,
+                page=Page("incident.toml", "", TRIGGERED, notified=(Notified("ana"), Notified("bo"))))
     merged = merge([alert], incident_window(incident()), manual=[manual])
-    assert len(merged) == 1 and merged[0].fields["paged"] == "ana, bo" and merged[0].url == alert.url
+    assert len(merged) == 1 and merged[0].page.names() == ["ana", "bo"] and merged[0].url == alert.url
 
 
 # -- a paging service's page and the alert that caused it ------------------------------
 
-def page_ev(minute, second=0, what="ProbeDown swift https eqiad", phase="triggered", incident="4830", **fields):
-    state = {"triggered": "firing", "resolved": "resolved"}.get(phase)
-    return ev(utc(2024, 3, 6, 2, minute, second), "splunk-oncall", f"{what}: paged jdoe (Splunk On-Call incident {incident})",
-              tags=("page",) if phase == "triggered" else (), url=f"https://portal.victorops.com/ui/wikimedia/incident/{incident}",
-              fields={"phase": phase, "incident": incident, "what": what, "paged": "jdoe",
-                      "page_summary": f"paged jdoe (SRE) (Splunk On-Call incident {incident})",
-                      **({"state": state} if state else {}), **fields})
+def page_ev(minute, second=0, what="ProbeDown swift https eqiad", phase="triggered", incident="4830", by=None):
+    return page_event(utc(2024, 3, 6, 2, minute, second), phase, incident, what=what, paged=["jdoe"], teams=["SRE"],
+                      text=f"{what}: paged jdoe (Splunk On-Call incident {incident})", actor=by,
+                      url=f"https://portal.victorops.com/ui/wikimedia/incident/{incident}")
 
 
 def alert_ev(minute, second=0, name="ProbeDown", state="firing", source="alert-email", summary="swift https down",
              tags=("alert", "page")):
+    """An alert (or, with no ``alert`` tag, a line that is none)."""
+    alert = Alert(name, state, {"team": "sre"}, summary=summary) if "alert" in tags else None
     return ev(utc(2024, 3, 6, 2, minute, second), source, f"{name} {state}: {summary}", tags=tags,
-              url="https://prometheus.example/graph", fields={"alertname": name, "state": state, "summary": summary,
-                                                              "team": "sre"})
+              url="https://prometheus.example/graph", alert=alert)
 
 
 @pytest.mark.parametrize("events, merged", [
@@ -259,17 +257,20 @@ def alert_ev(minute, second=0, name="ProbeDown", state="firing", source="alert-e
     pytest.param([alert_ev(40, tags=()), page_ev(41)], 2, id="not-an-alert"),
     pytest.param([alert_ev(40), page_ev(41), page_ev(42, incident="4831")], 2, id="two-pages-stay-two"),
     pytest.param([page_ev(41), page_ev(41, incident="4831")], 2, id="pages-from-one-service-never-merge"),
+    pytest.param([alert_ev(40, state="resolved", tags=("alert",)), page_ev(41, phase="resolved", by="jdoe")], 2,
+                 id="a-person-resolving-the-page-is-not-the-recovery"),
 ])
 def test_a_page_merges_with_the_alert_that_caused_it(events, merged):
     assert len(dedupe(sorted(events, key=lambda e: e.time))) == merged
 
 
-def test_the_merged_event_is_the_alert_with_the_pages_time_link_and_people():
+def test_the_merged_event_is_the_alert_at_its_time_with_the_pages_link_and_people():
     alert, page = alert_ev(40, 50), page_ev(41, 19)
     (one,) = dedupe([alert, page])
-    assert (one.source, one.time, one.url) == ("alert-email", page.time, page.url)
+    # the alert at its own time, the page at its own in its facts
+    assert (one.source, one.time, one.page.at, one.url) == ("alert-email", alert.time, page.time, page.url)
     assert one.text == "ProbeDown firing: swift https down; paged jdoe (SRE) (Splunk On-Call incident 4830)"
-    assert one.tags == ("alert", "page") and one.fields["paged"] == "jdoe" and one.fields["team"] == "sre"
-    assert one.fields["phase"] == "triggered" and one.fields["alertname"] == "ProbeDown"
+    assert one.tags == ("alert", "page") and one.page.names() == ["jdoe"] and one.alert.team == "sre"
+    assert one.page.phase == "triggered" and one.alert.name == "ProbeDown" and one.also_in == ("splunk-oncall",)
     second = alert_ev(42, summary="another instance down")  # the same alert name, another alert of that source
     assert len(dedupe([alert, page, second])) == 2

@@ -32,13 +32,14 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core import vocabulary
 from ..core.accounting import Tally
 from ..core.errors import InputError
 from ..core.files import write_atomically
 from ..core.model import Event, GraphConfig, Incident, Series, SourceConfig, TaskInfo, Window
 from ..core.timeutil import UTC, format_utc, parse_time
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: events carry their kind and typed facts (core/vocabulary)
 
 
 @dataclass(frozen=True)
@@ -260,19 +261,41 @@ def _value_text(value: float) -> str:
 
 
 def event_to_json(event: Event) -> dict:
+    """What the cache keeps of an event beyond :meth:`Event.to_json`: the
+    place as parts, the origin, the actor's other names, the source's own fields."""
     data = event.to_json()
+    data.pop("place", None)
+    if event.place is not None:
+        data["place"] = {"file": event.place.file, "line": event.place.line, "url": event.place.url}
+    if event.origin is not None:
+        data["origin"] = event.origin
+    if event.aka:
+        data["aka"] = list(event.aka)
     if event.fields:
         data["fields"] = dict(event.fields)
     return data
 
 
+def _event_from_json(data: dict) -> Event:
+    """Back from :func:`event_to_json`; KeyError, TypeError or ValueError when it is not one."""
+    place = data.get("place")
+    log = data.get("log")
+    return Event(time=parse_time(data["time"])[0], source=data["source"], text=data["text"],
+                 actor=data.get("actor"), url=data.get("url"), tags=tuple(data.get("tags", ())),
+                 precision=data.get("precision", "second"), fields=vocabulary.strings(data.get("fields") or {}),
+                 kind=vocabulary.Kind(data["kind"]) if data.get("kind") else None,
+                 alert=vocabulary.Alert.from_json(data["alert"]) if data.get("alert") else None,
+                 page=vocabulary.Page.from_json(data["page"]) if data.get("page") else None,
+                 log=vocabulary.LogEntry(log.get("relayed_by")) if isinstance(log, dict) else None,
+                 place=vocabulary.Place(place.get("file"), place.get("line"), place.get("url")) if place else None,
+                 channel=data.get("channel"), origin=data.get("origin"),
+                 also_in=tuple(data.get("also_in") or ()), aka=tuple(data.get("aka") or ()))
+
+
 def event_from_json(data: dict, where: str) -> Event:
     try:
-        time, _ = parse_time(data["time"])
-        return Event(time=time, source=data["source"], text=data["text"], actor=data.get("actor"),
-                     url=data.get("url"), tags=tuple(data.get("tags", ())),
-                     precision=data.get("precision", "second"), fields=data.get("fields") or {})
-    except (KeyError, TypeError, ValueError) as err:
+        return _event_from_json(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
         raise InputError(f"damaged event cache ({type(err).__name__}: {err}); run `postmortem pull --refresh`",
                          file=where) from None
 

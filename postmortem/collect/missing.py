@@ -1,7 +1,7 @@
 """Reports that should exist (`postmortem missing --wiki API --prefix P --since DATE`).
 
 The incidents seen in a period are the pages the paging services sent
-(``splunk-oncall``, ``pagerduty``: each page event, :mod:`.sources._paging`) and
+(``splunk-oncall``, ``pagerduty``: each page event, :class:`postmortem.core.vocabulary.Page`) and
 the incidents opened on the status page (``statuspage``: its ``incident``
 events); they are read all at once, as `pull` does (:func:`.pull.fetch`).
 Records less than :data:`TOGETHER` apart are one incident (an outage pages
@@ -31,7 +31,7 @@ from ..read.report import parse_pages
 from .mediawiki import read_pages_under
 from .pull import fetch
 from .sources import describe, get_source
-from .sources._paging import is_page
+from ..core.vocabulary import Kind, is_page
 
 SLACK = dt.timedelta(days=1)        # "no report within a day of their time"
 TOGETHER = dt.timedelta(hours=1)    # records this close are one incident
@@ -52,12 +52,12 @@ class Seen:
     @property
     def what(self) -> str:
         first = self.records[0]
-        return first.fields.get("what") or first.fields.get("name") or first.text
+        return (first.page.what if first.page is not None else None) or first.fields.get("name") or first.text
 
     def describe(self, record: Event) -> str:
         service = describe(record.source).label or record.source
-        if is_page(record):
-            return f"{service} incident {record.fields.get('incident', '?')}: {record.fields.get('what', record.text)}"
+        if is_page(record) and record.page is not None:
+            return f"{record.page.label}: {record.page.what or record.text}"
         return f"{service}: {record.fields.get('name', record.text)}"
 
     def init_line(self, folder: str = "incidents") -> str:
@@ -134,7 +134,7 @@ def missing_reports(configs: tuple[SourceConfig, ...], api_url: str, prefix: str
 
 
 def _seen(event: Event) -> bool:
-    return is_page(event) or (describe(event.source).family == "status-page" and event.fields.get("kind") == "incident")
+    return is_page(event) or (event.kind is Kind.STATUS and event.fields.get("kind") == "incident")
 
 
 def _incidents(events) -> list[Seen]:

@@ -10,56 +10,15 @@ from typing import Mapping
 
 from .settings import FollowupSettings, RedactSettings, ReportSettings
 from .tasks import is_task_id
-from .timeutil import PRECISIONS, UTC, format_utc
+from .timeutil import UTC, format_utc
+# The event and its kinds are said in one place; they are imported here for the modules that read both.
+from .vocabulary import KEY_MOMENT_TAGS, KNOWN_TAGS, Event, require_utc  # noqa: F401
 
-# Tags with a meaning for the report (key moments, alerts, pages).
-KEY_MOMENT_TAGS = ("outage-begins", "detection", "mitigation", "outage-ends", "resolved")
-KNOWN_TAGS = KEY_MOMENT_TAGS + ("alert", "page")
 STATUSES = ("draft", "review", "final")
 
 
 def _frozen_mapping(value) -> Mapping[str, str]:
     return MappingProxyType(dict(value or {}))
-
-
-def _require_utc(name: str, moment) -> None:
-    if not isinstance(moment, dt.datetime) or moment.tzinfo is None:
-        raise ValueError(f"{name} must be an aware datetime, got {moment!r}")
-    if moment.utcoffset() != dt.timedelta(0):
-        raise ValueError(f"{name} must be in UTC, got {moment.isoformat()}")
-
-
-@dataclass(frozen=True)
-class Event:
-    """One thing that happened, from one source, at one UTC time.
-
-    ``fields`` holds source-specific data (alert labels, SAL id, channel)
-    that rendering and the scorecard may use; it is not part of equality.
-    """
-
-    time: dt.datetime
-    source: str
-    text: str
-    actor: str | None = None
-    url: str | None = None
-    tags: tuple[str, ...] = ()
-    precision: str = "second"
-    fields: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
-
-    def __post_init__(self):
-        _require_utc("Event.time", self.time)
-        if self.precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
-        if not isinstance(self.text, str):
-            raise ValueError(f"Event.text must be a string, got {self.text!r}")
-        object.__setattr__(self, "tags", tuple(self.tags))
-        object.__setattr__(self, "fields", _frozen_mapping(self.fields))
-
-    def to_json(self) -> dict:
-        """The public JSON shape of ``timeline --format json`` (DESIGN.md)."""
-        return {"time": format_utc(self.time), "source": self.source, "actor": self.actor,
-                "text": self.text, "url": self.url, "tags": list(self.tags),
-                "precision": self.precision}
 
 
 @dataclass(frozen=True)
@@ -70,8 +29,8 @@ class Window:
     end: dt.datetime
 
     def __post_init__(self):
-        _require_utc("Window.start", self.start)
-        _require_utc("Window.end", self.end)
+        require_utc("Window.start", self.start)
+        require_utc("Window.end", self.end)
         if self.end < self.start:
             raise ValueError("Window.end is before Window.start")
 
@@ -94,6 +53,7 @@ class Person:
     hours: tuple[dt.time, dt.time] = (dt.time(9), dt.time(17))
     workdays: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday..Friday
     team: str | None = None
+    aliases: tuple[str, ...] = ()   # the other names they go by (nicks, ids, e-mails)
 
 
 @dataclass(frozen=True)
@@ -255,9 +215,9 @@ class Incident:
     redact: RedactSettings = field(default_factory=RedactSettings, compare=False)
 
     def __post_init__(self):
-        _require_utc("Incident.start", self.start)
+        require_utc("Incident.start", self.start)
         if self.end is not None:
-            _require_utc("Incident.end", self.end)
+            require_utc("Incident.end", self.end)
             if self.end < self.start:
                 raise ValueError("end is before start")
         if self.status not in STATUSES:
@@ -335,7 +295,7 @@ def _utc_or_none(value) -> dt.datetime | None:
     if value is None:
         return None
     moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    _require_utc("TaskInfo time", moment)
+    require_utc("TaskInfo time", moment)
     return moment
 
 

@@ -17,6 +17,7 @@ from ..core.model import (KNOWN_TAGS, Actionable, Event, GraphConfig, Incident, 
 from ..core.questions import QUESTION_IDS
 from ..core.tasks import is_task_id
 from ..core.timeutil import parse_duration, zone
+from ..core.vocabulary import TRIGGERED, Kind, Notified, Page, Place
 from .reader import Reader
 from .settings import followups_settings, redact_settings, report_settings
 
@@ -170,7 +171,7 @@ def _people(reader: Reader, table) -> dict:
         where = f"people.{name}"
         if not isinstance(entry, dict):
             reader.fail("expected a table", where)
-        reader.unknown_keys(entry, {"timezone", "hours", "team", "workdays"}, where)
+        reader.unknown_keys(entry, {"timezone", "hours", "team", "workdays", "aliases"}, where)
         tz_name = reader.value(entry, "timezone", str, where) or "UTC"
         try:
             zone(tz_name)
@@ -179,8 +180,16 @@ def _people(reader: Reader, table) -> dict:
         hours = _hours(reader, reader.value(entry, "hours", str, where) or "09:00-17:00", where)
         people[name] = Person(name=name, timezone=tz_name, hours=hours,
                               workdays=_workdays(reader, reader.value(entry, "workdays", list, where), where),
-                              team=reader.value(entry, "team", str, where))
+                              team=reader.value(entry, "team", str, where),
+                              aliases=_aliases(reader, entry, where))
     return people
+
+
+def _aliases(reader: Reader, entry: dict, where: str) -> tuple[str, ...]:
+    aliases = reader.value(entry, "aliases", list, where) or []
+    if not all(isinstance(a, str) and a.strip() for a in aliases):
+        reader.fail("aliases must be a list of names (strings)", where, "aliases")
+    return tuple(a.strip() for a in aliases)
 
 
 _DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -270,6 +279,11 @@ def _graph_step(reader: Reader, raw, index: int) -> int | None:
     return int(seconds)
 
 
+def _written_page(time, paged: list) -> Page:
+    """A page written by hand with whom it reached (``paged``)."""
+    return Page("incident.toml", "", TRIGGERED, notified=tuple(Notified(str(name)) for name in paged), at=time)
+
+
 def _events(reader: Reader, tables) -> tuple:
     events = []
     for index, table in enumerate(_array(reader, tables, "event")):
@@ -281,13 +295,12 @@ def _events(reader: Reader, tables) -> tuple:
             if tag not in KNOWN_TAGS:
                 reader.fail(f"unknown tag {tag!r} (known: {', '.join(KNOWN_TAGS)})", "event", "tags", index)
         paged = reader.value(table, "paged", list, "event", index)  # who a page reached
-        # where it is written, for findings (postmortem.timeline.redact)
-        fields = {"file": str(reader.path), "line": str(reader.locator.line_of("event", "text", index))}
-        if paged:
-            fields["paged"] = ", ".join(paged)
         events.append(Event(time=time, source="manual", text=text, tags=tuple(tags),
                             precision=precision, actor=reader.value(table, "actor", str, "event", index),
-                            url=reader.value(table, "url", str, "event", index), fields=fields))
+                            url=reader.value(table, "url", str, "event", index), kind=Kind.MANUAL,
+                            page=_written_page(time, paged) if paged else None,
+                            # where it is written, for findings (postmortem.timeline.redact)
+                            place=Place(str(reader.path), reader.locator.line_of("event", "text", index))))
     return tuple(events)
 
 

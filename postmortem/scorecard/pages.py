@@ -22,10 +22,10 @@ from typing import Mapping
 
 from ..collect.pull import fetch
 from ..collect.sources import get_source
-from ..collect.sources._paging import is_acknowledgement, is_page, split_list
 from ..core.errors import InputError
 from ..core.model import Event, Person, SourceConfig, Window
 from ..core.timeutil import format_duration, format_utc, parse_time
+from ..core.vocabulary import is_acknowledgement, is_page, page_time
 from .paging import paged_people, service_name
 
 __all__ = ["PageRow", "PagesReport", "page_rows", "pages_in_period", "period"]
@@ -51,6 +51,7 @@ class PageRow:
     unknown: tuple[str, ...]      # working hours unknown
     manual: bool
     acknowledged: Event | None
+    service: str = ""             # "PagerDuty", "Splunk On-Call"
 
     @property
     def in_hours(self) -> bool | None:
@@ -74,7 +75,7 @@ class PageRow:
 
     def lines(self) -> list[str]:
         """Three lines for the text view."""
-        service = f"{service_name(self.source)} incident {self.incident}"
+        service = f"{self.service} incident {self.incident}"
         teams = ", ".join(self.teams)
         who = (", ".join(self.paged) + (f" ({teams})" if teams else "")) if self.paged else \
             f"{teams or 'someone'} (whom: not recorded)"
@@ -101,15 +102,16 @@ def page_rows(events, people: Mapping[str, Person], within: Window | None = None
     events = sorted(events, key=lambda e: e.time)
     acks = [e for e in events if is_acknowledgement(e)]
     rows = []
-    for page in (e for e in events if is_page(e) and (within is None or e.time in within)):
+    for page in (e for e in events if is_page(e) and e.page is not None and (within is None or e.time in within)):
         reached = paged_people(page, people)
-        ack = next((a for a in acks if a.source == page.source and a.time >= page.time
-                    and a.fields.get("incident") == page.fields.get("incident")), None)
-        rows.append(PageRow(page.time, page.source, page.fields.get("incident", ""), page.fields.get("what", ""),
-                            page.url, tuple(p.name for p in reached), tuple(split_list(page.fields.get("paged_teams"))),
+        facts = page.page
+        ack = next((a for a in acks if a.page.service == facts.service and a.time >= page_time(page)
+                    and a.page.incident == facts.incident), None)
+        rows.append(PageRow(page_time(page), page.source, facts.incident, facts.what, page.url,
+                            tuple(p.name for p in reached), facts.teams,
                             tuple(p.name for p in reached if p.inside is False),
-                            tuple(p.name for p in reached if p.inside is None),
-                            page.fields.get("manual") == "true", ack))
+                            tuple(p.name for p in reached if p.inside is None), facts.manual, ack,
+                            service_name(page)))
     return rows
 
 

@@ -2,12 +2,12 @@
 scorecard questions about pages, and what `postmortem pages` and the report's
 ``paged-num`` count. Pure on the events.
 
-A page is an event tagged ``page`` that fired (from a paging source —
-:mod:`postmortem.collect.sources._paging` — an alert e-mail, Alertmanager or a
-manual ``[[event]]``). The people it reached are its ``paged`` field
-(comma-separated), else a ``paged`` alert label. Each person is looked up in
-the ``[people.*]`` roster by name, or by the other names the paging service
-knows them by (PagerDuty's user id or e-mail); without a roster entry, the
+A page is what :func:`postmortem.core.vocabulary.is_page` says (a paging
+service's page, an alert of severity page, a page written by hand). The
+people it reached are those its page facts name, else a ``paged`` alert
+label. Each person is looked up in the ``[people.*]`` roster by name or
+alias (:mod:`postmortem.core.people`), or by the other names the paging
+service knows them by (PagerDuty's user id or e-mail); without a roster entry, the
 time zone the paging service has for them (PagerDuty's ``time_zone``) with
 the default hours, 09:00-17:00 Monday to Friday. Each person is checked at the
 moment they were notified (PagerDuty's notify entry), else at the page.
@@ -22,25 +22,35 @@ from typing import Mapping
 from zoneinfo import ZoneInfo
 
 from ..collect.sources import describe
-from ..collect.sources._paging import paged_names, person_key, split_list
 from ..core.model import Event, Incident, Person, Records, ScorecardAnswer
-from ..core.timeutil import parse_time
-from ..timeline.metrics import is_alert_firing
+from ..core.people import Roster
+from ..core.vocabulary import Notified, is_alert_firing, is_page, page_time
 
 __all__ = ["within_hours", "pages", "paged_people", "paged_count", "PagedPerson",
            "people_paged_fewer_than_five", "pages_business_hours", "pages_right_team"]
 
 
 def pages(events) -> list[Event]:
-    """The pages that went out (events tagged ``page`` that are not a resolution)."""
-    return [e for e in events if "page" in e.tags and e.fields.get("state", "firing") != "resolved"]
+    """The pages that went out."""
+    return [e for e in events if is_page(e)]
 
 
 def named(event: Event) -> list[str]:
-    """The people a page event names (``paged``, comma-separated; or a ``paged`` label)."""
-    if event.fields.get("paged"):
-        return paged_names(event)
-    return [n for n in (event.fields.get("label.paged") or "").replace(",", " ").split() if n]
+    """The people a page event names (its page facts; or a ``paged`` alert label)."""
+    if event.page is not None and event.page.notified:
+        return event.page.names()
+    label = event.alert.labels.get("paged", "") if event.alert is not None else ""
+    return [n for n in label.replace(",", " ").split() if n]
+
+
+def _notified(page: Event, name: str) -> Notified:
+    if page.page is not None:
+        return next((n for n in page.page.notified if n.name == name), Notified(name))
+    return Notified(name)
+
+
+def _unresolved_teams(page: Event) -> tuple[str, ...]:
+    return page.page.unresolved_teams if page.page is not None else ()
 
 
 def within_hours(moment: dt.datetime, person: Person) -> bool:
@@ -85,28 +95,29 @@ def paged_people(page: Event, people: Mapping[str, Person]) -> list[PagedPerson]
 
 
 def _paged_person(page: Event, name: str, people: Mapping[str, Person]) -> PagedPerson:
-    at = page.fields.get(person_key(name, "at"))
-    moment = parse_time(at)[0] if at else page.time
-    aka = split_list(page.fields.get(person_key(name, "aka")))
-    entry = people.get(name) or next((people[a] for a in aka if a in people), None)
+    notified = _notified(page, name)
+    moment = notified.at or page_time(page)
+    entry = Roster(people).person(name, *notified.aka)
     if entry is not None:
         return PagedPerson(name, moment, entry)
-    zone = page.fields.get(person_key(name, "tz"))
-    if zone:
-        return PagedPerson(name, moment, Person(name, zone),
-                           f"time zone from {service_name(page.source)}, default hours Mon-Fri")
+    if notified.timezone:
+        return PagedPerson(name, moment, Person(name, notified.timezone),
+                           f"time zone from {service_name(page)}, default hours Mon-Fri")
     return PagedPerson(name, moment)
 
 
-def service_name(source_type: str) -> str:
-    """``PagerDuty``, ``Splunk On-Call``: how a paging source is named (its label)."""
-    return describe(source_type).label or source_type
+def service_name(page: Event) -> str:
+    """``PagerDuty``, ``Splunk On-Call``: the service that sent the page (also when
+    it is merged into an alert of another source)."""
+    if page.page is not None and page.page.service:
+        return page.page.service
+    return describe(page.source).label or page.source
 
 
 def paged_count(records: Records) -> int | None:
     """How many distinct people the pages reached; None when a page does not say."""
     found = pages(records.events)
-    if not found or any(not named(p) or p.fields.get("unresolved_teams") for p in found):
+    if not found or any(not named(p) or _unresolved_teams(p) for p in found):
         return None
     return len({n for p in found for n in named(p)})
 
@@ -131,8 +142,8 @@ def _cite_page(page: Event) -> list[str]:
     lines = [cite_event(page) + (f" {page.url}" if page.url else "")]
     names = named(page)
     lines.append(f"paged ({len(names)}): {', '.join(names)}" if names else "paged: not recorded")
-    if page.fields.get("unresolved_teams"):
-        lines.append(f"whom it reached in {page.fields['unresolved_teams']}: unknown (no one on call in the log)")
+    if _unresolved_teams(page):
+        lines.append(f"whom it reached in {', '.join(_unresolved_teams(page))}: unknown (no one on call in the log)")
     return lines
 
 
@@ -147,7 +158,7 @@ def people_paged_fewer_than_five(r: Records) -> ScorecardAnswer:
     if not found:
         return computed(qid, None, "unknown: no [incident] paged and no page event")
     people = sorted({n for p in found for n in named(p)})
-    open_ = [p for p in found if not named(p) or p.fields.get("unresolved_teams")]
+    open_ = [p for p in found if not named(p) or _unresolved_teams(p)]
     if len(people) >= 5:
         at_least = "at least " if open_ else ""
         return computed(qid, "no", f"{at_least}{len(people)} people paged: {', '.join(people)}", evidence)
@@ -205,7 +216,7 @@ def pages_business_hours(r: Records) -> ScorecardAnswer:
 
 
 def _team(event: Event) -> str | None:
-    return event.fields.get("team") or event.fields.get("label.team") or None
+    return event.alert.team if event.alert is not None else None
 
 
 def _alert_team(page: Event, events) -> str | None:
@@ -213,7 +224,7 @@ def _alert_team(page: Event, events) -> str | None:
     that fired within five minutes of it (the same alert, seen elsewhere)."""
     if _team(page):
         return _team(page)
-    near = [e for e in events if is_alert_firing(e) and abs(e.time - page.time) <= dt.timedelta(minutes=5)
+    near = [e for e in events if is_alert_firing(e) and abs(e.time - page_time(page)) <= dt.timedelta(minutes=5)
             and _team(e)]
     teams = {_team(e) for e in near}
     return teams.pop() if len(teams) == 1 else None
@@ -234,7 +245,7 @@ def _responder_teams(incident: Incident) -> dict[str, str]:
 
 def _team_verdict(page: Event, alert_team: str | None, r: Records) -> tuple[str | None, str, list[str]]:
     """("yes"/"no"/None, why, evidence) for one page and the team of its alert."""
-    teams = split_list(page.fields.get("paged_teams"))
+    teams = list(page.page.teams) if page.page is not None else []
     if teams and alert_team:
         right = any(same_team(t, alert_team) for t in teams)
         return ("yes" if right else "no", f"{', '.join(teams)} for a {alert_team} alert",

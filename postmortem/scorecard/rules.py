@@ -36,10 +36,10 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..timeline.metrics import is_alert_firing, is_human_report
-from ..collect.sources import describe, get_source
-from ..collect.sources._paging import is_manual_page
+from ..timeline.metrics import is_human_report
+from ..collect.sources import get_source
 from ..core.model import Incident, Records, ScorecardAnswer
+from ..core.vocabulary import Kind, first_of_moment, is_alert_firing, is_manual_page
 from .paging import (cite_event, computed, pages_business_hours, pages_right_team, people_paged_fewer_than_five,
                      within_hours)
 
@@ -113,8 +113,7 @@ def status_page_entry(r: Records) -> ScorecardAnswer:
     qid = "status-page-entry"
     if not any(get_source(s.type).family == "status-page" for s in r.incident.sources):
         return computed(qid, None, "unknown: no statuspage source")
-    entries = [e for e in r.events if describe(e.source).family == "status-page"
-               and e.fields.get("kind") == "incident"]
+    entries = [e for e in r.events if e.kind is Kind.STATUS and e.fields.get("kind") == "incident"]
     if entries:
         return computed(qid, "yes", f"{len(entries)} status page incident(s) created during the incident",
                        [cite_event(e) + (f" {e.url}" if e.url else "") for e in entries])
@@ -125,7 +124,7 @@ def monitoring_notified(r: Records) -> ScorecardAnswer:
     """The first alert, or page from monitoring, against the first human report
     — a person writing, or a page a person started (a manual page)."""
     qid = "monitoring-notified"
-    begins = next((e.time for e in r.events if "outage-begins" in e.tags), r.incident.start)
+    begins = getattr(first_of_moment(r.events, "outage-begins"), "time", r.incident.start)
     alert = next((e for e in r.events if is_alert_firing(e)), None)
     report = next((e for e in r.events if e.time >= begins and (is_human_report(e) or is_manual_page(e))), None)
     if alert is None and report is None:
@@ -191,8 +190,8 @@ def _alert_names(events) -> set[str]:
     """Alert names and ``service`` labels of the alerts that fired."""
     names = set()
     for event in events:
-        if is_alert_firing(event):
-            names.update(v for v in (event.fields.get("alertname"), event.fields.get("label.service")) if v)
+        if is_alert_firing(event) and event.alert is not None:
+            names.update(v for v in (event.alert.name, event.alert.labels.get("service")) if v)
     return names
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from ..core.accounting import Skip, Tally
 from ..core.errors import PostmortemError
 from ..core.model import Finding, SourceConfig, incident_window
+from ..core.vocabulary import Place
 from ..incident.load import load_incident
 from .gather import SourceRecords, merge_sources, read_sources_one_by_one
 from .merge import also_in
@@ -196,9 +197,8 @@ def _source_check(records: SourceRecords, incident, findings: list[Finding]) -> 
                              lambda event: records.config.name)
     findings += redacted.findings
     for event, rule in redacted.dropped:
-        line = event.fields.get("line")
-        records.tally.drop(f"[redact] drop {rule}", event.fields.get("file") or event.url,
-                           int(line) if line and line.isdigit() else None)
+        place = event.place or Place()
+        records.tally.drop(f"[redact] drop {rule}", place.file or event.url, place.line)
     return SourceCheck(records.config, len(records.events), records.tally, records.missing)
 
 

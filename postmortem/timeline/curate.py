@@ -32,16 +32,9 @@ from ..collect.sources import describe
 from ..core.model import Event, Incident
 from ..core.settings import ReportSettings
 from ..core.timeutil import format_clock
+from ..core.vocabulary import Kind
 from .merge import CHAT_FAMILIES
 
-# What deploys write to the SAL (scap's "Synchronized …" and "Finished scap: …",
-# scap3's "Finished deploy [repo@sha]", helmfile's "helmfile [dc] DONE … apply", as
-# stashbot logs them: tests/fixtures/sal/server-admin-log.wiki), and people's "deploy …".
-_DEPLOY = re.compile(r"\bSynchronized\b|\bFinished scap\b|\bscap (?:sync|deploy|backport)\b"
-                     r"|\bhelmfile\b.*\bapply\b|\bpuppet[- ]merge\b|\bdeploy(?:ed|ing|s)?\b", re.I)
-# The first line of a deploy that logs its end too ("Started scap", "helmfile … START … apply").
-_STARTED = re.compile(r"\b(?:START|Started)\b")
-_LOG_LINE = re.compile(r"^\s*!log\b", re.I)
 _SKIN_TONE = re.compile(r"::skin-tone-\d$")
 
 
@@ -128,8 +121,7 @@ def shown_in_lead_up(event: Event, settings: ReportSettings) -> bool:
 def is_chat(event: Event) -> bool:
     """People talking in a channel (IRC, Slack); a ``!log`` line is a SAL entry,
     an alert relayed by a bot an alert."""
-    return describe(event.source).family in CHAT_FAMILIES and not _LOG_LINE.match(event.text) \
-        and "alert" not in event.tags
+    return event.kind is Kind.CHAT
 
 
 def is_marked(event: Event, settings: ReportSettings) -> bool:
@@ -145,10 +137,7 @@ def is_marked(event: Event, settings: ReportSettings) -> bool:
 
 def is_change(event: Event) -> bool:
     """A change (Gerrit) or a deploy logged in the SAL."""
-    family = describe(event.source).family
-    if family == "change":
-        return True
-    return _is_log_family(event) and _DEPLOY.search(event.text) is not None and not _STARTED.search(event.text)
+    return event.kind in (Kind.CHANGE, Kind.DEPLOY)
 
 
 def _included(event: Event, settings: ReportSettings) -> bool:
@@ -157,13 +146,12 @@ def _included(event: Event, settings: ReportSettings) -> bool:
 
 def _is_log_family(event: Event) -> bool:
     """A SAL entry, or its ``!log`` line in a channel."""
-    family = describe(event.source).family
-    return family == "sal" or (family in CHAT_FAMILIES and _LOG_LINE.match(event.text) is not None)
+    return event.kind in (Kind.LOG, Kind.DEPLOY)
 
 
 def _place(event: Event) -> str:
     source = describe(event.source)
-    name, channel = source.label or event.source, event.fields.get("channel")
+    name, channel = source.label or event.source, event.channel
     if channel and source.family in CHAT_FAMILIES:
         name = f"{name} #{channel.lstrip('#')}"
     return name

@@ -27,6 +27,7 @@ from ..collect.sources.phabricator import enrich_actionables
 from ..collect.sources import get_source, needs_pull
 from ..core.accounting import Tally
 from ..core.errors import InputError, PostmortemError
+from ..core.people import Roster
 from ..core.model import Event, Incident, MissingSource, Records, SourceConfig, Window, incident_window
 from ..core.timeutil import format_utc
 from .merge import merge
@@ -82,8 +83,10 @@ def merge_sources(incident: Incident, read: list[SourceRecords]) -> Merged:
     """The sources' events in the window and the manual ones, after ``[redact]``
     (:mod:`.redact`), merged; and the findings."""
     window = incident_window(incident)
-    sources = redact_events([e for source in read for e in source.events if e.time in window], incident.redact)
-    manual = redact_events(incident.events, incident.redact)
+    roster = Roster(incident.people)
+    sources = redact_events([roster.named(e) for source in read for e in source.events if e.time in window],
+                            incident.redact)
+    manual = redact_events([roster.named(e) for e in incident.events], incident.redact)
     return Merged(merge(sources.events, window, manual=manual.events), manual.findings + sources.findings,
                   len(sources.events), len(manual.events))
 
@@ -124,7 +127,7 @@ def _with_origin(event: Event, config: SourceConfig) -> Event:
     """The event marked with the source it came from (two loggers of one
     channel are two sources: de-duplication merges their lines, never a line
     with itself)."""
-    return replace(event, fields={**event.fields, "origin": str(config.index)})
+    return replace(event, origin=config.index)
 
 
 class _Pulled:

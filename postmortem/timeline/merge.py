@@ -9,6 +9,7 @@ from typing import Iterable
 
 from ..collect.sources import describe
 from ..core.model import Event, Window
+from ..core.vocabulary import RESOLVED, TRIGGERED, Kind, alert_state, is_alert, is_page
 
 # The same `!log` seen in IRC (seconds) and in the SAL (minutes) lies within this.
 SAME_LOG_WITHIN = dt.timedelta(minutes=2)
@@ -33,11 +34,13 @@ def _order(event: Event):
 # -- de-duplication -----------------------------------------------------------
 
 def dedupe(events: list[Event]) -> list[Event]:
-    """Drop events seen twice (an IRC `!log` and its SAL entry; an alert in
-    e-mail and as a manual event), keeping the richer of each pair with the
-    tags of both; a page from a paging service and the alert that caused it
-    become the alert with the page's time, link and who it reached.
-    ``events`` must be in time order; the order is kept."""
+    """Merge the records of one fact seen twice (an IRC `!log` and its SAL
+    entry; one alert in e-mail and on IRC; a page and the alert that caused
+    it), keeping the richer of each pair with the tags and facts of both and
+    the sources it was also seen in. Only the same fact of the same kind
+    merges: an alert with its page keeps the alert's own time (the page keeps
+    its own in its facts); a person resolving a page is not monitoring's
+    recovery. ``events`` must be in time order; the order is kept."""
     result: list[Event] = []
     for event in events:
         for index in _recent(result, event.time):
@@ -83,11 +86,16 @@ def _is_log_pair(a: Event, b: Event) -> bool:
 
 _LOG_PREFIX = re.compile(r"^\s*!log\s+", re.I)
 _SPACES = re.compile(r"\s+")
+# A wiki link written on a SAL page ([[phab:T1|T1]], [[Page]]) or an external
+# one ([https://… label]) reads as its label, as the `!log` that asked for it wrote it.
+_WIKI_LINK = re.compile(r"\[\[(?:[^\]|]*\|)?([^\]|]*)\]\]")
+_EXTERNAL_LINK = re.compile(r"\[(?:https?:)?//\S+\s+([^\]]*)\]")
 
 
 def _log_keys(event: Event) -> set[str]:
     """The forms a SAL message takes: ``!log msg`` by nick in IRC, ``nick: msg`` in SAL."""
-    text = _SPACES.sub(" ", _LOG_PREFIX.sub("", event.text)).strip().lower()
+    text = _EXTERNAL_LINK.sub(r"\1", _WIKI_LINK.sub(r"\1", _LOG_PREFIX.sub("", event.text)))
+    text = _SPACES.sub(" ", text).strip().lower()
     if len(text) < 8:  # "ok", "+1": too short to call two of them the same
         return set()
     keys = {text}
@@ -100,62 +108,65 @@ def _log_keys(event: Event) -> set[str]:
 
 
 def _same_alert(a: Event, b: Event) -> bool:
-    if "alert" not in a.tags or "alert" not in b.tags or abs(a.time - b.time) > SAME_ALERT_WITHIN:
+    """One alert in one state seen by two sources (a relay on IRC and a mail,
+    Alertmanager, a line written by hand), within five minutes."""
+    if not (is_alert(a) and is_alert(b)) or abs(a.time - b.time) > SAME_ALERT_WITHIN:
         return False
-    if _alert_state(a) != _alert_state(b):
+    if alert_state(a) != alert_state(b) or _is_from_pager(a) or _is_from_pager(b):
         return False
-    names_a, names_b = _alert_names(a), _alert_names(b)
-    return bool(names_a & names_b) or any(n in b.text for n in names_a) or any(n in a.text for n in names_b)
+    if a.alert is not None and b.alert is not None:
+        return a.alert.is_same_alert(b.alert)
+    named = a.alert or b.alert
+    written = b if named is a.alert else a   # a line written by hand names the alert in its text
+    return named is not None and _names(written.text, named.name)
 
 
-def _alert_names(event: Event) -> set[str]:
-    name = event.fields.get("alertname")
-    return {name} if name else set()
+def _names(text: str, name: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text) is not None
 
 
-def _alert_state(event: Event) -> str:
-    state = event.fields.get("state")
-    if state:
-        return state
-    return "resolved" if re.search(r"\bresolved?\b", event.text, re.I) else "firing"
+def _is_from_pager(event: Event) -> bool:
+    """A paging service's record not merged with its alert yet."""
+    return event.kind is Kind.PAGE and event.alert is None
 
 
 def _page_and_alert(a: Event, b: Event) -> tuple[Event, Event] | None:
-    """``(page, alert)`` when one is a paging service's page (or its resolution)
-    and the other the alert that caused it, seen elsewhere (an e-mail,
-    Alertmanager, Prometheus, a manual event): an alert or page in the same
-    state, within five minutes, that names the same alert (its alertname a word
-    of what paged, or what paged in its text or summary)."""
-    from_pager = [e for e in (a, b) if describe(e.source).family == "page"]
+    """``(page, alert)`` when one is a paging service's page (or its resolution
+    by monitoring) and the other the alert that caused it, seen elsewhere (an
+    e-mail, Alertmanager, Prometheus, IRC, a line written by hand): in the same
+    state, within five minutes, naming the same alert (its name a word of what
+    paged, or what paged in its text or summary). A person resolving the page
+    is not the alert's recovery."""
+    from_pager = [e for e in (a, b) if _is_from_pager(e)]
     if len(from_pager) != 1 or abs(a.time - b.time) > SAME_ALERT_WITHIN:
         return None
     page = from_pager[0]
     alert = b if page is a else a
-    phase = page.fields.get("phase")
-    if phase not in ("triggered", "resolved") or not {"alert", "page"} & set(alert.tags):
+    if page.page.phase not in (TRIGGERED, RESOLVED) or (page.page.phase == RESOLVED and page.page.by):
         return None
-    if alert.fields.get("incident", page.fields.get("incident")) != page.fields.get("incident"):
+    if not (is_alert(alert) or is_page(alert)) or alert_state(alert) != page.page.state:
+        return None
+    if alert.page is not None and alert.page.incident != page.page.incident:
         return None  # already merged with another page: two pages are two pages
-    if _alert_state(alert) != ("resolved" if phase == "resolved" else "firing"):
-        return None
     return (page, alert) if _names_same_alert(page, alert) else None
 
 
 def _names_same_alert(page: Event, alert: Event) -> bool:
-    what = " ".join(v for v in (page.fields.get("what"), page.fields.get("entity")) if v)
-    name = alert.fields.get("alertname")
-    if name and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", what):
+    what = " ".join(v for v in (page.page.what, page.page.entity) if v)
+    if alert.alert is not None and _names(what, alert.alert.name):
         return True
-    said = f"{alert.text} {alert.fields.get('summary', '')}".lower()
-    return bool(page.fields.get("what")) and page.fields["what"].lower() in said
+    summary = alert.alert.summary if alert.alert is not None else None
+    said = f"{alert.text} {summary or ''}".lower()
+    return bool(page.page.what) and page.page.what.lower() in said
 
 
 def _with_page(alert: Event, page: Event) -> Event:
-    """The alert, as the page it caused: the page's time, link and fields (who it
-    reached), the tags of both, and the page's summary after the alert's text."""
-    said = page.fields.get("page_summary") if page.fields.get("phase") == "triggered" else page.text
-    return replace(alert, time=page.time, precision=page.precision, url=page.url or alert.url,
-                   tags=tuple(dict.fromkeys(alert.tags + page.tags)), fields={**alert.fields, **page.fields},
+    """The alert with the page it caused: at the alert's own time (the page's is
+    in its facts), the page's link, the tags of both, and whom it reached after
+    the alert's text."""
+    said = page.page.summary() if page.page.phase == TRIGGERED else page.text
+    return replace(alert, url=page.url or alert.url, tags=tuple(dict.fromkeys(alert.tags + page.tags)),
+                   page=page.page, also_in=_also_in(alert, page),
                    text=f"{alert.text}; {said}" if said else alert.text)
 
 
@@ -175,11 +186,11 @@ def _same_chat_line(a: Event, b: Event) -> bool:
 
 
 def _origin(event: Event) -> tuple:
-    return (event.fields.get("origin"), event.fields.get("file"))
+    return (event.origin, event.place.file if event.place is not None else None)
 
 
 def _channel(event: Event) -> str:
-    return (event.fields.get("channel") or "").lstrip("#").lower()
+    return (event.channel or "").lstrip("#").lower()
 
 
 def _words(text: str) -> str:
@@ -200,7 +211,8 @@ def _span(event: Event) -> tuple[dt.datetime, dt.datetime]:
 
 
 def _richness(event: Event):
-    return (event.url is not None, event.precision == "second", len(event.fields), len(event.text))
+    facts = sum(f is not None for f in (event.alert, event.page, event.log))
+    return (event.url is not None, event.precision == "second", facts, len(event.fields), len(event.text))
 
 
 def _richer(a: Event, b: Event) -> Event:
@@ -208,17 +220,26 @@ def _richer(a: Event, b: Event) -> Event:
     if pair is not None:  # the alert stays (its source: another alert of that source is another alert)
         return _with_page(pair[1], pair[0])
     keep, other = (a, b) if _richness(a) >= _richness(b) else (b, a)
-    tags = tuple(dict.fromkeys(keep.tags + other.tags))
-    # e.g. a manual page's `paged` on the alert kept; a channel only where the kept record was said
-    fields = {**{k: v for k, v in other.fields.items() if k != "channel" or _is_chat_source(keep)}, **keep.fields}
-    fields["also_in"] = ",".join(dict.fromkeys([*also_in(keep), other.source, *also_in(other)]))
-    return replace(keep, time=_first_time(keep, other), tags=tags, url=keep.url or other.url,
-                   actor=_doer(keep, other), fields=fields)
+    return replace(keep, time=_first_time(keep, other), tags=tuple(dict.fromkeys(keep.tags + other.tags)),
+                   url=keep.url or other.url, actor=_doer(keep, other), fields={**other.fields, **keep.fields},
+                   alert=_both_alerts(keep, other), page=keep.page or other.page, log=keep.log or other.log,
+                   # a channel only where the kept record was said
+                   channel=keep.channel if _is_chat_source(keep) else None, also_in=_also_in(keep, other))
+
+
+def _both_alerts(keep: Event, other: Event):
+    if keep.alert is not None and other.alert is not None:
+        return keep.alert.with_labels_of(other.alert)
+    return keep.alert or other.alert
+
+
+def _also_in(keep: Event, other: Event) -> tuple[str, ...]:
+    return tuple(dict.fromkeys([*keep.also_in, other.source, *other.also_in]))
 
 
 def also_in(event: Event) -> list[str]:
-    """The sources of the records merged into ``event`` (``fields["also_in"]``)."""
-    return [source for source in event.fields.get("also_in", "").split(",") if source]
+    """The sources of the records merged into ``event``."""
+    return list(event.also_in)
 
 
 def _is_chat_source(event: Event) -> bool:
@@ -234,9 +255,9 @@ def _first_time(keep: Event, other: Event) -> dt.datetime:
 
 
 def _doer(keep: Event, other: Event) -> str | None:
-    """Who did it: not the bot that logged it for them (logmsgbot's `!log` on IRC
-    is the SAL entry of the user it names, :func:`..collect.sources._sal_scan.logged_by`)."""
-    relay = other.fields.get("relayed_by")
+    """Who did it: not the bot that logged it for them (logmsgbot's entry is
+    the user's it names, :func:`postmortem.core.vocabulary.logged_by`)."""
+    relay = other.log.relayed_by if other.log is not None else None
     if relay and (keep.actor or "").lower() == relay.lower():
         return other.actor
     return keep.actor or other.actor

@@ -32,10 +32,11 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from ..collect.sources import describe
-from ..collect.sources._paging import is_acknowledgement, is_manual_page, paged_names, person_key, split_list
 from ..core.errors import InputError
 from ..core.model import Event, Incident
 from ..core.timeutil import format_duration, format_utc
+from ..core.vocabulary import (first_of_moment, is_acknowledgement, is_alert, is_alert_firing, is_manual_page,
+                               is_page, page_time, paged_people)
 
 __all__ = ["Metric", "incident_metrics", "is_alert_firing", "is_human_report", "first_page"]
 
@@ -96,10 +97,6 @@ def incident_metrics(incident: Incident, events: Iterable[Event]) -> tuple[Metri
             _resolve(incident, events, begins, begins_note))
 
 
-def _first_tagged(events, tag: str) -> Event | None:
-    return next((e for e in events if tag in e.tags), None)
-
-
 def _cite(event: Event) -> str:
     text = " ".join(event.text.split())
     return f"{event.time:%Y-%m-%d %H:%M:%S} ({event.source}) {text[:60]!r}"
@@ -117,17 +114,17 @@ def _span(start: dt.datetime, end: dt.datetime) -> str:
 
 
 def _outage_start(incident: Incident, events) -> tuple[dt.datetime, str]:
-    begins = _first_tagged(events, "outage-begins")
+    begins = first_of_moment(events, "outage-begins")
     if begins is not None:
         return begins.time, "outage start"
     return incident.start, "incident start (no event tagged outage-begins)"
 
 
 def _outage(events, begins, begins_note, file=None) -> Metric:
-    ends = _first_tagged(events, "outage-ends")
+    ends = first_of_moment(events, "outage-ends")
     if ends is None:
         return Metric("outage", begins, None, "unknown: no event tagged outage-ends")
-    started = _first_tagged(events, "outage-begins")
+    started = first_of_moment(events, "outage-begins")
     if started is not None and ends.time < started.time:
         raise InputError(f"the outage ends before it begins: outage-ends on {_cite(ends)} comes before "
                          f"outage-begins on {_cite(started)}; fix the tags", file=file, key="tags")
@@ -136,7 +133,7 @@ def _outage(events, begins, begins_note, file=None) -> Metric:
 
 
 def _detect(events, begins, begins_note) -> Metric:
-    tagged = _first_tagged(events, "detection")
+    tagged = first_of_moment(events, "detection")
     if tagged is not None:
         return Metric("detect", begins, tagged.time, f"{begins_note} → detection ({_describe(tagged)})", (tagged,))
     first = next((e for e in events if e.time >= begins
@@ -158,11 +155,11 @@ def _acknowledge(incident: Incident, events) -> Metric:
     page = first_page(events)
     if page is None:
         return _no_page("acknowledge", incident)
-    ack = next((e for e in events if e.time >= page.time and is_acknowledgement(e)), None)
+    ack = next((e for e in events if e.time >= page_time(page) and is_acknowledgement(e)), None)
     if ack is None:
-        return Metric("acknowledge", page.time, None, "unknown: no acknowledgement of a page recorded after the "
+        return Metric("acknowledge", page_time(page), None, "unknown: no acknowledgement of a page recorded after the "
                                                       "first page (a splunk-oncall or pagerduty source has them)")
-    return Metric("acknowledge", page.time, ack.time, f"first page ({_describe(page)}) → first acknowledgement "
+    return Metric("acknowledge", page_time(page), ack.time, f"first page ({_describe(page)}) → first acknowledgement "
                                                       f"({_describe(ack)})", (page, ack))
 
 
@@ -174,23 +171,19 @@ def _engage(incident: Incident, events) -> Metric:
         return _no_page("engage", incident)
     reached = _reached_names(events)
     if not reached:
-        return Metric("engage", page.time, None, "unknown: the pages do not say whom they reached")
-    reply = next((e for e in events if e.time >= page.time and e.source != "manual" and is_human_report(e)
+        return Metric("engage", page_time(page), None, "unknown: the pages do not say whom they reached")
+    reply = next((e for e in events if e.time >= page_time(page) and e.source != "manual" and is_human_report(e)
                   and (e.actor or "").lower() in reached), None)
     if reply is None:
-        return Metric("engage", page.time, None, "unknown: no message after the first page from someone it paged")
-    return Metric("engage", page.time, reply.time, f"first page ({_describe(page)}) → first message from someone "
+        return Metric("engage", page_time(page), None,
+                      "unknown: no message after the first page from someone it paged")
+    return Metric("engage", page_time(page), reply.time, f"first page ({_describe(page)}) → first message from someone "
                                                    f"paged ({_describe(reply)})", (page, reply))
 
 
 def _reached_names(events) -> set[str]:
     """Every name of everyone the pages reached, lower-case."""
-    names = set()
-    for event in events:
-        if "page" in event.tags:
-            for name in paged_names(event):
-                names |= {name.lower()} | {a.lower() for a in split_list(event.fields.get(person_key(name, "aka")))}
-    return names
+    return {name.lower() for person in paged_people(events) for name in (person.name, *person.aka)}
 
 
 def _respond(incident: Incident, events) -> Metric:
@@ -198,23 +191,23 @@ def _respond(incident: Incident, events) -> Metric:
     if page is None:
         return _no_page("respond", incident)
     who = set(incident.responders)
-    reply = next((e for e in events if e.time >= page.time and e.source != "manual"
+    reply = next((e for e in events if e.time >= page_time(page) and e.source != "manual"
                   and is_human_report(e) and (not who or e.actor in who)), None)
     if reply is None:
-        return Metric("respond", page.time, None, "unknown: no message from a responder after the first page")
-    return Metric("respond", page.time, reply.time, f"first page ({_describe(page)}) → first reply "
+        return Metric("respond", page_time(page), None, "unknown: no message from a responder after the first page")
+    return Metric("respond", page_time(page), reply.time, f"first page ({_describe(page)}) → first reply "
                                                     f"({_describe(reply)})", (page, reply))
 
 
 def _tagged(metric: str, tag: str, events, begins, begins_note) -> Metric:
-    event = _first_tagged(events, tag)
+    event = first_of_moment(events, tag)
     if event is None:
         return Metric(metric, begins, None, f"unknown: no event tagged {tag}")
     return Metric(metric, begins, event.time, f"{begins_note} → {tag} ({_describe(event)})", (event,))
 
 
 def _resolve(incident: Incident, events, begins, begins_note) -> Metric:
-    if _first_tagged(events, "resolved") is not None or incident.end is None:
+    if first_of_moment(events, "resolved") is not None or incident.end is None:
         metric = _tagged("resolve", "resolved", events, begins, begins_note)
         if metric.end is None:
             return Metric("resolve", begins, None, "unknown: no event tagged resolved and no incident end")
@@ -225,21 +218,14 @@ def _resolve(incident: Incident, events, begins, begins_note) -> Metric:
 
 # -- what counts as what ---------------------------------------------------------
 
-def is_alert_firing(event: Event) -> bool:
-    """An alert or page from monitoring that fired (not its resolution, nor a page
-    a person started by hand: that is a person reporting)."""
-    return bool({"alert", "page"} & set(event.tags)) and event.fields.get("state", "firing") != "resolved" \
-        and not is_manual_page(event)
-
-
 def is_human_report(event: Event) -> bool:
     """A person writing: chat, IRC, SAL, or a manual event that is not an alert,
     a page or the mark of the outage's start (that one says when, not who noticed)."""
     if not describe(event.source).talking:  # chat, IRC, SAL, manual entries
         return False
-    return not {"alert", "page", "outage-begins"} & set(event.tags)
+    return not (is_alert(event) or "page" in event.tags or "outage-begins" in event.tags)
 
 
 def first_page(events) -> Event | None:
-    """The first page that went out (a firing event tagged ``page``)."""
-    return next((e for e in events if "page" in e.tags and e.fields.get("state", "firing") != "resolved"), None)
+    """The first page that went out (by the page's own time)."""
+    return min((e for e in events if is_page(e)), key=page_time, default=None)

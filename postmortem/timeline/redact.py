@@ -3,7 +3,7 @@ rules resolve it, once, when the records are gathered, so that every output
 after that (report, Markdown, the `timeline` command, the graph, the wiki page)
 only ever sees the text after the rules.
 
-Per event, its text and the alert fields a report shows (``alertname``,
+Per event, its text and what a report shows of an alert (``alertname``,
 ``summary``, ``team``, ``severity``) are scanned (:func:`postmortem.core.redact.scan_text`),
 and so is where a message was said (``[redact] private_channels``). A ``drop``
 rule matching the text leaves the event out (its findings resolved by it); the
@@ -20,11 +20,10 @@ from dataclasses import dataclass, field, replace
 from ..collect.sources import describe
 from ..core.model import Event, Finding, Records
 from ..core.settings import RedactSettings
+from ..core.vocabulary import Place
 from ..core.redact import apply_replacements, first_match, scan_text
 from .merge import CHAT_FAMILIES
 
-# Event fields a report or the graph shows besides the text (alerts).
-SHOWN_FIELDS = ("alertname", "summary", "team", "severity")
 
 
 @dataclass
@@ -54,7 +53,7 @@ def redact_events(events, settings: RedactSettings, source_name=None) -> Redacte
 
 def redact_event(event: Event, settings: RedactSettings, source: str) -> tuple[Event | None, list[Finding], int | None]:
     """``(the event after the rules or None when dropped, its findings, the drop rule's number)``."""
-    texts = {"text": event.text, **{key: event.fields[key] for key in SHOWN_FIELDS if event.fields.get(key)}}
+    texts = {"text": event.text, **_shown_facts(event)}
     hits = {key: scan_text(value, settings.allow) for key, value in texts.items()}
     private = _in_private_channel(event, settings)
     dropped = first_match(settings.drop, event.text)
@@ -68,8 +67,28 @@ def redact_event(event: Event, settings: RedactSettings, source: str) -> tuple[E
         changed[key], gone = apply_replacements(value, rules, hits[key]) if rules else (value, {})
         found += [(h, f"[redact] replace {gone[h]}" if h in gone else None) for h in hits[key]]
     if changed != texts:
-        event = replace(event, text=changed.pop("text"), fields={**event.fields, **changed})
+        event = _with_texts(event, changed)
     return event, _findings(event, source, found, private, None), None
+
+
+def _shown_facts(event: Event) -> dict[str, str]:
+    """What a report or the graph shows of an alert besides the event's text:
+    its summary and the labels in its table (name, team, severity)."""
+    if event.alert is None:
+        return {}
+    shown = {"summary": event.alert.summary or "", **{f"label.{k}": event.alert.labels.get(k, "")
+                                                       for k in ("alertname", "team", "severity")}}
+    return {key: value for key, value in shown.items() if value}
+
+
+def _with_texts(event: Event, changed: dict[str, str]) -> Event:
+    if event.alert is None:
+        return replace(event, text=changed["text"])
+    labels = {k.removeprefix("label."): v for k, v in changed.items() if k.startswith("label.")}
+    alert = replace(event.alert, name=labels.get("alertname", event.alert.name),
+                    summary=changed.get("summary", event.alert.summary),
+                    labels={**event.alert.labels, **labels})
+    return replace(event, text=changed["text"], alert=alert)
 
 
 def _findings(event: Event, source: str, found, private: bool, private_resolved: str | None) -> list[Finding]:
@@ -83,7 +102,7 @@ def _findings(event: Event, source: str, found, private: bool, private_resolved:
 def _in_private_channel(event: Event, settings: RedactSettings) -> bool:
     if not settings.private_channels or describe(event.source).family not in CHAT_FAMILIES:
         return False
-    channel = _channel_key(event.fields.get("channel") or "")
+    channel = _channel_key(event.channel or "")
     return bool(channel) and channel in {_channel_key(c) for c in settings.private_channels}
 
 
@@ -92,13 +111,13 @@ def _channel_key(name: str) -> str:
 
 
 def _finding(event: Event, source: str, kind: str, category: str, resolved: str | None) -> Finding:
-    line = event.fields.get("line")
-    return Finding(kind, category, source, event.time, file=event.fields.get("file"),
-                   line=int(line) if line and line.isdigit() else None, url=event.url, resolved=resolved)
+    place = event.place or Place()
+    return Finding(kind, category, source, event.time, file=place.file, line=place.line, url=event.url,
+                   resolved=resolved)
 
 
 def _source_name(event: Event) -> str:
-    origin = event.fields.get("origin")
+    origin = event.origin
     if event.source == "manual":
         return "[[event]]"
     return f"source[{origin}] ({event.source})" if origin is not None else event.source

@@ -40,6 +40,7 @@ from typing import Iterable
 from ..core.files import templates_dir
 from ..core.model import Event
 from ..core.timeutil import format_duration
+from ..core.vocabulary import KEY_MOMENTS
 from ..timeline.moments import key_moments
 
 CHAR_WIDTH = 6.3      # average advance of an 11 px sans-serif glyph, for layout only
@@ -49,8 +50,7 @@ MIN_TICK_SPACING = 80
 MINUTE, HOUR, DAY = dt.timedelta(minutes=1), dt.timedelta(hours=1), dt.timedelta(days=1)
 TICK_STEPS = (MINUTE, 2 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE,
               HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY)
-MOMENT_NAMES = {"outage-begins": "OUTAGE BEGINS", "detection": "detection",
-                "mitigation": "mitigation", "outage-ends": "OUTAGE ENDS", "resolved": "resolved"}
+MOMENT_NAMES = KEY_MOMENTS
 PAGE_NAME = "page"
 
 # Colours of lines and series (Okabe & Ito's palette, told apart with every

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from dataclasses import dataclass, field
 
 from ..core.model import Event, Incident, Records
 from ..core.timeutil import format_clock
+from ..core.vocabulary import FIRING, alert_name, alert_state, is_alert, same_alert
 from .axes import (DAY, HOUR, MINUTE, MOMENT_NAMES, MOMENT_ROW, TICK_STEPS, Moment, Outage, Scale, Tick,
                    moment_groups, moments, outage, outage_window, svg_environment, tick_step, ticks, xml_text)
 
@@ -64,43 +64,36 @@ class Interval:
     end_event: Event | None
 
 
-def is_alert(event: Event) -> bool:
-    return "alert" in event.tags
-
-
-def alert_key(event: Event) -> str:
-    """What pairs a firing with its resolution: the fingerprint, else the alert name."""
-    return event.fields.get("fingerprint") or event.fields.get("alertname") or event.text
-
-
-def alert_state(event: Event) -> str:
-    """``firing`` or ``resolved`` (from the source's ``state``, else the text)."""
-    state = event.fields.get("state")
-    if state in ("firing", "resolved"):
-        return state
-    return "resolved" if re.search(r"\bresolved?\b", event.text, re.I) else "firing"
+# A resolution this close after another of the same alert is the same one seen twice.
+SAME_RESOLUTION_WITHIN = dt.timedelta(minutes=5)
 
 
 def firing_intervals(events: list[Event], start: dt.datetime, end: dt.datetime) -> list[Interval]:
     """Pair each firing with the next resolution of the same alert (repeated
-    firing notifications extend nothing). A resolution with no firing seen
-    began before ``start``; a firing never resolved runs to ``end``."""
-    open_: dict[str, Event] = {}
+    firing notifications extend nothing; the same resolution seen twice ends
+    it once). A resolution with no firing seen began before ``start``; a
+    firing never resolved runs to ``end``."""
+    opened: list[Event] = []
     result: list[Interval] = []
     for event in sorted((e for e in events if is_alert(e)), key=lambda e: e.time):
-        key = alert_key(event)
-        if alert_state(event) == "firing":
-            open_.setdefault(key, event)
-        else:
-            fired = open_.pop(key, None)
-            result.append(_interval(key, fired, event, fired.time if fired else start, event.time))
-    result.extend(_interval(key, fired, None, fired.time, end) for key, fired in open_.items())
+        fired = next((f for f in opened if same_alert(f, event)), None)
+        if alert_state(event) == FIRING:
+            if fired is None:
+                opened.append(event)
+        elif fired is not None:
+            opened.remove(fired)
+            result.append(_interval(fired, event, fired.time, event.time))
+        elif not any(i.end_event is not None and same_alert(i.end_event, event)
+                     and event.time - i.end <= SAME_RESOLUTION_WITHIN for i in result):
+            result.append(_interval(None, event, start, event.time))
+    result.extend(_interval(fired, None, fired.time, end) for fired in opened)
     return sorted(result, key=lambda i: (i.start, i.key))
 
 
-def _interval(key, fired, resolved, start, end) -> Interval:
+def _interval(fired, resolved, start, end) -> Interval:
     some = fired or resolved
-    return Interval(key=key, name=some.fields.get("alertname") or some.text, source=some.source,
+    key = (some.alert.fingerprint or some.alert.name) if some.alert is not None else some.text
+    return Interval(key=key, name=alert_name(some), source=some.source,
                     start=start, end=end, start_event=fired, end_event=resolved)
 
 
@@ -198,7 +191,8 @@ def _bar(interval: Interval, scale: Scale, row_y: float) -> Bar:
     since = (format_clock(interval.start, "second", with_date=True) + " UTC" if interval.start_event
              else "before the graph starts")
     title = f"{interval.name} firing from {since} until {until}"
-    summary = (interval.start_event or interval.end_event).fields.get("summary")
+    alert = (interval.start_event or interval.end_event).alert
+    summary = alert.summary if alert is not None else None
     if summary:
         title += f"\n{summary}"
     return Bar(interval, x0, row_y + 3, x1 - x0, ROW - 6, title, interval.name)

@@ -21,12 +21,12 @@ import unicodedata
 
 from ..core.model import KEY_MOMENT_TAGS, Event, Incident
 from ..core.timeutil import format_clock
+from ..core.vocabulary import KEY_MOMENTS, RESOLVED, alert_state, is_alert
 
 RESET, BOLD, DIM = "\x1b[0m", "\x1b[1m", "\x1b[2m"
 RED, GREEN, YELLOW, BLUE, MAGENTA, CYAN = (f"\x1b[{n}m" for n in range(31, 37))
 SOURCE_COLOURS = (CYAN, MAGENTA, BLUE, GREEN, YELLOW)
-MOMENT_LABELS = {"outage-begins": "OUTAGE BEGINS", "detection": "DETECTION", "mitigation": "MITIGATION",
-                 "outage-ends": "OUTAGE ENDS", "resolved": "RESOLVED"}
+MOMENT_LABELS = {tag: name.upper() for tag, name in KEY_MOMENTS.items()}
 ACTOR_WIDTH = 16
 TIME_WIDTH = 8
 
@@ -119,8 +119,8 @@ def _text_colour(event: Event, text: str, marks: list[str]) -> str:
         return f"{BOLD}{RED}{text}{RESET}"
     if marks:
         return f"{BOLD}{YELLOW}{text}{RESET}"
-    if "alert" in event.tags:
-        return f"{GREEN if event.fields.get('state') == 'resolved' else RED}{text}{RESET}"
+    if is_alert(event):
+        return f"{GREEN if alert_state(event) == RESOLVED else RED}{text}{RESET}"
     return text
 
 

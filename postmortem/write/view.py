@@ -26,13 +26,14 @@ from ..collect.sources import describe
 from ..core.model import Event, Incident, Records
 from ..core.questions import CATEGORIES, TITLE, TOTAL_LABEL
 from ..core.timeutil import format_clock
+from ..core.vocabulary import FIRING, TIMELINE_MARKS, alert_name, alert_state, is_alert
 from ..scorecard.answers import Scorecard, computed_scorecard
 from ..scorecard.paging import paged_count
 from ..timeline.curate import Omitted, curate
 from . import markdown, wikitext
 from .chart import drawable, not_drawn
 
-MARKS = {"outage-begins": "OUTAGE BEGINS", "outage-ends": "OUTAGE ENDS"}
+MARKS = TIMELINE_MARKS
 
 
 @dataclass(frozen=True)
@@ -263,12 +264,12 @@ def _actor(event: Event, style: Style) -> str:
 def alerts_view(incident: Incident, events: list[Event], style: Style) -> list[AlertView]:
     """Alert events that fired (not their resolutions)."""
     with_date = spans_days(incident, events)
-    fired = [e for e in events if "alert" in e.tags and e.fields.get("state", "firing") != "resolved"]
+    fired = [e for e in events if is_alert(e) and alert_state(e) == FIRING]
     return [AlertView(clock=format_clock(e.time, e.precision, with_date=with_date),
-                      name=style.cell(e.fields.get("alertname") or e.text),
-                      severity=style.cell(e.fields.get("severity") or ""),
-                      team=style.cell(e.fields.get("team") or ""),
-                      summary=style.cell(e.fields.get("summary") or ""))
+                      name=style.cell(alert_name(e)),
+                      severity=style.cell(e.alert.severity or "" if e.alert else ""),
+                      team=style.cell(e.alert.team or "" if e.alert else ""),
+                      summary=style.cell(e.alert.summary or "" if e.alert else ""))
             for e in fired]
 
 
@@ -324,7 +325,7 @@ def source_name(event: Event) -> str | None:
     """``Slack #chan``, ``IRC #chan``, ``SAL``, ``alert``; ``link`` for a manual
     event with a url; None for other manual events."""
     source = describe(event.source)
-    name, channel = source.label, event.fields.get("channel")
+    name, channel = source.label, event.channel
     if name is None and event.url:
         return "link"
     if name and channel and source.family != "sal":  # a SAL entry's channel is where it was logged from

@@ -1,25 +1,16 @@
-"""What the paging sources (``splunk-oncall``, ``pagerduty``) share: one shape
-of events, so the merge, the metrics, the scorecard and `postmortem pages`
-read a page alike whichever service sent it.
+"""What the paging sources (``splunk-oncall``, ``pagerduty``) share: a
+service's incident, collected while its answer is read, becomes events of
+kind page (:class:`~postmortem.core.vocabulary.Page`), so the merge, the
+metrics, the scorecard and `postmortem pages` read a page alike whichever
+service sent it. Every event has source = the paging source's type,
+precision "second", url = the incident in the service's web UI:
 
-Every event has source = the paging source's type, precision "second", url =
-the incident in the service's web UI, and the fields ``phase`` and
-``incident`` (the service's incident number or id):
-
-* the page — ``phase = "triggered"``, tags ``("page",)``, ``state = "firing"``;
-  ``what`` (what paged: the alerting entity or the incident's title),
-  ``entity`` (the entity id or incident key), ``paged`` (the people it reached,
-  comma-separated), ``paged_teams`` (the teams or policies it went to),
-  ``unresolved_teams`` (teams whose people on call could not be known),
-  ``manual = "true"`` and ``by`` when a person started it, ``page_summary``
-  (``paged a, b (Team) (Splunk On-Call incident 4821)``, which the merge appends
-  to the text of the alert the page is merged with), and per person
-  ``person.<name>.at`` (when they were notified, where the service says and it
-  differs from the page), ``.tz`` (the time zone the service has for them),
-  ``.aka`` (the other names they go by: user id, e-mail) and ``.via`` (sms, push…);
-* each acknowledgement — ``phase = "acknowledged"``, actor = who;
-* an escalation — ``phase = "escalated"``; a note — ``phase = "note"``, actor = who;
-* the resolution — ``phase = "resolved"``, ``state = "resolved"``.
+* the page (phase ``triggered``, tag ``page``): what paged, whom it reached
+  (each with when, how, their zone and other names) and the teams;
+* each person reached a minute or more later (an escalation), phase
+  ``notified``, at that time;
+* acknowledgements, escalations, notes (with the note's text) and the
+  resolution, ``by`` the person where one did it.
 """
 
 from __future__ import annotations
@@ -28,15 +19,19 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from ...core.model import Event
-from ...core.timeutil import UTC, format_utc
+from ...core.timeutil import UTC
+from ...core.vocabulary import (ACKNOWLEDGED, ESCALATED, NOTE, NOTIFIED, RESOLVED, TRIGGERED, Notified,
+                                Page)
 from ._web import format_error
 
-TRIGGERED, ACKNOWLEDGED, ESCALATED, NOTE, RESOLVED = "triggered", "acknowledged", "escalated", "note", "resolved"
+__all__ = ["ACKNOWLEDGED", "ESCALATED", "NOTE", "NOTIFIED", "RESOLVED", "TRIGGERED", "PageRecord", "Reached",
+           "parse_iso", "text_of"]
 
 
 @dataclass
-class Person:
-    """Someone a page reached: when (None: at the page), their zone, other names, channels."""
+class Reached:
+    """Someone a page reached, as the service tells it: when (None: at the page),
+    their zone, other names, channels."""
 
     at: dt.datetime | None = None
     tz: str | None = None
@@ -45,8 +40,9 @@ class Person:
 
 
 @dataclass
-class Page:
-    """One incident of a paging service, as the page event it becomes."""
+class PageRecord:
+    """One incident of a paging service, collected while its answer is read,
+    then written out as events of kind page (:class:`~...core.vocabulary.Page`)."""
 
     source: str        # the source type
     service: str       # "Splunk On-Call", "PagerDuty"
@@ -55,16 +51,16 @@ class Page:
     url: str | None
     what: str
     entity: str = ""
-    people: dict[str, Person] = field(default_factory=dict)
+    people: dict[str, Reached] = field(default_factory=dict)
     teams: list[str] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
     by: str | None = None      # the person who started it by hand
     manual: bool = False
 
-    def reached(self, name: str, person: Person | None = None) -> Person:
-        """Add (or find) someone the page reached; commas would split the list, so none in names."""
+    def reached(self, name: str, person: Reached | None = None) -> Reached:
+        """Add (or find) someone the page reached; commas would split a list, so none in names."""
         name = " ".join(name.replace(",", " ").split())
-        known = self.people.setdefault(name, person or Person())
+        known = self.people.setdefault(name, person or Reached())
         if person is not None and known is not person:
             known.at = min(filter(None, (known.at, person.at)), default=None)
             known.tz = known.tz or person.tz
@@ -76,47 +72,39 @@ class Page:
     def label(self) -> str:
         return f"{self.service} incident {self.incident}"
 
-    def summary(self) -> str:
-        """``paged jdoe, akowalski (SRE Core) (Splunk On-Call incident 4821)``, or
-        ``paged Payments, whom not recorded (PagerDuty incident #1403)``."""
-        teams = ", ".join(self.teams)
-        if not self.people:
-            return f"paged {teams or 'someone'}, whom not recorded ({self.label})"
-        return f"paged {', '.join(self.people)}" + (f" ({teams})" if teams else "") + f" ({self.label})"
+    def facts(self, phase: str, at: dt.datetime, by: str | None = None, note: str | None = None,
+              notified: tuple[Notified, ...] | None = None) -> Page:
+        return Page(self.service, self.incident, phase, self.what, self.entity,
+                    self.notified() if notified is None else notified, tuple(self.teams),
+                    tuple(self.unresolved), self.manual, by, note, at)
+
+    def notified(self) -> tuple[Notified, ...]:
+        return tuple(Notified(name, p.at if p.at != self.time else None, tuple(p.via), p.tz, tuple(p.aka))
+                     for name, p in self.people.items())
+
+    def events(self, follow_ups: list[Event]) -> list[Event]:
+        """The page, each person reached later by an escalation at their own time, then the follow-ups."""
+        page = self.event()
+        later = [self._notification(n) for n in page.page.notified if page.page.reached_later(n)]
+        return sorted([page, *later, *follow_ups], key=lambda e: e.time)
 
     def event(self) -> Event:
         started = f" by {self.by}" if self.manual and self.by else (" by hand" if self.manual else "")
-        text = f"{self.what}: {self.summary()}" + (f", started{started}" if self.manual else "")
-        fields = {"phase": TRIGGERED, "state": "firing", "incident": self.incident, "what": self.what,
-                  "entity": self.entity, "paged": ", ".join(self.people), "paged_teams": ", ".join(self.teams),
-                  "unresolved_teams": ", ".join(self.unresolved), "page_summary": self.summary(),
-                  "manual": "true" if self.manual else "", "by": self.by or ""}
-        for name, person in self.people.items():
-            fields.update(_person_fields(name, person, self.time))
+        facts = self.facts(TRIGGERED, self.time, self.by if self.manual else None)
+        text = f"{self.what}: {facts.summary()}" + (f", started{started}" if self.manual else "")
         return Event(time=self.time, source=self.source, text=text, actor=self.by if self.manual else None,
-                     url=self.url, tags=("page",), precision="second",
-                     fields={k: v for k, v in fields.items() if v})
+                     url=self.url, tags=("page",), precision="second", page=facts)
 
-    def follow_up(self, phase: str, time: dt.datetime, text: str, actor: str | None = None) -> Event:
-        """An acknowledgement, escalation, note or resolution of this page."""
-        fields = {"phase": phase, "incident": self.incident, "what": self.what}
-        if phase == RESOLVED:
-            fields["state"] = "resolved"
+    def _notification(self, person: Notified) -> Event:
+        via = f" ({', '.join(person.via)})" if person.via else ""
+        return Event(time=person.at, source=self.source, text=f"{self.label}: notified {person.name}{via}",
+                     url=self.url, precision="second", page=self.facts(NOTIFIED, person.at, notified=(person,)))
+
+    def follow_up(self, phase: str, time: dt.datetime, text: str, actor: str | None = None,
+                  note: str | None = None) -> Event:
+        """An acknowledgement, escalation, note or resolution of this page (``actor``: the person, if one)."""
         return Event(time=time, source=self.source, text=text, actor=actor or None, url=self.url,
-                     precision="second", fields=fields)
-
-
-def _person_fields(name: str, person: Person, page_time: dt.datetime) -> dict:
-    fields = {person_key(name, "tz"): person.tz or "", person_key(name, "aka"): ", ".join(person.aka),
-              person_key(name, "via"): ", ".join(person.via)}
-    if person.at is not None and person.at != page_time:
-        fields[person_key(name, "at")] = format_utc(person.at)
-    return fields
-
-
-def person_key(name: str, attribute: str) -> str:
-    """The field that holds one fact about one paged person: ``person.jdoe.tz``."""
-    return f"person.{name}.{attribute}"
+                     precision="second", page=self.facts(phase, time, actor or None, note, notified=()))
 
 
 def parse_iso(value, *, source: str, url: str) -> dt.datetime:
@@ -134,28 +122,3 @@ def parse_iso(value, *, source: str, url: str) -> dt.datetime:
 def text_of(value) -> str:
     """A name or message from an answer as one line ("" for anything not text)."""
     return " ".join(value.split()) if isinstance(value, str) else ""
-
-
-# -- reading them back (merge, metrics, scorecard, `pages`) ---------------------------
-
-def is_page(event: Event) -> bool:
-    """A page a paging service sent (not its acknowledgements or resolution)."""
-    return event.fields.get("phase") == TRIGGERED
-
-
-def is_acknowledgement(event: Event) -> bool:
-    return event.fields.get("phase") == ACKNOWLEDGED
-
-
-def is_manual_page(event: Event) -> bool:
-    """A page a person started (a manual page), not monitoring."""
-    return "page" in event.tags and event.fields.get("manual") == "true"
-
-
-def paged_names(event: Event) -> list[str]:
-    """The people a page event names in ``paged`` (comma-separated)."""
-    return split_list(event.fields.get("paged"))
-
-
-def split_list(value: str | None) -> list[str]:
-    return [n.strip() for n in (value or "").split(",") if n.strip()]

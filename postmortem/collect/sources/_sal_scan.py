@@ -13,6 +13,7 @@ from ...core.accounting import Tally
 from ...core.errors import SourceFormatError
 from ...core.model import Event, Window
 from ...core.timeutil import UTC, month_number
+from ...core.vocabulary import Place, logged_by
 
 TYPE = "sal-wikitext"
 
@@ -26,21 +27,6 @@ _TEMPLATE_ENTRY = re.compile(
 # "HH:MM nick: message" (nick optional: "HH:MM message" keeps the text, actor None)
 _BODY = re.compile(r"^(?P<h>\d{1,2}):(?P<m>\d{2})\s+(?:(?P<nick>[^\s:{}\[\]]+):(?:\s+|$))?(?P<msg>.*)$")
 _PLAIN_ENTRY = re.compile(r"^\*\s*(?P<body>\d{1,2}:\d{2}\s.*)$")
-
-# logmsgbot logs for deploy tools (scap, helmfile, cookbooks): "logmsgbot: tchin@deploy2002 Started
-# deploy …" is tchin's action (wikitech "Logmsgbot"; the SAL tool shows the bot's nick).
-RELAY_NICKS = frozenset({"logmsgbot"})
-# "tchin@deploy2002 Started deploy", and before the user@host form "asher synchronized …" (2012).
-_RELAYED_USER = re.compile(
-    r"^(?P<user>[\w.-]+)(?:@[\w.-]+[:\s]|\s+(?=(?:synchronized|rebuilt|started|finished)\b))", re.I)
-
-
-def logged_by(nick: str | None, message: str) -> tuple[str | None, dict]:
-    """The entry's actor and extra fields: the user a relay bot logged for
-    (``{"relayed_by": "logmsgbot"}``), else the nick."""
-    relayed = _RELAYED_USER.match(message) if nick and nick.lower() in RELAY_NICKS else None
-    return (relayed["user"], {"relayed_by": nick}) if relayed else (nick, {})
-
 
 class _DayTracker:
     """Turns day headings into dates, keeping the year context of old archives:
@@ -82,16 +68,16 @@ def _entry_body(line: str) -> str | None:
     return match["body"] if match else None
 
 
-def _make_event(date: dt.date, body: str, fields: dict) -> Event | None:
+def _make_event(date: dt.date, body: str, fields: dict, place: Place | None = None) -> Event | None:
     """An Event from an entry body; None when the body has no ``HH:MM``."""
     match = _BODY.match(body.strip())
     if not match:
         return None
     clock = dt.time(int(match["h"]), int(match["m"]))  # ValueError for 25:70
     text = match["msg"].replace("{{!}}", "|").strip()
-    actor, relayed = logged_by(match["nick"], text)
-    return Event(time=dt.datetime.combine(date, clock, tzinfo=UTC), source=TYPE,
-                 text=text, actor=actor, precision="minute", fields={**fields, **relayed})
+    actor, entry = logged_by(match["nick"], text)
+    return Event(time=dt.datetime.combine(date, clock, tzinfo=UTC), source=TYPE, text=text, actor=actor,
+                 precision="minute", fields=fields, log=entry, place=place)
 
 
 def _last_day(window: Window) -> dt.date:
@@ -158,7 +144,6 @@ class _Scanner:
         self.ascending: bool | None = None   # known from the second day heading on
         self.day_level = 0
         self.events: list[Event] = []
-        self.fields = {"file": str(file)} if file is not None else {}
 
     def line(self, line: str, number: int) -> bool:
         """Take one line; False when the rest of the page lies beyond the window."""
@@ -192,8 +177,8 @@ class _Scanner:
     def _entry(self, line: str, number: int) -> None:
         self.tally.count()
         body = _entry_body(line)
-        where = {**self.fields, "line": str(number)} if self.fields else {}
-        event = _make_event(self.date, body, {"date": self.date.isoformat(), **where}) if body else None
+        place = Place(str(self.file), number) if self.file is not None else None
+        event = _make_event(self.date, body, {"date": self.date.isoformat()}, place) if body else None
         if event is None:
             self.tally.skip("a bullet in a day section that is no 'HH:MM nick: message' entry",
                             self.file, number)

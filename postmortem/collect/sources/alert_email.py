@@ -46,6 +46,7 @@ from pathlib import Path
 from ...core.errors import IncidentFileError, SourceError, SourceFormatError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import UTC, parse_time
+from ...core import vocabulary
 from ...core.accounting import Tally
 from ..answers import shorten
 from . import DEFAULT_ENCODING, BaseSource, check_options, encoding_of, option, resolve_paths, text_lines
@@ -206,28 +207,14 @@ def _is_page(alert: Alert) -> bool:
     return any("#page" in value for value in (*alert.labels.values(), *alert.annotations.values()))
 
 
-def _alert_text(alert: Alert) -> str:
-    """``Name firing (critical): summary`` / ``Name resolved``."""
-    name = alert.labels["alertname"]
-    if alert.state == "resolved":
-        return f"{name} resolved"
-    severity, summary = alert.labels.get("severity"), alert.annotations.get("summary")
-    text = f"{name} firing"
-    if severity:
-        text += f" ({severity})"
-    return f"{text}: {summary}" if summary else text
-
-
 def alert_event(alert: Alert, time: dt.datetime) -> Event:
     """The Event for one alert seen at ``time`` (aware UTC)."""
-    fields = {"alertname": alert.labels["alertname"], "severity": alert.labels.get("severity", ""),
-              "summary": alert.annotations.get("summary", ""), "team": alert.labels.get("team", ""),
-              "state": alert.state}
-    fields.update({f"label.{key}": value for key, value in alert.labels.items()})
-    fields.update({f"annotation.{key}": value for key, value in alert.annotations.items()})
+    facts = vocabulary.Alert(alert.labels["alertname"], alert.state, alert.labels,
+                             summary=alert.annotations.get("summary") or None)
     tags = ("alert", "page") if _is_page(alert) else ("alert",)
-    return Event(time=time, source=TYPE, text=_alert_text(alert), actor=None, url=alert.url,
-                 tags=tags, precision="second", fields=fields)
+    return Event(time=time, source=TYPE, text=facts.describe(), actor=None, url=alert.url, tags=tags,
+                 precision="second", alert=facts,
+                 fields={f"annotation.{key}": value for key, value in alert.annotations.items()})
 
 
 # ---------------------------------------------------------------- files

@@ -13,11 +13,11 @@ from the ``prometheus`` source. ``filter`` is a list of matchers in
 Alertmanager's syntax (``name="value"``, ``!=``, ``=~``, ``!~``), sent as
 repeated ``filter`` parameters, so the server does the filtering.
 
-Events: one "fires" event at ``startsAt``, and a "resolved" one at ``endsAt``
+Events: one firing alert at ``startsAt``, and a resolved one at ``endsAt``
 when that is already past. Source ``"alertmanager"``, tags ``alert`` (plus
-``page`` for ``severity="page"``), url = ``generatorURL``, fields
-alertname/severity/summary/team/state (firing|resolved), ``am_state`` (the
-API's status.state), ``fingerprint`` and every label as ``label.<name>``.
+``page`` for ``severity="page"``), url = ``generatorURL``, the alert (name,
+labels, fingerprint, summary) as a typed fact; fields ``am_state`` (the API's
+status.state) and each annotation as ``annotation.<name>``.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import re
 from ...core.errors import IncidentFileError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import UTC
+from ...core.vocabulary import Alert
 from ...core.accounting import Tally
 from . import BaseSource, check_options, option
 from ._web import check_url, format_error, json_answer, parse_rfc3339, request, token
@@ -36,13 +37,11 @@ TYPE = "alertmanager"
 _MATCHER = re.compile(r'^\s*[A-Za-z_][A-Za-z0-9_]*\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|[^\s"]*)\s*$')
 
 
-def alert_fields(labels: dict, annotations: dict, state: str) -> dict:
-    """The fields every alert event carries (shared with the prometheus source)."""
-    fields = {"alertname": labels.get("alertname", ""), "severity": labels.get("severity", ""),
-              "summary": annotations.get("summary", ""), "team": labels.get("team", ""),
-              "state": state}
-    fields.update({f"label.{name}": str(value) for name, value in labels.items()})
-    return {key: value for key, value in fields.items() if value != ""}
+def alert_facts(labels: dict, annotations: dict, state: str, fingerprint: str | None = None) -> Alert:
+    """The alert an Alertmanager or Prometheus series says (shared with the prometheus source)."""
+    labels = {name: str(value) for name, value in labels.items()}
+    return Alert(labels.get("alertname") or "alert", state, labels, fingerprint or None,
+                 annotations.get("summary") or None)
 
 
 def alert_tags(labels: dict) -> tuple[str, ...]:
@@ -50,12 +49,10 @@ def alert_tags(labels: dict) -> tuple[str, ...]:
     return ("alert", "page") if labels.get("severity") == "page" else ("alert",)
 
 
-def alert_text(fields: dict, state: str) -> str:
-    """``HighLatency fires: p99 above 2 s`` / ``HighLatency resolved``."""
-    name = fields.get("alertname") or "alert"
-    verb = "fires" if state == "firing" else "resolved"
-    summary = fields.get("summary")
-    return f"{name} {verb}: {summary}" if summary and state == "firing" else f"{name} {verb}"
+def alert_event(moment: dt.datetime, alert: Alert, url: str | None = None, fields: dict | None = None) -> Event:
+    """The event of one alert firing or resolving at ``moment``."""
+    return Event(time=moment, source=TYPE, text=alert.describe(), tags=alert_tags(alert.labels), url=url,
+                 precision="second", alert=alert, fields=fields or {})
 
 
 class AlertmanagerSource(BaseSource):
@@ -117,9 +114,10 @@ def alert_events(alert, now: dt.datetime, *, source: str, url: str) -> list[Even
 
 
 def _event(moment, labels, annotations, state, alert, extra) -> Event:
-    fields = {**alert_fields(labels, annotations, state), **{k: v for k, v in extra.items() if v}}
-    return Event(time=moment, source=TYPE, text=alert_text(fields, state), tags=alert_tags(labels),
-                 url=alert.get("generatorURL") or None, precision="second", fields=fields)
+    facts = alert_facts(labels, annotations, state, extra.get("fingerprint"))
+    fields = {**{f"annotation.{k}": str(v) for k, v in annotations.items()},
+              **{k: v for k, v in extra.items() if v and k != "fingerprint"}}
+    return alert_event(moment, facts, alert.get("generatorURL") or None, fields)
 
 
 SOURCE = AlertmanagerSource()

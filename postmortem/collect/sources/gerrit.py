@@ -57,6 +57,7 @@ from ...core.accounting import Tally
 from ...core.errors import IncidentFileError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import UTC, parse_duration
+from ...core.vocabulary import Kind
 from ..answers import looks_like_html
 from . import BaseSource, check_options, option
 from ._web import check_url, format_error, json_answer, request
@@ -181,7 +182,7 @@ def _event(change, base: str, name: str, url: str, window: Window, tally: Tally)
     return Event(time=merged, source=TYPE, text=f"{project}: {change['subject']}{by}", actor=owner,
                  url=f"{base}/c/{quote(project, safe='/')}/+/{number}", precision="second",
                  fields={"project": project, "branch": str(change.get("branch") or ""),
-                         "number": str(number), "change_id": str(change.get("change_id") or "")})
+                         "number": str(number), "change_id": str(change.get("change_id") or "")}, kind=Kind.CHANGE)
 
 
 def gerrit_time(value) -> dt.datetime | None:

@@ -31,8 +31,9 @@ skipped without being opened; the rest are scanned line by line.
 
 Event conventions: ``source`` "irc"; ``actor`` the nick without its mode
 prefix (``@``, ``+``…); ``text`` the message, actions as ``* nick action``;
-``fields`` ``{"channel": "#chan"}`` (from ``channel =``, else a ``#chan``
-folder or file name) when known; no url; no tags but an alert's (below);
+``channel`` "#chan" (from ``channel =``, else a ``#chan`` folder or file
+name) when known; a ``!log`` line is a log entry (logmsgbot's is the user's
+it names, :func:`postmortem.core.vocabulary.logged_by`); no url; no tags but an alert's (below);
 precision "second", or "minute" for irssi's ``HH:MM``. Joins, parts, quits,
 nick changes, modes, topics and notices are dropped, and so are lines by the
 nicks in ``ignore_nicks`` (default ``["stashbot"]``, whose lines only
@@ -40,7 +41,7 @@ acknowledge ``!log`` entries that the SAL source already has).
 
 Lines by the alert relays in ``alert_nicks`` (default ``["icinga-wm",
 "jinxer-wm"]``) that announce an alert (:mod:`postmortem.core.alerts`) are
-alerts: tag ``alert``, fields ``alertname`` and ``state`` (firing/resolved), so
+alerts: tag ``alert`` and the alert (its name and state, firing/resolved), so
 that monitoring is seen to have notified, the report shows them and the same
 alert mailed or in Alertmanager is one event.
 """
@@ -57,6 +58,7 @@ from typing import Callable, NamedTuple
 from ...core.errors import IncidentFileError, SourceFormatError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import month_number, roll_forward, to_utc, zone
+from ...core.vocabulary import Alert, Place, logged_by
 from ...core.accounting import Tally
 from ...core.alerts import ALERT_RELAYS, announced_alert
 from . import BaseSource, check_options, encoding_of, option, resolve_paths, text_lines
@@ -249,11 +251,14 @@ def _unignored(events: list[Event], ignored: set[str], tally: Tally) -> list[Eve
     kept = []
     for event in events:
         if (event.actor or "").lower() in ignored:
-            tally.drop(f"a line by {event.actor} (in ignore_nicks)", event.fields.get("file"),
-                       int(event.fields.get("line", 0)) or None)
+            tally.drop(f"a line by {event.actor} (in ignore_nicks)", *_file_line(event))
         else:
             kept.append(event)
     return kept
+
+
+def _file_line(event: Event) -> tuple[str | None, int | None]:
+    return (event.place.file, event.place.line) if event.place is not None else (None, None)
 
 
 def as_alert(event: Event, relays: set[str]) -> Event:
@@ -263,8 +268,7 @@ def as_alert(event: Event, relays: set[str]) -> Event:
     alert = announced_alert(event.text)
     if alert is None:
         return event
-    return replace(event, tags=event.tags + ("alert",),
-                   fields={**event.fields, "alertname": alert.alertname, "state": alert.state})
+    return replace(event, tags=event.tags + ("alert",), kind=None, alert=Alert(alert.alertname, alert.state))
 
 
 def local_dates(window: Window, tz: dt.tzinfo) -> set[dt.date]:
@@ -405,16 +409,20 @@ def to_event(parsed: Line, moment: dt.datetime, channel: str | None, path: Path 
              number: int | None = None) -> Event:
     """A message or action line as an Event (an action's text as IRC shows it,
     ``* nick action``, with the ``action`` field so that no ``nick:`` goes before it)."""
-    fields = {"channel": channel} if channel else {}
-    if path is not None:
-        fields.update(file=str(path), line=str(number))
+    place = Place(str(path), number) if path is not None else None
     if parsed.kind == ACTION:
-        fields["action"] = "true"
-        text = f"* {parsed.nick} {parsed.text}".rstrip()
-    else:
-        text = parsed.text
-    return Event(time=moment, source=TYPE, text=text, actor=parsed.nick or None,
-                 precision=parsed.precision, fields=fields)
+        return Event(time=moment, source=TYPE, text=f"* {parsed.nick} {parsed.text}".rstrip(),
+                     actor=parsed.nick or None, precision=parsed.precision, fields={"action": "true"},
+                     channel=channel, place=place)
+    actor, text, entry = parsed.nick or None, parsed.text, None
+    if logged := _LOG_COMMAND.match(text):  # `!log msg`: a SAL entry asked for (stashbot writes it)
+        actor, entry = logged_by(actor, logged["message"])
+        text = logged["message"] if entry.relayed_by else text
+    return Event(time=moment, source=TYPE, text=text, actor=actor, precision=parsed.precision,
+                 channel=channel, place=place, log=entry)
+
+
+_LOG_COMMAND = re.compile(r"^\s*!log\s+(?P<message>.+)$", re.I)
 
 
 SOURCE = IrcSource()

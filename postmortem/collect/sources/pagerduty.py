@@ -52,7 +52,7 @@ from ...core.errors import SourceError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import format_utc, zone
 from . import BaseSource, check_options, option
-from ._paging import ACKNOWLEDGED, ESCALATED, NOTE, RESOLVED, Page, Person, parse_iso, text_of
+from ._paging import ACKNOWLEDGED, ESCALATED, NOTE, RESOLVED, PageRecord, Reached, parse_iso, text_of
 from ._web import check_url, format_error, json_answer, request, token
 
 TYPE = "pagerduty"
@@ -180,7 +180,7 @@ class _Incident:
         created = parse_iso(item.get("created_at"), source=api.name, url=api.base + "/incidents")
         link = item.get("html_url") if str(item.get("html_url") or "").startswith("https://") else None
         what = text_of(item.get("title")) or text_of(item.get("summary")) or f"incident {number}"
-        self.page = Page(TYPE, "PagerDuty", f"#{number}" if item.get("incident_number") else number,
+        self.page = PageRecord(TYPE, "PagerDuty", f"#{number}" if item.get("incident_number") else number,
                          created, link, what, text_of(item.get("incident_key")))
         teams = [text_of(_reference(t).get("summary")) for t in item.get("teams") or []]
         self.page.teams = [t for t in teams if t] or [
@@ -202,7 +202,7 @@ class _Incident:
             event = self._entry(entry, users)
             if event is not None:
                 follow.append(event)
-        return [self.page.event()] + follow
+        return self.page.events(follow)
 
     def _entry(self, entry, users: dict) -> Event | None:
         if not isinstance(entry, dict) or not isinstance(entry.get("type"), str):
@@ -242,7 +242,7 @@ class _Incident:
             return
         known = users.get(uid, {}) if uid else {}
         name = text_of(known.get("name")) or text_of(user.get("summary")) or uid
-        self.page.reached(name, Person(at=at, tz=self._zone(known), via=[_channel(entry)],
+        self.page.reached(name, Reached(at=at, tz=self._zone(known), via=[_channel(entry)],
                                        aka=[a for a in (uid, text_of(known.get("email"))) if a]))
         self.tally.drop("notify entry: its person is in the page's paged list", self.where)
 

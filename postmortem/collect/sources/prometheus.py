@@ -22,11 +22,11 @@ A run breaks where the series is absent at a step, or where the sample time
 jumps by more than twice the step and twice the usual gap between samples
 (it stopped and fired again within the lookback).
 
-Events: per interval one "fires" event at its first sample and one
+Events: per interval one firing event at its first sample and one
 "resolved" event at the last sample seen firing — unless that sample is so
 close to the end of the range that the next one would fall after it (still
 firing: no resolved event). Source ``"prometheus"``, tags ``alert`` (+ ``page``),
-fields alertname/severity/team/state and ``label.<name>``, as ``alertmanager``.
+the alert's name, labels and state as ``alertmanager``.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from ...core.timeutil import UTC
 from ...core.accounting import Tally
 from . import BaseSource, check_options, option
 from ._web import check_url, format_error, json_answer, request, token
-from .alertmanager import alert_fields, alert_tags, alert_text
+from .alertmanager import alert_facts, alert_tags
 
 TYPE = "prometheus"
 DEFAULT_QUERY = 'ALERTS{alertstate="firing"}'
@@ -155,10 +155,9 @@ def series_events(item: dict, window: Window, step: int, *, source: str, url: st
 
 
 def _event(seconds: float, labels: dict, state: str) -> Event:
-    fields = alert_fields(labels, {}, state)
-    moment = dt.datetime.fromtimestamp(int(seconds), UTC)
-    return Event(time=moment, source=TYPE, text=alert_text(fields, state), tags=alert_tags(labels),
-                 precision="second", fields=fields)
+    alert = alert_facts(labels, {}, state)
+    return Event(time=dt.datetime.fromtimestamp(int(seconds), UTC), source=TYPE, text=alert.describe(),
+                 tags=alert_tags(labels), precision="second", alert=alert)
 
 
 def _unix(moment: dt.datetime) -> str:

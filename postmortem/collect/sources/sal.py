@@ -41,9 +41,9 @@ from urllib.parse import quote
 
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import UTC
+from ...core.vocabulary import logged_by
 from ...core.accounting import Tally
 from . import BaseSource, check_options, option
-from ._sal_scan import logged_by
 from ._web import check_url, format_error, html_answer, request
 
 TYPE = "sal"
@@ -166,10 +166,10 @@ def row_event(row: SalRow, base: str, *, source: str, url: str) -> Event:
     except ValueError:
         raise format_error(f"not a SAL day and time: {row.day!r} {row.clock!r}",
                            source=source, url=url) from None
-    actor, relayed = logged_by(row.nick or None, row.message)
+    actor, entry = logged_by(row.nick or None, row.message)
     return Event(time=moment, source=TYPE, text=row.message, actor=actor,
                  url=f"{base}/log/{quote(row.log_id)}", precision="minute",
-                 fields={"sal_id": row.log_id, **relayed})
+                 fields={"sal_id": row.log_id}, log=entry)
 
 
 def last_day(window: Window) -> dt.date:

@@ -150,7 +150,7 @@ def _events(messages: list[dict], config: SourceConfig, window: Window, api: _Ap
 def _to_event(message, channel, workspace, resolver, api, tally: Tally, where: str) -> Event | None:
     ts = message.get("ts") if isinstance(message, dict) else None
     return message_event(message, resolver, source=TYPE, channel=channel, channel_id=channel, workspace=workspace,
-                         where=(f"{where} (ts {ts})", None), fields={}, tally=tally,
+                         where=(f"{where} (ts {ts})", None), place=None, tally=tally,
                          fail=lambda why: format_error(f"message: {why}", source=api.name, url=api.base))
 
 

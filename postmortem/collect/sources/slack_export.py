@@ -49,6 +49,7 @@ from typing import Callable
 from ...core.errors import IncidentFileError, SourceError, SourceFormatError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import from_epoch
+from ...core.vocabulary import Place
 from ...core.accounting import Tally
 from ._slack_text import MarkupResolver, message_problem, message_text
 from . import DEFAULT_ENCODING, BaseSource, check_options, encoding_of, option
@@ -353,15 +354,14 @@ def to_event(message: dict, channel: str, resolver, channel_id, workspace, label
              tally: Tally | None = None, number: int | None = None, line: int | None = None) -> Event | None:
     """One message of a day file as an Event (see :func:`message_event`);
     ``number`` is the message's place in its day file, ``line`` the line its ``ts`` is on."""
-    place = {"file": str(label), **({"line": str(line)} if line is not None else {})}
     return message_event(message, resolver, source=TYPE, channel=channel, channel_id=channel_id,
-                         workspace=workspace, where=(label, line), fields=place,
+                         workspace=workspace, where=(label, line), place=Place(str(label), line),
                          fail=lambda why: SourceFormatError(f"message {number}: {why}", file=label, source=TYPE),
                          tally=tally if tally is not None else Tally())
 
 
 def message_event(message: dict, resolver, *, source: str, channel: str, channel_id, workspace,
-                  where: tuple, fields: dict, fail: Callable[[str], Exception], tally: Tally) -> Event | None:
+                  where: tuple, place: Place | None, fail: Callable[[str], Exception], tally: Tally) -> Event | None:
     """One Slack message (an export's or the Web API's: the same message
     object) as an Event; None for housekeeping (dropped) and empty messages
     (skipped), said at ``where`` (file or URL, line); ``fail(why)`` is the
@@ -383,14 +383,15 @@ def message_event(message: dict, resolver, *, source: str, channel: str, channel
     if not text:
         tally.skip("a message with no text, blocks, attachment or file", *where)
         return None
-    fields = {"channel": channel, "ts": str(ts), **fields, **message_marks(message)}
+    fields = {"ts": str(ts), **message_marks(message)}
     if message.get("subtype") == "me_message":
         fields["action"] = "true"
     if is_reply(message):
         fields["thread_ts"] = str(message["thread_ts"])
         text = f"(in thread) {text}"
     return Event(time=time, source=source, text=text, actor=actor,
-                 url=permalink(workspace, channel_id, message), precision="second", fields=fields)
+                 url=permalink(workspace, channel_id, message), precision="second", fields=fields,
+                 channel=channel, place=place)
 
 
 def message_marks(message: dict) -> dict[str, str]:

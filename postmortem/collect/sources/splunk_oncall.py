@@ -66,7 +66,7 @@ from ...core.errors import SourceError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import format_utc
 from . import BaseSource, check_options, option
-from ._paging import ACKNOWLEDGED, RESOLVED, TRIGGERED, Page, parse_iso, text_of
+from ._paging import ACKNOWLEDGED, RESOLVED, TRIGGERED, PageRecord, parse_iso, text_of
 from ._web import check_url, format_error, json_answer, request, token
 
 TYPE = "splunk-oncall"
@@ -273,7 +273,7 @@ class _Incident:
         start = parse_iso(item.get("startTime"), source=api.name, url=api.incidents_url)
         link = f"{PORTAL}/{quote(option(config, 'org'), safe='')}/incident/{quote(self.number, safe='')}"
         what = text_of(item.get("entityDisplayName")) or text_of(item.get("entityId")) or "page"
-        self.page = Page(TYPE, "Splunk On-Call", self.number, start, link, what, text_of(item.get("entityId")))
+        self.page = PageRecord(TYPE, "Splunk On-Call", self.number, start, link, what, text_of(item.get("entityId")))
 
     def events(self) -> list[Event]:
         transitions = self._transitions()
@@ -282,7 +282,7 @@ class _Incident:
             self.page.manual, self.page.by = True, text_of(triggered[2]) or None
         self._reach()
         follow = [self._follow_up(*t) for t in transitions if t[0] != TRIGGERED]
-        return [self.page.event()] + follow
+        return self.page.events(follow)
 
     def _transitions(self) -> list[tuple]:
         """``(phase, time, by, raw)`` for each transition understood; the rest skipped."""

@@ -27,6 +27,7 @@ scorecard's status-page-entry answer reads the ``incident`` ones.
 from __future__ import annotations
 
 from ...core.model import Event, SourceConfig, Window
+from ...core.vocabulary import Kind
 from ...core.accounting import Tally
 from . import BaseSource, check_options, option
 from ._web import check_url, format_error, json_answer, parse_rfc3339, request
@@ -87,7 +88,7 @@ class _Incident:
                   "resolved_at": str(item.get("resolved_at") or "")}
         impact = f" (impact {item['impact']})" if item.get("impact") else ""
         events = [Event(time=self.created.replace(microsecond=0), source=TYPE, text=(
-            f"Status page incident created: {item['name']}{impact}"), url=self._link(),
+            f"Status page incident created: {item['name']}{impact}"), url=self._link(), kind=Kind.STATUS,
             fields={k: v for k, v in fields.items() if v})]
         updates = item.get("incident_updates") or []
         if not isinstance(updates, list):
@@ -103,7 +104,7 @@ class _Incident:
         body = " ".join(str(update.get("body") or "").split())
         return Event(time=moment.replace(microsecond=0), source=TYPE, url=self._link(),
                      text=f"Status page update ({status}): {self.item['name']}" + (f": {body}" if body else ""),
-                     fields={"kind": "update", "id": str(self.item["id"]), "status": status})
+                     fields={"kind": "update", "id": str(self.item["id"]), "status": status}, kind=Kind.STATUS)
 
     def _link(self) -> str | None:
         link = self.item.get("shortlink")

@@ -1,0 +1,478 @@
+"""What can happen in an incident, said once.
+
+Every record a source reads becomes an :class:`Event` of one :class:`Kind`,
+and what a kind means travels in typed facts on the event, never in string
+keys: an :class:`Alert` (its identity and state), a :class:`Page` (its phase,
+whom it notified and when), a :class:`LogEntry` (who logged it, which bot
+relayed it), a :class:`Place` (``file:line`` or a URL). Merging, metrics, the
+scorecard, the graph, the views, curation and `check` ask the functions here
+what an event is; none of them looks at a source's name or a text pattern to
+decide it.
+
+======== ====================================================================
+kind     what it is, and the facts it carries
+======== ====================================================================
+chat     someone said something (IRC, Slack); ``channel``
+log      a SAL entry or an IRC ``!log``: ``log`` (who it was relayed by)
+deploy   a log entry that records a deploy (scap, helmfile apply, puppet-merge)
+alert    monitoring fired or resolved: ``alert`` (name, labels, state)
+page     a paging service's page and what followed: ``page`` (phase, …)
+status   a status-page update
+task     a task created or changed
+change   a code change (Gerrit)
+manual   an ``[[event]]`` written by hand in incident.toml
+======== ====================================================================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from types import MappingProxyType
+from typing import Iterable, Mapping
+
+from .timeutil import PRECISIONS, format_utc, parse_time
+
+
+class Kind(str, Enum):
+    CHAT = "chat"
+    LOG = "log"
+    DEPLOY = "deploy"
+    ALERT = "alert"
+    PAGE = "page"
+    STATUS = "status"
+    TASK = "task"
+    CHANGE = "change"
+    MANUAL = "manual"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+# -- key moments ------------------------------------------------------------------
+
+# The tags that mark the report's key moments, in the order they happen, and
+# their names. Wikitech's template marks two of them in the timeline itself,
+# in capitals ('''OUTAGE BEGINS''', '''OUTAGE ENDS''').
+KEY_MOMENTS = {"outage-begins": "OUTAGE BEGINS", "detection": "detection", "mitigation": "mitigation",
+               "outage-ends": "OUTAGE ENDS", "resolved": "resolved"}
+KEY_MOMENT_TAGS = tuple(KEY_MOMENTS)
+TIMELINE_MARKS = {tag: name for tag, name in KEY_MOMENTS.items() if name.isupper()}
+KNOWN_TAGS = KEY_MOMENT_TAGS + ("alert", "page")
+
+
+def moment_label(tag: str) -> str:
+    """``OUTAGE BEGINS`` for ``outage-begins``, ``detection`` for ``detection``."""
+    return KEY_MOMENTS[tag]
+
+
+def first_of_moment(events: Iterable, tag: str):
+    """The first event (in the order given) that marks key moment ``tag``, else None."""
+    return next((e for e in events if tag in e.tags), None)
+
+
+# -- a place in an input ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Place:
+    """Where a record was read: a file and line, or a URL."""
+
+    file: str | None = None
+    line: int | None = None
+    url: str | None = None
+
+    def __str__(self) -> str:
+        if self.file:
+            return self.file if self.line is None else f"{self.file}:{self.line}"
+        return self.url or ""
+
+
+def place_text(file: str | None, line: int | None, url: str | None = None) -> str:
+    """``file:line``, ``file``, else the URL, else ""."""
+    return str(Place(file, line, url))
+
+
+# -- alerts -----------------------------------------------------------------------
+
+FIRING, RESOLVED = "firing", "resolved"
+
+
+@dataclass(frozen=True)
+class Alert:
+    """An alert as monitoring said it: its name, the labels that tell it from
+    another alert of the same name, its state, and (where a source gives one)
+    its fingerprint and summary."""
+
+    name: str
+    state: str = FIRING
+    labels: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    fingerprint: str | None = None
+    summary: str | None = None
+
+    def __post_init__(self):
+        if self.state not in (FIRING, RESOLVED):
+            raise ValueError(f"an alert is firing or resolved, not {self.state!r}")
+        object.__setattr__(self, "labels", MappingProxyType(dict(self.labels)))
+
+    def is_same_alert(self, other: "Alert") -> bool:
+        """The same alert (whatever its state): the same fingerprint where both
+        have one, else the same name and no label that the two give differently
+        (an IRC relay names the alert without its labels; the mail has them)."""
+        if self.fingerprint and other.fingerprint:
+            return self.fingerprint == other.fingerprint
+        if self.name != other.name:
+            return False
+        return all(other.labels.get(k, v) == v for k, v in self.labels.items() if k != "alertname")
+
+    def with_labels_of(self, other: "Alert") -> "Alert":
+        """This alert, with the labels, fingerprint and summary it lacks taken from ``other``."""
+        return replace(self, labels={**other.labels, **self.labels},
+                       fingerprint=self.fingerprint or other.fingerprint, summary=self.summary or other.summary)
+
+    @property
+    def severity(self) -> str | None:
+        return self.labels.get("severity") or None
+
+    @property
+    def team(self) -> str | None:
+        return self.labels.get("team") or None
+
+    def describe(self) -> str:
+        """One line for a timeline: ``HighLatency firing (critical): p99 above 2 s``,
+        ``HighLatency resolved: p99 above 2 s`` (the summary tells two alerts of
+        one name apart, resolved as firing)."""
+        text = f"{self.name} resolved" if self.state == RESOLVED else \
+            f"{self.name} firing" + (f" ({self.severity})" if self.severity else "")
+        return f"{text}: {self.summary}" if self.summary else text
+
+    def to_json(self) -> dict:
+        data = {"name": self.name, "state": self.state, "labels": dict(self.labels)}
+        if self.fingerprint:
+            data["fingerprint"] = self.fingerprint
+        if self.summary:
+            data["summary"] = self.summary
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Alert":
+        return cls(str(data["name"]), data.get("state", FIRING), strings(data.get("labels") or {}),
+                   data.get("fingerprint"), data.get("summary"))
+
+
+# -- pages ------------------------------------------------------------------------
+
+TRIGGERED, ESCALATED, NOTIFIED, ACKNOWLEDGED, NOTE = "triggered", "escalated", "notified", "acknowledged", "note"
+PHASES = (TRIGGERED, ESCALATED, NOTIFIED, ACKNOWLEDGED, RESOLVED, NOTE)
+# A notification this long after its page is a later one (an escalation:
+# PagerDuty's and Splunk On-Call's escalation delays are whole minutes).
+LATER_NOTIFICATION = dt.timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Notified:
+    """Someone a page reached: their name in the paging service, when (None: at
+    the page), how (sms, push…), their time zone and other names there."""
+
+    name: str
+    at: dt.datetime | None = None
+    via: tuple[str, ...] = ()
+    timezone: str | None = None
+    aka: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "at": format_utc(self.at) if self.at else None, "via": list(self.via),
+                "timezone": self.timezone, "aka": list(self.aka)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Notified":
+        return cls(str(data["name"]), _time_or_none(data.get("at")), tuple(data.get("via") or ()),
+                   data.get("timezone"), tuple(data.get("aka") or ()))
+
+
+@dataclass(frozen=True)
+class Page:
+    """One step of a page of a paging service (Splunk On-Call, PagerDuty):
+
+    * ``triggered``: the page went out — ``what`` paged (the alerting entity or
+      the incident's title), ``notified`` whom it reached and when, ``teams``
+      it went to, ``unresolved_teams`` whose people on call are not known,
+      ``manual``/``by`` when a person started it;
+    * ``escalated``, ``notified`` (someone reached later, ``notified``),
+      ``acknowledged`` (``by`` a person), ``note`` (``note`` its text),
+      ``resolved`` (``by`` a person, or None: by monitoring).
+
+    ``at`` is the page's own time: an alert merged with its page stays at the
+    alert's time and the page keeps its own here."""
+
+    service: str
+    incident: str
+    phase: str
+    what: str = ""
+    entity: str = ""
+    notified: tuple[Notified, ...] = ()
+    teams: tuple[str, ...] = ()
+    unresolved_teams: tuple[str, ...] = ()
+    manual: bool = False
+    by: str | None = None
+    note: str | None = None
+    at: dt.datetime | None = None
+
+    def __post_init__(self):
+        if self.phase not in PHASES:
+            raise ValueError(f"a page's phase is one of {PHASES}, not {self.phase!r}")
+        object.__setattr__(self, "notified", tuple(self.notified))
+
+    @property
+    def label(self) -> str:
+        """``PagerDuty incident #4711``."""
+        return f"{self.service} incident {self.incident}"
+
+    @property
+    def state(self) -> str:
+        return RESOLVED if self.phase == RESOLVED else FIRING
+
+    def names(self) -> list[str]:
+        return [n.name for n in self.notified]
+
+    def reached_later(self, person: Notified) -> bool:
+        """Reached a while after the page went out (by an escalation or a
+        delayed notification rule): that notification is a line of its own."""
+        return person.at is not None and self.at is not None and person.at - self.at >= LATER_NOTIFICATION
+
+    def summary(self) -> str:
+        """``paged jdoe, akowalski (SRE Core) (Splunk On-Call incident 4821)``, or
+        ``paged Payments, whom not recorded (PagerDuty incident #1403)``: whom
+        the page reached when it went out."""
+        teams = ", ".join(self.teams)
+        first = [n.name for n in self.notified if not self.reached_later(n)]
+        if not first:
+            return f"paged {teams or 'someone'}, whom not recorded ({self.label})"
+        return f"paged {', '.join(first)}" + (f" ({teams})" if teams else "") + f" ({self.label})"
+
+    def to_json(self) -> dict:
+        data = {"service": self.service, "incident": self.incident, "phase": self.phase, "what": self.what,
+                "entity": self.entity, "notified": [n.to_json() for n in self.notified],
+                "teams": list(self.teams), "unresolved_teams": list(self.unresolved_teams),
+                "manual": self.manual, "by": self.by, "note": self.note,
+                "at": format_utc(self.at) if self.at else None}
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Page":
+        return cls(str(data["service"]), str(data["incident"]), data["phase"], data.get("what") or "",
+                   data.get("entity") or "", tuple(Notified.from_json(n) for n in data.get("notified") or ()),
+                   tuple(data.get("teams") or ()), tuple(data.get("unresolved_teams") or ()),
+                   bool(data.get("manual")), data.get("by"), data.get("note"), _time_or_none(data.get("at")))
+
+
+# -- log entries ------------------------------------------------------------------
+
+# The bots that write a SAL entry for someone else (wikimedia's scap and
+# helmfile write "user@host message" through logmsgbot).
+LOG_RELAYS = frozenset({"logmsgbot"})
+# "tchin@deploy2002 Started deploy", and before the user@host form "asher synchronized …" (2012).
+_RELAYED_USER = re.compile(
+    r"^(?P<user>[\w.-]+)(?:@[\w.-]+[:\s]|\s+(?=(?:synchronized|rebuilt|started|finished)\b))", re.I)
+# What deploys write to the SAL (scap's "Synchronized …" and "Finished scap: …",
+# scap3's "Finished deploy [repo@sha]", helmfile's "helmfile [dc] DONE … apply", as
+# stashbot logs them: tests/fixtures/sal/server-admin-log.wiki), and people's "deploy …".
+_DEPLOY = re.compile(r"\bSynchronized\b|\bFinished scap\b|\bscap (?:sync|deploy|backport)\b"
+                     r"|\bhelmfile\b.*\bapply\b|\bpuppet[- ]merge\b|\bdeploy(?:ed|ing|s)?\b", re.I)
+# The first line of a deploy that logs its end too ("Started scap", "helmfile … START … apply").
+_STARTED = re.compile(r"\b(?:START|Started)\b")
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """A SAL entry (or the ``!log`` that asked for it): the bot that relayed
+    it for the person who did it (``relayed_by``), None when they logged it."""
+
+    relayed_by: str | None = None
+
+    def to_json(self) -> dict:
+        return {"relayed_by": self.relayed_by}
+
+
+def logged_by(nick: str | None, message: str) -> tuple[str | None, LogEntry]:
+    """Who did what a log line says, and the entry: the user a relay bot
+    logged for (``logmsgbot: deployer1@deploy1002 Synchronized …`` is
+    deployer1's), else the nick."""
+    relayed = _RELAYED_USER.match(message) if nick and nick.lower() in LOG_RELAYS else None
+    return (relayed["user"], LogEntry(nick)) if relayed else (nick, LogEntry())
+
+
+def log_kind(text: str) -> Kind:
+    """A log entry is a deploy when it says one happened (not the start of one
+    that logs its end too)."""
+    return Kind.DEPLOY if _DEPLOY.search(text) and not _STARTED.search(text) else Kind.LOG
+
+
+# -- the event ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Event:
+    """One thing that happened, from one source, at one UTC time.
+
+    ``kind`` says what it is (see the table above; by default from the facts
+    it carries: an alert, a page, a log entry, else chat); ``alert``, ``page``
+    and ``log`` carry what that kind means; ``place`` where it was read;
+    ``channel`` where it was said; ``also_in`` the sources of records merged
+    into it; ``aka`` other names the source gives its actor (a user id, an
+    e-mail). ``fields`` holds what only its own source shows (Slack reactions,
+    alert annotations). Equality is time, source, text, actor, url, tags and
+    precision.
+    """
+
+    time: dt.datetime
+    source: str
+    text: str
+    actor: str | None = None
+    url: str | None = None
+    tags: tuple[str, ...] = ()
+    precision: str = "second"
+    fields: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    kind: Kind | None = field(default=None, compare=False, hash=False)
+    alert: Alert | None = field(default=None, compare=False, hash=False)
+    page: Page | None = field(default=None, compare=False, hash=False)
+    log: LogEntry | None = field(default=None, compare=False, hash=False)
+    place: Place | None = field(default=None, compare=False, hash=False)
+    channel: str | None = field(default=None, compare=False, hash=False)
+    origin: int | None = field(default=None, compare=False, hash=False)
+    also_in: tuple[str, ...] = field(default=(), compare=False, hash=False)
+    aka: tuple[str, ...] = field(default=(), compare=False, hash=False)
+
+    def __post_init__(self):
+        require_utc("Event.time", self.time)
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
+        if not isinstance(self.text, str):
+            raise ValueError(f"Event.text must be a string, got {self.text!r}")
+        object.__setattr__(self, "tags", tuple(self.tags))
+        object.__setattr__(self, "fields", MappingProxyType(dict(self.fields or {})))
+        object.__setattr__(self, "also_in", tuple(self.also_in))
+        object.__setattr__(self, "aka", tuple(self.aka))
+        object.__setattr__(self, "kind", Kind(self.kind) if self.kind is not None else self._default_kind())
+
+    def _default_kind(self) -> Kind:
+        if self.alert is not None:  # an alert merged with the page it caused stays an alert
+            return Kind.ALERT
+        if self.page is not None:
+            return Kind.PAGE
+        if self.log is not None:
+            return log_kind(self.text)
+        return Kind.CHAT
+
+    def to_json(self) -> dict:
+        """The public JSON shape of ``timeline --format json`` (README): the
+        time, source, actor, text, url, tags and precision, the ``kind``, and
+        the typed facts it has (``alert``, ``page``, ``log``, ``place``,
+        ``channel``, ``also_in``)."""
+        data = {"time": format_utc(self.time), "source": self.source, "actor": self.actor, "text": self.text,
+                "url": self.url, "tags": list(self.tags), "precision": self.precision, "kind": self.kind.value}
+        for name in ("alert", "page", "log"):
+            if getattr(self, name) is not None:
+                data[name] = getattr(self, name).to_json()
+        if self.place is not None and str(self.place):
+            data["place"] = str(self.place)
+        if self.channel:
+            data["channel"] = self.channel
+        if self.also_in:
+            data["also_in"] = list(self.also_in)
+        return data
+
+
+# -- what an event is -----------------------------------------------------------------
+
+def is_alert(event: Event) -> bool:
+    """Monitoring's alert (firing or resolved), or an event written as one (tag ``alert``)."""
+    return event.alert is not None or "alert" in event.tags
+
+
+def alert_state(event: Event) -> str:
+    """``firing`` or ``resolved``: the alert's or page's own state; for an event
+    written by hand, whether its text says resolved."""
+    if event.alert is not None:
+        return event.alert.state
+    if event.page is not None:
+        return event.page.state
+    return RESOLVED if re.search(r"\bresolved?\b", event.text, re.I) else FIRING
+
+
+def alert_name(event: Event) -> str:
+    """What an alert is called: its name, or the text of a line written as one."""
+    return event.alert.name if event.alert is not None else event.text
+
+
+def same_alert(a: Event, b: Event) -> bool:
+    """Two events about one alert (in either state): the same alert by its
+    identity (:meth:`Alert.is_same_alert`), or for lines written as alerts the same text."""
+    if a.alert is not None and b.alert is not None:
+        return a.alert.is_same_alert(b.alert)
+    return a.alert is None and b.alert is None and a.text == b.text
+
+
+def is_page(event: Event) -> bool:
+    """A page that went out: a paging service's trigger, or an event tagged ``page``
+    (an alert of severity page, a page written by hand) that is not its resolution."""
+    if event.page is not None:
+        return event.page.phase == TRIGGERED
+    return "page" in event.tags and alert_state(event) == FIRING
+
+
+def page_time(event: Event) -> dt.datetime:
+    """When a page went out: its own time, also when it is merged into its alert."""
+    return event.page.at if event.page is not None and event.page.at is not None else event.time
+
+
+def page_phase(event: Event) -> str | None:
+    return event.page.phase if event.page is not None else None
+
+
+def is_acknowledgement(event: Event) -> bool:
+    return page_phase(event) == ACKNOWLEDGED
+
+
+def is_manual_page(event: Event) -> bool:
+    """A page a person started (not monitoring)."""
+    return event.page is not None and event.page.manual
+
+
+def is_alert_firing(event: Event) -> bool:
+    """Monitoring noticing: an alert or page that fired, not its resolution nor
+    a page a person started by hand (that is a person reporting)."""
+    return (is_alert(event) or is_page(event)) and alert_state(event) == FIRING and not is_manual_page(event)
+
+
+def is_deploy(event: Event) -> bool:
+    return event.kind is Kind.DEPLOY
+
+
+def paged_people(events: Iterable[Event]) -> list[Notified]:
+    """Everyone the pages reached, in the order they were reached."""
+    found: dict[str, Notified] = {}
+    for event in events:
+        if event.page is not None:
+            for person in event.page.notified:
+                found.setdefault(person.name, person)
+    return sorted(found.values(), key=lambda n: n.at or dt.datetime.max.replace(tzinfo=dt.timezone.utc))
+
+
+# -- helpers ----------------------------------------------------------------------
+
+def require_utc(name: str, moment) -> None:
+    if not isinstance(moment, dt.datetime) or moment.tzinfo is None:
+        raise ValueError(f"{name} must be an aware datetime, got {moment!r}")
+    if moment.utcoffset() != dt.timedelta(0):
+        raise ValueError(f"{name} must be in UTC, got {moment.isoformat()}")
+
+
+def _time_or_none(value) -> dt.datetime | None:
+    return parse_time(value)[0] if value else None
+
+
+def strings(mapping) -> dict[str, str]:
+    if not isinstance(mapping, dict):
+        raise TypeError(f"not a table of strings: {mapping!r}")
+    return {str(k): str(v) for k, v in mapping.items()}
