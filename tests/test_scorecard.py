@@ -167,6 +167,16 @@ def test_actionables_without_a_task_are_unassigned_and_owners_need_phabricator()
     assert owned.answer == "yes"
 
 
+def test_a_task_only_named_in_the_text_is_said_not_taken():
+    """The report's reader takes a task in an actionable's text for its task; here
+    incident.toml's `task` decides, and the evidence says why they differ."""
+    items = (Actionable("Alert on lag (see Phab:T999008)", owner="jdoe"),)
+    got = answer(incident(actionables=items), "actionables-assigned")
+    assert got.answer == "no" and got.evidence == (
+        'actionable 1 "Alert on lag (see Phab:T999008)": no task (its text names T999008; task = is not set), '
+        'owner jdoe',)
+
+
 ASSIGNED_OR_NOT = """
 [[actionable]]
 task = "T347884"

@@ -42,6 +42,7 @@ from ..timeline.metrics import is_alert_firing, is_human_report
 from ..collect.answers import shorten
 from ..collect.sources import describe, get_source
 from ..core.assignment import DONE, NO_OWNER, WAIVED, assignment, is_assigned
+from ..core.tasks import find_tasks
 from ..collect.sources._paging import is_manual_page
 from ..core.model import Incident, Records, ScorecardAnswer
 from .paging import (cite_event, computed, pages_business_hours, pages_right_team, people_paged_fewer_than_five,
@@ -79,7 +80,7 @@ def actionables_assigned(r: Records) -> ScorecardAnswer:
         info = (r.tasks or {}).get(item.task) if item.task else None
         owner = item.owner or (info.owner if info else None)
         verdict = assignment(has_task=item.task is not None, done=item.done, waived=bool(item.no_task), owner=owner)
-        not_known = _owner_not_known(r, info) if verdict == NO_OWNER and not item.done else ""
+        not_known = _owner_not_known(r, info) if verdict == NO_OWNER else ""
         evidence.append(f"actionable {number} \"{shorten(item.text, 50)}\": "
                         + _judged(item, verdict, owner, info, not_known))
         if not_known:
@@ -104,6 +105,9 @@ def _owner_not_known(r: Records, info) -> str:
 def _judged(item, verdict: str, owner: str | None, info, not_known: str) -> str:
     """``task T123, owner jdoe (open)``, ``no task (why), owner jdoe``, ``done, no task``."""
     said = f"task {item.task}" if item.task else f"no task ({item.no_task})" if item.no_task else "no task"
+    named = () if item.task else find_tasks(item.text)
+    if named:  # the report's reader (and so lint) takes them for its tasks; incident.toml's `task` decides here
+        said += f" (its text names {', '.join(named)}; task = is not set)"
     if owner:
         said += f", owner {owner}"
     elif verdict == NO_OWNER:
