@@ -102,6 +102,25 @@ def test_without_create_it_only_says_what_each_actionable_would_get(tmp_path, ca
     assert len(lines) == 7
 
 
+def test_a_done_actionable_says_done_whatever_its_reason_says(tmp_path, capsys):
+    """Issue 21: "actionable 3: no task (a wiki edit, done during the incident)" for a
+    `done = true` actionable left it to the reason's words to tell it was done."""
+    done = [{"text": "Link the runbook from the alert", "no-task": "a wiki edit", "done": True},
+            {"task": "T347884", "text": "Stop retrying on badrevids", "done": True},
+            {"text": "Figure out why copying partitions hurt", "no-task": "discussed at the review"}]
+    app = conduit()
+    with FakeServer(app) as server:
+        path = write_incident(tmp_path, server.url, done)
+        code, out, _ = run(capsys, "followups", path)
+        data = json.loads(run(capsys, "followups", path, "--format", "json")[1])
+    assert code == 0 and app.calls == []
+    assert out.splitlines() == ["actionable 1: done, no task (a wiki edit)",
+                                "actionable 2: done, T347884 (given in incident.toml)",
+                                "actionable 3: no task (discussed at the review)"]
+    assert [(a["state"], a["done"]) for a in data["actionables"]] == [("no-task", True), ("task", True),
+                                                                     ("no-task", False)]
+
+
 def test_the_third_edit_fails_and_a_rerun_completes_without_duplicates(tmp_path, capsys):
     app = conduit(fail_edit={3})
     with FakeServer(app) as server:

@@ -128,6 +128,22 @@ def test_open_followups_across_the_wiki_oldest_first(bot_env, bot):
         "400001", "400002", "400003", "400004", "499999"]
 
 
+def test_an_open_task_of_an_actionable_marked_done_says_done(bot_env, bot):
+    """Issue 21: the line of a done actionable states it (here {{Done}}, as in
+    sessionstore.wiki, with its task still open in Phabricator)."""
+    bot.edit("FollowupsDone/2023-01-10 db outage", "== Actionables ==\n* {{PhabT|400001}} Add a replica {{Done}}\n"
+                                                  "* T400003 Tune the cache\n", "test report")
+    bot.edit("FollowupsDone/2023-06-01 cache", "== Actionables ==\n* Review the page again (T400001)\n", "test report")
+    with FakeServer(conduit_app(dict(TASKS), USERS, token=TOKEN)) as phab:
+        found = open_followups(bot_env.api_url, "FollowupsDone/", conduit_at(phab.url), now=NOW_UTC)
+    assert found.lines()[:4] == [
+        "T400001  open  created 2023-01-30 (400 days ago)  owner akowalski  Add a replica",
+        "  from FollowupsDone/2023-01-10 db outage (marked done there), FollowupsDone/2023-06-01 cache",
+        "T400003  stalled  created 2023-08-18 (200 days ago)  no owner  Tune the cache",
+        "  from FollowupsDone/2023-01-10 db outage"]
+    assert [f["done_in"] for f in found.to_json()["open"]] == [["FollowupsDone/2023-01-10 db outage"], []]
+
+
 def test_open_followups_in_batches_of_100(bot_env, bot):
     titles = [f"FollowupsBatch/2023-05-0{n + 1} incident {n}" for n in range(3)]
     tasks = {500000 + n: task_fields(f"Task {n}", "open", None, dateCreated=NOW - (300 - n) * DAY, dateClosed=None)

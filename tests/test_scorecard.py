@@ -161,11 +161,59 @@ def test_phabricator_task():
 def test_actionables_without_a_task_are_unassigned_and_owners_need_phabricator():
     items = (Actionable("a", "T1"), Actionable("b", no_task="later"), Actionable("c", done=True))
     got = answer(incident(actionables=items), "actionables-assigned")
-    assert got.answer == "no" and "actionable 2 (b)" in got.notes and "T1 (owner: unknown)" in got.evidence
+    assert got.answer == "no" and got.notes == "not assigned: actionable 2 (no task, on purpose)"
+    assert got.evidence == ('actionable 1 "a": task T1, owner unknown (no phabricator source pulled)',
+                            'actionable 2 "b": no task (later)',
+                            'actionable 3 "c": done, no task: nothing left to assign')
     only_tasks = answer(incident(actionables=items[:1] + items[2:]), "actionables-assigned")
     assert only_tasks.answer is None and "no phabricator source" in only_tasks.notes
     owned = answer(incident(actionables=(Actionable("a", "T1", owner="me"),)), "actionables-assigned")
     assert owned.answer == "yes"
+
+
+def test_a_task_only_named_in_the_text_is_said_not_taken():
+    """The report's reader takes a task in an actionable's text for its task; here
+    incident.toml's `task` decides, and the evidence says why they differ."""
+    items = (Actionable("Alert on lag (see Phab:T999008)", owner="jdoe"),)
+    got = answer(incident(actionables=items), "actionables-assigned")
+    assert got.answer == "no" and got.evidence == (
+        'actionable 1 "Alert on lag (see Phab:T999008)": no task (its text names T999008; task = is not set), '
+        'owner jdoe',)
+
+
+ASSIGNED_OR_NOT = """
+[[actionable]]
+task = "T347884"
+owner = "ottomata"
+text = "Do not retry on badrevids without replica lag"
+
+[[actionable]]
+owner = "jdoe"
+text = "Add alert on enrichment backlog growth"
+
+[[actionable]]
+text = "Link the runbook from the alert"
+no-task = "a wiki edit, done during the incident"
+done = true
+"""
+
+
+def test_an_owner_without_a_task_is_not_assigned_as_lint_says_and_every_actionable_is_cited(tmp_path, run_cli):
+    """Issue 21: lint flagged the owned actionable without a task `no-task` while
+    the scorecard answered "yes — every open actionable has a task and an owner"."""
+    path = write_incident(tmp_path, ASSIGNED_OR_NOT)
+    assert run_cli("render", path, "-o", tmp_path / "r.wiki")[0] == 0
+    code, out, _ = run_cli("lint", tmp_path / "r.wiki")
+    flagged = [line for line in out.splitlines() if ": no-task: " in line]
+    assert code == 1 and len(flagged) == 1 and flagged[0].endswith("Add alert on enrichment backlog growth")
+    code, out, _ = run_cli("scorecard", path, "--format", "json")
+    got = next(a for a in json.loads(out)["answers"] if a["id"] == "actionables-assigned")
+    assert got["answer"] == "no" and got["notes"] == "not assigned: actionable 2 (no task)"
+    assert got["evidence"] == [
+        'actionable 1 "Do not retry on badrevids without replica lag": task T347884, owner ottomata',
+        'actionable 2 "Add alert on enrichment backlog growth": no task, owner jdoe',
+        'actionable 3 "Link the runbook from the alert": done, no task (a wiki edit, done during the incident): '
+        'nothing left to assign']
 
 
 PHAB = """
@@ -192,9 +240,10 @@ def test_actionables_against_the_phabricator_test_server(tmp_path, monkeypatch, 
         assert pull(inc).ok
     got = computed_scorecard(gather(inc)).answers[QUESTION_IDS.index("actionables-assigned")]
     assert got.answer == expected and got.source == "computed"
-    assert "T347884 (owner: ottomata, open)" in got.evidence
+    assert got.evidence[0] == 'actionable 1 "owned": task T347884, owner ottomata (open)'
     if expected == "no":
-        assert got.notes == "unassigned: T345806" and "T345806 (owner: none, open)" in got.evidence
+        assert got.notes == "not assigned: actionable 2 (T345806 has no owner)"
+        assert got.evidence[1] == 'actionable 2 "maybe owned": task T345806, no owner (open)'
 
 
 # -- human over computed ----------------------------------------------------------------
@@ -331,7 +380,8 @@ def test_the_sample_report_shows_computed_answers_with_evidence(run_cli, tmp_pat
     report = render_report(gather(inc))
     assert "|Yes\n|the first alert came before the first human report<br />first alert: 2023-09-28 14:33:12 UTC " \
            "alert-email: MediawikiPageContentChangeEnrichJobManagerNotRunning" in report
-    assert "|No\n|unassigned: actionable 2 (Figure out why copying Kafka partitions caused this issue.)<br />[[phab:T347884|T347884]] (owner: unknown)" in report
+    assert "|No\n|not assigned: actionable 2 (no task, on purpose)<br />actionable 1 \"mw-page-content-change-enrich " \
+           "should not retry on …\": task [[phab:T347884|T347884]], owner unknown (no phabricator source pulled)" in report
     card = computed_scorecard(gather(inc))
     sources = {a.id: a.source for a in card.answers}
     assert {q for q, s in sources.items() if s == "computed"} >= {

@@ -146,11 +146,12 @@ class FollowupReport:
             if self.error else []
 
     def to_json(self) -> dict:
-        """``{"tags", "link", "actionables": [{"number", "text", "state", "task", "title", "at"}],
+        """``{"tags", "link", "actionables": [{"number", "text", "state", "done", "task", "title", "at"}],
         "created": [task ids], "failed": number or null, "error", "not_tried": [numbers]}``."""
         return {"tags": list(self.tags), "link": self.link,
-                "actionables": [{"number": f.number, "text": f.actionable.text, "state": f.state, "task": f.task,
-                                 "title": f.title, "at": f.at or None} for f in self.plan],
+                "actionables": [{"number": f.number, "text": f.actionable.text, "state": f.state,
+                                 "done": f.actionable.done, "task": f.task, "title": f.title, "at": f.at or None}
+                                for f in self.plan],
                 "created": [f.task for f in self.created + self.found],
                 "failed": self.failed.number if self.failed else None,
                 "error": str(self.error) if self.error else None,
@@ -187,6 +188,8 @@ class FollowupReport:
 
     def _line(self, item: Followup) -> str:
         head = f"actionable {item.number}: "
+        if item.actionable.done and item.state != "done":   # said, not left to the reason's words
+            head += "done, "
         if item is self.failed:
             return head + _failure(self.error)
         if item.state in ("task", "created"):

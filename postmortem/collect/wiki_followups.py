@@ -8,7 +8,8 @@ link), and Phabricator is asked about all of them in batches of 100
 (``maniphest.search``, :func:`.sources.phabricator.task_infos`). The open ones
 — ``dateClosed`` not set, or where an answer lacks it a status that is not a
 closed one (:data:`postmortem.core.model.CLOSED_STATUSES`) — are listed oldest
-first (``dateCreated``), each with the reports it came from.
+first (``dateCreated``), each with the reports it came from, and which of
+them mark the actionable naming it done (an open task for done work).
 
 Nothing is dropped unsaid: the totals count the closed tasks, those newer than
 ``older_than``, those Phabricator does not know and the pages that could not
@@ -35,13 +36,15 @@ class OpenFollowup:
     task: str
     info: TaskInfo
     reports: tuple[str, ...]
+    done_in: tuple[str, ...] = ()   # the reports where an actionable naming it is marked done
 
     def to_json(self, now: dt.datetime) -> dict:
         info = self.info
         return {"task": self.task, "title": info.title, "status": info.status, "owner": info.owner,
                 "created": format_utc(info.created) if info.created else None,
                 "modified": format_utc(info.modified) if info.modified else None,
-                "age_days": (now - info.created).days if info.created else None, "reports": list(self.reports)}
+                "age_days": (now - info.created).days if info.created else None, "reports": list(self.reports),
+                "done_in": list(self.done_in)}
 
 
 @dataclass
@@ -76,7 +79,8 @@ class OpenFollowups:
                 if info.created else "created: not said"
             owner = f"owner {info.owner}" if info.owner else "no owner"
             lines += [f"{item.task}  {info.status}  {age}  {owner}  {info.title}",
-                      f"  from {', '.join(item.reports)}"]
+                      "  from " + ", ".join(title + (" (marked done there)" if title in item.done_in else "")
+                                            for title in item.reports)]
         return lines + [self._summary()] + [f"could not read {page}: {why}" for page, why in self.unreadable]
 
     def _summary(self) -> str:
@@ -105,21 +109,25 @@ def open_followups(api_url: str, prefix: str, conduit, *, older_than: dt.timedel
         elif older_than and info.created and info.created > result.now - older_than:
             result.newer += 1
         else:
-            result.open.append(OpenFollowup(task, info, tuple(sources[task])))
+            done_in = tuple(title for title, done in sources[task].items() if done)
+            result.open.append(OpenFollowup(task, info, tuple(sources[task]), done_in))
     far_future = dt.datetime.max.replace(tzinfo=UTC)
     result.open.sort(key=lambda f: (f.info.created or far_future, int(f.task[1:])))
     return result
 
 
-def _tasks_by_report(pages, result: OpenFollowups) -> dict[str, list[str]]:
-    """``{"T123": [report titles]}`` from the pages' actionables; pages that cannot be read are noted."""
-    sources: dict[str, list[str]] = {}
+def _tasks_by_report(pages, result: OpenFollowups) -> dict[str, dict[str, bool]]:
+    """``{"T123": {report title: whether an actionable naming it there is done}}`` from
+    the pages' actionables; pages that cannot be read are noted."""
+    sources: dict[str, dict[str, bool]] = {}
     pages = list(pages)
     result.reports += len(pages)
     for title, report in parse_pages(pages, result.unreadable):
         if report is None:
             result.unreadable.append((title, "the page has no text"))
             continue
-        for task in dict.fromkeys(t for item in report.actionables for t in item.tasks):
-            sources.setdefault(task, []).append(title)
+        for item in report.actionables:
+            for task in item.tasks:
+                reports = sources.setdefault(task, {})
+                reports[title] = reports.get(title, False) or item.done
     return sources

@@ -40,15 +40,16 @@ TASK_REF = (rf"(?:\{{\{{\s*{TEMPLATE_NAMES}\s*\|\s*T?\d+\s*(?:\|[^{{}}]*)?\}}\}}
 # before anything is escaped). Named groups, each holding the task number:
 # "tpl" ``{{PhabT|123}}`` ``{{Phabricator|T123}}`` (no further arguments),
 # "link" ``[[phab:T123]]`` ``[[phab:T123|label]]`` (the label, up to the first
-# ``]]`` as MediaWiki reads it, in "label"), "bare" ``T123`` (also the one in
-# ``phab:T123``, whose ``phab:`` stays text; not after a letter, digit, ``/``,
-# ``#`` or backslash, so not inside a path or a word). A Phabricator URL is a
-# URL, not matched here. ASCII digits only.
+# ``]]`` as MediaWiki reads it, in "label"), "bare" ``T123`` and the interwiki
+# text ``phab:T123`` (``Phab:``, ``phabricator:``; the prefix is part of the
+# reference, so that nothing of it is left beside the link; neither after a
+# letter, digit, ``/``, ``#`` or backslash, so not inside a path or a word). A
+# Phabricator URL is a URL, not matched here. ASCII digits only.
 TASK_REFERENCE = re.compile(
     rf"\{{\{{[ \t]*{TEMPLATE_NAMES}[ \t]*\|[ \t]*T?(?P<tpl>[0-9]{{1,9}})[ \t]*\}}\}}"
     rf"|\[\[[ \t]*:?[ \t]*{LINK_PREFIXES}[ \t]*:[ \t]*T(?P<link>[0-9]{{1,9}})[ \t]*"
     r"(?:\|(?P<label>(?:[^\]\n]|\](?!\]))*))?\]\]"
-    r"|(?-i:(?<![\w/#\\])T(?P<bare>[0-9]{1,7})(?![\w]))", re.I)
+    rf"|(?:(?<![\w/#\\]){LINK_PREFIXES}:)?(?-i:(?<![\w/#\\])T(?P<bare>[0-9]{{1,7}})(?![\w]))", re.I)
 
 
 def is_task_id(value: str) -> bool:

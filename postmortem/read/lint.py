@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from ..core.assignment import NO_TASK, assignment
 from ..core.model import Problem
 from ..core.redact import scan_text
 from .report import REQUIRED_SECTIONS, Report
@@ -132,7 +133,7 @@ def _actionables(report: Report):
         yield Problem("no-actionables", report.section("Actionables").line, "no actionables listed")
     for item in report.actionables:
         # Done work needs no tracking, and "(no task: reason)" is a decision, not an omission.
-        if not item.tasks and not item.done and not item.no_task:
+        if assignment(has_task=bool(item.tasks), done=item.done, waived=bool(item.no_task)) == NO_TASK:
             yield Problem("no-task", item.line, f"actionable without a Phabricator task: {item.text[:120]}")
 
 

@@ -21,9 +21,11 @@ The questions are those of Wikitech's Incident Engagement ScoreCard
   label or the responders' teams; else the roster ``team`` of the people a page
   names against the alert's team; only where both are known;
 * phabricator-task — ``[incident] task``;
-* actionables-assigned — every open actionable has a task, and an owner (from
-  ``owner =`` or the phabricator source); done ones need neither; a no-task
-  waiver is fine for lint but not an owner: it needs ``owner =``;
+* actionables-assigned — every open actionable has a task with an owner (from
+  ``owner =`` or the phabricator source); done ones need neither; one without a
+  task is not assigned, even with ``no-task`` (which `lint` accepts) or an
+  ``owner`` (:mod:`postmortem.core.assignment`); the evidence names every
+  actionable with what it has;
 * monitoring-notified — the first alert or page from monitoring fires no later
   than the first human report (chat, IRC, SAL, a manual event, or a page a
   person started by hand) after the outage began;
@@ -37,7 +39,10 @@ from __future__ import annotations
 from typing import Callable
 
 from ..timeline.metrics import is_human_report
+from ..collect.answers import shorten
 from ..collect.sources import get_source
+from ..core.assignment import DONE, NO_OWNER, WAIVED, assignment, is_assigned
+from ..core.tasks import find_tasks
 from ..core.model import Incident, Records, ScorecardAnswer
 from ..core.vocabulary import Kind, first_of_moment, is_alert_firing, is_manual_page
 from .paging import (cite_event, computed, pages_business_hours, pages_right_team, people_paged_fewer_than_five,
@@ -49,11 +54,6 @@ __all__ = ["compute_answers", "RULES", "cite_event", "within_hours"]
 def compute_answers(records: Records) -> dict[str, ScorecardAnswer]:
     """Every rule's answer, by question id."""
     return {qid: rule(records) for qid, rule in RULES.items()}
-
-
-def _shorten(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 3].rstrip() + "..."
 
 
 # -- process ----------------------------------------------------------------------
@@ -68,45 +68,58 @@ def phabricator_task(r: Records) -> ScorecardAnswer:
     return computed(qid, "yes", "the incident's task ([incident] task)", [cited])
 
 
-def _cite_task(task: str, owner: str | None, info, looked_up: bool) -> str:
-    """``T347884 (owner: tchin, open)``; the owner is "none" only when Phabricator says so."""
-    if owner is None:
-        owner = "none" if info is not None else ("unknown: not in Phabricator" if looked_up else "unknown")
-    status = f", {info.status}" if info is not None else ""
-    return f"{task} (owner: {owner}{status})"
-
-
 def actionables_assigned(r: Records) -> ScorecardAnswer:
+    """Each actionable judged by :func:`postmortem.core.assignment.assignment`
+    (the definition `lint` uses too), and cited with its verdict."""
     qid = "actionables-assigned"
     items = r.incident.actionables
     if not items:
         return computed(qid, None, "unknown: no actionables listed")
     unassigned, unknown, evidence = [], [], []
     for number, item in enumerate(items, 1):
-        label = item.task or f"actionable {number} ({_shorten(item.text)})"
-        if item.done:
-            evidence.append(f"{label}: done")
-            continue
         info = (r.tasks or {}).get(item.task) if item.task else None
         owner = item.owner or (info.owner if info else None)
-        if item.task:
-            evidence.append(_cite_task(item.task, owner, info, r.tasks is not None))
-        if owner:
-            continue
-        if item.task is None:
-            reason = f"no task ({item.no_task})" if item.no_task else "no task"
-            evidence.append(f"{label}: {reason}, no owner")
-            unassigned.append(label)
-        elif r.tasks is None or info is None:
-            unknown.append(item.task)
-        else:
-            unassigned.append(item.task)
+        verdict = assignment(has_task=item.task is not None, done=item.done, waived=bool(item.no_task), owner=owner)
+        not_known = _owner_not_known(r, info) if verdict == NO_OWNER else ""
+        evidence.append(f"actionable {number} \"{shorten(item.text, 50)}\": "
+                        + _judged(item, verdict, owner, info, not_known))
+        if not_known:
+            unknown.append(f"actionable {number} ({item.task}: {not_known})")
+        elif not is_assigned(verdict):
+            unassigned.append(f"actionable {number} ({_why_unassigned(item, verdict)})")
     if unassigned:
-        return computed(qid, "no", f"unassigned: {', '.join(unassigned)}", evidence)
+        return computed(qid, "no", f"not assigned: {', '.join(unassigned)}", evidence)
     if unknown:
-        why = "no phabricator source pulled" if r.tasks is None else "Phabricator does not know them"
-        return computed(qid, None, f"unknown: owners of {', '.join(unknown)} ({why})", evidence)
-    return computed(qid, "yes", "every open actionable has a task and an owner", evidence)
+        return computed(qid, None, f"unknown: the owner of {', '.join(unknown)}", evidence)
+    return computed(qid, "yes", "every open actionable has a task with an owner (done ones need neither)",
+                    evidence)
+
+
+def _owner_not_known(r: Records, info) -> str:
+    """Why a task's owner is not known, or "" when Phabricator said it has none."""
+    if r.tasks is None:
+        return "no phabricator source pulled"
+    return "not in Phabricator" if info is None else ""
+
+
+def _judged(item, verdict: str, owner: str | None, info, not_known: str) -> str:
+    """``task T123, owner jdoe (open)``, ``no task (why), owner jdoe``, ``done, no task``."""
+    said = f"task {item.task}" if item.task else f"no task ({item.no_task})" if item.no_task else "no task"
+    named = () if item.task else find_tasks(item.text)
+    if named:  # the report's reader (and so lint) takes them for its tasks; incident.toml's `task` decides here
+        said += f" (its text names {', '.join(named)}; task = is not set)"
+    if owner:
+        said += f", owner {owner}"
+    elif verdict == NO_OWNER:
+        said += f", owner unknown ({not_known})" if not_known else ", no owner"
+    said += f" ({info.status})" if info is not None else ""
+    return f"done, {said}: nothing left to assign" if verdict == DONE else said
+
+
+def _why_unassigned(item, verdict: str) -> str:
+    if verdict == NO_OWNER:
+        return f"{item.task} has no owner"
+    return "no task, on purpose" if verdict == WAIVED else "no task"
 
 
 def status_page_entry(r: Records) -> ScorecardAnswer:
