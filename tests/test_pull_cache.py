@@ -20,7 +20,7 @@ from postmortem.collect import cache
 from postmortem.collect.pull import pull
 from postmortem.incident.load import load_incident
 from postmortem.timeline.gather import collect_events
-from tests.clock import clocked_session
+from tests.clock import fast_session
 from tests.services import FakeServer, broken_app, pagerduty_app, sal_app, sal_entries
 
 FIXTURES = Path(__file__).parent / "fixtures" / "paging" / "pagerduty"
@@ -85,11 +85,6 @@ url = "{pd.url}"
 token_env = "PM_PD_TOKEN"
 ''', encoding="utf-8")
     return path
-
-
-def fast_session():
-    """Short timeouts on a fake clock (tests/clock.py): retries are counted, not waited."""
-    return clocked_session(timeout=0.5, retries=2, deadline=2.0, backoff=0.05)
 
 
 def pulled(path, at=FIRST_PULL, **options):
