@@ -77,3 +77,9 @@ def clocked_session(clock: FakeClock | None = None, **options) -> BoundedSession
     session.mount("https://", adapter)
     session.fake_clock = clock
     return session
+
+
+def fast_session() -> BoundedSession:
+    """A session for a pull against a server that fails: short timeouts on a new
+    FakeClock, so retries and back-off are counted, not waited."""
+    return clocked_session(timeout=0.5, retries=2, deadline=2.0, backoff=0.05)

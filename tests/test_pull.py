@@ -18,7 +18,7 @@ from postmortem.incident.load import load_incident
 from postmortem.collect.pull import pull
 from postmortem.timeline.gather import collect_events
 from postmortem.core.timeutil import format_utc
-from tests.clock import clocked_session
+from tests.clock import fast_session
 from tests.services import (FakeServer, broken_app, conduit_app, openmetrics_alerts, post_alerts,
                             sal_app, sal_entries, slack_app, splunk_app, start_alertmanager,
                             start_prometheus, task_fields)
@@ -37,11 +37,6 @@ TASKS = {347884: task_fields("enrich should not retry", "open", "PHID-USER-1"),
 def tokens(monkeypatch):
     monkeypatch.setenv("PM_SLACK_TOKEN", SLACK_TOKEN)
     monkeypatch.setenv("PM_PHAB_TOKEN", PHAB_TOKEN)
-
-
-def fast_session():
-    """Short timeouts on a fake clock (tests/clock.py): retries and back-off are counted, not waited."""
-    return clocked_session(timeout=0.5, retries=2, deadline=2.0, backoff=0.05)
 
 
 def incident_file(tmp_path, sal_url, slack_url, phab_url):

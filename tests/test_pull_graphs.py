@@ -21,7 +21,7 @@ from postmortem.core.model import Window, utc
 from postmortem.incident.load import load_incident
 from postmortem.timeline.gather import gather
 from postmortem.write.chart import chart_layout
-from tests.clock import clocked_session
+from tests.clock import fast_session
 from tests.services import Answer, FakeServer, broken_app, openmetrics_gauge, start_prometheus
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -250,10 +250,6 @@ def test_a_graph_never_pulled_says_so(tmp_path):
     path = incident_file(tmp_path, "http://127.0.0.1:9")
     with pytest.raises(InputError, match=r"graph\[0\] \(error-ratio\) has not been pulled yet: run `postmortem pull`"):
         gather(load_incident(path))
-
-
-def fast_session():
-    return clocked_session(timeout=0.5, retries=2, deadline=2.0, backoff=0.05)
 
 
 def test_a_failed_pull_is_one_line_in_the_report_and_a_warning(tmp_path, run_cli):

@@ -14,10 +14,14 @@ from ..core.files import write_atomically
 
 def open_records(path: str):
     """The incident file at ``path``, loaded and its records gathered (once);
-    a warning line for each source (and ``[[graph]]``) whose records could not be read."""
+    a warning line for each source (and ``[[graph]]``) whose records could not
+    be read, and for each source whose records are an earlier pull's."""
+    from ..core.model import pull_of
     from ..incident.load import load_incident
     from ..timeline.gather import gather
     records = gather(load_incident(path))
+    for kept in records.kept:
+        warn(f"{kept.name}: the last pull failed ({kept.reason}); using the records of {pull_of(kept.pulled)}")
     for missing in records.missing:
         warn(f"{missing.name} is missing from the timeline: the last pull could not read it ({missing.reason}); "
              f"run `postmortem pull` again")

@@ -1,10 +1,12 @@
 """The event cache that `postmortem pull` writes next to the incident file.
 
-One JSON file, ``<incident stem>.events.json``: per source (by its index and
-type, with a digest of its options so an edited source is fetched again), the
-events fetched, when, for which window, and the source's tally (records read,
-dropped, skipped); per source the last pull could not read, why and when.
-Written atomically (temp file + rename), so a failed pull leaves the previous
+One JSON file, ``<incident stem>.events.json``: per source (by what it is:
+its type and a digest of its options, so an edited source is fetched again and
+removing another ``[[source]]`` leaves its entry valid), the events fetched,
+when, for which window, and the source's tally (records read, dropped,
+skipped); per source the last pull could not read, why and when — beside the
+entry of its last good pull, which a failed pull never replaces. Written
+atomically (temp file + rename), so a failed pull leaves the previous
 cache intact. Secrets never enter it: only events are stored, and options are
 stored as a digest. A ``tasks`` section holds what the phabricator source said
 about the actionables' tasks (title, status, owner, last change); ``previous``
@@ -20,7 +22,9 @@ kept by every later write of the cache.
 A cache entry is used only for the same source settings and a window that
 covers the incident's (:func:`covers`): moving ``start`` earlier after a pull
 means pulling again, never a report from the old window. A cache of an older
-format is read as if nothing had been pulled.
+format is read as if nothing had been pulled (format 2 keyed sources by their
+place and held events without their kind and facts: what they meant is not
+there to be read back).
 """
 
 from __future__ import annotations
@@ -39,7 +43,9 @@ from ..core.files import write_atomically
 from ..core.model import Event, GraphConfig, Incident, Series, SourceConfig, TaskInfo, Window
 from ..core.timeutil import UTC, format_utc, parse_time
 
-FORMAT_VERSION = 3  # 3: events carry their kind and typed facts (core/vocabulary)
+# 3: sources keyed by what they are, not by their place among the [[source]]s;
+#    events carry their kind and typed facts (core/vocabulary)
+FORMAT_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,11 @@ class Cached:
     window: Window | None
     tally: Tally
     fetched: str = ""
+
+    @property
+    def pulled_at(self) -> dt.datetime | None:
+        """When it was pulled; None when the cache does not say."""
+        return parse_time(self.fetched)[0] if self.fetched else None
 
 
 @dataclass(frozen=True)
@@ -66,11 +77,26 @@ def cache_path(incident: Incident) -> Path:
     return path.with_name(path.stem + ".events.json")
 
 
-def source_key(config: SourceConfig) -> str:
-    """Identifies a source's configuration: index, type and a digest of the options."""
+def source_key(config: SourceConfig, occurrence: int = 1) -> str:
+    """What a source is: its type and a digest of its options, not its place
+    among the ``[[source]]``s; the second ``[[source]]`` identical to another
+    (``occurrence`` 2) gets ``#2``, and so on (:func:`source_keys`)."""
     options = json.dumps({k: v for k, v in config.options.items()}, sort_keys=True, default=str)
-    digest = hashlib.sha256(options.encode()).hexdigest()[:16]
-    return f"{config.index}:{config.type}:{digest}"
+    key = f"{config.type}:{hashlib.sha256(options.encode()).hexdigest()[:16]}"
+    return key if occurrence == 1 else f"{key}#{occurrence}"
+
+
+def source_keys(configs) -> dict[int, str]:
+    """Each source's key by its index; identical sources are told apart by
+    their order among themselves (each has its own entry, pulled and counted
+    as the source it is)."""
+    seen: dict[str, int] = {}
+    keys = {}
+    for config in configs:
+        first = source_key(config)
+        seen[first] = seen.get(first, 0) + 1
+        keys[config.index] = source_key(config, seen[first])
+    return keys
 
 
 @dataclass(frozen=True)
@@ -192,14 +218,14 @@ def _payload(path: Path, damaged=_RAISE) -> dict | None:
     damaged file raises InputError, or gives ``damaged`` when that is given."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+        return _in_this_format(data) if isinstance(data, dict) else None
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, AttributeError, TypeError) as err:
         if damaged is not _RAISE:
             return damaged
         raise InputError(f"damaged event cache ({type(err).__name__}); run `postmortem pull --refresh`",
                          file=path) from None
-    return data if isinstance(data, dict) and data.get("version") == FORMAT_VERSION else None
 
 
 def _read_section(incident: Incident, name: str, convert, absent):
@@ -210,8 +236,8 @@ def _read_section(incident: Incident, name: str, convert, absent):
     if not path.exists():
         return absent
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("version") != FORMAT_VERSION or data.get(name) is None:
+        data = _in_this_format(json.loads(path.read_text(encoding="utf-8")))
+        if data is None or data.get(name) is None:
             return absent
         return convert(data[name], str(path))
     except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError) as err:
@@ -219,11 +245,19 @@ def _read_section(incident: Incident, name: str, convert, absent):
                          file=path) from None
 
 
+def _in_this_format(data: dict) -> dict | None:
+    """The cache's JSON in this format; None when it is of another format."""
+    return data if data.get("version") == FORMAT_VERSION else None
+
+
 def _cached(entry: dict, where: str) -> Cached:
     events = [event_from_json(e, where) for e in entry["events"]]
     window = entry.get("window")
     window = Window(parse_time(window[0])[0], parse_time(window[1])[0]) if window else None
-    return Cached(events, window, Tally.from_json(entry.get("tally") or {}), entry.get("fetched", ""))
+    fetched = entry.get("fetched", "")
+    if fetched:
+        parse_time(fetched)  # a pull time that does not read is a damaged cache (ValueError)
+    return Cached(events, window, Tally.from_json(entry.get("tally") or {}), fetched)
 
 
 def _cached_graph(entry: dict) -> CachedGraph:

@@ -5,12 +5,14 @@ File sources need no pull (they are read from disk each time). Each network
 source gets its own bounded HTTP session (timeout, few retries, a deadline)
 and its own thread: the sources are fetched at once, so a pull costs about as
 long as its slowest source, and a slow service cannot stall the others. A
-source already in the cache with the same key (same options) is not fetched
-again unless ``refresh``.
+source already in the cache with the same key (same type and options) is not
+fetched again unless ``refresh``, or the last pull of it failed.
 
 One failing source is reported with its reason while the others are kept;
-its previous cache entry, if any, stays. With ``strict`` the first failure
-raises and nothing is written. The cache is written atomically in one go.
+its previous cache entry, if any, stays, and the failure is written beside it
+(the report line says which pull's records were kept). With ``strict`` the
+first failure raises and nothing is written. The cache is written atomically
+in one go.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Callable, Iterator
 from . import cache
 from ..core.accounting import Tally
 from ..core.errors import PostmortemError, SourceError
-from ..core.model import Event, GraphConfig, Incident, SourceConfig, Window
+from ..core.model import Event, GraphConfig, Incident, SourceConfig, Window, pull_of
 from .sources import get_source, needs_pull
 from ..core.model import incident_window
 from ..core.timeutil import format_utc
@@ -46,11 +48,15 @@ class SourceResult:
     error: PostmortemError | None = None
     unit: str = "event"
     tally: Tally | None = None
+    kept: cache.Cached | None = None  # a failed source's entry of an earlier pull, still used
 
     def line(self) -> str:
         """One summary line: ``source[0] (sal): 12 events (60 records read, 2 dropped), 1 request, 0.31 s``."""
         if self.status == "failed":
-            return f"{self.name}: FAILED after {counted(self.requests, 'request')}: {self.error}"
+            failed = f"{self.name}: FAILED after {counted(self.requests, 'request')}: {self.error}"
+            if self.kept is None:
+                return failed
+            return f"{failed}; kept the {counted(len(self.kept.events), self.unit)} of {pull_of(self.kept.pulled_at)}"
         events = counted(self.events, self.unit, "series" if self.unit == "series" else None)
         counts = f"{events}{_records(self.tally)}" + (
             f", {counted(self.tasks, 'task')}" if self.tasks is not None else "")
@@ -104,11 +110,14 @@ def pull(incident: Incident, *, refresh: bool = False, strict: bool = False,
     graphs = [g for g in incident.graphs if g.url]
     anything = bool(configs or graphs or incident.previous_wiki)
     old_entries = cache.read_cache(incident) if anything else {}
+    failed_before = cache.read_failures(incident) if configs else {}
     state = _State(dict(cache.read_tasks(incident) if anything else {}),
                    now=format_utc(clock() if clock else dt.datetime.now(dt.timezone.utc)))
     wanted = _task_ids(incident, cache.read_followups(incident) if anything else {})
-    steps = [(c.name, partial(_pull_one, incident, c, old_entries.get(cache.source_key(c)), wanted, state.now,
-                              refresh, session_factory)) for c in configs]
+    keys = cache.source_keys(incident.sources)
+    steps = [(c.name, partial(_pull_one, incident, c, keys[c.index], old_entries.get(keys[c.index]), wanted,
+                              state.now, refresh or keys[c.index] in failed_before, session_factory))
+             for c in configs]
     old_graphs = cache.read_graphs(incident) if graphs else {}
     steps += [(g.name, partial(_pull_graph, incident, g, old_graphs.get(cache.graph_key(g)), state.now,
                                refresh, session_factory)) for g in graphs]
@@ -191,12 +200,13 @@ class _State:
             self.graph_failures[key] = outcome.graph_failure
 
 
-def _pull_one(incident, config: SourceConfig, old: cache.Cached | None, task_ids: set, now: str,
+def _pull_one(incident, config: SourceConfig, key: str, old: cache.Cached | None, task_ids: set, now: str,
               refresh: bool, session_factory) -> _Outcome:
-    """One source: from the cache when it covers the window, else fetched; a
-    source that tells the actionables' tasks is asked every time (a task's
-    status, owner and last change move on long after the incident)."""
-    key, window = cache.source_key(config), incident_window(incident)
+    """One source (``key``: :func:`cache.source_keys`): from the cache when it
+    covers the window, else fetched; a source that tells the actionables' tasks
+    is asked every time (a task's status, owner and last change move on long
+    after the incident). A failure keeps ``old``, the entry of the last good pull."""
+    window = incident_window(incident)
     source = get_source(config.type)
     wanted = task_ids if source.gives_tasks else set()
     if not refresh and old is not None and cache.covers(old, window) and not wanted:
@@ -208,8 +218,9 @@ def _pull_one(incident, config: SourceConfig, old: cache.Cached | None, task_ids
         events = list(source.read(config, window, session=session, tally=tally))
         tasks = source.fetch_tasks(config, wanted, session) if wanted else None
     except PostmortemError as err:
+        kept = old if old is not None and cache.covers(old, window) else None
         return _Outcome(SourceResult(config.name, key, "failed", requests=_requests(session),
-                                     seconds=time.perf_counter() - started, error=err),
+                                     seconds=time.perf_counter() - started, error=err, kept=kept),
                         entry=old, failure=cache.Failure(config.name, str(err), now))
     finally:
         session.close()

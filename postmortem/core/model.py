@@ -10,7 +10,7 @@ from typing import Mapping
 
 from .settings import FollowupSettings, RedactSettings, ReportSettings
 from .tasks import is_task_id
-from .timeutil import UTC, format_utc
+from .timeutil import UTC, format_clock, format_utc
 # The event and its kinds are said in one place; they are imported here for the modules that read both.
 from .vocabulary import KEY_MOMENT_TAGS, KNOWN_TAGS, Event, require_utc  # noqa: F401
 
@@ -380,13 +380,29 @@ class MissingSource:
 
 
 @dataclass(frozen=True)
+class KeptSource:
+    """A source whose last pull failed (``reason``), its records those of an
+    earlier pull, made at ``pulled`` (None when the cache does not say)."""
+
+    name: str
+    reason: str
+    pulled: dt.datetime | None = None
+
+
+def pull_of(moment: dt.datetime | None) -> str:
+    """``the pull of 2026-12-04 20:31 UTC``; ``an earlier pull`` when its time is not known."""
+    return "an earlier pull" if moment is None else f"the pull of {format_clock(moment, 'minute', with_date=True)} UTC"
+
+
+@dataclass(frozen=True)
 class Records:
     """Everything an incident's report needs, gathered once
     (:func:`postmortem.timeline.gather.gather`): the incident, its merged
     timeline, ``tasks`` (``{"T123": TaskInfo}`` from the phabricator source;
     None when it is not configured or not pulled) and ``previous`` (the
     previous reports, newest first; None when not configured), and the sources
-    whose records could not be read; ``graphs``, the series of each
+    whose records could not be read (``missing``) or are an earlier pull's
+    because the last one failed (``kept``); ``graphs``, the series of each
     ``[[graph]]``. Rendering, the graphs, the scorecard and publishing read this
     value and nothing else. ``findings``: what the text held that must not be
     published (:mod:`postmortem.core.redact`), resolved or not; the events
@@ -401,11 +417,13 @@ class Records:
     # what must not be published, found when the records were gathered (the events
     # hold the text after ``[redact]``); None: not scanned (records made by hand)
     findings: tuple[Finding, ...] | None = None
+    kept: tuple["KeptSource", ...] = ()  # sources whose last pull failed, read as an earlier pull left them
 
     def __post_init__(self):
         object.__setattr__(self, "events", tuple(self.events))
         object.__setattr__(self, "graphs", tuple(self.graphs))
         object.__setattr__(self, "missing", tuple(self.missing))
+        object.__setattr__(self, "kept", tuple(self.kept))
         if self.findings is not None:
             object.__setattr__(self, "findings", tuple(self.findings))
         if self.previous is not None:

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 from ..core.accounting import Skip, Tally
 from ..core.errors import PostmortemError
-from ..core.model import Finding, SourceConfig, incident_window
+from ..core.model import Finding, KeptSource, SourceConfig, incident_window, pull_of
+from ..core.timeutil import format_utc
 from ..core.vocabulary import Place
 from ..incident.load import load_incident
 from .gather import SourceRecords, merge_sources, read_sources_one_by_one
@@ -36,6 +37,7 @@ class SourceCheck:
     in_window: int = 0
     tally: Tally = field(default_factory=Tally)
     missing: str | None = None   # why a network source has no records (its pull failed)
+    kept: KeptSource | None = None  # its records are an earlier pull's: the last one failed
 
     def to_json(self) -> dict:
         data = {"index": self.config.index, "type": self.config.type, "name": self.config.name,
@@ -44,6 +46,9 @@ class SourceCheck:
                 "dropped": [s.to_json() for s in self.tally.dropped]}
         if self.missing:
             data["missing"] = self.missing
+        if self.kept:
+            data["last_pull_failed"] = {"error": self.kept.reason,
+                                        "records_pulled": format_utc(self.kept.pulled) if self.kept.pulled else None}
         return data
 
     def lines(self) -> list[str]:
@@ -55,6 +60,9 @@ class SourceCheck:
         if outside > 0:
             head += f", {outside} outside it"
         out = [head + (f"; NOT READ: {self.missing}" if self.missing else "")]
+        if self.kept:
+            out.append(f"  the last pull FAILED ({self.kept.reason}): "
+                       f"these are the records of {pull_of(self.kept.pulled)}")
         if self.tally.dropped:
             reasons = "; ".join(f"{reason} ({count})" for reason, count in self.tally.dropped_by_reason().items())
             out.append(f"  dropped {len(self.tally.dropped)}: {reasons}")
@@ -81,7 +89,8 @@ class Problem:
 class CheckReport:
     """Every source's account, the findings and the problems; ``exit_code`` 0
     when everything was read, 1 when some record was skipped, a source's records
-    are missing or a finding would stop `publish`, 2 on a problem."""
+    are missing or an earlier pull's (the last one failed) or a finding would
+    stop `publish`, 2 on a problem."""
 
     sources: list[SourceCheck] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -94,7 +103,7 @@ class CheckReport:
         if self.problems:
             return 2
         blocked = any(f.blocks(self.strict) for f in self.findings)
-        return 1 if blocked or any(s.tally.skipped or s.missing for s in self.sources) else 0
+        return 1 if blocked or any(s.tally.skipped or s.missing or s.kept for s in self.sources) else 0
 
     def to_json(self) -> dict:
         data = {"sources": [s.to_json() for s in self.sources], "problems": [p.to_json() for p in self.problems],
@@ -199,7 +208,7 @@ def _source_check(records: SourceRecords, incident, findings: list[Finding]) -> 
     for event, rule in redacted.dropped:
         place = event.place or Place()
         records.tally.drop(f"[redact] drop {rule}", place.file or event.url, place.line)
-    return SourceCheck(records.config, len(records.events), records.tally, records.missing)
+    return SourceCheck(records.config, len(records.events), records.tally, records.missing, records.kept)
 
 
 def _problem(err: PostmortemError) -> Problem:

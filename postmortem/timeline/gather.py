@@ -11,7 +11,9 @@ after this one (render, graph, scorecard, publish) is pure: it takes the
 A network source is used from the cache only as it was pulled: for the same
 settings and a window that covers the incident's; otherwise gathering stops
 and says to pull again. A source the last pull could not read is no reason
-to stop: its records are missing, and the Records say which and why.
+to stop: its records are those of its last good pull, and the Records say
+which and when; without one, its records are missing, and the Records say
+which and why.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from ..collect.sources import get_source, needs_pull
 from ..core.accounting import Tally
 from ..core.errors import InputError, PostmortemError
 from ..core.people import Roster
-from ..core.model import Event, Incident, MissingSource, Records, SourceConfig, Window, incident_window
+from ..core.model import Event, Incident, KeptSource, MissingSource, Records, SourceConfig, Window, incident_window
 from ..core.timeutil import format_utc
 from .merge import merge
 from .redact import redact_events
@@ -36,12 +38,14 @@ from .redact import redact_events
 
 @dataclass
 class SourceRecords:
-    """What one ``[[source]]`` gave: its events in the window, its tally, or why it gave nothing."""
+    """What one ``[[source]]`` gave: its events in the window, its tally, or why
+    it gave nothing; ``kept`` when they are an earlier pull's (the last one failed)."""
 
     config: SourceConfig
     events: list[Event] = field(default_factory=list)
     tally: Tally = field(default_factory=Tally)
     missing: str | None = None
+    kept: KeptSource | None = None
 
 
 def gather(incident: Incident) -> Records:
@@ -60,7 +64,7 @@ def gather(incident: Incident) -> Records:
     events, findings = merged.events, merged.findings
     return Records(incident, tuple(events), tasks, previous.reports if previous is not None else None,
                    tuple(MissingSource(s.config.name, s.missing) for s in read if s.missing), findings=tuple(findings),
-                   graphs=gather_graphs(incident))
+                   graphs=gather_graphs(incident), kept=tuple(s.kept for s in read if s.kept))
 
 
 def collect_events(incident: Incident) -> list[Event]:
@@ -135,19 +139,23 @@ class _Pulled:
 
     def __init__(self, incident: Incident):
         self.incident = incident
+        self._keys = cache.source_keys(incident.sources)
         self._entries = self._failures = None
 
     def records(self, config: SourceConfig, window: Window) -> SourceRecords:
+        """The source's cached records; those of its last good pull, said so,
+        when the last pull failed; none, said so, when no pull was good."""
         if self._entries is None:
             self._entries, self._failures = cache.read_cache(self.incident), cache.read_failures(self.incident)
-        key = cache.source_key(config)
-        entry = self._entries.get(key)
+        key = self._keys[config.index]
+        entry, failure = self._entries.get(key), self._failures.get(key)
         if entry is not None and cache.covers(entry, window):
-            return SourceRecords(config, list(entry.events), entry.tally)
+            kept = KeptSource(config.name, failure.error, entry.pulled_at) if failure is not None else None
+            return SourceRecords(config, list(entry.events), entry.tally, kept=kept)
         if entry is not None:
             raise self._stale(config, entry.window, window)
-        if key in self._failures:
-            return SourceRecords(config, missing=self._failures[key].error)
+        if failure is not None:
+            return SourceRecords(config, missing=failure.error)
         raise self._not_pulled(config)
 
     def _stale(self, config: SourceConfig, pulled: Window | None, needed: Window) -> InputError:
@@ -156,8 +164,11 @@ class _Pulled:
                           f"run `postmortem pull`", file=self.incident.path)
 
     def _not_pulled(self, config: SourceConfig) -> InputError:
-        prefix = f"{config.index}:{config.type}:"
-        if any(key.startswith(prefix) for key in list(self._entries) + list(self._failures)):
+        """Settings changed when the cache holds a source of this type that no
+        ``[[source]]`` is now; else not pulled yet."""
+        ours = set(self._keys.values())
+        if any(key.partition(":")[0] == config.type and key not in ours
+               for key in list(self._entries) + list(self._failures)):
             return InputError(f"the settings of {config.name} changed since the last pull: run `postmortem pull`",
                               file=self.incident.path)
         return InputError(f"{config.name} has not been pulled yet: run `postmortem pull`", file=self.incident.path)

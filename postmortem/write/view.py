@@ -23,7 +23,7 @@ from typing import Callable, Mapping, NamedTuple
 
 from .._version import __version__
 from ..collect.sources import describe
-from ..core.model import Event, Incident, Records
+from ..core.model import Event, Incident, Records, pull_of
 from ..core.questions import CATEGORIES, TITLE, TOTAL_LABEL
 from ..core.timeutil import format_clock
 from ..core.vocabulary import FIRING, TIMELINE_MARKS, alert_name, alert_state, is_alert
@@ -151,6 +151,13 @@ class MissingView(NamedTuple):
     reason: str
 
 
+class KeptView(NamedTuple):
+    """A source whose records are an earlier pull's (the last one failed), and which pull."""
+
+    name: str
+    pull: str        # "the pull of 2026-12-04 20:31 UTC"
+
+
 class GraphView(NamedTuple):
     """A ``[[graph]]`` in the Timeline section: the file of its picture, or one
     line saying why it has none."""
@@ -182,7 +189,8 @@ def report_view(records: Records, fmt: str = "wikitext", graph_file: str | None 
     """The template context: ``incident``, ``lead_up`` and ``entries`` (the
     Timeline before and from the start, curated: :mod:`postmortem.timeline.curate`),
     ``alerts``, ``actionables``, ``scorecard``, ``metrics``, ``missing`` (sources
-    whose records could not be read), ``graph_file``, ``graphs`` (one per
+    whose records could not be read), ``kept`` (sources whose records are an
+    earlier pull's, the last one having failed), ``graph_file``, ``graphs`` (one per
     ``[[graph]]``: ``graph_files`` maps slugs to the file names embedded,
     default :func:`chart_files`), ``version``."""
     style = STYLES[fmt]
@@ -198,6 +206,7 @@ def report_view(records: Records, fmt: str = "wikitext", graph_file: str | None 
         "scorecard": scorecard_view(card, style),
         "metrics": [MetricView(m.label, style.text(m.text())) for m in card.metrics],
         "missing": [MissingView(style.cell(m.name), style.text(m.reason)) for m in records.missing],
+        "kept": [KeptView(style.cell(k.name), style.text(pull_of(k.pulled))) for k in records.kept],
         "graph_file": graph_file,
         "graphs": graphs_view(records, style, chart_files(records) if graph_files is None else graph_files),
         "version": __version__,
