@@ -29,7 +29,7 @@ def hand_written(tmp_path, *, extra_sources="", bad_irc=False) -> str:
     (tmp_path / "sal.wiki").write_text(SAL_PAGE, encoding="utf-8")
     if bad_irc:
         (tmp_path / "bad").mkdir()
-        (tmp_path / "bad" / "2023-09-28.log").write_text("[14:40:00] <a> ok\n[25:99:00] <a> no\n", encoding="utf-8")
+        (tmp_path / "bad" / "2023-09-28.log").write_text("minutes of the meeting\nno IRC here\n", encoding="utf-8")
         extra_sources += '[[source]]\ntype = "irc"\npath = "bad/*.log"\n'
     path = tmp_path / "incident.toml"
     path.write_text('[incident]\nid = "x"\nstart = "2023-09-28 14:30"\nend = "2023-09-28 15:00"\nlead = "10m"\n'
@@ -71,9 +71,9 @@ def test_check_goes_on_after_a_source_it_cannot_read_and_exits_2(tmp_path, run_c
     code, out, _ = run_cli("check", hand_written(tmp_path, bad_irc=True), "--format", "json")
     report = json.loads(out)
     assert code == 2 and len(report["sources"]) == 3 and report["sources"][1]["read"] == 3
-    problem, = report["problems"]
-    assert problem["file"].endswith("bad/2023-09-28.log") and problem["line"] == 2
-    assert problem["message"].startswith("25:99:00 is not a time of day")
+    problem, = report["problems"]  # no line of it is IRC: the file cannot be read at all
+    assert problem["file"].endswith("bad/2023-09-28.log") and problem["line"] == 1
+    assert problem["message"].startswith("not an IRC log in a known format")
 
 
 def test_check_of_an_incident_file_that_does_not_load(tmp_path, run_cli):
