@@ -192,6 +192,8 @@ def test_incident_file_with_a_bad_timezone_fails_to_load(tmp_path):
     pytest.param("[14:33:00] <a> caf\u00e9 au lait\n".encode("latin-1"), "latin-1", "caf\u00e9 au lait",
                  id="latin-1-with-encoding"),
     pytest.param("[14:33:00] <a> with a BOM\n".encode("utf-8"), None, "with a BOM", id="utf-8-bom"),
+    # the log cut mid-write inside the last character (\u00e9 is two bytes): its whole characters
+    pytest.param("[14:33:00] <a> caf\u00e9".encode("utf-8")[:-1], None, "caf", id="cut-inside-a-character"),
 ])
 def test_encodings(tmp_path, data, encoding, outcome):
     """One rule for file sources: UTF-8 (a BOM accepted), an encoding option, an
