@@ -173,3 +173,43 @@ def test_checks_timeline_line_counts_what_redact_leaves_as_the_timeline_does(tmp
     timeline = json.loads(out)["timeline"]
     code, out, _ = run_cli("timeline", path, "--format", "json")
     assert timeline["manual_events"] == 1 and timeline["events"] == len(json.loads(out))
+
+
+# -- issue 21: one record not understood is skipped, the rest read; render warns --------------
+
+def sample_with_a_truncated_irc_line(tmp_path):
+    """The sample, its IRC log cut mid-write (`[02:2`) and a note among its alert mails."""
+    import shutil
+    folder = tmp_path / "incident"
+    shutil.copytree(SAMPLE, folder)
+    log = folder / "irc" / "2023-09-28.log"
+    text = log.read_text(encoding="utf-8")
+    assert text.endswith("\n")
+    log.write_text(text + "[02:2", encoding="utf-8")
+    (folder / "alerts" / "notes.eml").write_text("Ask joal about the Flink restart.\n", encoding="utf-8")
+    return folder / "incident.toml", f"{log}:{text.count(chr(10)) + 1}", folder / "alerts" / "notes.eml"
+
+
+def test_a_truncated_irc_line_and_a_note_among_the_mails_render_with_one_warning(tmp_path, run_cli):
+    """Defect 12: the IRC source became '0 records read' and `render` exited 2."""
+    path, truncated, note = sample_with_a_truncated_irc_line(tmp_path)
+    code, out, err = run_cli("render", path, "-o", tmp_path / "report.wiki")
+    assert code == 0
+    warnings = [line for line in err.splitlines() if "warning:" in line]
+    assert warnings == [f"postmortem: warning: 2 records skipped as not understood (source[1] (irc) 1, "
+                        f"source[3] (alert-email) 1), the first at {truncated}: line not in the znc format: "
+                        f"'[02:2'; the rest was read, `postmortem check` lists them all"]
+    code, out, _ = run_cli("render", SAMPLE / "incident.toml")
+    assert code == 0 and (tmp_path / "report.wiki").read_text(encoding="utf-8") == out  # nothing else lost
+
+
+def test_check_names_the_truncated_line_and_exits_1(tmp_path, run_cli):
+    path, truncated, note = sample_with_a_truncated_irc_line(tmp_path)
+    code, out, _ = run_cli("check", path)
+    assert code == 1
+    assert "source[1] (irc): 15 records read, 7 in the window" in out.splitlines()  # the sample's 14 and the cut one
+    assert f"  skipped {truncated}: line not in the znc format: '[02:2'" in out.splitlines()
+    assert f"  skipped {note}: no alert found (expected Labels/Annotations blocks or 'alertname = …' lines): " \
+           f"not an Alertmanager mail" in out.splitlines()
+    assert "problem" not in out
+

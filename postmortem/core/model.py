@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
+from .accounting import Skip
 from .settings import FollowupSettings, RedactSettings, ReportSettings
 from .tasks import is_task_id
 from .timeutil import PRECISIONS, UTC, format_utc
@@ -441,9 +442,12 @@ class Records:
     # what must not be published, found when the records were gathered (the events
     # hold the text after ``[redact]``); None: not scanned (records made by hand)
     findings: tuple[Finding, ...] | None = None
+    # records the sources read but could not understand: (source name, its Skip)
+    skipped: tuple[tuple[str, Skip], ...] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "events", tuple(self.events))
+        object.__setattr__(self, "skipped", tuple(self.skipped))
         object.__setattr__(self, "graphs", tuple(self.graphs))
         object.__setattr__(self, "missing", tuple(self.missing))
         if self.findings is not None:
