@@ -213,3 +213,15 @@ def test_check_names_the_truncated_line_and_exits_1(tmp_path, run_cli):
            f"not an Alertmanager mail" in out.splitlines()
     assert "problem" not in out
 
+
+def test_every_sources_records_read_are_in_the_window_outside_it_dropped_or_skipped(tmp_path, run_cli):
+    """`check`'s arithmetic, with a [redact] drop (its record was counted in the window and as dropped)."""
+    path = hand_written(tmp_path)
+    text = open(path, encoding="utf-8").read().replace("[[source]]", '[redact]\ndrop = ["the job is down"]\n[[source]]', 1)
+    open(path, "w", encoding="utf-8").write(text)
+    code, out, _ = run_cli("check", path, "--format", "json")
+    irc, sal = json.loads(out)["sources"]
+    assert (irc["read"], irc["in_window"], irc["outside"], len(irc["dropped"]), len(irc["skipped"])) == (5, 1, 1, 3, 0)
+    assert (sal["read"], sal["in_window"], sal["outside"], len(sal["dropped"]), len(sal["skipped"])) == (3, 2, 0, 0, 1)
+    _, text_out, _ = run_cli("check", path)
+    assert text_out.splitlines()[0] == "source[0] (irc): 5 records read, 1 in the window, 1 outside it"
