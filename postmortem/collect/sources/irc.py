@@ -375,21 +375,17 @@ def scan_lines(numbered, parse, path: Path, tz: dt.tzinfo, window: Window,
     previous = None
     events = []
     for number, line in numbered:
-        try:
-            parsed = parse(line)
-        except BadClock as err:
-            parsed, problem = None, f"{err}: {line[:80]!r}"
-        else:
-            problem = f"line not in the {format_name(parse)} format: {line[:80]!r}"
-        if parsed is not None and parsed.kind == DAY:
-            day = parsed.day
-            continue
-        if parsed is not None and parsed.clock is None and parsed.stamp is None:  # "--- Log closed"
-            continue
-        tally.count()
-        if parsed is None:
+        parsed, problem = _parse(parse, line)
+        if problem is not None:
+            tally.count()
             tally.skip(problem, path, number)
             continue
+        if parsed.kind == DAY:
+            day = parsed.day
+            continue
+        if parsed.clock is None and parsed.stamp is None:  # "--- Log closed"
+            continue
+        tally.count()
         moment = _moment(parsed, day, previous, tz, path, number)
         day, previous = moment.astimezone(tz).date(), moment
         if parsed.kind == NOISE:
@@ -397,6 +393,17 @@ def scan_lines(numbered, parse, path: Path, tz: dt.tzinfo, window: Window,
         elif moment in window:
             events.append(to_event(parsed, moment, channel, path, number))
     return events
+
+
+def _parse(parse, line: str) -> tuple[Line | None, str | None]:
+    """``(the parsed line, None)``, or ``(None, why it is not understood)``."""
+    try:
+        parsed = parse(line)
+    except BadClock as err:
+        return None, f"{err}: {line[:80]!r}"
+    if parsed is None:
+        return None, f"line not in the {format_name(parse)} format: {line[:80]!r}"
+    return parsed, None
 
 
 def _moment(parsed: Line, day: dt.date | None, previous, tz: dt.tzinfo, path: Path, number: int) -> dt.datetime:
