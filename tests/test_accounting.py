@@ -29,7 +29,7 @@ def hand_written(tmp_path, *, extra_sources="", bad_irc=False) -> str:
     (tmp_path / "sal.wiki").write_text(SAL_PAGE, encoding="utf-8")
     if bad_irc:
         (tmp_path / "bad").mkdir()
-        (tmp_path / "bad" / "2023-09-28.log").write_text("[14:40:00] <a> ok\n[25:99:00] <a> no\n", encoding="utf-8")
+        (tmp_path / "bad" / "2023-09-28.log").write_text("minutes of the meeting\nno IRC here\n", encoding="utf-8")
         extra_sources += '[[source]]\ntype = "irc"\npath = "bad/*.log"\n'
     path = tmp_path / "incident.toml"
     path.write_text('[incident]\nid = "x"\nstart = "2023-09-28 14:30"\nend = "2023-09-28 15:00"\nlead = "10m"\n'
@@ -71,9 +71,9 @@ def test_check_goes_on_after_a_source_it_cannot_read_and_exits_2(tmp_path, run_c
     code, out, _ = run_cli("check", hand_written(tmp_path, bad_irc=True), "--format", "json")
     report = json.loads(out)
     assert code == 2 and len(report["sources"]) == 3 and report["sources"][1]["read"] == 3
-    problem, = report["problems"]
-    assert problem["file"].endswith("bad/2023-09-28.log") and problem["line"] == 2
-    assert problem["message"].startswith("25:99:00 is not a time of day")
+    problem, = report["problems"]  # no line of it is IRC: the file cannot be read at all
+    assert problem["file"].endswith("bad/2023-09-28.log") and problem["line"] == 1
+    assert problem["message"].startswith("not an IRC log in a known format")
 
 
 def test_check_of_an_incident_file_that_does_not_load(tmp_path, run_cli):
@@ -173,3 +173,55 @@ def test_checks_timeline_line_counts_what_redact_leaves_as_the_timeline_does(tmp
     timeline = json.loads(out)["timeline"]
     code, out, _ = run_cli("timeline", path, "--format", "json")
     assert timeline["manual_events"] == 1 and timeline["events"] == len(json.loads(out))
+
+
+# -- issue 21: one record not understood is skipped, the rest read; render warns --------------
+
+def sample_with_a_truncated_irc_line(tmp_path):
+    """The sample, its IRC log cut mid-write (`[02:2`) and a note among its alert mails."""
+    import shutil
+    folder = tmp_path / "incident"
+    shutil.copytree(SAMPLE, folder)
+    log = folder / "irc" / "2023-09-28.log"
+    text = log.read_text(encoding="utf-8")
+    assert text.endswith("\n")
+    log.write_text(text + "[02:2", encoding="utf-8")
+    (folder / "alerts" / "notes.eml").write_text("Ask joal about the Flink restart.\n", encoding="utf-8")
+    return folder / "incident.toml", f"{log}:{text.count(chr(10)) + 1}", folder / "alerts" / "notes.eml"
+
+
+def test_a_truncated_irc_line_and_a_note_among_the_mails_render_with_one_warning(tmp_path, run_cli):
+    """Defect 12: the IRC source became '0 records read' and `render` exited 2."""
+    path, truncated, note = sample_with_a_truncated_irc_line(tmp_path)
+    code, out, err = run_cli("render", path, "-o", tmp_path / "report.wiki")
+    assert code == 0
+    warnings = [line for line in err.splitlines() if "warning:" in line]
+    assert warnings == [f"postmortem: warning: 2 records skipped as not understood (source[1] (irc) 1, "
+                        f"source[3] (alert-email) 1), the first at {truncated}: line not in the znc format: "
+                        f"'[02:2'; the rest was read, `postmortem check` lists them all"]
+    code, out, _ = run_cli("render", SAMPLE / "incident.toml")
+    assert code == 0 and (tmp_path / "report.wiki").read_text(encoding="utf-8") == out  # nothing else lost
+
+
+def test_check_names_the_truncated_line_and_exits_1(tmp_path, run_cli):
+    path, truncated, note = sample_with_a_truncated_irc_line(tmp_path)
+    code, out, _ = run_cli("check", path)
+    assert code == 1
+    assert "source[1] (irc): 15 records read, 7 in the window" in out.splitlines()  # the sample's 14 and the cut one
+    assert f"  skipped {truncated}: line not in the znc format: '[02:2'" in out.splitlines()
+    assert f"  skipped {note}: no alert found (expected Labels/Annotations blocks or 'alertname = …' lines): " \
+           f"not an Alertmanager mail" in out.splitlines()
+    assert "problem" not in out
+
+
+def test_every_sources_records_read_are_in_the_window_outside_it_dropped_or_skipped(tmp_path, run_cli):
+    """`check`'s arithmetic, with a [redact] drop (its record was counted in the window and as dropped)."""
+    path = hand_written(tmp_path)
+    text = open(path, encoding="utf-8").read().replace("[[source]]", '[redact]\ndrop = ["the job is down"]\n[[source]]', 1)
+    open(path, "w", encoding="utf-8").write(text)
+    code, out, _ = run_cli("check", path, "--format", "json")
+    irc, sal = json.loads(out)["sources"]
+    assert (irc["read"], irc["in_window"], irc["outside"], len(irc["dropped"]), len(irc["skipped"])) == (5, 1, 1, 3, 0)
+    assert (sal["read"], sal["in_window"], sal["outside"], len(sal["dropped"]), len(sal["skipped"])) == (3, 2, 0, 0, 1)
+    _, text_out, _ = run_cli("check", path)
+    assert text_out.splitlines()[0] == "source[0] (irc): 5 records read, 1 in the window, 1 outside it"

@@ -86,7 +86,8 @@ def test_broken_source_file_exit_2_names_file_and_keeps_old_output(tmp_path, run
     (slack / "ops").mkdir(parents=True)
     (slack / "users.json").write_text("[]")
     (slack / "channels.json").write_text('[{"id": "C1", "name": "ops"}]')
-    (slack / "ops" / "2023-09-28.json").write_text('[{"type": "message", "ts": "1695913200.1", ')
+    # not a day file at all (a day file cut short is read up to the cut: tests/test_source_slack_export.py)
+    (slack / "ops" / "2023-09-28.json").write_text('<html><body>Rate limited</body></html>')
     path = write_incident(tmp_path, '[[source]]\ntype = "slack-export"\npath = "slack"\n')
     out = tmp_path / "report.wiki"
     out.write_text("the previous report\n")

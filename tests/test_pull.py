@@ -312,7 +312,8 @@ url = "{prometheus.url}"
         assert main(["pull", str(path)]) == 0
         out, _ = capsys.readouterr()
         assert "source[0] (alertmanager): 1 event (1 record read), 1 request" in out
-        assert "source[1] (prometheus): 4 events (1 record read), 1 request" in out
+        # each firing's start and end is a record (check: read = in window + outside + dropped + skipped)
+        assert "source[1] (prometheus): 4 events (4 records read), 1 request" in out
     finally:
         prometheus.stop()
         alertmanager.stop()

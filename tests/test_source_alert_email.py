@@ -117,13 +117,13 @@ def test_time_option_may_be_a_toml_datetime_with_offset():
     assert event.time == utc(2023, 9, 28, 14, 33)
 
 
-def test_pasted_text_without_any_time_is_refused_naming_the_file():
-    cfg = config(path="pasted-detection.txt")
+def test_pasted_text_without_any_time_is_skipped_naming_the_file_and_the_way_out():
+    cfg, tally = config(path="pasted-detection.txt"), Tally()
     SOURCE.check(cfg)
-    with pytest.raises(SourceFormatError) as caught:
-        SOURCE.read(cfg, ALL_TIME)
-    assert caught.value.file == str(FIXTURES / "pasted-detection.txt")
-    assert "pasted-detection.txt" in str(caught.value) and "time" in str(caught.value)
+    assert SOURCE.read(cfg, ALL_TIME, tally=tally) == []
+    [skip] = tally.skipped
+    assert (skip.file, skip.line, tally.read) == (str(FIXTURES / "pasted-detection.txt"), None, 1)
+    assert skip.reason == "no Date header or 'Date:' line; set the source's 'time' option"
 
 
 def test_pasted_text_with_date_line_and_repeated_alerts():
@@ -184,15 +184,46 @@ def test_all_mails_in_time_order():
 @pytest.mark.parametrize("content, message", [
     ("Date: Thu, 28 Sep 2023 14:33:05 +0000\nSubject: [FIRING:1] X\n\nnothing useful here\n", "no alert found"),
     ("Date: Thu, 28 Sep 2023 14:33:05 +0000\nSubject: [FIRING:1] X\n\nLabels:\n - severity = page\n",
-     "without an alertname"),
-    ("Date: yesterday-ish\nSubject: [FIRING:1] X\n\nLabels:\n - alertname = X\n", "unreadable Date"),
-    ("Notes\nDate: sometime\nalertname = X\n", "unreadable Date"),
+     "an alert without an alertname label: {'severity': 'page'}"),
+    ("Date: yesterday-ish\nSubject: [FIRING:1] X\n\nLabels:\n - alertname = X\n", "unreadable Date header"),
+    ("Notes\nDate: sometime\nalertname = X\n", "unreadable Date: line 'sometime'"),
+    ("Shopping list\n- milk\n- bread\n", "no alert found"),
 ])
-def test_unreadable_files_are_refused(tmp_path, content, message):
+def test_files_that_give_no_alert_are_one_record_skipped(tmp_path, content, message):
     (tmp_path / "bad.eml").write_text(content, encoding="utf-8")
-    with pytest.raises(SourceFormatError, match=message) as caught:
-        file_events(tmp_path / "bad.eml")
-    assert caught.value.file == str(tmp_path / "bad.eml")
+    tally = Tally()
+    assert file_events(tmp_path / "bad.eml", tally=tally) == []
+    assert [(s.file, s.line) for s in tally.skipped] == [(str(tmp_path / "bad.eml"), None)]
+    assert tally.skipped[0].reason.startswith(message) and tally.read == 1
+
+
+def test_a_file_that_is_no_mail_among_the_mails_is_skipped_and_the_mails_read(tmp_path):
+    """Defect 12 (issue 21): a non-mail file among the .eml files made the source '0 records read'."""
+    for mail in FIXTURES.glob("*.eml"):
+        (tmp_path / mail.name).write_bytes(mail.read_bytes())
+    (tmp_path / "notes.eml").write_text("Call with the Kafka folks at 15:00, bring the graphs.\n", encoding="utf-8")
+    cfg, tally = config(tmp_path, path="*.eml"), Tally()
+    events = SOURCE.read(cfg, ALL_TIME, tally=tally)
+    assert [(e.time, e.alert.name) for e in events] == [(e.time, e.alert.name) for e in read("*.eml")]
+    assert [(s.file, s.reason.split(" (")[0]) for s in tally.skipped] == [(str(tmp_path / "notes.eml"), "no alert found")]
+    assert tally.read == len(events) + len(tally.dropped) + 1  # the reply dropped, the notes skipped
+
+
+def test_an_alert_without_alertname_is_skipped_and_the_others_of_its_mail_kept(tmp_path):
+    text = (FIXTURES / "firing-and-resolved.eml").read_text(encoding="utf-8")
+    (tmp_path / "mail.eml").write_text(text.replace(" - alertname = KafkaBrokerThreadsStarved\n", ""), encoding="utf-8")
+    tally = Tally()
+    events = file_events(tmp_path / "mail.eml", tally=tally)
+    assert [e.alert.name for e in events] == ["KafkaUnderReplicatedPartitions"]
+    assert [s.reason.split(":")[0] for s in tally.skipped] == ["an alert without an alertname label"]
+    assert tally.read == 2
+
+
+def test_a_file_that_is_not_text_is_an_error_naming_it(tmp_path):
+    (tmp_path / "image.eml").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00")
+    with pytest.raises(SourceFormatError) as caught:
+        SOURCE.read(config(tmp_path, path="*.eml"), ALL_TIME)
+    assert caught.value.file == str(tmp_path / "image.eml") and "not utf-8 text" in caught.value.message
 
 
 def test_headerless_date_line_in_iso_form(tmp_path):

@@ -8,13 +8,14 @@ import re
 
 import pytest
 
+from postmortem.core.accounting import Tally
 from postmortem.core.errors import IncidentFileError, SourceError, SourceFormatError
 from postmortem.collect.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window
 from postmortem.collect.sources.alertmanager import SOURCE
 from postmortem.core.timeutil import format_utc
 from tests.services import (
-    Answer, assert_broken_answer, broken, html_instead_of_json, post_alerts, start_alertmanager,
+    Answer, FakeServer, assert_broken_answer, broken, html_instead_of_json, post_alerts, start_alertmanager,
     transport_failures)
 
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
@@ -121,3 +122,15 @@ def test_broken_answers(case):
     assert_broken_answer(case,
                          lambda url, s: SOURCE.read(config(url), window, session=s), lambda request: Answer.json([GETTABLE]),
                          path="/api/v2/alerts", source="source[1] (alertmanager)")
+
+
+def test_each_start_and_end_of_an_alert_is_a_record():
+    """An alert that ended gives two events, its start and its end: two records, so that
+    check's read = in window + outside + dropped + skipped holds (it counted one)."""
+    window = Window(dt.datetime(2023, 9, 28, 14, tzinfo=dt.timezone.utc),
+                    dt.datetime(2023, 9, 28, 17, tzinfo=dt.timezone.utc))
+    tally = Tally()
+    with FakeServer(lambda request: Answer.json([GETTABLE])) as server:
+        events = SOURCE.read(config(server.url), window, session=BoundedSession(timeout=5, deadline=20), tally=tally)
+    assert [e.alert.state for e in events] == ["firing", "resolved"]
+    assert tally.read == 2

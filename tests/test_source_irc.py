@@ -25,10 +25,11 @@ def utc(*args) -> dt.datetime:
     return dt.datetime(*args, tzinfo=UTC)
 
 
-def write(root: Path, name: str, lines: list[str]) -> Path:
+def write(root: Path, name: str, lines: list[str], truncated: bool = False) -> Path:
+    """The lines as a log file; ``truncated``: without the last line's line break (cut mid-write)."""
     path = root / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text("\n".join(lines) + ("" if truncated else "\n"), encoding="utf-8")
     return path
 
 
@@ -59,7 +60,8 @@ def expected_events(case: dict) -> list[tuple]:
     kept = []
     for file in case["file"]:
         for line in file["lines"]:
-            assert ("drop" in line) != ("time" in line), f"{case['id']}: a line is an event or a drop: {line}"
+            assert len({"drop", "time", "skip"} & set(line)) == 1, \
+                f"{case['id']}: a line is an event, a drop or a skip: {line}"
             if "time" in line:
                 kept.append((line["time"], line["actor"], line["text"], file["precision"], file.get("channel")))
     return sorted(kept, key=lambda event: event[0])
@@ -76,10 +78,25 @@ def expected_drops(case: dict) -> set[tuple[str, int]]:
             for number, line in enumerate(file["lines"], 1) if line.get("drop") in ACCOUNTED_DROPS}
 
 
+def expected_skips(case: dict) -> set[tuple[str, int, str]]:
+    return {(Path(file["name"]).name, number, line["skip"]) for file in case["file"]
+            for number, line in enumerate(file["lines"], 1) if "skip" in line}
+
+
+# irssi's markers set the date or close the log: no records.
+MARKERS = {"log opened: sets the date", "day changed: sets the date", "log closed"}
+
+
+def expected_read(case: dict) -> int:
+    """Every line of the files but the markers is a record read (events, drops, skips and
+    the lines outside the window: `check`'s arithmetic)."""
+    return sum(1 for file in case["file"] for line in file["lines"] if line.get("drop") not in MARKERS)
+
+
 @pytest.mark.parametrize("case", [pytest.param(case, id=case["id"]) for case in CASES["case"]])
 def test_formats_and_line_kinds(tmp_path, case):
     for file in case["file"]:
-        write(tmp_path, file["name"], [line["line"] for line in file["lines"]])
+        write(tmp_path, file["name"], [line["line"] for line in file["lines"]], file.get("truncated", False))
     window = Window(*case.get("window", (DAY_WINDOW.start, DAY_WINDOW.end)))
     tally = Tally()
     events = read(tmp_path, window, case.get("path", "**/*"), tally=tally, **case.get("options", {}))
@@ -87,7 +104,8 @@ def test_formats_and_line_kinds(tmp_path, case):
         expected_events(case)
     assert all(e.source == "irc" and e.url is None and e.tags == () for e in events)
     assert {(Path(s.file).name, s.line) for s in tally.dropped} == expected_drops(case)
-    assert tally.skipped == []
+    assert {(Path(s.file).name, s.line, s.reason) for s in tally.skipped} == expected_skips(case)
+    assert tally.read == expected_read(case)
 
 
 def test_files_dated_outside_the_window_are_not_opened(tmp_path, monkeypatch):
@@ -174,6 +192,8 @@ def test_incident_file_with_a_bad_timezone_fails_to_load(tmp_path):
     pytest.param("[14:33:00] <a> caf\u00e9 au lait\n".encode("latin-1"), "latin-1", "caf\u00e9 au lait",
                  id="latin-1-with-encoding"),
     pytest.param("[14:33:00] <a> with a BOM\n".encode("utf-8"), None, "with a BOM", id="utf-8-bom"),
+    # the log cut mid-write inside the last character (\u00e9 is two bytes): its whole characters
+    pytest.param("[14:33:00] <a> caf\u00e9".encode("utf-8")[:-1], None, "caf", id="cut-inside-a-character"),
 ])
 def test_encodings(tmp_path, data, encoding, outcome):
     """One rule for file sources: UTF-8 (a BOM accepted), an encoding option, an

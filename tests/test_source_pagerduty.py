@@ -98,10 +98,13 @@ def test_incidents_log_entries_and_users_across_pages():
     assert [e.text for e in others] == [
         "Checkout latency p99 above 2s: paged Payments, whom not recorded (PagerDuty incident #1403)",
         "Payment webhook queue backlog: paged Payments, whom not recorded (PagerDuty incident #1404)"]
-    # 3 incidents + 8 log entries read; the assignment and both notify entries accounted for
+    # 3 incidents + 8 log entries read; the trigger, the assignment and both notify entries accounted for:
+    # every record is an event or a drop (check's read = in window + outside + dropped + skipped)
     assert tally.read == 11 and not tally.skipped
     assert tally.dropped_by_reason() == {"notify entry: its person is in the page's paged list": 2,
-                                         "assignment (who was paged comes from the notify entries) (assign_log_entry)": 1}
+                                         "assignment (who was paged comes from the notify entries) (assign_log_entry)": 1,
+                                         "trigger entry: the page's start, the incident's own event": 1}
+    assert tally.read == len(events) + len(tally.dropped)
     paths = [(r.path, r.query.get("offset")) for r in server.requests]
     assert paths == [("/incidents", ["0"]), ("/incidents", ["2"]),
                      ("/incidents/Q1A2B3C4D5E6F7/log_entries", ["0"]), ("/incidents/Q1A2B3C4D5E6F7/log_entries", ["2"]),

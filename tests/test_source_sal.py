@@ -7,6 +7,7 @@ import math
 
 import pytest
 
+from postmortem.core.accounting import Tally
 from postmortem.core.errors import IncidentFileError, SourceFormatError
 from postmortem.collect.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window, utc
@@ -71,6 +72,30 @@ def test_stops_when_the_log_runs_out():
     with FakeServer(sal_app(ENTRIES)) as server:
         events, requests = read(server, window)
     assert requests == 2 and len(events) == len([e for e in ENTRIES if e.time in window])
+
+
+def test_an_entry_shifted_onto_the_next_page_is_read_once_and_dropped_once():
+    """Entries logged while the pages are walked (the window's last day is today: an
+    incident still going on) shift them: the last row of a page is the first of the next. It is one event, and its second row a drop, so that `check`'s
+    read = in window + outside + dropped holds (it counted a record outside the window)."""
+    entries, served = list(ENTRIES), []
+
+    def logging_meanwhile(request):
+        answer = sal_app(entries)(request)
+        served.extend(row.log_id for row in parse_sal_page(answer.body).rows)
+        entries.append(SalEntry(f"NEW{len(entries)}", utc(2023, 9, 29, 23, 59), "tchin", "logged meanwhile"))
+        return answer
+    window = Window(utc(2023, 9, 27, 10, 3), utc(2023, 9, 29, 23))
+    tally = Tally()
+    with FakeServer(logging_meanwhile) as server:
+        events = SOURCE.read(config(server.url), window, session=session(), tally=tally)
+    assert [e.fields["sal_id"] for e in events] == [e.id for e in ENTRIES if e.time in window]
+    assert tally.read == len(served) == 200 * len(server.requests)
+    repeated = len(served) - len(set(served))
+    assert repeated == len(server.requests) - 1 > 0
+    assert [d.reason.split(" (")[0] for d in tally.dropped] == ["the same SAL entry again on the next page"] * repeated
+    outside = {e.id for e in ENTRIES if e.time not in window} & set(served)
+    assert tally.read - len(events) - len(tally.dropped) == len(outside)
 
 
 def test_project_and_query_are_sent():

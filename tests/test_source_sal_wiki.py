@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from postmortem.core.accounting import Tally
 from postmortem.core.errors import SourceError, SourceFormatError
 from postmortem.collect.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window, utc
@@ -68,6 +69,18 @@ def test_older_windows_read_the_archives_newest_first_until_covered():
     assert events[0].source == "sal-wikitext" and events[0].precision == "minute"
     titles = [first(r.query, "titles") or first(r.query, "list") for r in server.requests]
     assert titles == ["Server Admin Log", "allpages", "allpages", "Server admin log/Archive 2"]
+
+
+def test_every_entry_of_the_pages_fetched_counts_as_read_and_no_other():
+    """Defect 17 (issue 21): the entries below the window on a fetched page were not
+    counted as read. The archive not fetched (Archive 1) is not read: not counted."""
+    tally = Tally()
+    with FakeServer(mediawiki_app(PAGES)) as server:
+        events = SOURCE.read(config(server.url), Window(utc(2023, 9, 30), utc(2023, 9, 30, 13)),
+                             session=BoundedSession(timeout=2, deadline=5), tally=tally)
+    assert [e.text for e in events] == ["check | lag"]
+    assert tally.read == 2 + 3  # the current page's two, Archive 2's three (those of 09-28 below the window)
+    assert "Server admin log/Archive 1" not in [first(r.query, "titles") for r in server.requests]
 
 
 def test_a_window_older_than_an_archive_goes_on_to_the_next():

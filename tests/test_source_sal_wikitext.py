@@ -38,13 +38,8 @@ def config(**options) -> SourceConfig:
                         file="/tmp/incident.toml")
 
 
-def guarded(lines, stop_after: str):
-    """Yield ``lines`` up to and including ``stop_after``; fail if asked for more."""
-    for line in lines:
-        yield line
-        if line == stop_after:
-            break
-    raise AssertionError(f"the scan read past {stop_after!r}")
+# The entries of the fixture page: the bullets of its day sections (not the "See also" above them).
+PAGE_ENTRIES = 13
 
 
 # --- format ---------------------------------------------------------------
@@ -121,7 +116,7 @@ def test_entries_under_other_headings_or_before_any_day_are_ignored():
     assert [event.actor for event in scan_sal_lines(lines, day_window(2023, 9, 28))] == ["jdoe"]
 
 
-# --- window, skipping and early stop ---------------------------------------
+# --- window, skipping, and every entry counted ------------------------------
 
 def test_window_filters_within_a_day():
     window = Window(utc(2023, 9, 28, 15), utc(2023, 9, 28, 17))
@@ -143,31 +138,40 @@ def test_window_end_is_exclusive():
         utc(2023, 9, 28, 14, 33), utc(2023, 9, 28, 14, 40)]
 
 
-def test_scan_stops_at_the_first_day_before_the_window():
-    lines = PAGE.read_text(encoding="utf-8").splitlines()
-    events = scan_sal_lines(guarded(lines, "== 2023-09-27 =="), day_window(2023, 9, 28))
-    assert len(events) == 5
+@pytest.mark.parametrize("window, in_window", [
+    pytest.param(day_window(2023, 9, 28), 5, id="a-day-in-the-middle"),
+    pytest.param(day_window(2023, 9, 27, days=2), 7, id="two-days"),
+    pytest.param(day_window(2023, 10, 2), 2, id="the-newest-day"),
+    pytest.param(day_window(2023, 9, 1), 0, id="before-the-page"),
+])
+def test_every_entry_of_the_page_counts_as_read(window, in_window):
+    """Defect 17 (issue 21): the scan stopped at the first day before the window, so the
+    older entries were not counted as read (`check` counted 10 of these 13)."""
+    tally = Tally()
+    events = scan_file(PAGE, window, tally=tally)
+    assert tally.read == PAGE_ENTRIES and len(events) == in_window
+    skipped = 1 if window.start.date() <= dt.date(2023, 9, 28) < window.end.date() else 0  # the bullet with no time
+    assert len(tally.skipped) == skipped and tally.dropped == []
+    assert tally.read - len(events) - skipped == PAGE_ENTRIES - in_window - skipped  # the rest: outside the window
 
 
-def test_guard_fires_when_the_window_reaches_further_back():
-    """Control for the test above: the guard does fail a scan that must go on."""
-    lines = PAGE.read_text(encoding="utf-8").splitlines()
-    with pytest.raises(AssertionError, match="read past"):
-        scan_sal_lines(guarded(lines, "== 2023-09-27 =="), day_window(2023, 9, 27, days=2))
+def test_days_outside_the_window_are_counted_but_not_parsed():
+    # A broken time would be skipped if its day were parsed; its days are outside the window.
+    lines = ["== 2023-09-29 ==", "* 25:99 broken: entry", "== 2023-09-28 ==", "* 10:00 jdoe: kept",
+             "== 2023-09-27 ==", "* 26:00 broken: too", "* no time at all"]
+    tally = Tally()
+    assert [event.actor for event in scan_sal_lines(lines, day_window(2023, 9, 28), tally=tally)] == ["jdoe"]
+    assert (tally.read, tally.skipped) == (4, [])
 
 
-def test_days_after_the_window_are_not_parsed():
-    # A broken time would raise if its day were parsed; it is above the window.
-    lines = ["== 2023-09-29 ==", "* 25:99 broken: entry", "== 2023-09-28 ==", "* 10:00 jdoe: kept"]
-    assert [event.actor for event in scan_sal_lines(lines, day_window(2023, 9, 28))] == ["jdoe"]
-
-
-def test_bad_time_inside_the_window_names_file_and_line():
-    lines = ["== 2023-09-28 ==", "* 10:00 jdoe: kept", "* 25:99 broken: entry"]
-    with pytest.raises(SourceFormatError) as caught:
-        scan_sal_lines(lines, day_window(2023, 9, 28), file="sal.wiki")
-    assert (caught.value.file, caught.value.line) == ("sal.wiki", 3)
-    assert str(caught.value).startswith("sal.wiki:3: ")
+def test_a_bad_time_inside_the_window_is_skipped_naming_file_and_line():
+    lines = ["== 2023-09-28 ==", "* 10:00 jdoe: kept", "* 25:99 broken: entry", "* 11:00 jdoe: after it"]
+    tally = Tally()
+    events = scan_sal_lines(lines, day_window(2023, 9, 28), file="sal.wiki", tally=tally)
+    assert [event.text for event in events] == ["kept", "after it"]
+    assert [(s.file, s.line, s.reason) for s in tally.skipped] == [
+        ("sal.wiki", 3, "an entry whose time is no time of day: '* 25:99 broken: entry'")]
+    assert tally.read == 3
 
 
 def test_22000_line_page():
@@ -186,7 +190,9 @@ def test_22000_line_page():
     assert len(lines) >= 22_000
 
     window = Window(utc(2023, 6, 15, 10), utc(2023, 6, 15, 14))
-    events = scan_sal_lines(guarded(lines, "== 2023-06-14 =="), window)
+    tally = Tally()
+    events = scan_sal_lines(lines, window, tally=tally)
+    assert tally.read == 365 * 60 and tally.skipped == []
     assert [event.time for event in events] == [
         utc(2023, 6, 15, 10) + dt.timedelta(minutes=24 * k) for k in range(10)]
     assert events[0].text == "deploy 2023-06-15 #25 | ok"
@@ -222,10 +228,10 @@ def test_without_year_option_an_old_window_finds_nothing_in_a_newer_archive():
     assert scan_file(ARCHIVE, Window(utc(2011, 12, 30), utc(2012, 1, 1))) == []
 
 
-def test_archive_stops_before_older_months():
-    lines = ARCHIVE.read_text(encoding="utf-8").splitlines()
-    events = scan_sal_lines(guarded(lines, "== November 15 =="), Window(utc(2012, 12, 30), utc(2013, 1, 3)))
-    assert len(events) == 6
+def test_an_archive_is_read_to_its_oldest_month():
+    tally = Tally()
+    events = scan_file(ARCHIVE, Window(utc(2012, 12, 30), utc(2013, 1, 3)), tally=tally)
+    assert len(events) == 6 and tally.read == 7  # and the entry of November 15, outside the window
 
 
 @pytest.mark.parametrize("heading", ["== September 28, 2023 ==", "=== 2023-09-28 ===", "==2023-09-28=="])
@@ -250,11 +256,21 @@ def test_a_file_without_day_headings_is_refused_with_its_name():
     assert "no-headings.wiki" in str(caught.value)
 
 
-def test_impossible_day_heading_names_the_line():
-    with pytest.raises(SourceFormatError) as caught:
-        scan_sal_lines(["== 2023-09-29 ==", "== September 31 =="], day_window(2023, 9, 1), year=2023,
-                       file="archive.wiki")
-    assert caught.value.line == 2
+def test_the_entries_under_an_impossible_day_heading_are_skipped_naming_the_heading():
+    lines = ["== 2023-09-29 ==", "* 10:00 a: fine", "== September 31 ==", "* 10:00 b: when?", "* 11:00 b: and?",
+             "== September 28 ==", "* 12:00 c: fine again"]
+    tally = Tally()
+    events = scan_sal_lines(lines, day_window(2023, 9, 28, days=2), year=2023, file="archive.wiki", tally=tally)
+    assert [event.actor for event in events] == ["c", "a"]
+    reason = "an entry under the day heading 'September 31' (line 3), which is no real date"
+    assert [(s.line, s.reason) for s in tally.skipped] == [(4, reason), (5, reason)]
+    assert tally.read == 4
+
+
+def test_a_page_of_only_impossible_day_headings_is_skipped_entry_by_entry():
+    tally = Tally()
+    assert scan_sal_lines(["== February 30 ==", "* 10:00 a: x"], day_window(2023, 2, 28), tally=tally) == []
+    assert [s.line for s in tally.skipped] == [2] and tally.read == 1
 
 
 # --- the Source object ----------------------------------------------------
@@ -347,10 +363,11 @@ def test_a_page_written_oldest_first_reads_the_same(window):
     assert summary(scan_sal_lines(oldest_first(PAGE.read_text(encoding="utf-8")), window)) == summary(newest_first)
 
 
-def test_an_oldest_first_page_is_read_no_further_than_the_window():
+def test_an_oldest_first_page_is_read_and_counted_to_its_end():
     lines = oldest_first(PAGE.read_text(encoding="utf-8"))
-    events = scan_sal_lines(guarded(lines, "== 2023-09-29 =="), day_window(2023, 9, 28))
-    assert [e.time.day for e in events] == [28] * 5
+    tally = Tally()
+    events = scan_sal_lines(lines, day_window(2023, 9, 28), tally=tally)
+    assert [e.time.day for e in events] == [28] * 5 and tally.read == PAGE_ENTRIES
 
 
 def test_bullets_of_a_day_that_are_no_entry_are_skipped_and_said_so():
@@ -358,7 +375,7 @@ def test_bullets_of_a_day_that_are_no_entry_are_skipped_and_said_so():
     with open(PAGE, encoding="utf-8") as handle:
         events = scan_sal_lines(handle, day_window(2023, 9, 28), file=PAGE, tally=tally)
     number = PAGE.read_text(encoding="utf-8").splitlines().index("* this bullet has no time and is not an entry") + 1
-    assert len(events) == 5 and tally.read == 10  # 6 of the day, 4 of the days after it (outside the window)
+    assert len(events) == 5 and tally.read == PAGE_ENTRIES  # 6 of the day, 7 of the other days (outside the window)
     assert [(s.file, s.line) for s in tally.skipped] == [(str(PAGE), number)]
     assert "no 'HH:MM nick: message' entry" in tally.skipped[0].reason
 

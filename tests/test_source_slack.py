@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from postmortem.core.accounting import Tally
 from postmortem.core.errors import IncidentFileError, InputError, SourceError, SourceFormatError
 from postmortem.collect.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window, utc
@@ -169,3 +170,21 @@ def test_pins_and_reactions_come_with_the_history_and_the_replies():
         (None, None), ("true", None), ("true", None), (None, "+1,eyes"), (None, "chart_with_upwards_trend"),
         (None, None), (None, None)]
     assert {r.path.rsplit("/", 1)[1] for r in server.requests} == {"conversations.history", "conversations.replies"}
+
+
+def test_a_reply_also_sent_to_the_channel_is_one_event_and_one_drop():
+    """A thread reply "also sent to the channel" (subtype thread_broadcast,
+    https://api.slack.com/events/message/thread_broadcast) is in conversations.history and
+    in conversations.replies: one event, its second record dropped as the same message, so
+    that check's read = in window + outside + dropped + skipped holds (it counted it outside)."""
+    broadcast = {"type": "message", "subtype": "thread_broadcast", "ts": ts(11), "user": "U1", "thread_ts": ts(8),
+                 "text": "rolled back, also telling the channel"}
+    replies = {ts(8): REPLIES[ts(8)] + [broadcast]}
+    tally = Tally()
+    with FakeServer(slack_app(MESSAGES + [broadcast], replies, token=TOKEN, page_size=3)) as server:
+        events = SOURCE.read(config(server.url), WINDOW, session=session(), tally=tally)
+    assert [e.text for e in events].count("(in thread) rolled back, also telling the channel") == 1
+    assert [d.reason for d in tally.dropped if "same message" in d.reason] == [
+        "the same message again (a thread reply also sent to the channel)"]
+    # the API answers the window's messages only (oldest, latest): each record an event or a drop
+    assert tally.read == len(events) + len(tally.dropped) == 13

@@ -224,14 +224,14 @@ def test_only_window_day_files_are_read(tmp_path, monkeypatch):
                                      "event-platform/2023-09-29.json"]
 
 
-def test_bad_json_names_file_and_line(tmp_path):
+def test_bad_json_is_a_message_skipped_naming_file_and_line(tmp_path):
     root = write_export(tmp_path / "export", {
         "event-platform/2023-09-28": '[\n  {"ts": "1695911580.000200",\n   "text": oops}\n]'})
-    with pytest.raises(SourceFormatError) as caught:
-        read(root)
-    assert caught.value.file.endswith("2023-09-28.json")
-    assert caught.value.line == 3
-    assert "2023-09-28.json:3" in str(caught.value)
+    tally = Tally()
+    assert SOURCE.read(config(root), WINDOW, tally=tally) == []
+    [skip] = tally.skipped
+    assert (skip.file, skip.line) == (str(root / "event-platform" / "2023-09-28.json"), 2)
+    assert skip.reason == "message 1: bad JSON: Expecting value (line 3 column 12)" and tally.read == 1
 
 
 def test_bad_json_inside_a_zip_names_the_member(tmp_path):
@@ -250,10 +250,25 @@ def test_missing_users_json_is_a_format_error(tmp_path):
     assert caught.value.file.endswith("users.json")
 
 
-def test_message_with_bad_ts_is_a_format_error(tmp_path):
-    root = write_export(tmp_path / "export", {"event-platform/2023-09-28": [message("soon", "x")]})
-    with pytest.raises(SourceFormatError, match="ts"):
+def test_messages_that_are_no_object_or_have_a_bad_ts_are_skipped_and_the_others_read(tmp_path):
+    good = message(epoch(2023, 9, 28, 14, 33), "the job is down")
+    root = write_export(tmp_path / "export", {"event-platform/2023-09-28": [
+        message("soon", "x"), "a string among the messages", good, message(epoch(2023, 9, 28, 14, 40), 42)]})
+    tally = Tally()
+    assert [e.text for e in SOURCE.read(config(root), WINDOW, tally=tally)] == ["the job is down"]
+    # each named at the line of its "ts" (as findings are), else where it begins
+    assert [(s.line, s.reason) for s in tally.skipped] == [
+        (2, "message 1: a bad 'ts' 'soon'"), (8, "message 2: a message that is no object: 'a string among the messages'"),
+        (17, "message 4: a message whose 'text' is int, not str")]
+    assert tally.read == 4
+
+
+def test_a_day_file_that_is_no_json_array_is_an_error_naming_it(tmp_path):
+    root = write_export(tmp_path / "export", {"event-platform/2023-09-28": '{"ok": true}'})
+    with pytest.raises(SourceFormatError) as caught:
         read(root)
+    assert (caught.value.file, caught.value.line) == (str(root / "event-platform" / "2023-09-28.json"), 1)
+    assert "not a JSON array" in caught.value.message
 
 
 def test_not_a_zip_is_a_format_error(tmp_path):
@@ -428,3 +443,67 @@ MARKS = [  # a message's pinned_to / reactions as the export or the API has them
 @pytest.mark.parametrize("extra, expected", MARKS)
 def test_message_marks(extra, expected):
     assert slack_export.message_marks({"ts": "1.0", "text": "x", **extra}) == expected
+
+
+# -- a broken message among good ones (issue 21): skipped with its line, the rest read
+
+DAY = FIXTURES / "export-day-2024-03-05.json"
+DAY_WINDOW = Window(dt.datetime(2024, 3, 5, 6, tzinfo=UTC), dt.datetime(2024, 3, 5, 8, tzinfo=UTC))
+
+
+def read_day(tmp_path, text: str, tally: Tally):
+    root = write_export(tmp_path / "export", {"incident/2024-03-05": text},
+                        channels=[{"id": "C05INC1DNT", "name": "incident"}])
+    config = SourceConfig("slack-export", {"type": "slack-export", "path": str(root)}, index=0)
+    return SOURCE.read(config, DAY_WINDOW, tally=tally), root / "incident" / "2024-03-05.json"
+
+
+def message_starts(text: str) -> list[int]:
+    """The lines where the day file's messages begin (it is indented by two)."""
+    return [number for number, line in enumerate(text.splitlines(), 1) if line == "  {"]
+
+
+def test_a_broken_message_of_a_day_file_is_skipped_with_its_line_and_the_others_read(tmp_path):
+    text = DAY.read_text(encoding="utf-8")
+    starts = message_starts(text)
+    assert text.count('"text": "Status doc: ') == 1
+    broken = text.replace('"text": "Status doc: ', '"text": Status doc: ')  # the third message's opening quote lost
+    tally = Tally()
+    events, path = read_day(tmp_path, broken, tally)
+    whole, _ = read_day(tmp_path / "whole", text, Tally())
+    assert [e.fields["ts"] for e in events] == [e.fields["ts"] for e in whole if e.fields["ts"] != "1709622100.000900"]
+    [skip] = tally.skipped
+    assert (skip.file, skip.line) == (str(path), starts[2]) and skip.reason.startswith("message 3: bad JSON: ")
+    assert tally.read == len(starts)
+
+
+def test_a_day_file_cut_short_is_read_up_to_the_cut(tmp_path):
+    text = DAY.read_text(encoding="utf-8")
+    starts = message_starts(text)
+    cut = text[:text.index('"text": "watching, latency back')]  # written up to inside the sixth message
+    tally = Tally()
+    events, path = read_day(tmp_path, cut, tally)
+    assert [e.fields["ts"] for e in events][-1] == "1709622400.001200"  # the fifth message
+    assert [(s.file, s.line, s.reason) for s in tally.skipped] == [
+        (str(path), starts[5], "message 6: the file ends inside this value (cut short?)")]
+    assert tally.read == 6 and len(events) + len(tally.dropped) + len(tally.skipped) == 6
+
+
+@pytest.mark.parametrize("text, expected", [
+    pytest.param('[{"a": 1}, {"b": x}, {"c": 3}]',
+                 [(1, {"a": 1}, None), (1, None, "bad JSON: Expecting value (line 1 column 18); the rest of the "
+                                                "file is skipped with it (its values share lines)")], id="one-line"),
+    pytest.param('[\n {"a": 1}\n {"b": 2}\n]', [(2, {"a": 1}, None), (3, {"b": 2}, None)], id="a-comma-missing"),
+    pytest.param('[\n {"a": 1} x\n {"b": 2}\n]', [(2, {"a": 1}, None), (2, None, "bad JSON: Expecting value "
+                                                   "(line 2 column 11)"), (3, {"b": 2}, None)], id="garbage-after-a-value"),
+    pytest.param('[\n {"a": 1}\n] and more', [(2, {"a": 1}, None),
+                                              (3, None, "bad JSON: text after the array's closing ']': 'and more'")],
+                 id="text-after-the-array"),
+    pytest.param('[\n {"a": 1},\n', [(2, {"a": 1}, None), (3, None, "the file ends before the array's closing ']' "
+                                                                      "(cut short?)")], id="cut-after-a-comma"),
+    pytest.param('[\n {"a": 1}', [(2, {"a": 1}, None), (2, None, "the file ends before the array's closing ']' "
+                                                                  "(cut short?)")], id="cut-after-a-value"),
+])
+def test_the_values_of_a_json_array_one_by_one(text, expected):
+    from postmortem.collect.sources._json_array import array_values
+    assert [(v.line, v.value, v.problem) for v in array_values(text)] == expected

@@ -78,7 +78,12 @@ def test_pages_of_every_phase_with_acknowledgements_and_resolutions():
     resolved = [(e.time, e.actor, e.page.state) for e in events if e.page.phase == "resolved"]
     assert resolved == [(utc(2024, 3, 5, 7, 33, 2), "akowalski", "resolved"), (utc(2024, 3, 5, 9, 19, 41), None,
                                                                                "resolved")]
-    assert tally.read == 4 and not tally.skipped and not tally.dropped
+    # 4 incidents and their 8 transitions read; each "triggered" is its incident's own page event (dropped):
+    # every record is an event or a drop (check's read = in window + outside + dropped + skipped)
+    assert tally.read == 4 + 8 and not tally.skipped
+    assert [d.reason.split(": ")[1] for d in tally.dropped] == [
+        "the triggered transition, the page's start (the incident's own event)"] * 4
+    assert tally.read == len(events) + len(tally.dropped)
     # every phase asked for (the default is "resolved only"), pages of 2 up to total 4, no on-call log needed
     calls = [r for r in server.requests]
     assert [r.query["offset"] for r in calls] == [["0"], ["2"]]
@@ -145,7 +150,8 @@ def test_team_and_routing_key_filter():
         tally = Tally()
         events = read(server.url, tally=tally, team="ServiceOps")
         assert {e.page.incident for e in events} == {"4829"}
-        assert tally.read == 4 and [d.reason for d in tally.dropped] == ["paged other teams than 'ServiceOps'"] * 3
+        assert [d.reason for d in tally.dropped][:3] == ["paged other teams than 'ServiceOps'"] * 3
+        assert tally.read == 4 + 2 == len(events) + len(tally.dropped)  # 4829's triggered and acknowledged
         events = read(server.url, routing_key="data-persistence")
         assert {e.page.incident for e in events} == {"4823"}
         assert server.requests[-1].query["routingKey"] == ["data-persistence"]
@@ -160,6 +166,7 @@ def test_transitions_it_does_not_know_are_skipped_and_old_spellings_read():
         events = read(server.url, tally=tally)
     assert [e.page.phase for e in events] == ["triggered", "acknowledged"]
     assert len(tally.skipped) == 1 and "transition not understood" in tally.skipped[0].reason
+    assert tally.read == len(events) + len(tally.dropped) + len(tally.skipped)
 
 
 def test_pages_through_total_waiting_out_a_429_on_the_fake_clock():

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from postmortem.core.accounting import Tally
 from postmortem.core.errors import SourceFormatError
 from postmortem.collect.http import BoundedSession
 from postmortem.incident.load import load_incident
@@ -63,8 +64,9 @@ def session(**options):
 
 
 def test_incidents_and_updates_in_the_window():
+    tally = Tally()
     with FakeServer(app) as server:
-        events = get_source("statuspage").read(config(server.url), WINDOW, session=session())
+        events = get_source("statuspage").read(config(server.url), WINDOW, session=session(), tally=tally)
     assert [(e.time, e.fields["kind"]) for e in events] == [
         (utc(2023, 9, 28, 14, 40, 12), "incident"), (utc(2023, 9, 28, 14, 40, 12), "update"),
         (utc(2023, 9, 28, 16, 2), "update")]
@@ -72,6 +74,9 @@ def test_incidents_and_updates_in_the_window():
     assert events[0].url == "https://stspg.io/x2" and events[0].fields["id"] == "inc2"
     assert events[1].text.startswith("Status page update (investigating): Wikis slow or unavailable: We are")
     assert [r.path for r in server.requests] == ["/api/v2/incidents.json"]
+    # records: both incidents and the two updates; the older incident outside the window (check's
+    # read = in window + outside + dropped + skipped: it counted 2 records for 3 events in the window)
+    assert tally.read == 4 and tally.read - len(events) == 1
 
 
 def test_check_and_registry(tmp_path):

@@ -28,7 +28,20 @@ def open_records(path: str):
     for graph in (g for g in records.graphs if g.missing is not None):
         warn(f"{graph.config.name} is not drawn: the last pull could not read it ({graph.missing}); "
              f"run `postmortem pull` again")
+    if records.skipped:
+        warn(skipped_warning(records.skipped))
     return records
+
+
+def skipped_warning(skipped) -> str:
+    """One line for the records skipped as not understood: how many, by source, the first."""
+    from collections import Counter
+    count = len(skipped)
+    sources = ", ".join(f"{name} {number}" for name, number in Counter(name for name, _ in skipped).items())
+    first = skipped[0][1]
+    return (f"{count} record{'s' if count > 1 else ''} skipped as not understood ({sources}), the first at "
+            f"{first.where()}: {first.reason}; the rest was read, `postmortem check` lists "
+            f"{'them all' if count > 1 else 'it'}")
 
 
 SHOWN_FINDINGS = 10

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
+from .accounting import Skip
 from .settings import FollowupSettings, RedactSettings, ReportSettings
 from .tasks import is_task_id
 from .timeutil import UTC, format_clock, format_utc
@@ -418,9 +419,12 @@ class Records:
     # hold the text after ``[redact]``); None: not scanned (records made by hand)
     findings: tuple[Finding, ...] | None = None
     kept: tuple["KeptSource", ...] = ()  # sources whose last pull failed, read as an earlier pull left them
+    # records the sources read but could not understand: (source name, its Skip)
+    skipped: tuple[tuple[str, Skip], ...] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "events", tuple(self.events))
+        object.__setattr__(self, "skipped", tuple(self.skipped))
         object.__setattr__(self, "graphs", tuple(self.graphs))
         object.__setattr__(self, "missing", tuple(self.missing))
         object.__setattr__(self, "kept", tuple(self.kept))

@@ -31,17 +31,23 @@ from .redact import redact_events
 
 @dataclass
 class SourceCheck:
-    """What one source gave."""
+    """What one source gave: its records read are those in the window, those
+    outside it, those dropped and those skipped (each record in one of them)."""
 
     config: SourceConfig
-    in_window: int = 0
+    in_window: int = 0           # records in the window, not dropped
     tally: Tally = field(default_factory=Tally)
     missing: str | None = None   # why a network source has no records (its pull failed)
     kept: KeptSource | None = None  # its records are an earlier pull's: the last one failed
 
+    @property
+    def outside(self) -> int:
+        """Records neither in the window nor dropped nor skipped: outside it."""
+        return self.tally.read - self.in_window - len(self.tally.dropped) - len(self.tally.skipped)
+
     def to_json(self) -> dict:
         data = {"index": self.config.index, "type": self.config.type, "name": self.config.name,
-                "read": self.tally.read, "in_window": self.in_window,
+                "read": self.tally.read, "in_window": self.in_window, "outside": self.outside,
                 "skipped": [s.to_json() for s in self.tally.skipped],
                 "dropped": [s.to_json() for s in self.tally.dropped]}
         if self.missing:
@@ -54,11 +60,8 @@ class SourceCheck:
     def lines(self) -> list[str]:
         records = "1 record" if self.tally.read == 1 else f"{self.tally.read} records"
         head = f"{self.config.name}: {records} read, {self.in_window} in the window"
-        # what is neither in the window nor dropped nor skipped lies outside it (a
-        # record that gives several events, like a mail of three alerts, makes this < 0)
-        outside = self.tally.read - self.in_window - len(self.tally.dropped) - len(self.tally.skipped)
-        if outside > 0:
-            head += f", {outside} outside it"
+        if self.outside:
+            head += f", {self.outside} outside it"
         out = [head + (f"; NOT READ: {self.missing}" if self.missing else "")]
         if self.kept:
             out.append(f"  the last pull FAILED ({self.kept.reason}): "
@@ -200,7 +203,9 @@ def check_incident(path) -> CheckReport:
 
 
 def _source_check(records: SourceRecords, incident, findings: list[Finding]) -> SourceCheck:
-    """The source's account, its ``[redact] drop``s counted as dropped records."""
+    """The source's account, its ``[redact] drop``s counted as dropped records
+    (and no more in the window); a network source's events pulled for a wider
+    window than the incident's now are outside it."""
     window = incident_window(incident)
     redacted = redact_events([e for e in records.events if e.time in window], incident.redact,
                              lambda event: records.config.name)
@@ -208,7 +213,7 @@ def _source_check(records: SourceRecords, incident, findings: list[Finding]) -> 
     for event, rule in redacted.dropped:
         place = event.place or Place()
         records.tally.drop(f"[redact] drop {rule}", place.file or event.url, place.line)
-    return SourceCheck(records.config, len(records.events), records.tally, records.missing, records.kept)
+    return SourceCheck(records.config, len(redacted.events), records.tally, records.missing, records.kept)
 
 
 def _problem(err: PostmortemError) -> Problem:

@@ -52,7 +52,8 @@ def gather(incident: Incident) -> Records:
     """The incident's records: merged events (after ``[redact]``, with what it
     found), cached tasks, previous reports. The Records' incident has on its
     actionables the follow-up tasks `postmortem followups --create` made, and
-    each task's status, owner and last change from the last pull."""
+    each task's status, owner and last change from the last pull; the records
+    the sources skipped as not understood (`check` lists them)."""
     read = read_sources(incident)
     gives_tasks = any(get_source(s.type).gives_tasks for s in incident.sources)
     tasks = cache.read_tasks(incident) if gives_tasks else None
@@ -64,7 +65,8 @@ def gather(incident: Incident) -> Records:
     events, findings = merged.events, merged.findings
     return Records(incident, tuple(events), tasks, previous.reports if previous is not None else None,
                    tuple(MissingSource(s.config.name, s.missing) for s in read if s.missing), findings=tuple(findings),
-                   graphs=gather_graphs(incident), kept=tuple(s.kept for s in read if s.kept))
+                   graphs=gather_graphs(incident), kept=tuple(s.kept for s in read if s.kept),
+                   skipped=tuple((s.config.name, skip) for s in read for skip in s.tally.skipped))
 
 
 def collect_events(incident: Incident) -> list[Event]:

@@ -198,7 +198,9 @@ def text_lines(path: Path, encoding: str = DEFAULT_ENCODING, *, source: str | No
     """``(number, line)`` for each line of a text file, decoded line by line (so a
     huge log is streamed), a UTF-8 byte-order mark accepted on the first line.
     Undecodable bytes are SourceFormatError naming the file, the line and the
-    byte, with the way out (the ``encoding`` option); OSError is SourceError."""
+    byte, with the way out (the ``encoding`` option); OSError is SourceError.
+    A file cut mid-write inside a character (its last line ends in the first
+    bytes of one) gives that line's whole characters, as a cut between two would."""
     try:
         with Path(path).open("rb") as handle:
             for number, raw in enumerate(handle, 1):
@@ -212,6 +214,8 @@ def _decode_line(raw: bytes, encoding: str, path: Path, number: int, source) -> 
     try:
         return raw.decode(encoding)
     except UnicodeDecodeError as err:
+        if err.end == len(raw) and not raw.endswith(b"\n") and err.reason == "unexpected end of data":
+            return raw[:err.start].decode(encoding)  # cut inside the last character
         raise SourceFormatError(f"not {encoding} text: byte 0x{raw[err.start]:02x} at column {err.start + 1} "
                                 f"(set encoding = \"latin-1\" or the log's encoding in this [[source]])",
                                 file=path, line=number, source=source) from None

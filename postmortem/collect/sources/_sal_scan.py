@@ -104,27 +104,21 @@ def scan_sal_lines(lines: Iterable[str], window: Window, *, year: int | None = N
 def scan_sal_page(lines: Iterable[str], window: Window, *, year: int | None = None,
                   file=None, tally: Tally | None = None) -> SalScan:
     """Scan the lines of a SAL page written newest first (stashbot's order) or
-    oldest first; the order is told from the day headings as they come, so the
-    scan stops as soon as it has passed the window, in either order.
+    oldest first (the order is told from the day headings as they come), to its end.
 
     ``lines`` may be any iterable (an open file, ``text.splitlines()``).
     ``year`` is the year of the first heading without a year (default: the
-    window's). Entries are counted in ``tally``; a bullet in a day section that
-    is no ``HH:MM`` entry is skipped, said so. Raises SourceFormatError (naming
-    ``file`` and the line) for a day heading or entry time that is no real
-    date, and when no day heading is found.
+    window's). Every entry is counted in ``tally``; only those of the window's
+    days are parsed (the others are read, outside the window). A bullet in a day
+    section that is no ``HH:MM`` entry, an entry whose time cannot be, and the
+    entries under a day heading that is no real date are skipped, said so with
+    ``file`` and the line. SourceFormatError when no day heading is found.
     """
     scanner = _Scanner(window, _DayTracker(year if year is not None else _last_day(window).year),
                        file, tally if tally is not None else Tally())
-    number = 0
-    try:
-        for number, line in enumerate(lines, start=1):
-            if not scanner.line(line, number):
-                break
-    except ValueError as err:
-        raise SourceFormatError(f"not a valid SAL date or time: {err}", file=file, line=number,
-                                source=TYPE) from None
-    if scanner.oldest is None:
+    for number, line in enumerate(lines, start=1):
+        scanner.line(line, number)
+    if scanner.oldest is None and not scanner.undated_headings:
         raise SourceFormatError("no Server Admin Log day heading (like '== 2023-09-28 ==') found",
                                 file=file, source=TYPE)
     scanner.events.sort(key=lambda event: event.time)
@@ -139,46 +133,63 @@ class _Scanner:
         self.first, self.last = window.start.date(), _last_day(window)
         self.date: dt.date | None = None  # current day; None outside day sections and the window
         self.in_day = False               # in a day section, inside the window or not
+        self.undated: str | None = None   # in a section whose day heading is no real date: why
+        self.undated_headings = 0
         self.previous: dt.date | None = None
         self.oldest: dt.date | None = None
         self.ascending: bool | None = None   # known from the second day heading on
         self.day_level = 0
         self.events: list[Event] = []
 
-    def line(self, line: str, number: int) -> bool:
-        """Take one line; False when the rest of the page lies beyond the window."""
+    def line(self, line: str, number: int) -> None:
+        """Take one line (only ``*`` bullets and ``=`` headings say anything)."""
         start = line[:1]
         if start == "*" and self.date is not None:
             self._entry(line.rstrip("\r\n"), number)
+        elif start == "*" and self.undated is not None:
+            self.tally.count()
+            self.tally.skip(self.undated, self.file, number)
         elif start == "*" and self.in_day:
             self.tally.count()  # an entry of a day outside the window: read, and outside it
         elif start == "=":
-            return self._heading(line.rstrip("\r\n"))
-        return True
+            self._heading(line.rstrip("\r\n"), number)
 
-    def _heading(self, line: str) -> bool:
+    def _heading(self, line: str, number: int) -> None:
         match = _HEADING.match(line)
         if not match:
-            return True
-        level, day = len(match[1]), self.days.date_of(match["title"], self.ascending)
+            return
+        level = len(match[1])
+        try:
+            day = self.days.date_of(match["title"], self.ascending)
+        except ValueError:  # "September 31"
+            self._enter(None, level, undated=f"an entry under the day heading {match['title']!r} "
+                                             f"(line {number}), which is no real date")
+            self.undated_headings += 1
+            return
         if day is None:
-            if level <= self.day_level:
-                self.date, self.in_day = None, False  # "== Notes ==" ends the day; "=== sub ===" does not
-            return True
+            if level <= self.day_level:  # "== Notes ==" ends the day; "=== sub ===" does not
+                self.date, self.in_day, self.undated = None, False, None
+            return
         if self.previous is not None and day != self.previous:
             self.ascending = day > self.previous
-        self.previous, self.day_level = day, level
+        self.previous = day
         self.oldest = day if self.oldest is None else min(self.oldest, day)
-        self.date = day if self.first <= day <= self.last else None
-        self.in_day = True
-        past_window = (day < self.first and self.ascending is False) or (day > self.last and self.ascending)
-        return not past_window
+        self._enter(day if self.first <= day <= self.last else None, level)
+
+    def _enter(self, date: dt.date | None, level: int, undated: str | None = None) -> None:
+        """A day section begins: ``date`` when it is one of the window's days."""
+        self.date, self.day_level, self.undated = date, level, undated
+        self.in_day = undated is None
 
     def _entry(self, line: str, number: int) -> None:
         self.tally.count()
         body = _entry_body(line)
         place = Place(str(self.file), number) if self.file is not None else None
-        event = _make_event(self.date, body, {"date": self.date.isoformat()}, place) if body else None
+        try:
+            event = _make_event(self.date, body, {"date": self.date.isoformat()}, place) if body else None
+        except ValueError:  # "25:99"
+            self.tally.skip(f"an entry whose time is no time of day: {line[:80]!r}", self.file, number)
+            return
         if event is None:
             self.tally.skip("a bullet in a day section that is no 'HH:MM nick: message' entry",
                             self.file, number)

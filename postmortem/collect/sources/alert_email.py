@@ -18,9 +18,15 @@ Formats read (cite these when changing the parser):
 
 The time of every alert is the mail's ``Date`` header (stdlib ``email``,
 ``policy=email.policy.default``), else a ``Date:`` line in pasted text, else
-the ``time`` option (ISO, UTC unless it has an offset); with none of them the
-file is refused. Multipart mails are read from their text/plain part, or
-from the text/html part with the tags stripped.
+the ``time`` option (ISO, UTC unless it has an offset). Multipart mails are
+read from their text/plain part, or from the text/html part with the tags stripped.
+
+Records: each alert of a mail is one; a file that gives none (a file that is no
+alert mail, one with no time or an unreadable ``Date``, a part that cannot be
+decoded) is one record skipped with the reason, an alert without an
+``alertname`` is skipped and the mail's other alerts kept, and the other
+files are read. Only a file that cannot be read (or, without mail headers, is
+not text in the ``encoding``) is an error.
 
 Events, one per alert: source ``"alert-email"``, actor None, precision
 ``"second"``; tags ``("alert",)`` plus ``"page"`` when a firing alert has
@@ -43,7 +49,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from ...core.errors import IncidentFileError, SourceError, SourceFormatError
+from ...core.errors import IncidentFileError, SourceError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import UTC, parse_time
 from ...core import vocabulary
@@ -219,6 +225,10 @@ def alert_event(alert: Alert, time: dt.datetime) -> Event:
 
 # ---------------------------------------------------------------- files
 
+class NoAlertMail(ValueError):
+    """A file that gives no alert (its reason is the message): one record skipped."""
+
+
 @dataclass
 class Mail:
     """What a file says: subject (maybe empty), time (maybe None), body texts to try."""
@@ -241,9 +251,9 @@ def _parse_date(value: str) -> dt.datetime:
         return parse_time(value)[0]
 
 
-def _mail_bodies(message, file: Path) -> list[str]:
+def _mail_bodies(message) -> list[str]:
     """Texts to look for alerts in: the text/plain part, then the stripped text/html part;
-    a part whose charset or transfer encoding cannot be decoded is a SourceFormatError."""
+    NoAlertMail for a part whose charset or transfer encoding cannot be decoded."""
     bodies = []
     for subtype in ("plain", "html"):
         part = message.get_body(preferencelist=(subtype,))
@@ -251,44 +261,44 @@ def _mail_bodies(message, file: Path) -> list[str]:
             try:
                 content = part.get_content()
             except (LookupError, ValueError, UnicodeError, AssertionError, KeyError) as err:
-                raise SourceFormatError(f"the text/{subtype} part cannot be decoded ({type(err).__name__}: "
-                                        f"{shorten(str(err), 80)})", file=file, source=TYPE) from None
+                raise NoAlertMail(f"the text/{subtype} part cannot be decoded ({type(err).__name__}: "
+                                  f"{shorten(str(err), 80)})") from None
             bodies.append(html_to_text(content) if subtype == "html" else content)
     return bodies
 
 
-def _read_mail(message, file: Path) -> Mail:
+def _read_mail(message) -> Mail:
     """A Mail from a message with headers."""
     header = message["Date"]
     time = getattr(header, "datetime", None) if header is not None else None
     if header is not None and time is None:
-        raise SourceFormatError(f"unreadable Date header {str(header)!r}", file=file, source=TYPE)
+        raise NoAlertMail(f"unreadable Date header {str(header)!r}")
     return Mail(subject=str(message["Subject"] or ""), time=_aware_utc(time) if time else None,
-                bodies=_mail_bodies(message, file))
+                bodies=_mail_bodies(message))
 
 
-def _read_pasted(text: str, file: Path) -> Mail:
+def _read_pasted(text: str) -> Mail:
     """A Mail from pasted text: maybe a ``Date:`` and a ``[FIRING:1] …`` line."""
     time = None
     if date_line := _DATE_LINE.search(text):
         try:
             time = _parse_date(date_line["value"])
         except ValueError:
-            raise SourceFormatError(f"unreadable Date: line {date_line['value']!r}",
-                                    file=file, source=TYPE) from None
+            raise NoAlertMail(f"unreadable Date: line {date_line['value']!r}") from None
     subject = next((line for line in text.splitlines() if _SUBJECT_STATE.match(line)), "")
     return Mail(subject=subject, time=time, bodies=[text])
 
 
 def read_mail_file(file: Path, encoding: str = DEFAULT_ENCODING) -> Mail:
     """Read an .eml (headers and a body, maybe multipart: its parts say their
-    charsets) or a pasted text file (in ``encoding``)."""
+    charsets) or a pasted text file (in ``encoding``; SourceFormatError when it is
+    not text in it); NoAlertMail when it cannot give alerts."""
     raw = file.read_bytes()
     message = email.message_from_bytes(raw, policy=email.policy.default)
     if any(name in message for name in ("Date", "Subject", "From")):
-        return _read_mail(message, file)
+        return _read_mail(message)
     text = "".join(line for _, line in text_lines(file, encoding, source=TYPE))
-    return _read_pasted(text, file)
+    return _read_pasted(text)
 
 
 def _subject_state(subject: str) -> str:
@@ -299,30 +309,44 @@ def _subject_state(subject: str) -> str:
 
 def file_events(file: Path, fallback_time: dt.datetime | None = None, *,
                 encoding: str = DEFAULT_ENCODING, tally: Tally | None = None) -> list[Event]:
-    """One event per alert in ``file``; SourceFormatError when it holds none or
-    has no time. A person's reply or forward (``Re: [FIRING:2] …``) holds no
-    alert of its own: it is dropped, said so in ``tally``."""
+    """One event per alert in ``file``, each alert a record counted in ``tally``.
+    A file that gives no alert is one record skipped there with the reason, an
+    alert without an alertname one alert skipped; a person's reply or forward
+    (``Re: [FIRING:2] …``) holds no alert of its own: it is dropped, said so."""
     tally = tally if tally is not None else Tally()
-    mail = read_mail_file(file, encoding)
-    if _REPLY_SUBJECT.match(mail.subject):
+    try:
+        mail = read_mail_file(file, encoding)
+        if _REPLY_SUBJECT.match(mail.subject):
+            tally.count()
+            tally.drop(f"a reply or forward by a person ({mail.subject.strip()[:80]!r}), not Alertmanager's mail",
+                       file)
+            return []
+        time, alerts = _time_and_alerts(mail, fallback_time)
+    except NoAlertMail as problem:
         tally.count()
-        tally.drop(f"a reply or forward by a person ({mail.subject.strip()[:80]!r}), not Alertmanager's mail", file)
+        tally.skip(str(problem), file)
         return []
-    time = mail.time or fallback_time
-    if time is None:
-        raise SourceFormatError("no Date header or 'Date:' line; set the source's 'time' option",
-                                file=file, source=TYPE)
+    tally.count(len(alerts))
+    events = []
+    for alert in alerts:
+        if "alertname" in alert.labels:
+            events.append(alert_event(alert, time))
+        else:
+            tally.skip(f"an alert without an alertname label: {shorten(str(alert.labels), 120)}", file)
+    return events
+
+
+def _time_and_alerts(mail: Mail, fallback_time: dt.datetime | None) -> tuple[dt.datetime, list[Alert]]:
+    """When the mail was sent and its alerts; NoAlertMail when either is missing."""
     state = _subject_state(mail.subject)
     alerts = next((found for body in mail.bodies if (found := parse_alerts(body, state))), [])
     if not alerts:
-        raise SourceFormatError("no alert found (expected Labels/Annotations blocks "
-                                "or 'alertname = …' lines)", file=file, source=TYPE)
-    for alert in alerts:
-        if "alertname" not in alert.labels:
-            raise SourceFormatError(f"an alert without an alertname label: {alert.labels}",
-                                    file=file, source=TYPE)
-    tally.count(len(alerts))
-    return [alert_event(alert, time) for alert in alerts]
+        raise NoAlertMail("no alert found (expected Labels/Annotations blocks or 'alertname = …' lines): "
+                          "not an Alertmanager mail")
+    time = mail.time or fallback_time
+    if time is None:
+        raise NoAlertMail("no Date header or 'Date:' line; set the source's 'time' option")
+    return time, alerts
 
 
 # ---------------------------------------------------------------- the source

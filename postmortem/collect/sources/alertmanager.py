@@ -84,9 +84,9 @@ class AlertmanagerSource(BaseSource):
         alerts = json_answer(response, source=config.name, secrets=[secret])
         if not isinstance(alerts, list):
             raise format_error("expected a list of alerts", source=config.name, url=url)
-        (tally if tally is not None else Tally()).count(len(alerts))
         now = dt.datetime.now(UTC)
         events = [e for alert in alerts for e in alert_events(alert, now, source=config.name, url=url)]
+        (tally if tally is not None else Tally()).count(len(events))  # records: each alert's start, and its end
         return sorted((e for e in events if e.time in window), key=lambda e: (e.time, e.text))
 
 

@@ -27,7 +27,13 @@ when DST ends is told apart by the order of the lines
 (:func:`postmortem.core.timeutil.to_utc` with ``after=``).
 
 Files whose name carries a date outside the window's dates ±1 day are
-skipped without being opened; the rest are scanned line by line.
+skipped without being opened; the rest are read to their end, line by line,
+and every line counts as read. A line is a record: one that is in no format
+(a garbled line, the last line cut mid-write like ``[02:2``) or whose clock
+cannot be (``[25:99:00]``) is skipped with its file and line, and the rest of
+the file is read. Only a file that cannot be read at all is an error: none of
+its first meaningful lines is in a known format (or the forced one), or its
+time-only lines have no date.
 
 Event conventions: ``source`` "irc"; ``actor`` the nick without its mode
 prefix (``@``, ``+``…); ``text`` the message, actions as ``* nick action``;
@@ -68,7 +74,6 @@ OPTIONS = ("path", "timezone", "format", "channel", "ignore_nicks", "alert_nicks
 # Bots whose lines only acknowledge others ("Logged the message at …"): noise.
 DEFAULT_IGNORED_NICKS = ["stashbot"]
 DAY_SLACK = dt.timedelta(days=1)
-STOP_AFTER = dt.timedelta(hours=2)
 DETECT_LINES = 25
 MODE_PREFIXES = " ~&@%+!"
 
@@ -333,30 +338,32 @@ def scan_file(path: Path, fmt: str, tz: dt.tzinfo, window: Window, channel: str 
     if not head:
         return []
     parse = FORMATS[fmt] if fmt != "auto" else detect_format(path, head)
+    if not any(_fits(parse, line) for _, line in head):
+        number, line = head[0]
+        raise SourceFormatError(f"not an IRC log in the {format_name(parse)} format: {line[:80]!r}",
+                                file=path, line=number, source=TYPE)
     return scan_lines(itertools.chain(head, numbered), parse, path, tz, window, channel, name_date, tally)
 
 
 def detect_format(path: Path, head: list[tuple[int, str]]) -> Callable[[str], Line | None]:
-    """The first format every one of ``head``'s lines fits; error at the first line none fits."""
-    candidates = list(FORMATS.values())
-    for number, line in head:
-        fitting = [parse for parse in candidates if _parses(parse, line, path, number) is not None]
-        if not fitting:
-            raise SourceFormatError(f"not an IRC log in a known format "
-                                    f"({', '.join(FORMATS)}): {line[:80]!r}",
-                                    file=path, line=number, source=TYPE)
-        candidates = fitting
-        if len(candidates) == 1:
-            break
-    return candidates[0]
+    """The format most of ``head``'s lines fit (the first in FORMATS on a tie): a
+    garbled or truncated line among them does not decide; error when none fits any."""
+    fitting = {name: sum(_fits(parse, line) for _, line in head) for name, parse in FORMATS.items()}
+    best = max(FORMATS, key=lambda name: fitting[name])  # max() keeps the first of equals
+    if not fitting[best]:
+        number, line = head[0]
+        raise SourceFormatError(f"not an IRC log in a known format "
+                                f"({', '.join(FORMATS)}): {line[:80]!r}",
+                                file=path, line=number, source=TYPE)
+    return FORMATS[best]
 
 
-def _parses(parse, line: str, path: Path, number: int) -> Line | None:
-    """``parse(line)``; a line of the format whose clock is impossible is an error here."""
+def _fits(parse, line: str) -> bool:
+    """Whether ``line`` is in ``parse``'s format (an impossible clock too: the shape is the format's)."""
     try:
-        return parse(line)
-    except BadClock as err:
-        raise SourceFormatError(f"{err}: {line[:80]!r}", file=path, line=number, source=TYPE) from None
+        return parse(line) is not None
+    except BadClock:
+        return True
 
 
 def format_name(parse) -> str:
@@ -366,32 +373,41 @@ def format_name(parse) -> str:
 
 def scan_lines(numbered, parse, path: Path, tz: dt.tzinfo, window: Window,
                channel: str | None, day: dt.date | None, tally: Tally) -> list[Event]:
-    """The per-line loop: parse, place in time, keep what falls in ``window``."""
-    # Lines are in time order except for the hour repeated when DST ends, so
-    # nothing after this can fall back into the window.
-    stop = window.end + STOP_AFTER
+    """The per-line loop, to the file's end: parse, place in time, keep what
+    falls in ``window``; a line not understood is skipped, said so, and the
+    next one read."""
     previous = None
     events = []
     for number, line in numbered:
-        parsed = _parses(parse, line, path, number)
-        if parsed is None:
-            raise SourceFormatError(f"line not in the {format_name(parse)} format: {line[:80]!r}",
-                                    file=path, line=number, source=TYPE)
+        parsed, problem = _parse(parse, line)
+        if problem is not None:
+            tally.count()
+            tally.skip(problem, path, number)
+            continue
         if parsed.kind == DAY:
             day = parsed.day
             continue
         if parsed.clock is None and parsed.stamp is None:  # "--- Log closed"
             continue
+        tally.count()
         moment = _moment(parsed, day, previous, tz, path, number)
         day, previous = moment.astimezone(tz).date(), moment
-        if moment >= stop:
-            break
-        tally.count()
         if parsed.kind == NOISE:
             tally.drop("IRC status line (join, part, quit, nick change, mode, topic or notice)", path, number)
         elif moment in window:
             events.append(to_event(parsed, moment, channel, path, number))
     return events
+
+
+def _parse(parse, line: str) -> tuple[Line | None, str | None]:
+    """``(the parsed line, None)``, or ``(None, why it is not understood)``."""
+    try:
+        parsed = parse(line)
+    except BadClock as err:
+        return None, f"{err}: {line[:80]!r}"
+    if parsed is None:
+        return None, f"line not in the {format_name(parse)} format: {line[:80]!r}"
+    return parsed, None
 
 
 def _moment(parsed: Line, day: dt.date | None, previous, tz: dt.tzinfo, path: Path, number: int) -> dt.datetime:

@@ -136,6 +136,7 @@ class _Api:
             except SourceError as err:
                 if getattr(err, "status", None) != 404:
                     raise
+                tally.count()  # a record asked for and not given: read, and skipped
                 tally.skip(f"user {uid}: PagerDuty no longer knows them (404): their time zone is unknown", url)
                 continue
             user = answer.get("user") if isinstance(answer, dict) else None
@@ -214,6 +215,7 @@ class _Incident:
         if kind == "trigger_log_entry":
             self.page.time = min(self.page.time, at)
             self.page.manual, self.page.by = who is not None, who
+            self.tally.drop("trigger entry: the page's start, the incident's own event", self.where)
         elif kind == "notify_log_entry":
             self._notified(entry, at, users)
         elif kind == "acknowledge_log_entry":
@@ -253,6 +255,7 @@ class _Incident:
         try:
             zone(name)
         except ValueError:
+            self.tally.count()  # the user's time zone: a record read, not understood
             self.tally.skip(f"user {user.get('id')}: unknown time zone {name!r}", self.where)
             return None
         return name

@@ -98,10 +98,10 @@ class PrometheusSource(BaseSource):
         url = option(config, "url").rstrip("/") + "/api/v1/query_range"
         step = option(config, "step", int) or choose_step(window)
         series = self._query(config, url, window, step, session)
-        (tally if tally is not None else Tally()).count(len(series))
         events = []
         for item in series:
             events.extend(series_events(item, window, step, source=config.name, url=url))
+        (tally if tally is not None else Tally()).count(len(events))  # records: each firing's start and end
         return sorted((e for e in events if e.time in window), key=lambda e: (e.time, e.text))
 
     def _query(self, config, url, window, step, session) -> list:

@@ -23,7 +23,10 @@ in the middle of a day with its heading repeated. Times are UTC, minutes.
 Fewest requests: ``d`` is the window's last day and ``i=200``; pages are
 walked back until an entry older than the window's start is seen or the
 hits say there are no more — ``ceil(entries since the window start / 200)``
-pages, the least the tool allows.
+pages, the least the tool allows. Every row of the pages fetched counts as
+read (the older pages, not fetched, are not read); an entry logged while the
+pages are walked shifts them, and an entry seen again on the next page is
+dropped as the same entry.
 
 Events: source ``"sal"``, actor = the nick (for logmsgbot's entries, the user it
 logged for, :func:`._sal_scan.logged_by`), text = the message's text, url
@@ -200,14 +203,15 @@ class SalSource(BaseSource):
         params = {"d": last_day(window).isoformat(), "i": PAGE_SIZE}
         if option(config, "query"):
             params["q"] = option(config, "query")
-        found: dict[str, Event] = {}
+        tally = tally if tally is not None else Tally()
+        found: dict[str, Event | None] = {}  # every entry seen: its event when in the window
         for number in range(10_000):  # a bound: 2 million entries
             page = self._page(session, page_url, {**params, "p": number}, config.name)
-            (tally if tally is not None else Tally()).count(len(page.rows))
-            oldest = self._collect(page, base, found, window, config.name, page_url)
+            tally.count(len(page.rows))
+            oldest = self._collect(page, base, found, window, (config.name, page_url), tally)
             if page_exhausted(page) or not page.rows or oldest < window.start:
                 break
-        return sorted(found.values(), key=lambda event: event.time)
+        return sorted((event for event in found.values() if event is not None), key=lambda event: event.time)
 
     def _page(self, session, url: str, params: dict, name: str) -> SalPage:
         response = request(session, "GET", url, params=params, source=name)
@@ -217,15 +221,20 @@ class SalSource(BaseSource):
                                source=name, url=url)
         return page
 
-    def _collect(self, page: SalPage, base: str, found: dict, window: Window, name: str,
-                 url: str) -> dt.datetime:
-        """Add the page's entries in ``window`` to ``found``; return its oldest time."""
+    def _collect(self, page: SalPage, base: str, found: dict, window: Window, where: tuple,
+                 tally: Tally) -> dt.datetime:
+        """Add the page's entries to ``found`` (their events when in ``window``), an
+        entry seen on the page before dropped; return the page's oldest time."""
+        name, url = where
         oldest = window.end
         for row in page.rows:
             event = row_event(row, base, source=name, url=url)
             oldest = min(oldest, event.time)
-            if event.time in window:
-                found[row.log_id] = event
+            if row.log_id in found:
+                tally.drop("the same SAL entry again on the next page (an entry logged while the pages "
+                           "were fetched shifted them)", event.url)
+            else:
+                found[row.log_id] = event if event.time in window else None
         return oldest
 
 

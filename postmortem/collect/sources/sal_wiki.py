@@ -5,12 +5,12 @@ archives, continuation followed; https://www.mediawiki.org/wiki/API:Revisions,
 https://www.mediawiki.org/wiki/API:Allpages).
 
 The page is scanned with the shared line scanner
-(:func:`~postmortem.collect.sources._sal_scan.scan_sal_lines`), which stops at
-the first day heading before the window. Only when the page ends before
-reaching that far are the archive pages (``<page>/Archive N``, Wikitech's
-``Server admin log/Archive N``; the highest number is the newest) fetched,
-newest first, until one reaches back before the window: a window on the
-current page costs one request.
+(:func:`~postmortem.collect.sources._sal_scan.scan_sal_lines`) to its end:
+every entry of a page fetched counts as read. Only when the page does not
+reach back to the window's first day are the archive pages (``<page>/Archive
+N``, Wikitech's ``Server admin log/Archive N``; the highest number is the
+newest) fetched, newest first, until one reaches back that far: a window on
+the current page costs one request, and the archives not fetched are not read.
 """
 
 from __future__ import annotations

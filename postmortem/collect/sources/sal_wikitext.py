@@ -28,9 +28,13 @@ Format (written by stashbot, github wikimedia/labs-tools-stashbot,
 
 Only lines starting with ``=`` or ``*`` are looked at — never a full wikitext
 parse (DESIGN.md: a full parse of a 2 MB page takes seconds, a line scan tens
-of milliseconds). The entries of days after the window are counted (read,
-outside the window) without matching them, and the scan stops at the first
-day heading before the window.
+of milliseconds). The page is read to its end: every entry is a record, and
+those of days outside the window are counted (read, outside the window)
+without matching them. An entry of the window's days that is not understood
+(a bullet with no ``HH:MM``, a time that cannot be), and every entry under a
+day heading that is no real date (``== September 31 ==``), is skipped with its
+file and line, and the rest is read; only a file with no day heading at all is
+an error.
 
 Events: source ``"sal-wikitext"``, actor = the nick (for logmsgbot's entries,
 the user it logged for, with ``fields["relayed_by"]``), text = the message as

@@ -137,14 +137,17 @@ def _slack_error(code: str, name: str, url: str) -> SourceError:
 def _events(messages: list[dict], config: SourceConfig, window: Window, api: _Api, tally: Tally) -> list[Event]:
     resolver = MarkupResolver({}, {})
     channel, workspace = option(config, "channel"), option(config, "workspace")
-    events: dict[str, Event] = {}
+    seen: dict[str, Event | None] = {}   # ts -> its event when in the window
     where = f"{api.base}/conversations.history"
     for message in messages:
         tally.count()
         event = _to_event(message, channel, workspace, resolver, api, tally, where)
-        if event is not None and event.time in window:
-            events[event.fields["ts"]] = event
-    return sorted(events.values(), key=lambda event: event.time)
+        if event is not None and event.fields["ts"] in seen:
+            tally.drop("the same message again (a thread reply also sent to the channel)",
+                       f"{where} (ts {event.fields['ts']})")
+        elif event is not None:
+            seen[event.fields["ts"]] = event if event.time in window else None
+    return sorted((event for event in seen.values() if event is not None), key=lambda event: event.time)
 
 
 def _to_event(message, channel, workspace, resolver, api, tally: Tally, where: str) -> Event | None:

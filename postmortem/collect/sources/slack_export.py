@@ -33,7 +33,14 @@ permalink when ``workspace`` is set; ``fields`` ``channel``, ``ts``, ``file``
 ``thread_ts``, for a pinned message ``pinned = "true"``, for one with reactions
 ``reactions`` (their names, comma-separated); no tags; precision "second". Membership, topic,
 purpose, rename, archive and pin messages are dropped; bot messages (alerts)
-are kept; messages with no text at all are dropped.
+are kept; messages with no text at all are skipped.
+
+Records: each value of a day file's array is one. A value that is no JSON (the
+rest of the file is read from the next value's line), no message object, a
+message with a field of the wrong type or a bad ``ts``, and a day file cut
+short, are skipped with the file and line, and the rest is read. A day file
+that is not a JSON array at all, and a broken ``users.json`` or
+``channels.json`` (the export's index, not records), are errors.
 """
 
 from __future__ import annotations
@@ -51,6 +58,7 @@ from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import from_epoch
 from ...core.vocabulary import Place
 from ...core.accounting import Tally
+from ._json_array import NotAnArray, array_values
 from ._slack_text import MarkupResolver, message_problem, message_text
 from . import DEFAULT_ENCODING, BaseSource, check_options, encoding_of, option
 
@@ -251,18 +259,14 @@ def member_text(export, member: str) -> str:
                                 line=data[:err.start].count(b"\n") + 1, source=TYPE) from None
 
 
-def load_json(export, member: str, text: str | None = None):
-    """One member parsed; SourceFormatError naming the file and line."""
+def load_list(export, member: str) -> list[dict]:
+    """A member that must be a JSON array of objects (users.json, channels.json);
+    SourceFormatError naming the file and line."""
     try:
-        return json.loads(member_text(export, member) if text is None else text)
+        data = json.loads(member_text(export, member))
     except json.JSONDecodeError as err:
         raise SourceFormatError(f"bad JSON: {err.msg} (column {err.colno})",
                                 file=export.label(member), line=err.lineno, source=TYPE) from None
-
-
-def load_list(export, member: str, text: str | None = None) -> list[dict]:
-    """A member that must be a JSON array of objects."""
-    data = load_json(export, member, text)
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise SourceFormatError("expected a JSON array of objects", file=export.label(member), source=TYPE)
     return data
@@ -320,25 +324,47 @@ def read_channel(export, name: str, window: Window, resolver, channel_id, worksp
         raise SourceFormatError(f"no channel {name!r} in this export", file=export.label(name), source=TYPE)
     tally = tally if tally is not None else Tally()
     events = []
-    earliest, latest = window.start.timestamp() - 1, window.end.timestamp() + 1
     for day in window.dates(DAY_SLACK):
         member = f"{name}/{day.isoformat()}.json"
-        if not export.has(member):
-            continue
-        label = export.label(member)
-        text = member_text(export, member)
-        messages = load_list(export, member, text)
-        tally.count(len(messages))
-        lines = None
-        for number, message in enumerate(messages, 1):
-            if _clearly_outside(message, earliest, latest):
-                continue
-            lines = ts_lines(text) if lines is None else lines
-            event = to_event(message, name, resolver, channel_id, workspace, label, tally, number,
-                             lines.get(str(message.get("ts"))))
-            if event is not None and event.time in window:
-                events.append(event)
+        if export.has(member):
+            day_file = DayFile(export.label(member), name, channel_id, workspace, resolver, tally)
+            events.extend(day_file.events(member_text(export, member), window))
     return events
+
+
+class DayFile:
+    """One channel's day file: its messages (the values of its array), each a record."""
+
+    def __init__(self, label: str, channel: str, channel_id, workspace, resolver, tally: Tally):
+        self.label, self.channel, self.channel_id, self.workspace = label, channel, channel_id, workspace
+        self.resolver, self.tally = resolver, tally
+
+    def events(self, text: str, window: Window) -> list[Event]:
+        """The events in ``window``; every value counted, the broken ones skipped with their line."""
+        earliest, latest = window.start.timestamp() - 1, window.end.timestamp() + 1
+        ts_at, events = None, []
+        for number, value in enumerate(self._values(text), 1):
+            self.tally.count()
+            if value.problem is not None:
+                self.tally.skip(f"message {number}: {value.problem}", self.label, value.line)
+            elif not _clearly_outside(value.value, earliest, latest):
+                ts_at = ts_lines(text) if ts_at is None else ts_at
+                event = self._event(value.value, number, ts_at, value.line)
+                if event is not None and event.time in window:
+                    events.append(event)
+        return events
+
+    def _values(self, text: str):
+        try:
+            yield from array_values(text)
+        except NotAnArray as err:
+            raise SourceFormatError(f"{err}: a day file is a JSON array of messages",
+                                    file=self.label, line=1, source=TYPE) from None
+
+    def _event(self, message, number: int, ts_at: dict, line: int) -> Event | None:
+        ts_line = ts_at.get(str(message.get("ts"))) if isinstance(message, dict) else None
+        return to_event(message, self.channel, self.resolver, self.channel_id, self.workspace, self.label,
+                        self.tally, number, ts_line or line)
 
 
 def _clearly_outside(message, earliest: float, latest: float) -> bool:
@@ -353,31 +379,37 @@ def _clearly_outside(message, earliest: float, latest: float) -> bool:
 def to_event(message: dict, channel: str, resolver, channel_id, workspace, label,
              tally: Tally | None = None, number: int | None = None, line: int | None = None) -> Event | None:
     """One message of a day file as an Event (see :func:`message_event`);
-    ``number`` is the message's place in its day file, ``line`` the line its ``ts`` is on."""
+    ``number`` is the message's place in its day file, ``line`` the line its ``ts``
+    is on; a message not in Slack's shape is skipped there, said so."""
     return message_event(message, resolver, source=TYPE, channel=channel, channel_id=channel_id,
                          workspace=workspace, where=(label, line), place=Place(str(label), line),
-                         fail=lambda why: SourceFormatError(f"message {number}: {why}", file=label, source=TYPE),
-                         tally=tally if tally is not None else Tally())
+                         tally=tally if tally is not None else Tally(), number=number)
 
 
 def message_event(message: dict, resolver, *, source: str, channel: str, channel_id, workspace,
-                  where: tuple, place: Place | None, fail: Callable[[str], Exception], tally: Tally) -> Event | None:
+                  where: tuple, place: Place | None, tally: Tally, fail: Callable[[str], Exception] | None = None,
+                  number: int | None = None) -> Event | None:
     """One Slack message (an export's or the Web API's: the same message
     object) as an Event; None for housekeeping (dropped) and empty messages
-    (skipped), said at ``where`` (file or URL, line); ``fail(why)`` is the
-    error a message that is no message raises. The reasons name no message, so
-    `check` counts them together; the place says which."""
+    (skipped), said at ``where`` (file or URL, line). A message that is no
+    message raises ``fail(why)``, or without ``fail`` is skipped (``message
+    <number>: why``). The reasons name no message, so `check` counts them
+    together; the place says which."""
     problem = message_problem(message)
-    if problem:
-        raise fail(problem)
+    if problem is None and not is_noise(message):
+        try:
+            time = from_epoch(message.get("ts"))
+        except (TypeError, ValueError, OverflowError):
+            problem = f"a bad 'ts' {message.get('ts')!r}"
+    if problem is not None:
+        if fail is not None:
+            raise fail(problem)
+        tally.skip(f"message {number}: {problem}" if number is not None else problem, *where)
+        return None
     if is_noise(message):
         tally.drop(f"Slack housekeeping message ({message.get('subtype') or 'hidden'})", *where)
         return None
     ts = message.get("ts")
-    try:
-        time = from_epoch(ts)
-    except (TypeError, ValueError, OverflowError):
-        raise fail(f"a bad 'ts' {ts!r}") from None
     actor = message_actor(message, resolver)
     text = message_text(message, resolver, actor)
     if not text:

@@ -173,6 +173,7 @@ class _Api:
         except SourceError as err:
             if getattr(err, "status", None) != 404:
                 raise
+            tally.count()  # a record asked for and not given: read, and skipped
             tally.skip(f"team {team}: no on-call log (404): who its pages reached is unknown", url)
             return {}
         logs = answer.get("userLogs") if isinstance(answer, dict) else None
@@ -288,6 +289,7 @@ class _Incident:
         """``(phase, time, by, raw)`` for each transition understood; the rest skipped."""
         out = []
         for raw in self.item.get("transitions") or []:
+            self.tally.count()
             name = text_of(raw.get("name")).lower() if isinstance(raw, dict) else ""
             if name not in PHASES:
                 self.tally.skip(f"incident {self.number}: transition not understood: {str(raw)[:60]!r}",
@@ -295,6 +297,9 @@ class _Incident:
                 continue
             at = parse_iso(raw.get("at"), source=self.api.name, url=self.api.incidents_url)
             out.append((PHASES[name], at, raw.get("by"), raw))
+            if PHASES[name] == TRIGGERED:
+                self.tally.drop(f"incident {self.number}: the {name} transition, the page's start "
+                                f"(the incident's own event)", self.api.incidents_url)
         return out
 
     def _reach(self) -> None:

@@ -57,10 +57,10 @@ class StatuspageSource(BaseSource):
         if not isinstance(answer, dict) or not isinstance(answer.get("incidents"), list):
             raise format_error("expected {\"incidents\": [...]}", source=config.name, url=url)
         incidents = [_Incident(item, config.name, url) for item in answer["incidents"]]
-        (tally if tally is not None else Tally()).count(len(incidents))
         _check_reach(incidents, window, config.name, url)
-        events = [e for incident in incidents for e in incident.events() if e.time in window]
-        return sorted(events, key=lambda e: (e.time, e.text))
+        events = [e for incident in incidents for e in incident.events()]
+        (tally if tally is not None else Tally()).count(len(events))  # records: each incident and each update
+        return sorted((e for e in events if e.time in window), key=lambda e: (e.time, e.text))
 
 
 def _check_reach(incidents: list, window: Window, source: str, url: str) -> None:
