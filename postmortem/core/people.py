@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Iterable, Mapping
 
 from .model import Person
-from .vocabulary import TRIGGERED, Event, Notified
+from .vocabulary import Event, Notified
 
 
 def _key(name: str) -> str:
@@ -59,8 +59,8 @@ class Roster:
         if actor in (None, event.actor) and page is event.page:
             return event
         text = event.text
-        if page is not event.page and page.phase == TRIGGERED:  # "paged Jo Doe" is "paged jdoe"
-            text = text.replace(event.page.summary(), page.summary())
+        if page is not event.page and text == event.page.line():  # "paged Jo Doe" is "paged jdoe"
+            text = page.line()
         return replace(event, actor=actor or event.actor, page=page, text=text)
 
     def _notified(self, person: Notified) -> Notified:

@@ -251,6 +251,19 @@ class Page:
             return f"paged {teams or 'someone'}, whom not recorded ({self.label})"
         return f"paged {', '.join(first)}" + (f" ({teams})" if teams else "") + f" ({self.label})"
 
+    def line(self) -> str | None:
+        """The timeline's line for a page going out (``ProbeDown: paged jdoe (SRE)
+        (PagerDuty incident #4711)``, with who started it by hand) or for someone
+        reached later (``PagerDuty incident #4711: notified ppoe (phone)``);
+        None for the other phases, whose lines are the service's words."""
+        if self.phase == TRIGGERED:
+            started = f" by {self.by}" if self.by else " by hand"
+            return f"{self.what}: {self.summary()}" + (f", started{started}" if self.manual else "")
+        if self.phase == NOTIFIED and self.notified:
+            person = self.notified[0]
+            return f"{self.label}: notified {person.name}" + (f" ({', '.join(person.via)})" if person.via else "")
+        return None
+
     def to_json(self) -> dict:
         data = {"service": self.service, "incident": self.incident, "phase": self.phase, "what": self.what,
                 "entity": self.entity, "notified": [n.to_json() for n in self.notified],

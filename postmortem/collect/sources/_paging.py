@@ -68,6 +68,10 @@ class PageRecord:
             known.via += [v for v in person.via if v not in known.via]
         return known
 
+    def name_of(self, person: Reached) -> str:
+        """The name under which ``person`` was reached."""
+        return next(name for name, known in self.people.items() if known is person)
+
     @property
     def label(self) -> str:
         return f"{self.service} incident {self.incident}"
@@ -89,16 +93,14 @@ class PageRecord:
         return sorted([page, *later, *follow_ups], key=lambda e: e.time)
 
     def event(self) -> Event:
-        started = f" by {self.by}" if self.manual and self.by else (" by hand" if self.manual else "")
         facts = self.facts(TRIGGERED, self.time, self.by if self.manual else None)
-        text = f"{self.what}: {facts.summary()}" + (f", started{started}" if self.manual else "")
-        return Event(time=self.time, source=self.source, text=text, actor=self.by if self.manual else None,
+        return Event(time=self.time, source=self.source, text=facts.line(), actor=facts.by,
                      url=self.url, tags=("page",), precision="second", page=facts)
 
     def _notification(self, person: Notified) -> Event:
-        via = f" ({', '.join(person.via)})" if person.via else ""
-        return Event(time=person.at, source=self.source, text=f"{self.label}: notified {person.name}{via}",
-                     url=self.url, precision="second", page=self.facts(NOTIFIED, person.at, notified=(person,)))
+        facts = self.facts(NOTIFIED, person.at, notified=(person,))
+        return Event(time=person.at, source=self.source, text=facts.line(), url=self.url, precision="second",
+                     page=facts)
 
     def follow_up(self, phase: str, time: dt.datetime, text: str, actor: str | None = None,
                   note: str | None = None) -> Event:

@@ -52,7 +52,7 @@ from ...core.errors import SourceError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import format_utc, zone
 from . import BaseSource, check_options, option
-from ._paging import ACKNOWLEDGED, ESCALATED, NOTE, RESOLVED, PageRecord, Reached, parse_iso, text_of
+from ._paging import ACKNOWLEDGED, ESCALATED, NOTE, NOTIFIED, RESOLVED, PageRecord, Reached, parse_iso, text_of
 from ._web import check_url, format_error, json_answer, request, token
 
 TYPE = "pagerduty"
@@ -189,6 +189,7 @@ class _Incident:
         self.log_path = f"/incidents/{quote(self.id, safe='')}/log_entries"
         self.entries: list = []
         self.user_ids: set[str] = set()
+        self.notifications: list[str] = []   # whom each notify entry reached
 
     def read_log(self, entries: list) -> None:
         """Its log entries (``GET /incidents/{id}/log_entries``), counted; who was notified."""
@@ -203,7 +204,19 @@ class _Incident:
             event = self._entry(entry, users)
             if event is not None:
                 follow.append(event)
-        return self.page.events(follow)
+        events = self.page.events(follow)
+        self._count_notifications(events)
+        return events
+
+    def _count_notifications(self, events: list[Event]) -> None:
+        """Each notify entry: the line of a person reached later (the first of
+        theirs), else folded into the page, said so."""
+        later = {e.page.notified[0].name for e in events if e.page is not None and e.page.phase == NOTIFIED}
+        for name in self.notifications:
+            if name in later:
+                later.discard(name)
+            else:
+                self.tally.drop("notify entry: its person is in the page's paged list", self.where)
 
     def _entry(self, entry, users: dict) -> Event | None:
         if not isinstance(entry, dict) or not isinstance(entry.get("type"), str):
@@ -244,9 +257,9 @@ class _Incident:
             return
         known = users.get(uid, {}) if uid else {}
         name = text_of(known.get("name")) or text_of(user.get("summary")) or uid
-        self.page.reached(name, Reached(at=at, tz=self._zone(known), via=[_channel(entry)],
-                                       aka=[a for a in (uid, text_of(known.get("email"))) if a]))
-        self.tally.drop("notify entry: its person is in the page's paged list", self.where)
+        reached = Reached(at=at, tz=self._zone(known), via=[_channel(entry)],
+                          aka=[a for a in (uid, text_of(known.get("email"))) if a])
+        self.notifications.append(self.page.name_of(self.page.reached(name, reached)))
 
     def _zone(self, user: dict) -> str | None:
         name = user.get("time_zone")
