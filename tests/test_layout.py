@@ -53,3 +53,27 @@ def test_every_source_says_what_it_is_in_one_place():
 @pytest.mark.parametrize("layer", ["read", "collect", "timeline", "scorecard", "write"])
 def test_pure_layers_hold_no_cli_code(layer):
     assert not any("argparse" in p.read_text() for p in (ROOT / "postmortem" / layer).rglob("*.py"))
+
+
+def test_the_census_sees_a_private_module_of_another_package():
+    graph = {"postmortem.collect.conduit": {"postmortem.collect.sources._paging"},
+             "postmortem.collect.sources.pagerduty": {"postmortem.collect.sources._paging"},
+             "postmortem": {"postmortem._version"}, "postmortem.write.view": {"postmortem._version"}}
+    assert census.private_imports(graph) == [("postmortem.collect.conduit", "postmortem.collect.sources._paging")]
+
+
+@pytest.mark.parametrize("code, said", [
+    ("def is_alert(event):\n    return True\n", "defines is_alert()"),
+    ("x = 'page' in event.tags\n", "asks 'page' in tags"),
+    ("x = event.fields.get('state', 'firing')\n", "reads fields['state']"),
+    ("x = event.fields['alertname']\n", "reads fields['alertname']"),
+])
+def test_the_census_sees_what_an_event_is_said_again(code, said):
+    import ast
+    defined = {"is_alert"}
+    found = [why for node in ast.walk(ast.parse(code)) for why in census._says_again(node, defined)]
+    assert len(found) == 1 and found[0].startswith(said)
+
+
+def test_only_the_vocabulary_says_what_an_event_is():
+    assert census.vocabulary_rules() == []

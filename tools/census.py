@@ -6,7 +6,12 @@ cycles and the layer each module belongs to.
     python tools/census.py --check    # exit 1 when a rule is broken
 
 The rules (issue 10): no module over 500 lines, no import cycle, a layer
-never imports a higher one, no CLI command function over 20 lines.
+never imports a higher one, no CLI command function over 20 lines. Issue 21:
+no module imports another package's private module (``_name.py`` is for its
+own package and those below it); what an event is (an alert, a page, a key
+moment…) is said in core/vocabulary.py only: no other module defines a
+function of the names it defines, asks ``"alert"``/``"page" in X.tags``, or
+reads an event's meaning from string keys (``fields.get("state")``).
 """
 
 from __future__ import annotations
@@ -107,6 +112,62 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
+def private_imports(graph) -> list[tuple[str, str]]:
+    """(importer, imported) pairs where the imported module is private
+    (``_name``) to a package the importer is not in."""
+    found = []
+    for importer, targets in graph.items():
+        for target in targets:
+            package, _, last = target.rpartition(".")
+            inside = importer == package or importer.startswith(package + ".")
+            if last.startswith("_") and not last.startswith("__") and not inside:
+                found.append((importer, target))
+    return sorted(found)
+
+
+VOCABULARY = "postmortem.core.vocabulary"
+# The keys an event's meaning was once read from; the vocabulary's typed facts hold them now.
+MEANING_KEYS = frozenset({"state", "alertname", "phase", "paged", "incident", "what", "channel", "file", "line",
+                          "origin", "also_in", "relayed_by", "severity", "team", "summary", "manual", "entity"})
+
+
+def vocabulary_rules() -> list[str]:
+    """Places outside core/vocabulary.py that say again what an event is."""
+    sources = modules()
+    defined = {node.name for node in ast.parse(sources[VOCABULARY].read_text(encoding="utf-8")).body
+               if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")}
+    found = []
+    for name, path in sources.items():
+        if name == VOCABULARY:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            found += [f"{name}:{node.lineno}: {why}" for why in _says_again(node, defined)]
+    return found
+
+
+def _says_again(node, defined: set[str]):
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in defined:
+        yield f"defines {node.name}(), which core/vocabulary.py defines"
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)) \
+            and isinstance(node.left, ast.Constant) and node.left.value in ("alert", "page") \
+            and isinstance(node.comparators[0], ast.Attribute) and node.comparators[0].attr == "tags":
+        yield f"asks {node.left.value!r} in tags (ask core/vocabulary: is_alert, is_page…)"
+    key = _fields_key(node)
+    if key in MEANING_KEYS:
+        yield f"reads fields[{key!r}] (a typed fact of core/vocabulary now)"
+
+
+def _fields_key(node) -> str | None:
+    """``"state"`` for ``x.fields["state"]`` and ``x.fields.get("state")``."""
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "fields":
+        return node.slice.value if isinstance(node.slice, ast.Constant) else None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" \
+            and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "fields" and node.args \
+            and isinstance(node.args[0], ast.Constant):
+        return node.args[0].value
+    return None
+
+
 def layer_of(module: str) -> int:
     """The layer number of a module (the longest matching prefix decides)."""
     best, rank = -1, None
@@ -154,6 +215,8 @@ def problems() -> list[str]:
               for a, b in upward_imports(graph)]
     found += [f"command over {MAX_COMMAND_LINES} lines: {n} ({size})"
               for n, size in command_lengths() if size > MAX_COMMAND_LINES]
+    found += [f"private module of another package: {a} -> {b}" for a, b in private_imports(graph)]
+    found += [f"said again outside core/vocabulary.py: {where}" for where in vocabulary_rules()]
     return found
 
 

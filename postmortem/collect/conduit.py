@@ -34,7 +34,7 @@ import contextlib
 
 from ..core.errors import SourceError
 from .answers import public_url, redact, shorten
-from .sources._web import format_error, json_answer, request
+from .sources.web import format_error, json_answer, request
 
 BATCH = 100  # Conduit's largest page
 

@@ -439,6 +439,11 @@ def page_time(event: Event) -> dt.datetime:
     return event.page.at if event.page is not None and event.page.at is not None else event.time
 
 
+def is_about_a_page(event: Event) -> bool:
+    """A page or a step of one (an acknowledgement, a resolution…), or a line written as one (tag ``page``)."""
+    return event.page is not None or "page" in event.tags
+
+
 def page_phase(event: Event) -> str | None:
     return event.page.phase if event.page is not None else None
 

@@ -26,7 +26,7 @@ from ..core.errors import InputError
 from ..core.model import Event, Person, SourceConfig, Window
 from ..core.timeutil import format_duration, format_utc, parse_time
 from ..core.vocabulary import is_acknowledgement, is_page, page_time
-from .paging import paged_people, service_name
+from .paging import people_reached, service_name
 
 __all__ = ["PageRow", "PagesReport", "page_rows", "pages_in_period", "period"]
 
@@ -103,7 +103,7 @@ def page_rows(events, people: Mapping[str, Person], within: Window | None = None
     acks = [e for e in events if is_acknowledgement(e)]
     rows = []
     for page in (e for e in events if is_page(e) and e.page is not None and (within is None or e.time in within)):
-        reached = paged_people(page, people)
+        reached = people_reached(page, people)
         facts = page.page
         ack = next((a for a in acks if a.page.service == facts.service and a.time >= page_time(page)
                     and a.page.incident == facts.incident), None)

@@ -26,7 +26,7 @@ from ..core.model import Event, Incident, Person, Records, ScorecardAnswer
 from ..core.people import Roster
 from ..core.vocabulary import Notified, is_alert_firing, is_page, page_time
 
-__all__ = ["within_hours", "pages", "paged_people", "paged_count", "PagedPerson",
+__all__ = ["within_hours", "pages", "people_reached", "paged_count", "PagedPerson",
            "people_paged_fewer_than_five", "pages_business_hours", "pages_right_team"]
 
 
@@ -89,7 +89,7 @@ class PagedPerson:
         return f"{self.name} ({zone}): {local:%a %H:%M} local, {'inside' if self.inside else 'outside'} working hours"
 
 
-def paged_people(page: Event, people: Mapping[str, Person]) -> list[PagedPerson]:
+def people_reached(page: Event, people: Mapping[str, Person]) -> list[PagedPerson]:
     """Everyone ``page`` names, each with the moment they were notified and their working hours."""
     return [_paged_person(page, name, people) for name in named(page)]
 
@@ -171,7 +171,7 @@ def people_paged_fewer_than_five(r: Records) -> ScorecardAnswer:
 def _reached(page: Event, incident: Incident) -> tuple[list[PagedPerson], str]:
     """Who a page reached, and how we know: named on the event, else the
     responders who have a roster entry."""
-    found = paged_people(page, incident.people)
+    found = people_reached(page, incident.people)
     if found:
         return found, "the people the page names"
     stand_ins = [PagedPerson(r, page.time, incident.people[r]) for r in incident.responders if r in incident.people]

@@ -35,8 +35,8 @@ from ..collect.sources import describe
 from ..core.errors import InputError
 from ..core.model import Event, Incident
 from ..core.timeutil import format_duration, format_utc
-from ..core.vocabulary import (first_of_moment, is_acknowledgement, is_alert, is_alert_firing, is_manual_page,
-                               is_page, page_time, paged_people)
+from ..core.vocabulary import (first_of_moment, is_about_a_page, is_acknowledgement, is_alert, is_alert_firing,
+                               is_manual_page, is_page, page_time, paged_people)
 
 __all__ = ["Metric", "incident_metrics", "is_alert_firing", "is_human_report", "first_page"]
 
@@ -223,7 +223,7 @@ def is_human_report(event: Event) -> bool:
     a page or the mark of the outage's start (that one says when, not who noticed)."""
     if not describe(event.source).talking:  # chat, IRC, SAL, manual entries
         return False
-    return not (is_alert(event) or "page" in event.tags or "outage-begins" in event.tags)
+    return not (is_alert(event) or is_about_a_page(event) or "outage-begins" in event.tags)
 
 
 def first_page(events) -> Event | None:

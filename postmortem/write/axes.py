@@ -40,7 +40,7 @@ from typing import Iterable
 from ..core.files import templates_dir
 from ..core.model import Event
 from ..core.timeutil import format_duration
-from ..core.vocabulary import KEY_MOMENTS
+from ..core.vocabulary import KEY_MOMENTS, is_page
 from ..timeline.moments import key_moments
 
 CHAR_WIDTH = 6.3      # average advance of an 11 px sans-serif glyph, for layout only
@@ -146,7 +146,7 @@ def moment_groups(events: Iterable[Event], *, pages: bool = False) -> dict:
     for tag in MOMENT_NAMES:
         if tag in found:
             groups.setdefault(found[tag].time, []).append(MOMENT_NAMES[tag])
-    for event in (e for e in events if pages and "page" in e.tags):
+    for event in (e for e in events if pages and is_page(e)):
         names = groups.setdefault(event.time, [])
         if PAGE_NAME not in names:
             names.append(PAGE_NAME)

@@ -60,7 +60,7 @@ from ...core.timeutil import UTC, parse_duration
 from ...core.vocabulary import Kind
 from ..answers import looks_like_html
 from . import BaseSource, check_options, option
-from ._web import check_url, format_error, json_answer, request
+from .web import check_url, format_error, json_answer, request
 
 TYPE = "gerrit"
 DEFAULT_URL = "https://gerrit.wikimedia.org/r"

@@ -53,7 +53,7 @@ from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import format_utc, zone
 from . import BaseSource, check_options, option
 from ._paging import ACKNOWLEDGED, ESCALATED, NOTE, NOTIFIED, RESOLVED, PageRecord, Reached, parse_iso, text_of
-from ._web import check_url, format_error, json_answer, request, token
+from .web import check_url, format_error, json_answer, request, token
 
 TYPE = "pagerduty"
 DEFAULT_URL = "https://api.pagerduty.com"

@@ -34,7 +34,7 @@ from ...core.accounting import Tally
 from ...core.timeutil import from_epoch
 from . import BaseSource, check_options, option
 from ..conduit import BATCH, Conduit
-from ._web import check_url, format_error, token
+from .web import check_url, format_error, token
 
 TYPE = "phabricator"
 

@@ -47,7 +47,7 @@ from ...core.timeutil import UTC
 from ...core.vocabulary import logged_by
 from ...core.accounting import Tally
 from . import BaseSource, check_options, option
-from ._web import check_url, format_error, html_answer, request
+from .web import check_url, format_error, html_answer, request
 
 TYPE = "sal"
 DEFAULT_URL = "https://sal.toolforge.org"

@@ -25,7 +25,7 @@ from ..mediawiki import Wiki
 from . import option
 from ._sal_scan import scan_sal_page
 from ..answers import public_url
-from ._web import format_error
+from .web import format_error
 
 def read_wiki(config: SourceConfig, window: Window, session, tally: Tally | None = None) -> list[Event]:
     """Events in ``window`` from the SAL page on the wiki and, when needed, its archives."""

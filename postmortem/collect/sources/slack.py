@@ -39,7 +39,7 @@ from ...core.errors import SourceError
 from ...core.model import Event, SourceConfig, Window
 from . import BaseSource, check_options, option
 from ..answers import public_url
-from ._web import check_url, format_error, json_answer, request, token
+from .web import check_url, format_error, json_answer, request, token
 from ...core.accounting import Tally
 from ._slack_text import MarkupResolver, message_problem
 from .slack_export import is_reply, message_event

@@ -67,7 +67,7 @@ from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import format_utc
 from . import BaseSource, check_options, option
 from ._paging import ACKNOWLEDGED, RESOLVED, TRIGGERED, PageRecord, parse_iso, text_of
-from ._web import check_url, format_error, json_answer, request, token
+from .web import check_url, format_error, json_answer, request, token
 
 TYPE = "splunk-oncall"
 DEFAULT_URL = "https://api.victorops.com"
