@@ -35,7 +35,7 @@ from urllib.parse import quote
 from .._version import __version__
 from ..core.errors import InputError, PostmortemError, SourceError
 from ..core.model import Actionable, Incident
-from ..core.timeutil import UTC, format_utc
+from ..core.timeutil import UTC, format_utc, parse_instant
 from ..core.words import counted
 from . import cache
 from .answers import shorten
@@ -322,7 +322,7 @@ def _settle_unconfirmed(incident, conduit, report: FollowupReport, created: dict
     """Look for the tasks of unanswered requests among those the token's user
     created since; the ones found are created, the others still to create."""
     unconfirmed = [f for f in pending if f.state == "unconfirmed"]
-    since = min(dt.datetime.fromisoformat(f.at.replace("Z", "+00:00")) for f in unconfirmed) - SKEW
+    since = min(parse_instant(f.at) for f in unconfirmed) - SKEW
     mine = conduit.search("maniphest.search", {"authorPHIDs": [conduit.whoami()],
                                                "createdStart": int(since.timestamp())}, max_pages=10)
     by_title = {}

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from .vocabulary import place_text
+
 
 @dataclass(frozen=True)
 class Skip:
@@ -19,9 +21,7 @@ class Skip:
     line: int | None = None
 
     def where(self) -> str:
-        if self.file is None:
-            return "-"
-        return self.file if self.line is None else f"{self.file}:{self.line}"
+        return place_text(self.file, self.line) or "-"
 
     def to_json(self) -> dict:
         return {"file": self.file, "line": self.line, "reason": self.reason}

@@ -16,6 +16,8 @@ one line with :func:`str`.
 
 from __future__ import annotations
 
+from .vocabulary import place_text
+
 
 class PostmortemError(Exception):
     """Base error; ``str(err)`` is one line naming where the problem is."""
@@ -34,9 +36,7 @@ class PostmortemError(Exception):
 
     def location(self) -> str:
         """``file:line``, ``url`` or ``source`` — whichever is known."""
-        parts = []
-        if self.file:
-            parts.append(self.file if self.line is None else f"{self.file}:{self.line}")
+        parts = [place_text(self.file, self.line)] if self.file else []
         if self.url:
             parts.append(self.url)
         if self.source and not parts:

@@ -11,9 +11,9 @@ from typing import Mapping
 from .accounting import Skip
 from .settings import FollowupSettings, RedactSettings, ReportSettings
 from .tasks import is_task_id
-from .timeutil import UTC, format_clock, format_utc
+from .timeutil import UTC, format_clock, format_utc, parse_instant
 # The event and its kinds are said in one place; they are imported here for the modules that read both.
-from .vocabulary import KEY_MOMENT_TAGS, KNOWN_TAGS, Event, require_utc  # noqa: F401
+from .vocabulary import KEY_MOMENT_TAGS, KNOWN_TAGS, Event, place_text, require_utc  # noqa: F401
 
 STATUSES = ("draft", "review", "final")
 
@@ -295,9 +295,7 @@ class TaskInfo:
 def _utc_or_none(value) -> dt.datetime | None:
     if value is None:
         return None
-    moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    require_utc("TaskInfo time", moment)
-    return moment
+    return parse_instant(str(value))
 
 
 @dataclass(frozen=True)
@@ -341,11 +339,7 @@ class Finding:
 
     def where(self) -> str:
         """``file:line``, else the record's URL, else the source and the time."""
-        if self.file:
-            return self.file if self.line is None else f"{self.file}:{self.line}"
-        if self.url:
-            return self.url
-        return f"{self.source} at {format_utc(self.time)}"
+        return place_text(self.file, self.line, self.url) or f"{self.source} at {format_utc(self.time)}"
 
     def blocks(self, strict: bool = False) -> bool:
         """Whether it keeps `publish`/`update` from writing: an unresolved secret

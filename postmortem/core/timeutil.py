@@ -103,6 +103,26 @@ def roll_forward(date: dt.date, clock: dt.time, previous: dt.datetime | None,
     return moment
 
 
+# RFC 3339 (a profile of ISO 8601 that Go, Prometheus, Alertmanager, PagerDuty and
+# Statuspage write): a date, a time, any fraction (Go writes nanoseconds), an offset.
+_INSTANT = re.compile(r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}:\d{2})$")
+
+
+def parse_instant(value) -> dt.datetime:
+    """``2023-09-28T14:33:00.123456789Z`` or ``…-05:00`` (RFC 3339: an offset is
+    required) as aware UTC; ValueError for anything else."""
+    match = _INSTANT.match(value) if isinstance(value, str) else None
+    if not match:
+        raise ValueError(f"not an RFC 3339 time: {value!r}")
+    date, clock, fraction, offset = match.groups()
+    fraction = (fraction or "0")[:6].ljust(6, "0")
+    offset = "+00:00" if offset in ("Z", "z") else offset
+    try:
+        return dt.datetime.fromisoformat(f"{date}T{clock}.{fraction}{offset}").astimezone(UTC)
+    except ValueError:
+        raise ValueError(f"not a valid time: {value!r}") from None
+
+
 def format_utc(moment: dt.datetime) -> str:
     """ISO 8601 in UTC with a ``Z``: ``2023-09-28T14:33:00Z``."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from ...core.model import Event
-from ...core.timeutil import UTC
+from ...core.timeutil import parse_instant
 from ...core.vocabulary import (ACKNOWLEDGED, ESCALATED, NOTE, NOTIFIED, RESOLVED, TRIGGERED, Notified,
                                 Page)
 from .web import format_error
@@ -111,14 +111,12 @@ class PageRecord:
 
 def parse_iso(value, *, source: str, url: str) -> dt.datetime:
     """An ISO 8601 date and time with an offset (``2024-03-05T06:58:12Z``, a
-    fraction or ``-05:00`` allowed: PagerDuty's examples have both) as aware UTC."""
+    fraction or ``-05:00`` allowed: PagerDuty's examples have both) as aware UTC,
+    to the second."""
     try:
-        moment = dt.datetime.fromisoformat(value) if isinstance(value, str) and "T" in value else None
+        return parse_instant(value).replace(microsecond=0)
     except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise format_error(f"not an ISO 8601 time with an offset: {value!r}", source=source, url=url)
-    return moment.astimezone(UTC).replace(microsecond=0)
+        raise format_error(f"not an ISO 8601 time with an offset: {value!r}", source=source, url=url) from None
 
 
 def text_of(value) -> str:

@@ -13,17 +13,13 @@ source actually fetches, so loading an incident never imports it.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from urllib.parse import urlsplit
 
 from ...core.errors import IncidentFileError, PostmortemError, SourceError, SourceFormatError
 from ...core.model import SourceConfig
-from ...core.timeutil import UTC
+from ...core.timeutil import parse_instant
 from ..answers import decode_json, public_url, redact, shorten, status_problem
 from . import option
-
-_RFC3339 = re.compile(r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}:\d{2})$")
-
 
 def check_url(config: SourceConfig, name: str = "url", required: bool = True) -> str | None:
     """An ``http(s)://`` URL option (checked at load time, without the HTTP stack)."""
@@ -94,17 +90,12 @@ def format_error(message: str, *, source: str, url: str) -> SourceFormatError:
 
 
 def parse_rfc3339(value, *, source: str, url: str) -> dt.datetime:
-    """``2023-09-28T14:33:00.123456789Z`` (Go's RFC 3339 with nanoseconds) as aware UTC."""
-    match = _RFC3339.match(value) if isinstance(value, str) else None
-    if not match:
-        raise format_error(f"not an RFC 3339 time: {value!r}", source=source, url=url)
-    date, clock, fraction, offset = match.groups()
-    fraction = (fraction or "0")[:6].ljust(6, "0")
-    offset = "+00:00" if offset in ("Z", "z") else offset
+    """An answer's time (:func:`postmortem.core.timeutil.parse_instant`) as aware
+    UTC; a SourceFormatError naming the URL when it is none."""
     try:
-        return dt.datetime.fromisoformat(f"{date}T{clock}.{fraction}{offset}").astimezone(UTC)
-    except ValueError:
-        raise format_error(f"not a valid time: {value!r}", source=source, url=url) from None
+        return parse_instant(value)
+    except ValueError as err:
+        raise format_error(str(err), source=source, url=url) from None
 
 
 def _error(kind, message: str, source: str, url: str, *, status=None):
