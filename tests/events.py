@@ -16,7 +16,9 @@ def record(time, source: str, text: str, *, actor: str | None = None, tags=(), a
            state: str = "firing", labels=None, **kw) -> Event:
     """An event as ``source`` would write it (see the module's docstring)."""
     facts = {}
-    if source in _LOG_SOURCES or (source == "irc" and text.lstrip().lower().startswith("!log")):
+    if {"alert", "page", "log", "kind"} & set(kw):   # the facts given: as they are
+        pass
+    elif source in _LOG_SOURCES or (source == "irc" and text.lstrip().lower().startswith("!log")):
         actor, facts["log"] = logged_by(actor, text) if source != "irc" else (actor, LogEntry())
     elif "alert" in tags and source != "manual":
         facts["alert"] = Alert(alert_name or text.split()[0], state, labels or {})

@@ -11,12 +11,13 @@ from postmortem.timeline.gather import collect_events
 from postmortem.timeline.merge import dedupe, merge
 from postmortem.timeline.moments import key_moments
 from postmortem.core.vocabulary import TRIGGERED, Alert, Kind, LogEntry, Notified, Page
-from tests.events import page_event
+from tests.events import page_event, record
 
 
 def ev(time, source="irc", text="hello there everyone", **kw):
+    """An event as ``source`` writes it (a SAL entry or a `!log` line is a log entry)."""
     kw.setdefault("precision", "second")
-    return Event(time=time, source=source, text=text, **kw)
+    return record(time, source, text, **kw)
 
 
 def incident(extra=""):
@@ -107,7 +108,7 @@ def test_an_alert_seen_twice_happened_when_it_was_first_seen():
                actor="jinxer-wm", tags=("alert",), alert=Alert("ProbeDown"), channel="#wikimedia-operations")
     mail = ev(utc(2026, 3, 4, 22, 46, 20), "alert-email", "ProbeDown firing (page): text-https:443",
               tags=("alert", "page"), url="https://alerts.example/1",
-              alert=Alert("ProbeDown", labels={"severity": "page"}, summary="probes"))
+              alert=Alert("ProbeDown", labels={"severity": "page"}, summary="text-https:443 probes failing"))
     (merged,) = dedupe([relay, mail])
     assert (merged.source, merged.time, merged.url) == ("alert-email", relay.time, mail.url)
     assert merged.channel is None  # the mail was not said in the channel

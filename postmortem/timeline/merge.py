@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+from collections import defaultdict, deque
 from dataclasses import replace
 from typing import Iterable
 
@@ -40,24 +42,102 @@ def dedupe(events: list[Event]) -> list[Event]:
     the sources it was also seen in. Only the same fact of the same kind
     merges: an alert with its page keeps the alert's own time (the page keeps
     its own in its facts); a person resolving a page is not monitoring's
-    recovery. ``events`` must be in time order; the order is kept."""
-    result: list[Event] = []
+    recovery. ``events`` must be in time order; the order is kept.
+
+    Each record is compared only with the kept events that share a key with
+    it (:func:`_keys`, :func:`_wanted`) and lie within five minutes, so the
+    cost of a record does not grow with how many others share its minutes."""
+    kept = _Kept()
     for event in events:
-        for index in _recent(result, event.time):
-            if _same_thing(result[index], event):
-                result[index] = _richer(result[index], event)
-                break
+        index = next((i for i in kept.candidates(event) if _same_thing(kept.events[i], event)), None)
+        if index is None:
+            kept.add(event)
         else:
-            result.append(event)
-    return sorted(result, key=_order)
+            kept.replace(index, _richer(kept.events[index], event))
+    return sorted(kept.events, key=_order)
 
 
-def _recent(result: list[Event], time: dt.datetime):
-    """Indexes of kept events close enough in time to be the same thing."""
-    index = len(result) - 1
-    while index >= 0 and time - result[index].time <= SAME_ALERT_WITHIN:
-        yield index
-        index -= 1
+class _Kept:
+    """The events kept so far, indexed by the keys under which a later record
+    may be the same fact (the newest first, none older than five minutes)."""
+
+    def __init__(self):
+        self.events: list[Event] = []
+        self._index: dict[tuple, deque[int]] = defaultdict(deque)
+
+    def add(self, event: Event) -> None:
+        self.events.append(event)
+        self._file(len(self.events) - 1, event)
+
+    def replace(self, index: int, event: Event) -> None:
+        self.events[index] = event
+        self._file(index, event)
+
+    def _file(self, index: int, event: Event) -> None:
+        for key in _keys(event):
+            found = self._index[key]
+            if not found or found[-1] != index:
+                found.append(index)
+
+    def candidates(self, event: Event) -> list[int]:
+        """Indexes of kept events that may be ``event``'s fact, newest first."""
+        found = set()
+        for key in _wanted(event):
+            if key in self._index:
+                found.update(self._recent(self._index[key], event.time))
+        return sorted(found, reverse=True)
+
+    def _recent(self, indexes: deque[int], time: dt.datetime) -> deque[int]:
+        while indexes and time - self.events[indexes[0]].time > SAME_ALERT_WITHIN:
+            indexes.popleft()
+        return indexes
+
+
+def _keys(event: Event) -> list[tuple]:
+    """What a later record of the same fact looks this event up by."""
+    keys = [("exact", event.time, event.source, event.actor, event.text)]
+    family = _family(event.source)
+    if family in LOG_ECHO_FAMILIES and event.kind in (Kind.LOG, Kind.DEPLOY):
+        keys += [("log", key) for key in _log_keys(event)]
+    if family in CHAT_FAMILIES:
+        keys.append(_chat_key(event))
+    if is_alert(event) or is_page(event):
+        state = alert_state(event)
+        keys.append(("alerting", state))
+        if event.alert is None:
+            keys.append(("written alert", state))
+        else:
+            keys += [("alert", state, event.alert.name, _detail_key(event)), ("alert", state, event.alert.name)]
+    if _is_from_pager(event):
+        keys.append(("pager",))
+    return keys
+
+
+def _wanted(event: Event) -> list[tuple]:
+    """The keys of the kept events that may be the same fact as ``event``."""
+    keys = [key for key in _keys(event) if key[0] in ("exact", "log", "chat")]
+    if _is_from_pager(event):
+        return keys + [("alerting", event.page.state)]
+    if is_alert(event) or is_page(event):
+        state = alert_state(event)
+        keys.append(("pager",))
+        if event.alert is None:  # a line written as an alert names it in its text: any alert
+            return keys + [("alerting", state)]
+        keys.append(("written alert", state))
+        name, detail = event.alert.name, _detail_key(event)
+        # by what it says of itself; without that, any alert of its name
+        keys += [("alert", state, name, detail), ("alert", state, name, None)] if detail is not None \
+            else [("alert", state, name)]
+    return keys
+
+
+def _chat_key(event: Event) -> tuple:
+    return ("chat", _family(event.source), _channel(event), (event.actor or "").lower(), _words(event.text))
+
+
+@functools.lru_cache(maxsize=None)
+def _family(source: str) -> str:
+    return describe(source).family
 
 
 def _same_thing(a: Event, b: Event) -> bool:
@@ -115,10 +195,40 @@ def _same_alert(a: Event, b: Event) -> bool:
     if alert_state(a) != alert_state(b) or _is_from_pager(a) or _is_from_pager(b):
         return False
     if a.alert is not None and b.alert is not None:
-        return a.alert.is_same_alert(b.alert)
+        return a.alert.is_same_alert(b.alert) and _same_instance(a, b)
     named = a.alert or b.alert
     written = b if named is a.alert else a   # a line written by hand names the alert in its text
     return named is not None and _names(written.text, named.name)
+
+
+def _same_instance(a: Event, b: Event) -> bool:
+    """A relay's line names the alert without its labels ("FIRING: ProbeDown:
+    text-https:443 down - <runbook>"): where it says more than the name, that
+    is the summary of the labelled record it is, not of another alert of that
+    name (a line cut short by IRC's length still is)."""
+    if bool(a.alert.labels) == bool(b.alert.labels):
+        return True
+    detail_a, detail_b = _detail(a), _detail(b)
+    return not detail_a or not detail_b or detail_a.startswith(detail_b) or detail_b.startswith(detail_a)
+
+
+# alertmanager-irc-relay's line: "<STATE>: [<n>x] <alertname>: <summary> - <runbook> - <dashboard> - <alerts>"
+_RELAY_LINKS = re.compile(r"\s+-\s+https?://.*$")
+# Details compared in the index this far: a relay line cut by IRC's length keeps at least this much.
+DETAIL_KEY = 40
+
+
+def _detail(event: Event) -> str:
+    """What an alert says of itself beyond its name: its summary; for a relay's
+    line, what follows the name, without the links."""
+    if event.alert.labels or event.alert.summary:
+        return _words(event.alert.summary or "").lower()
+    said = event.text.split(event.alert.name, 1)[-1].strip(" :-")
+    return _words(_RELAY_LINKS.sub("", said)).lower()
+
+
+def _detail_key(event: Event) -> str | None:
+    return _detail(event)[:DETAIL_KEY] or None
 
 
 def _names(text: str, name: str) -> bool:
