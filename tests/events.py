@@ -6,7 +6,7 @@ is a log entry (a deploy when it says one), an alert source's record tagged
 
 from __future__ import annotations
 
-from postmortem.core.vocabulary import Alert, Event, Kind, LogEntry, Notified, Page, logged_by
+from postmortem.core.vocabulary import Alert, Event, Kind, Notified, Page, logged_by
 
 _LOG_SOURCES = ("sal", "sal-wikitext", "sal-wiki")
 _ALERT_SOURCES = ("alert-email", "alertmanager", "prometheus")
@@ -19,7 +19,8 @@ def record(time, source: str, text: str, *, actor: str | None = None, tags=(), a
     if {"alert", "page", "log", "kind"} & set(kw):   # the facts given: as they are
         pass
     elif source in _LOG_SOURCES or (source == "irc" and text.lstrip().lower().startswith("!log")):
-        actor, facts["log"] = logged_by(actor, text) if source != "irc" else (actor, LogEntry())
+        message = text.split(None, 1)[1] if source == "irc" else text   # after "!log"
+        actor, text, facts["log"] = logged_by(actor, message)
     elif "alert" in tags and source != "manual":
         facts["alert"] = Alert(alert_name or text.split()[0], state, labels or {})
     elif source == "statuspage":

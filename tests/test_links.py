@@ -44,6 +44,7 @@ BY_ID = {case["id"]: case for case in CASES}
 SOURCES = ("slack", "irc", "sal", "event", "actionable")
 LABELS = {"Slack #ops": "slack", "IRC": "irc", "SAL": "sal"}
 SAL_NICK = "otto@deploy1002"
+SAL_ACTOR = "otto"  # a SAL line by otto@deploy1002 is otto's
 
 
 def one_line(text: str) -> bool:
@@ -82,9 +83,9 @@ def _write_sources(folder: Path) -> Path:
 
 
 _WIKI_ENTRY = re.compile(r"^\*(\d\d):(\d\d)(?::\d\d)? (?:\((Slack #ops|IRC|SAL)\) (?:mallory|eve|"
-                         + re.escape(SAL_NICK) + r"): )?(.*)$")
+                         + re.escape(SAL_ACTOR) + r"): )?(.*)$")
 _MD_ENTRY = re.compile(r"^- \*\*(\d\d):(\d\d)(?::\d\d)?\*\* (?:\((Slack #ops|IRC|SAL)\) (?:mallory|eve|"
-                       + re.escape(SAL_NICK) + r"): )?(.*)$", re.S)
+                       + re.escape(SAL_ACTOR) + r"): )?(.*)$", re.S)
 
 
 def _source_of(hour: str, label: str | None) -> str:

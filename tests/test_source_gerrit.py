@@ -220,11 +220,11 @@ def test_the_lead_up_shows_the_changes_and_the_deploy_before_the_start(tmp_path)
         f"*06:50:03 ([{server.url}/r/c/operations/puppet/+/1008811 Gerrit]) akowalski: "
         "operations/puppet: appserver: lower php-fpm max_children on mw23xx",
         "*''(1 more SAL entry, 07:02)''",
-        "*07:10 (SAL) jdoe: jdoe@deploy2002 Finished scap: Backport for &#91;&#91;gerrit:1008830"
+        "*07:10 (SAL) jdoe: Finished scap: Backport for &#91;&#91;gerrit:1008830"
         "&#124;Revert \"ParserCache: use new serialization format\"&#93;&#93; (duration: 08m 12s)",
         f"*07:13:58 ([{server.url}/r/c/mediawiki/core/+/1008830 Gerrit]) jdoe: "
         "mediawiki/core: Revert \"ParserCache: use new serialization format\"",
-        "*07:31 (SAL) akowalski: akowalski@deploy2002 Synchronized "
+        "*07:31 (SAL) akowalski: Synchronized "
         "wmf-config/InitialiseSettings.php: Disable ParserCacheUseJson on group1 (duration: 00m 41s)",
         "*''(1 more SAL entry, 09:58)''",
         ""]

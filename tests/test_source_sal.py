@@ -124,7 +124,7 @@ def test_logmsgbots_entries_are_the_users_it_logged_for():
         events, _ = read(server, Window(utc(2023, 9, 28, 15), utc(2023, 9, 28, 16)))
     assert [(e.actor, (e.log.relayed_by if e.log else None)) for e in events] == [
         ("tchin", "logmsgbot"), ("logmsgbot", None), ("tchin", None)]
-    assert events[0].text == "tchin@deploy2002 Started scap sync-world"
+    assert events[0].text == "Started scap sync-world" and events[0].log.host == "deploy2002"
 
 
 def test_parse_page_reads_the_template_markup():

@@ -119,9 +119,10 @@ def test_logmsgbots_log_line_and_its_sal_entry_are_the_deployers():
     irc = ev(utc(2026, 3, 4, 22, 35, 40), "irc", "!log jdoe@deploy1002 Synchronized wmf-config/db.php",
              actor="logmsgbot", channel="#wikimedia-operations")
     sal = ev(utc(2026, 3, 4, 22, 35), "sal-wikitext", "jdoe@deploy1002 Synchronized wmf-config/db.php",
-             actor="jdoe", precision="minute", log=LogEntry("logmsgbot"))
+             actor="logmsgbot", precision="minute")
     (merged,) = dedupe([sal, irc])
     assert (merged.actor, merged.time) == ("jdoe", irc.time)  # to the second, from the IRC line
+    assert merged.text == "Synchronized wmf-config/db.php" and merged.log == LogEntry("logmsgbot", "deploy1002")
 
 
 def test_the_source_filter_finds_a_record_merged_into_another():

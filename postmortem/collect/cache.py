@@ -320,7 +320,7 @@ def _event_from_json(data: dict) -> Event:
                  kind=vocabulary.Kind(data["kind"]) if data.get("kind") else None,
                  alert=vocabulary.Alert.from_json(data["alert"]) if data.get("alert") else None,
                  page=vocabulary.Page.from_json(data["page"]) if data.get("page") else None,
-                 log=vocabulary.LogEntry(log.get("relayed_by")) if isinstance(log, dict) else None,
+                 log=vocabulary.LogEntry(log.get("relayed_by"), log.get("host")) if isinstance(log, dict) else None,
                  place=vocabulary.Place(place.get("file"), place.get("line"), place.get("url")) if place else None,
                  channel=data.get("channel"), origin=data.get("origin"),
                  also_in=tuple(data.get("also_in") or ()), aka=tuple(data.get("aka") or ()))

@@ -63,11 +63,6 @@ TIMELINE_MARKS = {tag: name for tag, name in KEY_MOMENTS.items() if name.isupper
 KNOWN_TAGS = KEY_MOMENT_TAGS + ("alert", "page")
 
 
-def moment_label(tag: str) -> str:
-    """``OUTAGE BEGINS`` for ``outage-begins``, ``detection`` for ``detection``."""
-    return KEY_MOMENTS[tag]
-
-
 def first_of_moment(events: Iterable, tag: str):
     """The first event (in the order given) that marks key moment ``tag``, else None."""
     return next((e for e in events if tag in e.tags), None)
@@ -300,20 +295,32 @@ _STARTED = re.compile(r"\b(?:START|Started)\b")
 @dataclass(frozen=True)
 class LogEntry:
     """A SAL entry (or the ``!log`` that asked for it): the bot that relayed
-    it for the person who did it (``relayed_by``), None when they logged it."""
+    it for the person who did it (``relayed_by``, None when they logged it),
+    and the host it was done from (``deploy1002``), where the line says."""
 
     relayed_by: str | None = None
+    host: str | None = None
 
     def to_json(self) -> dict:
-        return {"relayed_by": self.relayed_by}
+        return {"relayed_by": self.relayed_by, "host": self.host}
 
 
-def logged_by(nick: str | None, message: str) -> tuple[str | None, LogEntry]:
-    """Who did what a log line says, and the entry: the user a relay bot
-    logged for (``logmsgbot: deployer1@deploy1002 Synchronized …`` is
-    deployer1's), else the nick."""
+# A SAL nick of a deploy tool's entry: "tchin@deploy2002".
+_USER_AT_HOST = re.compile(r"^(?P<user>[\w.-]+)@(?P<host>[\w.-]+)$")
+
+
+def logged_by(nick: str | None, message: str) -> tuple[str | None, str, LogEntry]:
+    """Who did what a log line says, what it says, and the entry: the user a
+    relay bot logged for (logmsgbot's ``deployer1@deploy1002 Synchronized X``
+    is deployer1's ``Synchronized X``), a ``user@host`` nick's user, else the nick."""
     relayed = _RELAYED_USER.match(message) if nick and nick.lower() in LOG_RELAYS else None
-    return (relayed["user"], LogEntry(nick)) if relayed else (nick, LogEntry())
+    if relayed:
+        host = message[len(relayed["user"]):relayed.end()].strip(" @:") or None
+        return relayed["user"], message[relayed.end():].strip(), LogEntry(nick, host)
+    at_host = _USER_AT_HOST.match(nick or "")
+    if at_host:
+        return at_host["user"], message, LogEntry(host=at_host["host"])
+    return nick, message, LogEntry()
 
 
 def log_kind(text: str) -> Kind:
@@ -444,12 +451,8 @@ def is_about_a_page(event: Event) -> bool:
     return event.page is not None or "page" in event.tags
 
 
-def page_phase(event: Event) -> str | None:
-    return event.page.phase if event.page is not None else None
-
-
 def is_acknowledgement(event: Event) -> bool:
-    return page_phase(event) == ACKNOWLEDGED
+    return event.page is not None and event.page.phase == ACKNOWLEDGED
 
 
 def is_manual_page(event: Event) -> bool:
@@ -461,10 +464,6 @@ def is_alert_firing(event: Event) -> bool:
     """Monitoring noticing: an alert or page that fired, not its resolution nor
     a page a person started by hand (that is a person reporting)."""
     return (is_alert(event) or is_page(event)) and alert_state(event) == FIRING and not is_manual_page(event)
-
-
-def is_deploy(event: Event) -> bool:
-    return event.kind is Kind.DEPLOY
 
 
 def paged_people(events: Iterable[Event]) -> list[Notified]:

@@ -75,7 +75,7 @@ def _make_event(date: dt.date, body: str, fields: dict, place: Place | None = No
         return None
     clock = dt.time(int(match["h"]), int(match["m"]))  # ValueError for 25:70
     text = match["msg"].replace("{{!}}", "|").strip()
-    actor, entry = logged_by(match["nick"], text)
+    actor, text, entry = logged_by(match["nick"], text)
     return Event(time=dt.datetime.combine(date, clock, tzinfo=UTC), source=TYPE, text=text, actor=actor,
                  precision="minute", fields=fields, log=entry, place=place)
 

@@ -432,8 +432,7 @@ def to_event(parsed: Line, moment: dt.datetime, channel: str | None, path: Path 
                      channel=channel, place=place)
     actor, text, entry = parsed.nick or None, parsed.text, None
     if logged := _LOG_COMMAND.match(text):  # `!log msg`: a SAL entry asked for (stashbot writes it)
-        actor, entry = logged_by(actor, logged["message"])
-        text = logged["message"] if entry.relayed_by else text
+        actor, text, entry = logged_by(actor, logged["message"])
     return Event(time=moment, source=TYPE, text=text, actor=actor, precision=parsed.precision,
                  channel=channel, place=place, log=entry)
 

@@ -29,7 +29,7 @@ pages are walked shifts them, and an entry seen again on the next page is
 dropped as the same entry.
 
 Events: source ``"sal"``, actor = the nick (for logmsgbot's entries, the user it
-logged for, :func:`._sal_scan.logged_by`), text = the message's text, url
+logged for, :func:`postmortem.core.vocabulary.logged_by`), text = the message's text, url
 ``<base>/log/<id>``, precision ``"minute"``, fields ``{"sal_id"}`` (and
 ``relayed_by``).
 """
@@ -169,8 +169,8 @@ def row_event(row: SalRow, base: str, *, source: str, url: str) -> Event:
     except ValueError:
         raise format_error(f"not a SAL day and time: {row.day!r} {row.clock!r}",
                            source=source, url=url) from None
-    actor, entry = logged_by(row.nick or None, row.message)
-    return Event(time=moment, source=TYPE, text=row.message, actor=actor,
+    actor, text, entry = logged_by(row.nick or None, row.message)
+    return Event(time=moment, source=TYPE, text=text, actor=actor,
                  url=f"{base}/log/{quote(row.log_id)}", precision="minute",
                  fields={"sal_id": row.log_id}, log=entry)
 
