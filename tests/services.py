@@ -607,13 +607,20 @@ def pd_error(message: str, code: int, status: int, **headers) -> Answer:
 
 
 def pagerduty_app(incidents: list[dict], log_entries: dict[str, list[dict]], users: dict[str, dict], *,
-                  token: str, page_size: int = 100, rate_limit: set | None = None):
-    """``/incidents`` (``since``/``until`` on ``created_at``), ``/incidents/{id}/log_entries``
-    and ``/users/{id}``, classic pagination (``limit`` at most 100, ``offset``, ``more``);
-    401 without ``Authorization: Token token=…``; ``rate_limit``: request numbers
-    answered 429 with ``ratelimit-reset`` (docs/REST-API/04-Rate-Limits.md)."""
+                  token: str, page_size: int = 100, rate_limit: set | None = None,
+                  notes: dict[str, list[dict]] | None = None, lost_access: set | None = None):
+    """``/incidents`` (``since``/``until`` on ``created_at``), ``/incidents/{id}/log_entries``,
+    ``/incidents/{id}/notes`` and ``/users/{id}``, classic pagination (``limit`` at most
+    100, ``offset``, ``more``) except for the notes, listed whole (``{"notes": [...]}``,
+    the OpenAPI's ``listIncidentNotes``: no pagination parameters); 401 without
+    ``Authorization: Token token=…``; 404 ``Not Found`` (code 2100) for an incident or
+    user it does not know; ``lost_access``: incident ids whose notes answer 403 with code
+    2018 ("Access Denied: You may have lost access to this incident if it has been
+    resolved", docs/REST-API/14-Errors.md); ``rate_limit``: request numbers answered
+    429 with ``ratelimit-reset`` (docs/REST-API/04-Rate-Limits.md)."""
     calls = {"n": 0}
-    rate_limit = rate_limit or set()
+    rate_limit, notes, lost_access = rate_limit or set(), notes or {}, lost_access or set()
+    known = {i["id"] for i in incidents}
 
     def listing(key: str, items: list[dict], query: dict) -> Answer:
         offset = int(first(query, "offset", 0))
@@ -637,6 +644,12 @@ def pagerduty_app(incidents: list[dict], log_entries: dict[str, list[dict]], use
         match = re.fullmatch(r"/incidents/([^/]+)/log_entries", request.path)
         if match and match.group(1) in log_entries:
             return listing("log_entries", log_entries[match.group(1)], request.query)
+        match = re.fullmatch(r"/incidents/([^/]+)/notes", request.path)
+        if match and match.group(1) in lost_access:
+            return pd_error("Access Denied: You may have lost access to this incident if it has been resolved",
+                            2018, 403)
+        if match and match.group(1) in known:
+            return Answer.json({"notes": notes.get(match.group(1), [])})
         match = re.fullmatch(r"/users/([^/]+)", request.path)
         if match and match.group(1) in users:
             return Answer.json({"user": users[match.group(1)]})

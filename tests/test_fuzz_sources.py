@@ -224,7 +224,7 @@ def test_sal_tool_pages():
 
 class Routes(requests.adapters.BaseAdapter):
     """A transport answering each path with its own JSON (the first route whose
-    prefix the path starts with)."""
+    prefix the path starts with, or for a route ``*suffix`` that it ends with)."""
 
     def __init__(self, routes: dict):
         super().__init__()
@@ -235,7 +235,8 @@ class Routes(requests.adapters.BaseAdapter):
         if self.count > 300:
             raise AssertionError(f"the source kept asking: {self.count} requests for one input")
         path = requests.utils.urlparse(request.url).path
-        body = next((value for prefix, value in self.routes.items() if path.startswith(prefix)), b"{}")
+        body = next((value for key, value in self.routes.items()
+                     if (path.endswith(key[1:]) if key.startswith("*") else path.startswith(key))), b"{}")
         response = requests.Response()
         response.status_code, response.url, response.request = 200, request.url, request
         response.headers["Content-Type"] = "application/json"
@@ -273,6 +274,7 @@ def paging(name: str):
 
 @pytest.mark.parametrize("type_name, options, good", [
     ("pagerduty", {"token_env": "PM_FUZZ_TOKEN"}, {
+        "*/notes": paging("pagerduty/notes-list.json"),
         "/incidents/": paging("pagerduty/log_entries-full-timeline.json"),
         "/incidents": paging("pagerduty/incidents-list-last-page.json"),
         "/users/": paging("pagerduty/users-get.json")}),
