@@ -42,6 +42,7 @@ from ..answers import public_url
 from ._web import check_url, format_error, json_answer, request, token
 from ...core.accounting import Tally
 from ._slack_text import MarkupResolver, message_problem
+from ._slack_users import SlackUsers
 from .slack_export import is_reply, message_event
 
 TYPE = "slack"
@@ -135,7 +136,7 @@ def _slack_error(code: str, name: str, url: str) -> SourceError:
 
 
 def _events(messages: list[dict], config: SourceConfig, window: Window, api: _Api, tally: Tally) -> list[Event]:
-    resolver = MarkupResolver({}, {})
+    resolver = MarkupResolver(SlackUsers(), {})
     channel, workspace = option(config, "channel"), option(config, "workspace")
     seen: dict[str, Event | None] = {}   # ts -> its event when in the window
     where = f"{api.base}/conversations.history"
