@@ -371,21 +371,38 @@ def sal_entries(start: dt.datetime, count: int, every: dt.timedelta, project="pr
 
 # -- Slack Web API -----------------------------------------------------------------
 
+SLACK_SCOPES = frozenset({"channels:history", "users:read", "users:read.email"})
+
+
 def slack_app(messages: list[dict], replies: dict[str, list[dict]], *, token: str, page_size: int = 3,
-              rate_limit: set | None = None, retry_after: str = "1"):
-    """conversations.history/replies with cursors; ``rate_limit``: request numbers
-    (1-based) answered 429 with Retry-After."""
+              rate_limit: set | None = None, retry_after: str = "1", users: list[dict] = (),
+              scopes: frozenset = SLACK_SCOPES):
+    """conversations.history/replies and users.list with cursors; ``rate_limit``:
+    request numbers (1-based) answered 429 with Retry-After. ``users``: the
+    workspace's members, each profile's ``email`` only with the ``users:read.email``
+    scope; without ``users:read`` in ``scopes``, users.list answers
+    ``missing_scope`` with the scope ``needed`` and those ``provided``
+    (https://api.slack.com/methods/users.list, "Errors")."""
     calls = {"n": 0}
     rate_limit = rate_limit or set()
 
-    def page(items: list[dict], query: dict) -> Answer:
+    def page(items: list[dict], query: dict, key: str = "messages") -> Answer:
         offset = int(base64.b64decode(first(query, "cursor")).decode()) if first(query, "cursor") else 0
         limit = min(int(first(query, "limit", 100)), page_size)
         chunk = items[offset:offset + limit]
         more = offset + limit < len(items)
         cursor = base64.b64encode(str(offset + limit).encode()).decode() if more else ""
-        return Answer.json({"ok": True, "messages": chunk, "has_more": more,
-                            "response_metadata": {"next_cursor": cursor}})
+        extra = {"has_more": more} if key == "messages" else {"cache_ts": 1709640000}
+        return Answer.json({"ok": True, key: chunk, **extra, "response_metadata": {"next_cursor": cursor}})
+
+    def members(query: dict) -> Answer:
+        if "users:read" not in scopes:
+            return Answer.json({"ok": False, "error": "missing_scope", "needed": "users:read",
+                                "provided": ",".join(sorted(scopes))})
+        shown = [user if "users:read.email" in scopes else
+                 {**user, "profile": {k: v for k, v in user.get("profile", {}).items() if k != "email"}}
+                 for user in users]
+        return page(shown, query, "members")
 
     def app(request: Request) -> Answer:
         calls["n"] += 1
@@ -404,6 +421,8 @@ def slack_app(messages: list[dict], replies: dict[str, list[dict]], *, token: st
             parent = [m for m in messages if m["ts"] == ts]
             items = parent + [m for m in replies.get(ts, []) if in_span(m)]
             return page(items, request.query)
+        if request.path.endswith("/users.list"):
+            return members(request.query)
         return Answer.json({"ok": False, "error": "unknown_method"}, 404)
     return app
 

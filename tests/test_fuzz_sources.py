@@ -176,7 +176,9 @@ HISTORY = {"ok": True, "messages": [
     {"type": "message", "subtype": "bot_message", "ts": "1695911640.000100", "bot_id": "B1", "text": "",
      "attachments": [{"fallback": "[FIRING:1] KafkaLag"}], "blocks": [{"type": "rich_text", "elements": [
          {"type": "rich_text_section", "elements": [{"type": "text", "text": "alert"}]}]}]}],
-    "has_more": False, "response_metadata": {"next_cursor": ""}}
+    "has_more": False, "response_metadata": {"next_cursor": ""},
+    # every call gets this answer: users.list reads its members (the other calls their messages)
+    "members": [{"id": "U1", "name": "tchin", "real_name": "Tim Chin", "profile": {"display_name": "tchin"}}]}
 STATUS = {"page": {"id": "p", "name": "Wikimedia", "url": "https://www.wikimediastatus.net"}, "incidents": [
     {"id": "inc1", "name": "Wikis slow", "status": "resolved", "impact": "major",
      "created_at": "2023-09-28T14:40:12.345Z", "updated_at": "2023-09-28T16:02:00Z", "shortlink": "https://stspg.io/x",
