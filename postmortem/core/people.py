@@ -69,11 +69,14 @@ class Roster:
             return person
         return replace(person, name=name, aka=tuple(dict.fromkeys((person.name, *person.aka))))
 
-    def unknown(self, events: Iterable[Event]) -> list[str]:
-        """The actors and people paged that the roster does not know, in order of appearance."""
-        found = []
+    def unknown(self, events: Iterable[Event]) -> dict[str, list[str]]:
+        """The actors and people paged that the roster does not know (by any of
+        their names), in order of appearance, each with the sources that name them."""
+        found: dict[str, list[str]] = {}
         for event in events:
-            names = [event.actor] if event.actor and event.kind.value not in ("alert", "manual") else []
-            names += [n.name for n in event.page.notified] if event.page is not None else []
-            found += [n for n in names if self.name_of(n) is None]
-        return list(dict.fromkeys(found))
+            names = [(event.actor, event.aka)] if event.actor and event.kind.value not in ("alert", "manual") else []
+            names += [(n.name, n.aka) for n in event.page.notified] if event.page is not None else []
+            for name, aka in names:
+                if self.name_of(name, *aka) is None and event.source not in found.setdefault(name, []):
+                    found[name].append(event.source)
+        return found
