@@ -138,6 +138,21 @@ def test_both_shapes_of_a_notify_entrys_channel_and_each_persons_own_time():
     assert notified(page, "Jon Doe").timezone == "America/Chicago"
 
 
+def test_a_person_notified_later_is_an_event_from_their_notify_entry_not_also_a_drop():
+    """Jon, reached five minutes after the page (an escalation), is an event of his own:
+    his notify entry is that event, not dropped as well (check showed -1 outside the window)."""
+    timeline = TIMELINE[:2] + [
+        notify("N1", "2024-03-05T06:58:14Z", ANA, {"type": "auto", "notification": {"type": "sms"}}),
+        notify("N2", "2024-03-05T06:58:14Z", ANA, {"type": "auto", "notification": {"type": "push"}}),
+        notify("N3", "2024-03-05T07:03:20Z", JON, {"type": "sms"})]
+    tally = Tally()
+    with FakeServer(app(timeline, notes=[])) as server:
+        events = read(server.url, tally=tally)
+    assert [e.text for e in events if e.page.phase == "notified"] == ["PagerDuty incident #1402: notified Jon Doe (sms)"]
+    assert tally.dropped_by_reason()["notify entry: its person is in the page's paged list"] == 2
+    assert tally.read == len(events) + len(tally.dropped) and not tally.skipped
+
+
 def test_a_page_a_person_triggered_is_manual():
     trigger = copy.deepcopy(TIMELINE[0])
     trigger.update(agent={"id": "PAB12CD", "type": "user_reference", "summary": "Ana Kowalski"},

@@ -83,6 +83,11 @@ class PageRecord:
         return tuple(Notified(name, p.at if p.at != self.time else None, tuple(p.via), p.tz, tuple(p.aka))
                      for name, p in self.people.items())
 
+    def reached_later(self) -> list[Reached]:
+        """Those the page reached a while after it went out: each is an event of its own."""
+        page = self.facts(TRIGGERED, self.time)
+        return [self.people[n.name] for n in page.notified if page.reached_later(n)]
+
     def events(self, follow_ups: list[Event]) -> list[Event]:
         """The page, each person reached later by an escalation at their own time, then the follow-ups."""
         page = self.event()

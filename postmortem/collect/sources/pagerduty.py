@@ -223,6 +223,7 @@ class _Incident:
         self.entries: list = []
         self.notes: list[dict] = []
         self.user_ids: set[str] = set()
+        self.notifications: list[Reached] = []  # whom each notify entry reached, in order
 
     def read_log(self, entries: list) -> None:
         """Its log entries (``GET /incidents/{id}/log_entries``), counted; who was
@@ -249,7 +250,19 @@ class _Incident:
                 self.tally.drop("note: the text of its annotate log entry's event", self.api.base + self.notes_path)
             else:
                 follow.append(self._note(note, at, users, f"note on {self.page.label}"))
+        self._account_notifications()
         return self.page.events(follow)
+
+    def _account_notifications(self) -> None:
+        """A person reached a while after the page is an event of their own: the
+        first notify entry that reached them is that event; every other notify
+        entry is dropped, its person in the page's list."""
+        later = {id(person) for person in self.page.reached_later()}
+        for person in self.notifications:
+            if id(person) in later:
+                later.discard(id(person))
+            else:
+                self.tally.drop("notify entry: its person is in the page's paged list", self.where)
 
     def _parsed(self, entry) -> tuple[dict, dt.datetime]:
         """A log entry and its time; a format error for what is no log entry."""
@@ -307,9 +320,8 @@ class _Incident:
             return
         known = users.get(uid, {}) if uid else {}
         name = text_of(known.get("name")) or text_of(user.get("summary")) or uid
-        self.page.reached(name, Reached(at=at, tz=self._zone(known), via=[_channel(entry)],
-                                       aka=list(_aka(user, users))))
-        self.tally.drop("notify entry: its person is in the page's paged list", self.where)
+        self.notifications.append(self.page.reached(name, Reached(at=at, tz=self._zone(known), via=[_channel(entry)],
+                                                                  aka=list(_aka(user, users)))))
 
     def _zone(self, user: dict) -> str | None:
         name = user.get("time_zone")
