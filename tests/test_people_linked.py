@@ -160,3 +160,36 @@ def test_a_slack_token_without_users_read_leaves_ids_that_check_names_and_explai
     assert code == 1
     assert f"skipped {slack.url}/users.list: users.list: missing_scope (the token lacks users:read)" in out
     assert "people: 3 names not in [people]: U05ABCDEF (slack), kim (slack-export), kroe (irc)\n" in out
+
+
+def test_a_paging_services_own_lines_name_people_as_the_roster_does_notes_as_written(tmp_path, run_cli):
+    """PagerDuty escalates to Jon Doe, notifies him, he acknowledges, resolves and
+    writes a note: once his e-mail links "Jon Doe" to jdoe, the service's lines say
+    jdoe too (``escalated to``, ``notified``, ``resolved by``); his note is his own words."""
+    import copy
+    timeline = fixture("log_entries-full-timeline.json")["log_entries"]
+    jon = {"id": "PQR34ST", "type": "user_reference", "summary": "Jon Doe"}
+    def entry(kind, at, **fields):
+        found = copy.deepcopy(next(e for e in timeline if e["type"] == kind))
+        found.update(created_at=at, **fields)
+        return found
+    log = timeline[:5] + [entry("notify_log_entry", "2024-03-05T07:03:15Z", user=jon),
+                          entry("acknowledge_log_entry", "2024-03-05T07:04:55Z", agent=jon),
+                          entry("annotate_log_entry", "2024-03-05T07:20:31Z", agent=jon),
+                          entry("resolve_log_entry", "2024-03-05T07:41:09Z", agent=jon)]
+    note = {**fixture("notes-list.json")["notes"][0], "user": jon, "created_at": "2024-03-05T07:20:31Z",
+            "content": "Jon Doe here: rolled back"}
+    incidents = fixture("incidents-list-page1.json")["incidents"][:1]
+    ana = fixture("users-get.json")["user"]
+    users = {ana["id"]: ana, jon["id"]: {**ana, "id": jon["id"], "name": "Jon Doe", "email": "jon.doe@example.org"}}
+    app = pagerduty_app(incidents, {incidents[0]["id"]: log}, users, token=PD_TOKEN, notes={incidents[0]["id"]: [note]})
+    with FakeServer(app) as pd:
+        path = write_incident(tmp_path, pd.url)
+    code, out, _ = run_cli("timeline", path, "--format", "json")
+    assert code == 0
+    texts = [e["text"] for e in json.loads(out) if e["source"] == "pagerduty"]
+    assert texts == ["Checkout API 5xx rate above 5%: paged akowalski (Payments) (PagerDuty incident #1402)",
+                     "PagerDuty incident #1402 escalated to jdoe", "PagerDuty incident #1402: notified jdoe (sms)",
+                     "acknowledged PagerDuty incident #1402 (via website)",
+                     "note on PagerDuty incident #1402: Jon Doe here: rolled back",
+                     "PagerDuty incident #1402 resolved by jdoe"]
