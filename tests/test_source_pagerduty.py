@@ -153,12 +153,17 @@ def test_a_person_notified_later_is_an_event_from_their_notify_entry_not_also_a_
     assert tally.read == len(events) + len(tally.dropped) and not tally.skipped
 
 
-def test_a_page_a_person_triggered_is_manual():
+def started_by(user):
+    """The page, and the requests made, of an incident ``user`` triggered on the website."""
     trigger = copy.deepcopy(TIMELINE[0])
-    trigger.update(agent={"id": "PAB12CD", "type": "user_reference", "summary": "Ana Kowalski"},
+    trigger.update(agent={"id": user["id"], "type": "user_reference", "summary": user["name"]},
                    channel={"type": "web_trigger"})
     with FakeServer(app([trigger] + TIMELINE[1:])) as server:
-        page = read(server.url)[0]
+        return read(server.url)[0], server.requests
+
+
+def test_a_page_a_person_triggered_is_manual():
+    page, _ = started_by(ANA)
     assert page.page.manual and page.actor == "Ana Kowalski"
     assert page.text.endswith(", started by Ana Kowalski")
 
@@ -325,13 +330,9 @@ def test_who_acted_on_a_page_has_their_user_id_and_email_as_other_names():
 
 
 def test_a_page_started_by_hand_has_the_starters_other_names():
-    trigger = copy.deepcopy(TIMELINE[0])
-    trigger.update(agent={"id": "PQR34ST", "type": "user_reference", "summary": "Jon Doe"},
-                   channel={"type": "web_trigger"})
-    with FakeServer(app([trigger] + TIMELINE[1:])) as server:
-        page = read(server.url)[0]
+    page, requests = started_by(JON)
     assert (page.actor, page.aka) == ("Jon Doe", ("PQR34ST", "jon.doe@example.org"))
-    assert [r.path for r in server.requests if r.path.startswith("/users/")] == ["/users/PAB12CD", "/users/PQR34ST"]
+    assert [r.path for r in requests if r.path.startswith("/users/")] == ["/users/PAB12CD", "/users/PQR34ST"]
 
 
 NOTES_URL = "/incidents/Q1A2B3C4D5E6F7/notes"
