@@ -371,21 +371,38 @@ def sal_entries(start: dt.datetime, count: int, every: dt.timedelta, project="pr
 
 # -- Slack Web API -----------------------------------------------------------------
 
+SLACK_SCOPES = frozenset({"channels:history", "users:read", "users:read.email"})
+
+
 def slack_app(messages: list[dict], replies: dict[str, list[dict]], *, token: str, page_size: int = 3,
-              rate_limit: set | None = None, retry_after: str = "1"):
-    """conversations.history/replies with cursors; ``rate_limit``: request numbers
-    (1-based) answered 429 with Retry-After."""
+              rate_limit: set | None = None, retry_after: str = "1", users: list[dict] = (),
+              scopes: frozenset = SLACK_SCOPES):
+    """conversations.history/replies and users.list with cursors; ``rate_limit``:
+    request numbers (1-based) answered 429 with Retry-After. ``users``: the
+    workspace's members, each profile's ``email`` only with the ``users:read.email``
+    scope; without ``users:read`` in ``scopes``, users.list answers
+    ``missing_scope`` with the scope ``needed`` and those ``provided``
+    (https://api.slack.com/methods/users.list, "Errors")."""
     calls = {"n": 0}
     rate_limit = rate_limit or set()
 
-    def page(items: list[dict], query: dict) -> Answer:
+    def page(items: list[dict], query: dict, key: str = "messages") -> Answer:
         offset = int(base64.b64decode(first(query, "cursor")).decode()) if first(query, "cursor") else 0
         limit = min(int(first(query, "limit", 100)), page_size)
         chunk = items[offset:offset + limit]
         more = offset + limit < len(items)
         cursor = base64.b64encode(str(offset + limit).encode()).decode() if more else ""
-        return Answer.json({"ok": True, "messages": chunk, "has_more": more,
-                            "response_metadata": {"next_cursor": cursor}})
+        extra = {"has_more": more} if key == "messages" else {"cache_ts": 1709640000}
+        return Answer.json({"ok": True, key: chunk, **extra, "response_metadata": {"next_cursor": cursor}})
+
+    def members(query: dict) -> Answer:
+        if "users:read" not in scopes:
+            return Answer.json({"ok": False, "error": "missing_scope", "needed": "users:read",
+                                "provided": ",".join(sorted(scopes))})
+        shown = [user if "users:read.email" in scopes else
+                 {**user, "profile": {k: v for k, v in user.get("profile", {}).items() if k != "email"}}
+                 for user in users]
+        return page(shown, query, "members")
 
     def app(request: Request) -> Answer:
         calls["n"] += 1
@@ -404,6 +421,8 @@ def slack_app(messages: list[dict], replies: dict[str, list[dict]], *, token: st
             parent = [m for m in messages if m["ts"] == ts]
             items = parent + [m for m in replies.get(ts, []) if in_span(m)]
             return page(items, request.query)
+        if request.path.endswith("/users.list"):
+            return members(request.query)
         return Answer.json({"ok": False, "error": "unknown_method"}, 404)
     return app
 
@@ -607,13 +626,20 @@ def pd_error(message: str, code: int, status: int, **headers) -> Answer:
 
 
 def pagerduty_app(incidents: list[dict], log_entries: dict[str, list[dict]], users: dict[str, dict], *,
-                  token: str, page_size: int = 100, rate_limit: set | None = None):
-    """``/incidents`` (``since``/``until`` on ``created_at``), ``/incidents/{id}/log_entries``
-    and ``/users/{id}``, classic pagination (``limit`` at most 100, ``offset``, ``more``);
-    401 without ``Authorization: Token token=…``; ``rate_limit``: request numbers
-    answered 429 with ``ratelimit-reset`` (docs/REST-API/04-Rate-Limits.md)."""
+                  token: str, page_size: int = 100, rate_limit: set | None = None,
+                  notes: dict[str, list[dict]] | None = None, lost_access: set | None = None):
+    """``/incidents`` (``since``/``until`` on ``created_at``), ``/incidents/{id}/log_entries``,
+    ``/incidents/{id}/notes`` and ``/users/{id}``, classic pagination (``limit`` at most
+    100, ``offset``, ``more``) except for the notes, listed whole (``{"notes": [...]}``,
+    the OpenAPI's ``listIncidentNotes``: no pagination parameters); 401 without
+    ``Authorization: Token token=…``; 404 ``Not Found`` (code 2100) for an incident or
+    user it does not know; ``lost_access``: incident ids whose notes answer 403 with code
+    2018 ("Access Denied: You may have lost access to this incident if it has been
+    resolved", docs/REST-API/14-Errors.md); ``rate_limit``: request numbers answered
+    429 with ``ratelimit-reset`` (docs/REST-API/04-Rate-Limits.md)."""
     calls = {"n": 0}
-    rate_limit = rate_limit or set()
+    rate_limit, notes, lost_access = rate_limit or set(), notes or {}, lost_access or set()
+    known = {i["id"] for i in incidents}
 
     def listing(key: str, items: list[dict], query: dict) -> Answer:
         offset = int(first(query, "offset", 0))
@@ -637,6 +663,12 @@ def pagerduty_app(incidents: list[dict], log_entries: dict[str, list[dict]], use
         match = re.fullmatch(r"/incidents/([^/]+)/log_entries", request.path)
         if match and match.group(1) in log_entries:
             return listing("log_entries", log_entries[match.group(1)], request.query)
+        match = re.fullmatch(r"/incidents/([^/]+)/notes", request.path)
+        if match and match.group(1) in lost_access:
+            return pd_error("Access Denied: You may have lost access to this incident if it has been resolved",
+                            2018, 403)
+        if match and match.group(1) in known:
+            return Answer.json({"notes": notes.get(match.group(1), [])})
         match = re.fullmatch(r"/users/([^/]+)", request.path)
         if match and match.group(1) in users:
             return Answer.json({"user": users[match.group(1)]})

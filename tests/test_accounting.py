@@ -61,8 +61,10 @@ def test_check_text_output_and_exit_0_when_everything_is_read(tmp_path, run_cli)
     assert "findings" not in out  # nothing secret or personal in the sample
     assert "dropped 7: a line by stashbot (in ignore_nicks) (5); IRC status line" in out
     # 34 records in the window + 7 [[event]]s, 6 of them the same fact seen twice: the timeline's 35
-    assert out.splitlines()[-1] == ("timeline: 35 events from 34 records in the window and 7 [[event]]s; 6 merged "
+    assert out.splitlines()[-2] == ("timeline: 35 events from 34 records in the window and 7 [[event]]s; 6 merged "
                                     "into another, the same fact seen twice (alert-email + manual 1, irc + sal-wikitext 5)")
+    # ottomata's SAL entries say otto (his shell name; otto@deploy1002 is otto): his alias links them
+    assert out.splitlines()[-1] == "people: 1 name not in [people]: btullis (sal-wikitext)"
     code, out, _ = run_cli("timeline", SAMPLE / "incident.toml", "--format", "json")
     assert len(json.loads(out)) == 35
 

@@ -52,7 +52,7 @@ def test_timeline_text_and_wikitext(run_cli):
     code, stdout, _ = run_cli("timeline", SAMPLE / "incident.toml")
     assert code == 0 and "--- 2023-10-02 (UTC) ---" in stdout
     code, stdout, _ = run_cli("timeline", SAMPLE / "incident.toml", "--format", "wikitext")
-    assert code == 0 and stdout.startswith("*2023-09-27 16:40 (SAL) otto: ")
+    assert code == 0 and stdout.startswith("*2023-09-27 16:40 (SAL) ottomata: ")
     # every event, chat nobody marked included (the report shows only the marked messages)
     assert stdout.count("\n") == 35 and "joal: +1, let's do that\n" in stdout and "more message" not in stdout
 

@@ -176,7 +176,9 @@ HISTORY = {"ok": True, "messages": [
     {"type": "message", "subtype": "bot_message", "ts": "1695911640.000100", "bot_id": "B1", "text": "",
      "attachments": [{"fallback": "[FIRING:1] KafkaLag"}], "blocks": [{"type": "rich_text", "elements": [
          {"type": "rich_text_section", "elements": [{"type": "text", "text": "alert"}]}]}]}],
-    "has_more": False, "response_metadata": {"next_cursor": ""}}
+    "has_more": False, "response_metadata": {"next_cursor": ""},
+    # every call gets this answer: users.list reads its members (the other calls their messages)
+    "members": [{"id": "U1", "name": "tchin", "real_name": "Tim Chin", "profile": {"display_name": "tchin"}}]}
 STATUS = {"page": {"id": "p", "name": "Wikimedia", "url": "https://www.wikimediastatus.net"}, "incidents": [
     {"id": "inc1", "name": "Wikis slow", "status": "resolved", "impact": "major",
      "created_at": "2023-09-28T14:40:12.345Z", "updated_at": "2023-09-28T16:02:00Z", "shortlink": "https://stspg.io/x",
@@ -224,7 +226,7 @@ def test_sal_tool_pages():
 
 class Routes(requests.adapters.BaseAdapter):
     """A transport answering each path with its own JSON (the first route whose
-    prefix the path starts with)."""
+    prefix the path starts with, or for a route ``*suffix`` that it ends with)."""
 
     def __init__(self, routes: dict):
         super().__init__()
@@ -235,7 +237,8 @@ class Routes(requests.adapters.BaseAdapter):
         if self.count > 300:
             raise AssertionError(f"the source kept asking: {self.count} requests for one input")
         path = requests.utils.urlparse(request.url).path
-        body = next((value for prefix, value in self.routes.items() if path.startswith(prefix)), b"{}")
+        body = next((value for key, value in self.routes.items()
+                     if (path.endswith(key[1:]) if key.startswith("*") else path.startswith(key))), b"{}")
         response = requests.Response()
         response.status_code, response.url, response.request = 200, request.url, request
         response.headers["Content-Type"] = "application/json"
@@ -273,6 +276,7 @@ def paging(name: str):
 
 @pytest.mark.parametrize("type_name, options, good", [
     ("pagerduty", {"token_env": "PM_FUZZ_TOKEN"}, {
+        "*/notes": paging("pagerduty/notes-list.json"),
         "/incidents/": paging("pagerduty/log_entries-full-timeline.json"),
         "/incidents": paging("pagerduty/incidents-list-last-page.json"),
         "/users/": paging("pagerduty/users-get.json")}),

@@ -85,7 +85,7 @@ def test_pull_fills_the_cache_and_timeline_reads_it(tmp_path, servers, capsys, c
     out, err = capsys.readouterr()
     lines = out.splitlines()
     assert lines[0].startswith("source[0] (sal): 12 events (60 records read), 1 request, ")
-    assert lines[1].startswith("source[1] (slack): 4 events (4 records read), 2 requests, ")
+    assert lines[1].startswith("source[1] (slack): 4 events (4 records read), 3 requests, ")  # with users.list
     assert lines[2].startswith("source[2] (phabricator): 0 events (0 records read), 2 tasks, 2 requests, ")
     assert "wrote" in err and "\r" not in err  # no progress bar when stderr is no terminal
     assert main(["timeline", str(path), "--format", "json"]) == 0
@@ -232,9 +232,11 @@ def test_the_sources_are_fetched_at_once_and_reported_in_their_order(tmp_path, s
     assert report.ok, report.lines()
     assert [r.name for r in report.results] == ["source[0] (sal)", "source[1] (slack)", "source[2] (phabricator)"]
     assert seen == [(0, "source[0] (sal)"), (1, "source[1] (slack)"), (2, "source[2] (phabricator)"), (3, "done")]
-    # each source's own requests in their order: Slack's history pages one after the other
-    cursors = [r.query.get("cursor", [""])[0] for r in servers[1].requests]
+    # each source's own requests in their order: Slack's history pages one after the other, then its users
+    requests = servers[1].requests
+    cursors = [r.query.get("cursor", [""])[0] for r in requests if r.path == "/conversations.history"]
     assert cursors[0] == "" and all(cursors[1:]) and len(cursors) == 2
+    assert [r.path for r in requests][-1] == "/users.list"
 
 
 def test_a_source_that_finishes_last_still_comes_first(tmp_path, servers):

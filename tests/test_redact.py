@@ -109,6 +109,20 @@ def test_the_alert_fields_a_report_shows_are_scanned_and_rewritten_too():
         "[redact] replace 1"]
 
 
+def test_a_pages_note_is_rewritten_with_its_text_and_found_once():
+    """A PagerDuty note's content is the event's text and the page's ``note`` (the
+    JSON timeline shows it whole): the rules rewrite both; a value in both is one finding."""
+    from postmortem.core.vocabulary import Page
+    content = f"rotated {SLACK_TOKEN}\nmail jdoe@example.org"
+    note = Event(time=utc(2023, 9, 28, 15), source="pagerduty",
+                 text=f"note on PagerDuty incident #1: {' '.join(content.split())}",
+                 page=Page("PagerDuty", "#1", "note", note=content))
+    settings = RedactSettings(replace=(Replacement(r"xoxb-[\w-]+", "xoxb-…"),))
+    event, findings, _ = redact_event(note, settings, "s")
+    assert event.page.note == "rotated xoxb-…\nmail jdoe@example.org" and "xoxb-…" in event.text
+    assert [(f.kind, f.resolved) for f in findings] == [("slack-token", "[redact] replace 1"), ("email", None)]
+
+
 def test_private_channels_messages_are_findings_resolved_only_by_dropping_them():
     settings = RedactSettings(private_channels=("#Security",))
     _, findings, _ = redact_event(_message("we patched it", channel="security"), settings, "s")

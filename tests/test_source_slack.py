@@ -38,6 +38,16 @@ MESSAGES = [
 ] + [{"type": "message", "ts": ts(20 + n), "user": "U1", "text": f"update {n}"} for n in range(5)] + [
     {"type": "message", "ts": ts(130), "user": "U1", "text": "after the window"},
 ]
+# users.list members (https://api.slack.com/types/user): U1 has set a display name, U2 not.
+USERS = [
+    {"id": "U0", "name": "early", "real_name": "Early Bird", "profile": {"display_name": "", "real_name": "Early Bird"}},
+    {"id": "U1", "name": "tchin", "real_name": "Tim Chin", "deleted": False,
+     "profile": {"display_name": "tchin", "real_name": "Tim Chin", "email": "tchin@example.org"}},
+    {"id": "U2", "name": "joal", "real_name": "Jo Al", "profile": {"display_name": "", "real_name": "Jo Al",
+                                                                   "email": "joal@example.org"}},
+    {"id": "B1USER", "name": "alertbot", "real_name": "AlertBot", "is_bot": True,
+     "profile": {"display_name": "", "real_name": "AlertBot"}},
+]
 REPLIES = {ts(8): [{"type": "message", "ts": ts(10), "user": "U1", "thread_ts": ts(8), "text": "restarting"},
                    {"type": "message", "ts": ts(12), "user": "U2", "thread_ts": ts(8), "text": "fixed"}]}
 
@@ -57,7 +67,7 @@ def session(**options):
 
 
 def test_history_and_threads_with_cursors():
-    with FakeServer(slack_app(MESSAGES, REPLIES, token=TOKEN, page_size=3)) as server:
+    with FakeServer(slack_app(MESSAGES, REPLIES, token=TOKEN, page_size=3, users=USERS)) as server:
         s = session()
         events = SOURCE.read(config(server.url, workspace="wikimedia"), WINDOW, session=s)
     texts = [e.text for e in events]
@@ -69,21 +79,22 @@ def test_history_and_threads_with_cursors():
     assert events[3].fields == {"ts": ts(10), "thread_ts": ts(8)} and events[3].channel == "C0123"
     assert events[0].url == f"https://wikimedia.slack.com/archives/C0123/p{ts(5).replace('.', '')}"
     history = [r for r in server.requests if r.path.endswith("conversations.history")]
-    assert len(history) == 3 and len(server.requests) == 4 == s.requests_made  # 9 messages / 3, + 1 thread
+    # 9 messages / 3, + 1 thread, + the 4 users / 3
+    assert len(history) == 3 and len(server.requests) == 6 == s.requests_made
     assert history[0].query["oldest"] == [f"{T.timestamp():.6f}"] and history[0].query["limit"] == ["999"]
     assert "cursor" not in history[0].query and history[1].query["cursor"]
     assert all(r.headers["Authorization"] == f"Bearer {TOKEN}" for r in server.requests)
 
 
 def test_429_is_retried_after_retry_after():
-    app = slack_app(MESSAGES, REPLIES, token=TOKEN, page_size=100, rate_limit={1}, retry_after="2")
+    app = slack_app(MESSAGES, REPLIES, token=TOKEN, page_size=100, rate_limit={1}, retry_after="2", users=USERS)
     with FakeServer(app) as server:
         s = clocked_session(timeout=2, retries=2, deadline=5, backoff=0.01)
         events = SOURCE.read(config(server.url), WINDOW, session=s)
-    assert len(events) == 10 and s.requests_made == 3
-    # on the fake clock: one wait of exactly Retry-After, then the history and the thread
+    assert len(events) == 10 and s.requests_made == 4
+    # on the fake clock: one wait of exactly Retry-After, then the history, the thread and the users
     clock = s.fake_clock
-    assert clock.sleeps == [2.0] and [a.start for a in clock.attempts] == [0.0, 2.0, 2.0]
+    assert clock.sleeps == [2.0] and [a.start for a in clock.attempts] == [0.0, 2.0, 2.0, 2.0]
 
 
 def test_429_past_the_deadline_is_a_clear_error():
@@ -169,7 +180,8 @@ def test_pins_and_reactions_come_with_the_history_and_the_replies():
     assert [(e.fields.get("pinned"), e.fields.get("reactions")) for e in events] == [
         (None, None), ("true", None), ("true", None), (None, "+1,eyes"), (None, "chart_with_upwards_trend"),
         (None, None), (None, None)]
-    assert {r.path.rsplit("/", 1)[1] for r in server.requests} == {"conversations.history", "conversations.replies"}
+    assert {r.path.rsplit("/", 1)[1] for r in server.requests} == {
+        "conversations.history", "conversations.replies", "users.list"}  # no pins.list, no reactions.get
 
 
 def test_a_reply_also_sent_to_the_channel_is_one_event_and_one_drop():
@@ -188,3 +200,94 @@ def test_a_reply_also_sent_to_the_channel_is_one_event_and_one_drop():
         "the same message again (a thread reply also sent to the channel)"]
     # the API answers the window's messages only (oldest, latest): each record an event or a drop
     assert tally.read == len(events) + len(tally.dropped) == 13
+
+
+# -- who wrote it: users.list ----------------------------------------------------------------
+
+def read_with(app, tally=None):
+    with FakeServer(app) as server:
+        events = SOURCE.read(config(server.url), WINDOW, session=session(), tally=tally)
+    return events, server
+
+
+def test_actors_and_mentions_are_named_by_users_list_and_their_other_names_are_aka():
+    """The messages carry user ids (``U2``), a profile only sometimes: users.list,
+    asked once per pull page after page (``limit`` 200), names them as the export's
+    users.json does; ``aka`` are the id, user name, real name and e-mail."""
+    plain = [{k: v for k, v in m.items() if k != "user_profile"} for m in MESSAGES] + [
+        {"type": "message", "ts": ts(30), "user": "U2", "text": "<@U1> rolled back, thanks <@U7>"}]
+    events, server = read_with(slack_app(plain, REPLIES, token=TOKEN, page_size=3, users=USERS))
+    by_text = {e.text: e for e in events}
+    assert (by_text["jobs failing @joal"].actor, by_text["jobs failing @joal"].aka) == (
+        "tchin", ("U1", "Tim Chin", "tchin@example.org"))
+    assert (by_text["looking"].actor, by_text["looking"].aka) == ("joal", ("U2", "Jo Al", "joal@example.org"))
+    assert by_text["@tchin rolled back, thanks @U7"].actor == "joal"  # U7 is nobody users.list knows
+    assert by_text["[FIRING:1] KafkaLag"].aka == ()  # a bot's message names no user
+    users = [r for r in server.requests if r.path == "/users.list"]
+    assert [r.query.get("cursor") is None for r in users] == [True, False]  # 4 members, 3 a page
+    assert all(r.query["limit"] == ["200"] for r in users)
+
+
+def test_without_users_read_the_pull_goes_on_with_ids_and_the_tally_says_why():
+    """Slack answers ``missing_scope`` to a token without ``users:read``: the
+    messages are still read, their writers named by id (or their profile), and
+    one record is skipped with the reason, which `pull` counts and `check` lists."""
+    plain = [{k: v for k, v in m.items() if k != "user_profile"} for m in MESSAGES]
+    tally = Tally()
+    events, server = read_with(slack_app(plain, REPLIES, token=TOKEN, users=USERS,
+                                         scopes=frozenset({"channels:history"})), tally)
+    assert len(events) == 10 and {e.actor for e in events} == {"U1", "U2", "AlertBot"}
+    assert [e.aka for e in events if e.actor == "U1"][0] == ()
+    assert [(s.reason, s.where()) for s in tally.skipped] == [
+        ("users.list: missing_scope (the token lacks users:read): people are named by their Slack user ids, "
+         "not linked to [people]", f"{server.url}/users.list")]
+    assert tally.read == len(events) + len(tally.dropped) + len(tally.skipped)
+
+
+def test_without_users_read_email_the_other_names_have_no_email():
+    events, _ = read_with(slack_app(MESSAGES, REPLIES, token=TOKEN, users=USERS,
+                                    scopes=frozenset({"channels:history", "users:read"})))
+    assert [e.aka for e in events if e.text == "looking"] == [("U2", "Jo Al")]
+
+
+def test_no_messages_no_users_list():
+    events, server = read_with(slack_app([], {}, token=TOKEN, users=USERS))
+    assert events == [] and [r.path for r in server.requests] == ["/conversations.history"]
+
+
+# What the source raises for each broken answer of users.list (the history and threads good).
+BROKEN_USERS = [
+    broken("members-not-a-list", {"ok": True, "members": {"id": "U1"}}, SourceFormatError,
+           "Slack answer without a 'members' list"),
+    broken("member-without-id", {"ok": True, "members": [{"name": "tchin"}]}, SourceFormatError,
+           "a member that is no user with an id: \"{'name': 'tchin'}\""),
+    broken("ok-false-other-than-missing-scope", {"ok": False, "error": "invalid_cursor"}, SourceError,
+           "Slack API error: invalid_cursor"),
+    broken("truncated-json", "truncated", SourceFormatError,
+           re.compile(r"answer is not valid JSON \(.+; \d+ bytes\)"), status=200),
+]
+
+
+@pytest.mark.parametrize("case", BROKEN_USERS)
+def test_broken_answers_of_users_list(case):
+    good = slack_app(MESSAGES, REPLIES, token=TOKEN, page_size=100, users=USERS)
+    broken_users = case.app(good)
+    app = lambda request: broken_users(request) if request.path == "/users.list" else good(request)  # noqa: E731
+    with FakeServer(app) as server:
+        with pytest.raises((SourceError, SourceFormatError)) as caught:
+            SOURCE.read(config(server.url), WINDOW, session=session())
+    err = caught.value
+    assert type(err) is case.error and case.says(err.message), err.message
+    assert str(err) == f"{server.url}/users.list: {err.message}" and TOKEN not in str(err)
+
+
+def test_a_thread_parent_without_ts_is_a_format_error_not_a_crash():
+    """Found by tests/test_fuzz_sources.py: a message with replies but no ``ts`` was
+    looked up as ``parent["ts"]`` (KeyError) before it was found broken."""
+    parent = {"type": "message", "user": "U1", "text": "x", "reply_count": 1}
+    good = slack_app([], {}, token=TOKEN, users=USERS)
+    history = Answer.json({"ok": True, "messages": [parent]})
+    with FakeServer(lambda request: history if request.path == "/conversations.history" else good(request)) as server:
+        with pytest.raises(SourceFormatError) as caught:
+            SOURCE.read(config(server.url), WINDOW, session=session())
+    assert caught.value.message == "message: a bad 'ts' None"

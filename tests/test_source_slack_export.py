@@ -138,6 +138,32 @@ def test_unknown_user_falls_back_to_label_then_profile(tmp_path):
     assert event.text == "ping @guest @U8"
 
 
+def test_the_writers_other_names_are_aka_and_the_actor_stays_their_display_name(tmp_path):
+    """users.json gives each user an id, a user name, real names, a display name and
+    (with users:read.email) an e-mail: the actor is the name shown in Slack, the
+    others are the event's aka, by which ``[people]`` aliases find the person."""
+    from postmortem.core.model import Person
+    from postmortem.core.people import Roster
+    users = USERS + [{"id": "U05ABCDEF", "name": "jdoe", "real_name": "Jo Doe", "profile": {
+        "display_name": "jo", "real_name": "Jo Doe", "email": "jdoe@example.org"}}]
+    root = write_export(tmp_path / "export", {"event-platform/2023-09-28": [
+        message(epoch(2023, 9, 28, 14, 30), "on it", user="U05ABCDEF"),
+        message(epoch(2023, 9, 28, 14, 31), "me too", user="U2"),
+        message(epoch(2023, 9, 28, 14, 32), "guest here", user="U9",
+                user_profile={"display_name": "", "name": "guestname", "real_name": "Guest"}),
+        {"type": "message", "subtype": "bot_message", "ts": epoch(2023, 9, 28, 14, 33), "bot_id": "B1",
+         "username": "AlertBot", "text": "[FIRING:1] KafkaLag"},
+    ]}, users=users)
+    events = read(root)
+    assert [(e.actor, e.aka) for e in events] == [
+        ("jo", ("U05ABCDEF", "jdoe", "Jo Doe", "jdoe@example.org")),
+        ("joal", ("U2", "Jo Al")),
+        ("guestname", ("U9", "Guest")),
+        ("AlertBot", ())]
+    roster = Roster({"jodoe": Person("jodoe", aliases=("jdoe@example.org",))})
+    assert [roster.named(e).actor for e in events] == ["jodoe", "joal", "guestname", "AlertBot"]
+
+
 def test_noise_subtypes_dropped_and_bot_messages_kept(tmp_path):
     at = lambda minute: epoch(2023, 9, 28, 14, minute)  # noqa: E731
     root = write_export(tmp_path / "export", {"event-platform/2023-09-28": [

@@ -14,7 +14,8 @@ def add_parser(commands) -> None:
                                           "source, the records read, those in the window, and every record "
                                           "dropped or skipped with file:line and the reason; then every "
                                           "secret and piece of personal data found ([redact]), by file:line "
-                                          "and kind, never the value. Exit 0 when all is readable, 1 when "
+                                          "and kind, never the value; with [people], the names no entry or "
+                                          "alias knows. Exit 0 when all is readable, 1 when "
                                           "something was skipped or is missing or a finding would stop "
                                           "publish, 2 on an input error.",
                               epilog="Example: postmortem check incident.toml --format json")

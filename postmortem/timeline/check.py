@@ -8,8 +8,10 @@ and line (or URL). Then every finding (:mod:`.redact`: secrets, personal data,
 private channels' messages) with its file and line and its kind, never its
 value, and how it was resolved; and how the records in the window become the
 timeline: how many are the same fact seen twice (a `!log` and its SAL entry, an
-alert on IRC and in a mail), merged into one event, by pair of sources. File
-sources are read now; network sources are reported from what `pull` cached
+alert on IRC and in a mail), merged into one event, by pair of sources. With
+``[people]``, the names in the timeline (actors, people paged) that no
+``[people]`` entry or alias knows, with the sources that give them: not a
+failure, a list of aliases to add. File sources are read now; network sources are reported from what `pull` cached
 (or why their pull failed). A source that cannot be read at all is a problem
 naming file and line; the other sources are still checked.
 """
@@ -21,10 +23,11 @@ from dataclasses import dataclass, field
 from ..core.accounting import Skip, Tally
 from ..core.errors import PostmortemError
 from ..core.model import Finding, KeptSource, SourceConfig, incident_window, pull_of
+from ..core.people import Roster
 from ..core.timeutil import format_utc
 from ..core.vocabulary import Place
 from ..incident.load import load_incident
-from .gather import SourceRecords, merge_sources, read_sources_one_by_one
+from .gather import Merged, SourceRecords, merge_sources, read_sources_one_by_one
 from .merge import also_in
 from .redact import redact_events
 
@@ -100,6 +103,7 @@ class CheckReport:
     findings: list[Finding] = field(default_factory=list)
     strict: bool = False
     merged: "MergeCount | None" = None
+    unlinked: dict | None = None  # name -> its sources, with [people]; None without
 
     @property
     def exit_code(self) -> int:
@@ -113,11 +117,14 @@ class CheckReport:
                 "findings": [{**f.to_json(), "blocks": f.blocks(self.strict)} for f in self.findings]}
         if self.merged is not None:
             data["timeline"] = self.merged.to_json()
+        if self.unlinked is not None:
+            data["unlinked_people"] = [{"name": name, "sources": sources} for name, sources in self.unlinked.items()]
         return data
 
     def to_text(self) -> str:
         lines = [line for source in self.sources for line in source.lines()]
         lines += [self.merged.line()] if self.merged is not None and self.sources else []
+        lines += [unlinked_line(self.unlinked)] if self.unlinked else []
         lines += finding_lines(self.findings, self.strict)
         lines += [f"problem: {p.line_text()}" for p in self.problems]
         if not self.sources and not self.problems:
@@ -148,15 +155,21 @@ class MergeCount:
         return head + f"; {merged} merged into another, the same fact seen twice ({pairs})"
 
 
-def merge_count(read: list[SourceRecords], incident) -> MergeCount:
-    """Merge the sources' records as the timeline does (:func:`.gather.merge_sources`), and count the pairs."""
-    merged = merge_sources(incident, read)
+def merge_count(merged: Merged) -> MergeCount:
+    """How the sources' records merged as the timeline does (:func:`.gather.merge_sources`): the pairs."""
     pairs: dict = {}
     for event in merged.events:
         for other in also_in(event):
             pair = " + ".join(sorted({event.source, other}))
             pairs[pair] = pairs.get(pair, 0) + 1
     return MergeCount(merged.records, merged.manual, len(merged.events), pairs)
+
+
+def unlinked_line(unlinked: dict) -> str:
+    """``people: 2 names not in [people]: Jo Doe (pagerduty), kroe (irc, slack)``."""
+    names = "1 name" if len(unlinked) == 1 else f"{len(unlinked)} names"
+    listed = ", ".join(f"{name} ({', '.join(sources)})" for name, sources in unlinked.items())
+    return f"people: {names} not in [people]: {listed}"
 
 
 def finding_lines(findings: list[Finding], strict: bool = False) -> list[str]:
@@ -198,7 +211,10 @@ def check_incident(path) -> CheckReport:
         else:
             report.sources.append(_source_check(outcome, incident, report.findings))
             read.append(outcome)
-    report.merged = merge_count(read, incident)
+    merged = merge_sources(incident, read)
+    report.merged = merge_count(merged)
+    roster = Roster(incident.people)
+    report.unlinked = roster.unknown(merged.events) if roster else None
     return report
 
 

@@ -90,9 +90,9 @@ def merge_sources(incident: Incident, read: list[SourceRecords]) -> Merged:
     (:mod:`.redact`), merged; and the findings."""
     window = incident_window(incident)
     roster = Roster(incident.people)
-    sources = redact_events([roster.named(e) for source in read for e in source.events if e.time in window],
+    sources = redact_events(roster.named_all(e for source in read for e in source.events if e.time in window),
                             incident.redact)
-    manual = redact_events([roster.named(e) for e in incident.events], incident.redact)
+    manual = redact_events(roster.named_all(incident.events), incident.redact)
     return Merged(merge(sources.events, window, manual=manual.events), manual.findings + sources.findings,
                   len(sources.events), len(manual.events))
 

@@ -54,7 +54,7 @@ def redact_events(events, settings: RedactSettings, source_name=None) -> Redacte
 def redact_event(event: Event, settings: RedactSettings, source: str) -> tuple[Event | None, list[Finding], int | None]:
     """``(the event after the rules or None when dropped, its findings, the drop rule's number)``."""
     texts = {"text": event.text, **_shown_facts(event)}
-    hits = {key: scan_text(value, settings.allow) for key, value in texts.items()}
+    hits = _hits(texts, settings)
     private = _in_private_channel(event, settings)
     dropped = first_match(settings.drop, event.text)
     if dropped is not None:
@@ -71,9 +71,25 @@ def redact_event(event: Event, settings: RedactSettings, source: str) -> tuple[E
     return event, _findings(event, source, found, private, None), None
 
 
+def _hits(texts: dict[str, str], settings: RedactSettings) -> dict[str, list]:
+    """Each text's hits; a value the event's text holds too (an alert's summary,
+    a page's note) is one finding, the text's."""
+    hits = {key: scan_text(value, settings.allow) for key, value in texts.items()}
+    in_text = {(h.kind, texts["text"][h.start:h.end]) for h in hits["text"]}
+    return {key: found if key == "text" else [h for h in found if (h.kind, texts[key][h.start:h.end]) not in in_text]
+            for key, found in hits.items()}
+
+
 def _shown_facts(event: Event) -> dict[str, str]:
     """What a report or the graph shows of an alert besides the event's text:
-    its summary and the labels in its table (name, team, severity)."""
+    its summary and the labels in its table (name, team, severity); and a
+    page's note (the JSON timeline has it whole)."""
+    if event.page is not None and event.page.note:
+        return {"note": event.page.note, **_alert_facts(event)}
+    return _alert_facts(event)
+
+
+def _alert_facts(event: Event) -> dict[str, str]:
     if event.alert is None:
         return {}
     shown = {"summary": event.alert.summary or "", **{f"label.{k}": event.alert.labels.get(k, "")
@@ -82,6 +98,8 @@ def _shown_facts(event: Event) -> dict[str, str]:
 
 
 def _with_texts(event: Event, changed: dict[str, str]) -> Event:
+    if "note" in changed:
+        event = replace(event, page=replace(event.page, note=changed["note"]))
     if event.alert is None:
         return replace(event, text=changed["text"])
     labels = {k.removeprefix("label."): v for k, v in changed.items() if k.startswith("label.")}

@@ -55,6 +55,7 @@ class PageRecord:
     teams: list[str] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
     by: str | None = None      # the person who started it by hand
+    by_aka: tuple[str, ...] = ()  # their other names in the service (user id, e-mail)
     manual: bool = False
 
     def reached(self, name: str, person: Reached | None = None) -> Reached:
@@ -67,10 +68,6 @@ class PageRecord:
             known.aka += [a for a in person.aka if a not in known.aka]
             known.via += [v for v in person.via if v not in known.via]
         return known
-
-    def name_of(self, person: Reached) -> str:
-        """The name under which ``person`` was reached."""
-        return next(name for name, known in self.people.items() if known is person)
 
     @property
     def label(self) -> str:
@@ -86,6 +83,11 @@ class PageRecord:
         return tuple(Notified(name, p.at if p.at != self.time else None, tuple(p.via), p.tz, tuple(p.aka))
                      for name, p in self.people.items())
 
+    def reached_later(self) -> list[Reached]:
+        """Those the page reached a while after it went out: each is an event of its own."""
+        page = self.facts(TRIGGERED, self.time)
+        return [self.people[n.name] for n in page.notified if page.reached_later(n)]
+
     def events(self, follow_ups: list[Event]) -> list[Event]:
         """The page, each person reached later by an escalation at their own time, then the follow-ups."""
         page = self.event()
@@ -95,7 +97,8 @@ class PageRecord:
     def event(self) -> Event:
         facts = self.facts(TRIGGERED, self.time, self.by if self.manual else None)
         return Event(time=self.time, source=self.source, text=facts.line(), actor=facts.by,
-                     url=self.url, tags=("page",), precision="second", page=facts)
+                     url=self.url, tags=("page",), precision="second", page=facts,
+                     aka=self.by_aka if self.manual and self.by else ())
 
     def _notification(self, person: Notified) -> Event:
         facts = self.facts(NOTIFIED, person.at, notified=(person,))
@@ -103,10 +106,12 @@ class PageRecord:
                      page=facts)
 
     def follow_up(self, phase: str, time: dt.datetime, text: str, actor: str | None = None,
-                  note: str | None = None) -> Event:
-        """An acknowledgement, escalation, note or resolution of this page (``actor``: the person, if one)."""
+                  note: str | None = None, aka: tuple[str, ...] = ()) -> Event:
+        """An acknowledgement, escalation, note or resolution of this page (``actor``:
+        the person, if one; ``aka``: their other names in the service)."""
         return Event(time=time, source=self.source, text=text, actor=actor or None, url=self.url,
-                     precision="second", page=self.facts(phase, time, actor or None, note, notified=()))
+                     precision="second", page=self.facts(phase, time, actor or None, note, notified=()),
+                     aka=aka if actor else ())
 
 
 def parse_iso(value, *, source: str, url: str) -> dt.datetime:

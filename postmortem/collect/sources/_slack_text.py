@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 
+from ._slack_users import SlackUsers
+
 _MARKUP = re.compile(r"<([^<>]*)>")
 # The message fields the sources read, and the JSON types the formats give them.
 MESSAGE_FIELDS = {"type": str, "user": str, "text": str, "subtype": str, "ts": (str, int, float),
@@ -27,10 +29,12 @@ _SPECIALS = ("here", "channel", "everyone")
 
 
 class MarkupResolver:
-    """Turns Slack markup into plain text using users.json and channels.json."""
+    """Turns Slack markup into plain text using the users (users.json or
+    users.list) and channels.json."""
 
-    def __init__(self, users: dict[str, str], channel_ids: dict[str, str]):
-        self.users = users
+    def __init__(self, people: SlackUsers, channel_ids: dict[str, str]):
+        self.people = people
+        self.users = people.names
         self.channels = {cid: name for name, cid in channel_ids.items()}
 
     def resolve(self, text: str) -> str:

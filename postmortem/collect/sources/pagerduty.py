@@ -1,8 +1,9 @@
 """Source ``pagerduty``: the pages PagerDuty sent, from its REST API v2.
 
 Formats: PagerDuty's OpenAPI file (PagerDuty/api-schema ``reference/REST/openapiv3.json``:
-paths ``/incidents``, ``/incidents/{id}/log_entries``, ``/users/{id}``; schemas
-``Incident``, ``LogEntry``, ``NotifyLogEntry``, ``EscalateLogEntry``, ``Channel``), its
+paths ``/incidents``, ``/incidents/{id}/log_entries``, ``/incidents/{id}/notes``, ``/users/{id}``;
+schemas ``Incident``, ``LogEntry``, ``NotifyLogEntry``, ``EscalateLogEntry``, ``AnnotateLogEntry``,
+``IncidentNote``, ``Channel``), its
 guides (PagerDuty/developer-docs ``docs/REST-API/02-Authentication.md``,
 ``09-Pagination.md``, ``04-Rate-Limits.md``, ``14-Errors.md``) and the official Go
 client (PagerDuty/go-pagerduty ``incident.go``, ``log_entry.go``, ``user.go``)::
@@ -16,7 +17,10 @@ client (PagerDuty/go-pagerduty ``incident.go``, ``log_entry.go``, ``user.go``)::
     GET {url}/incidents/{id}/log_entries?is_overview=false&time_zone=UTC&limit=100&offset=N
     {"log_entries": [{"type": "trigger_log_entry|notify_log_entry|acknowledge_log_entry|…",
       "created_at": "…", "agent": {"type": "user_reference|service_reference|…", "id", "summary"},
-      "channel": {"type": "…", …}, "user": {…}, "assigned_user": {…}, "note": "…"}], "more": false}
+      "channel": {"type": "…", …}, "user": {…}, "assigned_user": {…}, "summary": "…"}], "more": false}
+    GET {url}/incidents/{id}/notes        (one answer, no pages)
+    {"notes": [{"id", "user": {"id", "type": "user_reference|bot_user_reference", "summary"},
+      "channel": {"summary": "…"}, "content": "…", "created_at": "…"}]}
     GET {url}/users/{id}   {"user": {"id", "name", "email", "time_zone": "Europe/Warsaw", …}}
     errors: {"error": {"message": "…", "code": 2006, "errors": ["…"]}}
 
@@ -34,16 +38,30 @@ client (PagerDuty/go-pagerduty ``incident.go``, ``log_entry.go``, ``user.go``)::
   ``user_reference`` ("Will be one of email, sms, website, web_trigger, or note
   if agent[type] is user", OpenAPI ``Channel``).
 - Each paged person's ``time_zone``, e-mail and id come from ``GET /users/{id}``
-  (one request per person; a 404 for a user deleted since leaves the zone unknown).
+  (one request per person; a 404 for a user deleted since leaves the zone unknown);
+  so do the id and e-mail of the person (an agent ``user_reference``) who
+  started, acknowledged, escalated, resolved or annotated a page: the events'
+  ``aka``, by which ``[people]`` aliases find them.
+- A note's text: an ``annotate_log_entry`` holds none (the OpenAPI's
+  ``AnnotateLogEntry`` adds no field; its ``summary`` says "Note added"); the
+  note is in ``GET /incidents/{id}/notes``. Each annotate entry is paired with
+  the note of the same author (the same user id, else the same name: a note a
+  service wrote has a ``bot_user_reference``) written nearest to it in time,
+  within a minute (both are made by the one request that adds the note; the
+  OpenAPI links them by nothing else). An entry with no such note keeps its
+  summary and says its text was not found; a note with no entry is a note event
+  of its own; a note paired is dropped as the text of its entry's event.
 
 Events (:mod:`._paging`): the page at the trigger (``url`` = ``html_url``,
 ``paged`` the people notified, ``paged_teams`` the incident's teams or else its
-escalation policy), each acknowledgement, escalation and note, and the
-resolution. Assignments and other log entries are dropped, each with its reason.
+escalation policy), each acknowledgement, escalation and note (its text the
+note's ``content``, also the page's ``note``), and the resolution. Assignments
+and other log entries are dropped, each with its reason.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from urllib.parse import quote
 
@@ -52,7 +70,7 @@ from ...core.errors import SourceError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import format_utc, zone
 from . import BaseSource, check_options, option
-from ._paging import ACKNOWLEDGED, ESCALATED, NOTE, NOTIFIED, RESOLVED, PageRecord, Reached, parse_iso, text_of
+from ._paging import ACKNOWLEDGED, ESCALATED, NOTE, RESOLVED, PageRecord, Reached, parse_iso, text_of
 from .web import check_url, format_error, json_answer, request, token
 
 TYPE = "pagerduty"
@@ -65,6 +83,8 @@ DROPPED = {"assign_log_entry": "assignment (who was paged comes from the notify 
            "exhaust_escalation_path_log_entry": "escalation path exhausted",
            "repeat_escalation_path_log_entry": "escalation path repeated",
            "reach_trigger_limit_log_entry": "trigger limit reached", "urgency_change_log_entry": "urgency change"}
+# How far apart an annotate log entry and its note may be written (one request makes both).
+NOTE_SKEW = dt.timedelta(minutes=1)
 
 
 class PagerDutySource(BaseSource):
@@ -91,6 +111,7 @@ class PagerDutySource(BaseSource):
         pages = [_Incident(item, api, tally) for item in incidents]
         for page in pages:
             page.read_log(api.listing(page.log_path, "log_entries", {"is_overview": "false", "time_zone": "UTC"}))
+            page.read_notes(api.notes(page.notes_path))
         users = api.users({uid for p in pages for uid in p.user_ids}, tally)
         events = [e for page in pages for e in page.events(users)]
         return sorted((e for e in events if e.time in window), key=lambda e: (e.time, e.text))
@@ -126,8 +147,18 @@ class _Api:
             if not answer["more"] or not answer[key]:
                 return items
 
+    def notes(self, path: str) -> list[dict]:
+        """An incident's notes (``GET /incidents/{id}/notes``: the whole list in one answer)."""
+        url = self.base + path
+        answer = self.get(url, {})
+        notes = answer.get("notes") if isinstance(answer, dict) else None
+        if not isinstance(notes, list) or not all(isinstance(note, dict) for note in notes):
+            raise format_error('expected {"notes": [{...}, …]}', source=self.name, url=url)
+        return notes
+
     def users(self, ids: set[str], tally: Tally) -> dict[str, dict]:
-        """``{id: user}`` for the people paged; a user PagerDuty no longer knows is left out."""
+        """``{id: user}`` for the people paged and those who acted on a page; a
+        user PagerDuty no longer knows is left out."""
         found = {}
         for uid in sorted(ids):
             url = f"{self.base}/users/{quote(uid, safe='')}"
@@ -137,7 +168,8 @@ class _Api:
                 if getattr(err, "status", None) != 404:
                     raise
                 tally.count()  # a record asked for and not given: read, and skipped
-                tally.skip(f"user {uid}: PagerDuty no longer knows them (404): their time zone is unknown", url)
+                tally.skip(f"user {uid}: PagerDuty no longer knows them (404): their time zone and e-mail "
+                           f"are unknown", url)
                 continue
             user = answer.get("user") if isinstance(answer, dict) else None
             if not isinstance(user, dict):
@@ -187,66 +219,97 @@ class _Incident:
         self.page.teams = [t for t in teams if t] or [
             t for t in [text_of(_reference(item.get("escalation_policy")).get("summary"))] if t]
         self.log_path = f"/incidents/{quote(self.id, safe='')}/log_entries"
+        self.notes_path = f"/incidents/{quote(self.id, safe='')}/notes"
         self.entries: list = []
+        self.notes: list[dict] = []
         self.user_ids: set[str] = set()
-        self.notifications: list[str] = []   # whom each notify entry reached
+        self.notifications: list[Reached] = []  # whom each notify entry reached, in order
 
     def read_log(self, entries: list) -> None:
-        """Its log entries (``GET /incidents/{id}/log_entries``), counted; who was notified."""
+        """Its log entries (``GET /incidents/{id}/log_entries``), counted; who was
+        notified, and who acted (their ids, to be looked up)."""
         self.entries = entries
         self.tally.count(len(entries))
-        notified = [e for e in entries if isinstance(e, dict) and e.get("type") == "notify_log_entry"]
-        self.user_ids = {uid for e in notified if (uid := text_of(_reference(e.get("user")).get("id")))}
+        self.user_ids |= {uid for entry in entries if isinstance(entry, dict) and (uid := _person_id(entry))}
+
+    def read_notes(self, notes: list[dict]) -> None:
+        """Its notes (``GET /incidents/{id}/notes``), counted; who wrote them."""
+        self.notes = notes
+        self.tally.count(len(notes))
+        self.user_ids |= {uid for note in notes if (uid := _user_id(_reference(note.get("user"))))}
 
     def events(self, users: dict) -> list[Event]:
-        follow = []
-        for entry in self.entries:
-            event = self._entry(entry, users)
-            if event is not None:
-                follow.append(event)
-        events = self.page.events(follow)
-        self._count_notifications(events)
-        return events
+        entries = [self._parsed(entry) for entry in self.entries]
+        notes = [(note, parse_iso(note.get("created_at"), source=self.api.name, url=self.api.base + self.notes_path))
+                 for note in self.notes]
+        paired = _pair_notes(entries, notes)
+        follow = [event for n, (entry, at) in enumerate(entries)
+                  if (event := self._entry(entry, at, users, notes[paired[n]][0] if n in paired else None))]
+        for n, (note, at) in enumerate(notes):
+            if n in paired.values():
+                self.tally.drop("note: the text of its annotate log entry's event", self.api.base + self.notes_path)
+            else:
+                follow.append(self._note(note, at, users, f"note on {self.page.label}"))
+        self._account_notifications()
+        return self.page.events(follow)
 
-    def _count_notifications(self, events: list[Event]) -> None:
-        """Each notify entry: the line of a person reached later (the first of
-        theirs), else folded into the page, said so."""
-        later = {e.page.notified[0].name for e in events if e.page is not None and e.page.phase == NOTIFIED}
-        for name in self.notifications:
-            if name in later:
-                later.discard(name)
+    def _account_notifications(self) -> None:
+        """A person reached a while after the page is an event of their own: the
+        first notify entry that reached them is that event; every other notify
+        entry is dropped, its person in the page's list."""
+        later = {id(person) for person in self.page.reached_later()}
+        for person in self.notifications:
+            if id(person) in later:
+                later.discard(id(person))
             else:
                 self.tally.drop("notify entry: its person is in the page's paged list", self.where)
 
-    def _entry(self, entry, users: dict) -> Event | None:
+    def _parsed(self, entry) -> tuple[dict, dt.datetime]:
+        """A log entry and its time; a format error for what is no log entry."""
         if not isinstance(entry, dict) or not isinstance(entry.get("type"), str):
             raise format_error(f"not a log entry: {str(entry)[:80]!r}", source=self.api.name, url=self.where)
+        return entry, parse_iso(entry.get("created_at"), source=self.api.name, url=self.where)
+
+    def _entry(self, entry: dict, at: dt.datetime, users: dict, note: dict | None) -> Event | None:
         kind = entry["type"]
-        at = parse_iso(entry.get("created_at"), source=self.api.name, url=self.where)
         agent = _reference(entry.get("agent"))
         who = text_of(agent.get("summary")) if agent.get("type") == "user_reference" else None
+        aka = _aka(agent, users) if who else ()
         if kind == "trigger_log_entry":
             self.page.time = min(self.page.time, at)
-            self.page.manual, self.page.by = who is not None, who
+            self.page.manual, self.page.by, self.page.by_aka = who is not None, who, aka
             self.tally.drop("trigger entry: the page's start, the incident's own event", self.where)
         elif kind == "notify_log_entry":
             self._notified(entry, at, users)
         elif kind == "acknowledge_log_entry":
-            return self.page.follow_up(ACKNOWLEDGED, at, f"acknowledged {self.page.label}{_via(entry)}", who)
+            return self.page.follow_up(ACKNOWLEDGED, at, f"acknowledged {self.page.label}{_via(entry)}", who, aka=aka)
         elif kind == "escalate_log_entry":
             to = text_of(_reference(entry.get("assigned_user")).get("summary")) or "the next level"
-            return self.page.follow_up(ESCALATED, at, f"{self.page.label} escalated to {to}", who)
+            return self.page.follow_up(ESCALATED, at, f"{self.page.label} escalated to {to}", who, aka=aka)
         elif kind == "annotate_log_entry":
-            note = text_of(entry.get("note")) or text_of(entry.get("summary"))
-            return self.page.follow_up(NOTE, at, f"note on {self.page.label}: {note}", who)
+            if note is not None:
+                return self._note(note, at, users, f"note on {self.page.label}", agent)
+            summary = text_of(entry.get("summary")) or "a note"
+            return self.page.follow_up(NOTE, at, f"note on {self.page.label}: {summary} (its text is not among "
+                                                 f"the incident's notes)", who, aka=aka)
         elif kind == "resolve_log_entry":
             return self.page.follow_up(RESOLVED, at, f"{self.page.label} resolved" + (f" by {who}" if who else ""),
-                                       who)
+                                       who, aka=aka)
         elif kind in DROPPED:
             self.tally.drop(f"{DROPPED[kind]} ({kind})", self.where)
         else:
             self.tally.skip(f"log entry type not understood: {kind!r}", self.where)
         return None
+
+    def _note(self, note: dict, at: dt.datetime, users: dict, head: str, agent: dict | None = None) -> Event:
+        """A note's event: its ``content``, by its author (a person: the actor;
+        a service: named in the text), at its entry's time (``at``) where it has one."""
+        author = agent if agent is not None and agent.get("type") == "user_reference" else _reference(note.get("user"))
+        who = text_of(author.get("summary")) if author.get("type") == "user_reference" else None
+        by = f" by {text_of(author.get('summary'))}" if not who and text_of(author.get("summary")) else ""
+        content = note.get("content") if isinstance(note.get("content"), str) else ""
+        return self.page.follow_up(NOTE, at, f"{head}{by}: {text_of(content) or '(empty)'}", who,
+                                   content.strip() or None, _aka(author, users) if who else ())
 
     def _notified(self, entry: dict, at, users: dict) -> None:
         """A notification: someone the page reached, when and how."""
@@ -257,9 +320,8 @@ class _Incident:
             return
         known = users.get(uid, {}) if uid else {}
         name = text_of(known.get("name")) or text_of(user.get("summary")) or uid
-        reached = Reached(at=at, tz=self._zone(known), via=[_channel(entry)],
-                          aka=[a for a in (uid, text_of(known.get("email"))) if a])
-        self.notifications.append(self.page.name_of(self.page.reached(name, reached)))
+        self.notifications.append(self.page.reached(name, Reached(at=at, tz=self._zone(known), via=[_channel(entry)],
+                                                                  aka=list(_aka(user, users)))))
 
     def _zone(self, user: dict) -> str | None:
         name = user.get("time_zone")
@@ -272,6 +334,47 @@ class _Incident:
             self.tally.skip(f"user {user.get('id')}: unknown time zone {name!r}", self.where)
             return None
         return name
+
+
+def _user_id(reference: dict) -> str:
+    """The id of a ``user_reference`` ("" for a service, a bot or no one)."""
+    return text_of(reference.get("id")) if reference.get("type") == "user_reference" else ""
+
+
+def _person_id(entry: dict) -> str:
+    """Whom a notify entry notified, else the person who acted (a user agent)."""
+    if entry.get("type") == "notify_log_entry":
+        return text_of(_reference(entry.get("user")).get("id"))
+    return _user_id(_reference(entry.get("agent")))
+
+
+def _aka(reference: dict, users: dict) -> tuple[str, ...]:
+    """A person's other names in PagerDuty: their user id, and their e-mail where it is known."""
+    uid = text_of(reference.get("id"))
+    email = text_of(users.get(uid, {}).get("email")) if uid else ""
+    return tuple(name for name in (uid, email) if name)
+
+
+def _same_author(agent: dict, user: dict) -> bool:
+    """An annotate entry's agent and a note's user are one author: the same id, or the same name."""
+    ids = text_of(agent.get("id")), text_of(user.get("id"))
+    names = text_of(agent.get("summary")).casefold(), text_of(user.get("summary")).casefold()
+    return (bool(ids[0]) and ids[0] == ids[1]) or (bool(names[0]) and names[0] == names[1])
+
+
+def _pair_notes(entries: list[tuple[dict, dt.datetime]], notes: list[tuple[dict, dt.datetime]]) -> dict[int, int]:
+    """``{annotate entry's index: its note's index}``: the closest pairs in time
+    first, each of one author and at most NOTE_SKEW apart, each used once."""
+    candidates = sorted((abs(at - note_at), n, m)
+                        for n, (entry, at) in enumerate(entries) if entry["type"] == "annotate_log_entry"
+                        for m, (note, note_at) in enumerate(notes)
+                        if abs(at - note_at) <= NOTE_SKEW
+                        and _same_author(_reference(entry.get("agent")), _reference(note.get("user"))))
+    paired: dict[int, int] = {}
+    for _, n, m in candidates:
+        if n not in paired and m not in paired.values():
+            paired[n] = m
+    return paired
 
 
 def _channel(entry: dict) -> str:

@@ -1,8 +1,8 @@
 """Source ``slack``: a channel read through the Slack Web API.
 
 Slack API docs (https://api.slack.com/methods/conversations.history,
-https://api.slack.com/methods/conversations.replies, "Pagination",
-"Rate limits")::
+https://api.slack.com/methods/conversations.replies,
+https://api.slack.com/methods/users.list, "Pagination", "Rate limits")::
 
     GET <url>/conversations.history?channel=C123&oldest=<unix>&latest=<unix>&inclusive=true
         &limit=999&cursor=<next_cursor>        Authorization: Bearer <token>
@@ -13,9 +13,17 @@ https://api.slack.com/methods/conversations.replies, "Pagination",
     HTTP 429 with Retry-After: <seconds>                   (rate limited)
 
 ``conversations.replies`` (``ts`` = the thread's parent) answers the same way,
-the parent first. Pages are as large as the API allows (``limit`` up to 999),
+the parent first. ``users.list`` (scope ``users:read``; ``limit`` 200, as Slack
+recommends; the e-mail with ``users:read.email``) pages the same way::
+
+    {"ok": true, "members": [{"id": "U1", "name": "jdoe", "real_name": "Jo Doe",
+      "profile": {"display_name": "jo", "real_name": "Jo Doe", "email": "…"}, …}],
+     "response_metadata": {"next_cursor": "dXNlcjpVMEc5V0ZYTlo="}}
+    {"ok": false, "error": "missing_scope", "needed": "users:read", "provided": "…"}
+ Pages are as large as the API allows (``limit`` up to 999),
 so the requests are the history pages plus one per thread (more for a
-thread longer than a page). 429s are retried by the session after
+thread longer than a page), and the users' pages, once per pull when the
+window has messages. 429s are retried by the session after
 Retry-After, within its deadline. Replies in a thread whose parent was posted
 before the window are not seen (the parent is not in the window's history).
 
@@ -24,8 +32,13 @@ credentials file) and goes only in the Authorization header, over https or
 to this machine.
 
 Messages become events as in ``slack-export`` (whose markup conversion,
-noise filter and permalinks are reused): source ``"slack"``, actor from the
-message's profile (else the user id or bot name), fields ``channel``, ``ts``
+noise filter and permalinks are reused): source ``"slack"``; actor, and the
+``<@U…>`` mentions, the name ``users.list`` gives the user as the export's
+users.json does (display name, else user name, else real name: :mod:`._slack_users`),
+``aka`` their other names (id, user name, real name, e-mail) for ``[people]``
+aliases; without the ``users:read`` scope (``missing_scope``) the pull goes on:
+actors are the message's profile's name, else the user id, and the tally skips
+one record saying why (so `pull` and `check` show it); fields ``channel``, ``ts``
 and ``thread_ts`` for replies, ``pinned``/``reactions`` from the message's own
 ``pinned_to``/``reactions`` (conversations.history and conversations.replies
 carry them, in the shape of https://api.slack.com/methods/reactions.get, so no
@@ -42,11 +55,13 @@ from ..answers import public_url
 from .web import check_url, format_error, json_answer, request, token
 from ...core.accounting import Tally
 from ._slack_text import MarkupResolver, message_problem
+from ._slack_users import SlackUsers
 from .slack_export import is_reply, message_event
 
 TYPE = "slack"
 DEFAULT_URL = "https://slack.com/api"
 PAGE_LIMIT = 999  # the most conversations.history/replies return per page
+USERS_LIMIT = 200  # users.list: "We recommend no more than 200 results at a time"
 MAX_PAGES = 10_000
 
 
@@ -74,10 +89,12 @@ class SlackSource(BaseSource):
         span = {"channel": channel, "oldest": f"{window.start.timestamp():.6f}",
                 "latest": f"{window.end.timestamp():.6f}", "inclusive": "true"}
         messages = api.pages("conversations.history", span)
-        for parent in [m for m in messages if int(m.get("reply_count") or 0) > 0]:
+        for parent in [m for m in messages if int(m.get("reply_count") or 0) > 0 and m.get("ts")]:
             replies = api.pages("conversations.replies", {**span, "ts": parent["ts"]})
             messages.extend(r for r in replies if is_reply(r))
-        return _events(messages, config, window, api, tally if tally is not None else Tally())
+        tally = tally if tally is not None else Tally()
+        users = api.users(tally) if messages else SlackUsers()
+        return _events(messages, config, window, api, tally, users)
 
 
 class _Api:
@@ -89,12 +106,25 @@ class _Api:
         self.secret = token(config, self.base, required=True)
         self.session = session
 
-    def pages(self, method: str, params: dict) -> list[dict]:
-        """Every message of a paginated method, following ``next_cursor``."""
+    def users(self, tally: Tally) -> SlackUsers:
+        """Every user of the workspace (``users.list``); none, said in the tally,
+        when the token lacks the ``users:read`` scope."""
+        try:
+            return SlackUsers(self.pages("users.list", {}, key="members", limit=USERS_LIMIT))
+        except SourceError as err:
+            if getattr(err, "slack_error", None) != "missing_scope":
+                raise
+        tally.count()  # the users asked for and not given: a record read, and skipped
+        tally.skip("users.list: missing_scope (the token lacks users:read): people are named by their Slack "
+                   "user ids, not linked to [people]", f"{self.base}/users.list")
+        return SlackUsers()
+
+    def pages(self, method: str, params: dict, key: str = "messages", limit: int = PAGE_LIMIT) -> list[dict]:
+        """Every item (``key``) of a paginated method, following ``next_cursor``."""
         url, messages, cursor, seen = f"{self.base}/{method}", [], None, set()
         for _ in range(MAX_PAGES):
-            answer = self.call(url, {**params, "limit": PAGE_LIMIT, **({"cursor": cursor} if cursor else {})})
-            messages.extend(answer["messages"])
+            answer = self.call(url, {**params, "limit": limit, **({"cursor": cursor} if cursor else {})}, key)
+            messages.extend(answer[key])
             cursor = _next_cursor(answer, self.name, url)
             if not cursor:
                 return messages
@@ -103,8 +133,8 @@ class _Api:
             seen.add(cursor)
         raise format_error(f"more than {MAX_PAGES} pages", source=self.name, url=url)
 
-    def call(self, url: str, params: dict) -> dict:
-        """One call; SourceError for ``ok: false`` with Slack's error code."""
+    def call(self, url: str, params: dict, key: str = "messages") -> dict:
+        """One call, whose answer has the list ``key``; SourceError for ``ok: false`` with Slack's error code."""
         response = request(self.session, "GET", url, params=params, source=self.name,
                            headers={"Authorization": f"Bearer {self.secret}"}, secrets=[self.secret])
         answer = json_answer(response, source=self.name, secrets=[self.secret])
@@ -113,10 +143,10 @@ class _Api:
         if not answer["ok"]:
             error = str(answer.get("error", "unknown error")).replace(self.secret, "***")
             raise _slack_error(error, self.name, url)
-        if not isinstance(answer.get("messages"), list):
-            raise format_error("Slack answer without a 'messages' list", source=self.name, url=url)
-        for message in answer["messages"]:
-            if problem := message_problem(message):
+        if not isinstance(answer.get(key), list):
+            raise format_error(f"Slack answer without a '{key}' list", source=self.name, url=url)
+        for item in answer[key]:
+            if problem := (message_problem(item) if key == "messages" else _member_problem(item)):
                 raise format_error(problem, source=self.name, url=url)
         return answer
 
@@ -130,12 +160,22 @@ def _next_cursor(answer: dict, name: str, url: str) -> str | None:
     return cursor or None
 
 
+def _member_problem(member) -> str | None:
+    """Why a users.list member is not a Slack user object (one with an id), or None."""
+    if not isinstance(member, dict) or not isinstance(member.get("id"), str) or not member["id"]:
+        return f"a member that is no user with an id: {str(member)[:60]!r}"
+    return None
+
+
 def _slack_error(code: str, name: str, url: str) -> SourceError:
-    return SourceError(f"Slack API error: {code}", source=name, url=public_url(url))
+    error = SourceError(f"Slack API error: {code}", source=name, url=public_url(url))
+    error.slack_error = code
+    return error
 
 
-def _events(messages: list[dict], config: SourceConfig, window: Window, api: _Api, tally: Tally) -> list[Event]:
-    resolver = MarkupResolver({}, {})
+def _events(messages: list[dict], config: SourceConfig, window: Window, api: _Api, tally: Tally,
+            users: SlackUsers) -> list[Event]:
+    resolver = MarkupResolver(users, {})
     channel, workspace = option(config, "channel"), option(config, "workspace")
     seen: dict[str, Event | None] = {}   # ts -> its event when in the window
     where = f"{api.base}/conversations.history"

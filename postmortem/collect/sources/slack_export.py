@@ -2,7 +2,7 @@
 
 Slack export format (https://slack.com/help/articles/220556107, "How to read
 Slack data exports"): ``channels.json`` (``[{id, name, ...}]``),
-``users.json`` (``[{id, name, real_name, profile: {display_name, real_name}}]``)
+``users.json`` (``[{id, name, real_name, profile: {display_name, real_name, email}}]``)
 and one folder per channel with a file per day, ``<channel>/YYYY-MM-DD.json``,
 each a JSON array of messages: ``ts`` (``"1695911580.000200"``, epoch
 seconds), ``user``, ``text``, ``subtype``, ``thread_ts``, ``bot_id``,
@@ -26,7 +26,9 @@ without colons, a skin tone as ``+1::skin-tone-2``).
 
 Event conventions: ``source`` "slack-export"; ``actor`` the user's display
 name (else user name, else real name) from users.json, the message's
-``user_profile`` or a bot's ``username``; ``text`` with the markup resolved
+``user_profile`` or a bot's ``username``; ``aka`` the user's other names (id,
+user name, real name, display name, e-mail: :mod:`._slack_users`), which
+``[people]`` aliases may name; ``text`` with the markup resolved
 to plain text, thread replies prefixed ``(in thread)``; ``url`` the message
 permalink when ``workspace`` is set; ``fields`` ``channel``, ``ts``, ``file``
 (the day file) and ``line`` (where the message's ``ts`` is in it), for replies
@@ -60,6 +62,7 @@ from ...core.vocabulary import Place
 from ...core.accounting import Tally
 from ._json_array import NotAnArray, array_values
 from ._slack_text import MarkupResolver, message_problem, message_text
+from ._slack_users import SlackUsers, message_aka, message_actor
 from . import DEFAULT_ENCODING, BaseSource, check_options, encoding_of, option
 
 TYPE = "slack-export"
@@ -288,22 +291,12 @@ def ts_lines(text: str) -> dict[str, int]:
 
 # users.json and channels.json
 
-def load_users(export) -> dict[str, str]:
-    """User id -> the name people know them by; users.json is required."""
+def load_users(export) -> SlackUsers:
+    """Who each user id is; users.json is required."""
     if not export.has("users.json"):
         raise SourceFormatError("missing users.json (is this a Slack export?)",
                                 file=export.label("users.json"), source=TYPE)
-    return {user["id"]: user_name(user) for user in load_list(export, "users.json") if "id" in user}
-
-
-def user_name(user: dict) -> str:
-    """Display name, else user name, else real name, else the id."""
-    profile = user.get("profile") or {}
-    for candidate in (profile.get("display_name"), user.get("name"),
-                      profile.get("real_name"), user.get("real_name")):
-        if candidate:
-            return candidate
-    return user.get("id", "")
+    return SlackUsers(load_list(export, "users.json"))
 
 
 def load_channel_ids(export) -> dict[str, str]:
@@ -410,7 +403,7 @@ def message_event(message: dict, resolver, *, source: str, channel: str, channel
         tally.drop(f"Slack housekeeping message ({message.get('subtype') or 'hidden'})", *where)
         return None
     ts = message.get("ts")
-    actor = message_actor(message, resolver)
+    actor = message_actor(message, resolver.people)
     text = message_text(message, resolver, actor)
     if not text:
         tally.skip("a message with no text, blocks, attachment or file", *where)
@@ -423,7 +416,7 @@ def message_event(message: dict, resolver, *, source: str, channel: str, channel
         text = f"(in thread) {text}"
     return Event(time=time, source=source, text=text, actor=actor,
                  url=permalink(workspace, channel_id, message), precision="second", fields=fields,
-                 channel=channel, place=place)
+                 channel=channel, place=place, aka=message_aka(message, resolver.people, actor))
 
 
 def message_marks(message: dict) -> dict[str, str]:
@@ -449,20 +442,6 @@ def is_reply(message: dict) -> bool:
     """A reply inside a thread (not the thread's parent)."""
     thread_ts = message.get("thread_ts")
     return bool(thread_ts) and thread_ts != message.get("ts")
-
-
-def message_actor(message: dict, resolver) -> str | None:
-    """Who wrote it: users.json, else the message's user_profile, else a bot name."""
-    user = message.get("user")
-    if user and user in resolver.users:
-        return resolver.users[user]
-    profile = message.get("user_profile") or {}
-    for candidate in (profile.get("display_name"), profile.get("name"),
-                      profile.get("real_name"), message.get("username")):
-        if candidate:
-            return candidate
-    bot_profile = message.get("bot_profile") or {}
-    return bot_profile.get("name") or user or message.get("bot_id")
 
 
 def permalink(workspace, channel_id, message: dict) -> str | None:
