@@ -7,8 +7,9 @@ when, for which window, and the source's tally (records read, dropped,
 skipped); per source the last pull could not read, why and when — beside the
 entry of its last good pull, which a failed pull never replaces. Written
 atomically (temp file + rename), so a failed pull leaves the previous
-cache intact. Secrets never enter it: only events are stored, and options are
-stored as a digest. A ``tasks`` section holds what the phabricator source said
+cache intact, and readable by its owner only (0600: it holds the chat and
+alerts as the sources gave them, before ``[redact]``). Secrets never enter
+it: only events are stored, and options are stored as a digest. A ``tasks`` section holds what the phabricator source said
 about the actionables' tasks (title, status, owner, last change); ``previous``
 the earlier reports read from the wiki; ``graphs`` the series of each
 ``[[graph]]`` with a ``url`` (by its index and a digest of its url, query and
@@ -206,7 +207,7 @@ def write_followups(incident: Incident, created: dict[str, CreatedTask]) -> Path
     path = cache_path(incident)
     payload = _payload(path) or {"version": FORMAT_VERSION, "incident": incident.id, "sources": {}}
     payload["followups"] = {key: c.to_json() for key, c in sorted(created.items())}
-    write_atomically(path, json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
+    write_atomically(path, json.dumps(payload, indent=1, ensure_ascii=False) + "\n", private=True)
     return path
 
 
@@ -361,7 +362,7 @@ def write_cache(incident: Incident, entries: dict[str, Cached], *, failures: dic
     kept = (_payload(path, damaged=None) or {}).get("followups")
     if kept:  # what `followups --create` made outlives every pull (a damaged cache is replaced)
         payload["followups"] = kept
-    write_atomically(path, json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
+    write_atomically(path, json.dumps(payload, indent=1, ensure_ascii=False) + "\n", private=True)
     return path
 
 
