@@ -6,12 +6,15 @@ anything is written; `init` of a folder that cannot be made one line."""
 from __future__ import annotations
 
 import os
+import re
+import shutil
 
 import pytest
 
 from postmortem.collect import cache
 from postmortem.core.errors import InputError
 from postmortem.core.files import write_all_atomically, write_atomically
+from postmortem.core.model import MAX_SLUG, graph_slug
 from postmortem.incident.load import load_incident
 from tests.conftest import SAMPLE, write_incident
 
@@ -69,3 +72,38 @@ def test_init_of_a_folder_that_cannot_be_made_is_one_line(tmp_path, run_cli):
     assert code == 2 and out == "" and err.count("\n") == 1
     assert err.endswith(": cannot create the folder: File name too long\n") and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+def sample_with_graph_title(folder, title: str):
+    """The sample incident copied to ``folder``, its [[graph]] titled ``title``."""
+    shutil.copytree(SAMPLE, folder)
+    path = folder / "incident.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('title = "Kafka consumer lag"', f'title = "{title}"', 1), encoding="utf-8")
+    return path
+
+
+def test_a_graph_with_a_5000_character_title_is_written_where_the_report_says(tmp_path, run_cli):
+    path = sample_with_graph_title(tmp_path / "incident", "Kafka consumer lag " * 263)
+    report = tmp_path / "report.md"
+    code, _, err = run_cli("render", path, "--format", "markdown", "-o", report)
+    assert code == 0, err
+    embedded = re.findall(r"!\[[^\]]*\]\(<?(report-[^)>]+\.svg)>?\)", report.read_text(encoding="utf-8"))
+    assert len(embedded) == 1 and (tmp_path / embedded[0]).is_file()
+    assert len(embedded[0]) == len("report-") + MAX_SLUG + len(".svg") and embedded[0].startswith(
+        "report-kafka-consumer-lag-kafka-consumer-lag-")
+
+
+def test_a_report_whose_pictures_cannot_be_written_is_not_written_either(tmp_path, run_cli):
+    path = sample_with_graph_title(tmp_path / "incident", "Kafka consumer lag")
+    report = tmp_path / ("r" * 240 + ".md")      # a name the file system takes; its picture's is too long
+    code, out, err = run_cli("render", path, "--format", "markdown", "-o", report)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "the file name is longer than the 255 bytes this file system allows" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["incident"]
+
+
+def test_long_titles_that_differ_past_the_cut_name_different_files():
+    first, second = ("Kafka consumer lag " * 263 + "eqiad"), ("Kafka consumer lag " * 263 + "codfw")
+    assert graph_slug(first) != graph_slug(second) and len(graph_slug(first)) == MAX_SLUG
+    assert graph_slug("Error rate (5xx)") == "error-rate-5xx"   # a title of a usual length: as it was

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..core.errors import InputError
-from ..core.files import write_atomically
+from ..core.files import write_all_atomically, write_atomically
 from ..core.scrub import clean, printable
 
 
@@ -69,6 +69,20 @@ def write_output(text: str, output: str | None) -> None:
         write_atomically(Path(output), text)
         print(f"wrote {output}", file=sys.stderr)
     else:
+        to_stdout(text)
+
+
+def write_report(text: str, output: str | None, pictures=()) -> None:
+    """The report (to stdout, or to the file ``output``) and the pictures it
+    embeds, ``(path, SVG)``, written all or none: a report never names a
+    picture that is not there, and a picture is never left without its report."""
+    to_file = bool(output and output != "-")
+    files = [(Path(output), text)] if to_file else []
+    files += [(Path(path), svg) for path, svg in pictures]
+    write_all_atomically(files)
+    for path, _ in files:
+        print(f"wrote {path}", file=sys.stderr)
+    if not to_file:
         to_stdout(text)
 
 
