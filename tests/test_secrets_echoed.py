@@ -229,3 +229,37 @@ def test_chat_text_reaches_a_terminal_without_what_acts_on_it(run_cli, tmp_path,
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     code, shown, _ = run_cli("timeline", path, "--format", "json")
     assert code == 0 and "see \\u202etxt.exe" in shown and not re.search("[\x80-\x9f\u202e]", shown)
+
+
+def test_a_password_in_a_source_url_is_in_no_message(tmp_path):
+    """``https://user:password@host`` travels as a Basic Authorization header
+    (RFC 7617); a server that echoes it, and the URL an error names, show neither."""
+    password = "Zq8-vT3k/Lm0Np"
+    echo = lambda request: Answer(401, f"bad credentials {request.headers.get('Authorization')} for "  # noqa: E731
+                                       f"{request.path}", {"Content-Type": "text/plain"})
+    with FakeServer(echo) as server:
+        url = server.url.replace("://", f"://prom:{quote_plus(password)}@")
+        path = write_incident(tmp_path, f'[[source]]\ntype = "alertmanager"\nurl = "{url}"\n')
+        incident = load_incident(path)
+        with pytest.raises(PostmortemError) as caught:
+            pull(incident, strict=True)
+    assert server.requests[0].headers["Authorization"].startswith("Basic ")   # it was sent so
+    message = str(caught.value)
+    assert message.startswith(f"{server.url}/api/v2/alerts: ") and "HTTP 401" in message
+    assert leaks(message, password, user="prom") == [], message
+
+
+@pytest.mark.parametrize("said, shown", [
+    ("clear\x1b[2J\x1b[H screen", "clear screen"),                       # CSI (ECMA-48 §5.4)
+    ("copy\x1b]52;c;cHduZWQ=\x07 done", "copy done"),                    # OSC 52 ended by BEL
+    ("title\x1b]0;owned\x1b\\ set", "title set"),                       # OSC ended by ST
+    ("link\x1b]8;;https://evil.example\x1b\\here\x1b]8;;\x1b\\", "linkhere"),   # OSC 8 hyperlink
+    ("dcs\x1bP+q544e\x1b\\ apc\x1b_x\x1b\\ end", "dcs apc end"),       # DCS and APC strings
+    ("c1\x9b31m red\x9d0;t\x9c and \x85next", "c1 red and next"),       # C1 CSI, OSC, NEL
+    ("unterminated\x1b]52;c;cHduZWQ=", "unterminated"),
+    ("keeps\ttabs\r\nand lines\x00\x08\x7f", "keeps\ttabs\nand lines"),
+    ("rtl \u202egnp.exe\u202c", "rtl \\u202egnp.exe\\u202c"),
+])
+def test_server_text_reaches_a_terminal_without_what_acts_on_it(said, shown):
+    from postmortem.core.scrub import printable
+    assert printable(said) == shown
