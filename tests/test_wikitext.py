@@ -174,3 +174,27 @@ def test_tasks_and_urls_are_linked_in_the_text_not_in_its_escapes():
 def test_template_arg_protects_pipes_outside_nested_markup():
     assert template_arg("a | b") == "a {{!}} b"
     assert template_arg("{{PhabT|1}} [[x|y]]") == "{{PhabT|1}} [[x|y]]"
+
+
+# Bidirectional controls and zero-width characters (Unicode TR 9; "Trojan Source",
+# CVE-2021-42574): a file name that reads "invoice exe.pdf" but is "invoice \u202efdp.exe".
+INVISIBLE = ("invoice \u202efdp.exe\u202c, pass\u200bword, \ufeffBOM, \u2066isolated\u2069, "
+             "joiner\u200cnon, word\u2060joiner, family \U0001F468\u200d\U0001F469\u200d\U0001F467")
+SHOWN = ("invoice \\u202efdp.exe\\u202c, pass\\u200bword, \\ufeffBOM, \\u2066isolated\\u2069, "
+         "joiner\\u200cnon, word\\u2060joiner, family \U0001F468\u200d\U0001F469\u200d\U0001F467")
+
+
+def test_bidi_controls_and_zero_width_characters_are_shown_in_wikitext_and_markdown(tmp_path):
+    """Shown as their code point, not removed: the reader sees that something
+    was there; a joiner inside an emoji sequence (a family) stays one."""
+    _slack_export(tmp_path / "slack", [INVISIBLE])
+    path = write_incident(tmp_path, '[report]\nchat = "all"\n[[source]]\ntype = "slack-export"\npath = "slack"\n')
+    records = gather(load_incident(path))
+    wikitext, markdown = render_report(records), render_report(records, fmt="markdown")
+    for report in (wikitext, markdown):
+        assert not any(ch in report for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+                                               "\u200b\u200c\u200e\u200f\u2060\ufeff")
+    line, = [line for line in _timeline_lines(wikitext) if "mallory" in line]
+    assert line.endswith(f"(Slack #ops) mallory: {SHOWN}")
+    assert f"mallory: {SHOWN.replace(chr(92), chr(92) * 2)}" in markdown   # a backslash is \\ in Markdown
+    assert escape("\u202e") == "\\u202e" and escape_linked("a\u200bb") == "a\\u200bb"

@@ -9,7 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..core.errors import InputError
-from ..core.files import write_atomically
+from ..core.files import write_all_atomically, write_atomically
+from ..core.scrub import clean, printable
 
 
 def open_records(path: str):
@@ -68,19 +69,43 @@ def write_output(text: str, output: str | None) -> None:
         write_atomically(Path(output), text)
         print(f"wrote {output}", file=sys.stderr)
     else:
-        sys.stdout.write(text)
+        to_stdout(text)
+
+
+def write_report(text: str, output: str | None, pictures=()) -> None:
+    """The report (to stdout, or to the file ``output``) and the pictures it
+    embeds, ``(path, SVG)``, written all or none: a report never names a
+    picture that is not there, and a picture is never left without its report."""
+    to_file = bool(output and output != "-")
+    files = [(Path(output), text)] if to_file else []
+    files += [(Path(path), svg) for path, svg in pictures]
+    write_all_atomically(files)
+    for path, _ in files:
+        print(f"wrote {path}", file=sys.stderr)
+    if not to_file:
+        to_stdout(text)
 
 
 def print_json(data) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    to_stdout(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def print_text(text: str) -> None:
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    to_stdout(text if text.endswith("\n") else text + "\n")
+
+
+def to_stdout(text: str) -> None:
+    """``text`` on stdout; on a terminal without what would act on it (escape
+    sequences, controls, bidirectional overrides: titles and reasons are
+    servers' text), as it is into a pipe or a file."""
+    isatty = getattr(sys.stdout, "isatty", None)
+    sys.stdout.write(printable(text) if isatty and isatty() else text)
 
 
 def one_line(text: str) -> str:
-    return " ".join(text.split())
+    """A message on one line, cleaned (:func:`postmortem.core.scrub.clean`): no
+    credential the process holds, nothing that acts on a terminal."""
+    return " ".join(clean(text).split())
 
 
 def warn(message: str) -> None:

@@ -3,9 +3,7 @@ accounting for every record read."""
 
 from __future__ import annotations
 
-import sys
-
-from ._common import print_json
+from ._common import print_json, to_stdout
 
 
 def add_parser(commands) -> None:
@@ -30,5 +28,5 @@ def run(args) -> int:
     if args.format == "json":
         print_json(report.to_json())
     else:
-        sys.stdout.write(report.to_text())
+        to_stdout(report.to_text())
     return report.exit_code

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._common import print_json, read_report, report_arguments
+from ._common import print_json, print_text, read_report, report_arguments
 
 
 def add_parser(commands) -> None:
@@ -22,5 +22,5 @@ def run(args) -> int:
     if args.format == "json":
         print_json([f.to_json() for f in findings])
     elif findings:
-        print(format_findings(findings, args.page or args.report).rstrip("\n"))
+        print_text(format_findings(findings, args.page or args.report).rstrip("\n"))
     return 1 if findings else 0

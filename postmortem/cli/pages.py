@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-
 from ..core.errors import InputError
-from ._common import print_json
+from ._common import print_json, to_stdout
 
 SPLUNK_KEYS = ("org", "api_id_env", "api_key_env", "team", "routing_key")
 
@@ -40,7 +38,7 @@ def run(args) -> int:
     if args.format == "json":
         print_json(report.to_json())
     else:
-        sys.stdout.write(report.to_csv() if args.format == "csv" else report.to_text())
+        to_stdout(report.to_csv() if args.format == "csv" else report.to_text())
     return 0
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._common import check_graph_arguments, graph_name, open_records, page_arguments, warn_findings
+from ._common import check_graph_arguments, print_text, graph_name, open_records, page_arguments, warn_findings
 
 
 def add_parser(commands) -> None:
@@ -24,8 +24,8 @@ def run(args) -> int:
     result = publish(records, args.wiki, args.page, template=args.template,
                      graph=graph_name(args, records), replace_graph=args.replace_graph)
     graph = f" with the graph File:{result.graph}" if result.graph else ""
-    print(f"published {result.title} (revision {result.revid}){graph}")
+    print_text(f"published {result.title} (revision {result.revid}){graph}")
     for name in result.charts:
-        print(f"uploaded File:{name}" if name in result.uploaded else
-              f"embedded File:{name} (the same picture is there already)")
+        print_text(f"uploaded File:{name}" if name in result.uploaded else
+                   f"embedded File:{name} (the same picture is there already)")
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ._common import one_line
+from ._common import one_line, print_text
 
 
 def add_parser(commands) -> None:
@@ -29,7 +29,7 @@ def run(args) -> int:
         tables = "[[source]] and [[graph]]" if incident.graphs else "[[source]]"
         print(f"nothing to pull: every {tables} of this incident is a file, read by each command as it runs")
     for line in report.lines():
-        print(line)
+        print_text(line)
     if report.cache_path:
         print(f"wrote {report.cache_path}", file=sys.stderr)
     for failed in report.failed:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ._common import open_records, warn_findings, write_output
+from ._common import open_records, warn_findings, write_report
 
 
 def add_parser(commands) -> None:
@@ -37,12 +37,8 @@ def run(args) -> int:
     local = args.format == "markdown" and charts     # Markdown shows the pictures beside it
     names = {slug: path.name for slug, (path, _) in charts.items()} if local else None
     text = render_report(records, template=args.template, fmt=args.format, graph=embed, graph_files=names)
-    svg = _graph(records) if args.graph else None
-    write_output(text, args.output)  # the report first: if it cannot be written, no graph is left behind
-    if svg is not None:
-        write_output(svg, args.graph)
-    for path, chart in charts.values():
-        write_output(chart, str(path))
+    pictures = [(args.graph, _graph(records))] if args.graph else []
+    write_report(text, args.output, pictures + list(charts.values()))   # all or none
     _not_written(args.output, records)
     return 0
 

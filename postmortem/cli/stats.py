@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..core.errors import InputError
 from ..core.words import counted
-from ._common import passed_over_said, print_json, warn, write_output
+from ._common import passed_over_said, print_json, print_text, to_stdout, warn, write_output
 
 
 def add_parser(commands) -> None:
@@ -45,7 +45,7 @@ def run(args) -> int:
     from ..read.stats import report_stats
     stats = report_stats(_items(args))
     if args.format == "csv":
-        sys.stdout.write(stats.to_csv())
+        to_stdout(stats.to_csv())
     else:
         print_json(stats.to_json())
     if stats.rows and not stats.totals["read"]:  # every row an error: nothing was counted
@@ -80,7 +80,7 @@ def _publish(args) -> int:
         warn(passed)
     chart = f" with the chart File:{done.graph}" if done.graph else " (no chart: no report gives a start)"
     action = "created" if done.created else "updated" if done.revid else "no change to"
-    print(f"{action} {done.title}" + (f" (revision {done.revid})" if done.revid else "") + chart)
+    print_text(f"{action} {done.title}" + (f" (revision {done.revid})" if done.revid else "") + chart)
     return 0
 
 

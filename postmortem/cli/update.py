@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sys
 
-from ._common import (check_graph_arguments, graph_name, open_records, page_arguments, passed_over_said, warn,
-                      warn_findings)
+from ._common import (check_graph_arguments, graph_name, open_records, page_arguments, passed_over_said, to_stdout,
+                      warn, warn_findings)
 
 
 def add_parser(commands) -> None:
@@ -35,7 +35,7 @@ def run(args) -> int:
                         template=args.template, graph=graph_name(args, records),
                         replace_graph=args.replace_graph)
     _notes(result, prefer, args.dry_run)
-    print(_outcome(result, args.dry_run), end="")
+    to_stdout(_outcome(result, args.dry_run))
     return 0
 
 

@@ -1,7 +1,12 @@
 """What every network answer is checked for, by the sources and the wiki
 client alike: a URL fit for messages, secrets kept out of them, the reason an
 HTTP error gives, and a JSON body (an HTML error page or broken JSON named as
-such). Works on any requests-like response; imports no HTTP stack."""
+such). Works on any requests-like response; imports no HTTP stack.
+
+Whatever a server says that goes into a message goes through
+:func:`server_text`: cleaned (:func:`postmortem.core.scrub.clean`: the
+credentials the client holds, in any form or split, and terminal controls
+taken out) before it is cut short."""
 
 from __future__ import annotations
 
@@ -12,21 +17,27 @@ import re
 from html import unescape
 from urllib.parse import urlsplit
 
+from ..core.scrub import clean
+
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 
 
 def public_url(url: str) -> str:
-    """A URL fit for messages: scheme, host and path only (no query: tokens travel there)."""
+    """A URL fit for messages: scheme, host and path only (no query: tokens
+    travel there; no user:password@ either)."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
 
 
-def redact(text: str, secrets=()) -> str:
-    """``text`` with every secret replaced by ``***``."""
-    for value in secrets:
-        if value:
-            text = text.replace(value, "***")
-    return text
+# The part of a server's text looked at (a body can be 128 MB; a message shows 200 characters of it).
+LOOKED_AT = 1 << 16
+
+
+def server_text(text, secrets=(), *, user: str | None = None, limit: int = 200) -> str:
+    """What a server said, fit for a message: cleaned of ``secrets`` (whose
+    user name is ``user``), of every held credential and of terminal controls,
+    on one line, at most about ``limit`` characters (:func:`shorten`)."""
+    return shorten(clean(str(text)[:LOOKED_AT], secrets, user=user), limit)
 
 
 def shorten(text: str, limit: int = 200) -> str:
@@ -39,22 +50,22 @@ def shorten(text: str, limit: int = 200) -> str:
     return text[:cut if cut > limit // 2 else limit].rstrip(" ,;:") + " …"
 
 
-def status_problem(response, secrets=()) -> str | None:
+def status_problem(response, secrets=(), *, user: str | None = None) -> str | None:
     """``HTTP 500 Internal Server Error: <reason>`` for a non-2xx answer (the
-    reason an HTML title or the body's first 200 characters, redacted); None
-    for a 2xx answer."""
+    reason an HTML title or the body's first 200 characters, :func:`server_text`);
+    None for a 2xx answer."""
     if 200 <= response.status_code < 300:
         return None
-    message = f"HTTP {response.status_code} {response.reason or ''}".rstrip()
-    reason = _body_hint(response, secrets)
+    message = f"HTTP {response.status_code} {server_text(response.reason or '')}".rstrip()
+    reason = _body_hint(response, secrets, user)
     return f"{message}: {reason}" if reason else message
 
 
-def decode_json(response, secrets=()):
+def decode_json(response, secrets=(), *, user: str | None = None):
     """The JSON body of an answer; ValueError with a one-line reason for an HTML
     page or JSON that does not parse."""
     if looks_like_html(response):
-        raise ValueError(f"expected JSON, got an HTML page{_title(response.text, secrets)}")
+        raise ValueError(f"expected JSON, got an HTML page{_title(response.text, secrets, user)}")
     try:
         return json.loads(response.content)
     except ValueError as err:
@@ -66,22 +77,22 @@ def looks_like_html(response) -> bool:
     return "html" in kind or response.content.lstrip()[:1] == b"<"
 
 
-def _title(text: str, secrets) -> str:
-    match = _TITLE.search(text)
+def _title(text: str, secrets, user: str | None = None) -> str:
+    match = _TITLE.search(text[:LOOKED_AT])
     if not match:
         return ""
-    title = shorten(redact(unescape(match.group(1)), secrets), 120)
+    title = server_text(unescape(match.group(1)), secrets, user=user, limit=120)
     return f" ({title!r})" if title else ""
 
 
-def _body_hint(response, secrets) -> str:
+def _body_hint(response, secrets, user: str | None) -> str:
     try:
         text = response.text
     except (UnicodeDecodeError, LookupError):
         return ""
     if looks_like_html(response):
-        return _title(text, secrets).strip(" ()")
-    return shorten(redact(text, secrets))
+        return _title(text, secrets, user).strip(" ()")
+    return server_text(text, secrets, user=user)
 
 
 SHAPE_ERRORS = (KeyError, TypeError, AttributeError, IndexError, ValueError)

@@ -7,8 +7,12 @@ when, for which window, and the source's tally (records read, dropped,
 skipped); per source the last pull could not read, why and when — beside the
 entry of its last good pull, which a failed pull never replaces. Written
 atomically (temp file + rename), so a failed pull leaves the previous
-cache intact. Secrets never enter it: only events are stored, and options are
-stored as a digest. A ``tasks`` section holds what the phabricator source said
+cache intact, and readable by its owner only (0600: it holds the chat and
+alerts as the sources gave them, before ``[redact]``). Secrets never enter
+it: only events are stored, options are stored as a digest, and a failure's
+error is stored cleaned (:func:`postmortem.core.scrub.clean`: no credential
+the pull held, in any form, no terminal control) and cleaned again when read
+back. A ``tasks`` section holds what the phabricator source said
 about the actionables' tasks (title, status, owner, last change); ``previous``
 the earlier reports read from the wiki; ``graphs`` the series of each
 ``[[graph]]`` with a ``url`` (by its index and a digest of its url, query and
@@ -40,6 +44,7 @@ from ..core import vocabulary
 from ..core.accounting import Tally
 from ..core.errors import InputError
 from ..core.files import write_atomically
+from ..core.scrub import clean
 from ..core.model import Event, GraphConfig, Incident, Series, SourceConfig, TaskInfo, Window
 from ..core.timeutil import UTC, format_utc, parse_time
 
@@ -132,7 +137,7 @@ def read_cache(incident: Incident) -> dict[str, Cached]:
 def read_failures(incident: Incident) -> dict[str, Failure]:
     """Sources the last pull could not read, by source key."""
     return _read_section(incident, "failed", lambda entries, where: {
-        key: Failure(f["name"], f["error"], f.get("at", "")) for key, f in entries.items()}, {})
+        key: _failure(f) for key, f in entries.items()}, {})
 
 
 def read_tasks(incident: Incident) -> dict:
@@ -157,7 +162,11 @@ def read_graphs(incident: Incident) -> dict[str, CachedGraph]:
 def read_graph_failures(incident: Incident) -> dict[str, Failure]:
     """Graphs the last pull could not read, by graph key."""
     return _read_section(incident, "graphs_failed", lambda entries, where: {
-        key: Failure(f["name"], f["error"], f.get("at", "")) for key, f in entries.items()}, {})
+        key: _failure(f) for key, f in entries.items()}, {})
+
+
+def _failure(entry: dict) -> Failure:
+    return Failure(clean(entry["name"]), clean(entry["error"]), entry.get("at", ""))
 @dataclass(frozen=True)
 class CreatedTask:
     """A follow-up task made for an actionable: the actionable's ``key``
@@ -206,7 +215,7 @@ def write_followups(incident: Incident, created: dict[str, CreatedTask]) -> Path
     path = cache_path(incident)
     payload = _payload(path) or {"version": FORMAT_VERSION, "incident": incident.id, "sources": {}}
     payload["followups"] = {key: c.to_json() for key, c in sorted(created.items())}
-    write_atomically(path, json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
+    write_atomically(path, json.dumps(payload, indent=1, ensure_ascii=False) + "\n", private=True)
     return path
 
 
@@ -348,7 +357,7 @@ def write_cache(incident: Incident, entries: dict[str, Cached], *, failures: dic
     payload = {"version": FORMAT_VERSION, "incident": incident.id,
                "sources": {key: _entry_to_json(entry) for key, entry in entries.items()}}
     if failures:
-        payload["failed"] = {key: {"name": f.name, "error": f.error, "at": f.at} for key, f in failures.items()}
+        payload["failed"] = {key: _failure_to_json(f) for key, f in failures.items()}
     if tasks:
         payload["tasks"] = {task: info.to_json() for task, info in sorted(tasks.items())}
     if previous is not None:
@@ -356,13 +365,16 @@ def write_cache(incident: Incident, entries: dict[str, Cached], *, failures: dic
     if graphs:
         payload["graphs"] = {key: _graph_to_json(entry) for key, entry in graphs.items()}
     if graph_failures:
-        payload["graphs_failed"] = {key: {"name": f.name, "error": f.error, "at": f.at}
-                                    for key, f in graph_failures.items()}
+        payload["graphs_failed"] = {key: _failure_to_json(f) for key, f in graph_failures.items()}
     kept = (_payload(path, damaged=None) or {}).get("followups")
     if kept:  # what `followups --create` made outlives every pull (a damaged cache is replaced)
         payload["followups"] = kept
-    write_atomically(path, json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
+    write_atomically(path, json.dumps(payload, indent=1, ensure_ascii=False) + "\n", private=True)
     return path
+
+
+def _failure_to_json(failure: Failure) -> dict:
+    return {"name": clean(failure.name), "error": clean(failure.error), "at": failure.at}
 
 
 def _entry_to_json(entry: Cached) -> dict:

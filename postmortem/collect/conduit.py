@@ -33,7 +33,7 @@ from __future__ import annotations
 import contextlib
 
 from ..core.errors import SourceError
-from .answers import public_url, redact, shorten
+from .answers import public_url, server_text
 from .sources.web import format_error, json_answer, request
 
 BATCH = 100  # Conduit's largest page
@@ -146,7 +146,7 @@ class Conduit:
 
 def conduit_error(answer: dict, secret: str, name: str, url: str) -> SourceError:
     """The SourceError for an envelope's ``error_code`` (kept as ``err.code``)."""
-    info = shorten(redact(str(answer.get("error_info") or ""), [secret]))
+    info = server_text(answer.get("error_info") or "", [secret])
     err = SourceError(f"Conduit error {answer['error_code']}: {info}", source=name, url=public_url(url))
     err.code = str(answer["error_code"])
     return err

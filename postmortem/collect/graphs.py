@@ -59,9 +59,11 @@ def planned(config: GraphConfig, incident: Incident) -> tuple[Window, int]:
 
 def fetch_graph(config: GraphConfig, incident: Incident, session) -> cache.CachedGraph:
     """Ask the graph's range query (``session``: a bounded HTTP session)."""
+    from ..core.scrub import hold_url
     from .http import require_secure, secret
     from .sources.prometheus import query_range
     window, step = planned(config, incident)
+    hold_url(config.url)   # a user:password@ in it travels as Basic credentials
     url = config.url.rstrip("/") + "/api/v1/query_range"
     token = None
     if config.token_env:

@@ -24,6 +24,7 @@ import urllib3
 
 from .._version import __version__
 from ..core.errors import InputError, SourceError
+from ..core.scrub import hold
 from .answers import public_url, shorten
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -293,9 +294,18 @@ def require_secure(url: str, what: str = "credentials") -> None:
         raise InputError(f"refusing to send {what} over plain http (use https)", url=public_url(url))
 
 
-def secret(env_name: str, *, config_file: Path = CONFIG_FILE) -> str:
+def secret(env_name: str, *, config_file: Path = CONFIG_FILE, private: bool = True) -> str:
     """A token or password: from the environment variable, else from the user's
-    config file (``NAME = "value"`` lines), which must be readable only by its owner."""
+    config file (``NAME = "value"`` lines), which must be readable only by its
+    owner. Held (:func:`postmortem.core.scrub.hold`): no message shows it
+    (unless not ``private``: a user name kept beside a password)."""
+    value = _secret(env_name, config_file)
+    if private:
+        hold(value)
+    return value
+
+
+def _secret(env_name: str, config_file: Path) -> str:
     value = os.environ.get(env_name)
     if value:
         return value

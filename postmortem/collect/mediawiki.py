@@ -21,7 +21,11 @@ What it does, with the API pages it follows:
 
 Every API error becomes a :class:`~postmortem.core.errors.WikiError` carrying the
 API error code and the api.php URL. The password is sent only in a POST body,
-only over https (or to this machine), and never appears in a message or a log.
+only over https (or to this machine), and never appears in a message or a log:
+whatever the wiki says goes into a message through
+:func:`~postmortem.collect.answers.server_text` with the password (a wiki that
+echoes the login request sends it back in an HTTP 500 body, an ``error.info``
+or the login's ``reason``, URL-encoded, JSON-escaped or split).
 """
 
 from __future__ import annotations
@@ -33,7 +37,8 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from ..core.errors import PostmortemError, WikiError
-from .answers import answer_shaped, decode_json, status_problem
+from ..core.scrub import hold, hold_url
+from .answers import answer_shaped, decode_json, server_text, status_problem
 from .http import new_session, require_secure, retry, secret
 
 USER_ENV = "POSTMORTEM_WIKI_USER"
@@ -120,6 +125,9 @@ class Wiki:
         self.call_deadline = call_deadline
         self.user: str | None = None
         self._csrf: str | None = None
+        self._secrets: tuple[str, ...] = ()   # the password, once given to login()
+        self._login_name: str | None = None
+        hold_url(api_url)
 
     # -- low level -------------------------------------------------------------
 
@@ -146,19 +154,23 @@ class Wiki:
                 response = self.session.get(self.api_url, params=params)
         except PostmortemError as err:   # the session's own connection/timeout error
             raise WikiError(err.message, code="http", url=self.api_url) from None
-        problem = status_problem(response)
+        problem = status_problem(response, self._secrets, user=self._login_name)
         if problem:
             raise self._answer_error(problem, "http", response.status_code)
         try:
-            data = decode_json(response)
+            data = decode_json(response, self._secrets, user=self._login_name)
         except ValueError as err:
             raise self._answer_error(str(err), "badjson", response.status_code) from None
         if not isinstance(data, dict):
             raise self._answer_error("not an Action API answer", "badjson")
         return data, response.headers.get("Retry-After")
 
+    def _said(self, text, limit: int = 200) -> str:
+        """What the wiki said, fit for a message (without the password)."""
+        return server_text(text, self._secrets, user=self._login_name, limit=limit)
+
     def _answer_error(self, message: str, code: str, status: int | None = None) -> WikiError:
-        err = WikiError(message, code=code, url=self.api_url)
+        err = WikiError(self._said(message, limit=400), code=code, url=self.api_url)
         err.status = status
         return err
 
@@ -188,7 +200,7 @@ class Wiki:
 
     def _error(self, error: dict) -> WikiError:
         code = error.get("code", "unknown")
-        info = " ".join(str(error.get("info", "")).split())
+        info = self._said(error.get("info", ""))
         message = MESSAGES.get(code, f"the wiki refused the request: {info or code}")
         return WikiError(f"{message} ({code})", code=code, url=self.api_url)
 
@@ -202,14 +214,16 @@ class Wiki:
         wiki user name. A wrong password raises WikiError ``loginfailed``.
         """
         require_secure(self.api_url, "the wiki password")
-        user = user or secret(USER_ENV)
+        user = user or secret(USER_ENV, private=False)   # shown in every edit's history
         password = password or secret(PASSWORD_ENV)
+        hold(password, user)
+        self._secrets, self._login_name = (password,), user
         token = self._token("login")
         data = self.call({"action": "login", "lgname": user, "lgpassword": password,
                           "lgtoken": token}, post=True)
         result = data.get("login", {})
         if result.get("result") != "Success":
-            reason = " ".join(str(result.get("reason", result.get("result", ""))).split())
+            reason = self._said(result.get("reason", result.get("result", "")))
             raise WikiError(f"login as {user!r} failed: {reason or 'no reason given'} "
                             f"(use a bot password made at Special:BotPasswords)",
                             code="loginfailed", url=self.api_url)
@@ -391,7 +405,7 @@ class Wiki:
                     raise
         result = data.get("edit", {})
         if result.get("result") != "Success":
-            raise WikiError(f"the wiki did not save the edit: {result}", code="editfailed",
+            raise WikiError(f"the wiki did not save the edit: {self._said(result)}", code="editfailed",
                             url=self.api_url)
         return result
 
@@ -430,7 +444,7 @@ class Wiki:
         if result.get("result") != "Success":
             codes = sorted(result.get("warnings", {}))
             err = WikiError(f"the wiki did not take the file File:{filename} "
-                            f"({', '.join(codes) or result}); nothing was uploaded",
+                            f"({self._said(', '.join(codes) or result)}); nothing was uploaded",
                             code="uploadwarning", url=self.api_url)
             err.warnings = tuple(codes)
             raise err

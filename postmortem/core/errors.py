@@ -2,7 +2,9 @@
 
 Every error is a :class:`PostmortemError`; each carries the context that lets
 a person find the problem (file and line, key, source, URL) and renders as
-one line with :func:`str`.
+one line with :func:`str`. Its message and its line are cleaned
+(:func:`postmortem.core.scrub.clean`): no credential the process holds, no
+character that acts on a terminal, whatever text went into it.
 
     PostmortemError
     ├── InputError            bad input from the user: exit code 2
@@ -16,6 +18,7 @@ one line with :func:`str`.
 
 from __future__ import annotations
 
+from .scrub import clean
 from .vocabulary import place_text
 
 
@@ -26,6 +29,7 @@ class PostmortemError(Exception):
 
     def __init__(self, message: str, *, file=None, line=None, key=None,
                  source=None, url=None):
+        message = clean(message)
         super().__init__(message)
         self.message = message
         self.file = str(file) if file is not None else None
@@ -46,7 +50,7 @@ class PostmortemError(Exception):
     def __str__(self) -> str:
         where = self.location()
         key = f"{self.key}: " if self.key else ""
-        return f"{where}: {key}{self.message}" if where else f"{key}{self.message}"
+        return clean(f"{where}: {key}{self.message}" if where else f"{key}{self.message}")
 
 
 class InputError(PostmortemError):

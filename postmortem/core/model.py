@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -105,11 +106,20 @@ class GraphConfig:
         return f"graph[{self.index}] ({self.slug})"
 
 
+MAX_SLUG = 80   # characters: ``<stem>-<slug>.svg`` stays a file name a file system takes
+
+
 def graph_slug(title: str) -> str:
     """What names a graph's files: its title in lower case, every run of other
     characters than letters and digits one ``-`` ("Error rate (5xx)" ->
-    ``error-rate-5xx``); "" when nothing is left."""
-    return re.sub(r"[\W_]+", "-", title.lower()).strip("-")
+    ``error-rate-5xx``); "" when nothing is left. A slug longer than
+    :data:`MAX_SLUG` is cut and ends in a short hash of the whole title, so
+    that titles differing only past the cut still name different files."""
+    slug = re.sub(r"[\W_]+", "-", title.lower()).strip("-")
+    if len(slug) <= MAX_SLUG:
+        return slug
+    digest = hashlib.sha1(title.encode("utf-8")).hexdigest()[:8]
+    return slug[:MAX_SLUG - len(digest) - 1].rstrip("-") + "-" + digest
 
 
 @dataclass(frozen=True)

@@ -2,22 +2,10 @@
 ``[redact]`` rules. Nothing here ever returns or prints a value found, only its
 kind and its place in the text (a :class:`Hit`), so callers cannot leak it.
 
-Secrets (publishing refuses while one is unresolved):
-
-- ``slack-token``: ``xoxb-``, ``xoxp-``, ``xoxa-``, ``xoxe-``, ``xoxo-``, ``xoxr-``, ``xoxs-``
-  (https://api.slack.com/authentication/token-types);
-- ``github-token``: ``ghp_``, ``gho_``, ``ghu_``, ``ghs_``, ``ghr_`` and 36 or more
-  letters and digits, ``github_pat_…`` (GitHub's token formats,
-  https://github.blog/2021-04-05-behind-githubs-new-authentication-token-formats/);
-- ``aws-key``: access key ids ``AKIA``/``ASIA`` + 16 capitals or digits
-  (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html);
-- ``bearer-token``: ``Bearer <b64token>`` of 16 characters or more (RFC 6750 §2.1);
-- ``password``: ``password=value`` (also ``passwd``, ``pwd``, ``=`` or ``:``); after a
-  colon only a value that looks like one (6+ characters with a digit or symbol,
-  or 12+), so "the password: changed" is prose, and placeholders (``***``,
-  ``<pass>``, ``[redacted]``, ``$VAR``) are none;
-- ``private-key``: a PEM ``-----BEGIN … PRIVATE KEY-----`` block (RFC 7468 §2) to
-  its END line or the end of the text.
+Secrets (publishing refuses while one is unresolved): the kinds of
+:mod:`.secret_kinds` (cloud keys, tokens, authorization headers, webhook
+URLs, JWTs, URLs with a password, private keys, passwords on command lines, in
+settings and in environment assignments).
 
 Personal data (warnings; refusals with ``[redact] strict``): ``email`` addresses
 and ``ip-address``es (IPv4, IPv6) outside the ``[redact] allow`` networks; the
@@ -32,20 +20,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-_PLACEHOLDER = re.compile(r"^(?:\*+|[xX]+|\.{3}|…|<[^<>]*>|\[[^\[\]]*\]|\{[^{}]*\}|\$\{?\w+\}?|%\w+%"
-                          r"|redacted|hidden|secret)$", re.I)
+from .secret_kinds import SECRETS
 
-# kind -> (pattern, the group holding the secret itself: 0 for the whole match)
-SECRETS = {
-    "slack-token": (re.compile(r"(?<![\w-])xox[abeoprs]-[0-9A-Za-z][0-9A-Za-z-]{8,}"), 0),
-    "github-token": (re.compile(r"(?<!\w)(?:gh[opsur]_[0-9A-Za-z]{36,}|github_pat_[0-9A-Za-z_]{22,})"), 0),
-    "aws-key": (re.compile(r"(?<![0-9A-Z])(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])"), 0),
-    "bearer-token": (re.compile(r"\bBearer\s+([0-9A-Za-z\-._~+/]{16,}=*)", re.I), 1),
-    "password": (re.compile(r"\b(?:password|passwd|pwd)(?:\s*=\s*|:\s*)(\"[^\"\n]+\"|'[^'\n]+'|[^\s\"',;]+)",
-                            re.I), 1),
-    "private-key": (re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
-                               r"(?:.*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|.*)", re.S), 0),
-}
 _EMAIL = re.compile(r"(?<![\w.%+-])[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?![\w-])")
 _IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
                    r"(?!\w|\.\d)")
@@ -70,12 +46,14 @@ def scan_text(text: str, allow: Iterable[str] = ()) -> list[Hit]:
     if not text:
         return []
     hits: list[Hit] = []
-    for kind, (pattern, group) in SECRETS.items():
-        for match in pattern.finditer(text):
-            if kind == "password" and not _looks_like_password(match, group):
-                continue
-            _add(hits, Hit(kind, "secret", match.start(group), match.end(group)))
-    for match in _EMAIL.finditer(text):
+    lower = text.lower()
+    for name, kind in SECRETS.items():
+        if not kind.could_be_in(lower):
+            continue
+        for match in kind.pattern.finditer(text):
+            if kind.is_one is None or kind.is_one(match):
+                _add(hits, Hit(name, "secret", match.start(kind.group), match.end(kind.group)))
+    for match in _EMAIL.finditer(text) if "@" in text else ():
         _add(hits, Hit("email", "personal data", match.start(), match.end()))
     networks = allowed_networks(tuple(allow))
     for pattern in (_IPV4, _IPV6):
@@ -88,16 +66,6 @@ def scan_text(text: str, allow: Iterable[str] = ()) -> list[Hit]:
 def _add(hits: list[Hit], hit: Hit) -> None:
     if not any(hit.start < other.end and other.start < hit.end for other in hits):
         hits.append(hit)
-
-
-def _looks_like_password(match: re.Match, group: int) -> bool:
-    value = match.group(group).strip("\"'")
-    if not value or _PLACEHOLDER.match(value):
-        return False
-    if "=" in match.group(0)[:match.start(group) - match.start()]:
-        return True  # password=value: a key and its value, whatever the value
-    has_symbol = any(not ch.isalpha() for ch in value)
-    return (len(value) >= 6 and has_symbol) or len(value) >= 12
 
 
 @functools.lru_cache(maxsize=64)

@@ -30,13 +30,13 @@ def write_skeleton(directory: Path, *, force: bool = False, incident_id: str | N
     the skeleton (`postmortem missing` prints the line that does it)."""
     directory = Path(directory)
     target = directory / "incident.toml"
-    if target.exists() and not force:
-        raise InputError("already exists (use --force to overwrite)", file=target)
-    if directory.exists() and not directory.is_dir():
-        raise InputError("not a directory", file=directory)
     try:
+        if target.exists() and not force:
+            raise InputError("already exists (use --force to overwrite)", file=target)
+        if directory.exists() and not directory.is_dir():
+            raise InputError("not a directory", file=directory)
         directory.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
+    except OSError as err:  # a name too long, a folder not ours…: asked about or made alike
         raise InputError(f"cannot create the folder: {err.strerror or err}", file=directory) from None
     write_atomically(target, skeleton_text(_start(start), incident_id=_incident_id(incident_id)))
     return target

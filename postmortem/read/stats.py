@@ -8,12 +8,11 @@ cannot be read is a row with its ``error``; it never stops the others.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import re
 from dataclasses import dataclass, field
 
+from ..core.csvtext import csv_text
 from ..core.errors import PostmortemError
 from ..core.questions import QUESTION_IDS
 from .report import REQUIRED_SECTIONS, Report, parse_report, read_report_file, windows_minutes
@@ -77,13 +76,9 @@ def stats_to_json(stats: ReportStats) -> dict:
 
 
 def stats_to_csv(rows) -> str:
-    """Rows as CSV (None is an empty cell, booleans ``true``/``false``)."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _csv_value(row.get(k)) for k in FIELDS})
-    return out.getvalue()
+    """Rows as CSV (None is an empty cell, booleans ``true``/``false``, text a
+    spreadsheet would run as a formula neutralised: :mod:`postmortem.core.csvtext`)."""
+    return csv_text(FIELDS, ({k: _csv_value(row.get(k)) for k in FIELDS} for row in rows))
 
 
 def _csv_value(value):

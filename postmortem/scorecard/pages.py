@@ -12,9 +12,7 @@ paging service's time zone for the person).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import statistics
 from dataclasses import dataclass
@@ -22,6 +20,7 @@ from typing import Mapping
 
 from ..collect.pull import fetch
 from ..collect.sources import get_source
+from ..core.csvtext import csv_text
 from ..core.errors import InputError
 from ..core.model import Event, Person, SourceConfig, Window
 from ..core.timeutil import format_duration, format_utc, parse_time
@@ -142,13 +141,9 @@ class PagesReport:
                 "pages": [r.to_json() for r in self.rows], "totals": self.totals}
 
     def to_csv(self) -> str:
-        """A header line, then one line per page (lists joined with ", ", None empty)."""
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
-        writer.writeheader()
-        for row in self.rows:
-            writer.writerow({k: _cell(v) for k, v in row.to_json().items()})
-        return out.getvalue()
+        """A header line, then one line per page (lists joined with ", ", None
+        empty, text a spreadsheet would run neutralised: :mod:`postmortem.core.csvtext`)."""
+        return csv_text(FIELDS, ({k: _cell(v) for k, v in row.to_json().items()} for row in self.rows))
 
     def to_text(self) -> str:
         """Each page on three lines, then the totals."""

@@ -25,7 +25,9 @@ spec 0.29-gfm (https://github.github.com/gfm/):
   https://github.github.com/gfm/#autolinks-extension-), and such a link shows
   exactly its own address (``www.x.org``, ``a@b.org``; ``otto@deploy1002``
   has no dot in its domain and is no link at all). A link with a label of the
-  text's choosing cannot come of it: ``[``, ``]``, ``<`` and ``>`` are escaped.
+  text's choosing cannot come of it: ``[``, ``]``, ``<`` and ``>`` are escaped;
+- control characters are removed, bidirectional controls and zero-width
+  characters shown as their code point (``\\u202e``), as in wikitext (:mod:`.wikitext`).
 
 :func:`escape_linked` (timeline, event and actionable texts) also makes the
 text's task references and ``http(s)://`` addresses links (the pieces of
@@ -45,10 +47,11 @@ from __future__ import annotations
 
 import re
 
+from ..core.scrub import visible_invisibles
 from ..core.tasks import LINK_PREFIXES, TEMPLATE_NAMES, task_url
 from .links import split_links
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _NEWLINES = re.compile(r"[ \t]*(?:\r\n|\r|\n)\s*")
 _ALWAYS = set("\\`*[]<>|~$&")
 _LINE_START = set("#>+-=")
@@ -70,8 +73,10 @@ def escape_linked(text: str, *, newline: str = "\\\n  ") -> str:
 
 
 def _lines(text: str) -> list[str]:
-    """The text's lines without control characters and blank lines."""
-    return [line for line in _NEWLINES.split(_CONTROL.sub("", text).strip()) if line.strip()]
+    """The text's lines without control characters and blank lines, its
+    bidirectional controls and zero-width characters shown (``\\u202e``, as
+    in wikitext: :mod:`.wikitext`)."""
+    return [line for line in _NEWLINES.split(visible_invisibles(_CONTROL.sub("", text)).strip()) if line.strip()]
 
 
 def markdown_cell(text: str | None) -> str:

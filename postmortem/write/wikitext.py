@@ -19,6 +19,14 @@ Help:Signatures, Manual:$wgUrlProtocols):
   made one line (newlines become ``<br />`` that we write) so no part of it
   ever stands at the start of a line.
 
+Control characters (C0 but tab and newline, DEL, C1) are removed, and
+bidirectional controls and zero-width characters are shown as their code
+point, ``\u202e`` (:func:`postmortem.core.scrub.visible_invisibles`): a
+right-to-left override in chat would otherwise make a line read otherwise
+than it was written ("Trojan Source", CVE-2021-42574), a zero-width space hide
+inside a word. Shown, not removed: the report says what was written, and the
+reader sees that something was there.
+
 :func:`escape_linked` does the same for text whose task references and web
 addresses should be links (timeline, event and actionable texts): the text is
 first cut into pieces (:mod:`.links`), only the literal runs are escaped, each
@@ -34,6 +42,7 @@ import hashlib
 import re
 from pathlib import PurePath
 
+from ..core.scrub import visible_invisibles
 from ..core.tasks import require_task_id
 from .links import ends_free_link, split_links
 
@@ -51,8 +60,8 @@ _URL_SCHEME = re.compile(
     r"sftp|sips?|sms|ssh|svn|tel|telnet|urn|worldwind|xmpp):", re.I)
 _MAGIC_LINK = re.compile(r"\b(ISBN|RFC|PMID)(\s)")
 _NEWLINES = re.compile(r"\s*(?:\r\n|\r|\n)\s*")
-# C0 controls (but tab and newline) and the Unicode noncharacters MediaWiki strips.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+# C0 controls (but tab and newline), DEL, C1 controls and the Unicode noncharacters MediaWiki strips.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 def escape(text: str) -> str:
@@ -68,7 +77,7 @@ def escape_linked(text: str) -> str:
 
 
 def _lines(text: str) -> list[str]:
-    text = _CONTROL.sub("", text).strip()
+    text = visible_invisibles(_CONTROL.sub("", text)).strip()
     return _NEWLINES.split(text) if text else []
 
 

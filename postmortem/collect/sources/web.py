@@ -4,7 +4,9 @@ HTML answers checked, tokens fetched and guarded, RFC 3339 times.
 Every error names the source (``source=config.name``), the URL without its
 query string, and the HTTP status when there was one (``err.status``). Text
 from an answer that goes into a message is cut short and has every secret
-replaced by ``***`` (a service that echoes the request must not leak a token).
+replaced by ``***``, in whatever form or split the service sends it back
+(:func:`postmortem.collect.answers.server_text`: a service that echoes the
+request must not leak a token).
 
 The HTTP stack (``postmortem.collect.http``, requests) is imported only when a
 source actually fetches, so loading an incident never imports it.
@@ -17,13 +19,16 @@ from urllib.parse import urlsplit
 
 from ...core.errors import IncidentFileError, PostmortemError, SourceError, SourceFormatError
 from ...core.model import SourceConfig
+from ...core.scrub import hold_url
 from ...core.timeutil import parse_instant
-from ..answers import decode_json, public_url, redact, shorten, status_problem
+from ..answers import decode_json, public_url, server_text, status_problem
 from . import option
 
 def check_url(config: SourceConfig, name: str = "url", required: bool = True) -> str | None:
-    """An ``http(s)://`` URL option (checked at load time, without the HTTP stack)."""
+    """An ``http(s)://`` URL option (checked at load time, without the HTTP
+    stack); a password in it is held (no message shows it)."""
     value = option(config, name, required=required)
+    hold_url(value)
     if value is not None and urlsplit(value).scheme not in ("http", "https"):
         raise IncidentFileError(f"{config.name}: {name!r} must be an http(s) URL, got {value!r}",
                                 file=config.file, key=name)
@@ -60,7 +65,7 @@ def request(session, method: str, url: str, *, source: str, secrets=(), explain=
     problem = status_problem(response, secrets)
     reason = explain(response) if problem and explain else None
     if reason:
-        problem = f"{problem.split(':', 1)[0]}: {shorten(redact(reason, secrets))}"
+        problem = f"{problem.split(':', 1)[0]}: {server_text(reason, secrets)}"
     if problem:
         raise _error(SourceError, problem, source, url, status=response.status_code)
     return response
