@@ -51,6 +51,12 @@ SAL = """\
 * 23:50 deployer1@deploy1002: Synchronized wmf-config/db-eqiad.php: Depool db1100 [[phab:T401299|T401299]] (duration: 00m 12s)
 """
 
+# A second logger of the channel (wm-bot, a tab after the nick), as another [[source]].
+WM_BOT = """\
+[23:41:05] <jinxer-wm>\t FIRING: {alert}: MariaDB primary db1100 is down - https://alerts.wikimedia.org
+[23:43:21] <jdoe>\t looking, I got paged
+""".format(alert=ALERT)
+
 MAIL = """\
 From: alertmanager@wikimedia.org
 To: sre-alerts@lists.wikimedia.org
@@ -112,11 +118,19 @@ def pagerduty_answers():
 
 @pytest.fixture
 def incident_path(tmp_path, monkeypatch):
+    return write_records(tmp_path, monkeypatch)
+
+
+def write_records(tmp_path, monkeypatch, more_mails: dict[str, str] | None = None):
+    """The incident's records in their formats, pulled; ``more_mails``: other .eml files by name."""
     monkeypatch.setenv("PM_PD_TOKEN", TOKEN)
     irc = tmp_path / "irc" / "#wikimedia-operations"
     irc.mkdir(parents=True)
     (irc / "2024-10-26.log").write_text(IRC, encoding="utf-8")
     (irc / "2024-10-27.log").write_text(IRC_AFTER_MIDNIGHT, encoding="utf-8")
+    wm_bot = tmp_path / "wm-bot" / "#wikimedia-operations"
+    wm_bot.mkdir(parents=True)
+    (wm_bot / "20241026.txt").write_text(WM_BOT, encoding="utf-8")
     (tmp_path / "sal.wiki").write_text(SAL, encoding="utf-8")
     mails = tmp_path / "mail"
     mails.mkdir()
@@ -124,6 +138,8 @@ def incident_path(tmp_path, monkeypatch):
                                                   date="Sat, 26 Oct 2024 23:41:06 +0000"), encoding="utf-8")
     (mails / "resolved.eml").write_text(MAIL.format(state="RESOLVED", alert=ALERT,
                                                     date="Sun, 27 Oct 2024 01:16:45 +0000"), encoding="utf-8")
+    for name, text in (more_mails or {}).items():
+        (mails / name).write_text(text, encoding="utf-8")
     incidents, log = pagerduty_answers()
     with FakeServer(pagerduty_app(incidents, log, USERS, token=TOKEN)) as server:
         path = write_incident(tmp_path, f'''[incident]
@@ -145,6 +161,11 @@ aliases = ["Pat Poe"]
 type = "irc"
 path = "irc/**/*.log"
 format = "znc"
+
+[[source]]
+type = "irc"
+path = "wm-bot/**/*.txt"
+format = "wm-bot"
 
 [[source]]
 type = "sal-wikitext"
@@ -266,3 +287,46 @@ def test_resolved_lines_tell_their_alert(records):
     """Defect 14: a resolved line says which alert as the firing line does (its summary)."""
     recovery = _one(records.events, lambda e: is_alert(e) and e.alert.state == RESOLVED)
     assert recovery.text.endswith("MariaDB primary db1100 is down") or "db1100" in recovery.text
+
+
+# One Alertmanager notification for two alerts of a group (Alertmanager's default mail template):
+# both page, and PagerDuty's one incident covers both.
+GROUPED = """\
+From: alertmanager@wikimedia.org
+To: sre-alerts@lists.wikimedia.org
+Subject: [FIRING:2] ProbeDown (eqiad page sre)
+Date: Sat, 26 Oct 2024 23:41:10 +0000
+MIME-Version: 1.0
+Content-Type: text/plain; charset=UTF-8
+
+[FIRING:2] ProbeDown (eqiad page sre)
+
+Labels:
+ - alertname = ProbeDown
+ - instance = db1100-ip4
+ - severity = page
+ - team = sre
+Annotations:
+ - summary = db1100 probes fail over IPv4
+Source: https://prometheus-eqiad.wikimedia.org/ops/graph?g0.expr=probe_success
+
+Labels:
+ - alertname = ProbeDown
+ - instance = db1100-ip6
+ - severity = page
+ - team = sre
+Annotations:
+ - summary = db1100 probes fail over IPv6
+Source: https://prometheus-eqiad.wikimedia.org/ops/graph?g0.expr=probe_success
+"""
+
+
+def test_alerts_of_severity_page_are_covered_by_the_paging_services_page(tmp_path, monkeypatch):
+    """A new user's trial: one mail with two paging alerts counted as two pages that
+    reached nobody known, so people paged, working hours and paged-num were unknown."""
+    records = gather(load_incident(write_records(tmp_path, monkeypatch, {"grouped.eml": GROUPED})))
+    assert len([e for e in records.events if e.alert is not None and e.alert.name == "ProbeDown"]) == 2
+    answers = {a.id: a for a in computed_scorecard(records).answers}
+    assert (answers["people-paged-fewer-than-five"].answer,
+            answers["people-paged-fewer-than-five"].notes) == ("yes", "3 people paged: Kim Roe, jdoe, ppoe")
+    assert "| paged-num = 3\n" in render_report(records)

@@ -45,9 +45,10 @@ timezone = "Europe/Warsaw"
 [people.jdoe]
 timezone = "America/New_York"
 
-[people."ana.kowalski@example.org"]   # PagerDuty's user, by e-mail
+[people.ana]
 timezone = "Europe/Warsaw"
 hours = "07:00-15:00"
+aliases = ["ana.kowalski@example.org"]   # PagerDuty's user, by e-mail
 '''
 
 
@@ -74,8 +75,8 @@ def test_every_page_of_the_day_with_totals(run_cli, services, tmp_path):
         "  paged akowalski, jdoe (SRE Core): OUTSIDE working hours: akowalski, jdoe",
         "  acknowledged after 6 min by akowalski; https://portal.victorops.com/ui/wikimedia/incident/4821",
         "2024-03-05 06:58 UTC  PagerDuty incident #1402: Checkout API 5xx rate above 5%",
-        "  paged Ana Kowalski (Payments): all in working hours",
-        "  acknowledged after 6 min by Ana Kowalski; https://acme-sre.pagerduty.com/incidents/Q1A2B3C4D5E6F7",
+        "  paged ana (Payments): all in working hours",
+        "  acknowledged after 6 min by ana; https://acme-sre.pagerduty.com/incidents/Q1A2B3C4D5E6F7",
         "2024-03-05 07:12 UTC  PagerDuty incident #1403: Checkout latency p99 above 2s",
         "  paged Payments (whom: not recorded): working hours unknown",
         "  not acknowledged; https://acme-sre.pagerduty.com/incidents/Q9Z8Y7X6W5V4U3",

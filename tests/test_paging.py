@@ -146,9 +146,9 @@ def test_a_page_that_reached_six_people_two_at_three_in_the_morning(tmp_path, ke
     text = render_report(records)
     summary = text.split("==Timeline==")[0]
     assert "| paged-num = 6\n" in summary
-    assert re.search(r"^\* Time to acknowledge: 4 min \(2024-04-02 01:00 → 01:04 UTC; first page \(alert-email\) "
+    assert re.search(r"^\* Time to acknowledge: 4 min \(2024-04-02 01:00 → 01:04 UTC; first page \(Splunk On-Call\) "
                      r"→ first acknowledgement \(splunk-oncall chen\)\)$", summary, re.M), summary
-    assert "* Time to engage: 6 min (2024-04-02 01:00 → 01:06 UTC; first page (alert-email) → first message " \
+    assert "* Time to engage: 6 min (2024-04-02 01:00 → 01:06 UTC; first page (Splunk On-Call) → first message " \
            "from someone paged (irc chen))" in summary  # carol wrote first, but the page did not reach her
     timeline = text.split("==Timeline==")[1].split("==Detection==")[0]
     probe_lines = [line for line in timeline.splitlines() if "ProbeDown" in line]
@@ -310,7 +310,8 @@ def test_acknowledge_and_engage_metrics():
     events = [page(5), follow(9), chat(7, "carol"), chat(12, "ben")]
     got = {m.id: m for m in incident_metrics(records(events).incident, events)}
     assert got["acknowledge"].minutes == 4
-    assert got["acknowledge"].note == "first page (splunk-oncall) → first acknowledgement (splunk-oncall ben)"
+    assert got["acknowledge"].note == ("first page (Splunk On-Call) → first acknowledgement "
+                                       "(splunk-oncall ben)")
     assert got["engage"].minutes == 7 and got["engage"].note.endswith("first message from someone paged (irc ben)")
     assert got["respond"].minutes == 2  # anyone: no responders listed
     none = {m.id: m.text() for m in incident_metrics(records([page(5)]).incident, [page(5)])}

@@ -17,6 +17,7 @@ from postmortem.core.model import SourceConfig, Window
 from postmortem.collect.sources import get_source
 from postmortem.collect.sources import slack_export
 from postmortem.collect.sources.slack_export import SOURCE
+from postmortem.timeline.metrics import is_human_report
 
 UTC = dt.timezone.utc
 
@@ -187,6 +188,10 @@ def test_noise_subtypes_dropped_and_bot_messages_kept(tmp_path):
         ("alertmanager", "[RESOLVED] KafkaLag"),
         ("tchin", "a real message"),
     ]
+    # a bot's post is no person reporting (a new user's trial: the PagerDuty app's post was
+    # the scorecard's "first human report")
+    assert [event.kind.value for event in events] == ["bot", "bot", "chat"]
+    assert [is_human_report(event) for event in events] == [False, False, True]
 
 
 def test_events_outside_the_window_are_left_out(tmp_path):

@@ -13,6 +13,7 @@ decide it.
 kind     what it is, and the facts it carries
 ======== ====================================================================
 chat     someone said something (IRC, Slack); ``channel``
+bot      a bot or an app said something in a channel that is no alert
 log      a SAL entry or an IRC ``!log``: ``log`` (who it was relayed by)
 deploy   a log entry that records a deploy (scap, helmfile apply, puppet-merge)
 alert    monitoring fired or resolved: ``alert`` (name, labels, state)
@@ -38,6 +39,7 @@ from .timeutil import PRECISIONS, format_utc, parse_time
 
 class Kind(str, Enum):
     CHAT = "chat"
+    BOT = "bot"
     LOG = "log"
     DEPLOY = "deploy"
     ALERT = "alert"
@@ -46,9 +48,6 @@ class Kind(str, Enum):
     TASK = "task"
     CHANGE = "change"
     MANUAL = "manual"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 # -- key moments ------------------------------------------------------------------
@@ -260,12 +259,11 @@ class Page:
         return None
 
     def to_json(self) -> dict:
-        data = {"service": self.service, "incident": self.incident, "phase": self.phase, "what": self.what,
+        return {"service": self.service, "incident": self.incident, "phase": self.phase, "what": self.what,
                 "entity": self.entity, "notified": [n.to_json() for n in self.notified],
                 "teams": list(self.teams), "unresolved_teams": list(self.unresolved_teams),
                 "manual": self.manual, "by": self.by, "note": self.note,
                 "at": format_utc(self.at) if self.at else None}
-        return data
 
     @classmethod
     def from_json(cls, data: dict) -> "Page":
@@ -386,21 +384,13 @@ class Event:
 
     def to_json(self) -> dict:
         """The public JSON shape of ``timeline --format json`` (README): the
-        time, source, actor, text, url, tags and precision, the ``kind``, and
-        the typed facts it has (``alert``, ``page``, ``log``, ``place``,
-        ``channel``, ``also_in``)."""
+        record, its ``kind`` and the typed facts it has."""
         data = {"time": format_utc(self.time), "source": self.source, "actor": self.actor, "text": self.text,
                 "url": self.url, "tags": list(self.tags), "precision": self.precision, "kind": self.kind.value}
-        for name in ("alert", "page", "log"):
-            if getattr(self, name) is not None:
-                data[name] = getattr(self, name).to_json()
-        if self.place is not None and str(self.place):
-            data["place"] = str(self.place)
-        if self.channel:
-            data["channel"] = self.channel
-        if self.also_in:
-            data["also_in"] = list(self.also_in)
-        return data
+        facts = {name: getattr(self, name) for name in ("alert", "page", "log")}
+        data.update({name: fact.to_json() for name, fact in facts.items() if fact is not None})
+        shown = {"place": str(self.place or ""), "channel": self.channel, "also_in": list(self.also_in)}
+        return {**data, **{name: value for name, value in shown.items() if value}}
 
 
 # -- what an event is -----------------------------------------------------------------
@@ -439,6 +429,17 @@ def is_page(event: Event) -> bool:
     if event.page is not None:
         return event.page.phase == TRIGGERED
     return "page" in event.tags and alert_state(event) == FIRING
+
+
+def pages_sent(events: Iterable[Event]) -> list[Event]:
+    """The pages that went out: where a paging service's records are there,
+    its pages (an alert of severity page is then one its page covers, not a
+    page of its own: one Alertmanager mail may carry several) and pages written
+    by hand; else every page (:func:`is_page`)."""
+    events = [e for e in events if is_page(e)]
+    if not any(e.page is not None and e.kind is not Kind.MANUAL for e in events):
+        return events
+    return [e for e in events if e.page is not None]
 
 
 def page_time(event: Event) -> dt.datetime:

@@ -24,6 +24,7 @@ from ..core.csvtext import csv_text
 from ..core.errors import InputError
 from ..core.model import Event, Person, SourceConfig, Window
 from ..core.timeutil import format_duration, format_utc, parse_time
+from ..core.people import Roster
 from ..core.vocabulary import is_acknowledgement, is_page, page_time
 from .paging import people_reached, service_name
 
@@ -97,8 +98,9 @@ class PageRow:
 
 def page_rows(events, people: Mapping[str, Person], within: Window | None = None) -> list[PageRow]:
     """A row per page (a paging service's page event) in ``within``, with its
-    first acknowledgement (same source and incident, at or after the page)."""
-    events = sorted(events, key=lambda e: e.time)
+    first acknowledgement (same source and incident, at or after the page);
+    people under their ``[people]`` names, as in a report."""
+    events = sorted(Roster(people).named_all(events), key=lambda e: e.time)
     acks = [e for e in events if is_acknowledgement(e)]
     rows = []
     for page in (e for e in events if is_page(e) and e.page is not None and (within is None or e.time in within)):

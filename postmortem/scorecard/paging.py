@@ -24,15 +24,15 @@ from zoneinfo import ZoneInfo
 from ..collect.sources import describe
 from ..core.model import Event, Incident, Person, Records, ScorecardAnswer
 from ..core.people import Roster
-from ..core.vocabulary import Notified, is_alert_firing, is_page, page_time
+from ..core.vocabulary import Notified, is_alert_firing, page_time, pages_sent
 
 __all__ = ["within_hours", "pages", "people_reached", "paged_count", "PagedPerson",
            "people_paged_fewer_than_five", "pages_business_hours", "pages_right_team"]
 
 
 def pages(events) -> list[Event]:
-    """The pages that went out."""
-    return [e for e in events if is_page(e)]
+    """The pages that went out (:func:`postmortem.core.vocabulary.pages_sent`)."""
+    return pages_sent(events)
 
 
 def named(event: Event) -> list[str]:

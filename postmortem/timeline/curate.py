@@ -119,9 +119,9 @@ def shown_in_lead_up(event: Event, settings: ReportSettings) -> bool:
 
 
 def is_chat(event: Event) -> bool:
-    """People talking in a channel (IRC, Slack); a ``!log`` line is a SAL entry,
-    an alert relayed by a bot an alert."""
-    return event.kind is Kind.CHAT
+    """Talk in a channel (IRC, Slack), people's or a bot's; a ``!log`` line is
+    a SAL entry, an alert relayed by a bot an alert."""
+    return event.kind in (Kind.CHAT, Kind.BOT)
 
 
 def is_marked(event: Event, settings: ReportSettings) -> bool:

@@ -344,11 +344,13 @@ def _both_alerts(keep: Event, other: Event):
 
 
 def _also_in(keep: Event, other: Event) -> tuple[str, ...]:
-    return tuple(dict.fromkeys([*keep.also_in, other.source, *other.also_in]))
+    """The source of each record merged into the kept one, once per record (so
+    that `check` counts every merge: a line logged twice and seen in a mail)."""
+    return (*keep.also_in, other.source, *other.also_in)
 
 
 def also_in(event: Event) -> list[str]:
-    """The sources of the records merged into ``event``."""
+    """The sources of the records merged into ``event``, one per record."""
     return list(event.also_in)
 
 

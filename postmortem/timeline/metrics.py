@@ -35,8 +35,8 @@ from ..collect.sources import describe
 from ..core.errors import InputError
 from ..core.model import Event, Incident
 from ..core.timeutil import format_duration, format_utc
-from ..core.vocabulary import (first_of_moment, is_about_a_page, is_acknowledgement, is_alert, is_alert_firing,
-                               is_manual_page, is_page, page_time, paged_people)
+from ..core.vocabulary import (TRIGGERED, Kind, first_of_moment, is_about_a_page, is_acknowledgement, is_alert,
+                               is_alert_firing, is_manual_page, page_time, paged_people, pages_sent)
 
 __all__ = ["Metric", "incident_metrics", "is_alert_firing", "is_human_report", "first_page"]
 
@@ -107,6 +107,13 @@ def _describe(event: Event) -> str:
     return f"{event.source} {event.actor}" if event.actor else event.source
 
 
+def _describe_page(event: Event) -> str:
+    """``PagerDuty``: the service that sent a page (also when it is merged into its alert)."""
+    if event.page is not None and event.page.service and event.page.phase == TRIGGERED:
+        return event.page.service
+    return _describe(event)
+
+
 def _span(start: dt.datetime, end: dt.datetime) -> str:
     """``2023-09-28 14:33 → 17:58 UTC``, the end's date only when it differs."""
     until = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
@@ -159,8 +166,8 @@ def _acknowledge(incident: Incident, events) -> Metric:
     if ack is None:
         return Metric("acknowledge", page_time(page), None, "unknown: no acknowledgement of a page recorded after the "
                                                       "first page (a splunk-oncall or pagerduty source has them)")
-    return Metric("acknowledge", page_time(page), ack.time, f"first page ({_describe(page)}) → first acknowledgement "
-                                                      f"({_describe(ack)})", (page, ack))
+    return Metric("acknowledge", page_time(page), ack.time,
+                  f"first page ({_describe_page(page)}) → first acknowledgement ({_describe(ack)})", (page, ack))
 
 
 def _engage(incident: Incident, events) -> Metric:
@@ -177,8 +184,9 @@ def _engage(incident: Incident, events) -> Metric:
     if reply is None:
         return Metric("engage", page_time(page), None,
                       "unknown: no message after the first page from someone it paged")
-    return Metric("engage", page_time(page), reply.time, f"first page ({_describe(page)}) → first message from someone "
-                                                   f"paged ({_describe(reply)})", (page, reply))
+    return Metric("engage", page_time(page), reply.time,
+                  f"first page ({_describe_page(page)}) → first message from someone paged ({_describe(reply)})",
+                  (page, reply))
 
 
 def _reached_names(events) -> set[str]:
@@ -195,7 +203,7 @@ def _respond(incident: Incident, events) -> Metric:
                   and is_human_report(e) and (not who or e.actor in who)), None)
     if reply is None:
         return Metric("respond", page_time(page), None, "unknown: no message from a responder after the first page")
-    return Metric("respond", page_time(page), reply.time, f"first page ({_describe(page)}) → first reply "
+    return Metric("respond", page_time(page), reply.time, f"first page ({_describe_page(page)}) → first reply "
                                                     f"({_describe(reply)})", (page, reply))
 
 
@@ -221,11 +229,11 @@ def _resolve(incident: Incident, events, begins, begins_note) -> Metric:
 def is_human_report(event: Event) -> bool:
     """A person writing: chat, IRC, SAL, or a manual event that is not an alert,
     a page or the mark of the outage's start (that one says when, not who noticed)."""
-    if not describe(event.source).talking:  # chat, IRC, SAL, manual entries
+    if not describe(event.source).talking or event.kind is Kind.BOT:  # people: chat, IRC, SAL, manual entries
         return False
     return not (is_alert(event) or is_about_a_page(event) or "outage-begins" in event.tags)
 
 
 def first_page(events) -> Event | None:
     """The first page that went out (by the page's own time)."""
-    return min((e for e in events if is_page(e)), key=page_time, default=None)
+    return min(pages_sent(events), key=page_time, default=None)

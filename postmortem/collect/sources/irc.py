@@ -64,7 +64,7 @@ from typing import Callable, NamedTuple
 from ...core.errors import IncidentFileError, SourceFormatError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import month_number, roll_forward, to_utc, zone
-from ...core.vocabulary import Alert, Place, logged_by
+from ...core.vocabulary import Alert, Kind, Place, logged_by
 from ...core.accounting import Tally
 from ...core.alerts import ALERT_RELAYS, announced_alert
 from . import BaseSource, check_options, encoding_of, option, resolve_paths, text_lines
@@ -267,12 +267,13 @@ def _file_line(event: Event) -> tuple[str | None, int | None]:
 
 
 def as_alert(event: Event, relays: set[str]) -> Event:
-    """``event`` as an alert when an alert relay announces one; else unchanged."""
+    """``event`` as an alert when an alert relay announces one; another line of
+    a relay is a bot's (an acknowledgement, a greeting); else unchanged."""
     if (event.actor or "").lower() not in relays or event.fields.get("action"):
         return event
     alert = announced_alert(event.text)
     if alert is None:
-        return event
+        return replace(event, kind=Kind.BOT)
     return replace(event, tags=event.tags + ("alert",), kind=None, alert=Alert(alert.alertname, alert.state))
 
 

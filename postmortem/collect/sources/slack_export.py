@@ -58,7 +58,7 @@ from typing import Callable
 from ...core.errors import IncidentFileError, SourceError, SourceFormatError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import from_epoch
-from ...core.vocabulary import Place
+from ...core.vocabulary import Kind, Place
 from ...core.accounting import Tally
 from ._json_array import NotAnArray, array_values
 from ._slack_text import MarkupResolver, message_problem, message_text
@@ -416,7 +416,14 @@ def message_event(message: dict, resolver, *, source: str, channel: str, channel
         text = f"(in thread) {text}"
     return Event(time=time, source=source, text=text, actor=actor,
                  url=permalink(workspace, channel_id, message), precision="second", fields=fields,
-                 channel=channel, place=place, aka=message_aka(message, resolver.people, actor))
+                 channel=channel, place=place, aka=message_aka(message, resolver.people, actor),
+                 kind=Kind.BOT if _by_a_bot(message) else None)
+
+
+def _by_a_bot(message: dict) -> bool:
+    """Posted by a bot or an app (Slack's ``bot_message``, or a ``bot_id`` with no user):
+    a PagerDuty or monitoring app in a channel is no person reporting."""
+    return message.get("subtype") == "bot_message" or (bool(message.get("bot_id")) and not message.get("user"))
 
 
 def message_marks(message: dict) -> dict[str, str]:
