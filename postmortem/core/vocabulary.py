@@ -69,7 +69,7 @@ def first_of_moment(events: Iterable, tag: str):
 
 # -- a place in an input ------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Place:
     """Where a record was read: a file and line, or a URL."""
 
@@ -93,7 +93,7 @@ def place_text(file: str | None, line: int | None, url: str | None = None) -> st
 FIRING, RESOLVED = "firing", "resolved"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Alert:
     """An alert as monitoring said it: its name, the labels that tell it from
     another alert of the same name, its state, and (where a source gives one)
@@ -164,7 +164,7 @@ PHASES = (TRIGGERED, ESCALATED, NOTIFIED, ACKNOWLEDGED, RESOLVED, NOTE)
 LATER_NOTIFICATION = dt.timedelta(minutes=1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Notified:
     """Someone a page reached: their name in the paging service, when (None: at
     the page), how (sms, push…), their time zone and other names there."""
@@ -185,7 +185,7 @@ class Notified:
                    data.get("timezone"), tuple(data.get("aka") or ()))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Page:
     """One step of a page of a paging service (Splunk On-Call, PagerDuty):
 
@@ -290,7 +290,7 @@ _DEPLOY = re.compile(r"\bSynchronized\b|\bFinished scap\b|\bscap (?:sync|deploy|
 _STARTED = re.compile(r"\b(?:START|Started)\b")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LogEntry:
     """A SAL entry (or the ``!log`` that asked for it): the bot that relayed
     it for the person who did it (``relayed_by``, None when they logged it),
@@ -329,7 +329,9 @@ def log_kind(text: str) -> Kind:
 
 # -- the event ----------------------------------------------------------------------
 
-@dataclass(frozen=True)
+_NO_FIELDS = MappingProxyType({})   # one for every event that has none (most of them)
+
+@dataclass(frozen=True, slots=True)
 class Event:
     """One thing that happened, from one source, at one UTC time.
 
@@ -368,7 +370,7 @@ class Event:
         if not isinstance(self.text, str):
             raise ValueError(f"Event.text must be a string, got {self.text!r}")
         object.__setattr__(self, "tags", tuple(self.tags))
-        object.__setattr__(self, "fields", MappingProxyType(dict(self.fields or {})))
+        object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)) if self.fields else _NO_FIELDS)
         object.__setattr__(self, "also_in", tuple(self.also_in))
         object.__setattr__(self, "aka", tuple(self.aka))
         object.__setattr__(self, "kind", Kind(self.kind) if self.kind is not None else self._default_kind())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections import defaultdict, deque
+from collections import defaultdict
 from dataclasses import replace
 from typing import Iterable
 
@@ -63,7 +63,8 @@ class _Kept:
 
     def __init__(self):
         self.events: list[Event] = []
-        self._index: dict[tuple, deque[int]] = defaultdict(deque)
+        self._index: dict[tuple, list[int]] = defaultdict(list)
+        self._swept: dt.datetime | None = None
 
     def add(self, event: Event) -> None:
         self.events.append(event)
@@ -81,16 +82,20 @@ class _Kept:
 
     def candidates(self, event: Event) -> list[int]:
         """Indexes of kept events that may be ``event``'s fact, newest first."""
+        self._sweep(event.time)
         found = set()
         for key in _wanted(event):
-            if key in self._index:
-                found.update(self._recent(self._index[key], event.time))
+            found.update(i for i in self._index.get(key, ()) if event.time - self.events[i].time <= SAME_ALERT_WITHIN)
         return sorted(found, reverse=True)
 
-    def _recent(self, indexes: deque[int], time: dt.datetime) -> deque[int]:
-        while indexes and time - self.events[indexes[0]].time > SAME_ALERT_WITHIN:
-            indexes.popleft()
-        return indexes
+    def _sweep(self, now: dt.datetime) -> None:
+        """Forget the keys of events too old to match (every five minutes of
+        the timeline), so the index holds only the last minutes' events."""
+        if self._swept is not None and now - self._swept <= SAME_ALERT_WITHIN:
+            return
+        self._index = defaultdict(list, {key: found for key, found in self._index.items()
+                                         if now - self.events[found[-1]].time <= SAME_ALERT_WITHIN})
+        self._swept = now
 
 
 def _keys(event: Event) -> list[tuple]:
