@@ -14,7 +14,6 @@ import os
 import re
 import stat
 import time
-import tomllib
 from pathlib import Path
 from typing import Callable, TypeVar
 from urllib.parse import urljoin, urlsplit
@@ -24,6 +23,7 @@ import urllib3
 
 from .._version import __version__
 from ..core.errors import InputError, SourceError
+from ..core.nesting import load_toml
 from .answers import public_url, shorten
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -305,8 +305,8 @@ def secret(env_name: str, *, config_file: Path = CONFIG_FILE) -> str:
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
             raise InputError("others can read this file; run chmod 600 on it", file=path)
         try:
-            value = tomllib.loads(path.read_text(encoding="utf-8")).get(env_name)
-        except (tomllib.TOMLDecodeError, OSError) as err:
+            value = load_toml(path.read_text(encoding="utf-8")).get(env_name)
+        except (ValueError, OSError) as err:  # tomllib.TOMLDecodeError and TooDeep are ValueErrors
             raise InputError(f"cannot read credentials: {type(err).__name__}", file=path) from None
         if isinstance(value, str) and value:
             return value

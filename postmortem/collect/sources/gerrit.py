@@ -49,13 +49,13 @@ fields ``project``, ``branch``, ``number``, ``change_id``.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from urllib.parse import quote
 
 from ...core.accounting import Tally
 from ...core.errors import IncidentFileError
 from ...core.model import Event, SourceConfig, Window
+from ...core.nesting import TooDeep, load_json
 from ...core.timeutil import UTC, parse_duration
 from ...core.vocabulary import Kind
 from ..answers import looks_like_html
@@ -155,7 +155,9 @@ def gerrit_json(response, *, source: str, url: str):
         raise format_error(f"not a Gerrit REST answer: it does not start with the line )]}}' "
                            f"({body[:20]!r})", source=source, url=url)
     try:
-        return json.loads(body[len(XSSI_PREFIX):].lstrip(b"\r\n"))
+        return load_json(body[len(XSSI_PREFIX):].lstrip(b"\r\n"))
+    except TooDeep as err:
+        raise format_error(f"the answer is {err}", source=source, url=url) from None
     except ValueError as err:
         raise format_error(f"answer is not valid JSON after )]}}' ({err}; {len(body)} bytes)",
                            source=source, url=url) from None

@@ -44,12 +44,12 @@ resolution. Assignments and other log entries are dropped, each with its reason.
 
 from __future__ import annotations
 
-import json
 from urllib.parse import quote
 
 from ...core.accounting import Tally
 from ...core.errors import SourceError
 from ...core.model import Event, SourceConfig, Window
+from ...core.nesting import load_json
 from ...core.timeutil import format_utc, zone
 from . import BaseSource, check_options, option
 from ._paging import ACKNOWLEDGED, ESCALATED, NOTE, NOTIFIED, RESOLVED, PageRecord, Reached, parse_iso, text_of
@@ -154,7 +154,7 @@ class _Api:
 def _error_message(response) -> str | None:
     """``Authentication failed (code 2006)`` from PagerDuty's error envelope (14-Errors.md)."""
     try:
-        error = json.loads(response.content).get("error")
+        error = load_json(response.content).get("error")
     except (ValueError, AttributeError):
         return None
     if not isinstance(error, dict) or not isinstance(error.get("message"), str):

@@ -55,6 +55,7 @@ from typing import Callable
 
 from ...core.errors import IncidentFileError, SourceError, SourceFormatError
 from ...core.model import Event, SourceConfig, Window
+from ...core.nesting import TooDeep, load_json
 from ...core.timeutil import from_epoch
 from ...core.vocabulary import Place
 from ...core.accounting import Tally
@@ -263,7 +264,9 @@ def load_list(export, member: str) -> list[dict]:
     """A member that must be a JSON array of objects (users.json, channels.json);
     SourceFormatError naming the file and line."""
     try:
-        data = json.loads(member_text(export, member))
+        data = load_json(member_text(export, member))
+    except TooDeep as err:
+        raise SourceFormatError(str(err), file=export.label(member), source=TYPE) from None
     except json.JSONDecodeError as err:
         raise SourceFormatError(f"bad JSON: {err.msg} (column {err.colno})",
                                 file=export.label(member), line=err.lineno, source=TYPE) from None
