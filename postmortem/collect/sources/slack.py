@@ -39,6 +39,7 @@ from ...core.errors import SourceError
 from ...core.model import Event, SourceConfig, Window
 from . import BaseSource, check_options, option
 from ..answers import public_url
+from ..pagination import Pagination
 from .web import check_url, format_error, json_answer, request, token
 from ...core.accounting import Tally
 from ._slack_text import MarkupResolver, message_problem
@@ -47,7 +48,10 @@ from .slack_export import is_reply, message_event
 TYPE = "slack"
 DEFAULT_URL = "https://slack.com/api"
 PAGE_LIMIT = 999  # the most conversations.history/replies return per page
-MAX_PAGES = 10_000
+# "It's possible to receive fewer results than your specified limit, even when
+# there are additional results to retrieve" (api.slack.com/apis/pagination):
+# a page may hold nothing new; a few such pages in a row are followed.
+EMPTY_PAGES = 3
 
 
 class SlackSource(BaseSource):
@@ -91,17 +95,16 @@ class _Api:
 
     def pages(self, method: str, params: dict) -> list[dict]:
         """Every message of a paginated method, following ``next_cursor``."""
-        url, messages, cursor, seen = f"{self.base}/{method}", [], None, set()
-        for _ in range(MAX_PAGES):
+        url, messages, cursor = f"{self.base}/{method}", [], None
+        pages = Pagination(lambda message: format_error(message, source=self.name, url=url), what="cursor",
+                           empty_allowed=EMPTY_PAGES)
+        while True:
+            pages.ask()
             answer = self.call(url, {**params, "limit": PAGE_LIMIT, **({"cursor": cursor} if cursor else {})})
             messages.extend(answer["messages"])
             cursor = _next_cursor(answer, self.name, url)
-            if not cursor:
+            if not pages.more(cursor, [message.get("ts") for message in answer["messages"]]):
                 return messages
-            if cursor in seen:  # a server repeating a cursor would be asked forever
-                raise format_error(f"{method} gave the cursor {cursor!r} twice", source=self.name, url=url)
-            seen.add(cursor)
-        raise format_error(f"more than {MAX_PAGES} pages", source=self.name, url=url)
 
     def call(self, url: str, params: dict) -> dict:
         """One call; SourceError for ``ok: false`` with Slack's error code."""
