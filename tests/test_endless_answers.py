@@ -1,6 +1,8 @@
 """Servers that always say "there is more" (issue 22, item 2): every paginated
-source stops on a repeated token, on an answer that brings nothing new, and at
-its stated maximum of requests, with a one-line error naming the URL. Each server here is
+read — the wiki client's ``continue`` (`stats --wiki`, `missing`, `followups
+--wiki`, `update`'s search for its base) and every paginated source — stops on
+a repeated token, on an answer that brings nothing new, and at its stated
+maximum of requests, with a one-line error naming the URL. Each server here is
 on 127.0.0.1 and speaks the service's real format; the requests are counted."""
 
 from __future__ import annotations
@@ -9,16 +11,137 @@ import itertools
 
 import pytest
 
+from postmortem.cli import main
 from postmortem.collect.conduit import Conduit
 from postmortem.collect.http import BoundedSession
-from postmortem.collect.pagination import Pagination
+from postmortem.collect.mediawiki import Wiki
+from postmortem.collect.pagination import MAX_REQUESTS, Pagination
 from postmortem.collect.sources import get_source
 from postmortem.core.accounting import Tally
-from postmortem.core.errors import SourceFormatError
+from postmortem.core.errors import SourceFormatError, WikiError
 from postmortem.core.model import SourceConfig, Window, utc
-from tests.services import Answer, FakeServer, SalEntry, sal_html
+from tests.services import Answer, FakeServer, SalEntry, first, sal_html
 
 ENDLESS = "says there is more but brought nothing new: stopped, asking again would not end"
+PAGE_TEXT = "'''Report'''\n== Timeline ==\n* 10:00 something\n"
+
+
+def run_cli(capsys, *argv) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# -- the wiki: list=allpages and prop=revisions with an endless `continue` ----------------------
+
+def endless_wiki(kind: str):
+    """An Action API (formatversion=2, https://www.mediawiki.org/wiki/API:Continue)
+    whose ``list=allpages`` and history (``prop=revisions`` without content)
+    always answer with a ``continue``: "same" the same titles or revisions and
+    the same token each time, "fresh" a new token with the same items, "new" a
+    new token and one new item each time. Logging in and reading a page work."""
+    count = itertools.count()
+
+    def token(n):
+        return {"apcontinue": "Incidents/x", "continue": "-||"} if kind == "same" else \
+               {"apcontinue": f"Incidents/{n:06d}", "continue": "-||"}
+
+    def app(request):
+        query = {**request.query, **request.form}
+        n = next(count)
+        item = n if kind == "new" else 0
+        if first(query, "meta") == "tokens":
+            kind_ = first(query, "type")
+            return Answer.json({"batchcomplete": True, "query": {"tokens": {f"{kind_}token": "abc+\\"}}})
+        if first(query, "action") == "login":
+            return Answer.json({"login": {"result": "Success", "lguserid": 1, "lgusername": "Bot"}})
+        if first(query, "list") == "allpages":
+            return Answer.json({"continue": token(n), "query": {"allpages": [
+                {"pageid": item + 1, "ns": 0, "title": f"Incidents/2024-03-{1 + item % 28:02d} x{item}"}]}})
+        rvprop = first(query, "rvprop", "")
+        if "content" not in rvprop:  # the history, followed by update's search for its base
+            return Answer.json({"continue": {"rvcontinue": token(n)["apcontinue"], "continue": "||"},
+                                "query": {"pages": [{"pageid": 1, "ns": 0, "title": first(query, "titles"),
+                                                     "revisions": [{"revid": 100 + item, "parentid": 99,
+                                                                    "user": "Someone", "timestamp":
+                                                                    "2024-03-05T10:00:00Z", "comment": "edit"}]}]}})
+        titles = (first(query, "titles") or "").split("|")
+        return Answer.json({"curtimestamp": "2024-03-06T00:00:00Z", "query": {"pages": [
+            {"pageid": 1, "ns": 0, "title": title, "revisions": [
+                {"revid": 7, "parentid": 6, "user": "Bot", "timestamp": "2024-03-05T10:00:00Z", "comment": "x",
+                 "slots": {"main": {"contentmodel": "wikitext", "content": PAGE_TEXT}}}]} for title in titles]}})
+    return app
+
+
+def test_stats_on_a_wiki_that_always_continues_stops_after_two_requests(capsys):
+    """It asked 1,285 times a minute, for ever."""
+    with FakeServer(endless_wiki("same")) as server:
+        code, out, err = run_cli(capsys, "stats", "--wiki", server.url + "/w/api.php")
+    assert code == 1 and out == ""
+    assert err == f"postmortem: error: {server.url}/w/api.php: the answer to continue=" \
+                  f'{{"apcontinue": "Incidents/x", "continue": "-||"}} {ENDLESS}\n'
+    assert len(server.requests) == 2
+
+
+@pytest.mark.parametrize("kind, requests", [("same", 2), ("fresh", 2)])
+def test_missing_stops_on_the_wiki_that_always_continues(capsys, tmp_path, kind, requests):
+    def status(request):
+        return Answer.json({"page": {"id": "p", "name": "Status", "url": "https://status.test"}, "incidents": []})
+    with FakeServer(status) as statuspage, FakeServer(endless_wiki(kind)) as wiki:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(f'[[source]]\ntype = "statuspage"\nurl = "{statuspage.url}"\n')
+        code, _, err = run_cli(capsys, "missing", "--wiki", wiki.url + "/w/api.php", "--since", "2024-03-01",
+                               "--until", "2024-03-02", "--sources", sources)
+    assert code == 1 and len(err.splitlines()) == 1 and err.startswith(f"postmortem: error: {wiki.url}/w/api.php: ")
+    assert "stopped, asking again would not end" in err
+    assert len(wiki.requests) == requests
+
+
+def test_followups_across_the_wiki_stops_on_an_answer_that_brings_nothing_new(capsys, monkeypatch):
+    monkeypatch.setenv("PM_PHAB_TOKEN", "api-aaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+    with FakeServer(endless_wiki("fresh")) as wiki, FakeServer(lambda r: Answer.json({})) as phabricator:
+        code, _, err = run_cli(capsys, "followups", "--wiki", wiki.url + "/w/api.php", "--phabricator",
+                               phabricator.url, "--token-env", "PM_PHAB_TOKEN")
+    assert code == 1
+    assert err == f"postmortem: error: {wiki.url}/w/api.php: the answer to continue=" \
+                  f'{{"apcontinue": "Incidents/000000", "continue": "-||"}} {ENDLESS}\n'
+    assert len(wiki.requests) == 2 and phabricator.requests == []
+
+
+def test_updates_search_for_its_base_stops_on_a_history_that_never_ends():
+    """find_base walks the page's history (prop=revisions, continued) for the tool's
+    last save; a history that always continues with the same revision ends there."""
+    from postmortem.wiki.markers import find_base
+    with FakeServer(endless_wiki("fresh")) as server:
+        wiki = Wiki(server.url + "/w/api.php", session=BoundedSession(timeout=5, deadline=None))
+        with pytest.raises(WikiError) as caught:
+            find_base(wiki, "Incidents/2024-03-05 x")
+    assert str(caught.value) == f"{server.url}/w/api.php: the answer to continue=" \
+                                f'{{"continue": "||", "rvcontinue": "Incidents/000000"}} {ENDLESS}'
+    assert caught.value.code == "badjson" and len(server.requests) == 2
+
+
+def test_a_wiki_that_brings_a_new_title_with_every_answer_stops_at_the_stated_maximum():
+    with FakeServer(endless_wiki("new")) as server:
+        wiki = Wiki(server.url + "/w/api.php", session=BoundedSession(timeout=5, deadline=None))
+        with pytest.raises(WikiError) as caught:
+            list(wiki.all_pages("Incidents/", limit=10 * MAX_REQUESTS))
+    assert caught.value.message == (f"still more pages after {MAX_REQUESTS} requests, the most one call makes: "
+                                    f"stopped; narrow the window or the query")
+    assert len(server.requests) == MAX_REQUESTS == 1000
+
+
+def test_a_wiki_that_ends_is_followed_to_its_end():
+    """The bound does not cut a listing short: three answers, the last without continue."""
+    def app(request):
+        page = int(first(request.query, "apcontinue", "0"))
+        answer = {"query": {"allpages": [{"ns": 0, "title": f"Incidents/{page}-{n}"} for n in range(2)]}}
+        return Answer.json({**answer, "continue": {"apcontinue": str(page + 1), "continue": "-||"}}
+                           if page < 2 else answer)
+    with FakeServer(app) as server:
+        titles = list(Wiki(server.url + "/w/api.php").all_pages("Incidents/"))
+    assert titles == [f"Incidents/{page}-{n}" for page in range(3) for n in range(2)]
+    assert len(server.requests) == 3
 
 
 # -- the paginated sources ---------------------------------------------------------------
