@@ -6,18 +6,24 @@ naming file and line or URL. 0 internal errors (tests/fuzzing.py)."""
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
 import requests
 
+from postmortem.collect.conduit import Conduit
 from postmortem.collect.http import BoundedSession
+from postmortem.collect.mediawiki import Wiki
+from postmortem.collect.pagination import MAX_REQUESTS
 from postmortem.collect.sources import get_source
 from postmortem.collect.sources.phabricator import fetch_tasks
 from postmortem.core.accounting import Tally
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.incident.load import parse_incident
-from tests.fuzzing import fuzz, json_bytes, mutate_bytes, mutate_json
+from tests.clock import FakeClock
+from tests.fuzzing import (JSON_VALUES, Outcomes, fuzz, json_bytes, mutate_bytes, mutate_json,
+                           retry_after_value)
 from tests.services import SalEntry, sal_html
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -314,3 +320,243 @@ def test_gerrit_answers():
     outcomes = fuzz([GERRIT_PAGE], gerrit_mutations, network(read), count=COUNT, seed=7)
     assert outcomes.internal == [], outcomes.report()
     assert outcomes.events > 0 and outcomes.errors > 0
+
+
+# -- Retry-After in any form (issue 22): the first answer a 429 saying when to come back --------
+
+class RateLimitedOnce(Answers):
+    """The first request answered 429 with ``retry_after`` (as Retry-After, or as
+    PagerDuty's RateLimit-Reset), every other with the body."""
+
+    def __init__(self, content_type: str):
+        super().__init__(content_type)
+        self.retry_after, self.header = "", "Retry-After"
+
+    def send(self, request, **kwargs):
+        response = super().send(request, **kwargs)
+        if self.count == 1:
+            response.status_code = 429
+            response.headers[self.header] = self.retry_after
+        return response
+
+
+def rate_limited(read, body: bytes, content_type="application/json"):
+    """``attempt((header, value))``: ``read(session)`` on a session whose waits pass on a fake clock."""
+    adapter = RateLimitedOnce(content_type)
+    adapter.body = body
+
+    def attempt(sample):
+        adapter.header, adapter.retry_after = sample
+        adapter.count = 0
+        clock = FakeClock()
+        session = BoundedSession(retries=2, deadline=30, backoff=0.5, sleep=clock.sleep, clock=clock)
+        session.mount("https://", adapter)
+        return read(session)
+    return attempt
+
+
+def retry_after_sample(_, rng):
+    return rng.choice(["Retry-After"] * 3 + ["RateLimit-Reset"]), retry_after_value(rng)
+
+
+RETRY_COUNT = 300  # Retry-After values per source: every form, as it is and mutated
+
+
+@pytest.mark.parametrize("name, read, seed, content_type", [
+    ("alertmanager", source("alertmanager"), [ALERT], "application/json"),
+    ("statuspage", source("statuspage"), STATUS, "application/json"),
+    ("slack", source("slack", channel="C0123", token_env="PM_FUZZ_TOKEN"), HISTORY, "application/json"),
+    ("prometheus", source("prometheus"), MATRIX, "application/json"),
+    ("sal-wikitext-wiki", lambda session: get_source("sal-wikitext").read(SourceConfig(
+        "sal-wikitext", {"type": "sal-wikitext", "wiki": "https://service.test/w/api.php", "page": "Server Admin Log"},
+        index=3), WINDOW, session=session, tally=Tally()), WIKI, "application/json"),
+])
+def test_retry_after_in_any_form(monkeypatch, name, read, seed, content_type):
+    monkeypatch.setenv("PM_FUZZ_TOKEN", "xoxb-fuzz-token")
+    outcomes = fuzz([None], retry_after_sample, rate_limited(read, json_bytes(seed), content_type), count=RETRY_COUNT,
+                    seed=len(name))
+    assert outcomes.internal == [], outcomes.report()
+    assert outcomes.events > 0 and outcomes.errors > 0  # waited and read; and a wait past the deadline refused
+
+
+def test_the_wiki_clients_retry_after_in_any_form():
+    """``maxlag`` (HTTP 200) with Retry-After, then the page."""
+    answers = [json_bytes({"error": {"code": "maxlag", "info": "7 seconds lagged", "lag": 7}}), json_bytes(WIKI)]
+
+    class Lagged(Answers):
+        def send(self, request, **kwargs):
+            self.body = answers[min(self.count, 1)]
+            response = super().send(request, **kwargs)
+            response.headers["Retry-After"] = self.retry_after
+            return response
+
+    adapter = Lagged("application/json")
+
+    def attempt(value):
+        adapter.count, adapter.retry_after = 0, value
+        clock = FakeClock()
+        session = requests.Session()
+        session.mount("https://", adapter)
+        page = Wiki("https://service.test/w/api.php", session=session, sleep=clock.sleep, clock=clock).page(
+            "Server Admin Log")
+        assert len(clock.sleeps) == 1 and 0 <= clock.sleeps[0] <= 30, clock.sleeps
+        return [page]
+    outcomes = fuzz([None], lambda _, rng: retry_after_value(rng), attempt, count=RETRY_COUNT, seed=11)
+    assert outcomes.internal == [], outcomes.report()
+    assert outcomes.events == RETRY_COUNT  # every form ends in a wait of 0 to 30 s, then the page
+
+
+# -- the wiki client: every call against answers of every shape --------------------------------
+
+TOKENS = {"logintoken": "l+\\", "csrftoken": "c+\\"}
+REVISION = {"revid": 7, "parentid": 6, "user": "Bot", "timestamp": "2024-03-05T10:00:00Z", "comment": "c",
+            "slots": {"main": {"contentmodel": "wikitext", "content": "== x ==\n* 10:00 a: b\n"}}}
+# One answer per call, good for each of its requests (a token, then the action).
+WIKI_ANSWERS = {
+    "page": {"curtimestamp": "2024-03-06T00:00:00Z", "query": {"pages": [
+        {"pageid": 1, "ns": 0, "title": "X", "revisions": [REVISION]}]}},
+    "revisions": {"query": {"pages": [{"pageid": 1, "ns": 0, "title": "X", "revisions": [REVISION]}]}},
+    "all_pages": {"query": {"allpages": [{"pageid": 1, "ns": 0, "title": "Incidents/2024-03-05 x"}]}},
+    "texts": {"query": {"normalized": [{"from": "a", "to": "A"}], "pages": [
+        {"pageid": 1, "ns": 0, "title": "A", "revisions": [REVISION]}, {"ns": 0, "title": "B", "missing": True}]}},
+    "parse": {"parse": {"title": "X", "revid": 7, "text": "<p>x</p>", "categories": [{"sortkey": "", "category": "I"}],
+                        "sections": [{"line": "Timeline", "level": "2"}]}},
+    "file_info": {"query": {"pages": [{"pageid": 2, "ns": 6, "title": "File:x.svg", "imagerepository": "local",
+                                       "imageinfo": [{"user": "Bot", "comment": "c", "timestamp": "2024-03-05T10:00:00Z",
+                                                      "sha1": "ab"}]}]}},
+    "login": {"query": {"tokens": TOKENS}, "login": {"result": "Success", "lguserid": 1, "lgusername": "Bot"}},
+    "csrf_token": {"query": {"tokens": TOKENS}},
+    "edit": {"query": {"tokens": TOKENS}, "edit": {"result": "Success", "pageid": 1, "newrevid": 8, "oldrevid": 7}},
+    "upload_file": {"query": {"tokens": TOKENS}, "upload": {"result": "Warning", "warnings": {"exists": "x.svg"}}},
+    "error": {"error": {"code": "ratelimited", "info": "slow down", "*": "See https://x/w/api.php"},
+              "servedby": "mw1"},
+}
+WIKI_CALLS = {
+    "page": lambda wiki: [wiki.page("X")],
+    "revisions": lambda wiki: list(wiki.revisions("X", limit=3)),
+    "all_pages": lambda wiki: list(wiki.all_pages("Incidents/", limit=3)),
+    "texts": lambda wiki: list(wiki.texts(["A", "B"])),
+    "parse": lambda wiki: [wiki.parse("X")],
+    "file_info": lambda wiki: [wiki.file_info("x.svg")],
+    "login": lambda wiki: [wiki.login("Bot@app", "not-a-password")],
+    "csrf_token": lambda wiki: [wiki.csrf_token()],
+    "edit": lambda wiki: [wiki.edit("X", "text", "summary", base=None)],
+    "upload_file": lambda wiki: [wiki.upload_file("x.svg", b"<svg/>", comment="c", replace=True)],
+}
+
+
+def wiki_answer_mutations(_, rng):
+    """A call and the one answer its every request gets: the good answer mutated (or an API
+    error's), a list or text where an object belongs, keys removed, deep nesting."""
+    call = rng.choice(sorted(WIKI_CALLS))
+    seed = WIKI_ANSWERS["error" if rng.random() < 0.1 else call]
+    return call, json_mutations(seed, rng)
+
+
+def test_wiki_answers():
+    adapter = Answers("application/json")
+
+    def attempt(sample):
+        call, adapter.body = sample
+        adapter.count = 0
+        session = requests.Session()
+        session.mount("https://", adapter)
+        clock = FakeClock()
+        return WIKI_CALLS[call](Wiki("https://service.test/w/api.php", session=session, sleep=clock.sleep,
+                                     clock=clock))
+    outcomes = fuzz([None], wiki_answer_mutations, attempt, count=COUNT, seed=12)
+    assert outcomes.internal == [], outcomes.report()
+    assert outcomes.events > 0 and outcomes.errors > 0
+
+
+# -- endless answers: every paginated reader against a server that always says "more" ----------
+
+class Endless(requests.adapters.BaseAdapter):
+    """Answers ``page(n)`` to the n-th request (from 0); more requests than any
+    call may make (the stated maximum, and one) are a hang, failed here."""
+
+    def __init__(self, page, content_type="application/json"):
+        super().__init__()
+        self.page, self.content_type, self.count = page, content_type, 0
+
+    def send(self, request, **kwargs):
+        if self.count > MAX_REQUESTS:
+            raise AssertionError(f"the reader kept asking: {self.count + 1} requests")
+        response = requests.Response()
+        response.status_code, response.url, response.request = 200, request.url, request
+        response.headers["Content-Type"] = self.content_type
+        response._content = self.page(self.count)
+        self.count += 1
+        return response
+
+    def close(self):
+        pass
+
+
+# What an endless server sends back: the items of answer n, and its next-page token.
+ITEMS = {"same": lambda n: [0], "fresh": lambda n: [n], "none": lambda n: [], "every-other": lambda n: [n // 2]}
+TOKENS_OF = {"same": lambda n, rng: "t", "fresh": lambda n, rng: f"t{n}", "cycle": lambda n, rng: f"t{n % 3}",
+             "odd": lambda n, rng: rng.choice(JSON_VALUES[:13])}
+
+
+def slack_answer(items, token):
+    return {"ok": True, "messages": [{"type": "message", "ts": f"{1709632800 + i}.000100", "user": "U1", "text": "x"}
+                                     for i in items], "response_metadata": {"next_cursor": token}}
+
+
+# reader: (read(session), answer(items, token) -> bytes, content type, whether the server gives the token)
+ENDLESS_READERS = {
+    "wiki all_pages": (lambda session: list(Wiki("https://service.test/w/api.php", session=session).all_pages(
+        "Incidents/", limit=10 ** 6)), lambda items, token: json_bytes(
+        {"continue": {"apcontinue": token, "continue": "-||"} if isinstance(token, str) else token,
+         "query": {"allpages": [{"ns": 0, "title": f"Incidents/{i}"} for i in items]}}), True),
+    "wiki revisions": (lambda session: list(Wiki("https://service.test/w/api.php", session=session).revisions(
+        "X", limit=10 ** 6)), lambda items, token: json_bytes(
+        {"continue": {"rvcontinue": token, "continue": "||"} if isinstance(token, str) else token,
+         "query": {"pages": [{"ns": 0, "title": "X", "revisions": [{**REVISION, "revid": i} for i in items]}]}}), True),
+    "slack": (source("slack", channel="C0123", token_env="PM_FUZZ_TOKEN"),
+              lambda items, token: json_bytes(slack_answer(items, token)), True),
+    "conduit": (lambda session: Conduit("https://service.test", "api-token", session).search(
+        "user.search", {"usernames": ["u1"]}, max_pages=MAX_REQUESTS), lambda items, token: json_bytes(
+        {"result": {"data": [{"id": i, "phid": f"PHID-USER-{i}"} for i in items], "cursor": {"after": token}},
+         "error_code": None, "error_info": None}), True),
+    "pagerduty": (source("pagerduty", token_env="PM_FUZZ_TOKEN"), lambda items, token: json_bytes(
+        {"incidents": [{"id": f"P{i}"} for i in items], "limit": 100, "offset": 0, "more": True}), False),
+    "splunk-oncall": (source("splunk-oncall", org="wm", api_id_env="PM_FUZZ_TOKEN", api_key_env="PM_FUZZ_TOKEN"),
+                      lambda items, token: json_bytes({"total": 10 ** 9, "offset": 0, "limit": 100, "incidents": [
+                          {"incidentNumber": str(i), "startTime": "2024-03-05T06:58:12Z"} for i in items]}), False),
+    "gerrit": (source("gerrit"), lambda items, token: b")]}'\n" + json_bytes(
+        [{"_number": i, "project": "p", "subject": "s", "status": "MERGED", "_more_changes": True} for i in items]
+        or [{"_more_changes": True}]), False),
+    "sal": (source("sal"), lambda items, token: sal_html("production", [
+        SalEntry(f"id{i}", utc(2023, 9, 28, 14, 0), "tchin", "x") for i in items], 0, 200, 10 ** 9).encode(), False),
+}
+
+
+def endless_inputs(reader: str, gives_token: bool) -> list:
+    """Every kind of endless server for ``reader``: its items × its tokens (where
+    the server gives them; an offset the reader counts itself)."""
+    tokens = sorted(TOKENS_OF) if gives_token else [None]
+    return [(reader, items, token, seed) for items in sorted(ITEMS) for token in tokens for seed in range(2)]
+
+
+@pytest.mark.parametrize("reader", sorted(ENDLESS_READERS))
+def test_endless_answers(monkeypatch, reader):
+    """0 internal errors, 0 hangs: every input ends in the reader's own error
+    (or events, where an odd token reads as the end), within the stated maximum."""
+    monkeypatch.setenv("PM_FUZZ_TOKEN", "fuzz-token-value")
+    read, answer, gives_token = ENDLESS_READERS[reader]
+
+    def attempt(sample):
+        _, items, token, seed = sample
+        rng = random.Random(seed)
+        adapter = Endless(lambda n: answer(ITEMS[items](n), TOKENS_OF[token](n, rng) if token else None),
+                          "text/html; charset=utf-8" if reader == "sal" else "application/json")
+        session = BoundedSession(retries=0, deadline=None)
+        session.mount("https://", adapter)
+        return read(session)
+    outcomes = Outcomes()
+    for sample in endless_inputs(reader, gives_token):
+        outcomes.run(attempt, sample)
+    assert outcomes.internal == [], outcomes.report()
+    assert outcomes.errors > 0

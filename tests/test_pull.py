@@ -333,3 +333,33 @@ url = "{prometheus.url}"
     ]
     assert [e["tags"] for e in events if e["source"] == "prometheus"][0] == ["alert", "page"]
     assert collect_events(load_incident(path))  # the library reads the same cache
+
+
+def one_slack_source(tmp_path, slack_url):
+    path = tmp_path / "incident.toml"
+    path.write_text(f'[incident]\nid = "2023-09-28 one source"\nstart = "2023-09-28 14:00"\nend = "2023-09-28 15:00"\n'
+                    f'[[source]]\ntype = "slack"\nurl = "{slack_url}"\nchannel = "C0123"\n'
+                    f'token_env = "PM_SLACK_TOKEN"\n', encoding="utf-8")
+    return path
+
+
+def test_a_one_source_pull_whose_source_has_a_bug_writes_the_cache_and_a_failed_line(tmp_path, servers, capsys,
+                                                                                   monkeypatch):
+    """A bug in a source (any exception not the project's own) escaped the pull's
+    thread: "internal error", no FAILED line and no cache written. It is that
+    source's failure now, said to be a bug; --debug still shows its traceback."""
+    def broken(*args, **kwargs):
+        raise KeyError("ts")
+    monkeypatch.setattr("postmortem.collect.sources.slack.message_event", broken)
+    path = one_slack_source(tmp_path, servers[1].url)
+    assert main(["pull", str(path)]) == 1
+    out, err = capsys.readouterr()
+    failed = ("source[0] (slack): FAILED after 2 requests: internal error: KeyError: 'ts' (a bug in postmortem; "
+              "`postmortem --debug pull` shows where)")
+    assert out == failed + "\n"
+    assert err.splitlines() == [f"wrote {tmp_path / 'incident.events.json'}", f"postmortem: error: {failed}"]
+    incident = load_incident(path)
+    failure = cache.read_failures(incident)[cache.source_key(incident.sources[0])]
+    assert failure.error == failed.split("requests: ", 1)[1]
+    with pytest.raises(KeyError):
+        main(["--debug", "pull", str(path)])

@@ -164,7 +164,8 @@ def test_a_server_that_always_says_more_is_stopped_on_the_page_that_brings_nothi
     with FakeServer(lambda request: answer) as server:
         with pytest.raises(SourceFormatError) as caught:
             SOURCE.read(config(server.url + "/r"), WINDOW, session=session())
-    assert caught.value.message == "the page from S=2 says _more_changes but holds no new change"
+    assert caught.value.message == ("the answer to S=2 says there is more but brought nothing new: stopped, "
+                                    "asking again would not end")
     assert len(server.requests) == 2
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from ..core.errors import PostmortemError
 from ._common import one_line, print_text
 
 
@@ -34,6 +35,10 @@ def run(args) -> int:
         print(f"wrote {report.cache_path}", file=sys.stderr)
     for failed in report.failed:
         print(f"postmortem: error: {one_line(failed.line())}", file=sys.stderr)
+    bugs = [f.error.__cause__ for f in report.failed if isinstance(f.error.__cause__, Exception)
+            and not isinstance(f.error.__cause__, PostmortemError)]
+    if bugs and args.debug:
+        raise bugs[0]  # the traceback of a source's internal error (the cache is written already)
     return 0 if report.ok else 1
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import functools
 import inspect
-import json
 import re
 from html import unescape
 from urllib.parse import urlsplit
 
+from ..core.nesting import TooDeep, load_json
 from ..core.scrub import clean
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
@@ -67,7 +67,9 @@ def decode_json(response, secrets=(), *, user: str | None = None):
     if looks_like_html(response):
         raise ValueError(f"expected JSON, got an HTML page{_title(response.text, secrets, user)}")
     try:
-        return json.loads(response.content)
+        return load_json(response.content)
+    except TooDeep as err:
+        raise ValueError(f"the answer is {err}") from None
     except ValueError as err:
         raise ValueError(f"answer is not valid JSON ({err}; {len(response.content)} bytes)") from None
 

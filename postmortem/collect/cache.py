@@ -46,6 +46,7 @@ from ..core.errors import InputError
 from ..core.files import write_atomically
 from ..core.scrub import clean
 from ..core.model import Event, GraphConfig, Incident, Series, SourceConfig, TaskInfo, Window
+from ..core.nesting import load_json
 from ..core.timeutil import UTC, format_utc, parse_time
 
 # 3: sources keyed by what they are, not by their place among the [[source]]s;
@@ -226,7 +227,7 @@ def _payload(path: Path, damaged=_RAISE) -> dict | None:
     """The cache file's JSON when it is there and of this format, else None; a
     damaged file raises InputError, or gives ``damaged`` when that is given."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = load_json(path.read_text(encoding="utf-8"))
         return _in_this_format(data) if isinstance(data, dict) else None
     except FileNotFoundError:
         return None
@@ -245,7 +246,7 @@ def _read_section(incident: Incident, name: str, convert, absent):
     if not path.exists():
         return absent
     try:
-        data = _in_this_format(json.loads(path.read_text(encoding="utf-8")))
+        data = _in_this_format(load_json(path.read_text(encoding="utf-8")))
         if data is None or data.get(name) is None:
             return absent
         return convert(data[name], str(path))

@@ -13,7 +13,9 @@ Every answer, errors included, is HTTP 200 with the envelope::
 * ``*.search`` (``maniphest.search``, ``user.search``, ``project.search``;
   ``PhabricatorApplicationSearchEngine``): ``constraints``, ``limit`` (at most
   100) and ``after`` → ``{"data": [{"id", "phid", "fields"}], "cursor": {"after"}}``,
-  followed until ``cursor.after`` is null.
+  followed until ``cursor.after`` is null (while each page brings a result
+  not seen before, within the pages the constraints can fill:
+  :mod:`postmortem.collect.pagination`).
 * ``maniphest.edit`` (``PhabricatorEditEngine::buildConduitResponse``): without
   ``objectIdentifier`` it creates a task from ``transactions`` (``title``,
   ``description``, ``owner`` a user PHID, ``projects.add`` a list of project
@@ -34,6 +36,7 @@ import contextlib
 
 from ..core.errors import SourceError
 from .answers import public_url, server_text
+from .pagination import MAX_REQUESTS, Pagination
 from .sources.web import format_error, json_answer, request
 
 BATCH = 100  # Conduit's largest page
@@ -63,11 +66,16 @@ class Conduit:
     # -- reading --------------------------------------------------------------------
 
     def search(self, method: str, constraints: dict, *, max_pages: int | None = None) -> list[dict]:
-        """Every result of a ``*.search`` method, following ``cursor.after``."""
+        """Every result of a ``*.search`` method, following ``cursor.after`` (at most
+        ``max_pages`` requests, else as many as the longest constraint list fills, and one more)."""
         form = form_fields("constraints", constraints)
         longest = max((len(v) for v in constraints.values() if isinstance(v, (list, tuple))), default=0)
         found, after = [], None
-        for _ in range(max_pages or longest // BATCH + 2):
+        pages = Pagination(lambda message: format_error(f"{method}: {message}", source=self.name,
+                                                        url=self.base + method),
+                           what="after", most=min(max_pages or longest // BATCH + 2, MAX_REQUESTS))
+        while True:
+            pages.ask()
             result = self.call(method, {**form, "limit": str(BATCH), **({"after": after} if after else {})})
             if not isinstance(result, dict) or not isinstance(result.get("data"), list):
                 raise format_error("Conduit result without a 'data' list", source=self.name, url=self.base + method)
@@ -77,9 +85,10 @@ class Conduit:
             found.extend(result["data"])
             cursor = result.get("cursor") or {}
             after = cursor.get("after") if isinstance(cursor, dict) else None
-            if not after:
+            if not isinstance(after, (str, int)) or isinstance(after, bool):
+                after = None  # null (the last page), or no cursor Conduit sends
+            if not pages.more(after or None, [item.get("phid") or item.get("id") for item in result["data"]]):
                 return found
-        raise format_error(f"{method} kept returning pages", source=self.name, url=self.base + method)
 
     def usernames(self, phids) -> dict[str, str]:
         """``{PHID-USER-…: username}`` for these users, in batches of 100."""

@@ -21,12 +21,12 @@ step, unless given, is the smallest gap between two of its points.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from pathlib import Path
 
 from ..core.errors import InputError, PostmortemError, SourceFormatError
 from ..core.model import GraphConfig, GraphData, Incident, Series, Window, incident_window
+from ..core.nesting import load_json
 from ..core.timeutil import UTC, format_utc
 from . import cache
 
@@ -100,7 +100,7 @@ def read_recorded(config: GraphConfig, incident: Incident) -> GraphData:
     """A graph from its recorded answer (``path``, relative to the incident file)."""
     path = Path(config.base_dir) / config.path
     try:
-        answer = json.loads(path.read_text(encoding="utf-8"))
+        answer = load_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(f"{config.name}: no such file", file=path) from None
     except (OSError, UnicodeDecodeError, ValueError) as err:

@@ -7,6 +7,7 @@ Imported only by commands that use the network.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import email.utils
 import ipaddress
 import math
@@ -14,7 +15,6 @@ import os
 import re
 import stat
 import time
-import tomllib
 from pathlib import Path
 from typing import Callable, TypeVar
 from urllib.parse import urljoin, urlsplit
@@ -24,6 +24,7 @@ import urllib3
 
 from .._version import __version__
 from ..core.errors import InputError, SourceError
+from ..core.nesting import load_toml
 from ..core.scrub import hold
 from .answers import public_url, shorten
 
@@ -244,17 +245,38 @@ def new_session(**options) -> BoundedSession:
 
 
 def _retry_after(response) -> float | None:
-    """Retry-After (seconds or an HTTP date), else RateLimit-Reset (seconds until
-    the limit resets: PagerDuty sends it with its 429s, PagerDuty/developer-docs
-    ``docs/REST-API/04-Rate-Limits.md``)."""
+    """Retry-After, else RateLimit-Reset (seconds until the limit resets:
+    PagerDuty sends it with its 429s, PagerDuty/developer-docs
+    ``docs/REST-API/04-Rate-Limits.md``); None: the back-off."""
     value = response.headers.get("Retry-After")
-    if not value:
-        reset = response.headers.get("RateLimit-Reset", "").strip()
-        return float(reset) if reset.isdigit() else None
-    if value.strip().isdigit():
+    if value:
+        return retry_after_seconds(value)
+    reset = response.headers.get("RateLimit-Reset", "").strip()
+    return float(reset) if _SECONDS.fullmatch(reset) else None
+
+
+_SECONDS = re.compile(r"[0-9]+")  # ASCII digits only: str.isdigit() is true for "²", which float() refuses
+
+
+def retry_after_seconds(value, *, now=time.time) -> float | None:
+    """How long a ``Retry-After`` value asks to wait, in any form a server sends
+    (RFC 9110 §10.2.3: ``delay-seconds`` or an HTTP-date): seconds as they are,
+    a date as the seconds until it (0 when past; a date without a zone is UTC),
+    on the wall clock ``now``. Anything else — negative, fractional, garbage like
+    ``soon, please``, an impossible date — is None: the caller's own back-off.
+    A huge wait is returned as it is; the caller's deadline decides."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    value = value.strip()
+    if _SECONDS.fullmatch(value):
         return float(value)
-    parsed = email.utils.parsedate_to_datetime(value) if value else None
-    return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.timezone.utc)
+        return max(0.0, when.timestamp() - now())
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None
 
 
 def _describe(err: Exception, timeout: float, attempts: int) -> str:
@@ -315,8 +337,8 @@ def _secret(env_name: str, config_file: Path) -> str:
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
             raise InputError("others can read this file; run chmod 600 on it", file=path)
         try:
-            value = tomllib.loads(path.read_text(encoding="utf-8")).get(env_name)
-        except (tomllib.TOMLDecodeError, OSError) as err:
+            value = load_toml(path.read_text(encoding="utf-8")).get(env_name)
+        except (ValueError, OSError) as err:  # tomllib.TOMLDecodeError and TooDeep are ValueErrors
             raise InputError(f"cannot read credentials: {type(err).__name__}", file=path) from None
         if isinstance(value, str) and value:
             return value

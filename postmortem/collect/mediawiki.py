@@ -39,33 +39,14 @@ from typing import Iterator
 from ..core.errors import PostmortemError, WikiError
 from ..core.scrub import hold, hold_url
 from .answers import answer_shaped, decode_json, server_text, status_problem
-from .http import new_session, require_secure, retry, secret
+from .http import new_session, require_secure, retry, retry_after_seconds, secret
+from .pagination import MAX_REQUESTS, Pagination
+from .wiki_answers import MESSAGES, code_and_info, continue_of, list_at, object_at
 
 USER_ENV = "POSTMORTEM_WIKI_USER"
 PASSWORD_ENV = "POSTMORTEM_WIKI_PASSWORD"
 RETRY_CODES = frozenset({"ratelimited", "maxlag", "readonly"})
 CALL_DEADLINE = 120.0  # seconds for one API call, its retries included
-
-# One clear sentence per API error code (https://www.mediawiki.org/wiki/API:Errors_and_warnings).
-MESSAGES = {
-    "badtoken": "the wiki rejected the edit token twice (session lost?); nothing was saved",
-    "editconflict": "edit conflict: the page was edited after it was read; nothing was saved "
-                    "— run the command again",
-    "protectedpage": "the page is protected; this account may not edit it",
-    "cascadeprotected": "the page is protected (cascading protection); this account may not edit it",
-    "ratelimited": "the wiki's rate limit was hit and retries ran out; try again later",
-    "maxlag": "the wiki's database replicas are lagged and retries ran out; try again later",
-    "readonly": "the wiki is read-only right now; try again later",
-    "articleexists": "the page already exists; nothing was changed (use `postmortem update`)",
-    "missingtitle": "the page does not exist (use `postmortem publish` first)",
-    "assertuserfailed": "not logged in any more (the session was lost); nothing was saved",
-    "assertbotfailed": "this account lacks the bot right",
-    "permissiondenied": "this account may not do that (check the bot password's grants)",
-    "writeapidenied": "this account may not edit through the API (check the bot password's grants)",
-    "spamblacklist": "the wiki's spam blacklist refused a link in the text",
-    "blocked": "this account is blocked on the wiki",
-    "mwoauth-invalid-authorization": "the wiki refused the credentials",
-}
 
 
 @dataclass(frozen=True)
@@ -112,12 +93,15 @@ class Wiki:
     """A MediaWiki at ``api_url`` (the api.php URL).
 
     ``sleep`` and ``retries`` bound the waiting on ``ratelimited``/``maxlag``;
+    ``max_requests`` the requests of one listing that follows ``continue``;
     tests inject a session or a sleep function.
     """
 
     def __init__(self, api_url: str, *, session=None, retries: int = 3, backoff: float = 2.0,
-                 sleep=time.sleep, clock=time.monotonic, call_deadline: float = CALL_DEADLINE):
+                 sleep=time.sleep, clock=time.monotonic, call_deadline: float = CALL_DEADLINE,
+                 max_requests: int = MAX_REQUESTS):
         self.api_url = api_url
+        self.max_requests = max_requests  # for one listing that follows `continue`
         # No deadline for the session's life: each call has its own (a long
         # `stats --wiki` makes many calls, each of them bounded).
         self.session = session if session is not None else new_session(timeout=30.0, deadline=None)
@@ -189,23 +173,23 @@ class Wiki:
         return pages[0]
 
     def _wait_for(self, attempt: int, outcome) -> float | None:
-        """After ``ratelimited``/``maxlag``/``readonly``: Retry-After (at most 30 s)
-        or the back-off; any other answer is final."""
+        """After ``ratelimited``/``maxlag``/``readonly``: Retry-After (at most 30 s;
+        in any form: garbage is the back-off) or the back-off; any other answer is final."""
         data, retry_after = outcome
-        if (data.get("error") or {}).get("code") not in RETRY_CODES:
+        if "error" not in data or code_and_info(data["error"])[0] not in RETRY_CODES:
             return None
-        if retry_after and str(retry_after).isdigit():
-            return min(float(retry_after), 30.0)
-        return self.backoff * (2 ** attempt)
+        wait = retry_after_seconds(retry_after)
+        return self.backoff * (2 ** attempt) if wait is None else min(wait, 30.0)
 
-    def _error(self, error: dict) -> WikiError:
-        code = error.get("code", "unknown")
-        info = self._said(error.get("info", ""))
+    def _error(self, error) -> WikiError:
+        code, info = code_and_info(error)
+        info = self._said(info)
         message = MESSAGES.get(code, f"the wiki refused the request: {info or code}")
         return WikiError(f"{message} ({code})", code=code, url=self.api_url)
 
     # -- login and tokens (API:Login, API:Tokens) --------------------------------
 
+    @answer_shaped
     def login(self, user: str | None = None, password: str | None = None) -> str:
         """Log in with a bot password (``Name@appid`` and its generated password).
 
@@ -221,15 +205,17 @@ class Wiki:
         token = self._token("login")
         data = self.call({"action": "login", "lgname": user, "lgpassword": password,
                           "lgtoken": token}, post=True)
-        result = data.get("login", {})
+        result = object_at(data, "login")
         if result.get("result") != "Success":
             reason = self._said(result.get("reason", result.get("result", "")))
             raise WikiError(f"login as {user!r} failed: {reason or 'no reason given'} "
                             f"(use a bot password made at Special:BotPasswords)",
                             code="loginfailed", url=self.api_url)
-        self.user, self._csrf = result.get("lgusername", user.split("@")[0]), None
+        name = result.get("lgusername")
+        self.user, self._csrf = name if isinstance(name, str) and name else user.split("@")[0], None
         return self.user
 
+    @answer_shaped
     def csrf_token(self, *, refresh: bool = False) -> str:
         """The edit (CSRF) token of this session, fetched once."""
         if self._csrf is None or refresh:
@@ -238,8 +224,8 @@ class Wiki:
 
     def _token(self, kind: str) -> str:
         data = self.call({"action": "query", "meta": "tokens", "type": kind})
-        token = data.get("query", {}).get("tokens", {}).get(f"{kind}token")
-        if not token:
+        token = object_at(data, "query", "tokens").get(f"{kind}token")
+        if not token or not isinstance(token, str):
             raise WikiError(f"the wiki gave no {kind} token", code="notoken", url=self.api_url)
         return token
 
@@ -277,11 +263,11 @@ class Wiki:
         params = {"action": "query", "prop": "revisions", "titles": title,
                   "rvprop": "timestamp|ids|user|comment", "rvlimit": str(min(limit, 50))}
         seen = 0
-        for data in self._continued(params):
-            page = self._first_page(data)
-            for rev in page.get("revisions", []):
+        for data, revisions in self._continued(params, lambda data: list_at(self._first_page(data), "revisions"),
+                                               "revid"):
+            for rev in revisions:
                 seen += 1
-                yield _revision(page["title"], rev)
+                yield _revision(self._first_page(data)["title"], rev)
                 if seen >= limit:
                     return
 
@@ -328,21 +314,29 @@ class Wiki:
         params = {"action": "query", "list": "allpages", "apprefix": prefix,
                   "apnamespace": str(namespace), "apfilterredir": "nonredirects", "aplimit": "max"}
         seen = 0
-        for data in self._continued(params):
-            for page in data.get("query", {}).get("allpages", []):
+        for _, pages in self._continued(params, lambda data: list_at(data, "query", "allpages"), "title"):
+            for page in pages:
                 seen += 1
                 yield page["title"]
                 if seen >= limit:
                     return
 
-    def _continued(self, params: dict) -> Iterator[dict]:
-        """Each answer of a query, following ``continue`` (https://www.mediawiki.org/wiki/API:Continue)."""
+    def _continued(self, params: dict, listed, key: str) -> Iterator[tuple[dict, list]]:
+        """Each answer of a query with its items (``listed(answer)``), following
+        ``continue`` (https://www.mediawiki.org/wiki/API:Continue) while each
+        answer brings an item (told by its ``key``) not seen before, within
+        ``max_requests`` (:mod:`.pagination`)."""
+        pages = Pagination(lambda message: self._answer_error(message, "badjson"), what="continue",
+                           most=self.max_requests)
         while True:
+            pages.ask()
             data = self.call(params)
-            yield data
-            if "continue" not in data:
+            items, token = listed(data), continue_of(data)
+            going_on = pages.more(token, [item.get(key) if isinstance(item, dict) else None for item in items])
+            yield data, items
+            if not going_on:
                 return
-            params = {**params, **data["continue"]}
+            params = {**params, **token}
 
     @answer_shaped
     def texts(self, titles, *, batch: int = 50) -> Iterator[tuple[str, str | None]]:
@@ -363,6 +357,7 @@ class Wiki:
 
     # -- writing (API:Edit) --------------------------------------------------------
 
+    @answer_shaped
     def edit(self, title: str, text: str, summary: str, *, create_only: bool = False,
              no_create: bool = False, base: Revision | None = None) -> dict:
         """Save ``text`` as ``title``; returns the API's ``edit`` result.
@@ -403,7 +398,7 @@ class Wiki:
             except WikiError as err:
                 if err.code != "badtoken" or refresh:
                     raise
-        result = data.get("edit", {})
+        result = object_at(data, "edit")
         if result.get("result") != "Success":
             raise WikiError(f"the wiki did not save the edit: {self._said(result)}", code="editfailed",
                             url=self.api_url)
@@ -411,6 +406,7 @@ class Wiki:
 
     # -- files (API:Upload) ----------------------------------------------------------
 
+    @answer_shaped
     def upload_file(self, filename: str, content: bytes, *, comment: str, text: str = "",
                     replace: bool = False, mime: str = "image/svg+xml") -> dict:
         """Upload ``content`` as ``File:<filename>``: a multipart POST of
@@ -440,9 +436,10 @@ class Wiki:
                     return {"result": "Unchanged", "filename": filename}
                 if err.code != "badtoken" or refresh:
                     raise
-        result = data.get("upload", {})
+        result = object_at(data, "upload")
         if result.get("result") != "Success":
-            codes = sorted(result.get("warnings", {}))
+            warnings = result.get("warnings")
+            codes = sorted(str(code) for code in warnings) if isinstance(warnings, (dict, list)) else []
             err = WikiError(f"the wiki did not take the file File:{filename} "
                             f"({self._said(', '.join(codes) or result)}); nothing was uploaded",
                             code="uploadwarning", url=self.api_url)

@@ -32,6 +32,7 @@ from .sources import get_source, needs_pull
 from ..core.model import incident_window
 from ..core.timeutil import format_utc
 from ..core.words import counted
+from .answers import shorten
 
 
 @dataclass
@@ -217,7 +218,8 @@ def _pull_one(incident, config: SourceConfig, key: str, old: cache.Cached | None
     try:
         events = list(source.read(config, window, session=session, tally=tally))
         tasks = source.fetch_tasks(config, wanted, session) if wanted else None
-    except PostmortemError as err:
+    except Exception as raised:  # noqa: BLE001 - a bug in one source must not lose the pull (see failure_of)
+        err = failure_of(raised)
         kept = old if old is not None and cache.covers(old, window) else None
         return _Outcome(SourceResult(config.name, key, "failed", requests=_requests(session),
                                      seconds=time.perf_counter() - started, error=err, kept=kept),
@@ -272,7 +274,8 @@ def _pull_previous(incident: Incident, cached: list | None, refresh: bool, sessi
     started = time.perf_counter()
     try:
         previous = fetch_previous_pages(incident, session)
-    except PostmortemError as err:
+    except Exception as raised:  # noqa: BLE001 - see failure_of
+        err = failure_of(raised)
         return _Outcome(SourceResult(PREVIOUS, "previous", "failed", requests=_requests(session),
                                      seconds=time.perf_counter() - started, error=err, unit="report"))
     finally:
@@ -293,7 +296,8 @@ def _pull_graph(incident: Incident, config: GraphConfig, old: cache.CachedGraph 
     started = time.perf_counter()
     try:
         fetched = fetch_graph(config, incident, session)
-    except PostmortemError as err:
+    except Exception as raised:  # noqa: BLE001 - see failure_of
+        err = failure_of(raised)
         return _Outcome(SourceResult(config.name, key, "failed", requests=_requests(session),
                                      seconds=time.perf_counter() - started, error=err, unit="series"),
                         graph=old, graph_failure=cache.Failure(config.name, str(err), now))
@@ -302,6 +306,20 @@ def _pull_graph(incident: Incident, config: GraphConfig, old: cache.CachedGraph 
     return _Outcome(SourceResult(config.name, key, "fetched", events=len(fetched.series), unit="series",
                                  requests=_requests(session), seconds=time.perf_counter() - started),
                     graph=cache.CachedGraph(fetched.window, fetched.step, fetched.series, now))
+
+
+def failure_of(err: Exception) -> PostmortemError:
+    """What a step's exception is in the pull's report: the project's own error
+    as it is; any other is a bug, yet one step's bug must not stop the pull
+    before the cache is written (the other sources' records lost, no FAILED
+    line): it becomes a failure saying so, the bug kept as ``__cause__`` for
+    ``--debug``."""
+    if isinstance(err, PostmortemError):
+        return err
+    failure = SourceError(f"internal error: {type(err).__name__}: {shorten(str(err), 120)} (a bug in postmortem; "
+                          f"`postmortem --debug pull` shows where)")
+    failure.__cause__ = err
+    return failure
 
 
 def _task_ids(incident: Incident, created: dict) -> set[str]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from ..core.errors import IncidentFileError, InputError, PostmortemError
 from ..core.model import (KNOWN_TAGS, Actionable, Event, GraphConfig, Incident, Person, ScorecardAnswer, SourceConfig,
                           graph_slug)
+from ..core.nesting import TooDeep, load_toml
 from ..core.questions import QUESTION_IDS
 from ..core.tasks import is_task_id
 from ..core.timeutil import parse_duration, zone
@@ -49,7 +50,9 @@ def _read_text(path: Path) -> str:
 
 def _parse_toml(text: str, path: Path) -> dict:
     try:
-        return tomllib.loads(text)
+        return load_toml(text)
+    except TooDeep as err:
+        raise IncidentFileError(str(err), file=path) from None
     except tomllib.TOMLDecodeError as err:
         line = re.search(r"line (\d+)", str(err))
         raise IncidentFileError(f"not valid TOML: {err}", file=path,

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from .._version import __version__
 from ..core.errors import WikiError
+from ..core.nesting import load_json
 from .merge import canonical
 
 SUMMARY = re.compile(r"^postmortem (?P<version>\S+): (?P<action>publish|update) (?P<what>report|statistics) "
@@ -106,7 +107,7 @@ def _inflate(data: bytes, limit: int) -> bytes:
 
 def _patch(data: bytes) -> list:
     """The marker's JSON line patch, checked: ``[[start, stop, [lines…]], …]``."""
-    patch = json.loads(data.decode("utf-8"))
+    patch = load_json(data.decode("utf-8"))
     if not isinstance(patch, list) or not all(
             isinstance(p, list) and len(p) == 3 and all(isinstance(n, int) for n in p[:2])
             and isinstance(p[2], list) and all(isinstance(line, str) for line in p[2]) for p in patch):

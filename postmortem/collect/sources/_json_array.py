@@ -17,6 +17,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from ...core.nesting import MAX_DEPTH, TooDeep, json_depth
+
 _DECODER = json.JSONDecoder()
 _SPACE = " \t\r\n"
 _VALUE_STARTS = frozenset('{["-0123456789tfn')
@@ -66,8 +68,8 @@ def array_values(text: str) -> Iterator[Value]:
     while True:
         start = pos
         try:
-            value, pos = _DECODER.raw_decode(text, pos)
-        except json.JSONDecodeError as err:
+            value, pos = _decoded(text, pos)
+        except (json.JSONDecodeError, TooDeep) as err:
             pos = _next_start(text, start, indent)
             yield Value(lines.at(start), problem=_bad_json(err, text, pos) + _rest_lost(indent, text, start))
             if pos is None:
@@ -86,8 +88,23 @@ def array_values(text: str) -> Iterator[Value]:
             return
 
 
-def _bad_json(err: json.JSONDecodeError, text: str, following: int | None) -> str:
+def _decoded(text: str, pos: int):
+    """The value beginning at ``pos`` and where it ends; TooDeep for one nested
+    deeper than the array's values may be (:mod:`postmortem.core.nesting`: the
+    parser would hit the recursion limit, or what reads the value would)."""
+    try:
+        value, end = _DECODER.raw_decode(text, pos)
+    except RecursionError:
+        raise TooDeep(limit=MAX_DEPTH - 1) from None
+    if json_depth(text[pos:end]) > MAX_DEPTH - 1:
+        raise TooDeep(limit=MAX_DEPTH - 1)
+    return value, end
+
+
+def _bad_json(err: ValueError, text: str, following: int | None) -> str:
     """Why a value could not be read; ``following``: where the next one begins, if any."""
+    if isinstance(err, TooDeep):
+        return f"a value {err}"
     if following is None and not text.rstrip().endswith("]"):
         return "the file ends inside this value (cut short?)"
     return f"bad JSON: {err.msg} (line {err.lineno} column {err.colno})"

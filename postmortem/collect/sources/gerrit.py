@@ -22,7 +22,8 @@ https://gerrit-review.googlesource.com/Documentation/rest-api-changes.html#list-
 - Results come newest update first, ``n`` at a time; the last change of a page
   carries ``_more_changes: true`` when there are more, fetched with ``S``
   (changes to skip). A change updated while paging may move a page: changes
-  are kept once, by number.
+  are kept once, by number. A page saying ``_more_changes`` without a change
+  not seen before is an error, not asked again (:mod:`postmortem.collect.pagination`).
 - ``o=DETAILED_ACCOUNTS`` gives accounts their ``username`` and ``name``
   (otherwise only ``_account_id``).
 
@@ -49,23 +50,23 @@ fields ``project``, ``branch``, ``number``, ``change_id``.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from urllib.parse import quote
 
 from ...core.accounting import Tally
 from ...core.errors import IncidentFileError
 from ...core.model import Event, SourceConfig, Window
+from ...core.nesting import TooDeep, load_json
 from ...core.timeutil import UTC, parse_duration
 from ...core.vocabulary import Kind
 from ..answers import looks_like_html
+from ..pagination import Pagination
 from . import BaseSource, check_options, option
 from .web import check_url, format_error, json_answer, request
 
 TYPE = "gerrit"
 DEFAULT_URL = "https://gerrit.wikimedia.org/r"
 PAGE_SIZE = 100
-MAX_PAGES = 1000
 DEFAULT_UPDATED_WITHIN = dt.timedelta(days=7)
 XSSI_PREFIX = b")]}'"
 _TIME = re.compile(r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?$")
@@ -121,29 +122,26 @@ def _query(session, base: str, search: str, name: str, tally: Tally) -> list[dic
     """Every change of the search, page by page (``S``: the results had so far),
     each once by number; what is no change is kept for :func:`_event` to skip."""
     url, seen, changes, received = f"{base}/changes/", set(), [], 0
-    for _ in range(MAX_PAGES):
+    pages = Pagination(lambda message: format_error(message, source=name, url=url), what="S")
+    while True:
+        pages.ask()
         params = {"q": search, "o": "DETAILED_ACCOUNTS", "n": PAGE_SIZE, "S": received}
         page = gerrit_json(request(session, "GET", url, params=params, source=name), source=name, url=url)
         if not isinstance(page, list):
             raise format_error("expected a JSON list of changes", source=name, url=url)
         tally.count(len(page))
         received += len(page)
-        new = 0
-        for change in page:
-            number = change.get("_number") if isinstance(change, dict) else None
+        numbers = [change.get("_number") if isinstance(change, dict) else None for change in page]
+        for change, number in zip(page, numbers):
             if isinstance(number, int) and number in seen:
                 tally.drop(f"change {number} was on two pages (updated while paging)", url)
                 continue
             if isinstance(number, int):
                 seen.add(number)
-                new += 1
             changes.append(change)
-        if not page or not (isinstance(page[-1], dict) and page[-1].get("_more_changes") is True):
+        more = bool(page) and isinstance(page[-1], dict) and page[-1].get("_more_changes") is True
+        if not pages.more(received if more else None, [n for n in numbers if isinstance(n, int)]):
             return changes
-        if not new:  # "more", yet no new change: the same page again, never an end
-            raise format_error(f"the page from S={params['S']} says _more_changes but holds no new change",
-                               source=name, url=url)
-    raise format_error(f"more than {MAX_PAGES} pages of changes: narrow the query", source=name, url=url)
 
 
 def gerrit_json(response, *, source: str, url: str):
@@ -155,7 +153,9 @@ def gerrit_json(response, *, source: str, url: str):
         raise format_error(f"not a Gerrit REST answer: it does not start with the line )]}}' "
                            f"({body[:20]!r})", source=source, url=url)
     try:
-        return json.loads(body[len(XSSI_PREFIX):].lstrip(b"\r\n"))
+        return load_json(body[len(XSSI_PREFIX):].lstrip(b"\r\n"))
+    except TooDeep as err:
+        raise format_error(f"the answer is {err}", source=source, url=url) from None
     except ValueError as err:
         raise format_error(f"answer is not valid JSON after )]}}' ({err}; {len(body)} bytes)",
                            source=source, url=url) from None

@@ -26,7 +26,9 @@ client (PagerDuty/go-pagerduty ``incident.go``, ``log_entry.go``, ``user.go``)::
 
 - Lists page by ``offset``/``limit`` (100 at most) while ``more``; ``offset +
   limit`` may not pass 10,000 (the API answers 400): a window with more
-  incidents is refused with the way out (a shorter window).
+  incidents is refused with the way out (a shorter window). A page that says
+  ``more`` but brings no id not seen before is an error, not asked again
+  (:mod:`postmortem.collect.pagination`).
 - ``since``/``until`` may span at most six months (error 2005 otherwise).
 - 429 "Rate Limit Exceeded" comes with ``ratelimit-reset`` (seconds), which the
   session honours like Retry-After (whether Retry-After is sent: unconfirmed).
@@ -62,16 +64,17 @@ and other log entries are dropped, each with its reason.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from urllib.parse import quote
 
 from ...core.accounting import Tally
 from ...core.errors import SourceError
 from ...core.model import Event, SourceConfig, Window
+from ...core.nesting import load_json
 from ...core.timeutil import format_utc, zone
 from . import BaseSource, check_options, option
 from ._paging import ACKNOWLEDGED, ESCALATED, NOTE, RESOLVED, PageRecord, Reached, parse_iso, text_of
 from .web import check_url, format_error, json_answer, request, token
+from ..pagination import Pagination
 
 TYPE = "pagerduty"
 DEFAULT_URL = "https://api.pagerduty.com"
@@ -128,23 +131,21 @@ class _Api:
 
     def listing(self, path: str, key: str, params: dict) -> list:
         """Every item of a classic-pagination list, following ``more``."""
-        url, items, seen = self.base + path, [], set()
+        url, items = self.base + path, []
+        pages = Pagination(lambda message: format_error(message, source=self.name, url=url), what="offset")
         while True:
             if len(items) + PAGE_LIMIT > OFFSET_CEILING:
                 raise format_error(f"more than {OFFSET_CEILING} {key} (PagerDuty lists no more): "
                                    f"use a shorter window", source=self.name, url=url)
+            pages.ask()
             answer = self.get(url, {**params, "limit": PAGE_LIMIT, "offset": len(items)})
             if not isinstance(answer, dict) or not isinstance(answer.get(key), list) \
                     or not isinstance(answer.get("more"), bool):
                 raise format_error(f"expected {{\"{key}\": [...], \"more\": …}}", source=self.name, url=url)
             if not all(isinstance(item, dict) for item in answer[key]):
                 raise format_error(f"{key} holding something other than objects", source=self.name, url=url)
-            ids = {str(item.get("id")) for item in answer[key]}
-            if answer[key] and ids <= seen:  # the same page again: a server that would be asked forever
-                raise format_error(f"the same {key} came on two pages (offset {len(items)})", source=self.name, url=url)
-            seen |= ids
             items.extend(answer[key])
-            if not answer["more"] or not answer[key]:
+            if not pages.more(len(items) if answer["more"] else None, [str(item.get("id")) for item in answer[key]]):
                 return items
 
     def notes(self, path: str) -> list[dict]:
@@ -186,7 +187,7 @@ class _Api:
 def _error_message(response) -> str | None:
     """``Authentication failed (code 2006)`` from PagerDuty's error envelope (14-Errors.md)."""
     try:
-        error = json.loads(response.content).get("error")
+        error = load_json(response.content).get("error")
     except (ValueError, AttributeError):
         return None
     if not isinstance(error, dict) or not isinstance(error.get("message"), str):

@@ -23,7 +23,9 @@ in the middle of a day with its heading repeated. Times are UTC, minutes.
 Fewest requests: ``d`` is the window's last day and ``i=200``; pages are
 walked back until an entry older than the window's start is seen or the
 hits say there are no more — ``ceil(entries since the window start / 200)``
-pages, the least the tool allows. Every row of the pages fetched counts as
+pages, the least the tool allows (a page that says more follow but holds no
+entry not seen before is an error, not asked again:
+:mod:`postmortem.collect.pagination`). Every row of the pages fetched counts as
 read (the older pages, not fetched, are not read); an entry logged while the
 pages are walked shifts them, and an entry seen again on the next page is
 dropped as the same entry.
@@ -48,6 +50,7 @@ from ...core.vocabulary import logged_by
 from ...core.accounting import Tally
 from . import BaseSource, check_options, option
 from .web import check_url, format_error, html_answer, request
+from ..pagination import Pagination
 
 TYPE = "sal"
 DEFAULT_URL = "https://sal.toolforge.org"
@@ -205,11 +208,16 @@ class SalSource(BaseSource):
             params["q"] = option(config, "query")
         tally = tally if tally is not None else Tally()
         found: dict[str, Event | None] = {}  # every entry seen: its event when in the window
-        for number in range(10_000):  # a bound: 2 million entries
+        pages = Pagination(lambda message: format_error(message, source=config.name, url=page_url), what="p")
+        number = 0
+        while True:
+            pages.ask()
             page = self._page(session, page_url, {**params, "p": number}, config.name)
             tally.count(len(page.rows))
             oldest = self._collect(page, base, found, window, (config.name, page_url), tally)
-            if page_exhausted(page) or not page.rows or oldest < window.start:
+            number += 1
+            last = page_exhausted(page) or not page.rows or oldest < window.start
+            if not pages.more(None if last else number, [row.log_id for row in page.rows]):
                 break
         return sorted((event for event in found.values() if event is not None), key=lambda event: event.time)
 

@@ -52,6 +52,7 @@ from ...core.errors import SourceError
 from ...core.model import Event, SourceConfig, Window
 from . import BaseSource, check_options, option
 from ..answers import public_url
+from ..pagination import Pagination
 from .web import check_url, format_error, json_answer, request, token
 from ...core.accounting import Tally
 from ._slack_text import MarkupResolver, message_problem
@@ -62,7 +63,10 @@ TYPE = "slack"
 DEFAULT_URL = "https://slack.com/api"
 PAGE_LIMIT = 999  # the most conversations.history/replies return per page
 USERS_LIMIT = 200  # users.list: "We recommend no more than 200 results at a time"
-MAX_PAGES = 10_000
+# "It's possible to receive fewer results than your specified limit, even when
+# there are additional results to retrieve" (api.slack.com/apis/pagination):
+# a page may hold nothing new; a few such pages in a row are followed.
+EMPTY_PAGES = 3
 
 
 class SlackSource(BaseSource):
@@ -121,17 +125,16 @@ class _Api:
 
     def pages(self, method: str, params: dict, key: str = "messages", limit: int = PAGE_LIMIT) -> list[dict]:
         """Every item (``key``) of a paginated method, following ``next_cursor``."""
-        url, messages, cursor, seen = f"{self.base}/{method}", [], None, set()
-        for _ in range(MAX_PAGES):
+        url, items, cursor = f"{self.base}/{method}", [], None
+        pages = Pagination(lambda message: format_error(message, source=self.name, url=url), what="cursor",
+                           empty_allowed=EMPTY_PAGES)
+        while True:
+            pages.ask()
             answer = self.call(url, {**params, "limit": limit, **({"cursor": cursor} if cursor else {})}, key)
-            messages.extend(answer[key])
+            items.extend(answer[key])
             cursor = _next_cursor(answer, self.name, url)
-            if not cursor:
-                return messages
-            if cursor in seen:  # a server repeating a cursor would be asked forever
-                raise format_error(f"{method} gave the cursor {cursor!r} twice", source=self.name, url=url)
-            seen.add(cursor)
-        raise format_error(f"more than {MAX_PAGES} pages", source=self.name, url=url)
+            if not pages.more(cursor, [item.get("ts") or item.get("id") for item in answer[key]]):
+                return items
 
     def call(self, url: str, params: dict, key: str = "messages") -> dict:
         """One call, whose answer has the list ``key``; SourceError for ``ok: false`` with Slack's error code."""

@@ -57,6 +57,7 @@ from typing import Callable
 
 from ...core.errors import IncidentFileError, SourceError, SourceFormatError
 from ...core.model import Event, SourceConfig, Window
+from ...core.nesting import TooDeep, load_json
 from ...core.timeutil import from_epoch
 from ...core.vocabulary import Kind, Place
 from ...core.accounting import Tally
@@ -131,10 +132,13 @@ def export_path(config: SourceConfig) -> Path:
     path = Path(raw).expanduser()
     if not path.is_absolute():
         path = Path(config.base_dir) / path
-    if path.is_dir() or (path.is_file() and path.suffix.lower() == ".zip"):
-        return path
-    problem = "does not exist" if not path.exists() else "is neither a folder nor a .zip"
-    raise IncidentFileError(f"{config.name}: path {raw!r} {problem}", file=config.file, key="path")
+    try:
+        if path.is_dir() or (path.is_file() and path.suffix.lower() == ".zip"):
+            return path
+        problem = "does not exist" if not path.exists() else "is neither a folder nor a .zip"
+    except OSError as err:  # a name too long for the file system
+        problem = f"cannot be looked at ({err.strerror})"
+    raise IncidentFileError(f"{config.name}: path {raw[:80]!r} {problem}", file=config.file, key="path")
 
 
 def wanted_channels(config: SourceConfig) -> list[str]:
@@ -266,7 +270,9 @@ def load_list(export, member: str) -> list[dict]:
     """A member that must be a JSON array of objects (users.json, channels.json);
     SourceFormatError naming the file and line."""
     try:
-        data = json.loads(member_text(export, member))
+        data = load_json(member_text(export, member))
+    except TooDeep as err:
+        raise SourceFormatError(str(err), file=export.label(member), source=TYPE) from None
     except json.JSONDecodeError as err:
         raise SourceFormatError(f"bad JSON: {err.msg} (column {err.colno})",
                                 file=export.label(member), line=err.lineno, source=TYPE) from None

@@ -27,7 +27,9 @@ definitions ``ActiveIncidentInfo``, ``IncidentTransition``, ``EscalationPolicyIn
 
 - "Unless specified otherwise with the parameter currentPhase, the response will
   only contain resolved incidents": every phase is asked for (as FAROS does).
-- Pages of 100 (the most ``limit`` allows) are read while ``offset < total``.
+- Pages of 100 (the most ``limit`` allows) are read while ``offset < total``;
+  a page that brings no incident not seen before, while ``total`` says there
+  are more, is an error, not asked again (:mod:`postmortem.collect.pagination`).
 - The incidents call "may be called a maximum of once a minute". FAROS retries
   HTTP 429 (the session does, after Retry-After, within its deadline, which is
   longer for this source); the spec lists no 429 but "403 Authentication failed or
@@ -68,12 +70,12 @@ from ...core.timeutil import format_utc
 from . import BaseSource, check_options, option
 from ._paging import ACKNOWLEDGED, RESOLVED, TRIGGERED, PageRecord, parse_iso, text_of
 from .web import check_url, format_error, json_answer, request, token
+from ..pagination import Pagination
 
 TYPE = "splunk-oncall"
 DEFAULT_URL = "https://api.victorops.com"
 PORTAL = "https://portal.victorops.com/ui"
 PAGE_LIMIT = 100  # "The maximum number of matching incidents to return (100 max)"
-MAX_PAGES = 1000
 ALL_PHASES = "triggered,acknowledged,resolved"
 RATE_LIMIT_WAIT = 60.0  # "This API may be called a maximum of once a minute."
 PHASES = {"triggered": TRIGGERED, "unacked": TRIGGERED, "acknowledged": ACKNOWLEDGED, "acked": ACKNOWLEDGED,
@@ -132,21 +134,18 @@ class _Api:
         if option(self.config, "routing_key"):
             params["routingKey"] = option(self.config, "routing_key")
         found: list[dict] = []
-        seen: set = set()
-        for number in range(MAX_PAGES):
-            answer = self._page({**params, "offset": len(found)}, later=number > 0)
+        pages = Pagination(lambda message: format_error(message, source=self.name, url=self.incidents_url),
+                           what="offset")
+        while True:
+            pages.ask()
+            answer = self._page({**params, "offset": len(found)}, later=pages.requests > 1)
             if not all(isinstance(i, dict) for i in answer["incidents"]):
                 raise format_error("incidents holding something other than objects", source=self.name,
                                    url=self.incidents_url)
-            numbers = {str(i.get("incidentNumber")) for i in answer["incidents"]}
-            if answer["incidents"] and numbers <= seen:  # the same page again: asked forever otherwise
-                raise format_error(f"the same incidents came on two pages (offset {len(found)})",
-                                   source=self.name, url=self.incidents_url)
-            seen |= numbers
             found.extend(answer["incidents"])
-            if not answer["incidents"] or len(found) >= answer["total"]:
+            following = len(found) if len(found) < answer["total"] else None
+            if not pages.more(following, [str(i.get("incidentNumber")) for i in answer["incidents"]]):
                 return found
-        raise format_error(f"more than {MAX_PAGES} pages of incidents", source=self.name, url=self.incidents_url)
 
     def _page(self, params: dict, *, later: bool) -> dict:
         try:
