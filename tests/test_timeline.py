@@ -123,6 +123,25 @@ def test_logmsgbots_log_line_and_its_sal_entry_are_the_deployers():
     assert (merged.actor, merged.time) == ("jdoe", irc.time)  # to the second, from the IRC line
 
 
+def test_a_log_line_keeps_its_second_when_the_sal_tool_entry_with_its_link_is_kept(tmp_path):
+    """The SAL tool's entry (kept for its link) gave the merged `!log` its minute,
+    15:08, and "minute" precision, though the IRC line says 15:08:24 (found by
+    tests/test_simulator.py)."""
+    from postmortem.collect.pull import pull
+    from postmortem.incident.load import load_incident
+    from tests.conftest import write_incident
+    from tests.services import FakeServer, SalEntry, sal_app
+    (tmp_path / "#ops").mkdir()
+    (tmp_path / "#ops" / "20230928.txt").write_text("[15:08:24] <tchin>\t !log restart the enrich job in codfw\n")
+    entries = [SalEntry("AbC", utc(2023, 9, 28, 15, 8), "tchin", "restart the enrich job in codfw")]
+    with FakeServer(sal_app(entries)) as sal:
+        path = write_incident(tmp_path, f'[[source]]\ntype = "irc"\npath = "#ops/*"\n\n'
+                                        f'[[source]]\ntype = "sal"\nurl = "{sal.url}"\n')
+        assert pull(load_incident(path), strict=True).ok
+    (event,) = collect_events(load_incident(path))
+    assert (event.time, event.precision, event.url) == (utc(2023, 9, 28, 15, 8, 24), "second", f"{sal.url}/log/AbC")
+
+
 def test_the_source_filter_finds_a_record_merged_into_another():
     from postmortem.timeline.filters import filter_events
     irc = ev(utc(2023, 9, 28, 15, 8, 24), "irc", "!log restart the enrich job in codfw", actor="tchin")

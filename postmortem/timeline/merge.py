@@ -220,8 +220,8 @@ def _richer(a: Event, b: Event) -> Event:
     if pair is not None:  # the alert stays (its source: another alert of that source is another alert)
         return _with_page(pair[1], pair[0])
     keep, other = (a, b) if _richness(a) >= _richness(b) else (b, a)
-    return replace(keep, time=_first_time(keep, other), tags=tuple(dict.fromkeys(keep.tags + other.tags)),
-                   url=keep.url or other.url, actor=_doer(keep, other), fields={**other.fields, **keep.fields},
+    return replace(keep, time=_first_time(keep, other), precision=_precise(keep, other).precision,
+                   tags=tuple(dict.fromkeys(keep.tags + other.tags)), url=keep.url or other.url, actor=_doer(keep, other), fields={**other.fields, **keep.fields},
                    alert=_both_alerts(keep, other), page=keep.page or other.page, log=keep.log or other.log,
                    # a channel only where the kept record was said
                    channel=keep.channel if _is_chat_source(keep) else None, also_in=_also_in(keep, other))
@@ -247,11 +247,17 @@ def _is_chat_source(event: Event) -> bool:
 
 
 def _first_time(keep: Event, other: Event) -> dt.datetime:
-    """When it happened: the earlier of the two records, unless the other is only
-    to the minute (a SAL entry's 14:33 is not before an IRC line's 14:33:40)."""
-    if other.precision == "minute" and keep.precision != "minute":
-        return keep.time
+    """When it happened: the earlier of the two records, except that a record
+    only to the minute never wins over one to the second, whichever of the two
+    is kept (a SAL entry's 14:33 is not before an IRC line's 14:33:40)."""
+    if keep.precision != other.precision:
+        return _precise(keep, other).time
     return min(keep.time, other.time)
+
+
+def _precise(keep: Event, other: Event) -> Event:
+    """The record to the second of a pair where one is only to the minute (else ``keep``)."""
+    return other if keep.precision == "minute" and other.precision != "minute" else keep
 
 
 def _doer(keep: Event, other: Event) -> str | None:
