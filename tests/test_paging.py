@@ -223,6 +223,34 @@ token_env = "PM_PD_TOKEN"
     assert "| paged-num = 6\n" in render_report(records)
 
 
+def test_who_acts_on_a_pagerduty_page_goes_by_the_name_the_roster_knows_them_by(tmp_path, keys):
+    """Dev acknowledged, Eli paged by hand and resolved: the roster knows them by their
+    PagerDuty e-mail and id, yet the timeline said "Dev Rao" and "Eli Moss" (only whom
+    the page reached was looked up under those names; found by tests/test_simulator.py)."""
+    incidents, entries, users = pd_answers()
+    (trigger, *notified, ack), agent = entries[incidents[0]["id"]], lambda uid, name: {  # noqa: E731
+        "id": uid, "type": "user_reference", "summary": name}
+    resolve = next(e for e in TIMELINE if e["type"] == "resolve_log_entry")
+    entries[incidents[0]["id"]] = [{**trigger, "agent": agent("PELI01", "Eli Moss"), "channel": {"type": "web_trigger"}},
+                                   *notified, {**ack, "agent": agent("PDEV01", "Dev Rao")},
+                                   {**resolve, "created_at": "2024-03-05T02:30:00Z", "agent": agent("PELI01", "Eli Moss")}]
+    with FakeServer(pagerduty_app(incidents, entries, users, token=PD_TOKEN)) as server:
+        path = write_incident(tmp_path, f'''[incident]
+id = "2024-03-05 checkout"
+start = "2024-03-05 01:55"
+end = "2024-03-05 03:00"
+
+[[source]]
+type = "pagerduty"
+url = "{server.url}"
+token_env = "PM_PD_TOKEN"
+''' + people_toml(pd_roster()))
+        assert pull(load_incident(path)).ok
+    events = gather(load_incident(path)).events
+    assert [(e.page.phase, e.actor) for e in events] == [("triggered", "eli"), ("acknowledged", "dev"),
+                                                         ("resolved", "eli")]
+
+
 # -- the rules on page events -----------------------------------------------------------
 
 START = utc(2024, 4, 2, 0, 55)

@@ -56,6 +56,7 @@ class PageRecord:
     unresolved: list[str] = field(default_factory=list)
     by: str | None = None      # the person who started it by hand
     manual: bool = False
+    by_aka: tuple[str, ...] = ()   # their other names at the service (a user id, an e-mail)
 
     def reached(self, name: str, person: Reached | None = None) -> Reached:
         """Add (or find) someone the page reached; commas would split a list, so none in names."""
@@ -93,7 +94,8 @@ class PageRecord:
         facts = self.facts(TRIGGERED, self.time, self.by if self.manual else None)
         text = f"{self.what}: {facts.summary()}" + (f", started{started}" if self.manual else "")
         return Event(time=self.time, source=self.source, text=text, actor=self.by if self.manual else None,
-                     url=self.url, tags=("page",), precision="second", page=facts)
+                     url=self.url, tags=("page",), precision="second", page=facts,
+                     aka=self.by_aka if self.manual else ())
 
     def _notification(self, person: Notified) -> Event:
         via = f" ({', '.join(person.via)})" if person.via else ""
@@ -101,10 +103,12 @@ class PageRecord:
                      url=self.url, precision="second", page=self.facts(NOTIFIED, person.at, notified=(person,)))
 
     def follow_up(self, phase: str, time: dt.datetime, text: str, actor: str | None = None,
-                  note: str | None = None) -> Event:
-        """An acknowledgement, escalation, note or resolution of this page (``actor``: the person, if one)."""
+                  note: str | None = None, aka: tuple[str, ...] = ()) -> Event:
+        """An acknowledgement, escalation, note or resolution of this page (``actor``: the
+        person, if one; ``aka``: their other names at the service)."""
         return Event(time=time, source=self.source, text=text, actor=actor or None, url=self.url,
-                     precision="second", page=self.facts(phase, time, actor or None, note, notified=()))
+                     precision="second", page=self.facts(phase, time, actor or None, note, notified=()),
+                     aka=aka if actor else ())
 
 
 def parse_iso(value, *, source: str, url: str) -> dt.datetime:

@@ -212,23 +212,24 @@ class _Incident:
         at = parse_iso(entry.get("created_at"), source=self.api.name, url=self.where)
         agent = _reference(entry.get("agent"))
         who = text_of(agent.get("summary")) if agent.get("type") == "user_reference" else None
+        aka = _other_names(agent, users) if who else ()
         if kind == "trigger_log_entry":
             self.page.time = min(self.page.time, at)
-            self.page.manual, self.page.by = who is not None, who
+            self.page.manual, self.page.by, self.page.by_aka = who is not None, who, aka
             self.tally.drop("trigger entry: the page's start, the incident's own event", self.where)
         elif kind == "notify_log_entry":
             self._notified(entry, at, users)
         elif kind == "acknowledge_log_entry":
-            return self.page.follow_up(ACKNOWLEDGED, at, f"acknowledged {self.page.label}{_via(entry)}", who)
+            return self.page.follow_up(ACKNOWLEDGED, at, f"acknowledged {self.page.label}{_via(entry)}", who, aka=aka)
         elif kind == "escalate_log_entry":
             to = text_of(_reference(entry.get("assigned_user")).get("summary")) or "the next level"
-            return self.page.follow_up(ESCALATED, at, f"{self.page.label} escalated to {to}", who)
+            return self.page.follow_up(ESCALATED, at, f"{self.page.label} escalated to {to}", who, aka=aka)
         elif kind == "annotate_log_entry":
             note = text_of(entry.get("note")) or text_of(entry.get("summary"))
-            return self.page.follow_up(NOTE, at, f"note on {self.page.label}: {note}", who)
+            return self.page.follow_up(NOTE, at, f"note on {self.page.label}: {note}", who, aka=aka)
         elif kind == "resolve_log_entry":
             return self.page.follow_up(RESOLVED, at, f"{self.page.label} resolved" + (f" by {who}" if who else ""),
-                                       who)
+                                       who, aka=aka)
         elif kind in DROPPED:
             self.tally.drop(f"{DROPPED[kind]} ({kind})", self.where)
         else:
@@ -259,6 +260,14 @@ class _Incident:
             self.tally.skip(f"user {user.get('id')}: unknown time zone {name!r}", self.where)
             return None
         return name
+
+
+def _other_names(agent: dict, users: dict) -> tuple[str, ...]:
+    """The other names PagerDuty knows a person acting on a page by (their user
+    id, and their e-mail where their user was read), so that the roster finds
+    them under the one it lists."""
+    uid = text_of(agent.get("id"))
+    return tuple(a for a in (uid, text_of(users.get(uid, {}).get("email"))) if a)
 
 
 def _channel(entry: dict) -> str:
