@@ -62,7 +62,7 @@ def _recent(result: list[Event], time: dt.datetime):
 
 def _same_thing(a: Event, b: Event) -> bool:
     gap = abs(a.time - b.time)
-    if (a.time, a.source, a.actor, a.text) == (b.time, b.source, b.actor, b.text):
+    if _exact_repeat(a, b):
         return True
     if gap <= SAME_LOG_WITHIN and _is_log_pair(a, b) and _log_keys(a) & _log_keys(b):
         return True
@@ -71,6 +71,14 @@ def _same_thing(a: Event, b: Event) -> bool:
     if _page_and_alert(a, b) is not None:
         return True
     return a.source != b.source and _same_alert(a, b)
+
+
+def _exact_repeat(a: Event, b: Event) -> bool:
+    """One record read twice (overlapping files): the same time, source, actor
+    and text — and for alerts the same alert: a rule firing for two instances at
+    once gives two records alike but for their labels."""
+    return (a.time, a.source, a.actor, a.text) == (b.time, b.source, b.actor, b.text) and \
+        (a.alert is None) == (b.alert is None) and (a.alert is None or a.alert.is_same_alert(b.alert))
 
 
 # Where a `!log` line shows up: stashbot writes it to a SAL (sometimes to two,
