@@ -163,6 +163,23 @@ def test_a_page_that_reached_six_people_two_at_three_in_the_morning(tmp_path, ke
     assert API_KEY not in everything and API_ID not in everything
 
 
+def test_a_page_a_person_started_about_an_alert_is_not_that_alert(tmp_path, keys):
+    """chen paged by hand, naming ProbeDown, a few seconds after it fired: the
+    page merged into the alert's mail, so chen's page left the timeline and the
+    alert, now carrying a page a person started, no longer counted as monitoring
+    noticing (found by tests/test_simulator.py)."""
+    incident = splunk_incident()
+    incident["transitions"][0].update(by="chen", manually=True)
+    with FakeServer(splunk_app([incident], {}, api_id=API_ID, api_key=API_KEY)) as server:
+        path = splunk_incident_file(tmp_path, server.url)
+        assert pull(load_incident(path)).ok
+    records = gather(load_incident(path))
+    firsts = [(e.time, e.source, e.actor, e.page is not None) for e in records.events if e.time <= PAGE]
+    assert firsts == [(utc(2024, 4, 2, 0, 59, 48), "alert-email", None, False), (PAGE, "splunk-oncall", "chen", True)]
+    detect = next(m for m in incident_metrics(records.incident, records.events) if m.id == "detect")
+    assert detect.end == utc(2024, 4, 2, 0, 59, 48) and "first alert (alert-email)" in detect.note
+
+
 def pd_roster():
     """Four of the six have a roster entry, found by an alias that is their PagerDuty name, e-mail or
     id (or by its own name); two only a PagerDuty time zone."""

@@ -9,7 +9,7 @@ from typing import Iterable
 
 from ..collect.sources import describe
 from ..core.model import Event, Window
-from ..core.vocabulary import RESOLVED, TRIGGERED, Kind, alert_state, is_alert, is_page
+from ..core.vocabulary import RESOLVED, TRIGGERED, Kind, alert_state, is_alert, is_manual_page, is_page
 
 # The same `!log` seen in IRC (seconds) and in the SAL (minutes) lies within this.
 SAME_LOG_WITHIN = dt.timedelta(minutes=2)
@@ -143,14 +143,16 @@ def _page_and_alert(a: Event, b: Event) -> tuple[Event, Event] | None:
     by monitoring) and the other the alert that caused it, seen elsewhere (an
     e-mail, Alertmanager, Prometheus, IRC, a line written by hand): in the same
     state, within five minutes, naming the same alert (its name a word of what
-    paged, or what paged in its text or summary). A person resolving the page
+    paged, or what paged in its text or summary). A page a person started (even
+    naming the alert) is that person reporting, and a person resolving the page
     is not the alert's recovery."""
     from_pager = [e for e in (a, b) if _is_from_pager(e)]
     if len(from_pager) != 1 or abs(a.time - b.time) > SAME_ALERT_WITHIN:
         return None
     page = from_pager[0]
     alert = b if page is a else a
-    if page.page.phase not in (TRIGGERED, RESOLVED) or (page.page.phase == RESOLVED and page.page.by):
+    if page.page.phase not in (TRIGGERED, RESOLVED) or (page.page.phase == RESOLVED and page.page.by) \
+            or is_manual_page(page):
         return None
     if not (is_alert(alert) or is_page(alert)) or alert_state(alert) != page.page.state:
         return None
