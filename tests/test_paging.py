@@ -243,10 +243,12 @@ token_env = "PM_PD_TOKEN"
 def test_who_acts_on_a_pagerduty_page_goes_by_the_name_the_roster_knows_them_by(tmp_path, keys):
     """Dev acknowledged, Eli paged by hand and resolved: the roster knows them by their
     PagerDuty e-mail and id, yet the timeline said "Dev Rao" and "Eli Moss" (only whom
-    the page reached was looked up under those names; found by tests/test_simulator.py)."""
+    the page reached was looked up under those names; found by tests/test_simulator.py).
+    Dev was not notified: his user is read for his e-mail all the same."""
     incidents, entries, users = pd_answers()
     (trigger, *notified, ack), agent = entries[incidents[0]["id"]], lambda uid, name: {  # noqa: E731
         "id": uid, "type": "user_reference", "summary": name}
+    notified = [n for n in notified if n["user"]["id"] != "PDEV01"]  # Dev acknowledged without being notified
     resolve = next(e for e in TIMELINE if e["type"] == "resolve_log_entry")
     entries[incidents[0]["id"]] = [{**trigger, "agent": agent("PELI01", "Eli Moss"), "channel": {"type": "web_trigger"}},
                                    *notified, {**ack, "agent": agent("PDEV01", "Dev Rao")},

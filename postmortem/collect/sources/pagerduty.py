@@ -34,7 +34,9 @@ client (PagerDuty/go-pagerduty ``incident.go``, ``log_entry.go``, ``user.go``)::
   ``user_reference`` ("Will be one of email, sms, website, web_trigger, or note
   if agent[type] is user", OpenAPI ``Channel``).
 - Each paged person's ``time_zone``, e-mail and id come from ``GET /users/{id}``
-  (one request per person; a 404 for a user deleted since leaves the zone unknown).
+  (one request per person; a 404 for a user deleted since leaves the zone unknown),
+  and so do the e-mail and id of each person who acted on a page (an ``agent``
+  that is a ``user_reference``), so the roster knows them under any of those.
 
 Events (:mod:`._paging`): the page at the trigger (``url`` = ``html_url``,
 ``paged`` the people notified, ``paged_teams`` the incident's teams or else its
@@ -191,11 +193,14 @@ class _Incident:
         self.user_ids: set[str] = set()
 
     def read_log(self, entries: list) -> None:
-        """Its log entries (``GET /incidents/{id}/log_entries``), counted; who was notified."""
+        """Its log entries (``GET /incidents/{id}/log_entries``), counted; who was
+        notified, and who acted on it (their users are read for their other names)."""
         self.entries = entries
         self.tally.count(len(entries))
         notified = [e for e in entries if isinstance(e, dict) and e.get("type") == "notify_log_entry"]
         self.user_ids = {uid for e in notified if (uid := text_of(_reference(e.get("user")).get("id")))}
+        agents = [_reference(e.get("agent")) for e in entries if isinstance(e, dict)]
+        self.user_ids |= {uid for a in agents if a.get("type") == "user_reference" and (uid := text_of(a.get("id")))}
 
     def events(self, users: dict) -> list[Event]:
         follow = []
