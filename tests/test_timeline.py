@@ -234,6 +234,41 @@ def test_one_logger_repeating_a_line_is_never_merged_with_itself(tmp_path):
     assert len(two_loggers(tmp_path, ("2023-09-28.log", lines), ("2023-09-28.log", ["[15:00:00] <a> other"]))) == 3
 
 
+RELAY = "FIRING: ProbeDown: Service api-https:443 has failed probes - https://alerts.wikimedia.org/?q=alertname%3DProbeDown"
+MAIL_WITHOUT_ANNOTATIONS = """From: alertmanager@example.org
+Subject: [FIRING:1] ProbeDown (api-https:443 critical)
+Date: Thu, 28 Sep 2023 14:33:00 +0000
+Content-Type: text/plain; charset=UTF-8
+
+Alerts Firing:
+Labels:
+ - alertname = ProbeDown
+ - instance = api-https:443
+ - severity = critical
+"""
+
+
+def test_an_alert_relayed_to_a_channel_two_loggers_keep_is_one_event_with_its_earlier_mail(tmp_path):
+    """The mail came 15 s before jinxer-wm's line, which ZNC and wm-bot both logged:
+    the first logger's line merged with the mail (at the mail's time), and the
+    second's, now 15 s from it and of the same source type, was left as a second
+    alert (found by tests/test_simulator.py)."""
+    (tmp_path / "mails").mkdir()
+    (tmp_path / "mails" / "probedown.eml").write_text(MAIL_WITHOUT_ANNOTATIONS, encoding="utf-8")
+    for name, line in (("2023-09-28.log", f"[14:33:15] <jinxer-wm> {RELAY}"),
+                       ("20230928.txt", f"[14:33:15] <jinxer-wm>\t {RELAY}")):
+        folder = tmp_path / name.split(".")[1] / "#wikimedia-operations"
+        folder.mkdir(parents=True)
+        (folder / name).write_text(line + "\n", encoding="utf-8")
+    from postmortem.incident.load import load_incident
+    from tests.conftest import write_incident
+    path = write_incident(tmp_path, '[[source]]\ntype = "irc"\npath = "log/#*/*"\n\n[[source]]\ntype = "irc"\n'
+                                    'path = "txt/#*/*"\n\n[[source]]\ntype = "alert-email"\npath = "mails/*.eml"\n')
+    (event,) = collect_events(load_incident(path))
+    assert (event.time, event.alert.name, event.alert.labels["instance"]) == (utc(2023, 9, 28, 14, 33), "ProbeDown",
+                                                                             "api-https:443")
+
+
 def test_a_page_keeps_whom_it_reached_when_it_merges_with_its_alert():
     """The manual "page" entry names the people paged; merged with the alert
     e-mail of the same alert, that list was lost."""

@@ -70,7 +70,13 @@ def _same_thing(a: Event, b: Event) -> bool:
         return True
     if _page_and_alert(a, b) is not None:
         return True
-    return a.source != b.source and _same_alert(a, b)
+    return _two_sources(a, b) and _same_alert(a, b)
+
+
+def _two_sources(a: Event, b: Event) -> bool:
+    """Records of two sources: of two types, or two ``[[source]]`` of one type
+    (the loggers of one channel, each relaying the same alert line)."""
+    return a.source != b.source or a.origin != b.origin
 
 
 def _exact_repeat(a: Event, b: Event) -> bool:
