@@ -250,9 +250,10 @@ def test_who_acts_on_a_pagerduty_page_goes_by_the_name_the_roster_knows_them_by(
         "id": uid, "type": "user_reference", "summary": name}
     notified = [n for n in notified if n["user"]["id"] != "PDEV01"]  # Dev acknowledged without being notified
     resolve = next(e for e in TIMELINE if e["type"] == "resolve_log_entry")
-    entries[incidents[0]["id"]] = [{**trigger, "agent": agent("PELI01", "Eli Moss"), "channel": {"type": "web_trigger"}},
-                                   *notified, {**ack, "agent": agent("PDEV01", "Dev Rao")},
-                                   {**resolve, "created_at": "2024-03-05T02:30:00Z", "agent": agent("PELI01", "Eli Moss")}]
+    eli, dev = agent("PELI01", "Eli Moss"), agent("PDEV01", "Dev Rao")
+    resolve = {**resolve, "created_at": "2024-03-05T02:30:00Z", "agent": eli}
+    entries[incidents[0]["id"]] = [{**trigger, "agent": eli, "channel": {"type": "web_trigger"}}, *notified,
+                                   {**ack, "agent": dev}, resolve]
     with FakeServer(pagerduty_app(incidents, entries, users, token=PD_TOKEN)) as server:
         path = write_incident(tmp_path, f'''[incident]
 id = "2024-03-05 checkout"

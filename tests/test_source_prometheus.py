@@ -96,7 +96,8 @@ def test_two_alerts_of_one_name_firing_at_the_same_evaluation_stay_two_in_the_ti
     from postmortem.timeline.merge import merge
     events = [e for e in merge(read(prometheus.url), WINDOW) if e.alert.name == "ProbeDown"]
     assert sorted((e.alert.labels["instance"], e.alert.state, e.time) for e in events) == [
-        ("api-https:443", "firing", T + dt.timedelta(minutes=50)), ("api-https:443", "resolved", T + dt.timedelta(minutes=58)),
+        ("api-https:443", "firing", T + dt.timedelta(minutes=50)),
+        ("api-https:443", "resolved", T + dt.timedelta(minutes=58)),
         ("appservers-https:443", "firing", T + dt.timedelta(minutes=50)),
         ("appservers-https:443", "resolved", T + dt.timedelta(minutes=55))]
 

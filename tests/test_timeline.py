@@ -234,7 +234,8 @@ def test_one_logger_repeating_a_line_is_never_merged_with_itself(tmp_path):
     assert len(two_loggers(tmp_path, ("2023-09-28.log", lines), ("2023-09-28.log", ["[15:00:00] <a> other"]))) == 3
 
 
-RELAY = "FIRING: ProbeDown: Service api-https:443 has failed probes - https://alerts.wikimedia.org/?q=alertname%3DProbeDown"
+RELAY = ("FIRING: ProbeDown: Service api-https:443 has failed probes - "
+         "https://alerts.wikimedia.org/?q=alertname%3DProbeDown")
 MAIL_WITHOUT_ANNOTATIONS = """From: alertmanager@example.org
 Subject: [FIRING:1] ProbeDown (api-https:443 critical)
 Date: Thu, 28 Sep 2023 14:33:00 +0000

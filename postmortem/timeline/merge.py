@@ -237,7 +237,8 @@ def _richer(a: Event, b: Event) -> Event:
         return _with_page(pair[1], pair[0])
     keep, other = (a, b) if _richness(a) >= _richness(b) else (b, a)
     return replace(keep, time=_first_time(keep, other), precision=_precise(keep, other).precision,
-                   tags=tuple(dict.fromkeys(keep.tags + other.tags)), url=keep.url or other.url, actor=_doer(keep, other), fields={**other.fields, **keep.fields},
+                   tags=tuple(dict.fromkeys(keep.tags + other.tags)), url=keep.url or other.url,
+                   actor=_doer(keep, other), fields={**other.fields, **keep.fields},
                    alert=_both_alerts(keep, other), page=keep.page or other.page, log=keep.log or other.log,
                    # a channel only where the kept record was said
                    channel=keep.channel if _is_chat_source(keep) else None, also_in=_also_in(keep, other))
