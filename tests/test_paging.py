@@ -206,8 +206,8 @@ def pd_answers():
     return [incident], {incident["id"]: entries}, users
 
 
-def test_pagerduty_users_without_a_roster_entry_are_checked_in_their_pagerduty_time_zone(tmp_path, keys):
-    incidents, entries, users = pd_answers()
+def pd_records(tmp_path, incidents, entries, users):
+    """The records of an incident whose PagerDuty answers these, pulled (the roster: pd_roster)."""
     with FakeServer(pagerduty_app(incidents, entries, users, token=PD_TOKEN)) as server:
         path = write_incident(tmp_path, f'''[incident]
 id = "2024-03-05 checkout"
@@ -220,7 +220,11 @@ url = "{server.url}"
 token_env = "PM_PD_TOKEN"
 ''' + people_toml(pd_roster()))
         assert pull(load_incident(path)).ok
-    records = gather(load_incident(path))
+    return gather(load_incident(path))
+
+
+def test_pagerduty_users_without_a_roster_entry_are_checked_in_their_pagerduty_time_zone(tmp_path, keys):
+    records = pd_records(tmp_path, *pd_answers())
     answers = by_id(computed_scorecard(records))
     assert answers["people-paged-fewer-than-five"].answer == "no"
     hours = answers["pages-business-hours"]
@@ -254,19 +258,7 @@ def test_who_acts_on_a_pagerduty_page_goes_by_the_name_the_roster_knows_them_by(
     resolve = {**resolve, "created_at": "2024-03-05T02:30:00Z", "agent": eli}
     entries[incidents[0]["id"]] = [{**trigger, "agent": eli, "channel": {"type": "web_trigger"}}, *notified,
                                    {**ack, "agent": dev}, resolve]
-    with FakeServer(pagerduty_app(incidents, entries, users, token=PD_TOKEN)) as server:
-        path = write_incident(tmp_path, f'''[incident]
-id = "2024-03-05 checkout"
-start = "2024-03-05 01:55"
-end = "2024-03-05 03:00"
-
-[[source]]
-type = "pagerduty"
-url = "{server.url}"
-token_env = "PM_PD_TOKEN"
-''' + people_toml(pd_roster()))
-        assert pull(load_incident(path)).ok
-    events = gather(load_incident(path)).events
+    events = pd_records(tmp_path, incidents, entries, users).events
     assert [(e.page.phase, e.actor) for e in events] == [("triggered", "eli"), ("acknowledged", "dev"),
                                                          ("resolved", "eli")]
 
