@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import base64
+import bisect
 import datetime as dt
 import html
 import json
@@ -674,6 +675,44 @@ def pagerduty_app(incidents: list[dict], log_entries: dict[str, list[dict]], use
             return Answer.json({"user": users[match.group(1)]})
         return pd_error("Not Found", 2100, 404)
     return app
+# -- Prometheus HTTP API (range queries over recorded samples) ---------------------------
+
+PROMETHEUS_LOOKBACK = 300.0  # seconds: how far back an instant selector looks for a sample
+
+
+def prometheus_app(series: list[tuple[dict, list[float]]], *, query: str):
+    """``GET /api/v1/query_range`` as Prometheus evaluates ``timestamp(<query>)``
+    over recorded samples (https://prometheus.io/docs/prometheus/latest/querying/api/,
+    "Range queries"; "Staleness" in querying/basics): at each step from ``start``
+    to ``end`` (both included) a series has the time of its latest sample within
+    the 5-minute lookback, as a string, and no point where it has none (samples
+    written without staleness markers, as backfilled data is). ``series``:
+    ``[(labels, sample times in unix seconds)]``; another query is a 400 error
+    in Prometheus' envelope."""
+    def app(request: Request) -> Answer:
+        if request.path != "/api/v1/query_range":
+            return Answer.json({"status": "error", "errorType": "not_found", "error": "not found"}, 404)
+        if first(request.query, "query") != f"timestamp({query})":
+            return Answer.json({"status": "error", "errorType": "bad_data", "error": "unexpected query"}, 400)
+        start, end = float(first(request.query, "start")), float(first(request.query, "end"))
+        step = float(first(request.query, "step"))
+        steps = [start + n * step for n in range(int((end - start) // step) + 1)]
+        result = []
+        for labels, samples in series:
+            values = [[at, f"{latest:.3f}".rstrip("0").rstrip(".")] for at in steps if (latest := _latest(samples, at)) is not None]
+            if values:
+                # a function of the series drops its name (Prometheus' "timestamp()")
+                result.append({"metric": {k: v for k, v in labels.items() if k != "__name__"}, "values": values})
+        return Answer.json({"status": "success", "data": {"resultType": "matrix", "result": result}})
+    return app
+
+
+def _latest(samples: list[float], at: float) -> float | None:
+    """The latest sample in (at - lookback, at], or None."""
+    index = bisect.bisect_right(samples, at)
+    return samples[index - 1] if index and at - samples[index - 1] < PROMETHEUS_LOOKBACK else None
+
+
 # -- Gerrit REST API ---------------------------------------------------------------------
 
 GERRIT_PREFIX = ")]}'\n"

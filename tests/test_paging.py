@@ -163,6 +163,23 @@ def test_a_page_that_reached_six_people_two_at_three_in_the_morning(tmp_path, ke
     assert API_KEY not in everything and API_ID not in everything
 
 
+def test_a_page_a_person_started_about_an_alert_is_not_that_alert(tmp_path, keys):
+    """chen paged by hand, naming ProbeDown, a few seconds after it fired: the
+    page merged into the alert's mail, so chen's page left the timeline and the
+    alert, now carrying a page a person started, no longer counted as monitoring
+    noticing (found by tests/test_simulator.py)."""
+    incident = splunk_incident()
+    incident["transitions"][0].update(by="chen", manually=True)
+    with FakeServer(splunk_app([incident], {}, api_id=API_ID, api_key=API_KEY)) as server:
+        path = splunk_incident_file(tmp_path, server.url)
+        assert pull(load_incident(path)).ok
+    records = gather(load_incident(path))
+    firsts = [(e.time, e.source, e.actor, e.page is not None) for e in records.events if e.time <= PAGE]
+    assert firsts == [(utc(2024, 4, 2, 0, 59, 48), "alert-email", None, False), (PAGE, "splunk-oncall", "chen", True)]
+    detect = next(m for m in incident_metrics(records.incident, records.events) if m.id == "detect")
+    assert detect.end == utc(2024, 4, 2, 0, 59, 48) and "first alert (alert-email)" in detect.note
+
+
 def pd_roster():
     """Four of the six have a roster entry, found by an alias that is their PagerDuty name, e-mail or
     id (or by its own name); two only a PagerDuty time zone."""
@@ -189,8 +206,8 @@ def pd_answers():
     return [incident], {incident["id"]: entries}, users
 
 
-def test_pagerduty_users_without_a_roster_entry_are_checked_in_their_pagerduty_time_zone(tmp_path, keys):
-    incidents, entries, users = pd_answers()
+def pd_records(tmp_path, incidents, entries, users):
+    """The records of an incident whose PagerDuty answers these, pulled (the roster: pd_roster)."""
     with FakeServer(pagerduty_app(incidents, entries, users, token=PD_TOKEN)) as server:
         path = write_incident(tmp_path, f'''[incident]
 id = "2024-03-05 checkout"
@@ -203,7 +220,11 @@ url = "{server.url}"
 token_env = "PM_PD_TOKEN"
 ''' + people_toml(pd_roster()))
         assert pull(load_incident(path)).ok
-    records = gather(load_incident(path))
+    return gather(load_incident(path))
+
+
+def test_pagerduty_users_without_a_roster_entry_are_checked_in_their_pagerduty_time_zone(tmp_path, keys):
+    records = pd_records(tmp_path, *pd_answers())
     answers = by_id(computed_scorecard(records))
     assert answers["people-paged-fewer-than-five"].answer == "no"
     hours = answers["pages-business-hours"]
@@ -221,6 +242,25 @@ token_env = "PM_PD_TOKEN"
     metrics = {m.id: m for m in incident_metrics(records.incident, records.events)}
     assert metrics["acknowledge"].minutes == 4
     assert "| paged-num = 6\n" in render_report(records)
+
+
+def test_who_acts_on_a_pagerduty_page_goes_by_the_name_the_roster_knows_them_by(tmp_path, keys):
+    """Dev acknowledged, Eli paged by hand and resolved: the roster knows them by their
+    PagerDuty e-mail and id, yet the timeline said "Dev Rao" and "Eli Moss" (only whom
+    the page reached was looked up under those names; found by tests/test_simulator.py).
+    Dev was not notified: his user is read for his e-mail all the same."""
+    incidents, entries, users = pd_answers()
+    (trigger, *notified, ack), agent = entries[incidents[0]["id"]], lambda uid, name: {  # noqa: E731
+        "id": uid, "type": "user_reference", "summary": name}
+    notified = [n for n in notified if n["user"]["id"] != "PDEV01"]  # Dev acknowledged without being notified
+    resolve = next(e for e in TIMELINE if e["type"] == "resolve_log_entry")
+    eli, dev = agent("PELI01", "Eli Moss"), agent("PDEV01", "Dev Rao")
+    resolve = {**resolve, "created_at": "2024-03-05T02:30:00Z", "agent": eli}
+    entries[incidents[0]["id"]] = [{**trigger, "agent": eli, "channel": {"type": "web_trigger"}}, *notified,
+                                   {**ack, "agent": dev}, resolve]
+    events = pd_records(tmp_path, incidents, entries, users).events
+    assert [(e.page.phase, e.actor) for e in events] == [("triggered", "eli"), ("acknowledged", "dev"),
+                                                         ("resolved", "eli")]
 
 
 # -- the rules on page events -----------------------------------------------------------

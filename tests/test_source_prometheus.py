@@ -39,6 +39,9 @@ SERIES = {
     labels("Blip", "warning"): minutes(40, 40),                             # one sample
     labels("Flap", "warning"): minutes(30, 33) + minutes(36, 38),           # re-fires within the lookback
     labels("Before", "warning"): [T0 - 7200 + n * 60 for n in range(10)],    # before the window
+    # one rule firing for two instances at the same evaluations
+    labels("ProbeDown", "warning", instance="api-https:443"): minutes(50, 58),
+    labels("ProbeDown", "warning", instance="appservers-https:443"): minutes(50, 55),
 }
 
 
@@ -84,6 +87,33 @@ def test_event_conventions(prometheus):
     assert page.tags == ("alert", "page") and page.text == "MediaWikiLatency firing (page)"
     assert page.alert.labels["severity"] == "page" and (page.alert.team or "") == "sre"
     assert page.alert.labels["alertstate"] == "firing"
+
+
+def test_two_alerts_of_one_name_firing_at_the_same_evaluation_stay_two_in_the_timeline(prometheus):
+    """A rule firing for two instances at once gives two events of the same time,
+    source and text ("ProbeDown firing (warning)"): the merge took the second for
+    an exact repeat of the first and dropped it (found by tests/test_simulator.py)."""
+    from postmortem.timeline.merge import merge
+    events = [e for e in merge(read(prometheus.url), WINDOW) if e.alert.name == "ProbeDown"]
+    assert sorted((e.alert.labels["instance"], e.alert.state, e.time) for e in events) == [
+        ("api-https:443", "firing", T + dt.timedelta(minutes=50)),
+        ("api-https:443", "resolved", T + dt.timedelta(minutes=58)),
+        ("appservers-https:443", "firing", T + dt.timedelta(minutes=50)),
+        ("appservers-https:443", "resolved", T + dt.timedelta(minutes=55))]
+
+
+def test_two_alerts_of_one_name_firing_at_the_same_evaluation_get_a_bar_each_to_its_own_end(prometheus):
+    """Their firing events are equal as events (same time, source and text): the
+    graph, closing the first bar, removed the other alert's firing from the open
+    ones, so one bar ran to the graph's end and the other began before it (found
+    by tests/test_simulator.py)."""
+    from postmortem.timeline.merge import merge
+    from postmortem.write.graph import firing_intervals
+    events = [e for e in merge(read(prometheus.url), WINDOW) if e.alert.name == "ProbeDown"]
+    bars = firing_intervals(events, WINDOW.start, WINDOW.end)
+    assert sorted((b.start_event.alert.labels["instance"], b.start, b.end) for b in bars) == [
+        ("api-https:443", T + dt.timedelta(minutes=50), T + dt.timedelta(minutes=58)),
+        ("appservers-https:443", T + dt.timedelta(minutes=50), T + dt.timedelta(minutes=55))]
 
 
 def test_a_query_and_a_step_can_be_given(prometheus):

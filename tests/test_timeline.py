@@ -125,6 +125,25 @@ def test_logmsgbots_log_line_and_its_sal_entry_are_the_deployers():
     assert merged.text == "Synchronized wmf-config/db.php" and merged.log == LogEntry("logmsgbot", "deploy1002")
 
 
+def test_a_log_line_keeps_its_second_when_the_sal_tool_entry_with_its_link_is_kept(tmp_path):
+    """The SAL tool's entry (kept for its link) gave the merged `!log` its minute,
+    15:08, and "minute" precision, though the IRC line says 15:08:24 (found by
+    tests/test_simulator.py)."""
+    from postmortem.collect.pull import pull
+    from postmortem.incident.load import load_incident
+    from tests.conftest import write_incident
+    from tests.services import FakeServer, SalEntry, sal_app
+    (tmp_path / "#ops").mkdir()
+    (tmp_path / "#ops" / "20230928.txt").write_text("[15:08:24] <tchin>\t !log restart the enrich job in codfw\n")
+    entries = [SalEntry("AbC", utc(2023, 9, 28, 15, 8), "tchin", "restart the enrich job in codfw")]
+    with FakeServer(sal_app(entries)) as sal:
+        path = write_incident(tmp_path, f'[[source]]\ntype = "irc"\npath = "#ops/*"\n\n'
+                                        f'[[source]]\ntype = "sal"\nurl = "{sal.url}"\n')
+        assert pull(load_incident(path), strict=True).ok
+    (event,) = collect_events(load_incident(path))
+    assert (event.time, event.precision, event.url) == (utc(2023, 9, 28, 15, 8, 24), "second", f"{sal.url}/log/AbC")
+
+
 def test_the_source_filter_finds_a_record_merged_into_another():
     from postmortem.timeline.filters import filter_events
     irc = ev(utc(2023, 9, 28, 15, 8, 24), "irc", "!log restart the enrich job in codfw", actor="tchin")
@@ -215,6 +234,42 @@ def test_znc_and_wm_bot_seconds_apart_give_each_line_once(tmp_path):
 def test_one_logger_repeating_a_line_is_never_merged_with_itself(tmp_path):
     lines = ["[14:06:02] <joal> restarting", "[14:06:04] <joal> restarting"]
     assert len(two_loggers(tmp_path, ("2023-09-28.log", lines), ("2023-09-28.log", ["[15:00:00] <a> other"]))) == 3
+
+
+RELAY = ("FIRING: ProbeDown: Service api-https:443 has failed probes - "
+         "https://alerts.wikimedia.org/?q=alertname%3DProbeDown")
+MAIL_WITHOUT_ANNOTATIONS = """From: alertmanager@example.org
+Subject: [FIRING:1] ProbeDown (api-https:443 critical)
+Date: Thu, 28 Sep 2023 14:33:00 +0000
+Content-Type: text/plain; charset=UTF-8
+
+Alerts Firing:
+Labels:
+ - alertname = ProbeDown
+ - instance = api-https:443
+ - severity = critical
+"""
+
+
+def test_an_alert_relayed_to_a_channel_two_loggers_keep_is_one_event_with_its_earlier_mail(tmp_path):
+    """The mail came 15 s before jinxer-wm's line, which ZNC and wm-bot both logged:
+    the first logger's line merged with the mail (at the mail's time), and the
+    second's, now 15 s from it and of the same source type, was left as a second
+    alert (found by tests/test_simulator.py)."""
+    (tmp_path / "mails").mkdir()
+    (tmp_path / "mails" / "probedown.eml").write_text(MAIL_WITHOUT_ANNOTATIONS, encoding="utf-8")
+    for name, line in (("2023-09-28.log", f"[14:33:15] <jinxer-wm> {RELAY}"),
+                       ("20230928.txt", f"[14:33:15] <jinxer-wm>\t {RELAY}")):
+        folder = tmp_path / name.split(".")[1] / "#wikimedia-operations"
+        folder.mkdir(parents=True)
+        (folder / name).write_text(line + "\n", encoding="utf-8")
+    from postmortem.incident.load import load_incident
+    from tests.conftest import write_incident
+    path = write_incident(tmp_path, '[[source]]\ntype = "irc"\npath = "log/#*/*"\n\n[[source]]\ntype = "irc"\n'
+                                    'path = "txt/#*/*"\n\n[[source]]\ntype = "alert-email"\npath = "mails/*.eml"\n')
+    (event,) = collect_events(load_incident(path))
+    assert (event.time, event.alert.name, event.alert.labels["instance"]) == (utc(2023, 9, 28, 14, 33), "ProbeDown",
+                                                                             "api-https:443")
 
 
 def test_a_page_keeps_whom_it_reached_when_it_merges_with_its_alert():

@@ -11,7 +11,7 @@ from typing import Iterable
 
 from ..collect.sources import describe
 from ..core.model import Event, Window
-from ..core.vocabulary import RESOLVED, TRIGGERED, Kind, alert_state, is_alert, is_page
+from ..core.vocabulary import RESOLVED, TRIGGERED, Kind, alert_state, is_alert, is_manual_page, is_page
 
 # The same `!log` seen in IRC (seconds) and in the SAL (minutes) lies within this.
 SAME_LOG_WITHIN = dt.timedelta(minutes=2)
@@ -147,7 +147,7 @@ def _family(source: str) -> str:
 
 def _same_thing(a: Event, b: Event) -> bool:
     gap = abs(a.time - b.time)
-    if (a.time, a.source, a.actor, a.text) == (b.time, b.source, b.actor, b.text):
+    if _exact_repeat(a, b):
         return True
     if gap <= SAME_LOG_WITHIN and _is_log_pair(a, b) and _log_keys(a) & _log_keys(b):
         return True
@@ -155,7 +155,21 @@ def _same_thing(a: Event, b: Event) -> bool:
         return True
     if _page_and_alert(a, b) is not None:
         return True
-    return a.source != b.source and _same_alert(a, b)
+    return _two_sources(a, b) and _same_alert(a, b)
+
+
+def _two_sources(a: Event, b: Event) -> bool:
+    """Records of two sources: of two types, or two ``[[source]]`` of one type
+    (the loggers of one channel, each relaying the same alert line)."""
+    return a.source != b.source or a.origin != b.origin
+
+
+def _exact_repeat(a: Event, b: Event) -> bool:
+    """One record read twice (overlapping files): the same time, source, actor
+    and text — and for alerts the same alert: a rule firing for two instances at
+    once gives two records alike but for their labels."""
+    return (a.time, a.source, a.actor, a.text) == (b.time, b.source, b.actor, b.text) and \
+        (a.alert is None) == (b.alert is None) and (a.alert is None or a.alert.is_same_alert(b.alert))
 
 
 # Where a `!log` line shows up: stashbot writes it to a SAL (sometimes to two,
@@ -250,14 +264,16 @@ def _page_and_alert(a: Event, b: Event) -> tuple[Event, Event] | None:
     by monitoring) and the other the alert that caused it, seen elsewhere (an
     e-mail, Alertmanager, Prometheus, IRC, a line written by hand): in the same
     state, within five minutes, naming the same alert (its name a word of what
-    paged, or what paged in its text or summary). A person resolving the page
+    paged, or what paged in its text or summary). A page a person started (even
+    naming the alert) is that person reporting, and a person resolving the page
     is not the alert's recovery."""
     from_pager = [e for e in (a, b) if _is_from_pager(e)]
     if len(from_pager) != 1 or abs(a.time - b.time) > SAME_ALERT_WITHIN:
         return None
     page = from_pager[0]
     alert = b if page is a else a
-    if page.page.phase not in (TRIGGERED, RESOLVED) or (page.page.phase == RESOLVED and page.page.by):
+    if page.page.phase not in (TRIGGERED, RESOLVED) or (page.page.phase == RESOLVED and page.page.by) \
+            or is_manual_page(page):
         return None
     if not (is_alert(alert) or is_page(alert)) or alert_state(alert) != page.page.state:
         return None
@@ -335,8 +351,9 @@ def _richer(a: Event, b: Event) -> Event:
     if pair is not None:  # the alert stays (its source: another alert of that source is another alert)
         return _with_page(pair[1], pair[0])
     keep, other = (a, b) if _richness(a) >= _richness(b) else (b, a)
-    return replace(keep, time=_first_time(keep, other), tags=tuple(dict.fromkeys(keep.tags + other.tags)),
-                   url=keep.url or other.url, actor=_doer(keep, other), fields={**other.fields, **keep.fields},
+    return replace(keep, time=_first_time(keep, other), precision=_precise(keep, other).precision,
+                   tags=tuple(dict.fromkeys(keep.tags + other.tags)), url=keep.url or other.url,
+                   actor=_doer(keep, other), fields={**other.fields, **keep.fields},
                    alert=_both_alerts(keep, other), page=keep.page or other.page, log=keep.log or other.log,
                    # a channel only where the kept record was said
                    channel=keep.channel if _is_chat_source(keep) else None, also_in=_also_in(keep, other))
@@ -364,11 +381,17 @@ def _is_chat_source(event: Event) -> bool:
 
 
 def _first_time(keep: Event, other: Event) -> dt.datetime:
-    """When it happened: the earlier of the two records, unless the other is only
-    to the minute (a SAL entry's 14:33 is not before an IRC line's 14:33:40)."""
-    if other.precision == "minute" and keep.precision != "minute":
-        return keep.time
+    """When it happened: the earlier of the two records, except that a record
+    only to the minute never wins over one to the second, whichever of the two
+    is kept (a SAL entry's 14:33 is not before an IRC line's 14:33:40)."""
+    if keep.precision != other.precision:
+        return _precise(keep, other).time
     return min(keep.time, other.time)
+
+
+def _precise(keep: Event, other: Event) -> Event:
+    """The record to the second of a pair where one is only to the minute (else ``keep``)."""
+    return other if keep.precision == "minute" and other.precision != "minute" else keep
 
 
 def _doer(keep: Event, other: Event) -> str | None:

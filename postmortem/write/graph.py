@@ -81,7 +81,8 @@ def firing_intervals(events: list[Event], start: dt.datetime, end: dt.datetime) 
             if fired is None:
                 opened.append(event)
         elif fired is not None:
-            opened.remove(fired)
+            # by identity: two alerts firing at once can be equal events (same time, source and text)
+            opened = [f for f in opened if f is not fired]
             result.append(_interval(fired, event, fired.time, event.time))
         elif not any(i.end_event is not None and same_alert(i.end_event, event)
                      and event.time - i.end <= SAME_RESOLUTION_WITHIN for i in result):

@@ -57,6 +57,7 @@ class PageRecord:
     by: str | None = None      # the person who started it by hand
     by_aka: tuple[str, ...] = ()  # their other names in the service (user id, e-mail)
     manual: bool = False
+    by_aka: tuple[str, ...] = ()   # their other names at the service (a user id, an e-mail)
 
     def reached(self, name: str, person: Reached | None = None) -> Reached:
         """Add (or find) someone the page reached; commas would split a list, so none in names."""
