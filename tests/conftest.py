@@ -42,3 +42,13 @@ def write_incident(directory: Path, body: str, name: str = "incident.toml") -> P
     path = directory / name
     path.write_text(body, encoding="utf-8")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _forget_held_secrets():
+    """Each test starts with no credential held (postmortem.core.scrub keeps those a
+    process read, for its lifetime; the suite is one process for many incidents)."""
+    from postmortem.core import scrub
+    scrub._held.clear()
+    yield
+    scrub._held.clear()

@@ -354,7 +354,8 @@ def test_a_one_source_pull_whose_source_has_a_bug_writes_the_cache_and_a_failed_
     path = one_slack_source(tmp_path, servers[1].url)
     assert main(["pull", str(path)]) == 1
     out, err = capsys.readouterr()
-    failed = ("source[0] (slack): FAILED after 2 requests: internal error: KeyError: 'ts' (a bug in postmortem; "
+    failed = (
+              "source[0] (slack): FAILED after 3 requests: internal error: KeyError: 'ts' (a bug in postmortem; "
               "`postmortem --debug pull` shows where)")
     assert out == failed + "\n"
     assert err.splitlines() == [f"wrote {tmp_path / 'incident.events.json'}", f"postmortem: error: {failed}"]
