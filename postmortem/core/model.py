@@ -12,9 +12,8 @@ from typing import Mapping
 from .accounting import Skip
 from .settings import FollowupSettings, RedactSettings, ReportSettings
 from .tasks import is_task_id
-from .timeutil import UTC, format_clock, format_utc, parse_instant
-# The event and its kinds are said in one place; they are imported here for the modules that read both.
-from .vocabulary import KEY_MOMENT_TAGS, KNOWN_TAGS, Event, place_text, require_utc  # noqa: F401
+from .timeutil import UTC, format_clock, format_utc, parse_instant, require_utc
+from .vocabulary import Event, place_text
 
 STATUSES = ("draft", "review", "final")
 

@@ -123,6 +123,14 @@ def parse_instant(value) -> dt.datetime:
         raise ValueError(f"not a valid time: {value!r}") from None
 
 
+def require_utc(name: str, moment) -> None:
+    """ValueError unless ``moment`` is an aware datetime in UTC."""
+    if not isinstance(moment, dt.datetime) or moment.tzinfo is None:
+        raise ValueError(f"{name} must be an aware datetime, got {moment!r}")
+    if moment.utcoffset() != dt.timedelta(0):
+        raise ValueError(f"{name} must be in UTC, got {moment.isoformat()}")
+
+
 def format_utc(moment: dt.datetime) -> str:
     """ISO 8601 in UTC with a ``Z``: ``2023-09-28T14:33:00Z``."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -34,7 +34,7 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Iterable, Mapping
 
-from .timeutil import PRECISIONS, format_utc, parse_time
+from .timeutil import PRECISIONS, format_utc, parse_time, require_utc
 
 
 class Kind(str, Enum):
@@ -449,6 +449,11 @@ def page_time(event: Event) -> dt.datetime:
     return event.page.at if event.page is not None and event.page.at is not None else event.time
 
 
+def is_log_entry(event: Event) -> bool:
+    """A SAL entry, or the ``!log`` line that asked for it (a deploy is one too)."""
+    return event.kind in (Kind.LOG, Kind.DEPLOY)
+
+
 def is_about_a_page(event: Event) -> bool:
     """A page or a step of one (an acknowledgement, a resolution…), or a line written as one (tag ``page``)."""
     return event.page is not None or "page" in event.tags
@@ -480,13 +485,6 @@ def paged_people(events: Iterable[Event]) -> list[Notified]:
 
 
 # -- helpers ----------------------------------------------------------------------
-
-def require_utc(name: str, moment) -> None:
-    if not isinstance(moment, dt.datetime) or moment.tzinfo is None:
-        raise ValueError(f"{name} must be an aware datetime, got {moment!r}")
-    if moment.utcoffset() != dt.timedelta(0):
-        raise ValueError(f"{name} must be in UTC, got {moment.isoformat()}")
-
 
 def _time_or_none(value) -> dt.datetime | None:
     return parse_time(value)[0] if value else None

@@ -12,13 +12,13 @@ import tomllib
 from pathlib import Path
 
 from ..core.errors import IncidentFileError, InputError, PostmortemError
-from ..core.model import (KNOWN_TAGS, Actionable, Event, GraphConfig, Incident, Person, ScorecardAnswer, SourceConfig,
+from ..core.model import (Actionable, Event, GraphConfig, Incident, Person, ScorecardAnswer, SourceConfig,
                           graph_slug)
 from ..core.nesting import TooDeep, load_toml
 from ..core.questions import QUESTION_IDS
 from ..core.tasks import is_task_id
 from ..core.timeutil import parse_duration, zone
-from ..core.vocabulary import TRIGGERED, Kind, Notified, Page, Place
+from ..core.vocabulary import KNOWN_TAGS, TRIGGERED, Kind, Notified, Page, Place
 from .reader import Reader
 from .settings import followups_settings, redact_settings, report_settings
 

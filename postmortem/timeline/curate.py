@@ -32,7 +32,7 @@ from ..collect.sources import describe
 from ..core.model import Event, Incident
 from ..core.settings import ReportSettings
 from ..core.timeutil import format_clock
-from ..core.vocabulary import Kind
+from ..core.vocabulary import Kind, is_log_entry
 from .merge import CHAT_FAMILIES
 
 _SKIN_TONE = re.compile(r"::skin-tone-\d$")
@@ -49,7 +49,7 @@ class Omitted:
         places: ``… and 2 messages in IRC #chan, …``)."""
         counts: dict[str, list] = {}
         for event in self.events:
-            counts.setdefault(_place(event), [0, _is_log_family(event)])[0] += 1
+            counts.setdefault(_place(event), [0, is_log_entry(event)])[0] += 1
         parts = [_counted(number, place, log) for place, (number, log) in counts.items()]
         parts[0] = parts[0].replace(" ", " more ", 1)
         return f"{' and '.join(parts)}, {self._span(with_date)}"
@@ -113,7 +113,7 @@ def shown_in_lead_up(event: Event, settings: ReportSettings) -> bool:
     """Before the start: changes and deploys, and what is shown anyway."""
     if settings.chat == "all":
         return True
-    if _is_log_family(event):
+    if is_log_entry(event):
         return is_change(event) or _included(event, settings)
     return shown(event, settings)
 
@@ -142,11 +142,6 @@ def is_change(event: Event) -> bool:
 
 def _included(event: Event, settings: ReportSettings) -> bool:
     return any(re.search(pattern, event.text) for pattern in settings.include)  # re caches them
-
-
-def _is_log_family(event: Event) -> bool:
-    """A SAL entry, or its ``!log`` line in a channel."""
-    return event.kind in (Kind.LOG, Kind.DEPLOY)
 
 
 def _place(event: Event) -> str:

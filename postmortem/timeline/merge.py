@@ -11,7 +11,7 @@ from typing import Iterable
 
 from ..collect.sources import describe
 from ..core.model import Event, Window
-from ..core.vocabulary import RESOLVED, TRIGGERED, Kind, alert_state, is_alert, is_manual_page, is_page
+from ..core.vocabulary import RESOLVED, TRIGGERED, Kind, alert_state, is_alert, is_log_entry, is_manual_page, is_page
 
 # The same `!log` seen in IRC (seconds) and in the SAL (minutes) lies within this.
 SAME_LOG_WITHIN = dt.timedelta(minutes=2)
@@ -49,9 +49,10 @@ def dedupe(events: list[Event]) -> list[Event]:
     cost of a record does not grow with how many others share its minutes."""
     kept = _Kept()
     for event in events:
-        index = next((i for i in kept.candidates(event) if _same_thing(kept.events[i], event)), None)
+        keys = _keys(event)
+        index = next((i for i in kept.candidates(event, keys) if _same_thing(kept.events[i], event)), None)
         if index is None:
-            kept.add(event)
+            kept.add(event, keys)
         else:
             kept.replace(index, _richer(kept.events[index], event))
     return sorted(kept.events, key=_order)
@@ -66,25 +67,25 @@ class _Kept:
         self._index: dict[tuple, list[int]] = defaultdict(list)
         self._swept: dt.datetime | None = None
 
-    def add(self, event: Event) -> None:
+    def add(self, event: Event, keys: list[tuple]) -> None:
         self.events.append(event)
-        self._file(len(self.events) - 1, event)
+        self._file(len(self.events) - 1, keys)
 
     def replace(self, index: int, event: Event) -> None:
         self.events[index] = event
-        self._file(index, event)
+        self._file(index, _keys(event))
 
-    def _file(self, index: int, event: Event) -> None:
-        for key in _keys(event):
+    def _file(self, index: int, keys: list[tuple]) -> None:
+        for key in keys:
             found = self._index[key]
             if not found or found[-1] != index:
                 found.append(index)
 
-    def candidates(self, event: Event) -> list[int]:
-        """Indexes of kept events that may be ``event``'s fact, newest first."""
+    def candidates(self, event: Event, keys: list[tuple]) -> list[int]:
+        """Indexes of kept events that may be ``event`` (whose keys are ``keys``)'s fact, newest first."""
         self._sweep(event.time)
         found = set()
-        for key in _wanted(event):
+        for key in _wanted(event, keys):
             found.update(i for i in self._index.get(key, ()) if event.time - self.events[i].time <= SAME_ALERT_WITHIN)
         return sorted(found, reverse=True)
 
@@ -102,7 +103,7 @@ def _keys(event: Event) -> list[tuple]:
     """What a later record of the same fact looks this event up by."""
     keys = [("exact", event.time, event.source, event.actor, event.text)]
     family = _family(event.source)
-    if family in LOG_ECHO_FAMILIES and event.kind in (Kind.LOG, Kind.DEPLOY):
+    if family in LOG_ECHO_FAMILIES and is_log_entry(event):
         keys += [("log", key) for key in _log_keys(event)]
     if family in CHAT_FAMILIES:
         keys.append(_chat_key(event))
@@ -118,9 +119,9 @@ def _keys(event: Event) -> list[tuple]:
     return keys
 
 
-def _wanted(event: Event) -> list[tuple]:
-    """The keys of the kept events that may be the same fact as ``event``."""
-    keys = [key for key in _keys(event) if key[0] in ("exact", "log", "chat")]
+def _wanted(event: Event, own: list[tuple]) -> list[tuple]:
+    """The keys of the kept events that may be the same fact as ``event`` (its own keys: ``own``)."""
+    keys = [key for key in own if key[0] in ("exact", "log", "chat")]
     if _is_from_pager(event):
         return keys + [("alerting", event.page.state)]
     if is_alert(event) or is_page(event):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from ..core.model import KEY_MOMENT_TAGS, Event
+from ..core.vocabulary import KEY_MOMENT_TAGS, Event
 
 
 @dataclass(frozen=True)

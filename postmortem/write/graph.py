@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from ..core.model import Event, Incident, Records
 from ..core.timeutil import format_clock
 from ..core.vocabulary import FIRING, alert_name, alert_state, is_alert, same_alert
+from ..timeline.merge import SAME_ALERT_WITHIN
 from .axes import (DAY, HOUR, MINUTE, MOMENT_NAMES, MOMENT_ROW, TICK_STEPS, Moment, Outage, Scale, Tick,
                    moment_groups, moments, outage, outage_window, svg_environment, tick_step, ticks, xml_text)
 
@@ -64,8 +65,6 @@ class Interval:
     end_event: Event | None
 
 
-# A resolution this close after another of the same alert is the same one seen twice.
-SAME_RESOLUTION_WITHIN = dt.timedelta(minutes=5)
 
 
 def firing_intervals(events: list[Event], start: dt.datetime, end: dt.datetime) -> list[Interval]:
@@ -85,7 +84,7 @@ def firing_intervals(events: list[Event], start: dt.datetime, end: dt.datetime) 
             opened = [f for f in opened if f is not fired]
             result.append(_interval(fired, event, fired.time, event.time))
         elif not any(i.end_event is not None and same_alert(i.end_event, event)
-                     and event.time - i.end <= SAME_RESOLUTION_WITHIN for i in result):
+                     and event.time - i.end <= SAME_ALERT_WITHIN for i in result):
             result.append(_interval(None, event, start, event.time))
     result.extend(_interval(fired, None, fired.time, end) for fired in opened)
     return sorted(result, key=lambda i: (i.start, i.key))

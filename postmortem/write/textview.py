@@ -19,9 +19,9 @@ import re
 import textwrap
 import unicodedata
 
-from ..core.model import KEY_MOMENT_TAGS, Event, Incident
+from ..core.model import Event, Incident
 from ..core.timeutil import format_clock
-from ..core.vocabulary import KEY_MOMENTS, RESOLVED, alert_state, is_alert
+from ..core.vocabulary import KEY_MOMENT_TAGS, KEY_MOMENTS, RESOLVED, alert_state, is_alert
 
 RESET, BOLD, DIM = "\x1b[0m", "\x1b[1m", "\x1b[2m"
 RED, GREEN, YELLOW, BLUE, MAGENTA, CYAN = (f"\x1b[{n}m" for n in range(31, 37))
