@@ -31,13 +31,6 @@ def test_function_level_imports_count_in_the_graph():
     assert "postmortem.collect.sources.sal_wiki" in graph["postmortem.collect.sources.sal_wikitext"]
 
 
-def test_the_public_merge_stays_the_function_after_importing_the_wiki_side():
-    import postmortem
-    import postmortem.wiki.publish  # noqa: F401  (its own merge module is postmortem.wiki.merge)
-    from postmortem.timeline.merge import merge
-    assert postmortem.merge is merge and callable(postmortem.merge)
-
-
 def test_every_source_says_what_it_is_in_one_place():
     from postmortem.collect.sources import REGISTRY, get_source
     for type_name in REGISTRY:
@@ -56,10 +49,10 @@ def test_pure_layers_hold_no_cli_code(layer):
 
 
 def test_the_census_sees_a_private_module_of_another_package():
-    graph = {"postmortem.collect.conduit": {"postmortem.collect.sources._paging"},
+    graph = {"postmortem.net.conduit": {"postmortem.collect.sources._paging"},
              "postmortem.collect.sources.pagerduty": {"postmortem.collect.sources._paging"},
              "postmortem": {"postmortem._version"}, "postmortem.write.view": {"postmortem._version"}}
-    assert census.private_imports(graph) == [("postmortem.collect.conduit", "postmortem.collect.sources._paging")]
+    assert census.private_imports(graph) == [("postmortem.net.conduit", "postmortem.collect.sources._paging")]
 
 
 @pytest.mark.parametrize("code, said", [

@@ -19,7 +19,7 @@ from postmortem.core.tasks import find_tasks
 from postmortem.read.scorecard_table import normalize_answer
 from postmortem.read.dates import parse_date_line
 from postmortem.read.stamps import split_stamp
-from postmortem.scorecard.report import report_scorecard
+from postmortem.scorecard.report_scorecard import report_scorecard
 from postmortem.core.questions import QUESTION_IDS
 from postmortem.core.model import Records
 

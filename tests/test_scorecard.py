@@ -8,7 +8,7 @@ import json
 import pytest
 
 from postmortem.core.model import Records
-from postmortem.collect.previous import read_previous
+from postmortem.read.previous import read_previous
 from postmortem.scorecard.rules import compute_answers, within_hours
 from postmortem.incident.load import load_incident
 from postmortem.core.model import Actionable, Event, Incident, Person, ScorecardAnswer, utc

@@ -29,13 +29,15 @@ MAX_COMMAND_LINES = 20
 # Low to high: a module may import its own layer and the layers before it.
 LAYERS = (
     ("core", ("postmortem._version", "postmortem.core")),
-    ("read", ("postmortem.read",)),
+    ("net", ("postmortem.net",)),
     ("collect", ("postmortem.collect",)),
+    ("read", ("postmortem.read",)),
     ("incident", ("postmortem.incident",)),
     ("timeline", ("postmortem.timeline",)),
     ("scorecard", ("postmortem.scorecard",)),
     ("write", ("postmortem.write",)),
-    ("wiki", ("postmortem.wiki",)),
+    ("publish", ("postmortem.publish",)),
+    ("database", ("postmortem.database",)),
     ("cli", ("postmortem.cli", "postmortem.__main__", "postmortem")),
 )
 

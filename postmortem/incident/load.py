@@ -20,7 +20,7 @@ from ..core.tasks import is_task_id
 from ..core.timeutil import parse_duration, zone
 from ..core.vocabulary import KNOWN_TAGS, TRIGGERED, Kind, Notified, Page, Place
 from .reader import Reader
-from .settings import followups_settings, redact_settings, report_settings
+from .settings_tables import followups_settings, redact_settings, report_settings
 
 INCIDENT_KEYS = {"id", "status", "task", "start", "end", "paged", "responders", "coordinators",
                  "impact", "summary", "metrics", "detection", "links", "previous", "previous_wiki",
@@ -28,7 +28,7 @@ INCIDENT_KEYS = {"id", "status", "task", "start", "end", "paged", "responders", 
 TOP_LEVEL = {"incident", "people", "source", "graph", "event", "actionable", "scorecard", "conclusions", "wiki",
              "report", "redact", "followups"}
 GRAPH_KEYS = {"title", "url", "path", "query", "unit", "step", "grafana", "token_env"}
-# The timeline graph's files end in "timeline" (wiki/graph.py default_graph_name).
+# The timeline graph's files end in "timeline" (publish/pictures.py default_graph_name).
 RESERVED_SLUGS = {"timeline"}
 CONCLUSION_KEYS = {"text", "went-well", "went-poorly", "lucky"}
 
@@ -302,7 +302,7 @@ def _events(reader: Reader, tables) -> tuple:
                             precision=precision, actor=reader.value(table, "actor", str, "event", index),
                             url=reader.value(table, "url", str, "event", index), kind=Kind.MANUAL,
                             page=_written_page(time, paged) if paged else None,
-                            # where it is written, for findings (postmortem.timeline.redact)
+                            # where it is written, for findings (postmortem.timeline.redact_events)
                             place=Place(str(reader.path), reader.locator.line_of("event", "text", index))))
     return tuple(events)
 

@@ -31,7 +31,7 @@ The questions are those of Wikitech's Incident Engagement ScoreCard
   person started by hand) after the outage began;
 * status-page-entry — a ``statuspage`` source has an incident created in the window;
 * people-different / not-a-repeat — against the previous five reports
-  (``[incident] previous``, see :mod:`postmortem.collect.previous`).
+  (``[incident] previous``, see :mod:`postmortem.read.previous`).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from __future__ import annotations
 from typing import Callable
 
 from ..timeline.metrics import is_human_report
-from ..collect.answers import shorten
+from ..net.responses import shorten
 from ..collect.sources import get_source
 from ..core.assignment import DONE, NO_OWNER, WAIVED, assignment, is_assigned
 from ..core.tasks import find_tasks

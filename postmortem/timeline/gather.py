@@ -4,7 +4,7 @@ File sources are read now, network sources come from the cache `pull`
 wrote, the manual events from incident.toml; they are merged into one
 timeline (:mod:`.merge`). With a phabricator source, the cached tasks; with
 ``[incident] previous``/``previous_wiki``, the previous reports; the series of
-each ``[[graph]]`` (:mod:`postmortem.collect.graphs`). Every step
+each ``[[graph]]`` (:mod:`postmortem.collect.metric_series`). Every step
 after this one (render, graph, scorecard, publish) is pure: it takes the
 :class:`~postmortem.core.model.Records` and does no I/O.
 
@@ -22,9 +22,9 @@ from dataclasses import dataclass, field, replace
 from typing import Iterator
 
 from ..collect import cache
-from ..collect.graphs import gather_graphs
-from ..collect.followups import with_created_tasks
-from ..collect.previous import read_previous
+from ..collect.metric_series import gather_graphs
+from ..publish.followup_tasks import with_created_tasks
+from ..read.previous import read_previous
 from ..collect.sources.phabricator import enrich_actionables
 from ..collect.sources import get_source, needs_pull
 from ..core.accounting import Tally
@@ -33,7 +33,7 @@ from ..core.people import Roster
 from ..core.model import Event, Incident, KeptSource, MissingSource, Records, SourceConfig, Window, incident_window
 from ..core.timeutil import format_utc
 from .merge import merge
-from .redact import redact_events
+from .redact_events import redact_events
 
 
 @dataclass
@@ -87,7 +87,7 @@ class Merged:
 
 def merge_sources(incident: Incident, read: list[SourceRecords]) -> Merged:
     """The sources' events in the window and the manual ones, after ``[redact]``
-    (:mod:`.redact`), merged; and the findings."""
+    (:mod:`.redact_events`), merged; and the findings."""
     window = incident_window(incident)
     roster = Roster(incident.people)
     sources = redact_events(roster.named_all(e for source in read for e in source.events if e.time in window),

@@ -31,7 +31,7 @@ from ..scorecard.answers import Scorecard, computed_scorecard
 from ..scorecard.paging import paged_count
 from ..timeline.curate import Omitted, curate
 from . import markdown, wikitext
-from .chart import drawable, not_drawn
+from .metric_chart import drawable, not_drawn
 
 MARKS = TIMELINE_MARKS
 

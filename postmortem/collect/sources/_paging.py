@@ -22,7 +22,7 @@ from ...core.model import Event
 from ...core.timeutil import parse_instant
 from ...core.vocabulary import (ACKNOWLEDGED, ESCALATED, NOTE, NOTIFIED, RESOLVED, TRIGGERED, Notified,
                                 Page)
-from .web import format_error
+from ...net.web import format_error
 
 __all__ = ["ACKNOWLEDGED", "ESCALATED", "NOTE", "NOTIFIED", "RESOLVED", "TRIGGERED", "PageRecord", "Reached",
            "parse_iso", "text_of"]

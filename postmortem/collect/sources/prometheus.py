@@ -40,7 +40,7 @@ from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import UTC
 from ...core.accounting import Tally
 from . import BaseSource, check_options, option
-from .web import check_url, format_error, json_answer, request, token
+from ...net.web import check_url, format_error, json_answer, request, token
 from .alertmanager import alert_facts, alert_tags
 
 TYPE = "prometheus"

@@ -37,11 +37,11 @@ import re
 from dataclasses import dataclass, replace as copy
 
 from .._version import __version__
-from ..collect.mediawiki import FileInfo, Wiki
+from ..net.mediawiki import FileInfo, Wiki
 from ..core.errors import InputError, WikiError
 from ..core.model import GraphData, Records
-from ..write.chart import drawable, render_chart
-from ..write.graph import render_graph
+from ..write.metric_chart import drawable, render_chart
+from ..write.timeline_picture import render_graph
 from ..write.wikitext import escape, incident_file_name, wiki_file_name
 
 # What the tool's own upload comments look like (any version), and the page they name.

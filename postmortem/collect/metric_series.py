@@ -60,7 +60,7 @@ def planned(config: GraphConfig, incident: Incident) -> tuple[Window, int]:
 def fetch_graph(config: GraphConfig, incident: Incident, session) -> cache.CachedGraph:
     """Ask the graph's range query (``session``: a bounded HTTP session)."""
     from ..core.scrub import hold_url
-    from .http import require_secure, secret
+    from ..net.http import require_secure, secret
     from .sources.prometheus import query_range
     window, step = planned(config, incident)
     hold_url(config.url)   # a user:password@ in it travels as Basic credentials

@@ -1,7 +1,7 @@
 """Publish a report as a wiki page, and later update it without losing hand edits.
 
 ``publish`` creates the page from the render (never over an existing page).
-``update`` re-renders and three-way merges (:mod:`.merge`):
+``update`` re-renders and three-way merges (:mod:`.text_merge`):
 
 * base   — the text the tool generated when it last saved the page
   (found again from the page history, :mod:`.markers`),
@@ -15,14 +15,14 @@ and both refuse before any request, writing nothing, while the records hold a
 secret no ``[redact]`` rule resolved (with ``[redact] strict``, any finding):
 :class:`~postmortem.core.errors.UnresolvedFindings`.
 
-The timeline graph (:mod:`.graph`): with ``graph`` (a file name ending in
-``.svg``; :func:`.graph.default_graph_name` gives the incident's own) the SVG is
+The timeline graph (:mod:`.pictures`): with ``graph`` (a file name ending in
+``.svg``; :func:`.pictures.default_graph_name` gives the incident's own) the SVG is
 uploaded as ``File:<graph>`` and embedded, refused when a file of that name is
 there that the tool did not upload for the same page (unless
 ``replace_graph``). ``update`` without ``graph`` keeps the graph it embedded
 earlier, without uploading it again.
 
-The ``[[graph]]`` charts (:func:`.graph.chart_pictures`): each one that has a
+The ``[[graph]]`` charts (:func:`.pictures.chart_pictures`): each one that has a
 picture is uploaded as ``File:Incident <id> <slug>.svg`` and embedded, under
 the same rules — every file is checked before anything is uploaded or saved,
 and only a changed picture is uploaded again. A chart whose series the last
@@ -35,15 +35,15 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..core.errors import InputError, UnresolvedFindings, WikiError
-from ..collect.mediawiki import Wiki
+from ..net.mediawiki import Wiki
 from ..core.model import Records
-from ..timeline.redact import blocking
+from ..timeline.redact_events import blocking
 from ..write.render import render_report
 from ..write.view import chart_files
-from .graph import (Picture, chart_name, chart_pictures, check_picture, embedded_graph, graph_file_name,
+from .pictures import (Picture, chart_name, chart_pictures, check_picture, embedded_graph, graph_file_name,
                     timeline_picture, upload_picture)
 from .markers import edit_summary, find_base, strip_marker, with_marker
-from .merge import MergeConflict, canonical, merge_report, unified_diff
+from .text_merge import MergeConflict, canonical, merge_report, unified_diff
 
 
 @dataclass
@@ -116,7 +116,7 @@ def update(records: Records, api_url: str, title: str | None = None, *, dry_run:
            replace_graph: bool = False, before_save: Callable | None = None) -> UpdateResult:
     """Bring the generated changes since the last publish/update into the page.
 
-    Stops with :class:`~postmortem.wiki.merge.MergeConflict` (naming the section,
+    Stops with :class:`~postmortem.publish.text_merge.MergeConflict` (naming the section,
     changing nothing) where a hand edit and a generated change touch the same
     lines, unless ``prefer`` is "ours" or "theirs". With ``dry_run`` nothing is
     saved; the result's ``diff`` is what would change. The save names the
@@ -190,7 +190,7 @@ def merge_and_save(wiki: Wiki, current, found, theirs: str, *, what: str = "repo
 
 def refuse_unresolved(records: Records, action: str) -> None:
     """UnresolvedFindings (before anything is requested) while a finding blocks
-    writing (:func:`postmortem.timeline.redact.blocking`); it names each by kind
+    writing (:func:`postmortem.timeline.redact_events.blocking`); it names each by kind
     and place, never by value."""
     findings = blocking(records)
     if not findings:

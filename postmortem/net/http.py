@@ -26,7 +26,7 @@ from .._version import __version__
 from ..core.errors import InputError, SourceError
 from ..core.nesting import load_toml
 from ..core.scrub import hold
-from .answers import public_url, shorten
+from .responses import public_url, shorten
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECTS = frozenset({301, 302, 303, 307, 308})

@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 
 from ..core.timeutil import UTC
-from .axes import Scale, svg_environment
+from ..write.axes import Scale, svg_environment
 
 WIDTH, HEIGHT = 900, 320
 LEFT, RIGHT, TOP, BOTTOM = 56, 20, 58, 52

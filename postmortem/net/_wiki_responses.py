@@ -3,7 +3,7 @@ its shape before use: a wiki (or something posing as one) may answer
 ``{"error": "boom"}``, a list where an object belongs, or no ``query`` at all,
 and that must be the client's one-line error, never an internal one. The
 functions raise ValueError, which the client's methods turn into a WikiError
-``badjson`` naming the api.php URL (:func:`.answers.answer_shaped`).
+``badjson`` naming the api.php URL (:func:`.responses.answer_shaped`).
 
 Formats: https://www.mediawiki.org/wiki/API:Errors_and_warnings (``error`` with
 ``code`` and ``info``), https://www.mediawiki.org/wiki/API:Continue (``continue``:
@@ -12,7 +12,7 @@ names and values to send back with the next request).
 
 from __future__ import annotations
 
-from .answers import shorten
+from .responses import shorten
 
 # One clear sentence per API error code (https://www.mediawiki.org/wiki/API:Errors_and_warnings).
 MESSAGES = {

@@ -5,7 +5,7 @@ lane per source, each alert's firing intervals as bars, every other event as
 a mark whose text shows on hover, the outage window shaded and the key
 moments labelled. No plotting stack: :func:`graph_layout` computes every
 coordinate, ``templates/graph.svg.j2`` only writes them out. What it shares
-with the metric charts (:mod:`.chart`) — the UTC time axis, the key moments,
+with the metric charts (:mod:`.metric_chart`) — the UTC time axis, the key moments,
 the outage, plain SVG 1.1 that MediaWiki accepts, text escaped — is in
 :mod:`.axes`.
 """

@@ -2,17 +2,17 @@
 --format wikitext [--publish PAGE]`): the reports read as a database, the
 page written back.
 
-:func:`statistics_page` reads the statistics (:func:`postmortem.read.stats.report_stats`)
+:func:`statistics_page` reads the statistics (:func:`postmortem.database.stats.report_stats`)
 and, with paging sources, the page records over the reports' months
-(:func:`postmortem.scorecard.pages.pages_in_period`), and writes the page
-(:func:`postmortem.write.statspage.stats_page`).
+(:func:`postmortem.database.pages.pages_in_period`), and writes the page
+(:func:`postmortem.database.stats_page_text.stats_page`).
 
 :func:`publish_stats` puts it on the wiki as `publish` and `update` do a
-report: the chart uploaded first under the rules of :mod:`.graph` (a name of
+report: the chart uploaded first under the rules of :mod:`postmortem.publish.pictures` (a name of
 its own, ``<page> incidents per month.svg`` by default, never over a file
 the tool did not upload for this page unless ``replace_graph``), then the page
 created (``createonly``), or, when it is there, updated with the same
-conflict-safe edit as `update` (:func:`.publish.merge_and_save`: the three-way
+conflict-safe edit as `update` (:func:`postmortem.publish.report_page.merge_and_save`: the three-way
 merge from the tool's own last revision, keeping hand edits; an edit made
 meanwhile is an edit conflict). The edit summaries say ``statistics``.
 """
@@ -25,15 +25,15 @@ from dataclasses import dataclass
 
 from ..core.model import Window
 from ..core.timeutil import UTC
-from ..read.stats import report_stats
-from ..scorecard.pages import pages_in_period
-from ..write.monthchart import next_month
-from ..write.statspage import StatsPage, report_start, stats_page
+from .stats import report_stats
+from .pages import pages_in_period
+from .month_chart import next_month
+from .stats_page_text import StatsPage, report_start, stats_page
 from ..write.wikitext import escape
-from .graph import Picture, _same_title, check_picture, graph_file_name, stats_chart_picture
-from .markers import edit_summary, find_base
-from .merge import canonical
-from .publish import UpdateResult, logged_in, merge_and_save, upload_changed
+from ..publish.pictures import Picture, _same_title, check_picture, graph_file_name, stats_chart_picture
+from ..publish.markers import edit_summary, find_base
+from ..publish.text_merge import canonical
+from ..publish.report_page import UpdateResult, logged_in, merge_and_save, upload_changed
 
 CHART = "incidents per month"
 

@@ -12,9 +12,9 @@ the tags of ``[followups] tags`` and, where the actionable names one, its owner.
   (``project.search`` by ``constraints[query]``, or ``slugs`` for a ``#slug``)
   and the owners' user PHIDs (``user.search`` by ``usernames``) — so that a
   wrong tag or owner creates nothing; then creates the tasks one by one over
-  ``maniphest.edit`` (:mod:`.conduit`), writing each one's id into the event
+  ``maniphest.edit`` (:mod:`postmortem.net.conduit`), writing each one's id into the event
   cache as soon as Phabricator gave it (``followups`` section,
-  :func:`.cache.write_followups`): a second run creates nothing twice, and the
+  :func:`postmortem.collect.cache.write_followups`): a second run creates nothing twice, and the
   user's incident.toml is never rewritten (the report prints the
   ``task = "T…"`` lines to paste). The first failure stops the run; the report
   says which tasks exist, which one failed and how, and which were not tried.
@@ -37,8 +37,8 @@ from ..core.errors import InputError, PostmortemError, SourceError
 from ..core.model import Actionable, Incident
 from ..core.timeutil import UTC, format_utc, parse_instant
 from ..core.words import counted
-from . import cache
-from .answers import shorten
+from ..collect import cache
+from ..net.responses import shorten
 
 TITLE_LIMIT = 200   # a longer text is cut for the title and given whole in the description
 # How far before an unanswered request a task it created may carry as its creation time (clock skew).
@@ -246,13 +246,13 @@ def followups(incident: Incident, *, create: bool = False, dry_run: bool = False
     plan = plan_followups(incident, cache.read_followups(incident))
     if not create or not any(f.state in ("to-create", "unconfirmed") for f in plan):
         return _report(incident, plan, page)   # nothing to ask Phabricator
-    from .sources.phabricator import conduit_for
+    from ..collect.sources.phabricator import conduit_for
     config = next((s for s in incident.sources if s.type == "phabricator"), None)
     if config is None:
         raise InputError("followups --create needs a [[source]] of type \"phabricator\" (url, token_env)",
                          file=incident.path)
     if session is None:
-        from .http import new_session
+        from ..net.http import new_session
         session = new_session(timeout=30.0, retries=2, deadline=300.0)
     return create_followups(incident, conduit_for(config, session), page=page, dry_run=dry_run, clock=clock)
 
@@ -265,7 +265,7 @@ def _report(incident: Incident, plan: list[Followup], page, **fields) -> Followu
 def create_followups(incident: Incident, conduit, *, page: str | None = None, dry_run: bool = False,
                      clock=None) -> FollowupReport:
     """Create the tasks of :func:`plan_followups` (see the module's docstring).
-    ``conduit`` is a :class:`~postmortem.collect.conduit.Conduit`; ``clock()``
+    ``conduit`` is a :class:`~postmortem.net.conduit.Conduit`; ``clock()``
     the current UTC time (for the cache). Lookup errors (a tag or owner
     Phabricator does not know) raise before anything is created; a failure
     while creating stops there and is in the report."""

@@ -7,7 +7,7 @@ events); they are read all at once, as `pull` does (:func:`.pull.fetch`).
 Records less than :data:`TOGETHER` apart are one incident (an outage pages
 several times, and has a status page entry), each record still named.
 
-The reports are every page under the prefix (:func:`.mediawiki.read_pages_under`,
+The reports are every page under the prefix (:func:`postmortem.net.mediawiki.read_pages_under`,
 50 a request), read for their window (:func:`postmortem.read.report.parse_report`:
 the metadata's start and end, the Summary's, else the date in the title, as
 the whole of that day). An incident has a report when one's window, widened by
@@ -28,9 +28,9 @@ from ..core.model import Event, SourceConfig, Window
 from ..core.timeutil import UTC, format_utc
 from ..read.dates import date_in_title
 from ..read.report import parse_pages
-from .mediawiki import read_pages_under
-from .pull import fetch
-from .sources import describe, get_source
+from ..net.mediawiki import read_pages_under
+from ..collect.pull import fetch
+from ..collect.sources import describe, get_source
 from ..core.vocabulary import Kind, is_page
 
 SLACK = dt.timedelta(days=1)        # "no report within a day of their time"

@@ -26,7 +26,7 @@ from ..core.model import Event, Person, SourceConfig, Window
 from ..core.timeutil import format_duration, format_utc, parse_time
 from ..core.people import Roster
 from ..core.vocabulary import is_acknowledgement, is_page, page_time
-from .paging import people_reached, service_name
+from ..scorecard.paging import people_reached, service_name
 
 __all__ = ["PageRow", "PagesReport", "page_rows", "pages_in_period", "period"]
 

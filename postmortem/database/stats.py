@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from ..core.csvtext import csv_text
 from ..core.errors import PostmortemError
 from ..core.questions import QUESTION_IDS
-from .report import REQUIRED_SECTIONS, Report, parse_report, read_report_file, windows_minutes
-from .timeline import windows_from_marks
+from ..read.report import REQUIRED_SECTIONS, Report, parse_report, read_report_file, windows_minutes
+from ..read.timeline import windows_from_marks
 from ..core.timeutil import format_utc
 
 __all__ = ["ReportStats", "report_stats", "report_row", "stats_to_json", "stats_to_csv", "FIELDS"]

@@ -73,7 +73,7 @@ def _keep_newest(incident: Incident, read: list, skipped: list, count: int) -> P
 
 
 def _read_one(file: Path) -> PreviousReport:
-    from ..read.report import read_report_file
+    from .report import read_report_file
     return _previous_report(read_report_file(file), file.stem, file.name)
 
 
@@ -84,8 +84,8 @@ def _previous_report(report, name: str, dated_name: str) -> PreviousReport:
 
 def _read_pulled(incident: Incident) -> tuple[list, list]:
     """The wiki's report pages that `pull` cached."""
-    from .cache import read_previous_pages
-    from ..read.report import parse_report
+    from ..collect.cache import read_previous_pages
+    from .report import parse_report
     pages = read_previous_pages(incident)
     if pages is None:
         raise InputError("the previous reports on the wiki have not been pulled yet: run `postmortem pull`",
@@ -103,7 +103,7 @@ def fetch_previous_pages(incident: Incident, session=None, count: int = COUNT) -
     """For `pull`: the newest report pages under ``previous_prefix`` dated on or
     before the incident's start (by their titles), with their wikitext. A few
     more than ``count`` are kept, since a page may prove to begin later."""
-    from .mediawiki import Wiki
+    from ..net.mediawiki import Wiki
     wiki = Wiki(incident.previous_wiki, session=session)
     dated = []
     for title in wiki.all_pages(incident.previous_prefix):
@@ -117,7 +117,7 @@ def fetch_previous_pages(incident: Incident, session=None, count: int = COUNT) -
 
 def _date_in_name(name: str) -> dt.datetime | None:
     """Midnight UTC of the date in a file name or title, as the report reader finds it."""
-    from ..read.dates import date_in_title
+    from .dates import date_in_title
     day = date_in_title(name)
     return None if day is None else dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc)
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from .._version import __version__
 from ..core.errors import WikiError
 from ..core.nesting import load_json
-from .merge import canonical
+from .text_merge import canonical
 
 SUMMARY = re.compile(r"^postmortem (?P<version>\S+): (?P<action>publish|update) (?P<what>report|statistics) "
                      r"\(generated (?P<digest>[0-9a-f]{12})\)")

@@ -2,7 +2,7 @@
 
 The monthly post that lists the oldest open follow-ups is counted by hand
 today. Here every report page under the prefix is read (``list=allpages``,
-then 50 pages a request, :mod:`.mediawiki`), the tasks of their Actionables
+then 50 pages a request, :mod:`postmortem.net.mediawiki`), the tasks of their Actionables
 sections are collected (:mod:`postmortem.read.actionables`: every form of task
 link), and Phabricator is asked about all of them in batches of 100
 (``maniphest.search``, :func:`.sources.phabricator.task_infos`). The open ones
@@ -25,8 +25,8 @@ from ..core.model import TaskInfo
 from ..core.timeutil import UTC, format_utc
 from ..read.report import parse_pages
 from ..core.words import counted
-from .mediawiki import read_pages_under
-from .sources.phabricator import task_infos
+from ..net.mediawiki import read_pages_under
+from ..collect.sources.phabricator import task_infos
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ class OpenFollowups:
 def open_followups(api_url: str, prefix: str, conduit, *, older_than: dt.timedelta | None = None,
                    now: dt.datetime | None = None, session=None) -> OpenFollowups:
     """The open follow-up tasks of every report under ``prefix`` on the wiki at
-    ``api_url``, oldest first (``conduit``: a :class:`~.conduit.Conduit`)."""
+    ``api_url``, oldest first (``conduit``: a :class:`~postmortem.net.conduit.Conduit`)."""
     result = OpenFollowups(now or dt.datetime.now(UTC), older_than)
     sources = _tasks_by_report(read_pages_under(api_url, prefix, session=session), result)
     result.tasks = len(sources)

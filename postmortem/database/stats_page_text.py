@@ -1,6 +1,6 @@
 """The incident statistics page (`postmortem stats … --format wikitext`): wikitext
 tables and the chart of incidents per month, made from the rows of
-:func:`postmortem.read.stats.report_stats` (and, where given, the page records
+:func:`postmortem.database.stats.report_stats` (and, where given, the page records
 of `postmortem pages`). Pure: it reads nothing.
 
 What it says, each figure with what it was counted over:
@@ -16,7 +16,7 @@ What it says, each figure with what it was counted over:
 * pages outside working hours: where the reports say (the ScoreCard's "Were
   pages routed to online (business hours) engineers?" — "Answer “no” if
   engineers were paged after business hours"), and where page records say
-  (Splunk On-Call, PagerDuty: :class:`postmortem.scorecard.pages.PagesReport`);
+  (Splunk On-Call, PagerDuty: :class:`postmortem.database.pages.PagesReport`);
 * every report not counted, and why (no start date, not readable).
 
 Text from the reports reaches the page as page links (``[[:Title]]``) or
@@ -33,9 +33,9 @@ from .._version import __version__
 from ..core.questions import QUESTIONS
 from ..core.timeutil import format_duration, parse_time
 from ..core.words import counted
-from ..read.stats import NOT_A_REPORT
-from .monthchart import months_between, render_month_chart
-from .wikitext import escape
+from .stats import NOT_A_REPORT
+from .month_chart import months_between, render_month_chart
+from ..write.wikitext import escape
 
 STATUSES = ("draft", "review", "final")
 ASKED_ABOUT_PAGES = next(q.text for q in QUESTIONS if q.id == "pages-business-hours")
@@ -52,8 +52,8 @@ class StatsPage:
 
 
 def stats_page(stats, *, pages=None, graph_file: str | None = None, source: str = "the reports") -> StatsPage:
-    """The statistics page of ``stats`` (a :class:`~postmortem.read.stats.ReportStats`);
-    ``pages`` a :class:`~postmortem.scorecard.pages.PagesReport` or None;
+    """The statistics page of ``stats`` (a :class:`~postmortem.database.stats.ReportStats`);
+    ``pages`` a :class:`~postmortem.database.pages.PagesReport` or None;
     ``graph_file`` the wiki file the chart is embedded as (None, or no report
     with a start: not embedded);
     ``source`` says where the reports came from (wikitext, e.g. a prefix link)."""

@@ -23,7 +23,7 @@ Every API error becomes a :class:`~postmortem.core.errors.WikiError` carrying th
 API error code and the api.php URL. The password is sent only in a POST body,
 only over https (or to this machine), and never appears in a message or a log:
 whatever the wiki says goes into a message through
-:func:`~postmortem.collect.answers.server_text` with the password (a wiki that
+:func:`~postmortem.net.responses.server_text` with the password (a wiki that
 echoes the login request sends it back in an HTTP 500 body, an ``error.info``
 or the login's ``reason``, URL-encoded, JSON-escaped or split).
 """
@@ -38,10 +38,10 @@ from typing import Iterator
 
 from ..core.errors import PostmortemError, WikiError
 from ..core.scrub import hold, hold_url
-from .answers import answer_shaped, decode_json, server_text, status_problem
+from .responses import answer_shaped, decode_json, server_text, status_problem
 from .http import new_session, require_secure, retry, retry_after_seconds, secret
 from .pagination import MAX_REQUESTS, Pagination
-from .wiki_answers import MESSAGES, code_and_info, continue_of, list_at, object_at
+from ._wiki_responses import MESSAGES, code_and_info, continue_of, list_at, object_at
 
 USER_ENV = "POSTMORTEM_WIKI_USER"
 PASSWORD_ENV = "POSTMORTEM_WIKI_PASSWORD"
@@ -194,7 +194,7 @@ class Wiki:
         """Log in with a bot password (``Name@appid`` and its generated password).
 
         Without arguments they come from POSTMORTEM_WIKI_USER / POSTMORTEM_WIKI_PASSWORD
-        or the owner-only config file (:func:`postmortem.collect.http.secret`). Returns the
+        or the owner-only config file (:func:`postmortem.net.http.secret`). Returns the
         wiki user name. A wrong password raises WikiError ``loginfailed``.
         """
         require_secure(self.api_url, "the wiki password")

@@ -5,10 +5,10 @@ Every error names the source (``source=config.name``), the URL without its
 query string, and the HTTP status when there was one (``err.status``). Text
 from an answer that goes into a message is cut short and has every secret
 replaced by ``***``, in whatever form or split the service sends it back
-(:func:`postmortem.collect.answers.server_text`: a service that echoes the
+(:func:`postmortem.net.responses.server_text`: a service that echoes the
 request must not leak a token).
 
-The HTTP stack (``postmortem.collect.http``, requests) is imported only when a
+The HTTP stack (``postmortem.net.http``, requests) is imported only when a
 source actually fetches, so loading an incident never imports it.
 """
 
@@ -17,12 +17,12 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlsplit
 
-from ...core.errors import IncidentFileError, PostmortemError, SourceError, SourceFormatError
-from ...core.model import SourceConfig
-from ...core.scrub import hold_url
-from ...core.timeutil import parse_instant
-from ..answers import decode_json, public_url, server_text, status_problem
-from . import option
+from ..core.errors import IncidentFileError, PostmortemError, SourceError, SourceFormatError
+from ..core.model import SourceConfig
+from ..core.scrub import hold_url
+from ..core.timeutil import parse_instant
+from .responses import decode_json, public_url, server_text, status_problem
+from ..collect.sources import option
 
 def check_url(config: SourceConfig, name: str = "url", required: bool = True) -> str | None:
     """An ``http(s)://`` URL option (checked at load time, without the HTTP
@@ -42,7 +42,7 @@ def token(config: SourceConfig, url: str, *, required: bool, name: str = "token_
     """The secret named by the ``token_env`` option (or another ``*_env``
     option: ``name``) from the environment or the user's 0600 config file, only
     for an https or loopback ``url``; None when not configured."""
-    from ..http import require_secure, secret
+    from .http import require_secure, secret
     env_name = option(config, name, required=required)
     if env_name is None:
         return None

@@ -15,7 +15,7 @@ Every answer, errors included, is HTTP 200 with the envelope::
   100) and ``after`` → ``{"data": [{"id", "phid", "fields"}], "cursor": {"after"}}``,
   followed until ``cursor.after`` is null (while each page brings a result
   not seen before, within the pages the constraints can fill:
-  :mod:`postmortem.collect.pagination`).
+  :mod:`postmortem.net.pagination`).
 * ``maniphest.edit`` (``PhabricatorEditEngine::buildConduitResponse``): without
   ``objectIdentifier`` it creates a task from ``transactions`` (``title``,
   ``description``, ``owner`` a user PHID, ``projects.add`` a list of project
@@ -35,9 +35,9 @@ from __future__ import annotations
 import contextlib
 
 from ..core.errors import SourceError
-from .answers import public_url, server_text
+from .responses import public_url, server_text
 from .pagination import MAX_REQUESTS, Pagination
-from .sources.web import format_error, json_answer, request
+from .web import format_error, json_answer, request
 
 BATCH = 100  # Conduit's largest page
 

@@ -19,7 +19,7 @@ import re
 from ..core.assignment import NO_TASK, assignment
 from ..core.model import Problem
 from ..core.redact import scan_text
-from .report import REQUIRED_SECTIONS, Report
+from ..read.report import REQUIRED_SECTIONS, Report
 
 __all__ = ["lint_report", "format_finding", "format_findings"]
 
