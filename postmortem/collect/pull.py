@@ -267,7 +267,7 @@ PREVIOUS = "previous reports (wiki)"
 
 def _pull_previous(incident: Incident, cached: list | None, refresh: bool, session_factory) -> _Outcome:
     """The earlier reports the scorecard compares with ([incident] previous_wiki)."""
-    from ..read.previous import fetch_previous_pages
+    from .previous_pages import fetch_previous_pages
     if cached is not None and not refresh:
         return _Outcome(SourceResult(PREVIOUS, "previous", "cached", events=len(cached), unit="report"))
     session = _session(session_factory)

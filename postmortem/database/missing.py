@@ -25,13 +25,12 @@ from dataclasses import dataclass, field
 
 from ..core.errors import InputError
 from ..core.model import Event, SourceConfig, Window
-from ..core.timeutil import UTC, format_utc
-from ..read.dates import date_in_title
-from ..read.report import parse_pages
-from ..net.mediawiki import read_pages_under
+from ..core.timeutil import UTC, date_in_title, format_utc
+from ..core.vocabulary import Kind, is_page
 from ..collect.pull import fetch
 from ..collect.sources import describe, get_source
-from ..core.vocabulary import Kind, is_page
+from ..net.mediawiki import read_pages_under
+from ..read.report import parse_pages
 
 SLACK = dt.timedelta(days=1)        # "no report within a day of their time"
 TOGETHER = dt.timedelta(hours=1)    # records this close are one incident

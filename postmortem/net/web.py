@@ -1,5 +1,6 @@
-"""What the network sources share: one request with clear errors, JSON and
-HTML answers checked, tokens fetched and guarded, RFC 3339 times.
+"""What the network clients share: one request with clear errors, JSON and
+HTML answers checked, RFC 3339 times (a source's URL and token options are
+checked in :mod:`postmortem.collect.sources`).
 
 Every error names the source (``source=config.name``), the URL without its
 query string, and the HTTP status when there was one (``err.status``). Text
@@ -15,43 +16,10 @@ source actually fetches, so loading an incident never imports it.
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlsplit
 
-from ..core.errors import IncidentFileError, PostmortemError, SourceError, SourceFormatError
-from ..core.model import SourceConfig
-from ..core.scrub import hold_url
+from ..core.errors import SourceError, SourceFormatError
 from ..core.timeutil import parse_instant
 from .responses import decode_json, public_url, server_text, status_problem
-from ..collect.sources import option
-
-def check_url(config: SourceConfig, name: str = "url", required: bool = True) -> str | None:
-    """An ``http(s)://`` URL option (checked at load time, without the HTTP
-    stack); a password in it is held (no message shows it)."""
-    value = option(config, name, required=required)
-    hold_url(value)
-    if value is not None and urlsplit(value).scheme not in ("http", "https"):
-        raise IncidentFileError(f"{config.name}: {name!r} must be an http(s) URL, got {value!r}",
-                                file=config.file, key=name)
-    if value is not None and not urlsplit(value).netloc:
-        raise IncidentFileError(f"{config.name}: {name!r} has no host: {value!r}",
-                                file=config.file, key=name)
-    return value
-
-
-def token(config: SourceConfig, url: str, *, required: bool, name: str = "token_env") -> str | None:
-    """The secret named by the ``token_env`` option (or another ``*_env``
-    option: ``name``) from the environment or the user's 0600 config file, only
-    for an https or loopback ``url``; None when not configured."""
-    from .http import require_secure, secret
-    env_name = option(config, name, required=required)
-    if env_name is None:
-        return None
-    require_secure(url, f"the {env_name} secret" if name != "token_env" else f"the {env_name} token")
-    try:
-        return secret(env_name)
-    except PostmortemError as err:
-        err.source = config.name
-        raise
 
 
 def request(session, method: str, url: str, *, source: str, secrets=(), explain=None, **kwargs):

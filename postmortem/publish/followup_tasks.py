@@ -22,8 +22,9 @@ the tags of ``[followups] tags`` and, where the actionable names one, its owner.
   *unconfirmed*, and the next run first looks for it (``maniphest.search`` of
   the tasks the token's user created since then, ``authorPHIDs`` +
   ``createdStart``, with that exact title) before creating it.
-* :func:`with_created_tasks` gives the incident its actionables with the
-  created tasks, for render, update and the scorecard (``gather``).
+* :func:`postmortem.collect.followup_plan.with_created_tasks` gives the incident
+  its actionables with the created tasks, for render, update and the scorecard
+  (``gather``).
 """
 
 from __future__ import annotations
@@ -34,66 +35,15 @@ from urllib.parse import quote
 
 from .._version import __version__
 from ..core.errors import InputError, PostmortemError, SourceError
-from ..core.model import Actionable, Incident
+from ..core.model import Incident
 from ..core.timeutil import UTC, format_utc, parse_instant
 from ..core.words import counted
 from ..collect import cache
+from ..collect.followup_plan import Followup, plan_followups
 from ..net.responses import shorten
 
-TITLE_LIMIT = 200   # a longer text is cut for the title and given whole in the description
 # How far before an unanswered request a task it created may carry as its creation time (clock skew).
 SKEW = dt.timedelta(minutes=10)
-
-
-@dataclass(frozen=True)
-class Followup:
-    """One actionable and its task: ``state`` is ``task`` (given in incident.toml),
-    ``no-task``, ``done`` (nothing to create), ``created`` (made by this tool:
-    ``task``), ``unconfirmed`` (tried, no answer) or ``to-create``."""
-
-    number: int          # the actionable's place among the [[actionable]] tables, from 1
-    actionable: Actionable
-    state: str
-    title: str
-    task: str | None = None
-    at: str = ""         # when it was created or tried
-    key: str = ""        # what ties its created task to it in the cache (cache.actionable_key)
-
-
-def plan_followups(incident: Incident, created: dict[str, cache.CreatedTask]) -> list[Followup]:
-    """What each actionable has, or would get (pure)."""
-    plan, seen = [], {}
-    for number, item in enumerate(incident.actionables, 1):
-        title = task_title(item.text)
-        key = cache.actionable_key(item.text, seen.setdefault(" ".join(item.text.split()), [0]))
-        known = created.get(key)
-        if item.task:
-            plan.append(Followup(number, item, "task", title, item.task, key=key))
-        elif item.no_task:
-            plan.append(Followup(number, item, "no-task", title, key=key))
-        elif known is not None:
-            plan.append(Followup(number, item, "created" if known.task else "unconfirmed", title, known.task,
-                                 known.at, key=key))
-        elif item.done:
-            plan.append(Followup(number, item, "done", title, key=key))
-        else:
-            plan.append(Followup(number, item, "to-create", title, key=key))
-    return plan
-
-
-def with_created_tasks(incident: Incident, created: dict[str, cache.CreatedTask]) -> Incident:
-    """The incident with each actionable that has no task of its own given the
-    task this tool created for it (incident.toml itself stays as the user wrote it)."""
-    if not created:
-        return incident
-    items = tuple(replace(f.actionable, task=f.task) if f.state == "created" else f.actionable
-                  for f in plan_followups(incident, created))
-    return replace(incident, actionables=items)
-
-
-def task_title(text: str) -> str:
-    """The task's title: the actionable's text on one line, cut at a word past TITLE_LIMIT."""
-    return shorten(text, TITLE_LIMIT)
 
 
 def page_url(incident: Incident, page: str | None = None) -> str:

@@ -45,10 +45,6 @@ _NAMED = re.compile(
     r"|(?P<m2>[A-Za-z]{3,9})\.?\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?)\s+(?P<y>(?:19|20)\d{2})(?!\d)")
 
 
-_TITLE_DATE = re.compile(
-    r"(?<!\d)(?P<y>(?:19|20)\d{2})-?(?P<m>0[1-9]|1[0-2])-?(?P<d>0[1-9]|[12]\d|3[01])(?!\d)")
-
-
 _LINE_MARKUP = re.compile(r"'{2,5}|</?(?:u|b|i|strong|em|big|small|span[^>]*)>", re.I)
 
 
@@ -56,16 +52,6 @@ _DATE_LINE_WORDS = re.compile(r"[^\W\d_]+")
 
 
 _ALLOWED_WORDS = {"st", "nd", "rd", "th", "of", "utc", "on"}
-
-
-def date_in_title(name: str | None) -> dt.date | None:
-    """``Incidents/2025-03-31 …`` or ``Incident documentation/20190612-maps``."""
-    if not name:
-        return None
-    match = _TITLE_DATE.search(name.replace("_", " "))
-    if not match:
-        return None
-    return _safe_date(match["y"], match["m"], match["d"])
 
 
 def _safe_date(year, month, day) -> dt.date | None:

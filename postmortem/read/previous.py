@@ -25,12 +25,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..collect.previous_pages import COUNT
 from ..core.errors import IncidentFileError, InputError, PostmortemError
 from ..core.model import Incident, PreviousReport
+from ..core.timeutil import date_in_title
 
 __all__ = ["Previous", "read_previous", "report_people", "COUNT"]
 
-COUNT = 5
 SUFFIXES = (".wiki", ".txt", ".md", ".mediawiki")
 _IRC_NICK = re.compile(r"^<([^\s<>]{1,32})>\s")
 
@@ -99,25 +100,8 @@ def _read_pulled(incident: Incident) -> tuple[list, list]:
     return read, skipped
 
 
-def fetch_previous_pages(incident: Incident, session=None, count: int = COUNT) -> list[tuple[str, str]]:
-    """For `pull`: the newest report pages under ``previous_prefix`` dated on or
-    before the incident's start (by their titles), with their wikitext. A few
-    more than ``count`` are kept, since a page may prove to begin later."""
-    from ..net.mediawiki import Wiki
-    wiki = Wiki(incident.previous_wiki, session=session)
-    dated = []
-    for title in wiki.all_pages(incident.previous_prefix):
-        day = _date_in_name(title)
-        if title != incident.page_title and day is not None and day.date() <= incident.start.date():
-            dated.append((day, title))
-    dated.sort(reverse=True)
-    chosen = [title for _, title in dated[:count * 2]]
-    return [(title, text) for title, text in wiki.texts(chosen) if text is not None]
-
-
 def _date_in_name(name: str) -> dt.datetime | None:
     """Midnight UTC of the date in a file name or title, as the report reader finds it."""
-    from .dates import date_in_title
     day = date_in_title(name)
     return None if day is None else dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc)
 

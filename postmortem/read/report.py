@@ -38,9 +38,9 @@ from typing import Iterator
 
 from ..core.errors import PostmortemError, ReportError
 from ..core.model import Problem
-from ..core.timeutil import format_utc
+from ..core.timeutil import date_in_title, format_utc
 from .actionables import ReportActionable, read_actionables
-from .dates import date_in_title, metadata_windows, prose_date, prose_window
+from .dates import metadata_windows, prose_date, prose_window
 from .layout import Page, Section, find_section, layout_page, section_lines
 from .metadata import read_metadata, read_status
 from .placeholders import find_placeholders

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field, replace
 from typing import Iterator
 
 from ..collect import cache
+from ..collect.followup_plan import with_created_tasks
 from ..collect.metric_series import gather_graphs
-from ..publish.followup_tasks import with_created_tasks
-from ..read.previous import read_previous
-from ..collect.sources.phabricator import enrich_actionables
 from ..collect.sources import get_source, needs_pull
+from ..collect.sources.phabricator import enrich_actionables
+from ..read.previous import read_previous
 from ..core.accounting import Tally
 from ..core.errors import InputError, PostmortemError
 from ..core.people import Roster

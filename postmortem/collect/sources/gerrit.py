@@ -61,8 +61,8 @@ from ...core.timeutil import UTC, parse_duration
 from ...core.vocabulary import Kind
 from ...net.responses import looks_like_html
 from ...net.pagination import Pagination
-from . import BaseSource, check_options, option
-from ...net.web import check_url, format_error, json_answer, request
+from . import BaseSource, check_options, check_url, option
+from ...net.web import format_error, json_answer, request
 
 TYPE = "gerrit"
 DEFAULT_URL = "https://gerrit.wikimedia.org/r"

@@ -32,9 +32,9 @@ from typing import Iterable
 from ...core.model import Actionable, Event, SourceConfig, TaskInfo, Window
 from ...core.accounting import Tally
 from ...core.timeutil import from_epoch
-from . import BaseSource, check_options, option
+from . import BaseSource, check_options, check_url, option, token
 from ...net.conduit import BATCH, Conduit
-from ...net.web import check_url, format_error, token
+from ...net.web import format_error
 
 TYPE = "phabricator"
 

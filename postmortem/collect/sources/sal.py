@@ -48,8 +48,8 @@ from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import UTC
 from ...core.vocabulary import logged_by
 from ...core.accounting import Tally
-from . import BaseSource, check_options, option
-from ...net.web import check_url, format_error, html_answer, request
+from . import BaseSource, check_options, check_url, option
+from ...net.web import format_error, html_answer, request
 from ...net.pagination import Pagination
 
 TYPE = "sal"

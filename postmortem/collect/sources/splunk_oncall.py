@@ -67,9 +67,9 @@ from ...core.accounting import Tally
 from ...core.errors import SourceError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import format_utc
-from . import BaseSource, check_options, option
+from . import BaseSource, check_options, check_url, option, token
 from ._paging import ACKNOWLEDGED, RESOLVED, TRIGGERED, PageRecord, parse_iso, text_of
-from ...net.web import check_url, format_error, json_answer, request, token
+from ...net.web import format_error, json_answer, request
 from ...net.pagination import Pagination
 
 TYPE = "splunk-oncall"
