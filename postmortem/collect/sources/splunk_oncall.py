@@ -51,7 +51,7 @@ definitions ``ActiveIncidentInfo``, ``IncidentTransition``, ``EscalationPolicyIn
 - The web UI link (no official doc; public code builds it so):
   ``https://portal.victorops.com/ui/<org>/incident/<incidentNumber>``.
 
-Events (:mod:`._paging`): the page at ``startTime`` (manual when its
+Events (:mod:`._page_records`): the page at ``startTime`` (manual when its
 ``triggered`` transition has ``manually`` or a ``by``), one per ``acknowledged``
 transition (actor ``by``, text with its ``message``), one per ``resolved``.
 ``team`` keeps only the incidents that paged that team (slug or name);
@@ -68,7 +68,7 @@ from ...core.errors import SourceError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import format_utc
 from . import BaseSource, check_options, check_url, option, token
-from ._paging import ACKNOWLEDGED, RESOLVED, TRIGGERED, PageRecord, parse_iso, text_of
+from ._page_records import ACKNOWLEDGED, RESOLVED, TRIGGERED, PageRecord, parse_iso, text_of
 from ...net.web import format_error, json_answer, request
 from ...net.pagination import Pagination
 
