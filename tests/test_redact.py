@@ -15,7 +15,7 @@ from postmortem.core.model import Event, Records, utc
 from postmortem.core.vocabulary import Alert, Place
 from postmortem.core.settings import RedactSettings, Replacement
 from postmortem.core.redact import scan_text
-from postmortem.core.secret_kinds import SECRETS
+from postmortem.core._secret_kinds import SECRETS
 from postmortem.incident.load import load_incident, parse_incident
 from postmortem.database.lint import lint_report
 from postmortem.read.report import parse_report

@@ -15,9 +15,9 @@ from postmortem.incident.load import parse_incident
 from postmortem.database.stats import report_stats
 from postmortem.publish.pictures import upload_comment
 from postmortem.database.stats_page import default_chart_name
-from postmortem.database.month_chart import chart_layout, months_between
+from postmortem.database._month_chart import chart_layout, months_between
 from postmortem.write.render import render_report
-from postmortem.database.stats_page_text import stats_page
+from postmortem.database._stats_page_text import stats_page
 from tests.mediawiki import bot, bot_env, cli, mediawiki  # noqa: F401  (the fixtures)
 from tests.test_pages import services, sources_file  # noqa: F401  (local Splunk On-Call and PagerDuty)
 

@@ -5,7 +5,7 @@ page written back.
 :func:`statistics_page` reads the statistics (:func:`postmortem.database.stats.report_stats`)
 and, with paging sources, the page records over the reports' months
 (:func:`postmortem.database.pages.pages_in_period`), and writes the page
-(:func:`postmortem.database.stats_page_text.stats_page`).
+(:func:`postmortem.database._stats_page_text.stats_page`).
 
 :func:`publish_stats` puts it on the wiki as `publish` and `update` do a
 report: the chart uploaded first under the rules of :mod:`postmortem.publish.pictures` (a name of
@@ -27,8 +27,8 @@ from ..core.model import Window
 from ..core.timeutil import UTC
 from .stats import report_stats
 from .pages import pages_in_period
-from .month_chart import next_month
-from .stats_page_text import StatsPage, report_start, stats_page
+from ._month_chart import next_month
+from ._stats_page_text import StatsPage, report_start, stats_page
 from ..write.wikitext import escape
 from ..publish.pictures import Picture, _same_title, check_picture, graph_file_name, stats_chart_picture
 from ..publish.markers import edit_summary, find_base

@@ -3,7 +3,7 @@
 The monthly post that lists the oldest open follow-ups is counted by hand
 today. Here every report page under the prefix is read (``list=allpages``,
 then 50 pages a request, :mod:`postmortem.net.mediawiki`), the tasks of their Actionables
-sections are collected (:mod:`postmortem.read.actionables`: every form of task
+sections are collected (:mod:`postmortem.read._actionables`: every form of task
 link), and Phabricator is asked about all of them in batches of 100
 (``maniphest.search``, :func:`.sources.phabricator.task_infos`). The open ones
 — ``dateClosed`` not set, or where an answer lacks it a status that is not a

@@ -19,8 +19,8 @@ from ..core.questions import QUESTION_IDS
 from ..core.tasks import is_task_id
 from ..core.timeutil import parse_duration, zone
 from ..core.vocabulary import KNOWN_TAGS, TRIGGERED, Kind, Notified, Page, Place
-from .reader import Reader
-from .settings_tables import followups_settings, redact_settings, report_settings
+from ._reader import Reader
+from ._settings_tables import followups_settings, redact_settings, report_settings
 
 INCIDENT_KEYS = {"id", "status", "task", "start", "end", "paged", "responders", "coordinators",
                  "impact", "summary", "metrics", "detection", "links", "previous", "previous_wiki",

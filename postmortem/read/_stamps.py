@@ -11,7 +11,7 @@ url), the mistyped ``20: 30`` (read, with a note), and ``??? :`` (a time
 nobody knew: no clock).
 
 This runs on every timeline line, so it is regular expressions only; free-form
-dates are :mod:`.dates`.
+dates are :mod:`._dates`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from .dates import clock_of
+from ._dates import clock_of
 
 
 @dataclass(frozen=True)

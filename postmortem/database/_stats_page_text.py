@@ -34,7 +34,7 @@ from ..core.questions import QUESTIONS
 from ..core.timeutil import format_duration, parse_time
 from ..core.words import counted
 from .stats import NOT_A_REPORT
-from .month_chart import months_between, render_month_chart
+from ._month_chart import months_between, render_month_chart
 from ..write.wikitext import escape
 
 STATUSES = ("draft", "review", "final")

@@ -8,7 +8,7 @@ their windows (``2025-05-08 2:30 AM``, ``2025-03-12 10:44:00, 2025-03-13 11:15:0
 Month and weekday names are dateutil's (:class:`dateutil.parser.parserinfo`);
 dateutil parses a date only once a regex has found something shaped like one,
 since on its own it reads any number as a day of the current month. Leading
-time stamps of timeline lines are :mod:`.stamps`.
+time stamps of timeline lines are :mod:`._stamps`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dateutil import parser as _dateutil
 
 from ..core.model import Problem
 from ..core.timeutil import UTC, month_number
-from .text import decode_text
+from ._text import decode_text
 
 _NAMES = _dateutil.parserinfo()
 _DEFAULT = dt.datetime(2000, 1, 1)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from mwparserfromhell.nodes import Tag
 
-from .text import decode_text
+from ._text import decode_text
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from mwparserfromhell.nodes import Comment, Heading, Tag, Template, Text
 
 from ..core.errors import ReportError
 from ..core.model import Problem
-from .text import strip_comments
+from ._text import strip_comments
 
 
 @dataclass(frozen=True)

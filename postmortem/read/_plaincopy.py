@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from .layout import Page
+from ._layout import Page
 
 # The rendered template's labels (Wikitech's Template:Incident scorecard) -> metadata keys.
 METADATA_LABELS = {

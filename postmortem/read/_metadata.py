@@ -5,7 +5,7 @@ start | end | metrics | impact }}`` parameters (Wikitech's "Incident
 response/Full report template"); before that template (late 2021 to 2022), the
 same facts in a "Summary and Metadata" wikitable of bold labels, each followed
 by its value (a ``UTC Start Timestamp:`` cell, then ``2021-11-25 07:32``); on a
-plain-text copy of a page, what the rendered templates left (:mod:`.plaincopy`)."""
+plain-text copy of a page, what the rendered templates left (:mod:`._plaincopy`)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import re
 
 
 from ..core.model import Problem
-from .layout import Page, template_name, template_param
-from .plaincopy import METADATA_LABELS, copy_metadata, copy_status
-from .tables import rows_of_table
+from ._layout import Page, template_name, template_param
+from ._plaincopy import METADATA_LABELS, copy_metadata, copy_status
+from ._tables import rows_of_table
 
 
 METADATA_KEYS = ("task", "paged-num", "responders-num", "coordinators", "start", "end",

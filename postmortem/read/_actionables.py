@@ -16,10 +16,10 @@ from dataclasses import dataclass, replace
 
 
 from ..core.tasks import LINK_PREFIXES, TASK_MARKUP, TASK_REF, TASK_URL_BASE, find_tasks
-from .layout import BULLET, Page, Section, bullet_level, find_section, section_lines, tables_in
-from .placeholders import is_placeholder
-from .tables import tree_rows
-from .text import decode_text, link_labels
+from ._layout import BULLET, Page, Section, bullet_level, find_section, section_lines, tables_in
+from ._placeholders import is_placeholder
+from ._tables import tree_rows
+from ._text import decode_text, link_labels
 
 
 @dataclass(frozen=True)

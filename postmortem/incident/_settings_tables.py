@@ -8,7 +8,7 @@ import re
 from ..core.redact import allowed_networks
 from ..core.settings import (CHAT_MODES, DEFAULT_MARKERS, DEFAULT_REACTIONS, FollowupSettings, RedactSettings,
                              Replacement, ReportSettings)
-from .reader import Reader
+from ._reader import Reader
 
 REPORT_KEYS = {"chat", "reactions", "markers", "include"}
 REDACT_KEYS = {"allow", "private_channels", "strict", "replace", "drop"}

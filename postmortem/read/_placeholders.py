@@ -6,8 +6,8 @@ import re
 
 
 from ..core.model import Problem
-from .layout import Page, template_param
-from .metadata import METADATA_KEYS, metadata_template
+from ._layout import Page, template_param
+from ._metadata import METADATA_KEYS, metadata_template
 
 
 # Sentences of Wikitech's "Incident response/Full report template" (and the older
