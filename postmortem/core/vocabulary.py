@@ -34,6 +34,7 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Iterable, Mapping
 
+from .evidence import Marker
 from .timeutil import PRECISIONS, format_utc, parse_time, require_utc
 
 
@@ -52,14 +53,16 @@ class Kind(str, Enum):
 
 # -- key moments ------------------------------------------------------------------
 
-# The tags that mark the report's key moments, in the order they happen, and
-# their names. Wikitech's template marks two of them in the timeline itself,
-# in capitals ('''OUTAGE BEGINS''', '''OUTAGE ENDS''').
+# The tags that mark the report's key moments, in the order they happen, and their names. Wikitech's
+# template marks two of them in the timeline itself, in capitals ('''OUTAGE BEGINS''', '''OUTAGE ENDS''').
 KEY_MOMENTS = {"outage-begins": "OUTAGE BEGINS", "detection": "detection", "mitigation": "mitigation",
                "outage-ends": "OUTAGE ENDS", "resolved": "resolved"}
 KEY_MOMENT_TAGS = tuple(KEY_MOMENTS)
 TIMELINE_MARKS = {tag: name for tag, name in KEY_MOMENTS.items() if name.isupper()}
 KNOWN_TAGS = KEY_MOMENT_TAGS + ("alert", "page")
+# The markers of a narrative (:mod:`.evidence`): Jeli's four types; a key moment's marks its tag.
+MARKER_KINDS = {"detection": "Detection", "diagnosis": "Diagnosis", "repair": "Repair", "key-moment": "Key moment",
+                **{tag: name.capitalize() for tag, name in KEY_MOMENTS.items() if tag != "detection"}}
 
 
 def first_of_moment(events: Iterable, tag: str):
@@ -340,9 +343,9 @@ class Event:
     and ``log`` carry what that kind means; ``place`` where it was read;
     ``channel`` where it was said; ``also_in`` the sources of records merged
     into it; ``aka`` other names the source gives its actor (a user id, an
-    e-mail). ``fields`` holds what only its own source shows (Slack reactions,
-    alert annotations). Equality is time, source, text, actor, url, tags and
-    precision.
+    e-mail); ``marker`` makes a manual event a step of the analyst's narrative.
+    ``fields`` holds what only its own source shows (Slack reactions, alert
+    annotations). Equality is time, source, text, actor, url, tags and precision.
     """
 
     time: dt.datetime
@@ -362,6 +365,7 @@ class Event:
     origin: int | None = field(default=None, compare=False, hash=False)
     also_in: tuple[str, ...] = field(default=(), compare=False, hash=False)
     aka: tuple[str, ...] = field(default=(), compare=False, hash=False)
+    marker: Marker | None = field(default=None, compare=False, hash=False)  # a step of the narrative
 
     def __post_init__(self):
         require_utc("Event.time", self.time)
