@@ -50,7 +50,8 @@ def with_narrative(path, *markers: str, extra: str = "") -> None:
 
 def test_a_marker_is_an_event_of_its_kind_and_a_key_moment_marks_its_moment(incident):
     refs = refs_by_text(incident)
-    with_narrative(incident, marker("diagnosis", "The new config broke the api", [refs["it is the new config, reverting"]]),
+    diagnosis = marker("diagnosis", "The new config broke the api", [refs["it is the new config, reverting"]])
+    with_narrative(incident, diagnosis,
                    marker("outage-begins", "The api stops answering", [], "2023-09-28 14:05"))
     events = {e.text: e for e in load_incident(incident).events}
     diagnosis, begins = events["The new config broke the api"], events["The api stops answering"]
@@ -176,3 +177,18 @@ def test_the_api_takes_only_json_and_answers_with_a_strict_policy(incident):
     assert page.headers["Referrer-Policy"] == "no-referrer"
     assert client.get("/t0ken/static/../draft.py").status_code == 404
     assert client.get("/other/").status_code == 403
+
+
+def test_a_marker_marks_other_key_moments_too_and_keeps_them_when_saved(incident, run_cli):
+    """The outage ends when it is resolved: one marker, two moments, no second line."""
+    from postmortem.review.draft import Draft, DraftMarker, file_draft
+    from postmortem.review.store import save_draft
+    refs = refs_by_text(incident)
+    ends = DraftMarker("outage-ends", "2023-09-28 14:30", "The api answers again", (refs["back up"],),
+                       tags=("resolved",))
+    save_draft(str(incident), Draft((ends,)))
+    assert 'tags = ["resolved"]' in incident.read_text(encoding="utf-8")
+    records = gather(load_incident(incident))
+    assert file_draft(records).markers == (ends,)
+    code, out, _ = run_cli("scorecard", incident)
+    assert "no event tagged resolved" not in out and "no event tagged outage-ends" not in out

@@ -16,7 +16,7 @@ from ..core.evidence import Marker, evidence_ref
 from ..core.files import write_atomically
 from ..core.model import Event, Records
 from ..core.timeutil import format_utc, parse_time
-from ..core.vocabulary import KEY_MOMENTS, MARKER_KINDS, TIMELINE_MARKS, Kind, is_alert, is_page
+from ..core.vocabulary import KEY_MOMENTS, KNOWN_TAGS, MARKER_KINDS, TIMELINE_MARKS, Kind, is_alert, is_page
 from ..timeline.curate import Omitted, curate
 from ..write.view import source_name
 
@@ -30,10 +30,15 @@ class DraftMarker:
     summary: str
     evidence: tuple[str, ...] = ()
     notes: str = ""
+    tags: tuple[str, ...] = ()   # other key moments it marks (an outage's end is often its resolution)
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "time": self.time, "summary": self.summary, "evidence": list(self.evidence),
-                "notes": self.notes}
+                "notes": self.notes, "tags": list(self.tags)}
+
+    def all_tags(self) -> tuple[str, ...]:
+        """Its tags and its kind's key moment (as incident/load.py reads a marker)."""
+        return self.tags + ((self.kind,) if self.kind in KEY_MOMENTS and self.kind not in self.tags else ())
 
 
 @dataclass(frozen=True)
@@ -73,11 +78,15 @@ def _marker_from_json(item, index: int) -> DraftMarker:
         raise InputError(f"{where}: evidence is a list of record references")
     if not isinstance(summary, str) or not isinstance(notes, str):
         raise InputError(f"{where}: summary and notes are text")
+    tags = item.get("tags", [])
+    if not isinstance(tags, list) or not all(tag in KNOWN_TAGS for tag in tags):
+        raise InputError(f"{where}: tags are some of {', '.join(KNOWN_TAGS)}")
     try:
         moment, _ = parse_time(str(item.get("time", "")))
     except ValueError as err:
         raise InputError(f"{where}: time: {err}") from None
-    return DraftMarker(kind, _clock(moment), " ".join(summary.split()), tuple(evidence), notes.strip())
+    return DraftMarker(kind, _clock(moment), " ".join(summary.split()), tuple(evidence), notes.strip(),
+                       tuple(tag for tag in KNOWN_TAGS if tag in tags and tag != kind))
 
 
 def _clock(moment: dt.datetime) -> str:
@@ -86,7 +95,8 @@ def _clock(moment: dt.datetime) -> str:
 
 def file_draft(records: Records) -> Draft:
     """The narrative incident.toml holds now."""
-    markers = tuple(DraftMarker(e.marker.kind, _clock(e.time), e.text, e.marker.evidence, e.marker.notes)
+    markers = tuple(DraftMarker(e.marker.kind, _clock(e.time), e.text, e.marker.evidence, e.marker.notes,
+                                tuple(tag for tag in e.tags if tag != e.marker.kind))
                     for e in records.incident.events if e.marker is not None)
     return Draft(markers, records.incident.questions)
 
@@ -122,10 +132,9 @@ def with_draft(records: Records, draft: Draft) -> Records:
 
 def marker_event(marker: DraftMarker) -> Event:
     """The ``[[event]]`` the marker becomes (as incident/load.py reads one)."""
-    tags = (marker.kind,) if marker.kind in KEY_MOMENTS else ()
     moment, precision = parse_time(marker.time)
-    return Event(moment, "manual", marker.summary or MARKER_KINDS[marker.kind], tags=tags, precision=precision,
-                 kind=Kind.MANUAL, marker=Marker(marker.kind, marker.evidence, marker.notes))
+    return Event(moment, "manual", marker.summary or MARKER_KINDS[marker.kind], tags=marker.all_tags(),
+                 precision=precision, kind=Kind.MANUAL, marker=Marker(marker.kind, marker.evidence, marker.notes))
 
 
 def transcript(records: Records) -> list[dict]:

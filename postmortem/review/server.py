@@ -20,7 +20,7 @@ from flask import Flask, Response, abort, jsonify, request
 from markdown_it import MarkdownIt
 
 from ..core.errors import PostmortemError
-from ..core.vocabulary import MARKER_KINDS
+from ..core.vocabulary import KEY_MOMENTS, MARKER_KINDS
 from ..timeline.gather import gather
 from ..incident.load import load_incident
 from ..write.render import render_report
@@ -45,7 +45,8 @@ class Review:
         incident = self.records.incident
         return {"incident": {"id": incident.id, "start": incident.start.isoformat(),
                              "end": incident.end.isoformat() if incident.end else None, "path": self.path},
-                "kinds": MARKER_KINDS, "records": transcript(self.records), "draft": self.draft.to_json()}
+                "kinds": MARKER_KINDS, "moments": KEY_MOMENTS, "records": transcript(self.records),
+                "draft": self.draft.to_json()}
 
     def keep(self, draft: Draft) -> None:
         self.draft = draft

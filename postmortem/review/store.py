@@ -74,6 +74,8 @@ def _table(marker: DraftMarker):
     table.add("time", marker.time)
     table.add("summary", marker.summary)
     table.add("evidence", _list(marker.evidence))
+    if marker.tags:
+        table.add("tags", _list(marker.tags))
     if marker.notes:
         table.add("notes", tomlkit.string(marker.notes, multiline="\n" in marker.notes))
     table.add(tomlkit.nl())

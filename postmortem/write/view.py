@@ -268,7 +268,8 @@ def evidence_links(evidence, style: Style) -> str:
     """A marker's evidence, compact: `` ([permalink Slack #chan 17:58], SAL 18:01)``; "" for none."""
     if not evidence:
         return ""
-    labels = [(e.url, f"{source_name(e) or 'note'} {format_clock(e.time, 'minute', with_date=False)}") for e in evidence]
+    labels = [(e.url, f"{source_name(e) or 'note'} {format_clock(e.time, 'minute', with_date=False)}")
+              for e in evidence]
     return " (" + ", ".join(style.link(url, label) for url, label in labels) + ")"
 
 

@@ -68,6 +68,7 @@ function parseFilterTime(text, end) {
 function apply(state) {
   S.incident = state.incident;
   S.kinds = state.kinds;
+  S.moments = state.moments;
   S.records = state.records;
   S.records.forEach((record, index) => { record.index = index; record.ms = ms(record.time); });
   S.byRef = new Map(S.records.map((record) => [record.ref, record]));
@@ -120,6 +121,8 @@ async function preview() {
     const {html} = await api("GET", "preview");
     // markdown-it's HTML of the Markdown report, raw HTML off: the records' text is escaped there.
     $("report").innerHTML = html;
+    const timeline = [...$("report").querySelectorAll("h2")].find((h) => h.textContent.trim() === "Timeline");
+    if (timeline) $("report-pane").scrollTop = timeline.offsetTop - $("report-pane").offsetTop;  // what changed
   } catch (err) {
     $("report").textContent = `no preview: ${err.message}`;
   }
@@ -287,7 +290,7 @@ function addMarker(event) {
   const evidence = pickedInOrder();
   const first = evidence.length ? S.byRef.get(evidence[0]).time : S.incident.start;
   S.draft.markers.push({kind: $("m-kind").value, time: markerTime(first), summary: $("m-summary").value.trim(),
-                        evidence, notes: ""});
+                        evidence, notes: "", tags: []});
   $("m-summary").value = "";
   S.picked.clear();
   changed();
@@ -304,27 +307,42 @@ function evidenceItem(marker, ref) {
     ` ${text.length > 90 ? text.slice(0, 89) + "…" : text} `, remove);
 }
 
+function alsoMarks(marker) {
+  // A record can be two key moments at once (the outage ends when it is resolved): say so, no second marker.
+  const others = S.moments.filter((tag) => tag !== marker.kind);
+  return el("div", {class: "also"}, "also marks:", others.map((tag) => {
+    const box = el("input", {type: "checkbox", checked: marker.tags.includes(tag) ? "" : null, onchange: (e) => {
+      marker.tags = e.target.checked ? [...marker.tags, tag] : marker.tags.filter((t) => t !== tag);
+      changed();
+    }});
+    return el("label", {}, box, S.kinds[tag] || tag);
+  }));
+}
+
 function markerCard(marker, index) {
+  marker.tags = marker.tags || [];
   const kind = el("select", {"aria-label": "kind", onchange: (e) => { marker.kind = e.target.value; changed(); }},
     Object.entries(S.kinds).map(([value, label]) =>
       el("option", {value, selected: value === marker.kind ? "" : null}, label)));
-  const time = el("input", {value: marker.time, size: "19", "aria-label": "time (UTC)",
+  const time = el("input", {class: "time", value: marker.time, size: "16", "aria-label": "time (UTC)",
     onchange: (e) => { marker.time = e.target.value.trim(); changed(); }});
   const summary = el("input", {class: "summary", value: marker.summary, "aria-label": "summary",
     placeholder: "the line the Timeline shows", onchange: (e) => { marker.summary = e.target.value; changed(); }});
-  const notes = el("textarea", {rows: "2", placeholder: "notes", "aria-label": "notes",
+  const notes = el("textarea", {rows: "1", placeholder: "notes", "aria-label": "notes",
     onchange: (e) => { marker.notes = e.target.value; changed(); }});
   notes.value = marker.notes;
-  const addPicked = el("button", {type: "button", onclick: () => {
-    marker.evidence = [...new Set([...marker.evidence, ...pickedInOrder()])];
-    S.picked.clear();
-    changed();
-  }}, "Add picked records");
-  const remove = el("button", {type: "button", onclick: () => { S.draft.markers.splice(index, 1); changed(); }},
-    "Delete");
+  const addPicked = el("button", {type: "button", class: "small", title: "add the picked records as evidence",
+    onclick: () => {
+      marker.evidence = [...new Set([...marker.evidence, ...pickedInOrder()])];
+      S.picked.clear();
+      changed();
+    }}, "+ picked");
+  const remove = el("button", {type: "button", class: "small", title: "delete this marker", "aria-label": "delete",
+    onclick: () => { S.draft.markers.splice(index, 1); changed(); }}, "×");
   return el("li", {class: "marker", "data-kind": marker.kind},
     el("div", {class: "row"}, kind, time, addPicked, remove), summary,
-    el("ul", {}, marker.evidence.map((ref) => evidenceItem(marker, ref))), notes);
+    el("ul", {}, marker.evidence.map((ref) => evidenceItem(marker, ref))),
+    S.moments.includes(marker.kind) ? alsoMarks(marker) : null, notes);
 }
 
 function renderMarkers() {
@@ -377,13 +395,17 @@ function renderGraph() {
     tick.textContent = clock(new Date(t).toISOString()).slice(0, 11);
     nodes.push(tick);
   }
+  let free = 0;   // where the next marker's label fits without covering the last one
   for (const marker of S.draft.markers) {
     const at = x(ms(marker.time));
     if (at < LABEL_WIDTH || at > width) continue;
     nodes.push(svg("line", {class: "marker-line", x1: at, x2: at, y1: TOP - 2, y2: TOP + lanes.length * LANE}));
+    const name = S.kinds[marker.kind] || marker.kind;
+    if (at < free) continue;
     const label = svg("text", {class: "marker-label", x: at + 2, y: TOP - 4});
-    label.textContent = S.kinds[marker.kind] || marker.kind;
+    label.textContent = name;
     nodes.push(label);
+    free = at + 6 * name.length + 8;
   }
   for (const record of S.records) {
     const at = x(record.ms);
