@@ -45,7 +45,7 @@ class Review:
         incident = self.records.incident
         return {"incident": {"id": incident.id, "start": incident.start.isoformat(),
                              "end": incident.end.isoformat() if incident.end else None, "path": self.path},
-                "kinds": MARKER_KINDS, "moments": KEY_MOMENTS, "records": transcript(self.records),
+                "kinds": MARKER_KINDS, "moments": list(KEY_MOMENTS), "records": transcript(self.records),
                 "draft": self.draft.to_json()}
 
     def keep(self, draft: Draft) -> None:
