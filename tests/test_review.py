@@ -192,3 +192,14 @@ def test_a_marker_marks_other_key_moments_too_and_keeps_them_when_saved(incident
     assert file_draft(records).markers == (ends,)
     code, out, _ = run_cli("scorecard", incident)
     assert "no event tagged resolved" not in out and "no event tagged outage-ends" not in out
+
+
+def test_saving_lays_the_tables_out_as_a_person_would_and_twice_changes_nothing(tmp_path):
+    from postmortem.review.draft import Draft, DraftMarker
+    from postmortem.review.store import save_draft
+    path = write_incident(tmp_path, '\n[scorecard]\nnot-a-repeat = "yes"\n')
+    draft = Draft((DraftMarker("repair", "2023-09-28 15:00", "a"), DraftMarker("repair", "2023-09-28 16:00", "b")),
+                  ("Why?",))
+    first = save_draft(str(path), draft)
+    assert '"yes"\n\n[[event]]' in first and 'evidence = []\n\n[[event]]' in first and "\n\n\n" not in first
+    assert save_draft(str(path), draft) == first

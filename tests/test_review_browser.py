@@ -89,7 +89,7 @@ def test_a_narrative_built_in_the_browser_is_what_render_writes(page, incident, 
     page.reload()
     markers = page.locator("#markers .marker")
     expect(markers).to_have_count(2)
-    expect(markers.nth(1).locator("input.summary")).to_have_value(SUMMARY)
+    expect(markers.nth(1).locator(".summary")).to_have_value(SUMMARY)
     expect(markers.nth(1).locator("ul li")).to_have_count(3)
     expect(page.locator("#report")).to_contain_text(SUMMARY)   # the preview has the narrative
 

@@ -18,6 +18,7 @@ from importlib import resources
 
 from flask import Flask, Response, abort, jsonify, request
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 
 from ..core.errors import PostmortemError
 from ..core.vocabulary import KEY_MOMENTS, MARKER_KINDS
@@ -56,8 +57,7 @@ class Review:
         """The report with the draft's narrative, as HTML (the Markdown renderer's
         report through markdown-it, raw HTML off: the text shows as written)."""
         markdown = render_report(with_draft(self.records, self.draft), fmt="markdown")
-        # no pictures: the graphs are files `render -o` writes, not served here
-        return MarkdownIt("commonmark", {"html": False}).enable("table").disable("image").render(markdown)
+        return _markdown().render(markdown)
 
     def save(self) -> None:
         save_draft(self.path, self.draft)
@@ -116,6 +116,15 @@ def create_app(incident_path: str, token: str | None = None) -> Flask:
         return jsonify({"error": str(err)}), 400
 
     return app
+
+
+def _markdown() -> MarkdownIt:
+    """CommonMark with tables, raw HTML off; a picture is named, not loaded (the
+    graphs are files `render -o` writes, not served here)."""
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    md.add_render_rule("image", lambda self, tokens, idx, options, env:
+                       escapeHtml(f"[picture: {tokens[idx].content}]"))
+    return md
 
 
 def _allowed(config) -> bool:

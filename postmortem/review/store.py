@@ -37,11 +37,12 @@ def save_draft(incident_path: str, draft: Draft) -> str:
 def _put_markers(document, markers: tuple[DraftMarker, ...]) -> None:
     """The marker tables replaced by the draft's, after the other entries; the
     comments and blank lines that end the array (before the next table) stay at its end."""
-    if "event" not in document:
-        if markers:
-            document.append("event", tomlkit.aot())
-        else:
+    fresh = "event" not in document   # tomlkit separates the tables of a new array itself
+    if fresh:
+        if not markers:
             return
+        document.add(tomlkit.nl())
+        document.append("event", tomlkit.aot())
     events = document["event"]
     ending = _take_ending(events[-1]) if len(events) else [(None, tomlkit.nl())]
     for index in reversed(range(len(events))):
@@ -52,6 +53,8 @@ def _put_markers(document, markers: tuple[DraftMarker, ...]) -> None:
         events[-1].add(tomlkit.nl())
     for marker in markers:
         events.append(_table(marker))
+        if not fresh:
+            events[-1].add(tomlkit.nl())
     if not len(events):
         del document["event"]
         return
@@ -78,7 +81,6 @@ def _table(marker: DraftMarker):
         table.add("tags", _list(marker.tags))
     if marker.notes:
         table.add("notes", tomlkit.string(marker.notes, multiline="\n" in marker.notes))
-    table.add(tomlkit.nl())
     return table
 
 
@@ -94,6 +96,7 @@ def _put_questions(document, questions: tuple[str, ...]) -> None:
     if "review" not in document:
         if not questions:
             return
-        document.add(tomlkit.nl())
+        if not tomlkit.dumps(document).endswith("\n\n"):
+            document.add(tomlkit.nl())
         document.add("review", tomlkit.table())
     document["review"]["questions"] = _list(questions)

@@ -326,8 +326,10 @@ function markerCard(marker, index) {
       el("option", {value, selected: value === marker.kind ? "" : null}, label)));
   const time = el("input", {class: "time", value: marker.time, size: "16", "aria-label": "time (UTC)",
     onchange: (e) => { marker.time = e.target.value.trim(); changed(); }});
-  const summary = el("input", {class: "summary", value: marker.summary, "aria-label": "summary",
+  // a textarea: a summary is a sentence, and a one-line box hid most of it
+  const summary = el("textarea", {class: "summary", rows: "2", "aria-label": "summary",
     placeholder: "the line the Timeline shows", onchange: (e) => { marker.summary = e.target.value; changed(); }});
+  summary.value = marker.summary;
   const notes = el("textarea", {rows: "1", placeholder: "notes", "aria-label": "notes",
     onchange: (e) => { marker.notes = e.target.value; changed(); }});
   notes.value = marker.notes;
