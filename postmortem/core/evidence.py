@@ -1,7 +1,7 @@
 """The analyst's narrative in incident.toml (`postmortem review`): markers, and
 the references to the records they rest on.
 
-A marker is an ``[[event]]`` with a ``kind`` (:data:`.vocabulary.MARKER_KINDS`),
+A marker is an ``[[event]]`` with a ``kind`` (:data:`MARKER_KINDS`),
 a ``summary`` (the line the report's Timeline shows), a ``time``, its
 ``evidence`` and ``notes``; ``[review] questions`` are for the review meeting.
 
@@ -18,6 +18,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from .vocabulary import KEY_MOMENTS
+
+# The kinds of marker: Jeli's Narrative Builder's four — detection, diagnosis, repair,
+# key moment — and the report's other key moments; a key moment's marker marks it (its tag).
+MARKER_KINDS = {"detection": "Detection", "diagnosis": "Diagnosis", "repair": "Repair", "key-moment": "Key moment",
+                **{tag: name.capitalize() for tag, name in KEY_MOMENTS.items() if tag != "detection"}}
+
 
 @dataclass(frozen=True, slots=True)
 class Marker:
@@ -33,8 +40,7 @@ class Marker:
 
 
 def evidence_ref(event) -> str:
-    """The stable reference of a record, a vocabulary ``Event`` (see the module's
-    docstring; the vocabulary imports this module for the marker fact)."""
+    """The stable reference of a record, a vocabulary ``Event`` (see the module's docstring)."""
     digest = hashlib.sha256(f"{event.actor or ''}\0{event.text}".encode()).hexdigest()[:8]
     channel = (event.channel or "").lstrip("#")
     return f"{event.source}:{channel}:{event.time.strftime('%Y-%m-%dT%H:%M:%SZ')}:{digest}"

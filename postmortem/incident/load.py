@@ -18,8 +18,8 @@ from ..core.nesting import TooDeep, load_toml
 from ..core.questions import QUESTION_IDS
 from ..core.tasks import is_task_id
 from ..core.timeutil import parse_duration, zone
-from ..core.evidence import Marker
-from ..core.vocabulary import KEY_MOMENTS, KNOWN_TAGS, MARKER_KINDS, TRIGGERED, Kind, Notified, Page, Place
+from ..core.evidence import MARKER_KINDS, Marker
+from ..core.vocabulary import KEY_MOMENTS, KNOWN_TAGS, TRIGGERED, Kind, Notified, Page, Place
 from .reader import Reader
 from .settings import followups_settings, redact_settings, report_settings
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..core.errors import InputError
-from ..core.evidence import Marker, evidence_ref
+from ..core.evidence import MARKER_KINDS, Marker, evidence_ref
 from ..core.files import write_atomically
 from ..core.model import Event, Records
 from ..core.timeutil import format_utc, parse_time
-from ..core.vocabulary import KEY_MOMENTS, KNOWN_TAGS, MARKER_KINDS, TIMELINE_MARKS, Kind, is_alert, is_page
+from ..core.vocabulary import KEY_MOMENTS, KNOWN_TAGS, TIMELINE_MARKS, Kind, is_alert, is_page
 from ..timeline.curate import Omitted, curate
 from ..write.view import source_name
 

@@ -21,7 +21,8 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 
 from ..core.errors import PostmortemError
-from ..core.vocabulary import KEY_MOMENTS, MARKER_KINDS
+from ..core.evidence import MARKER_KINDS
+from ..core.vocabulary import KEY_MOMENTS
 from ..timeline.gather import gather
 from ..incident.load import load_incident
 from ..write.render import render_report
