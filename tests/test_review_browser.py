@@ -137,3 +137,18 @@ def test_requests_without_the_token_or_from_elsewhere_are_refused(server):
     assert _status(url + "api/state", {"Origin": "http://evil.example"}) == 403
     assert _status(url + "api/state", {"Host": "evil.example"}) == 403
     assert _status(url + "api/state", {"Sec-Fetch-Site": "cross-site"}) == 403
+
+
+def test_the_time_axis_zooms_and_takes_you_to_a_record_and_the_keyboard_picks(page):
+    ticks = page.locator("#graph .tick").all_text_contents()
+    page.click("#zoom-in")
+    assert page.locator("#graph .tick").all_text_contents() != ticks
+    page.click("#zoom-fit")
+    page.locator("#graph circle.dot.alert").click()
+    cursor = page.locator("#transcript .rec.cursor")
+    expect(cursor).to_contain_text("MediawikiPageContentChangeEnrichJobManagerNotRunning")
+    expect(cursor).to_be_in_viewport()
+    page.keyboard.press("j")
+    page.keyboard.press("x")
+    expect(page.locator("#picked")).to_have_text("1 picked")
+    expect(page.locator("#transcript .rec.picked")).to_contain_text("restart mw-page-content-change-enrich flink job in codfw")  # the next row shown: folded chat stays closed

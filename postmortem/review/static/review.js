@@ -259,7 +259,7 @@ function foldStart(index) {
 }
 
 function moveCursor(step) {
-  const rows = [...document.querySelectorAll("#transcript .rec")].filter((row) => row.offsetParent !== null);
+  const rows = [...document.querySelectorAll("#transcript .rec")].filter((row) => row.checkVisibility());  // not the rows of a closed fold
   if (!rows.length) return;
   const at = rows.findIndex((row) => row.id === `r${S.cursor}`);
   const next = rows[Math.max(0, Math.min(rows.length - 1, at < 0 ? 0 : at + step))];
