@@ -231,9 +231,20 @@ function renderTranscript() {
 }
 
 function togglePick(ref) {
-  S.picked.has(ref) ? S.picked.delete(ref) : S.picked.add(ref);
-  renderTranscript();
-  renderGraph();
+  // only the row, its dot and the count change: re-drawing 5,000 records took 3 s a click
+  const picked = !S.picked.has(ref);
+  picked ? S.picked.add(ref) : S.picked.delete(ref);
+  const record = S.byRef.get(ref);
+  const row = record && $(`r${record.index}`);
+  if (row) {
+    row.classList.toggle("picked", picked);
+    row.querySelector("input.pick").checked = picked;
+    document.querySelectorAll("#transcript .rec.cursor").forEach((r) => r.classList.remove("cursor"));
+    row.classList.add("cursor");
+  }
+  const dot = record && $("graph").querySelector(`circle[data-index="${record.index}"]`);
+  if (dot) dot.classList.toggle("picked", picked);
+  $("picked").textContent = `${S.picked.size} picked`;
 }
 
 function goTo(index) {
