@@ -45,6 +45,7 @@ LAYERS = (
     ("write", ("postmortem.write",)),
     ("publish", ("postmortem.publish",)),
     ("database", ("postmortem.database",)),
+    ("review", ("postmortem.review",)),
     ("cli", ("postmortem.cli", "postmortem.__main__", "postmortem")),
 )
 
