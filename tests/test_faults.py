@@ -64,8 +64,8 @@ def test_a_pull_killed_at_any_point_leaves_the_old_cache_or_the_new(tmp_path):
             if now != old:  # a new cache, then: whole, every source in it
                 assert list(json.loads(now)["sources"]) == list(json.loads(old)["sources"]), after
             old = now
-        from postmortem.collect.cache import read_cache
-        (entry,) = read_cache(load_incident(path)).values()
+        from postmortem.collect.cache import EventCache
+        (entry,) = EventCache(load_incident(path)).sources.values()
         assert len(entry.events) > 0
 
 

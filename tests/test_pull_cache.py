@@ -116,7 +116,7 @@ def test_a_failed_repull_keeps_the_last_good_records_and_says_whose(tmp_path, se
     path = write_incident(tmp_path, sal, pd)
     assert pulled(path).ok
     incident = load_incident(path)
-    before = cache.read_cache(incident)
+    before = cache.EventCache(incident).sources
     pd_key = cache.source_keys(incident.sources)[2]
     good = by_source(collect_events(incident))
     pd.app = broken_app("500")
@@ -127,8 +127,8 @@ def test_a_failed_repull_keeps_the_last_good_records_and_says_whose(tmp_path, se
     kept = len(before[pd_key].events)
     assert line.startswith("source[2] (pagerduty): FAILED after ") and "HTTP 500" in line
     assert line.endswith(f"; kept the {kept} events of the pull of 2026-12-04 20:31 UTC")
-    assert cache.read_cache(incident)[pd_key] == before[pd_key]
-    failure = cache.read_failures(incident)[pd_key]
+    assert cache.EventCache(incident).sources[pd_key] == before[pd_key]
+    failure = cache.EventCache(incident).failed[pd_key]
     assert failure.at == "2026-12-05T09:02:00Z" and "HTTP 500" in failure.error
 
     assert main(["render", str(path)]) == 0
@@ -157,7 +157,7 @@ def test_a_failed_repull_keeps_the_last_good_records_and_says_whose(tmp_path, se
     pd.app = pagerduty()
     report = pulled(path, at=LATER)
     assert [r.status for r in report.results] == ["cached", "fetched"]
-    assert pd_key not in cache.read_failures(incident)
+    assert pd_key not in cache.EventCache(incident).failed
     assert main(["render", str(path)]) == 0
     text, err = capsys.readouterr()
     assert "pagerduty" not in err and "Records of an earlier pull" not in text
@@ -211,7 +211,7 @@ def test_identical_sources_each_have_their_entry(tmp_path, servers):
     keys = cache.source_keys(incident.sources)
     assert keys[3] == keys[1] + "#2"
     assert [r.status for r in pulled(path).results] == ["fetched"] * 3
-    assert {keys[1], keys[2], keys[3]} == set(cache.read_cache(incident))
+    assert {keys[1], keys[2], keys[3]} == set(cache.EventCache(incident).sources)
     path.write_text(twice.replace(FILE_SOURCE, "", 1), encoding="utf-8")
     assert [r.status for r in pulled(path, at=LATER).results] == ["cached"] * 3
 
