@@ -18,7 +18,7 @@ from postmortem.write.wikitext import wiki_file_name
 from postmortem.incident.load import load_incident, parse_incident
 from postmortem.core.model import Event, utc
 from postmortem.core.vocabulary import Alert
-from postmortem.timeline.gather import collect_events
+from postmortem.timeline.gather import gather
 from postmortem.core.model import Records
 from tests.conftest import SAMPLE
 from tests.test_wikitext import HOSTILE
@@ -29,7 +29,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 @pytest.fixture(scope="module")
 def sample():
     incident = load_incident(SAMPLE / "incident.toml")
-    events = collect_events(incident)
+    events = list(gather(incident).events)
     svg = render_graph(Records(incident, events))
     return incident, events, svg, ET.fromstring(svg.encode("utf-8"))
 
@@ -148,7 +148,7 @@ def test_six_day_sample_has_daily_ticks(sample):
 
 def test_five_day_sample_without_its_lead_up_has_twelve_hour_ticks_with_dates():
     incident = dataclasses.replace(load_incident(SAMPLE / "incident.toml"), lead=dt.timedelta(minutes=30))
-    root = ET.fromstring(render_graph(Records(incident, collect_events(incident))).encode("utf-8"))
+    root = ET.fromstring(render_graph(Records(incident, list(gather(incident).events))).encode("utf-8"))
     ticks = [el.text for el in _by_class(root, "text", "tick")]
     dates = [el.text for el in _by_class(root, "text", "tick-date")]
     assert set(ticks) == {"00:00", "12:00"} and 9 <= len(ticks) <= 12

@@ -9,7 +9,7 @@ import json
 from postmortem.incident.load import load_incident
 from postmortem.timeline.metrics import incident_metrics
 from postmortem.database.stats import report_metrics
-from postmortem.core.model import Event, Incident, utc
+from postmortem.core.model import Event, Incident, Records, utc
 from postmortem.write.render import render_report
 from postmortem.read.report import parse_report
 from postmortem.timeline.gather import gather
@@ -24,7 +24,7 @@ def event(minute, text, source="manual", tags=(), actor=None, **fields):
 
 def metrics(events, **kw):
     incident = Incident(**{"id": "t", "start": START, "responders": ("alice",), **kw})
-    return {m.id: m for m in incident_metrics(incident, events)}
+    return {m.id: m for m in incident_metrics(Records(incident, tuple(events)))}
 
 
 FULL = [

@@ -176,7 +176,7 @@ def test_a_page_a_person_started_about_an_alert_is_not_that_alert(tmp_path, keys
     records = gather(load_incident(path))
     firsts = [(e.time, e.source, e.actor, e.page is not None) for e in records.events if e.time <= PAGE]
     assert firsts == [(utc(2024, 4, 2, 0, 59, 48), "alert-email", None, False), (PAGE, "splunk-oncall", "chen", True)]
-    detect = next(m for m in incident_metrics(records.incident, records.events) if m.id == "detect")
+    detect = next(m for m in incident_metrics(records) if m.id == "detect")
     assert detect.end == utc(2024, 4, 2, 0, 59, 48) and "first alert (alert-email)" in detect.note
 
 
@@ -239,7 +239,7 @@ def test_pagerduty_users_without_a_roster_entry_are_checked_in_their_pagerduty_t
         "dev (Asia/Singapore, 09:00-17:00): Tue 10:00 local, inside working hours",
         "eli (Australia/Sydney, 09:00-17:00): Tue 13:00 local, inside working hours",
         "Fay Liu (Asia/Shanghai, 09:00-17:00): Tue 10:00 local, inside working hours")
-    metrics = {m.id: m for m in incident_metrics(records.incident, records.events)}
+    metrics = {m.id: m for m in incident_metrics(records)}
     assert metrics["acknowledge"].minutes == 4
     assert "| paged-num = 6\n" in render_report(records)
 
@@ -348,22 +348,22 @@ def test_a_manual_page_is_a_person_reporting_not_monitoring():
 
 def test_acknowledge_and_engage_metrics():
     events = [page(5), follow(9), chat(7, "carol"), chat(12, "ben")]
-    got = {m.id: m for m in incident_metrics(records(events).incident, events)}
+    got = {m.id: m for m in incident_metrics(records(events))}
     assert got["acknowledge"].minutes == 4
     assert got["acknowledge"].note == ("first page (Splunk On-Call) → first acknowledgement "
                                        "(splunk-oncall ben)")
     assert got["engage"].minutes == 7 and got["engage"].note.endswith("first message from someone paged (irc ben)")
     assert got["respond"].minutes == 2  # anyone: no responders listed
-    none = {m.id: m.text() for m in incident_metrics(records([page(5)]).incident, [page(5)])}
+    none = {m.id: m.text() for m in incident_metrics(records([page(5)]))}
     assert none["acknowledge"].startswith("unknown: no acknowledgement of a page recorded after the first page")
     assert none["engage"] == "unknown: no message after the first page from someone it paged"
-    nobody = {m.id: m.text() for m in incident_metrics(Incident("t", START, paged=0), [])}
+    nobody = {m.id: m.text() for m in incident_metrics(Records(Incident("t", START, paged=0)))}
     assert nobody["acknowledge"] == nobody["engage"] == "not applicable: nobody was paged (paged = 0)"
 
 
 def test_engage_knows_a_person_by_the_other_names_the_service_gives():
     events = [page(5, paged="Ana Nowak", aka={"Ana Nowak": ("PANA01", "anowak")}), chat(8, "anowak")]
-    got = {m.id: m for m in incident_metrics(records(events).incident, events)}
+    got = {m.id: m for m in incident_metrics(records(events))}
     assert got["engage"].minutes == 3
 
 

@@ -16,7 +16,7 @@ from postmortem.cli import main
 from postmortem.core.errors import SourceFormatError
 from postmortem.incident.load import load_incident
 from postmortem.collect.pull import pull
-from postmortem.timeline.gather import collect_events
+from postmortem.timeline.gather import gather
 from postmortem.core.timeutil import format_utc
 from tests.clock import fast_session
 from tests.services import (FakeServer, broken_app, conduit_app, openmetrics_alerts, post_alerts,
@@ -332,7 +332,7 @@ url = "{prometheus.url}"
         ("alertmanager", "KafkaLag firing: consumer lag", format_utc(now - dt.timedelta(minutes=20))),
     ]
     assert [e["tags"] for e in events if e["source"] == "prometheus"][0] == ["alert", "page"]
-    assert collect_events(load_incident(path))  # the library reads the same cache
+    assert list(gather(load_incident(path)).events)  # the library reads the same cache
 
 
 def one_slack_source(tmp_path, slack_url):

@@ -19,7 +19,7 @@ from postmortem.cli import main
 from postmortem.collect import cache
 from postmortem.collect.pull import pull
 from postmortem.incident.load import load_incident
-from postmortem.timeline.gather import collect_events
+from postmortem.timeline.gather import gather
 from tests.clock import fast_session
 from tests.services import FakeServer, broken_app, pagerduty_app, sal_app, sal_entries
 
@@ -98,14 +98,14 @@ def by_source(events):
 def test_removing_a_source_leaves_the_others_cache_valid(tmp_path, servers, capsys):
     path = write_incident(tmp_path, *servers)
     assert pulled(path).ok
-    before = by_source(collect_events(load_incident(path)))
+    before = by_source(list(gather(load_incident(path)).events))
     assert {s for s, _, _ in before} == {"sal", "pagerduty"}
     requests = [len(s.requests) for s in servers]
     path.write_text(path.read_text(encoding="utf-8").replace(FILE_SOURCE, "", 1), encoding="utf-8")
     assert main(["render", str(path)]) == 0
     report, err = capsys.readouterr()
     assert "pull" not in err and "Records of an earlier pull" not in report
-    assert by_source(collect_events(load_incident(path))) == before
+    assert by_source(list(gather(load_incident(path)).events)) == before
     report = pulled(path, at=LATER)
     assert [r.status for r in report.results] == ["cached", "cached"]
     assert [len(s.requests) for s in servers] == requests
@@ -118,7 +118,7 @@ def test_a_failed_repull_keeps_the_last_good_records_and_says_whose(tmp_path, se
     incident = load_incident(path)
     before = cache.EventCache(incident).sources
     pd_key = cache.source_keys(incident.sources)[2]
-    good = by_source(collect_events(incident))
+    good = by_source(list(gather(incident).events))
     pd.app = broken_app("500")
 
     report = pulled(path, at=LATER, refresh=True)
@@ -141,7 +141,7 @@ def test_a_failed_repull_keeps_the_last_good_records_and_says_whose(tmp_path, se
     # the source's name escaped as wikitext, as in the line on missing records
     assert ("''Records of an earlier pull, as the last one failed: source&#91;2&#93; (pagerduty) from the pull "
             "of 2026-12-04 20:31 UTC.''") in text
-    assert by_source(collect_events(incident)) == good
+    assert by_source(list(gather(incident).events)) == good
 
     assert main(["check", str(path)]) == 1
     out, _ = capsys.readouterr()
@@ -168,12 +168,12 @@ def test_a_failed_refresh_after_removing_a_source_keeps_the_records(tmp_path, se
     sal, pd = servers
     path = write_incident(tmp_path, sal, pd)
     assert pulled(path).ok
-    good = by_source(collect_events(load_incident(path)))
+    good = by_source(list(gather(load_incident(path)).events))
     path.write_text(path.read_text(encoding="utf-8").replace(FILE_SOURCE, "", 1), encoding="utf-8")
     pd.app = broken_app("500")
     report = pulled(path, at=LATER, refresh=True)
     assert report.failed[0].name == "source[1] (pagerduty)" and "kept the" in report.failed[0].line()
-    assert by_source(collect_events(load_incident(path))) == good
+    assert by_source(list(gather(load_incident(path)).events)) == good
     assert main(["timeline", str(path)]) == 0
     assert "source[1] (pagerduty): the last pull failed" in capsys.readouterr().err
 

@@ -10,6 +10,7 @@ from types import MappingProxyType
 from typing import Mapping
 
 from .accounting import Skip
+from .incident_parts import IncidentFacts, IncidentSettings, part_of
 from .settings import FollowupSettings, RedactSettings, ReportSettings
 from .tasks import is_task_id
 from .timeutil import UTC, format_clock, format_utc, parse_instant, require_utc
@@ -191,7 +192,9 @@ class ScorecardAnswer:
 
 @dataclass(frozen=True)
 class Incident:
-    """Everything incident.toml says about one incident."""
+    """Everything incident.toml says about one incident: the facts of what
+    happened (:attr:`facts`) and the settings of how to gather and publish them
+    (:attr:`settings`), every field in one of the two."""
 
     id: str
     start: dt.datetime
@@ -240,6 +243,16 @@ class Incident:
     def page_title(self) -> str:
         """The default wiki page: ``Incidents/<id>``."""
         return f"Incidents/{self.id}"
+
+    @property
+    def facts(self) -> IncidentFacts:
+        """What happened: the report's content (:mod:`.incident_parts`)."""
+        return part_of(self, IncidentFacts)
+
+    @property
+    def settings(self) -> IncidentSettings:
+        """How to gather and publish it: sources, graphs, margins, wiki, redaction."""
+        return part_of(self, IncidentSettings)
 
 
 # Sources are read from a little before the start (the lead-up: deploys, the

@@ -74,11 +74,6 @@ def gather(incident: Incident, only: Window | None = None) -> Records:
                    skipped=tuple((s.config.name, skip) for s in read for skip in s.tally.skipped))
 
 
-def collect_events(incident: Incident) -> list[Event]:
-    """Every event of the incident, merged into one timeline (see :func:`gather`)."""
-    return merge_sources(incident, read_sources(incident)).events
-
-
 @dataclass(frozen=True)
 class Merged:
     """The timeline: its events and findings, and how many records of the sources

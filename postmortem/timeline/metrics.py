@@ -29,11 +29,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from ..collect.sources import describe
 from ..core.errors import InputError
-from ..core.model import Event, Incident
+from ..core.model import Event, Incident, Records
 from ..core.timeutil import format_duration, format_utc
 from ..core.vocabulary import (TRIGGERED, Kind, first_of_moment, is_about_a_page, is_acknowledgement, is_alert,
                                is_alert_firing, is_manual_page, page_time, paged_people, pages_sent)
@@ -87,9 +86,9 @@ class Metric:
                 "to": format_utc(self.end) if self.end else None, "note": self.note}
 
 
-def incident_metrics(incident: Incident, events: Iterable[Event]) -> tuple[Metric, ...]:
+def incident_metrics(records: Records) -> tuple[Metric, ...]:
     """Outage, detect, acknowledge, respond, engage, mitigate, resolve — in that order."""
-    events = sorted(events, key=lambda e: e.time)
+    incident, events = records.incident, sorted(records.events, key=lambda e: e.time)
     begins, begins_note = _outage_start(incident, events)
     return (_outage(events, begins, begins_note, incident.path), _detect(events, begins, begins_note),
             _acknowledge(incident, events), _respond(incident, events), _engage(incident, events),

@@ -41,7 +41,7 @@ from ..core.files import templates_dir
 from ..core.model import Event
 from ..core.timeutil import format_duration
 from ..core.vocabulary import KEY_MOMENTS, is_page
-from ..timeline.moments import key_moments
+from ..timeline.moments import moments_in
 
 CHAR_WIDTH = 6.3      # average advance of an 11 px sans-serif glyph, for layout only
 MOMENT_ROW = 14       # one row of key-moment labels
@@ -141,7 +141,7 @@ def moment_groups(events: Iterable[Event], *, pages: bool = False) -> dict:
     """Key moments by time: ``{time: ["OUTAGE BEGINS", "detection"]}``; with
     ``pages``, every event tagged ``page`` too (as "page")."""
     events = list(events)
-    found = key_moments(events).moments
+    found = moments_in(events).moments
     groups: dict = {}
     for tag in MOMENT_NAMES:
         if tag in found:
@@ -226,7 +226,7 @@ class Outage:
 def outage_window(events: list[Event], end: dt.datetime):
     """(begins, ends) from the OUTAGE BEGINS/ENDS key moments; an outage not
     marked as ended runs to ``end``. None without an OUTAGE BEGINS."""
-    found = key_moments(events)
+    found = moments_in(events)
     begins, ends = found["outage-begins"], found["outage-ends"]
     if begins is None:
         return None
