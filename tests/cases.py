@@ -77,8 +77,8 @@ class Table:
 ALERT = Table("name? state? severity? team? summary? labels?", expect="name state severity team summary labels")
 LOG = Table("relayed_by? host?", expect="relayed_by host")
 # What a source made of a record: the keys a case gives are compared (event_facts).
-EVENT = Table("time? actor? text? kind? precision? channel? url? tags? aka? alert? log? fields?",
-              expect="time actor text kind precision channel url tags aka alert log fields",
+EVENT = Table("time? source? actor? text? kind? precision? channel? url? tags? aka? alert? log? fields?",
+              expect="time source actor text kind precision channel url tags aka alert log fields",
               inner={"alert": ALERT, "log": LOG})
 SKIP = Table("line? reason", expect="reason")
 
@@ -89,6 +89,11 @@ SCHEMAS: dict[str, dict[str, Table]] = {
                 "line time? actor? text? drop? skip?", expect="time drop skip", one=True)})}),
         "error": Table("id file lines options? line? message", expect="message"),
         "alert": Table("id line alert", expect="alert"),
+    },
+    "slack-export": {
+        "case": Table("id about? day file? window? options? events? skipped? dropped? read?",
+                      expect="events skipped dropped read", inner={"events": EVENT, "skipped": SKIP, "dropped": SKIP}),
+        "mark": Table("id message fields", expect="fields"),
     },
     "links": {"case": Table("id text shown? read? links wikitext? markdown?", expect="links")},
     "secrets": {"case": Table("text about? kinds value?", expect="kinds")},
