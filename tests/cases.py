@@ -90,6 +90,9 @@ SCHEMAS: dict[str, dict[str, Table]] = {
         "error": Table("id file lines options? line? message", expect="message"),
         "alert": Table("id line alert", expect="alert"),
     },
+    "alert-email": {"case": Table("id about? path? name? text? options? window? events? skipped? dropped? read?",
+                                  expect="events skipped dropped read",
+                                  inner={"events": EVENT, "skipped": SKIP, "dropped": SKIP})},
     "slack-export": {
         "case": Table("id about? day file? window? options? events? skipped? dropped? read?",
                       expect="events skipped dropped read", inner={"events": EVENT, "skipped": SKIP, "dropped": SKIP}),
