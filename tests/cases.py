@@ -81,6 +81,12 @@ EVENT = Table("time? source? actor? text? kind? precision? channel? url? tags? a
               expect="time source actor text kind precision channel url tags aka alert log fields",
               inner={"alert": ALERT, "log": LOG})
 SKIP = Table("line? reason", expect="reason")
+ANSWER = Table("body? file?", expect="body file", one=True)
+# A network source's case: the answers its server gives, in the order asked, and what
+# the source makes of them (events, drops and skips by reason, records read, paths asked).
+ANSWERED = Table("id about? answers window options? events? dropped? skipped? read? requests?",
+                 expect="events dropped skipped read requests",
+                 inner={"answers": ANSWER, "events": EVENT, "skipped": SKIP, "dropped": SKIP})
 
 SCHEMAS: dict[str, dict[str, Table]] = {
     "irc": {
@@ -98,6 +104,10 @@ SCHEMAS: dict[str, dict[str, Table]] = {
                       expect="events skipped dropped read", inner={"events": EVENT, "skipped": SKIP, "dropped": SKIP}),
         "mark": Table("id message fields", expect="fields"),
     },
+    "statuspage": {"case": ANSWERED},
+    "alertmanager": {"case": ANSWERED},
+    "prometheus": {"case": ANSWERED},
+    "gerrit": {"case": ANSWERED},
     "links": {"case": Table("id text shown? read? links wikitext? markdown?", expect="links")},
     "secrets": {"case": Table("text about? kinds value?", expect="kinds")},
     "sal-wikitext": {"case": Table("id about? lines? page? window? year? file? events? skipped? read?",
@@ -206,6 +216,57 @@ def compare_events(events, expected) -> tuple[list, list]:
     pairs = list(zip_longest(events, expected))
     return ([event_facts(e, x or {"time": None, "actor": None, "text": None}) for e, x in pairs],
             [wanted_facts(x) for _, x in pairs])
+
+
+def assert_outcome(case, events, tally, where=None) -> None:
+    """What a case expects of a read: its ``events``, ``skipped`` and ``dropped`` records
+    (reasons; with ``where(record)``, also the (file, line) each names) and ``read``."""
+    if "events" in case:
+        got, wanted = compare_events(events, case["events"])
+        assert got == wanted
+    for said in ("skipped", "dropped"):
+        if said in case:
+            if where is None:
+                assert [s.reason for s in getattr(tally, said)] == [record["reason"] for record in case[said]]
+            else:
+                assert [(s.file, s.line, s.reason) for s in getattr(tally, said)] == [
+                    (*where(record), record["reason"]) for record in case[said]]
+    if "read" in case:
+        assert tally.read == case["read"]
+
+
+def answers_app(case, folder: str):
+    """A fake server's app giving the case's ``answers`` in turn (a ``body``, or a ``file``
+    of tests/fixtures/<folder>/ byte for byte), and a 500 to any request beyond them."""
+    from tests.services import Answer
+    bodies = [answer["body"].encode() if "body" in answer else (FIXTURES / folder / answer["file"]).read_bytes()
+              for answer in case["answers"]]
+    asked = []
+
+    def app(request):
+        asked.append(request.path)
+        if len(asked) > len(bodies):
+            return Answer(500, b"the case gives no more answers", {"Content-Type": "text/plain"})
+        return Answer(200, bodies[len(asked) - 1], {"Content-Type": "application/json; charset=UTF-8"})
+    return app
+
+
+def check_answered(case, folder: str, read) -> None:
+    """Serve a network source's case and hold it to what it expects; ``read(url, window,
+    tally)`` reads the source from the local server at ``url``."""
+    from postmortem.core.accounting import Tally
+    from postmortem.core.model import Window
+    from tests.services import FakeServer
+    tally = Tally()
+    with FakeServer(answers_app(case, folder)) as server:
+        events = read(server.url, Window(*utc_window(case["window"])), tally)
+    assert_outcome(case, events, tally)
+    if "requests" in case:
+        assert [request.path for request in server.requests] == case["requests"]
+
+
+def case_by_id(folder: str, id: str, table: str = "case") -> dict:
+    return next(case for case in load(folder)[table] if case["id"] == id)
 
 
 def utc_window(pair) -> tuple[dt.datetime, dt.datetime]:

@@ -13,7 +13,7 @@ from postmortem.incident.load import load_incident
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.collect.sources import get_source
 from postmortem.collect.sources.sal_wikitext import SOURCE, scan_sal_lines
-from tests.cases import cases, compare_events, utc_window
+from tests.cases import assert_outcome, cases, utc_window
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sal"
 PAGE = FIXTURES / "server-admin-log.wiki"
@@ -58,14 +58,7 @@ def test_format_cases(case):
     window = Window(*utc_window(case["window"])) if "window" in case else DAY
     tally = Tally()
     events = scan_sal_lines(lines, window, year=case.get("year"), file=file, tally=tally)
-    if "events" in case:
-        got, wanted = compare_events(events, case["events"])
-        assert got == wanted
-    if "skipped" in case:
-        assert [(s.file, s.line, s.reason) for s in tally.skipped] == [
-            (file, skip.get("line"), skip["reason"]) for skip in case["skipped"]]
-    if "read" in case:
-        assert tally.read == case["read"]
+    assert_outcome(case, events, tally, where=lambda skip: (file, skip.get("line")))
 
 def test_event_conventions():
     event = scan_file(PAGE, day_window(2023, 9, 29))[-1]
