@@ -27,8 +27,8 @@ import importlib
 from ._version import __version__
 from .core.errors import (IncidentFileError, InputError, MergeConflict, PostmortemError, ReportError, SourceError,
                           SourceFormatError, UnresolvedFindings, WikiError)
-from .core.model import (Actionable, Event, GraphData, Incident, IncidentFacts, IncidentSettings, Person, Problem,
-                         Records, ScorecardAnswer, SourceConfig, Window, incident_window)
+from .core.model import (Actionable, Event, GraphData, Incident, Person, Problem, Records, ScorecardAnswer,
+                         SourceConfig, Window, incident_window)
 from .core.questions import QUESTIONS
 from .incident.load import load_incident, parse_incident
 
@@ -43,6 +43,7 @@ _LAZY = {
     "lint_report": "database.lint", "report_stats": "database.stats",
     "pull": "collect.pull", "publish": "publish.report_page", "update": "publish.report_page",
     # the values they give
+    "IncidentFacts": "core.incident_parts", "IncidentSettings": "core.incident_parts",
     "KeyMoments": "timeline.moments", "Metric": "timeline.metrics", "Scorecard": "scorecard.answers",
     "StatedScorecard": "scorecard.report_scorecard", "Report": "read.report", "TimelineEntry": "read.timeline",
     "ReportActionable": "read.report", "ReportAnswer": "read.scorecard_table", "ReportStats": "database.stats",
@@ -51,8 +52,7 @@ _LAZY = {
 
 __all__ = [
     "__version__",
-    "Actionable", "Event", "GraphData", "Incident", "IncidentFacts", "IncidentSettings", "Person", "Problem",
-    "Records", "ScorecardAnswer", "SourceConfig", "Window", "QUESTIONS", "incident_window",
+    "Actionable", "Event", "GraphData", "Incident", "Person", "Problem", "Records", "ScorecardAnswer", "SourceConfig", "Window", "QUESTIONS", "incident_window",
     "PostmortemError", "InputError", "IncidentFileError", "SourceFormatError", "SourceError",
     "ReportError", "WikiError", "UnresolvedFindings", "MergeConflict",
     "load_incident", "parse_incident",

@@ -6,7 +6,6 @@ file). A value that does not read raises KeyError, TypeError or ValueError
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
 from ..core import vocabulary
@@ -14,7 +13,8 @@ from ..core.accounting import Tally
 from ..core.errors import InputError
 from ..core.model import Event, Series, Window
 from ..core.scrub import clean
-from ..core.timeutil import UTC, format_utc, parse_time
+from ..core.timeutil import format_utc, parse_time
+from .sources.prometheus import series_from_json, series_to_json
 
 
 @dataclass(frozen=True)
@@ -97,34 +97,6 @@ def graph_from_json(entry: dict) -> CachedGraph:
     start, end = (parse_time(t)[0] for t in entry["window"])
     series = tuple(series_from_json(item) for item in entry["series"])
     return CachedGraph(Window(start, end), int(entry["step"]), series, entry.get("fetched", ""))
-
-
-def series_from_json(item: dict) -> Series:
-    """A series from Prometheus's matrix shape ``{"metric": {…}, "values": [[unix, "1.5"], …]}``;
-    ValueError (or TypeError) when it is not one."""
-    labels = item.get("metric") or {}
-    if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
-        raise ValueError(f"series labels are not text: {labels!r}")
-    points = sorted((dt.datetime.fromtimestamp(float(t), UTC), float(v)) for t, v in item["values"])
-    return Series(labels, points)
-
-
-def series_to_json(series: Series) -> dict:
-    """The matrix shape again, values written as Prometheus does (``"NaN"``, ``"+Inf"``)."""
-    return {"metric": dict(series.labels), "values": [[_unix(t), _value_text(v)] for t, v in series.points]}
-
-
-def _unix(moment: dt.datetime) -> float | int:
-    seconds = moment.timestamp()
-    return int(seconds) if seconds == int(seconds) else seconds
-
-
-def _value_text(value: float) -> str:
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    return repr(value)
 
 
 def event_to_json(event: Event) -> dict:

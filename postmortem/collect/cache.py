@@ -43,15 +43,31 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..core.errors import InputError
 from ..core.files import write_atomically
 from ..core.model import GraphConfig, Incident, SourceConfig, TaskInfo, Window
 from ..core.nesting import load_json
 from ..core.timeutil import format_utc
-from ._cache_json import (Cached, CachedGraph, CreatedTask, Failure, cached_from_json, cached_to_json,
-                          created_task, event_from_json, event_to_json, failure_from_json, failure_to_json,
-                          graph_from_json, graph_to_json, series_from_json, series_to_json)
+
+if TYPE_CHECKING:
+    from ._cache_json import Cached, CachedGraph, CreatedTask, Failure, event_from_json, event_to_json
+    from .sources.prometheus import series_from_json, series_to_json
+
+# The entries and their JSON (collect/_cache_json.py), imported when first
+# used: a command whose incident has nothing pulled never loads them.
+_ENTRIES = ("Cached", "CachedGraph", "CreatedTask", "Failure", "event_from_json", "event_to_json",
+            "series_from_json", "series_to_json")
+
+
+def __getattr__(name):
+    if name not in _ENTRIES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from . import _cache_json
+    from .sources import prometheus
+    return getattr(prometheus if name.startswith("series_") else _cache_json, name)
+
 
 __all__ = ["FORMAT_VERSION", "Cached", "CachedGraph", "CreatedTask", "EventCache", "Failure", "Found",
            "actionable_key", "cache_path", "covers", "event_from_json", "event_to_json", "graph_key",
@@ -144,41 +160,42 @@ class EventCache:
     @property
     def sources(self) -> dict[str, Cached]:
         """Cached sources by source key."""
-        return self._section("sources", lambda entries: {
-            key: cached_from_json(entry, str(self.path)) for key, entry in entries.items()}, {})
+        return self._section("sources", lambda entries, j: {
+            key: j.cached_from_json(entry, str(self.path)) for key, entry in entries.items()}, {})
 
     @property
     def failed(self) -> dict[str, Failure]:
         """Sources the last pull could not read, by source key."""
-        return self._section("failed", lambda entries: {key: failure_from_json(f) for key, f in entries.items()}, {})
+        return self._section("failed", lambda entries, j: {
+            key: j.failure_from_json(f) for key, f in entries.items()}, {})
 
     @property
     def tasks(self) -> dict[str, TaskInfo]:
         """Cached Phabricator tasks, ``{"T123": TaskInfo}``."""
-        return self._section("tasks", lambda tasks: {
+        return self._section("tasks", lambda tasks, j: {
             task: TaskInfo.from_json(info) for task, info in tasks.items()}, {})
 
     @property
     def previous(self) -> list[tuple[str, str]] | None:
         """Earlier reports from the wiki, ``[(title, wikitext)]``; None when they were not pulled."""
-        return self._section("previous", lambda pages: [(p["title"], p["text"]) for p in pages], None)
+        return self._section("previous", lambda pages, j: [(p["title"], p["text"]) for p in pages], None)
 
     @property
     def graphs(self) -> dict[str, CachedGraph]:
         """Cached graph series by graph key."""
-        return self._section("graphs", lambda entries: {key: graph_from_json(e) for key, e in entries.items()}, {})
+        return self._section("graphs", lambda entries, j: {key: j.graph_from_json(e) for key, e in entries.items()}, {})
 
     @property
     def graphs_failed(self) -> dict[str, Failure]:
         """Graphs the last pull could not read, by graph key."""
-        return self._section("graphs_failed", lambda entries: {
-            key: failure_from_json(f) for key, f in entries.items()}, {})
+        return self._section("graphs_failed", lambda entries, j: {
+            key: j.failure_from_json(f) for key, f in entries.items()}, {})
 
     @property
     def followups(self) -> dict[str, CreatedTask]:
         """The follow-up tasks made for the incident's actionables, by actionable key."""
-        return self._section("followups", lambda entries: {
-            key: created_task(key, e) for key, e in entries.items()}, {})
+        return self._section("followups", lambda entries, j: {
+            key: j.created_task(key, e) for key, e in entries.items()}, {})
 
     # -- looking up -------------------------------------------------------------
 
@@ -231,19 +248,20 @@ class EventCache:
         the sources that failed (and, when given, the ``tasks``, the ``previous``
         reports, the graphs' series and failures); the ``followups`` are kept
         (a damaged cache is replaced whole)."""
+        from . import _cache_json as j
         self._load()
         payload = {"version": FORMAT_VERSION, "incident": self.incident.id,
-                   "sources": {key: cached_to_json(entry) for key, entry in entries.items()}}
+                   "sources": {key: j.cached_to_json(entry) for key, entry in entries.items()}}
         if failures:
-            payload["failed"] = {key: failure_to_json(f) for key, f in failures.items()}
+            payload["failed"] = {key: j.failure_to_json(f) for key, f in failures.items()}
         if tasks:
             payload["tasks"] = {task: info.to_json() for task, info in sorted(tasks.items())}
         if previous is not None:
             payload["previous"] = [{"title": title, "text": text} for title, text in previous]
         if graphs:
-            payload["graphs"] = {key: graph_to_json(entry) for key, entry in graphs.items()}
+            payload["graphs"] = {key: j.graph_to_json(entry) for key, entry in graphs.items()}
         if graph_failures:
-            payload["graphs_failed"] = {key: failure_to_json(f) for key, f in graph_failures.items()}
+            payload["graphs_failed"] = {key: j.failure_to_json(f) for key, f in graph_failures.items()}
         kept = (self._data or {}).get("followups") if self._damaged is None else None
         if kept:  # what `followups --create` made outlives every pull
             payload["followups"] = kept
@@ -293,7 +311,11 @@ class EventCache:
             raise self._damaged
         raw = None if self._data is None else self._data.get(name)
         try:
-            value = absent if raw is None else convert(raw)
+            if raw is None:
+                value = absent
+            else:
+                from . import _cache_json
+                value = convert(raw, _cache_json)
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
             raise self._damage(err) from None
         self._typed[name] = value

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
 from .accounting import Skip
-from .incident_parts import IncidentFacts, IncidentSettings, part_of
 from .settings import FollowupSettings, RedactSettings, ReportSettings
 from .tasks import is_task_id
 from .timeutil import UTC, format_clock, format_utc, parse_instant, require_utc
@@ -118,6 +116,7 @@ def graph_slug(title: str) -> str:
     slug = re.sub(r"[\W_]+", "-", title.lower()).strip("-")
     if len(slug) <= MAX_SLUG:
         return slug
+    import hashlib  # only for a long title
     digest = hashlib.sha1(title.encode("utf-8")).hexdigest()[:8]
     return slug[:MAX_SLUG - len(digest) - 1].rstrip("-") + "-" + digest
 
@@ -247,11 +246,13 @@ class Incident:
     @property
     def facts(self) -> IncidentFacts:
         """What happened: the report's content (:mod:`.incident_parts`)."""
+        from .incident_parts import IncidentFacts, part_of  # built when asked for (start-up time)
         return part_of(self, IncidentFacts)
 
     @property
     def settings(self) -> IncidentSettings:
         """How to gather and publish it: sources, graphs, margins, wiki, redaction."""
+        from .incident_parts import IncidentSettings, part_of
         return part_of(self, IncidentSettings)
 
 

@@ -39,7 +39,6 @@ from __future__ import annotations
 from typing import Callable
 
 from ..timeline.metrics import is_human_report
-from ..net.responses import shorten
 from ..collect.sources import get_source
 from ..core.assignment import DONE, NO_OWNER, WAIVED, assignment, is_assigned
 from ..core.tasks import find_tasks
@@ -71,6 +70,7 @@ def phabricator_task(r: Records) -> ScorecardAnswer:
 def actionables_assigned(r: Records) -> ScorecardAnswer:
     """Each actionable judged by :func:`postmortem.core.assignment.assignment`
     (the definition `lint` uses too), and cited with its verdict."""
+    from ..net.responses import shorten  # the HTTP answers' helpers stay out of start-up until needed
     qid = "actionables-assigned"
     items = r.incident.actionables
     if not items:
