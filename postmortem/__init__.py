@@ -41,13 +41,13 @@ _LAZY = {
     "computed_scorecard": "scorecard.answers", "report_scorecard": "scorecard.report_scorecard",
     "parse_report": "read.report", "read_report_file": "read.report",
     "lint_report": "database.lint", "report_stats": "database.stats",
-    "pull": "collect.pull", "publish": "publish.report_page", "update": "publish.report_page",
+    "pull": "collect.pull", "publish": "publishing.report_page", "update": "publishing.report_page",
     # the values they give
     "IncidentFacts": "core.incident_parts", "IncidentSettings": "core.incident_parts",
     "KeyMoments": "timeline.moments", "Metric": "timeline.metrics", "Scorecard": "scorecard.answers",
     "StatedScorecard": "scorecard.report_scorecard", "Report": "read.report", "TimelineEntry": "read.timeline",
     "ReportActionable": "read.report", "ReportAnswer": "read.scorecard_table", "ReportStats": "database.stats",
-    "PullReport": "collect.pull", "PublishResult": "publish.report_page", "UpdateResult": "publish.report_page",
+    "PullReport": "collect.pull", "PublishResult": "publishing.report_page", "UpdateResult": "publishing.report_page",
 }
 
 __all__ = [

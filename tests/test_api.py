@@ -54,3 +54,17 @@ def test_the_steps_after_gather_take_the_gathered_records():
         first = next(iter(inspect.signature(getattr(postmortem, name)).parameters.values()))
         assert (first.name, first.annotation) == ("records", "Records"), name
     assert not hasattr(postmortem, "collect_events")   # it was gather(incident).events again
+
+
+def test_a_public_function_is_not_hidden_by_a_subpackage_of_its_name():
+    """Defect: ``postmortem.publish`` was the function until anything imported
+    the ``postmortem/publish/`` package, then that package (Python sets a
+    subpackage as an attribute of its parent on import)."""
+    import pathlib
+    folder = pathlib.Path(postmortem.__file__).parent
+    below = {p.stem if p.is_file() else p.name for p in folder.iterdir() if p.suffix == ".py" or p.is_dir()}
+    assert not below & set(postmortem.__all__)
+    code = ("import postmortem, postmortem.publishing.report_page, postmortem.collect.pull; "
+            "print(callable(postmortem.publish), callable(postmortem.update), callable(postmortem.pull))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "True", "True"]

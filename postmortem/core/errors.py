@@ -95,7 +95,7 @@ class WikiError(PostmortemError):
 
 class MergeConflict(PostmortemError):
     """Hand edits and generated changes touch the same lines; nothing was merged.
-    ``conflicts``: each place (a :class:`postmortem.publish.text_merge.Conflict`:
+    ``conflicts``: each place (a :class:`postmortem.publishing.text_merge.Conflict`:
     its section, the base lines and both sides' lines)."""
 
     def __init__(self, conflicts: list, *, url=None):
