@@ -150,7 +150,8 @@ def test_a_source_whose_pull_failed_is_missing_not_blocking(tmp_path, run_cli, s
                               "the last pull could not read it (")
     _, report, _ = run_cli("render", path)
     timeline = report.split("==Timeline==")[1].split("==Detection==")[0]
-    assert "''Records that could not be read, so missing from this timeline: source&#91;1&#93; (statuspage) (" \
+    assert "''status page could not be read (127.0.0.1:" in timeline
+    assert "HTTP 500 Internal Server Error: Internal Server Error), so its records are missing from this timeline.''" \
         in timeline
     code, out, _ = run_cli("check", path)
     assert code == 1 and "source[1] (statuspage): 0 records read, 0 in the window; NOT READ: " in out

@@ -15,6 +15,7 @@ from postmortem.collect.graphs import gather_graphs
 from postmortem.core.model import Event, GraphConfig, GraphData, Records, Series, Window, utc
 from postmortem.incident.load import load_incident, parse_incident
 from postmortem.timeline.gather import gather
+from postmortem.write.axes import DISPLAY_WIDTH
 from postmortem.write.chart import (MAX_LEGEND, chart_layout, drawable, nice_step, not_drawn, render_chart,
                                     render_charts, runs, series_labels, tick_label, value_text)
 from tests.conftest import SAMPLE
@@ -91,7 +92,7 @@ def test_svg_11_with_explicit_size_and_nothing_mediawiki_refuses(sample):
     assert svg.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<svg ')
     assert root.tag == SVG + "svg" and root.get("version") == "1.1"
     width, height = int(root.get("width")), int(root.get("height"))
-    assert root.get("viewBox") == f"0 0 {width} {height}" and width == 1200 and 300 < height < 500
+    assert root.get("viewBox") == f"0 0 {width} {height}" and width == DISPLAY_WIDTH and 300 < height < 600
     assert "<!DOCTYPE" not in svg and "<!ENTITY" not in svg and "<?xml-stylesheet" not in svg
     for el in root.iter():
         assert el.tag.startswith(SVG) and el.tag[len(SVG):] not in FORBIDDEN, el.tag
@@ -178,8 +179,8 @@ def test_key_moments_and_pages_at_their_exact_times():
     layout, _, root = draw(graph(series([1] * 121)))
     lines = by_class(root, "line", "moment")
     labels = [el.text for el in by_class(root, "text", "moment-label")]
-    assert labels == ["OUTAGE BEGINS 2023-09-28 14:35", "detection 2023-09-28 14:40", "page 2023-09-28 14:42",
-                      "mitigation 2023-09-28 14:55", "OUTAGE ENDS · resolved 2023-09-28 15:10"]
+    assert labels == ["OUTAGE BEGINS 14:35", "detection 14:40", "page 14:42",
+                      "mitigation 14:55", "OUTAGE ENDS · resolved 15:10"]
     for line, minute in zip(lines, (35, 40, 42, 55, 70)):
         assert float(line.get("x1")) == float(line.get("x2")) == pytest.approx(layout.scale.x(T + minute * MINUTE),
                                                                                abs=0.01)
@@ -192,7 +193,7 @@ def test_key_moments_and_pages_at_their_exact_times():
 def test_moments_outside_the_range_are_not_drawn_but_said():
     early = [manual(-300, "deploy", "detection")] + EVENTS[:1]
     _, svg, root = draw(graph(series([1] * 121)), events=early)
-    assert [el.text for el in by_class(root, "text", "moment-label")] == ["OUTAGE BEGINS 2023-09-28 14:35"]
+    assert [el.text for el in by_class(root, "text", "moment-label")] == ["OUTAGE BEGINS 14:35"]
     assert "Outside the range, so not drawn: detection 2023-09-28 09:00." in root.find(SVG + "desc").text
 
 
@@ -351,11 +352,11 @@ def test_nan_values_survive_the_recorded_answer(tmp_path):
 
 def crossings(layout) -> list[tuple[str, str]]:
     """(line, label) pairs where a moment's line runs through another moment's label."""
-    from postmortem.write.axes import CHAR_WIDTH
+    from postmortem.write.axes import label_width
     found = []
     for line in layout.moments:
         for label in layout.moments:
-            width = len(label.label) * CHAR_WIDTH + 8
+            width = label_width(label.label) + 8
             left = label.x - width if label.anchor == "end" else label.x
             if line is not label and left <= line.x <= left + width and line.label_y + 3 < label.label_y:
                 found.append((line.label, label.label))

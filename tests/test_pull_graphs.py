@@ -146,8 +146,8 @@ def test_render_offline_writes_the_svg_and_embeds_it(pulled, run_cli):
     svg = path.parent / "report-error-ratio.svg"
     assert f"wrote {svg}" in err and (path.parent / "report-error-ratio-by-default-step.svg").exists()
     timeline = out.read_text(encoding="utf-8").split("==Timeline==")[1].split("==Detection==")[0]
-    assert "\n[[File:Incident 2023-09-28 api errors error-ratio.svg|thumb|Error ratio]]\n" in timeline
-    assert "\n[[File:Incident 2023-09-28 api errors error-ratio-by-default-step.svg|thumb|" \
+    assert "\n[[File:Incident 2023-09-28 api errors error-ratio.svg|thumb|none|900px|Error ratio]]\n" in timeline
+    assert "\n[[File:Incident 2023-09-28 api errors error-ratio-by-default-step.svg|thumb|none|900px|" \
            "Error ratio by default step]]\n" in timeline
     ET.parse(svg)
 
@@ -185,7 +185,7 @@ def test_key_moments_at_their_exact_times(pulled):
     xs = [float(line.get("x1")) for line in by_class(root, "line", "moment")]
     assert xs == pytest.approx([scale.x(t) for t in MOMENTS], abs=0.01)
     labels = [el.text for el in by_class(root, "text", "moment-label")]
-    assert labels[0] == "OUTAGE BEGINS 2023-09-28 14:10" and labels[2] == "page 2023-09-28 14:13"
+    assert labels[0] == "OUTAGE BEGINS 14:10" and labels[2] == "page 14:13"   # a one-day axis gives the date
     assert labels[-1] == "OUTAGE ENDS · resolved 2023-09-28 14:36"
 
 

@@ -13,22 +13,29 @@ from dataclasses import dataclass
 DEFAULT_REACTIONS = ("pushpin", "memo", "point_up")
 DEFAULT_MARKERS = ("#info",)
 CHAT_MODES = ("marked", "all", "none")
+# What the report says of the records it leaves out: "count" appends "(+3 messages)" to
+# the line before each stretch, "none" says nothing.
+FOLD_MODES = ("count", "none")
 
 
 @dataclass(frozen=True)
 class ReportSettings:
     """``[report]``: which chat lines the report's Timeline shows. ``chat``:
     "marked" (pinned, a reaction in ``reactions``, a line starting with one of
-    ``markers``, or matching one of the ``include`` regexes), "all" or "none"."""
+    ``markers``, or matching one of the ``include`` regexes), "all" or "none";
+    ``fold``: how the records left out are said ("count" or "none")."""
 
     chat: str = "marked"
     reactions: tuple[str, ...] = DEFAULT_REACTIONS
     markers: tuple[str, ...] = DEFAULT_MARKERS
     include: tuple[str, ...] = ()   # regexes (checked when incident.toml is loaded)
+    fold: str = "count"
 
     def __post_init__(self):
         if self.chat not in CHAT_MODES:
             raise ValueError(f"chat must be one of {', '.join(CHAT_MODES)}, got {self.chat!r}")
+        if self.fold not in FOLD_MODES:
+            raise ValueError(f"fold must be one of {', '.join(FOLD_MODES)}, got {self.fold!r}")
         for name in ("reactions", "markers", "include"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
 
