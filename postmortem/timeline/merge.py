@@ -7,7 +7,7 @@ import functools
 import re
 from collections import defaultdict
 from dataclasses import replace
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from ..collect.sources import describe
 from ..core.model import Event, Window
@@ -20,13 +20,28 @@ SAME_ALERT_WITHIN = dt.timedelta(minutes=5)
 # Two loggers of one channel (ZNC and wm-bot, irssi and ZNC) stamp the same line
 # by their own machines' clocks: this far apart, beyond the coarser precision.
 CLOCK_SKEW = dt.timedelta(seconds=10)
+# The farthest apart two records can be and still merge: an alert's window, both
+# ends off by the skew, one of them only to the minute. A record farther than this
+# from a span cannot change what the span's events merged into.
+MERGE_REACH = max(SAME_ALERT_WITHIN, SAME_LOG_WITHIN) + 2 * CLOCK_SKEW + dt.timedelta(seconds=59)
 CHAT_FAMILIES = ("irc", "slack")
 
 def merge(events: Iterable[Event], window: Window, manual: Iterable[Event] = ()) -> list[Event]:
     """Events in ``window`` plus every manual event (the author put them there on
     purpose), without duplicates, in a stable order: time, then source."""
-    kept = [e for e in events if e.time in window] + list(manual)
-    return dedupe(sorted(kept, key=_order))
+    ordered = [e for e in events if e.time in window]
+    ordered += manual
+    ordered.sort(key=_order)
+    return _dedupe(_drained(ordered))
+
+
+def _drained(events: list[Event]) -> Iterator[Event]:
+    """The events of ``events`` (a list of merge's own) in order, each let go of
+    as it is given: a record merged into another is freed at once, not when the
+    whole timeline is done (an alert storm's two records of each alert)."""
+    events.reverse()
+    while events:
+        yield events.pop()
 
 
 def _order(event: Event):
@@ -47,6 +62,10 @@ def dedupe(events: list[Event]) -> list[Event]:
     Each record is compared only with the kept events that share a key with
     it (:func:`_keys`, :func:`_wanted`) and lie within five minutes, so the
     cost of a record does not grow with how many others share its minutes."""
+    return _dedupe(iter(events))
+
+
+def _dedupe(events: Iterator[Event]) -> list[Event]:
     kept = _Kept()
     for event in events:
         keys = _keys(event)
@@ -354,10 +373,17 @@ def _richer(a: Event, b: Event) -> Event:
     keep, other = (a, b) if _richness(a) >= _richness(b) else (b, a)
     return replace(keep, time=_first_time(keep, other), precision=_precise(keep, other).precision,
                    tags=tuple(dict.fromkeys(keep.tags + other.tags)), url=keep.url or other.url,
-                   actor=_doer(keep, other), fields={**other.fields, **keep.fields},
+                   actor=_doer(keep, other), fields=_both_fields(keep, other),
                    alert=_both_alerts(keep, other), page=keep.page or other.page, log=keep.log or other.log,
                    # a channel only where the kept record was said
                    channel=keep.channel if _is_chat_source(keep) else None, also_in=_also_in(keep, other))
+
+
+def _both_fields(keep: Event, other: Event):
+    """The kept record's fields, with what only the other shows (no copy when it adds nothing)."""
+    if other.fields.keys() <= keep.fields.keys():
+        return keep.fields
+    return {**other.fields, **keep.fields}
 
 
 def _both_alerts(keep: Event, other: Event):

@@ -32,6 +32,7 @@ from ..core.vocabulary import (FIRING, TIMELINE_MARKS, alert_name, alert_state, 
 from ..scorecard.answers import Scorecard, computed_scorecard
 from ..scorecard.paging import paged_count
 from ..timeline.curate import Omitted, curate
+from ..timeline.narrative import Narrative, narrative
 from . import markdown, mrkdwn, wikitext
 from .axes import DISPLAY_WIDTH
 from .chart import drawable, not_drawn
@@ -286,16 +287,17 @@ def report_timeline_view(incident: Incident, events: list[Event], style: Style =
     after the line before it ("(+3 messages)"), or not at all
     (``[report] fold = "none"``)."""
     with_date = spans_days(incident, events)
-    curated = curate(incident, events, cited)
+    curated, story = curate(incident, events, cited), narrative(events)
     fold = incident.report.fold
-    return (_folded(curated.lead_up, style, with_date, fold), _folded(curated.incident, style, with_date, fold))
+    return (_folded(curated.lead_up, style, with_date, fold, story),
+            _folded(curated.incident, style, with_date, fold, story))
 
 
-def _folded(items, style: Style, with_date: bool, fold: str) -> list[EntryView]:
+def _folded(items, style: Style, with_date: bool, fold: str, story: Narrative) -> list[EntryView]:
     lines: list[EntryView] = []
     for item in items:
         if not isinstance(item, Omitted):
-            lines.append(_entry(item, style, with_date, precision="minute"))
+            lines.append(_entry(item, style, with_date, evidence_links(story.evidence_of(item), style), "minute"))
         elif fold == "none":
             continue
         elif lines and not lines[-1].note:
@@ -306,11 +308,20 @@ def _folded(items, style: Style, with_date: bool, fold: str) -> list[EntryView]:
     return lines
 
 
-def _entry(event: Event, style: Style, with_date: bool, precision: str | None = None) -> EntryView:
+def _entry(event: Event, style: Style, with_date: bool, links: str = "", precision: str | None = None) -> EntryView:
     text = style.slack(event.text) if describe(event.source).family == "slack" else style.linked(event.text)
     return EntryView(clock=format_clock(event.time, precision or event.precision, with_date=with_date),
-                     label=source_label(event, style), actor=_actor(event, style), text=text,
+                     label=source_label(event, style), actor=_actor(event, style), text=text + links,
                      marks=tuple(MARKS[t] for t in event.tags if t in MARKS))
+
+
+def evidence_links(evidence, style: Style) -> str:
+    """A marker's evidence, compact: `` ([permalink Slack #chan 17:58], SAL 18:01)``; "" for none."""
+    if not evidence:
+        return ""
+    labels = [(e.url, f"{source_name(e) or 'note'} {format_clock(e.time, 'minute', with_date=False)}")
+              for e in evidence]
+    return " (" + ", ".join(style.link(url, label) for url, label in labels) + ")"
 
 
 def _actor(event: Event, style: Style) -> str:
