@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -199,7 +200,22 @@ def read_report_file(path, *, title: str | None = None) -> Report:
             data = handle.read()
     except OSError as err:
         raise ReportError(f"cannot read report: {err.strerror or err}", file=name) from None
-    return parse_report(decode_report(data, name), title=title, file_name=name)
+    text = decode_report(data, name)
+    if is_markdown_report(text):
+        raise ReportError("a Markdown report (render --format markdown): reports are read as wikitext; "
+                          "give the wikitext report (render without --format)", file=name)
+    return parse_report(text, title=title, file_name=name)
+
+
+# The Markdown report's section headings (templates/wikitech.md.j2), where wikitext has "==Summary==".
+_MARKDOWN_SECTION = re.compile(r"^##\s+(?:Summary|Timeline|Scorecard)\s*$", re.M)
+_WIKITEXT_SECTION = re.compile(r"^==[^=\n].*==\s*$", re.M)
+
+
+def is_markdown_report(text: str) -> bool:
+    """A report in Markdown, as `render --format markdown` writes it: its sections
+    are ``## Summary`` headings and it has no wikitext heading."""
+    return bool(_MARKDOWN_SECTION.search(text)) and not _WIKITEXT_SECTION.search(text)
 
 
 def decode_report(data: bytes, name: str | None = None) -> str:
