@@ -114,7 +114,7 @@ def test_sample_has_two_series_with_a_legend_and_the_exporter_gap(sample):
     # the recorded step; the window starts a day before the start (lead = "24h"), aligned to the step
     assert data.step == 1800 and data.window.start == utc(2023, 9, 27, 14, 30)
     assert [el.text for el in by_class(root, "text", "legend-label")] == \
-        ["topic=codfw.mediawiki.page_change.v1", "topic=eqiad.mediawiki.page_change.v1"]
+        ["topic codfw.mediawiki.page_change.v1", "topic eqiad.mediawiki.page_change.v1"]
     groups = by_class(root, "g", "line-of-series")
     assert [len(by_class(g, "polyline", "line")) for g in groups] == [2, 2]   # 2023-09-30 03:00–05:30 missing
     assert [len(by_class(g, "circle", "point")) for g in groups] == [len(s.points) for s in data.series]
@@ -239,8 +239,8 @@ def test_several_series_are_several_lines_with_a_legend_of_what_differs():
     _, _, root = draw(graph(*items))
     groups = by_class(root, "g", "line-of-series")
     assert len({g.get("stroke") for g in groups}) == 2
-    assert [el.text for el in by_class(root, "text", "legend-label")] == ["code=500", "code=503"]
-    assert title_of(by_class(groups[1], "circle", "point")[0]) == "2023-09-28 14:00 UTC: 3 errors/s — code=503"
+    assert [el.text for el in by_class(root, "text", "legend-label")] == ["code 500", "code 503"]
+    assert title_of(by_class(groups[1], "circle", "point")[0]) == "2023-09-28 14:00 UTC: 3 errors/s — code 503"
 
 
 def test_one_series_has_no_legend():
@@ -260,7 +260,8 @@ def test_many_series_are_all_drawn_and_the_legend_says_how_many_more():
 @pytest.mark.parametrize("labels, names", [
     ([{"code": "500"}], ["code=500"]),
     ([{}], [""]),
-    ([{"a": "1", "b": "x"}, {"a": "2", "b": "x"}], ["a=1", "a=2"]),
+    ([{"a": "1", "b": "x"}, {"a": "2", "b": "x"}], ["a 1", "a 2"]),
+    ([{"a": "1", "b": "x"}, {"a": "2", "b": "y"}], ["a=1, b=x", "a=2, b=y"]),
     ([{"a": "1"}, {}], ["a=1", "{}"]),
 ])
 def test_series_labels(labels, names):
@@ -278,7 +279,7 @@ def test_hostile_titles_units_and_labels_are_escaped():
     clean = text.replace("\ud800", "").replace("\x07", "")
     assert by_class(root, "text", "heading")[0].text == clean
     assert by_class(root, "text", "unit")[0].text == "<b>&amp;</b>"
-    assert by_class(root, "text", "legend-label")[0].text == f"msg={clean}"
+    assert by_class(root, "text", "legend-label")[0].text == f"msg {clean}"
 
 
 # -- nothing to draw -----------------------------------------------------------------------
@@ -396,3 +397,12 @@ def test_a_hostile_title_stays_text_in_the_report(tmp_path):
     assert [link for link in links if link.startswith(("File:", "Category:"))] == \
         ["File:Incident rec lag-category-hacked-delete-x.svg"]
     assert not code.filter_templates(matches=lambda t: str(t.name).strip() == "Delete")
+
+
+def test_two_pages_in_one_minute_are_one_label():
+    """An alert of severity page at 14:42:00 and the page written for it at 14:42:10
+    were two labels "page 14:42", one above the other (seen in the browser)."""
+    second = Event(time=T + 42 * MINUTE + dt.timedelta(seconds=10), source="manual", text="paged", tags=("page",))
+    _, _, root = draw(graph(series([1] * 121)), events=EVENTS + [second])
+    labels = [el.text for el in by_class(root, "text", "moment-label")]
+    assert labels.count("page 14:42") == 1 and len(by_class(root, "line", "moment")) == len(labels)

@@ -174,7 +174,7 @@ def test_one_point_per_step_and_a_gap_where_the_series_has_none(pulled):
     assert before[-1][0] == pytest.approx(layout.scale.x(utc(2023, 9, 28, 14, 45)), abs=0.01)
     assert after[0][0] == pytest.approx(layout.scale.x(utc(2023, 9, 28, 14, 56)), abs=0.01)
     titles = [p.find(SVG + "title").text for p in by_class(api_line, "circle", "point")]
-    assert "2023-09-28 14:20 UTC: 0.35 ratio — service=api" in titles
+    assert "2023-09-28 14:20 UTC: 0.35 ratio — service api" in titles
 
 
 def test_key_moments_at_their_exact_times(pulled):

@@ -381,7 +381,7 @@ def test_the_sample_report_shows_computed_answers_with_evidence(run_cli, tmp_pat
     # one plain sentence per answer, the records it rests on as links; no configuration syntax
     assert ("|Yes\n|The first alert came before anyone wrote about it.<br />[https://prometheus-codfw.wikimedia.org/"
             in report)
-    assert " the alert, 2023-09-28 14:33:12 UTC] · the message, 2023-09-28 15:05:40 UTC (IRC #wikimedia-analytics)\n" \
+    assert " the alert at 2023-09-28 14:33:12] · the message at 2023-09-28 15:05:40 on IRC #wikimedia-analytics\n" \
         in report
     assert ("|No\n|“Figure out why copying Kafka partitions caused this issue.” has no task (to be discussed with "
             "SRE at the incident review).\n") in report

@@ -191,7 +191,7 @@ def _acknowledge(incident: Incident, events) -> Metric:
     ack = next((e for e in events if e.time >= page_time(page) and is_acknowledgement(e)), None)
     if ack is None:
         return Metric("acknowledge", page_time(page), None, "unknown: no acknowledgement of a page recorded after the "
-                                                      "first page (a splunk-oncall or pagerduty source has them)")
+                                                      "first page (a paging service's records have them)")
     return Metric("acknowledge", page_time(page), ack.time,
                   f"first page ({_describe_page(page)}) → first acknowledgement ({_describe(ack)})", (page, ack))
 

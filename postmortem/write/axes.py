@@ -144,7 +144,7 @@ class Moment:
 
 def moment_groups(events: Iterable[Event], *, pages: bool = False) -> dict:
     """Key moments by time: ``{time: ["OUTAGE BEGINS", "detection"]}``; with
-    ``pages``, every event tagged ``page`` too (as "page")."""
+    ``pages``, every page too (as "page"; one a minute: the label shows minutes)."""
     events = list(events)
     found = key_moments(events).moments
     groups: dict = {}
@@ -152,10 +152,18 @@ def moment_groups(events: Iterable[Event], *, pages: bool = False) -> dict:
         if tag in found:
             groups.setdefault(found[tag].time, []).append(MOMENT_NAMES[tag])
     for event in (e for e in events if pages and is_page(e)):
+        if _labelled_in_its_minute(groups, event.time):
+            continue   # the alert's page and the page written for it: one label, as the label shows the minute
         names = groups.setdefault(event.time, [])
         if PAGE_NAME not in names:
             names.append(PAGE_NAME)
     return dict(sorted(groups.items()))
+
+
+def _labelled_in_its_minute(groups: dict, moment: dt.datetime) -> bool:
+    """Whether a page is already labelled within the minute of ``moment``."""
+    minute = moment.replace(second=0, microsecond=0)
+    return any(PAGE_NAME in names and t.replace(second=0, microsecond=0) == minute for t, names in groups.items())
 
 
 def text_width(text: str, bold: bool = False) -> float:

@@ -147,12 +147,14 @@ class LegendEntry:
 
 def series_labels(series: tuple[Series, ...]) -> list[str]:
     """Each series' name in the legend: the labels that tell it from the others
-    (``code=500, method=GET``), ``{}`` for one without them; all its labels
-    (maybe none: "") for a single series."""
+    (``code=500, method=GET``; ``site eqiad`` where one label does),
+    ``{}`` for one without them; all its labels (maybe none: "") for a single series."""
     keys = sorted({k for s in series for k in s.labels})
     if len(series) == 1:
         return [", ".join(f"{k}={v}" for k, v in sorted(series[0].labels.items()))]
     varying = [k for k in keys if len({s.labels.get(k) for s in series}) > 1]
+    if len(varying) == 1 and all(varying[0] in s.labels for s in series):   # as people say it: "site eqiad"
+        return [f"{varying[0]} {s.labels[varying[0]]}" for s in series]
     return [", ".join(f"{k}={s.labels[k]}" for k in varying if k in s.labels) or "{}" for s in series]
 
 
@@ -260,12 +262,9 @@ def _tick_values(ys: YScale, step: float) -> list[float]:
 
 
 def _subtitle(records: Records, graph: GraphData) -> str:
-    """``Incident <id> · every 1 min · <query>``, cut to fit the width."""
-    every = _every(graph.step)
-    text = f"Incident {records.incident.id} · one point every {every}"
-    if graph.config.query:
-        text += f" · {' '.join(graph.config.query.split())}"
-    return fit_text(text, WIDTH - 20)
+    """``Incident <id> · one point every 1 min``, cut to fit the width (the
+    query is in the picture's description, whole: cut, it read as a machine's)."""
+    return fit_text(f"Incident {records.incident.id} · one point every {_every(graph.step)}", WIDTH - 20)
 
 
 def _every(seconds: int) -> str:

@@ -216,8 +216,7 @@ def report_view(records: Records, fmt: str = "wikitext", graph_file: str | None 
         "scorecard": scorecard_view(card, style),
         "metrics": [MetricView(m.label, style.text(m.shown())) for m in card.metrics if m.value is not None],
         "metrics_left_out": style.text(metrics_left_out(card.metrics)),
-        "missing": [MissingView(style.cell(source_title(m.type) if m.type else m.name),
-                                style.text(missing_reason(m))) for m in records.missing],
+        "missing": [MissingView(*(style.cell(part) for part in missing_said(m))) for m in records.missing],
         "kept": [KeptView(style.cell(k.name), style.text(pull_of(k.pulled))) for k in records.kept],
         "graph_file": graph_file,
         "graph_width": DISPLAY_WIDTH,
@@ -236,10 +235,15 @@ def metrics_left_out(metrics) -> str:
         parts.append(f"{_names(idle)} do not apply: {idle[0].why_not()}" if len(idle) > 1 else
                      f"{_names(idle)} does not apply: {idle[0].why_not()}")
     if unknown:
-        parts.append("not known from the records: " + "; ".join(f"{m.label.lower()} ({m.why_not()})"
+        parts.append("not known from the records: " + "; ".join(f"{m.label.lower()} ({_unnested(m.why_not())})"
                                                                   for m in unknown))
     text = "; ".join(parts)
     return text[:1].upper() + text[1:] + "." if text else ""
+
+
+def _unnested(reason: str) -> str:
+    """A reason without its own closing parenthetical, to stand in parentheses."""
+    return re.sub(r"\s*\([^()]*\)$", "", reason)
 
 
 def _names(metrics) -> str:
@@ -388,15 +392,15 @@ def scorecard_view(card: Scorecard, style: Style) -> ScorecardView:
 # -- helpers ---------------------------------------------------------------------
 
 def cited_link(event: Event, style: Style) -> str:
-    """A record a scorecard answer rests on: ``the alert, 14:33:12`` as a link to
-    it where it has an address, else with where it was written."""
+    """A record a scorecard answer rests on: ``the alert at 2023-09-28 14:33:12`` (UTC, as the
+    whole report) as a link to it where it has an address, else with where it was written."""
     what = ("the page" if is_about_a_page(event) else "the alert" if is_alert(event)
             else "the SAL entry" if is_log_entry(event) else "the message")
-    label = f"{what}, {format_clock(event.time, event.precision, with_date=True)} UTC"
+    label = f"{what} at {format_clock(event.time, event.precision, with_date=True)}"
     if event.url:
         return style.link(event.url, label)
     name = source_name(event)
-    return style.cell(f"{label} ({name})" if name and name != "link" else label)
+    return style.cell(f"{label} on {name}" if name and name != "link" else label)
 
 
 def source_title(source_type: str) -> str:
@@ -407,16 +411,18 @@ def source_title(source_type: str) -> str:
 _AT_URL = re.compile(r"^(?P<url>https?://(?P<host>[^/\s:]+(?::\d+)?)\S*?): (?P<rest>.+)$")
 
 
-def missing_reason(missing) -> str:
-    """Why a source is missing, in words: ``at 127.0.0.1:40099 it refused the
-    connection (4 attempts)``; the error without the source's own name."""
+def missing_said(missing) -> tuple[str, str]:
+    """A source that could not be read and why, in words: ``("PagerDuty at
+    127.0.0.1:40099", "refused the connection, 4 attempts")``; the error
+    without the source's own name or the address's path."""
+    name = source_title(missing.type) if missing.type else missing.name
     reason = missing.reason.removeprefix(f"{missing.name}: ")
     if "no secret:" in reason:
-        return "no token or password was given for it"
+        return name, "no token or password was given for it"
     found = _AT_URL.match(reason)
     if found:
-        return f"{found['host']} {found['rest']}"
-    return reason
+        name, reason = f"{name} at {found['host']}", found["rest"]
+    return name, re.sub(r" \((\d+ attempts)\)$", r", \1", reason)
 
 
 def spans_days(incident: Incident, events: list[Event]) -> bool:
