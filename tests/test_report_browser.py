@@ -174,8 +174,8 @@ def test_the_timeline_is_a_list_people_could_have_written(shown):
 def pictures(tmp_path: Path) -> dict[str, str]:
     """The sample's committed pictures and the invented incident's, rendered here."""
     from postmortem.timeline.gather import gather
-    from postmortem.write.chart import render_charts
-    from postmortem.write.graph import render_graph
+    from postmortem.write.metric_chart import render_charts
+    from postmortem.write.timeline_picture import render_graph
     svgs = {"sample timeline": (SAMPLE / "timeline.svg").read_text(encoding="utf-8"),
             "sample chart": (SAMPLE / "report-kafka-consumer-lag.svg").read_text(encoding="utf-8")}
     copy = tmp_path / "gateway"
