@@ -381,3 +381,17 @@ def test_paged_num_comes_from_the_pages_unless_the_incident_says():
     assert report_view(records([page(paged="a, b, c")]))["incident"].paged == "3"
     assert report_view(records([page(paged="a, b, c")], paged=2))["incident"].paged == "2"
     assert report_view(records([page(paged="", unresolved_teams="SRE")]))["incident"].paged == ""
+
+
+def test_peoples_addresses_are_not_published(tmp_path, keys, run_cli):
+    """`timeline --format json` printed each person PagerDuty notified with their
+    e-mail among their other names ("aka"); the cache keeps it (to match people),
+    the outputs do not: neither the JSON nor the report."""
+    records = pd_records(tmp_path, *pd_answers())
+    addresses = [email for _, _, email, _ in PD_PEOPLE]
+    assert any(email in (tmp_path / "incident.events.json").read_text() for email in addresses)
+    code, out, _ = run_cli("timeline", tmp_path / "incident.toml", "--format", "json")
+    assert code == 0 and '"aka": [' in out and "PANA01" in out
+    assert [email for email in addresses if email in out] == []
+    report = render_report(records)
+    assert [email for email in addresses if email in report] == []
