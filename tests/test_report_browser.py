@@ -14,11 +14,13 @@ and checked from the rendered page (issue 25):
   them out with the fonts' metrics (``getBBox``).
 
 Each run keeps a full-page screenshot per report in ``$POSTMORTEM_ARTIFACTS``
-(else the test's temporary directory) to be looked at.
+(else the test's temporary directory) to be looked at, and beside it what was
+measured (the graphs' displayed widths).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -117,6 +119,8 @@ def shown(mediawiki, browser, artifacts, tmp_path_factory):  # noqa: F811
         page.evaluate(LOAD_IMAGES)
         page.screenshot(path=str(artifacts / f"report-{name}.png"), full_page=True)
         found[name] = page.evaluate(READ_PAGE)
+        (artifacts / f"report-{name}.json").write_text(json.dumps(   # what was measured, beside the picture
+            {"graphs": found[name]["graphs"], "answers": found[name]["answers"]}, indent=1), encoding="utf-8")
     page.close()
     return found, incidents
 
