@@ -207,15 +207,16 @@ def read_report_file(path, *, title: str | None = None) -> Report:
     return parse_report(text, title=title, file_name=name)
 
 
-# The Markdown report's section headings (templates/wikitech.md.j2), where wikitext has "==Summary==".
-_MARKDOWN_SECTION = re.compile(r"^##\s+(?:Summary|Timeline|Scorecard)\s*$", re.M)
-_WIKITEXT_SECTION = re.compile(r"^==[^=\n].*==\s*$", re.M)
+# What the Markdown report this tool writes (templates/wikitech.md.j2) starts with and
+# holds: a title "# Incident: <id>", "## Timeline" and its italic "*All times in UTC.*".
+# (A copy of a wiki page in Markdown-like text, as people save one, is read as it is.)
+_MARKDOWN_TITLE = re.compile(r"\A\s*# Incident: ")
+_MARKDOWN_TIMELINE = re.compile(r"^## Timeline\s*\n\s*\*All times in UTC\.\*\s*$", re.M)
 
 
 def is_markdown_report(text: str) -> bool:
-    """A report in Markdown, as `render --format markdown` writes it: its sections
-    are ``## Summary`` headings and it has no wikitext heading."""
-    return bool(_MARKDOWN_SECTION.search(text)) and not _WIKITEXT_SECTION.search(text)
+    """A report in Markdown as `render --format markdown` writes it."""
+    return bool(_MARKDOWN_TITLE.match(text)) and bool(_MARKDOWN_TIMELINE.search(text))
 
 
 def decode_report(data: bytes, name: str | None = None) -> str:
