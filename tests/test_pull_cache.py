@@ -232,3 +232,33 @@ def test_a_cache_of_format_2_is_not_read_and_says_to_pull_again(tmp_path, server
     assert "has not been pulled yet" in capsys.readouterr().err
     assert [r.status for r in pulled(path, at=LATER).results] != ["cached", "cached"]
     assert json.loads(where.read_text(encoding="utf-8"))["version"] == cache.FORMAT_VERSION
+
+
+def test_pull_refresh_replaces_a_damaged_cache_as_the_error_says(tmp_path, servers, capsys):
+    """Defect: a damaged cache said "run `postmortem pull --refresh`", and that
+    pull stopped with the same error, so nothing but deleting the file helped."""
+    path = write_incident(tmp_path, *servers)
+    where = cache.cache_path(load_incident(path))
+    where.write_text('{"version": 3, "sources": [1, 2', encoding="utf-8")
+    assert main(["timeline", str(path)]) == 2
+    assert "damaged event cache (JSONDecodeError); run `postmortem pull --refresh`" in capsys.readouterr().err
+    assert main(["pull", str(path)]) == 2            # without --refresh nothing is thrown away
+    assert where.read_text(encoding="utf-8") == '{"version": 3, "sources": [1, 2'
+    capsys.readouterr()
+    assert main(["pull", str(path), "--refresh"]) == 0
+    assert "the event cache could not be read (JSONDecodeError): replaced" in capsys.readouterr().err
+    assert main(["timeline", str(path)]) == 0
+    assert oct(where.stat().st_mode & 0o777) == "0o600"
+
+
+def test_pull_refresh_replaces_a_cache_whose_entry_is_damaged(tmp_path, servers, capsys):
+    path = write_incident(tmp_path, *servers)
+    assert pulled(path).ok
+    where = cache.cache_path(load_incident(path))
+    data = json.loads(where.read_text(encoding="utf-8"))
+    next(iter(data["sources"].values()))["events"][0].pop("time")
+    where.write_text(json.dumps(data), encoding="utf-8")
+    assert main(["timeline", str(path)]) == 2
+    assert main(["pull", str(path), "--refresh"]) == 0
+    assert "the event cache could not be read (an event that does not read): replaced" in capsys.readouterr().err
+    assert main(["timeline", str(path)]) == 0

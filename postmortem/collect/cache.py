@@ -151,6 +151,7 @@ class EventCache:
         self.path = cache_path(incident)
         self._data: dict | None = None     # the file's JSON in this format
         self._damaged: InputError | None = None
+        self._damage_kind = ""
         self._loaded = False
         self._typed: dict = {}
         self._keys: dict[int, str] | None = None
@@ -233,6 +234,21 @@ class EventCache:
         if any(k.startswith(f"graph:{config.index}:") for k in [*entries, *failures]):
             return Found(stale=f"the url, query or step of {config.name} changed since the last pull")
         return Found(stale=f"{config.name} has not been pulled yet")
+
+    def start_over_if_damaged(self) -> str | None:
+        """Read a file that does not read as if nothing had been pulled (`pull
+        --refresh`, which the damaged-cache error asks for, replaces it); the
+        kind of damage, or None when the file and every section read well."""
+        self._load()
+        try:
+            if self._damaged is not None:
+                raise self._damaged
+            for section in ("sources", "failed", "tasks", "previous", "graphs", "graphs_failed", "followups"):
+                getattr(self, section)
+        except InputError:
+            self._data, self._damaged, self._typed = None, None, {}
+            return self._damage_kind or "an event that does not read"
+        return None
 
     def stale_error(self, found: Found) -> InputError:
         """The error that stops a command using a stale entry."""
@@ -322,6 +338,7 @@ class EventCache:
         return value
 
     def _damage(self, err: Exception) -> InputError:
+        self._damage_kind = type(err).__name__
         return InputError(f"damaged event cache ({type(err).__name__}); run `postmortem pull --refresh`",
                           file=self.path)
 

@@ -73,6 +73,7 @@ class PullReport:
 
     results: list[SourceResult] = field(default_factory=list)
     cache_path: str | None = None
+    replaced_damaged: str | None = None  # the damage of a cache `--refresh` replaced (JSONDecodeError…)
 
     @property
     def ok(self) -> bool:
@@ -112,6 +113,7 @@ def pull(incident: Incident, *, refresh: bool = False, strict: bool = False,
     graphs = [g for g in incident.graphs if g.url]
     anything = bool(configs or graphs or incident.previous_wiki)
     pulled = cache.EventCache(incident)
+    damaged = pulled.start_over_if_damaged() if refresh and anything else None
     old_entries = pulled.sources if anything else {}
     failed_before = pulled.failed if configs else {}
     state = _State(dict(pulled.tasks if anything else {}),
@@ -127,7 +129,7 @@ def pull(incident: Incident, *, refresh: bool = False, strict: bool = False,
     if incident.previous_wiki:
         state.previous = pulled.previous
         steps.append((PREVIOUS, partial(_pull_previous, incident, state.previous, refresh, session_factory)))
-    report = PullReport()
+    report = PullReport(replaced_damaged=damaged)
     for outcome in _run_at_once(steps, progress):
         report.results.append(outcome.result)
         if outcome.result.status == "failed" and strict:
