@@ -64,9 +64,11 @@ _ENTRIES = ("Cached", "CachedGraph", "CreatedTask", "Failure", "event_from_json"
 def __getattr__(name):
     if name not in _ENTRIES:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name.startswith("series_"):
+        from .sources import prometheus
+        return getattr(prometheus, name)
     from . import _cache_json
-    from .sources import prometheus
-    return getattr(prometheus if name.startswith("series_") else _cache_json, name)
+    return getattr(_cache_json, name)
 
 
 __all__ = ["FORMAT_VERSION", "Cached", "CachedGraph", "CreatedTask", "EventCache", "Failure", "Found",

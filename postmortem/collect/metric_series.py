@@ -75,8 +75,9 @@ def fetch_graph(config: GraphConfig, incident: Incident, session) -> cache.Cache
 
 def _series(result: list, config: GraphConfig, **where) -> tuple[Series, ...]:
     """The series of a matrix ``result`` in a stable order; SourceFormatError for a bad one."""
+    from .sources.prometheus import series_from_json   # as the other graph steps: when there is a graph
     try:
-        series = [cache.series_from_json(item) for item in result]
+        series = [series_from_json(item) for item in result]
     except (KeyError, TypeError, ValueError, OverflowError) as err:
         raise SourceFormatError(f"{config.name}: not a matrix of numbers ({type(err).__name__}: {err})",
                                 source=config.name, **where) from None
