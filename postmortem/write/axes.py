@@ -37,7 +37,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from ..core.files import templates_dir
+from ..core.files import compiled_templates, templates_dir
 from ..core.model import Event
 from ..core.timeutil import format_duration
 from ..core.vocabulary import KEY_MOMENTS, is_page
@@ -302,6 +302,6 @@ def svg_environment():
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())), autoescape=True,
         undefined=jinja2.StrictUndefined, finalize=xml_text,
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, bytecode_cache=compiled_templates())
     env.filters["n"] = number
     return env
