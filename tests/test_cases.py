@@ -10,17 +10,22 @@ import pytest
 
 from tests.cases import FIXTURES, SCHEMAS, CasesError, load, parse
 
-FILES = sorted(FIXTURES.glob("*/cases.toml"))
+FILES = sorted(FIXTURES.rglob("cases.toml"))
 
 
-@pytest.mark.parametrize("path", FILES, ids=[path.parent.name for path in FILES])
+def folder(path: Path) -> str:
+    """``paging/pagerduty`` for tests/fixtures/paging/pagerduty/cases.toml."""
+    return path.parent.relative_to(FIXTURES).as_posix()
+
+
+@pytest.mark.parametrize("path", FILES, ids=[folder(path) for path in FILES])
 def test_every_cases_file_holds_to_its_schema(path):
-    document = load(path.parent.name)
+    document = load(folder(path))
     assert document and all(document.values()), "a cases file holds cases"
 
 
 def test_every_schema_has_its_cases_file():
-    assert set(SCHEMAS) == {path.parent.name for path in FILES}
+    assert set(SCHEMAS) == {folder(path) for path in FILES}
 
 
 def problems_of(folder: str, text: str) -> str:
