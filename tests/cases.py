@@ -122,6 +122,7 @@ SCHEMAS: dict[str, dict[str, Table]] = {
     "prometheus": {"case": ANSWERED},
     "gerrit": {"case": ANSWERED},
     "paging/pagerduty": {"case": ANSWERED, "broken": BROKEN},
+    "paging/splunk-oncall": {"case": ANSWERED, "broken": BROKEN},
     "links": {"case": Table("id text shown? read? links wikitext? markdown?", expect="links")},
     "secrets": {"case": Table("text about? kinds value?", expect="kinds")},
     "sal-wikitext": {"case": Table("id about? lines? page? window? year? file? events? skipped? read?",
