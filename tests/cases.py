@@ -112,6 +112,7 @@ SCHEMAS: dict[str, dict[str, Table]] = {
     "alert-email": {"case": Table("id about? path? name? text? options? window? events? skipped? dropped? read?",
                                   expect="events skipped dropped read",
                                   inner={"events": EVENT, "skipped": SKIP, "dropped": SKIP})},
+    "slack": {"case": ANSWERED, "broken": BROKEN},
     "slack-export": {
         "case": Table("id about? day file? window? options? events? skipped? dropped? read?",
                       expect="events skipped dropped read", inner={"events": EVENT, "skipped": SKIP, "dropped": SKIP}),
