@@ -5,10 +5,11 @@ lines (``2024-07-21``, ``'''Sunday 2025-03-30'''``, ``<u>12th March 2025</u>``,
 ``Incident documentation/20190612-maps``), and metadata start/end values with
 their windows (``2025-05-08 2:30 AM``, ``2025-03-12 10:44:00, 2025-03-13 11:15:00``).
 
-Month and weekday names are dateutil's (:class:`dateutil.parser.parserinfo`);
-dateutil parses a date only once a regex has found something shaped like one,
-since on its own it reads any number as a day of the current month. Leading
-time stamps of timeline lines are :mod:`.stamps`.
+Month and weekday names, clocks, zones and precision are the grammar of
+:mod:`.moments` (python-dateutil's :class:`~dateutil.parser.parserinfo`); dateutil
+parses a date only once a regex has found something shaped like one, since on
+its own it reads any number as a day of the current month. Leading time stamps
+of timeline lines are :mod:`.stamps`.
 """
 
 from __future__ import annotations
@@ -16,14 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from dateutil import parser as _dateutil
-
 from ..core.model import Problem
 from ..core.timeutil import UTC, month_number
+from .moments import NAMES, Moment, clock_of, parse_free, read_moment  # noqa: F401 (clock_of: stamps)
 from .text import decode_text
-
-_NAMES = _dateutil.parserinfo()
-_DEFAULT = dt.datetime(2000, 1, 1)
 
 
 def is_month(word: str) -> bool:
@@ -32,8 +29,8 @@ def is_month(word: str) -> bool:
 
 
 def is_weekday(word: str) -> bool:
-    """``Sunday``, ``Sun``, and the ``Tues`` / ``Thurs`` dateutil does not list."""
-    return _NAMES.weekday(word) is not None or word.lower() in ("tues", "wednes", "thur", "thurs", "satur")
+    """``Sunday``, ``Sun``, ``Tues``, ``Thurs`` (:data:`.moments.NAMES`)."""
+    return NAMES.weekday(word) is not None or word.lower() in ("wednes", "satur")
 
 
 _ISO = re.compile(r"(?<![\d-])(?P<y>(?:19|20)\d{2})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d-])")
@@ -143,11 +140,8 @@ def _find_date(text: str):
         return (date, iso.span()) if date else None
     if named is None:
         return None
-    try:
-        parsed = _dateutil.parse(named.group(0), default=_DEFAULT)
-    except (ValueError, OverflowError):
-        return None
-    return parsed.date(), named.span()
+    parsed = parse_free(named.group(0))
+    return (parsed.date(), named.span()) if parsed else None
 
 
 # ---------------------------------------------------------------- metadata moments
@@ -176,6 +170,9 @@ def parse_moment(value: str | None, default_date: dt.date | None) -> dt.datetime
     match = _MOMENT.match(text)
     if match and (match["date"] or match["h"] or match["hhmm"]):
         return _moment_from_match(match, default_date)
+    moment = read_moment(text)
+    if moment is not None and moment.end == len(text.rstrip(" .")) and (moment.clock or not moment.yearless):
+        return moment.utc(default_date)
     return _free_moment(text, default_date)
 
 
@@ -197,28 +194,12 @@ def _free_moment(text: str, default_date: dt.date | None) -> dt.datetime | None:
     words = _DATE_LINE_WORDS.findall(text)
     if not all(w.lower() in _ZONE_WORDS or is_month(w) or is_weekday(w) for w in words):
         return None
-    try:
-        parsed = _dateutil.parse(text, default=_DEFAULT)
-    except (ValueError, OverflowError):
+    parsed = parse_free(text)
+    if parsed is None:
         return None
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     return parsed.replace(tzinfo=UTC)
-
-
-def clock_of(h, m, s, hhmm=None, ampm=None) -> dt.time | None:
-    """A wall clock from the parts of a stamp; None when they are out of range."""
-    if hhmm:
-        hour, minute, second = int(hhmm[:2]), int(hhmm[2:]), 0
-    else:
-        hour, minute, second = int(h), int(m or 0), int(s or 0)
-    if ampm:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if ampm in "Pp" else 0)
-    if hour > 23 or minute > 59 or second > 59:
-        return None
-    return dt.time(hour, minute, second)
 
 
 def _iso_date(value: str | None) -> dt.date | None:
@@ -272,47 +253,6 @@ def _window(start_raw, end_raw, previous_end, name_date, problems):
 
 def has_date(value: str | None) -> bool:
     return bool(value) and bool(re.search(r"\d{4}|YYYY", value))
-
-
-# ---------------------------------------------------------------- windows in prose
-
-
-_PROSE_CLOCK = r"\d{1,2}(?::\d{2}|\d{2})(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?"
-
-
-_PROSE_WINDOW = re.compile(
-    rf"\b(?:from|between)\s+(?P<a>{_PROSE_CLOCK})\s*(?:UTC\s*)?(?:to|and|until|till|-|–)\s+"
-    rf"(?P<b>{_PROSE_CLOCK})\s*\(?UTC\)?(?P<tail>[^.;]{{0,60}})", re.I)
-
-
-_PROSE_STAMP = re.compile(r"^(?P<h>\d{1,2})(?::?(?P<m>\d{2}))(?::(?P<s>\d{2}))?\s*(?:(?P<ampm>[AaPp])\.?[Mm]\.?)?$")
-
-
-def prose_window(lines, date: dt.date | None):
-    """(start, end) from Summary prose that states a UTC window: "From 05:08 to
-    08:32 UTC on Monday, 12 March 2018", "between 7:32 and 7:35 UTC" (the date is
-    the one the sentence names, else ``date``); (None, None) when it states none."""
-    for text in lines:
-        if "UTC" not in text.upper():
-            continue
-        match = _PROSE_WINDOW.search(text)
-        if not match:
-            continue
-        day = find_date(match["tail"]) or date
-        start, end = _prose_clock(match["a"]), _prose_clock(match["b"])
-        if day is None or start is None or end is None:
-            continue
-        first = dt.datetime.combine(day, start, UTC)
-        last = dt.datetime.combine(day, end, UTC)
-        return first, last + dt.timedelta(days=1) if last < first else last
-    return None, None
-
-
-def _prose_clock(text: str) -> dt.time | None:
-    match = _PROSE_STAMP.match(text.strip())
-    if not match:
-        return None
-    return clock_of(match["h"], match["m"], match["s"], ampm=match["ampm"])
 
 
 def prose_date(lines) -> dt.date | None:
