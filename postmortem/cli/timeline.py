@@ -27,17 +27,35 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
-    from ..timeline.filters import check_sources, check_span, compile_pattern, filter_events, resolve_time
-    records = open_records(args.incident)
+    from ..incident.load import load_incident
+    from ..timeline.filters import check_sources, compile_pattern, filter_events
+    incident = load_incident(args.incident)
+    since, until = _bounds(args, incident)
+    records = open_records(args.incident, incident=incident, only=_shown_window(incident, since, until))
     warn_findings(records)           # the output may be pasted somewhere: say what it holds
-    incident = records.incident
-    since = resolve_time(args.since, incident, name="--since") if args.since else None
-    until = resolve_time(args.until, incident, end=True, name="--until") if args.until else None
-    check_span(since, until)
     events = filter_events(records.events, since=since, until=until, sources=check_sources(args.source or ()),
                            pattern=compile_pattern(args.grep, "--grep") if args.grep else None)
     _show(args, incident, events)
     return 0
+
+
+def _bounds(args, incident):
+    """``(since, until)`` of ``--since``/``--until``, each None when not given."""
+    from ..timeline.filters import check_span, resolve_time
+    since = resolve_time(args.since, incident, name="--since") if args.since else None
+    until = resolve_time(args.until, incident, end=True, name="--until") if args.until else None
+    check_span(since, until)
+    return since, until
+
+
+def _shown_window(incident, since, until):
+    """The part of the incident's window the bounds leave (None: all of it)."""
+    from ..core.model import Window, incident_window
+    if since is None and until is None:
+        return None
+    whole = incident_window(incident)
+    start = since or whole.start
+    return Window(start, max(start, until or whole.end))
 
 
 def _show(args, incident, events) -> None:
