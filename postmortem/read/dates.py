@@ -114,6 +114,16 @@ def yearless_date_line(text: str, near: dt.date | None) -> dt.date | None:
     return min(candidates, key=lambda d: abs(d - near)) if candidates else None
 
 
+def yearless_day(date: dt.date | None, near: dt.date | None) -> dt.date | None:
+    """A date written without its year (its year is a placeholder) in the year
+    that puts it nearest ``near``; None without ``near``."""
+    if date is None or near is None:
+        return None
+    candidates = [d for year in (near.year - 1, near.year, near.year + 1)
+                  if (d := _safe_date(year, date.month, date.day))]
+    return min(candidates, key=lambda d: abs(d - near)) if candidates else None
+
+
 def _only_date_words(rest: str) -> bool:
     """What is left of a date line besides its date: weekdays, "UTC", commas."""
     if re.search(r"\d", rest):

@@ -136,12 +136,18 @@ _MARKDOWN_HEADING = re.compile(r"^##[ \t]+(?P<title>[^#\n]+?)[ \t#]*$")
 
 def plain_sections(lines: list[str]) -> list[Section]:
     """Sections of a plain-text copy: ``## Title`` lines (a Markdown-like copy),
-    else bare lines naming a template section; [] when the copy has neither."""
+    else bare lines naming a template section; [] when the copy has neither, or
+    only one bare line that is not the first section ("Summary"; a copy cut after
+    it has only that one): a stray heading in a copy that lost the others (as in
+    tests/fixtures/reports/corpus/cirrussearch-morelike-20190606.txt) is read as
+    the heading-less copy it is."""
     headings = [(n, m["title"].strip()) for n, text in enumerate(lines, 1)
                 if text.startswith("##") and (m := _MARKDOWN_HEADING.match(text))]
     if not headings:
         headings = [(n, text.strip()) for n, text in enumerate(lines, 1)
                     if text and len(text) < 40 and _norm_title(text) in PLAIN_HEADINGS]
+        if len(headings) == 1 and not _norm_title(headings[0][1]).startswith("summary"):
+            return []  # one later heading that survived in a copy that lost the others
     return _sections(headings, len(lines))
 
 

@@ -4,7 +4,8 @@ a clock in a prose window) into a :class:`Moment` that says how exact it is.
 
 A moment is, in this order, each part optional but a date or a clock present:
 
-* ``~`` or "about", "around", "approximately": the moment is approximate;
+* ``~`` or "about", "around", "approximately", "after": the moment is
+  approximate ("at" is only a word);
 * a weekday (``Wed``, ``Thurs``; dateutil's names and the longer abbreviations);
 * a date: ``2023-01-17``, ``2023_01_17``, ``2023/01/17``, ``Mar 28``,
   ``March 28th,``, ``28 March`` (a year may follow: ``Mar 28 2024``);
@@ -136,7 +137,9 @@ class Moment:
         return to_utc(local, (self.zone or zone).tzinfo if (self.zone or zone) else UTC)
 
 
-_APPROX = re.compile(r"(?:~|≈|ca\.\s?|(?:at\s+)?(?:approx(?:\.|imately)?|about|around)\s+)", re.I)
+# "~", "about", "at around", "after" (a moment some time after the clock): approximate; "at": exact.
+_APPROX = re.compile(r"(?:~|≈|ca\.\s?|(?:at\s+)?(?:approx(?:\.|imately)?|about|around)\s+|after\s+)", re.I)
+_AT = re.compile(r"at\s+(?=\d)", re.I)
 _WEEKDAY = re.compile(r"(?P<word>[A-Za-z]{3,9})\.?,?[ \t\u00a0]+")
 _ISO_DATE = re.compile(r"(?P<y>(?:19|20)\d{2})(?P<sep>[-_/])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?![\d])")
 _MONTH_DAY = re.compile(r"(?P<mon>[A-Za-z]{3,9})\.?[ \t\u00a0]+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?!\d|:\d)")
@@ -155,6 +158,9 @@ def read_moment(text: str, pos: int = 0) -> Moment | None:
     approx = _APPROX.match(text, pos)
     if approx:
         pos = approx.end()
+    else:
+        at = _AT.match(text, pos)
+        pos = at.end() if at else pos
     date, pos, year_written = _date_at(text, pos)
     yearless = date is not None and not year_written
     clock, precision, after_clock = _clock_at(text, pos if date is None else _gap_end(text, pos), date is not None)
