@@ -31,10 +31,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from types import MappingProxyType
 from typing import Iterable, Mapping
 
-from .frozen import frozen_strings
+from .frozen import frozen_strings, shared_tuple
 from .timeutil import PRECISIONS, format_utc, parse_time, require_utc
 
 
@@ -333,7 +332,6 @@ def log_kind(text: str) -> Kind:
 
 # -- the event ----------------------------------------------------------------------
 
-_NO_FIELDS = MappingProxyType({})   # one for every event that has none (most of them)
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -373,9 +371,9 @@ class Event:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
         if not isinstance(self.text, str):
             raise ValueError(f"Event.text must be a string, got {self.text!r}")
-        object.__setattr__(self, "tags", tuple(self.tags))
-        object.__setattr__(self, "fields", frozen_strings(self.fields) if self.fields else _NO_FIELDS)
-        object.__setattr__(self, "also_in", tuple(self.also_in))
+        object.__setattr__(self, "tags", shared_tuple(self.tags))
+        object.__setattr__(self, "fields", frozen_strings(self.fields))
+        object.__setattr__(self, "also_in", shared_tuple(self.also_in))
         object.__setattr__(self, "aka", tuple(self.aka))
         object.__setattr__(self, "kind", Kind(self.kind) if self.kind is not None else self._default_kind())
 
