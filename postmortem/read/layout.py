@@ -155,6 +155,21 @@ def _norm_title(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", title.lower()).strip()
 
 
+def blocks(lines: list[str]) -> list[list[tuple[int, str]]]:
+    """A heading-less copy's blocks: runs of (line number, text) two or more blank
+    lines apart (where the headings were); single blank lines stay inside a block."""
+    found, block, blanks = [], [], 0
+    for number, text in enumerate(lines, 1):
+        blanks = blanks + 1 if not text.strip() else 0
+        if blanks >= 2 and block:
+            found.append(block)
+            block = []
+        if text.strip():
+            block.append((number, text))
+    found.append(block)
+    return found
+
+
 def find_section(sections, *names) -> Section | None:
     wanted = [_norm_title(n) for n in names]
     for section in sections:

@@ -21,6 +21,7 @@ from ..core.model import Problem
 from ..core.timeutil import UTC, format_utc, roll_forward, to_utc
 from .dates import find_date, parse_date_line, yearless_date_line, yearless_day
 from .layout import BULLET, Page, bullet_level, find_section, section_lines, tables_in
+from .layout import blocks as page_blocks
 from .moments import Zone, zone_named
 from .placeholders import is_placeholder
 from .stamps import Stamp, split_stamp
@@ -323,15 +324,7 @@ def _headless_lines(page: Page, problems: list[Problem]):
     """A copy that lost its headings: the timeline is the block (blocks are
     apart by two or more blank lines, where the headings were) that starts with
     "All times in UTC", else the one with the most timed lines."""
-    blocks, block, blanks = [], [], 0
-    for number, text in enumerate(page.lines, 1):
-        blanks = blanks + 1 if not text.strip() else 0
-        if blanks >= 2 and block:
-            blocks.append(block)
-            block = []
-        if text.strip():
-            block.append((number, text))
-    blocks.append(block)
+    blocks = page_blocks(page.lines)
     noted = [i for i, b in enumerate(blocks) if any(zone_note(t.strip()) for _, t in b)]
     timed = max(blocks, key=_timed_lines)
     chosen = _noted_block(blocks, noted[0]) if noted else (timed if _timed_lines(timed) >= 2 else None)
