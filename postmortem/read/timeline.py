@@ -355,9 +355,13 @@ def _timed_lines(block) -> int:
     return count
 
 
+# A day line that names no date ("Previous days" over the lead-up's bullets): no entry.
+_UNDATED_DAY = re.compile(r"^(?:'{2,3})?(?:previous|earlier|prior|following|later)\s+days?(?:'{2,3})?:?\s*$", re.I)
+
+
 def _skip_timeline_line(line: str) -> bool:
     body = BULLET.sub("", line)
-    return (not body or zone_note(body) is not None or is_placeholder(line)
+    return (not body or zone_note(body) is not None or _UNDATED_DAY.match(body) is not None or is_placeholder(line)
             or body.startswith(("{|", "|}", "[[File:", "[[Image:")) or is_omitted_note(body))
 
 
