@@ -14,12 +14,12 @@ import sys
 
 from .._version import __version__
 from ..core.errors import PostmortemError
-from . import (check, followups, init, lint, missing, pages, parse, publish, pull, render, scorecard, stats,
-               timeline, update)
+from . import (check, followups, init, lint, missing, pages, parse, publish, pull, render, review, scorecard,
+               stats, timeline, update)
 from ._common import one_line
 
-COMMANDS = (init, pull, check, timeline, render, publish, update, followups, parse, lint, scorecard, stats, pages,
-            missing)
+COMMANDS = (init, pull, check, timeline, review, render, publish, update, followups, parse, lint, scorecard, stats,
+            pages, missing)
 EPILOG = "Exit codes: 0 success, 1 findings or a failed check, 2 usage or input error."
 
 

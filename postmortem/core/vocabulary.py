@@ -52,9 +52,8 @@ class Kind(str, Enum):
 
 # -- key moments ------------------------------------------------------------------
 
-# The tags that mark the report's key moments, in the order they happen, and
-# their names. Wikitech's template marks two of them in the timeline itself,
-# in capitals ('''OUTAGE BEGINS''', '''OUTAGE ENDS''').
+# The tags that mark the report's key moments, in the order they happen, and their names. Wikitech's
+# template marks two of them in the timeline itself, in capitals ('''OUTAGE BEGINS''', '''OUTAGE ENDS''').
 KEY_MOMENTS = {"outage-begins": "OUTAGE BEGINS", "detection": "detection", "mitigation": "mitigation",
                "outage-ends": "OUTAGE ENDS", "resolved": "resolved"}
 KEY_MOMENT_TAGS = tuple(KEY_MOMENTS)
@@ -342,9 +341,9 @@ class Event:
     and ``log`` carry what that kind means; ``place`` where it was read;
     ``channel`` where it was said; ``also_in`` the sources of records merged
     into it; ``aka`` other names the source gives its actor (a user id, an
-    e-mail). ``fields`` holds what only its own source shows (Slack reactions,
-    alert annotations). Equality is time, source, text, actor, url, tags and
-    precision.
+    e-mail); ``marker`` makes a manual event a step of the analyst's narrative.
+    ``fields`` holds what only its own source shows (Slack reactions, alert
+    annotations). Equality is time, source, text, actor, url, tags and precision.
     """
 
     time: dt.datetime
@@ -364,6 +363,7 @@ class Event:
     origin: int | None = field(default=None, compare=False, hash=False)
     also_in: tuple[str, ...] = field(default=(), compare=False, hash=False)
     aka: tuple[str, ...] = field(default=(), compare=False, hash=False)
+    marker: object = field(default=None, compare=False, hash=False)  # a core.evidence.Marker, or None
 
     def __post_init__(self):
         require_utc("Event.time", self.time)
