@@ -19,7 +19,7 @@ import re
 
 from ..core.model import Problem
 from ..core.timeutil import UTC, month_number
-from .moments import NAMES, Moment, clock_of, parse_free, read_moment  # noqa: F401 (clock_of: stamps)
+from .moments import NAMES, clock_of, nearest_day, parse_free, read_moment  # noqa: F401 (clock_of: stamps)
 from .text import decode_text
 
 
@@ -109,19 +109,13 @@ def yearless_date_line(text: str, near: dt.date | None) -> dt.date | None:
     month = month_number(match["m1"] or match["m2"])
     if month is None:
         return None
-    day = int(match["d1"] or match["d2"])
-    candidates = [d for year in (near.year - 1, near.year, near.year + 1) if (d := _safe_date(year, month, day))]
-    return min(candidates, key=lambda d: abs(d - near)) if candidates else None
+    return nearest_day(month, int(match["d1"] or match["d2"]), near)
 
 
 def yearless_day(date: dt.date | None, near: dt.date | None) -> dt.date | None:
     """A date written without its year (its year is a placeholder) in the year
     that puts it nearest ``near``; None without ``near``."""
-    if date is None or near is None:
-        return None
-    candidates = [d for year in (near.year - 1, near.year, near.year + 1)
-                  if (d := _safe_date(year, date.month, date.day))]
-    return min(candidates, key=lambda d: abs(d - near)) if candidates else None
+    return nearest_day(date.month, date.day, near) if date is not None else None
 
 
 def _only_date_words(rest: str) -> bool:

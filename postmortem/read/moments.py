@@ -121,11 +121,7 @@ class Moment:
         """The moment's date; a yearless one in the year that puts it nearest ``near``."""
         if self.date is None or not self.yearless:
             return self.date or near
-        if near is None:
-            return None
-        candidates = [d for y in (near.year - 1, near.year, near.year + 1)
-                      if (d := _safe_date(y, self.date.month, self.date.day))]
-        return min(candidates, key=lambda d: abs(d - near)) if candidates else None
+        return nearest_day(self.date.month, self.date.day, near)
 
     def utc(self, date: dt.date | None = None, zone: Zone | None = None) -> dt.datetime | None:
         """The moment in UTC: on its own date, else ``date``; in its own zone, else
@@ -246,6 +242,15 @@ def clock_of(h, m, s, hhmm=None, ampm=None, millis=None) -> dt.time | None:
         return None
     micro = int((millis + "000000")[:6]) if millis else 0
     return dt.time(hour, minute, second, micro)
+
+
+def nearest_day(month: int, day: int, near: dt.date | None) -> dt.date | None:
+    """``day`` of ``month`` in the year that puts it nearest ``near`` (``1 January``
+    after 31 December is the next year); None without ``near`` or for no such day."""
+    if near is None:
+        return None
+    candidates = [d for year in (near.year - 1, near.year, near.year + 1) if (d := _safe_date(year, month, day))]
+    return min(candidates, key=lambda d: abs(d - near)) if candidates else None
 
 
 def _safe_date(year, month, day) -> dt.date | None:
