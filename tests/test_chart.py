@@ -11,11 +11,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from postmortem.collect.graphs import gather_graphs
+from postmortem.collect.metric_series import gather_graphs
 from postmortem.core.model import Event, GraphConfig, GraphData, Records, Series, Window, utc
 from postmortem.incident.load import load_incident, parse_incident
 from postmortem.timeline.gather import gather
-from postmortem.write.chart import (MAX_LEGEND, chart_layout, drawable, nice_step, not_drawn, render_chart,
+from postmortem.write.metric_chart import (MAX_LEGEND, chart_layout, drawable, nice_step, not_drawn, render_chart,
                                     render_charts, runs, series_labels, tick_label, value_text)
 from tests.conftest import SAMPLE
 from tests.test_graph import rsvg_pixels

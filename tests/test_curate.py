@@ -12,7 +12,7 @@ from postmortem.core.errors import IncidentFileError
 from postmortem.core.model import utc
 from postmortem.core.settings import ReportSettings
 from postmortem.incident.load import parse_incident
-from postmortem.read.lint import lint_report
+from postmortem.database.lint import lint_report
 from postmortem.read.report import parse_report
 from postmortem.timeline.curate import Omitted, curate, shown, shown_in_lead_up
 from postmortem.core.model import Records

@@ -13,7 +13,7 @@ import zlib
 
 import pytest
 
-from postmortem.write.graph import DAY, HOUR, MINUTE, firing_intervals, graph_layout, render_graph, tick_step
+from postmortem.write.timeline_picture import DAY, HOUR, MINUTE, firing_intervals, graph_layout, render_graph, tick_step
 from postmortem.write.wikitext import wiki_file_name
 from postmortem.incident.load import load_incident, parse_incident
 from postmortem.core.model import Event, utc

@@ -1,4 +1,4 @@
-"""postmortem.collect.http: timeouts, bounded retry with Retry-After and a deadline,
+"""postmortem.net.http: timeouts, bounded retry with Retry-After and a deadline,
 User-Agent, where secrets come from and where they may go."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import os
 import pytest
 
 from postmortem.core.errors import InputError, SourceError
-from postmortem.collect.http import BoundedSession, new_session, require_secure, secret, user_agent
+from postmortem.net.http import BoundedSession, new_session, require_secure, secret, user_agent
 from tests.clock import FakeClock, clocked_session
 from tests.services import Answer, FakeServer
 

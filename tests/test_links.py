@@ -30,7 +30,7 @@ from postmortem.core.tasks import PHABRICATOR
 from postmortem.incident.load import load_incident
 from postmortem.read.report import parse_report
 from postmortem.timeline.gather import gather
-from postmortem.write.links import split_links
+from postmortem.write._links import split_links
 from postmortem.write.markdown import escape_linked as markdown_linked
 from postmortem.write.render import render_report
 from postmortem.write.wikitext import escape_linked as wikitext_linked

@@ -1,4 +1,4 @@
-"""Lint findings (postmortem.read.lint) on the real reports and on small cases."""
+"""Lint findings (postmortem.database.lint) on the real reports and on small cases."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 
 from postmortem.core.model import Problem
-from postmortem.read.lint import format_finding, format_findings, lint_report
+from postmortem.database.lint import format_finding, format_findings, lint_report
 from postmortem.read.report import parse_report, read_report_file
 
 from tests.conftest import SEED, WIKITECH

@@ -8,7 +8,7 @@ import json
 
 from postmortem.incident.load import load_incident
 from postmortem.timeline.metrics import incident_metrics
-from postmortem.read.stats import report_metrics
+from postmortem.database.stats import report_metrics
 from postmortem.core.model import Event, Incident, utc
 from postmortem.write.render import render_report
 from postmortem.read.report import parse_report

@@ -17,7 +17,7 @@ from postmortem.core.model import Event, Incident, Person, Records, utc
 from postmortem.core.vocabulary import Alert, Notified
 from postmortem.incident.load import load_incident
 from postmortem.scorecard.answers import computed_scorecard
-from postmortem.scorecard.rules import compute_answers
+from postmortem.scorecard._rules import compute_answers
 from postmortem.timeline.gather import gather
 from postmortem.timeline.metrics import incident_metrics
 from postmortem.write.render import render_report

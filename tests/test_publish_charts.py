@@ -17,7 +17,7 @@ from postmortem._version import __version__
 from postmortem.collect.pull import pull
 from postmortem.incident.load import load_incident
 from postmortem.timeline.gather import gather
-from postmortem.wiki.publish import publish, update
+from postmortem.publish.report_page import publish, update
 from tests.mediawiki import bot, bot_env, cli, mediawiki  # noqa: F401  (the fixtures)
 from tests.services import Answer, FakeServer, broken_app
 from tests.test_publish_graph import embeds, file_versions, incident_copy
@@ -85,7 +85,7 @@ def test_another_picture_is_never_uploaded_over_another_pages_file(cli, bot_env,
 
 
 def test_a_file_drawn_by_hand_under_the_name_is_refused(cli, bot_env, tmp_path):
-    from postmortem.collect.mediawiki import Wiki
+    from postmortem.net.mediawiki import Wiki
     incident_id = "2023-09-28 charts by hand"
     human = Wiki(bot_env.api_url)
     human.login(bot_env.human, bot_env.human_password)

@@ -14,13 +14,13 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from postmortem.collect import cache
-from postmortem.collect.graphs import default_step, query_window
+from postmortem.collect.metric_series import default_step, query_window
 from postmortem.collect.pull import pull
 from postmortem.core.errors import InputError
 from postmortem.core.model import Window, utc
 from postmortem.incident.load import load_incident
 from postmortem.timeline.gather import gather
-from postmortem.write.chart import chart_layout
+from postmortem.write.metric_chart import chart_layout
 from tests.clock import fast_session
 from tests.services import Answer, FakeServer, broken_app, openmetrics_gauge, start_prometheus
 

@@ -1,5 +1,5 @@
 """Nothing private published: secrets and personal data found in the records
-(postmortem.core.redact, postmortem.timeline.redact), listed by `check` and
+(postmortem.core.redact, postmortem.timeline.redact_events), listed by `check` and
 `lint` by kind and place — never the value —, warned about by `render`, and
 resolved by [redact] rules before anything leaves the tool."""
 
@@ -15,14 +15,14 @@ from postmortem.core.model import Event, Records, utc
 from postmortem.core.vocabulary import Alert, Place
 from postmortem.core.settings import RedactSettings, Replacement
 from postmortem.core.redact import scan_text
-from postmortem.core.secret_kinds import SECRETS
+from postmortem.core._secret_kinds import SECRETS
 from postmortem.incident.load import load_incident, parse_incident
-from postmortem.read.lint import lint_report
+from postmortem.database.lint import lint_report
 from postmortem.read.report import parse_report
 from postmortem.timeline.gather import gather
-from postmortem.timeline.redact import blocking, findings_of, redact_event, unresolved
-from postmortem.wiki.publish import publish, update
-from postmortem.write.graph import render_graph
+from postmortem.timeline.redact_events import blocking, findings_of, redact_event, unresolved
+from postmortem.publish.report_page import publish, update
+from postmortem.write.timeline_picture import render_graph
 from postmortem.write.render import render_report
 from tests.conftest import ROOT, write_incident
 

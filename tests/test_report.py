@@ -17,9 +17,9 @@ from postmortem.core.errors import ReportError
 from postmortem.read.report import decode_report, parse_report, read_report_file
 from postmortem.core.tasks import find_tasks
 from postmortem.read.scorecard_table import normalize_answer
-from postmortem.read.dates import parse_date_line
-from postmortem.read.stamps import split_stamp
-from postmortem.scorecard.report import report_scorecard
+from postmortem.read._dates import parse_date_line
+from postmortem.read._stamps import split_stamp
+from postmortem.scorecard.report_scorecard import report_scorecard
 from postmortem.core.questions import QUESTION_IDS
 from postmortem.core.model import Records
 
@@ -321,7 +321,7 @@ def test_date_lines(line, date):
     ("Deploy 25 November", dt.date(2021, 11, 24), None),
 ])
 def test_yearless_date_lines(line, near, date):
-    from postmortem.read.dates import yearless_date_line
+    from postmortem.read._dates import yearless_date_line
     assert yearless_date_line(line, near) == date
 
 
@@ -345,7 +345,7 @@ def test_not_date_lines(line):
     ("2025", None), ("YYYY-MM-DD hh:mm:ss", None), ("soon", None), ("Mar 27", None),
 ])
 def test_metadata_moments(value, moment):
-    from postmortem.read.dates import parse_moment
+    from postmortem.read._dates import parse_moment
     want = dt.datetime.fromisoformat(moment).replace(tzinfo=dt.timezone.utc) if moment else None
     assert parse_moment(value, dt.date(2024, 11, 25)) == want
 

@@ -1,5 +1,5 @@
-"""Issue 26's forms: the grammar of dates and times (postmortem/read/moments.py),
-windows stated in prose (read/prose.py), the layout of copies that lost their
+"""Issue 26's forms: the grammar of dates and times (postmortem/read/_time_grammar.py),
+windows stated in prose (read/_prose.py), the layout of copies that lost their
 headings, and the report templates' example text of every era.
 
 Each form seen on a page of tests/fixtures/reports/corpus/ is tested on that page
@@ -19,9 +19,9 @@ import json
 
 import pytest
 
-from postmortem.read.moments import read_moment
+from postmortem.read._time_grammar import read_moment
 from postmortem.read.report import parse_report, read_report_file
-from postmortem.read.stamps import split_stamp
+from postmortem.read._stamps import split_stamp
 
 from tests.conftest import REFERENCE
 

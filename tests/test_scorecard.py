@@ -1,5 +1,5 @@
 """Scorecard answers computed from the records, human answers over them, and
-the disagreements between the two (postmortem.scorecard.rules, postmortem.scorecard.answers)."""
+the disagreements between the two (postmortem.scorecard._rules, postmortem.scorecard.answers)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import json
 import pytest
 
 from postmortem.core.model import Records
-from postmortem.collect.previous import read_previous
-from postmortem.scorecard.rules import compute_answers, within_hours
+from postmortem.read.previous import read_previous
+from postmortem.scorecard._rules import compute_answers, within_hours
 from postmortem.incident.load import load_incident
 from postmortem.core.model import Actionable, Event, Incident, Person, ScorecardAnswer, utc
 from postmortem.collect.pull import pull

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from postmortem.collect.http import BoundedSession
+from postmortem.net.http import BoundedSession
 from postmortem.collect.pull import pull
 from postmortem.collect.sources import describe, get_source, needs_pull
 from postmortem.core.accounting import Tally

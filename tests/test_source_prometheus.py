@@ -11,7 +11,7 @@ import pytest
 
 from postmortem.core.accounting import Tally
 from postmortem.core.errors import SourceError, SourceFormatError
-from postmortem.collect.http import BoundedSession
+from postmortem.net.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.collect.sources.prometheus import SOURCE, choose_step, firing_intervals
 from tests.services import (
@@ -108,7 +108,7 @@ def test_two_alerts_of_one_name_firing_at_the_same_evaluation_get_a_bar_each_to_
     ones, so one bar ran to the graph's end and the other began before it (found
     by tests/test_simulator.py)."""
     from postmortem.timeline.merge import merge
-    from postmortem.write.graph import firing_intervals
+    from postmortem.write.timeline_picture import firing_intervals
     events = [e for e in merge(read(prometheus.url), WINDOW) if e.alert.name == "ProbeDown"]
     bars = firing_intervals(events, WINDOW.start, WINDOW.end)
     assert sorted((b.start_event.alert.labels["instance"], b.start, b.end) for b in bars) == [

@@ -10,7 +10,7 @@ import pytest
 
 from postmortem.core.accounting import Tally
 from postmortem.core.errors import IncidentFileError, InputError, SourceError, SourceFormatError
-from postmortem.collect.http import BoundedSession
+from postmortem.net.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.collect.sources.slack import SOURCE
 from tests.clock import clocked_session
@@ -147,7 +147,7 @@ def test_the_token_goes_only_over_https_or_to_loopback():
 
 def test_no_token_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.delenv("PM_SLACK_TOKEN")
-    monkeypatch.setattr("postmortem.collect.http.CONFIG_FILE", tmp_path / "none.toml")
+    monkeypatch.setattr("postmortem.net.http.CONFIG_FILE", tmp_path / "none.toml")
     with pytest.raises(InputError, match="PM_SLACK_TOKEN"):
         SOURCE.read(config("https://slack.com/api"), WINDOW, session=session())
 

@@ -9,7 +9,7 @@ import pytest
 
 from postmortem.core.accounting import Tally
 from postmortem.core.errors import SourceFormatError
-from postmortem.collect.http import BoundedSession
+from postmortem.net.http import BoundedSession
 from postmortem.incident.load import load_incident
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.collect.pull import pull

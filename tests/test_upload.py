@@ -9,11 +9,11 @@ import time
 import pytest
 
 from postmortem.core.errors import WikiError
-from postmortem.write.graph import render_graph
+from postmortem.write.timeline_picture import render_graph
 from postmortem.incident.load import load_incident
 from postmortem.write.render import render_report
 from postmortem.timeline.gather import collect_events
-from postmortem.collect.mediawiki import Wiki
+from postmortem.net.mediawiki import Wiki
 from postmortem.core.model import Records
 from tests.conftest import SAMPLE
 from tests.mediawiki import mediawiki  # noqa: F401  (the fixture)

@@ -41,7 +41,7 @@ def run(args) -> int:
         return _across_the_wiki(args)
     if not args.incident:
         raise InputError("give INCIDENT.toml, or --wiki URL --prefix PREFIX")
-    from ..collect.followups import followups
+    from ..publish.followup_tasks import followups
     from ..incident.load import load_incident
     report = followups(load_incident(args.incident), create=args.create, dry_run=args.dry_run, page=args.page)
     if args.format == "json":
@@ -56,8 +56,8 @@ def _across_the_wiki(args) -> int:
         raise InputError("--wiki lists the follow-ups of the wiki's reports: give no INCIDENT.toml, --create or --page")
     if not args.token_env:
         raise InputError("--wiki needs --token-env ENV, the variable holding a Conduit API token", key="--token-env")
-    from ..collect.conduit import conduit_at
-    from ..collect.wiki_followups import open_followups
+    from ..net.conduit import conduit_at
+    from ..database.wiki_followups import open_followups
     found = open_followups(args.wiki, args.prefix, conduit_at(args.phabricator, args.token_env),
                            older_than=_age(args.older_than))
     if args.format == "json":

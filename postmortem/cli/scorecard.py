@@ -34,5 +34,5 @@ def _incident_card(args):
 
 
 def _report_card(args):
-    from ..scorecard.report import report_scorecard
+    from ..scorecard.report_scorecard import report_scorecard
     return report_scorecard(read_report(args))

@@ -42,7 +42,7 @@ def run(args) -> int:
     if args.publish or args.format == "wikitext":
         return _publish(args) if args.publish else _page(args)
     _no_page_options(args)
-    from ..read.stats import report_stats
+    from ..database.stats import report_stats
     stats = report_stats(_items(args))
     if args.format == "csv":
         to_stdout(stats.to_csv())
@@ -56,7 +56,7 @@ def run(args) -> int:
 
 
 def _page(args) -> int:
-    from ..wiki.statspage import statistics_page
+    from ..database.stats_page import statistics_page
     if args.replace_graph or args.ours or args.theirs:
         raise InputError("--replace-graph, --ours and --theirs go with --publish PAGE", key="--publish")
     page = statistics_page(_items(args), graph_file=Path(args.graph).name if args.graph else None,
@@ -68,7 +68,7 @@ def _page(args) -> int:
 
 
 def _publish(args) -> int:
-    from ..wiki.statspage import publish_stats
+    from ..database.stats_page import publish_stats
     if not args.wiki:
         raise InputError(f"--publish {args.publish!r} needs --wiki API_URL: the reports are read from that wiki",
                          key="--publish")
@@ -93,7 +93,7 @@ def _no_page_options(args) -> None:
 
 
 def _page_options(args) -> dict:
-    from ..wiki.statspage import prefix_link
+    from ..database.stats_page import prefix_link
     options = {"source": prefix_link(args.prefix) if args.wiki else f"{len(args.reports)} files"}
     if args.sources:
         from ..incident.load import load_sources
@@ -103,7 +103,7 @@ def _page_options(args) -> dict:
 
 def _items(args):
     if args.wiki:
-        from ..collect.mediawiki import read_pages_under
+        from ..net.mediawiki import read_pages_under
         return read_pages_under(args.wiki, args.prefix)
     if not args.reports:
         raise InputError("give REPORT files, or --wiki URL --prefix PREFIX")

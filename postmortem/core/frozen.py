@@ -25,7 +25,7 @@ class FrozenStrings(Mapping):
         items = dict(mapping)
         keys = tuple(sys.intern(key) if type(key) is str else key for key in items)
         self._keys = _KEY_TUPLES.setdefault(keys, keys)
-        self._values = tuple(sys.intern(value) if type(value) is str else value for value in items.values())
+        self._values = tuple(shared_string(value) for value in items.values())
 
     def __getitem__(self, key):
         try:
@@ -67,3 +67,8 @@ def shared_tuple(values) -> tuple:
     if not all(type(value) is str for value in values):
         return values
     return _TUPLES.setdefault(values, values) if len(_TUPLES) < 4096 else values
+
+
+def shared_string(value):
+    """``value`` shared with every equal string (itself when it is no string)."""
+    return sys.intern(value) if type(value) is str else value

@@ -3,7 +3,7 @@
 kind and its place in the text (a :class:`Hit`), so callers cannot leak it.
 
 Secrets (publishing refuses while one is unresolved): the kinds of
-:mod:`.secret_kinds` (cloud keys, tokens, authorization headers, webhook
+:mod:`._secret_kinds` (cloud keys, tokens, authorization headers, webhook
 URLs, JWTs, URLs with a password, private keys, passwords on command lines, in
 settings and in environment assignments).
 
@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from .secret_kinds import SECRETS
+from ._secret_kinds import SECRETS
 
 _EMAIL = re.compile(r"(?<![\w.%+-])[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?![\w-])")
 _IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"

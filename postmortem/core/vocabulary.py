@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Iterable, Mapping
 
-from .frozen import frozen_strings, shared_tuple
+from .frozen import frozen_strings, shared_string, shared_tuple
 from .timeutil import PRECISIONS, format_utc, parse_time, require_utc
 
 
@@ -375,6 +375,7 @@ class Event:
         object.__setattr__(self, "fields", frozen_strings(self.fields))
         object.__setattr__(self, "also_in", shared_tuple(self.also_in))
         object.__setattr__(self, "aka", tuple(self.aka))
+        object.__setattr__(self, "url", shared_string(self.url))   # the alerts of one mail share a link
         object.__setattr__(self, "kind", Kind(self.kind) if self.kind is not None else self._default_kind())
 
     def _default_kind(self) -> Kind:

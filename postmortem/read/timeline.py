@@ -19,14 +19,14 @@ from dataclasses import dataclass, field, replace
 from ..core.alerts import ALERT_RELAYS, announced_alert
 from ..core.model import Problem
 from ..core.timeutil import UTC, format_utc, roll_forward, to_utc
-from .dates import find_date, parse_date_line, yearless_date_line, yearless_day
-from .layout import BULLET, Page, bullet_level, find_section, section_lines, tables_in
-from .layout import blocks as page_blocks
-from .moments import Zone, zone_named
-from .placeholders import is_placeholder
-from .stamps import Stamp, split_stamp
-from .tables import rows_of_table
-from .text import decode_text
+from ._dates import find_date, parse_date_line, yearless_date_line, yearless_day
+from ._layout import BULLET, Page, bullet_level, find_section, section_lines, tables_in
+from ._layout import blocks as page_blocks
+from ._time_grammar import Zone, zone_named
+from ._placeholders import is_placeholder
+from ._stamps import Stamp, split_stamp
+from ._tables import rows_of_table
+from ._text import decode_text
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Mapping
 from ..core.model import Incident, Records, ScorecardAnswer
 from ..core.questions import QUESTION_IDS, QUESTIONS
 from ..timeline.metrics import incident_metrics
-from .rules import compute_answers
+from ._rules import compute_answers
 
 
 

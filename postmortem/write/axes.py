@@ -1,7 +1,7 @@
 """What every picture of an incident shares: the UTC time axis, the key-moment
 lines, the outage shading, the colours and the SVG writing.
 
-The timeline graph (:mod:`.graph`) and the metric charts (:mod:`.chart`)
+The timeline graph (:mod:`.timeline_picture`) and the metric charts (:mod:`.metric_chart`)
 compute their own plots and use these for the rest, so that both read the
 same: ticks at round UTC times chosen for the span (1 minute to 7 days), the
 date under the first tick and each midnight, the key moments as dashed

@@ -5,7 +5,7 @@ Text from logs, chat and alerts (timeline entries, alert labels, actionable
 and event texts, scorecard notes and evidence) arrives escaped, so that it
 shows literally and cannot act as markup (timeline, event and actionable
 texts keep their task references and http(s) addresses as links we write,
-:mod:`.links`); author-written fields of
+:mod:`._links`); author-written fields of
 incident.toml (summary, impact, metrics, detection, conclusions, links) are
 trusted wikitext, kept as such for wikitext and converted for Markdown. A
 template — a user's own included — gets only this view, never the raw
@@ -32,7 +32,7 @@ from ..scorecard.paging import paged_count
 from ..timeline.curate import Omitted, curate
 from ..timeline.narrative import Narrative, narrative
 from . import markdown, wikitext
-from .chart import drawable, not_drawn
+from .metric_chart import drawable, not_drawn
 
 MARKS = TIMELINE_MARKS
 
