@@ -179,3 +179,15 @@ def test_a_moment_says_how_exact_it_is():
     assert read_moment("Mar 28 2015 UTC").clock == dt.time(20, 15)  # four digits and a zone: a clock
     assert read_moment("Mar 28 2015 12:00").date == dt.date(2015, 3, 28)
     assert read_moment("hello") is None and read_moment("2024 Brian King") is None
+
+
+def test_a_copy_that_kept_only_its_summary_heading():
+    """A plain copy whose bare 'Summary' line survived but not 'Timeline' nor
+    'Actionables' (eventgate-main-2021-11-25.txt keeps only 'Summary and Metadata',
+    cut before its timeline): the parts whose heading is lost are read as in a
+    heading-less copy."""
+    copy = ("Incidents/2024-11-14 x\n\nSummary\n\nSomething broke.\n\n\nAll times in UTC.\n\n\n"
+            "  • 08:35 a\n  • 08:40 b\n\n\n  • Done Rate-limit it (Task T999001)\n")
+    report = parse_report(copy, title="Incidents/2024-11-14 x")
+    assert report.section_titles == ["Summary"] and [e.text for e in report.timeline] == ["a", "b"]
+    assert [(a.tasks, a.done) for a in report.actionables] == [(("T999001",), True)]

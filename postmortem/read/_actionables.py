@@ -98,7 +98,7 @@ def read_actionables(page: Page) -> list[ReportActionable]:
     """Top-level bullets are actionables; deeper bullets add their tasks to the one above."""
     section = find_section(page.sections, "Actionables", "Action items", "Follow-up", "Followup")
     lines = []
-    body = section_lines(page, section) if section or page.sections else _headless_block(page)
+    body = section_lines(page, section) if section or not page.headings_lost else _headless_block(page)
     for number, raw in body:
         line = raw.strip(" \t\u00a0")
         if not line or is_placeholder(raw):

@@ -36,6 +36,13 @@ class Page:
     templates: list[tuple[int, Template]]  # top-level templates
     code: object
     comments: list[tuple[int, str]] = field(default_factory=list)  # (line, text) of top-level comments
+    plain_headings: bool = False  # the sections are bare lines of a plain-text copy, maybe not all of them
+
+    @property
+    def headings_lost(self) -> bool:
+        """A copy that kept none, or only some, of its headings: a part whose heading
+        is missing is read as in a heading-less copy."""
+        return not self.sections or self.plain_headings
 
 
 _UNCLOSED = (
@@ -77,8 +84,11 @@ def layout_page(text: str, file_name: str | None, problems: list[Problem]) -> Pa
         pieces.append("\n" * raw.count("\n") if kind in ("table", "comment") else raw)
         line += raw.count("\n")
     lines = "".join(pieces).split("\n")
-    sections = _sections(headings, len(lines)) or plain_sections(lines)
-    return Page(lines, sections, tables, templates, code, comments)
+    sections = _sections(headings, len(lines))
+    plain = not sections
+    if plain:
+        sections = plain_sections(lines)
+    return Page(lines, sections, tables, templates, code, comments, plain_headings=plain and bool(sections))
 
 
 def _node_kind(node) -> str:

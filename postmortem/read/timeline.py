@@ -291,7 +291,7 @@ def read_timeline(page: Page, anchor, problems: list[Problem] | None = None) -> 
     section = find_section(page.sections, "Timeline")
     if section is not None:
         lines, tables = section_lines(page, section), tables_in(page, section)
-    elif not page.sections:
+    elif page.headings_lost:
         lines, tables = _headless_lines(page, problems), []
     else:
         lines, tables = [], []
@@ -331,7 +331,7 @@ def _headless_lines(page: Page, problems: list[Problem]):
     if not chosen or not _timed_lines(chosen):
         return []
     problems.append(Problem("no-sections", chosen[0][0],
-                            "no section headings (a copy of the page?): the timeline is read from "
+                            "no Timeline heading (a copy of the page that lost its headings?): the timeline is read from "
                             f"lines {chosen[0][0]}-{chosen[-1][0]}, the block of timed lines"))
     return chosen
 
