@@ -191,3 +191,12 @@ def test_a_copy_that_kept_only_its_summary_heading():
     report = parse_report(copy, title="Incidents/2024-11-14 x")
     assert report.section_titles == ["Summary"] and [e.text for e in report.timeline] == ["a", "b"]
     assert [(a.tasks, a.done) for a in report.actionables] == [(("T999001",), True)]
+
+
+def test_a_time_marked_approximate_or_quoted():
+    """zuul-2019-05-06.txt: '11:30(approx): People complain …' (line 30), '14:00 roughly:
+    Antoine notices …' (34), '"14:04" reverted zuul patch …' (35)."""
+    entries = {e.line: e for e in _read("zuul-2019-05-06").timeline}
+    assert [(entries[n].time, entries[n].text[:16]) for n in (30, 34, 35)] == [
+        (_at("2019-05-06 11:30"), "People complain "), (_at("2019-05-06 14:00"), "Antoine notices "),
+        (_at("2019-05-06 14:04"), "reverted zuul pa")]

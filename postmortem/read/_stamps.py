@@ -94,6 +94,9 @@ def split_stamp(text: str) -> Stamp:
         linked = _linked_stamp(text)
         if linked is not None:
             return linked
+    quoted = _QUOTED_CLOCK.match(text)  # '"14:04" reverted …': a time the author doubts
+    if quoted:
+        text = quoted["clock"] + text[quoted.end():]
     lead = _LEAD_MARKUP.match(text)  # bold or italic stamp: '''15:30''' text
     candidate = text[lead.end():] if lead else text
     match = _STAMP.match(candidate)
@@ -107,6 +110,9 @@ def split_stamp(text: str) -> Stamp:
         found = zone_at(candidate, end)
         if found is not None:
             zone, end = found
+    qualified = _ABOUT_AFTER.match(candidate, end)  # "11:30(approx):", "14:00 roughly:"
+    if qualified:
+        end = qualified.end()
     rest = candidate[end:]
     if lead:
         rest = _CLOSE_MARKUP.sub("", rest, count=1)
@@ -114,10 +120,15 @@ def split_stamp(text: str) -> Stamp:
     written = candidate[:end].strip("[]:~ ")
     note = f"read {written!r} as {clock:%H:%M}" if match["sh"] else None
     return Stamp(_iso_date(match["date"]), clock, precision, written, _trim_separator(_range_end(rest)),
-                 note=note, zone=zone, approximate=candidate[:1] in "~≈")
+                 note=note, zone=zone, approximate=candidate[:1] in "~≈" or bool(qualified) or bool(quoted))
 
 
 _UTC = zone_named("UTC")
+# What says a stamp is approximate after its clock (zuul-2019-05-06.txt: "11:30(approx):",
+# "14:00 roughly:"), and a clock in quotation marks ('"14:04" reverted zuul patch').
+_ABOUT_AFTER = re.compile(r"[ \t\u00a0]*(?:\([ \t]*(?:approx\.?|approximately|about|roughly|ish)[ \t]*\)"
+                          r"|(?:roughly|approx\.?|approximately|or so)(?=[ \t]*[:\-–]))", re.I)
+_QUOTED_CLOCK = re.compile(r'^"(?P<clock>\d{1,2}:\d{2}(?::\d{2})?)"')
 _WRITES_UTC = re.compile(r"UTC|GMT|\dZ")
 
 
