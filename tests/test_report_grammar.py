@@ -200,3 +200,27 @@ def test_a_time_marked_approximate_or_quoted():
     assert [(entries[n].time, entries[n].text[:16]) for n in (30, 34, 35)] == [
         (_at("2019-05-06 11:30"), "People complain "), (_at("2019-05-06 14:00"), "Antoine notices "),
         (_at("2019-05-06 14:04"), "reverted zuul pa")]
+
+
+def test_a_start_and_an_end_in_two_sentences():
+    """eqiad-rack-c4-20150324.txt, the issue's form on an even-day page: 'At around 09:30 UTC
+    on March 24, the network switch … went offline.' … 'connected to the network again at
+    about 09:50 UTC'; eqiad-rack-c4-20141130.txt: 'Around 03:50 UTC on Nov 30, …' … 'again at
+    about 10:13 UTC'."""
+    march = _read("eqiad-rack-c4-20150324")
+    assert march.windows == ((_at("2015-03-24 09:30"), _at("2015-03-24 09:50")),)
+    assert march.window_read == {"from": "prose", "precision": "minute", "approximate": True}
+    november = _read("eqiad-rack-c4-20141130")
+    assert (november.start, november.end) == (_at("2014-11-30 03:50"), _at("2014-11-30 10:13"))
+
+
+def test_a_remark_after_a_metadata_time():
+    """network-interruption-2022-07-20.txt: End '2022-07-20 03:25 (mostly)'."""
+    report = _read("network-interruption-2022-07-20")
+    assert report.end == _at("2022-07-20 03:25") and not [p for p in report.problems if "metadata" in p.kind]
+
+
+def test_approximately_in_brackets_after_a_paragraphs_clock():
+    """toolforge-k8s-control-plane-2024-06-12.txt: '14:00 (approximately) resource limits …'."""
+    first = _read("toolforge-k8s-control-plane-2024-06-12").timeline[0]
+    assert (first.time, first.text[:24]) == (_at("2024-06-12 14:00"), "resource limits for kyve")

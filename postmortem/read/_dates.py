@@ -151,12 +151,16 @@ _WINDOW_SPLIT = re.compile(r"\s*(?:[;,]|<br\s*/?>|\band\b)\s*(?=\d{4}-\d{1,2}-\d
 _ZONE_WORDS = {"utc", "gmt", "z", "am", "pm", "a", "p", "m", "t", "st", "nd", "rd", "th", "of", "at", "on"}
 
 
+_REMARK = re.compile(r"(?<=\d)\s*\((?![^()]*\d)[^()]*\)$")
+
+
 def parse_moment(value: str | None, default_date: dt.date | None) -> dt.datetime | None:
     """A metadata start/end (``2025-03-30 9:34``, ``03:09``, ``2025-03-29T15:30:00Z``,
     ``2025-05-08 2:30 AM``, ``12 March 2018 05:08``) in UTC; None if it is not one."""
     if not value:
         return None
     text = " ".join(decode_text(value).replace("\u00a0", " ").split())
+    text = _REMARK.sub("", text) or text  # "2022-07-20 03:25 (mostly)": the remark qualifies the time
     match = _MOMENT.match(text)
     if match and (match["date"] or match["h"] or match["hhmm"]):
         return _moment_from_match(match, default_date)

@@ -27,8 +27,8 @@ _RANGE = re.compile(
     rf"(?:\b(?:from|between)\s+|\()(?P<a>{_APPROX}{_CLOCK})(?:\s*[A-Za-z]{{1,4}})?\s*"
     rf"(?:to|and|until|till|-|–)\s*(?P<b>{_APPROX}{_CLOCK})", re.I)
 
-# "at 09:30 UTC", "at around 09:30 UTC", "At 13:30 UTC,"
-_AT = re.compile(rf"\bat\s+(?P<a>{_APPROX}{_CLOCK})", re.I)
+# "at 09:30 UTC", "at around 09:30 UTC", "At 13:30 UTC,", "Around 03:50 UTC on Nov 30,"
+_AT = re.compile(rf"(?:\bat\s+|\b(?=(?:around|about|approximately)\s+\d))(?P<a>{_APPROX}{_CLOCK})", re.I)
 
 # A sentence that says the incident ended at its clock.
 _ENDED = re.compile(r"\b(?:again|restored|recovered|resolved|back|ended|ends|fixed|normal|mitigated)\b", re.I)
