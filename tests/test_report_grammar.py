@@ -224,3 +224,13 @@ def test_approximately_in_brackets_after_a_paragraphs_clock():
     """toolforge-k8s-control-plane-2024-06-12.txt: '14:00 (approximately) resource limits …'."""
     first = _read("toolforge-k8s-control-plane-2024-06-12").timeline[0]
     assert (first.time, first.text[:24]) == (_at("2024-06-12 14:00"), "resource limits for kyve")
+
+
+def test_a_weekday_and_a_day_of_the_month_as_day_lines():
+    """asw-a2-codfw-crash-2021-07-20.txt: 'All times in UTC. Friday 16th' (line 21) and
+    'Monday 19th' (37) date the bullets under them: 2021-07-16 and 2021-07-19, not the
+    title's 2021-07-20."""
+    report = _read("asw-a2-codfw-crash-2021-07-20")
+    by_line = {e.line: e.time for e in report.timeline}
+    assert (by_line[23], by_line[39]) == (_at("2021-07-16 13:16"), _at("2021-07-19 08:15"))
+    assert report.windows == ((_at("2021-07-16 13:16"), _at("2021-07-16 16:56")),)

@@ -89,13 +89,36 @@ def yearless_date_line(text: str, near: dt.date | None) -> dt.date | None:
     """A line that names a day without its year (``'''Thursday 25 November'''``):
     that day in the year that puts it nearest ``near``, the date the page is at
     (so ``1 January`` after 31 December is the next year); None without ``near``."""
-    match = _YEARLESS.match(_date_line_core(text)) if near is not None else None
-    if not match or (match["weekday"] and not is_weekday(match["weekday"])):
+    core = _date_line_core(text) if near is not None else ""
+    match = _YEARLESS.match(core)
+    if not match:
+        return _weekday_and_day(core, near)
+    if match["weekday"] and not is_weekday(match["weekday"]):
         return None
     month = month_number(match["m1"] or match["m2"])
     if month is None:
-        return None
+        return _weekday_and_day(core, near)
     return nearest_day(month, int(match["d1"] or match["d2"]), near)
+
+
+# "Friday 16th", "Monday 19th" (asw-a2-codfw-crash-2021-07-20.txt): a weekday and a day of the month.
+_WEEKDAY_DAY = re.compile(r"^(?P<weekday>[A-Za-z]+),?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?$")
+
+
+def _weekday_and_day(core: str, near: dt.date | None) -> dt.date | None:
+    """The day of that number, in the month of ``near`` or the one before or after,
+    that falls on that weekday, nearest ``near``; None when none does."""
+    match = _WEEKDAY_DAY.match(core) if near is not None else None
+    weekday = NAMES.weekday(match["weekday"]) if match else None
+    if weekday is None:
+        return None
+    candidates = []
+    for step in (-1, 0, 1):
+        month_index = near.year * 12 + near.month - 1 + step
+        day = _safe_date(month_index // 12, month_index % 12 + 1, match["day"])
+        if day is not None and day.weekday() == weekday:
+            candidates.append(day)
+    return min(candidates, key=lambda d: abs(d - near)) if candidates else None
 
 
 def yearless_day(date: dt.date | None, near: dt.date | None) -> dt.date | None:

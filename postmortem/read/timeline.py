@@ -77,6 +77,10 @@ def windows_from_marks(timeline) -> list[tuple[dt.datetime, dt.datetime | None]]
 _ZONE_NOTE = re.compile(r"^\W*(?:all\s+)?times?\s+(?:are\s+)?(?:(?:in|on)\s+)?(?P<zone>[A-Za-z][A-Za-z ]{0,14}?)\W*$", re.I)
 
 
+# A zone note and, on the same line, what follows it: "All times in UTC. Friday 16th".
+_NOTE_THEN = re.compile(r"^(?P<note>\W*(?:all\s+)?times?\s+[^.]{2,24}\.)\s+(?P<rest>\S.*)$", re.I)
+
+
 def zone_note(text: str) -> Zone | None:
     """The zone a line such as "All times in UTC." says the timeline is in."""
     match = _ZONE_NOTE.match(text) if "ime" in text else None
@@ -174,6 +178,10 @@ class _Reader:
         if noted is not None:
             self.clock.zone, self.joinable = noted, False
             return None
+        then = _NOTE_THEN.match(line) if not heading and "ime" in line[:12] else None
+        if then and zone_note(then["note"]):  # "All times in UTC. Friday 16th"
+            self.clock.zone = zone_note(then["note"])
+            line = then["rest"]
         date = (find_date(heading.group(2)) if heading else parse_date_line(line)) \
             or yearless_date_line(heading.group(2) if heading else line, self.clock.date)
         if date is not None:
