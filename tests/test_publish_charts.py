@@ -46,7 +46,7 @@ def test_publish_uploads_each_graph_and_the_wiki_draws_it(cli, bot_env, tmp_path
     assert out.splitlines()[1:] == [f"uploaded File:{chart(incident_id)}"]
     (version,) = file_versions(bot_env, chart(incident_id))
     assert version["comment"] == f"postmortem {__version__}: graph {SLUG} of [[{title}]]"
-    assert f"[[File:{chart(incident_id)}|thumb|Kafka consumer lag ([https://grafana.wikimedia.org/" in \
+    assert f"[[File:{chart(incident_id)}|thumb|none|900px|Kafka consumer lag ([https://grafana.wikimedia.org/" in \
         bot_env.text(title)
     assert embeds(bot_env, title, chart(incident_id))        # accepted, and drawn as a thumbnail
     description = bot_env.text(f"File:{chart(incident_id)}")
@@ -151,7 +151,7 @@ def test_update_keeps_the_embed_of_a_graph_whose_pull_failed(cli, bot_env, bot, 
     assert code == 0, err
     assert "warning: graph[0] (lag) is not drawn: the last pull could not read it" in err
     assert f"kept File:{chart(incident_id, 'lag')} embedded earlier" in err and "uploaded" not in err
-    assert f"[[File:{chart(incident_id, 'lag')}|thumb|Lag]]" in bot_env.text(title)
+    assert f"[[File:{chart(incident_id, 'lag')}|thumb|none|900px|Lag]]" in bot_env.text(title)
     assert len(file_versions(bot_env, chart(incident_id, "lag"))) == 1
     result = update(gather(load_incident(path)), bot_env.api_url, title, wiki=bot)
     assert result.charts_kept == [chart(incident_id, "lag")] and result.uploaded == []

@@ -514,14 +514,23 @@ def test_round_trip_of_the_sample():
     from postmortem.timeline.curate import Omitted, curate
     records = gather(incident)
     events = list(records.events)
-    curated = curate(incident, events)
+    from postmortem.scorecard.answers import computed_scorecard
+    from postmortem.write.mrkdwn import spans
+    card = computed_scorecard(records)   # the records the metrics and answers cite are shown
+    cited = [e for m in card.metrics for e in m.cited] + [e for a in card.answers for e in a.cited]
+    curated = curate(incident, events, cited)
     shown = [e for e in curated.lead_up + curated.incident if not isinstance(e, Omitted)]
-    assert len(shown) < len(events)  # chat nobody marked is left out, counted in a line of its own
+    assert len(shown) < len(events)  # chat nobody marked is left out, counted on the line before
     report = parse_report(render_report(records), title=incident.page_title)
-    # the report shows whole seconds (Slack's ts has microseconds); the lines saying
-    # what was left out are no entries
+
+    def as_read(event):   # Slack's `code` is written <code>, and read back so; emoji as the characters
+        if not event.source.startswith("slack"):
+            return _one_line(event.text)
+        assert {s.style for s in spans(event.text)} <= {"", "code"}
+        return "".join(f"<code>{s.text}</code>" if s.style else s.text for s in spans(_one_line(event.text)))
+    # the report's lines are to the minute; the "(+3 messages)" it appends are no text of the entries
     assert [(e.time, e.text) for e in report.timeline] == [
-        (e.time.replace(microsecond=0), _one_line(e.text)) for e in shown]
+        (e.time.replace(second=0, microsecond=0), as_read(e)) for e in shown]
     assert [e.actor for e in report.timeline] == [e.actor for e in shown]
     assert [(a.text, a.tasks, a.done) for a in report.actionables] == [
         (a.text, (a.task,) if a.task else (), a.done) for a in incident.actionables]

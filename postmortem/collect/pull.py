@@ -54,7 +54,8 @@ class SourceResult:
     def line(self) -> str:
         """One summary line: ``source[0] (sal): 12 events (60 records read, 2 dropped), 1 request, 0.31 s``."""
         if self.status == "failed":
-            failed = f"{self.name}: FAILED after {counted(self.requests, 'request')}: {self.error}"
+            said = str(self.error).removeprefix(f"{self.name}: ")   # the error may name the source too
+            failed = f"{self.name}: FAILED after {counted(self.requests, 'request')}: {said}"
             if self.kept is None:
                 return failed
             return f"{failed}; kept the {counted(len(self.kept.events), self.unit)} of {pull_of(self.kept.pulled_at)}"

@@ -29,6 +29,23 @@ _IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25
 _IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
 
 
+def is_email_address(text: str) -> bool:
+    """Whether ``text`` is an e-mail address (a person's: never published)."""
+    return _EMAIL.fullmatch(text.strip()) is not None
+
+
+def without_addresses(data):
+    """JSON data (dicts and lists) with every e-mail address left out of its
+    ``aka`` lists: the other names a paging service knows people by are kept
+    in the cache to match them, and not printed."""
+    if isinstance(data, list):
+        return [without_addresses(item) for item in data]
+    if isinstance(data, dict):
+        return {key: [n for n in value if not is_email_address(str(n))] if key == "aka" and isinstance(value, list)
+                else without_addresses(value) for key, value in data.items()}
+    return data
+
+
 @dataclass(frozen=True)
 class Hit:
     """Where something that must not be published sits in a text: its kind, its

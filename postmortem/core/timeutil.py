@@ -158,6 +158,15 @@ def format_duration(delta: dt.timedelta) -> str:
     return " ".join(parts)
 
 
+def format_duration_seconds(delta: dt.timedelta) -> str:
+    """``1 min 40 s``, ``4 d 23 h 41 min 42 s``, ``0 s``: to the second, for a
+    duration whose ends have seconds."""
+    seconds = int(delta.total_seconds())
+    minutes, seconds = divmod(seconds, 60)
+    shown = format_duration(dt.timedelta(minutes=minutes)) if minutes else ""
+    return f"{shown} {seconds} s".strip() if seconds or not minutes else shown
+
+
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(d|days?|h|hours?|m|min|mins|minutes?|s|sec|secs|seconds?)", re.I)
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 

@@ -63,7 +63,8 @@ def _placeholders(report: Report):
 
 _METADATA = re.compile(r"\{\{\s*Incident[ _]scorecard\b", re.I)
 # What the renderer writes into the Summary itself (templates/wikitech.wiki.j2): no prose of the author's.
-_GENERATED_SUMMARY = re.compile(r"^(?:Metrics, from the timeline:|\*\s*(?:Outage duration|Time to \w+):)")
+_GENERATED_SUMMARY = re.compile(r"^(?:Metrics, from the timeline:|\*\s*(?:Outage duration|Time to \w+):"
+                                r"|''(?:Not known from the records|(?:Outage duration|Time to)[^']* (?:do|does) not apply))")
 
 
 def _empty_fields(report: Report):

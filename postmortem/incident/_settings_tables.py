@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 
 from ..core.redact import allowed_networks
-from ..core.settings import (CHAT_MODES, DEFAULT_MARKERS, DEFAULT_REACTIONS, OTHERS_MODES, FollowupSettings,
-                             RedactSettings, Replacement, ReportSettings)
+from ..core.settings import (CHAT_MODES, DEFAULT_MARKERS, DEFAULT_REACTIONS, FOLD_MODES, OTHERS_MODES,
+                             FollowupSettings, RedactSettings, Replacement, ReportSettings)
 from ._reader import Reader
 
-REPORT_KEYS = {"chat", "reactions", "markers", "include", "others"}
+REPORT_KEYS = {"chat", "reactions", "markers", "include", "others", "fold"}
 REDACT_KEYS = {"allow", "private_channels", "strict", "replace", "drop"}
 
 
@@ -22,6 +22,9 @@ def report_settings(reader: Reader, table) -> ReportSettings:
     chat = reader.value(table, "chat", str, "report") or "marked"
     if chat not in CHAT_MODES:
         reader.fail(f"expected {', '.join(repr(m) for m in CHAT_MODES)}, got {chat!r}", "report", "chat")
+    fold = reader.value(table, "fold", str, "report") or "count"
+    if fold not in FOLD_MODES:
+        reader.fail(f"expected {', '.join(repr(m) for m in FOLD_MODES)}, got {fold!r}", "report", "fold")
     reactions = reader.value(table, "reactions", list, "report")
     markers = reader.value(table, "markers", list, "report")
     include = reader.value(table, "include", list, "report") or []
@@ -33,7 +36,7 @@ def report_settings(reader: Reader, table) -> ReportSettings:
     return ReportSettings(chat=chat, others=others, reactions=tuple(r.strip(":") for r in reactions)
                           if reactions is not None else DEFAULT_REACTIONS,
                           markers=tuple(markers) if markers is not None else DEFAULT_MARKERS,
-                          include=tuple(include))
+                          include=tuple(include), fold=fold)
 
 
 def redact_settings(reader: Reader, table) -> RedactSettings:

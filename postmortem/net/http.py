@@ -287,8 +287,32 @@ def _describe(err: Exception, timeout: float, attempts: int) -> str:
     if isinstance(err, requests.exceptions.ConnectTimeout):
         return f"could not connect within {timeout:.3g} s{tries}"
     if isinstance(err, requests.ConnectionError):
-        return f"cannot connect{tries}: {_reason(err)}"
+        return f"{_connection_failure(err)}{tries}"
     return f"{type(err).__name__}{tries}: {_reason(err)}"
+
+
+# Why a connection failed, as the operating system or TLS says it (errno texts of
+# glibc, getaddrinfo's, OpenSSL's), and the same in a sentence.
+_CONNECTION_FAILURES = (
+    ("refused", "refused the connection"),
+    ("Name or service not known", "is a host name nobody knows (DNS)"),
+    ("nodename nor servname", "is a host name nobody knows (DNS)"),
+    ("getaddrinfo failed", "is a host name nobody knows (DNS)"),
+    ("Temporary failure in name resolution", "could not be looked up (DNS)"),
+    ("Network is unreachable", "is on a network this machine cannot reach"),
+    ("No route to host", "is on a network this machine cannot reach"),
+    ("reset by peer", "closed the connection"),
+    ("RemoteDisconnected", "closed the connection without an answer"),
+    ("CERTIFICATE_VERIFY_FAILED", "showed a TLS certificate that is not trusted"),
+    ("SSLError", "failed the TLS handshake"),
+)
+
+
+def _connection_failure(err: Exception) -> str:
+    """``refused the connection``: the cause in words, else ``cannot connect: <reason>``."""
+    text = str(err)
+    return next((said for marker, said in _CONNECTION_FAILURES if marker in text),
+                f"cannot connect: {_reason(err)}")
 
 
 def _reason(err: Exception) -> str:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -218,7 +219,23 @@ def read_report_file(path, *, title: str | None = None) -> Report:
             data = handle.read()
     except OSError as err:
         raise ReportError(f"cannot read report: {err.strerror or err}", file=name) from None
-    return parse_report(decode_report(data, name), title=title, file_name=name)
+    text = decode_report(data, name)
+    if is_markdown_report(text):
+        raise ReportError("a Markdown report (render --format markdown): reports are read as wikitext; "
+                          "give the wikitext report (render without --format)", file=name)
+    return parse_report(text, title=title, file_name=name)
+
+
+# What the Markdown report this tool writes (templates/wikitech.md.j2) starts with and
+# holds: a title "# Incident: <id>", "## Timeline" and its italic "*All times in UTC.*".
+# (A copy of a wiki page in Markdown-like text, as people save one, is read as it is.)
+_MARKDOWN_TITLE = re.compile(r"\A\s*# Incident: ")
+_MARKDOWN_TIMELINE = re.compile(r"^## Timeline\s*\n\s*\*All times in UTC\.\*\s*$", re.M)
+
+
+def is_markdown_report(text: str) -> bool:
+    """A report in Markdown as `render --format markdown` writes it."""
+    return bool(_MARKDOWN_TITLE.match(text)) and bool(_MARKDOWN_TIMELINE.search(text))
 
 
 def decode_report(data: bytes, name: str | None = None) -> str:

@@ -69,7 +69,8 @@ def gather(incident: Incident, only: Window | None = None) -> Records:
     merged = merge_sources(incident, read, window)
     events, findings = merged.events, merged.findings
     return Records(incident, tuple(events), tasks, previous.reports if previous is not None else None,
-                   tuple(MissingSource(s.config.name, s.missing) for s in read if s.missing), findings=tuple(findings),
+                   tuple(MissingSource(s.config.name, s.missing, s.config.type) for s in read if s.missing),
+                   findings=tuple(findings),
                    graphs=gather_graphs(incident), kept=tuple(s.kept for s in read if s.kept),
                    skipped=tuple((s.config.name, skip) for s in read for skip in s.tally.skipped))
 

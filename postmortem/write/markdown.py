@@ -79,6 +79,12 @@ def _lines(text: str) -> list[str]:
     return [line for line in _NEWLINES.split(visible_invisibles(_CONTROL.sub("", text)).strip()) if line.strip()]
 
 
+def code_text(text: str) -> str:
+    """Untrusted text inside a code span we open and close with one backtick
+    (it holds none): literal there, only control characters removed (§6.1)."""
+    return " ".join(_lines(text.replace("`", "'")))
+
+
 def markdown_cell(text: str | None) -> str:
     """Untrusted text for a GFM table cell: one line."""
     return escape_markdown(text or "", newline=" ")

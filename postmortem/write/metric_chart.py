@@ -26,19 +26,19 @@ from dataclasses import dataclass
 
 from ..core.model import GraphData, Records, Series
 from ..core.timeutil import format_clock
-from .axes import (CHAR_WIDTH, SERIES_COLOURS, Moment, Outage, Scale, Tick, moment_groups, moment_text, moments,
-                   number, outage, svg_environment, ticks)
+from .axes import (DISPLAY_WIDTH, SERIES_COLOURS, Moment, Outage, Scale, Tick, fit_text, moment_groups,
+                   moment_text, moments, number, outage, svg_environment, text_width, ticks)
 
 # Geometry, in SVG user units (= CSS px at 100 %).
-WIDTH = 1200
-LEFT = 80             # y tick labels and the unit
+WIDTH = DISPLAY_WIDTH
+LEFT = 84             # y tick labels and the unit
 RIGHT = 30
 HEADING = 22          # baseline of the title
-SUBTITLE = 38         # baseline of the incident and query line
-TOP = 44              # below the titles: the rows of key-moment labels
-PLOT_HEIGHT = 240
-AXIS_HEIGHT = 46
-LEGEND_ROW = 18
+SUBTITLE = 42         # baseline of the incident and query line
+TOP = 50              # below the titles: the rows of key-moment labels
+PLOT_HEIGHT = 260
+AXIS_HEIGHT = 64
+LEGEND_ROW = 22
 MAX_LEGEND = 12       # entries listed; more series are drawn, and counted in one line
 Y_TICKS = 5
 DENSE = 6             # px between points under which markers are invisible (hover targets only)
@@ -147,12 +147,14 @@ class LegendEntry:
 
 def series_labels(series: tuple[Series, ...]) -> list[str]:
     """Each series' name in the legend: the labels that tell it from the others
-    (``code=500, method=GET``), ``{}`` for one without them; all its labels
-    (maybe none: "") for a single series."""
+    (``code=500, method=GET``; ``site eqiad`` where one label does),
+    ``{}`` for one without them; all its labels (maybe none: "") for a single series."""
     keys = sorted({k for s in series for k in s.labels})
     if len(series) == 1:
         return [", ".join(f"{k}={v}" for k, v in sorted(series[0].labels.items()))]
     varying = [k for k in keys if len({s.labels.get(k) for s in series}) > 1]
+    if len(varying) == 1 and all(varying[0] in s.labels for s in series):   # as people say it: "site eqiad"
+        return [f"{varying[0]} {s.labels[varying[0]]}" for s in series]
     return [", ".join(f"{k}={s.labels[k]}" for k in varying if k in s.labels) or "{}" for s in series]
 
 
@@ -189,7 +191,7 @@ def _legend(lines: list[Line], top: float) -> tuple[list[LegendEntry], str, floa
     listed; the y below the legend."""
     entries, x, y = [], float(LEFT), top + 12
     for line in lines[:MAX_LEGEND]:
-        width = 30 + len(line.label) * CHAR_WIDTH + 16
+        width = 30 + text_width(line.label) + 16
         if x + width > WIDTH - RIGHT and x > LEFT:
             x, y = float(LEFT), y + LEGEND_ROW
         entries.append(LegendEntry(x, y, line.colour, line.label))
@@ -260,13 +262,9 @@ def _tick_values(ys: YScale, step: float) -> list[float]:
 
 
 def _subtitle(records: Records, graph: GraphData) -> str:
-    """``Incident <id> · every 1 min · <query>``, cut to fit the width."""
-    every = _every(graph.step)
-    text = f"Incident {records.incident.id} · one point every {every}"
-    if graph.config.query:
-        text += f" · {' '.join(graph.config.query.split())}"
-    most = int((WIDTH - 20) / (CHAR_WIDTH * 10 / 11))   # 10 px text
-    return text if len(text) <= most else text[:most - 1] + "…"
+    """``Incident <id> · one point every 1 min``, cut to fit the width (the
+    query is in the picture's description, whole: cut, it read as a machine's)."""
+    return fit_text(f"Incident {records.incident.id} · one point every {_every(graph.step)}", WIDTH - 20)
 
 
 def _every(seconds: int) -> str:

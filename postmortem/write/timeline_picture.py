@@ -18,23 +18,28 @@ from dataclasses import dataclass, field
 
 from ..core.model import Event, Incident, Records
 from ..core.timeutil import format_clock
-from ..core.vocabulary import FIRING, alert_name, alert_state, is_alert, same_alert
+from ..core.vocabulary import FIRING, alert_name, alert_state, is_about_a_page, is_alert, same_alert
 from ..timeline.merge import SAME_ALERT_WITHIN
-from .axes import (DAY, HOUR, MINUTE, MOMENT_NAMES, MOMENT_ROW, TICK_STEPS, Moment, Outage, Scale, Tick,
-                   moment_groups, moments, outage, outage_window, svg_environment, tick_step, ticks, xml_text)
+from .axes import (DAY, DISPLAY_WIDTH, HOUR, MINUTE, MOMENT_NAMES, MOMENT_ROW, TICK_STEPS, Moment, Outage, Scale,
+                   Tick, fit_text, moment_groups, moments, outage, outage_window, svg_environment, text_width, tick_step, ticks,
+                   xml_text)
+from .view import source_name
 
 __all__ = ["DAY", "HOUR", "MINUTE", "MOMENT_NAMES", "MOMENT_ROW", "TICK_STEPS", "Moment", "Outage", "Scale",
            "Tick", "GraphLayout", "firing_intervals", "graph_layout", "graph_span", "outage_window",
            "render_graph", "tick_step", "ticks", "xml_text"]
 
 # Geometry, in SVG user units (= CSS px at 100 %).
-WIDTH = 1200
-LEFT = 190            # lane labels
+WIDTH = DISPLAY_WIDTH
+MIN_LEFT, MAX_LEFT = 90, 240   # the column of lane labels: as wide as the longest, within these
 RIGHT = 30
-TITLE_HEIGHT = 34
-ROW = 22              # one row inside a lane
+TITLE_HEIGHT = 38
+ROW = 26              # one row inside a lane
 LANE_PAD = 4
-AXIS_HEIGHT = 46
+AXIS_HEIGHT = 64
+# The lanes, named as the report's timeline names sources; chat and logs get a lane each
+# (IRC #channel, Slack #channel, SAL), in between.
+ALERTS, PAGES, MANUAL = "Alerts", "Pages", "Manual"
 # The shortest span drawn: a 5-minute incident still gets a readable axis.
 MIN_SPAN = 30 * MINUTE
 
@@ -59,6 +64,7 @@ class Interval:
     key: str
     name: str
     source: str
+    lane: str
     start: dt.datetime
     end: dt.datetime
     start_event: Event | None
@@ -93,7 +99,7 @@ def firing_intervals(events: list[Event], start: dt.datetime, end: dt.datetime) 
 def _interval(fired, resolved, start, end) -> Interval:
     some = fired or resolved
     key = (some.alert.fingerprint or some.alert.name) if some.alert is not None else some.text
-    return Interval(key=key, name=alert_name(some), source=some.source,
+    return Interval(key=key, name=alert_name(some), source=some.source, lane=lane_name(some),
                     start=start, end=end, start_event=fired, end_event=resolved)
 
 
@@ -147,39 +153,56 @@ class GraphLayout:
     intervals: list = field(default_factory=list)
 
 
+def lane_name(event: Event) -> str:
+    """The lane of an event: Pages, Alerts, its source as the report names it
+    (``IRC #wikimedia-operations``, ``Slack #event-platform``, ``SAL``), or Manual."""
+    if is_about_a_page(event):
+        return PAGES
+    if is_alert(event):
+        return ALERTS
+    name = source_name(event)
+    return MANUAL if name in (None, "link") else name
+
+
 def lane_order(events: list[Event]) -> list[str]:
-    """Sources with alerts first, then the others, each in order of first event."""
-    seen = list(dict.fromkeys(e.source for e in events))
-    alerting = {e.source for e in events if is_alert(e)}
-    return [s for s in seen if s in alerting] + [s for s in seen if s not in alerting]
+    """Pages and Alerts first, then the other lanes in order of their first
+    event, Manual last."""
+    seen = list(dict.fromkeys(lane_name(e) for e in events))
+    first = [n for n in (PAGES, ALERTS) if n in seen]
+    return first + [n for n in seen if n not in (PAGES, ALERTS, MANUAL)] + ([MANUAL] if MANUAL in seen else [])
+
+
+def label_column(lanes: list[str]) -> float:
+    """Where the plot starts: right of the longest lane label."""
+    return min(max([MIN_LEFT] + [text_width(name) + 24 for name in lanes]), MAX_LEFT)
 
 
 def graph_layout(incident: Incident, events: list[Event]) -> GraphLayout:
     """Compute the whole picture for ``incident`` and its merged timeline."""
     start, end = graph_span(incident, events)
-    scale = Scale(start, end, LEFT, WIDTH - RIGHT)
+    scale = Scale(start, end, label_column(lane_order(events)), WIDTH - RIGHT)
     labelled, plot_top = moments(moment_groups(events), scale, TITLE_HEIGHT, WIDTH)
     intervals = firing_intervals(events, start, end)
     lanes = _lanes(events, intervals, plot_top)
     plot_bottom = lanes[-1].y + lanes[-1].height if lanes else plot_top + ROW
-    rows = {(lane.source, key): lane.y + LANE_PAD + i * ROW for lane in lanes for i, key in enumerate(lane.rows)}
+    rows = {(lane.label, key): lane.y + LANE_PAD + i * ROW for lane in lanes for i, key in enumerate(lane.rows)}
     return GraphLayout(
         title=f"Incident {incident.id} — timeline (UTC)", width=WIDTH,
         height=int(math.ceil(plot_bottom + AXIS_HEIGHT)), scale=scale, plot_top=plot_top,
         plot_bottom=plot_bottom, ticks=ticks(scale), lanes=lanes,
-        bars=[_bar(i, scale, rows[(i.source, i.key)]) for i in intervals],
-        marks=[_mark(e, scale, rows[(e.source, "")]) for e in events if not is_alert(e)],
+        bars=[_bar(i, scale, rows[(i.lane, i.key)]) for i in intervals],
+        marks=[_mark(e, scale, rows[(lane_name(e), "")]) for e in events if not is_alert(e)],
         moments=labelled, outage=outage(events, scale), intervals=intervals)
 
 
 def _lanes(events: list[Event], intervals: list[Interval], top: float) -> list[Lane]:
     lanes, y = [], top
-    for source in lane_order(events):
-        keys = list(dict.fromkeys(i.key for i in intervals if i.source == source))
-        if any(e.source == source and not is_alert(e) for e in events):
+    for name in lane_order(events):
+        keys = list(dict.fromkeys(i.key for i in intervals if i.lane == name))
+        if any(lane_name(e) == name and not is_alert(e) for e in events):
             keys.append("")
         height = len(keys) * ROW + 2 * LANE_PAD
-        lanes.append(Lane(source, source, y, height, tuple(keys)))
+        lanes.append(Lane(name, fit_text(name, MAX_LEFT - 24), y, height, tuple(keys)))
         y += height
     return lanes
 
@@ -195,12 +218,12 @@ def _bar(interval: Interval, scale: Scale, row_y: float) -> Bar:
     summary = alert.summary if alert is not None else None
     if summary:
         title += f"\n{summary}"
-    return Bar(interval, x0, row_y + 3, x1 - x0, ROW - 6, title, interval.name)
+    return Bar(interval, x0, row_y + 3, x1 - x0, ROW - 6, title, fit_text(interval.name, WIDTH - x0 - 8))
 
 
 def _mark(event: Event, scale: Scale, row_y: float) -> Mark:
     who = f"{event.actor}: " if event.actor else ""
-    title = f"{format_clock(event.time, event.precision, with_date=True)} UTC ({event.source}) {who}{event.text}"
+    title = f"{format_clock(event.time, event.precision, with_date=True)} UTC ({lane_name(event)}) {who}{event.text}"
     return Mark(event, scale.x(event.time), row_y + ROW / 2, title,
                 key=any(t in MOMENT_NAMES for t in event.tags))
 
