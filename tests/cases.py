@@ -127,6 +127,7 @@ SCHEMAS: dict[str, dict[str, Table]] = {
     "links": {"case": Table("id text shown? read? links wikitext? markdown?", expect="links")},
     "secrets": {"case": Table("text about? kinds value?", expect="kinds")},
     "sal-tool": {"case": ANSWERED, "broken": BROKEN},
+    "sal-wiki": {"case": ANSWERED, "broken": BROKEN},
     "sal-wikitext": {"case": Table("id about? lines? page? window? year? file? events? skipped? read?",
                           expect="events skipped read", inner={"events": EVENT, "skipped": SKIP})},
 }
