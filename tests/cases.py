@@ -100,6 +100,9 @@ ANSWERED = Table("id about? answers window options? events? dropped? skipped? re
 # `message` (or a pattern it `matches` in full), err.status, the requests made, the wait.
 BROKEN = Table("id about? answer path? error message? matches? status? attempts? retry_after?",
                expect="message matches", one=True, inner={"answer": ANSWER})
+# A task a tasks source found (postmortem.core.model.TaskInfo), compared on the keys given.
+TASK = Table("task title? status? owner? created? modified? closed?",
+             expect="title status owner created modified closed")
 
 SCHEMAS: dict[str, dict[str, Table]] = {
     "irc": {
@@ -126,6 +129,11 @@ SCHEMAS: dict[str, dict[str, Table]] = {
     "paging/splunk-oncall": {"case": ANSWERED, "broken": BROKEN},
     "links": {"case": Table("id text shown? read? links wikitext? markdown?", expect="links")},
     "secrets": {"case": Table("text about? kinds value?", expect="kinds")},
+    "phabricator": {
+        "case": Table("id about? tasks answers found? requests?", expect="found requests",
+                      inner={"answers": ANSWER, "found": TASK}),
+        "broken": BROKEN,
+    },
     "sal-tool": {"case": ANSWERED, "broken": BROKEN},
     "sal-wiki": {"case": ANSWERED, "broken": BROKEN},
     "sal-wikitext": {"case": Table("id about? lines? page? window? year? file? events? skipped? read?",
@@ -351,6 +359,30 @@ def broken_cases(folder: str) -> list:
                                           attempts=case.get("attempts", 1), retry_after=case.get("retry_after"),
                                           path=case.get("path")), id=case["id"]))
     return params
+
+
+def _task_facts(found: dict, wanted: Mapping) -> dict:
+    """The facts of the task ``wanted`` names, on the keys it gives (or that it is missing)."""
+    task = wanted["task"]
+    if task not in found:
+        return {"task": task, "missing": True}
+    return {key: task if key == "task" else getattr(found[task], key) for key in wanted}
+
+
+def check_tasks(case, folder: str, fetch) -> None:
+    """Serve a tasks source's case and hold it to the tasks it expects (``found``, in
+    id order; ``closed`` compared as given, the rest with ``false`` as none) and the
+    paths asked; ``fetch(url, task_ids)`` gives ``{"T1": TaskInfo}``."""
+    from tests.services import FakeServer
+    with FakeServer(answers_app(case, folder)) as server:
+        found = fetch(server.url, case["tasks"])
+    if "found" in case:
+        assert [_task_facts(found, wanted) for wanted in case["found"]] == [
+            {key: value if key == "closed" else _none(value) for key, value in wanted.items()}
+            for wanted in case["found"]]
+        assert sorted(found, key=lambda task: int(task[1:])) == [wanted["task"] for wanted in case["found"]]
+    if "requests" in case:
+        assert [request.path for request in server.requests] == case["requests"]
 
 
 def case_by_id(folder: str, id: str, table: str = "case") -> dict:
