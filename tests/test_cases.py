@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cases import FIXTURES, SCHEMAS, CasesError, load, parse
+from tests.cases import FIXTURES, SCHEMAS, CasesError, broken_cases, load, parse
 
 FILES = sorted(FIXTURES.rglob("cases.toml"))
 
@@ -68,3 +68,19 @@ def test_a_line_is_one_thing_in_irc_cases():
 
 def test_a_folder_without_a_schema_is_refused():
     assert "no schema for 'nowhere'" in problems_of("nowhere", GOOD_SAL)
+
+
+BROKEN_ANSWER = '[[broken]]\nid = "x"\nanswer = { body = "[]" }\nerror = "SourceFormatError"\nmessage = "m"\n'
+
+
+def test_a_broken_answer_says_its_one_error():
+    found = problems_of("slack", BROKEN_ANSWER.replace('message = "m"', 'message = "m"\nmatches = "m"'))
+    assert "(x): one of message matches, not matches, message" in found
+    assert "(x).answer: expects nothing" in problems_of("slack", BROKEN_ANSWER.replace('body = "[]"', 'bdy = "[]"'))
+
+
+def test_a_broken_answers_error_class_is_one_postmortem_raises(monkeypatch):
+    text = BROKEN_ANSWER.replace("SourceFormatError", "SourceFormatEror")
+    monkeypatch.setattr("tests.cases.load", lambda folder: parse(folder, text, Path("cases.toml")))
+    with pytest.raises(CasesError, match="no error 'SourceFormatEror' in postmortem.core.errors"):
+        broken_cases("slack")
