@@ -37,12 +37,8 @@ class TimelineEntry:
     time at all; ``tags`` holds ``outage-begins`` / ``outage-ends`` marks;
     ``source`` the kind of record the line shows (``sal``, ``irc``, ``slack``,
     ``alert`` …: the renderer's label, a SAL link (its actor the nick that logged it),
-    a pasted IRC nick, an alert as its relay announced it).
-
-    Not an :class:`~postmortem.core.vocabulary.Event`: a line of a report is
-    what a person wrote, read back — its time may have no date or second,
-    its kind is a label, it has no place in a source and no typed facts —
-    so the reader never claims more than the page states.
+    a pasted IRC nick, an alert as its relay announced it). Not an ``Event``: what
+    a person wrote, read back (a time maybe without date, a label, no typed facts).
     """
 
     time: dt.datetime | None
