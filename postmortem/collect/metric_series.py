@@ -86,11 +86,12 @@ def _series(result: list, config: GraphConfig, **where) -> tuple[Series, ...]:
 
 # -- gather ------------------------------------------------------------------------
 
-def gather_graphs(incident: Incident, pulled: cache.EventCache) -> tuple[GraphData, ...]:
+def gather_graphs(incident: Incident, pulled: cache.EventCache | None = None) -> tuple[GraphData, ...]:
     """Every graph's series: recorded ones read now, pulled ones from the cache
-    (``pulled``). InputError when a pulled graph is not in the cache for its
-    current settings and range; a graph the last pull could not read is there
-    with ``missing``."""
+    (``pulled``: the command's, else read now). InputError when a pulled graph
+    is not in the cache for its current settings and range; a graph the last
+    pull could not read is there with ``missing``."""
+    pulled = pulled or cache.EventCache(incident)
     return tuple(read_recorded(config, incident) if config.path else _pulled_graph(pulled, config, incident)
                  for config in incident.graphs)
 
