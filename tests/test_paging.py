@@ -24,7 +24,7 @@ from postmortem.write.render import render_report
 from tests.conftest import write_incident
 from tests.events import page_event
 from tests.services import FakeServer, pagerduty_app, splunk_app
-from tests.test_source_pagerduty import ANA, INCIDENTS as PD_INCIDENTS, TIMELINE, notify
+from tests.test_source_pagerduty import ANA, INCIDENTS as PD_INCIDENTS, TIMELINE
 
 API_ID, API_KEY, PD_TOKEN = "vo-id-e2e", "vo-key-E2E-NEVER-PRINT", "pd-E2E-NEVER-PRINT"
 PAGE = utc(2024, 4, 2, 1, 0)  # a Tuesday; Berlin and Amsterdam are on summer time (CEST) since 31 March
@@ -48,6 +48,14 @@ Annotations:
  - summary = Service api-https:443 has failed probes
 Source: https://prometheus-eqiad.example.org/ops/graph?g0.expr=probe_success
 """
+
+
+def notify(entry_id, at, user, channel):
+    """PagerDuty's notify_log_entry of the recorded timeline, for ``user`` at ``at`` by ``channel``."""
+    entry = copy.deepcopy(next(e for e in TIMELINE if e["type"] == "notify_log_entry"))
+    entry.update(id=entry_id, created_at=at, user={**entry["user"], "id": user["id"], "summary": user["name"]},
+                 channel=channel)
+    return entry
 
 
 def splunk_incident():
@@ -147,7 +155,7 @@ def test_a_page_that_reached_six_people_two_at_three_in_the_morning(tmp_path, ke
     summary = text.split("==Timeline==")[0]
     assert "| paged-num = 6\n" in summary
     # each at the precision it was computed: the page at 01:00:00, chen's reply at 01:06:10
-    assert "* Time to acknowledge: 4 min (2024-04-02 01:00 → 01:04 UTC)\n" in summary
+    assert "* Time to acknowledge: 4 min (2024-04-02 01:00:00 → 01:04:00 UTC)\n" in summary
     assert "* Time to engage: 6 min 10 s (2024-04-02 01:00:00 → 01:06:10 UTC)\n" in summary  # chen, not carol
     timeline = text.split("==Timeline==")[1].split("==Detection==")[0]
     probe_lines = [line for line in timeline.splitlines() if "ProbeDown" in line]

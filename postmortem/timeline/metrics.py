@@ -124,7 +124,7 @@ def incident_metrics(records: Records) -> tuple[Metric, ...]:
                _resolve(incident, events, begins, begins_note))
     # Each end the time of a record to the second, or the metric is to the minute
     # (a time of incident.toml, ``start = "2025-02-14 03:58"``, is to the minute).
-    precise = {e.time for e in events if e.precision == "second"}
+    precise = {t for e in events if e.precision == "second" for t in (e.time, page_time(e))}
     return tuple(replace(m, to_the_second=all(t in precise for t in (m.start, m.end) if t is not None))
                  for m in metrics)
 
