@@ -63,8 +63,10 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-_PLACEHOLDER = re.compile(r"^(?:\*+|[xX]+|\.{3}|…|<[^<>]*>|\[[^\[\]]*\]|\{.*|\$.*|%\w+%"
-                          r"|redacted|hidden|secret|true|false|none|null|nil|undefined)$", re.I)
+from .lazy_regex import LazyRegex
+
+_PLACEHOLDER = LazyRegex(r"^(?:\*+|[xX]+|\.{3}|…|<[^<>]*>|\[[^\[\]]*\]|\{.*|\$.*|%\w+%"
+                         r"|redacted|hidden|secret|true|false|none|null|nil|undefined)$", re.I)
 _VALUE = r"(\"[^\"\n]+\"|'[^'\n]+'|[^\s\"',;]+)"
 _SETTING = r"[\"']?(?:\s*=\s*|:\s*)" + _VALUE
 
@@ -76,7 +78,7 @@ class SecretKind:
     and ``hints``: text in lower case one of which every match holds (a text
     without any is not searched: most chat lines hold no secret)."""
 
-    pattern: re.Pattern
+    pattern: LazyRegex
     group: int = 0
     is_one: Callable[[re.Match], bool] | None = None
     hints: tuple[str, ...] = ()
@@ -128,49 +130,49 @@ _SECRET_KEYS = (r"secret_key_base|secret_key|client_secret|api_secret|app_secret
                 r"|auth_token|api_token|private_token|refresh_token")
 
 SECRETS: dict[str, SecretKind] = {
-    "private-key": SecretKind(re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
-                                         r"(?:.*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|.*)", re.S),
+    "private-key": SecretKind(LazyRegex(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
+                                        r"(?:.*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|.*)", re.S),
                               hints=("private key",)),
-    "slack-token": SecretKind(re.compile(r"(?<![\w-])(?:xox[abeoprs]-[0-9A-Za-z][0-9A-Za-z-]{8,}"
-                                         r"|xapp-\d-[0-9A-Za-z-]{16,})"), hints=("xox", "xapp-")),
-    "webhook-url": SecretKind(re.compile(
+    "slack-token": SecretKind(LazyRegex(r"(?<![\w-])(?:xox[abeoprs]-[0-9A-Za-z][0-9A-Za-z-]{8,}"
+                                        r"|xapp-\d-[0-9A-Za-z-]{16,})"), hints=("xox", "xapp-")),
+    "webhook-url": SecretKind(LazyRegex(
         r"https://(?:hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/-]{16,}"
         r"|(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/[\w-]{20,}"
         r"|[\w.-]+\.webhook\.office\.com/webhookb2/[\w@/-]{20,})"
         r"|https?://[^\s/]+/hooks/[a-z0-9]{26}(?![\w-])"), hints=("hooks", "webhook")),
-    "github-token": SecretKind(re.compile(r"(?<!\w)(?:gh[opsur]_[0-9A-Za-z]{36,}|github_pat_[0-9A-Za-z_]{22,})"),
+    "github-token": SecretKind(LazyRegex(r"(?<!\w)(?:gh[opsur]_[0-9A-Za-z]{36,}|github_pat_[0-9A-Za-z_]{22,})"),
                                hints=("ghp_", "gho_", "ghs_", "ghu_", "ghr_", "github_pat_")),
-    "gitlab-token": SecretKind(re.compile(rf"(?<![\w-])(?:(?:{'|'.join(_GITLAB)})-[0-9A-Za-z_-]{{20,}}"
-                                          r"|GR1348941[0-9A-Za-z_-]{20,})"),
+    "gitlab-token": SecretKind(LazyRegex(rf"(?<![\w-])(?:(?:{'|'.join(_GITLAB)})-[0-9A-Za-z_-]{{20,}}"
+                                         r"|GR1348941[0-9A-Za-z_-]{20,})"),
                                hints=(*(f"{prefix}-" for prefix in _GITLAB), "gr1348941")),
-    "phabricator-token": SecretKind(re.compile(r"(?<![\w-])(?:api|cli)-[a-z0-9]{28}(?![\w-])"), hints=("api-", "cli-")),
-    "google-api-key": SecretKind(re.compile(r"(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])"), hints=("aiza",)),
-    "aws-key": SecretKind(re.compile(r"(?<![0-9A-Z])(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])"), hints=("akia", "asia")),
-    "aws-secret-key": SecretKind(re.compile(r"(?<![\w-])(?:aws[_-]?)?secret[_-]?access[_-]?key[\"']?\s*[:=]\s*[\"']?"
-                                            r"([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])", re.I), 1, hints=("access",)),
-    "azure-key": SecretKind(re.compile(r"\b(?:AccountKey|SharedAccessKey)=([A-Za-z0-9+/]{40,}={0,2})"), 1,
+    "phabricator-token": SecretKind(LazyRegex(r"(?<![\w-])(?:api|cli)-[a-z0-9]{28}(?![\w-])"), hints=("api-", "cli-")),
+    "google-api-key": SecretKind(LazyRegex(r"(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])"), hints=("aiza",)),
+    "aws-key": SecretKind(LazyRegex(r"(?<![0-9A-Z])(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])"), hints=("akia", "asia")),
+    "aws-secret-key": SecretKind(LazyRegex(r"(?<![\w-])(?:aws[_-]?)?secret[_-]?access[_-]?key[\"']?\s*[:=]\s*[\"']?"
+                                           r"([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])", re.I), 1, hints=("access",)),
+    "azure-key": SecretKind(LazyRegex(r"\b(?:AccountKey|SharedAccessKey)=([A-Za-z0-9+/]{40,}={0,2})"), 1,
                             hints=("accountkey=", "sharedaccesskey=")),
-    "digitalocean-token": SecretKind(re.compile(r"(?<![\w-])do[opr]_v1_[a-f0-9]{64}(?![\w-])"), hints=("_v1_",)),
-    "basic-auth": SecretKind(re.compile(r"\bBasic\s+([A-Za-z0-9+/]{8,}={0,2})(?![\w+/=])"), 1, _user_and_password,
+    "digitalocean-token": SecretKind(LazyRegex(r"(?<![\w-])do[opr]_v1_[a-f0-9]{64}(?![\w-])"), hints=("_v1_",)),
+    "basic-auth": SecretKind(LazyRegex(r"\bBasic\s+([A-Za-z0-9+/]{8,}={0,2})(?![\w+/=])"), 1, _user_and_password,
                              hints=("basic",)),
-    "bearer-token": SecretKind(re.compile(r"\bBearer\s+([0-9A-Za-z\-._~+/]{16,}=*)", re.I), 1, hints=("bearer",)),
-    "jwt": SecretKind(re.compile(r"(?<![\w-])eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,}"),
+    "bearer-token": SecretKind(LazyRegex(r"\bBearer\s+([0-9A-Za-z\-._~+/]{16,}=*)", re.I), 1, hints=("bearer",)),
+    "jwt": SecretKind(LazyRegex(r"(?<![\w-])eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,}"),
                       hints=("eyj",)),
-    "authorization-header": SecretKind(re.compile(
+    "authorization-header": SecretKind(LazyRegex(
         r"\b(?:Authorization[\"']?\s*[:=]\s*[\"']?(?:(?:token|bot|ssws|apikey|api-key|splunk|genieKey|key)\s+)?"
         r"(?:token=)?|(?:X-[\w-]*?(?:Api-?Key|Token|Auth)|PRIVATE-TOKEN)[\"']?\s*:\s*[\"']?)"
         r"([^\s\"',;]{12,})", re.I), 1, _header_value, hints=("authorization", "x-", "private-token")),
-    "url-password": SecretKind(re.compile(r"://[^\s:/?#@\[\]]*:([^\s@/?#]+)@(?=[\w\[])"), 1, _not_a_port,
+    "url-password": SecretKind(LazyRegex(r"://[^\s:/?#@\[\]]*:([^\s@/?#]+)@(?=[\w\[])"), 1, _not_a_port,
                                hints=("://",)),
-    "command-line-password": SecretKind(re.compile(
+    "command-line-password": SecretKind(LazyRegex(
         r"\b(?:(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlshow|mysqlcheck|mariadb|mariadb-dump)\b[^\n|;&]*?"
         r"\s-p(?=[^\s-])|redis-cli\b[^\n|;&]*?\s-a\s+|sshpass\s+-p\s*)" + _VALUE), 1, _not_placeholder(1),
         hints=("mysql", "mariadb", "redis-cli", "sshpass")),
-    "netrc-password": SecretKind(re.compile(r"\bmachine\s+\S+\s+login\s+\S+\s+password\s+(\S+)"), 1,
+    "netrc-password": SecretKind(LazyRegex(r"\bmachine\s+\S+\s+login\s+\S+\s+password\s+(\S+)"), 1,
                                  _not_placeholder(1), hints=("machine",)),
-    "password": SecretKind(re.compile(r"(?<!\w)\w*?(?:password|passwd|pwd)" + _SETTING, re.I), 1, _setting_value,
+    "password": SecretKind(LazyRegex(r"(?<!\w)\w*?(?:password|passwd|pwd)" + _SETTING, re.I), 1, _setting_value,
                            hints=("pass", "pwd")),
     # A key of its own or the last part of a longer name (OS_APPLICATION_CREDENTIAL_SECRET).
-    "secret-setting": SecretKind(re.compile(rf"(?<![A-Za-z0-9])(?:{_SECRET_KEYS})" + _SETTING, re.I), 1,
+    "secret-setting": SecretKind(LazyRegex(rf"(?<![A-Za-z0-9])(?:{_SECRET_KEYS})" + _SETTING, re.I), 1,
                                  _setting_value, hints=("secret", "key", "token")),
 }

@@ -9,16 +9,17 @@ Alertmanager's bot (jinxer-wm; wikitech "Alertmanager", Notifications),
 
 from __future__ import annotations
 
-import re
 from typing import NamedTuple
+
+from .lazy_regex import LazyRegex
 
 # The bots of #wikimedia-operations that relay alerts.
 ALERT_RELAYS = ("icinga-wm", "jinxer-wm")
 
 _ANNOUNCEMENTS = (
-    re.compile(r"^(?P<state>PROBLEM|RECOVERY) - (?P<name>.+?) is "
-               r"(?:CRITICAL|WARNING|UNKNOWN|OK|DOWN|UP|UNREACHABLE)\b"),
-    re.compile(r"^(?P<state>FIRING|RESOLVED): (?:\[\d+x\] )?(?P<name>[^\s:]+)"),
+    LazyRegex(r"^(?P<state>PROBLEM|RECOVERY) - (?P<name>.+?) is "
+              r"(?:CRITICAL|WARNING|UNKNOWN|OK|DOWN|UP|UNREACHABLE)\b"),
+    LazyRegex(r"^(?P<state>FIRING|RESOLVED): (?:\[\d+x\] )?(?P<name>[^\s:]+)"),
 )
 _RESOLVED = {"RECOVERY", "RESOLVED"}
 

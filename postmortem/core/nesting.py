@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 import tomllib
+
+from .lazy_regex import LazyRegex
 
 MAX_DEPTH = 64  # levels of arrays and objects (tables); what this tool reads nests a dozen at most
 
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
-_STRINGS = re.compile(rb'"[^"]*"')
+_STRINGS = LazyRegex(rb'"[^"]*"')
 _STEP = [0] * 256
 for _open in b"[{":
     _STEP[_open] = 1

@@ -43,6 +43,8 @@ import threading
 import unicodedata
 from urllib.parse import quote, quote_plus, unquote, urlsplit
 
+from .lazy_regex import LazyRegex
+
 HELD_MINIMUM = 8
 FRAGMENT_MINIMUM = 8
 MASK = "***"
@@ -138,7 +140,7 @@ def _base64_cores(raw: bytes) -> set[str]:
 
 # What a server puts between the pieces of a value it splits: white space,
 # escaped line breaks and tabs (in JSON or a log), HTML line breaks.
-_SEPARATOR = re.compile(r"\s+|\\[nrt]|\\u00(?:0[9ad]|20)|<br\s*/?>", re.I)
+_SEPARATOR = LazyRegex(r"\s+|\\[nrt]|\\u00(?:0[9ad]|20)|<br\s*/?>", re.I)
 
 
 def _compact(text: str) -> tuple[str, list[int]]:
@@ -193,13 +195,13 @@ def _masked(text: str, spans, where: list[int]) -> str:
 
 # -- terminal ----------------------------------------------------------------------------------------
 
-_SEQUENCE = re.compile(
+_SEQUENCE = LazyRegex(
     r"\x1b\[[0-?]*[ -/]*[@-~]"                          # CSI (ECMA-48 §5.4)
     r"|\x1b[\]PX^_][^\x07\x1b\n]*(?:\x07|\x1b\\)?"      # OSC, DCS, SOS, PM, APC strings to BEL or ST
     r"|\x9b[0-?]*[ -/]*[@-~]"                           # CSI as a C1 control
     r"|[\x9d\x90\x98\x9e\x9f][^\x07\x1b\x9c\n]*(?:\x07|\x9c|\x1b\\)?"  # C1 string controls
     r"|\x1b[ -/]*[0-~]?")                               # any other escape (nF, Fp, Fe, Fs)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = LazyRegex(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def printable(text: str) -> str:
@@ -214,7 +216,7 @@ def printable(text: str) -> str:
 # Bidirectional controls (Unicode TR 9: LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI,
 # PDI, and the marks LRM, RLM, ALM) and zero-width characters (ZWSP, ZWNJ, ZWJ,
 # word joiner, BOM/ZWNBSP, invisible operators).
-_INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u200b-\u200d\u2060-\u2064\ufeff]")
+_INVISIBLE = LazyRegex("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u200b-\u200d\u2060-\u2064\ufeff]")
 _ZWJ = "\u200d"
 
 

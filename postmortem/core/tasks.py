@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import re
 
+from .lazy_regex import LazyRegex
+
 PHABRICATOR = "https://phabricator.wikimedia.org/"
-TASK_ID = re.compile(r"T\d+")
+TASK_ID = LazyRegex(r"T\d+")
 
 TEMPLATE_NAMES = r"(?:phabT|phabricator|phab|task|bug)"
 LINK_PREFIXES = r"(?:phab|phabricator)"
@@ -23,13 +25,13 @@ LINK_PREFIXES = r"(?:phab|phabricator)"
 TASK_URL_BASE = r"(?:https?:)?//phabricator\.[\w.-]+/"
 # Every form, for reading: each pattern's group 1 is the task number.
 _TASK_PATTERNS = (
-    re.compile(rf"\{{\{{\s*{TEMPLATE_NAMES}\s*\|\s*T?(\d+)\s*(?:\|[^{{}}]*)?\}}\}}", re.I),
-    re.compile(rf"\[\[\s*:?\s*{LINK_PREFIXES}\s*:\s*T(\d+)", re.I),
-    re.compile(r"phabricator\.[\w.-]+/T(\d+)\b", re.I),
-    re.compile(r"(?<![\w/#&=.-])T(\d{3,})\b"),
+    LazyRegex(rf"\{{\{{\s*{TEMPLATE_NAMES}\s*\|\s*T?(\d+)\s*(?:\|[^{{}}]*)?\}}\}}", re.I),
+    LazyRegex(rf"\[\[\s*:?\s*{LINK_PREFIXES}\s*:\s*T(\d+)", re.I),
+    LazyRegex(r"phabricator\.[\w.-]+/T(\d+)\b", re.I),
+    LazyRegex(r"(?<![\w/#&=.-])T(\d{3,})\b"),
 )
 # A task template or task link as a whole (with the blanks before it).
-TASK_MARKUP = re.compile(
+TASK_MARKUP = LazyRegex(
     rf"[ \t\u00a0]*\{{\{{\s*{TEMPLATE_NAMES}\s*\|\s*T?\d+\s*(?:\|[^{{}}]*)?\}}\}}"
     rf"|[ \t\u00a0]*\[\[\s*:?\s*{LINK_PREFIXES}\s*:\s*T\d+\s*(?:\|[^\]]*)?\]\]", re.I)
 # One reference of any of the forms above but the URL, as a regex fragment.
@@ -45,7 +47,7 @@ TASK_REF = (rf"(?:\{{\{{\s*{TEMPLATE_NAMES}\s*\|\s*T?\d+\s*(?:\|[^{{}}]*)?\}}\}}
 # reference, so that nothing of it is left beside the link; neither after a
 # letter, digit, ``/``, ``#`` or backslash, so not inside a path or a word). A
 # Phabricator URL is a URL, not matched here. ASCII digits only.
-TASK_REFERENCE = re.compile(
+TASK_REFERENCE = LazyRegex(
     rf"\{{\{{[ \t]*{TEMPLATE_NAMES}[ \t]*\|[ \t]*T?(?P<tpl>[0-9]{{1,9}})[ \t]*\}}\}}"
     rf"|\[\[[ \t]*:?[ \t]*{LINK_PREFIXES}[ \t]*:[ \t]*T(?P<link>[0-9]{{1,9}})[ \t]*"
     r"(?:\|(?P<label>(?:[^\]\n]|\](?!\]))*))?\]\]"

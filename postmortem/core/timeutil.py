@@ -12,11 +12,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.parser import parserinfo
 
+from .lazy_regex import LazyRegex
+
 UTC = dt.timezone.utc
 PRECISIONS = ("second", "minute")
 _NAMES = parserinfo()
 
-_ISO_LIKE = re.compile(
+_ISO_LIKE = LazyRegex(
     r"^(?P<date>\d{4}-\d{2}-\d{2})(?:[T ](?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?)?"
     r"\s*(?P<tz>Z|UTC|[+-]\d{2}:?\d{2})?$"
 )
@@ -105,7 +107,7 @@ def roll_forward(date: dt.date, clock: dt.time, previous: dt.datetime | None,
 
 # RFC 3339 (a profile of ISO 8601 that Go, Prometheus, Alertmanager, PagerDuty and
 # Statuspage write): a date, a time, any fraction (Go writes nanoseconds), an offset.
-_INSTANT = re.compile(r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}:\d{2})$")
+_INSTANT = LazyRegex(r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}:\d{2})$")
 
 
 def parse_instant(value) -> dt.datetime:
@@ -167,7 +169,7 @@ def format_duration_seconds(delta: dt.timedelta) -> str:
     return f"{shown} {seconds} s".strip() if seconds or not minutes else shown
 
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(d|days?|h|hours?|m|min|mins|minutes?|s|sec|secs|seconds?)", re.I)
+_DURATION_PART = LazyRegex(r"(\d+(?:\.\d+)?)\s*(d|days?|h|hours?|m|min|mins|minutes?|s|sec|secs|seconds?)", re.I)
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
 
@@ -182,7 +184,7 @@ def parse_duration(value: str) -> dt.timedelta:
     return dt.timedelta(seconds=seconds)
 
 
-_TITLE_DATE = re.compile(
+_TITLE_DATE = LazyRegex(
     r"(?<!\d)(?P<y>(?:19|20)\d{2})-?(?P<m>0[1-9]|1[0-2])-?(?P<d>0[1-9]|[12]\d|3[01])(?!\d)")
 
 

@@ -34,6 +34,7 @@ from enum import Enum
 from typing import Iterable, Mapping
 
 from .frozen import frozen_strings, shared_string, shared_tuple
+from .lazy_regex import LazyRegex
 from .timeutil import PRECISIONS, format_utc, parse_time, require_utc
 
 
@@ -281,15 +282,15 @@ class Page:
 # helmfile write "user@host message" through logmsgbot).
 LOG_RELAYS = frozenset({"logmsgbot"})
 # "tchin@deploy2002 Started deploy", and before the user@host form "asher synchronized …" (2012).
-_RELAYED_USER = re.compile(
+_RELAYED_USER = LazyRegex(
     r"^(?P<user>[\w.-]+)(?:@[\w.-]+[:\s]|\s+(?=(?:synchronized|rebuilt|started|finished)\b))", re.I)
 # What deploys write to the SAL (scap's "Synchronized …" and "Finished scap: …",
 # scap3's "Finished deploy [repo@sha]", helmfile's "helmfile [dc] DONE … apply", as
 # stashbot logs them: tests/fixtures/sal/server-admin-log.wiki), and people's "deploy …".
-_DEPLOY = re.compile(r"\bSynchronized\b|\bFinished scap\b|\bscap (?:sync|deploy|backport)\b"
-                     r"|\bhelmfile\b.*\bapply\b|\bpuppet[- ]merge\b|\bdeploy(?:ed|ing|s)?\b", re.I)
+_DEPLOY = LazyRegex(r"\bSynchronized\b|\bFinished scap\b|\bscap (?:sync|deploy|backport)\b"
+                    r"|\bhelmfile\b.*\bapply\b|\bpuppet[- ]merge\b|\bdeploy(?:ed|ing|s)?\b", re.I)
 # The first line of a deploy that logs its end too ("Started scap", "helmfile … START … apply").
-_STARTED = re.compile(r"\b(?:START|Started)\b")
+_STARTED = LazyRegex(r"\b(?:START|Started)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,7 +307,7 @@ class LogEntry:
 
 
 # A SAL nick of a deploy tool's entry: "tchin@deploy2002".
-_USER_AT_HOST = re.compile(r"^(?P<user>[\w.-]+)@(?P<host>[\w.-]+)$")
+_USER_AT_HOST = LazyRegex(r"^(?P<user>[\w.-]+)@(?P<host>[\w.-]+)$")
 
 
 def logged_by(nick: str | None, message: str) -> tuple[str | None, str, LogEntry]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from ..core.assignment import NO_TASK, assignment
+from ..core.lazy_regex import LazyRegex
 from ..core.model import Problem
 from ..core.redact import scan_text
 from ..read.report import REQUIRED_SECTIONS, Report
@@ -61,10 +62,10 @@ def _placeholders(report: Report):
         yield Problem("placeholder", placeholder.line, f"template text left in: {placeholder.text}")
 
 
-_METADATA = re.compile(r"\{\{\s*Incident[ _]scorecard\b", re.I)
+_METADATA = LazyRegex(r"\{\{\s*Incident[ _]scorecard\b", re.I)
 # What the renderer writes into the Summary itself (templates/wikitech.wiki.j2): no prose of the author's.
-_GENERATED_SUMMARY = re.compile(r"^(?:Metrics, from the timeline:|\*\s*(?:Outage duration|Time to \w+):"
-                                r"|''(?:Not known from the records|(?:Outage duration|Time to)[^']* (?:do|does) not apply))")
+_GENERATED_SUMMARY = LazyRegex(r"^(?:Metrics, from the timeline:|\*\s*(?:Outage duration|Time to \w+):"
+                               r"|''(?:Not known from the records|(?:Outage duration|Time to)[^']* (?:do|does) not apply))")
 
 
 def _empty_fields(report: Report):
@@ -171,7 +172,7 @@ def _status(report: Report):
 
 # Where a timeline says its first part is the lead-up: "=== Lead-up ===",
 # "'''Lead-up'''", ";Lead up".
-_LEAD_UP_HEADING = re.compile(r"^\s*(?:=+\s*|'{3}\s*|;\s*)?lead[- ]?up\b", re.I | re.M)
+_LEAD_UP_HEADING = LazyRegex(r"^\s*(?:=+\s*|'{3}\s*|;\s*)?lead[- ]?up\b", re.I | re.M)
 
 
 def _lead_up(report: Report):

@@ -13,7 +13,6 @@ paging service's time zone for the person).
 from __future__ import annotations
 
 import datetime as dt
-import re
 import statistics
 from dataclasses import dataclass
 from typing import Mapping
@@ -22,6 +21,7 @@ from ..collect.pull import fetch
 from ..collect.sources import get_source
 from ..core.csvtext import csv_text
 from ..core.errors import InputError
+from ..core.lazy_regex import LazyRegex
 from ..core.model import Event, Person, SourceConfig, Window
 from ..core.timeutil import format_duration, format_utc, parse_time
 from ..core.people import Roster
@@ -170,7 +170,7 @@ def _cell(value):
     return "" if value is None else value
 
 
-_DATE_ONLY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
+_DATE_ONLY = LazyRegex(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
 
 
 def period(since: str, until: str) -> Window:

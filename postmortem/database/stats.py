@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ..core.csvtext import csv_text
 from ..core.errors import PostmortemError
+from ..core.lazy_regex import LazyRegex
 from ..core.questions import QUESTION_IDS
 from ..read.report import REQUIRED_SECTIONS, Report, parse_report, read_report_file, windows_minutes
 from ..read.timeline import windows_from_marks
@@ -159,7 +160,7 @@ def report_row(report: Report, *, file: str | None = None) -> dict:
     }
 
 
-_COUNT = re.compile(r"^\s*(\d+(?:\s*\+\s*\d+)*)")
+_COUNT = LazyRegex(r"^\s*(\d+(?:\s*\+\s*\d+)*)")
 
 
 def parse_count(value: str | None) -> int | None:

@@ -24,6 +24,7 @@ import urllib3
 
 from .._version import __version__
 from ..core.errors import InputError, SourceError
+from ..core.lazy_regex import LazyRegex
 from ..core.nesting import load_toml
 from ..core.scrub import hold
 from .responses import public_url, shorten
@@ -255,7 +256,7 @@ def _retry_after(response) -> float | None:
     return float(reset) if _SECONDS.fullmatch(reset) else None
 
 
-_SECONDS = re.compile(r"[0-9]+")  # ASCII digits only: str.isdigit() is true for "²", which float() refuses
+_SECONDS = LazyRegex(r"[0-9]+")  # ASCII digits only: str.isdigit() is true for "²", which float() refuses
 
 
 def retry_after_seconds(value, *, now=time.time) -> float | None:

@@ -26,18 +26,18 @@ import base64
 import difflib
 import hashlib
 import json
-import re
 import zlib
 from dataclasses import dataclass
 
 from .._version import __version__
 from ..core.errors import WikiError
+from ..core.lazy_regex import LazyRegex
 from ..core.nesting import load_json
 from .text_merge import canonical
 
-SUMMARY = re.compile(r"^postmortem (?P<version>\S+): (?P<action>publish|update) (?P<what>report|statistics) "
-                     r"\(generated (?P<digest>[0-9a-f]{12})\)")
-MARKER = re.compile(r"\n?<!-- postmortem-base:1:(?P<data>[A-Za-z0-9+/=]*) -->[ \t]*(?=\n|$)")
+SUMMARY = LazyRegex(r"^postmortem (?P<version>\S+): (?P<action>publish|update) (?P<what>report|statistics) "
+                    r"\(generated (?P<digest>[0-9a-f]{12})\)")
+MARKER = LazyRegex(r"\n?<!-- postmortem-base:1:(?P<data>[A-Za-z0-9+/=]*) -->[ \t]*(?=\n|$)")
 HISTORY_LIMIT = 500
 
 

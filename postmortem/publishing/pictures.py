@@ -33,10 +33,10 @@ update keeps.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, replace as copy
 
 from .._version import __version__
+from ..core.lazy_regex import LazyRegex
 from ..net.mediawiki import FileInfo, Wiki
 from ..core.errors import InputError, WikiError
 from ..core.model import GraphData, Records
@@ -45,10 +45,10 @@ from ..write.timeline_picture import render_graph
 from ..write.wikitext import escape, incident_file_name, wiki_file_name
 
 # What the tool's own upload comments look like (any version), and the page they name.
-_OWN_COMMENT = re.compile(r"^postmortem \S+: (?:timeline|graph [\w-]+|incidents per month) of "
-                          r"\[\[(?P<title>[^\[\]|]+)\]\]")
+_OWN_COMMENT = LazyRegex(r"^postmortem \S+: (?:timeline|graph [\w-]+|incidents per month) of "
+                         r"\[\[(?P<title>[^\[\]|]+)\]\]")
 # The embed the report templates write (templates/wikitech.wiki.j2).
-_EMBED = re.compile(r"\[\[File:(?P<name>[^|\[\]\n]+)\|thumb\|[^\[\]\n]*Timeline of the incident")
+_EMBED = LazyRegex(r"\[\[File:(?P<name>[^|\[\]\n]+)\|thumb\|[^\[\]\n]*Timeline of the incident")
 # The wiki's warnings that are no reason to refuse a new file: the same picture
 # is already there under another name (another page of the same incident).
 _HARMLESS = frozenset({"duplicate", "duplicate-archive"})

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from ..collect.sources import describe
+from ..core.lazy_regex import LazyRegex
 from ..core.model import Event, Incident
 from ..core.settings import ReportSettings
 from ..core.timeutil import format_clock
@@ -44,7 +45,7 @@ from .merge import CHAT_FAMILIES
 from .narrative import narrative
 from .storms import after_the_first, alert_storms
 
-_SKIN_TONE = re.compile(r"::skin-tone-\d$")
+_SKIN_TONE = LazyRegex(r"::skin-tone-\d$")
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,12 @@ from typing import Iterable
 
 from ..collect.sources import REGISTRY, describe
 from ..core.errors import InputError
+from ..core.lazy_regex import LazyRegex
 from ..core.model import Event, Incident, Records
 from ..core.timeutil import parse_time
 from .merge import also_in
 
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_CLOCK = LazyRegex(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 
 def resolve_time(value: str, incident: Incident, *, end: bool = False, name: str = "time") -> dt.datetime:

@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Iterable, Iterator
 
 from ..collect.sources import describe
+from ..core.lazy_regex import LazyRegex
 from ..core.model import Event, Window
 from ..core.vocabulary import RESOLVED, TRIGGERED, Kind, alert_state, is_alert, is_log_entry, is_manual_page, is_page
 
@@ -203,12 +204,12 @@ def _is_log_pair(a: Event, b: Event) -> bool:
     return "sal" in families and all(f in LOG_ECHO_FAMILIES for f in families)
 
 
-_LOG_PREFIX = re.compile(r"^\s*!log\s+", re.I)
-_SPACES = re.compile(r"\s+")
+_LOG_PREFIX = LazyRegex(r"^\s*!log\s+", re.I)
+_SPACES = LazyRegex(r"\s+")
 # A wiki link written on a SAL page ([[phab:T1|T1]], [[Page]]) or an external
 # one ([https://… label]) reads as its label, as the `!log` that asked for it wrote it.
-_WIKI_LINK = re.compile(r"\[\[(?:[^\]|]*\|)?([^\]|]*)\]\]")
-_EXTERNAL_LINK = re.compile(r"\[(?:https?:)?//\S+\s+([^\]]*)\]")
+_WIKI_LINK = LazyRegex(r"\[\[(?:[^\]|]*\|)?([^\]|]*)\]\]")
+_EXTERNAL_LINK = LazyRegex(r"\[(?:https?:)?//\S+\s+([^\]]*)\]")
 
 
 def _log_keys(event: Event) -> set[str]:
@@ -252,7 +253,7 @@ def _same_instance(a: Event, b: Event) -> bool:
 
 
 # alertmanager-irc-relay's line: "<STATE>: [<n>x] <alertname>: <summary> - <runbook> - <dashboard> - <alerts>"
-_RELAY_LINKS = re.compile(r"\s+-\s+https?://.*$")
+_RELAY_LINKS = LazyRegex(r"\s+-\s+https?://.*$")
 # Details compared in the index this far: a relay line cut by IRC's length keeps at least this much.
 DETAIL_KEY = 40
 

@@ -47,13 +47,14 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from ..core.lazy_regex import LazyRegex
 from ..core.tasks import TASK_REFERENCE
 
 _URL_CHAR = (r"(?:[A-Za-z0-9\-.:/?#@!()*+,;=%]"      # RFC 3986 but ' $ [ ] (and & ~ _ below)
              r"|[^\W_\x00-\x7f]"                    # letters and digits of other scripts
              r"|~(?!~)|_(?!_)|&(?![A-Za-z0-9#]+;))")
 _URL = rf"(?<!\w)(?P<url>(?i:https?)://(?=[^\W_]){_URL_CHAR}+)"
-_PIECES = re.compile(rf"{_URL}|{TASK_REFERENCE.pattern}", TASK_REFERENCE.flags)
+_PIECES = LazyRegex(rf"{_URL}|{TASK_REFERENCE.pattern}", TASK_REFERENCE.flags)
 # MediaWiki's trailing punctuation (Parser::makeFreeExternalLink: $sep).
 _TRAILING = ",;.:!?"
 

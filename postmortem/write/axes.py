@@ -33,11 +33,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from dataclasses import dataclass
 from typing import Iterable
 
 from ..core.files import compiled_templates, templates_dir
+from ..core.lazy_regex import LazyRegex
 from ..core.model import Event
 from ..core.timeutil import format_duration
 from ..core.vocabulary import KEY_MOMENTS, is_page
@@ -64,7 +64,7 @@ PAGE_NAME = "page"
 # in templates/components/axes.svg.j2.
 SERIES_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#000000")
 
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_NOT_XML = LazyRegex("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def xml_text(value):

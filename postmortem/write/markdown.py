@@ -47,15 +47,16 @@ from __future__ import annotations
 
 import re
 
+from ..core.lazy_regex import LazyRegex
 from ..core.scrub import visible_invisibles
 from ..core.tasks import LINK_PREFIXES, TEMPLATE_NAMES, task_url
 from ._links import split_links
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-_NEWLINES = re.compile(r"[ \t]*(?:\r\n|\r|\n)\s*")
+_CONTROL = LazyRegex(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_NEWLINES = LazyRegex(r"[ \t]*(?:\r\n|\r|\n)\s*")
 _ALWAYS = set("\\`*[]<>|~$&")
 _LINE_START = set("#>+-=")
-_ORDERED = re.compile(r"^(\d{1,9})([.)])")
+_ORDERED = LazyRegex(r"^(\d{1,9})([.)])")
 
 
 def escape_markdown(text: str, *, newline: str = "\\\n  ") -> str:
@@ -138,7 +139,7 @@ def task_link(task: str, label: str = "") -> str:
     return f"[{markdown_cell(label) if label else task}]({task_url(task)})"
 
 
-_SAFE_URL = re.compile(r"^https?://[^\s<>()\[\]\"'`\\|]+$")
+_SAFE_URL = LazyRegex(r"^https?://[^\s<>()\[\]\"'`\\|]+$")
 
 
 def link(url: str | None, label: str) -> str:
@@ -151,7 +152,7 @@ def link(url: str | None, label: str) -> str:
 
 # -- author-written wikitext ----------------------------------------------------
 
-_WIKI_TOKEN = re.compile(
+_WIKI_TOKEN = LazyRegex(
     r"(?P<comment><!--.*?-->)"
     rf"|\{{\{{\s*{TEMPLATE_NAMES}\s*\|\s*T?(?P<tpl>\d+)\s*\}}\}}"
     rf"|\[\[\s*:?\s*{LINK_PREFIXES}\s*:\s*(?P<plink>T\d+)\s*(?:\|(?P<plabel>[^\]]*))?\]\]"

@@ -16,14 +16,14 @@ marks around it are ours, so chat text still never acts as markup.
 
 from __future__ import annotations
 
-import re
 from typing import Callable, NamedTuple
 
+from ..core.lazy_regex import LazyRegex
 from .emoji import EMOJI
 
-_SPAN = re.compile(r"(?<![\w*_~`])(?:```(?P<block>[^\n]+?)```|`(?P<code>[^`\n]+)`"
-                   r"|(?P<mark>[*_~])(?P<inner>[^\s*_~](?:[^\n]*?[^\s*_~])?)(?P=mark))(?![\w*_~`])")
-_EMOJI = re.compile(r":([a-z0-9_+\-]+):(?::skin-tone-\d:)?")
+_SPAN = LazyRegex(r"(?<![\w*_~`])(?:```(?P<block>[^\n]+?)```|`(?P<code>[^`\n]+)`"
+                  r"|(?P<mark>[*_~])(?P<inner>[^\s*_~](?:[^\n]*?[^\s*_~])?)(?P=mark))(?![\w*_~`])")
+_EMOJI = LazyRegex(r":([a-z0-9_+\-]+):(?::skin-tone-\d:)?")
 
 
 class Span(NamedTuple):

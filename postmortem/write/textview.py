@@ -15,10 +15,10 @@ making reaches the terminal) and bidirectional overrides (Unicode TR #9 §2;
 from __future__ import annotations
 
 import os
-import re
 import textwrap
 import unicodedata
 
+from ..core.lazy_regex import LazyRegex
 from ..core.model import Event, Records
 from ..core.timeutil import format_clock
 from ..core.vocabulary import KEY_MOMENT_TAGS, KEY_MOMENTS, RESOLVED, alert_state, is_alert
@@ -30,8 +30,8 @@ MOMENT_LABELS = {tag: name.upper() for tag, name in KEY_MOMENTS.items()}
 ACTOR_WIDTH = 16
 TIME_WIDTH = 8
 
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_NEWLINES = re.compile(r"\s*(?:\r\n|\r|\n)\s*")
+_UNSAFE = LazyRegex("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NEWLINES = LazyRegex(r"\s*(?:\r\n|\r|\n)\s*")
 
 
 def use_color(mode: str, stream, environ=None) -> bool:

@@ -24,6 +24,7 @@ from typing import Callable, Mapping, NamedTuple
 
 from .._version import __version__
 from ..collect.sources import describe
+from ..core.lazy_regex import LazyRegex
 from ..core.model import Event, Incident, Records, pull_of
 from ..core.questions import CATEGORIES, TITLE, TOTAL_LABEL
 from ..core.timeutil import format_clock
@@ -420,7 +421,7 @@ def source_title(source_type: str) -> str:
     return describe(source_type).label or source_type
 
 
-_AT_URL = re.compile(r"^(?P<url>https?://(?P<host>[^/\s:]+(?::\d+)?)\S*?): (?P<rest>.+)$")
+_AT_URL = LazyRegex(r"^(?P<url>https?://(?P<host>[^/\s:]+(?::\d+)?)\S*?): (?P<rest>.+)$")
 
 
 def missing_said(missing) -> tuple[str, str]:

@@ -42,6 +42,7 @@ import hashlib
 import re
 from pathlib import PurePath
 
+from ..core.lazy_regex import LazyRegex
 from ..core.scrub import visible_invisibles
 from ..core.tasks import require_task_id
 from ._links import ends_free_link, split_links
@@ -50,18 +51,18 @@ _ALWAYS = {
     "&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "&#91;", "]": "&#93;",
     "{": "&#123;", "}": "&#125;", "|": "&#124;",
 }
-_ALWAYS_RE = re.compile("[&<>\\[\\]{}|]")
+_ALWAYS_RE = LazyRegex("[&<>\\[\\]{}|]")
 # Runs that only mean something when doubled (or tripled).
-_REPEATS = re.compile(r"'(?=')|~(?=~)|_(?=_)")
+_REPEATS = LazyRegex(r"'(?=')|~(?=~)|_(?=_)")
 _REPEAT_ENTITY = {"'": "&#39;", "~": "&#126;", "_": "&#95;"}
 # MediaWiki's default $wgUrlProtocols schemes that free-link without brackets.
-_URL_SCHEME = re.compile(
+_URL_SCHEME = LazyRegex(
     r"\b(bitcoin|ftps?|geo|git|gopher|https?|ircs?|magnet|mailto|matrix|mms|news|nntp|redis|"
     r"sftp|sips?|sms|ssh|svn|tel|telnet|urn|worldwind|xmpp):", re.I)
-_MAGIC_LINK = re.compile(r"\b(ISBN|RFC|PMID)(\s)")
-_NEWLINES = re.compile(r"\s*(?:\r\n|\r|\n)\s*")
+_MAGIC_LINK = LazyRegex(r"\b(ISBN|RFC|PMID)(\s)")
+_NEWLINES = LazyRegex(r"\s*(?:\r\n|\r|\n)\s*")
 # C0 controls (but tab and newline), DEL, C1 controls and the Unicode noncharacters MediaWiki strips.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_CONTROL = LazyRegex(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 def escape(text: str) -> str:
@@ -95,7 +96,7 @@ def _escape_run(text: str) -> str:
 # empty ``<nowiki/>`` stops both (its strip marker holds \x7f) and shows
 # nothing; it is written only where needed.
 _STOP = "<nowiki/>"
-_LINK_TRAIL = re.compile(r"[a-z]")
+_LINK_TRAIL = LazyRegex(r"[a-z]")
 
 
 def _linked_line(line: str) -> str:
@@ -162,7 +163,7 @@ def template_arg(text: str | None) -> str:
 
 # Letters, digits, space and . , ( ) + - _ only: nothing that is wikitext or
 # Markdown syntax (https://www.mediawiki.org/wiki/Manual:Page_title).
-_FILE_NAME = re.compile(r"^[^\W_][\w .,()+-]*\.(svg|png)$", re.I)
+_FILE_NAME = LazyRegex(r"^[^\W_][\w .,()+-]*\.(svg|png)$", re.I)
 
 
 def wiki_file_name(name: str) -> str:

@@ -5,12 +5,12 @@ fetched by `pull`): day headings and entries, as described in
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
 from ...core.accounting import Tally
 from ...core.errors import SourceFormatError
+from ...core.lazy_regex import LazyRegex
 from ...core.model import Event, Window
 from ...core.timeutil import UTC, month_number
 from ...core.vocabulary import Place, logged_by
@@ -18,15 +18,15 @@ from ...core.vocabulary import Place, logged_by
 TYPE = "sal-wikitext"
 
 # "== 2023-09-28 ==" / "=== September 28 ===" / "== September 28, 2012 =="
-_HEADING = re.compile(r"^(=+)\s*(?P<title>.*?)\s*\1\s*$")
-_ISO_DAY = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})$")
-_MONTH_DAY = re.compile(r"^(?P<month>[A-Za-z]+)\s+(?P<d>\d{1,2})(?:,?\s+(?P<y>\d{4}))?$")
+_HEADING = LazyRegex(r"^(=+)\s*(?P<title>.*?)\s*\1\s*$")
+_ISO_DAY = LazyRegex(r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})$")
+_MONTH_DAY = LazyRegex(r"^(?P<month>[A-Za-z]+)\s+(?P<d>\d{1,2})(?:,?\s+(?P<y>\d{4}))?$")
 # "* {{safesubst:SAL entry|1=HH:MM nick: message}}": greedy body up to the last "}}".
-_TEMPLATE_ENTRY = re.compile(
+_TEMPLATE_ENTRY = LazyRegex(
     r"^\*\s*\{\{\s*(?:safesubst:|subst:)?\s*[Ss]AL[ _]entry\s*\|\s*(?:1\s*=\s*)?(?P<body>.*)\}\}\s*$")
 # "HH:MM nick: message" (nick optional: "HH:MM message" keeps the text, actor None)
-_BODY = re.compile(r"^(?P<h>\d{1,2}):(?P<m>\d{2})\s+(?:(?P<nick>[^\s:{}\[\]]+):(?:\s+|$))?(?P<msg>.*)$")
-_PLAIN_ENTRY = re.compile(r"^\*\s*(?P<body>\d{1,2}:\d{2}\s.*)$")
+_BODY = LazyRegex(r"^(?P<h>\d{1,2}):(?P<m>\d{2})\s+(?:(?P<nick>[^\s:{}\[\]]+):(?:\s+|$))?(?P<msg>.*)$")
+_PLAIN_ENTRY = LazyRegex(r"^\*\s*(?P<body>\d{1,2}:\d{2}\s.*)$")
 
 class _DayTracker:
     """Turns day headings into dates, keeping the year context of old archives:

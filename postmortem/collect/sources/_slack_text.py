@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import re
 
+from ...core.lazy_regex import LazyRegex
 from ._slack_users import SlackUsers
 
-_MARKUP = re.compile(r"<([^<>]*)>")
+_MARKUP = LazyRegex(r"<([^<>]*)>")
 # The message fields the sources read, and the JSON types the formats give them.
 MESSAGE_FIELDS = {"type": str, "user": str, "text": str, "subtype": str, "ts": (str, int, float),
                   "thread_ts": str, "username": str, "bot_id": str, "user_profile": dict,

@@ -23,9 +23,9 @@ status.state) and each annotation as ``annotation.<name>``.
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from ...core.errors import IncidentFileError
+from ...core.lazy_regex import LazyRegex
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import UTC
 from ...core.vocabulary import Alert
@@ -34,7 +34,7 @@ from . import BaseSource, check_options, check_url, option, token
 from ...net.web import format_error, json_answer, parse_rfc3339, request
 
 TYPE = "alertmanager"
-_MATCHER = re.compile(r'^\s*[A-Za-z_][A-Za-z0-9_]*\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|[^\s"]*)\s*$')
+_MATCHER = LazyRegex(r'^\s*[A-Za-z_][A-Za-z0-9_]*\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|[^\s"]*)\s*$')
 
 
 def alert_facts(labels: dict, annotations: dict, state: str, fingerprint: str | None = None) -> Alert:

@@ -55,6 +55,7 @@ from urllib.parse import quote
 
 from ...core.accounting import Tally
 from ...core.errors import IncidentFileError
+from ...core.lazy_regex import LazyRegex
 from ...core.model import Event, SourceConfig, Window
 from ...core.nesting import TooDeep, load_json
 from ...core.timeutil import UTC, parse_duration
@@ -69,7 +70,7 @@ DEFAULT_URL = "https://gerrit.wikimedia.org/r"
 PAGE_SIZE = 100
 DEFAULT_UPDATED_WITHIN = dt.timedelta(days=7)
 XSSI_PREFIX = b")]}'"
-_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?$")
+_TIME = LazyRegex(r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?$")
 
 
 class GerritSource(BaseSource):

@@ -62,6 +62,7 @@ from pathlib import Path
 from typing import Callable, NamedTuple
 
 from ...core.errors import IncidentFileError, SourceFormatError
+from ...core.lazy_regex import LazyRegex
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import month_number, roll_forward, to_utc, zone
 from ...core.vocabulary import Alert, Kind, Place, logged_by
@@ -96,24 +97,24 @@ class Line(NamedTuple):
 # Precompiled patterns, one family per logger.
 
 _BRACKET = r"^\[(\d\d):(\d\d):(\d\d)\] "
-_WMBOT_MESSAGE = re.compile(_BRACKET + r"<([^>\t]+)>\t ?(.*)$")
-_ZNC_MESSAGE = re.compile(_BRACKET + r"<([^>]+)> (.*)$")
-_BRACKET_ACTION = re.compile(_BRACKET + r"\* (\S+) ?(.*)$")
-_BRACKET_NOISE = re.compile(_BRACKET + r"(?:\*\*\* |-\S+- ?)")
+_WMBOT_MESSAGE = LazyRegex(_BRACKET + r"<([^>\t]+)>\t ?(.*)$")
+_ZNC_MESSAGE = LazyRegex(_BRACKET + r"<([^>]+)> (.*)$")
+_BRACKET_ACTION = LazyRegex(_BRACKET + r"\* (\S+) ?(.*)$")
+_BRACKET_NOISE = LazyRegex(_BRACKET + r"(?:\*\*\* |-\S+- ?)")
 
 _IRSSI_TIME = r"^\s*(\d\d):(\d\d)(?::(\d\d))? "
-_IRSSI_MESSAGE = re.compile(_IRSSI_TIME + r"<([^>]+)> ?(.*)$")
-_IRSSI_ACTION = re.compile(_IRSSI_TIME + r"\s*\* (\S+) ?(.*)$")
-_IRSSI_NOISE = re.compile(_IRSSI_TIME + r"-")
-_IRSSI_OPENED = re.compile(r"^--- Log opened \w{3} (\w{3}) +(\d{1,2}) \d\d:\d\d:\d\d (\d{4})\s*$")
-_IRSSI_DAY = re.compile(r"^--- Day changed \w{3} (\w{3}) +(\d{1,2}) (\d{4})\s*$")
-_IRSSI_CLOSED = re.compile(r"^--- Log closed ")
+_IRSSI_MESSAGE = LazyRegex(_IRSSI_TIME + r"<([^>]+)> ?(.*)$")
+_IRSSI_ACTION = LazyRegex(_IRSSI_TIME + r"\s*\* (\S+) ?(.*)$")
+_IRSSI_NOISE = LazyRegex(_IRSSI_TIME + r"-")
+_IRSSI_OPENED = LazyRegex(r"^--- Log opened \w{3} (\w{3}) +(\d{1,2}) \d\d:\d\d:\d\d (\d{4})\s*$")
+_IRSSI_DAY = LazyRegex(r"^--- Day changed \w{3} (\w{3}) +(\d{1,2}) (\d{4})\s*$")
+_IRSSI_CLOSED = LazyRegex(r"^--- Log closed ")
 
-_WEECHAT = re.compile(r"^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)\t([^\t]*)\t(.*)$")
+_WEECHAT = LazyRegex(r"^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)\t([^\t]*)\t(.*)$")
 _WEECHAT_NOISE_PREFIXES = frozenset({"-->", "<--", "--", "=!=", ""})
 
-_NAME_DATE = re.compile(r"(?<!\d)(\d{4})(-?)(\d\d)\2(\d\d)(?!\d)")
-_CHANNEL_IN_NAME = re.compile(r"#[^\s/\\,.:_#]+")
+_NAME_DATE = LazyRegex(r"(?<!\d)(\d{4})(-?)(\d\d)\2(\d\d)(?!\d)")
+_CHANNEL_IN_NAME = LazyRegex(r"#[^\s/\\,.:_#]+")
 
 
 class BadClock(ValueError):
@@ -438,7 +439,7 @@ def to_event(parsed: Line, moment: dt.datetime, channel: str | None, path: Path 
                  channel=channel, place=place, log=entry)
 
 
-_LOG_COMMAND = re.compile(r"^\s*!log\s+(?P<message>.+)$", re.I)
+_LOG_COMMAND = LazyRegex(r"^\s*!log\s+(?P<message>.+)$", re.I)
 
 
 SOURCE = IrcSource()

@@ -39,11 +39,11 @@ logged for, :func:`postmortem.core.vocabulary.logged_by`), text = the message's 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import quote
 
+from ...core.lazy_regex import LazyRegex
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import UTC
 from ...core.vocabulary import logged_by
@@ -56,9 +56,9 @@ TYPE = "sal"
 DEFAULT_URL = "https://sal.toolforge.org"
 PAGE_SIZE = 200  # the most the tool gives per page (src/Pages/Sal.php, max_range 200)
 
-_HITS = re.compile(r"^\s*(?:(?P<first>\d+)-(?P<last>\d+) of )?(?P<total>\d+) results?\b")
-_LOG_ID = re.compile(r"/log/(?P<id>[^/?#]+)$")
-_CLOCK = re.compile(r"^(?P<h>\d{2}):(?P<m>\d{2})$")
+_HITS = LazyRegex(r"^\s*(?:(?P<first>\d+)-(?P<last>\d+) of )?(?P<total>\d+) results?\b")
+_LOG_ID = LazyRegex(r"/log/(?P<id>[^/?#]+)$")
+_CLOCK = LazyRegex(r"^(?P<h>\d{2}):(?P<m>\d{2})$")
 
 
 @dataclass

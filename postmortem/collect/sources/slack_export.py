@@ -49,13 +49,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import zipfile
 import zlib
 from pathlib import Path
 from typing import Callable
 
 from ...core.errors import IncidentFileError, SourceError, SourceFormatError
+from ...core.lazy_regex import LazyRegex
 from ...core.model import Event, SourceConfig, Window
 from ...core.nesting import TooDeep, load_json
 from ...core.timeutil import from_epoch
@@ -84,7 +84,7 @@ NOISE_SUBTYPES = frozenset({
     "slackbot_response", "sh_room_created", "huddle_thread",
 })
 
-_WORKSPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
+_WORKSPACE = LazyRegex(r"[A-Za-z0-9][A-Za-z0-9-]*")
 
 
 class SlackExportSource(BaseSource):
@@ -281,7 +281,7 @@ def load_list(export, member: str) -> list[dict]:
     return data
 
 
-_TS_KEY = re.compile(r'"ts"\s*:\s*"([0-9.]+)"')
+_TS_KEY = LazyRegex(r'"ts"\s*:\s*"([0-9.]+)"')
 
 
 def ts_lines(text: str) -> dict[str, int]:
