@@ -11,7 +11,8 @@ from postmortem.core.errors import IncidentFileError, SourceFormatError
 from postmortem.incident.load import load_incident
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.collect.sources import get_source
-from postmortem.collect.sources.alert_email import SOURCE, file_events, html_to_text, parse_alerts
+from postmortem.collect.sources._mail_html import html_to_text
+from postmortem.collect.sources.alert_email import SOURCE, file_events, parse_alerts
 from tests.cases import assert_outcome, cases, utc_window
 
 FIXTURES = Path(__file__).parent / "fixtures" / "alert-email"

@@ -13,13 +13,13 @@ from __future__ import annotations
 import functools
 import inspect
 import re
-from html import unescape
 from urllib.parse import urlsplit
 
+from ..core.lazy_regex import LazyRegex
 from ..core.nesting import TooDeep, load_json
 from ..core.scrub import clean
 
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+_TITLE = LazyRegex(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 
 
 def public_url(url: str) -> str:
@@ -83,6 +83,7 @@ def _title(text: str, secrets, user: str | None = None) -> str:
     match = _TITLE.search(text[:LOOKED_AT])
     if not match:
         return ""
+    from html import unescape   # html.entities: only for an HTML answer
     title = server_text(unescape(match.group(1)), secrets, user=user, limit=120)
     return f" ({title!r})" if title else ""
 

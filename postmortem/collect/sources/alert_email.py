@@ -46,10 +46,10 @@ import email.policy
 import email.utils
 import re
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 
 from ...core.errors import IncidentFileError, SourceError
+from ...core.lazy_regex import LazyRegex
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import UTC, parse_time
 from ...core import vocabulary
@@ -63,18 +63,18 @@ OPTIONS = ("path", "time", "encoding")
 # Keys that are annotations when pasted text has no Labels/Annotations headings.
 ANNOTATION_KEYS = frozenset({"summary", "description", "message", "runbook", "runbook_url", "dashboard"})
 
-_SUBJECT_STATE = re.compile(r"^\s*(?:Subject:\s*)?\[(?P<state>FIRING|RESOLVED)\b", re.IGNORECASE)
-_SECTION = re.compile(r"^\s*(?:Alerts\s+(?P<a>Firing|Resolved)\s*:?|\[\d+\]\s+(?P<b>Firing|Resolved))\s*$",
-                      re.IGNORECASE)
-_BLOCK = re.compile(r"^\s*\**(?P<kind>Labels|Annotations)\**\s*:?\s*$", re.IGNORECASE)
-_PAIR = re.compile(r"^\s*(?:[-*\u2022]\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?P<value>.*?)\s*$")
-_GLUED_ALERTNAME = re.compile(r"[\s.:>](?P<key>alertname)\s*=\s*(?P<value>\S.*?)\s*$")
-_SOURCE = re.compile(r"^\s*Source:\s*(?P<url>\S+)\s*$")
-_DATE_LINE = re.compile(r"^\s*Date:\s*(?P<value>\S.*?)\s*$", re.MULTILINE)
+_SUBJECT_STATE = LazyRegex(r"^\s*(?:Subject:\s*)?\[(?P<state>FIRING|RESOLVED)\b", re.IGNORECASE)
+_SECTION = LazyRegex(r"^\s*(?:Alerts\s+(?P<a>Firing|Resolved)\s*:?|\[\d+\]\s+(?P<b>Firing|Resolved))\s*$",
+                     re.IGNORECASE)
+_BLOCK = LazyRegex(r"^\s*\**(?P<kind>Labels|Annotations)\**\s*:?\s*$", re.IGNORECASE)
+_PAIR = LazyRegex(r"^\s*(?:[-*\u2022]\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?P<value>.*?)\s*$")
+_GLUED_ALERTNAME = LazyRegex(r"[\s.:>](?P<key>alertname)\s*=\s*(?P<value>\S.*?)\s*$")
+_SOURCE = LazyRegex(r"^\s*Source:\s*(?P<url>\S+)\s*$")
+_DATE_LINE = LazyRegex(r"^\s*Date:\s*(?P<value>\S.*?)\s*$", re.MULTILINE)
 # A person's reply or forward (RFC 5322 §3.6.5 "Re: "; mail programs' Fwd:/Fw:/AW:/WG:/SV:/VS:).
-_REPLY_SUBJECT = re.compile(r"^\s*(?:Subject:\s*)?(?:re|fwd?|aw|wg|sv|vs|tr)\s*(?:\[\d+\])?\s*:", re.IGNORECASE)
+_REPLY_SUBJECT = LazyRegex(r"^\s*(?:Subject:\s*)?(?:re|fwd?|aw|wg|sv|vs|tr)\s*(?:\[\d+\])?\s*:", re.IGNORECASE)
 # A line a mail program quoted from an earlier mail (RFC 3676 §4.5 quote marks).
-_QUOTED = re.compile(r"^\s*>")
+_QUOTED = LazyRegex(r"^\s*>")
 
 
 @dataclass
@@ -89,55 +89,6 @@ class Alert:
     def has(self, key: str) -> bool:
         """Whether ``key`` was already given for this alert."""
         return key in self.labels or key in self.annotations
-
-
-# ---------------------------------------------------------------- HTML to text
-
-class _HTMLText(HTMLParser):
-    """Text of an HTML mail: block tags become line breaks, ``<a>Source</a>``
-    becomes ``Source: <href>``; head, style and script are dropped."""
-
-    BREAKS = frozenset({"br", "p", "div", "tr", "td", "th", "li", "table", "hr",
-                        "h1", "h2", "h3", "h4", "h5", "h6"})
-    SKIP = frozenset({"head", "title", "style", "script"})
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skipping = 0
-        self.href: str | None = None
-        self.link: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self.SKIP:
-            self.skipping += 1
-        elif tag in self.BREAKS:
-            self.parts.append("\n")
-        elif tag == "a":
-            self.href, self.link = dict(attrs).get("href") or "", []
-
-    def handle_endtag(self, tag):
-        if tag in self.SKIP:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in self.BREAKS:
-            self.parts.append("\n")
-        elif tag == "a" and self.href is not None:
-            label = "".join(self.link).strip()
-            self.parts.append(f"\nSource: {self.href}\n" if label == "Source" and self.href else label)
-            self.href = None
-
-    def handle_data(self, data):
-        if self.skipping:
-            return
-        (self.link if self.href is not None else self.parts).append(data)
-
-
-def html_to_text(html: str) -> str:
-    """Plain text of an HTML mail body, one line per block element."""
-    parser = _HTMLText()
-    parser.feed(html)
-    parser.close()
-    return "".join(parser.parts)
 
 
 # ---------------------------------------------------------------- alert blocks
@@ -263,8 +214,13 @@ def _mail_bodies(message) -> list[str]:
             except (LookupError, ValueError, UnicodeError, AssertionError, KeyError) as err:
                 raise NoAlertMail(f"the text/{subtype} part cannot be decoded ({type(err).__name__}: "
                                   f"{shorten(str(err), 80)})") from None
-            bodies.append(html_to_text(content) if subtype == "html" else content)
+            bodies.append(_html_text(content) if subtype == "html" else content)
     return bodies
+
+
+def _html_text(html: str) -> str:
+    from ._mail_html import html_to_text   # html.parser only for an HTML-only mail
+    return html_to_text(html)
 
 
 def _read_mail(message) -> Mail:
