@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Question:
+    """One question of the scorecard: its id, its category and its text as the template words it."""
+
     id: str
     category: str
     text: str

@@ -27,6 +27,8 @@ MIN_LABEL_SPACING = 34   # px between month labels
 
 @dataclass(frozen=True)
 class Bar:
+    """One month's bar of the chart, in px, with its hover title."""
+
     x: float
     y: float
     width: float
@@ -36,6 +38,8 @@ class Bar:
 
 @dataclass(frozen=True)
 class Label:
+    """A month's label under the bars."""
+
     x: float
     text: str
     year: str         # the year under January and the first month; else ""

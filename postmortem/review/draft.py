@@ -43,6 +43,8 @@ class DraftMarker:
 
 @dataclass(frozen=True)
 class Draft:
+    """The draft narrative: its markers and its questions."""
+
     markers: tuple[DraftMarker, ...] = ()
     questions: tuple[str, ...] = ()
 

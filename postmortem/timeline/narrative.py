@@ -24,6 +24,8 @@ class Step:
 
 @dataclass(frozen=True)
 class Narrative:
+    """The steps of the narrative, in the order of their markers."""
+
     steps: tuple[Step, ...]
 
     def __bool__(self) -> bool:

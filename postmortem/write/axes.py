@@ -105,6 +105,8 @@ def tick_step(span: dt.timedelta, plot_width: float) -> dt.timedelta:
 
 @dataclass(frozen=True)
 class Tick:
+    """A tick of the time axis and its label."""
+
     time: dt.datetime
     x: float
     label: str          # "14:00", or a date for whole-day steps
@@ -135,6 +137,8 @@ def _tick(scale: Scale, moment: dt.datetime, step: dt.timedelta, first: bool) ->
 
 @dataclass(frozen=True)
 class Moment:
+    """A key moment's line across the picture and its label."""
+
     time: dt.datetime
     x: float
     label: str
@@ -263,6 +267,8 @@ def _moment(moment: dt.datetime, names: list[str], scale: Scale, plot_top: float
 
 @dataclass(frozen=True)
 class Outage:
+    """The shaded outage, in px, with its hover title."""
+
     x: float
     width: float
     title: str

@@ -120,6 +120,8 @@ def value_text(value: float) -> str:
 
 @dataclass(frozen=True)
 class Point:
+    """One value of a line, in px, with its hover title."""
+
     x: float
     y: float
     title: str
@@ -139,6 +141,8 @@ class Line:
 
 @dataclass(frozen=True)
 class LegendEntry:
+    """A line's swatch and label in the legend."""
+
     x: float
     y: float
     colour: str

@@ -107,6 +107,8 @@ def _interval(fired, resolved, start, end) -> Interval:
 
 @dataclass(frozen=True)
 class Bar:
+    """An interval (an alert firing) drawn as a bar, with its hover title and label."""
+
     interval: Interval
     x: float
     y: float
@@ -118,6 +120,8 @@ class Bar:
 
 @dataclass(frozen=True)
 class Mark:
+    """An event drawn as a mark on its lane."""
+
     event: Event
     x: float
     y: float
@@ -127,6 +131,8 @@ class Mark:
 
 @dataclass(frozen=True)
 class Lane:
+    """A source's lane: its rows of alert bars, then its row of marks."""
+
     source: str
     label: str
     y: float
