@@ -52,3 +52,12 @@ def _forget_held_secrets():
     scrub._held.clear()
     yield
     scrub._held.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_user_config(monkeypatch, tmp_path_factory):
+    """No test reads the config of the user running the suite: each starts with an
+    empty $XDG_CONFIG_HOME and none of the settings' variables."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+    for name in ("POSTMORTEM_WIKI", "POSTMORTEM_CONTACT"):
+        monkeypatch.delenv(name, raising=False)
