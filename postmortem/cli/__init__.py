@@ -10,13 +10,14 @@ method, maps library errors to a clean CLI error).
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 from .._version import __version__
 from ..core.errors import PostmortemError
 from . import (check, followups, init, lint, missing, pages, parse, publish, pull, render, scorecard, stats,
                timeline, update)
-from ._common import one_line
+from ._common import error, one_line
 
 COMMANDS = (init, pull, check, timeline, render, publish, update, followups, parse, lint, scorecard, stats, pages,
             missing)
@@ -38,15 +39,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
     try:
+        parser = build_parser()
+        args = parser.parse_args(_help_asked(sys.argv[1:] if argv is None else list(argv)))
         return args.func(args)
     except PostmortemError as err:
         if args.debug:
             raise
-        print(f"postmortem: error: {one_line(str(err))}", file=sys.stderr)
+        error(str(err))
         return err.exit_code
     except KeyboardInterrupt:
+        # Ctrl-C: out at once, quietly. No thread holds the exit (pull's are daemons)
+        # and a second Ctrl-C while leaving is ignored rather than shown as a traceback.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         print("postmortem: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
@@ -57,6 +62,15 @@ def main(argv=None) -> int:
         print(f"postmortem: internal error: {type(err).__name__}: {one_line(str(err))} "
               f"(run with --debug for the traceback)", file=sys.stderr)
         return 1
+
+
+def _help_asked(argv: list[str]) -> list[str]:
+    """Bare `postmortem` and `postmortem help [COMMAND]` are `--help` (as gh and kubectl do)."""
+    if not argv:
+        return ["--help"]
+    if argv[0] == "help":
+        return [*argv[1:2], "--help"]
+    return argv
 
 
 if __name__ == "__main__":

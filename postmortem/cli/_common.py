@@ -67,7 +67,7 @@ def write_output(text: str, output: str | None) -> None:
     """To stdout, or atomically to a file (nothing is left half-written)."""
     if output and output != "-":
         write_atomically(Path(output), text)
-        print(f"wrote {output}", file=sys.stderr)
+        said(f"wrote {output}")
     else:
         to_stdout(text)
 
@@ -81,7 +81,7 @@ def write_report(text: str, output: str | None, pictures=()) -> None:
     files += [(Path(path), svg) for path, svg in pictures]
     write_all_atomically(files)
     for path, _ in files:
-        print(f"wrote {path}", file=sys.stderr)
+        said(f"wrote {path}")
     if not to_file:
         to_stdout(text)
 
@@ -106,6 +106,16 @@ def one_line(text: str) -> str:
     """A message on one line, cleaned (:func:`postmortem.core.scrub.clean`): no
     credential the process holds, nothing that acts on a terminal."""
     return " ".join(clean(text).split())
+
+
+def error(message: str) -> None:
+    """The one way an error line is said: ``postmortem: error: …`` on stderr."""
+    print(f"postmortem: error: {one_line(message)}", file=sys.stderr)
+
+
+def said(message: str) -> None:
+    """What a command did (``wrote X``, ``published …``) on stderr, apart from its output."""
+    print(one_line(message), file=sys.stderr)
 
 
 def warn(message: str) -> None:

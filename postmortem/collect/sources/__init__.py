@@ -35,6 +35,14 @@ REGISTRY: dict[str, str] = {
     "pagerduty": "pagerduty",
     "gerrit": "gerrit",
 }
+# Read from disk by each command; the others are services `pull` fetches
+# (said here so that a command's help need not import every source module).
+FILE_TYPES = ("slack-export", "irc", "sal-wikitext", "alert-email")
+
+
+def network_types() -> tuple[str, ...]:
+    """The source types `pull` fetches, in the registry's order."""
+    return tuple(t for t in REGISTRY if t not in FILE_TYPES)
 
 
 class Source(Protocol):
