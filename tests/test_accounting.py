@@ -161,8 +161,8 @@ def test_pull_with_only_file_sources_says_so(run_cli, tmp_path):
     assert code == 0 and out == "" and err.startswith("nothing to pull: every [[source]] and [[graph]] of this incident is a file")
     (tmp_path / "ops.log").write_text("[14:05:00] <eve> looking\n", encoding="utf-8")
     path = write_incident(tmp_path, '[[source]]\ntype = "irc"\npath = "*.log"\n')
-    code, out, _ = run_cli("pull", path)
-    assert code == 0 and out.startswith("nothing to pull: every [[source]] of this incident is a file")
+    code, out, err = run_cli("pull", path)
+    assert code == 0 and err.startswith("nothing to pull: every [[source]] of this incident is a file")
 
 
 def test_checks_timeline_line_counts_what_redact_leaves_as_the_timeline_does(tmp_path, run_cli):
