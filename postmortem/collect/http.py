@@ -178,6 +178,7 @@ class BoundedSession(requests.Session):
                 raise SourceError(f"the answer was still arriving ({size} bytes) when the "
                                   f"{self.deadline_seconds:g} s deadline passed", url=public_url(url))
             chunks.append(chunk)
+        _check_length(response, declared)
         response._content = b"".join(chunks)
         response._content_consumed = True
 
@@ -225,6 +226,20 @@ def _pieces(response):
         if not piece:  # read1 gives b"" only at the end (it waits for a decoder's output)
             return
         yield piece
+
+
+def _check_length(response, declared: str) -> None:
+    """A body shorter than its Content-Length is a connection lost mid-body
+    (worth another attempt), whatever urllib3 says: urllib3 2 raises on it
+    itself, but 1.26 (with requests 2.28, as Debian 12 ships) returns the
+    truncated body as if it were whole."""
+    tell = getattr(response.raw, "tell", None)
+    if not declared.isdigit() or tell is None:
+        return
+    received = tell()   # bytes off the wire, before any decompression
+    if isinstance(received, int) and received < int(declared):
+        raise requests.exceptions.ChunkedEncodingError(
+            f"connection lost mid-body: {received} of {declared} bytes received")
 
 
 def _redirect_target(response, url: str) -> str | None:
