@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ._common import open_records, print_json, warn_findings
+from ._common import open_records, print_json, warn, warn_findings
 
 
 def add_parser(commands) -> None:
@@ -27,7 +27,8 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
-    from ..timeline.filters import check_sources, check_span, compile_pattern, filter_events, resolve_time
+    from ..timeline.filters import (check_sources, check_span, compile_pattern, empty_range_note, filter_events,
+                                    resolve_time)
     records = open_records(args.incident)
     warn_findings(records)           # the output may be pasted somewhere: say what it holds
     incident = records.incident
@@ -36,6 +37,11 @@ def run(args) -> int:
     check_span(since, until)
     events = filter_events(records.events, since=since, until=until, sources=check_sources(args.source or ()),
                            pattern=compile_pattern(args.grep, "--grep") if args.grep else None)
+    if not events and (since or until):
+        in_span = filter_events(records.events, since=since, until=until)
+        note = None if in_span else empty_range_note(records.events, incident.start.date(), args.since, args.until)
+        if note:
+            warn(note)
     _show(args, incident, events)
     return 0
 
