@@ -187,7 +187,7 @@ def test_an_empty_clock_range_on_an_incident_of_several_days_says_so(run_cli):
     code, out, err = run_cli("timeline", SAMPLE / "incident.toml", "--since", "00:10", "--until", "00:20")
     assert (code, out) == (0, "")
     assert err == ("postmortem: warning: no event in --since 00:10 --until 00:20: HH:MM means the incident's first "
-                   "day (2023-09-28), and its events go on to 2023-10-03; give the date for another day, e.g. "
+                   "day (2023-09-28), and it goes on to 2023-10-03; give the date for another day, e.g. "
                    "'2023-09-29 00:10'\n")
     # a range with a date, or with events outside the --source asked for, is no such case
     assert run_cli("timeline", SAMPLE / "incident.toml", "--since", "2023-09-29 00:10",

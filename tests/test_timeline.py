@@ -1,6 +1,7 @@
 """Merging sources into one timeline: window, order, de-duplication, key moments."""
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -331,3 +332,43 @@ def test_the_merged_event_is_the_alert_at_its_time_with_the_pages_link_and_peopl
     assert one.page.phase == "triggered" and one.alert.name == "ProbeDown" and one.also_in == ("splunk-oncall",)
     second = alert_ev(42, summary="another instance down")  # the same alert name, another alert of that source
     assert len(dedupe([alert, page, second])) == 2
+
+
+MAIL = """From: alertmanager@example.org
+Subject: [FIRING:1] ProbeDown
+Date: Mon, 04 Mar 2024 {time} +0000
+Content-Type: text/plain; charset=UTF-8
+
+Labels:
+ - alertname = ProbeDown
+ - instance = mw1001
+ - severity = critical
+Annotations:
+ - summary = mw1001 fails its probes
+Source: https://prometheus.example.org/graph
+"""
+
+
+@pytest.mark.parametrize("since, until", [("12:01", "12:05"), ("11:59", "12:01"), ("12:03", "12:03"),
+                                          ("12:05", "12:30"), ("11:50", "12:00")])
+def test_a_span_read_alone_shows_what_the_whole_incident_shows(tmp_path, run_cli, since, until):
+    """`timeline --since/--until` reads the sources only around its span (issue
+    22: a week of IRC need not be read for five minutes of it), yet an alert
+    that jinxer-wm relayed at 12:00 and Alertmanager mailed at 12:03 is one
+    event at 12:00 whatever the span: the span is widened by what a merge reaches."""
+    channel = tmp_path / "irc" / "#ops"
+    channel.mkdir(parents=True)
+    (channel / "2024-03-04.log").write_text(
+        "[12:00:00] <jinxer-wm> FIRING: ProbeDown: mw1001 fails its probes - https://alerts.example.org/?q=1\n"
+        "[12:02:00] <ana> looking at mw1001\n", encoding="utf-8")
+    (tmp_path / "mail").mkdir()
+    (tmp_path / "mail" / "1.eml").write_text(MAIL.format(time="12:03:00"), encoding="utf-8")
+    path = tmp_path / "incident.toml"
+    path.write_text('[incident]\nid = "2024-03-04 probes"\nstart = "2024-03-04 11:50"\nend = "2024-03-04 12:30"\n'
+                    '[[source]]\ntype = "irc"\npath = "irc/**/*.log"\nformat = "znc"\n'
+                    '[[source]]\ntype = "alert-email"\npath = "mail/*.eml"\n', encoding="utf-8")
+    whole = json.loads(run_cli("timeline", str(path), "--format", "json")[1])
+    shown = json.loads(run_cli("timeline", str(path), "--format", "json", "--since", since, "--until", until)[1])
+    low, high = f"2024-03-04T{since}:00Z", f"2024-03-04T{until}:59Z"
+    assert shown == [e for e in whole if low <= e["time"] <= high]
+    assert [e["time"] for e in whole if e["source"] == "alert-email"] == ["2024-03-04T12:00:00Z"]

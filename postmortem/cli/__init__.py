@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"postmortem {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.set_defaults(root_parser=parser)   # for `completion`, which describes the whole parser
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
         command.add_parser(commands)

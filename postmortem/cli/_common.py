@@ -13,14 +13,16 @@ from ..core.files import write_all_atomically, write_atomically
 from ..core.scrub import clean, printable
 
 
-def open_records(path: str):
-    """The incident file at ``path``, loaded and its records gathered (once);
-    a warning line for each source (and ``[[graph]]``) whose records could not
-    be read, and for each source whose records are an earlier pull's."""
+def open_records(path: str, *, incident=None, only=None):
+    """The incident file at ``path`` (or ``incident``, already loaded from it),
+    its records gathered (once); a warning line for each source (and
+    ``[[graph]]``) whose records could not be read, and for each source whose
+    records are an earlier pull's. With ``only``, the one window the command
+    shows: the sources are read just around it."""
     from ..core.model import pull_of
     from ..incident.load import load_incident
     from ..timeline.gather import gather
-    records = gather(load_incident(path))
+    records = gather(incident or load_incident(path), only)
     for kept in records.kept:
         warn(f"{kept.name}: the last pull failed ({kept.reason}); using the records of {pull_of(kept.pulled)}")
     for missing in records.missing:

@@ -21,6 +21,5 @@ def add_parser(commands) -> None:
 
 def run(args) -> int:
     import shtab
-    from . import build_parser
-    print_text(shtab.complete(build_parser(), shell=args.shell))
+    print_text(shtab.complete(args.root_parser, shell=args.shell))
     return 0

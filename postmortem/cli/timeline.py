@@ -27,23 +27,46 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
-    from ..timeline.filters import (check_sources, check_span, compile_pattern, empty_range_note, filter_events,
-                                    resolve_time)
-    records = open_records(args.incident)
+    from ..incident.load import load_incident
+    from ..timeline.filters import check_sources, compile_pattern, filter_events
+    incident = load_incident(args.incident)
+    since, until = _bounds(args, incident)
+    records = open_records(args.incident, incident=incident, only=_shown_window(incident, since, until))
     warn_findings(records)           # the output may be pasted somewhere: say what it holds
-    incident = records.incident
+    events = filter_events(records.events, since=since, until=until, sources=check_sources(args.source or ()),
+                           pattern=compile_pattern(args.grep, "--grep") if args.grep else None)
+    if not events and (since or until) and not filter_events(records.events, since=since, until=until):
+        _say_why_empty(args, incident)
+    _show(args, incident, events)
+    return 0
+
+
+def _say_why_empty(args, incident) -> None:
+    """An empty HH:MM range on an incident of several days: HH:MM is its first day."""
+    from ..core.model import incident_window
+    from ..timeline.filters import empty_range_note
+    note = empty_range_note(incident.start.date(), incident_window(incident).end.date(), args.since, args.until)
+    if note:
+        warn(note)
+
+
+def _bounds(args, incident):
+    """``(since, until)`` of ``--since``/``--until``, each None when not given."""
+    from ..timeline.filters import check_span, resolve_time
     since = resolve_time(args.since, incident, name="--since") if args.since else None
     until = resolve_time(args.until, incident, end=True, name="--until") if args.until else None
     check_span(since, until)
-    events = filter_events(records.events, since=since, until=until, sources=check_sources(args.source or ()),
-                           pattern=compile_pattern(args.grep, "--grep") if args.grep else None)
-    if not events and (since or until):
-        in_span = filter_events(records.events, since=since, until=until)
-        note = None if in_span else empty_range_note(records.events, incident.start.date(), args.since, args.until)
-        if note:
-            warn(note)
-    _show(args, incident, events)
-    return 0
+    return since, until
+
+
+def _shown_window(incident, since, until):
+    """The part of the incident's window the bounds leave (None: all of it)."""
+    from ..core.model import Window, incident_window
+    if since is None and until is None:
+        return None
+    whole = incident_window(incident)
+    start = since or whole.start
+    return Window(start, max(start, until or whole.end))
 
 
 def _show(args, incident, events) -> None:

@@ -34,6 +34,7 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Iterable, Mapping
 
+from .frozen import frozen_strings
 from .timeutil import PRECISIONS, format_utc, parse_time, require_utc
 
 
@@ -108,7 +109,7 @@ class Alert:
     def __post_init__(self):
         if self.state not in (FIRING, RESOLVED):
             raise ValueError(f"an alert is firing or resolved, not {self.state!r}")
-        object.__setattr__(self, "labels", MappingProxyType(dict(self.labels)))
+        object.__setattr__(self, "labels", frozen_strings(self.labels))
 
     def is_same_alert(self, other: "Alert") -> bool:
         """The same alert (whatever its state): the same fingerprint where both
@@ -122,6 +123,9 @@ class Alert:
 
     def with_labels_of(self, other: "Alert") -> "Alert":
         """This alert, with the labels, fingerprint and summary it lacks taken from ``other``."""
+        if other.labels.keys() <= self.labels.keys() and (self.fingerprint or not other.fingerprint) \
+                and (self.summary or not other.summary):
+            return self
         return replace(self, labels={**other.labels, **self.labels},
                        fingerprint=self.fingerprint or other.fingerprint, summary=self.summary or other.summary)
 
@@ -370,7 +374,7 @@ class Event:
         if not isinstance(self.text, str):
             raise ValueError(f"Event.text must be a string, got {self.text!r}")
         object.__setattr__(self, "tags", tuple(self.tags))
-        object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)) if self.fields else _NO_FIELDS)
+        object.__setattr__(self, "fields", frozen_strings(self.fields) if self.fields else _NO_FIELDS)
         object.__setattr__(self, "also_in", tuple(self.also_in))
         object.__setattr__(self, "aka", tuple(self.aka))
         object.__setattr__(self, "kind", Kind(self.kind) if self.kind is not None else self._default_kind())

@@ -42,19 +42,16 @@ def is_clock_time(value: str | None) -> bool:
     return bool(value and _CLOCK.match(value.strip()))
 
 
-def empty_range_note(events, first_day: dt.date, since: str | None, until: str | None) -> str | None:
+def empty_range_note(first_day: dt.date, last_day: dt.date, since: str | None, until: str | None) -> str | None:
     """Why --since/--until (as typed) kept nothing, when the likely cause is HH:MM
-    meaning the incident's ``first_day`` while its events go on to later days;
+    meaning the incident's ``first_day`` while its window goes on to ``last_day``;
     None otherwise."""
-    if not (is_clock_time(since) or is_clock_time(until)):
-        return None
-    later = sorted({e.time.date() for e in events if e.time.date() > first_day})
-    if not later:
+    if not (is_clock_time(since) or is_clock_time(until)) or last_day <= first_day:
         return None
     span = " ".join(f"{flag} {value}" for flag, value in (("--since", since), ("--until", until)) if value)
     example = next(v for v in (since, until) if is_clock_time(v)).strip()
-    return (f"no event in {span}: HH:MM means the incident's first day ({first_day}), and its events go on to "
-            f"{later[-1]}; give the date for another day, e.g. '{later[0]} {example}'")
+    return (f"no event in {span}: HH:MM means the incident's first day ({first_day}), and it goes on to "
+            f"{last_day}; give the date for another day, e.g. '{first_day + dt.timedelta(days=1)} {example}'")
 
 
 def compile_pattern(pattern: str, name: str = "grep") -> re.Pattern:

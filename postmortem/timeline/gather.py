@@ -32,7 +32,7 @@ from ..core.errors import InputError, PostmortemError
 from ..core.people import Roster
 from ..core.model import Event, Incident, KeptSource, MissingSource, Records, SourceConfig, Window, incident_window
 from ..core.timeutil import format_utc
-from .merge import merge
+from .merge import MERGE_REACH, merge
 from .redact import redact_events
 
 
@@ -48,20 +48,25 @@ class SourceRecords:
     kept: KeptSource | None = None
 
 
-def gather(incident: Incident) -> Records:
+def gather(incident: Incident, only: Window | None = None) -> Records:
     """The incident's records: merged events (after ``[redact]``, with what it
     found), cached tasks, previous reports. The Records' incident has on its
     actionables the follow-up tasks `postmortem followups --create` made, and
     each task's status, owner and last change from the last pull; the records
-    the sources skipped as not understood (`check` lists them)."""
-    read = read_sources(incident)
+    the sources skipped as not understood (`check` lists them).
+
+    With ``only``, the sources are read just around that span (widened by
+    what a merge can reach): its events are as the whole incident's, the rest
+    is left unread (`timeline --since/--until` of a week-long log)."""
+    window = reading_window(incident, only)
+    read = read_sources(incident, window)
     gives_tasks = any(get_source(s.type).gives_tasks for s in incident.sources)
     tasks = cache.read_tasks(incident) if gives_tasks else None
     incident = with_created_tasks(incident, cache.read_followups(incident))
     if tasks:
         incident = replace(incident, actionables=enrich_actionables(incident.actionables, tasks))
     previous = read_previous(incident)
-    merged = merge_sources(incident, read)
+    merged = merge_sources(incident, read, window)
     events, findings = merged.events, merged.findings
     return Records(incident, tuple(events), tasks, previous.reports if previous is not None else None,
                    tuple(MissingSource(s.config.name, s.missing) for s in read if s.missing), findings=tuple(findings),
@@ -85,10 +90,19 @@ class Merged:
     manual: int
 
 
-def merge_sources(incident: Incident, read: list[SourceRecords]) -> Merged:
-    """The sources' events in the window and the manual ones, after ``[redact]``
-    (:mod:`.redact`), merged; and the findings."""
-    window = incident_window(incident)
+def reading_window(incident: Incident, only: Window | None = None) -> Window:
+    """The span to read: the incident's window, or the part of it around ``only``."""
+    whole = incident_window(incident)
+    if only is None:
+        return whole
+    start = min(max(whole.start, only.start - MERGE_REACH), whole.end)
+    return Window(start, max(start, min(whole.end, only.end + MERGE_REACH)))
+
+
+def merge_sources(incident: Incident, read: list[SourceRecords], window: Window | None = None) -> Merged:
+    """The sources' events in ``window`` (default: the incident's) and the manual
+    ones, after ``[redact]`` (:mod:`.redact`), merged; and the findings."""
+    window = window or incident_window(incident)
     roster = Roster(incident.people)
     sources = redact_events(roster.named_all(e for source in read for e in source.events if e.time in window),
                             incident.redact)
@@ -97,21 +111,22 @@ def merge_sources(incident: Incident, read: list[SourceRecords]) -> Merged:
                   len(sources.events), len(manual.events))
 
 
-def read_sources(incident: Incident) -> list[SourceRecords]:
-    """Each source's records in the incident's window: file sources read now,
-    network sources from the cache. The first source that cannot be read raises."""
+def read_sources(incident: Incident, window: Window | None = None) -> list[SourceRecords]:
+    """Each source's records in ``window`` (default: the incident's): file sources
+    read now, network sources from the cache. The first source that cannot be read raises."""
     read = []
-    for _, outcome in read_sources_one_by_one(incident):
+    for _, outcome in read_sources_one_by_one(incident, window):
         if isinstance(outcome, PostmortemError):
             raise outcome
         read.append(outcome)
     return read
 
 
-def read_sources_one_by_one(incident: Incident) -> Iterator[tuple[SourceConfig, SourceRecords | PostmortemError]]:
+def read_sources_one_by_one(incident: Incident, window: Window | None = None) \
+        -> Iterator[tuple[SourceConfig, SourceRecords | PostmortemError]]:
     """``(config, its records or the error that stopped it)`` for each source
     (`check` goes on after a source that fails)."""
-    window = incident_window(incident)
+    window = window or incident_window(incident)
     pulled = _Pulled(incident)
     for config in incident.sources:
         try:

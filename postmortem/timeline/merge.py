@@ -20,6 +20,10 @@ SAME_ALERT_WITHIN = dt.timedelta(minutes=5)
 # Two loggers of one channel (ZNC and wm-bot, irssi and ZNC) stamp the same line
 # by their own machines' clocks: this far apart, beyond the coarser precision.
 CLOCK_SKEW = dt.timedelta(seconds=10)
+# The farthest apart two records can be and still merge: an alert's window, both
+# ends off by the skew, one of them only to the minute. A record farther than this
+# from a span cannot change what the span's events merged into.
+MERGE_REACH = max(SAME_ALERT_WITHIN, SAME_LOG_WITHIN) + 2 * CLOCK_SKEW + dt.timedelta(seconds=59)
 CHAT_FAMILIES = ("irc", "slack")
 
 def merge(events: Iterable[Event], window: Window, manual: Iterable[Event] = ()) -> list[Event]:
@@ -354,10 +358,17 @@ def _richer(a: Event, b: Event) -> Event:
     keep, other = (a, b) if _richness(a) >= _richness(b) else (b, a)
     return replace(keep, time=_first_time(keep, other), precision=_precise(keep, other).precision,
                    tags=tuple(dict.fromkeys(keep.tags + other.tags)), url=keep.url or other.url,
-                   actor=_doer(keep, other), fields={**other.fields, **keep.fields},
+                   actor=_doer(keep, other), fields=_both_fields(keep, other),
                    alert=_both_alerts(keep, other), page=keep.page or other.page, log=keep.log or other.log,
                    # a channel only where the kept record was said
                    channel=keep.channel if _is_chat_source(keep) else None, also_in=_also_in(keep, other))
+
+
+def _both_fields(keep: Event, other: Event):
+    """The kept record's fields, with what only the other shows (no copy when it adds nothing)."""
+    if other.fields.keys() <= keep.fields.keys():
+        return keep.fields
+    return {**other.fields, **keep.fields}
 
 
 def _both_alerts(keep: Event, other: Event):
