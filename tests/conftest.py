@@ -61,3 +61,15 @@ def _no_user_config(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
     for name in ("POSTMORTEM_WIKI", "POSTMORTEM_CONTACT"):
         monkeypatch.delenv(name, raising=False)
+
+
+# The fixtures that start a real service (tests/mediawiki.py, tests/services.py): a test that
+# uses one, even through another fixture, carries the `services` marker, so that
+# `pytest -m "not services"` is the fast lane (registered in pyproject.toml).
+SERVICE_FIXTURES = frozenset({"mediawiki", "prometheus", "alertmanager"})
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SERVICE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.services)

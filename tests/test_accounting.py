@@ -227,3 +227,11 @@ def test_every_sources_records_read_are_in_the_window_outside_it_dropped_or_skip
     assert (sal["read"], sal["in_window"], sal["outside"], len(sal["dropped"]), len(sal["skipped"])) == (3, 2, 0, 0, 1)
     _, text_out, _ = run_cli("check", path)
     assert text_out.splitlines()[0] == "source[0] (irc): 5 records read, 1 in the window, 1 outside it"
+
+
+def test_check_says_input_errors_on_the_error_path(tmp_path, run_cli):
+    """Issue 24: `check` printed input errors on stdout as `problem:`."""
+    code, out, err = run_cli("check", hand_written(tmp_path, bad_irc=True))
+    assert code == 2 and "problem:" not in out and "source[2] (irc): 0 records read" in out
+    error, = err.splitlines()
+    assert error.startswith("postmortem: error: ") and "bad/2023-09-28.log:1: not an IRC log in a known format" in error

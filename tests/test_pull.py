@@ -282,6 +282,7 @@ api_key_env = "PM_VO_KEY"
 
 # -- real Alertmanager and Prometheus ---------------------------------------------------
 
+@pytest.mark.services
 def test_pull_from_real_alertmanager_and_prometheus_then_timeline_offline(tmp_path, capsys):
     now = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0)
     t = now - dt.timedelta(hours=2)
