@@ -33,6 +33,7 @@ def run(args) -> int:
         return 0
     width = max(len(s.name) for s in settings)
     lines = [f"config file: {config_path()}" + ("" if config_path().exists() else " (none)")]
-    lines += [f"{s.name.ljust(width)}  {s.shown()}  ({s.origin})" for s in settings]
+    lines += [f"{s.name.ljust(width)}  {s.shown()}" + (f"  ({s.origin})" if s.value is not None else "")
+              for s in settings]
     print_text("\n".join(lines))
     return 0
