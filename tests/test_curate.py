@@ -203,7 +203,8 @@ def test_report_table_is_read_with_its_defaults():
     ('reactions = "memo"', 7, "expected a list of strings, got 'memo'"),
     ('include = ["(unclosed"]', 7, "not a valid regex '(unclosed': missing ), unterminated subpattern at position 0"),
     ('include = ["x*"]', 7, "the regex 'x*' matches empty text, so it would match everything"),
-    ('pins = true', 7, "unknown key (expected one of chat, include, markers, reactions)"),
+    ('pins = true', 7, "unknown key (expected one of chat, include, markers, others, reactions)"),
+    ('others = "hide"', 7, "expected 'fold', 'omit', 'curate', got 'hide'"),
 ])
 def test_report_table_errors_name_the_line_and_key(table, line, message):
     with pytest.raises(IncidentFileError) as caught:

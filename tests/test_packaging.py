@@ -49,6 +49,11 @@ def test_installed_wheel_renders_from_another_directory(tmp_path):
     module = subprocess.run([python, "-m", "postmortem", "--version"], cwd=elsewhere,
                             capture_output=True, text=True, env=env)
     assert module.returncode == 0 and module.stdout.startswith("postmortem ")
+    # the review page's files travel inside the wheel too (package data, no build step)
+    page = subprocess.run([python, "-c", "from importlib import resources; s = resources.files('postmortem.review')"
+                           ".joinpath('static'); print(sorted(p.name for p in s.iterdir()), s)"],
+                          cwd=elsewhere, capture_output=True, text=True, check=True, env=env).stdout
+    assert "['index.html', 'review.css', 'review.js']" in page and str(env_dir) in page
 
 
 def _see_dependencies_of_this_python(python) -> None:

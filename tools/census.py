@@ -36,6 +36,7 @@ LAYERS = (
     ("scorecard", ("postmortem.scorecard",)),
     ("write", ("postmortem.write",)),
     ("wiki", ("postmortem.wiki",)),
+    ("review", ("postmortem.review",)),
     ("cli", ("postmortem.cli", "postmortem.__main__", "postmortem")),
 )
 

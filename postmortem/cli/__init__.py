@@ -15,11 +15,11 @@ import sys
 
 from .._version import __version__
 from ..core.errors import PostmortemError
-from . import (check, completion, config, followups, init, lint, missing, open_followups, pages, parse, publish, pull, render,
-               report_scorecard, scorecard, stats, stats_page, timeline, update)
+from . import (check, completion, config, followups, init, lint, missing, open_followups, pages, parse, publish, pull,
+               render, report_scorecard, review, scorecard, stats, stats_page, timeline, update)
 from ._common import error, one_line
 
-COMMANDS = (init, pull, check, timeline, render, publish, update, followups, scorecard,  # one incident
+COMMANDS = (init, pull, check, timeline, review, render, publish, update, followups, scorecard,  # one incident
             parse, lint, report_scorecard, stats, stats_page, open_followups, missing, pages,  # the wiki's reports
             config, completion)
 EPILOG = "Exit codes: 0 success, 1 findings or a failed check, 2 usage or input error."

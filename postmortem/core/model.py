@@ -212,6 +212,7 @@ class Incident:
     graphs: tuple[GraphConfig, ...] = ()
     events: tuple[Event, ...] = ()
     actionables: tuple[Actionable, ...] = ()
+    questions: tuple[str, ...] = ()   # [review] questions, for the review meeting
     scorecard: Mapping[str, ScorecardAnswer] = field(default_factory=dict, compare=False)
     path: str | None = None
     previous: str | None = None  # a folder of earlier reports, for the scorecard

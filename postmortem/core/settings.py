@@ -13,22 +13,28 @@ from dataclasses import dataclass
 DEFAULT_REACTIONS = ("pushpin", "memo", "point_up")
 DEFAULT_MARKERS = ("#info",)
 CHAT_MODES = ("marked", "all", "none")
+# Beside a narrative, the records that are evidence of no marker: folded, left out, or curated as without one.
+OTHERS_MODES = ("fold", "omit", "curate")
 
 
 @dataclass(frozen=True)
 class ReportSettings:
     """``[report]``: which chat lines the report's Timeline shows. ``chat``:
     "marked" (pinned, a reaction in ``reactions``, a line starting with one of
-    ``markers``, or matching one of the ``include`` regexes), "all" or "none"."""
+    ``markers``, or matching one of the ``include`` regexes), "all" or "none";
+    ``others``: beside a narrative, the records no marker cites (OTHERS_MODES)."""
 
     chat: str = "marked"
     reactions: tuple[str, ...] = DEFAULT_REACTIONS
     markers: tuple[str, ...] = DEFAULT_MARKERS
     include: tuple[str, ...] = ()   # regexes (checked when incident.toml is loaded)
+    others: str = "fold"
 
     def __post_init__(self):
         if self.chat not in CHAT_MODES:
             raise ValueError(f"chat must be one of {', '.join(CHAT_MODES)}, got {self.chat!r}")
+        if self.others not in OTHERS_MODES:
+            raise ValueError(f"others must be one of {', '.join(OTHERS_MODES)}, got {self.others!r}")
         for name in ("reactions", "markers", "include"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
 

@@ -31,10 +31,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from types import MappingProxyType
 from typing import Iterable, Mapping
 
-from .frozen import frozen_strings
+from .frozen import frozen_strings, shared_string, shared_tuple
 from .timeutil import PRECISIONS, format_utc, parse_time, require_utc
 
 
@@ -53,9 +52,8 @@ class Kind(str, Enum):
 
 # -- key moments ------------------------------------------------------------------
 
-# The tags that mark the report's key moments, in the order they happen, and
-# their names. Wikitech's template marks two of them in the timeline itself,
-# in capitals ('''OUTAGE BEGINS''', '''OUTAGE ENDS''').
+# The tags that mark the report's key moments, in the order they happen, and their names. Wikitech's
+# template marks two of them in the timeline itself, in capitals ('''OUTAGE BEGINS''', '''OUTAGE ENDS''').
 KEY_MOMENTS = {"outage-begins": "OUTAGE BEGINS", "detection": "detection", "mitigation": "mitigation",
                "outage-ends": "OUTAGE ENDS", "resolved": "resolved"}
 KEY_MOMENT_TAGS = tuple(KEY_MOMENTS)
@@ -333,7 +331,6 @@ def log_kind(text: str) -> Kind:
 
 # -- the event ----------------------------------------------------------------------
 
-_NO_FIELDS = MappingProxyType({})   # one for every event that has none (most of them)
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -344,9 +341,9 @@ class Event:
     and ``log`` carry what that kind means; ``place`` where it was read;
     ``channel`` where it was said; ``also_in`` the sources of records merged
     into it; ``aka`` other names the source gives its actor (a user id, an
-    e-mail). ``fields`` holds what only its own source shows (Slack reactions,
-    alert annotations). Equality is time, source, text, actor, url, tags and
-    precision.
+    e-mail); ``marker`` makes a manual event a step of the analyst's narrative.
+    ``fields`` holds what only its own source shows (Slack reactions, alert
+    annotations). Equality is time, source, text, actor, url, tags and precision.
     """
 
     time: dt.datetime
@@ -366,6 +363,7 @@ class Event:
     origin: int | None = field(default=None, compare=False, hash=False)
     also_in: tuple[str, ...] = field(default=(), compare=False, hash=False)
     aka: tuple[str, ...] = field(default=(), compare=False, hash=False)
+    marker: object = field(default=None, compare=False, hash=False)  # a core.evidence.Marker, or None
 
     def __post_init__(self):
         require_utc("Event.time", self.time)
@@ -373,10 +371,11 @@ class Event:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
         if not isinstance(self.text, str):
             raise ValueError(f"Event.text must be a string, got {self.text!r}")
-        object.__setattr__(self, "tags", tuple(self.tags))
-        object.__setattr__(self, "fields", frozen_strings(self.fields) if self.fields else _NO_FIELDS)
-        object.__setattr__(self, "also_in", tuple(self.also_in))
+        object.__setattr__(self, "tags", shared_tuple(self.tags))
+        object.__setattr__(self, "fields", frozen_strings(self.fields))
+        object.__setattr__(self, "also_in", shared_tuple(self.also_in))
         object.__setattr__(self, "aka", tuple(self.aka))
+        object.__setattr__(self, "url", shared_string(self.url))   # the alerts of one mail share a link
         object.__setattr__(self, "kind", Kind(self.kind) if self.kind is not None else self._default_kind())
 
     def _default_kind(self) -> Kind:

@@ -18,7 +18,8 @@ from ..core.nesting import TooDeep, load_toml
 from ..core.questions import QUESTION_IDS
 from ..core.tasks import is_task_id
 from ..core.timeutil import parse_duration, zone
-from ..core.vocabulary import KNOWN_TAGS, TRIGGERED, Kind, Notified, Page, Place
+from ..core.evidence import MARKER_KINDS, Marker
+from ..core.vocabulary import KEY_MOMENTS, KNOWN_TAGS, TRIGGERED, Kind, Notified, Page, Place
 from .reader import Reader
 from .settings import followups_settings, redact_settings, report_settings
 
@@ -26,7 +27,7 @@ INCIDENT_KEYS = {"id", "status", "task", "start", "end", "paged", "responders", 
                  "impact", "summary", "metrics", "detection", "links", "previous", "previous_wiki",
                  "previous_prefix", "lead", "trail"}
 TOP_LEVEL = {"incident", "people", "source", "graph", "event", "actionable", "scorecard", "conclusions", "wiki",
-             "report", "redact", "followups"}
+             "report", "redact", "followups", "review"}
 GRAPH_KEYS = {"title", "url", "path", "query", "unit", "step", "grafana", "token_env"}
 # The timeline graph's files end in "timeline" (wiki/graph.py default_graph_name).
 RESERVED_SLUGS = {"timeline"}
@@ -77,6 +78,7 @@ def parse_incident(text: str, path: Path = Path("incident.toml")) -> Incident:
             sources=_sources(reader, data.get("source", []), path),
             graphs=_graphs(reader, data.get("graph", []), path),
             events=_events(reader, data.get("event", [])),
+            questions=_questions(reader, data.get("review", {})),
             actionables=_actionables(reader, data.get("actionable", [])),
             scorecard=_scorecard(reader, data.get("scorecard", {})),
             wiki_accounts=_wiki_accounts(reader, data.get("wiki", {})),
@@ -287,24 +289,55 @@ def _written_page(time, paged: list) -> Page:
     return Page("incident.toml", "", TRIGGERED, notified=tuple(Notified(str(name)) for name in paged), at=time)
 
 
+EVENT_KEYS = {"time", "text", "actor", "tags", "url", "paged"}
+MARKER_KEYS = {"kind", "summary", "evidence", "notes"}   # a step of the narrative (core/evidence.py)
+
+
 def _events(reader: Reader, tables) -> tuple:
     events = []
     for index, table in enumerate(_array(reader, tables, "event")):
-        reader.unknown_keys(table, {"time", "text", "actor", "tags", "url", "paged"}, "event", index)
+        reader.unknown_keys(table, EVENT_KEYS | MARKER_KEYS, "event", index)
         time, precision = reader.time(table, "time", "event", index, required=True)
-        text = reader.value(table, "text", str, "event", index, required=True)
+        marker = _marker(reader, table, index)
+        text = reader.value(table, "summary" if marker else "text", str, "event", index, required=True)
         tags = reader.value(table, "tags", list, "event", index) or []
         for tag in tags:
             if tag not in KNOWN_TAGS:
                 reader.fail(f"unknown tag {tag!r} (known: {', '.join(KNOWN_TAGS)})", "event", "tags", index)
+        if marker and marker.kind in KEY_MOMENTS and marker.kind not in tags:
+            tags.append(marker.kind)   # a key moment's marker marks that moment
         paged = reader.value(table, "paged", list, "event", index)  # who a page reached
         events.append(Event(time=time, source="manual", text=text, tags=tuple(tags),
                             precision=precision, actor=reader.value(table, "actor", str, "event", index),
                             url=reader.value(table, "url", str, "event", index), kind=Kind.MANUAL,
-                            page=_written_page(time, paged) if paged else None,
+                            page=_written_page(time, paged) if paged else None, marker=marker,
                             # where it is written, for findings (postmortem.timeline.redact)
-                            place=Place(str(reader.path), reader.locator.line_of("event", "text", index))))
+                            place=Place(str(reader.path), reader.locator.line_of(
+                                "event", "summary" if marker else "text", index))))
     return tuple(events)
+
+
+def _marker(reader: Reader, table: dict, index: int) -> Marker | None:
+    """A marker of the narrative when the entry has a ``kind`` (then a ``summary``, not a ``text``)."""
+    if "kind" not in table:
+        for key in MARKER_KEYS & set(table):
+            reader.fail(f"{key} is for a marker of the narrative: give its kind too", "event", key, index)
+        return None
+    kind = reader.value(table, "kind", str, "event", index)
+    if kind not in MARKER_KINDS:
+        reader.fail(f"unknown kind {kind!r} (known: {', '.join(MARKER_KINDS)})", "event", "kind", index)
+    if "text" in table:
+        reader.fail("a marker's line is its summary: give summary, not text", "event", "text", index)
+    evidence = reader.value(table, "evidence", list, "event", index) or []
+    return Marker(kind, tuple(evidence), reader.value(table, "notes", str, "event", index) or "")
+
+
+def _questions(reader: Reader, table) -> tuple[str, ...]:
+    """``[review] questions``: the questions for the review meeting."""
+    if not isinstance(table, dict):
+        reader.fail("expected a table", "review")
+    reader.unknown_keys(table, {"questions"}, "review")
+    return tuple(reader.value(table, "questions", list, "review") or ())
 
 
 def _actionables(reader: Reader, tables) -> tuple:

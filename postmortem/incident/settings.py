@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 
 from ..core.redact import allowed_networks
-from ..core.settings import (CHAT_MODES, DEFAULT_MARKERS, DEFAULT_REACTIONS, FollowupSettings, RedactSettings,
-                             Replacement, ReportSettings)
+from ..core.settings import (CHAT_MODES, DEFAULT_MARKERS, DEFAULT_REACTIONS, OTHERS_MODES, FollowupSettings,
+                             RedactSettings, Replacement, ReportSettings)
 from .reader import Reader
 
-REPORT_KEYS = {"chat", "reactions", "markers", "include"}
+REPORT_KEYS = {"chat", "reactions", "markers", "include", "others"}
 REDACT_KEYS = {"allow", "private_channels", "strict", "replace", "drop"}
 
 
@@ -27,7 +27,10 @@ def report_settings(reader: Reader, table) -> ReportSettings:
     include = reader.value(table, "include", list, "report") or []
     for pattern in include:
         _regex(reader, pattern, "report", "include")
-    return ReportSettings(chat=chat, reactions=tuple(r.strip(":") for r in reactions)
+    others = reader.value(table, "others", str, "report") or "fold"
+    if others not in OTHERS_MODES:
+        reader.fail(f"expected {', '.join(repr(m) for m in OTHERS_MODES)}, got {others!r}", "report", "others")
+    return ReportSettings(chat=chat, others=others, reactions=tuple(r.strip(":") for r in reactions)
                           if reactions is not None else DEFAULT_REACTIONS,
                           markers=tuple(markers) if markers is not None else DEFAULT_MARKERS,
                           include=tuple(include))

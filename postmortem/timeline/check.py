@@ -29,6 +29,7 @@ from ..core.vocabulary import Place
 from ..incident.load import load_incident
 from .gather import Merged, SourceRecords, merge_sources, read_sources_one_by_one
 from .merge import also_in
+from .narrative import Narrative, narrative
 from .redact import redact_events
 
 
@@ -104,12 +105,13 @@ class CheckReport:
     strict: bool = False
     merged: "MergeCount | None" = None
     unlinked: dict | None = None  # name -> its sources, with [people]; None without
+    story: Narrative | None = None   # the markers of the narrative and their evidence
 
     @property
     def exit_code(self) -> int:
         if self.problems:
             return 2
-        blocked = any(f.blocks(self.strict) for f in self.findings)
+        blocked = any(f.blocks(self.strict) for f in self.findings) or (self.story and self.story.missing())
         return 1 if blocked or any(s.tally.skipped or s.missing or s.kept for s in self.sources) else 0
 
     def problem_lines(self) -> list[str]:
@@ -123,6 +125,10 @@ class CheckReport:
             data["timeline"] = self.merged.to_json()
         if self.unlinked is not None:
             data["unlinked_people"] = [{"name": name, "sources": sources} for name, sources in self.unlinked.items()]
+        if self.story:
+            data["narrative"] = {"markers": len(self.story.steps), "missing_evidence": [
+                {"place": str(marker.place or ""), "kind": marker.marker.kind, "summary": marker.text, "ref": ref}
+                for marker, ref in self.story.missing()]}
         return data
 
     def to_text(self) -> str:
@@ -131,6 +137,7 @@ class CheckReport:
         lines = [line for source in self.sources for line in source.lines()]
         lines += [self.merged.line()] if self.merged is not None and self.sources else []
         lines += [unlinked_line(self.unlinked)] if self.unlinked else []
+        lines += narrative_lines(self.story) if self.story else []
         lines += finding_lines(self.findings, self.strict)
         if not self.sources and not self.problems:
             lines.append("no [[source]]: only the [[event]]s of incident.toml")
@@ -177,6 +184,20 @@ def unlinked_line(unlinked: dict) -> str:
     return f"people: {names} not in [people]: {listed}"
 
 
+def narrative_lines(story: Narrative) -> list[str]:
+    """``narrative: 4 markers, 9 records as evidence`` and a line per reference that
+    names no record (the record is gone after a re-pull, or its text changed)."""
+    missing = story.missing()
+    cited = sum(len(step.evidence) for step in story.steps)
+    markers = "1 marker" if len(story.steps) == 1 else f"{len(story.steps)} markers"
+    head = f"narrative: {markers}, {cited} records as evidence"
+    if not missing:
+        return [head]
+    lines = [head + f"; {len(missing)} evidence {'reference names' if len(missing) == 1 else 'references name'} "
+                    "no record (gone since the last pull, or changed): edit them in `postmortem review`"]
+    return lines + [f"  {marker.place}: {marker.marker.kind} \"{marker.text[:60]}\": {ref}" for marker, ref in missing]
+
+
 def finding_lines(findings: list[Finding], strict: bool = False) -> list[str]:
     """``findings: N (values not shown)`` and one line per finding:
     ``  file:line: slack-token (secret): not resolved, publish refuses``."""
@@ -220,6 +241,7 @@ def check_incident(path) -> CheckReport:
     report.merged = merge_count(merged)
     roster = Roster(incident.people)
     report.unlinked = roster.unknown(merged.events) if roster else None
+    report.story = narrative(merged.events)
     return report
 
 

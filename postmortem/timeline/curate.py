@@ -20,6 +20,12 @@ everything there too).
 
 Each stretch of records left out between two lines shown becomes one line:
 ``14 more messages in Slack #event-platform, 15:58–16:24``.
+
+With a narrative (markers of `postmortem review`, :mod:`.narrative`), the
+Timeline is the analyst's: the markers and the other ``[[event]]``s are shown;
+a record that is evidence of a marker is not (the marker's line links it); the
+other records are folded into such lines (``[report] others = "fold"``, the
+default), left out (``"omit"``) or shown by the rules above (``"curate"``).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from ..core.settings import ReportSettings
 from ..core.timeutil import format_clock
 from ..core.vocabulary import Kind, is_log_entry
 from .merge import CHAT_FAMILIES
+from .narrative import narrative
 
 _SKIN_TONE = re.compile(r"::skin-tone-\d$")
 
@@ -78,10 +85,26 @@ def curate(incident: Incident, events, cited: Iterable[Event] = ()) -> Curated:
     records a metric runs from or to (the first reply…), always shown so the
     reader can check the number."""
     settings, cited = incident.report, set(cited)
+    lead_up_rule, rule = shown_in_lead_up, shown
+    story = narrative(events)
+    if story:
+        evidence = story.cited()
+        events = [e for e in events if id(e) not in evidence and not _omitted(e, settings, cited)]
+        if settings.others != "curate":
+            lead_up_rule = rule = _written
     before = [e for e in events if e.time < incident.start]
     after = [e for e in events if e.time >= incident.start]
-    return Curated(_stretches(before, lambda e: e in cited or shown_in_lead_up(e, settings)),
-                   _stretches(after, lambda e: e in cited or shown(e, settings)))
+    return Curated(_stretches(before, lambda e: e in cited or lead_up_rule(e, settings)),
+                   _stretches(after, lambda e: e in cited or rule(e, settings)))
+
+
+def _written(event: Event, settings: ReportSettings) -> bool:
+    """Beside a narrative: what incident.toml says (markers and other ``[[event]]``s)."""
+    return event.kind is Kind.MANUAL
+
+
+def _omitted(event: Event, settings: ReportSettings, cited: set) -> bool:
+    return settings.others == "omit" and event.kind is not Kind.MANUAL and event not in cited
 
 
 def _stretches(events: list[Event], keep) -> tuple[Event | Omitted, ...]:

@@ -101,14 +101,23 @@ def reading_window(incident: Incident, only: Window | None = None) -> Window:
 
 def merge_sources(incident: Incident, read: list[SourceRecords], window: Window | None = None) -> Merged:
     """The sources' events in ``window`` (default: the incident's) and the manual
-    ones, after ``[redact]`` (:mod:`.redact`), merged; and the findings."""
+    ones, after ``[redact]`` (:mod:`.redact`), merged; and the findings. The
+    sources' records are handed over (``read``'s lists are left empty), so that
+    each record merged into another is freed as soon as it is merged."""
     window = window or incident_window(incident)
     roster = Roster(incident.people)
-    sources = redact_events(roster.named_all(e for source in read for e in source.events if e.time in window),
-                            incident.redact)
+    sources = redact_events(roster.named_all(_handed_over(read, window)), incident.redact)
     manual = redact_events(roster.named_all(incident.events), incident.redact)
-    return Merged(merge(sources.events, window, manual=manual.events), manual.findings + sources.findings,
-                  len(sources.events), len(manual.events))
+    records, sources.events = sources.events, []
+    count = len(records)
+    return Merged(merge(records, window, manual=manual.events), manual.findings + sources.findings,
+                  count, len(manual.events))
+
+
+def _handed_over(read: list[SourceRecords], window: Window) -> Iterator[Event]:
+    for source in read:
+        events, source.events = source.events, []
+        yield from (e for e in events if e.time in window)
 
 
 def read_sources(incident: Incident, window: Window | None = None) -> list[SourceRecords]:

@@ -7,7 +7,7 @@ import functools
 import re
 from collections import defaultdict
 from dataclasses import replace
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from ..collect.sources import describe
 from ..core.model import Event, Window
@@ -29,8 +29,19 @@ CHAT_FAMILIES = ("irc", "slack")
 def merge(events: Iterable[Event], window: Window, manual: Iterable[Event] = ()) -> list[Event]:
     """Events in ``window`` plus every manual event (the author put them there on
     purpose), without duplicates, in a stable order: time, then source."""
-    kept = [e for e in events if e.time in window] + list(manual)
-    return dedupe(sorted(kept, key=_order))
+    ordered = [e for e in events if e.time in window]
+    ordered += manual
+    ordered.sort(key=_order)
+    return _dedupe(_drained(ordered))
+
+
+def _drained(events: list[Event]) -> Iterator[Event]:
+    """The events of ``events`` (a list of merge's own) in order, each let go of
+    as it is given: a record merged into another is freed at once, not when the
+    whole timeline is done (an alert storm's two records of each alert)."""
+    events.reverse()
+    while events:
+        yield events.pop()
 
 
 def _order(event: Event):
@@ -51,6 +62,10 @@ def dedupe(events: list[Event]) -> list[Event]:
     Each record is compared only with the kept events that share a key with
     it (:func:`_keys`, :func:`_wanted`) and lie within five minutes, so the
     cost of a record does not grow with how many others share its minutes."""
+    return _dedupe(iter(events))
+
+
+def _dedupe(events: Iterator[Event]) -> list[Event]:
     kept = _Kept()
     for event in events:
         keys = _keys(event)

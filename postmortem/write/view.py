@@ -30,6 +30,7 @@ from ..core.vocabulary import FIRING, TIMELINE_MARKS, alert_name, alert_state, i
 from ..scorecard.answers import Scorecard, computed_scorecard
 from ..scorecard.paging import paged_count
 from ..timeline.curate import Omitted, curate
+from ..timeline.narrative import Narrative, narrative
 from . import markdown, wikitext
 from .chart import drawable, not_drawn
 
@@ -245,22 +246,31 @@ def report_timeline_view(incident: Incident, events: list[Event], style: Style =
     """The report's Timeline as lines, curated (``cited``: the records the
     metrics name, always shown): the lead-up, then the incident."""
     with_date = spans_days(incident, events)
-    curated = curate(incident, events, cited)
-    return ([_line(item, style, with_date) for item in curated.lead_up],
-            [_line(item, style, with_date) for item in curated.incident])
+    curated, story = curate(incident, events, cited), narrative(events)
+    return ([_line(item, style, with_date, story) for item in curated.lead_up],
+            [_line(item, style, with_date, story) for item in curated.incident])
 
 
-def _line(item: Event | Omitted, style: Style, with_date: bool) -> EntryView:
+def _line(item: Event | Omitted, style: Style, with_date: bool, story: Narrative) -> EntryView:
     if isinstance(item, Omitted):
         return EntryView(clock="", label="", actor="", text=style.text(item.text(with_date)), marks=(), note=True)
-    return _entry(item, style, with_date)
+    return _entry(item, style, with_date, evidence_links(story.evidence_of(item), style))
 
 
-def _entry(event: Event, style: Style, with_date: bool) -> EntryView:
+def _entry(event: Event, style: Style, with_date: bool, links: str = "") -> EntryView:
     return EntryView(clock=format_clock(event.time, event.precision, with_date=with_date),
                      label=source_label(event, style), actor=_actor(event, style),
-                     text=style.linked(event.text),
+                     text=style.linked(event.text) + links,
                      marks=tuple(MARKS[t] for t in event.tags if t in MARKS))
+
+
+def evidence_links(evidence, style: Style) -> str:
+    """A marker's evidence, compact: `` ([permalink Slack #chan 17:58], SAL 18:01)``; "" for none."""
+    if not evidence:
+        return ""
+    labels = [(e.url, f"{source_name(e) or 'note'} {format_clock(e.time, 'minute', with_date=False)}")
+              for e in evidence]
+    return " (" + ", ".join(style.link(url, label) for url, label in labels) + ")"
 
 
 def _actor(event: Event, style: Style) -> str:
