@@ -63,7 +63,7 @@ def test_ctrl_c_stops_a_pull_at_once_without_waiting_for_the_download(tmp_path, 
         capsys.readouterr()
         app.drip = True
         threading.Thread(target=_interrupt_when, args=(app.asked,), daemon=True).start()
-        saved = signal.getsignal(signal.SIGINT)
+        saved = signal.signal(signal.SIGINT, signal.default_int_handler)  # whatever the suite inherited
         try:
             code = main(["pull", str(path), "--refresh"])
         finally:
@@ -87,7 +87,8 @@ def test_ctrl_c_ends_the_process_while_the_server_still_drips(tmp_path):
         app.drip = True
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         process = subprocess.Popen([sys.executable, "-m", "postmortem", "pull", str(path), "--refresh"],
-                                   cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                   cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   preexec_fn=_ctrl_c_as_a_terminal_sends_it)
         assert app.asked.wait(30)
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
@@ -95,6 +96,12 @@ def test_ctrl_c_ends_the_process_while_the_server_still_drips(tmp_path):
     assert process.returncode == 130 and still_dripping
     assert "Traceback" not in err and err.endswith("postmortem: interrupted\n")
     assert cache.read_bytes() == before
+
+
+def _ctrl_c_as_a_terminal_sends_it() -> None:
+    """SIGINT as in a shell's foreground job: a suite started in the background by a
+    non-interactive shell inherits it ignored, and Python then keeps it ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _interrupt_when(event: threading.Event) -> None:
