@@ -53,15 +53,20 @@ def incident(tmp_path, url: str):
     return path
 
 
+def pulled_then_dripping(tmp_path, server, app):
+    """The incident pulled once from the good server, which drips from now on:
+    its path, and the cache's bytes that an interrupted pull must leave."""
+    path = incident(tmp_path, server.url)
+    assert main(["pull", str(path)]) == 0
+    app.drip = True
+    return path, (tmp_path / "incident.events.json").read_bytes()
+
+
 def test_ctrl_c_stops_a_pull_at_once_without_waiting_for_the_download(tmp_path, capsys):
     app = Dripping()
     with FakeServer(app) as server:
-        path = incident(tmp_path, server.url)
-        assert main(["pull", str(path)]) == 0
-        cache = tmp_path / "incident.events.json"
-        before = cache.read_bytes()
+        path, before = pulled_then_dripping(tmp_path, server, app)
         capsys.readouterr()
-        app.drip = True
         threading.Thread(target=_interrupt_when, args=(app.asked,), daemon=True).start()
         saved = signal.signal(signal.SIGINT, signal.default_int_handler)  # whatever the suite inherited
         try:
@@ -72,7 +77,7 @@ def test_ctrl_c_stops_a_pull_at_once_without_waiting_for_the_download(tmp_path, 
     out, err = capsys.readouterr()
     assert code == 130 and still_dripping
     assert err == "postmortem: interrupted\n" and out == ""
-    assert cache.read_bytes() == before
+    assert (tmp_path / "incident.events.json").read_bytes() == before
 
 
 def test_ctrl_c_ends_the_process_while_the_server_still_drips(tmp_path):
@@ -80,11 +85,7 @@ def test_ctrl_c_ends_the_process_while_the_server_still_drips(tmp_path):
     thread still reading the answer either, and there is no traceback."""
     app = Dripping()
     with FakeServer(app) as server:
-        path = incident(tmp_path, server.url)
-        assert main(["pull", str(path)]) == 0
-        cache = tmp_path / "incident.events.json"
-        before = cache.read_bytes()
-        app.drip = True
+        path, before = pulled_then_dripping(tmp_path, server, app)
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         process = subprocess.Popen([sys.executable, "-m", "postmortem", "pull", str(path), "--refresh"],
                                    cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -95,7 +96,7 @@ def test_ctrl_c_ends_the_process_while_the_server_still_drips(tmp_path):
         still_dripping = not app.ended.is_set()
     assert process.returncode == 130 and still_dripping
     assert "Traceback" not in err and err.endswith("postmortem: interrupted\n")
-    assert cache.read_bytes() == before
+    assert (tmp_path / "incident.events.json").read_bytes() == before
 
 
 def _ctrl_c_as_a_terminal_sends_it() -> None:

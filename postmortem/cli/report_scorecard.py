@@ -18,9 +18,13 @@ def add_parser(commands) -> None:
 
 def run(args) -> int:
     from ..scorecard.report import report_scorecard
-    card = report_scorecard(read_report(args))
-    if args.format == "json":
+    show_card(report_scorecard(read_report(args)), args.format)
+    return 0
+
+
+def show_card(card, fmt: str) -> None:
+    """A scorecard (an incident's or a report's) as JSON or text."""
+    if fmt == "json":
         print_json(card.to_json())
     else:
         print_text(card.to_text())
-    return 0

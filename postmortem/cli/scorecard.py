@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import open_records, print_json, print_text, report_arguments, warn
+from . import report_scorecard
+from ._common import open_records, report_arguments, warn
 
 
 def add_parser(commands) -> None:
@@ -24,15 +25,11 @@ def add_parser(commands) -> None:
 
 def run(args) -> int:
     if args.page or args.wiki or (args.report and not args.report.endswith(".toml")):
-        from . import report_scorecard
         warn("`scorecard REPORT` is deprecated: use `postmortem report-scorecard`")
         return report_scorecard.run(args)
     from ..scorecard.answers import computed_scorecard
     card = computed_scorecard(open_records(args.report))
     for disagreement in card.disagreements:  # a human answer the records contradict
         warn(disagreement.line())
-    if args.format == "json":
-        print_json(card.to_json())
-    else:
-        print_text(card.to_text())
+    report_scorecard.show_card(card, args.format)
     return 0
