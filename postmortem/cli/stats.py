@@ -5,11 +5,10 @@ page is `postmortem stats-page`."""
 from __future__ import annotations
 
 import argparse
-import sys
 
 from ..core.errors import InputError
 from ..core.words import counted
-from ._common import print_json, prefix_argument, report_items, to_stdout, warn, wiki_argument
+from ._common import error, print_json, prefix_argument, report_items, to_stdout, warn, wiki_argument
 
 # Spellings of the statistics page before it was a command of its own (`stats-page`):
 # still accepted, with a warning, and hidden from the help.
@@ -50,8 +49,7 @@ def run(args) -> int:
     else:
         to_stdout(as_table(stats.to_csv()))
     if stats.rows and not stats.totals["read"]:  # every row an error: nothing was counted
-        print(f"postmortem: error: no report could be read from the {counted(len(stats.rows), 'file')} given "
-              f"(each row's error says why)", file=sys.stderr)
+        error(f"no report could be read from the {counted(len(stats.rows), 'file')} given (each row's error says why)")
         return 1
     return 0
 
