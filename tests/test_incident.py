@@ -148,3 +148,13 @@ def test_bad_graphs_name_line_and_key(tmp_path, body, line, key, words):
     err = caught.value
     assert (err.line, err.key) == (line, key), str(err)
     assert words in str(err) and str(err).startswith(f"{path}:{line}: ") and "\n" not in str(err)
+
+
+def test_a_path_no_file_can_have_is_refused_before_any_glob(tmp_path):
+    """A path of 100,000 '[' (tests/test_fuzz_sources.py's input 854) kept every
+    command globbing for minutes: matching costs the square of the pattern's length."""
+    body = '[[source]]\ntype = "sal-wikitext"\npath = "sal.' + "[" * 100_000 + 'wiki"\n'
+    with pytest.raises(IncidentFileError) as caught:
+        load_incident(write_incident(tmp_path, body))
+    assert str(caught.value).endswith("path: source[0] (sal-wikitext): path has a part of 100008 characters, "
+                                      "which names no file (at most 1024)")
