@@ -63,7 +63,8 @@ def test_publish_the_sample(cli, bot_env, bot, sample):
     title = "Incidents/2023-09-28 mw-page-content-change-enrich"
     assert f"published {title}" in out
     # the page's address, which the wiki serves (issue 24: publish said no URL)
-    address = out.split(": ")[-1].strip()
+    published = next(line for line in out.splitlines() if line.startswith("published "))
+    address = published.split(": ")[-1]
     assert address == bot_env.api_url.replace("api.php", "index.php?title=") + title.replace(" ", "_")
     assert "mw-page-content-change-enrich" in requests.get(address, timeout=30).text
     current = bot_env.current(title)
