@@ -118,8 +118,8 @@ def ratio_case(name: str, build, source: str, runs: int, tmp: Path) -> None:
 BOMB_RUN = r'''
 import base64, json, sys, zlib
 import requests
-from postmortem.collect.mediawiki import Wiki
-from postmortem.wiki.markers import edit_summary, find_base
+from postmortem.net.mediawiki import Wiki
+from postmortem.publish.markers import edit_summary, find_base
 bomb_marker = open(sys.argv[1]).read()
 own_text = "== Summary ==\nthe tool's own text\n"
 answers = {

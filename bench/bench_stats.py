@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import mwparserfromhell  # noqa: E402
 
 from postmortem.core.questions import QUESTIONS  # noqa: E402
-from postmortem.read.stats import report_stats  # noqa: E402
-from postmortem.wiki.statspage import statistics_page  # noqa: E402
+from postmortem.database.stats import report_stats  # noqa: E402
+from postmortem.database.stats_page import statistics_page  # noqa: E402
 
 WORDS = ("sessionstore cassandra restart deploy alert page rollback swift varnish kafka flink "
          "backlog throttle eqiad codfw puppet nginx proxy replica failover latency errors users "

@@ -26,13 +26,13 @@ _LAZY = {
     "gather": "timeline.gather", "collect_events": "timeline.gather", "merge": "timeline.merge",
     "key_moments": "timeline.moments", "filter_events": "timeline.filters",
     "incident_metrics": "timeline.metrics",
-    "render_report": "write.render", "render_graph": "write.graph", "render_charts": "write.chart",
+    "render_report": "write.render", "render_graph": "write.timeline_picture", "render_charts": "write.metric_chart",
     "format_timeline": "write.textview", "escape_markdown": "write.markdown",
     "incident_scorecard": "scorecard.answers", "computed_scorecard": "scorecard.answers",
-    "report_scorecard": "scorecard.report",
+    "report_scorecard": "scorecard.report_scorecard",
     "parse_report": "read.report", "read_report_file": "read.report",
-    "lint_report": "read.lint", "report_stats": "read.stats",
-    "pull": "collect.pull", "publish": "wiki.publish", "update": "wiki.publish",
+    "lint_report": "database.lint", "report_stats": "database.stats",
+    "pull": "collect.pull", "publish": "publish.report_page", "update": "publish.report_page",
 }
 
 __all__ = [

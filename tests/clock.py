@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import requests
 from requests.adapters import HTTPAdapter
 
-from postmortem.collect.http import BoundedSession
+from postmortem.net.http import BoundedSession
 
 
 @dataclass

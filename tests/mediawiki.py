@@ -262,8 +262,8 @@ def cli(bot_env, capsys, caplog):  # noqa: F811
 
 @pytest.fixture
 def bot(mediawiki):  # noqa: F811
-    """A :class:`postmortem.collect.mediawiki.Wiki` logged in with the bot password."""
-    from postmortem.collect.mediawiki import Wiki
+    """A :class:`postmortem.net.mediawiki.Wiki` logged in with the bot password."""
+    from postmortem.net.mediawiki import Wiki
     wiki = Wiki(mediawiki.api_url)
     wiki.login(mediawiki.bot_user, mediawiki.bot_password)
     return wiki

@@ -150,7 +150,8 @@ def test_a_source_whose_pull_failed_is_missing_not_blocking(tmp_path, run_cli, s
                               "the last pull could not read it (")
     _, report, _ = run_cli("render", path)
     timeline = report.split("==Timeline==")[1].split("==Detection==")[0]
-    assert "''Records that could not be read, so missing from this timeline: source&#91;1&#93; (statuspage) (" \
+    assert "''status page at 127.0.0.1:" in timeline
+    assert " could not be read (HTTP 500 Internal Server Error: Internal Server Error), so its records are missing " \
         in timeline
     code, out, _ = run_cli("check", path)
     assert code == 1 and "source[1] (statuspage): 0 records read, 0 in the window; NOT READ: " in out
@@ -235,3 +236,23 @@ def test_check_says_input_errors_on_the_error_path(tmp_path, run_cli):
     assert code == 2 and "problem:" not in out and "source[2] (irc): 0 records read" in out
     error, = err.splitlines()
     assert error.startswith("postmortem: error: ") and "bad/2023-09-28.log:1: not an IRC log in a known format" in error
+
+
+def test_a_missing_source_is_one_readable_sentence_in_the_report():
+    """The report printed a repr with its parenthesis open ("cannot connect (4 attempts):
+    NewConnectionError(\"HTTPConnection(host='127.0.0.1', …"), and "source source[4]
+    (pagerduty): no secret: …" without a token; the errors are those pull keeps
+    (test_http.py::test_connection_refused_is_a_source_error makes the first)."""
+    from postmortem.core.errors import InputError
+    from postmortem.core.model import Incident, MissingSource, Records, utc
+    from postmortem.write.render import render_report
+    no_token = InputError("no secret: set the environment variable PD_TOKEN or add it to ~/.config/x",
+                          source="source[1] (pagerduty)")
+    assert str(no_token).startswith("source[1] (pagerduty): no secret")
+    missing = (MissingSource("source[0] (pagerduty)", "http://127.0.0.1:40099/incidents: refused the connection "
+                             "(4 attempts)", "pagerduty"),
+               MissingSource("source[1] (pagerduty)", str(no_token), "pagerduty"))
+    report = render_report(Records(Incident(id="x", start=utc(2026, 10, 24, 23, 30)), (), missing=missing))
+    assert ("''PagerDuty at 127.0.0.1:40099 could not be read (refused the connection, 4 attempts), so its records "
+            "are missing from this timeline. PagerDuty could not be read (no token or password was given for it), "
+            "so its records are missing from this timeline.''") in report

@@ -11,11 +11,12 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from postmortem.collect.graphs import gather_graphs
+from postmortem.collect.metric_series import gather_graphs
 from postmortem.core.model import Event, GraphConfig, GraphData, Records, Series, Window, utc
 from postmortem.incident.load import load_incident, parse_incident
 from postmortem.timeline.gather import gather
-from postmortem.write.chart import (MAX_LEGEND, chart_layout, drawable, nice_step, not_drawn, render_chart,
+from postmortem.write.axes import DISPLAY_WIDTH
+from postmortem.write.metric_chart import (MAX_LEGEND, chart_layout, drawable, nice_step, not_drawn, render_chart,
                                     render_charts, runs, series_labels, tick_label, value_text)
 from tests.conftest import SAMPLE
 from tests.test_graph import rsvg_pixels
@@ -91,7 +92,7 @@ def test_svg_11_with_explicit_size_and_nothing_mediawiki_refuses(sample):
     assert svg.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<svg ')
     assert root.tag == SVG + "svg" and root.get("version") == "1.1"
     width, height = int(root.get("width")), int(root.get("height"))
-    assert root.get("viewBox") == f"0 0 {width} {height}" and width == 1200 and 300 < height < 500
+    assert root.get("viewBox") == f"0 0 {width} {height}" and width == DISPLAY_WIDTH and 300 < height < 600
     assert "<!DOCTYPE" not in svg and "<!ENTITY" not in svg and "<?xml-stylesheet" not in svg
     for el in root.iter():
         assert el.tag.startswith(SVG) and el.tag[len(SVG):] not in FORBIDDEN, el.tag
@@ -113,7 +114,7 @@ def test_sample_has_two_series_with_a_legend_and_the_exporter_gap(sample):
     # the recorded step; the window starts a day before the start (lead = "24h"), aligned to the step
     assert data.step == 1800 and data.window.start == utc(2023, 9, 27, 14, 30)
     assert [el.text for el in by_class(root, "text", "legend-label")] == \
-        ["topic=codfw.mediawiki.page_change.v1", "topic=eqiad.mediawiki.page_change.v1"]
+        ["topic codfw.mediawiki.page_change.v1", "topic eqiad.mediawiki.page_change.v1"]
     groups = by_class(root, "g", "line-of-series")
     assert [len(by_class(g, "polyline", "line")) for g in groups] == [2, 2]   # 2023-09-30 03:00–05:30 missing
     assert [len(by_class(g, "circle", "point")) for g in groups] == [len(s.points) for s in data.series]
@@ -178,8 +179,8 @@ def test_key_moments_and_pages_at_their_exact_times():
     layout, _, root = draw(graph(series([1] * 121)))
     lines = by_class(root, "line", "moment")
     labels = [el.text for el in by_class(root, "text", "moment-label")]
-    assert labels == ["OUTAGE BEGINS 2023-09-28 14:35", "detection 2023-09-28 14:40", "page 2023-09-28 14:42",
-                      "mitigation 2023-09-28 14:55", "OUTAGE ENDS · resolved 2023-09-28 15:10"]
+    assert labels == ["OUTAGE BEGINS 14:35", "detection 14:40", "page 14:42",
+                      "mitigation 14:55", "OUTAGE ENDS · resolved 15:10"]
     for line, minute in zip(lines, (35, 40, 42, 55, 70)):
         assert float(line.get("x1")) == float(line.get("x2")) == pytest.approx(layout.scale.x(T + minute * MINUTE),
                                                                                abs=0.01)
@@ -192,7 +193,7 @@ def test_key_moments_and_pages_at_their_exact_times():
 def test_moments_outside_the_range_are_not_drawn_but_said():
     early = [manual(-300, "deploy", "detection")] + EVENTS[:1]
     _, svg, root = draw(graph(series([1] * 121)), events=early)
-    assert [el.text for el in by_class(root, "text", "moment-label")] == ["OUTAGE BEGINS 2023-09-28 14:35"]
+    assert [el.text for el in by_class(root, "text", "moment-label")] == ["OUTAGE BEGINS 14:35"]
     assert "Outside the range, so not drawn: detection 2023-09-28 09:00." in root.find(SVG + "desc").text
 
 
@@ -238,8 +239,8 @@ def test_several_series_are_several_lines_with_a_legend_of_what_differs():
     _, _, root = draw(graph(*items))
     groups = by_class(root, "g", "line-of-series")
     assert len({g.get("stroke") for g in groups}) == 2
-    assert [el.text for el in by_class(root, "text", "legend-label")] == ["code=500", "code=503"]
-    assert title_of(by_class(groups[1], "circle", "point")[0]) == "2023-09-28 14:00 UTC: 3 errors/s — code=503"
+    assert [el.text for el in by_class(root, "text", "legend-label")] == ["code 500", "code 503"]
+    assert title_of(by_class(groups[1], "circle", "point")[0]) == "2023-09-28 14:00 UTC: 3 errors/s — code 503"
 
 
 def test_one_series_has_no_legend():
@@ -259,7 +260,8 @@ def test_many_series_are_all_drawn_and_the_legend_says_how_many_more():
 @pytest.mark.parametrize("labels, names", [
     ([{"code": "500"}], ["code=500"]),
     ([{}], [""]),
-    ([{"a": "1", "b": "x"}, {"a": "2", "b": "x"}], ["a=1", "a=2"]),
+    ([{"a": "1", "b": "x"}, {"a": "2", "b": "x"}], ["a 1", "a 2"]),
+    ([{"a": "1", "b": "x"}, {"a": "2", "b": "y"}], ["a=1, b=x", "a=2, b=y"]),
     ([{"a": "1"}, {}], ["a=1", "{}"]),
 ])
 def test_series_labels(labels, names):
@@ -277,7 +279,7 @@ def test_hostile_titles_units_and_labels_are_escaped():
     clean = text.replace("\ud800", "").replace("\x07", "")
     assert by_class(root, "text", "heading")[0].text == clean
     assert by_class(root, "text", "unit")[0].text == "<b>&amp;</b>"
-    assert by_class(root, "text", "legend-label")[0].text == f"msg={clean}"
+    assert by_class(root, "text", "legend-label")[0].text == f"msg {clean}"
 
 
 # -- nothing to draw -----------------------------------------------------------------------
@@ -351,11 +353,11 @@ def test_nan_values_survive_the_recorded_answer(tmp_path):
 
 def crossings(layout) -> list[tuple[str, str]]:
     """(line, label) pairs where a moment's line runs through another moment's label."""
-    from postmortem.write.axes import CHAR_WIDTH
+    from postmortem.write.axes import label_width
     found = []
     for line in layout.moments:
         for label in layout.moments:
-            width = len(label.label) * CHAR_WIDTH + 8
+            width = label_width(label.label) + 8
             left = label.x - width if label.anchor == "end" else label.x
             if line is not label and left <= line.x <= left + width and line.label_y + 3 < label.label_y:
                 found.append((line.label, label.label))
@@ -395,3 +397,12 @@ def test_a_hostile_title_stays_text_in_the_report(tmp_path):
     assert [link for link in links if link.startswith(("File:", "Category:"))] == \
         ["File:Incident rec lag-category-hacked-delete-x.svg"]
     assert not code.filter_templates(matches=lambda t: str(t.name).strip() == "Delete")
+
+
+def test_two_pages_in_one_minute_are_one_label():
+    """An alert of severity page at 14:42:00 and the page written for it at 14:42:10
+    were two labels "page 14:42", one above the other (seen in the browser)."""
+    second = Event(time=T + 42 * MINUTE + dt.timedelta(seconds=10), source="manual", text="paged", tags=("page",))
+    _, _, root = draw(graph(series([1] * 121)), events=EVENTS + [second])
+    labels = [el.text for el in by_class(root, "text", "moment-label")]
+    assert labels.count("page 14:42") == 1 and len(by_class(root, "line", "moment")) == len(labels)

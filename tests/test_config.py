@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from postmortem.collect.http import secret, user_agent
+from postmortem.net.http import secret, user_agent
 from postmortem.collect.sources import REGISTRY, get_source, network_types
 from postmortem.core.config import PROJECT_URL, config_path, setting
 from postmortem.core.errors import InputError

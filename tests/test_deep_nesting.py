@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from postmortem.cli import main
-from postmortem.collect.http import BoundedSession, secret
-from postmortem.collect.mediawiki import Wiki
+from postmortem.net.http import BoundedSession, secret
+from postmortem.net.mediawiki import Wiki
 from postmortem.collect.sources import get_source
 from postmortem.core.accounting import Tally
 from postmortem.core.errors import IncidentFileError, InputError, SourceFormatError, WikiError

@@ -12,10 +12,10 @@ import itertools
 import pytest
 
 from postmortem.cli import main
-from postmortem.collect.conduit import Conduit
-from postmortem.collect.http import BoundedSession
-from postmortem.collect.mediawiki import Wiki
-from postmortem.collect.pagination import MAX_REQUESTS, Pagination
+from postmortem.net.conduit import Conduit
+from postmortem.net.http import BoundedSession
+from postmortem.net.mediawiki import Wiki
+from postmortem.net.pagination import MAX_REQUESTS, Pagination
 from postmortem.collect.sources import get_source
 from postmortem.core.accounting import Tally
 from postmortem.core.errors import SourceFormatError, WikiError
@@ -111,7 +111,7 @@ def test_followups_across_the_wiki_stops_on_an_answer_that_brings_nothing_new(ca
 def test_updates_search_for_its_base_stops_on_a_history_that_never_ends():
     """find_base walks the page's history (prop=revisions, continued) for the tool's
     last save; a history that always continues with the same revision ends there."""
-    from postmortem.wiki.markers import find_base
+    from postmortem.publish.markers import find_base
     with FakeServer(endless_wiki("fresh")) as server:
         wiki = Wiki(server.url + "/w/api.php", session=BoundedSession(timeout=5, deadline=None))
         with pytest.raises(WikiError) as caught:

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from postmortem.collect.mediawiki import Wiki
+from postmortem.net.mediawiki import Wiki
 from postmortem.core.errors import WikiError
 from postmortem.incident.load import load_incident
 from postmortem.timeline.gather import gather
-from postmortem.wiki.publish import publish, update
+from postmortem.publish.report_page import publish, update
 from tests.conftest import SAMPLE
 from tests.mediawiki import bot, bot_env, cli, mediawiki  # noqa: F401  (fixtures)
 from tests.services import FakeServer, sal_app, sal_entries

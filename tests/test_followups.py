@@ -13,7 +13,7 @@ import pytest
 from postmortem.cli import main
 from postmortem.core.errors import InputError
 from postmortem.collect import cache
-from postmortem.collect.followups import followups, page_url, plan_followups
+from postmortem.publish.followup_tasks import followups, page_url, plan_followups
 from postmortem.collect.pull import pull
 from postmortem.incident.load import load_incident
 from postmortem.read.report import parse_report

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from postmortem.collect.wiki_followups import open_followups
+from postmortem.database.wiki_followups import open_followups
 from tests.mediawiki import bot, bot_env, cli, mediawiki  # noqa: F401  (the fixtures)
 from tests.services import FakeServer, conduit_app, task_fields
 
@@ -105,7 +105,7 @@ def publish_reports(bot):  # noqa: F811
 
 
 def conduit_at(url):
-    from postmortem.collect.conduit import conduit_at as make
+    from postmortem.net.conduit import conduit_at as make
     return make(url, "PM_PHAB_TOKEN")
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from postmortem.collect.conduit import Conduit
-from postmortem.collect.http import BoundedSession
-from postmortem.collect.mediawiki import Wiki
-from postmortem.collect.pagination import MAX_REQUESTS
+from postmortem.net.conduit import Conduit
+from postmortem.net.http import BoundedSession
+from postmortem.net.mediawiki import Wiki
+from postmortem.net.pagination import MAX_REQUESTS
 from postmortem.collect.sources import get_source
 from postmortem.collect.sources.phabricator import fetch_tasks
 from postmortem.core.accounting import Tally

@@ -13,7 +13,8 @@ import zlib
 
 import pytest
 
-from postmortem.write.graph import DAY, HOUR, MINUTE, firing_intervals, graph_layout, render_graph, tick_step
+from postmortem.write.axes import DISPLAY_WIDTH, MIN_TICK_SPACING
+from postmortem.write.timeline_picture import DAY, HOUR, MINUTE, firing_intervals, graph_layout, render_graph, tick_step
 from postmortem.write.wikitext import wiki_file_name
 from postmortem.incident.load import load_incident, parse_incident
 from postmortem.core.model import Event, utc
@@ -64,7 +65,7 @@ def test_sample_is_svg_11_with_explicit_size(sample):
     assert root.tag == SVG + "svg" and root.get("version") == "1.1"
     width, height = int(root.get("width")), int(root.get("height"))
     assert root.get("viewBox") == f"0 0 {width} {height}"
-    assert width == 1200 and 150 < height < 1000
+    assert width == DISPLAY_WIDTH and 150 < height < 1000
 
 
 def test_nothing_mediawiki_refuses_for_upload(sample):
@@ -133,10 +134,10 @@ def test_key_moments_are_labelled(sample):
     assert len(_by_class(root, "line", "moment")) == 3
 
 
-def test_a_lane_per_source(sample):
+def test_a_lane_per_source_named_as_the_report_names_it(sample):
     root = sample[3]
     assert [el.text for el in _by_class(root, "text", "lane-label")] == \
-        ["alert-email", "sal-wikitext", "irc", "slack-export", "manual"]   # the SAL's lead-up comes first
+        ["Alerts", "SAL", "IRC #wikimedia-analytics", "Slack #event-platform", "Manual"]   # the SAL's lead-up first
 
 
 def test_six_day_sample_has_daily_ticks(sample):
@@ -146,20 +147,24 @@ def test_six_day_sample_has_daily_ticks(sample):
     assert _by_class(root, "text", "tick-date") == []
 
 
-def test_five_day_sample_without_its_lead_up_has_twelve_hour_ticks_with_dates():
-    incident = dataclasses.replace(load_incident(SAMPLE / "incident.toml"), lead=dt.timedelta(minutes=30))
-    root = ET.fromstring(render_graph(Records(incident, collect_events(incident))).encode("utf-8"))
+def test_a_day_and_a_half_has_six_hour_ticks_with_dates():
+    """Hours as ticks, the date under the first one and each midnight (at 14 px, twelve
+    hour ticks a day would not fit in the picture's width)."""
+    incident = dataclasses.replace(load_incident(SAMPLE / "incident.toml"), lead=dt.timedelta(minutes=30),
+                                   end=utc(2023, 9, 29, 20))
+    events = [e for e in collect_events(incident) if e.time <= incident.end]
+    root = ET.fromstring(render_graph(Records(incident, events)).encode("utf-8"))
     ticks = [el.text for el in _by_class(root, "text", "tick")]
     dates = [el.text for el in _by_class(root, "text", "tick-date")]
-    assert set(ticks) == {"00:00", "12:00"} and 9 <= len(ticks) <= 12
-    assert dates == ["2023-09-28", "2023-09-29", "2023-09-30", "2023-10-01", "2023-10-02", "2023-10-03"]
+    assert set(ticks) == {"00:00", "06:00", "12:00", "18:00"} and 5 <= len(ticks) <= 8
+    assert dates == ["2023-09-28", "2023-09-29"]
 
 
 @pytest.mark.parametrize("span, step", [
     (30 * MINUTE, 5 * MINUTE), (2 * HOUR, 10 * MINUTE), (12 * HOUR, HOUR),
     (5 * DAY, 12 * HOUR), (7 * DAY, DAY), (60 * DAY, 7 * DAY)])
 def test_tick_step_for_the_span(span, step):
-    assert tick_step(span, 980) == step
+    assert tick_step(span, 12.25 * MIN_TICK_SPACING) == step
 
 
 def test_ticks_sit_on_round_times_at_their_x():
@@ -240,7 +245,7 @@ def test_hostile_text_is_escaped_and_shown_exactly_in_titles():
     assert len(titles) == len(texts)
     for title, text in zip(titles, texts):
         clean = "".join(ch for ch in text if ch in "\t\n\r" or (ord(ch) >= 32 and ch not in "\ufffe\ud800"))
-        assert title.endswith("(slack-export) mal<lory>: " + clean.replace("\r", "\n"))
+        assert title.endswith("(Slack) mal<lory>: " + clean.replace("\r", "\n"))
     assert "<script>" not in svg and not list(root.iter(SVG + "script"))
 
 
@@ -290,7 +295,7 @@ def test_render_graph_option_writes_svg_and_embeds_it(tmp_path, run_cli):
     ET.parse(graph)
     report = out.read_text(encoding="utf-8")
     timeline = report.split("==Timeline==", 1)[1].split("==Detection==", 1)[0]
-    assert "\n[[File:Enrich timeline.svg|thumb|upright=2|Timeline of the incident (UTC)" in timeline
+    assert "\n[[File:Enrich timeline.svg|thumb|none|900px|Timeline of the incident (UTC)" in timeline
     without = (SAMPLE / "report.wiki").read_text(encoding="utf-8")
     assert [line for line in report.splitlines() if line not in without.splitlines()] == \
         [line for line in report.splitlines() if line.startswith("[[File:Enrich timeline.svg|")]

@@ -1,4 +1,4 @@
-"""postmortem.collect.http: timeouts, bounded retry with Retry-After and a deadline,
+"""postmortem.net.http: timeouts, bounded retry with Retry-After and a deadline,
 User-Agent, where secrets come from and where they may go."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import os
 import pytest
 
 from postmortem.core.errors import InputError, SourceError
-from postmortem.collect.http import BoundedSession, new_session, require_secure, secret, user_agent
+from postmortem.net.http import BoundedSession, new_session, require_secure, secret, user_agent
 from tests.clock import FakeClock, clocked_session
 from tests.services import Answer, FakeServer
 
@@ -112,9 +112,12 @@ def test_no_attempt_starts_after_the_deadline():
 def test_connection_refused_is_a_source_error():
     from tests.services import free_port
     session = clocked_session(retries=1, backoff=0.01, deadline=5)
-    with pytest.raises(SourceError, match="cannot connect"):
-        session.get(f"http://127.0.0.1:{free_port()}/x")
+    port = free_port()
+    with pytest.raises(SourceError) as raised:
+        session.get(f"http://127.0.0.1:{port}/x")
     assert session.requests_made == 2 and session.fake_clock.sleeps == [0.01]
+    # one readable sentence, never a repr of urllib3's exception with its parenthesis left open
+    assert str(raised.value) == f"http://127.0.0.1:{port}/x: refused the connection (2 attempts)"
 
 
 @pytest.mark.parametrize("url", ["https://example.org/api", "http://127.0.0.1:8080/x",

@@ -9,7 +9,7 @@ import itertools
 
 import pytest
 
-from postmortem.collect.http import BoundedSession
+from postmortem.net.http import BoundedSession
 from postmortem.core.errors import SourceError
 from tests.services import Answer, FakeServer
 

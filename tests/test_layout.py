@@ -31,13 +31,6 @@ def test_function_level_imports_count_in_the_graph():
     assert "postmortem.collect.sources.sal_wiki" in graph["postmortem.collect.sources.sal_wikitext"]
 
 
-def test_the_public_merge_stays_the_function_after_importing_the_wiki_side():
-    import postmortem
-    import postmortem.wiki.publish  # noqa: F401  (its own merge module is postmortem.wiki.merge)
-    from postmortem.timeline.merge import merge
-    assert postmortem.merge is merge and callable(postmortem.merge)
-
-
 def test_every_source_says_what_it_is_in_one_place():
     from postmortem.collect.sources import REGISTRY, get_source
     for type_name in REGISTRY:
@@ -56,10 +49,10 @@ def test_pure_layers_hold_no_cli_code(layer):
 
 
 def test_the_census_sees_a_private_module_of_another_package():
-    graph = {"postmortem.collect.conduit": {"postmortem.collect.sources._paging"},
-             "postmortem.collect.sources.pagerduty": {"postmortem.collect.sources._paging"},
+    graph = {"postmortem.net.conduit": {"postmortem.collect.sources._page_records"},
+             "postmortem.collect.sources.pagerduty": {"postmortem.collect.sources._page_records"},
              "postmortem": {"postmortem._version"}, "postmortem.write.view": {"postmortem._version"}}
-    assert census.private_imports(graph) == [("postmortem.collect.conduit", "postmortem.collect.sources._paging")]
+    assert census.private_imports(graph) == [("postmortem.net.conduit", "postmortem.collect.sources._page_records")]
 
 
 @pytest.mark.parametrize("code, said", [
@@ -73,6 +66,30 @@ def test_the_census_sees_what_an_event_is_said_again(code, said):
     defined = {"is_alert"}
     found = [why for node in ast.walk(ast.parse(code)) for why in census._says_again(node, defined)]
     assert len(found) == 1 and found[0].startswith(said)
+
+
+def test_the_census_sees_two_modules_of_one_name():
+    names = ["postmortem.timeline.merge", "postmortem.publish._merge", "postmortem.write.render",
+             "postmortem.cli.render", "postmortem.net.web"]
+    assert census.clashing_names(names) == [("merge", ["postmortem.publish._merge", "postmortem.timeline.merge"])]
+
+
+def test_the_census_sees_the_database_flow_under_collect():
+    graph = {"postmortem.collect.missing": {"postmortem.read.report", "postmortem.core.model"},
+             "postmortem.collect.stats_page": {"postmortem.database.stats"},
+             "postmortem.cli.stats": {"postmortem.collect.pull", "postmortem.database.stats"},
+             "postmortem.cli.pull": {"postmortem.collect.pull"},
+             "postmortem.timeline.gather": {"postmortem.read.previous", "postmortem.collect.cache"}}
+    found = census.database_flow_in_collect(graph)
+    assert found == ["postmortem.cli.stats (a database command) calls postmortem.collect.pull (the database flow does not go through collect/)",
+                     "postmortem.collect.missing imports postmortem.read.report (reading reports is read/ or database/)",
+                     "postmortem.collect.stats_page imports postmortem.database.stats "
+                     "(reading reports is read/ or database/)"]
+
+
+def test_the_package_has_no_two_modules_of_one_name_and_no_database_flow_in_collect():
+    assert census.clashing_names(census.file_modules()) == []
+    assert census.database_flow_in_collect(census.import_graph()) == []
 
 
 def test_only_the_vocabulary_says_what_an_event_is():

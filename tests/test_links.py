@@ -17,7 +17,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import tomllib
 from pathlib import Path
 
 import mwparserfromhell
@@ -30,16 +29,16 @@ from postmortem.core.tasks import PHABRICATOR
 from postmortem.incident.load import load_incident
 from postmortem.read.report import parse_report
 from postmortem.timeline.gather import gather
-from postmortem.write.links import split_links
+from postmortem.write._links import split_links
 from postmortem.write.markdown import escape_linked as markdown_linked
 from postmortem.write.render import render_report
 from postmortem.write.wikitext import escape_linked as wikitext_linked
+from tests.cases import load
 from tests.conftest import write_incident
 from tests.mediawiki import mediawiki  # noqa: F401  (the session fixture)
 from tests.test_wikitext import _slack_export
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-CASES = tomllib.loads((FIXTURES / "links" / "cases.toml").read_text(encoding="utf-8"))["case"]
+CASES = load("links")["case"]
 BY_ID = {case["id"]: case for case in CASES}
 SOURCES = ("slack", "irc", "sal", "event", "actionable")
 LABELS = {"Slack #ops": "slack", "IRC": "irc", "SAL": "sal"}

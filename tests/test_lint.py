@@ -1,4 +1,4 @@
-"""Lint findings (postmortem.read.lint) on the real reports and on small cases."""
+"""Lint findings (postmortem.database.lint) on the real reports and on small cases."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from pathlib import Path
 
 
 from postmortem.core.model import Problem
-from postmortem.read.lint import format_finding, format_findings, lint_report
+from postmortem.database.lint import format_finding, format_findings, lint_report
 from postmortem.read.report import parse_report, read_report_file
 
-from tests.conftest import SEED, WIKITECH
+from tests.conftest import SAMPLE, SEED, WIKITECH
 
 
 def _kinds(findings):
@@ -116,3 +116,15 @@ def test_a_time_only_line_out_of_order_is_named_not_moved_silently():
     findings = [f for f in lint_report(parse_report(text)) if f.kind == "out-of-order"]
     assert [(f.line, f.text) for f in findings] == [
         (8, "14:00 comes after 15:30 and is read as the next day, 2025-03-13: out of order, or give its date")]
+
+
+def test_a_markdown_report_of_this_tool_is_refused_in_one_line(tmp_path, run_cli):
+    """lint read `render --format markdown` as wikitext and gave about 60 false findings
+    (no-time on every "**2023-09-28 14:33** …" line, answered questions "unanswered");
+    now it says what the file is and exits 2, as scorecard and stats do."""
+    out = tmp_path / "report.md"
+    assert run_cli("render", SAMPLE / "incident.toml", "--format", "markdown", "-o", out)[0] == 0
+    for command in ("lint", "scorecard"):
+        code, stdout, stderr = run_cli(command, out)
+        assert (code, stdout) == (2, "") and len(stderr.splitlines()) == 1
+        assert stderr.startswith(f"postmortem: error: {out}: a Markdown report (render --format markdown)")

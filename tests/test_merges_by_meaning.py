@@ -22,7 +22,7 @@ from postmortem.timeline.check import check_incident
 from postmortem.timeline.filters import filter_events
 from postmortem.timeline.gather import gather
 from postmortem.timeline.metrics import incident_metrics
-from postmortem.write.graph import firing_intervals
+from postmortem.write.timeline_picture import firing_intervals
 from postmortem.write.render import render_report
 from tests.conftest import write_incident
 from tests.services import FakeServer, pagerduty_app

@@ -8,8 +8,8 @@ import json
 
 from postmortem.incident.load import load_incident
 from postmortem.timeline.metrics import incident_metrics
-from postmortem.read.stats import report_metrics
-from postmortem.core.model import Event, Incident, utc
+from postmortem.database.stats import report_metrics
+from postmortem.core.model import Event, Incident, Records, utc
 from postmortem.write.render import render_report
 from postmortem.read.report import parse_report
 from postmortem.timeline.gather import gather
@@ -56,7 +56,7 @@ def test_missing_moments_say_so():
     assert got["resolve"].text() == "unknown: no event tagged resolved and no incident end"
     assert got["detect"].minutes == 5 and "incident start (no event tagged outage-begins)" in got["detect"].note
     assert "first report" in got["detect"].note
-    assert metrics([], paged=0)["respond"].text() == "not applicable: nobody was paged (paged = 0)"
+    assert metrics([], paged=0)["respond"].text() == "not applicable: nobody was paged"
     assert metrics([], end=START + dt.timedelta(hours=2))["resolve"].minutes == 120
 
 
@@ -64,10 +64,10 @@ def test_the_sample_summary_shows_the_metrics_block():
     report = render_report(gather(load_incident(SAMPLE / "incident.toml")))
     summary = report.split("==Timeline==")[0]
     assert "Outage duration:" not in summary.replace("* Outage duration:", "")
-    assert ("* Time to mitigate: 3 h 25 min (2023-09-28 14:33 → 17:58 UTC; outage start → mitigation (manual))"
-            in summary)
-    assert "* Time to respond: not applicable: nobody was paged (paged = 0)" in summary
-    assert "* Outage duration: 4 d 23 h 41 min" in summary
+    assert "* Time to mitigate: 3 h 25 min 1 s (2023-09-28 14:33:12 → 17:58:13 UTC)\n" in summary
+    assert "Time to respond" not in summary.replace("Time to acknowledge, respond and engage", "")
+    assert "''Time to acknowledge, respond and engage do not apply: nobody was paged.''" in summary
+    assert "* Outage duration: 4 d 23 h 41 min 42 s" in summary
     assert parse_report(report).timeline[2].tags == ("outage-begins",)  # marks still read back (after the lead-up)
 
 
@@ -101,3 +101,18 @@ def test_report_metrics_and_stats_rows(run_cli, tmp_path):
     code, out, _ = run_cli("stats", path, "--format", "csv")
     header, row = out.splitlines()
     assert "outage_minutes,resolve_minutes" in header and ",90,145," in row
+
+
+def test_a_metric_is_shown_at_the_precision_it_was_computed():
+    """"Time to respond: 1 min (23:41 → 23:43)" read as two minutes: the page at
+    23:41:20, the reply at 23:43:00 are 1 min 40 s apart, and the report says so."""
+    page = Event(utc(2026, 10, 24, 23, 41, 20), "manual", "pages SRE", tags=("page", "outage-begins"))
+    reply = Event(utc(2026, 10, 24, 23, 43), "irc", "on it", actor="alice")
+    incident = Incident(id="t", start=page.time, responders=("alice",))
+    respond = {m.id: m for m in incident_metrics(incident, [page, reply])}["respond"]
+    assert respond.shown() == "1 min 40 s (2026-10-24 23:41:20 → 23:43:00 UTC)"
+    report = render_report(Records(incident, (page, reply)))
+    assert "* Time to respond: 1 min 40 s (2026-10-24 23:41:20 → 23:43:00 UTC)\n" in report
+    # what does not apply or is not known: one line, not a line each
+    assert "''Not known from the records: outage duration (no event tagged outage-ends); time to " in report
+    assert "* Time to acknowledge" not in report

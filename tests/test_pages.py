@@ -1,6 +1,6 @@
 """`postmortem pages`: every page in a period from local Splunk On-Call and
 PagerDuty servers (tests/services.py), in text, CSV and JSON, with totals;
-the rows from the events (postmortem/scorecard/pages.py)."""
+the rows from the events (postmortem/database/pages.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from tests.events import page_event
 
 from postmortem.core.errors import InputError
 from postmortem.core.model import Person, Window, utc
-from postmortem.scorecard.pages import page_rows, period
+from postmortem.database.pages import page_rows, period
 from tests.services import FakeServer, pagerduty_app, splunk_app
 from tests.test_source_pagerduty import ANA, INCIDENTS as PD_INCIDENTS, log_entries
 from tests.test_source_splunk_oncall import API_ID, API_KEY, INCIDENTS as VO_INCIDENTS, ONCALL

@@ -7,7 +7,7 @@ import pytest
 
 from postmortem.core.errors import InputError
 from postmortem.incident.load import load_incident
-from postmortem.collect.previous import read_previous
+from postmortem.read.previous import read_previous
 from postmortem.collect.pull import pull
 from tests.conftest import REFERENCE, SEED
 from tests.mediawiki import mediawiki  # noqa: F401  (the session fixture)

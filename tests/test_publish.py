@@ -20,9 +20,9 @@ import requests
 from postmortem._version import __version__
 from postmortem.core.errors import WikiError
 from postmortem.incident.load import load_incident
-from postmortem.wiki.merge import MergeConflict
-from postmortem.wiki.markers import SUMMARY, find_base, generated_text, with_marker
-from postmortem.wiki.publish import publish, update
+from postmortem.publish.text_merge import MergeConflict
+from postmortem.publish.markers import SUMMARY, find_base, generated_text, with_marker
+from postmortem.publish.report_page import publish, update
 from postmortem.timeline.gather import gather
 from tests.mediawiki import bot, bot_env, cli, mediawiki  # noqa: F401  (the fixtures)
 
@@ -271,7 +271,7 @@ def test_concurrent_edit_between_read_and_save_is_an_edit_conflict(bot_env, bot,
         # rewrites the lines around the place where the new event goes
         def change(text):
             lines = text.split("\n")
-            at = next(i for i, line in enumerate(lines) if line.startswith("*2023-10-02 14:06:40"))
+            at = next(i for i, line in enumerate(lines) if line.startswith("*2023-10-02 14:06 (IRC"))
             lines[at + 1:at + 3] = ["*2023-10-02 14:07 HAND: watched backpressure, then filed T347884"]
             return "\n".join(lines)
         edited["revid"] = bot_env.human_edit(title, change)
@@ -323,7 +323,7 @@ def test_library_publish_and_update_results(bot_env, bot, sample):
     assert conflict.value.sections == ["Incident"] and bot_env.api_url in str(conflict.value)
     dry = update(gather(load_incident(sample)), bot_env.api_url, title, wiki=bot, prefer="theirs", dry_run=True)
     assert dry.new_revid is None and dry.changed and dry.saves and dry.resolved == ["Incident"]
-    assert "-*2023-10-02 14:06:21 " + GENERATED_LINE + " HAND" in dry.diff
+    assert "-*2023-10-02 14:06 " + GENERATED_LINE + " HAND" in dry.diff
 
 
 # -- the hidden base marker (no wiki needed) -------------------------------------------------------

@@ -17,7 +17,7 @@ from postmortem._version import __version__
 from postmortem.collect.pull import pull
 from postmortem.incident.load import load_incident
 from postmortem.timeline.gather import gather
-from postmortem.wiki.publish import publish, update
+from postmortem.publish.report_page import publish, update
 from tests.mediawiki import bot, bot_env, cli, mediawiki  # noqa: F401  (the fixtures)
 from tests.services import Answer, FakeServer, broken_app
 from tests.test_publish_graph import embeds, file_versions, incident_copy
@@ -46,7 +46,7 @@ def test_publish_uploads_each_graph_and_the_wiki_draws_it(cli, bot_env, tmp_path
     assert out.splitlines()[1:] == [f"uploaded File:{chart(incident_id)}"]
     (version,) = file_versions(bot_env, chart(incident_id))
     assert version["comment"] == f"postmortem {__version__}: graph {SLUG} of [[{title}]]"
-    assert f"[[File:{chart(incident_id)}|thumb|Kafka consumer lag ([https://grafana.wikimedia.org/" in \
+    assert f"[[File:{chart(incident_id)}|thumb|none|900px|Kafka consumer lag ([https://grafana.wikimedia.org/" in \
         bot_env.text(title)
     assert embeds(bot_env, title, chart(incident_id))        # accepted, and drawn as a thumbnail
     description = bot_env.text(f"File:{chart(incident_id)}")
@@ -85,7 +85,7 @@ def test_another_picture_is_never_uploaded_over_another_pages_file(cli, bot_env,
 
 
 def test_a_file_drawn_by_hand_under_the_name_is_refused(cli, bot_env, tmp_path):
-    from postmortem.collect.mediawiki import Wiki
+    from postmortem.net.mediawiki import Wiki
     incident_id = "2023-09-28 charts by hand"
     human = Wiki(bot_env.api_url)
     human.login(bot_env.human, bot_env.human_password)
@@ -151,7 +151,7 @@ def test_update_keeps_the_embed_of_a_graph_whose_pull_failed(cli, bot_env, bot, 
     assert code == 0, err
     assert "warning: graph[0] (lag) is not drawn: the last pull could not read it" in err
     assert f"kept File:{chart(incident_id, 'lag')} embedded earlier" in err and "uploaded" not in err
-    assert f"[[File:{chart(incident_id, 'lag')}|thumb|Lag]]" in bot_env.text(title)
+    assert f"[[File:{chart(incident_id, 'lag')}|thumb|none|900px|Lag]]" in bot_env.text(title)
     assert len(file_versions(bot_env, chart(incident_id, "lag"))) == 1
     result = update(gather(load_incident(path)), bot_env.api_url, title, wiki=bot)
     assert result.charts_kept == [chart(incident_id, "lag")] and result.uploaded == []

@@ -252,7 +252,7 @@ def test_a_source_that_finishes_last_still_comes_first(tmp_path, servers):
 
 
 def test_each_source_gets_the_session_it_asks_for(tmp_path, monkeypatch):
-    import postmortem.collect.http as http
+    import postmortem.net.http as http
     made = []
     real = http.new_session
     monkeypatch.setattr(http, "new_session", lambda **options: (made.append(options), real(**options))[1])

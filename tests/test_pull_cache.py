@@ -187,7 +187,7 @@ def test_a_source_that_never_pulled_well_is_missing(tmp_path, servers, capsys):
     assert main(["render", str(path)]) == 0
     text, err = capsys.readouterr()
     assert "source[2] (pagerduty) is missing from the timeline" in err and "earlier pull" not in err + text
-    assert "missing from this timeline: source&#91;2&#93; (pagerduty) (" in text
+    assert "''PagerDuty at 127.0.0.1:" in text and " could not be read (HTTP 500 Internal Server Error" in text
 
 
 @pytest.mark.parametrize("remove_file_source", [False, True], ids=["in-place", "after-removing-another"])

@@ -14,13 +14,13 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from postmortem.collect import cache
-from postmortem.collect.graphs import default_step, query_window
+from postmortem.collect.metric_series import default_step, query_window
 from postmortem.collect.pull import pull
 from postmortem.core.errors import InputError
 from postmortem.core.model import Window, utc
 from postmortem.incident.load import load_incident
 from postmortem.timeline.gather import gather
-from postmortem.write.chart import chart_layout
+from postmortem.write.metric_chart import chart_layout
 from tests.clock import fast_session
 from tests.services import Answer, FakeServer, broken_app, openmetrics_gauge, start_prometheus
 
@@ -146,8 +146,8 @@ def test_render_offline_writes_the_svg_and_embeds_it(pulled, run_cli):
     svg = path.parent / "report-error-ratio.svg"
     assert f"wrote {svg}" in err and (path.parent / "report-error-ratio-by-default-step.svg").exists()
     timeline = out.read_text(encoding="utf-8").split("==Timeline==")[1].split("==Detection==")[0]
-    assert "\n[[File:Incident 2023-09-28 api errors error-ratio.svg|thumb|Error ratio]]\n" in timeline
-    assert "\n[[File:Incident 2023-09-28 api errors error-ratio-by-default-step.svg|thumb|" \
+    assert "\n[[File:Incident 2023-09-28 api errors error-ratio.svg|thumb|none|900px|Error ratio]]\n" in timeline
+    assert "\n[[File:Incident 2023-09-28 api errors error-ratio-by-default-step.svg|thumb|none|900px|" \
            "Error ratio by default step]]\n" in timeline
     ET.parse(svg)
 
@@ -174,7 +174,7 @@ def test_one_point_per_step_and_a_gap_where_the_series_has_none(pulled):
     assert before[-1][0] == pytest.approx(layout.scale.x(utc(2023, 9, 28, 14, 45)), abs=0.01)
     assert after[0][0] == pytest.approx(layout.scale.x(utc(2023, 9, 28, 14, 56)), abs=0.01)
     titles = [p.find(SVG + "title").text for p in by_class(api_line, "circle", "point")]
-    assert "2023-09-28 14:20 UTC: 0.35 ratio — service=api" in titles
+    assert "2023-09-28 14:20 UTC: 0.35 ratio — service api" in titles
 
 
 def test_key_moments_at_their_exact_times(pulled):
@@ -185,8 +185,8 @@ def test_key_moments_at_their_exact_times(pulled):
     xs = [float(line.get("x1")) for line in by_class(root, "line", "moment")]
     assert xs == pytest.approx([scale.x(t) for t in MOMENTS], abs=0.01)
     labels = [el.text for el in by_class(root, "text", "moment-label")]
-    assert labels[0] == "OUTAGE BEGINS 2023-09-28 14:10" and labels[2] == "page 2023-09-28 14:13"
-    assert labels[-1] == "OUTAGE ENDS · resolved 2023-09-28 14:36"
+    assert labels[0] == "OUTAGE BEGINS 14:10" and labels[2] == "page 14:13"   # a one-day axis gives the date
+    assert labels[-1] == "OUTAGE ENDS · resolved 14:36"
 
 
 def test_the_default_step_is_the_window_in_at_most_500_points(pulled):

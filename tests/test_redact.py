@@ -1,12 +1,11 @@
 """Nothing private published: secrets and personal data found in the records
-(postmortem.core.redact, postmortem.timeline.redact), listed by `check` and
+(postmortem.core.redact, postmortem.timeline.redact_events), listed by `check` and
 `lint` by kind and place — never the value —, warned about by `render`, and
 resolved by [redact] rules before anything leaves the tool."""
 
 from __future__ import annotations
 
 import json
-import tomllib
 
 import pytest
 
@@ -15,15 +14,16 @@ from postmortem.core.model import Event, Records, utc
 from postmortem.core.vocabulary import Alert, Place
 from postmortem.core.settings import RedactSettings, Replacement
 from postmortem.core.redact import scan_text
-from postmortem.core.secret_kinds import SECRETS
+from postmortem.core._secret_kinds import SECRETS
 from postmortem.incident.load import load_incident, parse_incident
-from postmortem.read.lint import lint_report
+from postmortem.database.lint import lint_report
 from postmortem.read.report import parse_report
 from postmortem.timeline.gather import gather
-from postmortem.timeline.redact import blocking, findings_of, redact_event, unresolved
-from postmortem.wiki.publish import publish, update
-from postmortem.write.graph import render_graph
+from postmortem.timeline.redact_events import blocking, findings_of, redact_event, unresolved
+from postmortem.publish.report_page import publish, update
+from postmortem.write.timeline_picture import render_graph
 from postmortem.write.render import render_report
+from tests.cases import cases, load
 from tests.conftest import ROOT, write_incident
 
 # Values that must never be printed (made up; shaped like the real thing).
@@ -32,10 +32,10 @@ PASSWORD = "Hunter2-Prod!"
 GITHUB_TOKEN = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z5A"
 
 # The kinds found in texts (each secret kind among them, and look-alikes that are none), as data.
-CASES = tomllib.loads((ROOT / "tests" / "fixtures" / "secrets" / "cases.toml").read_text(encoding="utf-8"))["case"]
+CASES = load("secrets")["case"]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[f"{n}-{','.join(c['kinds']) or 'none'}" for n, c in enumerate(CASES)])
+@pytest.mark.parametrize("case", cases("secrets", ids=lambda n, c: f"{n}-{','.join(c['kinds']) or 'none'}"))
 def test_scan(case):
     hits = scan_text(case["text"])
     assert [hit.kind for hit in hits] == case["kinds"]

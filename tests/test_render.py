@@ -40,7 +40,7 @@ def test_irdoc_and_incident_scorecard(code):
     box = templates["Incident scorecard"]
     values = {str(p.name).strip(): str(p.value).strip() for p in box.params}
     assert values["task"] == "T347521"
-    assert values["start"] == "2023-09-28 14:33"
+    assert values["start"] == "2023-09-28 14:33:00"      # at the end's precision: one for both
     assert values["end"] == "2023-10-03 14:14:54"
     assert values["impact"].startswith("For about five days")
     assert values["paged-num"] == "0" and values["responders-num"] == "4"
@@ -60,17 +60,28 @@ def _left_out_lines(report):
 
 def test_curated_timeline_close_to_the_seeds(report):
     """The seed's timeline has 16 bullets (15 and the template's example "00:15");
-    the sample's report shows 24 entries (2 of them the lead-up) where every
-    event would be 35, and 8 lines saying what it left out, every message counted."""
+    the sample's report shows 25 lines (2 of them the lead-up) where every event
+    would be 35, each stretch left out counted once, quietly, at the end of the
+    line before it ("(+3 messages)"), every message counted; no line of its own."""
     seed = SEED.read_text(encoding="utf-8").split("==Timeline==", 1)[1].split("==Detection==", 1)[0]
     assert len([line for line in seed.splitlines() if line.startswith("*")]) == 16
     events = gather(load_incident(SAMPLE / "incident.toml")).events
-    notes = _left_out_lines(report)
-    counted = sum(int(re.match(r"\*''\((\d+) more", line)[1]) + sum(map(int, re.findall(r" and (\d+) ", line)))
-                  for line in notes)
-    assert (len(_timeline_bullets(report)), len(notes), len(events)) == (24, 8, 35)
-    assert len(_timeline_bullets(report)) + counted == len(events)
-    assert notes[1] == "*''(3 more messages in Slack #event-platform, 2023-09-28 15:55–16:01)''"
+    bullets = _timeline_bullets(report)
+    counted = sum(int(n) for line in bullets for n in re.findall(r"''\(\+(\d+) (?:message|SAL entr)", line))
+    assert (len(bullets), len(_left_out_lines(report)), len(events)) == (25, 0, 35)
+    assert len(bullets) + counted == len(events)
+    folded = next(line for line in bullets if line.startswith("*2023-09-28 15:55 "))
+    assert folded.endswith("troubleshooting begins ''(+3 messages)''")
+
+
+def test_fold_none_says_nothing_of_what_is_left_out(tmp_path):
+    import shutil
+    shutil.copytree(SAMPLE, tmp_path / "sample")
+    path = tmp_path / "sample" / "incident.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace("[report]\n", '[report]\nfold = "none"\n'),
+                    encoding="utf-8")
+    report = render_report(gather(load_incident(path)))
+    assert len(_timeline_bullets(report)) == 25 and "message" not in report.split("==Timeline==")[1].split("==Det")[0]
 
 
 def test_timeline_has_full_dates_in_ascending_order(report):
@@ -88,7 +99,7 @@ def test_outage_marks_on_the_right_lines(report):
     begins = [b for b in bullets if "'''OUTAGE BEGINS'''" in b]
     ends = [b for b in bullets if "'''OUTAGE ENDS'''" in b]
     assert len(begins) == 1 and begins[0].startswith("*2023-09-28 14:33")
-    assert len(ends) == 1 and ends[0].startswith("*2023-10-03 14:14:54")
+    assert len(ends) == 1 and ends[0].startswith("*2023-10-03 14:14 ")   # every line to the minute
 
 
 # Every line of the seed's timeline (tests/fixtures/reports/seed-2023-09-28-mw-page-content-change-enrich.txt),
@@ -100,21 +111,22 @@ SEED_TIMELINE = [
     ("2023-09-28 15:55", "Message sent to #event-platform Slack channel, troubleshooting begins"),
     ("2023-09-28 16:24", "restarted the job again"),
     ("2023-09-28 17:33", "unaligned checkpoints"),
-    ("2023-09-28 17:58:13", "Killed app, silenced alerts, wait for SRE"),
-    ("2023-09-29 06:48:57", "Kafka broker reassignment"),
-    ("2023-10-02 07:35:21", "restarting the flink app"),
-    ("2023-10-02 09:42:09", "backpressure is not decreasing"),
-    ("2023-10-02 12:10:36", "Suggest increasing parallelism"),
-    ("2023-10-02 14:06:21", "Backpressure finally starts decreasing"),
+    ("2023-09-28 17:58", "Killed app, silenced alerts, wait for SRE"),
+    ("2023-09-29 06:48", "Kafka broker reassignment"),
+    ("2023-10-02 07:35", "restarting the flink app"),
+    ("2023-10-02 09:42", "backpressure is not decreasing"),
+    ("2023-10-02 12:10", "Suggest increasing parallelism"),
+    ("2023-10-02 14:06", "Backpressure finally starts decreasing"),
     ("2023-10-02 16:14", "should not retry on badrevids if no replica lag"),
-    ("2023-10-03 12:21:51", "Backfill speeds up &gt;8x"),
-    ("2023-10-03 14:14:54", "Job caught up, incident ends"),
+    ("2023-10-03 12:21", "Backfill speeds up &gt;8x"),
+    ("2023-10-03 14:14", "Job caught up, incident ends"),
 ]
 
 
 @pytest.mark.parametrize("stamp, words", SEED_TIMELINE)
 def test_everything_in_the_seed_timeline_is_there(report, stamp, words):
-    assert [b for b in _timeline_bullets(report) if b.startswith("*" + stamp) and words in b], (stamp, words)
+    """At the minute (the seed gives seconds for some): every line of the report's timeline is to the minute."""
+    assert [b for b in _timeline_bullets(report) if b.startswith(f"*{stamp} ") and words in b], (stamp, words)
 
 
 def test_detection_lists_the_alert_that_fired(report):

@@ -17,9 +17,9 @@ from postmortem.core.errors import ReportError
 from postmortem.read.report import decode_report, parse_report, read_report_file
 from postmortem.core.tasks import find_tasks
 from postmortem.read.scorecard_table import normalize_answer
-from postmortem.read.dates import parse_date_line
-from postmortem.read.stamps import split_stamp
-from postmortem.scorecard.report import report_scorecard
+from postmortem.read._dates import parse_date_line
+from postmortem.read._stamps import split_stamp
+from postmortem.scorecard.report_scorecard import report_scorecard
 from postmortem.core.questions import QUESTION_IDS
 from postmortem.core.model import Records
 
@@ -321,7 +321,7 @@ def test_date_lines(line, date):
     ("Deploy 25 November", dt.date(2021, 11, 24), None),
 ])
 def test_yearless_date_lines(line, near, date):
-    from postmortem.read.dates import yearless_date_line
+    from postmortem.read._dates import yearless_date_line
     assert yearless_date_line(line, near) == date
 
 
@@ -339,7 +339,7 @@ def test_not_date_lines(line):
     ("2025", None), ("YYYY-MM-DD hh:mm:ss", None), ("2018-03-12 05:08 PST", None), ("soon", None),
 ])
 def test_metadata_moments(value, moment):
-    from postmortem.read.dates import parse_moment
+    from postmortem.read._dates import parse_moment
     want = dt.datetime.fromisoformat(moment).replace(tzinfo=dt.timezone.utc) if moment else None
     assert parse_moment(value, dt.date(2024, 11, 25)) == want
 
@@ -508,14 +508,23 @@ def test_round_trip_of_the_sample():
     from postmortem.timeline.curate import Omitted, curate
     records = gather(incident)
     events = list(records.events)
-    curated = curate(incident, events)
+    from postmortem.scorecard.answers import computed_scorecard
+    from postmortem.write.mrkdwn import spans
+    card = computed_scorecard(records)   # the records the metrics and answers cite are shown
+    cited = [e for m in card.metrics for e in m.cited] + [e for a in card.answers for e in a.cited]
+    curated = curate(incident, events, cited)
     shown = [e for e in curated.lead_up + curated.incident if not isinstance(e, Omitted)]
-    assert len(shown) < len(events)  # chat nobody marked is left out, counted in a line of its own
+    assert len(shown) < len(events)  # chat nobody marked is left out, counted on the line before
     report = parse_report(render_report(records), title=incident.page_title)
-    # the report shows whole seconds (Slack's ts has microseconds); the lines saying
-    # what was left out are no entries
+
+    def as_read(event):   # Slack's `code` is written <code>, and read back so; emoji as the characters
+        if not event.source.startswith("slack"):
+            return _one_line(event.text)
+        assert {s.style for s in spans(event.text)} <= {"", "code"}
+        return "".join(f"<code>{s.text}</code>" if s.style else s.text for s in spans(_one_line(event.text)))
+    # the report's lines are to the minute; the "(+3 messages)" it appends are no text of the entries
     assert [(e.time, e.text) for e in report.timeline] == [
-        (e.time.replace(microsecond=0), _one_line(e.text)) for e in shown]
+        (e.time.replace(second=0, microsecond=0), as_read(e)) for e in shown]
     assert [e.actor for e in report.timeline] == [e.actor for e in shown]
     assert [(a.text, a.tasks, a.done) for a in report.actionables] == [
         (a.text, (a.task,) if a.task else (), a.done) for a in incident.actionables]

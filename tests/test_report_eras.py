@@ -12,10 +12,10 @@ import json
 
 import pytest
 
-from postmortem.read.lint import lint_report
+from postmortem.database.lint import lint_report
 from postmortem.read.report import parse_report, read_report_file
-from postmortem.read.stats import report_stats
-from postmortem.scorecard.report import report_scorecard
+from postmortem.database.stats import report_stats
+from postmortem.scorecard.report_scorecard import report_scorecard
 
 from tests.conftest import REFERENCE, SEED, WIKITECH
 

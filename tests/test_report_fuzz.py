@@ -9,10 +9,10 @@ import json
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from postmortem.core.errors import ReportError
-from postmortem.read.lint import lint_report
+from postmortem.database.lint import lint_report
 from postmortem.read.report import parse_report
-from postmortem.scorecard.report import report_scorecard
-from postmortem.read.stats import report_row
+from postmortem.scorecard.report_scorecard import report_scorecard
+from postmortem.database.stats import report_row
 
 TRIED = {"count": 0}
 

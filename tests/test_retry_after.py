@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from postmortem.collect.http import retry_after_seconds
-from postmortem.collect.mediawiki import Wiki
+from postmortem.net.http import retry_after_seconds
+from postmortem.net.mediawiki import Wiki
 from postmortem.core.errors import SourceError
 from tests.clock import FakeClock, clocked_session
 from tests.services import Answer, FakeServer
@@ -73,7 +73,7 @@ def test_pagerdutys_ratelimit_reset_the_same(limited, value, wait):
 
 
 def test_a_retry_after_past_the_deadline_ends_in_the_sources_error_not_a_wait():
-    from postmortem.collect.sources.web import request
+    from postmortem.net.web import request
     with FakeServer(lambda r: Answer.json({"ok": False}, 429, **{"Retry-After": "Fri, 31 Dec 9999 23:59:59 GMT"})) \
             as server:
         session = clocked_session(retries=2, deadline=60.0, backoff=BACKOFF)

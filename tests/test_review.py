@@ -104,10 +104,11 @@ def test_records_no_marker_cites_are_folded_left_out_or_curated(incident, run_cl
     code, out, _ = run_cli("render", incident)
     assert code == 0
     line = next(line for line in out.splitlines() if "Bob reverts the config" in line)
-    assert line == "*14:10 Bob reverts the config (IRC #ops 14:10)"
+    # the records folded are counted on the line before them (issue 25)
+    assert line == "*14:10 Bob reverts the config (IRC #ops 14:10)" + (" ''(+2 messages)''" if folded else "")
     assert "it is the new config" not in out   # the evidence is the marker's link, not a line
     assert ("back up" in out) is shown
-    assert ("more message" in out) is folded
+    assert ("messages)''" in out) is folded
 
 
 def test_an_incident_without_markers_renders_as_before(sample_incident_path, run_cli):

@@ -22,8 +22,8 @@ import pytest
 
 from postmortem.cli import main
 from postmortem.collect import cache
-from postmortem.collect.http import BoundedSession
-from postmortem.collect.mediawiki import Wiki
+from postmortem.net.http import BoundedSession
+from postmortem.net.mediawiki import Wiki
 from postmortem.collect.pull import pull
 from postmortem.collect.sources import get_source
 from postmortem.core.accounting import Tally

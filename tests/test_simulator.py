@@ -29,7 +29,7 @@ from postmortem.incident.load import load_incident
 from postmortem.scorecard.answers import computed_scorecard
 from postmortem.timeline.gather import gather
 from postmortem.timeline.metrics import incident_metrics
-from postmortem.write.graph import firing_intervals, graph_span
+from postmortem.write.timeline_picture import firing_intervals, graph_span
 from tests.simulator import expect
 from tests.simulator.facts import Incident
 from tests.simulator.scenario import Servers, laid_out

@@ -8,14 +8,14 @@ import re
 
 import pytest
 
-from postmortem.core.accounting import Tally
 from postmortem.core.errors import IncidentFileError, SourceError, SourceFormatError
-from postmortem.collect.http import BoundedSession
+from postmortem.net.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window
 from postmortem.collect.sources.alertmanager import SOURCE
 from postmortem.core.timeutil import format_utc
+from tests.cases import cases, check_answered
 from tests.services import (
-    Answer, FakeServer, assert_broken_answer, broken, html_instead_of_json, post_alerts, start_alertmanager,
+    Answer, assert_broken_answer, broken, html_instead_of_json, post_alerts, start_alertmanager,
     transport_failures)
 
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
@@ -124,13 +124,7 @@ def test_broken_answers(case):
                          path="/api/v2/alerts", source="source[1] (alertmanager)")
 
 
-def test_each_start_and_end_of_an_alert_is_a_record():
-    """An alert that ended gives two events, its start and its end: two records, so that
-    check's read = in window + outside + dropped + skipped holds (it counted one)."""
-    window = Window(dt.datetime(2023, 9, 28, 14, tzinfo=dt.timezone.utc),
-                    dt.datetime(2023, 9, 28, 17, tzinfo=dt.timezone.utc))
-    tally = Tally()
-    with FakeServer(lambda request: Answer.json([GETTABLE])) as server:
-        events = SOURCE.read(config(server.url), window, session=BoundedSession(timeout=5, deadline=20), tally=tally)
-    assert [e.alert.state for e in events] == ["firing", "resolved"]
-    assert tally.read == 2
+@pytest.mark.parametrize("case", cases("alertmanager"))
+def test_format_cases(case):
+    check_answered(case, "alertmanager", lambda url, window, tally: SOURCE.read(
+        config(url, **case.get("options", {})), window, session=BoundedSession(timeout=5, deadline=20), tally=tally))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from postmortem.collect.http import BoundedSession
+from postmortem.net.http import BoundedSession
 from postmortem.collect.pull import pull
 from postmortem.collect.sources import describe, get_source, needs_pull
 from postmortem.core.accounting import Tally
@@ -19,6 +19,7 @@ from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.incident.load import load_incident
 from postmortem.timeline.gather import gather
 from postmortem.write.render import render_report
+from tests.cases import cases, check_answered
 from tests.conftest import write_incident
 from tests.services import (
     Answer, FakeServer, assert_broken_answer, broken, gerrit_app, gerrit_change, html_instead_of_json,
@@ -69,14 +70,10 @@ def test_the_exact_answers_prefix_stripped_and_pages_followed(monkeypatch):
     assert first.query["q"] == ['status:merged after:"2024-03-05 06:00:00" before:"2024-03-12 12:00:00"']
 
 
-def test_without_detailed_accounts_there_is_no_name_and_no_guess():
-    def app(request):
-        name = "changes-no-detailed-accounts.txt" if request.query["S"] == ["0"] else "changes-empty.txt"
-        return Answer(200, fixture(name), {"Content-Type": "application/json"})
-    with FakeServer(app) as server:
-        events = SOURCE.read(config(server.url + "/r"), WINDOW, session=session())
-    assert [e.actor for e in events] == [None, None]        # _account_id only: nobody named
-    assert all("merged by" not in e.text for e in events)
+@pytest.mark.parametrize("case", cases("gerrit"))
+def test_format_cases(case):
+    check_answered(case, "gerrit", lambda url, window, tally: SOURCE.read(
+        config(url + "/r", **case.get("options", {})), window, session=session(), tally=tally))
 
 
 def test_after_and_before_are_on_the_last_update_so_the_merge_time_decides():

@@ -5,7 +5,6 @@ The formats and their line kinds are data: tests/fixtures/irc/cases.toml."""
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -16,9 +15,9 @@ from postmortem.incident.load import parse_incident
 from postmortem.core.model import SourceConfig, Window
 from postmortem.collect.sources import get_source
 from postmortem.collect.sources.irc import SOURCE
+from tests.cases import cases
 
 UTC = dt.timezone.utc
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def utc(*args) -> dt.datetime:
@@ -51,8 +50,8 @@ def test_registered_under_its_type():
 
 
 # The formats and their line kinds as data: tests/fixtures/irc/cases.toml (what each
-# input line becomes: an event with its time, actor, text, precision and channel, or a drop).
-CASES = tomllib.loads((FIXTURES / "irc" / "cases.toml").read_text(encoding="utf-8"))
+# input line becomes: an event with its time, actor, text, precision and channel, or a drop),
+# read through tests/cases.py.
 
 
 def expected_events(case: dict) -> list[tuple]:
@@ -93,7 +92,7 @@ def expected_read(case: dict) -> int:
     return sum(1 for file in case["file"] for line in file["lines"] if line.get("drop") not in MARKERS)
 
 
-@pytest.mark.parametrize("case", [pytest.param(case, id=case["id"]) for case in CASES["case"]])
+@pytest.mark.parametrize("case", cases("irc"))
 def test_formats_and_line_kinds(tmp_path, case):
     for file in case["file"]:
         write(tmp_path, file["name"], [line["line"] for line in file["lines"]], file.get("truncated", False))
@@ -146,7 +145,7 @@ def test_files_are_chosen_by_the_log_local_date(tmp_path, monkeypatch):
     assert sorted(opened) == ["2023-09-27.log", "2023-09-28.log"]
 
 
-@pytest.mark.parametrize("case", [pytest.param(case, id=case["id"]) for case in CASES["error"]])
+@pytest.mark.parametrize("case", cases("irc", "error"))
 def test_files_the_source_refuses_name_file_and_line(tmp_path, case):
     path = write(tmp_path, case["file"], case["lines"])
     with pytest.raises(SourceFormatError) as caught:
@@ -224,34 +223,13 @@ def test_an_unknown_encoding_is_refused_when_the_incident_is_loaded(tmp_path):
         SOURCE.check(config(tmp_path, "#ops/*.log", encoding="klingon"))
 
 
-# (line, alertname, state) for the relays' alert lines; None: a line that is no alert
-ALERT_LINES = [
-    ("[12:46:28] <icinga-wm> PROBLEM - MediaWiki exceptions and fatals per minute on graphite1001 is CRITICAL: "
-     "CRITICAL: 20.00% of data above the critical threshold [50.0]",
-     "MediaWiki exceptions and fatals per minute on graphite1001", "firing"),
-    ("[12:50:18] <icinga-wm> RECOVERY - MediaWiki exceptions and fatals per minute on graphite1001 is OK: "
-     "OK: Less than 1.00% above the threshold [25.0]",
-     "MediaWiki exceptions and fatals per minute on graphite1001", "resolved"),
-    ("[13:01:02] <icinga-wm> PROBLEM - Host mw2291 is DOWN: PING CRITICAL - Packet loss = 100%",
-     "Host mw2291", "firing"),
-    ("[13:04:02] <icinga-wm> RECOVERY - Host mw2291 is UP: PING OK - Packet loss = 0%", "Host mw2291", "resolved"),
-    ("[13:02:00] <jinxer-wm> FIRING: [2x] ProbeDown: Service api-https:443 has failed probes - "
-     "https://wikitech.wikimedia.org/wiki/Runbook#ProbeDown", "ProbeDown", "firing"),
-    ("[13:09:00] <jinxer-wm> RESOLVED: ProbeDown: Service api-https:443 has failed probes", "ProbeDown", "resolved"),
-    ("[13:10:00] <jinxer-wm> good morning", None, None),
-    ("[13:11:00] <tchin> FIRING: ProbeDown is what I see", None, None),          # a person quoting one
-    ("[13:12:00] <icinga-wm> ACKNOWLEDGEMENT - etcd request latencies on conf1008 is CRITICAL: ack by cdanis",
-     None, None),
-]
-
-
-@pytest.mark.parametrize("line, alertname, state", ALERT_LINES)
-def test_lines_of_the_alert_relays_are_alerts(tmp_path, line, alertname, state):
-    write(tmp_path, "2016-07-28.log", [line])
+@pytest.mark.parametrize("case", cases("irc", "alert"))
+def test_lines_of_the_alert_relays_are_alerts(tmp_path, case):
+    write(tmp_path, "2016-07-28.log", [case["line"]])
     [event] = read(tmp_path, Window(utc(2016, 7, 28), utc(2016, 7, 29)), format="znc")
-    said = (event.alert.name, event.alert.state) if event.alert is not None else (None, None)
-    assert said == (alertname, state)
-    assert ("alert" in event.tags) == (alertname is not None) == (event.kind.value == "alert")
+    said = [event.alert.name, event.alert.state] if event.alert is not None else []
+    assert said == case["alert"]
+    assert ("alert" in event.tags) == bool(case["alert"]) == (event.kind.value == "alert")
 
 
 def test_alert_nicks_replaces_the_relays(tmp_path):

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from postmortem.core.errors import SourceError, SourceFormatError
-from postmortem.collect.http import BoundedSession
+from postmortem.net.http import BoundedSession
 from postmortem.core.model import Actionable, SourceConfig
 from postmortem.collect.sources.phabricator import SOURCE, enrich_actionables, fetch_tasks
 from postmortem.core.model import TaskInfo

@@ -9,13 +9,13 @@ import re
 
 import pytest
 
-from postmortem.core.accounting import Tally
 from postmortem.core.errors import SourceError, SourceFormatError
-from postmortem.collect.http import BoundedSession
+from postmortem.net.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.collect.sources.prometheus import SOURCE, choose_step, firing_intervals
+from tests.cases import cases, check_answered
 from tests.services import (
-    Answer, FakeServer, assert_broken_answer, broken, html_instead_of_json, openmetrics_alerts, start_prometheus,
+    Answer, assert_broken_answer, broken, html_instead_of_json, openmetrics_alerts, start_prometheus,
     transport_failures)
 
 T = utc(2023, 9, 28, 14, 0)
@@ -108,7 +108,7 @@ def test_two_alerts_of_one_name_firing_at_the_same_evaluation_get_a_bar_each_to_
     ones, so one bar ran to the graph's end and the other began before it (found
     by tests/test_simulator.py)."""
     from postmortem.timeline.merge import merge
-    from postmortem.write.graph import firing_intervals
+    from postmortem.write.timeline_picture import firing_intervals
     events = [e for e in merge(read(prometheus.url), WINDOW) if e.alert.name == "ProbeDown"]
     bars = firing_intervals(events, WINDOW.start, WINDOW.end)
     assert sorted((b.start_event.alert.labels["instance"], b.start, b.end) for b in bars) == [
@@ -179,15 +179,9 @@ def test_broken_answers(case):
                          path="/api/v1/query_range", source="source[2] (prometheus)")
 
 
-def test_each_start_and_end_of_a_firing_is_a_record():
-    """A series of two firings gives four events: four records, so that check's read =
-    in window + outside + dropped + skipped holds (it counted one per series)."""
-    twice = {"metric": {"alertname": "Flap", "alertstate": "firing"},
-             "values": [[t, str(t)] for t in minutes(0, 3) + minutes(20, 22)]}
-    tally = Tally()
-    with FakeServer(lambda request: Answer.json(matrix(twice))) as server:
-        config = SourceConfig("prometheus", {"type": "prometheus", "url": server.url, "step": 60}, index=2)
-        events = SOURCE.read(config, WINDOW, session=BoundedSession(timeout=5, deadline=20), tally=tally)
-    assert [(e.alert.state, int((e.time - T).total_seconds() // 60)) for e in events] == [
-        ("firing", 0), ("resolved", 3), ("firing", 20), ("resolved", 22)]
-    assert tally.read == 4
+@pytest.mark.parametrize("case", cases("prometheus"))
+def test_format_cases(case):
+    def read(url, window, tally):
+        config = SourceConfig("prometheus", {"type": "prometheus", "url": url, **case.get("options", {})}, index=2)
+        return SOURCE.read(config, window, session=BoundedSession(timeout=5, deadline=20), tally=tally)
+    check_answered(case, "prometheus", read)

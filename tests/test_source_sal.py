@@ -9,7 +9,7 @@ import pytest
 
 from postmortem.core.accounting import Tally
 from postmortem.core.errors import IncidentFileError, SourceFormatError
-from postmortem.collect.http import BoundedSession
+from postmortem.net.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.collect.sources.sal import SOURCE, parse_sal_page
 from tests.services import (

@@ -8,7 +8,7 @@ import pytest
 
 from postmortem.core.accounting import Tally
 from postmortem.core.errors import SourceError, SourceFormatError
-from postmortem.collect.http import BoundedSession
+from postmortem.net.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.collect.sources import needs_pull
 from postmortem.collect.sources.sal_wikitext import SOURCE

@@ -13,6 +13,7 @@ from postmortem.incident.load import load_incident
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.collect.sources import get_source
 from postmortem.collect.sources.sal_wikitext import SOURCE, scan_sal_lines
+from tests.cases import assert_outcome, cases, utc_window
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sal"
 PAGE = FIXTURES / "server-admin-log.wiki"
@@ -42,23 +43,22 @@ def config(**options) -> SourceConfig:
 PAGE_ENTRIES = 13
 
 
-# --- format ---------------------------------------------------------------
+# --- format: the cases of tests/fixtures/sal-wikitext/cases.toml ----------
 
-def test_iso_headings_and_both_line_styles():
-    events = scan_file(PAGE, day_window(2023, 9, 28))
-    assert summary(events) == [
-        (utc(2023, 9, 28, 14, 33), "tchin",  # logged by logmsgbot for tchin
-         "Started deploy [mw-page-content-change-enrich@abc1234]"),
-        (utc(2023, 9, 28, 14, 40), "marostegui",
-         "dbctl commit (dc=all): 'Depool db1234 || T347000', diff saved to https://phabricator.wikimedia.org/P52000"),
-        (utc(2023, 9, 28, 15, 8), "tchin",
-         "helmfile [codfw] START helmfile.d/services/mw-page-content-change-enrich: apply"),
-        (utc(2023, 9, 28, 16, 24), "tchin", "restart mw-page-content-change-enrich with joal"),
-        (utc(2023, 9, 28, 17, 58), "joal",
-         "killed mw-page-content-change-enrich app, silenced "
-         "MediawikiPageContentChangeEnrichJobManagerNotRunning | waiting for SRE"),
-    ]
+DAY = day_window(2023, 9, 28)
 
+
+@pytest.mark.parametrize("case", cases("sal-wikitext"))
+def test_format_cases(case):
+    """What each page (its lines, or a fixture page) gives over a window: its events,
+    its skips (in the file the lines are read as) and the records counted as read."""
+    assert ("lines" in case) != ("page" in case), "a case gives its lines or a fixture page"
+    file = str(FIXTURES / case["page"]) if "page" in case else case.get("file", "sal.wiki")
+    lines = case["lines"] if "lines" in case else Path(file).read_text(encoding="utf-8").splitlines()
+    window = Window(*utc_window(case["window"])) if "window" in case else DAY
+    tally = Tally()
+    events = scan_sal_lines(lines, window, year=case.get("year"), file=file, tally=tally)
+    assert_outcome(case, events, tally, where=lambda skip: (file, skip.get("line")))
 
 def test_event_conventions():
     event = scan_file(PAGE, day_window(2023, 9, 29))[-1]
@@ -72,71 +72,7 @@ def test_event_conventions():
     assert str(event.place) == f"{PAGE}:11"  # where it is written
 
 
-def test_wikitext_is_kept_as_written_except_pipe_escape():
-    events = scan_file(PAGE, day_window(2023, 9, 29))
-    assert events[0].text == ("Finished scap: Backport for "
-                              "[[gerrit:961234|Fix flaky test]] (duration: 08m 12s)")
-    assert events[1].text.endswith("starving broker threads | T345806")
-
-
-@pytest.mark.parametrize("line, actor, text", [
-    ("* 09:05 jdoe: plain entry", "jdoe", "plain entry"),
-    ("* {{safesubst:SAL entry|1=09:05 jdoe: safesubst entry}}", "jdoe", "safesubst entry"),
-    ("* {{SAL entry|1=09:05 jdoe@cumin1001: bare template}}", "jdoe", "bare template"),
-    ("* {{subst:SAL entry|1=09:05 jdoe: a {{!}} b {{Done}}}}", "jdoe", "a | b {{Done}}"),
-    ("*09:05 jdoe: no space after the star", "jdoe", "no space after the star"),
-    ("* 9:05 jdoe: one-digit hour", "jdoe", "one-digit hour"),
-    ("* 09:05 restarted the thing without a nick", None, "restarted the thing without a nick"),
-])
-def test_entry_line_styles(line, actor, text):
-    events = scan_sal_lines(["== 2023-09-28 ==", line], day_window(2023, 9, 28))
-    assert summary(events) == [(utc(2023, 9, 28, 9, 5), actor, text)]
-
-
-@pytest.mark.parametrize("line", [
-    "* See [[Server Admin Log/Archive 1]]",
-    "* {{SAL entry|1=no time here}}",
-    ": 09:05 jdoe: a definition line, not a bullet",
-    "** nested text",
-])
-def test_lines_that_are_not_entries_are_ignored(line):
-    lines = ["== 2023-09-28 ==", line, "* 10:00 jdoe: real"]
-    assert summary(scan_sal_lines(lines, day_window(2023, 9, 28))) == [
-        (utc(2023, 9, 28, 10), "jdoe", "real")]
-
-
-def test_a_subheading_inside_a_day_keeps_the_day():
-    lines = ["== 2023-09-28 ==", "=== afternoon ===", "* 15:00 jdoe: kept"]
-    assert [event.actor for event in scan_sal_lines(lines, day_window(2023, 9, 28))] == ["jdoe"]
-
-
-def test_entries_under_other_headings_or_before_any_day_are_ignored():
-    lines = ["* 08:00 early: above every heading", "== 2023-09-28 ==", "* 10:00 jdoe: kept",
-             "== Notes ==", "* 11:00 other: under a non-day heading"]
-    assert [event.actor for event in scan_sal_lines(lines, day_window(2023, 9, 28))] == ["jdoe"]
-
-
 # --- window, skipping, and every entry counted ------------------------------
-
-def test_window_filters_within_a_day():
-    window = Window(utc(2023, 9, 28, 15), utc(2023, 9, 28, 17))
-    assert [event.time for event in scan_file(PAGE, window)] == [
-        utc(2023, 9, 28, 15, 8), utc(2023, 9, 28, 16, 24)]
-
-
-def test_window_spanning_days_returns_oldest_first():
-    window = Window(utc(2023, 9, 27, 23), utc(2023, 10, 2, 8))
-    assert [event.time for event in scan_file(PAGE, window)] == [
-        utc(2023, 9, 27, 23, 59), utc(2023, 9, 28, 14, 33), utc(2023, 9, 28, 14, 40),
-        utc(2023, 9, 28, 15, 8), utc(2023, 9, 28, 16, 24), utc(2023, 9, 28, 17, 58),
-        utc(2023, 9, 29, 6, 10), utc(2023, 9, 29, 6, 48), utc(2023, 10, 2, 7, 35)]
-
-
-def test_window_end_is_exclusive():
-    window = Window(utc(2023, 9, 28, 14, 33), utc(2023, 9, 28, 15, 8))
-    assert [event.time for event in scan_file(PAGE, window)] == [
-        utc(2023, 9, 28, 14, 33), utc(2023, 9, 28, 14, 40)]
-
 
 @pytest.mark.parametrize("window, in_window", [
     pytest.param(day_window(2023, 9, 28), 5, id="a-day-in-the-middle"),
@@ -153,25 +89,6 @@ def test_every_entry_of_the_page_counts_as_read(window, in_window):
     skipped = 1 if window.start.date() <= dt.date(2023, 9, 28) < window.end.date() else 0  # the bullet with no time
     assert len(tally.skipped) == skipped and tally.dropped == []
     assert tally.read - len(events) - skipped == PAGE_ENTRIES - in_window - skipped  # the rest: outside the window
-
-
-def test_days_outside_the_window_are_counted_but_not_parsed():
-    # A broken time would be skipped if its day were parsed; its days are outside the window.
-    lines = ["== 2023-09-29 ==", "* 25:99 broken: entry", "== 2023-09-28 ==", "* 10:00 jdoe: kept",
-             "== 2023-09-27 ==", "* 26:00 broken: too", "* no time at all"]
-    tally = Tally()
-    assert [event.actor for event in scan_sal_lines(lines, day_window(2023, 9, 28), tally=tally)] == ["jdoe"]
-    assert (tally.read, tally.skipped) == (4, [])
-
-
-def test_a_bad_time_inside_the_window_is_skipped_naming_file_and_line():
-    lines = ["== 2023-09-28 ==", "* 10:00 jdoe: kept", "* 25:99 broken: entry", "* 11:00 jdoe: after it"]
-    tally = Tally()
-    events = scan_sal_lines(lines, day_window(2023, 9, 28), file="sal.wiki", tally=tally)
-    assert [event.text for event in events] == ["kept", "after it"]
-    assert [(s.file, s.line, s.reason) for s in tally.skipped] == [
-        ("sal.wiki", 3, "an entry whose time is no time of day: '* 25:99 broken: entry'")]
-    assert tally.read == 3
 
 
 def test_22000_line_page():
@@ -204,49 +121,6 @@ def test_22000_line_page():
     assert everything[0].time == utc(2023, 1, 1) and everything[-1].time == utc(2023, 12, 31, 23, 36)
 
 
-# --- old archives: headings without a year ----------------------------------
-
-def test_month_day_headings_take_the_window_year_and_cross_new_year():
-    window = Window(utc(2012, 12, 31), utc(2013, 1, 2))
-    assert summary(scan_file(ARCHIVE, window)) == [
-        (utc(2012, 12, 31, 12), "RobH", "replaced disk in ms-be3"),
-        (utc(2012, 12, 31, 23, 50), "mutante", "restarted apache on srv190 | happy new year"),
-        (utc(2013, 1, 1, 0, 5), "asher", "synchronized php-1.19/includes/GlobalFunctions.php"),
-    ]
-
-
-def test_year_option_names_the_newest_heading_year():
-    window = Window(utc(2011, 12, 30), utc(2012, 1, 3))
-    events = scan_file(ARCHIVE, window, year=2012)
-    assert [event.time for event in events] == [
-        utc(2011, 12, 30, 18), utc(2011, 12, 31, 12), utc(2011, 12, 31, 23, 50),
-        utc(2012, 1, 1, 0, 5), utc(2012, 1, 2, 1), utc(2012, 1, 2, 10, 15)]
-
-
-def test_without_year_option_an_old_window_finds_nothing_in_a_newer_archive():
-    # Inferred from the window (2011), the page's December days would be 2010.
-    assert scan_file(ARCHIVE, Window(utc(2011, 12, 30), utc(2012, 1, 1))) == []
-
-
-def test_an_archive_is_read_to_its_oldest_month():
-    tally = Tally()
-    events = scan_file(ARCHIVE, Window(utc(2012, 12, 30), utc(2013, 1, 3)), tally=tally)
-    assert len(events) == 6 and tally.read == 7  # and the entry of November 15, outside the window
-
-
-@pytest.mark.parametrize("heading", ["== September 28, 2023 ==", "=== 2023-09-28 ===", "==2023-09-28=="])
-def test_other_heading_spellings(heading):
-    events = scan_sal_lines([heading, "* 10:00 jdoe: x"], day_window(2023, 9, 28))
-    assert [event.time for event in events] == [utc(2023, 9, 28, 10)]
-
-
-def test_iso_heading_resets_the_year_context():
-    lines = ["== 2014-01-01 ==", "* 10:00 a: new", "== December 31 ==", "* 10:00 b: old"]
-    events = scan_sal_lines(lines, Window(utc(2013, 12, 31), utc(2014, 1, 2)))
-    assert [(event.time, event.actor) for event in events] == [
-        (utc(2013, 12, 31, 10), "b"), (utc(2014, 1, 1, 10), "a")]
-
-
 # --- errors ---------------------------------------------------------------
 
 def test_a_file_without_day_headings_is_refused_with_its_name():
@@ -254,23 +128,6 @@ def test_a_file_without_day_headings_is_refused_with_its_name():
         scan_file(FIXTURES / "no-headings.wiki", day_window(2023, 9, 28))
     assert caught.value.file == str(FIXTURES / "no-headings.wiki")
     assert "no-headings.wiki" in str(caught.value)
-
-
-def test_the_entries_under_an_impossible_day_heading_are_skipped_naming_the_heading():
-    lines = ["== 2023-09-29 ==", "* 10:00 a: fine", "== September 31 ==", "* 10:00 b: when?", "* 11:00 b: and?",
-             "== September 28 ==", "* 12:00 c: fine again"]
-    tally = Tally()
-    events = scan_sal_lines(lines, day_window(2023, 9, 28, days=2), year=2023, file="archive.wiki", tally=tally)
-    assert [event.actor for event in events] == ["c", "a"]
-    reason = "an entry under the day heading 'September 31' (line 3), which is no real date"
-    assert [(s.line, s.reason) for s in tally.skipped] == [(4, reason), (5, reason)]
-    assert tally.read == 4
-
-
-def test_a_page_of_only_impossible_day_headings_is_skipped_entry_by_entry():
-    tally = Tally()
-    assert scan_sal_lines(["== February 30 ==", "* 10:00 a: x"], day_window(2023, 2, 28), tally=tally) == []
-    assert [s.line for s in tally.skipped] == [2] and tally.read == 1
 
 
 # --- the Source object ----------------------------------------------------

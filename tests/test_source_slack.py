@@ -10,7 +10,7 @@ import pytest
 
 from postmortem.core.accounting import Tally
 from postmortem.core.errors import IncidentFileError, InputError, SourceError, SourceFormatError
-from postmortem.collect.http import BoundedSession
+from postmortem.net.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.collect.sources.slack import SOURCE
 from tests.clock import clocked_session

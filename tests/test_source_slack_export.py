@@ -18,6 +18,7 @@ from postmortem.collect.sources import get_source
 from postmortem.collect.sources import slack_export
 from postmortem.collect.sources.slack_export import SOURCE
 from postmortem.timeline.metrics import is_human_report
+from tests.cases import assert_outcome, cases, utc_window
 
 UTC = dt.timezone.utc
 
@@ -77,68 +78,6 @@ def test_registered_under_its_type():
     assert SOURCE.type == "slack-export" and SOURCE.network is False
 
 
-def test_ts_becomes_exact_utc_time(tmp_path):
-    root = write_export(tmp_path / "export", {
-        "event-platform/2023-09-28": [message("1695911580.000200", "enrich is failing")]})
-    [event] = read(root)
-    assert event.time == dt.datetime(2023, 9, 28, 14, 33, 0, 200, tzinfo=UTC)
-    assert event.time.utcoffset() == dt.timedelta(0)
-    assert (event.source, event.actor, event.text, event.precision) == \
-        ("slack-export", "tchin", "enrich is failing", "second")
-    assert event.channel == "event-platform"
-
-
-def test_day_file_named_for_the_previous_local_day_is_still_read(tmp_path):
-    # An export made in a zone west of UTC files 2023-09-28 01:00Z under 09-27.
-    root = write_export(tmp_path / "export", {
-        "event-platform/2023-09-27": [message(epoch(2023, 9, 28, 1, 0), "late night")]})
-    window = Window(dt.datetime(2023, 9, 28, 0, tzinfo=UTC), dt.datetime(2023, 9, 28, 4, tzinfo=UTC))
-    assert [event.text for event in read(root, window)] == ["late night"]
-
-
-def test_thread_replies_are_included_and_marked(tmp_path):
-    parent_ts = epoch(2023, 9, 28, 14, 33)
-    root = write_export(tmp_path / "export", {"event-platform/2023-09-28": [
-        message(parent_ts, "job is failing", thread_ts=parent_ts, reply_count=1),
-        message(epoch(2023, 9, 28, 14, 40), "restarting it", user="U2", thread_ts=parent_ts,
-                parent_user_id="U1"),
-        message(epoch(2023, 9, 28, 14, 41), "unrelated"),
-    ]})
-    parent, reply, other = read(root, workspace="wikimedia")
-    assert parent.text == "job is failing" and "thread_ts" not in parent.fields
-    assert reply.text.startswith("(in thread) ") and reply.text.endswith("restarting it")
-    assert reply.fields["thread_ts"] == parent_ts
-    assert reply.actor == "joal"
-    assert reply.time == dt.datetime(2023, 9, 28, 14, 40, 0, 100, tzinfo=UTC)
-    assert parent.url == f"https://wikimedia.slack.com/archives/C100/p{parent_ts.replace('.', '')}"
-    assert reply.url.startswith(f"https://wikimedia.slack.com/archives/C100/p{reply.fields['ts'].replace('.', '')}")
-    assert other.text == "unrelated"
-
-
-def test_mentions_channels_specials_and_links_are_resolved(tmp_path):
-    text = ("<@U2> and <@U1|oldname> see <#C200|sre> and <#C100>: <!here> <!channel> "
-            "<https://phabricator.wikimedia.org/T347884|the task> "
-            "<https://grafana.wikimedia.org/d/x?a=1&amp;b=2> "
-            "&lt;b&gt; A &amp; B &amp;lt;")
-    root = write_export(tmp_path / "export", {"event-platform/2023-09-28": [
-        message(epoch(2023, 9, 28, 14, 33), text)]})
-    [event] = read(root)
-    assert event.text == ("@joal and @tchin see #sre and #event-platform: @here @channel "
-                          "the task (https://phabricator.wikimedia.org/T347884) "
-                          "https://grafana.wikimedia.org/d/x?a=1&b=2 "
-                          "<b> A & B &lt;")
-
-
-def test_unknown_user_falls_back_to_label_then_profile(tmp_path):
-    root = write_export(tmp_path / "export", {"event-platform/2023-09-28": [
-        message(epoch(2023, 9, 28, 14, 33), "ping <@U9|guest> <@U8>", user="U9",
-                user_profile={"display_name": "", "name": "guestname", "real_name": "Guest"}),
-    ]})
-    [event] = read(root)
-    assert event.actor == "guestname"
-    assert event.text == "ping @guest @U8"
-
-
 def test_the_writers_other_names_are_aka_and_the_actor_stays_their_display_name(tmp_path):
     """users.json gives each user an id, a user name, real names, a display name and
     (with users:read.email) an e-mail: the actor is the name shown in Slack, the
@@ -193,16 +132,24 @@ def test_noise_subtypes_dropped_and_bot_messages_kept(tmp_path):
     assert [event.kind.value for event in events] == ["bot", "bot", "chat"]
     assert [is_human_report(event) for event in events] == [False, False, True]
 
+# -- the format cases of tests/fixtures/slack-export/cases.toml
 
-def test_events_outside_the_window_are_left_out(tmp_path):
-    root = write_export(tmp_path / "export", {"event-platform/2023-09-28": [
-        message(epoch(2023, 9, 28, 11, 59, 59), "just before"),
-        message(epoch(2023, 9, 28, 12, 0, 0), "at the start"),
-        message(epoch(2023, 9, 28, 15, 59, 59), "just inside"),
-        message(epoch(2023, 9, 28, 16, 0, 1), "after the end"),
-    ]})
-    window = Window(dt.datetime(2023, 9, 28, 12, tzinfo=UTC), dt.datetime(2023, 9, 28, 16, 0, 1, tzinfo=UTC))
-    assert [event.text for event in read(root, window)] == ["at the start", "just inside"]
+@pytest.mark.parametrize("case", cases("slack-export"))
+def test_format_cases(tmp_path, case):
+    """What one day file gives: its events, drops and skips (at their lines) and the records read."""
+    name = case.get("file", "event-platform/2023-09-28")
+    root = write_export(tmp_path / "export", {name: case["day"]})
+    window = Window(*utc_window(case["window"])) if "window" in case else WINDOW
+    tally = Tally()
+    events = SOURCE.read(config(root, **case.get("options", {})), window, tally=tally)
+    day = str(root / f"{name}.json")
+    assert_outcome(case, events, tally, where=lambda record: (day, record["line"]))
+
+
+@pytest.mark.parametrize("case", cases("slack-export", "mark"))
+def test_message_marks(case):
+    assert slack_export.message_marks({"ts": "1.0", "text": "x", **json.loads(case["message"])}) == case["fields"]
+
 
 
 def _two_channel_export(root):
@@ -255,16 +202,6 @@ def test_only_window_day_files_are_read(tmp_path, monkeypatch):
                                      "event-platform/2023-09-29.json"]
 
 
-def test_bad_json_is_a_message_skipped_naming_file_and_line(tmp_path):
-    root = write_export(tmp_path / "export", {
-        "event-platform/2023-09-28": '[\n  {"ts": "1695911580.000200",\n   "text": oops}\n]'})
-    tally = Tally()
-    assert SOURCE.read(config(root), WINDOW, tally=tally) == []
-    [skip] = tally.skipped
-    assert (skip.file, skip.line) == (str(root / "event-platform" / "2023-09-28.json"), 2)
-    assert skip.reason == "message 1: bad JSON: Expecting value (line 3 column 12)" and tally.read == 1
-
-
 def test_bad_json_inside_a_zip_names_the_member(tmp_path):
     folder = write_export(tmp_path / "export", {"event-platform/2023-09-28": "{not json"})
     archive = zip_export(folder, tmp_path / "export.zip")
@@ -279,19 +216,6 @@ def test_missing_users_json_is_a_format_error(tmp_path):
     with pytest.raises(SourceFormatError, match="users.json") as caught:
         read(root)
     assert caught.value.file.endswith("users.json")
-
-
-def test_messages_that_are_no_object_or_have_a_bad_ts_are_skipped_and_the_others_read(tmp_path):
-    good = message(epoch(2023, 9, 28, 14, 33), "the job is down")
-    root = write_export(tmp_path / "export", {"event-platform/2023-09-28": [
-        message("soon", "x"), "a string among the messages", good, message(epoch(2023, 9, 28, 14, 40), 42)]})
-    tally = Tally()
-    assert [e.text for e in SOURCE.read(config(root), WINDOW, tally=tally)] == ["the job is down"]
-    # each named at the line of its "ts" (as findings are), else where it begins
-    assert [(s.line, s.reason) for s in tally.skipped] == [
-        (2, "message 1: a bad 'ts' 'soon'"), (8, "message 2: a message that is no object: 'a string among the messages'"),
-        (17, "message 4: a message whose 'text' is int, not str")]
-    assert tally.read == 4
 
 
 def test_a_day_file_that_is_no_json_array_is_an_error_naming_it(tmp_path):
@@ -339,61 +263,6 @@ def test_incident_file_with_a_bad_slack_option_fails_to_load(tmp_path):
             '[[source]]\ntype = "slack-export"\npath = "nowhere"\n')
     with pytest.raises(IncidentFileError, match="nowhere"):
         parse_incident(text, tmp_path / "incident.toml")
-
-
-# What a message says beyond its text (shapes: slackapi/node-slack-sdk
-# packages/types/src/block-kit/block-elements.ts; api.slack.com/reference/messaging/attachments).
-RICH_BLOCKS = [{"type": "rich_text", "block_id": "b1", "elements": [
-    {"type": "rich_text_section", "elements": [
-        {"type": "text", "text": "rolled back "}, {"type": "user", "user_id": "U2"},
-        {"type": "text", "text": "'s change, see "},
-        {"type": "link", "url": "https://gerrit.wikimedia.org/r/c/961234", "text": "the patch"},
-        {"type": "text", "text": " "}, {"type": "emoji", "name": "white_check_mark"}]},
-    {"type": "rich_text_list", "style": "bullet", "elements": [
-        {"type": "rich_text_section", "elements": [{"type": "text", "text": "eqiad done"}]},
-        {"type": "rich_text_section", "elements": [{"type": "text", "text": "codfw next"}]}]}]}]
-
-
-@pytest.mark.parametrize("extra, text", [
-    pytest.param({"text": "", "blocks": RICH_BLOCKS},
-                 "rolled back @joal's change, see the patch (https://gerrit.wikimedia.org/r/c/961234) "
-                 ":white_check_mark:\n• eqiad done\n• codfw next", id="blocks-only"),
-    pytest.param({"text": "see the graph", "files": [{"id": "F1", "name": "latency.png", "title": "p99 latency"}]},
-                 "see the graph\n[file: latency.png]", id="text-and-file"),
-    pytest.param({"text": "", "files": [{"id": "F1", "name": "heap.hprof"}]}, "[file: heap.hprof]", id="file-only"),
-    pytest.param({"text": "the alert:", "attachments": [
-        {"fallback": "[FIRING:1] KafkaLag", "pretext": "Alertmanager", "title": "[FIRING:1] KafkaLag",
-         "text": "consumer lag above 10k", "fields": [{"title": "severity", "value": "critical"}]}]},
-                 "the alert:\nAlertmanager\n[FIRING:1] KafkaLag\nconsumer lag above 10k\nseverity: critical",
-                 id="attachment-text-after-the-message"),
-    pytest.param({"text": "[FIRING:1] KafkaLag", "attachments": [{"fallback": "[FIRING:1] KafkaLag"}]},
-                 "[FIRING:1] KafkaLag", id="attachment-saying-the-same-is-not-repeated"),
-])
-def test_files_attachments_and_blocks_are_kept(tmp_path, extra, text):
-    """Slack messages lost their files, attachment text and blocks-only content."""
-    root = write_export(tmp_path / "export", {"event-platform/2023-09-28": [
-        {"type": "message", "ts": epoch(2023, 9, 28, 14, 5), "user": "U1", **extra}]})
-    assert [event.text for event in read(root)] == [text]
-
-
-def test_me_messages_are_actions_and_empty_messages_are_skipped_said_so(tmp_path):
-    root = write_export(tmp_path / "export", {"event-platform/2023-09-28": [
-        message(epoch(2023, 9, 28, 14, 1), "<@U2> has joined the channel", user="U2", subtype="channel_join"),
-        message(epoch(2023, 9, 28, 14, 2), "looks at the dashboard", subtype="me_message"),
-        message(epoch(2023, 9, 28, 14, 3), ""),
-    ]})
-    tally = Tally()
-    events = SOURCE.read(config(root), WINDOW, tally=tally)
-    assert [(e.actor, e.text, e.fields.get("action")) for e in events] == [
-        ("tchin", "* tchin looks at the dashboard", "true")]
-    assert tally.read == 3
-    lines = (root / "event-platform" / "2023-09-28.json").read_text().splitlines()
-    ts_line = {minute: next(n for n, text in enumerate(lines, 1) if str(epoch(2023, 9, 28, 14, minute)) in text)
-               for minute in (1, 3)}   # each is said at the line of its ts, so `check` counts reasons together
-    assert [(s.file.endswith("2023-09-28.json"), s.line, s.reason) for s in tally.dropped] == [
-        (True, ts_line[1], "Slack housekeeping message (channel_join)")]
-    assert [(s.line, s.reason) for s in tally.skipped] == [
-        (ts_line[3], "a message with no text, blocks, attachment or file")]
 
 
 def test_a_day_file_with_a_byte_order_mark_is_read_and_bad_bytes_name_the_line(tmp_path):
@@ -456,24 +325,6 @@ def test_pins_and_reactions_of_the_export_day_file_become_fields(tmp_path):
     for event in events:
         assert event.place.file == str(root / "incident" / "2024-03-05.json")
         assert f'"ts": "{event.fields["ts"]}"' in lines[event.place.line - 1]
-
-
-MARKS = [  # a message's pinned_to / reactions as the export or the API has them -> the event's marks
-    ({"pinned_to": ["C100"]}, {"pinned": "true"}),
-    ({"pinned_to": []}, {}),
-    ({"reactions": [{"name": "memo", "users": ["U1"], "count": 1}]}, {"reactions": "memo"}),
-    ({"reactions": [{"name": "+1::skin-tone-2", "users": ["U1"], "count": 3},
-                    {"name": "memo", "users": ["U2"], "count": 1}]}, {"reactions": "+1::skin-tone-2,memo"}),
-    ({"reactions": [{"name": "", "count": 1}, "pushpin", {"count": 2}]}, {}),   # nothing usable: no mark
-    ({"reactions": "pushpin"}, {}),
-    ({"pinned_to": ["C100"], "reactions": [{"name": "pushpin", "users": [], "count": 1}]},
-     {"pinned": "true", "reactions": "pushpin"}),
-]
-
-
-@pytest.mark.parametrize("extra, expected", MARKS)
-def test_message_marks(extra, expected):
-    assert slack_export.message_marks({"ts": "1.0", "text": "x", **extra}) == expected
 
 
 # -- a broken message among good ones (issue 21): skipped with its line, the rest read

@@ -3,13 +3,13 @@ public API v2 (``GET /api/v2/incidents.json``, as wikimediastatus.net serves it)
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
-from postmortem.core.accounting import Tally
 from postmortem.core.errors import SourceFormatError
-from postmortem.collect.http import BoundedSession
+from postmortem.net.http import BoundedSession
 from postmortem.incident.load import load_incident
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.collect.pull import pull
@@ -19,6 +19,7 @@ from postmortem.collect.sources import get_source, needs_pull
 from postmortem.timeline.gather import collect_events
 from postmortem.timeline.gather import gather
 from postmortem.core.model import Records
+from tests.cases import case_by_id, cases, check_answered
 from tests.conftest import write_incident
 from tests.services import Answer, FakeServer, assert_broken_answer, broken, html_instead_of_json, transport_failures
 
@@ -37,16 +38,8 @@ def incident_json(n: int, created: str, *, name="Wikis slow or unavailable", upd
             "components": []}
 
 
-ANSWER = {
-    "page": {"id": "page1", "name": "Wikimedia", "url": "https://www.wikimediastatus.net",
-             "time_zone": "Etc/UTC", "updated_at": "2023-09-28T16:02:00.000Z"},
-    "incidents": [
-        incident_json(2, "2023-09-28T14:40:12.345Z", updates=[
-            ("investigating", "We are aware of <b>errors</b> on [[wikis]].", "2023-09-28T14:40:12.345Z"),
-            ("resolved", "Fixed.", "2023-09-28T16:02:00.000-00:00")]),
-        incident_json(1, "2023-09-20T08:00:00.000Z", name="Older one"),
-    ],
-}
+# The answer of the case "incidents-and-updates-in-the-window" (tests/fixtures/statuspage/cases.toml).
+ANSWER = json.loads(case_by_id("statuspage", "incidents-and-updates-in-the-window")["answers"][0]["body"])
 
 
 def app(request):
@@ -63,20 +56,10 @@ def session(**options):
     return BoundedSession(**{"timeout": 2, "retries": 1, "deadline": 3, "backoff": 0.01, **options})
 
 
-def test_incidents_and_updates_in_the_window():
-    tally = Tally()
-    with FakeServer(app) as server:
-        events = get_source("statuspage").read(config(server.url), WINDOW, session=session(), tally=tally)
-    assert [(e.time, e.fields["kind"]) for e in events] == [
-        (utc(2023, 9, 28, 14, 40, 12), "incident"), (utc(2023, 9, 28, 14, 40, 12), "update"),
-        (utc(2023, 9, 28, 16, 2), "update")]
-    assert events[0].text == "Status page incident created: Wikis slow or unavailable (impact major)"
-    assert events[0].url == "https://stspg.io/x2" and events[0].fields["id"] == "inc2"
-    assert events[1].text.startswith("Status page update (investigating): Wikis slow or unavailable: We are")
-    assert [r.path for r in server.requests] == ["/api/v2/incidents.json"]
-    # records: both incidents and the two updates; the older incident outside the window (check's
-    # read = in window + outside + dropped + skipped: it counted 2 records for 3 events in the window)
-    assert tally.read == 4 and tally.read - len(events) == 1
+@pytest.mark.parametrize("case", cases("statuspage"))
+def test_format_cases(case):
+    check_answered(case, "statuspage", lambda url, window, tally: get_source("statuspage").read(
+        config(url), window, session=session(), tally=tally))
 
 
 def test_check_and_registry(tmp_path):

@@ -1,4 +1,4 @@
-"""Stats over many reports (postmortem.read.stats)."""
+"""Stats over many reports (postmortem.database.stats)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import io
 import json
 from pathlib import Path
 
-from postmortem.read.stats import FIELDS, parse_count, report_stats
+from postmortem.database.stats import FIELDS, parse_count, report_stats
 
 from tests.conftest import SEED, WIKITECH
 

@@ -12,12 +12,12 @@ import pytest
 
 from postmortem.core.model import Records
 from postmortem.incident.load import parse_incident
-from postmortem.read.stats import report_stats
-from postmortem.wiki.graph import upload_comment
-from postmortem.wiki.statspage import default_chart_name
-from postmortem.write.monthchart import chart_layout, months_between
+from postmortem.database.stats import report_stats
+from postmortem.publish.pictures import upload_comment
+from postmortem.database.stats_page import default_chart_name
+from postmortem.database._month_chart import chart_layout, months_between
 from postmortem.write.render import render_report
-from postmortem.write.statspage import stats_page
+from postmortem.database._stats_page_text import stats_page
 from tests.mediawiki import bot, bot_env, cli, mediawiki  # noqa: F401  (the fixtures)
 from tests.test_pages import services, sources_file  # noqa: F401  (local Splunk On-Call and PagerDuty)
 
@@ -222,7 +222,7 @@ def test_wikitext_to_stdout_and_the_chart_to_a_file(cli, tmp_path):
 
 def test_pages_outside_working_hours_where_the_page_records_say(services, tmp_path):  # noqa: F811
     from postmortem.incident.load import load_sources
-    from postmortem.wiki.statspage import statistics_page
+    from postmortem.database.stats_page import statistics_page
     configs, people = load_sources(sources_file(tmp_path, *services))
     page = statistics_page(REPORTS, sources=configs, people=people)   # the March pages of tests/test_pages.py
     assert ("* The page records (Splunk On-Call, PagerDuty), 2024-01-01 to 2024-04-01: 7 pages, 2 of them reaching "

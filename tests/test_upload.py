@@ -8,12 +8,14 @@ import time
 
 import pytest
 
+from postmortem.write.axes import DISPLAY_WIDTH
+
 from postmortem.core.errors import WikiError
-from postmortem.write.graph import render_graph
+from postmortem.write.timeline_picture import render_graph
 from postmortem.incident.load import load_incident
 from postmortem.write.render import render_report
 from postmortem.timeline.gather import collect_events
-from postmortem.collect.mediawiki import Wiki
+from postmortem.net.mediawiki import Wiki
 from postmortem.core.model import Records
 from tests.conftest import SAMPLE
 from tests.mediawiki import mediawiki  # noqa: F401  (the fixture)
@@ -43,7 +45,7 @@ def test_upload_the_graph_and_the_report_shows_it(wiki, mediawiki, sample):  # n
                               text=f"Timeline of [[{incident.page_title}]].")
     assert result["result"] == "Success"
     info = result["imageinfo"]
-    assert (info["width"], info["height"], info["size"]) == (1200, 266, len(svg))
+    assert (info["width"], info["size"]) == (DISPLAY_WIDTH, len(svg)) and 200 < info["height"] < 600
     stored = mediawiki.api(mediawiki.session(), action="query", titles=f"File:{NAME}", prop="imageinfo",
                            iiprop="mime|size")["query"]["pages"][0]["imageinfo"][0]
     assert stored["mime"] == "image/svg+xml"

@@ -1,4 +1,4 @@
-"""The MediaWiki Action API client (postmortem/wiki.py).
+"""The MediaWiki Action API client (postmortem/publish.py).
 
 Against the real test wiki (tests/mediawiki.py) for the happy paths and the
 error codes a real MediaWiki gives; against a scripted transport for the codes
@@ -14,8 +14,8 @@ import pytest
 import requests
 
 from postmortem.core.errors import InputError, WikiError
-from postmortem.collect.http import BoundedSession
-from postmortem.collect.mediawiki import Wiki
+from postmortem.net.http import BoundedSession
+from postmortem.net.mediawiki import Wiki
 from tests.mediawiki import mediawiki  # noqa: F401  (the session fixture)
 
 

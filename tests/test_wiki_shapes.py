@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from postmortem.collect.mediawiki import Wiki
+from postmortem.net.mediawiki import Wiki
 from postmortem.core.errors import WikiError
 from tests.clock import FakeClock
 from tests.services import Answer, FakeServer

@@ -173,7 +173,7 @@ def test_the_metadata_box_shows_task_start_end_and_impact(published):
     assert f"Incident ID {SAMPLE_PAGE.split('/', 1)[1]} " in shown
     assert f"Task {incident.task} " in shown
     assert f'href="{PHABRICATOR}{incident.task}">{incident.task}</a>' in box.group(0)
-    assert "Start 2023-09-28 14:33 " in shown and "End 2023-10-03 14:14:54 " in shown
+    assert "Start 2023-09-28 14:33:00 " in shown and "End 2023-10-03 14:14:54 " in shown   # one precision
     assert "People paged 0 " in shown and "Responder count 4 " in shown and "Coordinators tchin " in shown
     assert "Affected metrics/SLOs No relevant SLOs exist " in shown
     assert f"Impact {incident.impact}" in shown

@@ -12,6 +12,12 @@ own package and those below it); what an event is (an alert, a page, a key
 moment…) is said in core/vocabulary.py only: no other module defines a
 function of the names it defines, asks ``"alert"``/``"page" in X.tags``, or
 reads an event's meaning from string keys (``fields.get("state")``).
+Issue 23: the tree shows both flows, so no two modules share a name (a
+leading underscore does not make another name; the CLI's modules are named
+after their commands, which the library's are too, and are left out), and
+nothing of the wiki-as-database flow sits in collect/: no collect/ module
+reads reports (imports read/ or database/) and no database command (stats,
+lint, missing, pages) calls into collect/ directly.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import argparse
 import ast
 import statistics
 import sys
+from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,13 +36,15 @@ MAX_COMMAND_LINES = 20
 # Low to high: a module may import its own layer and the layers before it.
 LAYERS = (
     ("core", ("postmortem._version", "postmortem.core")),
-    ("read", ("postmortem.read",)),
+    ("net", ("postmortem.net",)),
     ("collect", ("postmortem.collect",)),
+    ("read", ("postmortem.read",)),
     ("incident", ("postmortem.incident",)),
     ("timeline", ("postmortem.timeline",)),
     ("scorecard", ("postmortem.scorecard",)),
     ("write", ("postmortem.write",)),
-    ("wiki", ("postmortem.wiki",)),
+    ("publish", ("postmortem.publish",)),
+    ("database", ("postmortem.database",)),
     ("review", ("postmortem.review",)),
     ("cli", ("postmortem.cli", "postmortem.__main__", "postmortem")),
 )
@@ -124,6 +133,41 @@ def private_imports(graph) -> list[tuple[str, str]]:
             if last.startswith("_") and not last.startswith("__") and not inside:
                 found.append((importer, target))
     return sorted(found)
+
+
+def clashing_names(names) -> list[tuple[str, list[str]]]:
+    """(name, modules) for every module name (without leading underscores) that
+    more than one module has; packages and the CLI's command modules left out."""
+    by_name = defaultdict(list)
+    for name in names:
+        if name.rpartition(".")[0] != "postmortem.cli":
+            by_name[name.rpartition(".")[2].lstrip("_")].append(name)
+    return sorted((last, sorted(found)) for last, found in by_name.items() if len(found) > 1)
+
+
+COLLECT = "postmortem.collect"
+REPORT_SIDE = ("postmortem.read", "postmortem.database")
+DATABASE_COMMANDS = tuple(f"postmortem.cli.{c}" for c in ("stats", "lint", "missing", "pages"))
+
+
+def _under(module: str, prefixes) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+def database_flow_in_collect(graph) -> list[str]:
+    """collect/ modules that read reports, and collect/ modules a database
+    command calls: each belongs to read/ or database/."""
+    found = [f"{a} imports {b} (reading reports is read/ or database/)"
+             for a, targets in graph.items() if _under(a, (COLLECT,))
+             for b in targets if _under(b, REPORT_SIDE)]
+    found += [f"{command} (a database command) calls {b} (the database flow does not go through collect/)"
+              for command in DATABASE_COMMANDS for b in graph.get(command, ()) if _under(b, (COLLECT,))]
+    return sorted(found)
+
+
+def file_modules() -> list[str]:
+    """Dotted names of the modules that are files (packages left out)."""
+    return [name for name, path in modules().items() if path.name != "__init__.py"]
 
 
 VOCABULARY = "postmortem.core.vocabulary"
@@ -217,6 +261,8 @@ def problems() -> list[str]:
     found += [f"command over {MAX_COMMAND_LINES} lines: {n} ({size})"
               for n, size in command_lengths() if size > MAX_COMMAND_LINES]
     found += [f"private module of another package: {a} -> {b}" for a, b in private_imports(graph)]
+    found += [f"two modules named {name!r}: {', '.join(found)}" for name, found in clashing_names(file_modules())]
+    found += [f"database flow under collect/: {why}" for why in database_flow_in_collect(graph)]
     found += [f"said again outside core/vocabulary.py: {where}" for where in vocabulary_rules()]
     return found
 

@@ -54,7 +54,7 @@ def warn_findings(records, *, blocking: bool = True) -> None:
     """A warning for each finding no ``[redact]`` rule resolved (kind and place,
     never the value), the first ten of them, then how many more; ``blocking=False``:
     only those that do not stop publishing (publish and update say the others)."""
-    from ..timeline.redact import unresolved
+    from ..timeline.redact_events import unresolved
     strict = records.incident.redact.strict
     found = [f for f in unresolved(records) if blocking or not f.blocks(strict)]
     for finding in found[:SHOWN_FINDINGS]:
@@ -128,7 +128,7 @@ def warn(message: str) -> None:
 def passed_over_said():
     """The revisions an update did not take as its base, said also when a
     conflict stops it (they may be why it conflicts)."""
-    from ..wiki.merge import MergeConflict
+    from ..publish.text_merge import MergeConflict
     try:
         yield
     except MergeConflict as conflict:
@@ -166,7 +166,7 @@ def report_items(args):
         if args.wiki:
             raise InputError("give REPORT files or --wiki (to read the pages under --prefix), not both", key="--wiki")
         return args.reports
-    from ..collect.mediawiki import read_pages_under
+    from ..net.mediawiki import read_pages_under
     from ..core.config import setting
     if not setting("wiki", args.wiki).value:
         raise InputError("give REPORT files, or --wiki API_URL (or a configured wiki) to read the pages under --prefix")
@@ -207,7 +207,7 @@ def read_report(args):
 
 
 def _wiki_page_text(api_url: str, title: str) -> str:
-    from ..collect.mediawiki import read_page_text
+    from ..net.mediawiki import read_page_text
     from ..core.errors import WikiError
     try:
         return read_page_text(api_url, title)
@@ -240,7 +240,7 @@ def page_arguments(sub) -> None:
 def check_graph_arguments(args) -> None:
     """--graph NAME for publish/update: InputError (exit 2) before anything is
     read or requested."""
-    from ..wiki.graph import graph_file_name
+    from ..publish.pictures import graph_file_name
     if args.graph is not None and args.graph is not DEFAULT_GRAPH:
         graph_file_name(args.graph)
 
@@ -250,7 +250,7 @@ def graph_name(args, records) -> str | None:
     .svg), the incident's default name for --graph alone, or None.
     --replace-graph without --graph is an InputError unless the incident has
     a [[graph]] (whose pictures it then concerns), before any request."""
-    from ..wiki.graph import default_graph_name, graph_file_name
+    from ..publish.pictures import default_graph_name, graph_file_name
     check_graph_arguments(args)
     if args.graph is None and args.replace_graph and not records.incident.graphs:
         raise InputError("--replace-graph needs --graph (or a [[graph]] in the incident)", key="--replace-graph")

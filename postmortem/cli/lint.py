@@ -17,7 +17,7 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
-    from ..read.lint import format_findings, lint_report
+    from ..database.lint import format_findings, lint_report
     findings = lint_report(read_report(args))
     if args.format == "json":
         print_json([f.to_json() for f in findings])

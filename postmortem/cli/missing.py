@@ -27,9 +27,9 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
-    from ..collect.missing import missing_reports
+    from ..database.missing import missing_reports
     from ..incident.load import load_sources
-    from ..scorecard.pages import period
+    from ..database.pages import period
     configs, _ = load_sources(args.sources)
     until = args.until or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
     found = missing_reports(configs, wiki_url(args), args.prefix, period(args.since, until))

@@ -38,8 +38,8 @@ def run(args) -> int:
     if not args.token_env:
         raise InputError("open-followups needs --token-env ENV, the variable holding a Conduit API token",
                          key="--token-env")
-    from ..collect.conduit import conduit_at
-    from ..collect.wiki_followups import open_followups
+    from ..net.conduit import conduit_at
+    from ..database.wiki_followups import open_followups
     found = open_followups(wiki_url(args), args.prefix, conduit_at(args.phabricator, args.token_env),
                            older_than=_age(args.older_than))
     if args.format == "json":

@@ -31,7 +31,7 @@ def add_parser(commands) -> None:
 
 def run(args) -> int:
     from ..incident.load import load_sources, source_configs
-    from ..scorecard.pages import pages_in_period, period
+    from ..database.pages import pages_in_period, period
     configs, people = load_sources(args.sources) if args.sources else ((), {})
     configs += source_configs(_option_tables(args), start=len(configs))
     report = pages_in_period(configs, people, period(args.since, args.until))

@@ -28,7 +28,7 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
-    from ..write.chart import render_charts
+    from ..write.metric_chart import render_charts
     from ..write.render import render_report
     records = open_records(args.incident)
     warn_findings(records)
@@ -53,7 +53,7 @@ def _beside(output: str | None, charts: dict[str, str]) -> dict:
 
 def _not_written(output: str | None, records) -> None:
     """Without a FILE, a line on stderr says which pictures were not written."""
-    from ..write.chart import drawable
+    from ..write.metric_chart import drawable
     count = sum(1 for graph in records.graphs if drawable(graph))
     if count and (not output or output == "-"):
         print(f"postmortem: {count} [[graph]] picture{'s' if count > 1 else ''} not written: "
@@ -61,5 +61,5 @@ def _not_written(output: str | None, records) -> None:
 
 
 def _graph(records) -> str:
-    from ..write.graph import render_graph
+    from ..write.timeline_picture import render_graph
     return render_graph(records)

@@ -17,7 +17,7 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
-    from ..scorecard.report import report_scorecard
+    from ..scorecard.report_scorecard import report_scorecard
     show_card(report_scorecard(read_report(args)), args.format)
     return 0
 

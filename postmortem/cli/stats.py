@@ -40,7 +40,7 @@ def run(args) -> int:
     if args.format == "wikitext" or args.old__publish:
         return _as_stats_page(args)
     _no_page_options(args)
-    from ..read.stats import report_stats
+    from ..database.stats import report_stats
     stats = report_stats(report_items(args))
     if args.format == "csv":
         to_stdout(stats.to_csv())

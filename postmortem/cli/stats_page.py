@@ -42,7 +42,7 @@ def run(args) -> int:
 
 
 def write(args) -> int:
-    from ..wiki.statspage import statistics_page
+    from ..database.stats_page import statistics_page
     if args.replace_chart or args.ours or args.theirs:
         raise InputError("--replace-chart, --ours and --theirs go with --publish PAGE", key="--publish")
     page = statistics_page(report_items(args), graph_file=Path(args.chart).name if args.chart else None,
@@ -54,7 +54,7 @@ def write(args) -> int:
 
 
 def publish(args) -> int:
-    from ..wiki.statspage import publish_stats
+    from ..database.stats_page import publish_stats
     if args.output:
         raise InputError("-o FILE writes the page here; --publish writes it on the wiki: give one", key="-o")
     if args.reports:
@@ -73,7 +73,7 @@ def publish(args) -> int:
 
 
 def _page_options(args) -> dict:
-    from ..wiki.statspage import prefix_link
+    from ..database.stats_page import prefix_link
     options = {"source": prefix_link(args.prefix) if not args.reports else f"{len(args.reports)} files"}
     if args.sources:
         from ..incident.load import load_sources

@@ -71,7 +71,8 @@ def _shown_window(incident, since, until):
 
 def _show(args, incident, events) -> None:
     if args.format == "json":
-        print_json([e.to_json() for e in events])
+        from ..core.redact import without_addresses
+        print_json(without_addresses([e.to_json() for e in events]))   # people's addresses are not published
     elif args.format == "wikitext":
         from ..write.render import render_timeline_wikitext
         sys.stdout.write(render_timeline_wikitext(incident, events))

@@ -1,5 +1,5 @@
 """`postmortem pull`: fetch every network source of an incident into its event cache,
-and the series of every ``[[graph]]`` with a ``url`` (:mod:`.graphs`).
+and the series of every ``[[graph]]`` with a ``url`` (:mod:`.metric_series`).
 
 File sources need no pull (they are read from disk each time). Each network
 source gets its own bounded HTTP session (timeout, few retries, a deadline)
@@ -33,7 +33,7 @@ from .sources import get_source, needs_pull
 from ..core.model import incident_window
 from ..core.timeutil import format_utc
 from ..core.words import counted
-from .answers import shorten
+from ..net.responses import shorten
 
 
 @dataclass
@@ -55,7 +55,8 @@ class SourceResult:
     def line(self) -> str:
         """One summary line: ``source[0] (sal): 12 events (60 records read, 2 dropped), 1 request, 0.31 s``."""
         if self.status == "failed":
-            failed = f"{self.name}: FAILED after {counted(self.requests, 'request')}: {self.error}"
+            said = str(self.error).removeprefix(f"{self.name}: ")   # the error may name the source too
+            failed = f"{self.name}: FAILED after {counted(self.requests, 'request')}: {said}"
             if self.kept is None:
                 return failed
             return f"{failed}; kept the {counted(len(self.kept.events), self.unit)} of {pull_of(self.kept.pulled_at)}"
@@ -106,7 +107,8 @@ def pull(incident: Incident, *, refresh: bool = False, strict: bool = False,
     sources. ``progress(done, total, name)`` is called before waiting for each
     source and once at the end; ``finished(result)`` as each source ends, in the
     order they end; ``tick()`` every fraction of a second while waiting.
-    ``session_factory`` makes each source's HTTP session (default :func:`postmortem.collect.http.new_session` with what the
+    ``session_factory`` makes each source's HTTP session (default
+    :func:`postmortem.net.http.new_session` with what the
     source asks for). Raises (writing nothing) on the first failure, in source
     order, when ``strict``; otherwise failures are in the report.
     """
@@ -309,7 +311,7 @@ PREVIOUS = "previous reports (wiki)"
 
 def _pull_previous(incident: Incident, cached: list | None, refresh: bool, session_factory) -> _Outcome:
     """The earlier reports the scorecard compares with ([incident] previous_wiki)."""
-    from .previous import fetch_previous_pages
+    from .previous_pages import fetch_previous_pages
     if cached is not None and not refresh:
         return _Outcome(SourceResult(PREVIOUS, "previous", "cached", events=len(cached), unit="report"))
     session = _session(session_factory)
@@ -330,7 +332,7 @@ def _pull_previous(incident: Incident, cached: list | None, refresh: bool, sessi
 def _pull_graph(incident: Incident, config: GraphConfig, old: cache.CachedGraph | None, now: str,
                 refresh: bool, session_factory) -> _Outcome:
     """One ``[[graph]]``'s range query; a failure keeps the series pulled before."""
-    from .graphs import fetch_graph, planned
+    from .metric_series import fetch_graph, planned
     key = cache.graph_key(config)
     if not refresh and old is not None and (old.window, old.step) == planned(config, incident):
         return _Outcome(SourceResult(config.name, key, "cached", events=len(old.series), unit="series"), graph=old)
@@ -374,7 +376,7 @@ def _task_ids(incident: Incident, created: dict) -> set[str]:
 def _session(factory, options: dict | None = None):
     if factory is not None:
         return factory()
-    from .http import new_session
+    from ..net.http import new_session
     return new_session(**(options or {}))
 
 

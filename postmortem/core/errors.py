@@ -43,8 +43,8 @@ class PostmortemError(Exception):
         parts = [place_text(self.file, self.line)] if self.file else []
         if self.url:
             parts.append(self.url)
-        if self.source and not parts:
-            parts.append(f"source {self.source}")
+        if self.source and not parts:  # a name like "source[2] (irc)" says it already
+            parts.append(self.source if self.source.startswith(("source[", "graph[")) else f"source {self.source}")
         return " ".join(parts)
 
     def __str__(self) -> str:

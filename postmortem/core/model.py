@@ -173,13 +173,18 @@ class Actionable:
 
 @dataclass(frozen=True)
 class ScorecardAnswer:
-    """An answer to one scorecard question, with where it came from."""
+    """An answer to one scorecard question, with where it came from. ``notes``
+    and ``evidence`` are for the incident's authors (they may name settings of
+    incident.toml); ``said`` is the reason in one plain sentence for the
+    report's readers, ``cited`` the records it rests on, which the report links."""
 
     id: str
     answer: str | None = None  # "yes" | "no" | None
     notes: str = ""
     source: str | None = None  # "human" | "computed" | None
     evidence: tuple[str, ...] = ()
+    said: str = ""
+    cited: tuple[Event, ...] = field(default=(), compare=False)
 
     def __post_init__(self):
         if self.answer not in ("yes", "no", None):
@@ -187,6 +192,12 @@ class ScorecardAnswer:
         if self.source not in ("human", "computed", None):
             raise ValueError(f"source must be 'human' or 'computed', got {self.source!r}")
         object.__setattr__(self, "evidence", tuple(self.evidence))
+        object.__setattr__(self, "cited", tuple(self.cited))
+
+    @property
+    def reason(self) -> str:
+        """What the report says of it: the plain sentence, else the notes people wrote."""
+        return self.said or (self.notes if self.source != "computed" else "")
 
 
 @dataclass(frozen=True)
@@ -382,6 +393,7 @@ class MissingSource:
 
     name: str
     reason: str
+    type: str = ""   # the source's type ("pagerduty"), for naming it as the report does
 
 
 @dataclass(frozen=True)

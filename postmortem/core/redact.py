@@ -3,7 +3,7 @@
 kind and its place in the text (a :class:`Hit`), so callers cannot leak it.
 
 Secrets (publishing refuses while one is unresolved): the kinds of
-:mod:`.secret_kinds` (cloud keys, tokens, authorization headers, webhook
+:mod:`._secret_kinds` (cloud keys, tokens, authorization headers, webhook
 URLs, JWTs, URLs with a password, private keys, passwords on command lines, in
 settings and in environment assignments).
 
@@ -20,13 +20,30 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from .secret_kinds import SECRETS
+from ._secret_kinds import SECRETS
 
 _EMAIL = re.compile(r"(?<![\w.%+-])[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?![\w-])")
 _IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
                    r"(?!\w|\.\d)")
 # A candidate (validated by the ipaddress module): hex groups and at least two colons.
 _IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
+
+
+def is_email_address(text: str) -> bool:
+    """Whether ``text`` is an e-mail address (a person's: never published)."""
+    return _EMAIL.fullmatch(text.strip()) is not None
+
+
+def without_addresses(data):
+    """JSON data (dicts and lists) with every e-mail address left out of its
+    ``aka`` lists: the other names a paging service knows people by are kept
+    in the cache to match them, and not printed."""
+    if isinstance(data, list):
+        return [without_addresses(item) for item in data]
+    if isinstance(data, dict):
+        return {key: [n for n in value if not is_email_address(str(n))] if key == "aka" and isinstance(value, list)
+                else without_addresses(value) for key, value in data.items()}
+    return data
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,11 @@ One path: :func:`clean` is what every message goes through — each
 :class:`~postmortem.core.errors.PostmortemError` (its message and its line),
 every line the command prints on stderr, every error kept in the event cache,
 and every piece of a server's answer a client puts into a message
-(:func:`postmortem.collect.answers.server_text`).
+(:func:`postmortem.net.responses.server_text`).
 
 Credentials: a client passes the ones it uses (``secrets``, and the user name
 of a user:password pair), and every credential the tool reads
-(:func:`postmortem.collect.http.secret`, the wiki's bot password, a password
+(:func:`postmortem.net.http.secret`, the wiki's bot password, a password
 in a source's URL) is :func:`hold`-ed for the life of the process, so a
 message made anywhere else is cleaned of it too. A held credential of fewer
 than :data:`HELD_MINIMUM` characters is left to the client that uses it: taken

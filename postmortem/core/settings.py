@@ -15,6 +15,9 @@ DEFAULT_MARKERS = ("#info",)
 CHAT_MODES = ("marked", "all", "none")
 # Beside a narrative, the records that are evidence of no marker: folded, left out, or curated as without one.
 OTHERS_MODES = ("fold", "omit", "curate")
+# What the report says of the records it leaves out: "count" appends "(+3 messages)" to
+# the line before each stretch, "none" says nothing.
+FOLD_MODES = ("count", "none")
 
 
 @dataclass(frozen=True)
@@ -22,12 +25,14 @@ class ReportSettings:
     """``[report]``: which chat lines the report's Timeline shows. ``chat``:
     "marked" (pinned, a reaction in ``reactions``, a line starting with one of
     ``markers``, or matching one of the ``include`` regexes), "all" or "none";
-    ``others``: beside a narrative, the records no marker cites (OTHERS_MODES)."""
+    ``others``: beside a narrative, the records no marker cites (OTHERS_MODES);
+    ``fold``: how the records left out are said ("count" or "none")."""
 
     chat: str = "marked"
     reactions: tuple[str, ...] = DEFAULT_REACTIONS
     markers: tuple[str, ...] = DEFAULT_MARKERS
     include: tuple[str, ...] = ()   # regexes (checked when incident.toml is loaded)
+    fold: str = "count"
     others: str = "fold"
 
     def __post_init__(self):
@@ -35,6 +40,8 @@ class ReportSettings:
             raise ValueError(f"chat must be one of {', '.join(CHAT_MODES)}, got {self.chat!r}")
         if self.others not in OTHERS_MODES:
             raise ValueError(f"others must be one of {', '.join(OTHERS_MODES)}, got {self.others!r}")
+        if self.fold not in FOLD_MODES:
+            raise ValueError(f"fold must be one of {', '.join(FOLD_MODES)}, got {self.fold!r}")
         for name in ("reactions", "markers", "include"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
 

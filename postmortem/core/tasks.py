@@ -36,7 +36,7 @@ TASK_MARKUP = re.compile(
 TASK_REF = (rf"(?:\{{\{{\s*{TEMPLATE_NAMES}\s*\|\s*T?\d+\s*(?:\|[^{{}}]*)?\}}\}}"
             rf"|\[\[\s*:?\s*{LINK_PREFIXES}\s*:\s*T\d+\s*(?:\|[^\]]*)?\]\]|(?<![\w/#&=.-])T\d+\b)")
 # One task reference in untrusted text (chat, logs, event and actionable
-# texts), for writing it as a link (postmortem/write/links.py splits the text
+# texts), for writing it as a link (postmortem/write/_links.py splits the text
 # before anything is escaped). Named groups, each holding the task number:
 # "tpl" ``{{PhabT|123}}`` ``{{Phabricator|T123}}`` (no further arguments),
 # "link" ``[[phab:T123]]`` ``[[phab:T123|label]]`` (the label, up to the first

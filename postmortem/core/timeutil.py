@@ -158,6 +158,15 @@ def format_duration(delta: dt.timedelta) -> str:
     return " ".join(parts)
 
 
+def format_duration_seconds(delta: dt.timedelta) -> str:
+    """``1 min 40 s``, ``4 d 23 h 41 min 42 s``, ``0 s``: to the second, for a
+    duration whose ends have seconds."""
+    seconds = int(delta.total_seconds())
+    minutes, seconds = divmod(seconds, 60)
+    shown = format_duration(dt.timedelta(minutes=minutes)) if minutes else ""
+    return f"{shown} {seconds} s".strip() if seconds or not minutes else shown
+
+
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(d|days?|h|hours?|m|min|mins|minutes?|s|sec|secs|seconds?)", re.I)
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
@@ -171,3 +180,22 @@ def parse_duration(value: str) -> dt.timedelta:
         raise ValueError(f"expected a duration like '6h', '90m' or '1d', got {value!r}")
     seconds = sum(float(m[1]) * _UNIT_SECONDS[m[2][0].lower()] for m in parts)
     return dt.timedelta(seconds=seconds)
+
+
+_TITLE_DATE = re.compile(
+    r"(?<!\d)(?P<y>(?:19|20)\d{2})-?(?P<m>0[1-9]|1[0-2])-?(?P<d>0[1-9]|[12]\d|3[01])(?!\d)")
+
+
+def date_in_title(name: str | None) -> dt.date | None:
+    """The day a report page or file is named for: ``Incidents/2025-03-31 …`` or
+    ``Incident documentation/20190612-maps`` (`pull` picks previous reports by it,
+    the reader and `missing` date a report by it)."""
+    if not name:
+        return None
+    match = _TITLE_DATE.search(name.replace("_", " "))
+    if not match:
+        return None
+    try:
+        return dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+    except ValueError:
+        return None

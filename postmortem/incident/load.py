@@ -20,8 +20,8 @@ from ..core.tasks import is_task_id
 from ..core.timeutil import parse_duration, zone
 from ..core.evidence import MARKER_KINDS, Marker
 from ..core.vocabulary import KEY_MOMENTS, KNOWN_TAGS, TRIGGERED, Kind, Notified, Page, Place
-from .reader import Reader
-from .settings import followups_settings, redact_settings, report_settings
+from ._reader import Reader
+from ._settings_tables import followups_settings, redact_settings, report_settings
 
 INCIDENT_KEYS = {"id", "status", "task", "start", "end", "paged", "responders", "coordinators",
                  "impact", "summary", "metrics", "detection", "links", "previous", "previous_wiki",
@@ -29,7 +29,7 @@ INCIDENT_KEYS = {"id", "status", "task", "start", "end", "paged", "responders", 
 TOP_LEVEL = {"incident", "people", "source", "graph", "event", "actionable", "scorecard", "conclusions", "wiki",
              "report", "redact", "followups", "review"}
 GRAPH_KEYS = {"title", "url", "path", "query", "unit", "step", "grafana", "token_env"}
-# The timeline graph's files end in "timeline" (wiki/graph.py default_graph_name).
+# The timeline graph's files end in "timeline" (publish/pictures.py default_graph_name).
 RESERVED_SLUGS = {"timeline"}
 CONCLUSION_KEYS = {"text", "went-well", "went-poorly", "lucky"}
 
@@ -311,7 +311,7 @@ def _events(reader: Reader, tables) -> tuple:
                             precision=precision, actor=reader.value(table, "actor", str, "event", index),
                             url=reader.value(table, "url", str, "event", index), kind=Kind.MANUAL,
                             page=_written_page(time, paged) if paged else None, marker=marker,
-                            # where it is written, for findings (postmortem.timeline.redact)
+                            # where it is written, for findings (postmortem.timeline.redact_events)
                             place=Place(str(reader.path), reader.locator.line_of(
                                 "event", "summary" if marker else "text", index))))
     return tuple(events)

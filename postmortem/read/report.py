@@ -12,41 +12,42 @@ pages in tests/fixtures/reports/ and tests/fixtures/reports/corpus/):
 * ``== Summary ==`` … ``==Scorecard==`` level-2 sections;
 * timeline lines as bullets or plain paragraphs, dated by date lines
   (``'''Sunday 2025-03-30'''``, ``<u>12th March 2025</u>``) and sub-headings
-  (``=== 2024-12-07 occurrence ===``), with the stamps of :mod:`.stamps`; pasted
+  (``=== 2024-12-07 occurrence ===``), with the stamps of :mod:`._stamps`; pasted
   IRC lines ``13:30 <nick> msg`` (toolsdb-primary-down.wiki); a timeline table;
 * actionables with ``{{PhabT|123}}``, ``{{Phabricator|123}}``, ``[[phab:T123]]``,
   Phabricator URLs or bare ``T123``, ``{{Done}}`` marks (sessionstore.wiki) and
   ``[x]`` checkboxes, as bullets or paragraph lines;
 * the "Incident Engagement ScoreCard" table (or the 2021 rubric), as wikitext or
   flattened to plain text (the seed in tests/fixtures/reports/);
-* plain-text copies of a rendered page (:mod:`.plaincopy`), with or without
+* plain-text copies of a rendered page (:mod:`._plaincopy`), with or without
   their headings.
 
 Without metadata, the date of time-only lines is the page title's, else the
 Summary's ("From 05:08 to 08:32 UTC on Monday, 12 March 2018", which also gives
-the window). The page is parsed once (:mod:`.layout`); each part has its reader:
-:mod:`.metadata`, :mod:`.dates`, :mod:`.stamps`, :mod:`.timeline`,
-:mod:`.actionables`, :mod:`.scorecard_table`, :mod:`.placeholders`.
+the window). The page is parsed once (:mod:`._layout`); each part has its reader:
+:mod:`._metadata`, :mod:`._dates`, :mod:`._stamps`, :mod:`.timeline`,
+:mod:`._actionables`, :mod:`.scorecard_table`, :mod:`._placeholders`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
 from ..core.errors import PostmortemError, ReportError
 from ..core.model import Problem
-from ..core.timeutil import format_utc
-from .actionables import ReportActionable, read_actionables
-from .dates import date_in_title, metadata_windows, prose_date, prose_window
-from .layout import Page, Section, find_section, layout_page, section_lines
-from .metadata import read_metadata, read_status
-from .placeholders import find_placeholders
-from .plaincopy import copy_title
+from ..core.timeutil import date_in_title, format_utc
+from ._actionables import ReportActionable, read_actionables
+from ._dates import metadata_windows, prose_date, prose_window
+from ._layout import Page, Section, find_section, layout_page, section_lines
+from ._metadata import read_metadata, read_status
+from ._placeholders import find_placeholders
+from ._plaincopy import copy_title
 from .scorecard_table import ReportScorecard, read_scorecard
-from .text import clean_input
+from ._text import clean_input
 from .timeline import TimelineEntry, read_timeline, windows_from_marks
 
 
@@ -199,7 +200,23 @@ def read_report_file(path, *, title: str | None = None) -> Report:
             data = handle.read()
     except OSError as err:
         raise ReportError(f"cannot read report: {err.strerror or err}", file=name) from None
-    return parse_report(decode_report(data, name), title=title, file_name=name)
+    text = decode_report(data, name)
+    if is_markdown_report(text):
+        raise ReportError("a Markdown report (render --format markdown): reports are read as wikitext; "
+                          "give the wikitext report (render without --format)", file=name)
+    return parse_report(text, title=title, file_name=name)
+
+
+# What the Markdown report this tool writes (templates/wikitech.md.j2) starts with and
+# holds: a title "# Incident: <id>", "## Timeline" and its italic "*All times in UTC.*".
+# (A copy of a wiki page in Markdown-like text, as people save one, is read as it is.)
+_MARKDOWN_TITLE = re.compile(r"\A\s*# Incident: ")
+_MARKDOWN_TIMELINE = re.compile(r"^## Timeline\s*\n\s*\*All times in UTC\.\*\s*$", re.M)
+
+
+def is_markdown_report(text: str) -> bool:
+    """A report in Markdown as `render --format markdown` writes it."""
+    return bool(_MARKDOWN_TITLE.match(text)) and bool(_MARKDOWN_TIMELINE.search(text))
 
 
 def decode_report(data: bytes, name: str | None = None) -> str:

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 
 from ..core.questions import QUESTIONS
-from .layout import Page, find_section, section_lines, tables_in
-from .tables import Cell, cell_text, rows_from_markup, rows_of_table
-from .text import decode_text, strip_comments
+from ._layout import Page, find_section, section_lines, tables_in
+from ._tables import Cell, cell_text, rows_from_markup, rows_of_table
+from ._text import decode_text, strip_comments
 
 
 @dataclass(frozen=True)

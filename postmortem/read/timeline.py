@@ -19,12 +19,12 @@ from dataclasses import dataclass, field, replace
 from ..core.alerts import ALERT_RELAYS, announced_alert
 from ..core.model import Problem
 from ..core.timeutil import UTC, format_utc, roll_forward
-from .dates import find_date, parse_date_line, yearless_date_line
-from .layout import BULLET, Page, bullet_level, find_section, section_lines, tables_in
-from .placeholders import is_placeholder
-from .stamps import Stamp, split_stamp
-from .tables import rows_of_table
-from .text import decode_text
+from ._dates import find_date, parse_date_line, yearless_date_line
+from ._layout import BULLET, Page, bullet_level, find_section, section_lines, tables_in
+from ._placeholders import is_placeholder
+from ._stamps import Stamp, split_stamp
+from ._tables import rows_of_table
+from ._text import decode_text
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,9 @@ _UTC_NOTE = re.compile(r"^\W*(?:all\s+)?times?\s+(?:are\s+)?(?:in\s+)?UTC\W*$", 
 _OUTAGE = re.compile(r"\bOUTAGE\s+(BEGINS|BEGAN|STARTS|STARTED|ENDS|ENDED|RESOLVED)\b", re.I)
 
 
+# The renderer says what it left out after a line as " ''(+3 messages, +1 SAL entry)''"
+# (Markdown: " *(\+3 messages)*"), after the marks (templates/components/timeline.*.j2).
+_FOLDED = re.compile(r"\s+(?:''|\*)\(\\?\+\d+ (?:messages?|SAL entr(?:y|ies))(?:, \+\d+ SAL entr(?:y|ies))?\)(?:''|\*)\s*$")
 # The renderer appends the mark as " — '''OUTAGE BEGINS'''" (templates/); strip it back.
 _RENDERED_MARK = re.compile(r"\s+—\s+'''OUTAGE (?:BEGINS|ENDS)'''\s*$")
 
@@ -86,8 +89,10 @@ _RENDERED_MARK = re.compile(r"\s+—\s+'''OUTAGE (?:BEGINS|ENDS)'''\s*$")
 _LABEL_NAMES = r"(?:SAL|IRC|Slack|alert|e-?mail|Phabricator|Alertmanager|Prometheus|status page)(?: #[^\s)\]]+)?"
 
 
+# A link to another service's page follows the name: "(alert, [https://… Prometheus])".
 _RENDERED_LABEL = re.compile(
-    rf"^\((?:\[(?P<url>(?:https?:)?//[^\s\]]+)\s+(?P<linked>{_LABEL_NAMES})\]|(?P<plain>{_LABEL_NAMES}))\)\s+")
+    rf"^\((?:\[(?P<url>(?:https?:)?//[^\s\]]+)\s+(?P<linked>{_LABEL_NAMES})\]|(?P<plain>{_LABEL_NAMES})"
+    rf"(?:,\s+\[(?P<elsewhere>(?:https?:)?//[^\s\]]+)\s+[^\]]+\])?)\)\s+")
 
 
 _RENDERED_ACTOR = re.compile(r"^(?P<actor>[^\s:\[\]{}<>|]{1,64}):\s+")
@@ -353,9 +358,9 @@ def _split_label(rest: str):
     rest = rest[match.end():]
     actor = _RENDERED_ACTOR.match(rest)
     if actor:
-        return rest[actor.end():], label, decode_text(actor["actor"]), match["url"]
+        return rest[actor.end():], label, decode_text(actor["actor"]), match["url"] or match["elsewhere"]
     action = _RENDERED_ACTION.match(rest)
-    return rest, label, decode_text(action["actor"]) if action else None, match["url"]
+    return rest, label, decode_text(action["actor"]) if action else None, match["url"] or match["elsewhere"]
 
 
 def _pasted_actor(raw: str) -> str | None:
@@ -426,6 +431,8 @@ def _place(stamp: Stamp, state: _Clock) -> dt.datetime:
 
 def _entry_text(rest: str) -> tuple[str, tuple[str, ...]]:
     tags = []
+    if "''(+" in rest or "*(\\+" in rest:
+        rest = _FOLDED.sub("", rest)
     if "utage" in rest or "UTAGE" in rest:
         for match in _OUTAGE.finditer(rest):
             tag = "outage-begins" if match.group(1).upper().startswith(("BEG", "STA")) else "outage-ends"

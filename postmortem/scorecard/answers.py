@@ -12,7 +12,7 @@ from typing import Mapping
 from ..core.model import Incident, Records, ScorecardAnswer
 from ..core.questions import QUESTION_IDS, QUESTIONS
 from ..timeline.metrics import incident_metrics
-from .rules import compute_answers
+from ._rules import compute_answers
 
 
 
@@ -108,16 +108,26 @@ def merge_answer(human: ScorecardAnswer | None, computed: ScorecardAnswer | None
         return human, None
     if human is None or human.answer is None:
         notes = "; ".join(n for n in ((human.notes if human else ""), computed.notes) if n)
-        return replace(computed, notes=notes), None
+        said = " ".join(n for n in ((human.notes if human else ""), computed.said) if n)
+        return replace(computed, notes=notes, said=said), None
     if computed.answer is None or computed.answer == human.answer:
         evidence = human.evidence + (computed.evidence if computed.answer else ())
-        return replace(human, notes=human.notes or (computed.notes if computed.answer else ""),
-                       evidence=evidence), None
+        agreed = computed.answer is not None
+        return replace(human, notes=human.notes or (computed.notes if agreed else ""), evidence=evidence,
+                       said=human.notes or (computed.said if agreed else ""),
+                       cited=computed.cited if agreed else ()), None
     noted = f"the records say {computed.answer}: {computed.notes}" if computed.notes else \
         f"the records say {computed.answer}"
     notes = f"{human.notes} [{noted}]" if human.notes else f"[{noted}]"
-    shown = replace(human, notes=notes, evidence=human.evidence + computed.evidence)
+    said = " ".join(n for n in (human.notes, f"The records say {computed.answer}"
+                                + (f": {_lower_first(computed.said)}" if computed.said else ".")) if n)
+    shown = replace(human, notes=notes, evidence=human.evidence + computed.evidence, said=said,
+                    cited=computed.cited)
     return shown, Disagreement(human.id, human, computed)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def incident_scorecard(incident: Incident) -> Scorecard:

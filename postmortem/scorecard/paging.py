@@ -124,9 +124,11 @@ def paged_count(records: Records) -> int | None:
 
 # -- the scorecard's questions about pages ----------------------------------------------
 
-def computed(qid: str, answer: str | None, notes: str, evidence=()) -> ScorecardAnswer:
-    """A computed answer with its notes and evidence (the rules of rules.py and of this module)."""
-    return ScorecardAnswer(qid, answer, notes, "computed", tuple(evidence))
+def computed(qid: str, answer: str | None, notes: str, evidence=(), said: str = "", cited=()) -> ScorecardAnswer:
+    """A computed answer with its notes and evidence for the authors, and its
+    reason in plain words with the records it cites for the report's readers
+    (the rules of rules.py and of this module)."""
+    return ScorecardAnswer(qid, answer, notes, "computed", tuple(evidence), said, tuple(cited))
 
 
 def cite_event(event: Event, limit: int = 120) -> str:
@@ -154,18 +156,32 @@ def people_paged_fewer_than_five(r: Records) -> ScorecardAnswer:
     if r.incident.paged is not None:
         answer = "yes" if r.incident.paged < 5 else "no"
         return computed(qid, answer, f"{r.incident.paged} paged ([incident] paged)",
-                       [f"incident.toml [incident] paged = {r.incident.paged}"] + evidence)
+                       [f"incident.toml [incident] paged = {r.incident.paged}"] + evidence,
+                       said=_paged_sentence(r.incident.paged), cited=found)
     if not found:
-        return computed(qid, None, "unknown: no [incident] paged and no page event")
+        return computed(qid, None, "unknown: no [incident] paged and no page event",
+                        said="Not known: the records hold no page, and the report does not say how many were paged.")
     people = sorted({n for p in found for n in named(p)})
     open_ = [p for p in found if not named(p) or _unresolved_teams(p)]
     if len(people) >= 5:
         at_least = "at least " if open_ else ""
-        return computed(qid, "no", f"{at_least}{len(people)} people paged: {', '.join(people)}", evidence)
+        return computed(qid, "no", f"{at_least}{len(people)} people paged: {', '.join(people)}", evidence,
+                        said=f"{at_least.capitalize()}{len(people)} people were paged: {', '.join(people)}.",
+                        cited=found)
     if open_:
         return computed(qid, None, "unknown: a page event does not say whom it reached"
-                       + (f" ({len(people)} named: {', '.join(people)})" if people else ""), evidence)
-    return computed(qid, "yes", f"{len(people)} people paged: {', '.join(people)}", evidence)
+                       + (f" ({len(people)} named: {', '.join(people)})" if people else ""), evidence,
+                        said="Not known: a page does not say whom it reached.", cited=found)
+    return computed(qid, "yes", f"{len(people)} people paged: {', '.join(people)}", evidence,
+                    said=_paged_sentence(len(people), people), cited=found)
+
+
+def _paged_sentence(count: int, people=()) -> str:
+    """``Nobody was paged.``, ``One person was paged: alice.``, ``3 people were paged: …``."""
+    if count == 0:
+        return "Nobody was paged."
+    named = f": {', '.join(people)}" if people else ""
+    return f"One person was paged{named}." if count == 1 else f"{count} people were paged{named}."
 
 
 def _reached(page: Event, incident: Incident) -> tuple[list[PagedPerson], str]:
@@ -187,8 +203,10 @@ def pages_business_hours(r: Records) -> ScorecardAnswer:
     found = pages(r.events)
     if not found:
         if r.incident.paged == 0:
-            return computed(qid, "yes", "nobody was paged", ["incident.toml [incident] paged = 0"])
-        return computed(qid, None, "unknown: no page event to check against working hours")
+            return computed(qid, "yes", "nobody was paged", ["incident.toml [incident] paged = 0"],
+                            said="Nobody was paged.")
+        return computed(qid, None, "unknown: no page event to check against working hours",
+                        said="Not known: the records hold no page to check against working hours.")
     outside, unknown, evidence, basis = [], set(), [], set()
     for page in found:
         reached, how = _reached(page, r.incident)
@@ -206,13 +224,18 @@ def pages_business_hours(r: Records) -> ScorecardAnswer:
     if STAND_INS in basis:  # a hint, not an answer: it would count in the score
         hint = f"{', '.join(dict.fromkeys(outside))} outside working hours" if outside else "none outside working hours"
         return computed(qid, None, f"unknown: a page does not say whom it reached (of the responders with a "
-                                  f"[people] entry, {hint})", evidence)
+                                  f"[people] entry, {hint})", evidence,
+                        said="Not known: a page does not say whom it reached.", cited=found)
     if outside:
         return computed(qid, "no", f"paged outside working hours: {', '.join(dict.fromkeys(outside))} ({how})",
-                       evidence)
+                       evidence, said=f"Paged outside their working hours: {', '.join(dict.fromkeys(outside))}.",
+                        cited=found)
     if unknown:
-        return computed(qid, None, f"unknown: no working hours for {', '.join(sorted(unknown))} ({how})", evidence)
-    return computed(qid, "yes", f"every page reached people in their working hours ({how})", evidence)
+        return computed(qid, None, f"unknown: no working hours for {', '.join(sorted(unknown))} ({how})", evidence,
+                        said=f"Not known: the working hours of {', '.join(sorted(unknown))} are not known.",
+                        cited=found)
+    return computed(qid, "yes", f"every page reached people in their working hours ({how})", evidence,
+                    said="Every page reached people in their working hours.", cited=found)
 
 
 def _team(event: Event) -> str | None:
@@ -285,7 +308,7 @@ def pages_right_team(r: Records) -> ScorecardAnswer:
     qid = "pages-right-team"
     found = pages(r.events)
     if not found:
-        return computed(qid, None, "unknown: no page event")
+        return computed(qid, None, "unknown: no page event", said="Not known: the records hold no page.")
     wrong, unknown, evidence = [], [], []
     for page in found:
         team = _alert_team(page, r.events)
@@ -296,7 +319,10 @@ def pages_right_team(r: Records) -> ScorecardAnswer:
         elif verdict is None:
             unknown.append(why)
     if wrong:
-        return computed(qid, "no", f"paged outside the alert's team: {'; '.join(wrong)}", evidence)
+        return computed(qid, "no", f"paged outside the alert's team: {'; '.join(wrong)}", evidence,
+                        said=f"A page went outside the alert's team: {'; '.join(wrong)}.", cited=found)
     if unknown:
-        return computed(qid, None, f"unknown: {', '.join(dict.fromkeys(unknown))}", evidence)
-    return computed(qid, "yes", "every page reached the alert's team", evidence)
+        return computed(qid, None, f"unknown: {', '.join(dict.fromkeys(unknown))}", evidence,
+                        said=f"Not known: {', '.join(dict.fromkeys(unknown))} is not recorded.", cited=found)
+    return computed(qid, "yes", "every page reached the alert's team", evidence,
+                    said="Every page reached the alert's team.", cited=found)

@@ -4,7 +4,7 @@ account for every record read.
 Per source: how many records were read, how many fall in the incident's
 window, every record dropped on purpose (with the reason, ``[redact] drop``
 rules included) and every record skipped as not understood, each with its file
-and line (or URL). Then every finding (:mod:`.redact`: secrets, personal data,
+and line (or URL). Then every finding (:mod:`.redact_events`: secrets, personal data,
 private channels' messages) with its file and line and its kind, never its
 value, and how it was resolved; and how the records in the window become the
 timeline: how many are the same fact seen twice (a `!log` and its SAL entry, an
@@ -30,7 +30,7 @@ from ..incident.load import load_incident
 from .gather import Merged, SourceRecords, merge_sources, read_sources_one_by_one
 from .merge import also_in
 from .narrative import Narrative, narrative
-from .redact import redact_events
+from .redact_events import redact_events
 
 
 @dataclass

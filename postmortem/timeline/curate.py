@@ -61,6 +61,15 @@ class Omitted:
         parts[0] = parts[0].replace(" ", " more ", 1)
         return f"{' and '.join(parts)}, {self._span(with_date)}"
 
+    def count(self) -> str:
+        """``+3 messages``, ``+1 SAL entry``, ``+2 messages, +1 SAL entry``: the
+        stretch said quietly, after the line before it."""
+        messages = sum(1 for e in self.events if not (is_log_entry(e) and _place(e) == "SAL"))
+        entries = len(self.events) - messages
+        parts = [f"+{n} {word if n == 1 else plural}" for n, word, plural in
+                 ((messages, "message", "messages"), (entries, "SAL entry", "SAL entries")) if n]
+        return ", ".join(parts)
+
     def _span(self, with_date: bool) -> str:
         """``15:58–16:24``; the date first when the timeline shows dates, and on
         the end only when it is another day; one time for a single minute."""

@@ -4,7 +4,7 @@ File sources are read now, network sources come from the cache `pull`
 wrote, the manual events from incident.toml; they are merged into one
 timeline (:mod:`.merge`). With a phabricator source, the cached tasks; with
 ``[incident] previous``/``previous_wiki``, the previous reports; the series of
-each ``[[graph]]`` (:mod:`postmortem.collect.graphs`). Every step
+each ``[[graph]]`` (:mod:`postmortem.collect.metric_series`). Every step
 after this one (render, graph, scorecard, publish) is pure: it takes the
 :class:`~postmortem.core.model.Records` and does no I/O.
 
@@ -22,18 +22,18 @@ from dataclasses import dataclass, field, replace
 from typing import Iterator
 
 from ..collect import cache
-from ..collect.graphs import gather_graphs
-from ..collect.followups import with_created_tasks
-from ..collect.previous import read_previous
-from ..collect.sources.phabricator import enrich_actionables
+from ..collect.followup_plan import with_created_tasks
+from ..collect.metric_series import gather_graphs
 from ..collect.sources import get_source, needs_pull
+from ..collect.sources.phabricator import enrich_actionables
+from ..read.previous import read_previous
 from ..core.accounting import Tally
 from ..core.errors import InputError, PostmortemError
 from ..core.people import Roster
 from ..core.model import Event, Incident, KeptSource, MissingSource, Records, SourceConfig, Window, incident_window
 from ..core.timeutil import format_utc
 from .merge import MERGE_REACH, merge
-from .redact import redact_events
+from .redact_events import redact_events
 
 
 @dataclass
@@ -69,7 +69,8 @@ def gather(incident: Incident, only: Window | None = None) -> Records:
     merged = merge_sources(incident, read, window)
     events, findings = merged.events, merged.findings
     return Records(incident, tuple(events), tasks, previous.reports if previous is not None else None,
-                   tuple(MissingSource(s.config.name, s.missing) for s in read if s.missing), findings=tuple(findings),
+                   tuple(MissingSource(s.config.name, s.missing, s.config.type) for s in read if s.missing),
+                   findings=tuple(findings),
                    graphs=gather_graphs(incident), kept=tuple(s.kept for s in read if s.kept),
                    skipped=tuple((s.config.name, skip) for s in read for skip in s.tally.skipped))
 
@@ -101,7 +102,7 @@ def reading_window(incident: Incident, only: Window | None = None) -> Window:
 
 def merge_sources(incident: Incident, read: list[SourceRecords], window: Window | None = None) -> Merged:
     """The sources' events in ``window`` (default: the incident's) and the manual
-    ones, after ``[redact]`` (:mod:`.redact`), merged; and the findings. The
+    ones, after ``[redact]`` (:mod:`.redact_events`), merged; and the findings. The
     sources' records are handed over (``read``'s lists are left empty), so that
     each record merged into another is freed as soon as it is merged."""
     window = window or incident_window(incident)

@@ -34,7 +34,7 @@ from typing import Iterable
 from ..collect.sources import describe
 from ..core.errors import InputError
 from ..core.model import Event, Incident
-from ..core.timeutil import format_duration, format_utc
+from ..core.timeutil import format_duration, format_duration_seconds, format_utc
 from ..core.vocabulary import (TRIGGERED, Kind, first_of_moment, is_about_a_page, is_acknowledgement, is_alert,
                                is_alert_firing, is_manual_page, page_time, paged_people, pages_sent)
 
@@ -43,6 +43,9 @@ __all__ = ["Metric", "incident_metrics", "is_alert_firing", "is_human_report", "
 LABELS = {"outage": "Outage duration", "detect": "Time to detect", "acknowledge": "Time to acknowledge",
           "respond": "Time to respond", "engage": "Time to engage", "mitigate": "Time to mitigate",
           "resolve": "Time to resolve"}
+
+
+NOT_APPLICABLE = "not applicable"
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,29 @@ class Metric:
         if self.value is None:
             return self.note
         return f"{format_duration(self.value)} ({_span(self.start, self.end)}; {self.note})"
+
+    @property
+    def applies(self) -> bool:
+        """False for a metric of pages when nobody was paged."""
+        return not self.note.startswith(NOT_APPLICABLE)
+
+    @property
+    def has_seconds(self) -> bool:
+        """Whether its ends are known to the second (then it is shown to the second)."""
+        return any(t is not None and t.second for t in (self.start, self.end))
+
+    def shown(self) -> str:
+        """The value at the precision it was computed, with its ends:
+        ``1 min 40 s (2023-09-28 23:41:20 → 23:43:00 UTC)``; "" when unknown."""
+        if self.value is None:
+            return ""
+        if self.has_seconds:
+            return f"{format_duration_seconds(self.value)} ({_span(self.start, self.end, '%H:%M:%S')})"
+        return f"{format_duration(self.value)} ({_span(self.start, self.end)})"
+
+    def why_not(self) -> str:
+        """Why it has no value, without the "unknown: " or "not applicable: " of the note."""
+        return self.note.split(": ", 1)[1] if ": " in self.note else self.note
 
     def to_json(self) -> dict:
         """``{"id", "label", "seconds", "minutes", "from", "to", "note"}``."""
@@ -114,10 +140,10 @@ def _describe_page(event: Event) -> str:
     return _describe(event)
 
 
-def _span(start: dt.datetime, end: dt.datetime) -> str:
+def _span(start: dt.datetime, end: dt.datetime, clock: str = "%H:%M") -> str:
     """``2023-09-28 14:33 → 17:58 UTC``, the end's date only when it differs."""
-    until = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
-    return f"{start:%Y-%m-%d %H:%M} → {until} UTC"
+    until = end.strftime(clock if end.date() == start.date() else f"%Y-%m-%d {clock}")
+    return f"{start.strftime('%Y-%m-%d ' + clock)} → {until} UTC"
 
 
 def _outage_start(incident: Incident, events) -> tuple[dt.datetime, str]:
@@ -154,7 +180,7 @@ def _detect(events, begins, begins_note) -> Metric:
 
 def _no_page(metric: str, incident: Incident) -> Metric:
     if incident.paged == 0:
-        return Metric(metric, note="not applicable: nobody was paged (paged = 0)")
+        return Metric(metric, note=f"{NOT_APPLICABLE}: nobody was paged")
     return Metric(metric, note="unknown: no event tagged page")
 
 
@@ -165,7 +191,7 @@ def _acknowledge(incident: Incident, events) -> Metric:
     ack = next((e for e in events if e.time >= page_time(page) and is_acknowledgement(e)), None)
     if ack is None:
         return Metric("acknowledge", page_time(page), None, "unknown: no acknowledgement of a page recorded after the "
-                                                      "first page (a splunk-oncall or pagerduty source has them)")
+                                                      "first page (a paging service's records have them)")
     return Metric("acknowledge", page_time(page), ack.time,
                   f"first page ({_describe_page(page)}) → first acknowledgement ({_describe(ack)})", (page, ack))
 

@@ -1,7 +1,7 @@
 """What every picture of an incident shares: the UTC time axis, the key-moment
 lines, the outage shading, the colours and the SVG writing.
 
-The timeline graph (:mod:`.graph`) and the metric charts (:mod:`.chart`)
+The timeline graph (:mod:`.timeline_picture`) and the metric charts (:mod:`.metric_chart`)
 compute their own plots and use these for the rest, so that both read the
 same: ticks at round UTC times chosen for the span (1 minute to 7 days), the
 date under the first tick and each midnight, the key moments as dashed
@@ -43,9 +43,14 @@ from ..core.timeutil import format_duration
 from ..core.vocabulary import KEY_MOMENTS, is_page
 from ..timeline.moments import key_moments
 
-CHAR_WIDTH = 6.3      # average advance of an 11 px sans-serif glyph, for layout only
-MOMENT_ROW = 14       # one row of key-moment labels
-MIN_TICK_SPACING = 80
+# Every text of a picture is at least body-text size on Wikitech's skin (14 px) when
+# the picture is shown at its own width, which the report asks for (DISPLAY_WIDTH).
+FONT = 14             # every label, tick and legend
+HEADING_FONT = 16
+DISPLAY_WIDTH = 900   # the width the pictures are drawn for and embedded at (px)
+CHAR_WIDTH = 8.8      # a wide 14 px DejaVu Sans glyph (digits 0.64 em, capitals up to 0.77 em), for layout only
+MOMENT_ROW = 19       # one row of key-moment labels
+MIN_TICK_SPACING = 100
 
 MINUTE, HOUR, DAY = dt.timedelta(minutes=1), dt.timedelta(hours=1), dt.timedelta(days=1)
 TICK_STEPS = (MINUTE, 2 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE,
@@ -139,7 +144,7 @@ class Moment:
 
 def moment_groups(events: Iterable[Event], *, pages: bool = False) -> dict:
     """Key moments by time: ``{time: ["OUTAGE BEGINS", "detection"]}``; with
-    ``pages``, every event tagged ``page`` too (as "page")."""
+    ``pages``, every page too (as "page"; one a minute: the label shows minutes)."""
     events = list(events)
     found = key_moments(events).moments
     groups: dict = {}
@@ -147,14 +152,45 @@ def moment_groups(events: Iterable[Event], *, pages: bool = False) -> dict:
         if tag in found:
             groups.setdefault(found[tag].time, []).append(MOMENT_NAMES[tag])
     for event in (e for e in events if pages and is_page(e)):
+        if _labelled_in_its_minute(groups, event.time):
+            continue   # the alert's page and the page written for it: one label, as the label shows the minute
         names = groups.setdefault(event.time, [])
         if PAGE_NAME not in names:
             names.append(PAGE_NAME)
     return dict(sorted(groups.items()))
 
 
-def moment_text(moment: dt.datetime, names: list[str]) -> str:
-    return f"{' · '.join(names)} {moment.strftime('%Y-%m-%d %H:%M')}"
+def _labelled_in_its_minute(groups: dict, moment: dt.datetime) -> bool:
+    """Whether a page is already labelled within the minute of ``moment``."""
+    minute = moment.replace(second=0, microsecond=0)
+    return any(PAGE_NAME in names and t.replace(second=0, microsecond=0) == minute for t, names in groups.items())
+
+
+def text_width(text: str, bold: bool = False) -> float:
+    """How wide ``text`` is at FONT px, a little over DejaVu Sans's advances
+    (capitals and digits wide, lower case narrower, spaces and punctuation
+    narrow), so that labels placed with it never touch."""
+    em = sum(0.78 if c.isupper() or c in "mwMW@%#" else 0.66 if c.isdigit() else
+             0.36 if c in " .,:;'|!il()[]-·" else 0.62 for c in text)
+    return em * FONT * (1.1 if bold else 1.0)
+
+
+def fit_text(text: str, width: float) -> str:
+    """``text``, or as much of it as fits in ``width`` px, cut at a word and
+    ended with " …" (a label too long for its place; its full text is in the
+    picture's hover titles or description)."""
+    if text_width(text) <= width:
+        return text
+    while text and text_width(text + " …") > width:
+        text = text[:-1]
+    word = text.rsplit(" ", 1)[0] if " " in text else text   # at a word, where there is one
+    return word.rstrip(" ,;:·") + " …"
+
+
+def moment_text(moment: dt.datetime, names: list[str], with_date: bool = True) -> str:
+    """``OUTAGE BEGINS · detection 2023-09-28 14:33``; a label over an axis of
+    one day has the time alone (``… 14:33``): the axis gives the date."""
+    return f"{' · '.join(names)} {moment.strftime('%Y-%m-%d %H:%M' if with_date else '%H:%M')}"
 
 
 def label_rows(groups: dict, scale: Scale, width: float) -> dict:
@@ -167,7 +203,7 @@ def label_rows(groups: dict, scale: Scale, width: float) -> dict:
     spans = {}
     for moment, names in groups.items():
         x = scale.x(moment)
-        text_width = len(moment_text(moment, names)) * CHAR_WIDTH + 8
+        text_width = label_width(moment_text(moment, names, with_date=_dated(scale))) + 8
         left = x - text_width if x + text_width > width else x
         spans[moment] = (x, left, left + text_width)
 
@@ -184,6 +220,15 @@ def label_rows(groups: dict, scale: Scale, width: float) -> dict:
         placed.append((*spans[moment], row))
         rows[moment] = row
     return rows
+
+
+def _dated(scale: Scale) -> bool:
+    return scale.start.date() != scale.end.date()
+
+
+def label_width(text: str) -> float:
+    """A key moment's label (bold)."""
+    return text_width(text, bold=True)
 
 
 def _fits(row: int, span: tuple[float, float, float], placed: list, *, lines: bool) -> bool:
@@ -209,8 +254,8 @@ def moments(groups: dict, scale: Scale, top: float, width: float) -> tuple[list[
 def _moment(moment: dt.datetime, names: list[str], scale: Scale, plot_top: float, row: int,
             width: float) -> Moment:
     x = scale.x(moment)
-    text = moment_text(moment, names)
-    anchor = "end" if x + len(text) * CHAR_WIDTH + 8 > width else "start"
+    text = moment_text(moment, names, with_date=_dated(scale))
+    anchor = "end" if x + label_width(text) + 8 > width else "start"
     return Moment(moment, x, text, plot_top - 8 - row * MOMENT_ROW, anchor)
 
 

@@ -31,7 +31,7 @@ spec 0.29-gfm (https://github.github.com/gfm/):
 
 :func:`escape_linked` (timeline, event and actionable texts) also makes the
 text's task references and ``http(s)://`` addresses links (the pieces of
-:mod:`.links`, cut before anything is escaped): a task reference becomes
+:mod:`._links`, cut before anything is escaped): a task reference becomes
 ``[T123](https://phabricator.wikimedia.org/T123)`` (or the person's label of
 ``[[phab:T123|label]]``, escaped), an address a CommonMark autolink
 ``<https://…>`` (§6.5), whose text is the address itself.
@@ -49,7 +49,7 @@ import re
 
 from ..core.scrub import visible_invisibles
 from ..core.tasks import LINK_PREFIXES, TEMPLATE_NAMES, task_url
-from .links import split_links
+from ._links import split_links
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _NEWLINES = re.compile(r"[ \t]*(?:\r\n|\r|\n)\s*")
@@ -68,7 +68,7 @@ def escape_markdown(text: str, *, newline: str = "\\\n  ") -> str:
 def escape_linked(text: str, *, newline: str = "\\\n  ") -> str:
     """Untrusted text as literal Markdown (as :func:`escape_markdown`), but
     each task reference in it one link to the task and each ``http(s)://``
-    address an autolink showing itself (see :mod:`.links`)."""
+    address an autolink showing itself (see :mod:`._links`)."""
     return newline.join(_linked_line(line.strip()) for line in _lines(text))
 
 
@@ -77,6 +77,12 @@ def _lines(text: str) -> list[str]:
     bidirectional controls and zero-width characters shown (``\\u202e``, as
     in wikitext: :mod:`.wikitext`)."""
     return [line for line in _NEWLINES.split(visible_invisibles(_CONTROL.sub("", text)).strip()) if line.strip()]
+
+
+def code_text(text: str) -> str:
+    """Untrusted text inside a code span we open and close with one backtick
+    (it holds none): literal there, only control characters removed (§6.1)."""
+    return " ".join(_lines(text.replace("`", "'")))
 
 
 def markdown_cell(text: str | None) -> str:

@@ -5,7 +5,7 @@ Text from logs, chat and alerts (timeline entries, alert labels, actionable
 and event texts, scorecard notes and evidence) arrives escaped, so that it
 shows literally and cannot act as markup (timeline, event and actionable
 texts keep their task references and http(s) addresses as links we write,
-:mod:`.links`); author-written fields of
+:mod:`._links`); author-written fields of
 incident.toml (summary, impact, metrics, detection, conclusions, links) are
 trusted wikitext, kept as such for wikitext and converted for Markdown. A
 template — a user's own included — gets only this view, never the raw
@@ -18,6 +18,7 @@ One :class:`Style` per output format says how each kind of field is written;
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Callable, Mapping, NamedTuple
 
@@ -26,13 +27,15 @@ from ..collect.sources import describe
 from ..core.model import Event, Incident, Records, pull_of
 from ..core.questions import CATEGORIES, TITLE, TOTAL_LABEL
 from ..core.timeutil import format_clock
-from ..core.vocabulary import FIRING, TIMELINE_MARKS, alert_name, alert_state, is_alert
+from ..core.vocabulary import (FIRING, TIMELINE_MARKS, alert_name, alert_state, is_about_a_page, is_alert,
+                               is_log_entry)
 from ..scorecard.answers import Scorecard, computed_scorecard
 from ..scorecard.paging import paged_count
 from ..timeline.curate import Omitted, curate
 from ..timeline.narrative import Narrative, narrative
-from . import markdown, wikitext
-from .chart import drawable, not_drawn
+from . import markdown, mrkdwn, wikitext
+from .axes import DISPLAY_WIDTH
+from .metric_chart import drawable, not_drawn
 
 MARKS = TIMELINE_MARKS
 
@@ -52,6 +55,7 @@ class Style:
     block: Callable[[str | None], str]  # author-written paragraphs
     inline: Callable[[str], str]    # an author-written list item
     constant: Callable[[str], str]  # our own text (question texts)
+    slack: Callable[[str], str] = str   # a Slack message: its mrkdwn as the format's markup (:mod:`.mrkdwn`)
 
 
 def _wikitext_block(text: str | None) -> str:
@@ -70,13 +74,15 @@ WIKITEXT = Style(
     text=wikitext.escape, cell=wikitext.escape, linked=wikitext.escape_linked,
     cell_linked=wikitext.escape_linked, task=wikitext.phab_link,
     link=_wikitext_link, names=wikitext.template_arg, arg=wikitext.template_arg,
-    block=_wikitext_block, inline=lambda text: text, constant=lambda text: text)
+    block=_wikitext_block, inline=lambda text: text, constant=lambda text: text,
+    slack=mrkdwn.converter(wikitext.escape_linked, wikitext.escape, mrkdwn.WIKITEXT_MARKS, "<br />"))
 MARKDOWN = Style(
     text=markdown.escape_markdown, cell=markdown.markdown_cell, linked=markdown.escape_linked,
     cell_linked=lambda text: markdown.escape_linked(text, newline=" "),
     task=markdown.task_link, link=markdown.link, names=markdown.markdown_cell,
     arg=markdown.wikitext_to_markdown, block=_markdown_block, inline=markdown.inline_wikitext,
-    constant=markdown.markdown_cell)
+    constant=markdown.markdown_cell,
+    slack=mrkdwn.converter(markdown.escape_linked, markdown.code_text, mrkdwn.MARKDOWN_MARKS, "\\\n  "))
 STYLES = {"wikitext": WIKITEXT, "markdown": MARKDOWN}
 
 
@@ -107,7 +113,8 @@ class IncidentView(NamedTuple):
 
 class EntryView(NamedTuple):
     """One timeline line: clock, "(source)" label, actor, text, OUTAGE marks;
-    ``note``: a line saying what was left out (only ``text``, the rest empty)."""
+    ``note``: a line saying what was left out (only ``text``, the rest empty);
+    ``more``: what was left out after it, when said on its line."""
 
     clock: str
     label: str
@@ -115,6 +122,7 @@ class EntryView(NamedTuple):
     text: str
     marks: tuple[str, ...]
     note: bool = False
+    more: str = ""    # the records left out after it, said quietly: "+3 messages"
 
 
 class AlertView(NamedTuple):
@@ -191,13 +199,14 @@ def report_view(records: Records, fmt: str = "wikitext", graph_file: str | None 
     Timeline before and from the start, curated: :mod:`postmortem.timeline.curate`),
     ``alerts``, ``actionables``, ``scorecard``, ``metrics``, ``missing`` (sources
     whose records could not be read), ``kept`` (sources whose records are an
-    earlier pull's, the last one having failed), ``graph_file``, ``graphs`` (one per
+    earlier pull's, the last one having failed), ``graph_file``, ``graph_width`` (the width pictures are embedded at, px), ``graphs`` (one per
     ``[[graph]]``: ``graph_files`` maps slugs to the file names embedded,
     default :func:`chart_files`), ``version``."""
     style = STYLES[fmt]
     incident, events = records.incident, list(records.events)
     card = computed_scorecard(records)
-    lead_up, entries = report_timeline_view(incident, events, style, cited=[e for m in card.metrics for e in m.cited])
+    cited = [e for m in card.metrics for e in m.cited] + [e for a in card.answers for e in a.cited]
+    lead_up, entries = report_timeline_view(incident, events, style, cited=cited)
     return {
         "incident": incident_view(incident, style, paged_count(records)),
         "lead_up": lead_up,
@@ -205,13 +214,46 @@ def report_view(records: Records, fmt: str = "wikitext", graph_file: str | None 
         "alerts": alerts_view(incident, events, style),
         "actionables": [actionable_view(a, style) for a in incident.actionables],
         "scorecard": scorecard_view(card, style),
-        "metrics": [MetricView(m.label, style.text(m.text())) for m in card.metrics],
-        "missing": [MissingView(style.cell(m.name), style.text(m.reason)) for m in records.missing],
+        "metrics": [MetricView(m.label, style.text(m.shown())) for m in card.metrics if m.value is not None],
+        "metrics_left_out": style.text(metrics_left_out(card.metrics)),
+        "missing": [MissingView(*(style.cell(part) for part in missing_said(m))) for m in records.missing],
         "kept": [KeptView(style.cell(k.name), style.text(pull_of(k.pulled))) for k in records.kept],
         "graph_file": graph_file,
+        "graph_width": DISPLAY_WIDTH,
         "graphs": graphs_view(records, style, chart_files(records) if graph_files is None else graph_files),
         "version": __version__,
     }
+
+
+def metrics_left_out(metrics) -> str:
+    """One sentence on the metrics without a value: those that do not apply
+    (of pages, when nobody was paged), then those the records do not give."""
+    idle = [m for m in metrics if m.value is None and not m.applies]
+    unknown = [m for m in metrics if m.value is None and m.applies]
+    parts = []
+    if idle:
+        parts.append(f"{_names(idle)} do not apply: {idle[0].why_not()}" if len(idle) > 1 else
+                     f"{_names(idle)} does not apply: {idle[0].why_not()}")
+    if unknown:
+        parts.append("not known from the records: " + "; ".join(f"{m.label.lower()} ({_unnested(m.why_not())})"
+                                                                  for m in unknown))
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] + "." if text else ""
+
+
+def _unnested(reason: str) -> str:
+    """A reason without its own closing parenthetical, to stand in parentheses."""
+    return re.sub(r"\s*\([^()]*\)$", "", reason)
+
+
+def _names(metrics) -> str:
+    """``Time to acknowledge, respond and engage``."""
+    words = [m.label.removeprefix("Time to ") for m in metrics]
+    head = "Time to " if all(m.label.startswith("Time to ") for m in metrics) else ""
+    if not head:
+        words = [m.label for m in metrics]
+    listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return head + listed
 
 
 def incident_view(incident: Incident, style: Style, paged: int | None = None) -> IncidentView:
@@ -225,7 +267,7 @@ def incident_view(incident: Incident, style: Style, paged: int | None = None) ->
         paged="" if paged is None else str(paged),
         responders_num=str(len(incident.responders)) if incident.responders else "",
         coordinators=style.names(", ".join(incident.coordinators)),
-        start=_time_arg(incident.start), end=_time_arg(incident.end),
+        start=_time_arg(incident.start, _seconds(incident)), end=_time_arg(incident.end, _seconds(incident)),
         metrics=style.arg(incident.metrics), impact=style.arg(incident.impact),
         summary=style.block(incident.summary), detection=style.block(incident.detection),
         conclusions_text=style.block(conclusions.get("text")),
@@ -236,31 +278,44 @@ def incident_view(incident: Incident, style: Style, paged: int | None = None) ->
 
 
 def timeline_view(incident: Incident, events: list[Event], style: Style = WIKITEXT) -> list[EntryView]:
-    """Every event as a line (the `timeline` command's wikitext)."""
+    """Every event as a line, to the minute as in a report (the `timeline` command's wikitext)."""
     with_date = spans_days(incident, events)
-    return [_entry(e, style, with_date) for e in events]
+    return [_entry(e, style, with_date, precision="minute") for e in events]
 
 
 def report_timeline_view(incident: Incident, events: list[Event], style: Style = WIKITEXT,
                          cited=()) -> tuple[list[EntryView], list[EntryView]]:
     """The report's Timeline as lines, curated (``cited``: the records the
-    metrics name, always shown): the lead-up, then the incident."""
+    metrics name, always shown): the lead-up, then the incident. Every line
+    to the minute, as people write a timeline; each stretch left out is said
+    after the line before it ("(+3 messages)"), or not at all
+    (``[report] fold = "none"``)."""
     with_date = spans_days(incident, events)
     curated, story = curate(incident, events, cited), narrative(events)
-    return ([_line(item, style, with_date, story) for item in curated.lead_up],
-            [_line(item, style, with_date, story) for item in curated.incident])
+    fold = incident.report.fold
+    return (_folded(curated.lead_up, style, with_date, fold, story),
+            _folded(curated.incident, style, with_date, fold, story))
 
 
-def _line(item: Event | Omitted, style: Style, with_date: bool, story: Narrative) -> EntryView:
-    if isinstance(item, Omitted):
-        return EntryView(clock="", label="", actor="", text=style.text(item.text(with_date)), marks=(), note=True)
-    return _entry(item, style, with_date, evidence_links(story.evidence_of(item), style))
+def _folded(items, style: Style, with_date: bool, fold: str, story: Narrative) -> list[EntryView]:
+    lines: list[EntryView] = []
+    for item in items:
+        if not isinstance(item, Omitted):
+            lines.append(_entry(item, style, with_date, evidence_links(story.evidence_of(item), style), "minute"))
+        elif fold == "none":
+            continue
+        elif lines and not lines[-1].note:
+            lines[-1] = lines[-1]._replace(more=style.text(item.count()))
+        else:   # before the first line shown: nothing to append it to
+            lines.append(EntryView(clock="", label="", actor="", text=style.text(item.text(with_date)), marks=(),
+                                   note=True))
+    return lines
 
 
-def _entry(event: Event, style: Style, with_date: bool, links: str = "") -> EntryView:
-    return EntryView(clock=format_clock(event.time, event.precision, with_date=with_date),
-                     label=source_label(event, style), actor=_actor(event, style),
-                     text=style.linked(event.text) + links,
+def _entry(event: Event, style: Style, with_date: bool, links: str = "", precision: str | None = None) -> EntryView:
+    text = style.slack(event.text) if describe(event.source).family == "slack" else style.linked(event.text)
+    return EntryView(clock=format_clock(event.time, precision or event.precision, with_date=with_date),
+                     label=source_label(event, style), actor=_actor(event, style), text=text + links,
                      marks=tuple(MARKS[t] for t in event.tags if t in MARKS))
 
 
@@ -323,16 +378,52 @@ def graphs_view(records: Records, style: Style, files: Mapping[str, str]) -> lis
 
 
 def scorecard_view(card: Scorecard, style: Style) -> ScorecardView:
+    """Each answer with its reason in one plain sentence (people's notes, or the
+    computed answer's) and the records it rests on as links."""
     rows = [(question.category, AnswerView(
         question=style.constant(question.text), hint=style.constant(question.hint) if question.hint else "",
-        answer=(answer.answer or "").capitalize(), notes=style.cell_linked(answer.notes) if answer.notes else "",
-        evidence=tuple(style.cell_linked(item) for item in answer.evidence)))
+        answer=(answer.answer or "").capitalize(), notes=style.cell_linked(answer.reason) if answer.reason else "",
+        evidence=(" · ".join(cited_link(e, style) for e in answer.cited),) if answer.cited else ()))
         for question, answer in card.rows()]
     groups = tuple((category, tuple(view for c, view in rows if c == category)) for category in CATEGORIES)
     return ScorecardView(style.constant(TITLE), style.constant(TOTAL_LABEL), card.score, groups)
 
 
 # -- helpers ---------------------------------------------------------------------
+
+def cited_link(event: Event, style: Style) -> str:
+    """A record a scorecard answer rests on: ``the alert at 2023-09-28 14:33:12`` (UTC, as the
+    whole report) as a link to it where it has an address, else with where it was written."""
+    what = ("the page" if is_about_a_page(event) else "the alert" if is_alert(event)
+            else "the SAL entry" if is_log_entry(event) else "the message")
+    label = f"{what} at {format_clock(event.time, event.precision, with_date=True)}"
+    if event.url:
+        return style.link(event.url, label)
+    name = source_name(event)
+    return style.cell(f"{label} on {name}" if name and name != "link" else label)
+
+
+def source_title(source_type: str) -> str:
+    """``PagerDuty``, ``IRC``, ``SAL``: a source as the report names it."""
+    return describe(source_type).label or source_type
+
+
+_AT_URL = re.compile(r"^(?P<url>https?://(?P<host>[^/\s:]+(?::\d+)?)\S*?): (?P<rest>.+)$")
+
+
+def missing_said(missing) -> tuple[str, str]:
+    """A source that could not be read and why, in words: ``("PagerDuty at
+    127.0.0.1:40099", "refused the connection, 4 attempts")``; the error
+    without the source's own name or the address's path."""
+    name = source_title(missing.type) if missing.type else missing.name
+    reason = missing.reason.removeprefix(f"{missing.name}: ")
+    if "no secret:" in reason:
+        return name, "no token or password was given for it"
+    found = _AT_URL.match(reason)
+    if found:
+        name, reason = f"{name} at {found['host']}", found["rest"]
+    return name, re.sub(r" \((\d+ attempts)\)$", r", \1", reason)
+
 
 def spans_days(incident: Incident, events: list[Event]) -> bool:
     """True when the timeline needs full dates on every line."""
@@ -353,12 +444,39 @@ def source_name(event: Event) -> str | None:
 
 
 def source_label(event: Event, style: Style = WIKITEXT) -> str:
-    """``(SAL)``, ``([permalink Slack #chan])``; "" for manual events."""
+    """``(SAL)``, ``([permalink Slack #chan])``; "" for manual events. A link
+    says where it leads: an address of another service than the source's
+    (a PagerDuty incident on an IRC line, a Prometheus graph on an alert) is
+    labelled with that service: ``(alert, [url Prometheus])``."""
     name = source_name(event)
-    return "" if name is None else f"({style.link(event.url, name)})"
+    if name is None:
+        return ""
+    service = service_of(event.url) if event.url else None
+    if service is None or name.startswith(service):
+        return f"({style.link(event.url, name)})"
+    if name == "link":
+        return f"({style.link(event.url, service)})"
+    return f"({name}, {style.link(event.url, service)})"
 
 
-def _time_arg(moment: dt.datetime | None) -> str:
+# Where an address leads, by a part of it (host or path), for a link's label.
+SERVICES = (("pagerduty.com", "PagerDuty"), ("victorops.com", "Splunk On-Call"), ("slack.com", "Slack"),
+            ("phabricator.", "Phabricator"), ("gerrit.", "Gerrit"), ("grafana.", "Grafana"),
+            ("prometheus", "Prometheus"), ("thanos", "Thanos"), ("alerts.", "Alertmanager"),
+            ("Server_Admin_Log", "SAL"), ("sal.toolforge.org", "SAL"), ("logstash.", "Logstash"))
+
+
+def service_of(url: str) -> str | None:
+    """``PagerDuty`` for ``https://acme.pagerduty.com/incidents/P1``; None when not known."""
+    return next((name for part, name in SERVICES if part in url), None)
+
+
+def _seconds(incident: Incident) -> bool:
+    """Start and end are shown at one precision: to the second when either has seconds."""
+    return any(t is not None and t.second for t in (incident.start, incident.end))
+
+
+def _time_arg(moment: dt.datetime | None, seconds: bool = False) -> str:
     if moment is None:
         return ""
-    return moment.strftime("%Y-%m-%d %H:%M:%S" if moment.second else "%Y-%m-%d %H:%M")
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if seconds or moment.second else "%Y-%m-%d %H:%M")

@@ -29,7 +29,7 @@ reader sees that something was there.
 
 :func:`escape_linked` does the same for text whose task references and web
 addresses should be links (timeline, event and actionable texts): the text is
-first cut into pieces (:mod:`.links`), only the literal runs are escaped, each
+first cut into pieces (:mod:`._links`), only the literal runs are escaped, each
 task reference becomes one ``[[phab:T123|T123]]`` (or the person's own label,
 escaped) and each ``http(s)://`` address a free external link, whose visible
 text is the address itself (https://www.mediawiki.org/wiki/Help:Links#External_links).
@@ -44,7 +44,7 @@ from pathlib import PurePath
 
 from ..core.scrub import visible_invisibles
 from ..core.tasks import require_task_id
-from .links import ends_free_link, split_links
+from ._links import ends_free_link, split_links
 
 _ALWAYS = {
     "&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "&#91;", "]": "&#93;",
@@ -72,7 +72,7 @@ def escape(text: str) -> str:
 def escape_linked(text: str) -> str:
     """Untrusted text as literal wikitext on one line, but each task reference
     in it one link to the task and each ``http(s)://`` address a free link
-    showing itself (see :mod:`.links`)."""
+    showing itself (see :mod:`._links`)."""
     return "<br />".join(_linked_line(line) for line in _lines(text))
 
 

@@ -15,9 +15,11 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 from typing import Iterable, Protocol
+from urllib.parse import urlsplit
 
-from ...core.errors import IncidentFileError, SourceError, SourceFormatError
+from ...core.errors import IncidentFileError, PostmortemError, SourceError, SourceFormatError
 from ...core.model import Event, SourceConfig, Window
+from ...core.scrub import hold_url
 
 # type in incident.toml -> module in this package
 REGISTRY: dict[str, str] = {
@@ -153,6 +155,36 @@ def option(config: SourceConfig, name: str, kind=str, default=None, required=Fal
         raise IncidentFileError(f"{config.name}: {name!r} must be {expected}, got {value!r}",
                                 file=config.file, key=name)
     return value
+
+
+def check_url(config: SourceConfig, name: str = "url", required: bool = True) -> str | None:
+    """An ``http(s)://`` URL option (checked at load time, without the HTTP
+    stack); a password in it is held (no message shows it)."""
+    value = option(config, name, required=required)
+    hold_url(value)
+    if value is not None and urlsplit(value).scheme not in ("http", "https"):
+        raise IncidentFileError(f"{config.name}: {name!r} must be an http(s) URL, got {value!r}",
+                                file=config.file, key=name)
+    if value is not None and not urlsplit(value).netloc:
+        raise IncidentFileError(f"{config.name}: {name!r} has no host: {value!r}",
+                                file=config.file, key=name)
+    return value
+
+
+def token(config: SourceConfig, url: str, *, required: bool, name: str = "token_env") -> str | None:
+    """The secret named by the ``token_env`` option (or another ``*_env``
+    option: ``name``) from the environment or the user's 0600 config file, only
+    for an https or loopback ``url``; None when not configured."""
+    from ...net.http import require_secure, secret
+    env_name = option(config, name, required=required)
+    if env_name is None:
+        return None
+    require_secure(url, f"the {env_name} secret" if name != "token_env" else f"the {env_name} token")
+    try:
+        return secret(env_name)
+    except PostmortemError as err:
+        err.source = config.name
+        raise
 
 
 def check_options(config: SourceConfig, allowed: Iterable[str]) -> None:

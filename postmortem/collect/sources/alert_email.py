@@ -54,7 +54,7 @@ from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import UTC, parse_time
 from ...core import vocabulary
 from ...core.accounting import Tally
-from ..answers import shorten
+from ...net.responses import shorten
 from . import DEFAULT_ENCODING, BaseSource, check_options, encoding_of, option, resolve_paths, text_lines
 
 TYPE = "alert-email"

@@ -30,8 +30,8 @@ from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import UTC
 from ...core.vocabulary import Alert
 from ...core.accounting import Tally
-from . import BaseSource, check_options, option
-from .web import check_url, format_error, json_answer, parse_rfc3339, request, token
+from . import BaseSource, check_options, check_url, option, token
+from ...net.web import format_error, json_answer, parse_rfc3339, request
 
 TYPE = "alertmanager"
 _MATCHER = re.compile(r'^\s*[A-Za-z_][A-Za-z0-9_]*\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|[^\s"]*)\s*$')

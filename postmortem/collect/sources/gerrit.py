@@ -23,7 +23,7 @@ https://gerrit-review.googlesource.com/Documentation/rest-api-changes.html#list-
   carries ``_more_changes: true`` when there are more, fetched with ``S``
   (changes to skip). A change updated while paging may move a page: changes
   are kept once, by number. A page saying ``_more_changes`` without a change
-  not seen before is an error, not asked again (:mod:`postmortem.collect.pagination`).
+  not seen before is an error, not asked again (:mod:`postmortem.net.pagination`).
 - ``o=DETAILED_ACCOUNTS`` gives accounts their ``username`` and ``name``
   (otherwise only ``_account_id``).
 
@@ -59,10 +59,10 @@ from ...core.model import Event, SourceConfig, Window
 from ...core.nesting import TooDeep, load_json
 from ...core.timeutil import UTC, parse_duration
 from ...core.vocabulary import Kind
-from ..answers import looks_like_html
-from ..pagination import Pagination
-from . import BaseSource, check_options, option
-from .web import check_url, format_error, json_answer, request
+from ...net.responses import looks_like_html
+from ...net.pagination import Pagination
+from . import BaseSource, check_options, check_url, option
+from ...net.web import format_error, json_answer, request
 
 TYPE = "gerrit"
 DEFAULT_URL = "https://gerrit.wikimedia.org/r"

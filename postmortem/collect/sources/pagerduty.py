@@ -28,7 +28,7 @@ client (PagerDuty/go-pagerduty ``incident.go``, ``log_entry.go``, ``user.go``)::
   limit`` may not pass 10,000 (the API answers 400): a window with more
   incidents is refused with the way out (a shorter window). A page that says
   ``more`` but brings no id not seen before is an error, not asked again
-  (:mod:`postmortem.collect.pagination`).
+  (:mod:`postmortem.net.pagination`).
 - ``since``/``until`` may span at most six months (error 2005 otherwise).
 - 429 "Rate Limit Exceeded" comes with ``ratelimit-reset`` (seconds), which the
   session honours like Retry-After (whether Retry-After is sent: unconfirmed).
@@ -54,7 +54,7 @@ client (PagerDuty/go-pagerduty ``incident.go``, ``log_entry.go``, ``user.go``)::
   summary and says its text was not found; a note with no entry is a note event
   of its own; a note paired is dropped as the text of its entry's event.
 
-Events (:mod:`._paging`): the page at the trigger (``url`` = ``html_url``,
+Events (:mod:`._page_records`): the page at the trigger (``url`` = ``html_url``,
 ``paged`` the people notified, ``paged_teams`` the incident's teams or else its
 escalation policy), each acknowledgement, escalation and note (its text the
 note's ``content``, also the page's ``note``), and the resolution. Assignments
@@ -71,10 +71,10 @@ from ...core.errors import SourceError
 from ...core.model import Event, SourceConfig, Window
 from ...core.nesting import load_json
 from ...core.timeutil import format_utc, zone
-from . import BaseSource, check_options, option
-from ._paging import ACKNOWLEDGED, ESCALATED, NOTE, RESOLVED, PageRecord, Reached, parse_iso, text_of
-from .web import check_url, format_error, json_answer, request, token
-from ..pagination import Pagination
+from . import BaseSource, check_options, check_url, option, token
+from ._page_records import ACKNOWLEDGED, ESCALATED, NOTE, RESOLVED, PageRecord, Reached, parse_iso, text_of
+from ...net.web import format_error, json_answer, request
+from ...net.pagination import Pagination
 
 TYPE = "pagerduty"
 DEFAULT_URL = "https://api.pagerduty.com"

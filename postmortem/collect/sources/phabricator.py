@@ -20,7 +20,7 @@ This source gives no timeline events: :func:`fetch_tasks` returns
 the cache's ``tasks`` section, refreshed on every pull: tasks change after the
 incident) — and :func:`enrich_actionables` puts status, owner and last change
 on the actionables. Tasks Phabricator does not know are left out of the
-result. The calls themselves are :class:`postmortem.collect.conduit.Conduit`'s.
+result. The calls themselves are :class:`postmortem.net.conduit.Conduit`'s.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ from typing import Iterable
 from ...core.model import Actionable, Event, SourceConfig, TaskInfo, Window
 from ...core.accounting import Tally
 from ...core.timeutil import from_epoch
-from . import BaseSource, check_options, option
-from ..conduit import BATCH, Conduit
-from .web import check_url, format_error, token
+from . import BaseSource, check_options, check_url, option, token
+from ...net.conduit import BATCH, Conduit
+from ...net.web import format_error
 
 TYPE = "phabricator"
 

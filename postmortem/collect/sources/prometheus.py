@@ -39,8 +39,8 @@ from ...core.errors import IncidentFileError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import UTC
 from ...core.accounting import Tally
-from . import BaseSource, check_options, option
-from .web import check_url, format_error, json_answer, request, token
+from . import BaseSource, check_options, check_url, option, token
+from ...net.web import format_error, json_answer, request
 from .alertmanager import alert_facts, alert_tags
 
 TYPE = "prometheus"

@@ -25,7 +25,7 @@ walked back until an entry older than the window's start is seen or the
 hits say there are no more — ``ceil(entries since the window start / 200)``
 pages, the least the tool allows (a page that says more follow but holds no
 entry not seen before is an error, not asked again:
-:mod:`postmortem.collect.pagination`). Every row of the pages fetched counts as
+:mod:`postmortem.net.pagination`). Every row of the pages fetched counts as
 read (the older pages, not fetched, are not read); an entry logged while the
 pages are walked shifts them, and an entry seen again on the next page is
 dropped as the same entry.
@@ -48,9 +48,9 @@ from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import UTC
 from ...core.vocabulary import logged_by
 from ...core.accounting import Tally
-from . import BaseSource, check_options, option
-from .web import check_url, format_error, html_answer, request
-from ..pagination import Pagination
+from . import BaseSource, check_options, check_url, option
+from ...net.web import format_error, html_answer, request
+from ...net.pagination import Pagination
 
 TYPE = "sal"
 DEFAULT_URL = "https://sal.toolforge.org"

@@ -1,5 +1,5 @@
 """The ``sal-wikitext`` source's wiki variant (``wiki`` + ``page``), read by `pull`
-through the one MediaWiki client (:class:`postmortem.collect.mediawiki.Wiki`:
+through the one MediaWiki client (:class:`postmortem.net.mediawiki.Wiki`:
 ``prop=revisions&rvslots=main`` for the text, ``list=allpages`` for the
 archives, continuation followed; https://www.mediawiki.org/wiki/API:Revisions,
 https://www.mediawiki.org/wiki/API:Allpages).
@@ -21,11 +21,11 @@ import re
 from ...core.accounting import Tally
 from ...core.errors import SourceError, SourceFormatError, WikiError
 from ...core.model import Event, SourceConfig, Window
-from ..mediawiki import Wiki
+from ...net.mediawiki import Wiki
 from . import option
 from ._sal_scan import scan_sal_page
-from ..answers import public_url
-from .web import format_error
+from ...net.responses import public_url
+from ...net.web import format_error
 
 def read_wiki(config: SourceConfig, window: Window, session, tally: Tally | None = None) -> list[Event]:
     """Events in ``window`` from the SAL page on the wiki and, when needed, its archives."""

@@ -50,10 +50,10 @@ from __future__ import annotations
 
 from ...core.errors import SourceError
 from ...core.model import Event, SourceConfig, Window
-from . import BaseSource, check_options, option
-from ..answers import public_url
-from ..pagination import Pagination
-from .web import check_url, format_error, json_answer, request, token
+from . import BaseSource, check_options, check_url, option, token
+from ...net.responses import public_url
+from ...net.pagination import Pagination
+from ...net.web import format_error, json_answer, request
 from ...core.accounting import Tally
 from ._slack_text import MarkupResolver, message_problem
 from ._slack_users import SlackUsers

@@ -29,7 +29,7 @@ definitions ``ActiveIncidentInfo``, ``IncidentTransition``, ``EscalationPolicyIn
   only contain resolved incidents": every phase is asked for (as FAROS does).
 - Pages of 100 (the most ``limit`` allows) are read while ``offset < total``;
   a page that brings no incident not seen before, while ``total`` says there
-  are more, is an error, not asked again (:mod:`postmortem.collect.pagination`).
+  are more, is an error, not asked again (:mod:`postmortem.net.pagination`).
 - The incidents call "may be called a maximum of once a minute". FAROS retries
   HTTP 429 (the session does, after Retry-After, within its deadline, which is
   longer for this source); the spec lists no 429 but "403 Authentication failed or
@@ -51,7 +51,7 @@ definitions ``ActiveIncidentInfo``, ``IncidentTransition``, ``EscalationPolicyIn
 - The web UI link (no official doc; public code builds it so):
   ``https://portal.victorops.com/ui/<org>/incident/<incidentNumber>``.
 
-Events (:mod:`._paging`): the page at ``startTime`` (manual when its
+Events (:mod:`._page_records`): the page at ``startTime`` (manual when its
 ``triggered`` transition has ``manually`` or a ``by``), one per ``acknowledged``
 transition (actor ``by``, text with its ``message``), one per ``resolved``.
 ``team`` keeps only the incidents that paged that team (slug or name);
@@ -67,10 +67,10 @@ from ...core.accounting import Tally
 from ...core.errors import SourceError
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import format_utc
-from . import BaseSource, check_options, option
-from ._paging import ACKNOWLEDGED, RESOLVED, TRIGGERED, PageRecord, parse_iso, text_of
-from .web import check_url, format_error, json_answer, request, token
-from ..pagination import Pagination
+from . import BaseSource, check_options, check_url, option, token
+from ._page_records import ACKNOWLEDGED, RESOLVED, TRIGGERED, PageRecord, parse_iso, text_of
+from ...net.web import format_error, json_answer, request
+from ...net.pagination import Pagination
 
 TYPE = "splunk-oncall"
 DEFAULT_URL = "https://api.victorops.com"

@@ -29,8 +29,8 @@ from __future__ import annotations
 from ...core.model import Event, SourceConfig, Window
 from ...core.vocabulary import Kind
 from ...core.accounting import Tally
-from . import BaseSource, check_options, option
-from .web import check_url, format_error, json_answer, parse_rfc3339, request
+from . import BaseSource, check_options, check_url, option
+from ...net.web import format_error, json_answer, parse_rfc3339, request
 
 TYPE = "statuspage"
 LISTED = 50  # the API lists this many of the most recent incidents

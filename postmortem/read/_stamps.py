@@ -1,0 +1,190 @@
+"""The time stamp a timeline line starts with, in every form seen on real
+pages: ``15:42``, ``15:42:07``, ``15:42:``, ``1302`` / ``0220``, ``1:05 PM``,
+``2023-09-28 14:33[:SS]``, ``2021-09-04T02:40 -``, ``13:50 UTC:``, ``[15:14]``,
+``15:34:00~:`` and ``~10:50`` (about), ``10h52``, the range ``10:51-10:55``
+(at its start, "(until 10:55)" kept in the text), bold ``'''10:44'''`` and
+``'''10:58''' UTC:``, the dot form ``'''11.44'''`` (in bold only: elsewhere it
+could be a number), a time as a
+link's label (``[https://sal.toolforge.org/log/ID 14:33]``,
+``[[toolforge:sal/log/AWIZPsfZkkJ8OkTwiOnZ|08:06]]``: the link is the entry's
+url), the mistyped ``20: 30`` (read, with a note), and ``??? :`` (a time
+nobody knew: no clock).
+
+This runs on every timeline line, so it is regular expressions only; free-form
+dates are :mod:`._dates`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from ._dates import clock_of
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """A line's leading stamp: date and clock (None when not written), the
+    stamp as written, the rest of the line, a url when the stamp is a link's
+    label, and a note when the stamp was read from an unusual form."""
+
+    date: dt.date | None
+    clock: dt.time | None
+    precision: str | None
+    written: str | None
+    rest: str
+    url: str | None = None
+    note: str | None = None
+    unknown: bool = False   # "??? :": the author did not know the time
+
+
+_STAMP = re.compile(
+    r"^\[?(?:~|≈|ca\.\s?|approx\.?\s)?(?:(?P<date>\d{4}-\d{2}-\d{2})(?:T|\s+))?"   # "~10:50": about 10:50
+    r"(?:(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?(?:\.\d+)?(?:\s*(?P<ampm>[AaPp])\.?[Mm]\.?(?![A-Za-z]))?"
+    r"|(?P<hhmm>(?:[01]\d|2[0-3])[0-5]\d)(?=Z?(?:\s|:\s|:?$|\]))"
+    r"|(?P<fh>[01]\d|2[0-3])h(?P<fm>[0-5]\d)(?=[\s:]|$)"   # "10h52", the French way ("1h30" is a duration)
+    r"|(?P<sh>\d{2}): (?P<sm>[0-5]\d)(?=\s))"            # "20: 30": a mistyped 20:30
+    r"~?(?:\s*(?:Z|UTC|GMT)\b)?\]?~?:?")
+
+
+_DOT_STAMP = re.compile(r"^(?P<h>\d{1,2})\.(?P<m>[0-5]\d)(?![\d.])")   # '''11.44'''
+
+
+_DATE_ONLY = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})\b:?")
+
+
+_UNKNOWN = re.compile(r"^\?{2,}(?=[\s:])\s*(?:UTC\b)?\s*:?")
+
+
+_LINKED_STAMP = re.compile(r"^\[(?P<url>(?:https?:)?//\S+)\s+(?P<label>[^\]]{3,40})\]")
+
+
+_WIKILINK_STAMP = re.compile(r"^\[\[\s*(?P<target>[^|\]\[]+?)\s*\|(?P<label>[^\]\[]{3,40})\]\]")
+
+
+_LEAD_MARKUP = re.compile(r"^(?:'{2,5}|<(?:b|i|strong|em)>)")
+
+
+_CLOSE_MARKUP = re.compile(r"^\s*(?:'{2,5}|</(?:b|i|strong|em)>)(?:\s*(?:UTC|Z|GMT)\b)?")
+
+
+_SEPARATOR = re.compile(r"^[\s\u00a0]*(?:[-–—:|]+(?=[\s\u00a0]|$))?[\s\u00a0]*")
+
+
+_HHMM_SEPARATOR = re.compile(r"Z|:|\s*[-–—|]\s|\s*UTC\b|\]")
+
+
+# Interwiki prefixes of Wikimedia wikis that point at Toolforge tools
+# (https://iw.toolforge.org/TOOL/PATH is TOOL's https://TOOL.toolforge.org/PATH).
+_TOOLFORGE_LINK = re.compile(r"^(?:toolforge|tools):(?P<tool>[\w-]+)(?:/(?P<path>.*))?$", re.I)
+
+
+def split_stamp(text: str) -> Stamp:
+    """Split a leading time stamp (``15:42:``, ``2023-09-28 14:33``, ``1:05 PM``,
+    ``1302``, ``[13:30:12]``, ``'''10:44'''``, ``[[toolforge:sal/log/ID|08:06]]``) off a line."""
+    if text[:1] == "[":
+        linked = _linked_stamp(text)
+        if linked is not None:
+            return linked
+    lead = _LEAD_MARKUP.match(text)  # bold or italic stamp: '''15:30''' text
+    candidate = text[lead.end():] if lead else text
+    match = _STAMP.match(candidate)
+    clock = _clock(match) if match and not _year_like(match, candidate) else None
+    if clock is None and lead:
+        return _dot_stamp(candidate) or _date_only(text)
+    if clock is None:
+        return _unknown(text) or _date_only(text)
+    rest = candidate[match.end():]
+    if lead:
+        rest = _CLOSE_MARKUP.sub("", rest, count=1)
+    precision = "second" if match["s"] else "minute"
+    written = match.group(0).strip("[]:~ ")
+    note = f"read {written!r} as {clock:%H:%M}" if match["sh"] else None
+    return Stamp(_iso_date(match["date"]), clock, precision, written, _trim_separator(_range_end(rest)), note=note)
+
+
+# "10:51-10:55 restarts": the entry is at the range's start; its end stays in the text.
+_RANGE_END = re.compile(r"^\s*[-–]\s*(?P<end>\d{1,2}:\d{2}(?::\d{2})?)(?!\d)(?:\s*UTC\b)?\s*:?\s*")
+
+
+def _range_end(rest: str) -> str:
+    match = _RANGE_END.match(rest)
+    return f"(until {match['end']}) {rest[match.end():]}" if match else rest
+
+
+def _linked_stamp(text: str) -> Stamp | None:
+    """``[https://sal.toolforge.org/log/ID 14:33] text`` or ``[[toolforge:sal/log/ID|08:06]] text``."""
+    link = _LINKED_STAMP.match(text)
+    url = link["url"] if link else None
+    if link is None:
+        link = _WIKILINK_STAMP.match(text)
+        if link is None:
+            return None
+        url = interwiki_url(link["target"])
+    inner = split_stamp(link["label"])
+    if inner.clock is None or inner.rest.strip():
+        return None
+    return Stamp(inner.date, inner.clock, inner.precision, inner.written,
+                 _trim_separator(text[link.end():]), url=url)
+
+
+def interwiki_url(target: str) -> str | None:
+    """The URL of a ``[[toolforge:sal/log/ID]]``-style link; None for other links."""
+    match = _TOOLFORGE_LINK.match(target.strip())
+    if not match:
+        return None
+    return f"https://{match['tool'].lower()}.toolforge.org/{match['path'] or ''}"
+
+
+def _dot_stamp(candidate: str) -> Stamp | None:
+    match = _DOT_STAMP.match(candidate)
+    after = candidate[match.end():] if match else ""
+    if not match or not _CLOSE_MARKUP.match(after):
+        return None
+    clock = clock_of(match["h"], match["m"], None)
+    if clock is None:
+        return None
+    rest = _CLOSE_MARKUP.sub("", after, count=1)
+    return Stamp(None, clock, "minute", match.group(0), _trim_separator(rest))
+
+
+def _unknown(text: str) -> Stamp | None:
+    match = _UNKNOWN.match(text)
+    if not match:
+        return None
+    return Stamp(None, None, None, None, _trim_separator(text[match.end():]), unknown=True)
+
+
+def _year_like(match: re.Match, text: str) -> bool:
+    """``2024 was …`` is a year; ``2024 - deploy`` and ``2024Z`` are 20:24."""
+    hhmm = match["hhmm"]
+    return bool(hhmm) and hhmm[:2] in ("19", "20") and not _HHMM_SEPARATOR.match(text, match.end("hhmm"))
+
+
+def _date_only(text: str) -> Stamp:
+    match = _DATE_ONLY.match(text)
+    if match:
+        return Stamp(_iso_date(match["date"]), None, None, None, _trim_separator(text[match.end():]))
+    return Stamp(None, None, None, None, text)
+
+
+def _iso_date(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _clock(match: re.Match) -> dt.time | None:
+    if match["sh"]:
+        return clock_of(match["sh"], match["sm"], None)
+    if match["fh"]:
+        return clock_of(match["fh"], match["fm"], None)
+    return clock_of(match["h"], match["m"], match["s"], match["hhmm"], match["ampm"])
+
+
+def _trim_separator(rest: str) -> str:
+    return _SEPARATOR.sub("", rest, count=1)
