@@ -12,6 +12,7 @@ from postmortem.net.http import secret, user_agent
 from postmortem.collect.sources import REGISTRY, get_source, network_types
 from postmortem.core.config import PROJECT_URL, config_path, setting
 from postmortem.core.errors import InputError
+from tests.services import Answer, FakeServer
 
 PASSWORD = "s3cret-bot-password-never-shown"
 
@@ -92,9 +93,12 @@ def test_config_shows_what_is_in_force_and_from_where_never_a_secret(monkeypatch
 
 def test_the_configured_wiki_is_every_command_s_default(monkeypatch, tmp_path, run_cli):
     """No api.php URL to type on every command: lint --page reads the configured wiki."""
-    write_config(monkeypatch, tmp_path, 'wiki = "http://127.0.0.1:9/w/api.php"\n')
-    code, _, err = run_cli("lint", "--page", "Incidents/x")
-    assert code != 0 and "http://127.0.0.1:9/w/api.php" in err
+    with FakeServer(lambda request: Answer.json({"batchcomplete": True, "query": {"pages": [
+            {"ns": 0, "title": "Incidents/x", "missing": True}]}})) as wiki:
+        write_config(monkeypatch, tmp_path, f'wiki = "{wiki.url}/w/api.php"\n')
+        code, _, err = run_cli("lint", "--page", "Incidents/x")
+    assert (code, err) == (2, f"postmortem: error: --page: no page 'Incidents/x' on the wiki {wiki.url}/w/api.php\n")
+    assert wiki.requests[0].query["titles"] == ["Incidents/x"]
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "empty"))
     code, _, err = run_cli("lint", "--page", "Incidents/x")
     assert code == 2 and "no wiki: give --wiki API_URL, or set POSTMORTEM_WIKI" in err
