@@ -229,7 +229,7 @@ def test_json_shape(name):
     data = json.loads(json.dumps(_read(name).to_json()))
     # docs/formats.md's keys, and the extensions noted in docs/changelog.md
     assert set(data) == {"title", "status", "metadata", "sections", "timeline", "actionables",
-                         "scorecard", "problems"} | {"start", "end", "windows"}
+                         "scorecard", "problems"} | {"start", "end", "windows", "window_read"}
     assert set(data["metadata"]) == {"task", "paged-num", "responders-num", "coordinators",
                                      "start", "end", "metrics", "impact"}
     assert all(set(e) == {"time", "text"} | {"actor", "source", "tags", "url"} for e in data["timeline"])
@@ -336,7 +336,13 @@ def test_not_date_lines(line):
     ("2025-03-30 9:34", "2025-03-30 09:34"), ("03:09", "2024-11-25 03:09"),
     ("2025-03-29T15:30:00Z", "2025-03-29 15:30"), ("12 March 2018 05:08 UTC", "2018-03-12 05:08"),
     ("2025-05-07 0220", "2025-05-07 02:20"),
-    ("2025", None), ("YYYY-MM-DD hh:mm:ss", None), ("2018-03-12 05:08 PST", None), ("soon", None),
+    # issue 26: a zone is that zone's time, the region's clock (zones.toml): on 12 March 2018
+    # Los Angeles already kept daylight saving time, so "05:08 PST" is 05:08 PDT, 12:08 UTC
+    ("2018-03-12 05:08 PST", "2018-03-12 12:08"), ("2018-01-12 05:08 PST", "2018-01-12 13:08"),
+    # issue 26's metadata forms: ctime, underscores
+    ("Wed Mar 27 21:45:03 2024", "2024-03-27 21:45:03"), ("Wed Mar 27 23:59 2024", "2024-03-27 23:59"),
+    ("2023_01_17 13:00:00", "2023-01-17 13:00"),
+    ("2025", None), ("YYYY-MM-DD hh:mm:ss", None), ("soon", None), ("Mar 27", None),
 ])
 def test_metadata_moments(value, moment):
     from postmortem.read._dates import parse_moment

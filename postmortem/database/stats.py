@@ -115,8 +115,11 @@ NOT_A_REPORT = "not a report: no report section (Summary, Timeline, ...), {{irdo
 
 
 def is_a_report(report: Report) -> bool:
-    """A page with a section of the report template, a status, metadata or a timeline."""
-    return bool(report.status or any(report.metadata.values()) or report.timeline
+    """A page with a section of the report template, a status, metadata, a timeline, the
+    template's text, or a window its prose states (a 2013 report that is pasted e-mails:
+    memcached-20130508.txt; a copy that lost its headings: cirrussearch-morelike-20190606.txt)."""
+    return bool(report.status or any(report.metadata.values()) or report.timeline or report.windows
+                or report.placeholders
                 or any(report.section(name) for name in REQUIRED_SECTIONS))
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass, replace
 
 from ..core.tasks import LINK_PREFIXES, TASK_MARKUP, TASK_REF, TASK_URL_BASE, find_tasks
 from ._layout import BULLET, Page, Section, bullet_level, find_section, section_lines, tables_in
+from ._layout import blocks as page_blocks
+from ._stamps import split_stamp
 from ._placeholders import is_placeholder
 from ._tables import tree_rows
 from ._text import decode_text, link_labels
@@ -96,7 +98,8 @@ def read_actionables(page: Page) -> list[ReportActionable]:
     """Top-level bullets are actionables; deeper bullets add their tasks to the one above."""
     section = find_section(page.sections, "Actionables", "Action items", "Follow-up", "Followup")
     lines = []
-    for number, raw in section_lines(page, section):
+    body = section_lines(page, section) if section or not page.headings_lost else _headless_block(page)
+    for number, raw in body:
         line = raw.strip(" \t\u00a0")
         if not line or is_placeholder(raw):
             continue
@@ -108,6 +111,28 @@ def read_actionables(page: Page) -> list[ReportActionable]:
     items = _items([(level, body, n) for level, body, n in lines if body.strip(" .…\u00a0")])
     items.extend(_table_actionables(page, section))
     return items
+
+
+def _headless_block(page: Page) -> list[tuple[int, str]]:
+    """A copy that lost its headings: its actionables are the last block of bullets
+    (:func:`._layout.blocks`) in which every top-level bullet names a task or starts
+    with "Done" (``• Done Add geoshapes … (Task T166776)``, ``• bug T303155 Avoid
+    flood…``) and none starts with a time; [] when there is no such block."""
+    for block in reversed(page_blocks(page.lines)):
+        bullets = [line[m.end():] for _, line in block
+                   if (m := BULLET.match(line.strip(" \t\u00a0"))) and bullet_level(m) == 1]
+        if bullets and all((find_tasks(b) or _PLAIN_DONE.match(b)) and split_stamp(b).clock is None
+                           for b in bullets):
+            return block
+    return []
+
+
+# A plain-text copy shows {{Done}} as the word: "Done Add geoshapes …".
+_PLAIN_DONE = re.compile(r"^Done\b[\s\u00a0:]*(?=\S)")
+
+
+# "bug T303155 Avoid flood" ({{bug|T303155}} as a copy shows it): the word goes with the task.
+_TASK_WORD = re.compile(r"^(?:bug|task)[\s\u00a0]+(?=T\d)", re.I)
 
 
 def _items(lines) -> list[ReportActionable]:
@@ -147,8 +172,10 @@ def _actionable(body: str, number: int) -> ReportActionable:
     box = _CHECKBOX.match(body)
     if box:
         body = body[box.end():]
+    plain_done = _PLAIN_DONE.match(body) if box is None else None
+    body = _TASK_WORD.sub("", body[plain_done.end():] if plain_done else body, count=1)
     done = (bool(box and box["mark"].strip()) or bool(_DONE.search(body)) or bool(_STRUCK.match(body.strip()))
-            or bool(_DONE_NOTE.search(body)))
+            or bool(_DONE_NOTE.search(body)) or plain_done is not None)
     waiver = _NO_TASK.search(body)
     if waiver:
         body = body[:waiver.start()] + body[waiver.end():]

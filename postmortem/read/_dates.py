@@ -5,10 +5,11 @@ lines (``2024-07-21``, ``'''Sunday 2025-03-30'''``, ``<u>12th March 2025</u>``,
 ``Incident documentation/20190612-maps``), and metadata start/end values with
 their windows (``2025-05-08 2:30 AM``, ``2025-03-12 10:44:00, 2025-03-13 11:15:00``).
 
-Month and weekday names are dateutil's (:class:`dateutil.parser.parserinfo`);
-dateutil parses a date only once a regex has found something shaped like one,
-since on its own it reads any number as a day of the current month. Leading
-time stamps of timeline lines are :mod:`._stamps`.
+Month and weekday names, clocks, zones and precision are the grammar of
+:mod:`._time_grammar` (python-dateutil's :class:`~dateutil.parser.parserinfo`); dateutil
+parses a date only once a regex has found something shaped like one, since on
+its own it reads any number as a day of the current month. Leading time stamps
+of timeline lines are :mod:`._stamps`.
 """
 
 from __future__ import annotations
@@ -16,14 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from dateutil import parser as _dateutil
-
 from ..core.model import Problem
 from ..core.timeutil import UTC, month_number
+from ._time_grammar import NAMES, clock_of, nearest_day, parse_free, read_moment  # noqa: F401 (clock_of: stamps)
 from ._text import decode_text
-
-_NAMES = _dateutil.parserinfo()
-_DEFAULT = dt.datetime(2000, 1, 1)
 
 
 def is_month(word: str) -> bool:
@@ -32,8 +29,8 @@ def is_month(word: str) -> bool:
 
 
 def is_weekday(word: str) -> bool:
-    """``Sunday``, ``Sun``, and the ``Tues`` / ``Thurs`` dateutil does not list."""
-    return _NAMES.weekday(word) is not None or word.lower() in ("tues", "wednes", "thur", "thurs", "satur")
+    """``Sunday``, ``Sun``, ``Tues``, ``Thurs`` (:data:`._time_grammar.NAMES`)."""
+    return NAMES.weekday(word) is not None or word.lower() in ("wednes", "satur")
 
 
 _ISO = re.compile(r"(?<![\d-])(?P<y>(?:19|20)\d{2})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d-])")
@@ -92,15 +89,42 @@ def yearless_date_line(text: str, near: dt.date | None) -> dt.date | None:
     """A line that names a day without its year (``'''Thursday 25 November'''``):
     that day in the year that puts it nearest ``near``, the date the page is at
     (so ``1 January`` after 31 December is the next year); None without ``near``."""
-    match = _YEARLESS.match(_date_line_core(text)) if near is not None else None
-    if not match or (match["weekday"] and not is_weekday(match["weekday"])):
+    core = _date_line_core(text) if near is not None else ""
+    match = _YEARLESS.match(core)
+    if not match:
+        return _weekday_and_day(core, near)
+    if match["weekday"] and not is_weekday(match["weekday"]):
         return None
     month = month_number(match["m1"] or match["m2"])
     if month is None:
+        return _weekday_and_day(core, near)
+    return nearest_day(month, int(match["d1"] or match["d2"]), near)
+
+
+# "Friday 16th", "Monday 19th" (asw-a2-codfw-crash-2021-07-20.txt): a weekday and a day of the month.
+_WEEKDAY_DAY = re.compile(r"^(?P<weekday>[A-Za-z]+),?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?$")
+
+
+def _weekday_and_day(core: str, near: dt.date | None) -> dt.date | None:
+    """The day of that number, in the month of ``near`` or the one before or after,
+    that falls on that weekday, nearest ``near``; None when none does."""
+    match = _WEEKDAY_DAY.match(core) if near is not None else None
+    weekday = NAMES.weekday(match["weekday"]) if match else None
+    if weekday is None:
         return None
-    day = int(match["d1"] or match["d2"])
-    candidates = [d for year in (near.year - 1, near.year, near.year + 1) if (d := _safe_date(year, month, day))]
+    candidates = []
+    for step in (-1, 0, 1):
+        month_index = near.year * 12 + near.month - 1 + step
+        day = _safe_date(month_index // 12, month_index % 12 + 1, match["day"])
+        if day is not None and day.weekday() == weekday:
+            candidates.append(day)
     return min(candidates, key=lambda d: abs(d - near)) if candidates else None
+
+
+def yearless_day(date: dt.date | None, near: dt.date | None) -> dt.date | None:
+    """A date written without its year (its year is a placeholder) in the year
+    that puts it nearest ``near``; None without ``near``."""
+    return nearest_day(date.month, date.day, near) if date is not None else None
 
 
 def _only_date_words(rest: str) -> bool:
@@ -129,11 +153,8 @@ def _find_date(text: str):
         return (date, iso.span()) if date else None
     if named is None:
         return None
-    try:
-        parsed = _dateutil.parse(named.group(0), default=_DEFAULT)
-    except (ValueError, OverflowError):
-        return None
-    return parsed.date(), named.span()
+    parsed = parse_free(named.group(0))
+    return (parsed.date(), named.span()) if parsed else None
 
 
 # ---------------------------------------------------------------- metadata moments
@@ -153,15 +174,22 @@ _WINDOW_SPLIT = re.compile(r"\s*(?:[;,]|<br\s*/?>|\band\b)\s*(?=\d{4}-\d{1,2}-\d
 _ZONE_WORDS = {"utc", "gmt", "z", "am", "pm", "a", "p", "m", "t", "st", "nd", "rd", "th", "of", "at", "on"}
 
 
+_REMARK = re.compile(r"(?<=\d)\s*\((?![^()]*\d)[^()]*\)$")
+
+
 def parse_moment(value: str | None, default_date: dt.date | None) -> dt.datetime | None:
     """A metadata start/end (``2025-03-30 9:34``, ``03:09``, ``2025-03-29T15:30:00Z``,
     ``2025-05-08 2:30 AM``, ``12 March 2018 05:08``) in UTC; None if it is not one."""
     if not value:
         return None
     text = " ".join(decode_text(value).replace("\u00a0", " ").split())
+    text = _REMARK.sub("", text) or text  # "2022-07-20 03:25 (mostly)": the remark qualifies the time
     match = _MOMENT.match(text)
     if match and (match["date"] or match["h"] or match["hhmm"]):
         return _moment_from_match(match, default_date)
+    moment = read_moment(text)
+    if moment is not None and moment.end == len(text.rstrip(" .")) and (moment.clock or not moment.yearless):
+        return moment.utc(default_date)
     return _free_moment(text, default_date)
 
 
@@ -183,28 +211,12 @@ def _free_moment(text: str, default_date: dt.date | None) -> dt.datetime | None:
     words = _DATE_LINE_WORDS.findall(text)
     if not all(w.lower() in _ZONE_WORDS or is_month(w) or is_weekday(w) for w in words):
         return None
-    try:
-        parsed = _dateutil.parse(text, default=_DEFAULT)
-    except (ValueError, OverflowError):
+    parsed = parse_free(text)
+    if parsed is None:
         return None
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     return parsed.replace(tzinfo=UTC)
-
-
-def clock_of(h, m, s, hhmm=None, ampm=None) -> dt.time | None:
-    """A wall clock from the parts of a stamp; None when they are out of range."""
-    if hhmm:
-        hour, minute, second = int(hhmm[:2]), int(hhmm[2:]), 0
-    else:
-        hour, minute, second = int(h), int(m or 0), int(s or 0)
-    if ampm:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if ampm in "Pp" else 0)
-    if hour > 23 or minute > 59 or second > 59:
-        return None
-    return dt.time(hour, minute, second)
 
 
 def _iso_date(value: str | None) -> dt.date | None:
@@ -258,47 +270,6 @@ def _window(start_raw, end_raw, previous_end, name_date, problems):
 
 def has_date(value: str | None) -> bool:
     return bool(value) and bool(re.search(r"\d{4}|YYYY", value))
-
-
-# ---------------------------------------------------------------- windows in prose
-
-
-_PROSE_CLOCK = r"\d{1,2}(?::\d{2}|\d{2})(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?"
-
-
-_PROSE_WINDOW = re.compile(
-    rf"\b(?:from|between)\s+(?P<a>{_PROSE_CLOCK})\s*(?:UTC\s*)?(?:to|and|until|till|-|–)\s+"
-    rf"(?P<b>{_PROSE_CLOCK})\s*\(?UTC\)?(?P<tail>[^.;]{{0,60}})", re.I)
-
-
-_PROSE_STAMP = re.compile(r"^(?P<h>\d{1,2})(?::?(?P<m>\d{2}))(?::(?P<s>\d{2}))?\s*(?:(?P<ampm>[AaPp])\.?[Mm]\.?)?$")
-
-
-def prose_window(lines, date: dt.date | None):
-    """(start, end) from Summary prose that states a UTC window: "From 05:08 to
-    08:32 UTC on Monday, 12 March 2018", "between 7:32 and 7:35 UTC" (the date is
-    the one the sentence names, else ``date``); (None, None) when it states none."""
-    for text in lines:
-        if "UTC" not in text.upper():
-            continue
-        match = _PROSE_WINDOW.search(text)
-        if not match:
-            continue
-        day = find_date(match["tail"]) or date
-        start, end = _prose_clock(match["a"]), _prose_clock(match["b"])
-        if day is None or start is None or end is None:
-            continue
-        first = dt.datetime.combine(day, start, UTC)
-        last = dt.datetime.combine(day, end, UTC)
-        return first, last + dt.timedelta(days=1) if last < first else last
-    return None, None
-
-
-def _prose_clock(text: str) -> dt.time | None:
-    match = _PROSE_STAMP.match(text.strip())
-    if not match:
-        return None
-    return clock_of(match["h"], match["m"], match["s"], ampm=match["ampm"])
 
 
 def prose_date(lines) -> dt.date | None:

@@ -36,6 +36,13 @@ class Page:
     templates: list[tuple[int, Template]]  # top-level templates
     code: object
     comments: list[tuple[int, str]] = field(default_factory=list)  # (line, text) of top-level comments
+    plain_headings: bool = False  # the sections are bare lines of a plain-text copy, maybe not all of them
+
+    @property
+    def headings_lost(self) -> bool:
+        """A copy that kept none, or only some, of its headings: a part whose heading
+        is missing is read as in a heading-less copy."""
+        return not self.sections or self.plain_headings
 
 
 _UNCLOSED = (
@@ -77,8 +84,11 @@ def layout_page(text: str, file_name: str | None, problems: list[Problem]) -> Pa
         pieces.append("\n" * raw.count("\n") if kind in ("table", "comment") else raw)
         line += raw.count("\n")
     lines = "".join(pieces).split("\n")
-    sections = _sections(headings, len(lines)) or plain_sections(lines)
-    return Page(lines, sections, tables, templates, code, comments)
+    sections = _sections(headings, len(lines))
+    plain = not sections
+    if plain:
+        sections = plain_sections(lines)
+    return Page(lines, sections, tables, templates, code, comments, plain_headings=plain and bool(sections))
 
 
 def _node_kind(node) -> str:
@@ -136,17 +146,38 @@ _MARKDOWN_HEADING = re.compile(r"^##[ \t]+(?P<title>[^#\n]+?)[ \t#]*$")
 
 def plain_sections(lines: list[str]) -> list[Section]:
     """Sections of a plain-text copy: ``## Title`` lines (a Markdown-like copy),
-    else bare lines naming a template section; [] when the copy has neither."""
+    else bare lines naming a template section; [] when the copy has neither, or
+    only one bare line that is not the first section ("Summary"; a copy cut after
+    it has only that one): a stray heading in a copy that lost the others (as in
+    tests/fixtures/reports/corpus/cirrussearch-morelike-20190606.txt) is read as
+    the heading-less copy it is."""
     headings = [(n, m["title"].strip()) for n, text in enumerate(lines, 1)
                 if text.startswith("##") and (m := _MARKDOWN_HEADING.match(text))]
     if not headings:
         headings = [(n, text.strip()) for n, text in enumerate(lines, 1)
                     if text and len(text) < 40 and _norm_title(text) in PLAIN_HEADINGS]
+        if len(headings) == 1 and not _norm_title(headings[0][1]).startswith("summary"):
+            return []  # one later heading that survived in a copy that lost the others
     return _sections(headings, len(lines))
 
 
 def _norm_title(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", title.lower()).strip()
+
+
+def blocks(lines: list[str]) -> list[list[tuple[int, str]]]:
+    """A heading-less copy's blocks: runs of (line number, text) two or more blank
+    lines apart (where the headings were); single blank lines stay inside a block."""
+    found, block, blanks = [], [], 0
+    for number, text in enumerate(lines, 1):
+        blanks = blanks + 1 if not text.strip() else 0
+        if blanks >= 2 and block:
+            found.append(block)
+            block = []
+        if text.strip():
+            block.append((number, text))
+    found.append(block)
+    return found
 
 
 def find_section(sections, *names) -> Section | None:

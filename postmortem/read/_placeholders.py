@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import tomllib
+from importlib import resources
 
 
 from ..core.model import Problem
@@ -10,30 +12,16 @@ from ._layout import Page, template_param
 from ._metadata import METADATA_KEYS, metadata_template
 
 
-# Sentences of Wikitech's "Incident response/Full report template" (and the older
-# "Incident documentation/Report Template") that authors are meant to replace;
-# tests/fixtures/reports/seed-2023-09-28-mw-page-content-change-enrich.txt still holds many of them.
-PLACEHOLDER_SENTENCES = (
-    "Write a step by step outline of what happened",
-    "Consider including a graphs of the error rate",
-    "Link to a specific offset in SAL using the SAL tool",
-    "(post-outage cleanup finished)",
-    "(Something something)",
-    "(Voila) OUTAGE ENDS",
-    "(TODO) OUTAGE BEGINS",
-    "Write how the issue was first detected",
-    "Copy the relevant alerts that fired in this section",
-    "Did the appropriate alert(s) fire? Was the alert volume manageable",
-    "Add links to information that someone responding to this alert should have",
-    "Add the #Sustainability (Incident Followup)",
-    "Create a list of action items that will help prevent this from happening again",
-    "Summary of what happened, in one or two paragraphs",
-    "Who was affected and how? For user-facing outages",
-    "(Use bullet points) for example:",
-    "This is a short (<= 1 paragraph) of what happened",
-    "Replace these notes in italics with your own text",
-    "This is a step by step outline of what happened",
-)
+# Sentences of Wikitech's report templates of every era that authors are meant to
+# replace, as data (template_text.toml); the seed report
+# (tests/fixtures/reports/seed-2023-09-28-mw-page-content-change-enrich.txt) and
+# corpus/maps-20190612.txt still hold many of them.
+def _template_sentences() -> tuple[str, ...]:
+    text = resources.files(__package__).joinpath("template_text.toml").read_text(encoding="utf-8")
+    return tuple(sentence for era in tomllib.loads(text)["era"] for sentence in era["sentences"])
+
+
+PLACEHOLDER_SENTENCES = _template_sentences()
 
 
 _PLACEHOLDER_LINE = re.compile(

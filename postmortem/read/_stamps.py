@@ -8,10 +8,13 @@ could be a number), a time as a
 link's label (``[https://sal.toolforge.org/log/ID 14:33]``,
 ``[[toolforge:sal/log/AWIZPsfZkkJ8OkTwiOnZ|08:06]]``: the link is the entry's
 url), the mistyped ``20: 30`` (read, with a note), and ``??? :`` (a time
-nobody knew: no clock).
+nobody knew: no clock); milliseconds ``23:15:02,721``; a zone after the clock
+(``10:56 PST is reported``, ``12:00 SF time``: :mod:`._time_grammar`' zones).
 
-This runs on every timeline line, so it is regular expressions only; free-form
-dates are :mod:`._dates`.
+This runs on every timeline line, so the common forms are regular expressions;
+a line that starts with a weekday, a month or "about" is read by the grammar of
+:mod:`._time_grammar` (``~Wed Mar 27 23:59 2024 Patch is merged``, ``Thurs Mar 28 1300
+UTC CODFW …``, ``2023_01_17 13:00:00``, ``September 15th: work begins …``).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from ._dates import clock_of
+from ._time_grammar import NAMES, Zone, clock_of, read_moment, zone_at, zone_named
 
 
 @dataclass(frozen=True)
@@ -37,11 +40,15 @@ class Stamp:
     url: str | None = None
     note: str | None = None
     unknown: bool = False   # "??? :": the author did not know the time
+    zone: Zone | None = None        # the zone written after the clock; None: the page's
+    approximate: bool = False       # "~10:50", "about 10:50"
+    yearless: bool = False          # "Thurs Mar 28 1300": the date's year is the page's
 
 
 _STAMP = re.compile(
     r"^\[?(?:~|≈|ca\.\s?|approx\.?\s)?(?:(?P<date>\d{4}-\d{2}-\d{2})(?:T|\s+))?"   # "~10:50": about 10:50
-    r"(?:(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?(?:\.\d+)?(?:\s*(?P<ampm>[AaPp])\.?[Mm]\.?(?![A-Za-z]))?"
+    r"(?:(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<frac>\d{1,6})(?!\d))?)?(?:\.\d+)?"
+    r"(?:\s*(?P<ampm>[AaPp])\.?[Mm]\.?(?![A-Za-z]))?"
     r"|(?P<hhmm>(?:[01]\d|2[0-3])[0-5]\d)(?=Z?(?:\s|:\s|:?$|\]))"
     r"|(?P<fh>[01]\d|2[0-3])h(?P<fm>[0-5]\d)(?=[\s:]|$)"   # "10h52", the French way ("1h30" is a duration)
     r"|(?P<sh>\d{2}): (?P<sm>[0-5]\d)(?=\s))"            # "20: 30": a mistyped 20:30
@@ -87,6 +94,9 @@ def split_stamp(text: str) -> Stamp:
         linked = _linked_stamp(text)
         if linked is not None:
             return linked
+    quoted = _QUOTED_CLOCK.match(text)  # '"14:04" reverted …': a time the author doubts
+    if quoted:
+        text = quoted["clock"] + text[quoted.end():]
     lead = _LEAD_MARKUP.match(text)  # bold or italic stamp: '''15:30''' text
     candidate = text[lead.end():] if lead else text
     match = _STAMP.match(candidate)
@@ -94,14 +104,56 @@ def split_stamp(text: str) -> Stamp:
     if clock is None and lead:
         return _dot_stamp(candidate) or _date_only(text)
     if clock is None:
-        return _unknown(text) or _date_only(text)
-    rest = candidate[match.end():]
+        return _unknown(text) or _grammar_stamp(text) or _date_only(text)
+    end, zone = match.end(), _UTC if _WRITES_UTC.search(match.group(0)) else None
+    if candidate[end:end + 1] in (" ", "(", "\u00a0") and zone is None:
+        found = zone_at(candidate, end)
+        if found is not None:
+            zone, end = found
+    qualified = _ABOUT_AFTER.match(candidate, end)  # "11:30(approx):", "14:00 roughly:"
+    if qualified:
+        end = qualified.end()
+    rest = candidate[end:]
     if lead:
         rest = _CLOSE_MARKUP.sub("", rest, count=1)
-    precision = "second" if match["s"] else "minute"
-    written = match.group(0).strip("[]:~ ")
+    precision = "millisecond" if match["frac"] else "second" if match["s"] else "minute"
+    written = candidate[:end].strip("[]:~ ")
     note = f"read {written!r} as {clock:%H:%M}" if match["sh"] else None
-    return Stamp(_iso_date(match["date"]), clock, precision, written, _trim_separator(_range_end(rest)), note=note)
+    return Stamp(_iso_date(match["date"]), clock, precision, written, _trim_separator(_range_end(rest)),
+                 note=note, zone=zone, approximate=candidate[:1] in "~≈" or bool(qualified) or bool(quoted))
+
+
+_UTC = zone_named("UTC")
+# What says a stamp is approximate after its clock (zuul-2019-05-06.txt: "11:30(approx):",
+# "14:00 roughly:"), and a clock in quotation marks ('"14:04" reverted zuul patch').
+_ABOUT_AFTER = re.compile(r"[ \t\u00a0]*(?:\([ \t]*(?:approx\.?|approximately|about|roughly|ish)[ \t]*\)"
+                          r"|(?:roughly|approx\.?|approximately|or so)(?=[ \t]*[:\-–]))", re.I)
+_QUOTED_CLOCK = re.compile(r'^"(?P<clock>\d{1,2}:\d{2}(?::\d{2})?)"')
+_WRITES_UTC = re.compile(r"UTC|GMT|\dZ")
+
+
+# The first words the grammar may read a stamp from: month and weekday names, "about".
+_GRAMMAR_WORDS = frozenset(
+    [name.lower() for names in NAMES.MONTHS + NAMES.WEEKDAYS for name in names]
+    + ["about", "around", "approx", "approx.", "approximately", "at", "after"])
+_FIRST_WORD = re.compile(r"^(?:[~≈]|(?P<word>[A-Za-z]{2,13}\.?))")
+
+
+def _grammar_stamp(text: str) -> Stamp | None:
+    """``~Wed Mar 27 23:59 2024 Patch is merged``, ``Thurs Mar 28 1300 UTC …``,
+    ``2023_01_17 13:00:00 …``, ``September 15th: work begins …`` (a date with a colon)."""
+    first = _FIRST_WORD.match(text) if text[:1].isalpha() or text[:1] in "~≈" else None
+    if first is None and not (text[:4].isdigit() and text[4:5] in "_/"):
+        return None
+    if first is not None and first["word"] and first["word"].lower() not in _GRAMMAR_WORDS:
+        return None
+    moment = read_moment(text)
+    if moment is None or (moment.clock is None and text[moment.end:moment.end + 1] != ":"):
+        return None
+    written = text[:moment.end].strip(" ~")
+    return Stamp(moment.date, moment.clock, moment.precision, written,
+                 _trim_separator(text[moment.end:].lstrip(" ,")),
+                 zone=moment.zone, approximate=moment.approximate, yearless=moment.yearless)
 
 
 # "10:51-10:55 restarts": the entry is at the range's start; its end stays in the text.
@@ -183,7 +235,7 @@ def _clock(match: re.Match) -> dt.time | None:
         return clock_of(match["sh"], match["sm"], None)
     if match["fh"]:
         return clock_of(match["fh"], match["fm"], None)
-    return clock_of(match["h"], match["m"], match["s"], match["hhmm"], match["ampm"])
+    return clock_of(match["h"], match["m"], match["s"], match["hhmm"], match["ampm"], millis=match["frac"])
 
 
 def _trim_separator(rest: str) -> str:

@@ -41,11 +41,12 @@ from ..core.errors import PostmortemError, ReportError
 from ..core.model import Problem
 from ..core.timeutil import date_in_title, format_utc
 from ._actionables import ReportActionable, read_actionables
-from ._dates import metadata_windows, prose_date, prose_window
+from ._dates import metadata_windows, prose_date
 from ._layout import Page, Section, find_section, layout_page, section_lines
 from ._metadata import read_metadata, read_status
 from ._placeholders import find_placeholders
 from ._plaincopy import copy_title
+from ._prose import prose_window
 from .scorecard_table import ReportScorecard, read_scorecard
 from ._text import clean_input
 from .timeline import TimelineEntry, read_timeline, windows_from_marks
@@ -74,6 +75,7 @@ class Report:
     end: dt.datetime | None = None
     date_known: bool = False
     windows: tuple[tuple[dt.datetime, dt.datetime | None], ...] = ()
+    window_read: dict | None = None   # {"from": metadata|prose|timeline, "precision", "approximate"}
     text: str = field(default="", repr=False, compare=False)
 
     @property
@@ -99,6 +101,7 @@ class Report:
             "start": _iso(self.start),
             "end": _iso(self.end),
             "windows": [{"start": _iso(a), "end": _iso(b)} for a, b in self.windows],
+            "window_read": self.window_read,
             "sections": self.section_titles,
             "timeline": [e.to_json() for e in self.timeline],
             "actionables": [a.to_json() for a in self.actionables],
@@ -136,19 +139,20 @@ def parse_report(text: str, *, title: str | None = None, file_name: str | None =
     page = layout_page(text, file_name, problems)
     status = read_status(page, problems)
     metadata = read_metadata(page)
-    windows, anchor = _windows_and_anchor(page, metadata, title, file_name, problems)
+    windows, anchor, window_read = _windows_and_anchor(page, metadata, title, file_name, problems)
     timeline = read_timeline(page, anchor, problems)
     actionables = read_actionables(page)
     scorecard = read_scorecard(page)
     if not windows:
         windows = windows_from_marks(timeline)
+        window_read = _marks_read(timeline, windows)
     return Report(
         title=title, file=file_name, status=status, metadata=metadata,
         sections=tuple(page.sections), timeline=tuple(timeline),
         actionables=tuple(actionables), scorecard=scorecard,
         problems=tuple(problems), placeholders=tuple(find_placeholders(page)),
         start=windows[0][0] if windows else None, end=windows[-1][1] if windows else None,
-        date_known=anchor is not None, windows=tuple(windows), text=text,
+        date_known=anchor is not None, windows=tuple(windows), window_read=window_read, text=text,
     )
 
 
@@ -160,11 +164,26 @@ def _windows_and_anchor(page: Page, metadata: dict, title, file_name, problems):
     name_date = date_in_title(title) or date_in_title(file_name) or date_in_title(copy_title(page))
     windows = metadata_windows(metadata, name_date, problems)
     if windows:
-        return windows, windows[0][0]
+        seconds = any(m and m.second for w in windows for m in w)
+        return windows, windows[0][0], {"from": "metadata", "precision": "second" if seconds else "minute",
+                                         "approximate": False}
     summary = _summary_text(page)
     date = name_date or prose_date(summary)
-    start, end = prose_window(summary, date)
-    return ([(start, end)] if start is not None else []), name_date or start or date
+    window = prose_window(summary, date)
+    if window is None:
+        return [], name_date or date, None
+    return ([(window.start, window.end)], name_date or window.start,
+            {"from": "prose", "precision": window.precision, "approximate": window.approximate})
+
+
+def _marks_read(timeline, windows) -> dict | None:
+    """How exact a window read from the timeline's OUTAGE marks is: as its entries."""
+    if not windows:
+        return None
+    marked = [e for e in timeline if e.time is not None and e.tags]
+    precisions = {e.precision for e in marked}
+    return {"from": "timeline", "precision": "second" if precisions == {"second"} else "minute",
+            "approximate": False}
 
 
 def _summary_text(page: Page) -> list[str]:

@@ -18,9 +18,11 @@ from dataclasses import dataclass, field, replace
 
 from ..core.alerts import ALERT_RELAYS, announced_alert
 from ..core.model import Problem
-from ..core.timeutil import UTC, format_utc, roll_forward
-from ._dates import find_date, parse_date_line, yearless_date_line
+from ..core.timeutil import UTC, format_utc, roll_forward, to_utc
+from ._dates import find_date, parse_date_line, yearless_date_line, yearless_day
 from ._layout import BULLET, Page, bullet_level, find_section, section_lines, tables_in
+from ._layout import blocks as page_blocks
+from ._time_grammar import Zone, zone_named
 from ._placeholders import is_placeholder
 from ._stamps import Stamp, split_stamp
 from ._tables import rows_of_table
@@ -71,10 +73,22 @@ def windows_from_marks(timeline) -> list[tuple[dt.datetime, dt.datetime | None]]
     return [tuple(w) for w in windows]
 
 
-_UTC_NOTE = re.compile(r"^\W*(?:all\s+)?times?\s+(?:are\s+)?(?:in\s+)?UTC\W*$", re.I)
+# "All times in UTC.", "(all times on UTC)", "All times are in PDT": the zone of the lines below.
+_ZONE_NOTE = re.compile(r"^\W*(?:all\s+)?times?\s+(?:are\s+)?(?:(?:in|on)\s+)?(?P<zone>[A-Za-z][A-Za-z ]{0,14}?)\W*$", re.I)
 
 
-_OUTAGE = re.compile(r"\bOUTAGE\s+(BEGINS|BEGAN|STARTS|STARTED|ENDS|ENDED|RESOLVED)\b", re.I)
+# A zone note and, on the same line, what follows it: "All times in UTC. Friday 16th".
+_NOTE_THEN = re.compile(r"^(?P<note>\W*(?:all\s+)?times?\s+[^.]{2,24}\.)\s+(?P<rest>\S.*)$", re.I)
+
+
+def zone_note(text: str) -> Zone | None:
+    """The zone a line such as "All times in UTC." says the timeline is in."""
+    match = _ZONE_NOTE.match(text) if "ime" in text else None
+    return zone_named(match["zone"]) if match else None
+
+
+_OUTAGE = re.compile(r"\bOUTAGE\s+(BEGINS|BEGAN|STARTS|STARTED|ENDS|ENDED|RESOLVED)\b"
+                     r"|^(?:the\s+)?incident\s+(begins|began|starts|started|ends|ended|resolved)\b", re.I)
 
 
 # The renderer says what it left out after a line as " ''(+3 messages, +1 SAL entry)''"
@@ -138,6 +152,7 @@ class _Clock:
     date: dt.date | None
     previous: dt.datetime | None
     anchor_time: dt.datetime | None  # metadata start with its clock, for the lead-up rule
+    zone: Zone | None = None         # "All times in PDT": the zone of lines that write none
 
 
 @dataclass
@@ -164,6 +179,14 @@ class _Reader:
         if not line:
             return self.blank()
         heading = _HEADING_LINE.match(line)
+        noted = zone_note(BULLET.sub("", line)) if not heading else None
+        if noted is not None:
+            self.clock.zone, self.joinable = noted, False
+            return None
+        then = _NOTE_THEN.match(line) if not heading and "ime" in line[:12] else None
+        if then and zone_note(then["note"]):  # "All times in UTC. Friday 16th"
+            self.clock.zone = zone_note(then["note"])
+            line = then["rest"]
         date = (find_date(heading.group(2)) if heading else parse_date_line(line)) \
             or yearless_date_line(heading.group(2) if heading else line, self.clock.date)
         if date is not None:
@@ -210,11 +233,16 @@ class _Reader:
 
     def make_entry(self, stamp: Stamp, number: int) -> TimelineEntry:
         state, time = self.clock, None
+        if stamp.yearless:
+            stamp = replace(stamp, date=yearless_day(stamp.date, state.date))
         if stamp.date is not None:
             state.date = stamp.date
+        if stamp.clock is None and stamp.precision == "day" and stamp.date is not None:
+            time = dt.datetime.combine(stamp.date, dt.time(), UTC)  # "September 15th: work begins"
         if stamp.clock is not None and state.date is not None:
             before = state.previous
             time = _place(stamp, state)
+            self._check_season(stamp, state, number)
             if _rolled_far(before, time, stamp):
                 self.problems.append(Problem("out-of-order", number, (
                     f"{stamp.written} comes after {before:%H:%M} and is read as the next day, "
@@ -238,6 +266,12 @@ class _Reader:
             source = labelled or ("sal" if sal else None) or ("irc" if actor and not label else None)
         return TimelineEntry(time, text, number, stamp.written, stamp.precision, tags, label, actor,
                              source, url or stamp.url)
+
+    def _check_season(self, stamp: Stamp, state: _Clock, number: int) -> None:
+        zone = stamp.zone or state.zone
+        note = zone.season_note(dt.datetime.combine(state.date, stamp.clock)) if zone else None
+        if note:
+            self.problems.append(Problem("zone-season", number, note))
 
     def table(self, table) -> None:
         """A timeline kept as a wiki table: a row is (date,) time, text cells. A
@@ -270,7 +304,7 @@ def read_timeline(page: Page, anchor, problems: list[Problem] | None = None) -> 
     section = find_section(page.sections, "Timeline")
     if section is not None:
         lines, tables = section_lines(page, section), tables_in(page, section)
-    elif not page.sections:
+    elif page.headings_lost:
         lines, tables = _headless_lines(page, problems), []
     else:
         lines, tables = [], []
@@ -303,24 +337,25 @@ def _headless_lines(page: Page, problems: list[Problem]):
     """A copy that lost its headings: the timeline is the block (blocks are
     apart by two or more blank lines, where the headings were) that starts with
     "All times in UTC", else the one with the most timed lines."""
-    blocks, block, blanks = [], [], 0
-    for number, text in enumerate(page.lines, 1):
-        blanks = blanks + 1 if not text.strip() else 0
-        if blanks >= 2 and block:
-            blocks.append(block)
-            block = []
-        if text.strip():
-            block.append((number, text))
-    blocks.append(block)
-    noted = [b for b in blocks if any(_UTC_NOTE.match(t.strip()) for _, t in b)]
+    blocks = page_blocks(page.lines)
+    noted = [i for i, b in enumerate(blocks) if any(zone_note(t.strip()) for _, t in b)]
     timed = max(blocks, key=_timed_lines)
-    chosen = noted[0] if noted else (timed if _timed_lines(timed) >= 2 else None)
+    chosen = _noted_block(blocks, noted[0]) if noted else (timed if _timed_lines(timed) >= 2 else None)
     if not chosen or not _timed_lines(chosen):
         return []
     problems.append(Problem("no-sections", chosen[0][0],
-                            "no section headings (a copy of the page?): the timeline is read from "
+                            "no Timeline heading (a copy of the page that lost its headings?): the timeline is read from "
                             f"lines {chosen[0][0]}-{chosen[-1][0]}, the block of timed lines"))
     return chosen
+
+
+def _noted_block(blocks, index: int):
+    """The block that says "All times in UTC.", with the next one when the note
+    stands alone (two blank lines after the note: the timeline follows them)."""
+    block = blocks[index]
+    if not _timed_lines(block) and index + 1 < len(blocks) and _timed_lines(blocks[index + 1]):
+        return block + blocks[index + 1]
+    return block
 
 
 def _timed_lines(block) -> int:
@@ -333,9 +368,13 @@ def _timed_lines(block) -> int:
     return count
 
 
+# A day line that names no date ("Previous days" over the lead-up's bullets): no entry.
+_UNDATED_DAY = re.compile(r"^(?:'{2,3})?(?:previous|earlier|prior|following|later)\s+days?(?:'{2,3})?:?\s*$", re.I)
+
+
 def _skip_timeline_line(line: str) -> bool:
     body = BULLET.sub("", line)
-    return (not body or _UTC_NOTE.match(body) is not None or is_placeholder(line)
+    return (not body or zone_note(body) is not None or _UNDATED_DAY.match(body) is not None or is_placeholder(line)
             or body.startswith(("{|", "|}", "[[File:", "[[Image:")) or is_omitted_note(body))
 
 
@@ -418,24 +457,28 @@ def _rolled_far(before: dt.datetime | None, time: dt.datetime, stamp: Stamp) -> 
 
 
 def _place(stamp: Stamp, state: _Clock) -> dt.datetime:
-    """UTC time of a stamp: its own date, or the running date rolled forward."""
+    """UTC time of a stamp: its own date, or the running date rolled forward; in
+    the stamp's zone, else the one the page said, else UTC."""
+    zone = stamp.zone or state.zone
+    tz = zone.tzinfo if zone else UTC
     if stamp.date is not None:
-        return dt.datetime.combine(stamp.date, stamp.clock, UTC)
+        return to_utc(dt.datetime.combine(stamp.date, stamp.clock), tz)
     if state.previous is None and state.anchor_time is not None:
-        moment = dt.datetime.combine(state.date, stamp.clock, UTC)
+        moment = to_utc(dt.datetime.combine(state.date, stamp.clock), tz)
         if moment - state.anchor_time > dt.timedelta(hours=12):
             moment -= dt.timedelta(days=1)  # lead-up the evening before the start
         return moment
-    return roll_forward(state.date, stamp.clock, state.previous)
+    return roll_forward(state.date, stamp.clock, state.previous, tz)
 
 
 def _entry_text(rest: str) -> tuple[str, tuple[str, ...]]:
     tags = []
     if "''(+" in rest or "*(\\+" in rest:
         rest = _FOLDED.sub("", rest)
-    if "utage" in rest or "UTAGE" in rest:
+    if "utage" in rest or "UTAGE" in rest or rest[:9].lower() in ("incident ", "the incid"):
         for match in _OUTAGE.finditer(rest):
-            tag = "outage-begins" if match.group(1).upper().startswith(("BEG", "STA")) else "outage-ends"
+            word = (match.group(1) or match.group(2)).upper()
+            tag = "outage-begins" if word.startswith(("BEG", "STA")) else "outage-ends"
             if tag not in tags:
                 tags.append(tag)
         rest = _RENDERED_MARK.sub("", rest)

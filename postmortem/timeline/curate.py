@@ -31,6 +31,7 @@ default), left out (``"omit"``) or shown by the rules above (``"curate"``).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -38,9 +39,10 @@ from ..collect.sources import describe
 from ..core.model import Event, Incident
 from ..core.settings import ReportSettings
 from ..core.timeutil import format_clock
-from ..core.vocabulary import Kind, is_log_entry
+from ..core.vocabulary import Kind, alert_name, is_alert, is_log_entry
 from .merge import CHAT_FAMILIES
 from .narrative import narrative
+from .storms import after_the_first, alert_storms
 
 _SKIN_TONE = re.compile(r"::skin-tone-\d$")
 
@@ -53,22 +55,19 @@ class Omitted:
 
     def text(self, with_date: bool = False) -> str:
         """``14 more messages in Slack #event-platform, 15:58–16:24`` (several
-        places: ``… and 2 messages in IRC #chan, …``)."""
-        counts: dict[str, list] = {}
-        for event in self.events:
-            counts.setdefault(_place(event), [0, is_log_entry(event)])[0] += 1
-        parts = [_counted(number, place, log) for place, (number, log) in counts.items()]
+        places: ``… and 2 messages in IRC #chan, …``; a storm's ``… and 2,499
+        CephOSDDown alerts``)."""
+        counts = Counter(_what(event) for event in self.events)
+        parts = [_counted(number, *what) for what, number in counts.items()]
         parts[0] = parts[0].replace(" ", " more ", 1)
         return f"{' and '.join(parts)}, {self._span(with_date)}"
 
     def count(self) -> str:
-        """``+3 messages``, ``+1 SAL entry``, ``+2 messages, +1 SAL entry``: the
-        stretch said quietly, after the line before it."""
-        messages = sum(1 for e in self.events if not (is_log_entry(e) and _place(e) == "SAL"))
-        entries = len(self.events) - messages
-        parts = [f"+{n} {word if n == 1 else plural}" for n, word, plural in
-                 ((messages, "message", "messages"), (entries, "SAL entry", "SAL entries")) if n]
-        return ", ".join(parts)
+        """``+3 messages``, ``+1 SAL entry``, ``+2 messages, +1 SAL entry``,
+        ``+2,499 CephOSDDown alerts``: the stretch said quietly, after the line before it."""
+        counts = Counter(_what(event, where=False) for event in self.events)
+        ordered = sorted(counts.items(), key=lambda item: _KINDS.index(item[0][0]))   # stable: alerts by first seen
+        return ", ".join("+" + _counted(number, *what) for what, number in ordered)
 
     def _span(self, with_date: bool) -> str:
         """``15:58–16:24``; the date first when the timeline shows dates, and on
@@ -101,10 +100,11 @@ def curate(incident: Incident, events, cited: Iterable[Event] = ()) -> Curated:
         events = [e for e in events if id(e) not in evidence and not _omitted(e, settings, cited)]
         if settings.others != "curate":
             lead_up_rule = rule = _written
+    counted = after_the_first(alert_storms(events))   # a storm: its first alert, the rest counted
     before = [e for e in events if e.time < incident.start]
     after = [e for e in events if e.time >= incident.start]
-    return Curated(_stretches(before, lambda e: e in cited or lead_up_rule(e, settings)),
-                   _stretches(after, lambda e: e in cited or rule(e, settings)))
+    return Curated(_stretches(before, lambda e: e in cited or (id(e) not in counted and lead_up_rule(e, settings))),
+                   _stretches(after, lambda e: e in cited or (id(e) not in counted and rule(e, settings))))
 
 
 def _written(event: Event, settings: ReportSettings) -> bool:
@@ -184,7 +184,24 @@ def _place(event: Event) -> str:
     return name
 
 
-def _counted(number: int, place: str, log: bool) -> str:
-    if log and place == "SAL":
-        return f"{number} SAL {'entry' if number == 1 else 'entries'}"
-    return f"{number} {'message' if number == 1 else 'messages'} in {place}"
+_KINDS = ("message", "SAL entry", "alert")
+
+
+def _what(event: Event, where: bool = True) -> tuple[str, str]:
+    """What a left-out record is counted as: an alert of its name, a SAL entry,
+    or a message (in its place, with ``where``)."""
+    if is_alert(event):
+        return "alert", alert_name(event) or "other"
+    place = _place(event)
+    if is_log_entry(event) and place == "SAL":
+        return "SAL entry", ""
+    return "message", place if where else ""
+
+
+def _counted(number: int, kind: str, detail: str) -> str:
+    """``3 messages in IRC #chan``, ``1 SAL entry``, ``2,499 CephOSDDown alerts``."""
+    if kind == "alert":
+        return f"{number:,} {detail} {'alert' if number == 1 else 'alerts'}"
+    if kind == "SAL entry":
+        return f"{number:,} SAL {'entry' if number == 1 else 'entries'}"
+    return f"{number:,} {'message' if number == 1 else 'messages'}" + (f" in {detail}" if detail else "")

@@ -33,6 +33,7 @@ from ..scorecard.answers import Scorecard, computed_scorecard
 from ..scorecard.paging import paged_count
 from ..timeline.curate import Omitted, curate
 from ..timeline.narrative import Narrative, narrative
+from ..timeline.storms import after_the_first, alert_storms
 from . import markdown, mrkdwn, wikitext
 from .axes import DISPLAY_WIDTH
 from .metric_chart import drawable, not_drawn
@@ -336,15 +337,26 @@ def _actor(event: Event, style: Style) -> str:
 
 
 def alerts_view(incident: Incident, events: list[Event], style: Style) -> list[AlertView]:
-    """Alert events that fired (not their resolutions)."""
+    """Alert events that fired (not their resolutions); a storm's as one line,
+    its first alert's, saying how many more fired until when."""
     with_date = spans_days(incident, events)
     fired = [e for e in events if is_alert(e) and alert_state(e) == FIRING]
-    return [AlertView(clock=format_clock(e.time, e.precision, with_date=with_date),
-                      name=style.cell(alert_name(e)),
-                      severity=style.cell(e.alert.severity or "" if e.alert else ""),
-                      team=style.cell(e.alert.team or "" if e.alert else ""),
-                      summary=style.cell(e.alert.summary or "" if e.alert else ""))
-            for e in fired]
+    storms = {id(storm.first): storm for storm in alert_storms(fired)}
+    counted = after_the_first(storms.values())
+    return [_alert_view(e, storms.get(id(e)), with_date, style) for e in fired if id(e) not in counted]
+
+
+def _alert_view(event: Event, storm, with_date: bool, style: Style) -> AlertView:
+    summary = event.alert.summary or "" if event.alert else ""
+    if storm is not None:
+        until = format_clock(storm.last.time, "minute", with_date=False)
+        summary = f"{summary} (and {len(storm.events) - 1:,} more until {until})" if summary \
+            else f"{len(storm.events):,} alerts until {until}"
+    return AlertView(clock=format_clock(event.time, event.precision, with_date=with_date),
+                     name=style.cell(alert_name(event)),
+                     severity=style.cell(event.alert.severity or "" if event.alert else ""),
+                     team=style.cell(event.alert.team or "" if event.alert else ""),
+                     summary=style.cell(summary))
 
 
 def actionable_view(item, style: Style) -> ActionableView:
