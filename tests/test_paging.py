@@ -24,7 +24,7 @@ from postmortem.write.render import render_report
 from tests.conftest import write_incident
 from tests.events import page_event
 from tests.services import FakeServer, pagerduty_app, splunk_app
-from tests.test_source_pagerduty import ANA, INCIDENTS as PD_INCIDENTS, TIMELINE, notify
+from tests.test_source_pagerduty import ANA, INCIDENTS as PD_INCIDENTS, TIMELINE
 
 API_ID, API_KEY, PD_TOKEN = "vo-id-e2e", "vo-key-E2E-NEVER-PRINT", "pd-E2E-NEVER-PRINT"
 PAGE = utc(2024, 4, 2, 1, 0)  # a Tuesday; Berlin and Amsterdam are on summer time (CEST) since 31 March
@@ -48,6 +48,14 @@ Annotations:
  - summary = Service api-https:443 has failed probes
 Source: https://prometheus-eqiad.example.org/ops/graph?g0.expr=probe_success
 """
+
+
+def notify(entry_id, at, user, channel):
+    """A PagerDuty notify_log_entry for ``user`` (TIMELINE's, changed): who a page reached, when, how."""
+    entry = copy.deepcopy(next(e for e in TIMELINE if e["type"] == "notify_log_entry"))
+    entry.update(id=entry_id, created_at=at, user={**entry["user"], "id": user["id"], "summary": user["name"]},
+                 channel=channel)
+    return entry
 
 
 def splunk_incident():
