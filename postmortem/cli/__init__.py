@@ -10,22 +10,29 @@ method, maps library errors to a clean CLI error).
 from __future__ import annotations
 
 import argparse
+import importlib
 import signal
 import sys
 
 from .._version import __version__
 from ..core.errors import PostmortemError
-from . import (check, completion, config, followups, init, lint, missing, open_followups, pages, parse, publish, pull,
-               render, report_scorecard, review, scorecard, stats, stats_page, timeline, update)
 from ._common import error, one_line
 
-COMMANDS = (init, pull, check, timeline, review, render, publish, update, followups, scorecard,  # one incident
-            parse, lint, report_scorecard, stats, stats_page, open_followups, missing, pages,  # the wiki's reports
-            config, completion)
-EPILOG = "Exit codes: 0 success, 1 findings or a failed check, 2 usage or input error."
+# The commands, in the order `postmortem --help` lists them; the module of
+# `stats-page` is stats_page.
+COMMANDS = ("init", "pull", "check", "timeline", "review", "render", "publish", "update", "followups",  # one incident
+            "scorecard", "parse", "lint", "report-scorecard", "stats", "stats-page", "open-followups",  # the wiki's
+            "missing", "pages",                                                                       # reports
+            "config", "completion")
+NEEDS_EVERY_COMMAND = ("completion",)  # its script describes the whole parser
+EPILOG = ("Exit codes: 0 success, 1 findings or a failed check, 2 usage or input error. "
+          "`postmortem help COMMAND` shows a command's options.")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv=None) -> argparse.ArgumentParser:
+    """The parser; given ``argv`` naming a command, only that command's module
+    is imported (the others get a bare entry, enough to parse and to say that
+    they exist), so that a command starts without loading the others."""
     parser = argparse.ArgumentParser(
         prog="postmortem", description="Incident timelines and Wikitech-style postmortem reports.",
         epilog=EPILOG)
@@ -33,17 +40,30 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     parser.set_defaults(root_parser=parser)   # for `completion`, which describes the whole parser
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in COMMANDS:
-        command.add_parser(commands)
+    chosen = _command_named(argv)
+    for name in COMMANDS:
+        if chosen in (None, name):
+            importlib.import_module(f".{name.replace('-', '_')}", __name__).add_parser(commands)
+        else:
+            commands.add_parser(name)
     for sub in commands.choices.values():  # `postmortem render x --debug` works too
         sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
     return parser
 
 
+def _command_named(argv) -> str | None:
+    """The command ``argv`` runs; None when it names none, or needs every command
+    (then every command's parser is built, for the full help or the error)."""
+    words = [w for w in argv if w != "--debug"] if argv is not None else None
+    if not words or words[0] not in COMMANDS or words[0] in NEEDS_EVERY_COMMAND:
+        return None
+    return words[0]
+
+
 def main(argv=None) -> int:
     try:
-        parser = build_parser()
-        args = parser.parse_args(_help_asked(sys.argv[1:] if argv is None else list(argv)))
+        argv = _help_asked(sys.argv[1:] if argv is None else list(argv))
+        args = build_parser(argv).parse_args(argv)
         return args.func(args)
     except PostmortemError as err:
         if args.debug:

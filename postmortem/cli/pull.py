@@ -34,10 +34,16 @@ def run(args) -> int:
     for result in report.results:
         if result.status != "failed":  # a failure was said once, as it happened
             print_text(result.line())
-    if report.cache_path:
-        said(f"wrote {report.cache_path}")
+    _say_written(report)
     bugs = [f.error.__cause__ for f in report.failed if isinstance(f.error.__cause__, Exception)
             and not isinstance(f.error.__cause__, PostmortemError)]
     if bugs and args.debug:
         raise bugs[0]  # the traceback of a source's internal error (the cache is written already)
     return 0 if report.ok else 1
+
+
+def _say_written(report) -> None:
+    if report.cache_path:
+        if report.replaced_damaged:
+            said(f"the event cache could not be read ({report.replaced_damaged}): replaced")
+        said(f"wrote {report.cache_path}")
