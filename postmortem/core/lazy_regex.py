@@ -13,32 +13,40 @@ from __future__ import annotations
 
 import re
 
-# What callers use of an re.Pattern, copied onto the LazyRegex once compiled.
-_PATTERN_ATTRIBUTES = ("search", "match", "fullmatch", "sub", "subn", "split", "findall", "finditer",
-                       "pattern", "flags", "groups", "groupindex")
+_METHODS = ("search", "match", "fullmatch", "sub", "subn", "split", "findall", "finditer")
+
+
+def _compiling(name: str):
+    """The stand-in for ``re.Pattern.<name>`` until the first call compiles the pattern."""
+    def method(self, *args, **kwargs):
+        return getattr(self.compiled(), name)(*args, **kwargs)
+    method.__name__ = name
+    return method
 
 
 class LazyRegex:
-    """``re.compile(source, flags)``, done the first time any attribute is read."""
+    """``re.compile(source, flags)``, done the first time it is used. Its methods
+    then stand on the instance (the compiled pattern's own: no call in between),
+    so no ``__getattr__`` slows every lookup."""
 
-    def __init__(self, source: str, flags: int = 0):
+    def __init__(self, source: str | bytes, flags: int = 0):
         self._source = source
         self._flags = flags
-
-    def __getattr__(self, name: str):
-        # Only reached before the first compile (afterwards the attributes are on the instance).
-        if name.startswith("__") or name not in _PATTERN_ATTRIBUTES:
-            raise AttributeError(name)
-        return getattr(self.compiled(), name)
+        self._pattern: re.Pattern | None = None
 
     def compiled(self) -> re.Pattern:
         """The ``re.Pattern`` (compiled now if it was not yet)."""
-        pattern = re.compile(self._source, self._flags)
-        for name in _PATTERN_ATTRIBUTES:
-            self.__dict__[name] = getattr(pattern, name)
-        self.__dict__["compiled"] = lambda: pattern
-        return pattern
+        if self._pattern is None:
+            self._pattern = re.compile(self._source, self._flags)
+            for name in _METHODS:
+                self.__dict__[name] = getattr(self._pattern, name)
+        return self._pattern
+
+    search, match, fullmatch, sub, subn, split, findall, finditer = (_compiling(name) for name in _METHODS)
+    pattern = property(lambda self: self.compiled().pattern)
+    flags = property(lambda self: self.compiled().flags)
+    groups = property(lambda self: self.compiled().groups)
+    groupindex = property(lambda self: self.compiled().groupindex)
 
     def __repr__(self) -> str:
         return f"LazyRegex({self._source!r}, {self._flags!r})"
-
