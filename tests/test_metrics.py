@@ -116,3 +116,18 @@ def test_a_metric_is_shown_at_the_precision_it_was_computed():
     # what does not apply or is not known: one line, not a line each
     assert "''Not known from the records: outage duration (no event tagged outage-ends); time to " in report
     assert "* Time to acknowledge" not in report
+
+
+def test_a_metric_from_a_time_of_incident_toml_is_to_the_minute():
+    """``start = "2025-02-14 03:58"`` is to the minute: the first alert at
+    03:58:12 was detected "under 1 min" after it, not "12 s" after 03:58:00;
+    the alert's resolution 17 min 50 s later is 18 min after a minute's start."""
+    alert = Event(utc(2025, 2, 14, 3, 58, 12), "alert-email", "DNSRecursorDown firing", tags=("alert",))
+    fixed = Event(utc(2025, 2, 14, 4, 16, 2), "manual", "recursor restarted", tags=("resolved",))
+    incident = Incident(id="t", start=utc(2025, 2, 14, 3, 58))
+    found = {m.id: m for m in incident_metrics(incident, [alert, fixed])}
+    assert found["detect"].shown() == "under 1 min (2025-02-14 03:58 → 03:58 UTC)"
+    assert found["resolve"].shown() == "18 min (2025-02-14 03:58 → 04:16 UTC)"
+    tagged = Event(alert.time, "alert-email", "DNSRecursorDown firing", tags=("alert", "outage-begins"))
+    found = {m.id: m for m in incident_metrics(incident, [tagged, fixed])}
+    assert found["resolve"].shown() == "17 min 50 s (2025-02-14 03:58:12 → 04:16:02 UTC)"
