@@ -292,3 +292,10 @@ def test_a_card_that_scores_each_question_one_or_zero():
     assert card.kind == "rubric" and points == {
         "people-different": (1, 1, 29), "people-prepared": (1, 1, 30), "people-paged-fewer-than-five": (0, 1, 31),
         "pages-right-team": (0, 1, 32), "pages-business-hours": (None, None, 33)}
+
+
+def test_in_wikitext_a_timed_line_under_a_bullet_is_its_own_entry():
+    """Only a copy's drawn bullets take the line pasted under them: in wikitext
+    '10:05 b' after '* 10:00 a' is a paragraph of its own, an entry."""
+    page = "== Timeline ==\n* 10:00 a\n10:05 b\n"
+    assert [e.text for e in parse_report(page, title="Incidents/2024-02-28 x").timeline] == ["a", "b"]

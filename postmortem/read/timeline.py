@@ -156,6 +156,7 @@ class _Reader:
     joinable: bool = False    # the next plain line continues the last entry
     style: str | None = None  # "bullet" or "plain": what the first entry was
     cells: bool = False       # a copy's table: time lines, then text lines
+    drawn: bool = False       # the last bullet was a copy's "•" / "-", not wikitext's "*"
 
     def blank(self) -> None:
         self.joinable = False
@@ -194,6 +195,8 @@ class _Reader:
     def timed_or_text(self, line: str, number: int) -> None:
         bullet = BULLET.match(line) if not (self.cells and line[:1] == ":") else None  # ": text" of a cell
         body = line[bullet.end():] if bullet else line
+        if bullet:
+            self.drawn = bullet.group(1) is None
         stamp = split_stamp(body)
         if stamp.clock is None and stamp.date is None and not stamp.unknown:
             if self._continues(bullet, body):
@@ -204,11 +207,12 @@ class _Reader:
         return None
 
     def _pasted_under_bullet(self, bullet, body: str) -> bool:
-        """A line without a bullet right under a bullet entry (no blank line between)
-        is what was pasted under it, a log line with its own time ("• 00:00 Last event
-        is replicated" / "Feb 28 00:00:26 conf2005 etcdmirror…[2619978]: INFO: …",
-        etcd-mirror-2024-02-28.txt): part of that entry, not an entry."""
-        if bullet or self.style != "bullet" or not self.joinable or not self.entries:
+        """In a copy, a line without a bullet right under a bullet entry (no blank
+        line between) is what was pasted under it, a log line with its own time
+        ("• 00:00 Last event is replicated" / "Feb 28 00:00:26 conf2005 etcdmirror…:
+        INFO: …", etcd-mirror-2024-02-28.txt): part of that entry, not an entry. (In
+        wikitext such a line is a paragraph of its own.)"""
+        if bullet or not self.drawn or self.style != "bullet" or not self.joinable or not self.entries:
             return False
         self.entries[-1] = _append_text(self.entries[-1], body)
         return True
