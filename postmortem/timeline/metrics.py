@@ -29,11 +29,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
-from typing import Iterable
 
 from ..collect.sources import describe
 from ..core.errors import InputError
-from ..core.model import Event, Incident
+from ..core.model import Event, Incident, Records
 from ..core.timeutil import format_duration, format_duration_seconds, format_utc
 from ..core.vocabulary import (TRIGGERED, Kind, first_of_moment, is_about_a_page, is_acknowledgement, is_alert,
                                is_alert_firing, is_manual_page, page_time, paged_people, pages_sent)
@@ -115,9 +114,9 @@ class Metric:
                 "to": format_utc(self.end) if self.end else None, "note": self.note}
 
 
-def incident_metrics(incident: Incident, events: Iterable[Event]) -> tuple[Metric, ...]:
+def incident_metrics(records: Records) -> tuple[Metric, ...]:
     """Outage, detect, acknowledge, respond, engage, mitigate, resolve — in that order."""
-    events = sorted(events, key=lambda e: e.time)
+    incident, events = records.incident, sorted(records.events, key=lambda e: e.time)
     begins, begins_note = _outage_start(incident, events)
     metrics = (_outage(events, begins, begins_note, incident.path), _detect(events, begins, begins_note),
                _acknowledge(incident, events), _respond(incident, events), _engage(incident, events),
@@ -125,7 +124,7 @@ def incident_metrics(incident: Incident, events: Iterable[Event]) -> tuple[Metri
                _resolve(incident, events, begins, begins_note))
     # Each end the time of a record to the second, or the metric is to the minute
     # (a time of incident.toml, ``start = "2025-02-14 03:58"``, is to the minute).
-    precise = {e.time for e in events if e.precision == "second"}
+    precise = {t for e in events if e.precision == "second" for t in (e.time, page_time(e))}
     return tuple(replace(m, to_the_second=all(t in precise for t in (m.start, m.end) if t is not None))
                  for m in metrics)
 
