@@ -108,7 +108,8 @@ def read_actionables(page: Page) -> list[ReportActionable]:
             continue
         bullet = BULLET.match(line)
         if bullet:
-            lines.append((bullet_level(bullet), line[bullet.end():], number))
+            indent = len(raw) - len(raw.lstrip(" \u00a0"))
+            lines.append((bullet_level(bullet, indent), line[bullet.end():], number))
         elif _PARAGRAPH_ITEM.match(line):
             lines.append((1, line, number))
     items = _items([(level, body, n) for level, body, n in lines if body.strip(" .…\u00a0")])
@@ -122,8 +123,9 @@ def _headless_block(page: Page) -> list[tuple[int, str]]:
     with "Done" (``• Done Add geoshapes … (Task T166776)``, ``• bug T303155 Avoid
     flood…``) and none starts with a time; [] when there is no such block."""
     for block in reversed(page_blocks(page.lines)):
-        bullets = [line[m.end():] for _, line in block
-                   if (m := BULLET.match(line.strip(" \t\u00a0"))) and bullet_level(m) == 1]
+        bullets = [text[m.end():] for _, line in block
+                   if (m := BULLET.match(text := line.strip(" \t\u00a0")))
+                   and bullet_level(m, len(line) - len(line.lstrip(" \u00a0"))) == 1]
         if bullets and all((find_tasks(b) or _PLAIN_DONE.match(b)) and split_stamp(b).clock is None
                            for b in bullets):
             return block

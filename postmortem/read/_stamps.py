@@ -148,7 +148,8 @@ def _grammar_stamp(text: str) -> Stamp | None:
     if first is not None and first["word"] and first["word"].lower() not in _GRAMMAR_WORDS:
         return None
     moment = read_moment(text)
-    if moment is None or (moment.clock is None and text[moment.end:moment.end + 1] != ":"):
+    if moment is None or (moment.clock is None and text[moment.end:moment.end + 1] != ":"
+                          and not _dated_day(moment, text)):
         return None
     written = text[:moment.end].strip(" ~")
     return Stamp(moment.date, moment.clock, moment.precision, written,
@@ -215,10 +216,20 @@ def _year_like(match: re.Match, text: str) -> bool:
 
 
 def _date_only(text: str) -> Stamp:
+    """``2020-05-13 The train is blocked …``: a date and no clock, an entry of that day."""
     match = _DATE_ONLY.match(text)
     if match:
-        return Stamp(_iso_date(match["date"]), None, None, None, _trim_separator(text[match.end():]))
+        rest = _trim_separator(text[match.end():])
+        words = rest.strip()[:1] and not rest.strip()[:1].isdigit()  # "2025-06-30 11:" is a cut time
+        return Stamp(_iso_date(match["date"]), None, "day" if words else None, None, rest)
     return Stamp(None, None, None, None, text)
+
+
+def _dated_day(moment, text: str) -> bool:
+    """``Wed 2020-05-13 The train is blocked …`` (thumbnails-2020-05-22.txt): a weekday
+    and a date with its year, no clock, then words: an entry of that day."""
+    return (moment.precision == "day" and not moment.yearless and moment.date is not None
+            and text[moment.end:moment.end + 1] == " ")
 
 
 def _iso_date(value: str | None) -> dt.date | None:
