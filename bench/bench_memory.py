@@ -119,7 +119,7 @@ BOMB_RUN = r'''
 import base64, json, sys, zlib
 import requests
 from postmortem.net.mediawiki import Wiki
-from postmortem.publish.markers import edit_summary, find_base
+from postmortem.publishing.markers import edit_summary, find_base
 bomb_marker = open(sys.argv[1]).read()
 own_text = "== Summary ==\nthe tool's own text\n"
 answers = {

@@ -76,17 +76,33 @@ class Table:
 
 ALERT = Table("name? state? severity? team? summary? labels?", expect="name state severity team summary labels")
 LOG = Table("relayed_by? host?", expect="relayed_by host")
+NOTIFIED = Table("name at? via? timezone? aka?")
+# A paging service's page (postmortem.core.vocabulary.Page): ``paged`` its notified names,
+# ``notified`` each of them compared on the keys given; ``manual`` true or false (not "none").
+PAGE = Table("service? incident? phase? what? entity? paged? notified? teams? unresolved_teams? manual? by? "
+             "note? state?", expect="service incident phase what entity paged notified teams unresolved_teams "
+             "manual by note state", inner={"notified": NOTIFIED})
 # What a source made of a record: the keys a case gives are compared (event_facts).
-EVENT = Table("time? source? actor? text? kind? precision? channel? url? tags? aka? alert? log? fields?",
-              expect="time source actor text kind precision channel url tags aka alert log fields",
-              inner={"alert": ALERT, "log": LOG})
-SKIP = Table("line? reason", expect="reason")
-ANSWER = Table("body? file?", expect="body file", one=True)
+EVENT = Table("time? source? actor? text? kind? precision? channel? url? tags? aka? alert? log? fields? page?",
+              expect="time source actor text kind precision channel url tags aka alert log fields page",
+              inner={"alert": ALERT, "log": LOG, "page": PAGE})
+SKIP = Table("line? reason url?", expect="reason")
+# An answer: its ``body`` or a ``file`` of the folder, with its HTTP ``status`` (200) and
+# Content-Type ``type`` (JSON; text/html for a ``.html`` file).
+ANSWER = Table("body? file? status? type? headers?", expect="body file", one=True)
 # A network source's case: the answers its server gives, in the order asked, and what
 # the source makes of them (events, drops and skips by reason, records read, paths asked).
 ANSWERED = Table("id about? answers window options? events? dropped? skipped? read? requests?",
                  expect="events dropped skipped read requests",
                  inner={"answers": ANSWER, "events": EVENT, "skipped": SKIP, "dropped": SKIP})
+# A broken answer (tests/services.py Broken): the `answer` served (to `path` only, the
+# others good, when given) and the one error it ends in: the error class, its whole
+# `message` (or a pattern it `matches` in full), err.status, the requests made, the wait.
+BROKEN = Table("id about? answer path? error message? matches? status? attempts? retry_after?",
+               expect="message matches", one=True, inner={"answer": ANSWER})
+# A task a tasks source found (postmortem.core.model.TaskInfo), compared on the keys given.
+TASK = Table("task title? status? owner? created? modified? closed?",
+             expect="title status owner created modified closed")
 
 SCHEMAS: dict[str, dict[str, Table]] = {
     "irc": {
@@ -99,6 +115,7 @@ SCHEMAS: dict[str, dict[str, Table]] = {
     "alert-email": {"case": Table("id about? path? name? text? options? window? events? skipped? dropped? read?",
                                   expect="events skipped dropped read",
                                   inner={"events": EVENT, "skipped": SKIP, "dropped": SKIP})},
+    "slack": {"case": ANSWERED, "broken": BROKEN},
     "slack-export": {
         "case": Table("id about? day file? window? options? events? skipped? dropped? read?",
                       expect="events skipped dropped read", inner={"events": EVENT, "skipped": SKIP, "dropped": SKIP}),
@@ -108,8 +125,17 @@ SCHEMAS: dict[str, dict[str, Table]] = {
     "alertmanager": {"case": ANSWERED},
     "prometheus": {"case": ANSWERED},
     "gerrit": {"case": ANSWERED},
+    "paging/pagerduty": {"case": ANSWERED, "broken": BROKEN},
+    "paging/splunk-oncall": {"case": ANSWERED, "broken": BROKEN},
     "links": {"case": Table("id text shown? read? links wikitext? markdown?", expect="links")},
     "secrets": {"case": Table("text about? kinds value?", expect="kinds")},
+    "phabricator": {
+        "case": Table("id about? tasks answers found? requests?", expect="found requests",
+                      inner={"answers": ANSWER, "found": TASK}),
+        "broken": BROKEN,
+    },
+    "sal-tool": {"case": ANSWERED, "broken": BROKEN},
+    "sal-wiki": {"case": ANSWERED, "broken": BROKEN},
     "sal-wikitext": {"case": Table("id about? lines? page? window? year? file? events? skipped? read?",
                           expect="events skipped read", inner={"events": EVENT, "skipped": SKIP})},
 }
@@ -176,6 +202,31 @@ def _alert_facts(alert, wanted) -> dict | None:
     return {key: facts[key] for key in wanted}
 
 
+def _notified_facts(person, wanted) -> dict | None:
+    if person is None:
+        return None
+    facts = {"name": person.name, "at": person.at, "via": list(person.via), "timezone": person.timezone,
+             "aka": list(person.aka)}
+    return {key: facts[key] for key in (wanted or {"name": None})}
+
+
+def _page_facts(page, wanted) -> dict | None:
+    if page is None or wanted is False:
+        return None if page is None else {"page": page.label}
+    facts = {}
+    for key in wanted:
+        if key == "paged":
+            facts[key] = page.names()
+        elif key == "notified":
+            facts[key] = [_notified_facts(person, want)
+                          for person, want in zip_longest(page.notified, wanted[key] or [])]
+        elif key in ("teams", "unresolved_teams"):
+            facts[key] = list(getattr(page, key))
+        else:
+            facts[key] = getattr(page, key)
+    return facts
+
+
 def event_facts(event, expected: Mapping) -> dict | None:
     """The facts of ``event`` that ``expected`` names, shaped as a cases file writes them."""
     if event is None:
@@ -184,6 +235,8 @@ def event_facts(event, expected: Mapping) -> dict | None:
     for key, want in expected.items():
         if key == "alert":
             facts[key] = _alert_facts(event.alert, want)
+        elif key == "page":
+            facts[key] = _page_facts(event.page, want)
         elif key == "log":
             facts[key] = None if event.log is None else {k: getattr(event.log, k) for k in (want or {})}
         elif key == "fields":
@@ -203,7 +256,10 @@ def wanted_facts(expected: Mapping | None) -> dict | None:
         return None
     wanted = {}
     for key, want in expected.items():
-        if isinstance(want, dict):
+        if key == "page" and isinstance(want, dict):
+            wanted[key] = {k: ([{n: _none(x) for n, x in person.items()} for person in v] if k == "notified"
+                               else v if k == "manual" else _none(v)) for k, v in want.items()}
+        elif isinstance(want, dict):
             wanted[key] = {k: _none(v) for k, v in want.items()}
         else:
             wanted[key] = _none(want)
@@ -235,19 +291,34 @@ def assert_outcome(case, events, tally, where=None) -> None:
         assert tally.read == case["read"]
 
 
-def answers_app(case, folder: str):
-    """A fake server's app giving the case's ``answers`` in turn (a ``body``, or a ``file``
-    of tests/fixtures/<folder>/ byte for byte), and a 500 to any request beyond them."""
+def _content_type(answer) -> str:
+    if "type" in answer:
+        return answer["type"]
+    if answer.get("file", "").endswith((".html", ".htm")):
+        return "text/html; charset=UTF-8"
+    return "application/json; charset=UTF-8"
+
+
+def served(answer, folder: str):
+    """A case's answer as the fake server sends it: the ``body`` (or ``file`` of
+    tests/fixtures/<folder>/, byte for byte), its ``status`` and ``type``."""
     from tests.services import Answer
-    bodies = [answer["body"].encode() if "body" in answer else (FIXTURES / folder / answer["file"]).read_bytes()
-              for answer in case["answers"]]
+    body = answer["body"].encode() if "body" in answer else (FIXTURES / folder / answer["file"]).read_bytes()
+    return Answer(answer.get("status", 200), body, {"Content-Type": _content_type(answer)})
+
+
+def answers_app(case, folder: str):
+    """A fake server's app giving the case's ``answers`` in turn (:func:`served`), and a
+    500 to any request beyond them."""
+    from tests.services import Answer
+    answers = [served(answer, folder) for answer in case["answers"]]
     asked = []
 
     def app(request):
         asked.append(request.path)
-        if len(asked) > len(bodies):
+        if len(asked) > len(answers):
             return Answer(500, b"the case gives no more answers", {"Content-Type": "text/plain"})
-        return Answer(200, bodies[len(asked) - 1], {"Content-Type": "application/json; charset=UTF-8"})
+        return answers[len(asked) - 1]
     return app
 
 
@@ -261,6 +332,55 @@ def check_answered(case, folder: str, read) -> None:
     with FakeServer(answers_app(case, folder)) as server:
         events = read(server.url, Window(*utc_window(case["window"])), tally)
     assert_outcome(case, events, tally)
+    for said in ("skipped", "dropped"):  # a network record's place is the URL it came from
+        for record, expected in zip(getattr(tally, said), case.get(said, [])):
+            if "url" in expected:
+                assert record.file == server.url + expected["url"], record
+    if "requests" in case:
+        assert [request.path for request in server.requests] == case["requests"]
+
+
+def broken_cases(folder: str) -> list:
+    """The ``[[broken]]`` cases of a folder as pytest params of tests/services.py Broken."""
+    import re
+
+    from postmortem.core import errors
+    from tests.services import Broken
+    params = []
+    for case in load(folder).get("broken", []):
+        error = getattr(errors, case["error"], None)
+        if not (isinstance(error, type) and issubclass(error, errors.PostmortemError)):
+            raise CasesError(f"{FIXTURES / folder / 'cases.toml'}: [[broken]] {case['id']}: "
+                             f"no error {case['error']!r} in postmortem.core.errors")
+        answer = served(case["answer"], folder)
+        answer.headers.update(case["answer"].get("headers", {}))
+        message = re.compile(case["matches"]) if "matches" in case else case["message"]
+        params.append(pytest.param(Broken(answer, error, message, status=case.get("status"),
+                                          attempts=case.get("attempts", 1), retry_after=case.get("retry_after"),
+                                          path=case.get("path")), id=case["id"]))
+    return params
+
+
+def _task_facts(found: dict, wanted: Mapping) -> dict:
+    """The facts of the task ``wanted`` names, on the keys it gives (or that it is missing)."""
+    task = wanted["task"]
+    if task not in found:
+        return {"task": task, "missing": True}
+    return {key: task if key == "task" else getattr(found[task], key) for key in wanted}
+
+
+def check_tasks(case, folder: str, fetch) -> None:
+    """Serve a tasks source's case and hold it to the tasks it expects (``found``, in
+    id order; ``closed`` compared as given, the rest with ``false`` as none) and the
+    paths asked; ``fetch(url, task_ids)`` gives ``{"T1": TaskInfo}``."""
+    from tests.services import FakeServer
+    with FakeServer(answers_app(case, folder)) as server:
+        found = fetch(server.url, case["tasks"])
+    if "found" in case:
+        assert [_task_facts(found, wanted) for wanted in case["found"]] == [
+            {key: value if key == "closed" else _none(value) for key, value in wanted.items()}
+            for wanted in case["found"]]
+        assert sorted(found, key=lambda task: int(task[1:])) == [wanted["task"] for wanted in case["found"]]
     if "requests" in case:
         assert [request.path for request in server.requests] == case["requests"]
 

@@ -810,6 +810,7 @@ class Broken:
     attempts: int = 1
     timeout: float = 5.0
     retry_after: float | None = None
+    path: str | None = None  # only this path's answer is broken, the others are the good app's
 
     @property
     def waits(self) -> list[float]:
@@ -826,9 +827,13 @@ class Broken:
 
     def app(self, good=None):
         if isinstance(self.answer, str) and self.answer in BROKEN_KINDS:
-            return broken_app(self.answer, good)
-        answer = self.answer if isinstance(self.answer, Answer) else Answer.json(self.answer)
-        return lambda request: answer
+            bad = broken_app(self.answer, good)
+        else:
+            answer = self.answer if isinstance(self.answer, Answer) else Answer.json(self.answer)
+            bad = lambda request: answer  # noqa: E731
+        if self.path is None:
+            return bad
+        return lambda request: bad(request) if request.path == self.path else good(request)
 
 
 def broken(case_id: str, answer, error: type, message: str, **expected):
@@ -862,23 +867,26 @@ def broken_session(case: Broken):
 
 def read_broken(case: Broken, read, good=None):
     """Serve ``case``'s answer, call ``read(url, session)`` and return
-    ``(the PostmortemError it raised, the server's URL, the session)``."""
+    ``(the PostmortemError it raised, the server's URL, the session, the server)``."""
     with FakeServer(case.app(good)) as server:
         session = broken_session(case)
         with pytest.raises(PostmortemError) as caught:
             read(server.url, session)
-    return caught.value, server.url, session
+    return caught.value, server.url, session, server
 
 
 def assert_broken_answer(case: Broken, read, good=None, *, path: str, source: str, secret: str | None = None):
     """``case``'s answer ends in its own error: the expected type and message,
-    naming the URL (server + ``path``) and the ``source``, after the expected
-    attempts and waits; ``secret`` (a token) appears nowhere in it."""
-    err, url, session = read_broken(case, read, good)
+    naming the URL (server + ``path``, or the case's own) and the ``source``, after
+    the expected attempts (of that URL, where the other answers are good) and waits;
+    ``secret`` (a token) appears nowhere in it."""
+    err, url, session, server = read_broken(case, read, good)
+    path = case.path or path
     assert type(err) is case.error
     assert str(err) == f"{url}{path}: {err.message}"
     assert case.says(err.message), err.message
     assert (err.url, err.source) == (url + path, source)
     assert getattr(err, "status", None) == case.status
-    assert session.requests_made == case.attempts and session.fake_clock.sleeps == case.waits
+    asked = session.requests_made if case.path is None else [r.path for r in server.requests].count(path)
+    assert asked == case.attempts and session.fake_clock.sleeps == case.waits
     assert secret is None or secret not in str(err)

@@ -8,19 +8,24 @@ from pathlib import Path
 
 import pytest
 
-from tests.cases import FIXTURES, SCHEMAS, CasesError, load, parse
+from tests.cases import FIXTURES, SCHEMAS, CasesError, broken_cases, load, parse
 
-FILES = sorted(FIXTURES.glob("*/cases.toml"))
+FILES = sorted(FIXTURES.rglob("cases.toml"))
 
 
-@pytest.mark.parametrize("path", FILES, ids=[path.parent.name for path in FILES])
+def folder(path: Path) -> str:
+    """``paging/pagerduty`` for tests/fixtures/paging/pagerduty/cases.toml."""
+    return path.parent.relative_to(FIXTURES).as_posix()
+
+
+@pytest.mark.parametrize("path", FILES, ids=[folder(path) for path in FILES])
 def test_every_cases_file_holds_to_its_schema(path):
-    document = load(path.parent.name)
+    document = load(folder(path))
     assert document and all(document.values()), "a cases file holds cases"
 
 
 def test_every_schema_has_its_cases_file():
-    assert set(SCHEMAS) == {path.parent.name for path in FILES}
+    assert set(SCHEMAS) == {folder(path) for path in FILES}
 
 
 def problems_of(folder: str, text: str) -> str:
@@ -63,3 +68,19 @@ def test_a_line_is_one_thing_in_irc_cases():
 
 def test_a_folder_without_a_schema_is_refused():
     assert "no schema for 'nowhere'" in problems_of("nowhere", GOOD_SAL)
+
+
+BROKEN_ANSWER = '[[broken]]\nid = "x"\nanswer = { body = "[]" }\nerror = "SourceFormatError"\nmessage = "m"\n'
+
+
+def test_a_broken_answer_says_its_one_error():
+    found = problems_of("slack", BROKEN_ANSWER.replace('message = "m"', 'message = "m"\nmatches = "m"'))
+    assert "(x): one of message matches, not matches, message" in found
+    assert "(x).answer: expects nothing" in problems_of("slack", BROKEN_ANSWER.replace('body = "[]"', 'bdy = "[]"'))
+
+
+def test_a_broken_answers_error_class_is_one_postmortem_raises(monkeypatch):
+    text = BROKEN_ANSWER.replace("SourceFormatError", "SourceFormatEror")
+    monkeypatch.setattr("tests.cases.load", lambda folder: parse(folder, text, Path("cases.toml")))
+    with pytest.raises(CasesError, match="no error 'SourceFormatEror' in postmortem.core.errors"):
+        broken_cases("slack")

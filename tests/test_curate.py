@@ -221,6 +221,6 @@ def test_a_message_a_metric_names_stays_in_the_report_whatever_the_chat_setting(
               event("irc", "it was the deploy", 9, channel="#ops")]
     report = render_report(Records(inc, events))
     timeline = report.split("==Timeline==", 1)[1].split("==Detection==", 1)[0]
-    assert "* Time to respond: 2 min (2023-09-28 14:00 → 14:02 UTC)\n" in report
+    assert "* Time to respond: 2 min (2023-09-28 14:00:00 → 14:02:00 UTC)\n" in report   # records to the second
     # the reply the metric names, and the rest counted on its line
     assert "*14:02 (IRC #ops) nick: morning ''(+2 messages)''\n" in timeline

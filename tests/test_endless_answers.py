@@ -111,7 +111,7 @@ def test_followups_across_the_wiki_stops_on_an_answer_that_brings_nothing_new(ca
 def test_updates_search_for_its_base_stops_on_a_history_that_never_ends():
     """find_base walks the page's history (prop=revisions, continued) for the tool's
     last save; a history that always continues with the same revision ends there."""
-    from postmortem.publish.markers import find_base
+    from postmortem.publishing.markers import find_base
     with FakeServer(endless_wiki("fresh")) as server:
         wiki = Wiki(server.url + "/w/api.php", session=BoundedSession(timeout=5, deadline=None))
         with pytest.raises(WikiError) as caught:

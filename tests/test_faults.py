@@ -21,7 +21,7 @@ from postmortem.net.mediawiki import Wiki
 from postmortem.core.errors import WikiError
 from postmortem.incident.load import load_incident
 from postmortem.timeline.gather import gather
-from postmortem.publish.report_page import publish, update
+from postmortem.publishing.report_page import publish, update
 from tests.conftest import SAMPLE
 from tests.mediawiki import bot, bot_env, cli, mediawiki  # noqa: F401  (fixtures)
 from tests.services import FakeServer, sal_app, sal_entries
@@ -64,8 +64,8 @@ def test_a_pull_killed_at_any_point_leaves_the_old_cache_or_the_new(tmp_path):
             if now != old:  # a new cache, then: whole, every source in it
                 assert list(json.loads(now)["sources"]) == list(json.loads(old)["sources"]), after
             old = now
-        from postmortem.collect.cache import read_cache
-        (entry,) = read_cache(load_incident(path)).values()
+        from postmortem.collect.cache import EventCache
+        (entry,) = EventCache(load_incident(path)).sources.values()
         assert len(entry.events) > 0
 
 

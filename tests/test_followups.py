@@ -13,7 +13,7 @@ import pytest
 from postmortem.cli import main
 from postmortem.core.errors import InputError
 from postmortem.collect import cache
-from postmortem.publish.followup_tasks import followups, page_url, plan_followups
+from postmortem.publishing.followup_tasks import followups, page_url, plan_followups
 from postmortem.collect.pull import pull
 from postmortem.incident.load import load_incident
 from postmortem.read.report import parse_report
@@ -138,7 +138,7 @@ def test_the_third_edit_fails_and_a_rerun_completes_without_duplicates(tmp_path,
                 "create them") in out
         assert '  actionable 4 (\'Alert on php-fpm worker saturation\'): task = "T359201"' in out
         assert created_titles(app) == ["Alert on php-fpm worker saturation", "Document the appserver rollback procedure"]
-        saved = cache.read_followups(load_incident(path))
+        saved = cache.EventCache(load_incident(path)).followups
         assert sorted(c.task for c in saved.values()) == ["T359201", "T359202"]
         assert open(path, "rb").read() == before    # incident.toml untouched
 
@@ -191,7 +191,7 @@ def test_a_lost_answer_is_looked_for_before_creating_again(tmp_path):
         assert "HTTP 502" in out and "the tasks that exist: T347884, T359201" in out
         assert ("still to create: actionable 5 (failed), actionable 6 (not tried), actionable 7 (not tried): "
                 "run the command again") in out
-        saved = cache.read_followups(incident)
+        saved = cache.EventCache(incident).followups
         assert sorted((c.text, c.task) for c in saved.values()) == [
             ("Alert on php-fpm worker saturation", "T359201"), ("Document the appserver rollback procedure", None)]
         report = followups(incident, create=True, clock=clock)
@@ -204,7 +204,7 @@ def test_a_lost_answer_is_looked_for_before_creating_again(tmp_path):
     assert app.calls[whoami + 1] == ("maniphest.search", {"constraints[authorPHIDs][0]": "PHID-USER-1",
                                                           "constraints[createdStart]": str(app.now - 600),
                                                           "limit": "100"})
-    assert sorted(c.task for c in cache.read_followups(incident).values()) == ["T359201", "T359202", "T359203",
+    assert sorted(c.task for c in cache.EventCache(incident).followups.values()) == ["T359201", "T359202", "T359203",
                                                                                "T359204"]
 
 
@@ -284,7 +284,7 @@ def test_render_shows_created_tasks_and_pull_their_state(tmp_path, capsys):
         (("T347884",), "open"), (("T359201",), "open"), (("T359202",), "resolved"),
         (("T359203",), "open"), (("T359204",), "open")]
     assert items[4].text == "Document the appserver rollback procedure"
-    assert cache.read_followups(load_incident(path))  # the pull kept what followups made
+    assert cache.EventCache(load_incident(path)).followups  # the pull kept what followups made
 
 
 def test_a_created_task_follows_its_actionable_not_its_place(tmp_path, capsys):
@@ -294,7 +294,7 @@ def test_a_created_task_follows_its_actionable_not_its_place(tmp_path, capsys):
         assert run(capsys, "followups", path, "--create")[0] == 0
         path = write_incident(tmp_path, server.url, [{"text": "A new first actionable"}] + ACTIONABLES[4:5])
     incident = load_incident(path)
-    plan = plan_followups(incident, cache.read_followups(incident))
+    plan = plan_followups(incident, cache.EventCache(incident).followups)
     assert [(f.state, f.task) for f in plan] == [("to-create", None), ("created", "T359201")]
 
 
@@ -324,7 +324,7 @@ def test_two_actionables_of_the_same_text_get_a_task_each(tmp_path, capsys):
         assert run(capsys, "followups", path, "--create")[0] == 0
         assert run(capsys, "followups", path, "--create")[0] == 0
     incident = load_incident(path)
-    assert [(f.state, f.task) for f in plan_followups(incident, cache.read_followups(incident))] == [
+    assert [(f.state, f.task) for f in plan_followups(incident, cache.EventCache(incident).followups)] == [
         ("created", "T359201"), ("created", "T359202")]
     assert len(edits(app)) == 2
 
@@ -345,14 +345,14 @@ def test_a_task_created_but_not_kept_is_named_with_what_to_do(tmp_path, capsys, 
     with FakeServer(app) as server:
         path = write_incident(tmp_path, server.url, ACTIONABLES[3:6])
         calls = {"n": 0}
-        real = cache.write_followups
+        real = cache.EventCache.save
 
-        def full_disk_on_the_second(incident, created):
+        def full_disk_on_the_second(self):
             calls["n"] += 1
             if calls["n"] == 2:
-                raise InputError("cannot write: No space left on device", file=cache.cache_path(incident))
-            return real(incident, created)
-        monkeypatch.setattr(cache, "write_followups", full_disk_on_the_second)
+                raise InputError("cannot write: No space left on device", file=self.path)
+            return real(self)
+        monkeypatch.setattr(cache.EventCache, "save", full_disk_on_the_second)
         code, out, _ = run(capsys, "followups", path, "--create")
     assert code == 1 and created_titles(app) == [a["text"] for a in ACTIONABLES[3:5]]
     assert ('T359202 was created for actionable 2 but could not be kept in the event cache '

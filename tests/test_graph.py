@@ -19,7 +19,7 @@ from postmortem.write.wikitext import wiki_file_name
 from postmortem.incident.load import load_incident, parse_incident
 from postmortem.core.model import Event, utc
 from postmortem.core.vocabulary import Alert
-from postmortem.timeline.gather import collect_events
+from postmortem.timeline.gather import gather
 from postmortem.core.model import Records
 from tests.conftest import SAMPLE
 from tests.test_wikitext import HOSTILE
@@ -30,7 +30,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 @pytest.fixture(scope="module")
 def sample():
     incident = load_incident(SAMPLE / "incident.toml")
-    events = collect_events(incident)
+    events = list(gather(incident).events)
     svg = render_graph(Records(incident, events))
     return incident, events, svg, ET.fromstring(svg.encode("utf-8"))
 
@@ -152,7 +152,7 @@ def test_a_day_and_a_half_has_six_hour_ticks_with_dates():
     hour ticks a day would not fit in the picture's width)."""
     incident = dataclasses.replace(load_incident(SAMPLE / "incident.toml"), lead=dt.timedelta(minutes=30),
                                    end=utc(2023, 9, 29, 20))
-    events = [e for e in collect_events(incident) if e.time <= incident.end]
+    events = [e for e in gather(incident).events if e.time <= incident.end]
     root = ET.fromstring(render_graph(Records(incident, events)).encode("utf-8"))
     ticks = [el.text for el in _by_class(root, "text", "tick")]
     dates = [el.text for el in _by_class(root, "text", "tick-date")]

@@ -69,9 +69,9 @@ def test_the_census_sees_what_an_event_is_said_again(code, said):
 
 
 def test_the_census_sees_two_modules_of_one_name():
-    names = ["postmortem.timeline.merge", "postmortem.publish._merge", "postmortem.write.render",
+    names = ["postmortem.timeline.merge", "postmortem.publishing._merge", "postmortem.write.render",
              "postmortem.cli.render", "postmortem.net.web"]
-    assert census.clashing_names(names) == [("merge", ["postmortem.publish._merge", "postmortem.timeline.merge"])]
+    assert census.clashing_names(names) == [("merge", ["postmortem.publishing._merge", "postmortem.timeline.merge"])]
 
 
 def test_the_census_sees_the_database_flow_under_collect():

@@ -18,7 +18,7 @@ from postmortem.write.markdown import (escape_linked, escape_markdown, inline_wi
 from postmortem.write.render import render_report
 from postmortem.write.view import report_view
 from postmortem.core.questions import QUESTIONS
-from postmortem.timeline.gather import collect_events
+from postmortem.timeline.gather import gather
 from postmortem.core.model import Records
 from tests.conftest import SAMPLE, write_incident
 from tests.test_wikitext import HOSTILE, _in_irc_log, _irc_log, _slack_export
@@ -190,7 +190,7 @@ def hostile(tmp_path_factory):
                                 '[[source]]\ntype = "slack-export"\npath = "slack"\n'
                                 '[[source]]\ntype = "irc"\npath = "irc/*.log"\n'))
     incident = load_incident(path)
-    events = collect_events(incident)
+    events = list(gather(incident).events)
     report = render_report(Records(incident, events), fmt="markdown")
     return events, report, _parser().parse(report)
 
@@ -257,7 +257,7 @@ def test_hostile_report_has_no_html_links_or_images_of_the_texts_making(hostile)
 @pytest.fixture(scope="module")
 def sample():
     incident = load_incident(SAMPLE / "incident.toml")
-    events = collect_events(incident)
+    events = list(gather(incident).events)
     report = render_report(Records(incident, events), fmt="markdown")
     return events, report, _parser().parse(report)
 

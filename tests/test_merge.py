@@ -2,7 +2,7 @@
 
 import pytest
 
-from postmortem.publish.text_merge import (MergeConflict, canonical, join_sections, merge_lines, merge_report, split_sections, unified_diff)
+from postmortem.publishing.text_merge import (MergeConflict, canonical, join_sections, merge_lines, merge_report, split_sections, unified_diff)
 
 BASE = """{{irdoc|status=draft}}
 == Summary ==

@@ -215,7 +215,7 @@ def test_an_alert_keeps_its_own_time_and_the_page_its_own(records):
     assert fired.time == utc(2024, 10, 26, 23, 41, 5)
     assert fired.page is not None and page_time(fired) == utc(2024, 10, 26, 23, 41, 40)
     assert {"irc", "alert-email", "pagerduty"} == {fired.source, *fired.also_in}
-    metrics = {m.id: m for m in incident_metrics(records.incident, records.events)}
+    metrics = {m.id: m for m in incident_metrics(records)}
     assert metrics["detect"].end == utc(2024, 10, 26, 23, 41, 5)
     assert metrics["acknowledge"].start == utc(2024, 10, 26, 23, 41, 40)
     report = render_report(records)
@@ -250,7 +250,7 @@ def test_one_alert_seen_on_irc_and_in_a_mail_is_one_bar(records):
 
 def test_the_paged_person_is_found_under_any_name(records):
     """Defect 7: the PagerDuty user "Jo Doe" is the IRC nick jdoe; Pat Poe's hours are [people.ppoe]'s."""
-    metrics = {m.id: m for m in incident_metrics(records.incident, records.events)}
+    metrics = {m.id: m for m in incident_metrics(records)}
     engage = metrics["engage"]
     assert (engage.start, engage.end) == (utc(2024, 10, 26, 23, 41, 40), utc(2024, 10, 26, 23, 43, 20))
     answers = {a.id: a for a in computed_scorecard(records).answers}
@@ -260,7 +260,7 @@ def test_the_paged_person_is_found_under_any_name(records):
 
 def test_the_source_filter_finds_the_page_merged_into_the_irc_alert(records):
     """Defect 8: `timeline --source pagerduty` shows the page and its resolution."""
-    shown = filter_events(list(records.events), sources=["pagerduty"])
+    shown = filter_events(records, sources=["pagerduty"]).events
     assert any(is_alert(e) and e.page is not None for e in shown)
     assert any(e.page is not None and e.page.phase == RESOLVED for e in shown)
 

@@ -24,7 +24,7 @@ def event(minute, text, source="manual", tags=(), actor=None, **fields):
 
 def metrics(events, **kw):
     incident = Incident(**{"id": "t", "start": START, "responders": ("alice",), **kw})
-    return {m.id: m for m in incident_metrics(incident, events)}
+    return {m.id: m for m in incident_metrics(Records(incident, tuple(events)))}
 
 
 FULL = [
@@ -109,10 +109,25 @@ def test_a_metric_is_shown_at_the_precision_it_was_computed():
     page = Event(utc(2026, 10, 24, 23, 41, 20), "manual", "pages SRE", tags=("page", "outage-begins"))
     reply = Event(utc(2026, 10, 24, 23, 43), "irc", "on it", actor="alice")
     incident = Incident(id="t", start=page.time, responders=("alice",))
-    respond = {m.id: m for m in incident_metrics(incident, [page, reply])}["respond"]
+    respond = {m.id: m for m in incident_metrics(Records(incident, (page, reply)))}["respond"]
     assert respond.shown() == "1 min 40 s (2026-10-24 23:41:20 → 23:43:00 UTC)"
     report = render_report(Records(incident, (page, reply)))
     assert "* Time to respond: 1 min 40 s (2026-10-24 23:41:20 → 23:43:00 UTC)\n" in report
     # what does not apply or is not known: one line, not a line each
     assert "''Not known from the records: outage duration (no event tagged outage-ends); time to " in report
     assert "* Time to acknowledge" not in report
+
+
+def test_a_metric_from_a_time_of_incident_toml_is_to_the_minute():
+    """``start = "2025-02-14 03:58"`` is to the minute: the first alert at
+    03:58:12 was detected "under 1 min" after it, not "12 s" after 03:58:00;
+    the alert's resolution 17 min 50 s later is 18 min after a minute's start."""
+    alert = Event(utc(2025, 2, 14, 3, 58, 12), "alert-email", "DNSRecursorDown firing", tags=("alert",))
+    fixed = Event(utc(2025, 2, 14, 4, 16, 2), "manual", "recursor restarted", tags=("resolved",))
+    incident = Incident(id="t", start=utc(2025, 2, 14, 3, 58))
+    found = {m.id: m for m in incident_metrics(Records(incident, (alert, fixed)))}
+    assert found["detect"].shown() == "under 1 min (2025-02-14 03:58 → 03:58 UTC)"
+    assert found["resolve"].shown() == "18 min (2025-02-14 03:58 → 04:16 UTC)"
+    tagged = Event(alert.time, "alert-email", "DNSRecursorDown firing", tags=("alert", "outage-begins"))
+    found = {m.id: m for m in incident_metrics(Records(incident, (tagged, fixed)))}
+    assert found["resolve"].shown() == "17 min 50 s (2025-02-14 03:58:12 → 04:16:02 UTC)"

@@ -24,7 +24,7 @@ from postmortem.write.render import render_report
 from tests.conftest import write_incident
 from tests.events import page_event
 from tests.services import FakeServer, pagerduty_app, splunk_app
-from tests.test_source_pagerduty import ANA, INCIDENTS as PD_INCIDENTS, TIMELINE, notify
+from tests.test_source_pagerduty import ANA, INCIDENTS as PD_INCIDENTS, TIMELINE
 
 API_ID, API_KEY, PD_TOKEN = "vo-id-e2e", "vo-key-E2E-NEVER-PRINT", "pd-E2E-NEVER-PRINT"
 PAGE = utc(2024, 4, 2, 1, 0)  # a Tuesday; Berlin and Amsterdam are on summer time (CEST) since 31 March
@@ -48,6 +48,14 @@ Annotations:
  - summary = Service api-https:443 has failed probes
 Source: https://prometheus-eqiad.example.org/ops/graph?g0.expr=probe_success
 """
+
+
+def notify(entry_id, at, user, channel):
+    """PagerDuty's notify_log_entry of the recorded timeline, for ``user`` at ``at`` by ``channel``."""
+    entry = copy.deepcopy(next(e for e in TIMELINE if e["type"] == "notify_log_entry"))
+    entry.update(id=entry_id, created_at=at, user={**entry["user"], "id": user["id"], "summary": user["name"]},
+                 channel=channel)
+    return entry
 
 
 def splunk_incident():
@@ -147,7 +155,7 @@ def test_a_page_that_reached_six_people_two_at_three_in_the_morning(tmp_path, ke
     summary = text.split("==Timeline==")[0]
     assert "| paged-num = 6\n" in summary
     # each at the precision it was computed: the page at 01:00:00, chen's reply at 01:06:10
-    assert "* Time to acknowledge: 4 min (2024-04-02 01:00 → 01:04 UTC)\n" in summary
+    assert "* Time to acknowledge: 4 min (2024-04-02 01:00:00 → 01:04:00 UTC)\n" in summary
     assert "* Time to engage: 6 min 10 s (2024-04-02 01:00:00 → 01:06:10 UTC)\n" in summary  # chen, not carol
     timeline = text.split("==Timeline==")[1].split("==Detection==")[0]
     probe_lines = [line for line in timeline.splitlines() if "ProbeDown" in line]
@@ -176,7 +184,7 @@ def test_a_page_a_person_started_about_an_alert_is_not_that_alert(tmp_path, keys
     records = gather(load_incident(path))
     firsts = [(e.time, e.source, e.actor, e.page is not None) for e in records.events if e.time <= PAGE]
     assert firsts == [(utc(2024, 4, 2, 0, 59, 48), "alert-email", None, False), (PAGE, "splunk-oncall", "chen", True)]
-    detect = next(m for m in incident_metrics(records.incident, records.events) if m.id == "detect")
+    detect = next(m for m in incident_metrics(records) if m.id == "detect")
     assert detect.end == utc(2024, 4, 2, 0, 59, 48) and "first alert (alert-email)" in detect.note
 
 
@@ -239,7 +247,7 @@ def test_pagerduty_users_without_a_roster_entry_are_checked_in_their_pagerduty_t
         "dev (Asia/Singapore, 09:00-17:00): Tue 10:00 local, inside working hours",
         "eli (Australia/Sydney, 09:00-17:00): Tue 13:00 local, inside working hours",
         "Fay Liu (Asia/Shanghai, 09:00-17:00): Tue 10:00 local, inside working hours")
-    metrics = {m.id: m for m in incident_metrics(records.incident, records.events)}
+    metrics = {m.id: m for m in incident_metrics(records)}
     assert metrics["acknowledge"].minutes == 4
     assert "| paged-num = 6\n" in render_report(records)
 
@@ -348,22 +356,22 @@ def test_a_manual_page_is_a_person_reporting_not_monitoring():
 
 def test_acknowledge_and_engage_metrics():
     events = [page(5), follow(9), chat(7, "carol"), chat(12, "ben")]
-    got = {m.id: m for m in incident_metrics(records(events).incident, events)}
+    got = {m.id: m for m in incident_metrics(records(events))}
     assert got["acknowledge"].minutes == 4
     assert got["acknowledge"].note == ("first page (Splunk On-Call) → first acknowledgement "
                                        "(splunk-oncall ben)")
     assert got["engage"].minutes == 7 and got["engage"].note.endswith("first message from someone paged (irc ben)")
     assert got["respond"].minutes == 2  # anyone: no responders listed
-    none = {m.id: m.text() for m in incident_metrics(records([page(5)]).incident, [page(5)])}
+    none = {m.id: m.text() for m in incident_metrics(records([page(5)]))}
     assert none["acknowledge"].startswith("unknown: no acknowledgement of a page recorded after the first page")
     assert none["engage"] == "unknown: no message after the first page from someone it paged"
-    nobody = {m.id: m.text() for m in incident_metrics(Incident("t", START, paged=0), [])}
+    nobody = {m.id: m.text() for m in incident_metrics(Records(Incident("t", START, paged=0)))}
     assert nobody["acknowledge"] == nobody["engage"] == "not applicable: nobody was paged"
 
 
 def test_engage_knows_a_person_by_the_other_names_the_service_gives():
     events = [page(5, paged="Ana Nowak", aka={"Ana Nowak": ("PANA01", "anowak")}), chat(8, "anowak")]
-    got = {m.id: m for m in incident_metrics(records(events).incident, events)}
+    got = {m.id: m for m in incident_metrics(records(events))}
     assert got["engage"].minutes == 3
 
 

@@ -19,9 +19,9 @@ import pytest
 from postmortem._version import __version__
 from postmortem.core.errors import WikiError
 from postmortem.incident.load import load_incident
-from postmortem.publish.text_merge import MergeConflict
-from postmortem.publish.markers import SUMMARY, find_base, generated_text, with_marker
-from postmortem.publish.report_page import publish, update
+from postmortem.publishing.text_merge import MergeConflict
+from postmortem.publishing.markers import SUMMARY, find_base, generated_text, with_marker
+from postmortem.publishing.report_page import publish, update
 from postmortem.timeline.gather import gather
 from tests.mediawiki import bot, bot_env, cli, mediawiki  # noqa: F401  (the fixtures)
 

@@ -17,7 +17,7 @@ from postmortem._version import __version__
 from postmortem.collect.pull import pull
 from postmortem.incident.load import load_incident
 from postmortem.timeline.gather import gather
-from postmortem.publish.report_page import publish, update
+from postmortem.publishing.report_page import publish, update
 from tests.mediawiki import bot, bot_env, cli, mediawiki  # noqa: F401  (the fixtures)
 from tests.services import Answer, FakeServer, broken_app
 from tests.test_publish_graph import embeds, file_versions, incident_copy

@@ -21,8 +21,8 @@ from postmortem.net.mediawiki import Wiki
 from postmortem.core.errors import InputError, WikiError
 from postmortem.incident.load import load_incident
 from postmortem.timeline.gather import gather
-from postmortem.publish.pictures import default_graph_name, embedded_graph, graph_file_name
-from postmortem.publish.report_page import publish, update
+from postmortem.publishing.pictures import default_graph_name, embedded_graph, graph_file_name
+from postmortem.publishing.report_page import publish, update
 from tests.mediawiki import bot, bot_env, cli, mediawiki  # noqa: F401  (the fixtures)
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "2023-09-28-mw-page-content-change-enrich"
@@ -272,7 +272,7 @@ def test_library_refuses_an_unusable_name_before_any_request(no_requests):
 def test_the_wiki_refusing_our_svg_is_a_wiki_error(bot_env, bot, tmp_path, monkeypatch):
     """(The wiki's own SVG check is in test_upload.py; here: its error reaches
     the caller and the page is not created.)"""
-    import postmortem.publish.pictures as graph
+    import postmortem.publishing.pictures as graph
     monkeypatch.setattr(graph, "render_graph", lambda records: '<svg xmlns="http://www.w3.org/2000/svg">'
                                                                '<script>alert(1)</script></svg>')
     toml, title = incident_copy(tmp_path, "graph-evil"), "Incidents/Graph evil"

@@ -10,7 +10,7 @@ import zlib
 
 import pytest
 
-from postmortem.publish.markers import SUMMARY, edit_summary, generated_text, inflate_limit
+from postmortem.publishing.markers import SUMMARY, edit_summary, generated_text, inflate_limit
 from tests.conftest import SAMPLE
 from tests.mediawiki import bot, bot_env, cli, mediawiki  # noqa: F401  (fixtures)
 

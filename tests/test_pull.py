@@ -16,7 +16,7 @@ from postmortem.cli import main
 from postmortem.core.errors import SourceFormatError
 from postmortem.incident.load import load_incident
 from postmortem.collect.pull import pull
-from postmortem.timeline.gather import collect_events
+from postmortem.timeline.gather import gather
 from postmortem.core.timeutil import format_utc
 from tests.clock import fast_session
 from tests.services import (FakeServer, broken_app, conduit_app, openmetrics_alerts, post_alerts,
@@ -92,7 +92,7 @@ def test_pull_fills_the_cache_and_timeline_reads_it(tmp_path, servers, capsys, c
     timeline, _ = capsys.readouterr()
     sources = [e["source"] for e in json.loads(timeline)]
     assert sources.count("sal") == 12 and sources.count("slack") == 4
-    tasks = cache.read_tasks(load_incident(path))
+    tasks = cache.EventCache(load_incident(path)).tasks
     assert tasks["T347884"].owner == "joal" and tasks["T347521"].status == "resolved"
     everything = out + err + timeline + caplog.text + cache.cache_path(load_incident(path)).read_text()
     assert SLACK_TOKEN not in everything and PHAB_TOKEN not in everything
@@ -114,11 +114,11 @@ def test_cached_sources_are_not_fetched_again_unless_refresh(tmp_path, servers):
 def test_every_pull_refreshes_the_tasks_state(tmp_path, servers, monkeypatch):
     incident = load_incident(incident_file(tmp_path, *(s.url for s in servers)))
     pull(incident)
-    assert cache.read_tasks(incident)["T347884"].status == "open"
+    assert cache.EventCache(incident).tasks["T347884"].status == "open"
     monkeypatch.setitem(TASKS, 347884, {**TASKS[347884], "status": {"value": "resolved", "name": "Resolved"},
                                         "dateModified": 1700000000})
     pull(incident)
-    task = cache.read_tasks(incident)["T347884"]
+    task = cache.EventCache(incident).tasks["T347884"]
     assert (task.status, task.modified) == ("resolved", dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.timezone.utc))
 
 
@@ -149,12 +149,12 @@ def test_one_failing_source_is_reported_and_the_others_kept(tmp_path, servers, k
 def test_a_failure_keeps_the_previous_entry_of_that_source(tmp_path, servers):
     incident = load_incident(incident_file(tmp_path, *(s.url for s in servers)))
     pull(incident)
-    before = cache.read_cache(incident)
+    before = cache.EventCache(incident).sources
     servers[1].app = broken_app("500")
     report = pull(incident, refresh=True, session_factory=fast_session)
     slack = cache.source_key(incident.sources[1])
-    assert not report.ok and cache.read_cache(incident)[slack] == before[slack]
-    failure = cache.read_failures(incident)[slack]
+    assert not report.ok and cache.EventCache(incident).sources[slack] == before[slack]
+    failure = cache.EventCache(incident).failed[slack]
     assert failure.name == "source[1] (slack)" and failure.error.endswith("HTTP 500 Internal Server Error: Internal Server Error")
 
 
@@ -332,7 +332,7 @@ url = "{prometheus.url}"
         ("alertmanager", "KafkaLag firing: consumer lag", format_utc(now - dt.timedelta(minutes=20))),
     ]
     assert [e["tags"] for e in events if e["source"] == "prometheus"][0] == ["alert", "page"]
-    assert collect_events(load_incident(path))  # the library reads the same cache
+    assert list(gather(load_incident(path)).events)  # the library reads the same cache
 
 
 def one_slack_source(tmp_path, slack_url):
@@ -360,7 +360,7 @@ def test_a_one_source_pull_whose_source_has_a_bug_writes_the_cache_and_a_failed_
     assert out == failed + "\n"
     assert err.splitlines() == [f"wrote {tmp_path / 'incident.events.json'}", f"postmortem: error: {failed}"]
     incident = load_incident(path)
-    failure = cache.read_failures(incident)[cache.source_key(incident.sources[0])]
+    failure = cache.EventCache(incident).failed[cache.source_key(incident.sources[0])]
     assert failure.error == failed.split("requests: ", 1)[1]
     with pytest.raises(KeyError):
         main(["--debug", "pull", str(path)])

@@ -19,7 +19,7 @@ from postmortem.cli import main
 from postmortem.collect import cache
 from postmortem.collect.pull import pull
 from postmortem.incident.load import load_incident
-from postmortem.timeline.gather import collect_events
+from postmortem.timeline.gather import gather
 from tests.clock import fast_session
 from tests.services import FakeServer, broken_app, pagerduty_app, sal_app, sal_entries
 
@@ -98,14 +98,14 @@ def by_source(events):
 def test_removing_a_source_leaves_the_others_cache_valid(tmp_path, servers, capsys):
     path = write_incident(tmp_path, *servers)
     assert pulled(path).ok
-    before = by_source(collect_events(load_incident(path)))
+    before = by_source(list(gather(load_incident(path)).events))
     assert {s for s, _, _ in before} == {"sal", "pagerduty"}
     requests = [len(s.requests) for s in servers]
     path.write_text(path.read_text(encoding="utf-8").replace(FILE_SOURCE, "", 1), encoding="utf-8")
     assert main(["render", str(path)]) == 0
     report, err = capsys.readouterr()
     assert "pull" not in err and "Records of an earlier pull" not in report
-    assert by_source(collect_events(load_incident(path))) == before
+    assert by_source(list(gather(load_incident(path)).events)) == before
     report = pulled(path, at=LATER)
     assert [r.status for r in report.results] == ["cached", "cached"]
     assert [len(s.requests) for s in servers] == requests
@@ -116,9 +116,9 @@ def test_a_failed_repull_keeps_the_last_good_records_and_says_whose(tmp_path, se
     path = write_incident(tmp_path, sal, pd)
     assert pulled(path).ok
     incident = load_incident(path)
-    before = cache.read_cache(incident)
+    before = cache.EventCache(incident).sources
     pd_key = cache.source_keys(incident.sources)[2]
-    good = by_source(collect_events(incident))
+    good = by_source(list(gather(incident).events))
     pd.app = broken_app("500")
 
     report = pulled(path, at=LATER, refresh=True)
@@ -127,8 +127,8 @@ def test_a_failed_repull_keeps_the_last_good_records_and_says_whose(tmp_path, se
     kept = len(before[pd_key].events)
     assert line.startswith("source[2] (pagerduty): FAILED after ") and "HTTP 500" in line
     assert line.endswith(f"; kept the {kept} events of the pull of 2026-12-04 20:31 UTC")
-    assert cache.read_cache(incident)[pd_key] == before[pd_key]
-    failure = cache.read_failures(incident)[pd_key]
+    assert cache.EventCache(incident).sources[pd_key] == before[pd_key]
+    failure = cache.EventCache(incident).failed[pd_key]
     assert failure.at == "2026-12-05T09:02:00Z" and "HTTP 500" in failure.error
 
     assert main(["render", str(path)]) == 0
@@ -141,7 +141,7 @@ def test_a_failed_repull_keeps_the_last_good_records_and_says_whose(tmp_path, se
     # the source's name escaped as wikitext, as in the line on missing records
     assert ("''Records of an earlier pull, as the last one failed: source&#91;2&#93; (pagerduty) from the pull "
             "of 2026-12-04 20:31 UTC.''") in text
-    assert by_source(collect_events(incident)) == good
+    assert by_source(list(gather(incident).events)) == good
 
     assert main(["check", str(path)]) == 1
     out, _ = capsys.readouterr()
@@ -157,7 +157,7 @@ def test_a_failed_repull_keeps_the_last_good_records_and_says_whose(tmp_path, se
     pd.app = pagerduty()
     report = pulled(path, at=LATER)
     assert [r.status for r in report.results] == ["cached", "fetched"]
-    assert pd_key not in cache.read_failures(incident)
+    assert pd_key not in cache.EventCache(incident).failed
     assert main(["render", str(path)]) == 0
     text, err = capsys.readouterr()
     assert "pagerduty" not in err and "Records of an earlier pull" not in text
@@ -168,12 +168,12 @@ def test_a_failed_refresh_after_removing_a_source_keeps_the_records(tmp_path, se
     sal, pd = servers
     path = write_incident(tmp_path, sal, pd)
     assert pulled(path).ok
-    good = by_source(collect_events(load_incident(path)))
+    good = by_source(list(gather(load_incident(path)).events))
     path.write_text(path.read_text(encoding="utf-8").replace(FILE_SOURCE, "", 1), encoding="utf-8")
     pd.app = broken_app("500")
     report = pulled(path, at=LATER, refresh=True)
     assert report.failed[0].name == "source[1] (pagerduty)" and "kept the" in report.failed[0].line()
-    assert by_source(collect_events(load_incident(path))) == good
+    assert by_source(list(gather(load_incident(path)).events)) == good
     assert main(["timeline", str(path)]) == 0
     assert "source[1] (pagerduty): the last pull failed" in capsys.readouterr().err
 
@@ -211,7 +211,7 @@ def test_identical_sources_each_have_their_entry(tmp_path, servers):
     keys = cache.source_keys(incident.sources)
     assert keys[3] == keys[1] + "#2"
     assert [r.status for r in pulled(path).results] == ["fetched"] * 3
-    assert {keys[1], keys[2], keys[3]} == set(cache.read_cache(incident))
+    assert {keys[1], keys[2], keys[3]} == set(cache.EventCache(incident).sources)
     path.write_text(twice.replace(FILE_SOURCE, "", 1), encoding="utf-8")
     assert [r.status for r in pulled(path, at=LATER).results] == ["cached"] * 3
 
@@ -232,3 +232,33 @@ def test_a_cache_of_format_2_is_not_read_and_says_to_pull_again(tmp_path, server
     assert "has not been pulled yet" in capsys.readouterr().err
     assert [r.status for r in pulled(path, at=LATER).results] != ["cached", "cached"]
     assert json.loads(where.read_text(encoding="utf-8"))["version"] == cache.FORMAT_VERSION
+
+
+def test_pull_refresh_replaces_a_damaged_cache_as_the_error_says(tmp_path, servers, capsys):
+    """Defect: a damaged cache said "run `postmortem pull --refresh`", and that
+    pull stopped with the same error, so nothing but deleting the file helped."""
+    path = write_incident(tmp_path, *servers)
+    where = cache.cache_path(load_incident(path))
+    where.write_text('{"version": 3, "sources": [1, 2', encoding="utf-8")
+    assert main(["timeline", str(path)]) == 2
+    assert "damaged event cache (JSONDecodeError); run `postmortem pull --refresh`" in capsys.readouterr().err
+    assert main(["pull", str(path)]) == 2            # without --refresh nothing is thrown away
+    assert where.read_text(encoding="utf-8") == '{"version": 3, "sources": [1, 2'
+    capsys.readouterr()
+    assert main(["pull", str(path), "--refresh"]) == 0
+    assert "the event cache could not be read (JSONDecodeError): replaced" in capsys.readouterr().err
+    assert main(["timeline", str(path)]) == 0
+    assert oct(where.stat().st_mode & 0o777) == "0o600"
+
+
+def test_pull_refresh_replaces_a_cache_whose_entry_is_damaged(tmp_path, servers, capsys):
+    path = write_incident(tmp_path, *servers)
+    assert pulled(path).ok
+    where = cache.cache_path(load_incident(path))
+    data = json.loads(where.read_text(encoding="utf-8"))
+    next(iter(data["sources"].values()))["events"][0].pop("time")
+    where.write_text(json.dumps(data), encoding="utf-8")
+    assert main(["timeline", str(path)]) == 2
+    assert main(["pull", str(path), "--refresh"]) == 0
+    assert "the event cache could not be read (an event that does not read): replaced" in capsys.readouterr().err
+    assert main(["timeline", str(path)]) == 0

@@ -20,7 +20,7 @@ from postmortem.database.lint import lint_report
 from postmortem.read.report import parse_report
 from postmortem.timeline.gather import gather
 from postmortem.timeline.redact_events import blocking, findings_of, redact_event, unresolved
-from postmortem.publish.report_page import publish, update
+from postmortem.publishing.report_page import publish, update
 from postmortem.write.timeline_picture import render_graph
 from postmortem.write.render import render_report
 from tests.cases import cases, load

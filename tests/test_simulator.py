@@ -101,7 +101,7 @@ def event_problems(entry: expect.Entry, event) -> list[str]:
 
 
 def metric_problems(incident: Incident, records) -> list[str]:
-    found = {m.id: (_second(m.start), _second(m.end)) for m in incident_metrics(records.incident, records.events)}
+    found = {m.id: (_second(m.start), _second(m.end)) for m in incident_metrics(records)}
     wanted = expect.metrics(incident, expect.timeline(incident))
     return [f"time to {name}: {found[name]}, not {span}" for name, span in wanted.items() if found[name] != span]
 

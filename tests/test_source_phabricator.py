@@ -11,6 +11,7 @@ from postmortem.net.http import BoundedSession
 from postmortem.core.model import Actionable, SourceConfig
 from postmortem.collect.sources.phabricator import SOURCE, enrich_actionables, fetch_tasks
 from postmortem.core.model import TaskInfo
+from tests.cases import broken_cases, cases, check_tasks
 from tests.services import (
     FakeServer, assert_broken_answer, broken, conduit_app, html_instead_of_json, task_fields,
     transport_failures)
@@ -33,6 +34,11 @@ def config(url):
 
 def session(**options):
     return BoundedSession(**{"timeout": 2, "retries": 2, "deadline": 5, "backoff": 0.01, **options})
+
+
+@pytest.mark.parametrize("case", cases("phabricator"))
+def test_format_cases(case):
+    check_tasks(case, "phabricator", lambda url, wanted: fetch_tasks(config(url), wanted, session()))
 
 
 def test_tasks_and_owners_in_batches():
@@ -71,26 +77,15 @@ def test_conduit_error_envelope_is_clear_and_redacted():
     assert err.url == server.url + "/api/maniphest.search" and err.source == "source[4] (phabricator)"
 
 
-def envelope(result, code=None, info=None):
-    return {"result": result, "error_code": code, "error_info": info}
-
-
-# What fetch_tasks raises for each broken answer of maniphest.search (tests/services.py
-# Broken): the error class, its exact message, err.status, the requests made and the waits.
+# Each broken answer of maniphest.search and the one error it ends in: Conduit's own
+# shapes in tests/fixtures/phabricator/cases.toml [[broken]], here those every source meets.
 BROKEN = [
     *transport_failures(),
     broken("truncated-json", "truncated", SourceFormatError,
            re.compile(r"answer is not valid JSON \(.+: line 1 column 207 \(char 206\); 206 bytes\)"),
            status=200),
     html_instead_of_json(),
-    broken("no-envelope", {"data": []}, SourceFormatError, "not a Conduit answer (no result/error_code)"),
-    broken("result-without-data", envelope({"items": []}), SourceFormatError,
-           "Conduit result without a 'data' list"),
-    broken("task-without-status", envelope({"data": [{"id": 347800, "fields": {"name": "x"}}], "cursor": {}}),
-           SourceFormatError, "maniphest.search task without id, name or status: "
-           "\"{'id': 347800, 'fields': {'name': 'x'}}\""),
-    broken("error-code", envelope(None, "ERR-CONDUIT-CORE", "Session key is not present."), SourceError,
-           "Conduit error ERR-CONDUIT-CORE: Session key is not present."),
+    *broken_cases("phabricator"),
 ]
 
 

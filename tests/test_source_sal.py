@@ -12,8 +12,9 @@ from postmortem.core.errors import IncidentFileError, SourceFormatError
 from postmortem.net.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.collect.sources.sal import SOURCE, parse_sal_page
+from tests.cases import broken_cases, cases, check_answered
 from tests.services import (
-    Answer, FakeServer, SalEntry, assert_broken_answer, broken, sal_app, sal_entries, sal_html,
+    FakeServer, SalEntry, assert_broken_answer, broken, sal_app, sal_entries, sal_html,
     transport_failures)
 
 EVERY = dt.timedelta(minutes=7)
@@ -107,24 +108,10 @@ def test_project_and_query_are_sent():
     assert server.requests[0].path == "/analytics" and server.requests[0].query["q"] == ["deploy"]
 
 
-def test_markup_in_messages_comes_back_as_plain_text():
-    entries = [SalEntry("Z9", utc(2023, 9, 28, 15, 8), "tchin",
-                        "restart <b>job</b> & see T347884 {{template}} [[link]]")]
-    with FakeServer(sal_app(entries)) as server:
-        events, _ = read(server, Window(utc(2023, 9, 28, 15), utc(2023, 9, 28, 16)))
-    assert events[0].text == "restart <b>job</b> & see T347884 {{template}} [[link]]"
-    assert events[0].actor == "tchin"
-
-
-def test_logmsgbots_entries_are_the_users_it_logged_for():
-    entries = [SalEntry("L1", utc(2023, 9, 28, 15, 8), "logmsgbot", "tchin@deploy2002 Started scap sync-world"),
-               SalEntry("L2", utc(2023, 9, 28, 15, 9), "logmsgbot", "Synchronized wmf-config"),
-               SalEntry("L3", utc(2023, 9, 28, 15, 10), "tchin", "brennen@deploy2002: looked")]
-    with FakeServer(sal_app(entries)) as server:
-        events, _ = read(server, Window(utc(2023, 9, 28, 15), utc(2023, 9, 28, 16)))
-    assert [(e.actor, (e.log.relayed_by if e.log else None)) for e in events] == [
-        ("tchin", "logmsgbot"), ("logmsgbot", None), ("tchin", None)]
-    assert events[0].text == "Started scap sync-world" and events[0].log.host == "deploy2002"
+@pytest.mark.parametrize("case", cases("sal-tool"))
+def test_format_cases(case):
+    check_answered(case, "sal-tool", lambda url, window, tally: SOURCE.read(
+        config(url), window, session=session(), tally=tally))
 
 
 def test_parse_page_reads_the_template_markup():
@@ -136,30 +123,13 @@ def test_parse_page_reads_the_template_markup():
         ("2023-09-20", "00:00", "AW000000", "user0")]
 
 
-def one_row_page(**replace) -> str:
-    """A SAL page of one entry (2023-09-28 14:10), with ``replace``'s markup swapped in."""
-    page = sal_html("production", [SalEntry("AW1", utc(2023, 9, 28, 14, 10), "tchin", "x")], p=0, i=200, total=1)
-    for old, new in replace.items():
-        assert old in page
-        page = page.replace(old, new)
-    return page
-
-
-# What the source raises for each broken answer of the tool (tests/services.py Broken):
-# the error class, its exact message, err.status, the requests made and the waits.
+# Each broken answer and the one error it ends in: the tool's own shapes in
+# tests/fixtures/sal-tool/cases.toml [[broken]], here those every source meets.
 BROKEN = [
     *transport_failures(),
     broken("html-error-page", "html", SourceFormatError,
            'not a SAL page (no <div class="hits"> "N results" and <table class="sal">)'),
-    broken("json-instead-of-html", {"hits": 1}, SourceFormatError, "expected an HTML page, got application/json",
-           status=200),
-    broken("page-cut-before-the-table", Answer.html(one_row_page().split('<table class="sal">')[0]),
-           SourceFormatError, 'not a SAL page (no <div class="hits"> "N results" and <table class="sal">)'),
-    broken("row-without-log-link", Answer.html(one_row_page(**{'<a href="/log/AW1">14:10</a>': "14:10"})),
-           SourceFormatError, "SAL row without day, HH:MM time or /log/<id> link: '14:10' 'tchin' "
-           "(day '2023-09-28')"),
-    broken("row-with-a-bad-day", Answer.html(one_row_page(**{"\n        2023-09-28\n": "\n        2023-09-31\n"})),
-           SourceFormatError, "not a SAL day and time: '2023-09-31' '14:10'"),
+    *broken_cases("sal-tool"),
 ]
 
 

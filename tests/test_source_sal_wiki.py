@@ -6,12 +6,12 @@ import re
 
 import pytest
 
-from postmortem.core.accounting import Tally
-from postmortem.core.errors import SourceError, SourceFormatError
+from postmortem.core.errors import SourceFormatError
 from postmortem.net.http import BoundedSession
 from postmortem.core.model import SourceConfig, Window, utc
 from postmortem.collect.sources import needs_pull
 from postmortem.collect.sources.sal_wikitext import SOURCE
+from tests.cases import answers_app, broken_cases, case_by_id, cases, check_answered, utc_window
 from tests.services import (
     Answer, FakeServer, assert_broken_answer, broken, first, html_instead_of_json, transport_failures)
 
@@ -40,6 +40,9 @@ def mediawiki_app(pages):
     return app
 
 
+FOLDER = "sal-wiki"
+
+
 def config(url, page="Server Admin Log"):
     return SourceConfig("sal-wikitext", {"type": "sal-wikitext", "wiki": url + "/api.php", "page": page}, index=5)
 
@@ -53,71 +56,42 @@ def test_the_wiki_variant_is_pulled_and_the_file_variant_is_not():
     assert not needs_pull(SourceConfig("sal-wikitext", {"type": "sal-wikitext", "path": "x"}, index=0))
 
 
-def test_a_window_on_the_current_page_costs_one_request():
-    with FakeServer(mediawiki_app(PAGES)) as server:
-        events = read(server, Window(utc(2023, 10, 1, 8), utc(2023, 10, 1, 12)))
-    assert [(e.actor, e.text) for e in events] == [("tchin", "deploy")]
-    assert len(server.requests) == 1
-    assert server.requests[0].query["rvslots"] == ["main"] and server.requests[0].query["prop"] == ["revisions"]
+@pytest.mark.parametrize("case", cases(FOLDER))
+def test_format_cases(case):
+    check_answered(case, FOLDER, lambda url, window, tally: SOURCE.read(
+        config(url), window, session=BoundedSession(timeout=2, deadline=5), tally=tally))
 
 
-def test_older_windows_read_the_archives_newest_first_until_covered():
-    with FakeServer(mediawiki_app(PAGES)) as server:
-        events = read(server, Window(utc(2023, 9, 28, 14), utc(2023, 9, 30, 13)))
-    assert [(e.time.day, e.actor, e.text) for e in events] == [
-        (28, "brennen", "scap"), (28, "tchin", "restart the job"), (30, "joal", "check | lag")]
-    assert events[0].source == "sal-wikitext" and events[0].precision == "minute"
-    titles = [first(r.query, "titles") or first(r.query, "list") for r in server.requests]
+def asked(case_id: str) -> list:
+    """What the source asks of api.php, answered as the case ``case_id`` says."""
+    case = case_by_id(FOLDER, case_id)
+    with FakeServer(answers_app(case, FOLDER)) as server:
+        read(server, Window(*utc_window(case["window"])))
+    return [request.query for request in server.requests]
+
+
+def test_the_page_is_asked_for_its_main_slots_text():
+    [query] = asked("a-window-on-the-current-page")
+    assert query["rvslots"] == ["main"] and query["prop"] == ["revisions"]
+
+
+def test_the_archives_are_listed_then_read_newest_first():
+    titles = [first(query, "titles") or first(query, "list")
+              for query in asked("an-older-window-reads-the-archives-newest-first-until-covered")]
     assert titles == ["Server Admin Log", "allpages", "allpages", "Server admin log/Archive 2"]
+    titles = [first(query, "titles") for query in asked("a-window-older-than-an-archive-goes-on-to-the-next")]
+    assert titles[-1] == "Server admin log/Archive 1"
 
 
-def test_every_entry_of_the_pages_fetched_counts_as_read_and_no_other():
-    """Defect 17 (issue 21): the entries below the window on a fetched page were not
-    counted as read. The archive not fetched (Archive 1) is not read: not counted."""
-    tally = Tally()
-    with FakeServer(mediawiki_app(PAGES)) as server:
-        events = SOURCE.read(config(server.url), Window(utc(2023, 9, 30), utc(2023, 9, 30, 13)),
-                             session=BoundedSession(timeout=2, deadline=5), tally=tally)
-    assert [e.text for e in events] == ["check | lag"]
-    assert tally.read == 2 + 3  # the current page's two, Archive 2's three (those of 09-28 below the window)
-    assert "Server admin log/Archive 1" not in [first(r.query, "titles") for r in server.requests]
-
-
-def test_a_window_older_than_an_archive_goes_on_to_the_next():
-    with FakeServer(mediawiki_app(PAGES)) as server:
-        events = read(server, Window(utc(2023, 9, 27, 23), utc(2023, 9, 28, 15)))
-    assert [(e.actor, e.text) for e in events] == [("logmsgbot", "helmfile done"), ("brennen", "scap")]
-    assert first(server.requests[-1].query, "titles") == "Server admin log/Archive 1"
-
-
-def test_a_missing_page_is_a_clear_error():
-    with FakeServer(mediawiki_app({})) as server:
-        with pytest.raises(SourceFormatError, match="no page 'Server Admin Log'") as caught:
-            read(server, Window(utc(2023, 10, 1), utc(2023, 10, 2)))
-    assert caught.value.url == server.url + "/api.php"
-
-
-def page_answer(title, **page):
-    return {"query": {"pages": [{"ns": 0, "title": title, **page}]}}
-
-
-# What the wiki variant raises for each broken answer of api.php (tests/services.py Broken):
-# the error class, its exact message, err.status, the requests made and the waits.
+# Each broken answer of api.php and the one error it ends in: the API's own shapes in
+# tests/fixtures/sal-wiki/cases.toml [[broken]], here those every source meets.
 BROKEN = [
     *transport_failures(),
     broken("truncated-json", "truncated", SourceFormatError,
            re.compile(r"answer is not valid JSON \(.+: line 1 column 136 \(char 135\); 138 bytes\)"),
            status=200),
     html_instead_of_json(),
-    broken("not-an-object", [1], SourceFormatError, "not an Action API answer"),
-    broken("no-query-pages", {"query": {}}, SourceFormatError, "Action API answer without query.pages"),
-    broken("page-without-content", page_answer("Server Admin Log", pageid=1, revisions=[]), SourceFormatError,
-           "page 'Server Admin Log' without revision content"),
-    broken("page-without-day-headings", page_answer("Server Admin Log", pageid=1, revisions=[
-        {"slots": {"main": {"content": "* 10:00 joal: restart enrich\n"}}}]), SourceFormatError,
-           "Server Admin Log: no Server Admin Log day heading (like '== 2023-09-28 ==') found"),
-    broken("api-error", {"error": {"code": "readapidenied", "info": "You need read permission to use this module."}},
-           SourceError, "the wiki refused the request: You need read permission to use this module. (readapidenied)"),
+    *broken_cases(FOLDER),
 ]
 
 
@@ -126,13 +100,3 @@ def test_broken_answers(case):
     window = Window(utc(2023, 10, 1, 8), utc(2023, 10, 1, 12))
     read = lambda url, s: SOURCE.read(config(url), window, session=s)  # noqa: E731
     assert_broken_answer(case, read, mediawiki_app(PAGES), path="/api.php", source="source[5] (sal-wikitext)")
-
-
-def test_a_page_written_oldest_first_is_read_too():
-    pages = {"Server Admin Log": "== 2023-09-30 ==\n* 12:00 joal: check lag\n"
-                                 "== 2023-10-01 ==\n* 09:00 tchin: deploy\n"
-                                 "== 2023-10-02 ==\n* 10:00 joal: restart enrich\n"}
-    with FakeServer(mediawiki_app(pages)) as server:
-        events = read(server, Window(utc(2023, 10, 1, 8), utc(2023, 10, 1, 12)))
-    assert [(e.actor, e.text) for e in events] == [("tchin", "deploy")]
-    assert len(server.requests) == 1  # the page reaches back to the window: no archive is listed

@@ -4,7 +4,6 @@ tests/fixtures/paging/splunk-oncall)."""
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import re
@@ -17,11 +16,13 @@ from postmortem.core.accounting import Tally
 from postmortem.core.errors import IncidentFileError, InputError, SourceError, SourceFormatError
 from postmortem.collect.cache import event_to_json
 from postmortem.core.model import SourceConfig, Window, utc
+from tests.cases import answers_app, broken_cases, case_by_id, cases, check_answered, compare_events
 from tests.clock import clocked_session
 from tests.services import (
     Answer, FakeServer, assert_broken_answer, broken, html_instead_of_json, splunk_app, transport_failures)
 
-FIXTURES = Path(__file__).parent / "fixtures" / "paging" / "splunk-oncall"
+FOLDER = "paging/splunk-oncall"
+FIXTURES = Path(__file__).parent / "fixtures" / FOLDER
 API_ID, API_KEY = "vo-id-1234", "vo-key-NEVER-PRINT-ME-5678"
 WINDOW = Window(utc(2024, 3, 5), utc(2024, 3, 7))
 SOURCE = get_source("splunk-oncall")
@@ -56,34 +57,24 @@ def read(url, session=None, tally=None, **options):
     return SOURCE.read(config(url, **options), WINDOW, session=session, tally=tally)
 
 
-def test_pages_of_every_phase_with_acknowledgements_and_resolutions():
+@pytest.mark.parametrize("case", cases(FOLDER))
+def test_format_cases(case):
+    check_answered(case, FOLDER, lambda url, window, tally: SOURCE.read(
+        config(url, **case.get("options", {})), window, session=clocked_session(timeout=2, retries=3, deadline=600),
+        tally=tally))
+
+
+def test_pages_of_every_phase_page_after_page():
+    """The case "pages-of-every-phase" served by the paginating API (pages of 2): the
+    same events and records, every phase asked for, with both keys."""
+    case = case_by_id(FOLDER, "pages-of-every-phase")
     with FakeServer(app(page_size=2)) as server:
         tally = Tally()
         events = read(server.url, tally=tally)
-    pages = [e for e in events if e.page.phase == "triggered"]
-    assert [(e.time, e.page.incident, ", ".join(e.page.names())) for e in pages] == [
-        (utc(2024, 3, 5, 6, 58, 12), "4821", "akowalski, jdoe"), (utc(2024, 3, 5, 9, 12), "4823", "mbauer"),
-        (utc(2024, 3, 6, 1, 5, 33), "4829", "tnguyen, rsilva"), (utc(2024, 3, 6, 2, 41, 19), "4830", "jdoe")]
-    first = pages[0]
-    assert first.text == ("MediaWiki appserver p75 latency high: paged akowalski, jdoe (SRE Core) "
-                          "(Splunk On-Call incident 4821)")
-    assert first.url == "https://portal.victorops.com/ui/wikimedia/incident/4821"
-    assert first.tags == ("page",) and first.source == "splunk-oncall" and first.actor is None
-    assert ", ".join(first.page.teams) == "SRE Core" and first.page.entity == "mediawiki/appserver-latency"
-    assert not first.page.manual
-    acks = [(e.time, e.actor, e.text) for e in events if e.page.phase == "acknowledged"]
-    assert acks == [(utc(2024, 3, 5, 7, 4, 55), "akowalski",
-                     "acknowledged Splunk On-Call incident 4821: looking, probably the 06:50 deploy"),
-                    (utc(2024, 3, 6, 1, 9, 2), "tnguyen", "acknowledged Splunk On-Call incident 4829")]
-    resolved = [(e.time, e.actor, e.page.state) for e in events if e.page.phase == "resolved"]
-    assert resolved == [(utc(2024, 3, 5, 7, 33, 2), "akowalski", "resolved"), (utc(2024, 3, 5, 9, 19, 41), None,
-                                                                               "resolved")]
-    # 4 incidents and their 8 transitions read; each "triggered" is its incident's own page event (dropped):
-    # every record is an event or a drop (check's read = in window + outside + dropped + skipped)
-    assert tally.read == 4 + 8 and not tally.skipped
-    assert [d.reason.split(": ")[1] for d in tally.dropped] == [
-        "the triggered transition, the page's start (the incident's own event)"] * 4
-    assert tally.read == len(events) + len(tally.dropped)
+    got, wanted = compare_events(events, case["events"])
+    assert got == wanted
+    assert tally.read == case["read"] and not tally.skipped
+    assert [d.reason for d in tally.dropped] == [d["reason"] for d in case["dropped"]]
     # every phase asked for (the default is "resolved only"), pages of 2 up to total 4, no on-call log needed
     calls = [r for r in server.requests]
     assert [r.query["offset"] for r in calls] == [["0"], ["2"]]
@@ -101,72 +92,19 @@ def test_without_current_phase_the_api_would_give_only_resolved_ones():
     assert {i["currentPhase"] for i in answer["incidents"]} == {"resolved"}
 
 
-def team_page(number="5505", users=(), start="2024-03-05T12:00:00Z", policy="team-8Hk2Lm0Qp4Rs6Tu",
-              team="team-8Hk2Lm0Qp4Rs6Tu"):
-    item = copy.deepcopy(INCIDENTS[0])
-    item.update(incidentNumber=number, startTime=start, pagedUsers=list(users), pagedTeams=[team],
-                transitions=[{"name": "triggered", "at": start}])
-    item["pagedPolicies"][0]["policy"]["slug"] = policy
-    item["pagedPolicies"][0]["team"]["slug"] = team
-    return item
-
-
-def test_a_page_that_names_only_a_team_reaches_who_was_on_call_then():
-    incidents = [team_page("5505"), team_page("5506", start="2024-03-05T20:00:00Z"),
-                 team_page("5507", start="2024-03-05T12:00:00Z", policy="another-policy")]
-    with FakeServer(app(incidents)) as server:
-        events = read(server.url)
-    paged = {e.page.incident: ((", ".join(e.page.names()) or None), (", ".join(e.page.unresolved_teams) or None)) for e in events}
-    # 12:00: akowalski's shift (until 16:00); 20:00: jdoe's (16:00-24:00); a policy nobody is on call for
-    assert paged == {"5505": ("akowalski", None), "5506": ("jdoe", None), "5507": (None, "SRE Core")}
+def test_the_on_call_log_is_asked_for_the_window():
+    case = case_by_id(FOLDER, "a-page-that-names-only-a-team-reaches-who-was-on-call-then")
+    with FakeServer(answers_app(case, FOLDER)) as server:
+        read(server.url)
     logs = [r for r in server.requests if "oncall" in r.path]
-    assert [r.path for r in logs] == ["/api-reporting/v1/team/team-8Hk2Lm0Qp4Rs6Tu/oncall/log"]
     assert logs[0].query == {"start": ["2024-03-05T00:00:00Z"], "end": ["2024-03-07T00:00:00Z"]}
-    unknown = next(e for e in events if e.page.incident == "5507")
-    assert unknown.text == ("MediaWiki appserver p75 latency high: paged SRE Core, whom not recorded "
-                               "(Splunk On-Call incident 5507)")
 
 
-def test_a_team_without_an_on_call_log_is_unresolved_and_said_so():
-    item = team_page("5508", team="team-gone")
-    with FakeServer(app([item])) as server:
-        tally = Tally()
-        events = read(server.url, tally=tally)
-    assert ", ".join(events[0].page.unresolved_teams) == "SRE Core" and not events[0].page.notified
-    assert [s.reason for s in tally.skipped] == ["team team-gone: no on-call log (404): who its pages reached is unknown"]
-
-
-def test_a_manual_page_says_who_started_it():
-    item = team_page("5510", users=["tchin"])
-    item["transitions"][0].update(by="tchin", manually=True)
-    with FakeServer(app([item])) as server:
-        (event,) = read(server.url)
-    assert event.page.manual and event.actor == "tchin" and event.page.by == "tchin"
-    assert event.text.endswith("(Splunk On-Call incident 5510), started by tchin")
-
-
-def test_team_and_routing_key_filter():
+def test_a_routing_key_is_asked_of_the_api():
     with FakeServer(app()) as server:
-        tally = Tally()
-        events = read(server.url, tally=tally, team="ServiceOps")
-        assert {e.page.incident for e in events} == {"4829"}
-        assert [d.reason for d in tally.dropped][:3] == ["paged other teams than 'ServiceOps'"] * 3
-        assert tally.read == 4 + 2 == len(events) + len(tally.dropped)  # 4829's triggered and acknowledged
         events = read(server.url, routing_key="data-persistence")
-        assert {e.page.incident for e in events} == {"4823"}
-        assert server.requests[-1].query["routingKey"] == ["data-persistence"]
-
-
-def test_transitions_it_does_not_know_are_skipped_and_old_spellings_read():
-    item = team_page("5520", users=["jdoe"])
-    item["transitions"] += [{"name": "ACKED", "at": "2024-03-05T12:04:00Z", "by": "jdoe"},
-                            {"name": "rerouted", "at": "2024-03-05T12:05:00Z"}]
-    with FakeServer(app([item])) as server:
-        tally = Tally()
-        events = read(server.url, tally=tally)
-    assert [e.page.phase for e in events] == ["triggered", "acknowledged"]
-    assert len(tally.skipped) == 1 and "transition not understood" in tally.skipped[0].reason
-    assert tally.read == len(events) + len(tally.dropped) + len(tally.skipped)
+    assert {e.page.incident for e in events} == {"4823"}
+    assert server.requests[-1].query["routingKey"] == ["data-persistence"]
 
 
 def test_pages_through_total_waiting_out_a_429_on_the_fake_clock():
@@ -226,25 +164,14 @@ def test_check_needs_org_and_both_keys():
 
 
 HISTORY = "/api-reporting/v2/incidents"
-# What the source raises for each broken answer of the incidents call (tests/services.py Broken).
+# Each broken answer of the incidents call and the one error it ends in: the source's own
+# shapes in tests/fixtures/paging/splunk-oncall/cases.toml [[broken]], here those every source meets.
 BROKEN = [
     *transport_failures(),
     broken("truncated-json", "truncated", SourceFormatError,
            re.compile(r"answer is not valid JSON \(.+; \d+ bytes\)"), status=200),
     html_instead_of_json(),
-    broken("401-no-keys", Answer.json({"message": "Authentication parameters missing"}, 401), SourceError,
-           'HTTP 401 Unauthorized: {"message": "Authentication parameters missing"}', status=401),
-    broken("429-past-the-deadline", Answer.json({"message": "slow down"}, 429, **{"Retry-After": "60"}),
-           SourceError, 'HTTP 429 Too Many Requests: {"message": "slow down"}', status=429),
-    broken("no-total", {"incidents": []}, SourceFormatError, 'expected {"total": N, "incidents": [...]}'),
-    broken("incidents-not-a-list", {"total": 1, "incidents": {"incidentNumber": "1"}}, SourceFormatError,
-           'expected {"total": N, "incidents": [...]}'),
-    broken("not-an-incident", {"total": 1, "incidents": [{"startTime": "2024-03-05T00:00:00Z"}]},
-           SourceFormatError, "not an incident (no incidentNumber): \"{'startTime': '2024-03-05T00:00:00Z'}\""),
-    broken("bad-start-time", {"total": 1, "incidents": [{"incidentNumber": "1", "startTime": "yesterday"}]},
-           SourceFormatError, "not an ISO 8601 time with an offset: 'yesterday'"),
-    broken("naive-start-time", {"total": 1, "incidents": [{"incidentNumber": "1", "startTime": "2024-03-05T01:00:00"}]},
-           SourceFormatError, "not an ISO 8601 time with an offset: '2024-03-05T01:00:00'"),
+    *broken_cases(FOLDER),
 ]
 
 

@@ -16,7 +16,6 @@ from postmortem.collect.pull import pull
 from postmortem.core.questions import QUESTION_IDS
 from postmortem.scorecard.answers import computed_scorecard
 from postmortem.collect.sources import get_source, needs_pull
-from postmortem.timeline.gather import collect_events
 from postmortem.timeline.gather import gather
 from postmortem.core.model import Records
 from tests.cases import case_by_id, cases, check_answered
@@ -111,7 +110,7 @@ def test_pulled_then_offline_and_the_scorecard_answer(tmp_path):
         incident = load_incident(path)
         report = pull(incident)
     assert report.ok and report.results[0].events == 3
-    events = collect_events(incident)  # the server is gone: from the cache
+    events = list(gather(incident).events)  # the server is gone: from the cache
     assert sum(e.source == "statuspage" for e in events) == 3
     got = computed_scorecard(Records(incident, events)).answers[QUESTION_IDS.index("status-page-entry")]
     assert got.answer == "yes" and got.evidence == (

@@ -13,7 +13,7 @@ import pytest
 from postmortem.core.model import Records
 from postmortem.incident.load import parse_incident
 from postmortem.database.stats import report_stats
-from postmortem.publish.pictures import upload_comment
+from postmortem.publishing.pictures import upload_comment
 from postmortem.database.stats_page import default_chart_name
 from postmortem.database._month_chart import chart_layout, months_between
 from postmortem.write.render import render_report

@@ -11,9 +11,9 @@ import pytest
 
 from postmortem.core.errors import InputError
 from postmortem.incident.load import load_incident, parse_incident
-from postmortem.core.model import Event, utc
+from postmortem.core.model import Event, Records, utc
 from postmortem.write.textview import clean, display_width, format_timeline, use_color
-from postmortem.timeline.gather import collect_events
+from postmortem.timeline.gather import gather
 from postmortem.timeline.filters import filter_events, resolve_time, source_matches
 from tests.conftest import SAMPLE
 
@@ -23,7 +23,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 @pytest.fixture(scope="module")
 def sample():
     incident = load_incident(SAMPLE / "incident.toml")
-    return incident, collect_events(incident)
+    return incident, list(gather(incident).events)
 
 
 def _incident():
@@ -35,7 +35,7 @@ def _incident():
 
 def test_columns_are_aligned(sample):
     incident, events = sample
-    lines = [line for line in format_timeline(incident, events).splitlines() if not line.startswith("---")]
+    lines = [line for line in format_timeline(Records(incident, events)).splitlines() if not line.startswith("---")]
     assert len(lines) == len(events)
     starts = set()
     for line, event in zip(lines, events):
@@ -48,13 +48,13 @@ def test_columns_are_aligned(sample):
 
 def test_a_line_per_day_of_a_multi_day_incident(sample):
     incident, events = sample
-    days = [line for line in format_timeline(incident, events).splitlines() if line.startswith("---")]
+    days = [line for line in format_timeline(Records(incident, events)).splitlines() if line.startswith("---")]
     assert days == [f"--- 2023-{d} (UTC) ---" for d in ("09-27", "09-28", "09-29", "10-02", "10-03")]
 
 
 def test_key_moments_are_marked(sample):
     incident, events = sample
-    text = format_timeline(incident, events)
+    text = format_timeline(Records(incident, events))
     marked = [line for line in text.splitlines() if "◆" in line]
     assert [line.split("◆ ", 1)[1] for line in marked] == ["OUTAGE BEGINS, DETECTION", "MITIGATION",
                                                            "OUTAGE ENDS, RESOLVED"]
@@ -62,8 +62,8 @@ def test_key_moments_are_marked(sample):
 
 def test_colour_only_when_asked_and_the_same_text_without_it(sample):
     incident, events = sample
-    plain = format_timeline(incident, events)
-    coloured = format_timeline(incident, events, color=True)
+    plain = format_timeline(Records(incident, events))
+    coloured = format_timeline(Records(incident, events), color=True)
     assert "\x1b[" not in plain and "\x1b[" in coloured
     assert ANSI.sub("", coloured) == plain
     outage = next(line for line in coloured.splitlines() if "OUTAGE BEGINS" in line)
@@ -96,7 +96,7 @@ def test_untrusted_text_cannot_drive_the_terminal():
     hostile = "red \x1b[31mX\x1b[0m, title \x1b]0;pwned\x07, bell\x07, c1 \x9b31m, bidi \u202egnp.exe\u202c\nline two"
     incident = _incident()
     event = Event(time=utc(2023, 9, 28, 14, 5), source="irc", text=hostile, actor="ev\x1bil")
-    out = format_timeline(incident, [event])
+    out = format_timeline(Records(incident, [event]))
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]", out.replace("\n", ""))
     assert "red [31mX[0m, title ]0;pwned, bell, c1 31m, bidi gnp.exe ⏎ line two" in out
     assert "evil" in out
@@ -105,7 +105,7 @@ def test_untrusted_text_cannot_drive_the_terminal():
 def test_wraps_under_the_text_column_on_a_terminal():
     incident = _incident()
     event = Event(time=utc(2023, 9, 28, 14, 5, 1), source="irc", text="word " * 40, actor="eve")
-    lines = format_timeline(incident, [event], width=80).splitlines()[1:]
+    lines = format_timeline(Records(incident, [event]), width=80).splitlines()[1:]
     assert len(lines) > 1 and all(display_width(line) <= 80 for line in lines)
     indent = lines[0].index("word")
     assert all(line.startswith(" " * indent + "word") for line in lines[1:])
@@ -115,7 +115,7 @@ def test_wide_characters_keep_the_columns():
     incident = _incident()
     events = [Event(time=utc(2023, 9, 28, 14, 5), source="slack-export", text="a", actor="山田"),
               Event(time=utc(2023, 9, 28, 14, 6), source="slack-export", text="b", actor="bob")]
-    lines = format_timeline(incident, events).splitlines()[1:]
+    lines = format_timeline(Records(incident, events)).splitlines()[1:]
     assert display_width(lines[0]) == display_width(lines[1])
 
 
@@ -125,8 +125,9 @@ def test_filter_by_time_source_and_pattern(sample):
     incident, events = sample
     since = resolve_time("15:00", incident)
     until = resolve_time("2023-09-28 16:24", incident, end=True)
-    kept = filter_events(events, since=since, until=until, sources=["irc", "slack"], pattern="restart|kafka")
-    assert [(e.time.strftime("%H:%M:%S"), e.source) for e in kept] == [
+    kept = filter_events(Records(incident, events), since=since, until=until, sources=["irc", "slack"],
+                         pattern="restart|kafka")
+    assert [(e.time.strftime("%H:%M:%S"), e.source) for e in kept.events] == [
         ("15:05:40", "irc"), ("15:08:24", "irc"), ("15:51:40", "slack-export"),
         ("15:55:10", "slack-export"), ("16:01:09", "slack-export"), ("16:24:30", "slack-export"),
         ("16:24:41", "irc")]   # --until 16:24 keeps all of that minute
@@ -140,9 +141,9 @@ def test_until_keeps_the_whole_stated_minute_or_second(sample):
 
 
 def test_pattern_is_case_insensitive_and_matches_actors(sample):
-    _, events = sample
-    assert {e.actor for e in filter_events(events, pattern="^BROUBEROL$")} == {"brouberol"}
-    assert filter_events(events, pattern="TADA")[0].text == "job caught up with the stream :tada:"
+    records = Records(*sample)
+    assert {e.actor for e in filter_events(records, pattern="^BROUBEROL$").events} == {"brouberol"}
+    assert filter_events(records, pattern="TADA").events[0].text == "job caught up with the stream :tada:"
 
 
 def test_source_names():

@@ -5,12 +5,12 @@ import json
 
 import pytest
 
-from postmortem.core.model import Event, utc
+from postmortem.core.model import Event, Records, utc
 from postmortem.incident.load import parse_incident
 from postmortem.core.model import MARGIN, incident_window
-from postmortem.timeline.gather import collect_events
+from postmortem.timeline.gather import gather
 from postmortem.timeline.merge import dedupe, merge
-from postmortem.timeline.moments import key_moments
+from postmortem.timeline.moments import moments_in
 from postmortem.core.vocabulary import TRIGGERED, Alert, Kind, LogEntry, Notified, Page
 from tests.events import page_event, record
 
@@ -141,7 +141,7 @@ def test_a_log_line_keeps_its_second_when_the_sal_tool_entry_with_its_link_is_ke
         path = write_incident(tmp_path, f'[[source]]\ntype = "irc"\npath = "#ops/*"\n\n'
                                         f'[[source]]\ntype = "sal"\nurl = "{sal.url}"\n')
         assert pull(load_incident(path), strict=True).ok
-    (event,) = collect_events(load_incident(path))
+    (event,) = list(gather(load_incident(path)).events)
     assert (event.time, event.precision, event.url) == (utc(2023, 9, 28, 15, 8, 24), "second", f"{sal.url}/log/AbC")
 
 
@@ -150,9 +150,9 @@ def test_the_source_filter_finds_a_record_merged_into_another():
     irc = ev(utc(2023, 9, 28, 15, 8, 24), "irc", "!log restart the enrich job in codfw", actor="tchin")
     sal = ev(utc(2023, 9, 28, 15, 8), "sal", "restart the enrich job in codfw", actor="tchin",
              precision="minute", url="https://sal.toolforge.org/log/AbC")
-    merged = dedupe([sal, irc])
+    merged = Records(parse_incident('[incident]\nid = "t"\nstart = "2023-09-28 14:00"\n'), dedupe([sal, irc]))
     assert filter_events(merged, sources=["irc"]) == filter_events(merged, sources=["sal"]) == merged
-    assert filter_events(merged, sources=["slack"]) == []
+    assert filter_events(merged, sources=["slack"]).events == ()
 
 
 
@@ -161,7 +161,7 @@ def test_key_moments_are_the_first_event_with_each_tag():
               ev(utc(2023, 9, 28, 14, 15), "manual", "alert", tags=("detection",)),
               ev(utc(2023, 9, 28, 14, 20), "manual", "second alert", tags=("detection",)),
               ev(utc(2023, 9, 28, 15, 30), "manual", "ok", tags=("outage-ends", "resolved"))]
-    moments = key_moments(events)
+    moments = moments_in(events)
     assert moments["outage-begins"].text == "begins"
     assert moments["detection"].text == "alert"
     assert moments["resolved"] is moments["outage-ends"]
@@ -170,7 +170,7 @@ def test_key_moments_are_the_first_event_with_each_tag():
 
 def test_sample_timeline_merges_every_source_in_utc(sample_incident_path):
     from postmortem.incident.load import load_incident
-    events = collect_events(load_incident(sample_incident_path))
+    events = list(gather(load_incident(sample_incident_path)).events)
     times = [e.time for e in events]
     assert times == sorted(times)
     assert {e.source for e in events} == {"slack-export", "irc", "sal-wikitext", "alert-email", "manual"}
@@ -204,7 +204,7 @@ def two_loggers(tmp_path, first: tuple[str, list[str]], second: tuple[str, list[
     path = tmp_path / "incident.toml"
     path.write_text(body, encoding="utf-8")
     from postmortem.incident.load import load_incident
-    return [(e.time.strftime("%H:%M:%S"), e.actor, e.text, e.precision) for e in collect_events(load_incident(path))]
+    return [(e.time.strftime("%H:%M:%S"), e.actor, e.text, e.precision) for e in list(gather(load_incident(path)).events)]
 
 
 IRSSI = ["--- Log opened Thu Sep 28 14:00:00 2023", "14:05 <tchin> the job is down",
@@ -268,7 +268,7 @@ def test_an_alert_relayed_to_a_channel_two_loggers_keep_is_one_event_with_its_ea
     from tests.conftest import write_incident
     path = write_incident(tmp_path, '[[source]]\ntype = "irc"\npath = "log/#*/*"\n\n[[source]]\ntype = "irc"\n'
                                     'path = "txt/#*/*"\n\n[[source]]\ntype = "alert-email"\npath = "mails/*.eml"\n')
-    (event,) = collect_events(load_incident(path))
+    (event,) = list(gather(load_incident(path)).events)
     assert (event.time, event.alert.name, event.alert.labels["instance"]) == (utc(2023, 9, 28, 14, 33), "ProbeDown",
                                                                              "api-https:443")
 

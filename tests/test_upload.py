@@ -14,7 +14,7 @@ from postmortem.core.errors import WikiError
 from postmortem.write.timeline_picture import render_graph
 from postmortem.incident.load import load_incident
 from postmortem.write.render import render_report
-from postmortem.timeline.gather import collect_events
+from postmortem.timeline.gather import gather
 from postmortem.net.mediawiki import Wiki
 from postmortem.core.model import Records
 from tests.conftest import SAMPLE
@@ -28,7 +28,7 @@ NAME = "Upload test 2023-09-28 mw-page-content-change-enrich timeline.svg"
 @pytest.fixture(scope="module")
 def sample():
     incident = load_incident(SAMPLE / "incident.toml")
-    events = collect_events(incident)
+    events = list(gather(incident).events)
     return incident, events, render_graph(Records(incident, events)).encode("utf-8")
 
 

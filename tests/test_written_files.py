@@ -35,10 +35,14 @@ def test_the_event_cache_is_the_owner_s_alone_even_where_it_replaces_a_readable_
     path = cache.cache_path(incident)
     path.write_text("{}", encoding="utf-8")
     path.chmod(0o644)                        # a cache written before: world-readable
-    cache.write_cache(incident, {})
+    pulled = cache.EventCache(incident)
+    pulled.replace_pulled({})
+    pulled.save()
     assert mode(path) == 0o600
     path.chmod(0o644)
-    cache.write_followups(incident, {})
+    pulled = cache.EventCache(incident)
+    pulled.replace_followups({})
+    pulled.save()
     assert mode(path) == 0o600
 
 

@@ -43,7 +43,7 @@ LAYERS = (
     ("timeline", ("postmortem.timeline",)),
     ("scorecard", ("postmortem.scorecard",)),
     ("write", ("postmortem.write",)),
-    ("publish", ("postmortem.publish",)),
+    ("publishing", ("postmortem.publishing",)),
     ("database", ("postmortem.database",)),
     ("review", ("postmortem.review",)),
     ("cli", ("postmortem.cli", "postmortem.__main__", "postmortem")),

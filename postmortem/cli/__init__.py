@@ -10,35 +10,50 @@ method, maps library errors to a clean CLI error).
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 from .._version import __version__
 from ..core.errors import PostmortemError
-from . import (check, followups, init, lint, missing, pages, parse, publish, pull, render, review, scorecard,
-               stats, timeline, update)
 from ._common import one_line
 
-COMMANDS = (init, pull, check, timeline, review, render, publish, update, followups, parse, lint, scorecard, stats,
-            pages, missing)
+# The command modules, in the order `postmortem --help` lists them.
+COMMANDS = ("init", "pull", "check", "timeline", "review", "render", "publish", "update", "followups", "parse",
+            "lint", "scorecard", "stats", "pages", "missing")
 EPILOG = "Exit codes: 0 success, 1 findings or a failed check, 2 usage or input error."
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv=None) -> argparse.ArgumentParser:
+    """The parser; given ``argv`` naming a command, only that command's module
+    is imported (the others get a bare entry, enough to parse and to say that
+    they exist), so that a command starts without loading the other fifteen."""
     parser = argparse.ArgumentParser(
         prog="postmortem", description="Incident timelines and Wikitech-style postmortem reports.",
         epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"postmortem {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in COMMANDS:
-        command.add_parser(commands)
+    chosen = _command_named(argv)
+    for name in COMMANDS:
+        if chosen in (None, name):
+            importlib.import_module(f".{name}", __name__).add_parser(commands)
+        else:
+            commands.add_parser(name)
     for sub in commands.choices.values():  # `postmortem render x --debug` works too
         sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
     return parser
 
 
+def _command_named(argv) -> str | None:
+    """The command ``argv`` runs; None when it names none (then every command's
+    parser is built, for the full help or the error)."""
+    words = [w for w in argv if w != "--debug"] if argv is not None else None
+    return words[0] if words and words[0] in COMMANDS else None
+
+
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(argv).parse_args(argv)
     try:
         return args.func(args)
     except PostmortemError as err:

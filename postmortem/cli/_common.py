@@ -118,7 +118,7 @@ def warn(message: str) -> None:
 def passed_over_said():
     """The revisions an update did not take as its base, said also when a
     conflict stops it (they may be why it conflicts)."""
-    from ..publish.text_merge import MergeConflict
+    from ..publishing.text_merge import MergeConflict
     try:
         yield
     except MergeConflict as conflict:
@@ -185,7 +185,7 @@ def page_arguments(sub) -> None:
 def check_graph_arguments(args) -> None:
     """--graph NAME for publish/update: InputError (exit 2) before anything is
     read or requested."""
-    from ..publish.pictures import graph_file_name
+    from ..publishing.pictures import graph_file_name
     if args.graph is not None and args.graph is not DEFAULT_GRAPH:
         graph_file_name(args.graph)
 
@@ -195,7 +195,7 @@ def graph_name(args, records) -> str | None:
     .svg), the incident's default name for --graph alone, or None.
     --replace-graph without --graph is an InputError unless the incident has
     a [[graph]] (whose pictures it then concerns), before any request."""
-    from ..publish.pictures import default_graph_name, graph_file_name
+    from ..publishing.pictures import default_graph_name, graph_file_name
     check_graph_arguments(args)
     if args.graph is None and args.replace_graph and not records.incident.graphs:
         raise InputError("--replace-graph needs --graph (or a [[graph]] in the incident)", key="--replace-graph")

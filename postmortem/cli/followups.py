@@ -41,7 +41,7 @@ def run(args) -> int:
         return _across_the_wiki(args)
     if not args.incident:
         raise InputError("give INCIDENT.toml, or --wiki URL --prefix PREFIX")
-    from ..publish.followup_tasks import followups
+    from ..publishing.followup_tasks import followups
     from ..incident.load import load_incident
     report = followups(load_incident(args.incident), create=args.create, dry_run=args.dry_run, page=args.page)
     if args.format == "json":

@@ -17,7 +17,7 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
-    from ..publish.report_page import publish
+    from ..publishing.report_page import publish
     check_graph_arguments(args)      # a bad --graph NAME: exit 2 before reading anything
     records = open_records(args.incident)
     warn_findings(records, blocking=False)

@@ -31,8 +31,7 @@ def run(args) -> int:
         print(f"nothing to pull: every {tables} of this incident is a file, read by each command as it runs")
     for line in report.lines():
         print_text(line)
-    if report.cache_path:
-        print(f"wrote {report.cache_path}", file=sys.stderr)
+    _say_written(report)
     for failed in report.failed:
         print(f"postmortem: error: {one_line(failed.line())}", file=sys.stderr)
     bugs = [f.error.__cause__ for f in report.failed if isinstance(f.error.__cause__, Exception)
@@ -40,6 +39,13 @@ def run(args) -> int:
     if bugs and args.debug:
         raise bugs[0]  # the traceback of a source's internal error (the cache is written already)
     return 0 if report.ok else 1
+
+
+def _say_written(report) -> None:
+    if report.cache_path:
+        if report.replaced_damaged:
+            print(f"the event cache could not be read ({report.replaced_damaged}): replaced", file=sys.stderr)
+        print(f"wrote {report.cache_path}", file=sys.stderr)
 
 
 def _progress_line(done: int, total: int, name: str) -> None:

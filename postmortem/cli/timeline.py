@@ -33,9 +33,9 @@ def run(args) -> int:
     since, until = _bounds(args, incident)
     records = open_records(args.incident, incident=incident, only=_shown_window(incident, since, until))
     warn_findings(records)           # the output may be pasted somewhere: say what it holds
-    events = filter_events(records.events, since=since, until=until, sources=check_sources(args.source or ()),
-                           pattern=compile_pattern(args.grep, "--grep") if args.grep else None)
-    _show(args, incident, events)
+    shown = filter_events(records, since=since, until=until, sources=check_sources(args.source or ()),
+                          pattern=compile_pattern(args.grep, "--grep") if args.grep else None)
+    _show(args, shown)
     return 0
 
 
@@ -58,15 +58,15 @@ def _shown_window(incident, since, until):
     return Window(start, max(start, until or whole.end))
 
 
-def _show(args, incident, events) -> None:
+def _show(args, records) -> None:
     if args.format == "json":
         from ..core.redact import without_addresses
-        print_json(without_addresses([e.to_json() for e in events]))   # people's addresses are not published
+        print_json(without_addresses([e.to_json() for e in records.events]))   # people's addresses are not published
     elif args.format == "wikitext":
         from ..write.render import render_timeline_wikitext
-        sys.stdout.write(render_timeline_wikitext(incident, events))
+        sys.stdout.write(render_timeline_wikitext(records.incident, list(records.events)))
     else:
         import shutil
         from ..write.textview import format_timeline, use_color
         width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
-        sys.stdout.write(format_timeline(incident, events, color=use_color(args.color, sys.stdout), width=width))
+        sys.stdout.write(format_timeline(records, color=use_color(args.color, sys.stdout), width=width))

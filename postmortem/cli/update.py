@@ -25,7 +25,7 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
-    from ..publish.report_page import update
+    from ..publishing.report_page import update
     prefer = "ours" if args.ours else "theirs" if args.theirs else None
     check_graph_arguments(args)      # a bad --graph NAME: exit 2 before reading anything
     records = open_records(args.incident)

@@ -29,53 +29,55 @@ means pulling again, never a report from the old window. A cache of an older
 format is read as if nothing had been pulled (format 2 keyed sources by their
 place and held events without their kind and facts: what they meant is not
 there to be read back).
+
+A command reads the file once (:class:`EventCache`): each section is made
+typed when first used (a damaged one is one clear error, whichever section
+is asked for), a source or graph is looked up by what it is and the window
+it needs (:class:`Found`: its entry, why it is missing, or why it must be
+pulled again), and the file is written whole, atomically (:meth:`EventCache.save`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..core import vocabulary
-from ..core.accounting import Tally
 from ..core.errors import InputError
 from ..core.files import write_atomically
-from ..core.scrub import clean
-from ..core.model import Event, GraphConfig, Incident, Series, SourceConfig, TaskInfo, Window
+from ..core.model import GraphConfig, Incident, SourceConfig, TaskInfo, Window
 from ..core.nesting import load_json
-from ..core.timeutil import UTC, format_utc, parse_time
+from ..core.timeutil import format_utc
+
+if TYPE_CHECKING:
+    from ._cache_json import Cached, CachedGraph, CreatedTask, Failure, event_from_json, event_to_json
+    from .sources.prometheus import series_from_json, series_to_json
+
+# The entries and their JSON (collect/_cache_json.py), imported when first
+# used: a command whose incident has nothing pulled never loads them.
+_ENTRIES = ("Cached", "CachedGraph", "CreatedTask", "Failure", "event_from_json", "event_to_json",
+            "series_from_json", "series_to_json")
+
+
+def __getattr__(name):
+    if name not in _ENTRIES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name.startswith("series_"):
+        from .sources import prometheus
+        return getattr(prometheus, name)
+    from . import _cache_json
+    return getattr(_cache_json, name)
+
+
+__all__ = ["FORMAT_VERSION", "Cached", "CachedGraph", "CreatedTask", "EventCache", "Failure", "Found",
+           "actionable_key", "cache_path", "covers", "event_from_json", "event_to_json", "graph_key",
+           "series_from_json", "series_to_json", "source_key", "source_keys"]
 
 # 3: sources keyed by what they are, not by their place among the [[source]]s;
 #    events carry their kind and typed facts (core/vocabulary)
 FORMAT_VERSION = 3
-
-
-@dataclass(frozen=True)
-class Cached:
-    """One source's entry: its events, the window they were pulled for, its tally."""
-
-    events: list[Event]
-    window: Window | None
-    tally: Tally
-    fetched: str = ""
-
-    @property
-    def pulled_at(self) -> dt.datetime | None:
-        """When it was pulled; None when the cache does not say."""
-        return parse_time(self.fetched)[0] if self.fetched else None
-
-
-@dataclass(frozen=True)
-class Failure:
-    """A source the last pull could not read: its name, why, and when."""
-
-    name: str
-    error: str
-    at: str = ""
 
 
 def cache_path(incident: Incident) -> Path:
@@ -105,16 +107,6 @@ def source_keys(configs) -> dict[int, str]:
     return keys
 
 
-@dataclass(frozen=True)
-class CachedGraph:
-    """One graph's entry: the range (``window``) and ``step`` asked, the series answered."""
-
-    window: Window
-    step: int
-    series: tuple[Series, ...]
-    fetched: str = ""
-
-
 def graph_key(config: GraphConfig) -> str:
     """Identifies what a graph's series depend on: its index and a digest of
     its url, query and step (a new title or unit needs no new pull)."""
@@ -125,64 +117,6 @@ def graph_key(config: GraphConfig) -> str:
 def covers(cached: Cached, window: Window) -> bool:
     """Whether a cache entry was pulled for a window holding ``window``."""
     return cached.window is not None and cached.window.start <= window.start and window.end <= cached.window.end
-
-
-# -- reading --------------------------------------------------------------------
-
-def read_cache(incident: Incident) -> dict[str, Cached]:
-    """Cached sources by source key; empty when nothing was pulled yet."""
-    return _read_section(incident, "sources", lambda entries, where: {
-        key: _cached(entry, where) for key, entry in entries.items()}, {})
-
-
-def read_failures(incident: Incident) -> dict[str, Failure]:
-    """Sources the last pull could not read, by source key."""
-    return _read_section(incident, "failed", lambda entries, where: {
-        key: _failure(f) for key, f in entries.items()}, {})
-
-
-def read_tasks(incident: Incident) -> dict:
-    """Cached Phabricator tasks, ``{"T123": TaskInfo}``; empty when none were pulled."""
-    return _read_section(incident, "tasks", lambda tasks, where: {
-        task: TaskInfo.from_json(info) for task, info in tasks.items()}, {})
-
-
-def read_previous_pages(incident: Incident) -> list[tuple[str, str]] | None:
-    """Cached earlier reports from the wiki, ``[(title, wikitext)]``; None when
-    they were not pulled."""
-    return _read_section(incident, "previous", lambda pages, where: [
-        (p["title"], p["text"]) for p in pages], None)
-
-
-def read_graphs(incident: Incident) -> dict[str, CachedGraph]:
-    """Cached graph series by graph key; empty when none were pulled."""
-    return _read_section(incident, "graphs", lambda entries, where: {
-        key: _cached_graph(entry) for key, entry in entries.items()}, {})
-
-
-def read_graph_failures(incident: Incident) -> dict[str, Failure]:
-    """Graphs the last pull could not read, by graph key."""
-    return _read_section(incident, "graphs_failed", lambda entries, where: {
-        key: _failure(f) for key, f in entries.items()}, {})
-
-
-def _failure(entry: dict) -> Failure:
-    return Failure(clean(entry["name"]), clean(entry["error"]), entry.get("at", ""))
-@dataclass(frozen=True)
-class CreatedTask:
-    """A follow-up task made for an actionable: the actionable's ``key``
-    (:func:`actionable_key`) and text, the task's title, its id (None while
-    *unconfirmed*: the request got no answer, so it may or may not exist), and
-    when it was created or tried (ISO 8601 UTC)."""
-
-    key: str
-    text: str
-    title: str
-    task: str | None
-    at: str
-
-    def to_json(self) -> dict:
-        return {"text": self.text, "title": self.title, "task": self.task, "at": self.at}
 
 
 def actionable_key(text: str, seen: list | None = None) -> str:
@@ -197,195 +131,219 @@ def actionable_key(text: str, seen: list | None = None) -> str:
     return digest if seen[0] == 1 else f"{digest}-{seen[0]}"
 
 
-def read_followups(incident: Incident) -> dict[str, CreatedTask]:
-    """The follow-up tasks made for the incident's actionables, by actionable key."""
-    return _read_section(incident, "followups", lambda entries, where: {
-        key: CreatedTask(key, e["text"], e["title"], _task_or_none(e.get("task")), e["at"])
-        for key, e in entries.items()}, {})
+@dataclass(frozen=True)
+class Found:
+    """What the cache holds for one source or graph: its ``entry`` (with the
+    ``failure`` of the last pull when that failed: the entry is then its last
+    good pull's); the ``failure`` alone when no pull was good; or ``stale``,
+    why it cannot be used (:meth:`EventCache.stale_error`: pull again)."""
+
+    entry: Cached | CachedGraph | None = None
+    failure: Failure | None = None
+    stale: str | None = None
 
 
-def _task_or_none(value) -> str | None:
-    if value is not None and not (isinstance(value, str) and value[:1] == "T" and value[1:].isdigit()):
-        raise ValueError(f"not a task id: {value!r}")
-    return value
+class EventCache:
+    """One incident's cache file, read at most once (on first use) for the
+    whole command. An absent file, or one of another format, reads as if
+    nothing had been pulled."""
 
+    def __init__(self, incident: Incident):
+        self.incident = incident
+        self.path = cache_path(incident)
+        self._data: dict | None = None     # the file's JSON in this format
+        self._damaged: InputError | None = None
+        self._damage_kind = ""
+        self._loaded = False
+        self._typed: dict = {}
+        self._keys: dict[int, str] | None = None
 
-def write_followups(incident: Incident, created: dict[str, CreatedTask]) -> Path:
-    """Replace the cache's ``followups`` section, atomically, keeping the rest
-    (a cache not yet there, or of an older format, starts with no sources)."""
-    path = cache_path(incident)
-    payload = _payload(path) or {"version": FORMAT_VERSION, "incident": incident.id, "sources": {}}
-    payload["followups"] = {key: c.to_json() for key, c in sorted(created.items())}
-    write_atomically(path, json.dumps(payload, indent=1, ensure_ascii=False) + "\n", private=True)
-    return path
+    # -- the sections, typed ----------------------------------------------------
 
+    @property
+    def sources(self) -> dict[str, Cached]:
+        """Cached sources by source key."""
+        return self._section("sources", lambda entries, j: {
+            key: j.cached_from_json(entry, str(self.path)) for key, entry in entries.items()}, {})
 
-_RAISE = object()
+    @property
+    def failed(self) -> dict[str, Failure]:
+        """Sources the last pull could not read, by source key."""
+        return self._section("failed", lambda entries, j: {
+            key: j.failure_from_json(f) for key, f in entries.items()}, {})
 
+    @property
+    def tasks(self) -> dict[str, TaskInfo]:
+        """Cached Phabricator tasks, ``{"T123": TaskInfo}``."""
+        return self._section("tasks", lambda tasks, j: {
+            task: TaskInfo.from_json(info) for task, info in tasks.items()}, {})
 
-def _payload(path: Path, damaged=_RAISE) -> dict | None:
-    """The cache file's JSON when it is there and of this format, else None; a
-    damaged file raises InputError, or gives ``damaged`` when that is given."""
-    try:
-        data = load_json(path.read_text(encoding="utf-8"))
-        return _in_this_format(data) if isinstance(data, dict) else None
-    except FileNotFoundError:
+    @property
+    def previous(self) -> list[tuple[str, str]] | None:
+        """Earlier reports from the wiki, ``[(title, wikitext)]``; None when they were not pulled."""
+        return self._section("previous", lambda pages, j: [(p["title"], p["text"]) for p in pages], None)
+
+    @property
+    def graphs(self) -> dict[str, CachedGraph]:
+        """Cached graph series by graph key."""
+        return self._section("graphs", lambda entries, j: {key: j.graph_from_json(e) for key, e in entries.items()}, {})
+
+    @property
+    def graphs_failed(self) -> dict[str, Failure]:
+        """Graphs the last pull could not read, by graph key."""
+        return self._section("graphs_failed", lambda entries, j: {
+            key: j.failure_from_json(f) for key, f in entries.items()}, {})
+
+    @property
+    def followups(self) -> dict[str, CreatedTask]:
+        """The follow-up tasks made for the incident's actionables, by actionable key."""
+        return self._section("followups", lambda entries, j: {
+            key: j.created_task(key, e) for key, e in entries.items()}, {})
+
+    # -- looking up -------------------------------------------------------------
+
+    def source(self, config: SourceConfig, window: Window) -> Found:
+        """A network source's records for ``window``: used only as pulled, for
+        the same settings and a window that covers it."""
+        if self._keys is None:
+            self._keys = source_keys(self.incident.sources)
+        key = self._keys[config.index]
+        entry, failure = self.sources.get(key), self.failed.get(key)
+        if entry is not None and covers(entry, window):
+            return Found(entry, failure)
+        if entry is not None:
+            span = "an unknown window" if entry.window is None else _span(entry.window)
+            return Found(stale=f"{config.name} was pulled for {span}, but the incident now needs {_span(window)}")
+        if failure is not None:
+            return Found(failure=failure)
+        ours = set(self._keys.values())
+        if any(k.partition(":")[0] == config.type and k not in ours for k in [*self.sources, *self.failed]):
+            return Found(stale=f"the settings of {config.name} changed since the last pull")
+        return Found(stale=f"{config.name} has not been pulled yet")
+
+    def graph(self, config: GraphConfig, window: Window, step: int) -> Found:
+        """A pulled graph's series, used only for the range and step it was asked for."""
+        entries, failures = self.graphs, self.graphs_failed
+        key = graph_key(config)
+        entry = entries.get(key)
+        if entry is not None and (entry.window, entry.step) == (window, step):
+            return Found(entry)
+        if entry is not None:
+            return Found(stale=f"{config.name} was pulled for {_span(entry.window)} every {entry.step} s, "
+                               f"but the incident now needs {_span(window)} every {step} s")
+        if key in failures:
+            return Found(failure=failures[key])
+        if any(k.startswith(f"graph:{config.index}:") for k in [*entries, *failures]):
+            return Found(stale=f"the url, query or step of {config.name} changed since the last pull")
+        return Found(stale=f"{config.name} has not been pulled yet")
+
+    def start_over_if_damaged(self) -> str | None:
+        """Read a file that does not read as if nothing had been pulled (`pull
+        --refresh`, which the damaged-cache error asks for, replaces it); the
+        kind of damage, or None when the file and every section read well."""
+        self._load()
+        try:
+            if self._damaged is not None:
+                raise self._damaged
+            for section in ("sources", "failed", "tasks", "previous", "graphs", "graphs_failed", "followups"):
+                getattr(self, section)
+        except InputError:
+            self._data, self._damaged, self._typed = None, None, {}
+            return self._damage_kind or "an event that does not read"
         return None
-    except (OSError, ValueError, AttributeError, TypeError) as err:
-        if damaged is not _RAISE:
-            return damaged
-        raise InputError(f"damaged event cache ({type(err).__name__}); run `postmortem pull --refresh`",
-                         file=path) from None
+
+    def stale_error(self, found: Found) -> InputError:
+        """The error that stops a command using a stale entry."""
+        return InputError(f"{found.stale}: run `postmortem pull`", file=self.incident.path)
+
+    # -- writing ----------------------------------------------------------------
+
+    def replace_pulled(self, entries: dict[str, Cached], *, failures: dict[str, Failure] | None = None,
+                       tasks: dict | None = None, previous: list | None = None,
+                       graphs: dict[str, CachedGraph] | None = None,
+                       graph_failures: dict[str, Failure] | None = None) -> None:
+        """What a pull got in place of every section: these sources' entries and
+        the sources that failed (and, when given, the ``tasks``, the ``previous``
+        reports, the graphs' series and failures); the ``followups`` are kept
+        (a damaged cache is replaced whole)."""
+        from . import _cache_json as j
+        self._load()
+        payload = {"version": FORMAT_VERSION, "incident": self.incident.id,
+                   "sources": {key: j.cached_to_json(entry) for key, entry in entries.items()}}
+        if failures:
+            payload["failed"] = {key: j.failure_to_json(f) for key, f in failures.items()}
+        if tasks:
+            payload["tasks"] = {task: info.to_json() for task, info in sorted(tasks.items())}
+        if previous is not None:
+            payload["previous"] = [{"title": title, "text": text} for title, text in previous]
+        if graphs:
+            payload["graphs"] = {key: j.graph_to_json(entry) for key, entry in graphs.items()}
+        if graph_failures:
+            payload["graphs_failed"] = {key: j.failure_to_json(f) for key, f in graph_failures.items()}
+        kept = (self._data or {}).get("followups") if self._damaged is None else None
+        if kept:  # what `followups --create` made outlives every pull
+            payload["followups"] = kept
+        self._replace(payload)
+
+    def replace_followups(self, created: dict[str, CreatedTask]) -> None:
+        """The ``followups`` section in place of the one read, the rest kept (a
+        cache not yet there, or of an older format, starts with no sources)."""
+        self._load()
+        if self._damaged is not None:
+            raise self._damaged
+        payload = dict(self._data or {"version": FORMAT_VERSION, "incident": self.incident.id, "sources": {}})
+        payload["followups"] = {key: c.to_json() for key, c in sorted(created.items())}
+        self._replace(payload)
+
+    def save(self) -> Path:
+        """Write the cache atomically (temp file and rename), readable by its owner only."""
+        write_atomically(self.path, json.dumps(self._data, indent=1, ensure_ascii=False) + "\n", private=True)
+        return self.path
+
+    # -- reading the file ---------------------------------------------------------
+
+    def _replace(self, payload: dict) -> None:
+        self._data, self._damaged, self._typed = payload, None, {}
+
+    def _load(self) -> None:
+        """Read the file, once."""
+        if self._loaded:
+            return
+        self._loaded = True
+        try:
+            data = load_json(self.path.read_text(encoding="utf-8"))
+            self._data = data if data.get("version") == FORMAT_VERSION else None
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError, AttributeError, TypeError) as err:
+            self._damaged = self._damage(err)
+
+    def _section(self, name: str, convert, absent):
+        """``convert(data[name])``, made once; ``absent`` when there is no file,
+        no such section, or a cache of an older format. One clear error for a
+        damaged file, whichever section was asked for."""
+        if name in self._typed:
+            return self._typed[name]
+        self._load()
+        if self._damaged is not None:
+            raise self._damaged
+        raw = None if self._data is None else self._data.get(name)
+        try:
+            if raw is None:
+                value = absent
+            else:
+                from . import _cache_json
+                value = convert(raw, _cache_json)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
+            raise self._damage(err) from None
+        self._typed[name] = value
+        return value
+
+    def _damage(self, err: Exception) -> InputError:
+        self._damage_kind = type(err).__name__
+        return InputError(f"damaged event cache ({type(err).__name__}); run `postmortem pull --refresh`",
+                          file=self.path)
 
 
-def _read_section(incident: Incident, name: str, convert, absent):
-    """``convert(data[name])`` from the cache file; ``absent`` when there is no
-    file, no such section, or a cache of an older format. One clear error for a
-    damaged file, whichever section was asked for."""
-    path = cache_path(incident)
-    if not path.exists():
-        return absent
-    try:
-        data = _in_this_format(load_json(path.read_text(encoding="utf-8")))
-        if data is None or data.get(name) is None:
-            return absent
-        return convert(data[name], str(path))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError) as err:
-        raise InputError(f"damaged event cache ({type(err).__name__}); run `postmortem pull --refresh`",
-                         file=path) from None
-
-
-def _in_this_format(data: dict) -> dict | None:
-    """The cache's JSON in this format; None when it is of another format."""
-    return data if data.get("version") == FORMAT_VERSION else None
-
-
-def _cached(entry: dict, where: str) -> Cached:
-    events = [event_from_json(e, where) for e in entry["events"]]
-    window = entry.get("window")
-    window = Window(parse_time(window[0])[0], parse_time(window[1])[0]) if window else None
-    fetched = entry.get("fetched", "")
-    if fetched:
-        parse_time(fetched)  # a pull time that does not read is a damaged cache (ValueError)
-    return Cached(events, window, Tally.from_json(entry.get("tally") or {}), fetched)
-
-
-def _cached_graph(entry: dict) -> CachedGraph:
-    start, end = (parse_time(t)[0] for t in entry["window"])
-    series = tuple(series_from_json(item) for item in entry["series"])
-    return CachedGraph(Window(start, end), int(entry["step"]), series, entry.get("fetched", ""))
-
-
-def series_from_json(item: dict) -> Series:
-    """A series from Prometheus's matrix shape ``{"metric": {…}, "values": [[unix, "1.5"], …]}``;
-    ValueError (or TypeError) when it is not one."""
-    labels = item.get("metric") or {}
-    if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
-        raise ValueError(f"series labels are not text: {labels!r}")
-    points = sorted((dt.datetime.fromtimestamp(float(t), UTC), float(v)) for t, v in item["values"])
-    return Series(labels, points)
-
-
-def series_to_json(series: Series) -> dict:
-    """The matrix shape again, values written as Prometheus does (``"NaN"``, ``"+Inf"``)."""
-    return {"metric": dict(series.labels), "values": [[_unix(t), _value_text(v)] for t, v in series.points]}
-
-
-def _unix(moment: dt.datetime) -> float | int:
-    seconds = moment.timestamp()
-    return int(seconds) if seconds == int(seconds) else seconds
-
-
-def _value_text(value: float) -> str:
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    return repr(value)
-
-
-def event_to_json(event: Event) -> dict:
-    """What the cache keeps of an event beyond :meth:`Event.to_json`: the
-    place as parts, the origin, the actor's other names, the source's own fields."""
-    data = event.to_json()
-    data.pop("place", None)
-    if event.place is not None:
-        data["place"] = {"file": event.place.file, "line": event.place.line, "url": event.place.url}
-    if event.origin is not None:
-        data["origin"] = event.origin
-    if event.aka:
-        data["aka"] = list(event.aka)
-    if event.fields:
-        data["fields"] = dict(event.fields)
-    return data
-
-
-def _event_from_json(data: dict) -> Event:
-    """Back from :func:`event_to_json`; KeyError, TypeError or ValueError when it is not one."""
-    place = data.get("place")
-    log = data.get("log")
-    return Event(time=parse_time(data["time"])[0], source=data["source"], text=data["text"],
-                 actor=data.get("actor"), url=data.get("url"), tags=tuple(data.get("tags", ())),
-                 precision=data.get("precision", "second"), fields=vocabulary.strings(data.get("fields") or {}),
-                 kind=vocabulary.Kind(data["kind"]) if data.get("kind") else None,
-                 alert=vocabulary.Alert.from_json(data["alert"]) if data.get("alert") else None,
-                 page=vocabulary.Page.from_json(data["page"]) if data.get("page") else None,
-                 log=vocabulary.LogEntry(log.get("relayed_by"), log.get("host")) if isinstance(log, dict) else None,
-                 place=vocabulary.Place(place.get("file"), place.get("line"), place.get("url")) if place else None,
-                 channel=data.get("channel"), origin=data.get("origin"),
-                 also_in=tuple(data.get("also_in") or ()), aka=tuple(data.get("aka") or ()))
-
-
-def event_from_json(data: dict, where: str) -> Event:
-    try:
-        return _event_from_json(data)
-    except (KeyError, TypeError, ValueError, AttributeError) as err:
-        raise InputError(f"damaged event cache ({type(err).__name__}: {err}); run `postmortem pull --refresh`",
-                         file=where) from None
-
-
-# -- writing --------------------------------------------------------------------
-
-def write_cache(incident: Incident, entries: dict[str, Cached], *, failures: dict[str, Failure] | None = None,
-                tasks: dict | None = None, previous: list | None = None,
-                graphs: dict[str, CachedGraph] | None = None,
-                graph_failures: dict[str, Failure] | None = None) -> Path:
-    """Replace the cache atomically with these sources' entries and the sources
-    that failed (and, when given, the ``tasks`` section: ``{"T123": TaskInfo}``,
-    the ``previous`` section: earlier reports read from the wiki,
-    ``[(title, wikitext)]``, and the graphs' series and failures by graph key)."""
-    path = cache_path(incident)
-    payload = {"version": FORMAT_VERSION, "incident": incident.id,
-               "sources": {key: _entry_to_json(entry) for key, entry in entries.items()}}
-    if failures:
-        payload["failed"] = {key: _failure_to_json(f) for key, f in failures.items()}
-    if tasks:
-        payload["tasks"] = {task: info.to_json() for task, info in sorted(tasks.items())}
-    if previous is not None:
-        payload["previous"] = [{"title": title, "text": text} for title, text in previous]
-    if graphs:
-        payload["graphs"] = {key: _graph_to_json(entry) for key, entry in graphs.items()}
-    if graph_failures:
-        payload["graphs_failed"] = {key: _failure_to_json(f) for key, f in graph_failures.items()}
-    kept = (_payload(path, damaged=None) or {}).get("followups")
-    if kept:  # what `followups --create` made outlives every pull (a damaged cache is replaced)
-        payload["followups"] = kept
-    write_atomically(path, json.dumps(payload, indent=1, ensure_ascii=False) + "\n", private=True)
-    return path
-
-
-def _failure_to_json(failure: Failure) -> dict:
-    return {"name": clean(failure.name), "error": clean(failure.error), "at": failure.at}
-
-
-def _entry_to_json(entry: Cached) -> dict:
-    data = {"fetched": entry.fetched, "events": [event_to_json(e) for e in entry.events],
-            "tally": entry.tally.to_json()}
-    if entry.window is not None:
-        data["window"] = [format_utc(entry.window.start), format_utc(entry.window.end)]
-    return data
-
-
-def _graph_to_json(entry: CachedGraph) -> dict:
-    return {"fetched": entry.fetched, "window": [format_utc(entry.window.start), format_utc(entry.window.end)],
-            "step": entry.step, "series": [series_to_json(s) for s in entry.series]}
+def _span(window: Window) -> str:
+    return f"{format_utc(window.start)} to {format_utc(window.end)}"

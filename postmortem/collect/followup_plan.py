@@ -1,6 +1,6 @@
 """What each actionable has or would get in Phabricator, from incident.toml and
 the tasks `postmortem followups --create` wrote into the event cache (pure):
-:func:`plan_followups` for the command (:mod:`postmortem.publish.followup_tasks`),
+:func:`plan_followups` for the command (:mod:`postmortem.publishing.followup_tasks`),
 :func:`with_created_tasks` for ``gather``."""
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from pathlib import Path
 from ..core.errors import InputError, PostmortemError, SourceFormatError
 from ..core.model import GraphConfig, GraphData, Incident, Series, Window, incident_window
 from ..core.nesting import load_json
-from ..core.timeutil import UTC, format_utc
+from ..core.timeutil import UTC
 from . import cache
 
 POINTS = 500
@@ -75,8 +75,9 @@ def fetch_graph(config: GraphConfig, incident: Incident, session) -> cache.Cache
 
 def _series(result: list, config: GraphConfig, **where) -> tuple[Series, ...]:
     """The series of a matrix ``result`` in a stable order; SourceFormatError for a bad one."""
+    from .sources.prometheus import series_from_json   # as the other graph steps: when there is a graph
     try:
-        series = [cache.series_from_json(item) for item in result]
+        series = [series_from_json(item) for item in result]
     except (KeyError, TypeError, ValueError, OverflowError) as err:
         raise SourceFormatError(f"{config.name}: not a matrix of numbers ({type(err).__name__}: {err})",
                                 source=config.name, **where) from None
@@ -85,15 +86,24 @@ def _series(result: list, config: GraphConfig, **where) -> tuple[Series, ...]:
 
 # -- gather ------------------------------------------------------------------------
 
-def gather_graphs(incident: Incident) -> tuple[GraphData, ...]:
-    """Every graph's series: recorded ones read now, pulled ones from the cache.
-    InputError when a pulled graph is not in the cache for its current settings
-    and range; a graph the last pull could not read is there with ``missing``."""
-    if not incident.graphs:
-        return ()
-    pulled = _Pulled(incident)
-    return tuple(read_recorded(config, incident) if config.path else pulled.graph(config)
+def gather_graphs(incident: Incident, pulled: cache.EventCache | None = None) -> tuple[GraphData, ...]:
+    """Every graph's series: recorded ones read now, pulled ones from the cache
+    (``pulled``: the command's, else read now). InputError when a pulled graph
+    is not in the cache for its current settings and range; a graph the last
+    pull could not read is there with ``missing``."""
+    pulled = pulled or cache.EventCache(incident)
+    return tuple(read_recorded(config, incident) if config.path else _pulled_graph(pulled, config, incident)
                  for config in incident.graphs)
+
+
+def _pulled_graph(pulled: cache.EventCache, config: GraphConfig, incident: Incident) -> GraphData:
+    window, step = planned(config, incident)
+    found = pulled.graph(config, window, step)
+    if found.stale:
+        raise pulled.stale_error(found)
+    if found.entry is None:
+        return GraphData(config, window, step, missing=found.failure.error)
+    return GraphData(config, window, step, found.entry.series)
 
 
 def read_recorded(config: GraphConfig, incident: Incident) -> GraphData:
@@ -127,36 +137,3 @@ def _smallest_gap(series: tuple[Series, ...]) -> int | None:
     gaps = [(b[0] - a[0]).total_seconds() for s in series for a, b in zip(s.points, s.points[1:])]
     gaps = [g for g in gaps if g > 0]
     return max(1, round(min(gaps))) if gaps else None
-
-
-class _Pulled:
-    """The graphs `pull` cached, read on first use."""
-
-    def __init__(self, incident: Incident):
-        self.incident = incident
-        self._entries = self._failures = None
-
-    def graph(self, config: GraphConfig) -> GraphData:
-        if self._entries is None:
-            self._entries = cache.read_graphs(self.incident)
-            self._failures = cache.read_graph_failures(self.incident)
-        key, (window, step) = cache.graph_key(config), planned(config, self.incident)
-        entry = self._entries.get(key)
-        if entry is not None and (entry.window, entry.step) == (window, step):
-            return GraphData(config, window, step, entry.series)
-        if entry is not None:
-            raise self._error(f"{config.name} was pulled for {_span(entry.window)} every {entry.step} s, "
-                              f"but the incident now needs {_span(window)} every {step} s")
-        if key in self._failures:
-            return GraphData(config, window, step, missing=self._failures[key].error)
-        prefix = f"graph:{config.index}:"
-        if any(k.startswith(prefix) for k in list(self._entries) + list(self._failures)):
-            raise self._error(f"the url, query or step of {config.name} changed since the last pull")
-        raise self._error(f"{config.name} has not been pulled yet")
-
-    def _error(self, message: str) -> InputError:
-        return InputError(f"{message}: run `postmortem pull`", file=self.incident.path)
-
-
-def _span(window: Window) -> str:
-    return f"{format_utc(window.start)} to {format_utc(window.end)}"

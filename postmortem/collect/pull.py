@@ -73,6 +73,7 @@ class PullReport:
 
     results: list[SourceResult] = field(default_factory=list)
     cache_path: str | None = None
+    replaced_damaged: str | None = None  # the damage of a cache `--refresh` replaced (JSONDecodeError…)
 
     @property
     def ok(self) -> bool:
@@ -111,31 +112,33 @@ def pull(incident: Incident, *, refresh: bool = False, strict: bool = False,
     configs = [c for c in incident.sources if needs_pull(c)]
     graphs = [g for g in incident.graphs if g.url]
     anything = bool(configs or graphs or incident.previous_wiki)
-    old_entries = cache.read_cache(incident) if anything else {}
-    failed_before = cache.read_failures(incident) if configs else {}
-    state = _State(dict(cache.read_tasks(incident) if anything else {}),
+    pulled = cache.EventCache(incident)
+    damaged = pulled.start_over_if_damaged() if refresh and anything else None
+    old_entries = pulled.sources if anything else {}
+    failed_before = pulled.failed if configs else {}
+    state = _State(dict(pulled.tasks if anything else {}),
                    now=format_utc(clock() if clock else dt.datetime.now(dt.timezone.utc)))
-    wanted = _task_ids(incident, cache.read_followups(incident) if anything else {})
+    wanted = _task_ids(incident, pulled.followups if anything else {})
     keys = cache.source_keys(incident.sources)
     steps = [(c.name, partial(_pull_one, incident, c, keys[c.index], old_entries.get(keys[c.index]), wanted,
                               state.now, refresh or keys[c.index] in failed_before, session_factory))
              for c in configs]
-    old_graphs = cache.read_graphs(incident) if graphs else {}
+    old_graphs = pulled.graphs if graphs else {}
     steps += [(g.name, partial(_pull_graph, incident, g, old_graphs.get(cache.graph_key(g)), state.now,
                                refresh, session_factory)) for g in graphs]
     if incident.previous_wiki:
-        state.previous = cache.read_previous_pages(incident)
+        state.previous = pulled.previous
         steps.append((PREVIOUS, partial(_pull_previous, incident, state.previous, refresh, session_factory)))
-    report = PullReport()
+    report = PullReport(replaced_damaged=damaged)
     for outcome in _run_at_once(steps, progress):
         report.results.append(outcome.result)
         if outcome.result.status == "failed" and strict:
             raise _strict_error(outcome.result)
         state.apply(outcome)
     if any(r.status != "cached" for r in report.results):
-        report.cache_path = str(cache.write_cache(incident, state.entries, failures=state.failures,
-                                                  tasks=state.tasks, previous=state.previous,
-                                                  graphs=state.graphs, graph_failures=state.graph_failures))
+        pulled.replace_pulled(state.entries, failures=state.failures, tasks=state.tasks, previous=state.previous,
+                              graphs=state.graphs, graph_failures=state.graph_failures)
+        report.cache_path = str(pulled.save())
     return report
 
 

@@ -13,7 +13,8 @@ character that acts on a terminal, whatever text went into it.
     │   └── ReportError       a report that cannot be read back at all
     ├── SourceError           a source could not be read or fetched
     ├── UnresolvedFindings    a secret (or, strict, any finding) not resolved: nothing published
-    └── WikiError             the wiki refused or failed a request
+    ├── WikiError             the wiki refused or failed a request
+    └── MergeConflict         `update`: hand edits and generated changes touch the same lines
 """
 
 from __future__ import annotations
@@ -90,3 +91,25 @@ class WikiError(PostmortemError):
     def __init__(self, message: str, *, code=None, **context):
         super().__init__(message, **context)
         self.code = code
+
+
+class MergeConflict(PostmortemError):
+    """Hand edits and generated changes touch the same lines; nothing was merged.
+    ``conflicts``: each place (a :class:`postmortem.publishing.text_merge.Conflict`:
+    its section, the base lines and both sides' lines)."""
+
+    def __init__(self, conflicts: list, *, url=None):
+        names = ", ".join(dict.fromkeys(f"'{c.section}'" for c in conflicts))
+        first = conflicts[0]
+        detail = first.describe()
+        super().__init__(
+            f"hand edits and generated changes touch the same lines in section {names} "
+            f"({detail}); nothing was changed — edit the page by hand, or rerun with "
+            f"--ours (keep the page) or --theirs (take the new render)", url=url)
+        self.conflicts = conflicts
+        self.passed_over: list[str] = []  # revisions not taken as the base (they may explain the conflict)
+
+    @property
+    def sections(self) -> list[str]:
+        """Names of the sections in conflict, in page order."""
+        return list(dict.fromkeys(c.section for c in self.conflicts))

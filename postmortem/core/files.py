@@ -27,6 +27,18 @@ def templates_dir() -> Path:
     return checkout
 
 
+def compiled_templates():
+    """Where jinja2 keeps the templates it compiled, between runs: compiling
+    one costs about as much as the rest of a render. Jinja keys an entry by the
+    template's name and a checksum of its source, in a per-user folder it
+    checks (``FileSystemBytecodeCache``); None when that is unsafe."""
+    import jinja2
+    try:
+        return jinja2.FileSystemBytecodeCache()
+    except RuntimeError:
+        return None
+
+
 PRIVATE = 0o600
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -117,6 +116,7 @@ def graph_slug(title: str) -> str:
     slug = re.sub(r"[\W_]+", "-", title.lower()).strip("-")
     if len(slug) <= MAX_SLUG:
         return slug
+    import hashlib  # only for a long title
     digest = hashlib.sha1(title.encode("utf-8")).hexdigest()[:8]
     return slug[:MAX_SLUG - len(digest) - 1].rstrip("-") + "-" + digest
 
@@ -202,7 +202,9 @@ class ScorecardAnswer:
 
 @dataclass(frozen=True)
 class Incident:
-    """Everything incident.toml says about one incident."""
+    """Everything incident.toml says about one incident: the facts of what
+    happened (:attr:`facts`) and the settings of how to gather and publish them
+    (:attr:`settings`), every field in one of the two."""
 
     id: str
     start: dt.datetime
@@ -251,6 +253,18 @@ class Incident:
     def page_title(self) -> str:
         """The default wiki page: ``Incidents/<id>``."""
         return f"Incidents/{self.id}"
+
+    @property
+    def facts(self) -> IncidentFacts:
+        """What happened: the report's content (:mod:`.incident_parts`)."""
+        from .incident_parts import IncidentFacts, part_of  # built when asked for (start-up time)
+        return part_of(self, IncidentFacts)
+
+    @property
+    def settings(self) -> IncidentSettings:
+        """How to gather and publish it: sources, graphs, margins, wiki, redaction."""
+        from .incident_parts import IncidentSettings, part_of
+        return part_of(self, IncidentSettings)
 
 
 # Sources are read from a little before the start (the lead-up: deploys, the

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import html
 import json
 import re
 import threading
@@ -113,6 +112,7 @@ def _patterns(secret: str, user: str | None) -> tuple[tuple[str, int, frozenset]
 
 def _forms(secret: str, user: str | None) -> tuple[str, ...]:
     """Every form of ``secret`` in a server's text, compacted as the text is (:func:`_compact`)."""
+    import html
     forms = {secret, quote(secret, safe=""), quote_plus(secret, safe=""), quote(secret),
              json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1],
              json.dumps(secret)[1:-1].replace("/", "\\/"), html.escape(secret), html.escape(secret, quote=False)}

@@ -8,11 +8,11 @@ and, with paging sources, the page records over the reports' months
 (:func:`postmortem.database._stats_page_text.stats_page`).
 
 :func:`publish_stats` puts it on the wiki as `publish` and `update` do a
-report: the chart uploaded first under the rules of :mod:`postmortem.publish.pictures` (a name of
+report: the chart uploaded first under the rules of :mod:`postmortem.publishing.pictures` (a name of
 its own, ``<page> incidents per month.svg`` by default, never over a file
 the tool did not upload for this page unless ``replace_graph``), then the page
 created (``createonly``), or, when it is there, updated with the same
-conflict-safe edit as `update` (:func:`postmortem.publish.report_page.merge_and_save`: the three-way
+conflict-safe edit as `update` (:func:`postmortem.publishing.report_page.merge_and_save`: the three-way
 merge from the tool's own last revision, keeping hand edits; an edit made
 meanwhile is an edit conflict). The edit summaries say ``statistics``.
 """
@@ -30,10 +30,10 @@ from .pages import pages_in_period
 from ._month_chart import next_month
 from ._stats_page_text import StatsPage, report_start, stats_page
 from ..write.wikitext import escape
-from ..publish.pictures import Picture, _same_title, check_picture, graph_file_name, stats_chart_picture
-from ..publish.markers import edit_summary, find_base
-from ..publish.text_merge import canonical
-from ..publish.report_page import UpdateResult, logged_in, merge_and_save, upload_changed
+from ..publishing.pictures import Picture, _same_title, check_picture, graph_file_name, stats_chart_picture
+from ..publishing.markers import edit_summary, find_base
+from ..publishing.text_merge import canonical
+from ..publishing.report_page import UpdateResult, logged_in, merge_and_save, upload_changed
 
 CHART = "incidents per month"
 

@@ -26,7 +26,10 @@ from ._text import decode_text, link_labels
 
 @dataclass(frozen=True)
 class ReportActionable:
-    """One actionable: its text (task references and done marks removed), tasks, done."""
+    """One actionable: its text (task references and done marks removed), tasks, done.
+
+    Not a :class:`~postmortem.core.model.Actionable`: a report may link several
+    tasks to one line and states no task's status; ``line`` is where it was read."""
 
     text: str
     tasks: tuple[str, ...]

@@ -44,12 +44,14 @@ class Previous:
     skipped: tuple[str, ...] = ()
 
 
-def read_previous(incident: Incident, folder: str | None = None, count: int = COUNT) -> Previous | None:
+def read_previous(incident: Incident, folder: str | None = None, count: int = COUNT, *,
+                  pulled=None) -> Previous | None:
     """The ``count`` newest reports in ``folder`` (default: ``[incident]
     previous``, relative to incident.toml) that began before the incident;
-    None when no folder is configured."""
+    None when no folder is configured. With ``previous_wiki``, the pages `pull`
+    cached (``pulled``: the command's :class:`~postmortem.collect.cache.EventCache`)."""
     if incident.previous_wiki and not folder:
-        return _keep_newest(incident, *_read_pulled(incident), count)
+        return _keep_newest(incident, *_read_pulled(incident, pulled), count)
     folder = folder or incident.previous
     if not folder:
         return None
@@ -83,11 +85,11 @@ def _previous_report(report, name: str, dated_name: str) -> PreviousReport:
     return PreviousReport(name, start, frozenset(report_people(report)), report.text)
 
 
-def _read_pulled(incident: Incident) -> tuple[list, list]:
+def _read_pulled(incident: Incident, pulled) -> tuple[list, list]:
     """The wiki's report pages that `pull` cached."""
-    from ..collect.cache import read_previous_pages
+    from ..collect.cache import EventCache
     from .report import parse_report
-    pages = read_previous_pages(incident)
+    pages = (pulled or EventCache(incident)).previous
     if pages is None:
         raise InputError("the previous reports on the wiki have not been pulled yet: run `postmortem pull`",
                          file=incident.path, key="previous_wiki")

@@ -28,7 +28,13 @@ from ._text import decode_text, strip_comments
 @dataclass(frozen=True)
 class ReportAnswer:
     """One scorecard row as written: normalised answer, the raw cell, notes, line;
-    for the rubric, the points given and the question's maximum."""
+    for the rubric, the points given and the question's maximum.
+
+    Not a :class:`~postmortem.core.model.ScorecardAnswer`: it keeps the cell as
+    written and the row's question and category as the page words them
+    (older reports and the rubric differ from the 15 questions);
+    :class:`~postmortem.scorecard.report_scorecard.StatedScorecard` turns the
+    rows into ScorecardAnswers."""
 
     id: str
     category: str

@@ -37,7 +37,8 @@ class TimelineEntry:
     time at all; ``tags`` holds ``outage-begins`` / ``outage-ends`` marks;
     ``source`` the kind of record the line shows (``sal``, ``irc``, ``slack``,
     ``alert`` …: the renderer's label, a SAL link (its actor the nick that logged it),
-    a pasted IRC nick, an alert as its relay announced it).
+    a pasted IRC nick, an alert as its relay announced it). Not an ``Event``: what
+    a person wrote, read back (a time maybe without date, a label, no typed facts).
     """
 
     time: dt.datetime | None

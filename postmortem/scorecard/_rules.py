@@ -39,12 +39,12 @@ from __future__ import annotations
 from typing import Callable
 
 from ..timeline.metrics import is_human_report
-from ..net.responses import shorten
 from ..collect.sources import get_source
 from ..core.assignment import DONE, NO_OWNER, WAIVED, assignment, is_assigned
 from ..core.tasks import find_tasks
 from ..core.model import Incident, Records, ScorecardAnswer
 from ..core.vocabulary import Kind, first_of_moment, is_alert_firing, is_manual_page
+from ..net.responses import shorten
 from .paging import (cite_event, computed, pages_business_hours, pages_right_team, people_paged_fewer_than_five,
                      within_hours)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Mapping
 
-from ..core.model import Incident, Records, ScorecardAnswer
+from ..core.model import Records, ScorecardAnswer
 from ..core.questions import QUESTION_IDS, QUESTIONS
 from ..timeline.metrics import incident_metrics
 from ._rules import compute_answers
@@ -130,15 +130,9 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def incident_scorecard(incident: Incident) -> Scorecard:
-    """The scorecard of an incident from the answers its file gives (no records)."""
-    return build_scorecard(incident.scorecard)
-
-
 def computed_scorecard(records: Records) -> Scorecard:
     """The scorecard of an incident: its file's answers over the answers
     computed from its records (:func:`postmortem.collect.gather.gather`), with
     the metrics."""
     incident = records.incident
-    return build_scorecard(incident.scorecard, compute_answers(records),
-                           incident_metrics(incident, records.events))
+    return build_scorecard(incident.scorecard, compute_answers(records), incident_metrics(records))

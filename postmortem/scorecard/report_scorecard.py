@@ -17,7 +17,8 @@ from .answers import Scorecard, build_scorecard
 @dataclass(frozen=True)
 class StatedScorecard:
     """A report's scorecard: the answers as a :class:`Scorecard`, and the table
-    as read (its kind, stated total, lines, and the rubric's points and wording)."""
+    as read (its kind, stated total, lines, and the rubric's points and wording).
+    "Stated": what the report says, beside an incident's computed :class:`Scorecard`."""
 
     scorecard: Scorecard
     table: ReportScorecard

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from typing import Iterable
 
 from ..collect.sources import REGISTRY, describe
 from ..core.errors import InputError
-from ..core.model import Event, Incident
+from ..core.model import Event, Incident, Records
 from ..core.timeutil import parse_time
 from .merge import also_in
 
@@ -53,13 +54,16 @@ def source_matches(source: str, wanted: Iterable[str]) -> bool:
     return any(w.lower() in (source.lower(), family) for w in wanted)
 
 
-def filter_events(events: Iterable[Event], *, since: dt.datetime | None = None,
+def filter_events(records: Records, *, since: dt.datetime | None = None,
                   until: dt.datetime | None = None, sources: Iterable[str] = (),
-                  pattern: str | re.Pattern | None = None) -> list[Event]:
-    """The events with ``since <= time < until``, from one of ``sources`` (all
-    when empty; see :func:`source_matches`), whose text or actor matches
-    ``pattern`` (a regular expression, case-insensitive). Order is kept."""
-    sources = tuple(sources)
+                  pattern: str | re.Pattern | None = None) -> Records:
+    """The records with only the events with ``since <= time < until``, from
+    one of ``sources`` (all when empty; see :func:`source_matches`), whose text
+    or actor matches ``pattern`` (a regular expression, case-insensitive). Order is kept."""
+    return replace(records, events=tuple(_matching(records.events, since, until, tuple(sources), pattern)))
+
+
+def _matching(events: Iterable[Event], since, until, sources: tuple, pattern) -> list[Event]:
     if isinstance(pattern, str):
         pattern = compile_pattern(pattern)
     return [e for e in events

@@ -25,13 +25,11 @@ from ..collect import cache
 from ..collect.followup_plan import with_created_tasks
 from ..collect.metric_series import gather_graphs
 from ..collect.sources import get_source, needs_pull
-from ..collect.sources.phabricator import enrich_actionables
 from ..read.previous import read_previous
 from ..core.accounting import Tally
-from ..core.errors import InputError, PostmortemError
+from ..core.errors import PostmortemError
 from ..core.people import Roster
 from ..core.model import Event, Incident, KeptSource, MissingSource, Records, SourceConfig, Window, incident_window
-from ..core.timeutil import format_utc
 from .merge import MERGE_REACH, merge
 from .redact_events import redact_events
 
@@ -59,25 +57,22 @@ def gather(incident: Incident, only: Window | None = None) -> Records:
     what a merge can reach): its events are as the whole incident's, the rest
     is left unread (`timeline --since/--until` of a week-long log)."""
     window = reading_window(incident, only)
-    read = read_sources(incident, window)
+    pulled = cache.EventCache(incident)
+    read = read_sources(incident, window, pulled)
     gives_tasks = any(get_source(s.type).gives_tasks for s in incident.sources)
-    tasks = cache.read_tasks(incident) if gives_tasks else None
-    incident = with_created_tasks(incident, cache.read_followups(incident))
+    tasks = pulled.tasks if gives_tasks else None
+    incident = with_created_tasks(incident, pulled.followups)
     if tasks:
+        from ..collect.sources.phabricator import enrich_actionables  # with a phabricator source only
         incident = replace(incident, actionables=enrich_actionables(incident.actionables, tasks))
-    previous = read_previous(incident)
+    previous = read_previous(incident, pulled=pulled)
     merged = merge_sources(incident, read, window)
     events, findings = merged.events, merged.findings
     return Records(incident, tuple(events), tasks, previous.reports if previous is not None else None,
                    tuple(MissingSource(s.config.name, s.missing, s.config.type) for s in read if s.missing),
                    findings=tuple(findings),
-                   graphs=gather_graphs(incident), kept=tuple(s.kept for s in read if s.kept),
+                   graphs=gather_graphs(incident, pulled), kept=tuple(s.kept for s in read if s.kept),
                    skipped=tuple((s.config.name, skip) for s in read for skip in s.tally.skipped))
-
-
-def collect_events(incident: Incident) -> list[Event]:
-    """Every event of the incident, merged into one timeline (see :func:`gather`)."""
-    return merge_sources(incident, read_sources(incident)).events
 
 
 @dataclass(frozen=True)
@@ -121,26 +116,30 @@ def _handed_over(read: list[SourceRecords], window: Window) -> Iterator[Event]:
         yield from (e for e in events if e.time in window)
 
 
-def read_sources(incident: Incident, window: Window | None = None) -> list[SourceRecords]:
+def read_sources(incident: Incident, window: Window | None = None,
+                 pulled: cache.EventCache | None = None) -> list[SourceRecords]:
     """Each source's records in ``window`` (default: the incident's): file sources
-    read now, network sources from the cache. The first source that cannot be read raises."""
+    read now, network sources from the cache (``pulled``: the one the command
+    read). The first source that cannot be read raises."""
     read = []
-    for _, outcome in read_sources_one_by_one(incident, window):
+    for _, outcome in read_sources_one_by_one(incident, window, pulled):
         if isinstance(outcome, PostmortemError):
             raise outcome
         read.append(outcome)
     return read
 
 
-def read_sources_one_by_one(incident: Incident, window: Window | None = None) \
+def read_sources_one_by_one(incident: Incident, window: Window | None = None,
+                            pulled: cache.EventCache | None = None) \
         -> Iterator[tuple[SourceConfig, SourceRecords | PostmortemError]]:
     """``(config, its records or the error that stopped it)`` for each source
     (`check` goes on after a source that fails)."""
     window = window or incident_window(incident)
-    pulled = _Pulled(incident)
+    pulled = pulled or cache.EventCache(incident)
     for config in incident.sources:
         try:
-            records = pulled.records(config, window) if needs_pull(config) else _read_file_source(config, window)
+            records = _pulled_source(pulled, config, window) if needs_pull(config) \
+                else _read_file_source(config, window)
         except PostmortemError as err:
             yield config, err
             continue
@@ -161,45 +160,13 @@ def _with_origin(event: Event, config: SourceConfig) -> Event:
     return replace(event, origin=config.index)
 
 
-class _Pulled:
-    """The cache `pull` wrote, read on first use."""
-
-    def __init__(self, incident: Incident):
-        self.incident = incident
-        self._keys = cache.source_keys(incident.sources)
-        self._entries = self._failures = None
-
-    def records(self, config: SourceConfig, window: Window) -> SourceRecords:
-        """The source's cached records; those of its last good pull, said so,
-        when the last pull failed; none, said so, when no pull was good."""
-        if self._entries is None:
-            self._entries, self._failures = cache.read_cache(self.incident), cache.read_failures(self.incident)
-        key = self._keys[config.index]
-        entry, failure = self._entries.get(key), self._failures.get(key)
-        if entry is not None and cache.covers(entry, window):
-            kept = KeptSource(config.name, failure.error, entry.pulled_at) if failure is not None else None
-            return SourceRecords(config, list(entry.events), entry.tally, kept=kept)
-        if entry is not None:
-            raise self._stale(config, entry.window, window)
-        if failure is not None:
-            return SourceRecords(config, missing=failure.error)
-        raise self._not_pulled(config)
-
-    def _stale(self, config: SourceConfig, pulled: Window | None, needed: Window) -> InputError:
-        span = "an unknown window" if pulled is None else f"{_span(pulled)}"
-        return InputError(f"{config.name} was pulled for {span}, but the incident now needs {_span(needed)}: "
-                          f"run `postmortem pull`", file=self.incident.path)
-
-    def _not_pulled(self, config: SourceConfig) -> InputError:
-        """Settings changed when the cache holds a source of this type that no
-        ``[[source]]`` is now; else not pulled yet."""
-        ours = set(self._keys.values())
-        if any(key.partition(":")[0] == config.type and key not in ours
-               for key in list(self._entries) + list(self._failures)):
-            return InputError(f"the settings of {config.name} changed since the last pull: run `postmortem pull`",
-                              file=self.incident.path)
-        return InputError(f"{config.name} has not been pulled yet: run `postmortem pull`", file=self.incident.path)
-
-
-def _span(window: Window) -> str:
-    return f"{format_utc(window.start)} to {format_utc(window.end)}"
+def _pulled_source(pulled: cache.EventCache, config: SourceConfig, window: Window) -> SourceRecords:
+    """The source's cached records; those of its last good pull, said so,
+    when the last pull failed; none, said so, when no pull was good."""
+    found = pulled.source(config, window)
+    if found.stale:
+        raise pulled.stale_error(found)
+    if found.entry is None:
+        return SourceRecords(config, missing=found.failure.error)
+    kept = KeptSource(config.name, found.failure.error, found.entry.pulled_at) if found.failure else None
+    return SourceRecords(config, list(found.entry.events), found.entry.tally, kept=kept)

@@ -28,12 +28,11 @@ long after the start did we notice").
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Iterable
+from dataclasses import dataclass, field, replace
 
 from ..collect.sources import describe
 from ..core.errors import InputError
-from ..core.model import Event, Incident
+from ..core.model import Event, Incident, Records
 from ..core.timeutil import format_duration, format_duration_seconds, format_utc
 from ..core.vocabulary import (TRIGGERED, Kind, first_of_moment, is_about_a_page, is_acknowledgement, is_alert,
                                is_alert_firing, is_manual_page, page_time, paged_people, pages_sent)
@@ -58,6 +57,7 @@ class Metric:
     note: str = ""
     # the records its moments come from, which the report's Timeline must show
     cited: tuple[Event, ...] = field(default=(), compare=False)
+    to_the_second: bool = field(default=False, compare=False)
 
     @property
     def label(self) -> str:
@@ -88,8 +88,8 @@ class Metric:
 
     @property
     def has_seconds(self) -> bool:
-        """Whether its ends are known to the second (then it is shown to the second)."""
-        return any(t is not None and t.second for t in (self.start, self.end))
+        """Whether both ends are known to the second (then it is shown to the second)."""
+        return self.to_the_second
 
     def shown(self) -> str:
         """The value at the precision it was computed, with its ends:
@@ -98,7 +98,8 @@ class Metric:
             return ""
         if self.has_seconds:
             return f"{format_duration_seconds(self.value)} ({_span(self.start, self.end, '%H:%M:%S')})"
-        return f"{format_duration(self.value)} ({_span(self.start, self.end)})"
+        value = "under 1 min" if self.value < dt.timedelta(minutes=1) else format_duration(self.value)
+        return f"{value} ({_span(self.start, self.end)})"
 
     def why_not(self) -> str:
         """Why it has no value, without the "unknown: " or "not applicable: " of the note."""
@@ -113,14 +114,19 @@ class Metric:
                 "to": format_utc(self.end) if self.end else None, "note": self.note}
 
 
-def incident_metrics(incident: Incident, events: Iterable[Event]) -> tuple[Metric, ...]:
+def incident_metrics(records: Records) -> tuple[Metric, ...]:
     """Outage, detect, acknowledge, respond, engage, mitigate, resolve — in that order."""
-    events = sorted(events, key=lambda e: e.time)
+    incident, events = records.incident, sorted(records.events, key=lambda e: e.time)
     begins, begins_note = _outage_start(incident, events)
-    return (_outage(events, begins, begins_note, incident.path), _detect(events, begins, begins_note),
-            _acknowledge(incident, events), _respond(incident, events), _engage(incident, events),
-            _tagged("mitigate", "mitigation", events, begins, begins_note),
-            _resolve(incident, events, begins, begins_note))
+    metrics = (_outage(events, begins, begins_note, incident.path), _detect(events, begins, begins_note),
+               _acknowledge(incident, events), _respond(incident, events), _engage(incident, events),
+               _tagged("mitigate", "mitigation", events, begins, begins_note),
+               _resolve(incident, events, begins, begins_note))
+    # Each end the time of a record to the second, or the metric is to the minute
+    # (a time of incident.toml, ``start = "2025-02-14 03:58"``, is to the minute).
+    precise = {t for e in events if e.precision == "second" for t in (e.time, page_time(e))}
+    return tuple(replace(m, to_the_second=all(t in precise for t in (m.start, m.end) if t is not None))
+                 for m in metrics)
 
 
 def _cite(event: Event) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from ..core.model import Records
 from ..core.vocabulary import KEY_MOMENT_TAGS, Event
 
 
@@ -19,8 +20,13 @@ class KeyMoments:
         return self.moments.get(tag)
 
 
-def key_moments(events: Iterable[Event]) -> KeyMoments:
-    """Key moments of a timeline in time order."""
+def key_moments(records: Records) -> KeyMoments:
+    """The key moments of the gathered timeline."""
+    return moments_in(records.events)
+
+
+def moments_in(events: Iterable[Event]) -> KeyMoments:
+    """Key moments of events in time order."""
     found: dict = {}
     for event in events:
         for tag in event.tags:

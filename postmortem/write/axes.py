@@ -37,11 +37,11 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from ..core.files import templates_dir
+from ..core.files import compiled_templates, templates_dir
 from ..core.model import Event
 from ..core.timeutil import format_duration
 from ..core.vocabulary import KEY_MOMENTS, is_page
-from ..timeline.moments import key_moments
+from ..timeline.moments import moments_in
 
 # Every text of a picture is at least body-text size on Wikitech's skin (14 px) when
 # the picture is shown at its own width, which the report asks for (DISPLAY_WIDTH).
@@ -146,7 +146,7 @@ def moment_groups(events: Iterable[Event], *, pages: bool = False) -> dict:
     """Key moments by time: ``{time: ["OUTAGE BEGINS", "detection"]}``; with
     ``pages``, every page too (as "page"; one a minute: the label shows minutes)."""
     events = list(events)
-    found = key_moments(events).moments
+    found = moments_in(events).moments
     groups: dict = {}
     for tag in MOMENT_NAMES:
         if tag in found:
@@ -271,7 +271,7 @@ class Outage:
 def outage_window(events: list[Event], end: dt.datetime):
     """(begins, ends) from the OUTAGE BEGINS/ENDS key moments; an outage not
     marked as ended runs to ``end``. None without an OUTAGE BEGINS."""
-    found = key_moments(events)
+    found = moments_in(events)
     begins, ends = found["outage-begins"], found["outage-ends"]
     if begins is None:
         return None
@@ -302,6 +302,6 @@ def svg_environment():
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())), autoescape=True,
         undefined=jinja2.StrictUndefined, finalize=xml_text,
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, bytecode_cache=compiled_templates())
     env.filters["n"] = number
     return env

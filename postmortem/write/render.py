@@ -17,21 +17,11 @@ from typing import Mapping
 import jinja2
 
 from ..core.errors import InputError
-from ..core.files import DEFAULT_TEMPLATE, templates_dir
+from ..core.files import DEFAULT_TEMPLATE, compiled_templates, templates_dir
 from ..core.model import Event, Incident, Records
 from .markdown import escape_markdown, markdown_cell
 from .view import report_view, timeline_view
 from .wikitext import escape, wiki_file_name
-
-
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    """Compiled templates kept between runs (compiling them costs about as much
-    as the rest of a render). Jinja keys entries by template path and checksum
-    of the source, in a per-user folder it checks; none when that is unsafe."""
-    try:
-        return jinja2.FileSystemBytecodeCache()
-    except RuntimeError:
-        return None
 
 
 def _environment(extra_dir: Path | None = None) -> jinja2.Environment:
@@ -40,7 +30,7 @@ def _environment(extra_dir: Path | None = None) -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(search + [str(templates_dir())]),
         autoescape=False, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-        bytecode_cache=_bytecode_cache())
+        bytecode_cache=compiled_templates())
     env.filters.update(wiki=escape, md=escape_markdown, md_cell=markdown_cell)
     return env
 

@@ -19,7 +19,7 @@ import re
 import textwrap
 import unicodedata
 
-from ..core.model import Event, Incident
+from ..core.model import Event, Records
 from ..core.timeutil import format_clock
 from ..core.vocabulary import KEY_MOMENT_TAGS, KEY_MOMENTS, RESOLVED, alert_state, is_alert
 
@@ -69,12 +69,14 @@ def key_tags(event: Event) -> list[str]:
     return [MOMENT_LABELS[t] for t in event.tags if t in KEY_MOMENT_TAGS]
 
 
-def format_timeline(incident: Incident, events: list[Event], *, color: bool = False,
-                    width: int | None = None) -> str:
-    """One line per event: UTC time, source, actor, text; a line per new day.
+def format_timeline(records: Records, *, color: bool = False, width: int | None = None) -> str:
+    """One line per event of the gathered ``records``: UTC time, source, actor,
+    text; a line per new day (:func:`postmortem.timeline.filters.filter_events`
+    narrows them).
 
     ``color`` adds ANSI colours; ``width`` (a terminal's columns) wraps long
     texts under the text column."""
+    events = records.events
     source_width = max((display_width(e.source) for e in events), default=6)
     actor_width = min(ACTOR_WIDTH, max((display_width(clean(e.actor or "-")) for e in events), default=1))
     indent = TIME_WIDTH + source_width + actor_width + 6

@@ -33,10 +33,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import statistics
 
 from ...core.errors import IncidentFileError
-from ...core.model import Event, SourceConfig, Window
+from ...core.model import Event, Series, SourceConfig, Window
 from ...core.timeutil import UTC
 from ...core.accounting import Tally
 from . import BaseSource, check_options, check_url, option, token
@@ -61,6 +60,7 @@ def firing_intervals(points: list, step: float) -> tuple[list[tuple[float, float
     points = sorted((float(t), float(v)) for t, v in points)
     samples = sorted({v for _, v in points})
     gaps = [b - a for a, b in zip(samples, samples[1:])]
+    import statistics  # imported here only: keeps it out of every command's start-up
     usual = statistics.median(gaps) if gaps else step
     limit = max(2 * step, 2 * usual)
     runs: list[list[float]] = []
@@ -165,3 +165,33 @@ def _unix(moment: dt.datetime) -> str:
 
 
 SOURCE = PrometheusSource()
+
+
+# -- a matrix series as the cache and a recorded answer hold it --------------------
+
+def series_from_json(item: dict) -> Series:
+    """A series from Prometheus's matrix shape ``{"metric": {…}, "values": [[unix, "1.5"], …]}``;
+    ValueError (or TypeError) when it is not one."""
+    labels = item.get("metric") or {}
+    if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
+        raise ValueError(f"series labels are not text: {labels!r}")
+    points = sorted((dt.datetime.fromtimestamp(float(t), UTC), float(v)) for t, v in item["values"])
+    return Series(labels, points)
+
+
+def series_to_json(series: Series) -> dict:
+    """The matrix shape again, values written as Prometheus does (``"NaN"``, ``"+Inf"``)."""
+    return {"metric": dict(series.labels), "values": [[_unix_number(t), _value_text(v)] for t, v in series.points]}
+
+
+def _unix_number(moment: dt.datetime) -> float | int:
+    seconds = moment.timestamp()
+    return int(seconds) if seconds == int(seconds) else seconds
+
+
+def _value_text(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    return repr(value)

@@ -197,7 +197,7 @@ def _to_event(message, channel, workspace, resolver, api, tally: Tally, where: s
     ts = message.get("ts") if isinstance(message, dict) else None
     return message_event(message, resolver, source=TYPE, channel=channel, channel_id=channel, workspace=workspace,
                          where=(f"{where} (ts {ts})", None), place=None, tally=tally,
-                         fail=lambda why: format_error(f"message: {why}", source=api.name, url=api.base))
+                         fail=lambda why: format_error(f"message: {why}", source=api.name, url=where))
 
 
 SOURCE = SlackSource()

@@ -31,29 +31,9 @@ from dataclasses import dataclass, field
 
 import mwparserfromhell
 
-from ..core.errors import PostmortemError
+from ..core.errors import MergeConflict
 
 PREFER = (None, "ours", "theirs")
-
-
-class MergeConflict(PostmortemError):
-    """Hand edits and generated changes touch the same lines; nothing was merged."""
-
-    def __init__(self, conflicts: list["Conflict"], *, url=None):
-        names = ", ".join(dict.fromkeys(f"'{c.section}'" for c in conflicts))
-        first = conflicts[0]
-        detail = first.describe()
-        super().__init__(
-            f"hand edits and generated changes touch the same lines in section {names} "
-            f"({detail}); nothing was changed — edit the page by hand, or rerun with "
-            f"--ours (keep the page) or --theirs (take the new render)", url=url)
-        self.conflicts = conflicts
-        self.passed_over: list[str] = []  # revisions not taken as the base (they may explain the conflict)
-
-    @property
-    def sections(self) -> list[str]:
-        """Names of the sections in conflict, in page order."""
-        return list(dict.fromkeys(c.section for c in self.conflicts))
 
 
 @dataclass(frozen=True)

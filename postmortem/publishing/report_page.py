@@ -116,7 +116,7 @@ def update(records: Records, api_url: str, title: str | None = None, *, dry_run:
            replace_graph: bool = False, before_save: Callable | None = None) -> UpdateResult:
     """Bring the generated changes since the last publish/update into the page.
 
-    Stops with :class:`~postmortem.publish.text_merge.MergeConflict` (naming the section,
+    Stops with :class:`~postmortem.publishing.text_merge.MergeConflict` (naming the section,
     changing nothing) where a hand edit and a generated change touch the same
     lines, unless ``prefer`` is "ours" or "theirs". With ``dry_run`` nothing is
     saved; the result's ``diff`` is what would change. The save names the

@@ -14,7 +14,7 @@ the tags of ``[followups] tags`` and, where the actionable names one, its owner.
   wrong tag or owner creates nothing; then creates the tasks one by one over
   ``maniphest.edit`` (:mod:`postmortem.net.conduit`), writing each one's id into the event
   cache as soon as Phabricator gave it (``followups`` section,
-  :func:`postmortem.collect.cache.write_followups`): a second run creates nothing twice, and the
+  :meth:`postmortem.collect.cache.EventCache.replace_followups`): a second run creates nothing twice, and the
   user's incident.toml is never rewritten (the report prints the
   ``task = "T…"`` lines to paste). The first failure stops the run; the report
   says which tasks exist, which one failed and how, and which were not tried.
@@ -193,9 +193,10 @@ def followups(incident: Incident, *, create: bool = False, dry_run: bool = False
     """`postmortem followups INCIDENT.toml`: without ``create`` (or with nothing
     to create), what each actionable has or would get (no network); with it,
     :func:`create_followups` over the Conduit of the incident's ``phabricator`` source."""
-    plan = plan_followups(incident, cache.read_followups(incident))
+    pulled = cache.EventCache(incident)
+    plan = plan_followups(incident, pulled.followups)
     if not create or not any(f.state in ("to-create", "unconfirmed") for f in plan):
-        return _report(incident, plan, page)   # nothing to ask Phabricator
+        return _report(incident, plan, page, pulled)   # nothing to ask Phabricator
     from ..collect.sources.phabricator import conduit_for
     config = next((s for s in incident.sources if s.type == "phabricator"), None)
     if config is None:
@@ -204,30 +205,33 @@ def followups(incident: Incident, *, create: bool = False, dry_run: bool = False
     if session is None:
         from ..net.http import new_session
         session = new_session(timeout=30.0, retries=2, deadline=300.0)
-    return create_followups(incident, conduit_for(config, session), page=page, dry_run=dry_run, clock=clock)
+    return create_followups(incident, conduit_for(config, session), page=page, dry_run=dry_run, clock=clock,
+                            pulled=pulled)
 
 
-def _report(incident: Incident, plan: list[Followup], page, **fields) -> FollowupReport:
+def _report(incident: Incident, plan: list[Followup], page, pulled: cache.EventCache, **fields) -> FollowupReport:
     return FollowupReport(plan, tags=incident.followups.tags, link=page_url(incident, page),
-                          tasks=cache.read_tasks(incident), **fields)
+                          tasks=pulled.tasks, **fields)
 
 
 def create_followups(incident: Incident, conduit, *, page: str | None = None, dry_run: bool = False,
-                     clock=None) -> FollowupReport:
+                     clock=None, pulled: cache.EventCache | None = None) -> FollowupReport:
     """Create the tasks of :func:`plan_followups` (see the module's docstring).
     ``conduit`` is a :class:`~postmortem.net.conduit.Conduit`; ``clock()``
-    the current UTC time (for the cache). Lookup errors (a tag or owner
+    the current UTC time (for the cache); ``pulled`` the cache the command
+    read (default: read now). Lookup errors (a tag or owner
     Phabricator does not know) raise before anything is created; a failure
     while creating stops there and is in the report."""
     now = clock or (lambda: dt.datetime.now(UTC))
-    created = cache.read_followups(incident)
-    report = _report(incident, plan_followups(incident, created), page, dry_run=dry_run)
+    pulled = pulled or cache.EventCache(incident)
+    created = dict(pulled.followups)
+    report = _report(incident, plan_followups(incident, created), page, pulled, dry_run=dry_run)
     pending = [f for f in report.plan if f.state in ("to-create", "unconfirmed")]
     if not pending:
         return report
     try:
         if any(f.state == "unconfirmed" for f in pending):
-            pending = _settle_unconfirmed(incident, conduit, report, created, pending, dry_run)
+            pending = _settle_unconfirmed(conduit, report, created, pending, dry_run, pulled)
         tags = project_phids(conduit, incident.followups.tags)
         owners = _owner_phids(conduit, pending)
     except SourceError as err:  # a lookup failed: say that nothing was created
@@ -238,12 +242,12 @@ def create_followups(incident: Incident, conduit, *, page: str | None = None, dr
     if dry_run:
         return report
     for item in pending:
-        if not _create_one(incident, conduit, report, created, item, now):
+        if not _create_one(conduit, report, created, item, now, pulled):
             break
     return report
 
 
-def _create_one(incident, conduit, report: FollowupReport, created: dict, item: Followup, now) -> bool:
+def _create_one(conduit, report: FollowupReport, created: dict, item: Followup, now, pulled) -> bool:
     """One task; its id into the cache at once. False (and the report says why) when it failed."""
     tried = format_utc(now())
     try:
@@ -251,7 +255,7 @@ def _create_one(incident, conduit, report: FollowupReport, created: dict, item: 
     except SourceError as err:
         if not getattr(err, "code", None):  # no Conduit answer: it may exist; the next run looks
             created[item.key] = cache.CreatedTask(item.key, item.actionable.text, item.title, None, tried)
-            cache.write_followups(incident, created)
+            _record(pulled, created)
             item = report.plan[item.number - 1] = replace(item, state="unconfirmed", at=tried)
         report.failed, report.error = item, err
         return False
@@ -260,15 +264,15 @@ def _create_one(incident, conduit, report: FollowupReport, created: dict, item: 
     report.plan[item.number - 1] = done
     created[item.key] = cache.CreatedTask(item.key, item.actionable.text, item.title, done.task, tried)
     try:
-        cache.write_followups(incident, created)
+        _record(pulled, created)
     except PostmortemError as err:  # the task exists; only the user can keep it now
         report.unrecorded, report.error = done, err
         return False
     return True
 
 
-def _settle_unconfirmed(incident, conduit, report: FollowupReport, created: dict, pending: list,
-                        dry_run: bool) -> list[Followup]:
+def _settle_unconfirmed(conduit, report: FollowupReport, created: dict, pending: list, dry_run: bool,
+                        pulled) -> list[Followup]:
     """Look for the tasks of unanswered requests among those the token's user
     created since; the ones found are created, the others still to create."""
     unconfirmed = [f for f in pending if f.state == "unconfirmed"]
@@ -290,8 +294,14 @@ def _settle_unconfirmed(incident, conduit, report: FollowupReport, created: dict
         report.plan[item.number - 1] = done
         if not dry_run:
             created[item.key] = cache.CreatedTask(item.key, item.actionable.text, item.title, done.task, item.at)
-            cache.write_followups(incident, created)
+            _record(pulled, created)
     return still
+
+
+def _record(pulled: cache.EventCache, created: dict) -> None:
+    """The created tasks into the cache at once (a task that exists must never be made twice)."""
+    pulled.replace_followups(created)
+    pulled.save()
 
 
 def project_phids(conduit, tags) -> list[str]:
