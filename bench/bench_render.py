@@ -1,6 +1,6 @@
 """Benchmark: `postmortem render` of the sample vs importing its bare needs.
 
-DESIGN.md "Fast where it matters" and issue 2 ("Speed"): rendering the
+docs/architecture.md "Fast where it matters" and issue 2 ("Speed"): rendering the
 bundled sample must cost at most 2x
 ``python -c "import jinja2, dateutil.parser, tomllib"``, and commands that
 need no network must not import the HTTP stack or mwparserfromhell.

@@ -1,6 +1,6 @@
 """Benchmark: a 4-hour window out of a year of records vs the same day alone.
 
-DESIGN.md "Fast where it matters" and issue 2 ("Speed"): a window out of a
+docs/architecture.md "Fast where it matters" and issue 2 ("Speed"): a window out of a
 year of Slack export (1,000 messages a day), IRC logs (2,000 lines a day)
 and a 22,000-line SAL page must cost at most 1.5x the same command on
 inputs holding only that day.

@@ -158,12 +158,12 @@ def test_a_source_whose_pull_failed_is_missing_not_blocking(tmp_path, run_cli, s
 
 
 def test_pull_with_only_file_sources_says_so(run_cli, tmp_path):
-    code, out, _ = run_cli("pull", SAMPLE / "incident.toml")   # its [[graph]] is a recorded answer
-    assert code == 0 and out.startswith("nothing to pull: every [[source]] and [[graph]] of this incident is a file")
+    code, out, err = run_cli("pull", SAMPLE / "incident.toml")   # its [[graph]] is a recorded answer
+    assert code == 0 and out == "" and err.startswith("nothing to pull: every [[source]] and [[graph]] of this incident is a file")
     (tmp_path / "ops.log").write_text("[14:05:00] <eve> looking\n", encoding="utf-8")
     path = write_incident(tmp_path, '[[source]]\ntype = "irc"\npath = "*.log"\n')
-    code, out, _ = run_cli("pull", path)
-    assert code == 0 and out.startswith("nothing to pull: every [[source]] of this incident is a file")
+    code, out, err = run_cli("pull", path)
+    assert code == 0 and err.startswith("nothing to pull: every [[source]] of this incident is a file")
 
 
 def test_checks_timeline_line_counts_what_redact_leaves_as_the_timeline_does(tmp_path, run_cli):
@@ -228,6 +228,14 @@ def test_every_sources_records_read_are_in_the_window_outside_it_dropped_or_skip
     assert (sal["read"], sal["in_window"], sal["outside"], len(sal["dropped"]), len(sal["skipped"])) == (3, 2, 0, 0, 1)
     _, text_out, _ = run_cli("check", path)
     assert text_out.splitlines()[0] == "source[0] (irc): 5 records read, 1 in the window, 1 outside it"
+
+
+def test_check_says_input_errors_on_the_error_path(tmp_path, run_cli):
+    """Issue 24: `check` printed input errors on stdout as `problem:`."""
+    code, out, err = run_cli("check", hand_written(tmp_path, bad_irc=True))
+    assert code == 2 and "problem:" not in out and "source[2] (irc): 0 records read" in out
+    error, = err.splitlines()
+    assert error.startswith("postmortem: error: ") and "bad/2023-09-28.log:1: not an IRC log in a known format" in error
 
 
 def test_a_missing_source_is_one_readable_sentence_in_the_report():

@@ -3,6 +3,8 @@
 import json
 import re
 
+import tomllib
+
 import pytest
 
 from postmortem.cli import build_parser
@@ -16,12 +18,13 @@ def _commands():
 
 
 @pytest.mark.parametrize("command", _commands())
-def test_every_command_has_help_and_a_readme_example(command, run_cli):
+def test_every_command_has_help_and_an_example_in_the_reference(command, run_cli):
     with pytest.raises(SystemExit) as done:
         run_cli(command, "--help")
     assert done.value.code == 0
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert re.search(rf"^\s*(\$ )?postmortem {command}\b", readme, re.M), f"README has no example of {command}"
+    reference = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")   # generated from the parser
+    assert re.search(rf"^(postmortem|source <\(postmortem) {command}\b", reference, re.M), \
+        f"docs/cli.md has no example of {command}"
 
 
 def test_render_writes_the_report(tmp_path, run_cli):
@@ -106,14 +109,36 @@ def test_debug_shows_the_traceback(tmp_path, run_cli):
 
 
 def test_init_writes_a_skeleton_that_renders_and_refuses_to_overwrite(tmp_path, run_cli):
-    code, stdout, _ = run_cli("init", tmp_path / "inc")
-    assert code == 0 and "incident.toml" in stdout
+    code, stdout, stderr = run_cli("init", tmp_path / "inc")
+    assert code == 0 and stdout == "" and stderr.startswith(f"wrote {tmp_path / 'inc' / 'incident.toml'}: id ")
     code, stdout, _ = run_cli("render", tmp_path / "inc" / "incident.toml")
     assert code == 0 and "{{Incident scorecard" in stdout
     before = (tmp_path / "inc" / "incident.toml").read_text()
     code, _, stderr = run_cli("init", tmp_path / "inc")
     assert code == 2 and "already exists" in stderr
     assert (tmp_path / "inc" / "incident.toml").read_text() == before
+
+
+def test_init_takes_the_date_and_name_from_a_dated_folder(tmp_path, run_cli):
+    """Issue 24: `init incidents/2024-05-01-db-failover` wrote id "<today> new-incident"."""
+    folder = tmp_path / "incidents" / "2024-05-01-db-failover"
+    code, stdout, stderr = run_cli("init", folder)
+    incident = tomllib.loads((folder / "incident.toml").read_text())["incident"]
+    assert code == 0 and (incident["id"], incident["start"]) == ("2024-05-01 db-failover", "2024-05-01 00:00")
+    assert stdout == "" and "id '2024-05-01 db-failover', start 2024-05-01 00:00 UTC" in stderr
+    code, _, _ = run_cli("init", tmp_path / "2024-13-01-not-a-date", "--start", "2024-03-05 06:58")
+    incident = tomllib.loads((tmp_path / "2024-13-01-not-a-date" / "incident.toml").read_text())["incident"]
+    assert incident["start"] == "2024-03-05 06:58" and incident["id"].endswith(" new-incident")
+
+
+def test_bare_postmortem_and_help_print_the_help(run_cli, capsys):
+    for args in ((), ("help",)):
+        with pytest.raises(SystemExit) as done:
+            run_cli(*args)
+        assert done.value.code == 0 and "usage: postmortem [-h]" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as done:
+        run_cli("help", "pull")
+    assert done.value.code == 0 and capsys.readouterr().out.startswith("usage: postmortem pull ")
 
 
 def test_usage_error_is_exit_2(run_cli):

@@ -44,9 +44,12 @@ def test_parse_from_stdin_with_title(run_cli, monkeypatch):
 
 
 def test_scorecard_of_a_report_and_of_an_incident(run_cli):
-    code, out, _ = run_cli("scorecard", SESSIONSTORE, "--format", "json")
+    code, out, err = run_cli("report-scorecard", SESSIONSTORE, "--format", "json")
     data = json.loads(out)
-    assert code == 0 and data["score"] == 10 and data["stated_total"] == 10
+    assert code == 0 and data["score"] == 10 and data["stated_total"] == 10 and err == ""
+    # the spelling from before report-scorecard: the same answer, and a warning
+    assert run_cli("scorecard", SESSIONSTORE, "--format", "json") == (
+        0, out, "postmortem: warning: `scorecard REPORT` is deprecated: use `postmortem report-scorecard`\n")
     assert [a["answer"] for a in data["answers"]][:5] == ["no", "yes", "no", "no", "no"]
     code, out, _ = run_cli("scorecard", SAMPLE / "incident.toml", "--format", "json")
     data = json.loads(out)

@@ -100,7 +100,7 @@ def test_missing_stops_on_the_wiki_that_always_continues(capsys, tmp_path, kind,
 def test_followups_across_the_wiki_stops_on_an_answer_that_brings_nothing_new(capsys, monkeypatch):
     monkeypatch.setenv("PM_PHAB_TOKEN", "api-aaaaaaaaaaaaaaaaaaaaaaaaaaaa")
     with FakeServer(endless_wiki("fresh")) as wiki, FakeServer(lambda r: Answer.json({})) as phabricator:
-        code, _, err = run_cli(capsys, "followups", "--wiki", wiki.url + "/w/api.php", "--phabricator",
+        code, _, err = run_cli(capsys, "open-followups", "--wiki", wiki.url + "/w/api.php", "--phabricator",
                                phabricator.url, "--token-env", "PM_PHAB_TOKEN")
     assert code == 1
     assert err == f"postmortem: error: {wiki.url}/w/api.php: the answer to continue=" \

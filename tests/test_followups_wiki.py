@@ -164,11 +164,16 @@ def test_open_followups_in_batches_of_100(bot_env, bot):
 def test_the_cli_form_across_the_wiki(cli, bot_env, bot):
     publish_reports(bot)
     with FakeServer(conduit_app(dict(TASKS), USERS, token=TOKEN)) as phab:
-        code, out, err = cli("followups", "--wiki", bot_env.api_url, "--prefix", "FollowupsTest/", "--format", "json",
-                             "--phabricator", phab.url, "--token-env", "PM_PHAB_TOKEN", "--older-than", "1d")
-    assert code == 0, err
-    assert [f["task"] for f in json.loads(out)["open"]] == ["T400001", "T400003", "T400004"]
-    code, _, err = cli("followups", "--wiki", bot_env.api_url, "--older-than", "soon", "--token-env", "PM_PHAB_TOKEN")
+        code, out, err = cli("open-followups", "--wiki", bot_env.api_url, "--prefix", "FollowupsTest/", "--format",
+                             "json", "--phabricator", phab.url, "--token-env", "PM_PHAB_TOKEN", "--older-than", "1d")
+        assert code == 0, err
+        assert [f["task"] for f in json.loads(out)["open"]] == ["T400001", "T400003", "T400004"]
+        # the spelling before open-followups was a command: the same answer, and a warning
+        old = cli("followups", "--wiki", bot_env.api_url, "--prefix", "FollowupsTest/", "--format", "json",
+                  "--phabricator", phab.url, "--token-env", "PM_PHAB_TOKEN", "--older-than", "1d")
+    assert old[:2] == (0, out) and "`followups --wiki` is deprecated: use `postmortem open-followups`" in old[2]
+    code, _, err = cli("open-followups", "--wiki", bot_env.api_url, "--older-than", "soon", "--token-env",
+                       "PM_PHAB_TOKEN")
     assert code == 2 and "expected a duration like '6h', '90m' or '1d', got 'soon'" in err
-    code, _, err = cli("followups", "--wiki", bot_env.api_url)
-    assert code == 2 and "--wiki needs --token-env ENV" in err
+    code, _, err = cli("open-followups", "--wiki", bot_env.api_url)
+    assert code == 2 and "open-followups needs --token-env ENV" in err

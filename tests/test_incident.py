@@ -148,3 +148,25 @@ def test_bad_graphs_name_line_and_key(tmp_path, body, line, key, words):
     err = caught.value
     assert (err.line, err.key) == (line, key), str(err)
     assert words in str(err) and str(err).startswith(f"{path}:{line}: ") and "\n" not in str(err)
+
+
+def test_a_path_no_file_can_have_is_refused_before_any_glob(tmp_path):
+    """A path of 100,000 '[' (tests/test_fuzz_sources.py's input 854) kept every
+    command globbing for minutes: matching costs the square of the pattern's length."""
+    body = '[[source]]\ntype = "sal-wikitext"\npath = "sal.' + "[" * 100_000 + 'wiki"\n'
+    with pytest.raises(IncidentFileError) as caught:
+        load_incident(write_incident(tmp_path, body))
+    assert str(caught.value).endswith("path: source[0] (sal-wikitext): path has a part of 100008 characters, "
+                                      "which names no file (at most 1024)")
+
+
+def test_a_time_zone_name_longer_than_a_file_name_is_an_unknown_zone(tmp_path):
+    """With the tzdata package (as pip installs it into a venv), zoneinfo opens a file
+    by the name: one too long raised OSError, an internal error (test_fuzz_sources'
+    incident.toml harness found it in a venv; the system's zoneinfo says "not found")."""
+    from postmortem.core.timeutil import zone
+    with pytest.raises(ValueError, match="unknown time zone"):
+        zone("Europe/P" + "[" * 5000 + "aris")
+    body = '[people.ana]\ntimezone = "Europe/P' + "[" * 5000 + 'aris"\n'
+    with pytest.raises(IncidentFileError, match="unknown time zone"):
+        load_incident(write_incident(tmp_path, body))

@@ -121,10 +121,10 @@ def test_a_time_only_line_out_of_order_is_named_not_moved_silently():
 def test_a_markdown_report_of_this_tool_is_refused_in_one_line(tmp_path, run_cli):
     """lint read `render --format markdown` as wikitext and gave about 60 false findings
     (no-time on every "**2023-09-28 14:33** …" line, answered questions "unanswered");
-    now it says what the file is and exits 2, as scorecard and stats do."""
+    now it says what the file is and exits 2, as report-scorecard and stats do."""
     out = tmp_path / "report.md"
     assert run_cli("render", SAMPLE / "incident.toml", "--format", "markdown", "-o", out)[0] == 0
-    for command in ("lint", "scorecard"):
+    for command in ("lint", "report-scorecard"):   # a report's scorecard (`scorecard REPORT` before)
         code, stdout, stderr = run_cli(command, out)
         assert (code, stdout) == (2, "") and len(stderr.splitlines()) == 1
         assert stderr.startswith(f"postmortem: error: {out}: a Markdown report (render --format markdown)")

@@ -4,7 +4,10 @@ travel inside the wheel."""
 import os
 import shutil
 import subprocess
+import sys
+import sysconfig
 import venv
+from pathlib import Path
 
 from tests.conftest import ROOT, SAMPLE
 
@@ -16,12 +19,20 @@ def test_installed_wheel_renders_from_another_directory(tmp_path):
     source = tmp_path / "src"
     shutil.copytree(ROOT, source, ignore=IGNORE)
     env_dir = tmp_path / "venv"
-    # System site-packages provide the dependencies; the project itself is built and
-    # installed for real (not editable), without reaching the network.
-    venv.EnvBuilder(system_site_packages=True, with_pip=True).create(env_dir)
+    # The wheel is built by the Python running the tests (its test extras bring setuptools
+    # and wheel), then installed for real (not editable) into a fresh venv, without reaching
+    # the network. The venv finds the dependencies where this Python has them: a venv's
+    # system_site_packages would mean the *base* interpreter's packages when the tests run
+    # inside a venv themselves, which lack them (issue 24).
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+                    "-w", str(wheels), str(source)], check=True, cwd=tmp_path)
+    venv.EnvBuilder(with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
-    subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", str(source)],
+    (wheel,) = wheels.glob("wikitech_postmortem-*.whl")
+    subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
                    check=True, cwd=tmp_path)
+    _see_dependencies_of_this_python(python)
     shutil.rmtree(source)  # nothing may be read from the source tree any more
     # nor from the checkout running these tests (PYTHONPATH=<checkout> would import it instead)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
@@ -43,3 +54,13 @@ def test_installed_wheel_renders_from_another_directory(tmp_path):
                            ".joinpath('static'); print(sorted(p.name for p in s.iterdir()), s)"],
                           cwd=elsewhere, capture_output=True, text=True, check=True, env=env).stdout
     assert "['index.html', 'review.css', 'review.js']" in page and str(env_dir) in page
+
+
+def _see_dependencies_of_this_python(python) -> None:
+    """A .pth file in the venv naming this Python's library folders: the venv imports
+    jinja2, requests… from there, but its own installed postmortem comes first."""
+    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    ours = {sysconfig.get_paths()[key] for key in ("purelib", "platlib")}
+    ours |= {p for p in sys.path if p.endswith(("site-packages", "dist-packages"))}
+    (Path(site) / "zz-test-dependencies.pth").write_text("".join(f"{p}\n" for p in sorted(ours)), encoding="utf-8")

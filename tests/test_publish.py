@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from postmortem._version import __version__
 from postmortem.core.errors import WikiError
@@ -61,6 +62,11 @@ def test_publish_the_sample(cli, bot_env, bot, sample):
     assert code == 0, err
     title = "Incidents/2023-09-28 mw-page-content-change-enrich"
     assert f"published {title}" in out
+    # the page's address, which the wiki serves (issue 24: publish said no URL)
+    published = next(line for line in out.splitlines() if line.startswith("published "))
+    address = published.split(": ")[-1]
+    assert address == bot_env.api_url.replace("api.php", "index.php?title=") + title.replace(" ", "_")
+    assert "mw-page-content-change-enrich" in requests.get(address, timeout=30).text
     current = bot_env.current(title)
     assert current["user"] == bot_env.admin
     assert current["comment"].startswith(f"postmortem {__version__}: publish report (generated ")

@@ -176,11 +176,12 @@ def test_cli_exit_codes_for_a_failing_source(tmp_path, servers, capsys):
     slack.app = broken_app("html")
     assert main(["pull", str(path)]) == 1
     out, err = capsys.readouterr()
-    assert "source[1] (slack): FAILED" in out and "postmortem: error: source[1] (slack)" in err
+    # the failure once, on the error path (it was on stdout too)
+    assert "FAILED" not in out and err.count("postmortem: error: source[1] (slack): FAILED") == 1
     assert "source[0] (sal): 12 events" in out
     assert main(["pull", str(path), "--strict"]) == 2  # an HTML page is a format error: exit 2
     out, err = capsys.readouterr()
-    assert err.count("\n") == 1 and "--strict: nothing written" in err and "Traceback" not in err
+    assert err.count("error:") == 1 and "--strict: nothing written" in err and "Traceback" not in err
     for text in (out, err, cache.cache_path(load_incident(path)).read_text()):
         assert SLACK_TOKEN not in text and PHAB_TOKEN not in text
 
@@ -199,7 +200,7 @@ def test_the_cli_shows_progress_on_a_terminal_only(tmp_path, servers, capsys, mo
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     assert main(["pull", str(path)]) == 0
     out, err = capsys.readouterr()
-    assert "\r\x1b[K[1/3] source[0] (sal)" in err and "[3/3] source[2] (phabricator)" in err
+    assert "\r\x1b[K[0/3 done] waiting for source[0] (sal), " in err and " s" in err
     assert "\r" not in out and len(out.splitlines()) == 3
 
 
@@ -281,6 +282,7 @@ api_key_env = "PM_VO_KEY"
 
 # -- real Alertmanager and Prometheus ---------------------------------------------------
 
+@pytest.mark.services
 def test_pull_from_real_alertmanager_and_prometheus_then_timeline_offline(tmp_path, capsys):
     now = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0)
     t = now - dt.timedelta(hours=2)
@@ -357,8 +359,8 @@ def test_a_one_source_pull_whose_source_has_a_bug_writes_the_cache_and_a_failed_
     failed = (
               "source[0] (slack): FAILED after 3 requests: internal error: KeyError: 'ts' (a bug in postmortem; "
               "`postmortem --debug pull` shows where)")
-    assert out == failed + "\n"
-    assert err.splitlines() == [f"wrote {tmp_path / 'incident.events.json'}", f"postmortem: error: {failed}"]
+    assert out == ""
+    assert err.splitlines() == [f"postmortem: error: {failed}", f"wrote {tmp_path / 'incident.events.json'}"]
     incident = load_incident(path)
     failure = cache.EventCache(incident).failed[cache.source_key(incident.sources[0])]
     assert failure.error == failed.split("requests: ", 1)[1]

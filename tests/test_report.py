@@ -227,7 +227,7 @@ def test_window_from_metadata_and_title():
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_json_shape(name):
     data = json.loads(json.dumps(_read(name).to_json()))
-    # DESIGN.md's keys, and the extensions noted in README.md's Development section
+    # docs/formats.md's keys, and the extensions noted in docs/changelog.md
     assert set(data) == {"title", "status", "metadata", "sections", "timeline", "actionables",
                          "scorecard", "problems"} | {"start", "end", "windows", "window_read"}
     assert set(data["metadata"]) == {"task", "paged-num", "responders-num", "coordinators",

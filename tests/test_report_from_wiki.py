@@ -1,4 +1,4 @@
-"""`lint`/`parse`/`scorecard --wiki URL --page TITLE` when the page is not
+"""`lint`/`parse`/`report-scorecard --wiki URL --page TITLE` when the page is not
 there: an input error (exit 2), one line naming the page and the wiki."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import pytest
 from tests.mediawiki import mediawiki  # noqa: F401  (the fixture)
 
 
-@pytest.mark.parametrize("command", ["lint", "parse", "scorecard"])
+@pytest.mark.parametrize("command", ["lint", "parse", "report-scorecard"])
 def test_a_page_that_does_not_exist_is_exit_2(run_cli, mediawiki, command):  # noqa: F811
     code, out, err = run_cli(command, "--wiki", mediawiki.api_url, "--page", "Incidents/None such")
     assert code == 2 and out == ""

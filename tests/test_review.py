@@ -163,7 +163,7 @@ def test_without_flask_review_says_how_to_get_it(incident, run_cli, monkeypatch)
     code, _, err = run_cli("review", incident, "--no-browser")
     assert code == 2
     assert err.strip() == ("postmortem: error: postmortem review needs the review extra: "
-                           "pip install 'postmortem[review]' (flask is missing)")
+                           "pip install 'wikitech-postmortem[review]' (flask is missing)")
 
 
 def test_the_api_takes_only_json_and_answers_with_a_strict_policy(incident):

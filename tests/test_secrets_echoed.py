@@ -215,7 +215,7 @@ def test_a_failed_pull_keeps_its_error_in_the_cache_redacted_and_later_commands_
     checked = capsys.readouterr()
     for text in (str(strict.value), pulled.out, pulled.err, stored, checked.out, checked.err):
         assert leaks(text, TOKEN) == [], text
-    assert "FAILED" in pulled.out and "HTTP 401 Unauthorized: invalid_auth: " in checked.out + checked.err
+    assert "FAILED" in pulled.err and "HTTP 401 Unauthorized: invalid_auth: " in checked.out + checked.err
 
 
 def test_chat_text_reaches_a_terminal_without_what_acts_on_it(run_cli, tmp_path, monkeypatch):

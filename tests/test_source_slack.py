@@ -142,9 +142,8 @@ def test_the_token_goes_only_over_https_or_to_loopback():
         SOURCE.read(config("http://slack.example.org/api"), WINDOW, session=session())
 
 
-def test_no_token_is_a_clear_error(monkeypatch, tmp_path):
+def test_no_token_is_a_clear_error(monkeypatch):
     monkeypatch.delenv("PM_SLACK_TOKEN")
-    monkeypatch.setattr("postmortem.net.http.CONFIG_FILE", tmp_path / "none.toml")
     with pytest.raises(InputError, match="PM_SLACK_TOKEN"):
         SOURCE.read(config("https://slack.com/api"), WINDOW, session=session())
 

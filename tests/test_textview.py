@@ -180,3 +180,16 @@ def test_cli_bad_filter_is_exit_2_one_line(run_cli):
     assert code == 2 and out == "" and err.startswith("postmortem: error: --grep: bad regular expression")
     code, out, err = run_cli("timeline", SAMPLE / "incident.toml", "--until", "noon")
     assert code == 2 and "--until" in err and len(err.splitlines()) == 1
+
+
+def test_an_empty_clock_range_on_an_incident_of_several_days_says_so(run_cli):
+    """Issue 24: `--since 00:10 --until 00:20` printed nothing, exit 0, on an incident
+    that crosses midnight (HH:MM is the first day, as documented)."""
+    code, out, err = run_cli("timeline", SAMPLE / "incident.toml", "--since", "00:10", "--until", "00:20")
+    assert (code, out) == (0, "")
+    assert err == ("postmortem: warning: no event in --since 00:10 --until 00:20: HH:MM means the incident's first "
+                   "day (2023-09-28), and it goes on to 2023-10-03; give the date for another day, e.g. "
+                   "'2023-09-29 00:10'\n")
+    # a range with a date, or with events outside the --source asked for, is no such case
+    assert run_cli("timeline", SAMPLE / "incident.toml", "--since", "2023-09-29 00:10",
+                   "--until", "2023-09-29 00:20")[2] == ""

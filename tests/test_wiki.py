@@ -221,7 +221,7 @@ def test_not_json_is_a_wiki_error():
 def test_credentials_from_an_owner_only_config_file(mediawiki, monkeypatch, tmp_path):  # noqa: F811
     monkeypatch.delenv("POSTMORTEM_WIKI_USER", raising=False)
     monkeypatch.delenv("POSTMORTEM_WIKI_PASSWORD", raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / ".config"))
     config = tmp_path / ".config" / "postmortem" / "credentials.toml"
     config.parent.mkdir(parents=True)
     config.write_text(f'POSTMORTEM_WIKI_USER = "{mediawiki.bot_user}"\n'

@@ -69,7 +69,7 @@ def write_output(text: str, output: str | None) -> None:
     """To stdout, or atomically to a file (nothing is left half-written)."""
     if output and output != "-":
         write_atomically(Path(output), text)
-        print(f"wrote {output}", file=sys.stderr)
+        said(f"wrote {output}")
     else:
         to_stdout(text)
 
@@ -83,7 +83,7 @@ def write_report(text: str, output: str | None, pictures=()) -> None:
     files += [(Path(path), svg) for path, svg in pictures]
     write_all_atomically(files)
     for path, _ in files:
-        print(f"wrote {path}", file=sys.stderr)
+        said(f"wrote {path}")
     if not to_file:
         to_stdout(text)
 
@@ -110,6 +110,16 @@ def one_line(text: str) -> str:
     return " ".join(clean(text).split())
 
 
+def error(message: str) -> None:
+    """The one way an error line is said: ``postmortem: error: …`` on stderr."""
+    print(f"postmortem: error: {one_line(message)}", file=sys.stderr)
+
+
+def said(message: str) -> None:
+    """What a command did (``wrote X``, ``published …``) on stderr, apart from its output."""
+    print(one_line(message), file=sys.stderr)
+
+
 def warn(message: str) -> None:
     print(f"postmortem: warning: {one_line(message)}", file=sys.stderr)
 
@@ -127,11 +137,54 @@ def passed_over_said():
         raise
 
 
+WIKI_HELP = "the wiki's api.php URL (default: POSTMORTEM_WIKI or wiki in config.toml; `postmortem config`)"
+
+
+def wiki_argument(sub, what: str = "") -> None:
+    """--wiki API_URL: always the wiki's api.php URL, defaulting to the configured wiki."""
+    sub.add_argument("--wiki", metavar="API_URL", help=WIKI_HELP + (f"; {what}" if what else ""))
+
+
+def wiki_url(args) -> str:
+    """--wiki, else POSTMORTEM_WIKI, else ``wiki`` in config.toml; InputError when none."""
+    from ..core.config import setting
+    found = setting("wiki", getattr(args, "wiki", None)).value
+    if not found:
+        raise InputError("no wiki: give --wiki API_URL, or set POSTMORTEM_WIKI or wiki in "
+                         "~/.config/postmortem/config.toml", key="--wiki")
+    return found
+
+
+def prefix_argument(sub) -> None:
+    sub.add_argument("--prefix", metavar="PREFIX", default="Incidents/",
+                     help="the reports are the wiki's pages under PREFIX (default Incidents/)")
+
+
+def report_items(args):
+    """REPORT files when given, else every page under --prefix on the wiki."""
+    if args.reports:
+        if args.wiki:
+            raise InputError("give REPORT files or --wiki (to read the pages under --prefix), not both", key="--wiki")
+        return args.reports
+    from ..net.mediawiki import read_pages_under
+    from ..core.config import setting
+    if not setting("wiki", args.wiki).value:
+        raise InputError("give REPORT files, or --wiki API_URL (or a configured wiki) to read the pages under --prefix")
+    return read_pages_under(wiki_url(args), args.prefix)
+
+
+def page_address(api_url: str, title: str) -> str:
+    """The page's address beside the wiki's api.php: ``…/index.php?title=Title``,
+    which every MediaWiki serves (Manual:index.php), spaces as underscores."""
+    from urllib.parse import quote, urljoin
+    return urljoin(api_url, "index.php") + "?title=" + quote(title.replace(" ", "_"), safe="/:@$!*(),;~")
+
+
 def report_arguments(sub, *, what: str = "REPORT") -> None:
-    """REPORT (a file or -), or --wiki URL --page TITLE; --title for dates."""
+    """REPORT (a file or -), or --page TITLE on the --wiki; --title for dates."""
     sub.add_argument("report", metavar=what, nargs="?", help="a report file, or - for stdin")
-    sub.add_argument("--wiki", metavar="API_URL", help="read the report from this wiki (api.php URL)")
-    sub.add_argument("--page", metavar="TITLE", help="with --wiki: the page to read")
+    sub.add_argument("--page", metavar="TITLE", help="read the report page TITLE from the wiki instead")
+    wiki_argument(sub)
     sub.add_argument("--title", metavar="TITLE",
                      help="the page title, for dates (Incidents/YYYY-MM-DD …) when the report has none")
 
@@ -140,12 +193,14 @@ def read_report(args):
     """The REPORT argument: a file, ``-`` for stdin, or ``--wiki URL --page TITLE``
     (a page that is not there is an input error, exit 2)."""
     from ..read.report import decode_report, parse_report, read_report_file
+    if args.page:
+        if args.report:
+            raise InputError("give a REPORT file or --page TITLE, not both", key="--page")
+        return parse_report(_wiki_page_text(wiki_url(args), args.page), title=args.title or args.page)
     if args.wiki:
-        if not args.page:
-            raise InputError("--wiki needs --page TITLE")
-        return parse_report(_wiki_page_text(args.wiki, args.page), title=args.title or args.page)
+        raise InputError("--wiki needs --page TITLE", key="--wiki")
     if not args.report:
-        raise InputError("give a REPORT file, - for stdin, or --wiki URL --page TITLE")
+        raise InputError("give a REPORT file, - for stdin, or --page TITLE (on the --wiki)")
     if args.report == "-":
         return parse_report(decode_report(sys.stdin.buffer.read(), "<stdin>"), title=args.title)
     return read_report_file(args.report, title=args.title)
@@ -170,8 +225,8 @@ def page_arguments(sub) -> None:
     """What publish and update share: the incident, the wiki, the page, the graph."""
     import argparse
     sub.add_argument("incident", metavar="INCIDENT.toml")
-    sub.add_argument("--wiki", required=True, metavar="API_URL", help="the wiki's api.php URL")
-    sub.add_argument("--page", metavar="TITLE", default=None, help="page title (default Incidents/<id>)")
+    wiki_argument(sub)
+    sub.add_argument("--page", metavar="TITLE", default=None, help="the report's page (default Incidents/<id>)")
     sub.add_argument("--template", metavar="NAME|PATH", default=None, help=argparse.SUPPRESS)
     sub.add_argument("--graph", metavar="NAME.svg", nargs="?", const=DEFAULT_GRAPH, default=None,
                      help="upload the timeline graph as File:NAME.svg (default name: "

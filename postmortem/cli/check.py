@@ -3,7 +3,7 @@ accounting for every record read."""
 
 from __future__ import annotations
 
-from ._common import print_json, to_stdout
+from ._common import error, print_json, to_stdout
 
 
 def add_parser(commands) -> None:
@@ -28,5 +28,9 @@ def run(args) -> int:
     if args.format == "json":
         print_json(report.to_json())
     else:
-        to_stdout(report.to_text())
+        text = report.to_text()
+        if text.strip():
+            to_stdout(text)
+        for line in report.problem_lines():   # input errors on the error path, as every command's
+            error(line)
     return report.exit_code

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ._common import print_json, print_text
+from ._common import prefix_argument, print_json, print_text, wiki_argument, wiki_url
 
 
 def add_parser(commands) -> None:
@@ -14,10 +14,10 @@ def add_parser(commands) -> None:
                                           "status page (statuspage) saw in a period that has no report under "
                                           "--prefix within a day of its time, with the `postmortem init` line "
                                           "that starts one. Exit 1 when some report is missing.",
-                              epilog="Example: postmortem missing --wiki https://wikitech.wikimedia.org/w/api.php "
+                              epilog="Example: postmortem missing "
                                      "--prefix Incidents/ --since 2024-03-01 --sources paging.toml")
-    sub.add_argument("--wiki", required=True, metavar="API_URL", help="the wiki the reports are on")
-    sub.add_argument("--prefix", metavar="PREFIX", default="Incidents/", help="default Incidents/")
+    wiki_argument(sub)
+    prefix_argument(sub)
     sub.add_argument("--since", required=True, metavar="DATE", help="'2024-03-01' or '2024-03-01 14:00' (UTC)")
     sub.add_argument("--until", metavar="DATE", help="a date alone: to the end of that day (default: now)")
     sub.add_argument("--sources", required=True, metavar="FILE",
@@ -32,7 +32,7 @@ def run(args) -> int:
     from ..database.pages import period
     configs, _ = load_sources(args.sources)
     until = args.until or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
-    found = missing_reports(configs, args.wiki, args.prefix, period(args.since, until))
+    found = missing_reports(configs, wiki_url(args), args.prefix, period(args.since, until))
     if args.format == "json":
         print_json(found.to_json())
     else:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ._common import check_graph_arguments, print_text, graph_name, open_records, page_arguments, warn_findings
+from ._common import (check_graph_arguments, graph_name, open_records, page_address, page_arguments, print_text,
+                      warn_findings, wiki_url)
 
 
 def add_parser(commands) -> None:
@@ -21,10 +22,11 @@ def run(args) -> int:
     check_graph_arguments(args)      # a bad --graph NAME: exit 2 before reading anything
     records = open_records(args.incident)
     warn_findings(records, blocking=False)
-    result = publish(records, args.wiki, args.page, template=args.template,
+    api_url = wiki_url(args)
+    result = publish(records, api_url, args.page, template=args.template,
                      graph=graph_name(args, records), replace_graph=args.replace_graph)
     graph = f" with the graph File:{result.graph}" if result.graph else ""
-    print_text(f"published {result.title} (revision {result.revid}){graph}")
+    print_text(f"published {result.title} (revision {result.revid}){graph}: {page_address(api_url, result.title)}")
     for name in result.charts:
         print_text(f"uploaded File:{name}" if name in result.uploaded else
                    f"embedded File:{name} (the same picture is there already)")

@@ -10,7 +10,7 @@ def add_parser(commands) -> None:
                                           "notes and records as evidence; questions for the review meeting) and "
                                           "the report rendered with it; Save writes the narrative into "
                                           "incident.toml, keeping its comments. The address carries a random "
-                                          "token. Needs the extra: pip install 'postmortem[review]'.",
+                                          "token. Needs the extra: pip install '.[review]' (wikitech-postmortem[review]).",
                               epilog="Example: postmortem review incident.toml --port 8377 --no-browser")
     sub.add_argument("incident", metavar="INCIDENT.toml")
     sub.add_argument("--port", type=int, default=0, help="the port (default: a free one)")

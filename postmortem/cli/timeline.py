@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ._common import open_records, print_json, warn_findings
+from ._common import open_records, print_json, warn, warn_findings
 
 
 def add_parser(commands) -> None:
@@ -35,8 +35,19 @@ def run(args) -> int:
     warn_findings(records)           # the output may be pasted somewhere: say what it holds
     shown = filter_events(records, since=since, until=until, sources=check_sources(args.source or ()),
                           pattern=compile_pattern(args.grep, "--grep") if args.grep else None)
+    if not shown.events and (since or until) and not filter_events(records, since=since, until=until).events:
+        _say_why_empty(args, incident)
     _show(args, shown)
     return 0
+
+
+def _say_why_empty(args, incident) -> None:
+    """An empty HH:MM range on an incident of several days: HH:MM is its first day."""
+    from ..core.model import incident_window
+    from ..timeline.filters import empty_range_note
+    note = empty_range_note(incident.start.date(), incident_window(incident).end.date(), args.since, args.until)
+    if note:
+        warn(note)
 
 
 def _bounds(args, incident):

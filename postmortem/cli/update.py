@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sys
 
-from ._common import (check_graph_arguments, graph_name, open_records, page_arguments, passed_over_said, to_stdout,
-                      warn, warn_findings)
+from ._common import (check_graph_arguments, graph_name, open_records, page_address, page_arguments,
+                      passed_over_said, to_stdout, warn, warn_findings, wiki_url)
 
 
 def add_parser(commands) -> None:
@@ -31,11 +31,12 @@ def run(args) -> int:
     records = open_records(args.incident)
     warn_findings(records, blocking=False)
     with passed_over_said():
-        result = update(records, args.wiki, args.page, dry_run=args.dry_run, prefer=prefer,
+        api_url = wiki_url(args)
+        result = update(records, api_url, args.page, dry_run=args.dry_run, prefer=prefer,
                         template=args.template, graph=graph_name(args, records),
                         replace_graph=args.replace_graph)
     _notes(result, prefer, args.dry_run)
-    to_stdout(_outcome(result, args.dry_run))
+    to_stdout(_outcome(result, args.dry_run, page_address(api_url, result.title)))
     return 0
 
 
@@ -55,12 +56,12 @@ def _notes(result, prefer: str | None, dry_run: bool) -> None:
         print(f"{'would upload' if dry_run else 'uploaded'} File:{name}", file=sys.stderr)
 
 
-def _outcome(result, dry_run: bool) -> str:
+def _outcome(result, dry_run: bool, address: str) -> str:
     if dry_run and not result.diff and result.saves:
         return (f"{result.title}: no visible change (only the hidden record of the generated text "
                 f"would be refreshed)\n")
     if dry_run:
         return result.diff or f"{result.title}: no change\n"
     if result.new_revid is None:
-        return f"{result.title}: no change (revision {result.old_revid})\n"
-    return f"updated {result.title} (revision {result.old_revid} -> {result.new_revid})\n"
+        return f"{result.title}: no change (revision {result.old_revid}): {address}\n"
+    return f"updated {result.title} (revision {result.old_revid} -> {result.new_revid}): {address}\n"

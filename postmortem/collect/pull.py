@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from concurrent.futures import ThreadPoolExecutor
+import queue
+import threading
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Callable, Iterator
@@ -97,6 +98,7 @@ class PullReport:
 
 def pull(incident: Incident, *, refresh: bool = False, strict: bool = False,
          progress: Callable[[int, int, str], None] | None = None,
+         finished: Callable[[SourceResult], None] | None = None, tick: Callable[[], None] | None = None,
          session_factory: Callable[[], object] | None = None, clock=None) -> PullReport:
     """Fetch every network source of ``incident`` into its event cache.
 
@@ -104,8 +106,10 @@ def pull(incident: Incident, *, refresh: bool = False, strict: bool = False,
     session (its requests in order, within its own rate limit), so a pull takes
     about as long as its slowest source; results come in the order of the
     sources. ``progress(done, total, name)`` is called before waiting for each
-    source and once at the end; ``session_factory`` makes each source's HTTP
-    session (default :func:`postmortem.net.http.new_session` with what the
+    source and once at the end; ``finished(result)`` as each source ends, in the
+    order they end; ``tick()`` every fraction of a second while waiting.
+    ``session_factory`` makes each source's HTTP session (default
+    :func:`postmortem.net.http.new_session` with what the
     source asks for). Raises (writing nothing) on the first failure, in source
     order, when ``strict``; otherwise failures are in the report.
     """
@@ -130,7 +134,8 @@ def pull(incident: Incident, *, refresh: bool = False, strict: bool = False,
         state.previous = pulled.previous
         steps.append((PREVIOUS, partial(_pull_previous, incident, state.previous, refresh, session_factory)))
     report = PullReport(replaced_damaged=damaged)
-    for outcome in _run_at_once(steps, progress):
+    on_end = (lambda outcome: finished(outcome.result)) if finished else None
+    for outcome in _run_at_once(steps, progress, finished=on_end, tick=tick):
         report.results.append(outcome.result)
         if outcome.result.status == "failed" and strict:
             raise _strict_error(outcome.result)
@@ -143,26 +148,64 @@ def pull(incident: Incident, *, refresh: bool = False, strict: bool = False,
 
 
 MAX_AT_ONCE = 8  # sources fetched at the same time (each has its own session)
+TICK = 0.2  # seconds between two calls of ``tick`` while a pull waits
 
 
-def _run_at_once(steps: list, progress) -> Iterator["_Outcome"]:
-    """Every step's outcome, in the order of the steps; all started at once."""
+def _run_at_once(steps: list, progress, *, finished=None, tick=None) -> Iterator:
+    """Every step's outcome, in the order of the steps; all started at once.
+
+    The steps run in daemon threads, and the caller waits on a queue it wakes
+    from every TICK seconds: an interrupt (Ctrl-C) stops the caller at once,
+    and the process exits without waiting for a download still in progress
+    (nothing is written before every step is done). ``finished(outcome)`` is
+    called as each step ends, in the order they end; ``tick()`` while waiting.
+    """
     if not steps:
         if progress:
             progress(0, 0, "done")
         return
-    with ThreadPoolExecutor(max_workers=min(MAX_AT_ONCE, len(steps)), thread_name_prefix="pull") as pool:
-        futures = [pool.submit(step) for _, step in steps]
-        try:
-            for number, ((name, _), future) in enumerate(zip(steps, futures)):
-                if progress:
-                    progress(number, len(steps), name)
-                yield future.result()
-        finally:
-            for future in futures:  # a strict failure: nothing not yet started is started
-                future.cancel()
+    ended: queue.Queue = queue.Queue()
+    stop, slots = threading.Event(), threading.BoundedSemaphore(MAX_AT_ONCE)
+    for index, (name, step) in enumerate(steps):
+        threading.Thread(target=_run_step, args=(index, step, ended, stop, slots), name=f"pull {name}",
+                         daemon=True).start()
+    outcomes: dict[int, tuple] = {}
+    try:
+        for number, (name, _) in enumerate(steps):
+            if progress:
+                progress(number, len(steps), name)
+            while number not in outcomes:
+                _wait_for_one(ended, outcomes, finished, tick)
+            outcome, raised = outcomes.pop(number)
+            if raised is not None:
+                raise raised
+            yield outcome
+    finally:
+        stop.set()  # a strict failure or an interrupt: nothing not yet started is started
     if progress:
         progress(len(steps), len(steps), "done")
+
+
+def _run_step(index: int, step, ended: queue.Queue, stop: threading.Event, slots) -> None:
+    with slots:
+        if stop.is_set():
+            return
+        try:
+            ended.put((index, step(), None))
+        except BaseException as raised:  # noqa: BLE001 - handed to the caller's thread, raised there
+            ended.put((index, None, raised))
+
+
+def _wait_for_one(ended: queue.Queue, outcomes: dict, finished, tick) -> None:
+    try:
+        index, outcome, raised = ended.get(timeout=TICK)
+    except queue.Empty:
+        if tick:
+            tick()
+        return
+    outcomes[index] = (outcome, raised)
+    if finished and raised is None:
+        finished(outcome)
 
 
 @dataclass

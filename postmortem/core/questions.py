@@ -2,7 +2,7 @@
 
 Question text is exactly as in Wikitech's report template (the Scorecard
 table of tests/fixtures/reports/wikitech/*.wiki); ids are the public contract
-of DESIGN.md. The score is always the count of "yes".
+(docs/formats.md). The score is always the count of "yes".
 """
 
 from __future__ import annotations

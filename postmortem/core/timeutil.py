@@ -34,7 +34,9 @@ def zone(name: str) -> dt.tzinfo:
         return UTC
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: with the tzdata package (a venv's), a name longer than a file
+        # name can be is an open() that fails, not "not found"
         raise ValueError(f"unknown time zone {name!r}") from None
 
 

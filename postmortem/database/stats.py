@@ -41,7 +41,7 @@ class ReportStats:
     answers: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
-        """``stats --format json``: ``{"reports": [...], "totals": {...}}`` (DESIGN.md)."""
+        """``stats --format json``: ``{"reports": [...], "totals": {...}}`` (docs/formats.md)."""
         return {"reports": [dict(r) for r in self.rows], "totals": dict(self.totals)}
 
     def to_csv(self) -> str:

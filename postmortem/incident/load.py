@@ -1,4 +1,4 @@
-"""Load and validate incident.toml (format: DESIGN.md, "incident.toml").
+"""Load and validate incident.toml (format: docs/incident-toml.md).
 
 Errors name the file, the line (found again in the text, since tomllib keeps
 no positions) and the key, and say what was expected.

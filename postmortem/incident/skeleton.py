@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from string import Template
 
@@ -23,12 +24,31 @@ def skeleton_text(now: dt.datetime | None = None, *, incident_id: str | None = N
                                     id=json.dumps(incident_id, ensure_ascii=False)[1:-1])  # a TOML basic string
 
 
+FOLDER = re.compile(r"(\d{4}-\d{2}-\d{2})-(.+)")  # incidents/2024-05-01-db-failover
+
+
+def from_folder(name: str) -> tuple[str | None, str | None]:
+    """``(id, start)`` a ``YYYY-MM-DD-name`` folder gives (``"YYYY-MM-DD name"``,
+    ``"YYYY-MM-DD 00:00"``), as Wikitech names reports; (None, None) otherwise."""
+    found = FOLDER.fullmatch(name)
+    if not found:
+        return None, None
+    try:
+        dt.date.fromisoformat(found[1])
+    except ValueError:
+        return None, None
+    return f"{found[1]} {found[2]}", f"{found[1]} 00:00"
+
+
 def write_skeleton(directory: Path, *, force: bool = False, incident_id: str | None = None,
                    start: str | None = None) -> Path:
     """Write DIR/incident.toml; refuses to overwrite unless ``force``. ``start``
     (``2024-03-05 06:58``, UTC unless it says otherwise) and ``incident_id`` fill
-    the skeleton (`postmortem missing` prints the line that does it)."""
+    the skeleton (`postmortem missing` prints the line that does it); without
+    them a ``YYYY-MM-DD-name`` folder gives both (:func:`from_folder`)."""
     directory = Path(directory)
+    folder_id, folder_start = from_folder(directory.resolve().name)
+    incident_id, start = incident_id or folder_id, start or folder_start
     target = directory / "incident.toml"
     try:
         if target.exists() and not force:

@@ -23,6 +23,7 @@ import requests
 import urllib3
 
 from .._version import __version__
+from ..core.config import config_path, credential, setting
 from ..core.errors import InputError, SourceError
 from ..core.nesting import load_toml
 from ..core.scrub import hold
@@ -37,14 +38,13 @@ MAX_BODY = 128 << 20
 CHUNK = 64 << 10
 # Failures worth another attempt: the service may answer next time.
 RETRY_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
-CONFIG_FILE = Path("~/.config/postmortem/credentials.toml")
 T = TypeVar("T")
 
 
 def user_agent() -> str:
     """A descriptive User-Agent with a contact, as Wikimedia's User-Agent policy
     asks (https://foundation.wikimedia.org/wiki/Policy:User-Agent_policy)."""
-    contact = os.environ.get("POSTMORTEM_CONTACT", "https://pypi.org/project/postmortem/")
+    contact = setting("contact").value   # --, POSTMORTEM_CONTACT, config.toml, the project's page
     return f"postmortem/{__version__} ({contact}) python-requests/{requests.__version__}"
 
 
@@ -178,6 +178,7 @@ class BoundedSession(requests.Session):
                 raise SourceError(f"the answer was still arriving ({size} bytes) when the "
                                   f"{self.deadline_seconds:g} s deadline passed", url=public_url(url))
             chunks.append(chunk)
+        _check_length(response, declared)
         response._content = b"".join(chunks)
         response._content_consumed = True
 
@@ -225,6 +226,20 @@ def _pieces(response):
         if not piece:  # read1 gives b"" only at the end (it waits for a decoder's output)
             return
         yield piece
+
+
+def _check_length(response, declared: str) -> None:
+    """A body shorter than its Content-Length is a connection lost mid-body
+    (worth another attempt), whatever urllib3 says: urllib3 2 raises on it
+    itself, but 1.26 (with requests 2.28, as Debian 12 ships) returns the
+    truncated body as if it were whole."""
+    tell = getattr(response.raw, "tell", None)
+    if not declared.isdigit() or tell is None:
+        return
+    received = tell()   # bytes off the wire, before any decompression
+    if isinstance(received, int) and received < int(declared):
+        raise requests.exceptions.ChunkedEncodingError(
+            f"connection lost mid-body: {received} of {declared} bytes received")
 
 
 def _redirect_target(response, url: str) -> str | None:
@@ -340,10 +355,11 @@ def require_secure(url: str, what: str = "credentials") -> None:
         raise InputError(f"refusing to send {what} over plain http (use https)", url=public_url(url))
 
 
-def secret(env_name: str, *, config_file: Path = CONFIG_FILE, private: bool = True) -> str:
+def secret(env_name: str, *, config_file: Path | None = None, private: bool = True) -> str:
     """A token or password: from the environment variable, else from the user's
-    config file (``NAME = "value"`` lines), which must be readable only by its
-    owner. Held (:func:`postmortem.core.scrub.hold`): no message shows it
+    config file's ``[credentials]`` (:mod:`postmortem.core.config`), or from
+    ``config_file`` (``NAME = "value"`` lines) when given; a file that holds it
+    must be readable only by its owner. Held (:func:`postmortem.core.scrub.hold`): no message shows it
     (unless not ``private``: a user name kept beside a password)."""
     value = _secret(env_name, config_file)
     if private:
@@ -351,7 +367,13 @@ def secret(env_name: str, *, config_file: Path = CONFIG_FILE, private: bool = Tr
     return value
 
 
-def _secret(env_name: str, config_file: Path) -> str:
+def _secret(env_name: str, config_file: Path | None) -> str:
+    if config_file is None:
+        found = credential(env_name)
+        if found.value:
+            return found.value
+        raise InputError(f"no secret: set the environment variable {env_name} or add it to [credentials] "
+                         f"in {config_path()}")
     value = os.environ.get(env_name)
     if value:
         return value

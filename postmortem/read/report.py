@@ -1,7 +1,7 @@
 """Read incident reports back: status, metadata, sections, timeline, actionables, scorecard.
 
 The formats are those people really write on Wikitech, in every era of its
-report template (see DESIGN.md, "The formats we read and write", and the real
+report template (see docs/formats.md, "The report", and the real
 pages in tests/fixtures/reports/ and tests/fixtures/reports/corpus/):
 
 * ``{{irdoc|status=draft}}`` or the older ``{{irdoc-draft}}`` / ``{{irdoc-review}}``;
@@ -92,7 +92,7 @@ class Report:
         return windows_minutes(self.windows)
 
     def to_json(self) -> dict:
-        """The public JSON shape of ``postmortem parse --format json`` (DESIGN.md),
+        """The public JSON shape of ``postmortem parse --format json`` (docs/formats.md),
         extended with the window read: ``start``, ``end`` and every ``windows`` item."""
         return {
             "title": self.title,

@@ -79,7 +79,7 @@ class ReportScorecard:
         return sum(1 for a in self.answers if a.answer is not None)
 
     def to_json(self) -> dict:
-        """``{"answers", "score", "stated_total"}`` (DESIGN.md) and ``kind``; rubric
+        """``{"answers", "score", "stated_total"}`` (docs/formats.md) and ``kind``; rubric
         answers also carry ``points`` and ``max_points``."""
         return {"kind": self.kind, "answers": [a.to_json(self.kind) for a in self.answers],
                 "score": self.score if self.kind else None,  # no table: no score, not 0

@@ -53,7 +53,7 @@ class TimelineEntry:
     url: str | None = None
 
     def to_json(self) -> dict:
-        """``{"time", "text"}`` (DESIGN.md) and ``actor``, ``source``, ``tags``, ``url``."""
+        """``{"time", "text"}`` (docs/formats.md) and ``actor``, ``source``, ``tags``, ``url``."""
         return {"time": format_utc(self.time) if self.time else None, "text": self.text,
                 "actor": self.actor, "source": self.source, "tags": list(self.tags), "url": self.url}
 

@@ -15,7 +15,7 @@ import webbrowser
 
 from ..core.errors import InputError
 
-MISSING = "postmortem review needs the review extra: pip install 'postmortem[review]' ({name} is missing)"
+MISSING = "postmortem review needs the review extra: pip install 'wikitech-postmortem[review]' ({name} is missing)"
 
 
 def serve(incident_path: str, port: int = 0, open_browser: bool = True, announce=print) -> None:

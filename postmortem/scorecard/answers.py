@@ -70,7 +70,7 @@ class Scorecard:
         return "\n".join(lines) + "\n"
 
     def to_json(self) -> dict:
-        """The public JSON shape of ``scorecard --format json`` (DESIGN.md), extended
+        """The public JSON shape of ``scorecard --format json`` (docs/formats.md), extended
         with ``disagreements`` and, for an incident, ``metrics``."""
         data = {
             "answers": [

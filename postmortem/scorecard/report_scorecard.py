@@ -44,7 +44,7 @@ class StatedScorecard:
         return self.stated_total is not None and self.stated_total != self.score
 
     def to_json(self) -> dict:
-        """``scorecard --format json`` (DESIGN.md) plus ``stated_total`` and ``mismatch``."""
+        """``scorecard --format json`` (docs/formats.md) plus ``stated_total`` and ``mismatch``."""
         data = self.scorecard.to_json()
         data["kind"] = self.kind
         data["score"] = self.score

@@ -114,6 +114,10 @@ class CheckReport:
         blocked = any(f.blocks(self.strict) for f in self.findings) or (self.story and self.story.missing())
         return 1 if blocked or any(s.tally.skipped or s.missing or s.kept for s in self.sources) else 0
 
+    def problem_lines(self) -> list[str]:
+        """Each input error, ``file:line: message``."""
+        return [p.line_text() for p in self.problems]
+
     def to_json(self) -> dict:
         data = {"sources": [s.to_json() for s in self.sources], "problems": [p.to_json() for p in self.problems],
                 "findings": [{**f.to_json(), "blocks": f.blocks(self.strict)} for f in self.findings]}
@@ -128,12 +132,13 @@ class CheckReport:
         return data
 
     def to_text(self) -> str:
+        """The report for a person; the problems are not in it (the CLI says each on
+        the error path, :meth:`problem_lines`)."""
         lines = [line for source in self.sources for line in source.lines()]
         lines += [self.merged.line()] if self.merged is not None and self.sources else []
         lines += [unlinked_line(self.unlinked)] if self.unlinked else []
         lines += narrative_lines(self.story) if self.story else []
         lines += finding_lines(self.findings, self.strict)
-        lines += [f"problem: {p.line_text()}" for p in self.problems]
         if not self.sources and not self.problems:
             lines.append("no [[source]]: only the [[event]]s of incident.toml")
         return "\n".join(lines) + "\n"

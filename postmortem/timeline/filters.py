@@ -38,6 +38,23 @@ def resolve_time(value: str, incident: Incident, *, end: bool = False, name: str
     return moment
 
 
+def is_clock_time(value: str | None) -> bool:
+    """True for the ``HH:MM[:SS]`` form (a time on the incident's first day)."""
+    return bool(value and _CLOCK.match(value.strip()))
+
+
+def empty_range_note(first_day: dt.date, last_day: dt.date, since: str | None, until: str | None) -> str | None:
+    """Why --since/--until (as typed) kept nothing, when the likely cause is HH:MM
+    meaning the incident's ``first_day`` while its window goes on to ``last_day``;
+    None otherwise."""
+    if not (is_clock_time(since) or is_clock_time(until)) or last_day <= first_day:
+        return None
+    span = " ".join(f"{flag} {value}" for flag, value in (("--since", since), ("--until", until)) if value)
+    example = next(v for v in (since, until) if is_clock_time(v)).strip()
+    return (f"no event in {span}: HH:MM means the incident's first day ({first_day}), and it goes on to "
+            f"{last_day}; give the date for another day, e.g. '{first_day + dt.timedelta(days=1)} {example}'")
+
+
 def compile_pattern(pattern: str, name: str = "grep") -> re.Pattern:
     """A case-insensitive regular expression; InputError for a bad one."""
     try:

@@ -37,6 +37,14 @@ REGISTRY: dict[str, str] = {
     "pagerduty": "pagerduty",
     "gerrit": "gerrit",
 }
+# Read from disk by each command; the others are services `pull` fetches
+# (said here so that a command's help need not import every source module).
+FILE_TYPES = ("slack-export", "irc", "sal-wikitext", "alert-email")
+
+
+def network_types() -> tuple[str, ...]:
+    """The source types `pull` fetches, in the registry's order."""
+    return tuple(t for t in REGISTRY if t not in FILE_TYPES)
 
 
 class Source(Protocol):
@@ -191,6 +199,7 @@ def resolve_paths(config: SourceConfig, pattern: str) -> list[Path]:
     """Files a ``path`` option names (relative to incident.toml; globs allowed).
     A folder is not a file: naming one is an error that says to give a glob, and
     folders a glob matches are left out (there is nothing in them to read as lines)."""
+    _no_endless_glob(config, pattern)
     base = Path(config.base_dir)
     candidate = Path(pattern).expanduser()
     if not candidate.is_absolute():
@@ -207,6 +216,19 @@ def resolve_paths(config: SourceConfig, pattern: str) -> list[Path]:
         raise IncidentFileError(f"{config.name}: no file matches path {pattern!r}",
                                 file=config.file, key="path")
     return paths
+
+
+# No file name is longer than 255 bytes (NAME_MAX on Linux and the usual file
+# systems); a glob part a few times that long is no pattern anyone writes, and
+# matching one costs the square of its length (100,000 '[' took minutes).
+MAX_PATH_PART = 1024
+
+
+def _no_endless_glob(config: SourceConfig, pattern: str) -> None:
+    longest = max((len(part) for part in pattern.replace("\\", "/").split("/")), default=0)
+    if longest > MAX_PATH_PART:
+        raise IncidentFileError(f"{config.name}: path has a part of {longest} characters, which names no file "
+                                f"(at most {MAX_PATH_PART})", file=config.file, key="path")
 
 
 DEFAULT_ENCODING = "utf-8"

@@ -27,7 +27,7 @@ Format (written by stashbot, github wikimedia/labs-tools-stashbot,
   (``== Notes ==``; a deeper ``=== sub ===`` inside a day keeps the day).
 
 Only lines starting with ``=`` or ``*`` are looked at — never a full wikitext
-parse (DESIGN.md: a full parse of a 2 MB page takes seconds, a line scan tens
+parse (docs/architecture.md: a full parse of a 2 MB page takes seconds, a line scan tens
 of milliseconds). The page is read to its end: every entry is a record, and
 those of days outside the window are counted (read, outside the window)
 without matching them. An entry of the window's days that is not understood
