@@ -46,7 +46,8 @@ class ReportActionable:
 
 _EDGE_TASK = re.compile(
     rf"^(?:{TASK_REF}[\s\u00a0]*(?:[-–—:,]+[\s\u00a0]*)?)+"          # "T123 – text", "{{PhabT|1}}: text"
-    rf"|[\s\u00a0]*(?:\([\s\u00a0]*{TASK_REF}[\s\u00a0]*\)|{TASK_REF})[\s\u00a0]*$", re.I)  # "text ({{PhabT|1}})"
+    rf"|[\s\u00a0]*(?:\([\s\u00a0]*{TASK_REF}[\s\u00a0]*\)|(?:{LINK_PREFIXES}:)?{TASK_REF})[\s\u00a0]*$",  # "text ({{PhabT|1}})"
+    re.I)  # and "text phab:T201145", [[phab:T201145]] as a plain-text copy shows it (network-20180808.txt)
 
 
 _DONE = re.compile(r"[ \t\u00a0]*(?:\{\{\s*(?:done|tick|resolved|fixed|checked)\s*(?:\|[^{}]*)?\}\}|[✓✔✅☑])", re.I)
@@ -136,6 +137,14 @@ def _headless_block(page: Page) -> list[tuple[int, str]]:
 _PLAIN_DONE = re.compile(r"^Done\b[\s\u00a0:]*(?=\S)")
 
 
+# A plain-text copy shows Wikitech's {{Status}} mark as words before the item
+# (eventlogging-20141118.txt "Status:    Done Make sure that", network-20180808.txt
+# "Status:    Unresolved - Fix asw2-a-eqiad topology phab:T201145").
+_PLAIN_STATUS = re.compile(r"^Status:[\s\u00a0]+(?P<state>done|resolved|fixed|unresolved|open|not[\s\u00a0]+done"
+                           r"|in[\s\u00a0]+progress|declined)\b[\s\u00a0]*(?:[-–—:][\s\u00a0]*)?", re.I)
+_DONE_STATES = ("done", "resolved", "fixed")
+
+
 # "bug T303155 Avoid flood" ({{bug|T303155}} as a copy shows it): the word goes with the task.
 _TASK_WORD = re.compile(r"^(?:bug|task)[\s\u00a0]+(?=T\d)", re.I)
 
@@ -178,9 +187,12 @@ def _actionable(body: str, number: int) -> ReportActionable:
     if box:
         body = body[box.end():]
     plain_done = _PLAIN_DONE.match(body) if box is None else None
-    body = _TASK_WORD.sub("", body[plain_done.end():] if plain_done else body, count=1)
+    status = _PLAIN_STATUS.match(body) if box is None and plain_done is None else None
+    lead = plain_done or status
+    body = _TASK_WORD.sub("", body[lead.end():] if lead else body, count=1)
     done = (bool(box and box["mark"].strip()) or bool(_DONE.search(body)) or bool(_STRUCK.match(body.strip()))
-            or bool(_DONE_NOTE.search(body)) or plain_done is not None)
+            or bool(_DONE_NOTE.search(body)) or plain_done is not None
+            or bool(status and status["state"].lower() in _DONE_STATES))
     waiver = _NO_TASK.search(body)
     if waiver:
         body = body[:waiver.start()] + body[waiver.end():]

@@ -30,14 +30,33 @@ def headless_lines(page: Page, problems: list[Problem]):
     "All times in UTC", else the one with the most timed lines."""
     blocks = page_blocks(page.lines)
     noted = [i for i, b in enumerate(blocks) if any(zone_note(t.strip()) for _, t in b)]
-    timed = max(blocks, key=_timed_lines)
-    chosen = _noted_block(blocks, noted[0]) if noted else (timed if _timed_lines(timed) >= 2 else None)
+    timed = max(range(len(blocks)), key=lambda i: _timed_lines(blocks[i]))
+    chosen = _noted_block(blocks, noted[0]) if noted else (
+        _with_neighbours(blocks, timed) if _timed_lines(blocks[timed]) >= 2 else None)
     if not chosen or not _timed_lines(chosen):
         return []
     problems.append(Problem("no-sections", chosen[0][0],
                             "no Timeline heading (a copy of the page that lost its headings?): the timeline is read from "
                             f"lines {chosen[0][0]}-{chosen[-1][0]}, the block of timed lines"))
     return chosen
+
+
+def _with_neighbours(blocks, index: int):
+    """The block with the most timed lines, with the blocks of timed bullets next to
+    it: a timeline's sub-headings were dropped too (domain-redirection-20160126.txt,
+    the lead-up's bullets, then "outage begins" and the outage's)."""
+    first = last = index
+    while first > 0 and _timed_bullets(blocks[first - 1]):
+        first -= 1
+    while last + 1 < len(blocks) and _timed_bullets(blocks[last + 1]):
+        last += 1
+    return [line for block in blocks[first:last + 1] for line in block]
+
+
+def _timed_bullets(block) -> bool:
+    """A block of bullets, at least half of them timed."""
+    bullets = [t for _, t in block if BULLET.match(t.strip(" \t\u00a0"))]
+    return bool(block) and len(bullets) == len(block) and 2 * _timed_lines(block) >= len(bullets)
 
 
 def _noted_block(blocks, index: int):

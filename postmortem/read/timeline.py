@@ -158,6 +158,7 @@ class _Reader:
     style: str | None = None  # "bullet" or "plain": what the first entry was
     cells: bool = False       # a copy's table: time lines, then text lines
     drawn: bool = False       # the last bullet was a copy's "•" / "-", not wikitext's "*"
+    indent: int | None = None  # how far a plain-text copy indents its top-level "•" bullets
 
     def blank(self) -> None:
         self.joinable = False
@@ -191,20 +192,22 @@ class _Reader:
         if heading or _skip_timeline_line(line):
             self.joinable = False
             return None
-        return self.timed_or_text(line, number)
+        return self.timed_or_text(line, number, len(raw) - len(raw.lstrip(" \t\u00a0")))
 
-    def timed_or_text(self, line: str, number: int) -> None:
+    def timed_or_text(self, line: str, number: int, indent: int = 0) -> None:
         bullet = BULLET.match(line) if not (self.cells and line[:1] == ":") else None  # ": text" of a cell
         body = line[bullet.end():] if bullet else line
         if bullet:
             self.drawn = bullet.group(1) is None
         stamp = split_stamp(body)
         if stamp.clock is None and stamp.date is None and not stamp.unknown:
-            if self._continues(bullet, body):
+            if self._continues(bullet, body, indent):
                 return None
         elif self._pasted_under_bullet(bullet, body):
             return None
         self.add(stamp, number, bullet is not None)
+        if bullet is not None and self.indent is None and not bullet.group(1):
+            self.indent = indent
         return None
 
     def _pasted_under_bullet(self, bullet, body: str) -> bool:
@@ -218,7 +221,7 @@ class _Reader:
         self.entries[-1] = _append_text(self.entries[-1], body)
         return True
 
-    def _continues(self, bullet, body: str) -> bool:
+    def _continues(self, bullet, body: str, indent: int = 0) -> bool:
         """An untimed line that belongs to the entry above (or to no entry)."""
         entries = self.entries
         if not bullet and entries and (self.cells or (entries[-1].clock and not entries[-1].text)):
@@ -232,11 +235,18 @@ class _Reader:
             return True
         if not bullet and (not entries or self.style == "bullet"):
             return True  # prose before the first entry, or a paragraph among bullets
-        if bullet and bullet_level(bullet) > 1 and entries:  # nested bullet: a detail
+        if bullet and self._nested(bullet, indent) and entries:  # nested bullet: a detail
             entries[-1] = _append_text(entries[-1], body)
             self.joinable = True
             return True
         return False
+
+    def _nested(self, bullet, indent: int) -> bool:
+        """``**`` in wikitext; in a plain-text copy (dns-20140716.txt), a "•" indented
+        deeper than the timeline's first bullet."""
+        if bullet.group(1):
+            return bullet_level(bullet) > 1
+        return self.indent is not None and indent > self.indent
 
     def add(self, stamp: Stamp, number: int, bullet: bool) -> None:
         self.entries.append(self.make_entry(stamp, number))
@@ -268,14 +278,14 @@ class _Reader:
         rest, label, actor, url = _split_label(stamp.rest)
         text, tags = _entry_text(rest)
         actor = actor or _pasted_actor(rest)
-        sal = _is_sal(stamp.url)
+        sal = _is_sal(stamp.url) or stamp.log == "sal"
         if sal and actor is None:
             actor = _sal_actor(text)
         labelled = _label_source(label)
         if labelled in (None, "irc") and _is_alert(text, actor):  # pasted, or as the renderer wrote it
             source = "alert"
         else:
-            source = labelled or ("sal" if sal else None) or ("irc" if actor and not label else None)
+            source = labelled or ("sal" if sal else stamp.log) or ("irc" if actor and not label else None)
         return TimelineEntry(time, text, number, stamp.written, stamp.precision, tags, label, actor,
                              source, url or stamp.url)
 
