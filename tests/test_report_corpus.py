@@ -57,7 +57,7 @@ def _words(wikitext: str) -> list[str]:
 
 def test_every_page_has_its_expectations():
     pages = sorted(p.stem for p in CORPUS.iterdir() if p.suffix in (".wiki", ".txt"))
-    assert pages == sorted(EXPECTED) and len(pages) == 51
+    assert pages == sorted(EXPECTED) and len(pages) == 81
 
 
 @pytest.mark.parametrize("slug", sorted(EXPECTED))

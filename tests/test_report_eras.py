@@ -344,7 +344,7 @@ def test_stats_over_the_fixtures_one_row_per_report():
     files = sorted(CORPUS.glob("*.wiki")) + sorted(CORPUS.glob("*.txt")) + sorted(WIKITECH.glob("*.wiki")) + [SEED]
     stats = report_stats(files)
     rows = {r["file"].rsplit("/", 1)[-1]: r for r in stats.rows}
-    assert len(rows) == len(files) == 57 and stats.totals["errors"] == 0
+    assert len(rows) == len(files) == 87 and stats.totals["errors"] == 0
     # read by hand: externalstorage 2025-03-12 10:44 to 2025-03-13 14:15, blank scorecard;
     # autocomplete 02:30-08:25 (355 min), 5 yes; toolsdb-out-of-space has no scorecard
     assert [rows["autocomplete-indices.wiki"][k] for k in ("start", "end", "duration_minutes", "score")] == [
@@ -355,7 +355,7 @@ def test_stats_over_the_fixtures_one_row_per_report():
     assert rows["ulsfo-network-2022-03-01.txt"]["scorecard_kind"] == "rubric"
     assert all(r["start"] is None or r["duration_minutes"] is not None or r["end"] is None for r in rows.values())
     csv_lines = stats.to_csv().splitlines()
-    assert len(csv_lines) == 58 and ",,," in next(line for line in csv_lines if "toolsdb-out-of-space" in line)
+    assert len(csv_lines) == 88 and ",,," in next(line for line in csv_lines if "toolsdb-out-of-space" in line)
 
 
 def test_json_timeline_entries_carry_actor_source_tags_and_url():

@@ -234,3 +234,138 @@ def test_a_weekday_and_a_day_of_the_month_as_day_lines():
     by_line = {e.line: e.time for e in report.timeline}
     assert (by_line[23], by_line[39]) == (_at("2021-07-16 13:16"), _at("2021-07-19 08:15"))
     assert report.windows == ((_at("2021-07-16 13:16"), _at("2021-07-16 16:56")),)
+
+
+# ---------------------------------------------------------------- issue 26, pages of 2020-2025
+
+
+def test_a_metadata_time_with_a_remark_that_holds_another_time():
+    """read-only-2023-02-22.txt line 11: 'Start 2023-02-22 11:03:25 (major impact starts
+    at 2023-02-22 12:16:21)' was a bad time, so the metadata was lost and the window
+    came from a timeline line's 'outage starts now' (11:03, no end)."""
+    report = _read("read-only-2023-02-22")
+    assert (report.start, report.end) == (_at("2023-02-22 11:03:25"), _at("2023-02-22 12:18:48"))
+    assert "bad-time" not in [p.kind for p in report.problems]
+
+
+def test_a_pasted_log_line_under_a_bullet_is_no_entry():
+    """etcd-mirror-2024-02-28.txt lines 23 and 26: syslog lines pasted under a bullet
+    ('Feb 28 00:00:26 conf2005 etcdmirror…') were entries of their own."""
+    entries = _read("etcd-mirror-2024-02-28").timeline
+    assert [(e.line, e.time) for e in entries] == [
+        (22, _at("2024-02-28 00:00")), (24, _at("2024-02-28 00:00")), (25, _at("2024-02-28 01:39"))]
+    assert "Feb 28 00:00:26 conf2005" in entries[0].text and entries[2].text.endswith("Feb 28 01:39:")
+
+
+def test_bullets_that_start_with_a_day_and_no_year_lead_up_to_the_report():
+    """large-file-upload-2021-11-04.txt lines 20-23: bullets 'Feb 11: …', 'Feb 25: …',
+    'March 1: …' in a copy without headings were no timeline; then Feb 11 went to the
+    year that is nearest the title's date (2022), months after the incident."""
+    entries = _read("large-file-upload-2021-11-04").timeline
+    assert [(e.time, e.precision) for e in entries[:3]] == [
+        (_at("2021-02-11 00:00"), "day"), (_at("2021-02-25 00:00"), "day"), (_at("2021-03-01 00:00"), "day")]
+    assert entries[3].time is None and entries[3].text.startswith("mid-March: video2commons")
+
+
+def test_a_weekday_and_a_date_without_a_clock_is_that_days_entry():
+    """thumbnails-2020-05-22.txt lines 25, 26, 30: 'Wed 2020-05-13 The train is blocked …'
+    had no time and kept the date in its text."""
+    entries = {e.line: e for e in _read("thumbnails-2020-05-22").timeline}
+    assert [(entries[n].time, entries[n].precision, entries[n].text[:9]) for n in (24, 25, 26, 30)] == [
+        (_at("2020-05-13 19:08"), "minute", "<hashar@d"), (_at("2020-05-13 00:00"), "day", "The train"),
+        (_at("2020-05-15 00:00"), "day", "A solutio"), (_at("2020-05-18 00:00"), "day", "The patch")]
+
+
+def test_indented_bullets_of_a_copy_are_sub_items():
+    """mariadb-password-2022-06-16.txt lines 28-32: '  • Improve automation:' over
+    '    • upgrade & document …' - the introducing bullets were actionables too."""
+    items = _read("mariadb-password-2022-06-16").actionables
+    assert [(a.line, a.tasks) for a in items] == [(26, ()), (27, ()), (29, ()), (30, ()), (32, ("T277618",))]
+
+
+def test_a_card_that_scores_each_question_one_or_zero():
+    """esams-banner-sampling-2022-03-04.txt lines 29-33: '(score 1 for yes, 0 for no) 1',
+    'Were more than 5 people paged? (score 0 for yes, 1 for no) 0' - points, read
+    as yes/no answers of a 15-question table (none of them yes or no)."""
+    card = _read("esams-banner-sampling-2022-03-04").scorecard
+    points = {a.id: (a.points, a.max_points, a.line) for a in card.answers if a.line}
+    assert card.kind == "rubric" and points == {
+        "people-different": (1, 1, 29), "people-prepared": (1, 1, 30), "people-paged-fewer-than-five": (0, 1, 31),
+        "pages-right-team": (0, 1, 32), "pages-business-hours": (None, None, 33)}
+
+
+def test_in_wikitext_a_timed_line_under_a_bullet_is_its_own_entry():
+    """Only a copy's drawn bullets take the line pasted under them: in wikitext
+    '10:05 b' after '* 10:00 a' is a paragraph of its own, an entry."""
+    page = "== Timeline ==\n* 10:00 a\n10:05 b\n"
+    assert [e.text for e in parse_report(page, title="Incidents/2024-02-28 x").timeline] == ["a", "b"]
+
+# ---------------------------------------------------------------- pages of 2014-2018 (second round)
+
+
+def test_a_plain_copys_deeper_bullets_belong_to_the_entry_above():
+    """dns-20140716.txt (lines 14-26) and phabricator-20160204.txt (lines 22-24) show
+    nested bullets as "    •" under "  •": details of the entry, not entries."""
+    dns = _read("dns-20140716").timeline
+    assert [e.time for e in dns] == [_at("2014-07-16 21:36"), _at("2014-07-16 22:00"), _at("2014-07-16 23:00"),
+                                     _at("2014-07-17 00:15"), _at("2014-07-17 12:02")]
+    assert dns[0].text.startswith("Deployed this DNS change:\nThis change was the removal")
+    phab = _read("phabricator-20160204").timeline
+    assert len(phab) == 14 and "\nexpectation: Puppet won't touch" in phab[11].text and phab[11].line == 22
+
+
+def test_about_written_between_a_date_and_its_clock():
+    """dns-20140716.txt line 20: "2014-07-16 ~23:00 - A handful of isolated reports …"."""
+    stamp = split_stamp("2014-07-16 ~23:00 - A handful of isolated reports")
+    assert (stamp.date, stamp.clock, stamp.approximate, stamp.rest) == (
+        dt.date(2014, 7, 16), dt.time(23, 0), True, "A handful of isolated reports")
+
+
+def test_a_window_whose_ends_name_their_days():
+    """dns-20140716.txt line 11: "from approximately July 16 22:00 UTC to July 17 13:40 UTC"."""
+    report = _read("dns-20140716")
+    assert (report.start, report.end) == (_at("2014-07-16 22:00"), _at("2014-07-17 13:40"))
+
+
+def test_a_window_written_with_an_arrow():
+    """domain-redirection-20160126.txt line 9: "(~ 18:14 -> 19:19 UTC)"."""
+    report = _read("domain-redirection-20160126")
+    assert (report.start, report.end) == (_at("2016-01-26 18:14"), _at("2016-01-26 19:19"))
+
+
+def test_the_timeline_blocks_a_dropped_sub_heading_kept_apart():
+    """domain-redirection-20160126.txt: the lead-up's bullets (lines 13-17), blank lines
+    where a sub-heading was, then "outage begins" (line 20) and the outage's bullets."""
+    timeline = _read("domain-redirection-20160126").timeline
+    assert [(e.line, e.time) for e in timeline[:3]] == [(13, None), (14, _at("2016-01-26 17:20")),
+                                                        (15, _at("2016-01-26 17:33"))]
+    assert timeline[5].line == 20 and timeline[5].tags == ("outage-begins",) and len(timeline) == 13
+
+
+def test_ranges_written_with_to_or_as_two_clocks():
+    """parsercache-20181016.txt line 15 "14:14:44 14:15:03 Internal traffic … during this
+    interval" and line 28 "07:30 to 08:57: Jaime, …": each at its start, the end in the text."""
+    by_line = {e.line: e for e in _read("parsercache-20181016").timeline}
+    assert (by_line[15].time, by_line[15].text[:40]) == (
+        _at("2018-10-10 14:14:44"), "(until 14:15:03) Internal traffic starts")
+    assert by_line[28].time == _at("2018-10-11 07:30") and by_line[28].text.startswith("(until 08:57) Jaime, Giuseppe")
+
+
+def test_a_bracketed_date_and_the_log_before_a_clock():
+    """ores-20160924.txt lines 9-17: "(2016-09-22) SAL: 20:00 thcipriani: …", "(2016-09-23)
+    9:44 …" then "9:45 …", and "SAL: 09:58 logmsgbot: …" (copied from the Server Admin Log)."""
+    by_line = {e.line: e for e in _read("ores-20160924").timeline}
+    assert (by_line[9].time, by_line[9].source, by_line[9].actor, by_line[9].text) == (
+        _at("2016-09-22 20:00"), "sal", "thcipriani", "thcipriani: rolling out wmf.20 to all wikis")
+    assert [by_line[n].time for n in (10, 11)] == [_at("2016-09-23 09:44"), _at("2016-09-23 09:45")]
+    assert (by_line[15].time, by_line[15].source, by_line[15].actor) == (_at("2016-09-23 09:58"), "sal", "logmsgbot")
+
+
+def test_the_status_mark_of_a_plain_copys_actionable():
+    """Wikitech's {{Status}} as a copy shows it: eventlogging-20141118.txt line 47
+    "Status:    Done Make sure that" (done), network-20180808.txt line 39
+    "Status:    Unresolved - Fix asw2-a-eqiad topology phab:T201145" (open)."""
+    (done,) = _read("eventlogging-20141118").actionables
+    (open_item,) = _read("network-20180808").actionables
+    assert (done.text, done.done) == ("Make sure that", True)
+    assert (open_item.text, open_item.tasks, open_item.done) == ("Fix asw2-a-eqiad topology", ("T201145",), False)

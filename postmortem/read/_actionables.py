@@ -46,7 +46,8 @@ class ReportActionable:
 
 _EDGE_TASK = re.compile(
     rf"^(?:{TASK_REF}[\s\u00a0]*(?:[-–—:,]+[\s\u00a0]*)?)+"          # "T123 – text", "{{PhabT|1}}: text"
-    rf"|[\s\u00a0]*(?:\([\s\u00a0]*{TASK_REF}[\s\u00a0]*\)|{TASK_REF})[\s\u00a0]*$", re.I)  # "text ({{PhabT|1}})"
+    rf"|[\s\u00a0]*(?:\([\s\u00a0]*{TASK_REF}[\s\u00a0]*\)|(?:{LINK_PREFIXES}:)?{TASK_REF})[\s\u00a0]*$",  # "text ({{PhabT|1}})"
+    re.I)  # and "text phab:T201145", [[phab:T201145]] as a plain-text copy shows it (network-20180808.txt)
 
 
 _DONE = re.compile(r"[ \t\u00a0]*(?:\{\{\s*(?:done|tick|resolved|fixed|checked)\s*(?:\|[^{}]*)?\}\}|[✓✔✅☑])", re.I)
@@ -108,7 +109,8 @@ def read_actionables(page: Page) -> list[ReportActionable]:
             continue
         bullet = BULLET.match(line)
         if bullet:
-            lines.append((bullet_level(bullet), line[bullet.end():], number))
+            indent = len(raw) - len(raw.lstrip(" \u00a0"))
+            lines.append((bullet_level(bullet, indent), line[bullet.end():], number))
         elif _PARAGRAPH_ITEM.match(line):
             lines.append((1, line, number))
     items = _items([(level, body, n) for level, body, n in lines if body.strip(" .…\u00a0")])
@@ -122,8 +124,9 @@ def _headless_block(page: Page) -> list[tuple[int, str]]:
     with "Done" (``• Done Add geoshapes … (Task T166776)``, ``• bug T303155 Avoid
     flood…``) and none starts with a time; [] when there is no such block."""
     for block in reversed(page_blocks(page.lines)):
-        bullets = [line[m.end():] for _, line in block
-                   if (m := BULLET.match(line.strip(" \t\u00a0"))) and bullet_level(m) == 1]
+        bullets = [text[m.end():] for _, line in block
+                   if (m := BULLET.match(text := line.strip(" \t\u00a0")))
+                   and bullet_level(m, len(line) - len(line.lstrip(" \u00a0"))) == 1]
         if bullets and all((find_tasks(b) or _PLAIN_DONE.match(b)) and split_stamp(b).clock is None
                            for b in bullets):
             return block
@@ -132,6 +135,14 @@ def _headless_block(page: Page) -> list[tuple[int, str]]:
 
 # A plain-text copy shows {{Done}} as the word: "Done Add geoshapes …".
 _PLAIN_DONE = re.compile(r"^Done\b[\s\u00a0:]*(?=\S)")
+
+
+# A plain-text copy shows Wikitech's {{Status}} mark as words before the item
+# (eventlogging-20141118.txt "Status:    Done Make sure that", network-20180808.txt
+# "Status:    Unresolved - Fix asw2-a-eqiad topology phab:T201145").
+_PLAIN_STATUS = re.compile(r"^Status:[\s\u00a0]+(?P<state>done|resolved|fixed|unresolved|open|not[\s\u00a0]+done"
+                           r"|in[\s\u00a0]+progress|declined)\b[\s\u00a0]*(?:[-–—:][\s\u00a0]*)?", re.I)
+_DONE_STATES = ("done", "resolved", "fixed")
 
 
 # "bug T303155 Avoid flood" ({{bug|T303155}} as a copy shows it): the word goes with the task.
@@ -176,9 +187,12 @@ def _actionable(body: str, number: int) -> ReportActionable:
     if box:
         body = body[box.end():]
     plain_done = _PLAIN_DONE.match(body) if box is None else None
-    body = _TASK_WORD.sub("", body[plain_done.end():] if plain_done else body, count=1)
+    status = _PLAIN_STATUS.match(body) if box is None and plain_done is None else None
+    lead = plain_done or status
+    body = _TASK_WORD.sub("", body[lead.end():] if lead else body, count=1)
     done = (bool(box and box["mark"].strip()) or bool(_DONE.search(body)) or bool(_STRUCK.match(body.strip()))
-            or bool(_DONE_NOTE.search(body)) or plain_done is not None)
+            or bool(_DONE_NOTE.search(body)) or plain_done is not None
+            or bool(status and status["state"].lower() in _DONE_STATES))
     waiver = _NO_TASK.search(body)
     if waiver:
         body = body[:waiver.start()] + body[waiver.end():]

@@ -127,6 +127,17 @@ def yearless_day(date: dt.date | None, near: dt.date | None) -> dt.date | None:
     return nearest_day(date.month, date.day, near) if date is not None else None
 
 
+def lead_up_day(day: dt.date | None, report_date: dt.date | None) -> dt.date | None:
+    """A day placed near the report's own date before the timeline has dated
+    anything: a timeline leads up to its incident and runs on only briefly after
+    it (weeks), so a day more than two months after the report's date is the year before's
+    ("Feb 11" on a page of 2021-11-04 that says the failures began early in 2021:
+    large-file-upload-2021-11-04.txt)."""
+    if day is None or report_date is None or day - report_date <= dt.timedelta(days=61):
+        return day
+    return _safe_date(day.year - 1, day.month, day.day) or day
+
+
 def _only_date_words(rest: str) -> bool:
     """What is left of a date line besides its date: weekdays, "UTC", commas."""
     if re.search(r"\d", rest):
@@ -174,7 +185,9 @@ _WINDOW_SPLIT = re.compile(r"\s*(?:[;,]|<br\s*/?>|\band\b)\s*(?=\d{4}-\d{1,2}-\d
 _ZONE_WORDS = {"utc", "gmt", "z", "am", "pm", "a", "p", "m", "t", "st", "nd", "rd", "th", "of", "at", "on"}
 
 
-_REMARK = re.compile(r"(?<=\d)\s*\((?![^()]*\d)[^()]*\)$")
+# A remark in brackets after the time: "03:25 (mostly)", or words that may hold
+# another time, "11:03:25 (major impact starts at 2023-02-22 12:16:21)".
+_REMARK = re.compile(r"(?<=\d)\s*\((?:(?![^()]*\d)[^()]*|[a-z]+\s[^()]*)\)$")
 
 
 def parse_moment(value: str | None, default_date: dt.date | None) -> dt.datetime | None:

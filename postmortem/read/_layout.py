@@ -213,9 +213,10 @@ def template_param(node: Template, name: str) -> str | None:
 BULLET = re.compile(r"^(?:([*#:;]+)|(?:[-•](?=[\s\u00a0])))[\s\u00a0]*")
 
 
-def bullet_level(match: re.Match) -> int:
-    """1 for a top-level item, 2 for ``**``; plain-text ``-`` / ``•`` bullets are level 1."""
-    return len(match.group(1)) if match.group(1) else 1
+def bullet_level(match: re.Match, indent: int = 0) -> int:
+    """1 for a top-level item, 2 for ``**``; a plain-text ``-`` / ``•`` bullet by its
+    indent, two spaces a level as a copy renders a list ("  • item", "    • sub-item")."""
+    return len(match.group(1)) if match.group(1) else max(1, indent // 2)
 
 
 def tables_in(page: Page, section: Section | None):

@@ -1,7 +1,9 @@
 """The window a page states in prose, read where it gives no metadata: the
 Summary's "From 05:08 to 08:32 UTC on Monday, 12 March 2018", "between 7:32 and
 7:35 UTC", "From approximately 7:31 to 8:16 UTC", "For about 2.5 hours
-(14:00-16:32 UTC)", or a start and an end in separate sentences: "At around 09:30
+(14:00-16:32 UTC)", "(~ 18:14 -> 19:19 UTC)", a range whose ends name their days
+("from approximately July 16 22:00 UTC to July 17 13:40 UTC"), or a start and an
+end in separate sentences: "At around 09:30
 UTC on March 24 …" … "connected to the network again at about 09:50 UTC"
 ("At 13:30 UTC, the EEPROM … became unreadable": a start alone).
 
@@ -25,7 +27,12 @@ _CLOCK = r"\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?"
 # "from A to B UTC", "between A and B UTC", "(A-B UTC)": A's zone may be written once, after B.
 _RANGE = re.compile(
     rf"(?:\b(?:from|between)\s+|\()(?P<a>{_APPROX}{_CLOCK})(?:\s*[A-Za-z]{{1,4}})?\s*"
-    rf"(?:to|and|until|till|-|–)\s*(?P<b>{_APPROX}{_CLOCK})", re.I)
+    rf"(?:to|and|until|till|->|→|-|–)\s*(?P<b>{_APPROX}{_CLOCK})", re.I)
+
+# "from approximately July 16 22:00 UTC to July 17 13:40 UTC" (dns-20140716.txt): each end
+# is a moment of the grammar, with its day; the separator between them.
+_FROM = re.compile(r"\b(?:from|between)\s+", re.I)
+_TO = re.compile(r"\s*(?:to|and|until|till|->|→|-|–)\s*", re.I)
 
 # "at 09:30 UTC", "at around 09:30 UTC", "At 13:30 UTC,", "Around 03:50 UTC on Nov 30,"
 _AT = re.compile(rf"(?:\bat\s+|\b(?=(?:around|about|approximately)\s+\d))(?P<a>{_APPROX}{_CLOCK})", re.I)
@@ -51,7 +58,7 @@ def prose_window(lines, date: dt.date | None) -> Window | None:
     text = " ".join(line.strip() for line in lines if line.strip())
     if not any(ch.isdigit() for ch in text):
         return None
-    return _range_window(text, date) or _sentence_window(text, date)
+    return _range_window(text, date) or _dated_range_window(text, date) or _sentence_window(text, date)
 
 
 def _range_window(text: str, date: dt.date | None) -> Window | None:
@@ -66,6 +73,25 @@ def _range_window(text: str, date: dt.date | None) -> Window | None:
             continue
         if end < start:
             end += dt.timedelta(days=1)
+        return Window(start, end, _coarser(first, last), first.approximate or last.approximate)
+    return None
+
+
+def _dated_range_window(text: str, date: dt.date | None) -> Window | None:
+    """A range whose ends are read by the grammar, each with its date, and a zone
+    written on both or on the last."""
+    for match in _FROM.finditer(text):
+        first = read_moment(text, match.end())
+        if first is None or first.clock is None or first.date is None:
+            continue
+        sep = _TO.match(text, first.end)
+        last = read_moment(text, sep.end()) if sep else None
+        if last is None or last.clock is None or last.zone is None or (first.zone and first.zone != last.zone):
+            continue
+        start = first.utc(date, last.zone)
+        end = last.utc(start.date() if start else date, last.zone)
+        if start is None or end is None or end < start:
+            continue
         return Window(start, end, _coarser(first, last), first.approximate or last.approximate)
     return None
 

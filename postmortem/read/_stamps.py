@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ._time_grammar import NAMES, Zone, clock_of, read_moment, zone_at, zone_named
 
@@ -43,10 +43,11 @@ class Stamp:
     zone: Zone | None = None        # the zone written after the clock; None: the page's
     approximate: bool = False       # "~10:50", "about 10:50"
     yearless: bool = False          # "Thurs Mar 28 1300": the date's year is the page's
+    log: str | None = None          # "SAL: 09:58 …": the log the line was copied from ("sal", "irc")
 
 
 _STAMP = re.compile(
-    r"^\[?(?:~|≈|ca\.\s?|approx\.?\s)?(?:(?P<date>\d{4}-\d{2}-\d{2})(?:T|\s+))?"   # "~10:50": about 10:50
+    r"^\[?(?:~|≈|ca\.\s?|approx\.?\s)?(?:(?P<date>\d{4}-\d{2}-\d{2})(?:T|\s+)(?P<about>[~≈]\s?)?)?"   # "~10:50": about 10:50
     r"(?:(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<frac>\d{1,6})(?!\d))?)?(?:\.\d+)?"
     r"(?:\s*(?P<ampm>[AaPp])\.?[Mm]\.?(?![A-Za-z]))?"
     r"|(?P<hhmm>(?:[01]\d|2[0-3])[0-5]\d)(?=Z?(?:\s|:\s|:?$|\]))"
@@ -87,9 +88,19 @@ _HHMM_SEPARATOR = re.compile(r"Z|:|\s*[-–—|]\s|\s*UTC\b|\]")
 _TOOLFORGE_LINK = re.compile(r"^(?:toolforge|tools):(?P<tool>[\w-]+)(?:/(?P<path>.*))?$", re.I)
 
 
+# Before a clock: its date in brackets, or the log the line was copied from
+# (ores-20160924.txt: "(2016-09-22) SAL: 20:00 thcipriani: …", "(2016-09-23) 9:44 …").
+_LEAD_DATE = re.compile(r"^\((?P<date>\d{4}-\d{2}-\d{2})\)[\s\u00a0]+")
+_LEAD_LOG = re.compile(r"(?P<log>SAL|IRC)[\s\u00a0]*:[\s\u00a0]+(?=\d)")
+
+
 def split_stamp(text: str) -> Stamp:
     """Split a leading time stamp (``15:42:``, ``2023-09-28 14:33``, ``1:05 PM``,
     ``1302``, ``[13:30:12]``, ``'''10:44'''``, ``[[toolforge:sal/log/ID|08:06]]``) off a line."""
+    if text[:1] == "(" or text[:3] in ("SAL", "IRC"):
+        led = _led_stamp(text)
+        if led is not None:
+            return led
     if text[:1] == "[":
         linked = _linked_stamp(text)
         if linked is not None:
@@ -120,7 +131,23 @@ def split_stamp(text: str) -> Stamp:
     written = candidate[:end].strip("[]:~ ")
     note = f"read {written!r} as {clock:%H:%M}" if match["sh"] else None
     return Stamp(_iso_date(match["date"]), clock, precision, written, _trim_separator(_range_end(rest)),
-                 note=note, zone=zone, approximate=candidate[:1] in "~≈" or bool(qualified) or bool(quoted))
+                 note=note, zone=zone,
+                 approximate=candidate[:1] in "~≈" or bool(match["about"] or qualified or quoted))
+
+
+def _led_stamp(text: str) -> Stamp | None:
+    """A clock after its bracketed date or its log's name; None when no clock follows."""
+    dated = _LEAD_DATE.match(text)
+    logged = _LEAD_LOG.match(text, dated.end() if dated else 0)
+    if not dated and not logged:
+        return None
+    lead_end = (logged or dated).end()
+    stamp = split_stamp(text[lead_end:])
+    if stamp.clock is None or (dated and stamp.date is not None):
+        return None
+    return replace(stamp, date=_iso_date(dated["date"]) if dated else stamp.date,
+                   written=f"{text[:lead_end].strip()} {stamp.written}",
+                   log=logged["log"].lower() if logged else stamp.log)
 
 
 _UTC = zone_named("UTC")
@@ -148,7 +175,8 @@ def _grammar_stamp(text: str) -> Stamp | None:
     if first is not None and first["word"] and first["word"].lower() not in _GRAMMAR_WORDS:
         return None
     moment = read_moment(text)
-    if moment is None or (moment.clock is None and text[moment.end:moment.end + 1] != ":"):
+    if moment is None or (moment.clock is None and text[moment.end:moment.end + 1] != ":"
+                          and not _dated_day(moment, text)):
         return None
     written = text[:moment.end].strip(" ~")
     return Stamp(moment.date, moment.clock, moment.precision, written,
@@ -156,8 +184,9 @@ def _grammar_stamp(text: str) -> Stamp | None:
                  zone=moment.zone, approximate=moment.approximate, yearless=moment.yearless)
 
 
-# "10:51-10:55 restarts": the entry is at the range's start; its end stays in the text.
-_RANGE_END = re.compile(r"^\s*[-–]\s*(?P<end>\d{1,2}:\d{2}(?::\d{2})?)(?!\d)(?:\s*UTC\b)?\s*:?\s*")
+# "10:51-10:55 restarts", "07:30 to 08:57: …", "14:14:44 14:15:03 … during this interval"
+# (parsercache-20181016.txt): the entry is at the range's start; its end stays in the text.
+_RANGE_END = re.compile(r"^\s*(?:[-–]|to\b|(?=\d))\s*(?P<end>\d{1,2}:\d{2}(?::\d{2})?)(?!\d|:\d)(?:\s*UTC\b)?\s*:?\s*")
 
 
 def _range_end(rest: str) -> str:
@@ -215,10 +244,20 @@ def _year_like(match: re.Match, text: str) -> bool:
 
 
 def _date_only(text: str) -> Stamp:
+    """``2020-05-13 The train is blocked …``: a date and no clock, an entry of that day."""
     match = _DATE_ONLY.match(text)
     if match:
-        return Stamp(_iso_date(match["date"]), None, None, None, _trim_separator(text[match.end():]))
+        rest = _trim_separator(text[match.end():])
+        words = rest.strip()[:1] and not rest.strip()[:1].isdigit()  # "2025-06-30 11:" is a cut time
+        return Stamp(_iso_date(match["date"]), None, "day" if words else None, None, rest)
     return Stamp(None, None, None, None, text)
+
+
+def _dated_day(moment, text: str) -> bool:
+    """``Wed 2020-05-13 The train is blocked …`` (thumbnails-2020-05-22.txt): a weekday
+    and a date with its year, no clock, then words: an entry of that day."""
+    return (moment.precision == "day" and not moment.yearless and moment.date is not None
+            and text[moment.end:moment.end + 1] == " ")
 
 
 def _iso_date(value: str | None) -> dt.date | None:

@@ -134,7 +134,7 @@ class Moment:
 
 
 # "~", "about", "at around", "after" (a moment some time after the clock): approximate; "at": exact.
-_APPROX = re.compile(r"(?:~|≈|ca\.\s?|(?:at\s+)?(?:approx(?:\.|imately)?|about|around)\s+|after\s+)", re.I)
+_APPROX = re.compile(r"(?:[~≈][ \t]?|ca\.\s?|(?:at\s+)?(?:approx(?:\.|imately)?|about|around)\s+|after\s+)", re.I)
 _AT = re.compile(r"at\s+(?=\d)", re.I)
 _WEEKDAY = re.compile(r"(?P<word>[A-Za-z]{3,9})\.?,?[ \t\u00a0]+")
 _ISO_DATE = re.compile(r"(?P<y>(?:19|20)\d{2})(?P<sep>[-_/])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?![\d])")

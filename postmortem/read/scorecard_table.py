@@ -154,8 +154,16 @@ def _rows_from_tabs(lines) -> list[list[Cell]]:
 _CATEGORY = re.compile(r"^(?:People|Process|Tooling|Rubric)\s+(?=\S)")
 
 
-# "(0/5pt)", "(0/5p)", "(0/1 point)"; "(0/-5pt)" is a penalty, 0 or -5 points.
-_POINTS_MARK = re.compile(r"\(\s*0\s*/\s*(-?\d{1,2})\s*(?:pts?|points?|p)\.?\s*\)", re.I)
+# "(0/5pt)", "(0/5p)", "(0/1 point)"; "(0/-5pt)" is a penalty, 0 or -5 points. Early
+# 2022's card scores each question 1 or 0 and says which answer earns the point:
+# "(score 1 for yes, 0 for no)", "(score 0 for yes, 1 for no)" (esams-banner-sampling-2022-03-04.txt).
+_POINTS_MARK = re.compile(r"\(\s*0\s*/\s*(-?\d{1,2})\s*(?:pts?|points?|p)\.?\s*\)"
+                          r"|\(\s*score\s+(\d)\s+for\s+(?:yes|no)\s*,\s*(\d)\s+(?:for|if)\b[^()]*\)", re.I)
+
+
+def _most_points(mark: re.Match) -> int:
+    """The question's maximum: "(0/5pt)" 5; "(score 1 for yes, 0 for no)" 1."""
+    return int(mark.group(1)) if mark.group(1) else max(int(mark.group(2)), int(mark.group(3)))
 
 
 _HINT = re.compile(r"^(?:Answer\s+[“\"']?no[”\"']?\s+if\b[^.]*(?:\.|$)|\((?:score|answer)\b[^)]*\))\s*", re.I)
@@ -227,7 +235,8 @@ _WORDS = re.compile(r"[a-z0-9]+")
 # beta-cluster-502-2022-08-16.txt); matched like the current wording.
 ALIASES = {
     "people-different": ("Were the people responding to this incident sufficiently different than the previous N incidents?",),
-    "people-paged-fewer-than-five": ("Did fewer than 5 people get paged?",),
+    "people-paged-fewer-than-five": ("Did fewer than 5 people get paged?",
+                                     "Were more than 5 people paged?"),  # early 2022: its point is for "no"
     "pages-business-hours": ("Were pages routed to online (working hours) engineers?",),
     "status-doc-updated": ("Was the incident status section actively updated during the incident?",),
     "status-page-entry": ("Was the public status page updated?",),
@@ -285,7 +294,7 @@ def _answer(question, cell: Cell, rest: list[Cell]) -> ReportAnswer:
     notes = rest[1].text if len(rest) > 1 else ""
     mark = _POINTS_MARK.search(cell.text)
     if mark is not None:
-        most = int(mark.group(1))
+        most = _most_points(mark)
         return ReportAnswer(question.id, question.category, cell.text, None, raw, notes, cell.line,
                             _points(raw, most), most)
     return ReportAnswer(question.id, question.category, question.text,

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field, replace
 from ..core.alerts import ALERT_RELAYS, announced_alert
 from ..core.model import Problem
 from ..core.timeutil import UTC, format_utc, roll_forward, to_utc
-from ._dates import find_date, parse_date_line, yearless_date_line, yearless_day
+from ._headless import headless_lines, zone_note
+from ._dates import find_date, lead_up_day, parse_date_line, yearless_date_line, yearless_day
 from ._layout import BULLET, Page, bullet_level, find_section, section_lines, tables_in
-from ._layout import blocks as page_blocks
-from ._time_grammar import Zone, zone_named
+from ._time_grammar import Zone
 from ._placeholders import is_placeholder
 from ._stamps import Stamp, split_stamp
 from ._tables import rows_of_table
@@ -74,18 +74,8 @@ def windows_from_marks(timeline) -> list[tuple[dt.datetime, dt.datetime | None]]
     return [tuple(w) for w in windows]
 
 
-# "All times in UTC.", "(all times on UTC)", "All times are in PDT": the zone of the lines below.
-_ZONE_NOTE = re.compile(r"^\W*(?:all\s+)?times?\s+(?:are\s+)?(?:(?:in|on)\s+)?(?P<zone>[A-Za-z][A-Za-z ]{0,14}?)\W*$", re.I)
-
-
 # A zone note and, on the same line, what follows it: "All times in UTC. Friday 16th".
 _NOTE_THEN = re.compile(r"^(?P<note>\W*(?:all\s+)?times?\s+[^.]{2,24}\.)\s+(?P<rest>\S.*)$", re.I)
-
-
-def zone_note(text: str) -> Zone | None:
-    """The zone a line such as "All times in UTC." says the timeline is in."""
-    match = _ZONE_NOTE.match(text) if "ime" in text else None
-    return zone_named(match["zone"]) if match else None
 
 
 _OUTAGE = re.compile(r"\bOUTAGE\s+(BEGINS|BEGAN|STARTS|STARTED|ENDS|ENDED|RESOLVED)\b"
@@ -154,6 +144,7 @@ class _Clock:
     previous: dt.datetime | None
     anchor_time: dt.datetime | None  # metadata start with its clock, for the lead-up rule
     zone: Zone | None = None         # "All times in PDT": the zone of lines that write none
+    dated: bool = False              # a line of the timeline has given a date (else: the report's own)
 
 
 @dataclass
@@ -166,6 +157,8 @@ class _Reader:
     joinable: bool = False    # the next plain line continues the last entry
     style: str | None = None  # "bullet" or "plain": what the first entry was
     cells: bool = False       # a copy's table: time lines, then text lines
+    drawn: bool = False       # the last bullet was a copy's "•" / "-", not wikitext's "*"
+    indent: int | None = None  # how far a plain-text copy indents its top-level "•" bullets
 
     def blank(self) -> None:
         self.joinable = False
@@ -173,7 +166,11 @@ class _Reader:
     def set_date(self, date: dt.date) -> None:
         """A date line or sub-heading: the lines below it are on that day."""
         self.clock.date, self.clock.previous, self.clock.anchor_time = date, None, None
-        self.joinable = False
+        self.clock.dated, self.joinable = True, False
+
+    def _yearless(self, day: dt.date | None) -> dt.date | None:
+        """A day written without its year, already placed nearest the running date."""
+        return day if self.clock.dated else lead_up_day(day, self.clock.date)
 
     def line(self, number: int, raw: str) -> None:
         line = raw.strip(" \t\u00a0")
@@ -189,25 +186,42 @@ class _Reader:
             self.clock.zone = zone_note(then["note"])
             line = then["rest"]
         date = (find_date(heading.group(2)) if heading else parse_date_line(line)) \
-            or yearless_date_line(heading.group(2) if heading else line, self.clock.date)
+            or self._yearless(yearless_date_line(heading.group(2) if heading else line, self.clock.date))
         if date is not None:
             return self.set_date(date)
         if heading or _skip_timeline_line(line):
             self.joinable = False
             return None
-        return self.timed_or_text(line, number)
+        return self.timed_or_text(line, number, len(raw) - len(raw.lstrip(" \t\u00a0")))
 
-    def timed_or_text(self, line: str, number: int) -> None:
+    def timed_or_text(self, line: str, number: int, indent: int = 0) -> None:
         bullet = BULLET.match(line) if not (self.cells and line[:1] == ":") else None  # ": text" of a cell
         body = line[bullet.end():] if bullet else line
+        if bullet:
+            self.drawn = bullet.group(1) is None
         stamp = split_stamp(body)
         if stamp.clock is None and stamp.date is None and not stamp.unknown:
-            if self._continues(bullet, body):
+            if self._continues(bullet, body, indent):
                 return None
+        elif self._pasted_under_bullet(bullet, body):
+            return None
         self.add(stamp, number, bullet is not None)
+        if bullet is not None and self.indent is None and not bullet.group(1):
+            self.indent = indent
         return None
 
-    def _continues(self, bullet, body: str) -> bool:
+    def _pasted_under_bullet(self, bullet, body: str) -> bool:
+        """In a copy, a line without a bullet right under a bullet entry (no blank
+        line between) is what was pasted under it, a log line with its own time
+        ("• 00:00 Last event is replicated" / "Feb 28 00:00:26 conf2005 etcdmirror…:
+        INFO: …", etcd-mirror-2024-02-28.txt): part of that entry, not an entry. (In
+        wikitext such a line is a paragraph of its own.)"""
+        if bullet or not self.drawn or self.style != "bullet" or not self.joinable or not self.entries:
+            return False
+        self.entries[-1] = _append_text(self.entries[-1], body)
+        return True
+
+    def _continues(self, bullet, body: str, indent: int = 0) -> bool:
         """An untimed line that belongs to the entry above (or to no entry)."""
         entries = self.entries
         if not bullet and entries and (self.cells or (entries[-1].clock and not entries[-1].text)):
@@ -221,11 +235,18 @@ class _Reader:
             return True
         if not bullet and (not entries or self.style == "bullet"):
             return True  # prose before the first entry, or a paragraph among bullets
-        if bullet and bullet_level(bullet) > 1 and entries:  # nested bullet: a detail
+        if bullet and self._nested(bullet, indent) and entries:  # nested bullet: a detail
             entries[-1] = _append_text(entries[-1], body)
             self.joinable = True
             return True
         return False
+
+    def _nested(self, bullet, indent: int) -> bool:
+        """``**`` in wikitext; in a plain-text copy (dns-20140716.txt), a "•" indented
+        deeper than the timeline's first bullet."""
+        if bullet.group(1):
+            return bullet_level(bullet) > 1
+        return self.indent is not None and indent > self.indent
 
     def add(self, stamp: Stamp, number: int, bullet: bool) -> None:
         self.entries.append(self.make_entry(stamp, number))
@@ -235,9 +256,9 @@ class _Reader:
     def make_entry(self, stamp: Stamp, number: int) -> TimelineEntry:
         state, time = self.clock, None
         if stamp.yearless:
-            stamp = replace(stamp, date=yearless_day(stamp.date, state.date))
+            stamp = replace(stamp, date=self._yearless(yearless_day(stamp.date, state.date)))
         if stamp.date is not None:
-            state.date = stamp.date
+            state.date, state.dated = stamp.date, True
         if stamp.clock is None and stamp.precision == "day" and stamp.date is not None:
             time = dt.datetime.combine(stamp.date, dt.time(), UTC)  # "September 15th: work begins"
         if stamp.clock is not None and state.date is not None:
@@ -257,14 +278,14 @@ class _Reader:
         rest, label, actor, url = _split_label(stamp.rest)
         text, tags = _entry_text(rest)
         actor = actor or _pasted_actor(rest)
-        sal = _is_sal(stamp.url)
+        sal = _is_sal(stamp.url) or stamp.log == "sal"
         if sal and actor is None:
             actor = _sal_actor(text)
         labelled = _label_source(label)
         if labelled in (None, "irc") and _is_alert(text, actor):  # pasted, or as the renderer wrote it
             source = "alert"
         else:
-            source = labelled or ("sal" if sal else None) or ("irc" if actor and not label else None)
+            source = labelled or ("sal" if sal else stamp.log) or ("irc" if actor and not label else None)
         return TimelineEntry(time, text, number, stamp.written, stamp.precision, tags, label, actor,
                              source, url or stamp.url)
 
@@ -306,7 +327,7 @@ def read_timeline(page: Page, anchor, problems: list[Problem] | None = None) -> 
     if section is not None:
         lines, tables = section_lines(page, section), tables_in(page, section)
     elif page.headings_lost:
-        lines, tables = _headless_lines(page, problems), []
+        lines, tables = headless_lines(page, problems), []
     else:
         lines, tables = [], []
     reader = _Reader(_initial_clock(anchor), problems)
@@ -332,41 +353,6 @@ def _initial_clock(anchor) -> _Clock:
 def _time_cell(raw: str) -> bool:
     stamp = split_stamp(raw.strip())
     return stamp.clock is not None and not stamp.rest.strip()
-
-
-def _headless_lines(page: Page, problems: list[Problem]):
-    """A copy that lost its headings: the timeline is the block (blocks are
-    apart by two or more blank lines, where the headings were) that starts with
-    "All times in UTC", else the one with the most timed lines."""
-    blocks = page_blocks(page.lines)
-    noted = [i for i, b in enumerate(blocks) if any(zone_note(t.strip()) for _, t in b)]
-    timed = max(blocks, key=_timed_lines)
-    chosen = _noted_block(blocks, noted[0]) if noted else (timed if _timed_lines(timed) >= 2 else None)
-    if not chosen or not _timed_lines(chosen):
-        return []
-    problems.append(Problem("no-sections", chosen[0][0],
-                            "no Timeline heading (a copy of the page that lost its headings?): the timeline is read from "
-                            f"lines {chosen[0][0]}-{chosen[-1][0]}, the block of timed lines"))
-    return chosen
-
-
-def _noted_block(blocks, index: int):
-    """The block that says "All times in UTC.", with the next one when the note
-    stands alone (two blank lines after the note: the timeline follows them)."""
-    block = blocks[index]
-    if not _timed_lines(block) and index + 1 < len(blocks) and _timed_lines(blocks[index + 1]):
-        return block + blocks[index + 1]
-    return block
-
-
-def _timed_lines(block) -> int:
-    count = 0
-    for _, text in block:
-        text = text.strip()
-        if text[:1].isdigit() or text[:1] in "*#-•[":
-            body = BULLET.sub("", text)
-            count += split_stamp(body).clock is not None
-    return count
 
 
 # A day line that names no date ("Previous days" over the lead-up's bullets): no entry.
