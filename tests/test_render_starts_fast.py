@@ -30,7 +30,9 @@ real = inspect.signature
 inspect.signature = lambda *args, **kwargs: calls.append(args) or real(*args, **kwargs)
 from postmortem.cli import main
 code = main(["render", sys.argv[1], "-o", sys.argv[2]])
-print(json.dumps({"code": code, "modules": sorted(sys.modules), "signatures": len(calls)}))
+patterns = [f"{name}.{key}" for name, module in list(sys.modules.items()) if name.startswith("postmortem")
+            for key, value in vars(module).items() if type(value).__name__ == "Pattern"]
+print(json.dumps({"code": code, "modules": sorted(sys.modules), "signatures": len(calls), "patterns": patterns}))
 """
 
 
@@ -51,6 +53,11 @@ def test_render_imports_only_the_sources_the_incident_uses(rendered):
     assert imported & set(REGISTRY.values()) == used
     # a plain-text alert mail needs no HTML parser; nothing here is HTML
     assert not {"html", "html.parser", "html.entities"} & set(rendered["modules"])
+
+
+def test_no_module_render_imports_compiles_a_pattern_at_import(rendered):
+    # module constants are LazyRegex: compiled when a command first uses them
+    assert rendered["patterns"] == []
 
 
 def test_no_record_class_asks_inspect_for_its_signature(rendered):

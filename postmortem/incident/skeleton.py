@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from pathlib import Path
 from string import Template
 
 from ..core.files import write_atomically
 from ..core.errors import InputError
+from ..core.lazy_regex import LazyRegex
 from ..core.timeutil import parse_time
 
 
@@ -24,7 +24,7 @@ def skeleton_text(now: dt.datetime | None = None, *, incident_id: str | None = N
                                     id=json.dumps(incident_id, ensure_ascii=False)[1:-1])  # a TOML basic string
 
 
-FOLDER = re.compile(r"(\d{4}-\d{2}-\d{2})-(.+)")  # incidents/2024-05-01-db-failover
+FOLDER = LazyRegex(r"(\d{4}-\d{2}-\d{2})-(.+)")  # incidents/2024-05-01-db-failover
 
 
 def from_folder(name: str) -> tuple[str | None, str | None]:

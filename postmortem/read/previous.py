@@ -27,13 +27,14 @@ from pathlib import Path
 
 from ..collect.previous_pages import COUNT
 from ..core.errors import IncidentFileError, InputError, PostmortemError
+from ..core.lazy_regex import LazyRegex
 from ..core.model import Incident, PreviousReport
 from ..core.timeutil import date_in_title
 
 __all__ = ["Previous", "read_previous", "report_people", "COUNT"]
 
 SUFFIXES = (".wiki", ".txt", ".md", ".mediawiki")
-_IRC_NICK = re.compile(r"^<([^\s<>]{1,32})>\s")
+_IRC_NICK = LazyRegex(r"^<([^\s<>]{1,32})>\s")
 
 
 @dataclass(frozen=True)
