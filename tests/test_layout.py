@@ -55,6 +55,15 @@ def test_the_census_sees_a_private_module_of_another_package():
     assert census.private_imports(graph) == [("postmortem.net.conduit", "postmortem.collect.sources._page_records")]
 
 
+def test_the_census_sees_a_private_name_of_another_package():
+    sources = {"postmortem.database.stats_page": ("from ..publishing.pictures import Picture, _same_title\n", False),
+               "postmortem.publishing.report_page": ("from .pictures import _ours\n", False),
+               "postmortem.publishing": ("from .pictures import _ours\n", True),
+               "postmortem.publishing.pictures": ("def _same_title(a, b): ...\n", False)}
+    assert census.private_names(sources) == [("postmortem.database.stats_page",
+                                              "postmortem.publishing.pictures._same_title")]
+
+
 @pytest.mark.parametrize("code, said", [
     ("def is_alert(event):\n    return True\n", "defines is_alert()"),
     ("x = 'page' in event.tags\n", "asks 'page' in tags"),

@@ -7,7 +7,7 @@ cycles and the layer each module belongs to.
 
 The rules (issue 10): no module over 500 lines, no import cycle, a layer
 never imports a higher one, no CLI command function over 20 lines. Issue 21:
-no module imports another package's private module (``_name.py`` is for its
+no module imports another package's private module or name (``_name`` is for its
 own package and those below it); what an event is (an alert, a page, a key
 moment…) is said in core/vocabulary.py only: no other module defines a
 function of the names it defines, asks ``"alert"``/``"page" in X.tags``, or
@@ -132,6 +132,29 @@ def private_imports(graph) -> list[tuple[str, str]]:
             inside = importer == package or importer.startswith(package + ".")
             if last.startswith("_") and not last.startswith("__") and not inside:
                 found.append((importer, target))
+    return sorted(found)
+
+
+def private_names(sources: dict[str, tuple[str, bool]] | None = None) -> list[tuple[str, str]]:
+    """(importer, ``module.name``) where a module imports a private (``_name``)
+    function, class or constant of a module of another package. ``sources``:
+    module -> (its code, whether it is a package's ``__init__``); default: the package's."""
+    if sources is None:
+        sources = {name: (path.read_text(encoding="utf-8"), path.name == "__init__.py")
+                   for name, path in modules().items()}
+    found = []
+    for importer, (code, is_package) in sources.items():
+        for node in ast.walk(ast.parse(code)):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            target = _target(node, importer, is_package)
+            if not target or not target.startswith("postmortem"):
+                continue
+            package = target.rpartition(".")[0]
+            inside = importer == package or importer.startswith(package + ".")
+            found += [(importer, f"{target}.{a.name}") for a in node.names
+                      if a.name.startswith("_") and not a.name.startswith("__") and not inside
+                      and f"{target}.{a.name}" not in sources]
     return sorted(found)
 
 
@@ -261,6 +284,7 @@ def problems() -> list[str]:
     found += [f"command over {MAX_COMMAND_LINES} lines: {n} ({size})"
               for n, size in command_lengths() if size > MAX_COMMAND_LINES]
     found += [f"private module of another package: {a} -> {b}" for a, b in private_imports(graph)]
+    found += [f"private name of another package: {a} -> {b}" for a, b in private_names()]
     found += [f"two modules named {name!r}: {', '.join(found)}" for name, found in clashing_names(file_modules())]
     found += [f"database flow under collect/: {why}" for why in database_flow_in_collect(graph)]
     found += [f"said again outside core/vocabulary.py: {where}" for where in vocabulary_rules()]

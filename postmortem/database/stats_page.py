@@ -30,7 +30,8 @@ from .pages import pages_in_period
 from ._month_chart import next_month
 from ._stats_page_text import StatsPage, report_start, stats_page
 from ..write.wikitext import escape
-from ..publishing.pictures import Picture, _same_title, check_picture, graph_file_name, stats_chart_picture
+from ..net.mediawiki import same_page_title
+from ..publishing.pictures import Picture, check_picture, graph_file_name, stats_chart_picture
 from ..publishing.markers import edit_summary, find_base
 from ..publishing.text_merge import canonical
 from ..publishing.report_page import UpdateResult, logged_in, merge_and_save, upload_changed
@@ -92,7 +93,7 @@ def publish_stats(items, api_url: str, title: str, *, graph: str | None = None, 
     itself is never counted as a report. ``page_options`` go to :func:`statistics_page`."""
     name = graph_file_name(graph) if graph else default_chart_name(title)
     wiki = wiki or logged_in(api_url)
-    items = [i for i in items if not (isinstance(i, tuple) and _same_title(i[0], title))]
+    items = [i for i in items if not (isinstance(i, tuple) and same_page_title(i[0], title))]
     page = statistics_page(items, graph_file=name, **page_options)
     current = wiki.page(title)
     target = current.title if current else title

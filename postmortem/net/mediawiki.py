@@ -474,6 +474,15 @@ def _number(value) -> int:
     return value
 
 
+def same_page_title(a: str, b: str) -> bool:
+    """Page titles equal as MediaWiki would normalise them (underscores,
+    runs of spaces, the first letter's case)."""
+    def norm(t: str) -> str:
+        t = " ".join(t.replace("_", " ").split())
+        return t[:1].upper() + t[1:]
+    return norm(a) == norm(b)
+
+
 def read_page_text(api_url: str, title: str, *, session=None) -> str:
     """The current wikitext of one page (read without logging in); WikiError if missing."""
     revision = Wiki(api_url, session=session).page(title)

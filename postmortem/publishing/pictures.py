@@ -37,7 +37,7 @@ from dataclasses import dataclass, replace as copy
 
 from .._version import __version__
 from ..core.lazy_regex import LazyRegex
-from ..net.mediawiki import FileInfo, Wiki
+from ..net.mediawiki import FileInfo, Wiki, same_page_title
 from ..core.errors import InputError, WikiError
 from ..core.model import GraphData, Records
 from ..write.metric_chart import drawable, render_chart
@@ -187,13 +187,4 @@ def upload_picture(wiki: Wiki, picture: Picture, *, replace: bool = False) -> di
 
 def _ours(info: FileInfo, title: str) -> bool:
     found = _OWN_COMMENT.match(info.comment)
-    return bool(found) and _same_title(found.group("title"), title)
-
-
-def _same_title(a: str, b: str) -> bool:
-    """Page titles equal as MediaWiki would normalise them (underscores,
-    runs of spaces, the first letter's case)."""
-    def norm(t: str) -> str:
-        t = " ".join(t.replace("_", " ").split())
-        return t[:1].upper() + t[1:]
-    return norm(a) == norm(b)
+    return bool(found) and same_page_title(found.group("title"), title)

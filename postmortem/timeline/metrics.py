@@ -57,7 +57,7 @@ class Metric:
     note: str = ""
     # the records its moments come from, which the report's Timeline must show
     cited: tuple[Event, ...] = field(default=(), compare=False)
-    to_the_second: bool = field(default=False, compare=False)
+    to_the_second: bool = field(default=False, compare=False)   # both ends known to the second: shown so
 
     @property
     def label(self) -> str:
@@ -86,17 +86,12 @@ class Metric:
         """False for a metric of pages when nobody was paged."""
         return not self.note.startswith(NOT_APPLICABLE)
 
-    @property
-    def has_seconds(self) -> bool:
-        """Whether both ends are known to the second (then it is shown to the second)."""
-        return self.to_the_second
-
     def shown(self) -> str:
         """The value at the precision it was computed, with its ends:
         ``1 min 40 s (2023-09-28 23:41:20 → 23:43:00 UTC)``; "" when unknown."""
         if self.value is None:
             return ""
-        if self.has_seconds:
+        if self.to_the_second:
             return f"{format_duration_seconds(self.value)} ({_span(self.start, self.end, '%H:%M:%S')})"
         value = "under 1 min" if self.value < dt.timedelta(minutes=1) else format_duration(self.value)
         return f"{value} ({_span(self.start, self.end)})"
