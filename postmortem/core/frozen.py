@@ -13,7 +13,8 @@ from __future__ import annotations
 import sys
 from typing import Iterator, Mapping
 
-_KEY_TUPLES: dict[tuple, tuple] = {}   # each key tuple once (a few dozen in any incident)
+_TUPLES: dict[tuple, tuple] = {}   # each tuple of strings once: tags, merged sources, label keys
+_MOST_TUPLES = 4096                 # a bound for a long-running process (`review`) fed odd records
 
 
 class FrozenStrings(Mapping):
@@ -23,8 +24,7 @@ class FrozenStrings(Mapping):
 
     def __init__(self, mapping: Mapping = ()):
         items = dict(mapping)
-        keys = tuple(sys.intern(key) if type(key) is str else key for key in items)
-        self._keys = _KEY_TUPLES.setdefault(keys, keys)
+        self._keys = shared_tuple(shared_string(key) for key in items)
         self._values = tuple(shared_string(value) for value in items.values())
 
     def __getitem__(self, key):
@@ -46,6 +46,23 @@ class FrozenStrings(Mapping):
         return f"FrozenStrings({dict(self)!r})"
 
 
+def shared_tuple(values) -> tuple:
+    """``values`` as a tuple shared with every equal one (an event's tags, the
+    sources merged into it, an alert's label names: a few dozen distinct tuples
+    in any incident); a tuple of anything but strings is its own."""
+    values = tuple(values)
+    if not all(type(value) is str for value in values):
+        return values
+    if len(_TUPLES) >= _MOST_TUPLES:
+        return _TUPLES.get(values, values)
+    return _TUPLES.setdefault(values, values)
+
+
+def shared_string(value):
+    """``value`` shared with every equal string (itself when it is no string)."""
+    return sys.intern(value) if type(value) is str else value
+
+
 NO_STRINGS = FrozenStrings()
 
 
@@ -54,21 +71,3 @@ def frozen_strings(mapping: Mapping) -> FrozenStrings:
     if isinstance(mapping, FrozenStrings):
         return mapping
     return FrozenStrings(mapping) if mapping else NO_STRINGS
-
-
-_TUPLES: dict[tuple, tuple] = {}
-
-
-def shared_tuple(values) -> tuple:
-    """``values`` as a tuple shared with every equal one (an event's tags or the
-    sources merged into it: a handful of distinct tuples in any incident); a
-    tuple of anything but strings is its own."""
-    values = tuple(values)
-    if not all(type(value) is str for value in values):
-        return values
-    return _TUPLES.setdefault(values, values) if len(_TUPLES) < 4096 else values
-
-
-def shared_string(value):
-    """``value`` shared with every equal string (itself when it is no string)."""
-    return sys.intern(value) if type(value) is str else value
