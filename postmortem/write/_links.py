@@ -1,4 +1,4 @@
-"""Untrusted text split into task references, web addresses and literal runs,
+"""Untrusted text split into task and change references, web addresses and literal runs,
 before anything is escaped; both formats write the pieces (wikitext.py,
 markdown.py).
 
@@ -12,6 +12,15 @@ one link it builds itself:
   ``[[phab:T123|label]]``, ``phab:T123``, bare ``T123``; the patterns are
   :data:`postmortem.core.tasks.TASK_REFERENCE`): a link to the task, with the
   person's own label of ``[[phab:T123|label]]`` (escaped) as its text;
+- a Gerrit change link as Wikitech writes it (``[[gerrit:1234567|label]]``,
+  ``[[gerrit:1234567]]``, ``[[gerrit:c/<project>/+/1234567|label]]``; the
+  pattern is :data:`postmortem.core.changes.CHANGE_REFERENCE`): a link to the
+  change with the person's label (escaped) as its text, ``gerrit:1234567``
+  when none. Its target is made from the change number (and project path) only,
+  so a label cannot send it elsewhere: in wikitext the ``gerrit:`` interwiki
+  link itself (Wikitech's interwiki map fixes it to gerrit.wikimedia.org, as
+  ``phab:`` to Phabricator, and it is what the wiki's authors write), in
+  Markdown a link to ``https://gerrit.wikimedia.org/r/…``;
 - an ``http(s)://`` address: a link whose visible text is exactly the address,
   never a label (``[https://evil.example login]`` in chat stays literal text
   around a link to https://evil.example that shows just that). A Phabricator
@@ -48,24 +57,27 @@ import re
 from typing import NamedTuple
 
 from ..core.lazy_regex import LazyRegex
+from ..core.changes import CHANGE_REFERENCE
 from ..core.tasks import TASK_REFERENCE
 
 _URL_CHAR = (r"(?:[A-Za-z0-9\-.:/?#@!()*+,;=%]"      # RFC 3986 but ' $ [ ] (and & ~ _ below)
              r"|[^\W_\x00-\x7f]"                    # letters and digits of other scripts
              r"|~(?!~)|_(?!_)|&(?![A-Za-z0-9#]+;))")
 _URL = rf"(?<!\w)(?P<url>(?i:https?)://(?=[^\W_]){_URL_CHAR}+)"
-_PIECES = LazyRegex(rf"{_URL}|{TASK_REFERENCE.pattern}", TASK_REFERENCE.flags)
+_PIECES = LazyRegex(rf"{_URL}|{CHANGE_REFERENCE.pattern}|{TASK_REFERENCE.pattern}",
+                    TASK_REFERENCE.flags | CHANGE_REFERENCE.flags)
 # MediaWiki's trailing punctuation (Parser::makeFreeExternalLink: $sep).
 _TRAILING = ",;.:!?"
 
 
 class Piece(NamedTuple):
-    """One piece of a line: literal text, a task reference or a URL."""
+    """One piece of a line: literal text, a task reference, a change reference or a URL."""
 
     text: str          # the characters as written
     task: str = ""     # "T123" for a task reference
-    label: str = ""    # the person's label of [[phab:T123|label]]; "" when none (or the task itself)
+    label: str = ""    # the person's label of [[phab:T123|label]] or [[gerrit:1|label]]; "" when none
     url: str = ""      # the address, for a URL
+    change: str = ""   # "1234567" (or "c/<project>/+/1234567") for a change reference
 
 
 def split_links(line: str) -> list[Piece]:
@@ -88,6 +100,9 @@ def _piece(match: re.Match) -> tuple[Piece, int]:
     if match["url"]:
         url = trim_url(match["url"])   # still a letter or digit after "//"
         return Piece(url, url=url), match.start() + len(url)
+    if match["change"]:
+        label = (match["change_label"] or "").strip()
+        return Piece(match.group(), change=match["change"], label=label), match.end()
     number = match["tpl"] or match["link"] or match["bare"]
     task = "T" + number
     label = (match["label"] or "").strip()
