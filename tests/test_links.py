@@ -316,3 +316,26 @@ def test_a_real_mediawiki_renders_the_links_as_counted(mediawiki):  # noqa: F811
         seen = html.unescape(re.sub(r"<[^>]+>", "", re.sub(r"<br\s*/?>", "\n", item))).strip()
         # MediaWiki writes the space before "!", "?", ":" as a no-break space (French spacing)
         assert seen.replace("\xa0", " ") == shown(case).replace("\xa0", " "), case["id"]
+
+
+# -- an actionable's own task, shown once ---------------------------------------------------
+
+ACTIONABLES = load("links")["actionable"]
+
+
+@pytest.fixture(scope="module")
+def actionable_lines(tmp_path_factory):
+    body = "".join(f"\n[[actionable]]\ntext = {json.dumps(case['text'])}\ntask = {json.dumps(case['task'])}\n"
+                   for case in ACTIONABLES)
+    records = gather(load_incident(write_incident(tmp_path_factory.mktemp("actionables"), body)))
+    wiki = render_report(records).split("==Actionables==", 1)[1].split("==Scorecard==", 1)[0]
+    markdown = render_report(records, fmt="markdown").split("## Actionables", 1)[1].split("## Scorecard", 1)[0]
+    return {"wikitext": [line for line in wiki.split("\n") if line.startswith("* ")],
+            "markdown": [line for line in markdown.split("\n") if line.startswith("- ")]}
+
+
+@pytest.mark.parametrize("index", range(len(ACTIONABLES)), ids=[case["id"] for case in ACTIONABLES])
+def test_an_actionable_shows_its_own_task_once(actionable_lines, index):
+    case = ACTIONABLES[index]
+    assert actionable_lines["wikitext"][index] == case["wikitext"]
+    assert actionable_lines["markdown"][index] == case["markdown"]
