@@ -318,6 +318,35 @@ def test_a_real_mediawiki_renders_the_links_as_counted(mediawiki):  # noqa: F811
         assert seen.replace("\xa0", " ") == shown(case).replace("\xa0", " "), case["id"]
 
 
+# -- Slack's own links -------------------------------------------------------------------------
+
+SLACK = load("links")["slack"]
+
+
+@pytest.fixture(scope="module")
+def slack_lines(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("slack-links")
+    (folder / "slack" / "ops").mkdir(parents=True)
+    (folder / "slack" / "users.json").write_text(json.dumps([{"id": "U1", "name": "mallory"}]))
+    (folder / "slack" / "channels.json").write_text(json.dumps([{"id": "C1", "name": "ops"}]))
+    (folder / "slack" / "ops" / "2023-09-28.json").write_text(json.dumps([   # 15:MM, MM = the case's index
+        {"type": "message", "user": "U1", "text": case["message"], "ts": f"{1695913200 + 60 * i}.000100"}
+        for i, case in enumerate(SLACK)]))
+    body = '[report]\nchat = "all"\n[[source]]\ntype = "slack-export"\npath = "slack"\n'
+    records = gather(load_incident(write_incident(folder, body)))
+    wiki = {int(m[2]): m[4] for m in map(_WIKI_ENTRY.match, render_report(records).split("\n")) if m and m[3]}
+    markdown = {int(m[2]): item for item in _markdown_items(render_report(records, fmt="markdown"), "- **")
+                if (m := _MD_ENTRY.match(item)) and m[3]}
+    return wiki, markdown
+
+
+@pytest.mark.parametrize("index", range(len(SLACK)), ids=[case["id"] for case in SLACK])
+def test_a_slack_link_shows_its_address(slack_lines, index):
+    case, (wiki, markdown) = SLACK[index], slack_lines
+    assert wikitext_links(wiki[index]) == (case["links"], case["shown"])
+    assert markdown_links(markdown[index]) == ([[_md_href(t), text] for t, text in case["links"]], case["shown"])
+
+
 # -- an actionable's own task, shown once ---------------------------------------------------
 
 ACTIONABLES = load("links")["actionable"]

@@ -26,6 +26,21 @@ one link it builds itself:
   around a link to https://evil.example that shows just that). A Phabricator
   URL stays such a link too.
 
+A labelled link in Slack (``<https://x.org/d|the dashboard>``) reaches the
+writers as the slack sources give it, ``the dashboard (https://x.org/d)``
+(collect/sources/_slack_text.py): the person's words as text and the address
+as a link showing itself. That is what a careful person copying it to the wiki
+writes, and it stays so rather than becoming ``[https://x.org/d the dashboard]``:
+Slack's label is any text (``<https://evil.example|https://grafana.wikimedia.org/d/x>``
+shows the Grafana address in Slack), so a link that showed only the label is
+the phishing shape above; the reader sees both here. And the writers cannot
+tell such text from the same words typed on IRC, so trusting ``label (url)``
+would let any chat line make a labelled link. The parentheses around the
+address are ours, not its: ``Foo (https://x.org/Foo_(bar))`` links
+``…Foo_(bar)`` (see below). Only an address Slack gave that itself ends in
+trailing punctuation or an unmatched ``)`` loses it here: the flat text no
+longer says where Slack's address ended.
+
 What counts as the address. The characters are those of RFC 3986 (and
 letters and digits of any script, for IRIs) that cannot start or end markup
 in either format, so a link cannot reach past them (all of them may stand in
@@ -43,8 +58,12 @@ no space, control, ``<`` or ``>``):
 
 The address ends at the first other character, and then, as MediaWiki ends a
 free link (Parser::makeFreeExternalLink; https://www.mediawiki.org/wiki/Help:Links#External_links),
-trailing ``, ; . : ! ?`` are text, and ``)`` too unless the address holds a
-``(``. So ``(see https://x.org/a).`` links ``https://x.org/a``. The address
+trailing ``, ; . : ! ?`` are text, and so is a trailing ``)`` that closes no
+``(`` of the address (MediaWiki keeps every ``)`` once the address holds a
+``(``; we end it as GFM 0.29 §6.9 does, https://github.github.com/gfm/#autolinks-extension-,
+and stop MediaWiki's link there with ``<nowiki/>``). So ``(see https://x.org/a).``
+links ``https://x.org/a``, and ``Foo (https://x.org/Foo_(bar))`` links
+``https://x.org/Foo_(bar)``. The address
 must follow a character that is not a letter, digit or ``_`` (MediaWiki's
 ``\\b`` before a protocol of Manual:$wgUrlProtocols) and have a letter or digit
 after ``//``. Only http and https are linked: the other protocols of
@@ -110,9 +129,16 @@ def _piece(match: re.Match) -> tuple[Piece, int]:
 
 
 def trim_url(url: str) -> str:
-    """``url`` without the trailing punctuation MediaWiki leaves out of a free link."""
-    trailing = _TRAILING if "(" in url else _TRAILING + ")"
-    return url.rstrip(trailing)
+    """``url`` without the trailing punctuation MediaWiki leaves out of a free
+    link, and without a trailing ``)`` that closes no ``(`` of the address
+    (GFM 0.29 §6.9: ``(https://x.org/a_(b))`` links ``https://x.org/a_(b)``)."""
+    while True:
+        trimmed = url.rstrip(_TRAILING)
+        if trimmed.endswith(")") and trimmed.count(")") > trimmed.count("("):
+            trimmed = trimmed[:-1]
+        if trimmed == url:
+            return url
+        url = trimmed
 
 
 def ends_free_link(url: str, following: str) -> bool:
