@@ -27,6 +27,7 @@ from ..collect.sources import describe
 from ..core.lazy_regex import LazyRegex
 from ..core.model import Event, Incident, Records, pull_of
 from ..core.questions import CATEGORIES, TITLE, TOTAL_LABEL
+from ..core.tasks import without_task_note
 from ..core.timeutil import format_clock
 from ..core.vocabulary import (FIRING, TIMELINE_MARKS, alert_name, alert_state, is_about_a_page, is_alert,
                                is_log_entry)
@@ -364,7 +365,8 @@ def actionable_view(item, style: Style) -> ActionableView:
     """An actionable; its task's state where the last pull read it (gather puts
     it, and the tasks `followups --create` made, on the actionables)."""
     return ActionableView(task=style.task(item.task) if item.task else "",
-                          text=style.linked(item.text),
+                          # its task is shown before it: a "(T123)" in the text would show it twice
+                          text=style.linked(without_task_note(item.text, item.task) if item.task else item.text),
                           no_task=style.text(item.no_task) if item.no_task else "",
                           done=item.done, owner=style.cell(item.owner) if item.owner else "",
                           status=style.cell(item.status) if item.status else "",
