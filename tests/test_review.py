@@ -204,3 +204,38 @@ def test_saving_lays_the_tables_out_as_a_person_would_and_twice_changes_nothing(
     first = save_draft(str(path), draft)
     assert '"yes"\n\n[[event]]' in first and 'evidence = []\n\n[[event]]' in first and "\n\n\n" not in first
     assert save_draft(str(path), draft) == first
+
+
+# -- what the page writes reaches the report -------------------------------------------------
+
+def _section(report: str, heading: str, next_heading: str) -> str:
+    return report[report.index(heading):report.index(next_heading)]
+
+
+@pytest.mark.parametrize("fmt, sub, detection, conclusions, questions", [
+    ("wikitext", "**", "==Detection==", "==Conclusions", "===Questions for the review meeting==="),
+    ("markdown", "  - ", "## Detection", "## Conclusions", "### Questions for the review meeting")])
+def test_notes_and_questions_of_the_narrative_are_in_the_report(incident, run_cli, fmt, sub, detection,
+                                                                  conclusions, questions):
+    """A marker's notes under its Timeline line (a line each), a detection marker's in
+    Detection; the questions for the review meeting in Conclusions."""
+    from postmortem.review.draft import Draft, DraftMarker
+    from postmortem.review.store import save_draft
+    refs = refs_by_text(incident)
+    draft = Draft((DraftMarker("detection", "2023-09-28 14:05", "Alice sees the api down", (refs["the api is down, looking"],),
+                               "no alert fired: a person noticed"),
+                   DraftMarker("repair", "2023-09-28 14:30", "Bob reverts the config", (refs["back up"],),
+                               "the revert took 10 minutes\nsee T123")),
+                  ("Why did the canary not catch it?",))
+    save_draft(str(incident), draft)
+    code, report, _ = run_cli("render", incident, "--format", fmt)
+    assert code == 0
+    lines = report.splitlines()
+    repair = next(i for i, line in enumerate(lines) if "Bob reverts the config" in line)
+    assert lines[repair + 1].startswith(sub) and "the revert took 10 minutes" in lines[repair + 1]
+    assert lines[repair + 2].startswith(sub) and "T123" in lines[repair + 2]
+    assert "no alert fired: a person noticed" in _section(report, detection, conclusions)
+    assert "To fill in: how did we learn" not in report
+    assert report.count("no alert fired") == 1
+    asked = _section(report, questions, "Links to relevant documentation")
+    assert "Why did the canary not catch it?" in asked and report.index(questions) > report.index(conclusions)

@@ -152,3 +152,33 @@ def test_the_time_axis_zooms_and_takes_you_to_a_record_and_the_keyboard_picks(pa
     page.keyboard.press("x")
     expect(page.locator("#picked")).to_have_text("1 picked")
     expect(page.locator("#transcript .rec.picked")).to_contain_text("restart mw-page-content-change-enrich flink job in codfw")  # the next row shown: folded chat stays closed
+
+
+def test_notes_and_questions_typed_in_the_page_reach_the_report(page, incident, run_cli):
+    """What the page lets a person write is in the report `render` writes: a marker's
+    notes under its Timeline line, a detection marker's in Detection, the questions in Conclusions."""
+    pick(page, "kill mw-page-content-change-enrich flink app")
+    add_marker(page, "mitigation", "The app is killed and its alerts silenced")
+    pick(page, "MediawikiPageContentChangeEnrichJobManagerNotRunning firing")
+    add_marker(page, "detection", "The alert mails data-engineering")
+    for kind, note in (("mitigation", "silenced until the reassignment ends (T336044)"),
+                       ("detection", "nobody was paged: the alert only mailed a team")):
+        notes = page.locator(f"#markers .marker[data-kind={kind}]").get_by_label("notes")
+        notes.fill(note)
+        notes.blur()
+        expect(page.locator("#report")).to_contain_text(note)   # kept, and in the preview
+    page.get_by_label("Questions for the review meeting").fill("Should this job page someone?")
+    page.get_by_label("Questions for the review meeting").blur()
+    expect(page.locator("#report")).to_contain_text("Should this job page someone?")
+    page.click("#save")
+    expect(page.locator("#status")).to_have_text(re.compile("saved into"))
+
+    code, report, _ = run_cli("render", incident)
+    assert code == 0
+    lines = report.splitlines()
+    killed = next(i for i, line in enumerate(lines) if "The app is killed and its alerts silenced" in line)
+    assert lines[killed + 1] == "**silenced until the reassignment ends ([[phab:T336044|T336044]])"
+    detection = report[report.index("==Detection=="):report.index("==Conclusions")]
+    assert "nobody was paged: the alert only mailed a team" in detection
+    questions = report[report.index("===Questions for the review meeting==="):report.index("==Links")]
+    assert "* Should this job page someone?" in questions

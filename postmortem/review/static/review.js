@@ -342,6 +342,7 @@ function markerCard(marker, index) {
     placeholder: "the line the Timeline shows", onchange: (e) => { marker.summary = e.target.value; changed(); }});
   summary.value = marker.summary;
   const notes = el("textarea", {rows: "1", placeholder: "notes", "aria-label": "notes",
+    title: "the report shows them under the marker's Timeline line (a detection's: in Detection)",
     onchange: (e) => { marker.notes = e.target.value; changed(); }});
   notes.value = marker.notes;
   const addPicked = el("button", {type: "button", class: "small", title: "add the picked records as evidence",
