@@ -182,3 +182,47 @@ def test_notes_and_questions_typed_in_the_page_reach_the_report(page, incident, 
     assert "nobody was paged: the alert only mailed a team" in detection
     questions = report[report.index("===Questions for the review meeting==="):report.index("==Links")]
     assert "* Should this job page someone?" in questions
+
+
+@pytest.fixture
+def two_tabs(server):
+    """Two tabs of one browser on the same review, both loaded before either changes anything."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        context = browser.new_context(viewport={"width": 1600, "height": 1000})
+        tabs = [context.new_page(), context.new_page()]
+        for tab in tabs:
+            tab.goto(server.review_url)
+            expect(tab.locator("#transcript .rec").first).to_be_visible()
+        yield tabs
+        browser.close()
+
+
+def test_a_second_tab_cannot_silently_overwrite_the_first(two_tabs, incident):
+    """The first tab keeps a marker; the second, loaded before, adds its own: refused
+    visibly, its text still on the page and offered to copy; nothing of the first lost."""
+    first, second = two_tabs
+    before = incident.read_text(encoding="utf-8")
+    add_marker(first, "diagnosis", "The first tab's line")
+    second.select_option("#m-kind", "repair")
+    second.fill("#m-summary", "The second tab's line")
+    second.click("#add-marker")
+    expect(second.locator("#status")).to_have_text(re.compile("not kept: .*changed elsewhere.*reload"))
+    expect(second.locator("#stale")).to_be_visible()
+    expect(second.locator("#markers .marker .summary")).to_have_value("The second tab's line")
+    second.locator("#markers .marker").get_by_label("notes").fill("a note typed after the refusal")
+    second.locator("#markers .marker").get_by_label("notes").blur()
+    expect(second.locator("#stale-copy")).to_have_value(re.compile("Repair: The second tab's line\n"
+                                                                    "  notes: a note typed after the refusal"))
+    expect(second.locator("#save")).to_be_disabled()
+    kept = incident.with_name("incident.review.json").read_text(encoding="utf-8")
+    assert "The first tab's line" in kept and "second tab" not in kept
+    assert incident.read_text(encoding="utf-8") == before
+
+    second.click("#reload")
+    expect(second.locator("#markers .marker .summary")).to_have_value("The first tab's line")
+    expect(second.locator("#stale")).to_be_hidden()
+    add_marker(second, "repair", "The second tab's line, after reloading")
+    first.click("#save")   # the first tab is behind now: its save is refused too
+    expect(first.locator("#status")).to_have_text(re.compile("not saved: .*changed elsewhere"))
+    assert incident.read_text(encoding="utf-8") == before
