@@ -39,6 +39,7 @@ from ..timeline.storms import after_the_first, alert_storms
 from . import markdown, mrkdwn, wikitext
 from .axes import DISPLAY_WIDTH
 from .metric_chart import drawable, not_drawn
+from .review_notes import detection_notes, review_questions, timeline_notes
 
 MARKS = TIMELINE_MARKS
 
@@ -126,6 +127,7 @@ class EntryView(NamedTuple):
     marks: tuple[str, ...]
     note: bool = False
     more: str = ""    # the records left out after it, said quietly: "+3 messages"
+    notes: tuple[str, ...] = ()   # a marker's notes, a line each under it (:mod:`.review_notes`)
 
 
 class AlertView(NamedTuple):
@@ -200,7 +202,7 @@ def report_view(records: Records, fmt: str = "wikitext", graph_file: str | None 
                 graph_files: Mapping[str, str] | None = None) -> dict:
     """The template context: ``incident``, ``lead_up`` and ``entries`` (the
     Timeline before and from the start, curated: :mod:`postmortem.timeline.curate`),
-    ``alerts``, ``actionables``, ``scorecard``, ``metrics``, ``missing`` (sources
+    ``alerts``, ``detection_notes`` and ``questions`` (:mod:`.review_notes`), ``actionables``, ``scorecard``, ``metrics``, ``missing`` (sources
     whose records could not be read), ``kept`` (sources whose records are an
     earlier pull's, the last one having failed), ``graph_file``, ``graph_width`` (the width pictures are embedded at, px), ``graphs`` (one per
     ``[[graph]]``: ``graph_files`` maps slugs to the file names embedded,
@@ -215,6 +217,7 @@ def report_view(records: Records, fmt: str = "wikitext", graph_file: str | None 
         "lead_up": lead_up,
         "entries": entries,
         "alerts": alerts_view(incident, events, style),
+        "detection_notes": detection_notes(events, style), "questions": review_questions(incident, style),
         "actionables": [actionable_view(a, style) for a in incident.actionables],
         "scorecard": scorecard_view(card, style),
         "metrics": [MetricView(m.label, style.text(m.shown())) for m in card.metrics if m.value is not None],
@@ -304,7 +307,8 @@ def _folded(items, style: Style, with_date: bool, fold: str, story: Narrative) -
     lines: list[EntryView] = []
     for item in items:
         if not isinstance(item, Omitted):
-            lines.append(_entry(item, style, with_date, evidence_links(story.evidence_of(item), style), "minute"))
+            links = evidence_links(story.evidence_of(item), style)
+            lines.append(_entry(item, style, with_date, links, "minute")._replace(notes=timeline_notes(item, style)))
         elif fold == "none":
             continue
         elif lines and not lines[-1].note:
