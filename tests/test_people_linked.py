@@ -193,3 +193,32 @@ def test_a_paging_services_own_lines_name_people_as_the_roster_does_notes_as_wri
                      "acknowledged PagerDuty incident #1402 (via website)",
                      "note on PagerDuty incident #1402: Jon Doe here: rolled back",
                      "PagerDuty incident #1402 resolved by jdoe"]
+
+
+ALIASED_CREW = '''[incident]
+id = "2024-11-14 cirrussearch-codfw-master"
+start = "2024-11-14 02:58"
+responders = ["mlindqvist", "mlindq", "Ravi K"]
+coordinators = ["Maya L"]
+
+[people.mlindqvist]
+timezone = "America/Los_Angeles"
+aliases = ["mlindq", "Maya L"]
+
+[people.rkapoor]
+timezone = "Asia/Kolkata"
+aliases = ["ravik", "Ravi K"]
+'''
+
+
+def test_responders_and_coordinators_are_counted_and_shown_under_their_roster_names(tmp_path, run_cli):
+    # An IRC nick and a Slack display name of one person are one responder, and the
+    # report names the coordinator as its timeline names her (mlindqvist), not "Maya L".
+    path = tmp_path / "incident.toml"
+    path.write_text(ALIASED_CREW, encoding="utf-8")
+    code, _, err = run_cli("render", path, "-o", tmp_path / "report.wiki")
+    assert code == 0, err
+    code, out, err = run_cli("parse", tmp_path / "report.wiki", "--format", "json")
+    assert code == 0, err
+    metadata = json.loads(out)["metadata"]
+    assert (metadata["responders-num"], metadata["coordinators"]) == ("2", "mlindqvist")

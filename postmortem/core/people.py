@@ -50,6 +50,11 @@ class Roster:
                     return found
         return None
 
+    def names_of(self, names: Iterable[str]) -> tuple[str, ...]:
+        """``names`` (e.g. ``[incident] responders``) under their roster names, each
+        person once; a name the roster does not know stays as written."""
+        return tuple(dict.fromkeys(self.name_of(name) or name for name in names))
+
     def person(self, *names: str | None) -> Person | None:
         name = self.name_of(*names)
         return self.people[name] if name is not None else None
