@@ -55,6 +55,22 @@ def test_render_imports_only_the_sources_the_incident_uses(rendered):
     assert not {"html", "html.parser", "html.entities"} & set(rendered["modules"])
 
 
+def test_render_of_the_sample_needs_no_date_guessing(rendered):
+    # the sample's times are all in known forms: python-dateutil's parser is the
+    # reader's, for dates written by people
+    assert not {m for m in rendered["modules"] if m.startswith("dateutil")}
+
+
+def test_month_names_are_python_dateutils():
+    from dateutil.parser import parserinfo
+    from postmortem.core.timeutil import month_number
+    names = {name for spellings in parserinfo.MONTHS for name in spellings}
+    for name in names | {n.upper() for n in names} | {n.lower() for n in names}:
+        assert month_number(name) == parserinfo().month(name), name
+    for other in ("", "Ja", "Janu", "Mai", "Septem", "13"):
+        assert month_number(other) is None, other
+
+
 def test_no_module_render_imports_compiles_a_pattern_at_import(rendered):
     # module constants are LazyRegex: compiled when a command first uses them
     assert rendered["patterns"] == []

@@ -10,13 +10,16 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil.parser import parserinfo
-
 from .lazy_regex import LazyRegex
 
 UTC = dt.timezone.utc
 PRECISIONS = ("second", "minute")
-_NAMES = parserinfo()
+# python-dateutil's month names (dateutil/parser/_parser.py, parserinfo.MONTHS),
+# kept here so that reading a SAL page or an IRC log does not import dateutil's parser
+_MONTHS = {name.lower(): number for number, names in enumerate((
+    ("Jan", "January"), ("Feb", "February"), ("Mar", "March"), ("Apr", "April"), ("May",),
+    ("Jun", "June"), ("Jul", "July"), ("Aug", "August"), ("Sep", "Sept", "September"),
+    ("Oct", "October"), ("Nov", "November"), ("Dec", "December")), start=1) for name in names}
 
 _ISO_LIKE = LazyRegex(
     r"^(?P<date>\d{4}-\d{2}-\d{2})(?:[T ](?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?)?"
@@ -27,7 +30,7 @@ _ISO_LIKE = LazyRegex(
 def month_number(name: str) -> int | None:
     """1-12 for a month name or abbreviation in any case (``Jan``, ``september``,
     ``Sept``: python-dateutil's names), None for anything else."""
-    return _NAMES.month(name)
+    return _MONTHS.get(name.lower())
 
 
 def zone(name: str) -> dt.tzinfo:
