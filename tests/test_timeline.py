@@ -372,3 +372,27 @@ def test_a_span_read_alone_shows_what_the_whole_incident_shows(tmp_path, run_cli
     low, high = f"2024-03-04T{since}:00Z", f"2024-03-04T{until}:59Z"
     assert shown == [e for e in whole if low <= e["time"] <= high]
     assert [e["time"] for e in whole if e["source"] == "alert-email"] == ["2024-03-04T12:00:00Z"]
+
+
+def test_an_alert_mailed_and_relayed_to_irc_is_monitorings_not_the_relay_bots(tmp_path, run_cli):
+    """jinxer-wm only relayed the alert Alertmanager mailed: the one event was
+    "jinxer-wm: ProbeDown firing" and the time to detect ran to "first alert
+    (alert-email jinxer-wm)", as if the bot had sent the mail."""
+    channel = tmp_path / "irc" / "#ops"
+    channel.mkdir(parents=True)
+    (channel / "2024-03-04.log").write_text(
+        "[12:00:05] <jinxer-wm> FIRING: ProbeDown: mw1001 fails its probes - https://alerts.example.org/?q=1\n",
+        encoding="utf-8")
+    (tmp_path / "mail").mkdir()
+    (tmp_path / "mail" / "1.eml").write_text(MAIL.format(time="12:00:07"), encoding="utf-8")
+    path = tmp_path / "incident.toml"
+    path.write_text('[incident]\nid = "2024-03-04 probes"\nstart = "2024-03-04 11:50"\nend = "2024-03-04 12:30"\n'
+                    '[[source]]\ntype = "irc"\npath = "irc/**/*.log"\nformat = "znc"\n'
+                    '[[source]]\ntype = "alert-email"\npath = "mail/*.eml"\n', encoding="utf-8")
+    code, out, err = run_cli("timeline", str(path), "--format", "json")
+    assert code == 0, err
+    (alert,) = json.loads(out)
+    assert (alert["time"], alert["source"], alert["actor"]) == ("2024-03-04T12:00:05Z", "alert-email", None)
+    code, out, err = run_cli("scorecard", str(path))
+    assert code == 0, err
+    assert " → first alert (alert-email))\n" in out
