@@ -222,3 +222,21 @@ def test_responders_and_coordinators_are_counted_and_shown_under_their_roster_na
     assert code == 0, err
     metadata = json.loads(out)["metadata"]
     assert (metadata["responders-num"], metadata["coordinators"]) == ("2", "mlindqvist")
+
+
+def test_a_bots_name_is_no_person_check_asks_for(tmp_path, run_cli):
+    """A deploy bot posting to Slack (a ``bot_message``, as exports write it) was
+    listed among the "names not in [people]", as if it needed a roster entry."""
+    export = tmp_path / "slack"
+    (export / "checkout").mkdir(parents=True)
+    (export / "users.json").write_text(json.dumps(SLACK_USERS), encoding="utf-8")
+    (export / "channels.json").write_text(json.dumps([{"id": "C05CHK", "name": "checkout"}]), encoding="utf-8")
+    day = [SLACK_DAY[0], {"type": "message", "subtype": "bot_message", "bot_id": "B05SCAP", "username": "scap",
+                          "text": "jdoe@deploy2002 Synchronized php-1.43: rollback", "ts": ts(7, 3)}]
+    (export / "checkout" / "2024-03-05.json").write_text(json.dumps(day), encoding="utf-8")
+    path = tmp_path / "incident.toml"
+    path.write_text('[incident]\nid = "2024-03-05 checkout-api"\nstart = "2024-03-05 06:45"\n'
+                    '[[source]]\ntype = "slack-export"\npath = "slack"\n\n[people.kroe]\ntimezone = "UTC"\n',
+                    encoding="utf-8")
+    code, out, _ = run_cli("check", path, "--format", "json")
+    assert code == 0 and json.loads(out)["unlinked_people"] == [{"name": "ana", "sources": ["slack-export"]}]
