@@ -30,7 +30,7 @@ from ..core.questions import CATEGORIES, TITLE, TOTAL_LABEL
 from ..core.tasks import without_task_note
 from ..core.timeutil import format_clock
 from ..core.vocabulary import (FIRING, TIMELINE_MARKS, alert_name, alert_state, is_about_a_page, is_alert,
-                               is_log_entry)
+                               is_log_entry, page_time)
 from ..scorecard.answers import Scorecard, computed_scorecard
 from ..scorecard.paging import paged_count
 from ..timeline.curate import Omitted, curate
@@ -413,9 +413,12 @@ def scorecard_view(card: Scorecard, style: Style) -> ScorecardView:
 def cited_link(event: Event, style: Style) -> str:
     """A record a scorecard answer rests on: ``the alert at 2023-09-28 14:33:12`` (UTC, as the
     whole report) as a link to it where it has an address, else with where it was written."""
-    what = ("the page" if is_about_a_page(event) else "the alert" if is_alert(event)
+    later = event.alert is not None and page_time(event) != event.time  # an alert and the page it caused
+    what = ("the alert" if later else "the page" if is_about_a_page(event) else "the alert" if is_alert(event)
             else "the SAL entry" if is_log_entry(event) else "the message")
     label = f"{what} at {format_clock(event.time, event.precision, with_date=True)}"
+    if later:
+        label += f", its page at {format_clock(page_time(event), 'second', with_date=False)}"
     if event.url:
         return style.link(event.url, label)
     name = source_name(event)
