@@ -19,7 +19,7 @@ from ..core.model import Event, Records
 from ..core.timeutil import format_utc, parse_time
 from ..core.vocabulary import KEY_MOMENTS, KNOWN_TAGS, TIMELINE_MARKS, Kind, is_alert, is_page
 from ..timeline.curate import Omitted, curate
-from ..write.view import source_name
+from ..write.source_names import source_name
 
 
 @dataclass(frozen=True)

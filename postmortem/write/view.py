@@ -24,7 +24,6 @@ from typing import Callable, Mapping, NamedTuple
 
 from .._version import __version__
 from ..collect.sources import describe
-from ..core.lazy_regex import LazyRegex
 from ..core.model import Event, Incident, Records, pull_of
 from ..core.questions import CATEGORIES, TITLE, TOTAL_LABEL
 from ..core.tasks import without_task_note
@@ -38,6 +37,7 @@ from ..timeline.narrative import Narrative, narrative
 from ..timeline.storms import after_the_first, alert_storms
 from . import markdown, mrkdwn, wikitext
 from .axes import DISPLAY_WIDTH
+from .source_names import missing_said, source_label, source_name
 from .metric_chart import drawable, not_drawn
 from .review_notes import detection_notes, review_questions, timeline_notes
 
@@ -425,72 +425,10 @@ def cited_link(event: Event, style: Style) -> str:
     return style.cell(f"{label} on {name}" if name and name != "link" else label)
 
 
-def source_title(source_type: str) -> str:
-    """``PagerDuty``, ``IRC``, ``SAL``: a source as the report names it."""
-    return describe(source_type).label or source_type
-
-
-_AT_URL = LazyRegex(r"^(?P<url>https?://(?P<host>[^/\s:]+(?::\d+)?)\S*?): (?P<rest>.+)$")
-
-
-def missing_said(missing) -> tuple[str, str]:
-    """A source that could not be read and why, in words: ``("PagerDuty at
-    127.0.0.1:40099", "refused the connection, 4 attempts")``; the error
-    without the source's own name or the address's path."""
-    name = source_title(missing.type) if missing.type else missing.name
-    reason = missing.reason.removeprefix(f"{missing.name}: ")
-    if "no secret:" in reason:
-        return name, "no token or password was given for it"
-    found = _AT_URL.match(reason)
-    if found:
-        name, reason = f"{name} at {found['host']}", found["rest"]
-    return name, re.sub(r" \((\d+ attempts)\)$", r", \1", reason)
-
-
 def spans_days(incident: Incident, events: list[Event]) -> bool:
     """True when the timeline needs full dates on every line."""
     times = [e.time for e in events] + [incident.start] + ([incident.end] if incident.end else [])
     return min(times).date() != max(times).date()
-
-
-def source_name(event: Event) -> str | None:
-    """``Slack #chan``, ``IRC #chan``, ``SAL``, ``alert``; ``link`` for a manual
-    event with a url; None for other manual events."""
-    source = describe(event.source)
-    name, channel = source.label, event.channel
-    if name is None and event.url:
-        return "link"
-    if name and channel and source.family != "sal":  # a SAL entry's channel is where it was logged from
-        name = f"{name} #{channel.lstrip('#')}"
-    return name
-
-
-def source_label(event: Event, style: Style = WIKITEXT) -> str:
-    """``(SAL)``, ``([permalink Slack #chan])``; "" for manual events. A link
-    says where it leads: an address of another service than the source's
-    (a PagerDuty incident on an IRC line, a Prometheus graph on an alert) is
-    labelled with that service: ``(alert, [url Prometheus])``."""
-    name = source_name(event)
-    if name is None:
-        return ""
-    service = service_of(event.url) if event.url else None
-    if service is None or name.startswith(service):
-        return f"({style.link(event.url, name)})"
-    if name == "link":
-        return f"({style.link(event.url, service)})"
-    return f"({name}, {style.link(event.url, service)})"
-
-
-# Where an address leads, by a part of it (host or path), for a link's label.
-SERVICES = (("pagerduty.com", "PagerDuty"), ("victorops.com", "Splunk On-Call"), ("slack.com", "Slack"),
-            ("phabricator.", "Phabricator"), ("gerrit.", "Gerrit"), ("grafana.", "Grafana"),
-            ("prometheus", "Prometheus"), ("thanos", "Thanos"), ("alerts.", "Alertmanager"),
-            ("Server_Admin_Log", "SAL"), ("sal.toolforge.org", "SAL"), ("logstash.", "Logstash"))
-
-
-def service_of(url: str) -> str | None:
-    """``PagerDuty`` for ``https://acme.pagerduty.com/incidents/P1``; None when not known."""
-    return next((name for part, name in SERVICES if part in url), None)
 
 
 def _seconds(incident: Incident) -> bool:
