@@ -6,7 +6,8 @@ is a log entry (a deploy when it says one), an alert source's record tagged
 
 from __future__ import annotations
 
-from postmortem.core.vocabulary import Alert, Event, Kind, Notified, Page, logged_by
+from postmortem.core.log_lines import logged_by
+from postmortem.core.vocabulary import Alert, Event, Kind, Notified, Page
 
 _LOG_SOURCES = ("sal", "sal-wikitext", "sal-wiki")
 _ALERT_SOURCES = ("alert-email", "alertmanager", "prometheus")

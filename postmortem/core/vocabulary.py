@@ -278,12 +278,6 @@ class Page:
 
 # -- log entries ------------------------------------------------------------------
 
-# The bots that write a SAL entry for someone else (wikimedia's scap and
-# helmfile write "user@host message" through logmsgbot).
-LOG_RELAYS = frozenset({"logmsgbot"})
-# "tchin@deploy2002 Started deploy", and before the user@host form "asher synchronized …" (2012).
-_RELAYED_USER = LazyRegex(
-    r"^(?P<user>[\w.-]+)(?:@[\w.-]+[:\s]|\s+(?=(?:synchronized|rebuilt|started|finished)\b))", re.I)
 # What deploys write to the SAL (scap's "Synchronized …" and "Finished scap: …",
 # scap3's "Finished deploy [repo@sha]", helmfile's "helmfile [dc] DONE … apply", as
 # stashbot logs them: tests/fixtures/sal/server-admin-log.wiki), and people's "deploy …".
@@ -304,24 +298,6 @@ class LogEntry:
 
     def to_json(self) -> dict:
         return {"relayed_by": self.relayed_by, "host": self.host}
-
-
-# A SAL nick of a deploy tool's entry: "tchin@deploy2002".
-_USER_AT_HOST = LazyRegex(r"^(?P<user>[\w.-]+)@(?P<host>[\w.-]+)$")
-
-
-def logged_by(nick: str | None, message: str) -> tuple[str | None, str, LogEntry]:
-    """Who did what a log line says, what it says, and the entry: the user a
-    relay bot logged for (logmsgbot's ``deployer1@deploy1002 Synchronized X``
-    is deployer1's ``Synchronized X``), a ``user@host`` nick's user, else the nick."""
-    relayed = _RELAYED_USER.match(message) if nick and nick.lower() in LOG_RELAYS else None
-    if relayed:
-        host = message[len(relayed["user"]):relayed.end()].strip(" @:") or None
-        return relayed["user"], message[relayed.end():].strip(), LogEntry(nick, host)
-    at_host = _USER_AT_HOST.match(nick or "")
-    if at_host:
-        return at_host["user"], message, LogEntry(host=at_host["host"])
-    return nick, message, LogEntry()
 
 
 def log_kind(text: str) -> Kind:

@@ -194,14 +194,18 @@ def _exact_repeat(a: Event, b: Event) -> bool:
 
 
 # Where a `!log` line shows up: stashbot writes it to a SAL (sometimes to two,
-# wikimedia/labs-tools-stashbot) from the IRC line that asked for it.
-LOG_ECHO_FAMILIES = ("sal", "irc")
+# wikimedia/labs-tools-stashbot) from the IRC line that asked for it; a deploy
+# tool's bot posts the same line to IRC (logmsgbot) or Slack (a source's log_bots).
+LOG_ECHO_FAMILIES = ("sal", "irc", "slack")
 
 
 def _is_log_pair(a: Event, b: Event) -> bool:
-    """One SAL entry and its echo: the IRC line, or the same entry in another SAL."""
+    """One log entry seen twice: a SAL entry and its echo (the IRC line, the same
+    entry in another SAL), or a deploy tool's line its bots posted to IRC and Slack."""
     families = (describe(a.source).family, describe(b.source).family)
-    return "sal" in families and all(f in LOG_ECHO_FAMILIES for f in families)
+    if not all(f in LOG_ECHO_FAMILIES for f in families):
+        return False
+    return "sal" in families or (families[0] != families[1] and is_log_entry(a) and is_log_entry(b))
 
 
 _LOG_PREFIX = LazyRegex(r"^\s*!log\s+", re.I)
@@ -424,7 +428,7 @@ def _precise(keep: Event, other: Event) -> Event:
 
 def _doer(keep: Event, other: Event) -> str | None:
     """Who did it: not the bot that logged it for them (logmsgbot's entry is
-    the user's it names, :func:`postmortem.core.vocabulary.logged_by`; an alert
+    the user's it names, :func:`postmortem.core.log_lines.logged_by`; an alert
     a bot relayed to a channel is monitoring's, as its mail or API record says)."""
     if keep.alert is not None and other.alert is not None and _is_chat_source(keep) != _is_chat_source(other):
         return other.actor if _is_chat_source(keep) else keep.actor

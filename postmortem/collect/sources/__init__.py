@@ -157,6 +157,16 @@ def option(config: SourceConfig, name: str, kind=str, default=None, required=Fal
     return value
 
 
+def names_option(config: SourceConfig, name: str, default=()) -> frozenset[str]:
+    """A list of names (nicks, bot names), lower case to compare them as IRC and
+    Slack do; IncidentFileError for anything but a list of names."""
+    names = option(config, name, list, list(default))
+    if not all(isinstance(one, str) and one.strip() for one in names):
+        raise IncidentFileError(f"{config.name}: {name!r} must be a list of names, got {names!r}",
+                                file=config.file, key=name)
+    return frozenset(one.strip().lower() for one in names)
+
+
 def check_url(config: SourceConfig, name: str = "url", required: bool = True) -> str | None:
     """An ``http(s)://`` URL option (checked at load time, without the HTTP
     stack); a password in it is held (no message shows it)."""

@@ -13,7 +13,8 @@ from ...core.errors import SourceFormatError
 from ...core.lazy_regex import LazyRegex
 from ...core.model import Event, Window
 from ...core.timeutil import UTC, month_number
-from ...core.vocabulary import Place, logged_by
+from ...core.log_lines import logged_by
+from ...core.vocabulary import Place
 
 TYPE = "sal-wikitext"
 

@@ -39,7 +39,7 @@ Event conventions: ``source`` "irc"; ``actor`` the nick without its mode
 prefix (``@``, ``+``…); ``text`` the message, actions as ``* nick action``;
 ``channel`` "#chan" (from ``channel =``, else a ``#chan`` folder or file
 name) when known; a ``!log`` line is a log entry (logmsgbot's is the user's
-it names, :func:`postmortem.core.vocabulary.logged_by`); no url; no tags but an alert's (below);
+it names, :func:`postmortem.core.log_lines.logged_by`); no url; no tags but an alert's (below);
 precision "second", or "minute" for irssi's ``HH:MM``. Joins, parts, quits,
 nick changes, modes, topics and notices are dropped, and so are lines by the
 nicks in ``ignore_nicks`` (default ``["stashbot"]``, whose lines only
@@ -65,7 +65,8 @@ from ...core.errors import IncidentFileError, SourceFormatError
 from ...core.lazy_regex import LazyRegex
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import month_number, roll_forward, to_utc, zone
-from ...core.vocabulary import Alert, Kind, Place, logged_by
+from ...core.log_lines import logged_by
+from ...core.vocabulary import Alert, Kind, Place
 from ...core.accounting import Tally
 from ...core.alerts import ALERT_RELAYS, announced_alert
 from . import BaseSource, check_options, encoding_of, option, resolve_paths, text_lines

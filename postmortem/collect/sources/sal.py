@@ -31,7 +31,7 @@ pages are walked shifts them, and an entry seen again on the next page is
 dropped as the same entry.
 
 Events: source ``"sal"``, actor = the nick (for logmsgbot's entries, the user it
-logged for, :func:`postmortem.core.vocabulary.logged_by`), text = the message's text, url
+logged for, :func:`postmortem.core.log_lines.logged_by`), text = the message's text, url
 ``<base>/log/<id>``, precision ``"minute"``, fields ``{"sal_id"}`` (and
 ``relayed_by``).
 """
@@ -46,7 +46,7 @@ from urllib.parse import quote
 from ...core.lazy_regex import LazyRegex
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import UTC
-from ...core.vocabulary import logged_by
+from ...core.log_lines import logged_by
 from ...core.accounting import Tally
 from . import BaseSource, check_options, check_url, option
 from ...net.web import format_error, html_answer, request

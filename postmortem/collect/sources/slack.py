@@ -57,7 +57,7 @@ from ...net.web import format_error, json_answer, request
 from ...core.accounting import Tally
 from ._slack_text import MarkupResolver, message_problem
 from ._slack_users import SlackUsers
-from .slack_export import is_reply, message_event
+from .slack_export import is_reply, log_bots, message_event, relayed_logs
 
 TYPE = "slack"
 DEFAULT_URL = "https://slack.com/api"
@@ -79,8 +79,9 @@ class SlackSource(BaseSource):
     network = True
 
     def check(self, config: SourceConfig) -> None:
-        """Options: ``channel`` and ``token_env`` (required), ``url``, ``workspace``."""
-        check_options(config, ("channel", "token_env", "url", "workspace"))
+        """Options: ``channel`` and ``token_env`` (required), ``url``, ``workspace``, ``log_bots``."""
+        check_options(config, ("channel", "token_env", "url", "workspace", "log_bots"))
+        log_bots(config)
         option(config, "channel", required=True)
         option(config, "token_env", required=True)
         option(config, "workspace")
@@ -98,7 +99,7 @@ class SlackSource(BaseSource):
             messages.extend(r for r in replies if is_reply(r))
         tally = tally if tally is not None else Tally()
         users = api.users(tally) if messages else SlackUsers()
-        return _events(messages, config, window, api, tally, users)
+        return relayed_logs(_events(messages, config, window, api, tally, users), config)
 
 
 class _Api:

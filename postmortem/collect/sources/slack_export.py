@@ -59,15 +59,16 @@ from ...core.lazy_regex import LazyRegex
 from ...core.model import Event, SourceConfig, Window
 from ...core.nesting import TooDeep, load_json
 from ...core.timeutil import from_epoch
+from ...core.log_lines import relayed_log
 from ...core.vocabulary import Kind, Place
 from ...core.accounting import Tally
 from ._json_array import NotAnArray, array_values
 from ._slack_text import MarkupResolver, message_problem, message_text
 from ._slack_users import SlackUsers, message_aka, message_actor
-from . import DEFAULT_ENCODING, BaseSource, check_options, encoding_of, option
+from . import DEFAULT_ENCODING, BaseSource, check_options, encoding_of, names_option, option
 
 TYPE = "slack-export"
-OPTIONS = ("path", "channels", "workspace", "encoding")
+OPTIONS = ("path", "channels", "workspace", "encoding", "log_bots")
 DAY_SLACK = dt.timedelta(days=1)
 # Bounds for what an export may hold (a day file of a busy channel is a few MB).
 MAX_MEMBER_BYTES = 256 << 20
@@ -98,6 +99,7 @@ class SlackExportSource(BaseSource):
     def check(self, config: SourceConfig) -> None:
         """Validate options: ``path`` exists (folder or .zip), ``channels``, ``workspace``."""
         check_options(config, OPTIONS)
+        log_bots(config)
         export_path(config)
         wanted_channels(config)
         encoding_of(config)
@@ -121,10 +123,23 @@ class SlackExportSource(BaseSource):
                 events.extend(read_channel(export, name, window, resolver,
                                            channel_ids.get(name), option(config, "workspace"), tally))
         events.sort(key=lambda event: event.time)
-        return events
+        return relayed_logs(events, config)
 
 
 # Options
+
+def log_bots(config: SourceConfig) -> frozenset[str]:
+    """``log_bots``: the bots (their Slack names) that post a deploy tool's log
+    lines for people, as logmsgbot does on IRC (``rkapoor@deploy2002 Synchronized X``)."""
+    return names_option(config, "log_bots")
+
+
+def relayed_logs(events: list[Event], config: SourceConfig) -> list[Event]:
+    """The ``log_bots``' lines as the log entries they relay (the person's, and the
+    same fact as its SAL entry or IRC `!log`: merged with them)."""
+    bots = log_bots(config)
+    return [relayed_log(event, bots) for event in events] if bots else events
+
 
 def export_path(config: SourceConfig) -> Path:
     """The export folder or .zip; IncidentFileError if it is neither."""
