@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from urllib.parse import unquote
 from pathlib import Path
 
 import mwparserfromhell
@@ -291,8 +292,8 @@ def test_the_reader_gives_back_what_the_timeline_shows(reports):
 def test_a_real_mediawiki_renders_the_links_as_counted(mediawiki):  # noqa: F811
     """MediaWiki itself (1.39, Debian's): each text's <a> elements are exactly its links, a
     URL as an "external free" link showing its address, a task as a link to
-    the page phab:T123, a change to Gerrit:1234567 (the test wiki has no phab:
-    or gerrit: interwiki), and the text a
+    the page phab:T123, a change to gerrit:1234567 (the test wiki has Wikitech's phab: and gerrit:
+    interwiki prefixes), and the text a
     reader sees is the case's."""
     page = "\n".join("* " + wikitext_linked(case["text"]) for case in CASES)
     answer = requests.post(mediawiki.api_url, data={
@@ -308,8 +309,11 @@ def test_a_real_mediawiki_renders_the_links_as_counted(mediawiki):  # noqa: F811
                 href = html.unescape(re.search(r'href="([^"]*)"', attrs)[1])
                 assert href == text, (case["id"], href, text)
                 links.append([href, text])
-            elif 'title="Gerrit:' in attrs:
-                links.append(["gerrit:" + html.unescape(re.search(r'title="Gerrit:([^" ]+)', attrs)[1]), text])
+            elif re.search(r'title="[Gg]errit:', attrs):   # the interwiki link, to the change itself
+                change = html.unescape(re.search(r'title="[Gg]errit:([^" ]+)', attrs)[1])
+                # MediaWiki percent-encodes the "+" of c/<project>/+/N in an interwiki URL
+                assert unquote(html.unescape(re.search(r'href="([^"]*)"', attrs)[1])) == GERRIT + change, case["id"]
+                links.append(["gerrit:" + change, text])
             else:
                 links.append([re.search(r'title="[Pp]hab:(T\d+)', attrs)[1], text])
         assert links == case["links"], case["id"]
