@@ -217,8 +217,8 @@ def test_the_lead_up_shows_the_changes_and_the_deploy_before_the_start(tmp_path)
         "*''(1 more SAL entry, 06:40)''",
         f"*06:50 ([{server.url}/r/c/operations/puppet/+/1008811 Gerrit]) akowalski: "
         "operations/puppet: appserver: lower php-fpm max_children on mw23xx ''(+1 SAL entry)''",
-        "*07:10 (SAL) jdoe: Finished scap: Backport for &#91;&#91;gerrit:1008830"
-        "&#124;Revert \"ParserCache: use new serialization format\"&#93;&#93; (duration: 08m 12s)",
+        "*07:10 (SAL) jdoe: Finished scap: Backport for [[gerrit:1008830"   # the change, linked as on Wikitech
+        "|Revert \"ParserCache: use new serialization format\"]] (duration: 08m 12s)",
         f"*07:13 ([{server.url}/r/c/mediawiki/core/+/1008830 Gerrit]) jdoe: "
         "mediawiki/core: Revert \"ParserCache: use new serialization format\"",
         "*07:31 (SAL) akowalski: Synchronized "
