@@ -21,6 +21,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Callable, Mapping, NamedTuple
+from urllib.parse import urlsplit
 
 from .._version import __version__
 from ..collect.sources import describe
@@ -465,6 +466,8 @@ def source_label(event: Event, style: Style = WIKITEXT) -> str:
     if name is None:
         return ""
     service = service_of(event.url) if event.url else None
+    if service is None and event.url and describe(event.source).family == "irc":  # an IRC line has no address:
+        service = urlsplit(event.url).hostname or None   # its link leads elsewhere (a relay's runbook)
     if service is None or name.startswith(service):
         return f"({style.link(event.url, name)})"
     if name == "link":
