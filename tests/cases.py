@@ -127,7 +127,9 @@ SCHEMAS: dict[str, dict[str, Table]] = {
     "gerrit": {"case": ANSWERED},
     "paging/pagerduty": {"case": ANSWERED, "broken": BROKEN},
     "paging/splunk-oncall": {"case": ANSWERED, "broken": BROKEN},
-    "links": {"case": Table("id text shown? read? links wikitext? markdown?", expect="links")},
+    "links": {"case": Table("id text shown? read? links wikitext? markdown?", expect="links"),
+              "actionable": Table("id text task wikitext markdown", expect="wikitext markdown"),
+              "slack": Table("id message shown links", expect="shown links")},
     "secrets": {"case": Table("text about? kinds value?", expect="kinds")},
     "phabricator": {
         "case": Table("id about? tasks answers found? requests?", expect="found requests",

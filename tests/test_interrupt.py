@@ -140,7 +140,9 @@ def test_on_a_terminal_one_line_redrawn_with_what_it_waits_for_and_the_time(caps
     shown.progress(0, 2, "source[0] (sal)")
     clock.now = 2.0
     shown.tick()
-    assert stream.getvalue().endswith("\r\x1b[K[0/2 done] waiting for source[0] (sal), 2.0 s")
+    assert stream.getvalue().endswith("\r\x1b[K[0/2 done] waiting for source[0] (sal) and 1 more, 2.0 s")
+    shown.finished(result("source[1] (slack)"))     # the second ends first: one still runs
+    assert stream.getvalue().endswith("\r\x1b[K[1/2 done] waiting for source[0] (sal), 2.0 s")
     shown.progress(2, 2, "done")
     assert stream.getvalue().endswith("\r\x1b[K")
 

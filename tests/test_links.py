@@ -6,7 +6,7 @@ Slack message, an IRC line, a SAL entry, a manual [[event]] and an
 [[actionable]]; the rendered report is read back with mwparserfromhell
 (wikitext) and markdown-it-py (Markdown), and every link in a text is counted
 with its target and its shown text. A task reference becomes one link to the
-task; a URL becomes a plain link whose text is the URL itself (wikitext: a free
+task, a change reference ``[[gerrit:1234567|label]]`` one link to the change; a URL becomes a plain link whose text is the URL itself (wikitext: a free
 link, https://www.mediawiki.org/wiki/Help:Links#External_links; Markdown: an
 autolink, CommonMark 0.31.2 §6.5), never a link with a label of the text's
 choosing. The real MediaWiki of tests/mediawiki.py renders them too.
@@ -25,6 +25,7 @@ import requests
 from markdown_it import MarkdownIt
 from mwparserfromhell.nodes import ExternalLink, HTMLEntity, Tag, Text, Wikilink
 
+from postmortem.core.changes import GERRIT
 from postmortem.core.tasks import PHABRICATOR
 from postmortem.incident.load import load_incident
 from postmortem.read.report import parse_report
@@ -165,9 +166,13 @@ def wikitext_links(wikitext: str) -> tuple[list[list[str]], str]:
             seen.append(node.normalize())
         elif isinstance(node, Wikilink):
             title = str(node.title)
-            assert title.startswith("phab:T") and title[6:].isdigit(), title
             label = html.unescape(str(node.text)) if node.text is not None else title
-            links.append([title[5:], label])
+            if title.startswith("gerrit:"):                # a change: the target as the case names it
+                assert re.fullmatch(r"gerrit:(?:\d+|c/[\w.-]+(?:/[\w.-]+)*/\+/\d+(?:/\d+)?)", title), title
+                links.append([title, label])
+            else:
+                assert title.startswith("phab:T") and title[6:].isdigit(), title
+                links.append([title[5:], label])
             seen.append(label)
         elif isinstance(node, ExternalLink):
             assert not node.brackets and node.title is None, str(node)     # a free link: it shows its URL
@@ -208,6 +213,8 @@ _PARSER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrou
 
 
 def _md_href(target: str) -> str:
+    if target.startswith("gerrit:"):
+        return _PARSER.normalizeLink(GERRIT + target[len("gerrit:"):])
     return _PARSER.normalizeLink(PHABRICATOR + target if re.fullmatch(r"T\d+", target) else target)
 
 
@@ -244,7 +251,7 @@ def markdown_links(item: str) -> tuple[list[list[str]], str]:
         if open_token.markup == "autolink":
             assert _PARSER.normalizeLinkText(href) == text, (href, text)
         else:
-            assert href.startswith(PHABRICATOR), href        # our task links only
+            assert href.startswith((PHABRICATOR, GERRIT)), href        # our task and change links only
     text = "".join(seen)
     prefix = re.match(r"^(?:\d\d:\d\d(?::\d\d)? (?:\((?:Slack #ops|IRC|SAL)\) \S+: )?)?", text) \
         if item.startswith("- **") else None
@@ -284,7 +291,8 @@ def test_the_reader_gives_back_what_the_timeline_shows(reports):
 def test_a_real_mediawiki_renders_the_links_as_counted(mediawiki):  # noqa: F811
     """MediaWiki itself (1.39, Debian's): each text's <a> elements are exactly its links, a
     URL as an "external free" link showing its address, a task as a link to
-    the page phab:T123 (the test wiki has no phab: interwiki), and the text a
+    the page phab:T123, a change to Gerrit:1234567 (the test wiki has no phab:
+    or gerrit: interwiki), and the text a
     reader sees is the case's."""
     page = "\n".join("* " + wikitext_linked(case["text"]) for case in CASES)
     answer = requests.post(mediawiki.api_url, data={
@@ -300,9 +308,63 @@ def test_a_real_mediawiki_renders_the_links_as_counted(mediawiki):  # noqa: F811
                 href = html.unescape(re.search(r'href="([^"]*)"', attrs)[1])
                 assert href == text, (case["id"], href, text)
                 links.append([href, text])
+            elif 'title="Gerrit:' in attrs:
+                links.append(["gerrit:" + html.unescape(re.search(r'title="Gerrit:([^" ]+)', attrs)[1]), text])
             else:
                 links.append([re.search(r'title="[Pp]hab:(T\d+)', attrs)[1], text])
         assert links == case["links"], case["id"]
         seen = html.unescape(re.sub(r"<[^>]+>", "", re.sub(r"<br\s*/?>", "\n", item))).strip()
         # MediaWiki writes the space before "!", "?", ":" as a no-break space (French spacing)
         assert seen.replace("\xa0", " ") == shown(case).replace("\xa0", " "), case["id"]
+
+
+# -- Slack's own links -------------------------------------------------------------------------
+
+SLACK = load("links")["slack"]
+
+
+@pytest.fixture(scope="module")
+def slack_lines(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("slack-links")
+    (folder / "slack" / "ops").mkdir(parents=True)
+    (folder / "slack" / "users.json").write_text(json.dumps([{"id": "U1", "name": "mallory"}]))
+    (folder / "slack" / "channels.json").write_text(json.dumps([{"id": "C1", "name": "ops"}]))
+    (folder / "slack" / "ops" / "2023-09-28.json").write_text(json.dumps([   # 15:MM, MM = the case's index
+        {"type": "message", "user": "U1", "text": case["message"], "ts": f"{1695913200 + 60 * i}.000100"}
+        for i, case in enumerate(SLACK)]))
+    body = '[report]\nchat = "all"\n[[source]]\ntype = "slack-export"\npath = "slack"\n'
+    records = gather(load_incident(write_incident(folder, body)))
+    wiki = {int(m[2]): m[4] for m in map(_WIKI_ENTRY.match, render_report(records).split("\n")) if m and m[3]}
+    markdown = {int(m[2]): item for item in _markdown_items(render_report(records, fmt="markdown"), "- **")
+                if (m := _MD_ENTRY.match(item)) and m[3]}
+    return wiki, markdown
+
+
+@pytest.mark.parametrize("index", range(len(SLACK)), ids=[case["id"] for case in SLACK])
+def test_a_slack_link_shows_its_address(slack_lines, index):
+    case, (wiki, markdown) = SLACK[index], slack_lines
+    assert wikitext_links(wiki[index]) == (case["links"], case["shown"])
+    assert markdown_links(markdown[index]) == ([[_md_href(t), text] for t, text in case["links"]], case["shown"])
+
+
+# -- an actionable's own task, shown once ---------------------------------------------------
+
+ACTIONABLES = load("links")["actionable"]
+
+
+@pytest.fixture(scope="module")
+def actionable_lines(tmp_path_factory):
+    body = "".join(f"\n[[actionable]]\ntext = {json.dumps(case['text'])}\ntask = {json.dumps(case['task'])}\n"
+                   for case in ACTIONABLES)
+    records = gather(load_incident(write_incident(tmp_path_factory.mktemp("actionables"), body)))
+    wiki = render_report(records).split("==Actionables==", 1)[1].split("==Scorecard==", 1)[0]
+    markdown = render_report(records, fmt="markdown").split("## Actionables", 1)[1].split("## Scorecard", 1)[0]
+    return {"wikitext": [line for line in wiki.split("\n") if line.startswith("* ")],
+            "markdown": [line for line in markdown.split("\n") if line.startswith("- ")]}
+
+
+@pytest.mark.parametrize("index", range(len(ACTIONABLES)), ids=[case["id"] for case in ACTIONABLES])
+def test_an_actionable_shows_its_own_task_once(actionable_lines, index):
+    case = ACTIONABLES[index]
+    assert actionable_lines["wikitext"][index] == case["wikitext"]
+    assert actionable_lines["markdown"][index] == case["markdown"]

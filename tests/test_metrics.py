@@ -45,7 +45,7 @@ def test_every_metric_from_the_key_moments():
         "resolve": 90}
     assert got["detect"].note == "outage start → first alert (alertmanager)"
     assert got["respond"].note == "first page (alertmanager) → first reply (slack-export alice)"
-    assert got["mitigate"].text() == "40 min (2023-10-02 03:00 → 03:40 UTC; outage start → mitigation (manual))"
+    assert got["mitigate"].text() == "40 min (2023-10-02 03:00:00 → 03:40:00 UTC; outage start → mitigation (manual))"
 
 
 def test_missing_moments_say_so():
@@ -131,3 +131,55 @@ def test_a_metric_from_a_time_of_incident_toml_is_to_the_minute():
     tagged = Event(alert.time, "alert-email", "DNSRecursorDown firing", tags=("alert", "outage-begins"))
     found = {m.id: m for m in incident_metrics(Records(incident, (tagged, fixed)))}
     assert found["resolve"].shown() == "17 min 50 s (2025-02-14 03:58:12 → 04:16:02 UTC)"
+
+
+HALF_MINUTE_OUTAGE = '''[incident]
+id = "2024-11-14 cirrussearch-codfw-master"
+start = "2024-11-14 02:58"
+end = "2024-11-14 03:50"
+
+[[source]]
+type = "alert-email"
+path = "alert.eml"
+
+[[event]]
+time = "2024-11-14 02:58:30"
+text = "elastic2055 stops answering"
+tags = ["outage-begins"]
+
+[[event]]
+time = "2024-11-14 03:12"
+text = "search errors back to normal"
+tags = ["outage-ends"]
+'''
+# Alertmanager's default template (template/default.tmpl), saved from a mail client in Los Angeles.
+NO_MASTER_MAIL = """Subject: [FIRING:1] CirrusSearchClusterNoMaster (production-search-codfw page)
+Date: Wed, 13 Nov 2024 18:59:05 -0800
+Content-Type: text/plain; charset=utf-8
+
+Alerts Firing:
+Labels:
+ - alertname = CirrusSearchClusterNoMaster
+ - severity = page
+Annotations:
+ - summary = production-search-codfw has no elected master
+"""
+
+
+def test_a_duration_agrees_with_its_ends_as_shown_in_the_report_and_the_scorecard(tmp_path, run_cli):
+    """02:58:30 → 03:12 (to the minute, so before 03:13) is shown "02:58 → 03:12": 14 min, as a
+    reader counts and `stats` reads it back, not the 13 min 30 s cut to "13 min"; and `scorecard`
+    says the 35 s from 02:58:30 to the alert at 02:59:05 as the report does, not "0 min"."""
+    (tmp_path / "incident.toml").write_text(HALF_MINUTE_OUTAGE, encoding="utf-8")
+    (tmp_path / "alert.eml").write_text(NO_MASTER_MAIL, encoding="utf-8")
+    code, _, err = run_cli("render", tmp_path / "incident.toml", "-o", tmp_path / "report.wiki")
+    assert code == 0, err
+    report = (tmp_path / "report.wiki").read_text(encoding="utf-8")
+    assert "* Outage duration: 14 min (2024-11-14 02:58 → 03:12 UTC)\n" in report
+    assert "* Time to detect: 35 s (2024-11-14 02:58:30 → 02:59:05 UTC)\n" in report
+    code, out, _ = run_cli("stats", tmp_path / "report.wiki", "--format", "json")
+    assert json.loads(out)["reports"][0]["outage_minutes"] == 14
+    code, out, err = run_cli("scorecard", tmp_path / "incident.toml")
+    assert code == 0, err
+    assert "  Outage duration: 14 min (2024-11-14 02:58 → 03:12 UTC; outage start → outage end)\n" in out
+    assert "  Time to detect: 35 s (2024-11-14 02:58:30 → 02:59:05 UTC; outage start → first alert" in out

@@ -188,6 +188,18 @@ def test_a_page_a_person_started_about_an_alert_is_not_that_alert(tmp_path, keys
     assert detect.end == utc(2024, 4, 2, 0, 59, 48) and "first alert (alert-email)" in detect.note
 
 
+
+def test_a_page_merged_into_its_alert_is_cited_at_both_times(tmp_path, keys):
+    """The scorecard cited the alert of 00:59:48 that paged at 01:00:00 as "the page at
+    00:59:48": no page went out then. Its link now says when each happened."""
+    with FakeServer(splunk_app([splunk_incident()], {}, api_id=API_ID, api_key=API_KEY)) as server:
+        path = splunk_incident_file(tmp_path, server.url)
+        assert pull(load_incident(path)).ok
+    scorecard = render_report(gather(load_incident(path))).split("==Scorecard==")[1]
+    cited = re.findall(r"\[https://portal\.victorops\.com/ui/wikimedia/incident/5505 ([^]]*)\]", scorecard)
+    assert cited and set(cited) == {"the alert at 2024-04-02 00:59:48, its page at 01:00:00"}
+
+
 def pd_roster():
     """Four of the six have a roster entry, found by an alias that is their PagerDuty name, e-mail or
     id (or by its own name); two only a PagerDuty time zone."""

@@ -193,3 +193,50 @@ def test_a_paging_services_own_lines_name_people_as_the_roster_does_notes_as_wri
                      "acknowledged PagerDuty incident #1402 (via website)",
                      "note on PagerDuty incident #1402: Jon Doe here: rolled back",
                      "PagerDuty incident #1402 resolved by jdoe"]
+
+
+ALIASED_CREW = '''[incident]
+id = "2024-11-14 cirrussearch-codfw-master"
+start = "2024-11-14 02:58"
+responders = ["mlindqvist", "mlindq", "Ravi K"]
+coordinators = ["Maya L"]
+
+[people.mlindqvist]
+timezone = "America/Los_Angeles"
+aliases = ["mlindq", "Maya L"]
+
+[people.rkapoor]
+timezone = "Asia/Kolkata"
+aliases = ["ravik", "Ravi K"]
+'''
+
+
+def test_responders_and_coordinators_are_counted_and_shown_under_their_roster_names(tmp_path, run_cli):
+    # An IRC nick and a Slack display name of one person are one responder, and the
+    # report names the coordinator as its timeline names her (mlindqvist), not "Maya L".
+    path = tmp_path / "incident.toml"
+    path.write_text(ALIASED_CREW, encoding="utf-8")
+    code, _, err = run_cli("render", path, "-o", tmp_path / "report.wiki")
+    assert code == 0, err
+    code, out, err = run_cli("parse", tmp_path / "report.wiki", "--format", "json")
+    assert code == 0, err
+    metadata = json.loads(out)["metadata"]
+    assert (metadata["responders-num"], metadata["coordinators"]) == ("2", "mlindqvist")
+
+
+def test_a_bots_name_is_no_person_check_asks_for(tmp_path, run_cli):
+    """A deploy bot posting to Slack (a ``bot_message``, as exports write it) was
+    listed among the "names not in [people]", as if it needed a roster entry."""
+    export = tmp_path / "slack"
+    (export / "checkout").mkdir(parents=True)
+    (export / "users.json").write_text(json.dumps(SLACK_USERS), encoding="utf-8")
+    (export / "channels.json").write_text(json.dumps([{"id": "C05CHK", "name": "checkout"}]), encoding="utf-8")
+    day = [SLACK_DAY[0], {"type": "message", "subtype": "bot_message", "bot_id": "B05SCAP", "username": "scap",
+                          "text": "jdoe@deploy2002 Synchronized php-1.43: rollback", "ts": ts(7, 3)}]
+    (export / "checkout" / "2024-03-05.json").write_text(json.dumps(day), encoding="utf-8")
+    path = tmp_path / "incident.toml"
+    path.write_text('[incident]\nid = "2024-03-05 checkout-api"\nstart = "2024-03-05 06:45"\n'
+                    '[[source]]\ntype = "slack-export"\npath = "slack"\n\n[people.kroe]\ntimezone = "UTC"\n',
+                    encoding="utf-8")
+    code, out, _ = run_cli("check", path, "--format", "json")
+    assert code == 0 and json.loads(out)["unlinked_people"] == [{"name": "ana", "sources": ["slack-export"]}]

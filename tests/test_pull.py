@@ -200,7 +200,7 @@ def test_the_cli_shows_progress_on_a_terminal_only(tmp_path, servers, capsys, mo
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     assert main(["pull", str(path)]) == 0
     out, err = capsys.readouterr()
-    assert "\r\x1b[K[0/3 done] waiting for source[0] (sal), " in err and " s" in err
+    assert "\r\x1b[K[0/3 done] waiting for source[0] (sal) and 2 more, " in err and " s" in err
     assert "\r" not in out and len(out.splitlines()) == 3
 
 

@@ -539,3 +539,10 @@ def test_actionable_text_is_the_words_a_reader_sees():
         ("Alert on eventgate drops, see dashboard", ("T299972",), False),
         ("Document the depool step, {{Gerrit|123}}", ("T299973",), True),
         ("Alert on JVM heap", ("T218184",), False)]
+
+
+def test_a_plain_text_copy_is_titled_by_the_line_it_starts_with():
+    # read from the copy: its first line is the page title, "From Wikitech" under it
+    assert read_report_file(CORPUS / "wdqs-2022-12-02.txt").title == "Incidents/2022-12-02 wdqs outage"
+    assert read_report_file(CORPUS / "wdqs-2022-12-02.txt", title="Incidents/other").title == "Incidents/other"
+    assert read_report_file(SEED).title is None   # wikitext: its title is the page's, not in the text

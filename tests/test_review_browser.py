@@ -152,3 +152,77 @@ def test_the_time_axis_zooms_and_takes_you_to_a_record_and_the_keyboard_picks(pa
     page.keyboard.press("x")
     expect(page.locator("#picked")).to_have_text("1 picked")
     expect(page.locator("#transcript .rec.picked")).to_contain_text("restart mw-page-content-change-enrich flink job in codfw")  # the next row shown: folded chat stays closed
+
+
+def test_notes_and_questions_typed_in_the_page_reach_the_report(page, incident, run_cli):
+    """What the page lets a person write is in the report `render` writes: a marker's
+    notes under its Timeline line, a detection marker's in Detection, the questions in Conclusions."""
+    pick(page, "kill mw-page-content-change-enrich flink app")
+    add_marker(page, "mitigation", "The app is killed and its alerts silenced")
+    pick(page, "MediawikiPageContentChangeEnrichJobManagerNotRunning firing")
+    add_marker(page, "detection", "The alert mails data-engineering")
+    for kind, note in (("mitigation", "silenced until the reassignment ends (T336044)"),
+                       ("detection", "nobody was paged: the alert only mailed a team")):
+        notes = page.locator(f"#markers .marker[data-kind={kind}]").get_by_label("notes")
+        notes.fill(note)
+        notes.blur()
+        expect(page.locator("#report")).to_contain_text(note)   # kept, and in the preview
+    page.get_by_label("Questions for the review meeting").fill("Should this job page someone?")
+    page.get_by_label("Questions for the review meeting").blur()
+    expect(page.locator("#report")).to_contain_text("Should this job page someone?")
+    page.click("#save")
+    expect(page.locator("#status")).to_have_text(re.compile("saved into"))
+
+    code, report, _ = run_cli("render", incident)
+    assert code == 0
+    lines = report.splitlines()
+    killed = next(i for i, line in enumerate(lines) if "The app is killed and its alerts silenced" in line)
+    assert lines[killed + 1] == "**silenced until the reassignment ends ([[phab:T336044|T336044]])"
+    detection = report[report.index("==Detection=="):report.index("==Conclusions")]
+    assert "nobody was paged: the alert only mailed a team" in detection
+    questions = report[report.index("===Questions for the review meeting==="):report.index("==Links")]
+    assert "* Should this job page someone?" in questions
+
+
+@pytest.fixture
+def two_tabs(server):
+    """Two tabs of one browser on the same review, both loaded before either changes anything."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        context = browser.new_context(viewport={"width": 1600, "height": 1000})
+        tabs = [context.new_page(), context.new_page()]
+        for tab in tabs:
+            tab.goto(server.review_url)
+            expect(tab.locator("#transcript .rec").first).to_be_visible()
+        yield tabs
+        browser.close()
+
+
+def test_a_second_tab_cannot_silently_overwrite_the_first(two_tabs, incident):
+    """The first tab keeps a marker; the second, loaded before, adds its own: refused
+    visibly, its text still on the page and offered to copy; nothing of the first lost."""
+    first, second = two_tabs
+    before = incident.read_text(encoding="utf-8")
+    add_marker(first, "diagnosis", "The first tab's line")
+    second.select_option("#m-kind", "repair")
+    second.fill("#m-summary", "The second tab's line")
+    second.click("#add-marker")
+    expect(second.locator("#status")).to_have_text(re.compile("not kept: .*changed elsewhere.*reload"))
+    expect(second.locator("#stale")).to_be_visible()
+    expect(second.locator("#markers .marker .summary")).to_have_value("The second tab's line")
+    second.locator("#markers .marker").get_by_label("notes").fill("a note typed after the refusal")
+    second.locator("#markers .marker").get_by_label("notes").blur()
+    expect(second.locator("#stale-copy")).to_have_value(re.compile("Repair: The second tab's line\n"
+                                                                    "  notes: a note typed after the refusal"))
+    expect(second.locator("#save")).to_be_disabled()
+    kept = incident.with_name("incident.review.json").read_text(encoding="utf-8")
+    assert "The first tab's line" in kept and "second tab" not in kept
+    assert incident.read_text(encoding="utf-8") == before
+
+    second.click("#reload")
+    expect(second.locator("#markers .marker .summary")).to_have_value("The first tab's line")
+    expect(second.locator("#stale")).to_be_hidden()
+    add_marker(second, "repair", "The second tab's line, after reloading")
+    first.click("#save")   # the first tab is behind now: its save is refused too
+    expect(first.locator("#status")).to_have_text(re.compile("not saved: .*changed elsewhere"))
+    assert incident.read_text(encoding="utf-8") == before

@@ -109,3 +109,37 @@ def test_csv_cells_a_spreadsheet_would_run_are_text(tmp_path):
     rows = list(csv.DictReader(io.StringIO(report_stats([(title, text) for title in titles]).to_csv())))
     assert [row["title"] for row in rows] == ["'" + title for title in titles[:-1]] + [titles[-1]]
     assert {row["duration_minutes"] for row in rows} == {"38"}
+
+
+def test_the_text_table_is_one_readable_line_per_report_then_the_totals(tmp_path):
+    from postmortem.database.stats_table import stats_table
+    text = stats_table(_stats(tmp_path))
+    lines = text.splitlines()
+    assert lines[0].split()[:3] == ["REPORT", "START", "(UTC)"]
+    table = lines[:lines.index("")]
+    assert max(len(line) for line in table) <= 170   # a wide terminal; the CSV had 373
+    session = next(line for line in lines if line.startswith("sessionstore.wiki"))
+    # read from the page: 02:58-03:36 (38 min), OUTAGE BEGINS 02:58 and ENDS 03:36, draft,
+    # 10 "yes" of 15 answered, paging not stated as a number, 7 actionables, 2 without a task
+    assert session.split() == ["sessionstore.wiki", "2025-03-31", "02:58", "draft", "38", "min", "38", "min",
+                               "10/15", "-", "7", "(2", "without", "task)"]
+    assert next(line for line in table if line.startswith("binary.wiki")).endswith("not read (why: below)")
+    why = lines[lines.index("Not read:") + 1:]
+    assert why[0].startswith("  binary.wiki: ") and why[1].startswith("  missing.wiki: ")
+    wmcs = next(line for line in table if line.startswith("Incidents/2024-11-25 WMCS proxy"))
+    assert wmcs.split("  ")[0] == "Incidents/2024-11-25 WMCS proxy nginx f…"   # a page title, cut to 40
+    assert "8 reports: 6 read, 2 errors (" in text
+    assert "Actionables: " in text and "without a task" in text
+
+
+def test_the_text_table_names_two_files_of_one_name_by_their_paths(tmp_path):
+    from postmortem.database.stats_table import stats_table
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "report.wiki").write_text((WIKITECH / "sessionstore.wiki").read_text(encoding="utf-8"),
+                                                        encoding="utf-8")
+    text = stats_table(report_stats([tmp_path / "a" / "report.wiki", tmp_path / "b" / "report.wiki"]))
+    names = [line.split()[0] for line in text.splitlines()[1:3]]
+    # a path longer than the column keeps its end, where the two differ
+    assert [name.endswith(f"{folder}/report.wiki") for name, folder in zip(names, "ab")] == [True, True]
+    assert names[0] != names[1] and all(len(name) <= 40 for name in names)

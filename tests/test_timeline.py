@@ -349,6 +349,23 @@ Source: https://prometheus.example.org/graph
 """
 
 
+PROBE_RELAY = "FIRING: ProbeDown: mw1001 fails its probes - https://alerts.example.org/?q=1"
+
+
+def relayed_and_mailed(tmp_path, irc_log: str, mailed: str):
+    """An incident of a ZNC log of #ops and the ProbeDown mail sent at ``mailed``."""
+    channel = tmp_path / "irc" / "#ops"
+    channel.mkdir(parents=True)
+    (channel / "2024-03-04.log").write_text(irc_log, encoding="utf-8")
+    (tmp_path / "mail").mkdir()
+    (tmp_path / "mail" / "1.eml").write_text(MAIL.format(time=mailed), encoding="utf-8")
+    path = tmp_path / "incident.toml"
+    path.write_text('[incident]\nid = "2024-03-04 probes"\nstart = "2024-03-04 11:50"\nend = "2024-03-04 12:30"\n'
+                    '[[source]]\ntype = "irc"\npath = "irc/**/*.log"\nformat = "znc"\n'
+                    '[[source]]\ntype = "alert-email"\npath = "mail/*.eml"\n', encoding="utf-8")
+    return path
+
+
 @pytest.mark.parametrize("since, until", [("12:01", "12:05"), ("11:59", "12:01"), ("12:03", "12:03"),
                                           ("12:05", "12:30"), ("11:50", "12:00")])
 def test_a_span_read_alone_shows_what_the_whole_incident_shows(tmp_path, run_cli, since, until):
@@ -356,19 +373,24 @@ def test_a_span_read_alone_shows_what_the_whole_incident_shows(tmp_path, run_cli
     22: a week of IRC need not be read for five minutes of it), yet an alert
     that jinxer-wm relayed at 12:00 and Alertmanager mailed at 12:03 is one
     event at 12:00 whatever the span: the span is widened by what a merge reaches."""
-    channel = tmp_path / "irc" / "#ops"
-    channel.mkdir(parents=True)
-    (channel / "2024-03-04.log").write_text(
-        "[12:00:00] <jinxer-wm> FIRING: ProbeDown: mw1001 fails its probes - https://alerts.example.org/?q=1\n"
-        "[12:02:00] <ana> looking at mw1001\n", encoding="utf-8")
-    (tmp_path / "mail").mkdir()
-    (tmp_path / "mail" / "1.eml").write_text(MAIL.format(time="12:03:00"), encoding="utf-8")
-    path = tmp_path / "incident.toml"
-    path.write_text('[incident]\nid = "2024-03-04 probes"\nstart = "2024-03-04 11:50"\nend = "2024-03-04 12:30"\n'
-                    '[[source]]\ntype = "irc"\npath = "irc/**/*.log"\nformat = "znc"\n'
-                    '[[source]]\ntype = "alert-email"\npath = "mail/*.eml"\n', encoding="utf-8")
+    path = relayed_and_mailed(tmp_path, "[12:00:00] <jinxer-wm> " + PROBE_RELAY + "\n"
+                              "[12:02:00] <ana> looking at mw1001\n", mailed="12:03:00")
     whole = json.loads(run_cli("timeline", str(path), "--format", "json")[1])
     shown = json.loads(run_cli("timeline", str(path), "--format", "json", "--since", since, "--until", until)[1])
     low, high = f"2024-03-04T{since}:00Z", f"2024-03-04T{until}:59Z"
     assert shown == [e for e in whole if low <= e["time"] <= high]
     assert [e["time"] for e in whole if e["source"] == "alert-email"] == ["2024-03-04T12:00:00Z"]
+
+
+def test_an_alert_mailed_and_relayed_to_irc_is_monitorings_not_the_relay_bots(tmp_path, run_cli):
+    """jinxer-wm only relayed the alert Alertmanager mailed: the one event was
+    "jinxer-wm: ProbeDown firing" and the time to detect ran to "first alert
+    (alert-email jinxer-wm)", as if the bot had sent the mail."""
+    path = relayed_and_mailed(tmp_path, "[12:00:05] <jinxer-wm> " + PROBE_RELAY + "\n", mailed="12:00:07")
+    code, out, err = run_cli("timeline", str(path), "--format", "json")
+    assert code == 0, err
+    (alert,) = json.loads(out)
+    assert (alert["time"], alert["source"], alert["actor"]) == ("2024-03-04T12:00:05Z", "alert-email", None)
+    code, out, err = run_cli("scorecard", str(path))
+    assert code == 0, err
+    assert " → first alert (alert-email))\n" in out

@@ -40,8 +40,14 @@ class PullProgress:
 
     def tick(self) -> None:
         if self.terminal and self.total and len(self.ended) < self.total:
-            self._write(f"\r\x1b[K[{len(self.ended)}/{self.total} done] waiting for {self.waiting}, "
+            self._write(f"\r\x1b[K[{len(self.ended)}/{self.total} done] waiting for {self._running()}, "
                         f"{self.elapsed()}")
+
+    def _running(self) -> str:
+        """The source waited for (the first not ended, in the sources' order) and how
+        many others still run: ``source[0] (sal) and 2 more``."""
+        others = self.total - len(self.ended) - 1
+        return f"{self.waiting} and {others} more" if others > 0 else self.waiting
 
     def elapsed(self) -> str:
         return f"{self.clock() - self.started:.1f} s"

@@ -28,7 +28,7 @@ def add_parser(commands) -> None:
     wiki_argument(sub, "the reports are read from it when no REPORT is given")
     prefix_argument(sub)
     sub.add_argument("--format", choices=("text", "csv", "json", "wikitext"), default="text",
-                     help="text (a table), csv or json (wikitext: deprecated, use stats-page)")
+                     help="text (a table of the main figures, and the totals), csv or json (every figure) (wikitext: deprecated, use stats-page)")
     for old, _ in OLD_PAGE_OPTIONS:
         flag = old in ("--replace-graph", "--ours", "--theirs")
         sub.add_argument(old, dest="old" + old.replace("-", "_"), help=argparse.SUPPRESS,
@@ -47,19 +47,12 @@ def run(args) -> int:
     elif args.format == "json":
         print_json(stats.to_json())
     else:
-        to_stdout(as_table(stats.to_csv()))
+        from ..database.stats_table import stats_table
+        to_stdout(stats_table(stats))
     if stats.rows and not stats.totals["read"]:  # every row an error: nothing was counted
         error(f"no report could be read from the {counted(len(stats.rows), 'file')} given (each row's error says why)")
         return 1
     return 0
-
-
-def as_table(csv_text: str) -> str:
-    """The CSV as aligned columns, for a person."""
-    import csv
-    rows = list(csv.reader(csv_text.splitlines()))
-    widths = [max(len(row[i]) for row in rows if i < len(row)) for i in range(max(map(len, rows), default=0))]
-    return "".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() + "\n" for row in rows)
 
 
 def _no_page_options(args) -> None:

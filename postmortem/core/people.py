@@ -24,6 +24,10 @@ from .model import Person
 from .vocabulary import NOTE, Event, Notified
 
 
+# What an alert, a bot or an [[event]] names as its actor is no one the roster should list.
+NAMELESS_KINDS = frozenset({"alert", "bot", "manual"})
+
+
 def _key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
@@ -49,6 +53,11 @@ class Roster:
                 if found is not None:
                     return found
         return None
+
+    def names_of(self, names: Iterable[str]) -> tuple[str, ...]:
+        """``names`` (e.g. ``[incident] responders``) under their roster names, each
+        person once; a name the roster does not know stays as written."""
+        return tuple(dict.fromkeys(self.name_of(name) or name for name in names))
 
     def person(self, *names: str | None) -> Person | None:
         name = self.name_of(*names)
@@ -90,10 +99,11 @@ class Roster:
 
     def unknown(self, events: Iterable[Event]) -> dict[str, list[str]]:
         """The actors and people paged that the roster does not know (by any of
-        their names), in order of appearance, each with the sources that name them."""
+        their names), in order of appearance, each with the sources that name them;
+        a bot's name is no person's."""
         found: dict[str, list[str]] = {}
         for event in events:
-            names = [(event.actor, event.aka)] if event.actor and event.kind.value not in ("alert", "manual") else []
+            names = [(event.actor, event.aka)] if event.actor and event.kind.value not in NAMELESS_KINDS else []
             names += [(n.name, n.aka) for n in event.page.notified] if event.page is not None else []
             for name, aka in names:
                 if self.name_of(name, *aka) is None and event.source not in found.setdefault(name, []):

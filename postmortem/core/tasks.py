@@ -53,6 +53,28 @@ TASK_REFERENCE = LazyRegex(
     r"(?:\|(?P<label>(?:[^\]\n]|\](?!\]))*))?\]\]"
     rf"|(?:(?<![\w/#\\]){LINK_PREFIXES}:)?(?-i:(?<![\w/#\\])T(?P<bare>[0-9]{{1,7}})(?![\w]))", re.I)
 
+# A note in parentheses that names one task and says nothing else: ``(T123)``,
+# ``(task T123)``, ``(Task: phab:T123)``, ``([[phab:T123]])``, ``({{PhabT|123}})``,
+# ``(https://phabricator.wikimedia.org/T123)``, with the blanks before it.
+_TASK_NOTE = LazyRegex(
+    rf"[ \t\u00a0]*\([ \t]*(?:task[ \t]*:?[ \t]*)?"
+    rf"(?:{TASK_REFERENCE.pattern}|{TASK_URL_BASE}T(?P<url>[0-9]{{1,9}})\b)[ \t]*\)", re.I)
+
+
+def without_task_note(text: str, task: str) -> str:
+    """``text`` without the notes in parentheses that only name ``task`` (see
+    ``_TASK_NOTE``): for an actionable whose task the report already shows
+    beside it. A note with a label of its own (``([[phab:T123|the fix]])``),
+    or naming another task, stays; so does a text that is nothing but the note."""
+    if task not in text and "{{" not in text:
+        return text
+
+    def keep_or_drop(match: re.Match) -> str:
+        number = match["tpl"] or match["link"] or match["bare"] or match["url"]
+        label = (match["label"] or "").strip()
+        return "" if "T" + number == task and label in ("", task) else match.group()
+    return _TASK_NOTE.sub(keep_or_drop, text).strip() or text
+
 
 def is_task_id(value: str) -> bool:
     """``T123``: a ``T`` and digits, nothing else."""

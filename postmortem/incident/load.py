@@ -15,6 +15,7 @@ from ..core.errors import IncidentFileError, InputError, PostmortemError
 from ..core.model import (Actionable, Event, GraphConfig, Incident, Person, ScorecardAnswer, SourceConfig,
                           graph_slug)
 from ..core.nesting import TooDeep, load_toml
+from ..core.people import Roster
 from ..core.questions import QUESTION_IDS
 from ..core.tasks import is_task_id
 from ..core.timeutil import parse_duration, zone
@@ -70,11 +71,14 @@ def parse_incident(text: str, path: Path = Path("incident.toml")) -> Incident:
     if "incident" not in data or not isinstance(data["incident"], dict):
         raise IncidentFileError("missing [incident] table with id and start", file=path, line=1)
     head = _incident_fields(reader, data["incident"])
+    people = _people(reader, data.get("people", {}))
+    roster = Roster(people)  # a person listed under two of their names is one
+    head.update({key: roster.names_of(head[key]) for key in ("responders", "coordinators")})
     try:
         return Incident(
             **head,
             conclusions=_conclusions(reader, data.get("conclusions", {})),
-            people=_people(reader, data.get("people", {})),
+            people=people,
             sources=_sources(reader, data.get("source", []), path),
             graphs=_graphs(reader, data.get("graph", []), path),
             events=_events(reader, data.get("event", [])),
@@ -151,8 +155,6 @@ def _incident_fields(reader: Reader, table: dict) -> dict:
     fields["previous_prefix"] = reader.value(table, "previous_prefix", str, "incident") or "Incidents/"
     for key in ("responders", "coordinators", "links"):
         fields[key] = tuple(reader.value(table, key, list, "incident") or ())
-    for key in ("responders", "coordinators"):  # a name listed twice is one person
-        fields[key] = tuple(dict.fromkeys(fields[key]))
     for key in ("lead", "trail"):
         margin = reader.duration(table, key, "incident")
         if margin is not None:

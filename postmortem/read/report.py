@@ -129,7 +129,8 @@ def parse_report(text: str, *, title: str | None = None, file_name: str | None =
     above them, else the metadata start, else ``title`` (``Incidents/2025-03-31
     …``), else ``file_name``, else the title line a plain-text copy starts with,
     else the Summary's prose; a clock that goes backwards by more than an hour
-    rolls over to the next day. What cannot be read or decided is None, with an
+    rolls over to the next day. The report's title is ``title``, else the title
+    line a plain-text copy starts with. What cannot be read or decided is None, with an
     entry in ``problems`` saying why; only a text the wikitext parser itself
     rejects raises :class:`ReportError`.
     """
@@ -147,7 +148,7 @@ def parse_report(text: str, *, title: str | None = None, file_name: str | None =
         windows = windows_from_marks(timeline)
         window_read = _marks_read(timeline, windows)
     return Report(
-        title=title, file=file_name, status=status, metadata=metadata,
+        title=title or copy_title(page), file=file_name, status=status, metadata=metadata,
         sections=tuple(page.sections), timeline=tuple(timeline),
         actionables=tuple(actionables), scorecard=scorecard,
         problems=tuple(problems), placeholders=tuple(find_placeholders(page)),

@@ -7,6 +7,7 @@ draft narrative — markers and questions — kept beside incident.toml in
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,7 +19,7 @@ from ..core.model import Event, Records
 from ..core.timeutil import format_utc, parse_time
 from ..core.vocabulary import KEY_MOMENTS, KNOWN_TAGS, TIMELINE_MARKS, Kind, is_alert, is_page
 from ..timeline.curate import Omitted, curate
-from ..write.view import source_name
+from ..write.source_names import source_name
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,39 @@ class Draft:
 
     def to_json(self) -> dict:
         return {"markers": [m.to_json() for m in self.markers], "questions": list(self.questions)}
+
+    def revision(self) -> str:
+        """Names this content: a page sends back the revision it was shown, and a
+        draft changed since (in another tab) is not overwritten (:func:`check_based_on`).
+        A digest, not a counter, so it is the same after a save or a restart of the server."""
+        text = json.dumps(self.to_json(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class StaleDraft(InputError):
+    """A change sent from a page that was shown an older draft than the one kept."""
+
+    def __init__(self, current: str):
+        super().__init__("the draft was changed elsewhere (another tab or window) since this page loaded: "
+                         "reload to see it")
+        self.current = current
+
+
+class NotSaved(InputError):
+    """The file refused the draft (``str(err)`` says why); it is kept all the same, as revision ``kept``."""
+
+    def __init__(self, refusal: Exception, kept: str):
+        super().__init__(str(refusal))
+        self.kept = kept
+
+
+def check_based_on(data, current: Draft) -> None:
+    """The page's draft must be based on ``current``: StaleDraft if not."""
+    based_on = data.get("revision") if isinstance(data, dict) else None
+    if not isinstance(based_on, str):
+        raise InputError("a draft names the revision it was based on (\"revision\")")
+    if based_on != current.revision():
+        raise StaleDraft(current.revision())
 
 
 def draft_path(incident_path: str | Path) -> Path:

@@ -7,13 +7,16 @@ naming another host (DNS rebinding), sent from another origin (``Origin``) or
 from another site (``Sec-Fetch-Site``) gets 403, and the API takes only JSON
 (a form of another site cannot send it); every answer forbids other origins'
 resources and framing (Content-Security-Policy) and sends no referrer (the
-token is in the address). The page is static HTML, CSS and JavaScript served
+token is in the address). A change names the draft it was made on (its
+revision): one made on a draft changed since, in another tab, is refused (409
+Conflict), never kept over the other. The page is static HTML, CSS and JavaScript served
 from the package; the records reach it as JSON and are shown as text.
 """
 
 from __future__ import annotations
 
 import secrets
+import threading
 from importlib import resources
 
 from flask import Flask, Response, abort, jsonify, request
@@ -26,7 +29,8 @@ from ..core.vocabulary import KEY_MOMENTS
 from ..timeline.gather import gather
 from ..incident.load import load_incident
 from ..write.render import render_report
-from .draft import Draft, draft_from_json, drop_draft, keep_draft, load_draft, transcript, with_draft
+from .draft import (NotSaved, StaleDraft, check_based_on, draft_from_json, drop_draft, keep_draft, load_draft,
+                    transcript, with_draft)
 from .store import save_draft
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -42,17 +46,23 @@ class Review:
         self.path = incident_path
         self.records = gather(load_incident(incident_path))
         self.draft = load_draft(self.records)
+        self.lock = threading.RLock()   # one change at a time: the server answers requests in threads
 
     def state(self) -> dict:
+        draft = self.draft
         incident = self.records.incident
         return {"incident": {"id": incident.id, "start": incident.start.isoformat(),
                              "end": incident.end.isoformat() if incident.end else None, "path": self.path},
                 "kinds": MARKER_KINDS, "moments": list(KEY_MOMENTS), "records": transcript(self.records),
-                "draft": self.draft.to_json()}
+                "draft": draft.to_json(), "revision": draft.revision()}
 
-    def keep(self, draft: Draft) -> None:
-        self.draft = draft
-        keep_draft(self.path, draft)
+    def keep(self, data) -> None:
+        """Keep the draft the page sent, unless it was shown an older one (StaleDraft)."""
+        draft = draft_from_json(data)
+        with self.lock:
+            check_based_on(data, self.draft)
+            self.draft = draft
+            keep_draft(self.path, draft)
 
     def preview(self) -> str:
         """The report with the draft's narrative, as HTML (the Markdown renderer's
@@ -60,10 +70,16 @@ class Review:
         markdown = render_report(with_draft(self.records, self.draft), fmt="markdown")
         return _markdown().render(markdown)
 
-    def save(self) -> None:
-        save_draft(self.path, self.draft)
-        drop_draft(self.path)
-        self.records = gather(load_incident(self.path))
+    def save(self, data) -> None:
+        """Keep the page's draft (as :meth:`keep`), then write it into the file."""
+        with self.lock:
+            self.keep(data)
+            try:
+                save_draft(self.path, self.draft)
+            except PostmortemError as err:   # the page goes on from the draft kept, not the one before
+                raise NotSaved(err, self.draft.revision()) from None
+            drop_draft(self.path)
+            self.records = gather(load_incident(self.path))
 
 
 def create_app(incident_path: str, token: str | None = None) -> Flask:
@@ -99,8 +115,8 @@ def create_app(incident_path: str, token: str | None = None) -> Flask:
 
     @app.put(prefix + "api/draft")
     def put_draft(token):
-        review.keep(draft_from_json(_json()))
-        return jsonify({"kept": True})
+        review.keep(_json())
+        return jsonify({"kept": True, "revision": review.draft.revision()})
 
     @app.get(prefix + "api/preview")
     def preview(token):
@@ -108,9 +124,16 @@ def create_app(incident_path: str, token: str | None = None) -> Flask:
 
     @app.post(prefix + "api/save")
     def save(token):
-        review.keep(draft_from_json(_json()))
-        review.save()
+        review.save(_json())
         return jsonify({"saved": review.path, "state": review.state()})
+
+    @app.errorhandler(StaleDraft)
+    def conflict(err: StaleDraft):
+        return jsonify({"error": str(err), "stale": True, "revision": err.current}), 409
+
+    @app.errorhandler(NotSaved)
+    def not_saved(err: NotSaved):
+        return jsonify({"error": str(err), "kept": err.kept}), 400
 
     @app.errorhandler(PostmortemError)
     def refused(err: PostmortemError):

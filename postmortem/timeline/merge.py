@@ -421,7 +421,10 @@ def _precise(keep: Event, other: Event) -> Event:
 
 def _doer(keep: Event, other: Event) -> str | None:
     """Who did it: not the bot that logged it for them (logmsgbot's entry is
-    the user's it names, :func:`postmortem.core.vocabulary.logged_by`)."""
+    the user's it names, :func:`postmortem.core.vocabulary.logged_by`; an alert
+    a bot relayed to a channel is monitoring's, as its mail or API record says)."""
+    if keep.alert is not None and other.alert is not None and _is_chat_source(keep) != _is_chat_source(other):
+        return other.actor if _is_chat_source(keep) else keep.actor
     relay = other.log.relayed_by if other.log is not None else None
     if relay and (keep.actor or "").lower() == relay.lower():
         return other.actor

@@ -79,7 +79,8 @@ class Metric:
         or the note saying why it is unknown."""
         if self.value is None:
             return self.note
-        return f"{format_duration(self.value)} ({_span(self.start, self.end)}; {self.note})"
+        value, span = self._value_and_span()
+        return f"{value} ({span}; {self.note})"
 
     @property
     def applies(self) -> bool:
@@ -91,10 +92,18 @@ class Metric:
         ``1 min 40 s (2023-09-28 23:41:20 → 23:43:00 UTC)``; "" when unknown."""
         if self.value is None:
             return ""
+        value, span = self._value_and_span()
+        return f"{value} ({span})"
+
+    def _value_and_span(self) -> tuple[str, str]:
+        """The value and its ends, both to the second or both to the minute: a
+        minute's value runs between the minutes shown (02:58:30 → 03:12, an end
+        known only to its minute, is "14 min (02:58 → 03:12)", as a reader counts)."""
         if self.to_the_second:
-            return f"{format_duration_seconds(self.value)} ({_span(self.start, self.end, '%H:%M:%S')})"
-        value = "under 1 min" if self.value < dt.timedelta(minutes=1) else format_duration(self.value)
-        return f"{value} ({_span(self.start, self.end)})"
+            return format_duration_seconds(self.value), _span(self.start, self.end, "%H:%M:%S")
+        minutes = max(_minute(self.end) - _minute(self.start), dt.timedelta(0))
+        value = "under 1 min" if minutes < dt.timedelta(minutes=1) else format_duration(minutes)
+        return value, _span(self.start, self.end)
 
     def why_not(self) -> str:
         """Why it has no value, without the "unknown: " or "not applicable: " of the note."""
@@ -139,6 +148,10 @@ def _describe_page(event: Event) -> str:
     if event.page is not None and event.page.service and event.page.phase == TRIGGERED:
         return event.page.service
     return _describe(event)
+
+
+def _minute(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(second=0, microsecond=0)
 
 
 def _span(start: dt.datetime, end: dt.datetime, clock: str = "%H:%M") -> str:

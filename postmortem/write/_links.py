@@ -1,4 +1,4 @@
-"""Untrusted text split into task references, web addresses and literal runs,
+"""Untrusted text split into task and change references, web addresses and literal runs,
 before anything is escaped; both formats write the pieces (wikitext.py,
 markdown.py).
 
@@ -12,10 +12,34 @@ one link it builds itself:
   ``[[phab:T123|label]]``, ``phab:T123``, bare ``T123``; the patterns are
   :data:`postmortem.core.tasks.TASK_REFERENCE`): a link to the task, with the
   person's own label of ``[[phab:T123|label]]`` (escaped) as its text;
+- a Gerrit change link as Wikitech writes it (``[[gerrit:1234567|label]]``,
+  ``[[gerrit:1234567]]``, ``[[gerrit:c/<project>/+/1234567|label]]``; the
+  pattern is :data:`postmortem.core.changes.CHANGE_REFERENCE`): a link to the
+  change with the person's label (escaped) as its text, ``gerrit:1234567``
+  when none. Its target is made from the change number (and project path) only,
+  so a label cannot send it elsewhere: in wikitext the ``gerrit:`` interwiki
+  link itself (Wikitech's interwiki map fixes it to gerrit.wikimedia.org, as
+  ``phab:`` to Phabricator, and it is what the wiki's authors write), in
+  Markdown a link to ``https://gerrit.wikimedia.org/r/…``;
 - an ``http(s)://`` address: a link whose visible text is exactly the address,
   never a label (``[https://evil.example login]`` in chat stays literal text
   around a link to https://evil.example that shows just that). A Phabricator
   URL stays such a link too.
+
+A labelled link in Slack (``<https://x.org/d|the dashboard>``) reaches the
+writers as the slack sources give it, ``the dashboard (https://x.org/d)``
+(collect/sources/_slack_text.py): the person's words as text and the address
+as a link showing itself. That is what a careful person copying it to the wiki
+writes, and it stays so rather than becoming ``[https://x.org/d the dashboard]``:
+Slack's label is any text (``<https://evil.example|https://grafana.wikimedia.org/d/x>``
+shows the Grafana address in Slack), so a link that showed only the label is
+the phishing shape above; the reader sees both here. And the writers cannot
+tell such text from the same words typed on IRC, so trusting ``label (url)``
+would let any chat line make a labelled link. The parentheses around the
+address are ours, not its: ``Foo (https://x.org/Foo_(bar))`` links
+``…Foo_(bar)`` (see below). Only an address Slack gave that itself ends in
+trailing punctuation or an unmatched ``)`` loses it here: the flat text no
+longer says where Slack's address ended.
 
 What counts as the address. The characters are those of RFC 3986 (and
 letters and digits of any script, for IRIs) that cannot start or end markup
@@ -34,8 +58,12 @@ no space, control, ``<`` or ``>``):
 
 The address ends at the first other character, and then, as MediaWiki ends a
 free link (Parser::makeFreeExternalLink; https://www.mediawiki.org/wiki/Help:Links#External_links),
-trailing ``, ; . : ! ?`` are text, and ``)`` too unless the address holds a
-``(``. So ``(see https://x.org/a).`` links ``https://x.org/a``. The address
+trailing ``, ; . : ! ?`` are text, and so is a trailing ``)`` that closes no
+``(`` of the address (MediaWiki keeps every ``)`` once the address holds a
+``(``; we end it as GFM 0.29 §6.9 does, https://github.github.com/gfm/#autolinks-extension-,
+and stop MediaWiki's link there with ``<nowiki/>``). So ``(see https://x.org/a).``
+links ``https://x.org/a``, and ``Foo (https://x.org/Foo_(bar))`` links
+``https://x.org/Foo_(bar)``. The address
 must follow a character that is not a letter, digit or ``_`` (MediaWiki's
 ``\\b`` before a protocol of Manual:$wgUrlProtocols) and have a letter or digit
 after ``//``. Only http and https are linked: the other protocols of
@@ -48,24 +76,27 @@ import re
 from typing import NamedTuple
 
 from ..core.lazy_regex import LazyRegex
+from ..core.changes import CHANGE_REFERENCE
 from ..core.tasks import TASK_REFERENCE
 
 _URL_CHAR = (r"(?:[A-Za-z0-9\-.:/?#@!()*+,;=%]"      # RFC 3986 but ' $ [ ] (and & ~ _ below)
              r"|[^\W_\x00-\x7f]"                    # letters and digits of other scripts
              r"|~(?!~)|_(?!_)|&(?![A-Za-z0-9#]+;))")
 _URL = rf"(?<!\w)(?P<url>(?i:https?)://(?=[^\W_]){_URL_CHAR}+)"
-_PIECES = LazyRegex(rf"{_URL}|{TASK_REFERENCE.pattern}", TASK_REFERENCE.flags)
+_PIECES = LazyRegex(rf"{_URL}|{CHANGE_REFERENCE.pattern}|{TASK_REFERENCE.pattern}",
+                    TASK_REFERENCE.flags | CHANGE_REFERENCE.flags)
 # MediaWiki's trailing punctuation (Parser::makeFreeExternalLink: $sep).
 _TRAILING = ",;.:!?"
 
 
 class Piece(NamedTuple):
-    """One piece of a line: literal text, a task reference or a URL."""
+    """One piece of a line: literal text, a task reference, a change reference or a URL."""
 
     text: str          # the characters as written
     task: str = ""     # "T123" for a task reference
-    label: str = ""    # the person's label of [[phab:T123|label]]; "" when none (or the task itself)
+    label: str = ""    # the person's label of [[phab:T123|label]] or [[gerrit:1|label]]; "" when none
     url: str = ""      # the address, for a URL
+    change: str = ""   # "1234567" (or "c/<project>/+/1234567") for a change reference
 
 
 def split_links(line: str) -> list[Piece]:
@@ -88,6 +119,9 @@ def _piece(match: re.Match) -> tuple[Piece, int]:
     if match["url"]:
         url = trim_url(match["url"])   # still a letter or digit after "//"
         return Piece(url, url=url), match.start() + len(url)
+    if match["change"]:
+        label = (match["change_label"] or "").strip()
+        return Piece(match.group(), change=match["change"], label=label), match.end()
     number = match["tpl"] or match["link"] or match["bare"]
     task = "T" + number
     label = (match["label"] or "").strip()
@@ -95,9 +129,16 @@ def _piece(match: re.Match) -> tuple[Piece, int]:
 
 
 def trim_url(url: str) -> str:
-    """``url`` without the trailing punctuation MediaWiki leaves out of a free link."""
-    trailing = _TRAILING if "(" in url else _TRAILING + ")"
-    return url.rstrip(trailing)
+    """``url`` without the trailing punctuation MediaWiki leaves out of a free
+    link, and without a trailing ``)`` that closes no ``(`` of the address
+    (GFM 0.29 §6.9: ``(https://x.org/a_(b))`` links ``https://x.org/a_(b)``)."""
+    while True:
+        trimmed = url.rstrip(_TRAILING)
+        if trimmed.endswith(")") and trimmed.count(")") > trimmed.count("("):
+            trimmed = trimmed[:-1]
+        if trimmed == url:
+            return url
+        url = trimmed
 
 
 def ends_free_link(url: str, following: str) -> bool:

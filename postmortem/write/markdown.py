@@ -33,7 +33,8 @@ spec 0.29-gfm (https://github.github.com/gfm/):
 text's task references and ``http(s)://`` addresses links (the pieces of
 :mod:`._links`, cut before anything is escaped): a task reference becomes
 ``[T123](https://phabricator.wikimedia.org/T123)`` (or the person's label of
-``[[phab:T123|label]]``, escaped), an address a CommonMark autolink
+``[[phab:T123|label]]``, escaped), a Gerrit change link
+``[label](https://gerrit.wikimedia.org/r/1234567)``, an address a CommonMark autolink
 ``<https://…>`` (§6.5), whose text is the address itself.
 
 Author-written fields of incident.toml (summary, impact, detection, …) are
@@ -49,6 +50,7 @@ import re
 
 from ..core.lazy_regex import LazyRegex
 from ..core.scrub import visible_invisibles
+from ..core.changes import change_url
 from ..core.tasks import LINK_PREFIXES, TEMPLATE_NAMES, task_url
 from ._links import split_links
 
@@ -117,10 +119,10 @@ def _linked_line(line: str) -> str:
     for index, piece in enumerate(split_links(line)):
         if piece.url:
             out.append(f"<{piece.url}>")         # CommonMark 0.31.2 §6.5 autolink
-        elif piece.task:
+        elif piece.task or piece.change:
             if out and out[-1].endswith("!"):    # "![…](…)" would be an image (§6.4)
                 out[-1] = out[-1][:-1] + "\\!"
-            out.append(task_link(piece.task, piece.label))
+            out.append(task_link(piece.task, piece.label) if piece.task else change_link(piece.change, piece.label))
         else:
             escaped = _escape_run(piece.text)
             out.append(_line_start(escaped) if index == 0 else escaped)
@@ -137,6 +139,13 @@ def task_link(task: str, label: str = "") -> str:
     """``[T123](https://phabricator.wikimedia.org/T123)`` for a validated task
     id; ``label`` (untrusted text, escaped) instead of the id when given."""
     return f"[{markdown_cell(label) if label else task}]({task_url(task)})"
+
+
+def change_link(change: str, label: str = "") -> str:
+    """``[label](https://gerrit.wikimedia.org/r/1234567)`` for a change
+    :mod:`postmortem.core.changes` reads (``label`` untrusted, escaped;
+    ``gerrit:1234567`` when none, as the wiki shows ``[[gerrit:1234567]]``)."""
+    return f"[{markdown_cell(label or 'gerrit:' + change)}]({change_url(change)})"
 
 
 _SAFE_URL = LazyRegex(r"^https?://[^\s<>()\[\]\"'`\\|]+$")

@@ -23,7 +23,7 @@ from ..timeline.merge import SAME_ALERT_WITHIN
 from .axes import (DAY, DISPLAY_WIDTH, HOUR, MINUTE, MOMENT_NAMES, MOMENT_ROW, TICK_STEPS, Moment, Outage, Scale,
                    Tick, fit_text, moment_groups, moments, outage, outage_window, svg_environment, text_width, tick_step, ticks,
                    xml_text)
-from .view import source_name
+from .source_names import source_name
 
 __all__ = ["DAY", "HOUR", "MINUTE", "MOMENT_NAMES", "MOMENT_ROW", "TICK_STEPS", "Moment", "Outage", "Scale",
            "Tick", "GraphLayout", "firing_intervals", "graph_layout", "graph_span", "outage_window",

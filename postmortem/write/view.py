@@ -21,16 +21,15 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Callable, Mapping, NamedTuple
-from urllib.parse import urlsplit
 
 from .._version import __version__
 from ..collect.sources import describe
-from ..core.lazy_regex import LazyRegex
 from ..core.model import Event, Incident, Records, pull_of
 from ..core.questions import CATEGORIES, TITLE, TOTAL_LABEL
+from ..core.tasks import without_task_note
 from ..core.timeutil import format_clock
 from ..core.vocabulary import (FIRING, TIMELINE_MARKS, alert_name, alert_state, is_about_a_page, is_alert,
-                               is_log_entry)
+                               is_log_entry, page_time)
 from ..scorecard.answers import Scorecard, computed_scorecard
 from ..scorecard.paging import paged_count
 from ..timeline.curate import Omitted, curate
@@ -38,7 +37,9 @@ from ..timeline.narrative import Narrative, narrative
 from ..timeline.storms import after_the_first, alert_storms
 from . import markdown, mrkdwn, wikitext
 from .axes import DISPLAY_WIDTH
+from .source_names import missing_said, source_label, source_name
 from .metric_chart import drawable, not_drawn
+from .review_notes import detection_notes, review_questions, timeline_notes
 
 MARKS = TIMELINE_MARKS
 
@@ -126,6 +127,7 @@ class EntryView(NamedTuple):
     marks: tuple[str, ...]
     note: bool = False
     more: str = ""    # the records left out after it, said quietly: "+3 messages"
+    notes: tuple[str, ...] = ()   # a marker's notes, a line each under it (:mod:`.review_notes`)
 
 
 class AlertView(NamedTuple):
@@ -200,7 +202,7 @@ def report_view(records: Records, fmt: str = "wikitext", graph_file: str | None 
                 graph_files: Mapping[str, str] | None = None) -> dict:
     """The template context: ``incident``, ``lead_up`` and ``entries`` (the
     Timeline before and from the start, curated: :mod:`postmortem.timeline.curate`),
-    ``alerts``, ``actionables``, ``scorecard``, ``metrics``, ``missing`` (sources
+    ``alerts``, ``detection_notes`` and ``questions`` (:mod:`.review_notes`), ``actionables``, ``scorecard``, ``metrics``, ``missing`` (sources
     whose records could not be read), ``kept`` (sources whose records are an
     earlier pull's, the last one having failed), ``graph_file``, ``graph_width`` (the width pictures are embedded at, px), ``graphs`` (one per
     ``[[graph]]``: ``graph_files`` maps slugs to the file names embedded,
@@ -215,6 +217,7 @@ def report_view(records: Records, fmt: str = "wikitext", graph_file: str | None 
         "lead_up": lead_up,
         "entries": entries,
         "alerts": alerts_view(incident, events, style),
+        "detection_notes": detection_notes(events, style), "questions": review_questions(incident, style),
         "actionables": [actionable_view(a, style) for a in incident.actionables],
         "scorecard": scorecard_view(card, style),
         "metrics": [MetricView(m.label, style.text(m.shown())) for m in card.metrics if m.value is not None],
@@ -304,7 +307,8 @@ def _folded(items, style: Style, with_date: bool, fold: str, story: Narrative) -
     lines: list[EntryView] = []
     for item in items:
         if not isinstance(item, Omitted):
-            lines.append(_entry(item, style, with_date, evidence_links(story.evidence_of(item), style), "minute"))
+            links = evidence_links(story.evidence_of(item), style)
+            lines.append(_entry(item, style, with_date, links, "minute")._replace(notes=timeline_notes(item, style)))
         elif fold == "none":
             continue
         elif lines and not lines[-1].note:
@@ -365,7 +369,8 @@ def actionable_view(item, style: Style) -> ActionableView:
     """An actionable; its task's state where the last pull read it (gather puts
     it, and the tasks `followups --create` made, on the actionables)."""
     return ActionableView(task=style.task(item.task) if item.task else "",
-                          text=style.linked(item.text),
+                          # its task is shown before it: a "(T123)" in the text would show it twice
+                          text=style.linked(without_task_note(item.text, item.task) if item.task else item.text),
                           no_task=style.text(item.no_task) if item.no_task else "",
                           done=item.done, owner=style.cell(item.owner) if item.owner else "",
                           status=style.cell(item.status) if item.status else "",
@@ -408,83 +413,22 @@ def scorecard_view(card: Scorecard, style: Style) -> ScorecardView:
 def cited_link(event: Event, style: Style) -> str:
     """A record a scorecard answer rests on: ``the alert at 2023-09-28 14:33:12`` (UTC, as the
     whole report) as a link to it where it has an address, else with where it was written."""
-    what = ("the page" if is_about_a_page(event) else "the alert" if is_alert(event)
+    later = event.alert is not None and page_time(event) != event.time  # an alert and the page it caused
+    what = ("the alert" if later else "the page" if is_about_a_page(event) else "the alert" if is_alert(event)
             else "the SAL entry" if is_log_entry(event) else "the message")
     label = f"{what} at {format_clock(event.time, event.precision, with_date=True)}"
+    if later:
+        label += f", its page at {format_clock(page_time(event), 'second', with_date=False)}"
     if event.url:
         return style.link(event.url, label)
     name = source_name(event)
     return style.cell(f"{label} on {name}" if name and name != "link" else label)
 
 
-def source_title(source_type: str) -> str:
-    """``PagerDuty``, ``IRC``, ``SAL``: a source as the report names it."""
-    return describe(source_type).label or source_type
-
-
-_AT_URL = LazyRegex(r"^(?P<url>https?://(?P<host>[^/\s:]+(?::\d+)?)\S*?): (?P<rest>.+)$")
-
-
-def missing_said(missing) -> tuple[str, str]:
-    """A source that could not be read and why, in words: ``("PagerDuty at
-    127.0.0.1:40099", "refused the connection, 4 attempts")``; the error
-    without the source's own name or the address's path."""
-    name = source_title(missing.type) if missing.type else missing.name
-    reason = missing.reason.removeprefix(f"{missing.name}: ")
-    if "no secret:" in reason:
-        return name, "no token or password was given for it"
-    found = _AT_URL.match(reason)
-    if found:
-        name, reason = f"{name} at {found['host']}", found["rest"]
-    return name, re.sub(r" \((\d+ attempts)\)$", r", \1", reason)
-
-
 def spans_days(incident: Incident, events: list[Event]) -> bool:
     """True when the timeline needs full dates on every line."""
     times = [e.time for e in events] + [incident.start] + ([incident.end] if incident.end else [])
     return min(times).date() != max(times).date()
-
-
-def source_name(event: Event) -> str | None:
-    """``Slack #chan``, ``IRC #chan``, ``SAL``, ``alert``; ``link`` for a manual
-    event with a url; None for other manual events."""
-    source = describe(event.source)
-    name, channel = source.label, event.channel
-    if name is None and event.url:
-        return "link"
-    if name and channel and source.family != "sal":  # a SAL entry's channel is where it was logged from
-        name = f"{name} #{channel.lstrip('#')}"
-    return name
-
-
-def source_label(event: Event, style: Style = WIKITEXT) -> str:
-    """``(SAL)``, ``([permalink Slack #chan])``; "" for manual events. A link
-    says where it leads: an address of another service than the source's
-    (a PagerDuty incident on an IRC line, a Prometheus graph on an alert) is
-    labelled with that service: ``(alert, [url Prometheus])``."""
-    name = source_name(event)
-    if name is None:
-        return ""
-    service = service_of(event.url) if event.url else None
-    if service is None and event.url and describe(event.source).family == "irc":  # an IRC line has no address:
-        service = urlsplit(event.url).hostname or None   # its link leads elsewhere (a relay's runbook)
-    if service is None or name.startswith(service):
-        return f"({style.link(event.url, name)})"
-    if name == "link":
-        return f"({style.link(event.url, service)})"
-    return f"({name}, {style.link(event.url, service)})"
-
-
-# Where an address leads, by a part of it (host or path), for a link's label.
-SERVICES = (("pagerduty.com", "PagerDuty"), ("victorops.com", "Splunk On-Call"), ("slack.com", "Slack"),
-            ("phabricator.", "Phabricator"), ("gerrit.", "Gerrit"), ("grafana.", "Grafana"),
-            ("prometheus", "Prometheus"), ("thanos", "Thanos"), ("alerts.", "Alertmanager"),
-            ("Server_Admin_Log", "SAL"), ("sal.toolforge.org", "SAL"), ("logstash.", "Logstash"))
-
-
-def service_of(url: str) -> str | None:
-    """``PagerDuty`` for ``https://acme.pagerduty.com/incidents/P1``; None when not known."""
-    return next((name for part, name in SERVICES if part in url), None)
 
 
 def _seconds(incident: Incident) -> bool:

@@ -31,6 +31,7 @@ reader sees that something was there.
 addresses should be links (timeline, event and actionable texts): the text is
 first cut into pieces (:mod:`._links`), only the literal runs are escaped, each
 task reference becomes one ``[[phab:T123|T123]]`` (or the person's own label,
+escaped), each Gerrit change link one ``[[gerrit:1234567|label]]`` (label
 escaped) and each ``http(s)://`` address a free external link, whose visible
 text is the address itself (https://www.mediawiki.org/wiki/Help:Links#External_links).
 Chat text never makes a ``[url label]`` link.
@@ -44,6 +45,7 @@ from pathlib import PurePath
 
 from ..core.lazy_regex import LazyRegex
 from ..core.scrub import visible_invisibles
+from ..core.changes import change_url
 from ..core.tasks import require_task_id
 from ._links import ends_free_link, split_links
 
@@ -106,7 +108,9 @@ def _linked_line(line: str) -> str:
             parts.append(("url", piece.url))
         elif piece.task:
             label = escape(piece.label) if piece.label else piece.task
-            parts.append(("task", f"[[phab:{piece.task}|{label}]]"))
+            parts.append(("wikilink", f"[[phab:{piece.task}|{label}]]"))
+        elif piece.change:
+            parts.append(("wikilink", change_link(piece.change, piece.label)))
         else:
             parts.append(("text", _escape_run(piece.text)))
     out = []
@@ -116,7 +120,7 @@ def _linked_line(line: str) -> str:
             continue
         following = _following(parts, index)
         if kind == "url" and not ends_free_link(written, following) or \
-                kind == "task" and _LINK_TRAIL.match(following):
+                kind == "wikilink" and _LINK_TRAIL.match(following):
             out.append(_STOP)
     return "".join(out)
 
@@ -136,6 +140,14 @@ def external_link(url: str, label: str) -> str:
     if not re.match(r"^https?://[^\s\[\]<>\"{}|]+$", url):
         return escape(label)
     return f"[{url} {escape(label)}]"
+
+
+def change_link(change: str, label: str = "") -> str:
+    """``[[gerrit:1234567|label]]`` (``label`` untrusted, escaped), or
+    ``[[gerrit:1234567]]``, for a change :mod:`postmortem.core.changes` reads.
+    Wikitech's ``gerrit:`` interwiki fixes where it goes, whatever the label."""
+    change_url(change)   # a change, nothing else
+    return f"[[gerrit:{change}|{escape(label)}]]" if label else f"[[gerrit:{change}]]"
 
 
 def phab_link(task: str) -> str:

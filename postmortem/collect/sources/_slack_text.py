@@ -63,7 +63,8 @@ class MarkupResolver:
 
 
 def link_text(url: str, label: str) -> str:
-    """``label (url)``, or the url alone when there is no distinct label."""
+    """``label (url)``, or the url alone when there is no distinct label: the
+    report shows both, the address as a link (postmortem/write/_links.py says why)."""
     bare = url.split(":", 1)[1].lstrip("/") if ":" in url else url
     if not label or label in (url, bare):
         return url

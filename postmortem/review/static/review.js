@@ -5,7 +5,7 @@
 
 const S = {
   records: [], byRef: new Map(), kinds: {}, incident: null,
-  draft: {markers: [], questions: []},
+  draft: {markers: [], questions: []}, revision: null, stale: false, keeping: Promise.resolve(),
   picked: new Set(), cursor: -1, opened: new Set(), view: null, saving: null,
 };
 const $ = (id) => document.getElementById(id);
@@ -38,7 +38,12 @@ async function api(method, path, body) {
   }
   const response = await fetch("api/" + path, options);
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(data.error || `HTTP ${response.status}`);
+  if (!response.ok) {
+    const error = new Error(data.error || `HTTP ${response.status}`);
+    error.stale = response.status === 409;   // the draft changed elsewhere since this page loaded
+    error.kept = data.kept;   // a save refused, its draft kept all the same: the revision the page is at
+    throw error;
+  }
   return data;
 }
 
@@ -73,6 +78,7 @@ function apply(state) {
   S.records.forEach((record, index) => { record.index = index; record.ms = ms(record.time); });
   S.byRef = new Map(S.records.map((record) => [record.ref, record]));
   S.draft = state.draft;
+  S.revision = state.revision;
   $("title").textContent = `postmortem review: ${state.incident.id}`;
   document.title = `review: ${state.incident.id}`;
   $("questions").value = S.draft.questions.join("\n");
@@ -101,18 +107,25 @@ function citedBy() {
 function changed() {
   S.draft.markers.sort((a, b) => ms(a.time) - ms(b.time));
   renderAll();
+  if (S.stale) return staleCopy();   // nothing more is sent: the page shows what it holds, to copy
   clearTimeout(S.saving);
   status("keeping the draft…");
   S.saving = setTimeout(keepDraft, 250);
 }
 
-async function keepDraft() {
+function keepDraft() {
+  S.keeping = S.keeping.then(sendDraft);   // one at a time: each is based on the revision the last one got
+}
+
+async function sendDraft() {
+  if (S.stale) return;
   try {
-    await api("PUT", "draft", S.draft);
+    ({revision: S.revision} = await api("PUT", "draft", {...S.draft, revision: S.revision}));
     status("draft kept (not yet in incident.toml)");
     await preview();
   } catch (err) {
     status(`not kept: ${err.message}`, true);
+    if (err.stale) stale();
   }
 }
 
@@ -130,13 +143,37 @@ async function preview() {
 
 async function save() {
   clearTimeout(S.saving);
+  await S.keeping;
+  if (S.stale) return;
   try {
-    const result = await api("POST", "save", S.draft);
+    const result = await api("POST", "save", {...S.draft, revision: S.revision});
     apply(result.state);
     status(`saved into ${result.saved}`);
   } catch (err) {
     status(`not saved: ${err.message}`, true);
+    if (err.kept) S.revision = err.kept;
+    if (err.stale) stale();
   }
+}
+
+// Another tab changed the draft: keep this page as it is (its text stays in its
+// fields), send nothing more, and show all it holds as text to copy before reloading.
+function stale() {
+  S.stale = true;
+  clearTimeout(S.saving);
+  $("save").disabled = true;
+  $("stale").hidden = false;
+  staleCopy();
+}
+
+function staleCopy() {
+  const lines = S.draft.markers.flatMap((m) => [
+    `${m.time} ${S.kinds[m.kind] || m.kind}: ${m.summary}`,
+    ...(m.notes ? [`  notes: ${m.notes.replaceAll("\n", "\n         ")}`] : []),
+    ...(m.evidence.length ? [`  evidence: ${m.evidence.join(", ")}`] : [])]);
+  const questions = S.draft.questions.filter((q) => q.trim());
+  if (questions.length) lines.push("", "Questions for the review meeting:", ...questions);
+  $("stale-copy").value = lines.join("\n");
 }
 
 // -- the transcript ---------------------------------------------------------------------
@@ -342,6 +379,7 @@ function markerCard(marker, index) {
     placeholder: "the line the Timeline shows", onchange: (e) => { marker.summary = e.target.value; changed(); }});
   summary.value = marker.summary;
   const notes = el("textarea", {rows: "1", placeholder: "notes", "aria-label": "notes",
+    title: "the report shows them under the marker's Timeline line (a detection's: in Detection)",
     onchange: (e) => { marker.notes = e.target.value; changed(); }});
   notes.value = marker.notes;
   const addPicked = el("button", {type: "button", class: "small", title: "add the picked records as evidence",
@@ -486,6 +524,7 @@ function wire() {
   $("new-marker").addEventListener("submit", addMarker);
   $("questions").addEventListener("change", () => { S.draft.questions = $("questions").value.split("\n"); changed(); });
   $("save").addEventListener("click", save);
+  $("reload").addEventListener("click", () => location.reload());
   graphEvents();
 }
 
