@@ -110,7 +110,7 @@ SCHEMAS: dict[str, dict[str, Table]] = {
             "name precision channel? truncated? lines", inner={"lines": Table(
                 "line time? actor? text? drop? skip?", expect="time drop skip", one=True)})}),
         "error": Table("id file lines options? line? message", expect="message"),
-        "alert": Table("id line alert", expect="alert"),
+        "alert": Table("id about? line alert text? url?", expect="alert"),
     },
     "alert-email": {"case": Table("id about? path? name? text? options? window? events? skipped? dropped? read?",
                                   expect="events skipped dropped read",

@@ -148,7 +148,7 @@ def test_an_alert_relayed_on_irc_before_the_first_message_is_yes(tmp_path):
     events = IRC.read(config, Window(utc(*MONDAY, 2), utc(*MONDAY, 4)))
     got = answer(incident(), "monitoring-notified", events)
     assert got.answer == "yes", got.notes
-    assert got.evidence[0].startswith("first alert: 2023-10-02 03:00:10 UTC irc: icinga-wm: PROBLEM - etcd")
+    assert got.evidence[0] == "first alert: 2023-10-02 03:00:10 UTC irc: etcd request latencies on conf1008 firing: 2.5s"
 
 
 # -- tasks and actionables ----------------------------------------------------------------

@@ -230,6 +230,12 @@ def test_lines_of_the_alert_relays_are_alerts(tmp_path, case):
     said = [event.alert.name, event.alert.state] if event.alert is not None else []
     assert said == case["alert"]
     assert ("alert" in event.tags) == bool(case["alert"]) == (event.kind.value == "alert")
+    if "text" in case:   # what the report writes: the alert as every alert is, with one link
+        assert event.text == case["text"]
+    if "url" in case:
+        assert event.url == (case["url"] or None)
+    if case["alert"]:   # the relay said it; nobody did what an alert says
+        assert (event.actor, event.fields["relayed_by"]) == (None, case["line"].split("<")[1].split(">")[0])
 
 
 def test_alert_nicks_replaces_the_relays(tmp_path):

@@ -52,10 +52,10 @@ def test_a_storm_is_one_line_of_the_report_and_every_alert_of_the_timeline(tmp_p
     probes = [line for line in timeline.splitlines() if "ProbeDown" in line]
     assert len(probes) == 1 and probes[0].startswith("*08:10 ") and probes[0].endswith("''(+29 ProbeDown alerts)''")
     # two alerts of another rule are no storm: both shown
-    assert timeline.count("FIRING: HostDown") == 2 and "KafkaLag firing" in timeline
+    assert timeline.count("HostDown firing: ") == 2 and "KafkaLag firing" in timeline
     detection = report[report.index("==Detection=="):report.index("==Conclusions")]
     assert [line for line in detection.splitlines() if "ProbeDown" in line] == \
-        ["* 08:10:00 <code>ProbeDown</code>: 30 alerts until 08:14"]
+        ["* 08:10:00 <code>ProbeDown</code>: lvs00 fails its probes (and 29 more until 08:14)"]  # the relay's summary
     shown = json.loads(run_cli("timeline", path, "--format", "json")[1])
     assert sum(1 for e in shown if e.get("alert", {}).get("name") == "ProbeDown") == 30
 

@@ -34,6 +34,7 @@ class Tally:
     read: int = 0
     dropped: list[Skip] = field(default_factory=list)   # on purpose (noise, bots, replies)
     skipped: list[Skip] = field(default_factory=list)   # not understood
+    hints: list[str] = field(default_factory=list)      # a setting the records suggest (an unlisted alert relay)
 
     def count(self, records: int = 1) -> None:
         """``records`` more records were read."""
@@ -47,16 +48,22 @@ class Tally:
         """A record read that could not be understood."""
         self.skipped.append(Skip(reason, None if file is None else str(file), line))
 
+    def hint(self, text: str) -> None:
+        """Something the records suggest to set, said by `check` (not a failure)."""
+        self.hints.append(text)
+
     def dropped_by_reason(self) -> dict[str, int]:
         return dict(Counter(s.reason for s in self.dropped).most_common())
 
     def to_json(self) -> dict:
-        return {"read": self.read, "dropped": [s.to_json() for s in self.dropped],
+        data = {"read": self.read, "dropped": [s.to_json() for s in self.dropped],
                 "skipped": [s.to_json() for s in self.skipped]}
+        return {**data, "hints": list(self.hints)} if self.hints else data
 
     @classmethod
     def from_json(cls, data: dict) -> "Tally":
         """Back from :meth:`to_json` (the cache keeps a network source's tally)."""
         return cls(int(data.get("read", 0)),
                    [Skip(s["reason"], s.get("file"), s.get("line")) for s in data.get("dropped", [])],
-                   [Skip(s["reason"], s.get("file"), s.get("line")) for s in data.get("skipped", [])])
+                   [Skip(s["reason"], s.get("file"), s.get("line")) for s in data.get("skipped", [])],
+                   [str(hint) for hint in data.get("hints", [])])

@@ -71,3 +71,10 @@ def frozen_strings(mapping: Mapping) -> FrozenStrings:
     if isinstance(mapping, FrozenStrings):
         return mapping
     return FrozenStrings(mapping) if mapping else NO_STRINGS
+
+
+def strings(mapping) -> dict[str, str]:
+    """A JSON table read back as strings (an alert's labels, an event's fields)."""
+    if not isinstance(mapping, dict):
+        raise TypeError(f"not a table of strings: {mapping!r}")
+    return {str(k): str(v) for k, v in mapping.items()}

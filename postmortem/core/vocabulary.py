@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Iterable, Mapping
 
-from .frozen import frozen_strings, shared_string, shared_tuple
+from .frozen import frozen_strings, shared_string, shared_tuple, strings  # noqa: F401 (strings: shared)
 from .lazy_regex import LazyRegex
 from .timeutil import PRECISIONS, format_utc, parse_time, require_utc
 
@@ -97,13 +97,16 @@ FIRING, RESOLVED = "firing", "resolved"
 class Alert:
     """An alert as monitoring said it: its name, the labels that tell it from
     another alert of the same name, its state, and (where a source gives one)
-    its fingerprint and summary."""
+    its fingerprint and summary; ``count`` the alerts of its group that one
+    record stands for (a relay's ``[2x]``), ``links`` those the record gives."""
 
     name: str
     state: str = FIRING
     labels: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
     fingerprint: str | None = None
     summary: str | None = None
+    count: int = field(default=1, compare=False, hash=False)
+    links: tuple[str, ...] = field(default=(), compare=False, hash=False)
 
     def __post_init__(self):
         if self.state not in (FIRING, RESOLVED):
@@ -139,23 +142,23 @@ class Alert:
     def describe(self) -> str:
         """One line for a timeline: ``HighLatency firing (critical): p99 above 2 s``,
         ``HighLatency resolved: p99 above 2 s`` (the summary tells two alerts of
-        one name apart, resolved as firing)."""
+        one name apart, resolved as firing); a relay's group of three ``…: p99 above 2 s (and 2 more)``."""
         text = f"{self.name} resolved" if self.state == RESOLVED else \
             f"{self.name} firing" + (f" ({self.severity})" if self.severity else "")
-        return f"{text}: {self.summary}" if self.summary else text
+        if not self.summary:
+            return text + (f" ({self.count} alerts)" if self.count > 1 else "")
+        return f"{text}: {self.summary}" + (f" (and {self.count - 1} more)" if self.count > 1 else "")
 
     def to_json(self) -> dict:
         data = {"name": self.name, "state": self.state, "labels": dict(self.labels)}
-        if self.fingerprint:
-            data["fingerprint"] = self.fingerprint
-        if self.summary:
-            data["summary"] = self.summary
-        return data
+        given = {"fingerprint": self.fingerprint, "summary": self.summary,
+                 "count": self.count if self.count > 1 else None, "links": list(self.links)}
+        return {**data, **{key: value for key, value in given.items() if value}}
 
     @classmethod
     def from_json(cls, data: dict) -> "Alert":
         return cls(str(data["name"]), data.get("state", FIRING), strings(data.get("labels") or {}),
-                   data.get("fingerprint"), data.get("summary"))
+                   data.get("fingerprint"), data.get("summary"), int(data.get("count", 1)), tuple(data.get("links", ())))
 
 
 # -- pages ------------------------------------------------------------------------
@@ -468,9 +471,3 @@ def paged_people(events: Iterable[Event]) -> list[Notified]:
 
 def _time_or_none(value) -> dt.datetime | None:
     return parse_time(value)[0] if value else None
-
-
-def strings(mapping) -> dict[str, str]:
-    if not isinstance(mapping, dict):
-        raise TypeError(f"not a table of strings: {mapping!r}")
-    return {str(k): str(v) for k, v in mapping.items()}

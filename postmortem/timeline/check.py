@@ -53,7 +53,7 @@ class SourceCheck:
         data = {"index": self.config.index, "type": self.config.type, "name": self.config.name,
                 "read": self.tally.read, "in_window": self.in_window, "outside": self.outside,
                 "skipped": [s.to_json() for s in self.tally.skipped],
-                "dropped": [s.to_json() for s in self.tally.dropped]}
+                "dropped": [s.to_json() for s in self.tally.dropped], "hints": list(self.tally.hints)}
         if self.missing:
             data["missing"] = self.missing
         if self.kept:
@@ -74,7 +74,7 @@ class SourceCheck:
             reasons = "; ".join(f"{reason} ({count})" for reason, count in self.tally.dropped_by_reason().items())
             out.append(f"  dropped {len(self.tally.dropped)}: {reasons}")
         out += [f"  skipped {s.where()}: {s.reason}" for s in self.tally.skipped]
-        return out
+        return out + [f"  hint: {hint}" for hint in self.tally.hints]
 
 
 @dataclass(frozen=True)

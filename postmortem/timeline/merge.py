@@ -247,28 +247,22 @@ def _same_alert(a: Event, b: Event) -> bool:
 
 def _same_instance(a: Event, b: Event) -> bool:
     """A relay's line names the alert without its labels ("FIRING: ProbeDown:
-    text-https:443 down - <runbook>"): where it says more than the name, that
-    is the summary of the labelled record it is, not of another alert of that
-    name (a line cut short by IRC's length still is)."""
+    text-https:443 down - <runbook>", :mod:`postmortem.core.alerts`): where it
+    gives a summary, that is the summary of the labelled record it is, not of
+    another alert of that name (a line cut short by IRC's length still is)."""
     if bool(a.alert.labels) == bool(b.alert.labels):
         return True
     detail_a, detail_b = _detail(a), _detail(b)
     return not detail_a or not detail_b or detail_a.startswith(detail_b) or detail_b.startswith(detail_a)
 
 
-# alertmanager-irc-relay's line: "<STATE>: [<n>x] <alertname>: <summary> - <runbook> - <dashboard> - <alerts>"
-_RELAY_LINKS = LazyRegex(r"\s+-\s+https?://.*$")
 # Details compared in the index this far: a relay line cut by IRC's length keeps at least this much.
 DETAIL_KEY = 40
 
 
 def _detail(event: Event) -> str:
-    """What an alert says of itself beyond its name: its summary; for a relay's
-    line, what follows the name, without the links."""
-    if event.alert.labels or event.alert.summary:
-        return _words(event.alert.summary or "").lower()
-    said = event.text.split(event.alert.name, 1)[-1].strip(" :-")
-    return _words(_RELAY_LINKS.sub("", said)).lower()
+    """What an alert says of itself beyond its name: its summary."""
+    return _words(event.alert.summary or "").lower()
 
 
 def _detail_key(event: Event) -> str | None:
@@ -367,8 +361,11 @@ def _span(event: Event) -> tuple[dt.datetime, dt.datetime]:
 
 
 def _richness(event: Event):
+    """A record with a link, to the second, with an alert's labels (Alertmanager's,
+    not a relay's line), with more facts, fields, words: in that order."""
     facts = sum(f is not None for f in (event.alert, event.page, event.log))
-    return (event.url is not None, event.precision == "second", facts, len(event.fields), len(event.text))
+    labelled = event.alert is not None and bool(event.alert.labels)
+    return (event.url is not None, event.precision == "second", labelled, facts, len(event.fields), len(event.text))
 
 
 def _richer(a: Event, b: Event) -> Event:

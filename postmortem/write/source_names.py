@@ -5,6 +5,7 @@ link leads to (``PagerDuty``, ``Grafana``)."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from ..collect.sources import describe
 from ..core.lazy_regex import LazyRegex
@@ -57,6 +58,8 @@ def source_label(event: Event, style) -> str:
     if name is None:
         return ""
     service = service_of(event.url) if event.url else None
+    if service is None and event.url and describe(event.source).family == "irc":  # an IRC line has no address:
+        service = urlsplit(event.url).hostname or None   # its link leads elsewhere (a relay's runbook)
     if service is None or name.startswith(service):
         return f"({style.link(event.url, name)})"
     if name == "link":

@@ -47,16 +47,22 @@ acknowledge ``!log`` entries that the SAL source already has).
 
 Lines by the alert relays in ``alert_nicks`` (default ``["icinga-wm",
 "jinxer-wm"]``) that announce an alert (:mod:`postmortem.core.alerts`) are
-alerts: tag ``alert`` and the alert (its name and state, firing/resolved), so
-that monitoring is seen to have notified, the report shows them and the same
-alert mailed or in Alertmanager is one event.
+alerts: tag ``alert``, the alert (name, state, summary, the group's count, the
+line's links), its text written as every alert's (``ProbeDown firing: …``), no
+actor (the relay is the field ``relayed_by``), url the relay's alerts link, so
+that monitoring is seen to have notified, the report shows them as it shows
+mailed alerts and the same alert mailed or in Alertmanager is one event. A nick
+not in ``alert_nicks`` whose lines are mostly in a relay's shape gets a hint
+in `postmortem check` (its alerts are read as chat).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import re
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable, NamedTuple
@@ -66,7 +72,7 @@ from ...core.lazy_regex import LazyRegex
 from ...core.model import Event, SourceConfig, Window
 from ...core.timeutil import month_number, roll_forward, to_utc, zone
 from ...core.log_lines import logged_by
-from ...core.vocabulary import Alert, Kind, Place
+from ...core.vocabulary import Kind, Place
 from ...core.accounting import Tally
 from ...core.alerts import ALERT_RELAYS, announced_alert
 from . import BaseSource, check_options, encoding_of, option, resolve_paths, text_lines
@@ -239,7 +245,8 @@ class IrcSource(BaseSource):
         tz, fmt, encoding = timezone_of(config), format_of(config), encoding_of(config)
         wanted_dates = local_dates(window, tz)
         ignored = {nick.lower() for nick in option(config, "ignore_nicks", list, DEFAULT_IGNORED_NICKS)}
-        relays = {nick.lower() for nick in option(config, "alert_nicks", list, list(ALERT_RELAYS))}
+        relay_nicks = option(config, "alert_nicks", list, list(ALERT_RELAYS))
+        relays = {nick.lower() for nick in relay_nicks}
         events = []
         for path in resolve_paths(config, option(config, "path", required=True)):
             name_date = date_in_name(path)
@@ -248,9 +255,11 @@ class IrcSource(BaseSource):
             channel = option(config, "channel") or channel_from_path(path)
             lines = text_lines(path, encoding, source=TYPE)
             scanned = scan_file(path, fmt, tz, window, channel, name_date, lines, tally)
-            events.extend(as_alert(event, relays) for event in _unignored(scanned, ignored, tally))
+            events.extend(_unignored(scanned, ignored, tally))
         events.sort(key=lambda event: event.time)
-        return events
+        for hint in unlisted_relays(events, relay_nicks):
+            tally.hint(hint)
+        return [as_alert(event, relays) for event in events]
 
 
 def _unignored(events: list[Event], ignored: set[str], tally: Tally) -> list[Event]:
@@ -269,14 +278,38 @@ def _file_line(event: Event) -> tuple[str | None, int | None]:
 
 
 def as_alert(event: Event, relays: set[str]) -> Event:
-    """``event`` as an alert when an alert relay announces one; another line of
-    a relay is a bot's (an acknowledgement, a greeting); else unchanged."""
+    """``event`` as an alert when an alert relay announces one, written as every
+    alert is (its name, state and summary) with the relay's alerts link, the
+    relay in the field ``relayed_by``; another line of a relay is a bot's (an
+    acknowledgement, a greeting); else unchanged."""
     if (event.actor or "").lower() not in relays or event.fields.get("action"):
         return event
-    alert = announced_alert(event.text)
-    if alert is None:
+    announced = announced_alert(event.text)
+    if announced is None:
         return replace(event, kind=Kind.BOT)
-    return replace(event, tags=event.tags + ("alert",), kind=None, alert=Alert(alert.alertname, alert.state))
+    return replace(event, text=announced.alert.describe(), actor=None, url=announced.url,
+                   tags=event.tags + ("alert",), kind=None, alert=announced.alert,
+                   fields={**event.fields, "relayed_by": event.actor})
+
+
+def unlisted_relays(events: list[Event], relay_nicks: list[str]) -> list[str]:
+    """A hint per nick not in ``alert_nicks`` whose messages are mostly
+    in a relay's shape (``FIRING:``, ``PROBLEM - ``…: :mod:`postmortem.core.alerts`),
+    so read as chat: how many, the first one's ``file:line``, and the setting
+    that reads them as alerts. A person quoting an alert among their own words is none."""
+    relays = {nick.lower() for nick in relay_nicks}
+    said, announced = Counter(), {}
+    for event in events:
+        nick = event.actor or ""
+        if nick.lower() in relays or event.fields.get("action") or event.log is not None:
+            continue
+        said[nick] += 1
+        if announced_alert(event.text) is not None:
+            announced.setdefault(nick, []).append(event)
+    return [f"{nick} wrote {len(lines)} line{'s' if len(lines) > 1 else ''} like an alert relay's "
+            f"(first {lines[0].place}), read as chat: to read them as alerts, set "
+            f"alert_nicks = {json.dumps([*relay_nicks, nick])}"
+            for nick, lines in announced.items() if nick and 2 * len(lines) > said[nick]]
 
 
 def local_dates(window: Window, tz: dt.tzinfo) -> set[dt.date]:
