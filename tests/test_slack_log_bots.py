@@ -86,3 +86,12 @@ def test_without_log_bots_the_bots_line_is_its_own(tmp_path):
 def test_log_bots_must_be_names(tmp_path):
     with pytest.raises(IncidentFileError, match="'log_bots' must be a list of names"):
         load_incident(_incident(tmp_path, log_bots="log_bots = [1]"))
+
+
+@pytest.mark.parametrize("key", ["alert_nicks", "ignore_nicks"])
+def test_an_irc_list_of_nicks_must_be_names(tmp_path, key):
+    (tmp_path / "irc").mkdir()
+    (tmp_path / "irc" / "2023-09-28.log").write_text(IRC, encoding="utf-8")
+    path = write_incident(tmp_path, f'[[source]]\ntype = "irc"\npath = "irc/*.log"\n{key} = ["jinxer-wm", 2]\n')
+    with pytest.raises(IncidentFileError, match=f"'{key}' must be a list of names"):
+        load_incident(path)

@@ -75,7 +75,7 @@ from ...core.log_lines import logged_by
 from ...core.vocabulary import Kind, Place
 from ...core.accounting import Tally
 from ...core.alerts import ALERT_RELAYS, announced_alert
-from . import BaseSource, check_options, encoding_of, option, resolve_paths, text_lines
+from . import BaseSource, check_options, encoding_of, names_option, option, resolve_paths, text_lines
 
 TYPE = "irc"
 OPTIONS = ("path", "timezone", "format", "channel", "ignore_nicks", "alert_nicks", "encoding")
@@ -235,8 +235,8 @@ class IrcSource(BaseSource):
         timezone_of(config)
         format_of(config)
         option(config, "channel")
-        option(config, "ignore_nicks", list)
-        option(config, "alert_nicks", list)
+        names_option(config, "ignore_nicks")   # lists of names: the load refuses [1] with the key
+        names_option(config, "alert_nicks")
         encoding_of(config)
 
     def read(self, config: SourceConfig, window: Window, session=None, tally: Tally | None = None) -> list[Event]:
