@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from ..core import vocabulary
 from ..core.accounting import Tally
 from ..core.errors import InputError
+from ..core.frozen import strings
 from ..core.model import Event, Series, Window
 from ..core.scrub import clean
 from ..core.timeutil import format_utc, parse_time
@@ -121,7 +122,7 @@ def _event_from_json(data: dict) -> Event:
     log = data.get("log")
     return Event(time=parse_time(data["time"])[0], source=data["source"], text=data["text"],
                  actor=data.get("actor"), url=data.get("url"), tags=tuple(data.get("tags", ())),
-                 precision=data.get("precision", "second"), fields=vocabulary.strings(data.get("fields") or {}),
+                 precision=data.get("precision", "second"), fields=strings(data.get("fields") or {}),
                  kind=vocabulary.Kind(data["kind"]) if data.get("kind") else None,
                  alert=vocabulary.Alert.from_json(data["alert"]) if data.get("alert") else None,
                  page=vocabulary.Page.from_json(data["page"]) if data.get("page") else None,

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Iterable, Mapping
 
-from .frozen import frozen_strings, shared_string, shared_tuple, strings  # noqa: F401 (strings: shared)
+from .frozen import frozen_strings, shared_string, shared_tuple, strings
 from .lazy_regex import LazyRegex
 from .timeutil import PRECISIONS, format_utc, parse_time, require_utc
 
