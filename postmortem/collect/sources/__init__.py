@@ -164,7 +164,7 @@ def names_option(config: SourceConfig, name: str, default=()) -> frozenset[str]:
     if not all(isinstance(one, str) and one.strip() for one in names):
         raise IncidentFileError(f"{config.name}: {name!r} must be a list of names, got {names!r}",
                                 file=config.file, key=name)
-    return frozenset(one.strip().lower() for one in names)
+    return frozenset(one.lower() for one in names)
 
 
 def check_url(config: SourceConfig, name: str = "url", required: bool = True) -> str | None:

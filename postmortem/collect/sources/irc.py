@@ -244,9 +244,8 @@ class IrcSource(BaseSource):
         tally = tally if tally is not None else Tally()
         tz, fmt, encoding = timezone_of(config), format_of(config), encoding_of(config)
         wanted_dates = local_dates(window, tz)
-        ignored = {nick.lower() for nick in option(config, "ignore_nicks", list, DEFAULT_IGNORED_NICKS)}
-        relay_nicks = option(config, "alert_nicks", list, list(ALERT_RELAYS))
-        relays = {nick.lower() for nick in relay_nicks}
+        ignored = names_option(config, "ignore_nicks", DEFAULT_IGNORED_NICKS)
+        relays = names_option(config, "alert_nicks", ALERT_RELAYS)
         events = []
         for path in resolve_paths(config, option(config, "path", required=True)):
             name_date = date_in_name(path)
@@ -257,12 +256,12 @@ class IrcSource(BaseSource):
             scanned = scan_file(path, fmt, tz, window, channel, name_date, lines, tally)
             events.extend(_unignored(scanned, ignored, tally))
         events.sort(key=lambda event: event.time)
-        for hint in unlisted_relays(events, relay_nicks):
+        for hint in unlisted_relays(events, relays, option(config, "alert_nicks", list, list(ALERT_RELAYS))):
             tally.hint(hint)
         return [as_alert(event, relays) for event in events]
 
 
-def _unignored(events: list[Event], ignored: set[str], tally: Tally) -> list[Event]:
+def _unignored(events: list[Event], ignored: frozenset[str], tally: Tally) -> list[Event]:
     """The events whose nick is not in ``ignore_nicks``; the others are dropped, said so."""
     kept = []
     for event in events:
@@ -277,7 +276,7 @@ def _file_line(event: Event) -> tuple[str | None, int | None]:
     return (event.place.file, event.place.line) if event.place is not None else (None, None)
 
 
-def as_alert(event: Event, relays: set[str]) -> Event:
+def as_alert(event: Event, relays: frozenset[str]) -> Event:
     """``event`` as an alert when an alert relay announces one, written as every
     alert is (its name, state and summary) with the relay's alerts link, the
     relay in the field ``relayed_by``; another line of a relay is a bot's (an
@@ -292,12 +291,12 @@ def as_alert(event: Event, relays: set[str]) -> Event:
                    fields={**event.fields, "relayed_by": event.actor})
 
 
-def unlisted_relays(events: list[Event], relay_nicks: list[str]) -> list[str]:
+def unlisted_relays(events: list[Event], relays: frozenset[str], relay_nicks: list[str]) -> list[str]:
     """A hint per nick not in ``alert_nicks`` whose messages are mostly
     in a relay's shape (``FIRING:``, ``PROBLEM - ``…: :mod:`postmortem.core.alerts`),
     so read as chat: how many, the first one's ``file:line``, and the setting
-    that reads them as alerts. A person quoting an alert among their own words is none."""
-    relays = {nick.lower() for nick in relay_nicks}
+    that reads them as alerts (``relay_nicks``, as written, and the nick). A person
+    quoting an alert among their own words is none."""
     said, announced = Counter(), {}
     for event in events:
         nick = event.actor or ""
