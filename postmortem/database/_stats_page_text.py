@@ -33,7 +33,7 @@ from .._version import __version__
 from ..core.questions import QUESTIONS
 from ..core.timeutil import format_duration, parse_time
 from ..core.words import counted
-from .stats import NOT_A_REPORT
+from .stats import NOT_A_REPORT, most_answered_no
 from ._month_chart import months_between, render_month_chart
 from ..write.wikitext import escape
 
@@ -134,9 +134,8 @@ def _statuses(rows) -> str:
 
 
 def _no_answers(answers: dict) -> str:
-    asked = [(q, *answers.get(q.id, (0, 0))) for q in QUESTIONS]
-    cards = max((answered for _, _, answered in asked), default=0)
-    ranked = sorted((item for item in asked if item[1]), key=lambda item: (-item[1], QUESTIONS.index(item[0])))
+    cards = max((answered for _, answered in answers.values()), default=0)
+    ranked = most_answered_no(answers)
     lines = ["== ScoreCard questions answered \"no\" most often =="]
     if not ranked:
         return "\n".join(lines + ["No ScoreCard answers a question \"no\"." if cards else

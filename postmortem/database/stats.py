@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from ..core.csvtext import csv_text
 from ..core.errors import PostmortemError
 from ..core.lazy_regex import LazyRegex
-from ..core.questions import QUESTION_IDS
+from ..core.questions import QUESTION_IDS, QUESTIONS
 from ..read.report import REQUIRED_SECTIONS, Report, parse_report, read_report_file, windows_minutes
 from ..read.timeline import windows_from_marks
 from ..core.timeutil import format_utc
@@ -70,6 +70,13 @@ def answer_counts(scorecards) -> dict[str, tuple[int, int]]:
                 counts[answer.id][1] += 1
                 counts[answer.id][0] += answer.answer == "no"
     return {qid: (no, answered) for qid, (no, answered) in counts.items()}
+
+
+def most_answered_no(answers: dict[str, tuple[int, int]]) -> list[tuple]:
+    """``(question, answered "no", answered)`` for the questions some ScoreCard of
+    :func:`answer_counts` answers "no", the most often first (ties in the table's order)."""
+    asked = [(q, *answers.get(q.id, (0, 0))) for q in QUESTIONS]
+    return sorted((item for item in asked if item[1]), key=lambda item: (-item[1], QUESTIONS.index(item[0])))
 
 
 def stats_to_json(stats: ReportStats) -> dict:

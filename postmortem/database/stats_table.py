@@ -14,6 +14,7 @@ import datetime as dt
 import os
 
 from ..core.questions import QUESTIONS
+from .stats import most_answered_no
 from ..core.timeutil import format_duration
 from ..core.words import counted
 
@@ -23,7 +24,6 @@ NAME_WIDTH = 40           # a longer report name is cut, with "…"
 NOT_SAID = "-"
 COLUMNS = ("REPORT", "START (UTC)", "STATUS", "DURATION", "TO RESOLVE", "SCORE", "PAGED", "ACTIONABLES", "NOTE")
 MOST_NO_ANSWERS = 3
-_QUESTION_TEXT = {q.id: q.text for q in QUESTIONS}
 
 
 def stats_table(stats) -> str:
@@ -120,8 +120,8 @@ def _totals(stats) -> list[str]:
     lines.append(f"Actionables: {totals['actionables']}, {totals['actionables_without_task']} without a task")
     if totals["mean_score"] is not None:
         lines.append(f"Mean ScoreCard score (15-question ScoreCards): {totals['mean_score']}")
-    most_no = sorted(totals["answered_no"].items(), key=lambda item: -item[1])[:MOST_NO_ANSWERS]
+    most_no = most_answered_no(stats.answers)[:MOST_NO_ANSWERS]
     if most_no:
         lines.append('Answered "no" most often (ScoreCards that answered "no"):')
-        lines += [f"  {n:>3}  {_QUESTION_TEXT.get(qid, qid)}" for qid, n in most_no]
+        lines += [f"  {no:>3}  {question.text}" for question, no, _ in most_no]
     return lines
